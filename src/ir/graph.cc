@@ -1,0 +1,125 @@
+#include "ir/graph.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+namespace tessera {
+
+const char* DTypeName(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "float32";
+    case DType::kInt32: return "int32";
+    case DType::kInt16: return "int16";
+    case DType::kInt8: return "int8";
+    case DType::kUInt8: return "uint8";
+    case DType::kInt64: return "int64";
+    case DType::kBool: return "bool";
+  }
+  return "?";
+}
+
+int DTypeSize(DType t) {
+  switch (t) {
+    case DType::kFloat32: return 4;
+    case DType::kInt32: return 4;
+    case DType::kInt16: return 2;
+    case DType::kInt8: return 1;
+    case DType::kUInt8: return 1;
+    case DType::kInt64: return 8;
+    case DType::kBool: return 1;
+  }
+  return 1;
+}
+
+const char* OpTypeName(OpType t) {
+  switch (t) {
+    case OpType::kConv2D: return "CONV_2D";
+    case OpType::kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
+    case OpType::kFullyConnected: return "FULLY_CONNECTED";
+    case OpType::kAdd: return "ADD";
+    case OpType::kMul: return "MUL";
+    case OpType::kAveragePool2D: return "AVERAGE_POOL_2D";
+    case OpType::kMaxPool2D: return "MAX_POOL_2D";
+    case OpType::kMean: return "MEAN";
+    case OpType::kPad: return "PAD";
+    case OpType::kReshape: return "RESHAPE";
+    case OpType::kSoftmax: return "SOFTMAX";
+    case OpType::kLogistic: return "LOGISTIC";
+    case OpType::kHardSwish: return "HARD_SWISH";
+    case OpType::kRelu: return "RELU";
+    case OpType::kRelu6: return "RELU6";
+    case OpType::kConcatenation: return "CONCATENATION";
+    case OpType::kTranspose: return "TRANSPOSE";
+    case OpType::kResizeNearestNeighbor: return "RESIZE_NEAREST_NEIGHBOR";
+    case OpType::kQuantize: return "QUANTIZE";
+    case OpType::kDequantize: return "DEQUANTIZE";
+  }
+  return "?";
+}
+
+const char* ActivationName(Activation a) {
+  switch (a) {
+    case Activation::kNone: return "NONE";
+    case Activation::kRelu: return "RELU";
+    case Activation::kReluN1To1: return "RELU_N1_TO_1";
+    case Activation::kRelu6: return "RELU6";
+  }
+  return "?";
+}
+
+int64_t Tensor::num_elements() const {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+int Graph::producer(int t) const {
+  for (size_t i = 0; i < ops.size(); ++i)
+    for (int o : ops[i].outputs)
+      if (o == t) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<int> Graph::consumers(int t) const {
+  std::vector<int> r;
+  for (size_t i = 0; i < ops.size(); ++i)
+    for (int in : ops[i].inputs)
+      if (in == t) {
+        r.push_back(static_cast<int>(i));
+        break;
+      }
+  return r;
+}
+
+bool Graph::is_activation(int t) const {
+  return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const;
+}
+
+Shape4 AsNHWC(const std::vector<int32_t>& shape) {
+  Shape4 s;
+  int32_t d[4] = {1, 1, 1, 1};
+  int r = static_cast<int>(shape.size());
+  for (int i = 0; i < r && i < 4; ++i) d[4 - r + i] = shape[i];
+  s.n = d[0];
+  s.h = d[1];
+  s.w = d[2];
+  s.c = d[3];
+  return s;
+}
+
+int32_t ConvOutputSize(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+  const int32_t eff = (filter - 1) * dilation + 1;
+  if (p == Padding::kSame) return (in + stride - 1) / stride;
+  return (in - eff + stride) / stride;
+}
+
+int32_t ConvPaddingBefore(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                          int32_t out) {
+  if (p == Padding::kValid) return 0;
+  const int32_t eff = (filter - 1) * dilation + 1;
+  const int32_t total = std::max<int32_t>(0, (out - 1) * stride + eff - in);
+  return total / 2;
+}
+
+}  // namespace tessera

@@ -1,0 +1,186 @@
+// Network IR: tensors, operators with typed options, and the graph that connects them.
+// Layout is NHWC as in TFLite. This IR says *what* is computed; how it is scheduled and
+// where its bytes live is the Plan IR's business (src/plan).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tessera {
+
+// Every error tessera reports about its input (model file, plan file, options) is an
+// Error with a message that names what is wrong. The CLI turns it into exit code 2.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class DType : uint8_t { kFloat32, kInt32, kInt16, kInt8, kUInt8, kInt64, kBool };
+
+const char* DTypeName(DType t);
+// Bytes of one element.
+int DTypeSize(DType t);
+
+struct Quantization {
+  std::vector<float> scale;        // empty: not quantized; 1 entry: per-tensor
+  std::vector<int64_t> zero_point; // same length as scale
+  int32_t quantized_dimension = 0; // axis of per-channel quantization
+  bool empty() const { return scale.empty(); }
+  bool per_channel() const { return scale.size() > 1; }
+};
+
+struct Tensor {
+  std::string name;
+  DType type = DType::kInt8;
+  std::vector<int32_t> shape;
+  Quantization quant;
+  // Constant data (weights, biases, shape operands). Empty for activations.
+  std::vector<uint8_t> data;
+  bool is_const = false;
+
+  int64_t num_elements() const;  // product of shape (1 for a scalar)
+  int64_t num_bytes() const { return num_elements() * DTypeSize(type); }
+};
+
+enum class OpType : uint8_t {
+  kConv2D,
+  kDepthwiseConv2D,
+  kFullyConnected,
+  kAdd,
+  kMul,
+  kAveragePool2D,
+  kMaxPool2D,
+  kMean,
+  kPad,
+  kReshape,
+  kSoftmax,
+  kLogistic,
+  kHardSwish,
+  kRelu,
+  kRelu6,
+  kConcatenation,
+  kTranspose,
+  kResizeNearestNeighbor,
+  kQuantize,
+  kDequantize,
+};
+constexpr int kNumOpTypes = static_cast<int>(OpType::kDequantize) + 1;
+
+// TFLite builtin-operator name ("CONV_2D", ...).
+const char* OpTypeName(OpType t);
+
+enum class Padding : uint8_t { kSame, kValid };
+enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
+const char* ActivationName(Activation a);
+
+struct Conv2DOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  Activation activation = Activation::kNone;
+};
+struct DepthwiseConv2DOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t depth_multiplier = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  Activation activation = Activation::kNone;
+};
+struct Pool2DOptions {
+  Padding padding = Padding::kValid;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t filter_h = 1, filter_w = 1;
+  Activation activation = Activation::kNone;
+};
+struct FullyConnectedOptions {
+  Activation activation = Activation::kNone;
+  bool keep_num_dims = false;
+};
+struct AddOptions {
+  Activation activation = Activation::kNone;
+};
+struct MulOptions {
+  Activation activation = Activation::kNone;
+};
+struct ReshapeOptions {
+  std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
+};
+struct SoftmaxOptions {
+  float beta = 1.0f;
+};
+struct ConcatenationOptions {
+  int32_t axis = 0;
+  Activation activation = Activation::kNone;
+};
+struct MeanOptions {  // TFLite's ReducerOptions; the axes are input 1 (a constant)
+  bool keep_dims = false;
+};
+struct ResizeNearestNeighborOptions {
+  bool align_corners = false;
+  bool half_pixel_centers = false;
+};
+
+using OpOptions =
+    std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
+                 FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
+                 ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions>;
+
+// Optional operand absent (e.g. a convolution without bias).
+constexpr int kNoTensor = -1;
+
+struct Operator {
+  OpType type = OpType::kConv2D;
+  std::vector<int> inputs;   // tensor indices, kNoTensor for an absent optional operand
+  std::vector<int> outputs;  // tensor indices
+  OpOptions options;
+
+  template <class T>
+  const T& opts() const { return std::get<T>(options); }
+  template <class T>
+  T& opts() { return std::get<T>(options); }
+};
+
+// Operands by position, as in TFLite.
+namespace operand {
+constexpr int kInput = 0;
+constexpr int kFilter = 1;  // CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED weights
+constexpr int kBias = 2;
+}  // namespace operand
+
+struct Graph {
+  std::string name;  // model name (file stem, or zoo name)
+  std::vector<Tensor> tensors;
+  std::vector<Operator> ops;  // in a valid execution order
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+
+  // Index of the operator that writes tensor t, or -1 (graph input or constant).
+  int producer(int t) const;
+  // Operators that read tensor t, in order.
+  std::vector<int> consumers(int t) const;
+  // True for tensors that are neither constant nor absent: the ones that need arena memory.
+  bool is_activation(int t) const;
+
+  // Checks structure (indices in range, each activation written once, operators in
+  // topological order, operand counts and types per operator) and infers/validates every
+  // activation's shape from the inputs. Throws Error naming the operator and tensor at fault.
+  void Validate();
+};
+
+// Shape helpers for NHWC activation tensors (rank 4; rank < 4 is padded at the front).
+struct Shape4 {
+  int32_t n = 1, h = 1, w = 1, c = 1;
+};
+Shape4 AsNHWC(const std::vector<int32_t>& shape);
+
+// Output size of a convolution/pool along one axis, and the padding before the first element,
+// exactly as TFLite computes them.
+int32_t ConvOutputSize(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
+int32_t ConvPaddingBefore(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                          int32_t out);
+
+}  // namespace tessera

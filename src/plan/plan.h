@@ -1,0 +1,83 @@
+// Plan IR: the schedule (ordered steps, each running one operator over one output window)
+// and the layout (each buffer's offset, size and live interval) of one model in one arena.
+// Every producer of plans (layer-by-layer, patch-based, searched) emits this; every consumer
+// (checker, host executor, code generator, reports) reads only this plus the Graph.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace tessera {
+
+// A rectangle of an NHWC tensor in global coordinates: rows [y0,y1), columns [x0,x1),
+// always all channels (and batch 1). For non-spatial tensors (rank < 4 after AsNHWC) the
+// whole tensor is the window [0,h)x[0,w).
+struct Window {
+  int32_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+  int32_t h() const { return y1 - y0; }
+  int32_t w() const { return x1 - x0; }
+  bool empty() const { return y1 <= y0 || x1 <= x0; }
+  bool contains(const Window& o) const {
+    return o.y0 >= y0 && o.y1 <= y1 && o.x0 >= x0 && o.x1 <= x1;
+  }
+  bool operator==(const Window&) const = default;
+};
+
+// The window covering all of tensor t.
+Window FullWindow(const Graph& g, int tensor);
+
+// A buffer holds one window of one tensor, row-major (rows, then columns, then channels),
+// or is a step's private scratch (tensor == kNoTensor).
+struct Buffer {
+  std::string name;
+  int tensor = kNoTensor;
+  Window window;
+  int64_t bytes = 0;   // window bytes (h * w * c * element size) or scratch size
+  int64_t offset = 0;  // in the arena
+  // Live interval in step indices, inclusive: the buffer owns its bytes from the start of
+  // step `first` to the end of step `last`.
+  int first = 0, last = 0;
+  // Lives outside the arena (a streamed model input, when Accounting::input_in_arena is
+  // false): its offset is into a separate region the caller provides.
+  bool external = false;
+};
+
+enum class StepKind : uint8_t {
+  kOp,    // run graph operator `op` over output window `window`
+  kCopy,  // copy window `window` of a tensor from buffer inputs[0] to buffer outputs[0]
+};
+
+struct Step {
+  StepKind kind = StepKind::kOp;
+  int op = -1;      // graph operator (kOp)
+  Window window;    // output window computed (or copied), global coordinates of the output
+  // Buffers read, one per activation input operand of the operator in operand order
+  // (constants are never buffers); for kCopy the source buffer.
+  std::vector<int> inputs;
+  std::vector<int> outputs;  // buffers written, one per output operand; kCopy: destination
+  int scratch = -1;          // buffer id of private scratch, or -1
+  // A PAD operator folded into this convolution/pool: its padding is added to the step's
+  // own, and inputs[0] holds the PAD's input tensor. -1 when none.
+  int fused_pad = -1;
+};
+
+// How the peak is accounted.
+struct Accounting {
+  bool input_in_arena = true;  // false: the model input is streamed, not in the arena
+};
+
+struct Plan {
+  std::string strategy;  // e.g. "greedy", "mcunetv2", "tessera"
+  std::vector<Buffer> buffers;
+  std::vector<Step> steps;
+  int64_t arena_bytes = 0;
+  Accounting accounting;
+  // Which buffer holds each graph input / output when the plan starts / ends.
+  std::vector<int> input_buffers;
+  std::vector<int> output_buffers;
+};
+
+}  // namespace tessera

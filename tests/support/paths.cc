@@ -1,0 +1,29 @@
+#include "support/paths.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace tessera::test {
+std::string SharedDir() { return TESSERA_SHARED_DIR; }
+std::string SharedModel(const std::string& stem) { return SharedDir() + "/models/" + stem + ".tflite"; }
+std::string ReferenceDir(const std::string& stem) { return SharedDir() + "/reference/" + stem; }
+bool HaveShared() { return std::filesystem::is_directory(SharedDir() + "/models"); }
+std::vector<std::string> SharedModelStems() {
+  std::vector<std::string> r;
+  if (!HaveShared()) return r;
+  for (auto& e : std::filesystem::directory_iterator(SharedDir() + "/models"))
+    if (e.path().extension() == ".tflite") r.push_back(e.path().stem().string());
+  std::sort(r.begin(), r.end());
+  return r;
+}
+std::vector<uint8_t> ReadFileBytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot open " + path);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+std::string CliPath() { return TESSERA_CLI; }
+}  // namespace tessera::test

@@ -30,8 +30,8 @@ while [ $# -gt 0 ]; do
     --stack) stack=$2; shift 2 ;;
     --opt) opt=$2; shift 2 ;;
     -I) cflags="$cflags -I$2"; shift 2 ;;
-    -I*|-D*) cflags="$cflags $1"; shift ;;
     -D) cflags="$cflags -D$2"; shift 2 ;;
+    -I*|-D*) cflags="$cflags $1"; shift ;;
     -h|--help) usage ;;
     -*) echo "$0: unknown option $1" >&2; usage ;;
     *) srcs="$srcs $1"; shift ;;

@@ -1,0 +1,67 @@
+// Building and running firmware for the emulated device (QEMU's MPS2 boards) from C++:
+// wrappers over firmware/build.sh (arm-none-eabi-gcc, SRAM budget enforced by the linker),
+// firmware/run.sh (qemu-system-arm, semihosting, -icount shift=0) and arm-none-eabi-size.
+// Used by the emulated-device tests and bench/bench_device.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+enum class Board : uint8_t {
+  kAn386,  // mps2-an386, Cortex-M4F
+  kAn500,  // mps2-an500, Cortex-M7
+};
+const char* BoardName(Board b);    // "an386", "an500"
+const char* BoardCpu(Board b);     // "Cortex-M4F", "Cortex-M7"
+
+// The firmware/ folder of this source tree.
+std::string FirmwareDir();
+// arm-none-eabi-gcc, arm-none-eabi-size and qemu-system-arm are on PATH.
+bool HaveFirmwareTools();
+
+struct ShellResult {
+  int exit_code = -1;  // the command's exit status; 128+N when killed by signal N
+  std::string output;  // stdout and stderr together
+};
+// Runs `command` with /bin/sh, capturing its output.
+ShellResult RunShell(const std::string& command);
+std::string ShellQuote(const std::string& s);
+
+struct FirmwareBuild {
+  Board board = Board::kAn386;
+  std::vector<std::string> sources;       // C files besides the harness
+  std::vector<std::string> include_dirs;
+  std::vector<std::string> defines;       // NAME or NAME=VALUE
+  int64_t ram_bytes = -1;                 // SRAM budget; -1: exactly what the image needs
+  int64_t stack_bytes = 8192;
+  std::string opt = "-O2";
+};
+struct FirmwareBuildResult {
+  bool ok = false;
+  std::string log;          // compiler and linker messages
+  int64_t ram_needed = 0;   // stack + .data + model_arena + .bss
+  int64_t ram_budget = 0;   // the RAM region the image was linked into
+};
+FirmwareBuildResult BuildFirmware(const FirmwareBuild& b, const std::string& elf_path);
+
+struct FirmwareRun {
+  int exit_code = -1;  // the program's exit code (semihosting), 124 on timeout
+  std::string output;
+  // key=value lines the program printed
+  std::map<std::string, std::string> values;
+};
+FirmwareRun RunFirmware(Board board, const std::string& elf_path, int timeout_seconds = 300);
+
+// Section sizes of a firmware ELF (arm-none-eabi-size -A).
+struct ElfSizes {
+  int64_t text = 0, rodata = 0, data = 0, bss = 0, arena = 0, stack = 0;
+  int64_t flash() const { return text + rodata + data; }       // code + constants + .data image
+  int64_t ram() const { return data + bss + arena + stack; }   // the SRAM the image occupies
+};
+ElfSizes MeasureElf(const std::string& elf_path);
+
+}  // namespace tessera

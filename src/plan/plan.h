@@ -28,6 +28,8 @@ struct Window {
 
 // The window covering all of tensor t.
 Window FullWindow(const Graph& g, int tensor);
+// Bytes of window w of tensor t (all channels); the tensor's num_bytes() for its full window.
+int64_t WindowBytes(const Graph& g, int tensor, const Window& w);
 
 // A buffer holds one window of one tensor, row-major (rows, then columns, then channels),
 // or is a step's private scratch (tensor == kNoTensor).

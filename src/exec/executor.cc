@@ -1,0 +1,391 @@
+#include "exec/executor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "analysis/receptive_field.h"
+#include "exec/op_adapter.h"
+
+namespace tessera {
+namespace {
+
+#ifdef TESSERA_SANITIZE
+constexpr int64_t kGuardBytes = 64;
+#else
+constexpr int64_t kGuardBytes = 0;
+#endif
+constexpr uint8_t kGuardByte = 0xCD;
+
+std::string WinStr(const Window& w) {
+  return "[" + std::to_string(w.y0) + "," + std::to_string(w.y1) + ")x[" + std::to_string(w.x0) + "," +
+         std::to_string(w.x1) + ")";
+}
+
+std::string BufStr(const Plan& p, int b) {
+  return "buffer " + std::to_string(b) + " ('" + p.buffers[b].name + "')";
+}
+
+std::string StepStr(const Graph& g, const Plan& p, int s) {
+  const Step& st = p.steps[s];
+  std::string r = "step " + std::to_string(s);
+  if (st.kind == StepKind::kCopy) return r + " (copy)";
+  if (st.op >= 0 && st.op < static_cast<int>(g.ops.size()))
+    r += " (operator " + std::to_string(st.op) + " " + OpTypeName(g.ops[st.op].type) + ")";
+  return r;
+}
+
+bool IsPadFusable(OpType t) {
+  return t == OpType::kConv2D || t == OpType::kDepthwiseConv2D || t == OpType::kAveragePool2D ||
+         t == OpType::kMaxPool2D;
+}
+
+// Bytes per pixel (all channels) of tensor t.
+int64_t PixelBytes(const Graph& g, int t) {
+  const Shape4 s = AsNHWC(g.tensors[t].shape);
+  return static_cast<int64_t>(s.c) * s.n * DTypeSize(g.tensors[t].type);
+}
+
+}  // namespace
+
+struct Executor::Prepared {
+  ops_adapter::Prepared op;
+  int64_t scratch_bytes = 0;
+};
+
+Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
+  const int nb = static_cast<int>(plan_.buffers.size());
+  const int ns = static_cast<int>(plan_.steps.size());
+  const int nt = static_cast<int>(g_.tensors.size());
+  if (plan_.arena_bytes < 0) throw Error("plan: negative arena_bytes");
+
+  // Buffers: inside their region, windows inside their tensors, sizes large enough.
+  for (int b = 0; b < nb; ++b) {
+    const Buffer& buf = plan_.buffers[b];
+    if (buf.bytes < 0 || buf.offset < 0)
+      throw Error("plan: " + BufStr(plan_, b) + " has a negative size or offset");
+    if (buf.tensor != kNoTensor) {
+      if (buf.tensor < 0 || buf.tensor >= nt || !g_.is_activation(buf.tensor))
+        throw Error("plan: " + BufStr(plan_, b) + " names tensor " + std::to_string(buf.tensor) +
+                    ", which is not an activation tensor of the graph");
+      const Window full = FullWindow(g_, buf.tensor);
+      if (buf.window.empty() || !full.contains(buf.window))
+        throw Error("plan: " + BufStr(plan_, b) + " window " + WinStr(buf.window) + " is empty or outside tensor '" +
+                    g_.tensors[buf.tensor].name + "' " + WinStr(full));
+      const int64_t need = WindowBytes(g_, buf.tensor, buf.window);
+      if (buf.bytes < need)
+        throw Error("plan: " + BufStr(plan_, b) + " has " + std::to_string(buf.bytes) + " bytes, its window needs " +
+                    std::to_string(need));
+    }
+    if (buf.external) {
+      external_bytes_ = std::max(external_bytes_, buf.offset + buf.bytes);
+    } else if (buf.offset + buf.bytes > plan_.arena_bytes) {
+      throw Error("plan: " + BufStr(plan_, b) + " [" + std::to_string(buf.offset) + ", " +
+                  std::to_string(buf.offset + buf.bytes) + ") lies outside the arena of " +
+                  std::to_string(plan_.arena_bytes) + " bytes");
+    }
+  }
+  auto check_buf = [&](int b, int s, const char* what) {
+    if (b < 0 || b >= nb)
+      throw Error("plan: " + StepStr(g_, plan_, s) + ": " + what + " buffer index " + std::to_string(b) + " out of range");
+    const Buffer& buf = plan_.buffers[b];
+    if (s < buf.first || s > buf.last)
+      throw Error("plan: " + StepStr(g_, plan_, s) + " uses " + BufStr(plan_, b) + " outside its live interval [" +
+                  std::to_string(buf.first) + ", " + std::to_string(buf.last) + "]");
+  };
+
+  // Graph inputs and outputs.
+  if (plan_.input_buffers.size() != g_.inputs.size())
+    throw Error("plan: " + std::to_string(plan_.input_buffers.size()) + " input buffers for a graph with " +
+                std::to_string(g_.inputs.size()) + " inputs");
+  if (plan_.output_buffers.size() != g_.outputs.size())
+    throw Error("plan: " + std::to_string(plan_.output_buffers.size()) + " output buffers for a graph with " +
+                std::to_string(g_.outputs.size()) + " outputs");
+  for (size_t i = 0; i < g_.inputs.size(); ++i) {
+    const int b = plan_.input_buffers[i];
+    if (b < 0 || b >= nb || plan_.buffers[b].tensor != g_.inputs[i])
+      throw Error("plan: input buffer " + std::to_string(b) + " does not hold graph input " + std::to_string(i));
+    if (plan_.buffers[b].first != 0)
+      throw Error("plan: input " + BufStr(plan_, b) + " must be live from step 0");
+  }
+  for (size_t i = 0; i < g_.outputs.size(); ++i) {
+    const int b = plan_.output_buffers[i];
+    if (b < 0 || b >= nb || plan_.buffers[b].tensor != g_.outputs[i])
+      throw Error("plan: output buffer " + std::to_string(b) + " does not hold graph output " + std::to_string(i));
+    if (plan_.buffers[b].window != FullWindow(g_, g_.outputs[i]))
+      throw Error("plan: output " + BufStr(plan_, b) + " does not hold the whole output tensor");
+    if (ns > 0 && plan_.buffers[b].last != ns - 1)
+      throw Error("plan: output " + BufStr(plan_, b) + " must be live until the last step");
+  }
+
+  // Steps.
+  step_prepared_.assign(ns, -1);
+  int64_t max_copy = 0;
+  for (int s = 0; s < ns; ++s) {
+    const Step& st = plan_.steps[s];
+    if (st.kind == StepKind::kCopy) {
+      if (st.inputs.size() != 1 || st.outputs.size() != 1)
+        throw Error("plan: " + StepStr(g_, plan_, s) + " must have one source and one destination buffer");
+      check_buf(st.inputs[0], s, "source");
+      check_buf(st.outputs[0], s, "destination");
+      const Buffer& src = plan_.buffers[st.inputs[0]];
+      const Buffer& dst = plan_.buffers[st.outputs[0]];
+      if (src.tensor == kNoTensor || src.tensor != dst.tensor)
+        throw Error("plan: " + StepStr(g_, plan_, s) + " copies between buffers of different tensors");
+      if (st.window.empty() || !src.window.contains(st.window) || !dst.window.contains(st.window))
+        throw Error("plan: " + StepStr(g_, plan_, s) + " window " + WinStr(st.window) +
+                    " is empty or not held by both buffers");
+      max_copy = std::max(max_copy, WindowBytes(g_, src.tensor, st.window));
+      continue;
+    }
+    if (st.op < 0 || st.op >= static_cast<int>(g_.ops.size()))
+      throw Error("plan: step " + std::to_string(s) + " runs operator " + std::to_string(st.op) + ", out of range");
+    const Operator& op = g_.ops[st.op];
+    const std::string where = "plan: " + StepStr(g_, plan_, s);
+    if (st.outputs.size() != op.outputs.size())
+      throw Error(where + " has " + std::to_string(st.outputs.size()) + " output buffers, the operator has " +
+                  std::to_string(op.outputs.size()) + " outputs");
+    if (op.outputs.empty()) throw Error(where + ": the operator has no output");
+    const Window out_full = FullWindow(g_, op.outputs[0]);
+    if (st.window.empty() || !out_full.contains(st.window))
+      throw Error(where + " window " + WinStr(st.window) + " is empty or outside its output " + WinStr(out_full));
+    if (!IsWindowable(g_, st.op) && st.window != out_full)
+      throw Error(where + " computes a partial window " + WinStr(st.window) + " of an operator that only runs whole");
+    for (size_t k = 0; k < op.outputs.size(); ++k) {
+      check_buf(st.outputs[k], s, "output");
+      const Buffer& ob = plan_.buffers[st.outputs[k]];
+      if (ob.tensor != op.outputs[k])
+        throw Error(where + ": output " + BufStr(plan_, st.outputs[k]) + " does not hold tensor '" +
+                    g_.tensors[op.outputs[k]].name + "'");
+      if (!ob.window.contains(st.window))
+        throw Error(where + ": output " + BufStr(plan_, st.outputs[k]) + " window " + WinStr(ob.window) +
+                    " does not contain the step window " + WinStr(st.window));
+    }
+    // Fused PAD.
+    if (st.fused_pad >= 0) {
+      if (st.fused_pad >= static_cast<int>(g_.ops.size()) || g_.ops[st.fused_pad].type != OpType::kPad ||
+          !IsPadFusable(op.type) || op.inputs.empty() || g_.ops[st.fused_pad].outputs.empty() ||
+          g_.ops[st.fused_pad].outputs[0] != op.inputs[0])
+        throw Error(where + ": fused_pad " + std::to_string(st.fused_pad) +
+                    " is not a PAD operator producing this convolution/pool's input");
+    }
+    // Inputs: one buffer per activation operand.
+    size_t k = 0;
+    for (size_t operand = 0; operand < op.inputs.size(); ++operand) {
+      int t = op.inputs[operand];
+      if (t == kNoTensor || !g_.is_activation(t)) continue;
+      if (k >= st.inputs.size())
+        throw Error(where + " has " + std::to_string(st.inputs.size()) + " input buffers, too few for its operands");
+      const int b = st.inputs[k++];
+      check_buf(b, s, "input");
+      Window need = InputWindow(g_, st.op, static_cast<int>(operand), st.window);
+      if (operand == 0 && st.fused_pad >= 0) {
+        need = InputWindow(g_, st.fused_pad, 0, need);
+        t = g_.ops[st.fused_pad].inputs[0];
+      }
+      const Buffer& ib = plan_.buffers[b];
+      if (ib.tensor != t)
+        throw Error(where + ": input " + BufStr(plan_, b) + " does not hold tensor '" + g_.tensors[t].name + "'");
+      if (!need.empty() && !ib.window.contains(need))
+        throw Error(where + ": input " + BufStr(plan_, b) + " holds " + WinStr(ib.window) + " but the step needs " +
+                    WinStr(need) + " of '" + g_.tensors[t].name + "'");
+    }
+    if (k != st.inputs.size())
+      throw Error(where + " has " + std::to_string(st.inputs.size()) + " input buffers, the operator has " +
+                  std::to_string(k) + " activation operands");
+    if (st.scratch >= 0) {
+      check_buf(st.scratch, s, "scratch");
+      if (plan_.buffers[st.scratch].tensor != kNoTensor)
+        throw Error(where + ": scratch " + BufStr(plan_, st.scratch) + " holds a tensor");
+    } else if (st.scratch != -1) {
+      throw Error(where + ": scratch buffer index " + std::to_string(st.scratch) + " out of range");
+    }
+    if (op.type == OpType::kReshape) {  // run by the executor itself: a byte copy
+      if (st.fused_pad >= 0 || st.scratch >= 0) throw Error(where + ": a RESHAPE step takes no fused PAD or scratch");
+      if (op.inputs.empty() || !g_.is_activation(op.inputs[0]) ||
+          g_.tensors[op.inputs[0]].num_bytes() != g_.tensors[op.outputs[0]].num_bytes())
+        throw Error(where + ": RESHAPE input and output sizes differ");
+      continue;
+    }
+    // Prepare each (operator, fused pad) once.
+    int found = -1;
+    for (int p = 0; p < s && found < 0; ++p)
+      if (step_prepared_[p] >= 0 && plan_.steps[p].op == st.op && plan_.steps[p].fused_pad == st.fused_pad)
+        found = step_prepared_[p];
+    if (found < 0) {
+      auto pr = std::make_unique<Prepared>();
+      pr->op = ops_adapter::Prepare(g_, st.op, st.fused_pad);
+      found = static_cast<int>(prepared_.size());
+      prepared_.push_back(std::move(pr));
+    }
+    step_prepared_[s] = found;
+    const int64_t need_scratch = ops_adapter::ScratchBytes(prepared_[found]->op, st.window);
+    const int64_t have = st.scratch >= 0 ? plan_.buffers[st.scratch].bytes : 0;
+    if (need_scratch > have)
+      throw Error(where + " needs " + std::to_string(need_scratch) + " bytes of scratch, the plan gives " +
+                  std::to_string(have));
+  }
+
+  arena_.assign(static_cast<size_t>(plan_.arena_bytes + 2 * kGuardBytes), 0);
+  external_.assign(static_cast<size_t>(external_bytes_ + 2 * kGuardBytes), 0);
+  if (kGuardBytes > 0) {
+    std::fill(arena_.begin(), arena_.begin() + kGuardBytes, kGuardByte);
+    std::fill(arena_.end() - kGuardBytes, arena_.end(), kGuardByte);
+    std::fill(external_.begin(), external_.begin() + kGuardBytes, kGuardByte);
+    std::fill(external_.end() - kGuardBytes, external_.end(), kGuardByte);
+  }
+  copy_tmp_.assign(static_cast<size_t>(max_copy), 0);
+  input_set_.assign(g_.inputs.size(), false);
+}
+
+Executor::~Executor() = default;
+
+uint8_t* Executor::Data(int b) {
+  const Buffer& buf = plan_.buffers[b];
+  return (buf.external ? external_.data() : arena_.data()) + kGuardBytes + buf.offset;
+}
+
+const uint8_t* Executor::BufferData(int b) const {
+  if (b < 0 || b >= static_cast<int>(plan_.buffers.size()))
+    throw Error("BufferData: buffer index " + std::to_string(b) + " out of range");
+  return const_cast<Executor*>(this)->Data(b);
+}
+
+std::vector<uint8_t> Executor::ReadWindow(int b, const Window& w) const {
+  const uint8_t* base = BufferData(b);
+  const Buffer& buf = plan_.buffers[b];
+  if (buf.tensor == kNoTensor || w.empty() || !buf.window.contains(w))
+    throw Error("ReadWindow: " + BufStr(plan_, b) + " does not hold window " + WinStr(w));
+  const int64_t px = PixelBytes(g_, buf.tensor);
+  std::vector<uint8_t> r(static_cast<size_t>(static_cast<int64_t>(w.h()) * w.w() * px));
+  const int64_t row = w.w() * px;
+  for (int32_t y = w.y0; y < w.y1; ++y)
+    std::memcpy(r.data() + (y - w.y0) * row,
+                base + ((static_cast<int64_t>(y - buf.window.y0) * buf.window.w()) + (w.x0 - buf.window.x0)) * px,
+                static_cast<size_t>(row));
+  return r;
+}
+
+void Executor::SetInput(int i, const uint8_t* data, size_t n) {
+  if (i < 0 || i >= num_inputs())
+    throw Error("SetInput: input " + std::to_string(i) + " out of range (model has " + std::to_string(num_inputs()) +
+                " inputs)");
+  const int t = g_.inputs[i];
+  const Tensor& tensor = g_.tensors[t];
+  if (static_cast<int64_t>(n) != tensor.num_bytes())
+    throw Error("input " + std::to_string(i) + " ('" + tensor.name + "'): got " + std::to_string(n) +
+                " bytes, expected " + std::to_string(tensor.num_bytes()) + " (" + DTypeName(tensor.type) + ")");
+  const int b = plan_.input_buffers[i];
+  const Buffer& buf = plan_.buffers[b];
+  const Window full = FullWindow(g_, t);
+  uint8_t* dst = Data(b);
+  if (buf.window == full) {
+    std::memcpy(dst, data, n);
+  } else {  // the buffer holds part of the input: copy that window
+    const int64_t px = PixelBytes(g_, t);
+    const int64_t row = buf.window.w() * px;
+    for (int32_t y = buf.window.y0; y < buf.window.y1; ++y)
+      std::memcpy(dst + (y - buf.window.y0) * row,
+                  data + (static_cast<int64_t>(y) * full.w() + buf.window.x0) * px, static_cast<size_t>(row));
+  }
+  input_set_[i] = true;
+}
+
+std::vector<uint8_t> Executor::Output(int i) const {
+  if (i < 0 || i >= num_outputs())
+    throw Error("Output: output " + std::to_string(i) + " out of range (model has " + std::to_string(num_outputs()) +
+                " outputs)");
+  const int b = plan_.output_buffers[i];
+  const uint8_t* p = BufferData(b);
+  return std::vector<uint8_t>(p, p + g_.tensors[g_.outputs[i]].num_bytes());
+}
+
+void Executor::CheckGuards(int s) const {
+  if (kGuardBytes == 0) return;
+  auto ok = [](const std::vector<uint8_t>& v) {
+    for (int64_t k = 0; k < kGuardBytes; ++k)
+      if (v[k] != kGuardByte || v[v.size() - 1 - k] != kGuardByte) return false;
+    return true;
+  };
+  if (!ok(arena_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the arena (guard bytes changed)");
+  if (!ok(external_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the external region (guard bytes changed)");
+}
+
+void Executor::RunStep(int s) {
+  const Step& st = plan_.steps[s];
+  if (st.kind == StepKind::kCopy) {
+    const int sb = st.inputs[0], db = st.outputs[0];
+    const Buffer& src = plan_.buffers[sb];
+    const Buffer& dst = plan_.buffers[db];
+    const uint8_t* sp = Data(sb);
+    uint8_t* dp = Data(db);
+    if (sp == dp && src.window == dst.window) return;  // same bytes already
+    const int64_t px = PixelBytes(g_, src.tensor);
+    const Window& w = st.window;
+    const int64_t row = w.w() * px;
+    auto src_at = [&](int32_t y) {
+      return sp + (static_cast<int64_t>(y - src.window.y0) * src.window.w() + (w.x0 - src.window.x0)) * px;
+    };
+    auto dst_at = [&](int32_t y) {
+      return dp + (static_cast<int64_t>(y - dst.window.y0) * dst.window.w() + (w.x0 - dst.window.x0)) * px;
+    };
+    const bool same_region = src.external == dst.external;
+    const bool overlap = same_region && src.offset < dst.offset + dst.bytes && dst.offset < src.offset + src.bytes;
+    if (!overlap) {
+      for (int32_t y = w.y0; y < w.y1; ++y) std::memcpy(dst_at(y), src_at(y), static_cast<size_t>(row));
+    } else {  // memmove semantics: stage the whole window
+      for (int32_t y = w.y0; y < w.y1; ++y) std::memcpy(copy_tmp_.data() + (y - w.y0) * row, src_at(y), static_cast<size_t>(row));
+      for (int32_t y = w.y0; y < w.y1; ++y) std::memcpy(dst_at(y), copy_tmp_.data() + (y - w.y0) * row, static_cast<size_t>(row));
+    }
+    return;
+  }
+  const Operator& op = g_.ops[st.op];
+  if (op.type == OpType::kReshape) {  // an element copy of the whole tensor
+    const uint8_t* in = Data(st.inputs[0]);
+    uint8_t* out = Data(st.outputs[0]);
+    if (in != out) std::memmove(out, in, static_cast<size_t>(g_.tensors[op.outputs[0]].num_bytes()));
+    return;
+  }
+  std::vector<ops_adapter::View> in_views, out_views;
+  // Views are built per step (small vectors of pointers); reserve avoids reallocation.
+  in_views.reserve(st.inputs.size());
+  out_views.reserve(st.outputs.size());
+  for (int b : st.inputs) {
+    const Buffer& buf = plan_.buffers[b];
+    in_views.push_back(ops_adapter::View{Data(b), buf.window, buf.tensor});
+  }
+  for (int b : st.outputs) {
+    const Buffer& buf = plan_.buffers[b];
+    out_views.push_back(ops_adapter::View{Data(b), buf.window, buf.tensor});
+  }
+  uint8_t* scratch = st.scratch >= 0 ? Data(st.scratch) : nullptr;
+  const int64_t scratch_bytes = st.scratch >= 0 ? plan_.buffers[st.scratch].bytes : 0;
+  ops_adapter::Run(prepared_[step_prepared_[s]]->op, in_views, out_views, st.window, scratch, scratch_bytes);
+}
+
+void Executor::Invoke() {
+  for (size_t i = 0; i < input_set_.size(); ++i)
+    if (!input_set_[i])
+      throw Error("Invoke: input " + std::to_string(i) + " was not set since the last invocation");
+  for (int s = 0; s < static_cast<int>(plan_.steps.size()); ++s) {
+    RunStep(s);
+    CheckGuards(s);
+    if (hook_) hook_(s, *this);
+  }
+  std::fill(input_set_.begin(), input_set_.end(), false);
+}
+
+std::vector<std::vector<uint8_t>> RunPlan(const Graph& g, const Plan& plan,
+                                          const std::vector<std::vector<uint8_t>>& inputs) {
+  Executor ex(g, plan);
+  if (static_cast<int>(inputs.size()) != ex.num_inputs())
+    throw Error("RunPlan: " + std::to_string(inputs.size()) + " inputs given, the model has " +
+                std::to_string(ex.num_inputs()));
+  for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, inputs[i]);
+  ex.Invoke();
+  std::vector<std::vector<uint8_t>> out;
+  for (int i = 0; i < ex.num_outputs(); ++i) out.push_back(ex.Output(i));
+  return out;
+}
+
+}  // namespace tessera

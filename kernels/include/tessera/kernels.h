@@ -17,6 +17,13 @@
  *    the reads for pixel i-1. With a scratch of ts_*_pixel_scratch_bytes(), pixel i is
  *    computed into the scratch and copied to `out` after every read for pixel i.
  *  - Requantization is TensorFlow Lite Micro's reference arithmetic, bit for bit.
+ *
+ * Buffers of float32 tensors use the same ts_buf/ts_cbuf types: `data` then points at the
+ * first byte and the offsets above are multiplied by 4 (the kernels read and write floats
+ * with memcpy, so float buffers need no particular alignment).
+ *
+ * Cortex-M DSP paths (`#if defined(__ARM_FEATURE_DSP)`) may sit beside the portable loops in
+ * the same files; they must give the same bytes. Only the portable paths exist today.
  */
 #ifndef TESSERA_KERNELS_H_
 #define TESSERA_KERNELS_H_
@@ -47,8 +54,239 @@ typedef struct {
 /* ---- quantization helpers (TFLM reference semantics) ---- */
 int32_t ts_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 int32_t ts_rounding_divide_by_pot(int32_t x, int exponent);
-/* TFLM's MultiplyByQuantizedMultiplier: shift > 0 is a left shift. */
+/* TFLM's MultiplyByQuantizedMultiplier: shift > 0 is a left shift. Double rounding (the
+ * default reference build): x * 2^left_shift, rounding doubling high multiply, then a
+ * rounding right shift. */
 int32_t ts_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+
+/* ======================================================================================
+ * Spatial kernels (window-aware). Access order: output pixels of `win` row-major.
+ * `scratch`: NULL, or *_scratch_bytes() bytes into which one output pixel (all channels)
+ * is computed before it is stored.
+ * ====================================================================================== */
+
+/* CONV_2D and DEPTHWISE_CONV_2D. */
+typedef struct {
+  int32_t in_h, in_w, in_c;    /* full input tensor (a fused PAD's input when one is fused) */
+  int32_t out_h, out_w, out_c; /* full output tensor */
+  int32_t filter_h, filter_w;
+  /* CONV_2D: input channels per filter (in_c, or in_c / groups for grouped convolution).
+   * DEPTHWISE_CONV_2D: unused. */
+  int32_t filter_in_c;
+  int32_t depth_multiplier; /* DEPTHWISE_CONV_2D: out_c = in_c * depth_multiplier */
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_top, pad_left; /* padding before the first row/column (+ a fused PAD's) */
+  int32_t input_offset;      /* -input zero point */
+  int32_t output_offset;     /* output zero point */
+  int32_t act_min, act_max;  /* fused activation range in the output's quantized domain */
+  const int32_t* output_multiplier; /* [out_c] */
+  const int32_t* output_shift;      /* [out_c], > 0 is a left shift */
+} ts_conv_params;
+
+size_t ts_conv2d_s8_scratch_bytes(const ts_conv_params* p);
+/* filter: OHWI [out_c][filter_h][filter_w][filter_in_c]; bias: [out_c] or NULL. */
+void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                  const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+
+size_t ts_depthwise_conv2d_s8_scratch_bytes(const ts_conv_params* p);
+/* filter: [1][filter_h][filter_w][out_c]; output channel ic * depth_multiplier + m reads
+ * input channel ic. bias: [out_c] or NULL. */
+void ts_depthwise_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                            const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+
+/* AVERAGE_POOL_2D and MAX_POOL_2D (input and output share scale and zero point, as TFLM
+ * requires). The average divides by the number of in-bounds elements, rounding half away
+ * from zero. */
+typedef struct {
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_left;
+  int32_t act_min, act_max;
+} ts_pool_params;
+
+size_t ts_pool2d_s8_scratch_bytes(const ts_pool_params* p);
+void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                      int8_t* scratch);
+void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                      int8_t* scratch);
+
+/* PAD (constant): output (y, x, c) = input (y - pad_top, x - pad_left, c - pad_c) when that
+ * lies inside the input, else pad_value. Unit i reads input pixel (y - pad_top,
+ * x - pad_left) when it exists. Works for any element size (pad_value is repeated over
+ * the bytes of one element: only meaningful for 1-byte elements or a zero value). */
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t pad_top, pad_left, pad_c; /* padding before, per axis */
+  int32_t elem_bytes;               /* 1 for int8 */
+  int8_t pad_value;
+} ts_pad_params;
+
+size_t ts_pad_scratch_bytes(const ts_pad_params* p);
+void ts_pad(const ts_pad_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch);
+
+/* RESIZE_NEAREST_NEIGHBOR, TFLM reference (float source-coordinate computation). Unit i
+ * reads the one input pixel it copies. Any element size. */
+typedef struct {
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t align_corners, half_pixel_centers; /* 0 or 1 */
+  int32_t elem_bytes;
+} ts_resize_params;
+
+/* Source row (or column) of output row `out_index`, exactly as TFLM computes it. */
+int32_t ts_resize_nearest_source(int32_t out_index, int32_t in_size, int32_t out_size,
+                                 int32_t align_corners, int32_t half_pixel_centers);
+size_t ts_resize_nearest_scratch_bytes(const ts_resize_params* p);
+void ts_resize_nearest(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                       int8_t* scratch);
+
+/* ======================================================================================
+ * Element-wise kernels. Access order: elements of `win` in row-major (y, x, c) order.
+ * ====================================================================================== */
+
+/* An operand of a broadcasting binary kernel: element (y, x, c) of the output window reads
+ * data[(y - y0) * sy + (x - x0) * sx + c * sc]; a stride of 0 broadcasts along that axis
+ * (then y0/x0 are irrelevant for it). For a buffer holding window W of a tensor with C
+ * channels and no broadcast: sy = W.w * C, sx = C, sc = 1. */
+typedef struct {
+  const int8_t* data;
+  int32_t y0, x0;
+  int32_t sy, sx, sc;
+} ts_operand;
+
+/* ADD int8 (TFLM: left_shift 20, per-input multipliers, output multiplier). */
+typedef struct {
+  int32_t input1_offset, input2_offset; /* -zero points */
+  int32_t output_offset;                /* output zero point */
+  int32_t left_shift;
+  int32_t input1_multiplier, input1_shift; /* shifts <= 0 */
+  int32_t input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} ts_add_params;
+void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+               int32_t channels, ts_window win);
+
+/* MUL int8. */
+typedef struct {
+  int32_t input1_offset, input2_offset, output_offset;
+  int32_t output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} ts_mul_params;
+void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
+               int32_t channels, ts_window win);
+
+/* Unary element-wise kernels: `in` holds a window containing `win` of a tensor with
+ * `channels` channels; `out` likewise. */
+
+/* int8 -> int8 requantization (QUANTIZE int8->int8, and RELU/RELU_N1_TO_1 with
+ * requantization as TFLM's RELU does): out = clamp(output_offset + MBQM(in - input_zp)). */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+  int32_t act_min, act_max;
+} ts_requant_params;
+void ts_requantize_s8(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                      ts_window win);
+
+/* Clamp to [lo, hi] without rescaling (TFLM's int8 RELU6). */
+void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
+                 ts_window win);
+
+/* LOGISTIC int8 (output scale 1/256, zero point -128). */
+typedef struct {
+  int32_t input_zero_point, input_range_radius, input_multiplier, input_left_shift;
+} ts_logistic_params;
+void ts_logistic_s8(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                    ts_window win);
+
+/* HARD_SWISH int8. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t reluish_multiplier_exponent, output_multiplier_exponent;
+  int16_t reluish_multiplier_fixedpoint_int16, output_multiplier_fixedpoint_int16;
+} ts_hard_swish_params;
+void ts_hard_swish_s8(const ts_hard_swish_params* p, ts_cbuf in, ts_buf out,
+                      int32_t channels, ts_window win);
+
+/* QUANTIZE float32 -> int8: round(x / scale) + zero_point (division in double). */
+void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in /* float32 */, ts_buf out,
+                        int32_t channels, ts_window win);
+/* DEQUANTIZE int8 -> float32: (float)(scale * (q - zero_point)) in double. */
+void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf out /* float32 */,
+                          int32_t channels, ts_window win);
+
+/* Copies window `win` between two buffers of the same tensor (pixels row-major, each
+ * pixel's pixel_bytes bytes in ascending order; element order for overlapping buffers). */
+void ts_copy_window(ts_cbuf in, ts_buf out, int32_t pixel_bytes, ts_window win);
+/* Forward byte copy (RESHAPE): byte i read then written, in ascending order; does nothing
+ * when in == out. */
+void ts_copy_bytes(const void* in, void* out, size_t bytes);
+
+/* ======================================================================================
+ * Whole-tensor kernels.
+ * ====================================================================================== */
+
+/* FULLY_CONNECTED int8: out[b][o] = clamp(output_offset + MBQM(sum_d (w[o][d] + filter_offset)
+ * * (in[b][d] + input_offset) + bias[o])). Unit: one batch row (reads in[b], writes out[b]).
+ * scratch: NULL or out_depth bytes. */
+typedef struct {
+  int32_t batches, in_depth, out_depth;
+  int32_t input_offset, filter_offset, output_offset;
+  int32_t act_min, act_max;
+  const int32_t* output_multiplier; /* [out_depth] when per_channel, else [1] */
+  const int32_t* output_shift;
+  int32_t per_channel;
+} ts_fc_params;
+size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p);
+void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                           const int32_t* bias, int8_t* out, int8_t* scratch);
+
+/* SOFTMAX int8 -> int8 (output zero point -128, scale 1/256), TFLM's reference: fixed-point
+ * exp with diff_min cut-off. Unit: one row of `depth` elements. scratch: NULL or depth bytes. */
+typedef struct {
+  int32_t input_multiplier, input_left_shift, diff_min;
+} ts_softmax_params;
+void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
+                   int32_t depth, int8_t* scratch);
+
+/* MEAN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM's integer
+ * mean): when input and output share scale and zero point (requantize == 0) the mean is
+ * the raw sum divided by the count, truncating; otherwise (sum - count*input_zp) is
+ * rescaled by a multiplier that folds in 1/count (TFLM's QuantizedMeanOrSum). Output
+ * elements in row-major order of the kept axes. Unit: everything (reads all input,
+ * then writes all output); with scratch (num outputs bytes) the output is computed there
+ * first, without scratch each output element is written after its own reads. */
+#define TS_MAX_DIMS 6
+typedef struct {
+  int32_t rank;
+  int32_t dims[TS_MAX_DIMS];
+  int32_t reduce[TS_MAX_DIMS]; /* 1: the axis is reduced */
+  int32_t requantize;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift; /* QuantizeMultiplier(input_scale / output_scale) */
+} ts_mean_params;
+size_t ts_mean_s8_scratch_bytes(const ts_mean_params* p);
+void ts_mean_s8(const ts_mean_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+
+/* TRANSPOSE of a rank <= TS_MAX_DIMS tensor of any element size:
+ * out dims[i] = in dims[perm[i]]. Writes the output in row-major order. */
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[TS_MAX_DIMS];
+  int32_t perm[TS_MAX_DIMS];
+  int32_t elem_bytes;
+} ts_transpose_params;
+void ts_transpose(const ts_transpose_params* p, const void* in, void* out);
+
+/* CONCATENATION (TFLM's int8 concatenation copies bytes; it does not rescale).
+ * The tensors are viewed as [outer][axis][inner]; input i has axis size axis_sizes[i]. */
+void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
+                      int32_t outer, int32_t inner_bytes, void* out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,49 @@
+/* CONV_2D int8, per-channel requantization (TFLM reference_integer_ops::ConvPerChannel),
+ * computing one output window from a buffer holding an input window. */
+#include <string.h>
+
+#include "fixedpoint.h"
+#include "spatial_util.h"
+
+size_t ts_conv2d_s8_scratch_bytes(const ts_conv_params* p) { return (size_t)p->out_c; }
+
+void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                  const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  const int32_t in_c = p->in_c, out_c = p->out_c, fic = p->filter_in_c;
+  const int32_t fh = p->filter_h, fw = p->filter_w;
+  const int32_t groups = fic > 0 ? in_c / fic : 1;
+  const int32_t oc_per_group = groups > 0 ? out_c / groups : out_c;
+  const int32_t filter_oc_stride = fh * fw * fic;
+  int32_t oy, ox, oc;
+  for (oy = win.y0; oy < win.y1; ++oy) {
+    const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+    int32_t ky0, ky1;
+    ts_valid_taps(iy_origin, p->dilation_h, fh, p->in_h, &ky0, &ky1);
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      const int32_t ix_origin = ox * p->stride_w - p->pad_left;
+      int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, out_c);
+      int32_t kx0, kx1;
+      ts_valid_taps(ix_origin, p->dilation_w, fw, p->in_w, &kx0, &kx1);
+      for (oc = 0; oc < out_c; ++oc) {
+        const int32_t group = oc / oc_per_group;
+        const int8_t* fbase = filter + (int64_t)oc * filter_oc_stride;
+        int32_t acc = 0;
+        int32_t ky, kx, ic;
+        for (ky = ky0; ky < ky1; ++ky) {
+          const int32_t iy = iy_origin + ky * p->dilation_h;
+          for (kx = kx0; kx < kx1; ++kx) {
+            const int32_t ix = ix_origin + kx * p->dilation_w;
+            const int8_t* ip = TS_PIXEL(in, iy, ix, in_c) + group * fic;
+            const int8_t* fp = fbase + (ky * fw + kx) * fic;
+            for (ic = 0; ic < fic; ++ic) acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + p->input_offset);
+          }
+        }
+        if (bias) acc += bias[oc];
+        acc = ts_multiply_by_quantized_multiplier(acc, p->output_multiplier[oc], p->output_shift[oc]);
+        acc += p->output_offset;
+        dst[oc] = (int8_t)ts_clamp_i32(acc, p->act_min, p->act_max);
+      }
+      if (scratch) memcpy(TS_PIXEL(out, oy, ox, out_c), scratch, (size_t)out_c);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/* FULLY_CONNECTED int8 (TFLM reference_integer_ops::FullyConnected, per-tensor or
+ * per-channel multipliers). */
+#include <string.h>
+
+#include "fixedpoint.h"
+
+size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p) { return (size_t)p->out_depth; }
+
+void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                           const int32_t* bias, int8_t* out, int8_t* scratch) {
+  const int32_t depth = p->in_depth, out_depth = p->out_depth;
+  int32_t b, o, d;
+  for (b = 0; b < p->batches; ++b) {
+    const int8_t* row = in + (int64_t)b * depth;
+    int8_t* dst = scratch ? scratch : out + (int64_t)b * out_depth;
+    for (o = 0; o < out_depth; ++o) {
+      const int8_t* w = filter + (int64_t)o * depth;
+      const int32_t m = p->per_channel ? p->output_multiplier[o] : p->output_multiplier[0];
+      const int32_t s = p->per_channel ? p->output_shift[o] : p->output_shift[0];
+      int32_t acc = 0;
+      for (d = 0; d < depth; ++d)
+        acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)row[d] + p->input_offset);
+      if (bias) acc += bias[o];
+      acc = ts_multiply_by_quantized_multiplier(acc, m, s) + p->output_offset;
+      dst[o] = (int8_t)ts_clamp_i32(acc, p->act_min, p->act_max);
+    }
+    if (scratch) memcpy(out + (int64_t)b * out_depth, scratch, (size_t)out_depth);
+  }
+}

@@ -1,0 +1,57 @@
+/* SOFTMAX int8 -> int8 (TFLM reference_ops::Softmax for quantized input): fixed-point exp of
+ * the scaled difference to the row maximum, Q12 accumulation, fixed-point reciprocal. */
+#include <string.h>
+
+#include "fixedpoint.h"
+
+static int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_unit) {
+  const int headroom_plus_one = ts_count_leading_zeros_u32((uint32_t)x);
+  const int32_t shifted_minus_one =
+      (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
+  *num_bits_over_unit = x_integer_digits - headroom_plus_one;
+  return ts_fp_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
+}
+
+void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
+                   int32_t depth, int8_t* scratch) {
+  const int kScaledDiffIntegerBits = 5;
+  const int kAccumulationIntegerBits = 12;
+  int32_t r, c;
+  for (r = 0; r < rows; ++r) {
+    const int8_t* src = in + (int64_t)r * depth;
+    int8_t* dst = scratch ? scratch : out + (int64_t)r * depth;
+    int32_t max_in_row = -128;
+    int32_t sum_of_exps = 0; /* kAccumulationIntegerBits integer bits */
+    int num_bits_over_unit;
+    int32_t shifted_scale;
+    for (c = 0; c < depth; ++c)
+      if (src[c] > max_in_row) max_in_row = src[c];
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = (int32_t)src[c] - max_in_row;
+      if (diff >= p->diff_min) {
+        const int32_t rescaled = ts_saturating_rounding_doubling_high_mul(
+            (int32_t)((uint32_t)diff << p->input_left_shift), p->input_multiplier);
+        sum_of_exps += ts_fp_rescale(ts_fp_exp_on_negative_values(rescaled, kScaledDiffIntegerBits),
+                                     0, kAccumulationIntegerBits);
+      }
+    }
+    shifted_scale = reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    /* Second pass: element c is read again just before output c is written, so the row
+     * may be computed in place (out == in). */
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = (int32_t)src[c] - max_in_row;
+      if (diff >= p->diff_min) {
+        const int32_t rescaled = ts_saturating_rounding_doubling_high_mul(
+            (int32_t)((uint32_t)diff << p->input_left_shift), p->input_multiplier);
+        const int32_t exp_in_0 = ts_fp_exp_on_negative_values(rescaled, kScaledDiffIntegerBits);
+        const int32_t unsat = ts_rounding_divide_by_pot(
+            ts_saturating_rounding_doubling_high_mul(shifted_scale, exp_in_0),
+            num_bits_over_unit + 31 - 8);
+        dst[c] = (int8_t)ts_clamp_i32(unsat - 128, -128, 127);
+      } else {
+        dst[c] = -128;
+      }
+    }
+    if (scratch) memcpy(out + (int64_t)r * depth, scratch, (size_t)depth);
+  }
+}

@@ -17,8 +17,9 @@ int64_t PlaceRegion(Plan& plan, const std::vector<int>& ids) {
   std::vector<int64_t> size(plan.buffers.size(), 0);
   for (int id : ids) size[id] = AlignUp(plan.buffers[id].bytes);
 
-  // Stable order by size, largest first (ties: plan order, as TFLM's bubble sort keeps them).
-  std::vector<int> order = ids;
+  // Order by size, largest first; ties in REVERSE plan order: TFLM fills its sort array
+  // from the tail (the last buffer added comes first) and its bubble sort is stable.
+  std::vector<int> order(ids.rbegin(), ids.rend());
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return size[a] > size[b]; });
 
   // Placed buffers sorted by offset; a new buffer goes after every placed one with an offset

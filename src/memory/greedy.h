@@ -5,11 +5,14 @@
 // that feeds it):
 //  - Every buffer's size is rounded up to 16 bytes (TFLM's kBufferAlignment) before
 //    placement; Buffer::bytes itself stays the exact window size.
-//  - Buffers are ordered by (rounded) size, largest first. The sort is a stable one (TFLM uses
-//    a bubble sort that only swaps strictly smaller-before-larger), so ties keep the order in
-//    which buffers were handed to the planner: TFLM hands over tensors in subgraph tensor-index
-//    order, then the kernels' scratch buffers in request order. ScheduleLayerByLayer creates
-//    its buffers in exactly that order; PlaceGreedy uses the plan's buffer order for ties.
+//  - Buffers are ordered by (rounded) size, largest first, and ties go in REVERSE order of
+//    addition: TFLM copies the (online-planned) buffers into its sort array from the tail, so
+//    the last buffer added comes first, and its bubble sort only swaps a strictly smaller
+//    size ahead of a larger one, so it is stable. TFLM adds tensors in subgraph tensor-index
+//    order, then the kernels' scratch buffers in request order; ScheduleLayerByLayer creates
+//    its buffers in exactly that order, and PlaceGreedy takes the plan's buffer order as the
+//    order of addition. (This tie rule matters: with ties kept in forward order, vww_96_int8
+//    would get 64512 bytes instead of TFLM's 73728.)
 //  - The largest buffer goes at offset 0. Each next buffer walks the already placed buffers
 //    whose live intervals overlap its own (inclusive: an operator's inputs and outputs are all
 //    live at its step), in increasing offset order, keeping a candidate offset = the highest

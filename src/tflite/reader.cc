@@ -1,0 +1,562 @@
+#include "tflite/reader.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tflite_schema_generated.h"
+
+namespace tessera {
+namespace {
+
+namespace fb = ::tessera::tfl;
+
+// Files of 2 GiB and more cannot be verified as one flatbuffer.
+constexpr size_t kMaxFileBytes = (size_t{1} << 31) - 1;
+
+struct Reader {
+  std::string label;  // prefix of every error message
+  const uint8_t* file = nullptr;
+  size_t size = 0;
+  const fb::Model* model = nullptr;
+  const fb::SubGraph* sg = nullptr;
+  int num_tensors = 0;
+
+  [[noreturn]] void Fail(const std::string& msg) const { throw Error(label + ": " + msg); }
+
+  std::string TensorRef(int i) const {
+    std::string r = "tensor " + std::to_string(i);
+    const auto* tensors = sg ? sg->tensors() : nullptr;
+    if (tensors && i >= 0 && i < static_cast<int>(tensors->size())) {
+      const auto* t = tensors->Get(static_cast<flatbuffers::uoffset_t>(i));
+      if (t->name() && t->name()->size() > 0) r += " '" + t->name()->str() + "'";
+    }
+    return r;
+  }
+};
+
+std::string Printable(const uint8_t* p, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] >= 0x20 && p[i] < 0x7f) {
+      s += static_cast<char>(p[i]);
+    } else {
+      static const char* hex = "0123456789abcdef";
+      s += "\\x";
+      s += hex[p[i] >> 4];
+      s += hex[p[i] & 15];
+    }
+  }
+  return s;
+}
+
+std::optional<OpType> MapBuiltin(int32_t code) {
+  using B = fb::BuiltinOperator;
+  switch (static_cast<B>(code)) {
+    case B::CONV_2D: return OpType::kConv2D;
+    case B::DEPTHWISE_CONV_2D: return OpType::kDepthwiseConv2D;
+    case B::FULLY_CONNECTED: return OpType::kFullyConnected;
+    case B::ADD: return OpType::kAdd;
+    case B::MUL: return OpType::kMul;
+    case B::AVERAGE_POOL_2D: return OpType::kAveragePool2D;
+    case B::MAX_POOL_2D: return OpType::kMaxPool2D;
+    case B::MEAN: return OpType::kMean;
+    case B::PAD: return OpType::kPad;
+    case B::RESHAPE: return OpType::kReshape;
+    case B::SOFTMAX: return OpType::kSoftmax;
+    case B::LOGISTIC: return OpType::kLogistic;
+    case B::HARD_SWISH: return OpType::kHardSwish;
+    case B::RELU: return OpType::kRelu;
+    case B::RELU6: return OpType::kRelu6;
+    case B::CONCATENATION: return OpType::kConcatenation;
+    case B::TRANSPOSE: return OpType::kTranspose;
+    case B::RESIZE_NEAREST_NEIGHBOR: return OpType::kResizeNearestNeighbor;
+    case B::QUANTIZE: return OpType::kQuantize;
+    case B::DEQUANTIZE: return OpType::kDequantize;
+    default: return std::nullopt;
+  }
+}
+
+// The operator code of an OperatorCode table: the larger of the two fields (files written
+// before the 32-bit field existed only have the 8-bit one; newer files clamp the 8-bit one).
+int32_t BuiltinCode(const fb::OperatorCode* oc) {
+  return std::max<int32_t>(oc->deprecated_builtin_code(), static_cast<int32_t>(oc->builtin_code()));
+}
+
+std::string BuiltinName(const fb::OperatorCode* oc) {
+  const int32_t code = BuiltinCode(oc);
+  if (code == static_cast<int32_t>(fb::BuiltinOperator::CUSTOM)) {
+    std::string n = "CUSTOM";
+    if (oc->custom_code()) n += " '" + oc->custom_code()->str() + "'";
+    return n;
+  }
+  const char* n = fb::EnumNameBuiltinOperator(static_cast<fb::BuiltinOperator>(code));
+  if (n && *n) return n;
+  return "BUILTIN_" + std::to_string(code);
+}
+
+std::optional<DType> MapType(fb::TensorType t) {
+  switch (t) {
+    case fb::TensorType::FLOAT32: return DType::kFloat32;
+    case fb::TensorType::INT32: return DType::kInt32;
+    case fb::TensorType::INT16: return DType::kInt16;
+    case fb::TensorType::INT8: return DType::kInt8;
+    case fb::TensorType::INT64: return DType::kInt64;
+    default: return std::nullopt;
+  }
+}
+
+std::string TypeName(fb::TensorType t) {
+  const char* n = fb::EnumNameTensorType(t);
+  if (n && *n) return n;
+  return "type " + std::to_string(static_cast<int>(t));
+}
+
+Tensor ReadTensor(const Reader& r, int index) {
+  const fb::Tensor* ft = r.sg->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index));
+  const std::string ref = r.TensorRef(index);
+  Tensor t;
+  if (ft->name()) t.name = ft->name()->str();
+
+  auto type = MapType(ft->type());
+  if (!type)
+    r.Fail(ref + ": tensor type " + TypeName(ft->type()) +
+           " is not supported (tessera reads int8, int16, int32, int64 and float32 tensors)");
+  t.type = *type;
+
+  if (ft->is_variable()) r.Fail(ref + ": variable tensors are not supported");
+  if (ft->sparsity()) r.Fail(ref + ": sparse tensors are not supported");
+
+  // Shape: non-negative dims, bounded rank and size (checked before anything is allocated).
+  if (const auto* shape = ft->shape()) {
+    if (shape->size() > static_cast<flatbuffers::uoffset_t>(kMaxTfliteRank))
+      r.Fail(ref + ": rank " + std::to_string(shape->size()) + " exceeds the maximum of " +
+             std::to_string(kMaxTfliteRank));
+    int64_t elements = 1;
+    for (flatbuffers::uoffset_t d = 0; d < shape->size(); ++d) {
+      const int32_t dim = shape->Get(d);
+      if (dim < 0)
+        r.Fail(ref + ": shape dimension " + std::to_string(d) + " is " + std::to_string(dim) +
+               " (dimensions must be >= 0)");
+      elements *= dim;  // both factors <= 2^31: no overflow before the check below
+      if (elements * DTypeSize(t.type) > kMaxTensorBytes)
+        r.Fail(ref + ": shape is too large (more than " + std::to_string(kMaxTensorBytes) +
+               " bytes)");
+      t.shape.push_back(dim);
+    }
+  }
+
+  // Quantization. As in TFLite, a tensor is quantized when it has both scales and zero points.
+  if (const auto* q = ft->quantization()) {
+    if (q->details_type() != fb::QuantizationDetails::NONE)
+      r.Fail(ref + ": custom quantization (quantization.details) is not supported");
+    const auto* scale = q->scale();
+    const auto* zp = q->zero_point();
+    if (scale && zp && scale->size() > 0 && zp->size() > 0) {
+      if (scale->size() != zp->size())
+        r.Fail(ref + ": quantization has " + std::to_string(scale->size()) + " scales but " +
+               std::to_string(zp->size()) + " zero points");
+      const int64_t n = scale->size();
+      int32_t qdim = q->quantized_dimension();
+      // Some converters give 1-D per-channel biases the filter's quantized_dimension (e.g. 3);
+      // TFLite accepts these, and dimension 0 is the only one they can mean.
+      if (n > 1 && t.shape.size() == 1 && (qdim < 0 || qdim >= 1)) qdim = 0;
+      if (n > 1) {
+        if (qdim < 0 || qdim >= static_cast<int32_t>(t.shape.size()))
+          r.Fail(ref + ": quantization.quantized_dimension " + std::to_string(qdim) +
+                 " is out of range for rank " + std::to_string(t.shape.size()));
+        if (t.shape[qdim] != n)
+          r.Fail(ref + ": quantization has " + std::to_string(n) +
+                 " scales, but dimension " + std::to_string(qdim) + " has " +
+                 std::to_string(t.shape[qdim]) + " elements");
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const float s = scale->Get(static_cast<flatbuffers::uoffset_t>(i));
+        if (!std::isfinite(s) || !(s > 0.0f))
+          r.Fail(ref + ": quantization scale[" + std::to_string(i) + "] is " +
+                 std::to_string(s) + " (must be finite and > 0)");
+      }
+      t.quant.scale.assign(scale->begin(), scale->end());
+      t.quant.zero_point.assign(zp->begin(), zp->end());
+      t.quant.quantized_dimension = qdim;
+    }
+  }
+
+  // Constant data: a non-empty buffer (inside the flatbuffer, or after it for large models).
+  const uint32_t bidx = ft->buffer();
+  const auto* buffers = r.model->buffers();
+  const uint32_t nbuf = buffers ? buffers->size() : 0;
+  if (bidx != 0 || nbuf > 0) {
+    if (bidx >= nbuf)
+      r.Fail(ref + ": buffer index " + std::to_string(bidx) + " is out of range (the model has " +
+             std::to_string(nbuf) + " buffers)");
+    const fb::Buffer* b = buffers->Get(bidx);
+    const uint8_t* bytes = nullptr;
+    uint64_t nbytes = 0;
+    if (b->data() && b->data()->size() > 0) {
+      bytes = b->data()->data();
+      nbytes = b->data()->size();
+    } else if (b->offset() > 1) {
+      const uint64_t off = b->offset(), len = b->size();
+      if (off > r.size || len > r.size - off)
+        r.Fail(ref + ": buffer " + std::to_string(bidx) + " lies outside the file (offset " +
+               std::to_string(off) + ", size " + std::to_string(len) + ", file size " +
+               std::to_string(r.size) + ")");
+      bytes = r.file + off;
+      nbytes = len;
+    }
+    if (nbytes > 0) {
+      const int64_t want = t.num_bytes();
+      if (static_cast<uint64_t>(want) != nbytes)
+        r.Fail(ref + ": constant buffer " + std::to_string(bidx) + " holds " +
+               std::to_string(nbytes) + " bytes, but its shape and type need " +
+               std::to_string(want));
+      t.data.assign(bytes, bytes + nbytes);
+      t.is_const = true;
+    }
+  }
+  return t;
+}
+
+// Absent options tables read as the schema's defaults, as for any flatbuffer table.
+
+// Reads a fused activation: NONE, RELU, RELU_N1_TO_1, RELU6.
+Activation ReadActivation(const Reader& r, const std::string& opref, fb::ActivationFunctionType a) {
+  switch (a) {
+    case fb::ActivationFunctionType::NONE: return Activation::kNone;
+    case fb::ActivationFunctionType::RELU: return Activation::kRelu;
+    case fb::ActivationFunctionType::RELU_N1_TO_1: return Activation::kReluN1To1;
+    case fb::ActivationFunctionType::RELU6: return Activation::kRelu6;
+    default: break;
+  }
+  const char* n = fb::EnumNameActivationFunctionType(a);
+  r.Fail(opref + ": fused_activation_function " +
+         (n && *n ? std::string(n) : std::to_string(static_cast<int>(a))) +
+         " is not supported (NONE, RELU, RELU_N1_TO_1, RELU6)");
+}
+
+Padding ReadPadding(const Reader& r, const std::string& opref, fb::Padding p) {
+  if (p == fb::Padding::SAME) return Padding::kSame;
+  if (p == fb::Padding::VALID) return Padding::kValid;
+  r.Fail(opref + ": padding " + std::to_string(static_cast<int>(p)) + " is neither SAME nor VALID");
+}
+
+fb::BuiltinOptions ExpectedOptions(OpType t) {
+  using O = fb::BuiltinOptions;
+  switch (t) {
+    case OpType::kConv2D: return O::Conv2DOptions;
+    case OpType::kDepthwiseConv2D: return O::DepthwiseConv2DOptions;
+    case OpType::kFullyConnected: return O::FullyConnectedOptions;
+    case OpType::kAdd: return O::AddOptions;
+    case OpType::kMul: return O::MulOptions;
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D: return O::Pool2DOptions;
+    case OpType::kMean: return O::ReducerOptions;
+    case OpType::kPad: return O::PadOptions;
+    case OpType::kReshape: return O::ReshapeOptions;
+    case OpType::kSoftmax: return O::SoftmaxOptions;
+    case OpType::kConcatenation: return O::ConcatenationOptions;
+    case OpType::kTranspose: return O::TransposeOptions;
+    case OpType::kResizeNearestNeighbor: return O::ResizeNearestNeighborOptions;
+    case OpType::kQuantize: return O::QuantizeOptions;
+    case OpType::kDequantize: return O::DequantizeOptions;
+    case OpType::kHardSwish: return O::HardSwishOptions;
+    case OpType::kLogistic:
+    case OpType::kRelu:
+    case OpType::kRelu6: return O::NONE;
+  }
+  return O::NONE;
+}
+
+std::string OptionsName(fb::BuiltinOptions o) {
+  const char* n = fb::EnumNameBuiltinOptions(o);
+  if (n && *n) return n;
+  return "options type " + std::to_string(static_cast<int>(o));
+}
+
+OpOptions ReadOptions(const Reader& r, const fb::Operator* op, OpType type,
+                      const std::string& opref) {
+  const fb::BuiltinOptions have = op->builtin_options_type();
+  const fb::BuiltinOptions want = ExpectedOptions(type);
+  if (have != fb::BuiltinOptions::NONE && have != want)
+    r.Fail(opref + ": builtin_options is " + OptionsName(have) + ", expected " +
+           (want == fb::BuiltinOptions::NONE ? std::string("none") : OptionsName(want)));
+  if (have != fb::BuiltinOptions::NONE && op->builtin_options() == nullptr)
+    r.Fail(opref + ": builtin_options_type is " + OptionsName(have) + " but the table is missing");
+
+  switch (type) {
+    case OpType::kConv2D: {
+      Conv2DOptions o;
+      const auto* p = op->builtin_options_as_Conv2DOptions();
+      if (!p) {  // absent table: the schema defaults (strides 0, rejected by Validate)
+        o.stride_h = o.stride_w = 0;
+        return o;
+      }
+      o.padding = ReadPadding(r, opref, p->padding());
+      o.stride_h = p->stride_h();
+      o.stride_w = p->stride_w();
+      o.dilation_h = p->dilation_h_factor();
+      o.dilation_w = p->dilation_w_factor();
+      o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      return o;
+    }
+    case OpType::kDepthwiseConv2D: {
+      DepthwiseConv2DOptions o;
+      const auto* p = op->builtin_options_as_DepthwiseConv2DOptions();
+      if (!p) {
+        o.stride_h = o.stride_w = 0;
+        o.depth_multiplier = 0;
+        return o;
+      }
+      o.padding = ReadPadding(r, opref, p->padding());
+      o.stride_h = p->stride_h();
+      o.stride_w = p->stride_w();
+      o.depth_multiplier = p->depth_multiplier();
+      o.dilation_h = p->dilation_h_factor();
+      o.dilation_w = p->dilation_w_factor();
+      o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      return o;
+    }
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D: {
+      Pool2DOptions o;
+      const auto* p = op->builtin_options_as_Pool2DOptions();
+      if (!p) {
+        o.padding = Padding::kSame;
+        o.stride_h = o.stride_w = 0;
+        o.filter_h = o.filter_w = 0;
+        return o;
+      }
+      o.padding = ReadPadding(r, opref, p->padding());
+      o.stride_h = p->stride_h();
+      o.stride_w = p->stride_w();
+      o.filter_h = p->filter_height();
+      o.filter_w = p->filter_width();
+      o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      return o;
+    }
+    case OpType::kFullyConnected: {
+      FullyConnectedOptions o;
+      if (const auto* p = op->builtin_options_as_FullyConnectedOptions()) {
+        if (p->weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT)
+          r.Fail(opref + ": weights_format " +
+                 std::to_string(static_cast<int>(p->weights_format())) +
+                 " is not supported (only DEFAULT)");
+        o.activation = ReadActivation(r, opref, p->fused_activation_function());
+        o.keep_num_dims = p->keep_num_dims();
+      }
+      return o;
+    }
+    case OpType::kAdd: {
+      AddOptions o;
+      if (const auto* p = op->builtin_options_as_AddOptions())
+        o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      return o;
+    }
+    case OpType::kMul: {
+      MulOptions o;
+      if (const auto* p = op->builtin_options_as_MulOptions())
+        o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      return o;
+    }
+    case OpType::kReshape: {
+      ReshapeOptions o;
+      if (const auto* p = op->builtin_options_as_ReshapeOptions())
+        if (const auto* ns = p->new_shape()) {
+          if (ns->size() > static_cast<flatbuffers::uoffset_t>(kMaxTfliteRank))
+            r.Fail(opref + ": new_shape has " + std::to_string(ns->size()) +
+                   " entries (maximum rank " + std::to_string(kMaxTfliteRank) + ")");
+          o.new_shape.assign(ns->begin(), ns->end());
+        }
+      return o;
+    }
+    case OpType::kSoftmax: {
+      SoftmaxOptions o;
+      o.beta = 0.0f;  // the schema default when the table is absent
+      if (const auto* p = op->builtin_options_as_SoftmaxOptions()) o.beta = p->beta();
+      return o;
+    }
+    case OpType::kConcatenation: {
+      ConcatenationOptions o;
+      if (const auto* p = op->builtin_options_as_ConcatenationOptions()) {
+        o.axis = p->axis();
+        o.activation = ReadActivation(r, opref, p->fused_activation_function());
+      }
+      return o;
+    }
+    case OpType::kMean: {
+      MeanOptions o;
+      if (const auto* p = op->builtin_options_as_ReducerOptions()) o.keep_dims = p->keep_dims();
+      return o;
+    }
+    case OpType::kResizeNearestNeighbor: {
+      ResizeNearestNeighborOptions o;
+      if (const auto* p = op->builtin_options_as_ResizeNearestNeighborOptions()) {
+        o.align_corners = p->align_corners();
+        o.half_pixel_centers = p->half_pixel_centers();
+      }
+      return o;
+    }
+    case OpType::kPad:
+    case OpType::kTranspose:
+    case OpType::kQuantize:
+    case OpType::kDequantize:
+    case OpType::kHardSwish:
+    case OpType::kLogistic:
+    case OpType::kRelu:
+    case OpType::kRelu6:
+      return std::monostate{};
+  }
+  return std::monostate{};
+}
+
+std::vector<int> ReadIndexList(const Reader& r, const flatbuffers::Vector<int32_t>* v,
+                               const std::string& what, bool allow_absent) {
+  std::vector<int> out;
+  if (!v) return out;
+  out.reserve(v->size());
+  for (flatbuffers::uoffset_t i = 0; i < v->size(); ++i) {
+    const int32_t t = v->Get(i);
+    if (allow_absent && t == -1) {
+      out.push_back(kNoTensor);
+      continue;
+    }
+    if (t < 0 || t >= r.num_tensors)
+      r.Fail(what + " " + std::to_string(i) + " is tensor index " + std::to_string(t) +
+             ", out of range (the subgraph has " + std::to_string(r.num_tensors) + " tensors)");
+    out.push_back(t);
+  }
+  return out;
+}
+
+Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
+                const std::string& name) {
+  Reader r;
+  r.label = label;
+  r.file = data;
+  r.size = size;
+
+  if (data == nullptr || size < 8)
+    r.Fail("file is too small to be a .tflite model (" + std::to_string(size) + " bytes)");
+  if (size > kMaxFileBytes)
+    r.Fail("file is larger than 2 GiB (" + std::to_string(size) + " bytes); not supported");
+  if (!flatbuffers::BufferHasIdentifier(data, fb::ModelIdentifier()))
+    r.Fail("not a TFLite model: file identifier is '" + Printable(data + 4, 4) +
+           "', expected 'TFL3'");
+  flatbuffers::Verifier::Options vopts;
+  vopts.max_depth = 64;
+  vopts.max_tables = 1000000;
+  flatbuffers::Verifier verifier(data, size, vopts);
+  if (!fb::VerifyModelBuffer(verifier))
+    r.Fail("malformed .tflite file: the flatbuffer verifier rejected it (truncated or corrupt)");
+
+  r.model = fb::GetModel(data);
+  if (r.model->version() != 3)
+    r.Fail("schema version " + std::to_string(r.model->version()) + " is not supported (expected 3)");
+  const auto* subgraphs = r.model->subgraphs();
+  if (!subgraphs || subgraphs->size() == 0) r.Fail("the model has no subgraph");
+  r.sg = subgraphs->Get(0);
+  const auto* tensors = r.sg->tensors();
+  r.num_tensors = tensors ? static_cast<int>(tensors->size()) : 0;
+
+  Graph g;
+  g.name = name;
+
+  // Operators first: every unsupported operator is reported in one error.
+  const auto* codes = r.model->operator_codes();
+  const uint32_t ncodes = codes ? codes->size() : 0;
+  const auto* fops = r.sg->operators();
+  const int nops = fops ? static_cast<int>(fops->size()) : 0;
+  std::vector<OpType> types(nops);
+  std::vector<std::pair<std::string, std::vector<int>>> unsupported;
+  for (int i = 0; i < nops; ++i) {
+    const fb::Operator* op = fops->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (op->opcode_index() >= ncodes)
+      r.Fail("operator " + std::to_string(i) + ": opcode_index " +
+             std::to_string(op->opcode_index()) + " is out of range (the model has " +
+             std::to_string(ncodes) + " operator codes)");
+    const fb::OperatorCode* oc = codes->Get(op->opcode_index());
+    if (auto t = MapBuiltin(BuiltinCode(oc))) {
+      types[i] = *t;
+      continue;
+    }
+    const std::string n = BuiltinName(oc);
+    auto it = std::find_if(unsupported.begin(), unsupported.end(),
+                           [&](const auto& e) { return e.first == n; });
+    if (it == unsupported.end()) unsupported.push_back({n, {i}});
+    else it->second.push_back(i);
+  }
+  if (!unsupported.empty()) {
+    std::string msg = "unsupported operators: ";
+    for (size_t k = 0; k < unsupported.size(); ++k) {
+      const auto& [n, idx] = unsupported[k];
+      if (k) msg += ", ";
+      msg += n + (idx.size() == 1 ? " (op " : " (ops ");
+      for (size_t j = 0; j < idx.size(); ++j) {
+        if (j) msg += ", ";
+        msg += std::to_string(idx[j]);
+      }
+      msg += ")";
+    }
+    r.Fail(msg);
+  }
+
+  g.tensors.reserve(r.num_tensors);
+  for (int i = 0; i < r.num_tensors; ++i) g.tensors.push_back(ReadTensor(r, i));
+
+  g.inputs = ReadIndexList(r, r.sg->inputs(), "subgraph input", false);
+  g.outputs = ReadIndexList(r, r.sg->outputs(), "subgraph output", false);
+
+  g.ops.reserve(nops);
+  for (int i = 0; i < nops; ++i) {
+    const fb::Operator* fop = fops->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const std::string opref = std::string(OpTypeName(types[i])) + " (op " + std::to_string(i) + ")";
+    Operator op;
+    op.type = types[i];
+    op.inputs = ReadIndexList(r, fop->inputs(), opref + ": input", true);
+    op.outputs = ReadIndexList(r, fop->outputs(), opref + ": output", false);
+    op.options = ReadOptions(r, fop, types[i], opref);
+    g.ops.push_back(std::move(op));
+  }
+
+  try {
+    g.Validate();
+  } catch (const Error& e) {
+    r.Fail(e.what());
+  }
+  return g;
+}
+
+}  // namespace
+
+Graph ReadTfliteBytes(const uint8_t* data, size_t size, const std::string& name) {
+  return ReadModel(data, size, name, name);
+}
+
+Graph ReadTflite(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(path + ": cannot open: not a regular file or does not exist");
+  const auto fsize = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(path + ": cannot read its size: " + ec.message());
+  if (fsize > kMaxFileBytes)
+    throw Error(path + ": file is larger than 2 GiB (" + std::to_string(fsize) +
+                " bytes); not supported");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path + ": cannot open for reading");
+  std::vector<uint8_t> bytes(static_cast<size_t>(fsize));
+  if (fsize > 0 && !f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(fsize)))
+    throw Error(path + ": read error");
+  return ReadModel(bytes.data(), bytes.size(), path, std::filesystem::path(path).stem().string());
+}
+
+}  // namespace tessera

@@ -1,0 +1,106 @@
+// Placement: offsets for a plan's buffers in one arena, honouring live intervals, views that
+// share an offset, and input/output pairs that may overlap (memory/overlap.h).
+//
+// The problem: items (a buffer, or a group of buffers sharing one offset) with an aligned size
+// and a live interval. Two items whose intervals meet may not overlap, except that for an
+// output O allowed to start at most D bytes past its input I (D < 0) the relative offset
+// O.offset - I.offset may be <= D as well as >= I's size. Every constraint between two items
+// is thus one forbidden open interval of their relative offset:
+//     a.offset - b.offset must not lie in (lo, hi)     (plain pair: lo = -a.size, hi = b.size)
+// Placement algorithms:
+//  - first fit in a given order: each item at the lowest offset outside every forbidden
+//    interval of the items already placed;
+//  - several orderings (size, first use, interval length, size x length, ...) plus
+//    deterministic random restarts: the best is kept;
+//  - branch and bound over orderings for small problems. Every forbidden interval has
+//    lo <= 0 < hi, and lo = 0 only for an output that may sit exactly on its input; a
+//    placement sorted by offset (ties: outputs before the inputs they sit on) is reproduced
+//    or improved by first fit in that order, so searching orderings with first fit is exact.
+//  - the lower bound: max over steps of the bytes live at that step, pairs that may overlap
+//    counted as their union (sum of sizes minus the largest overlap each pair allows).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "plan/plan.h"
+
+namespace tessera {
+
+// Output buffer `output` of step `step` may sit at (input offset + d) for any d <= max_shift
+// (memory/overlap.h); max_shift is clamped to <= 0 and rounded down to the alignment.
+struct OverlapPair {
+  int step = -1;
+  int input = -1;   // buffer
+  int output = -1;  // buffer
+  int64_t max_shift = 0;
+};
+
+struct PlacementItem {
+  std::vector<int> buffers;  // plan buffers at this item's offset
+  int64_t size = 0;          // aligned, the largest member
+  int first = 0, last = 0;   // union of the members' intervals
+};
+
+// Forbidden: offset(this item) - offset(other) in the open interval (lo, hi).
+struct PlacementEdge {
+  int other = -1;
+  int64_t lo = 0, hi = 0;
+};
+
+struct PlacementProblem {
+  int64_t alignment = 1;
+  std::vector<PlacementItem> items;
+  std::vector<std::vector<PlacementEdge>> edges;  // per item; symmetric
+  std::vector<int> item_of_buffer;                // -1 for external buffers
+  std::vector<OverlapPair> pairs;                 // the overlap pairs that were applied
+  int num_steps = 0;
+};
+
+// Builds the problem for the arena buffers of `plan` (external buffers are left out).
+// `aliases`: pairs of buffers that must share an offset. `pairs`: overlap allowances; those
+// whose buffers do not meet only at `step`, or are no improvement, are dropped. Throws Error
+// for a buffer with a negative size or an invalid interval, or an alignment < 1.
+PlacementProblem BuildPlacementProblem(const Plan& plan,
+                                       const std::vector<std::pair<int, int>>& aliases,
+                                       const std::vector<OverlapPair>& pairs, int64_t alignment);
+
+struct Placement {
+  std::vector<int64_t> offsets;  // per item
+  int64_t size = 0;              // arena: max over items of offset + size
+  std::string method;            // which ordering / search produced it
+  bool proved_optimal = false;   // equals the lower bound, or the exact search finished
+  int64_t nodes = 0;             // branch-and-bound nodes visited (0: no search)
+};
+
+// First fit in the given order (a permutation of the items).
+Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order);
+
+// TensorFlow Lite Micro's order: largest first, ties in buffer order.
+std::vector<int> OrderBySize(const PlacementProblem& p);
+
+// Best of several orderings and `restarts` random perturbations of the best (deterministic).
+Placement PlaceBestOrdering(const PlacementProblem& p, int restarts = 64);
+
+// Branch and bound over first-fit orderings, starting from `incumbent`. Stops after
+// `node_limit` nodes (then proved_optimal stays false unless the bound is met).
+Placement PlaceExact(const PlacementProblem& p, const Placement& incumbent, int64_t node_limit);
+
+// Max over steps of the bytes the live items need at least (see above).
+int64_t PlacementLowerBound(const PlacementProblem& p);
+
+// Number of items that conflict with at least one other item.
+int NumConflictingItems(const PlacementProblem& p);
+
+// Writes the offsets into the plan's arena buffers and sets arena_bytes; external buffers are
+// placed first-fit in their own region. Checks every constraint of the problem first and
+// throws Error if the placement violates one (a bug, never expected).
+void ApplyPlacement(const PlacementProblem& p, const Placement& placement, Plan& plan);
+
+// Checks the placement against every constraint; returns an empty string or the first
+// violation.
+std::string VerifyPlacement(const PlacementProblem& p, const Placement& placement);
+
+}  // namespace tessera

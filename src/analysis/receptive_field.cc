@@ -1,0 +1,325 @@
+#include "analysis/receptive_field.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace tessera {
+namespace {
+
+std::string OpLabel(const Graph& g, int op) {
+  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
+}
+
+// The input rows [lo, hi) that output rows [o0, o1) of a strided window read, as the
+// bounding box of every in-bounds tap (output o reads o*stride - pad + k*dilation for k in
+// [0, filter)); lo >= hi when every tap is padding. Exact also for dilations, whose taps can
+// skip over the input's edge rows.
+void SpatialRange(int32_t o0, int32_t o1, int32_t stride, int32_t pad, int32_t filter,
+                  int32_t dilation, int32_t size, int32_t* lo, int32_t* hi) {
+  int64_t l = INT64_MAX, h = INT64_MIN;
+  for (int64_t o = o0; o < o1; ++o) {
+    const int64_t base = o * stride - pad;
+    // Taps k with 0 <= base + k*dilation < size.
+    const int64_t k0 = base >= 0 ? 0 : (-base + dilation - 1) / dilation;
+    const int64_t k1 = std::min<int64_t>(filter, base >= size ? 0 : (size - 1 - base) / dilation + 1);
+    if (k0 >= k1) continue;
+    l = std::min(l, base + k0 * dilation);
+    h = std::max(h, base + (k1 - 1) * dilation + 1);
+  }
+  if (l >= h) {
+    *lo = *hi = 0;
+    return;
+  }
+  *lo = static_cast<int32_t>(l);
+  *hi = static_cast<int32_t>(h);
+}
+
+Window Clip(const Window& w, const Shape4& s) {
+  Window r{std::max(w.y0, 0), std::min(w.y1, s.h), std::max(w.x0, 0), std::min(w.x1, s.w)};
+  if (r.empty()) return Window{};
+  return r;
+}
+
+const Tensor& InputOperand(const Graph& g, int op, int operand) {
+  const Operator& o = g.ops[op];
+  if (operand < 0 || operand >= static_cast<int>(o.inputs.size()) || o.inputs[operand] < 0 ||
+      o.inputs[operand] >= static_cast<int>(g.tensors.size()))
+    throw Error(OpLabel(g, op) + ": operand " + std::to_string(operand) + " is absent or out of range");
+  return g.tensors[o.inputs[operand]];
+}
+
+const Tensor& Output(const Graph& g, int op) {
+  const Operator& o = g.ops[op];
+  if (o.outputs.empty() || o.outputs[0] < 0 || o.outputs[0] >= static_cast<int>(g.tensors.size()))
+    throw Error(OpLabel(g, op) + ": has no valid output tensor");
+  return g.tensors[o.outputs[0]];
+}
+
+// Filter height/width of a CONV_2D ([Cout, kh, kw, Cin]) or DEPTHWISE_CONV_2D ([1, kh, kw, C]).
+void FilterSize(const Graph& g, int op, int32_t* kh, int32_t* kw) {
+  const Operator& o = g.ops[op];
+  if (o.inputs.size() < 2 || o.inputs[operand::kFilter] < 0 ||
+      o.inputs[operand::kFilter] >= static_cast<int>(g.tensors.size()))
+    throw Error(OpLabel(g, op) + ": filter operand missing");
+  const Tensor& f = g.tensors[o.inputs[operand::kFilter]];
+  if (f.shape.size() != 4)
+    throw Error(OpLabel(g, op) + ": filter tensor '" + f.name + "' must have rank 4, has rank " +
+                std::to_string(f.shape.size()));
+  *kh = f.shape[1];
+  *kw = f.shape[2];
+  if (*kh <= 0 || *kw <= 0)
+    throw Error(OpLabel(g, op) + ": filter tensor '" + f.name + "' has a non-positive size");
+}
+
+// Padding before (rows, columns) of a PAD operator, from its constant paddings operand.
+void PadBefore(const Graph& g, int op, int32_t* top, int32_t* left) {
+  const Operator& o = g.ops[op];
+  if (o.inputs.size() < 2 || o.inputs[1] < 0 || o.inputs[1] >= static_cast<int>(g.tensors.size()))
+    throw Error(OpLabel(g, op) + ": paddings operand missing");
+  const Tensor& p = g.tensors[o.inputs[1]];
+  const Tensor& in = InputOperand(g, op, 0);
+  const int rank = static_cast<int>(in.shape.size());
+  if (!p.is_const || p.shape.size() != 2 || p.shape[1] != 2 || p.shape[0] != rank)
+    throw Error(OpLabel(g, op) + ": paddings tensor '" + p.name + "' must be a constant [" +
+                std::to_string(rank) + ",2] tensor");
+  const int esize = p.type == DType::kInt64 ? 8 : p.type == DType::kInt32 ? 4 : 0;
+  if (esize == 0)
+    throw Error(OpLabel(g, op) + ": paddings tensor '" + p.name + "' must be int32 or int64, is " +
+                DTypeName(p.type));
+  if (static_cast<int64_t>(p.data.size()) < static_cast<int64_t>(rank) * 2 * esize)
+    throw Error(OpLabel(g, op) + ": paddings tensor '" + p.name + "' holds " +
+                std::to_string(p.data.size()) + " bytes, needs " + std::to_string(rank * 2 * esize));
+  auto value = [&](int i) -> int64_t {
+    if (esize == 8) {
+      int64_t v;
+      std::memcpy(&v, p.data.data() + i * 8, 8);
+      return v;
+    }
+    int32_t v;
+    std::memcpy(&v, p.data.data() + i * 4, 4);
+    return v;
+  };
+  *top = 0;
+  *left = 0;
+  // AsNHWC pads the shape at the front: rows are axis rank-3, columns axis rank-2.
+  if (rank >= 3) *top = static_cast<int32_t>(value((rank - 3) * 2));
+  if (rank >= 2) *left = static_cast<int32_t>(value((rank - 2) * 2));
+  if (*top < 0 || *left < 0)
+    throw Error(OpLabel(g, op) + ": paddings tensor '" + p.name + "' has a negative padding");
+}
+
+// TFLM's nearest-neighbour source index (reference resize_nearest_neighbor).
+int32_t NearestSource(int32_t out, int32_t in_size, int32_t out_size, bool align_corners,
+                      bool half_pixel_centers) {
+  const float scale = (align_corners && out_size > 1)
+                          ? static_cast<float>(in_size - 1) / static_cast<float>(out_size - 1)
+                          : static_cast<float>(in_size) / static_cast<float>(out_size);
+  const float offset = half_pixel_centers ? 0.5f : 0.0f;
+  const float v = (static_cast<float>(out) + offset) * scale;
+  int32_t r = align_corners ? static_cast<int32_t>(std::round(v)) : static_cast<int32_t>(std::floor(v));
+  r = std::min(r, in_size - 1);
+  if (half_pixel_centers) r = std::max(r, 0);
+  return r;
+}
+
+}  // namespace
+
+Window UnionWindow(const Window& a, const Window& b) {
+  if (a.empty()) return b.empty() ? Window{} : b;
+  if (b.empty()) return a;
+  return Window{std::min(a.y0, b.y0), std::max(a.y1, b.y1), std::min(a.x0, b.x0), std::max(a.x1, b.x1)};
+}
+
+Window IntersectWindow(const Window& a, const Window& b) {
+  Window r{std::max(a.y0, b.y0), std::min(a.y1, b.y1), std::max(a.x0, b.x0), std::min(a.x1, b.x1)};
+  if (r.empty()) return Window{};
+  return r;
+}
+
+Window ClipWindow(const Graph& g, int tensor, const Window& w) {
+  if (w.empty()) return Window{};
+  return IntersectWindow(w, FullWindow(g, tensor));
+}
+
+bool IsWindowable(const Graph& g, int op) {
+  if (op < 0 || op >= static_cast<int>(g.ops.size()))
+    throw Error("IsWindowable: operator index " + std::to_string(op) + " out of range");
+  switch (g.ops[op].type) {
+    case OpType::kConv2D:
+    case OpType::kDepthwiseConv2D:
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D:
+    case OpType::kPad:
+    case OpType::kResizeNearestNeighbor:
+    case OpType::kAdd:
+    case OpType::kMul:
+    case OpType::kLogistic:
+    case OpType::kHardSwish:
+    case OpType::kRelu:
+    case OpType::kRelu6:
+    case OpType::kQuantize:
+    case OpType::kDequantize:
+      return true;
+    case OpType::kFullyConnected:
+    case OpType::kSoftmax:
+    case OpType::kMean:
+    case OpType::kReshape:
+    case OpType::kTranspose:
+    case OpType::kConcatenation:
+      return false;
+  }
+  return false;
+}
+
+Window InputWindow(const Graph& g, int op, int input_operand, const Window& out_win) {
+  if (op < 0 || op >= static_cast<int>(g.ops.size()))
+    throw Error("InputWindow: operator index " + std::to_string(op) + " out of range (graph has " +
+                std::to_string(g.ops.size()) + " operators)");
+  const Operator& o = g.ops[op];
+  const Tensor& in = InputOperand(g, op, input_operand);
+  const int in_t = o.inputs[input_operand];
+  if (out_win.empty()) return Window{};
+  if (in.is_const) return FullWindow(g, in_t);
+  const Shape4 is = AsNHWC(in.shape);
+  const Shape4 os = AsNHWC(Output(g, op).shape);
+  if (out_win.y0 < 0 || out_win.x0 < 0 || out_win.y1 > os.h || out_win.x1 > os.w)
+    throw Error(OpLabel(g, op) + ": output window [" + std::to_string(out_win.y0) + "," +
+                std::to_string(out_win.y1) + ")x[" + std::to_string(out_win.x0) + "," +
+                std::to_string(out_win.x1) + ") lies outside the " + std::to_string(os.h) + "x" +
+                std::to_string(os.w) + " output");
+
+  auto strided = [&](int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
+                     Padding pad) {
+    if (sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0)
+      throw Error(OpLabel(g, op) + ": stride and dilation must be positive");
+    const int32_t ph = ConvPaddingBefore(pad, is.h, kh, sh, dh, os.h);
+    const int32_t pw = ConvPaddingBefore(pad, is.w, kw, sw, dw, os.w);
+    Window w;
+    SpatialRange(out_win.y0, out_win.y1, sh, ph, kh, dh, is.h, &w.y0, &w.y1);
+    SpatialRange(out_win.x0, out_win.x1, sw, pw, kw, dw, is.w, &w.x0, &w.x1);
+    return Clip(w, is);
+  };
+
+  switch (o.type) {
+    case OpType::kConv2D: {
+      if (input_operand != operand::kInput) return FullWindow(g, in_t);
+      int32_t kh, kw;
+      FilterSize(g, op, &kh, &kw);
+      const auto& p = o.opts<Conv2DOptions>();
+      return strided(kh, kw, p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.padding);
+    }
+    case OpType::kDepthwiseConv2D: {
+      if (input_operand != operand::kInput) return FullWindow(g, in_t);
+      int32_t kh, kw;
+      FilterSize(g, op, &kh, &kw);
+      const auto& p = o.opts<DepthwiseConv2DOptions>();
+      return strided(kh, kw, p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.padding);
+    }
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D: {
+      const auto& p = o.opts<Pool2DOptions>();
+      if (p.filter_h <= 0 || p.filter_w <= 0)
+        throw Error(OpLabel(g, op) + ": pool filter size must be positive");
+      return strided(p.filter_h, p.filter_w, p.stride_h, p.stride_w, 1, 1, p.padding);
+    }
+    case OpType::kPad: {
+      if (input_operand != 0) return FullWindow(g, in_t);
+      int32_t top, left;
+      PadBefore(g, op, &top, &left);
+      return Clip(Window{out_win.y0 - top, out_win.y1 - top, out_win.x0 - left, out_win.x1 - left}, is);
+    }
+    case OpType::kResizeNearestNeighbor: {
+      if (input_operand != 0) return FullWindow(g, in_t);
+      const auto& p = o.opts<ResizeNearestNeighborOptions>();
+      Window w{is.h, -1, is.w, -1};
+      for (int32_t y = out_win.y0; y < out_win.y1; ++y) {
+        const int32_t s = NearestSource(y, is.h, os.h, p.align_corners, p.half_pixel_centers);
+        w.y0 = std::min(w.y0, s);
+        w.y1 = std::max(w.y1, s + 1);
+      }
+      for (int32_t x = out_win.x0; x < out_win.x1; ++x) {
+        const int32_t s = NearestSource(x, is.w, os.w, p.align_corners, p.half_pixel_centers);
+        w.x0 = std::min(w.x0, s);
+        w.x1 = std::max(w.x1, s + 1);
+      }
+      return Clip(w, is);
+    }
+    case OpType::kAdd:
+    case OpType::kMul: {
+      // Broadcasting: an axis of size 1 against a larger output axis is read at index 0.
+      Window w = out_win;
+      if (is.h != os.h) {
+        if (is.h != 1)
+          throw Error(OpLabel(g, op) + ": input '" + in.name + "' has " + std::to_string(is.h) +
+                      " rows, output has " + std::to_string(os.h) + " (not broadcastable)");
+        w.y0 = 0;
+        w.y1 = 1;
+      }
+      if (is.w != os.w) {
+        if (is.w != 1)
+          throw Error(OpLabel(g, op) + ": input '" + in.name + "' has " + std::to_string(is.w) +
+                      " columns, output has " + std::to_string(os.w) + " (not broadcastable)");
+        w.x0 = 0;
+        w.x1 = 1;
+      }
+      return Clip(w, is);
+    }
+    case OpType::kLogistic:
+    case OpType::kHardSwish:
+    case OpType::kRelu:
+    case OpType::kRelu6:
+    case OpType::kQuantize:
+    case OpType::kDequantize:
+      if (is.h != os.h || is.w != os.w)
+        throw Error(OpLabel(g, op) + ": input '" + in.name + "' and output differ in shape");
+      return Clip(out_win, is);
+    case OpType::kFullyConnected:
+    case OpType::kSoftmax:
+    case OpType::kMean:
+    case OpType::kReshape:
+    case OpType::kTranspose:
+    case OpType::kConcatenation:
+      return FullWindow(g, in_t);
+  }
+  return FullWindow(g, in_t);
+}
+
+std::vector<Window> PropagateWindows(const Graph& g, const std::vector<int>& ops,
+                                     const std::vector<std::pair<int, Window>>& seeds) {
+  const int nt = static_cast<int>(g.tensors.size());
+  std::vector<Window> need(nt);
+  for (const auto& [t, w] : seeds) {
+    if (t < 0 || t >= nt) throw Error("PropagateWindows: tensor index " + std::to_string(t) + " out of range");
+    need[t] = UnionWindow(need[t], ClipWindow(g, t, w));
+  }
+  for (size_t k = 1; k < ops.size(); ++k)
+    if (ops[k] <= ops[k - 1]) throw Error("PropagateWindows: operators must be in increasing graph order");
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+    const int op = *it;
+    if (op < 0 || op >= static_cast<int>(g.ops.size()))
+      throw Error("PropagateWindows: operator index " + std::to_string(op) + " out of range");
+    const Operator& o = g.ops[op];
+    Window out;
+    for (int t : o.outputs)
+      if (t >= 0 && t < nt) out = UnionWindow(out, need[t]);
+    if (out.empty()) continue;
+    for (int i = 0; i < static_cast<int>(o.inputs.size()); ++i) {
+      const int t = o.inputs[i];
+      if (!g.is_activation(t)) continue;
+      need[t] = UnionWindow(need[t], InputWindow(g, op, i, out));
+    }
+  }
+  return need;
+}
+
+Window ReceptiveWindow(const Graph& g, int in_tensor, int out_tensor, const Window& out_win) {
+  const int p = g.producer(out_tensor);
+  std::vector<int> ops;
+  for (int i = 0; i <= p; ++i) ops.push_back(i);
+  return PropagateWindows(g, ops, {{out_tensor, out_win}}).at(in_tensor);
+}
+
+}  // namespace tessera

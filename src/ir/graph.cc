@@ -100,7 +100,11 @@ Shape4 AsNHWC(const std::vector<int32_t>& shape) {
   Shape4 s;
   int32_t d[4] = {1, 1, 1, 1};
   int r = static_cast<int>(shape.size());
-  for (int i = 0; i < r && i < 4; ++i) d[4 - r + i] = shape[i];
+  // Rank > 4: the leading dimensions fold into n (h, w, c are the last three).
+  const int lead = r > 4 ? r - 3 : 0;
+  if (lead > 0)
+    for (int i = 0; i < lead; ++i) d[0] *= shape[i];
+  for (int i = lead; i < r; ++i) d[4 - (r - lead) + (i - lead)] = shape[i];
   s.n = d[0];
   s.h = d[1];
   s.w = d[2];

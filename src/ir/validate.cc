@@ -558,7 +558,10 @@ class Validator {
     } else if (!ns.empty()) {
       target.assign(ns.begin(), ns.end());
     } else {
+      // Neither a shape operand nor new_shape: the declared output shape is the target, and
+      // it is recorded in new_shape (TFLite's RESHAPE needs one of the two).
       target.assign(T(out).shape.begin(), T(out).shape.end());
+      g_.ops[op_].opts<ReshapeOptions>().new_shape = T(out).shape;
     }
     if (target.size() > static_cast<size_t>(kMaxRank))
       OpFail("new shape has " + std::to_string(target.size()) + " dimensions");

@@ -1,0 +1,419 @@
+// Patch-based inference: split points, the patch schedule's structure, the mcunetv2 memory
+// schedule, the MAC cost model, and exactness (checker + executor against the layer-by-layer
+// plan) on zoo and shared models. The full sweep over every split and grid is
+// bench/bench_patch.cc; here a deterministic sample keeps ctest fast.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "analysis/macs.h"
+#include "analysis/receptive_field.h"
+#include "checker/checker.h"
+#include "exec/executor.h"
+#include "memory/greedy.h"
+#include "memory/mcunetv2.h"
+#include "schedule/layer_by_layer.h"
+#include "schedule/patch.h"
+#include "support/paths.h"
+#include "tflite/reader.h"
+#include "zoo/zoo.h"
+
+namespace tessera {
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Models, inputs and layer-by-layer outputs (cached per process).
+
+struct Model {
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  std::vector<std::vector<uint8_t>> expected;  // layer-by-layer plan's outputs
+};
+
+std::vector<uint8_t> PseudoRandomBytes(size_t n, uint64_t seed) {
+  std::vector<uint8_t> r(n);
+  uint64_t s = seed;
+  for (auto& b : r) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    b = static_cast<uint8_t>(s >> 56);
+  }
+  return r;
+}
+
+const Model& GetModel(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<Model>> cache;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(name);
+  if (it != cache.end()) return *it->second;
+  auto m = std::make_unique<Model>();
+  const bool shared = name.rfind("shared:", 0) == 0;
+  if (shared) {
+    const std::string stem = name.substr(7);
+    m->g = ReadTflite(test::SharedModel(stem));
+    // The reference input of case 0 (float inputs need real floats, not random bytes).
+    m->inputs.push_back(test::ReadFileBytes(test::ReferenceDir(stem) + "/case0.input.bin"));
+  } else {
+    m->g = BuildZooModel(name);
+    for (size_t i = 0; i < m->g.inputs.size(); ++i)
+      m->inputs.push_back(PseudoRandomBytes(m->g.tensors[m->g.inputs[i]].num_bytes(), 1234 + i));
+  }
+  m->expected = RunPlan(m->g, PlanLayerByLayer(m->g), m->inputs);
+  return *cache.emplace(name, std::move(m)).first->second;
+}
+
+// ---------------------------------------------------------------------------------------
+// Structure, on small builder-free graphs from the zoo.
+
+TEST(PatchSplits, ResidualAcrossTheCutIsAssembled) {
+  const Graph g = BuildZooModel("mobilenetv2-w0.5-r96");
+  const std::vector<SplitPoint> splits = ValidSplits(g);
+  ASSERT_FALSE(splits.empty());
+  int crossing = 0;
+  for (const SplitPoint& sp : splits) {
+    // Every assembled tensor is produced inside the stage and read after the cut (or is an
+    // output); everything produced in the stage and read after the cut is assembled.
+    std::set<int> cut(sp.cut_tensors.begin(), sp.cut_tensors.end());
+    for (int op = sp.last_op + 1; op < static_cast<int>(g.ops.size()); ++op)
+      for (int t : g.ops[op].inputs) {
+        const int p = g.is_activation(t) ? g.producer(t) : -1;
+        if (p >= sp.first_op && p <= sp.last_op) {
+          EXPECT_TRUE(cut.count(t)) << "split after " << sp.last_op;
+        }
+      }
+    for (int t : sp.cut_tensors) {
+      EXPECT_GE(g.producer(t), sp.first_op);
+      EXPECT_LE(g.producer(t), sp.last_op);
+    }
+    if (sp.cut_tensors.size() >= 2) {
+      ++crossing;
+      // The schedule gives every assembled tensor one whole buffer, which the ADD after the cut
+      // reads: never a per-patch buffer.
+      PatchConfig cfg;
+      cfg.split_op = sp.last_op;
+      cfg.rows = cfg.cols = 2;
+      const Plan plan = SchedulePatches(g, cfg);
+      for (const Step& s : plan.steps) {
+        if (s.op <= sp.last_op) continue;
+        for (int b : s.inputs) {
+          const Buffer& buf = plan.buffers[b];
+          EXPECT_EQ(buf.window, FullWindow(g, buf.tensor)) << buf.name;
+        }
+      }
+    }
+  }
+  EXPECT_GT(crossing, 0) << "MobileNetV2 has splits inside residual blocks";
+}
+
+TEST(PatchSchedule, StructureOfAPatchPlan) {
+  const Graph g = BuildZooModel("nonsquare-pad-r128x160");
+  const std::vector<SplitPoint> splits = ValidSplits(g);
+  ASSERT_FALSE(splits.empty());
+  const SplitPoint& sp = splits[splits.size() / 2];
+  PatchConfig cfg;
+  cfg.split_op = sp.last_op;
+  cfg.rows = 3;
+  cfg.cols = 2;
+  const Plan plan = SchedulePatches(g, cfg);
+  // Raster order: the stage steps come in 6 groups, each in graph order.
+  int prev = -1, groups = 0;
+  for (const Step& s : plan.steps) {
+    if (s.op < sp.first_op || s.op > sp.last_op) continue;
+    if (s.op <= prev) ++groups;
+    if (prev < 0) groups = 1;
+    prev = s.op;
+  }
+  EXPECT_EQ(groups, 6);
+  // The assembled tensors' patch windows tile them exactly (each element once).
+  for (int t : sp.cut_tensors) {
+    const Window full = FullWindow(g, t);
+    // Patches partition an assembled tensor that no stage operator reads (each element
+    // computed once, by one patch).
+    bool read_in_stage = false;
+    for (int op : g.consumers(t)) read_in_stage |= op <= sp.last_op;
+    if (!read_in_stage) {
+      std::vector<int> cover(static_cast<size_t>(full.h()) * full.w(), 0);
+      for (const PatchWindows& pw : ComputePatchWindows(g, sp, 3, 2)) {
+        const Window& w = pw.tensor[t];
+        for (int y = w.y0; y < w.y1; ++y)
+          for (int x = w.x0; x < w.x1; ++x) ++cover[static_cast<size_t>(y) * full.w() + x];
+      }
+      for (int v : cover) ASSERT_EQ(v, 1);
+    }
+    // The step writing t writes into a buffer holding all of t, and in total covers all of t.
+    Window covered;
+    for (const Step& s : plan.steps)
+      if (s.op == g.producer(t)) {
+        const Buffer& out = plan.buffers[s.outputs[0]];
+        EXPECT_EQ(out.window, full);
+        EXPECT_TRUE(full.contains(s.window));
+        covered = UnionWindow(covered, s.window);
+      }
+    EXPECT_EQ(covered, full);
+  }
+  // Per-patch buffers hold exactly the window their step computes.
+  for (const Step& s : plan.steps)
+    for (int b : s.outputs) {
+      const Buffer& buf = plan.buffers[b];
+      if (buf.window != FullWindow(g, buf.tensor)) {
+        EXPECT_EQ(buf.window, s.window) << buf.name;
+      }
+    }
+  // A 1x1 grid is layer-by-layer: one step per operator, in graph order, the same MACs. (A
+  // PAD feeding a stride-2 VALID convolution computes only the rows and columns the
+  // convolution reads, so windows may be smaller than the whole output; assembled tensors
+  // are whole.)
+  PatchConfig one = cfg;
+  one.rows = one.cols = 1;
+  const Plan p1 = SchedulePatches(g, one);
+  ASSERT_EQ(p1.steps.size(), g.ops.size());
+  for (size_t i = 0; i < p1.steps.size(); ++i) {
+    EXPECT_EQ(p1.steps[i].op, static_cast<int>(i));
+    const int t = g.ops[i].outputs[0];
+    EXPECT_TRUE(FullWindow(g, t).contains(p1.steps[i].window));
+    if (std::count(sp.cut_tensors.begin(), sp.cut_tensors.end(), t)) {
+      EXPECT_EQ(p1.steps[i].window, FullWindow(g, t));
+    }
+  }
+  EXPECT_EQ(PlanMacs(g, p1), GraphMacs(g));
+  EXPECT_GT(PlanMacs(g, plan), GraphMacs(g));
+  EXPECT_EQ(PlanMacs(g, plan), EstimatePatchCost(g, cfg).plan_macs);
+}
+
+TEST(PatchSchedule, Errors) {
+  const Graph g = BuildZooModel("mobilenetv1-0.25-vww-r96");
+  PatchConfig cfg;
+  cfg.split_op = static_cast<int>(g.ops.size()) + 3;
+  EXPECT_THROW(SchedulePatches(g, cfg), Error);
+  // The last operators (RESHAPE / FULLY_CONNECTED / SOFTMAX) cannot end a patch stage.
+  cfg.split_op = static_cast<int>(g.ops.size()) - 1;
+  try {
+    SchedulePatches(g, cfg);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("operator " + std::to_string(cfg.split_op)), std::string::npos) << e.what();
+  }
+  const std::vector<SplitPoint> splits = ValidSplits(g);
+  ASSERT_FALSE(splits.empty());
+  cfg.split_op = splits.back().last_op;
+  cfg.rows = splits.back().min_cut_h + 1;
+  EXPECT_THROW(SchedulePatches(g, cfg), Error);
+  cfg.rows = 0;
+  EXPECT_THROW(SchedulePatches(g, cfg), Error);
+  // Naming the assembled tensors instead: a wrong set is refused, the right one accepted.
+  PatchConfig byt;
+  byt.rows = byt.cols = 2;
+  byt.cut_tensors = splits.front().cut_tensors;
+  EXPECT_EQ(ResolveSplit(g, byt).last_op, splits.front().last_op);
+  byt.cut_tensors.push_back(g.inputs[0]);
+  EXPECT_THROW(ResolveSplit(g, byt), Error);
+}
+
+TEST(PatchSchedule, ParsePatchSpec) {
+  PatchConfig c = ParsePatchSpec("12:4x3");
+  EXPECT_EQ(c.split_op, 12);
+  EXPECT_EQ(c.rows, 4);
+  EXPECT_EQ(c.cols, 3);
+  c = ParsePatchSpec("7:2");
+  EXPECT_EQ(c.rows, 2);
+  EXPECT_EQ(c.cols, 2);
+  for (const char* bad : {"", "12", "12:", "x:4x4", "12:4x", "12:0x2", "-1:2x2", "12:4x4x", "99999999999:2x2"})
+    EXPECT_THROW(ParsePatchSpec(bad), Error) << bad;
+}
+
+// ---------------------------------------------------------------------------------------
+// Exactness: checker + executor, patch plans vs the layer-by-layer plan.
+
+struct Case {
+  std::string model;  // zoo name or "shared:<stem>"
+  int sample;         // which sampled split (see SampleSplits)
+  int rows, cols;
+  bool fold_pads = false;
+  bool input_in_arena = true;
+};
+
+// A deterministic sample of a model's valid splits: early, middle and late ones among those
+// with room for a grid, and one inside a residual block when there is one.
+std::vector<SplitPoint> SampleSplits(const Graph& g) {
+  std::vector<SplitPoint> all;
+  for (SplitPoint& sp : ValidSplits(g))
+    if (sp.min_cut_h >= 2 && sp.min_cut_w >= 2) all.push_back(std::move(sp));
+  std::vector<SplitPoint> r;
+  if (all.empty()) return r;
+  std::set<int> taken;
+  auto take = [&](size_t i) {
+    if (i < all.size() && taken.insert(static_cast<int>(i)).second) r.push_back(all[i]);
+  };
+  take(0);
+  take(all.size() / 3);
+  take(all.size() * 2 / 3);
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i].cut_tensors.size() >= 2) {
+      take(i);
+      break;
+    }
+  take(all.size() - 1);
+  return r;
+}
+
+std::string CaseName(const testing::TestParamInfo<Case>& info) {
+  std::string n = info.param.model + "_s" + std::to_string(info.param.sample) + "_" +
+                  std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
+  if (info.param.fold_pads) n += "_fold";
+  if (!info.param.input_in_arena) n += "_stream";
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+class PatchExact : public testing::TestWithParam<Case> {};
+
+TEST_P(PatchExact, CheckerAcceptsAndOutputsMatchLayerByLayer) {
+  const Case& c = GetParam();
+  if (c.model.rfind("shared:", 0) == 0) TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel(c.model);
+  const std::vector<SplitPoint> splits = SampleSplits(m.g);
+  if (c.sample >= static_cast<int>(splits.size())) GTEST_SKIP() << "model has only " << splits.size() << " sampled splits";
+  const SplitPoint& sp = splits[c.sample];
+  PatchConfig cfg;
+  cfg.split_op = sp.last_op;
+  cfg.rows = std::min(c.rows, sp.min_cut_h);
+  cfg.cols = std::min(c.cols, sp.min_cut_w);
+  cfg.fold_pads = c.fold_pads;
+  Accounting acc;
+  acc.input_in_arena = c.input_in_arena;
+  SCOPED_TRACE("split after operator " + std::to_string(sp.last_op) + " (" + OpTypeName(m.g.ops[sp.last_op].type) +
+               "), grid " + std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols));
+
+  // Lifetime-precise greedy placement of the patch schedule.
+  Plan precise = SchedulePatches(m.g, cfg, acc);
+  PlaceGreedy(precise);
+  const CheckResult r1 = CheckPlan(m.g, precise);
+  ASSERT_TRUE(r1.ok) << r1.message;
+  EXPECT_EQ(RunPlan(m.g, precise, m.inputs), m.expected);
+
+  // MCUNetV2's schedule.
+  Plan mc = SchedulePatches(m.g, cfg, acc);
+  PlaceMcunetV2(m.g, sp, mc);
+  const CheckResult r2 = CheckPlan(m.g, mc);
+  ASSERT_TRUE(r2.ok) << r2.message;
+  EXPECT_EQ(RunPlan(m.g, mc, m.inputs), m.expected);
+
+  EXPECT_EQ(PlanMacs(m.g, precise), EstimatePatchCost(m.g, cfg).plan_macs);
+  EXPECT_GE(PlanMacs(m.g, precise), GraphMacs(m.g));
+}
+
+std::vector<Case> Cases() {
+  std::vector<Case> r;
+  const int grids[][2] = {{2, 2}, {3, 2}, {4, 4}, {1, 3}, {8, 8}, {2, 5}};
+  int k = 0;
+  auto add = [&](const std::string& model, int samples, bool pads) {
+    for (int s = 0; s < samples; ++s) {
+      const auto& gr = grids[k++ % 6];
+      r.push_back(Case{model, s, gr[0], gr[1], false, true});
+      if (pads) r.push_back(Case{model, s, gr[1], gr[0], true, s % 2 == 0});
+    }
+  };
+  // Small zoo models: every sampled split.
+  add("mobilenetv2-w0.5-r96", 5, false);
+  add("mobilenetv1-0.25-vww-r96", 4, false);
+  add("resnet8-cifar10", 4, false);
+  add("nonsquare-pad-r128x160", 5, true);   // non-square input, explicit PADs, 7x7 depthwise
+  add("mcunet-style-r160", 3, true);        // 5x5 / 7x7 depthwise, PADs
+  add("proxyless-style-r144", 2, false);
+  add("mobilenetv2-w0.35-r144", 2, false);
+  // Shared models (real weights).
+  add("shared:person_detect", 3, false);
+  add("shared:vww_96_int8", 2, false);
+  add("shared:resnet8_cifar10_int8", 3, false);
+  add("shared:kws_dscnn_int8", 2, false);   // 49x10 non-square input
+  add("shared:mcunet_vww1_80", 3, true);    // QUANTIZE/PAD inside the stage, float input
+  return r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sampled, PatchExact, testing::ValuesIn(Cases()), CaseName);
+
+// ---------------------------------------------------------------------------------------
+// The published examples: figures printed beside MCUNetV2's and TinyEngine's.
+
+// The split whose stage ends with the first operator producing a tensor of the given shape.
+int SplitProducing(const Graph& g, int h, int w, int c) {
+  for (const SplitPoint& sp : ValidSplits(g))
+    for (int t : sp.cut_tensors) {
+      const Shape4 s = AsNHWC(g.tensors[t].shape);
+      if (s.h == h && s.w == w && s.c == c && sp.cut_tensors.size() == 1 && g.producer(t) == sp.last_op)
+        return sp.last_op;
+    }
+  return -1;
+}
+
+TEST(PatchFigures, MobileNetV2With4x4Patches) {
+  const Graph g = BuildZooModel("mobilenetv2-w1.0-r224");
+  PatchConfig cfg;
+  cfg.split_op = SplitProducing(g, 28, 28, 32);  // MCUNetV2's split: first 28x28 output
+  ASSERT_GE(cfg.split_op, 0);
+  cfg.rows = cfg.cols = 4;
+  const PatchCost cost = EstimatePatchCost(g, cfg);
+  // MCUNetV2 (Table 1 / Fig. 3): a 75x75 input patch for MobileNetV2 at 224 with 4x4 patches.
+  EXPECT_EQ(cost.max_input_patch_h, 75);
+  EXPECT_EQ(cost.max_input_patch_w, 75);
+  EXPECT_EQ(cost.patch_rf_h, 75);
+  EXPECT_EQ(cost.patch_rf_w, 75);
+  const Plan lbl = PlanLayerByLayer(g);
+  const Plan with_in = PlanMcunetV2(g, cfg, true);
+  const Plan without_in = PlanMcunetV2(g, cfg, false);
+  Plan precise = SchedulePatches(g, cfg, Accounting{false});
+  PlaceGreedy(precise);
+  ASSERT_TRUE(CheckPlan(g, with_in).ok);
+  ASSERT_TRUE(CheckPlan(g, without_in).ok);
+  ASSERT_TRUE(CheckPlan(g, precise).ok);
+  EXPECT_LT(without_in.arena_bytes, lbl.arena_bytes / 4);
+  std::printf("MobileNetV2 1.0-224 (zoo), split after op %d (28x28x32), 4x4 patches\n", cfg.split_op);
+  std::printf("  layer-by-layer greedy arena (input in arena):  %10lld B\n", (long long)lbl.arena_bytes);
+  std::printf("  mcunetv2 schedule, input in arena:             %10lld B\n", (long long)with_in.arena_bytes);
+  std::printf("  mcunetv2 schedule, input not counted:          %10lld B   (MCUNetV2 Table 1: 172 kB)\n",
+              (long long)without_in.arena_bytes);
+  std::printf("  lifetime-precise greedy, input not counted:    %10lld B\n", (long long)precise.arena_bytes);
+  std::printf("  MACs: layer-by-layer %lld, patch %lld: overall +%.1f%% (MCUNetV2: +10%%), stage +%.1f%%\n",
+              (long long)cost.graph_macs, (long long)cost.plan_macs, 100 * cost.overall_overhead(),
+              100 * cost.stage_overhead());
+}
+
+TEST(PatchFigures, McunetVww1With2x2Patches) {
+  TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel("shared:mcunet_vww1_80");
+  PatchConfig cfg;
+  cfg.split_op = SplitProducing(m.g, 20, 20, 48);
+  ASSERT_GE(cfg.split_op, 0) << "no split whose assembled output is the 20x20x48 tensor";
+  cfg.rows = cfg.cols = 2;
+  cfg.fold_pads = true;
+  const PatchCost cost = EstimatePatchCost(m.g, cfg);
+  // TinyEngine's patch-based VWW example: a 47x47 patch of the 80x80 input (its receptive
+  // field, zero padding included).
+  EXPECT_EQ(cost.patch_rf_h, 47);
+  EXPECT_EQ(cost.patch_rf_w, 47);
+  EXPECT_LE(cost.max_input_patch_h, 47);
+  const Plan mc = PlanMcunetV2(m.g, cfg, false);
+  const CheckResult r = CheckPlan(m.g, mc);
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(RunPlan(m.g, mc, m.inputs), m.expected);
+  Plan precise = SchedulePatches(m.g, cfg, Accounting{false});
+  PlaceGreedy(precise);
+  ASSERT_TRUE(CheckPlan(m.g, precise).ok);
+  Plan lbl = PlanLayerByLayer(m.g);
+  std::printf("mcunet_vww1_80 (shared), split after op %d (20x20x48), 2x2 patches, PADs folded\n", cfg.split_op);
+  std::printf("  layer-by-layer greedy arena (input in arena):  %10lld B\n", (long long)lbl.arena_bytes);
+  std::printf("  mcunetv2 schedule, input not counted:          %10lld B   (TinyEngine: 62,352 B)\n",
+              (long long)mc.arena_bytes);
+  std::printf("  lifetime-precise greedy, input not counted:    %10lld B\n", (long long)precise.arena_bytes);
+  std::printf("  MACs: layer-by-layer %lld, patch %lld: overall +%.1f%%, stage +%.1f%%\n", (long long)cost.graph_macs,
+              (long long)cost.plan_macs, 100 * cost.overall_overhead(), 100 * cost.stage_overhead());
+}
+
+}  // namespace
+}  // namespace tessera

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,6 +13,7 @@
 
 #include "ir/graph.h"
 #include "ir/graph_equal.h"
+#include "support/all_ops_graph.h"
 #include "support/paths.h"
 #include "support/tflite_c.h"
 #include "tflite/reader.h"
@@ -71,9 +73,8 @@ TEST(TfliteWriter, FileFormatBasics) {
   }
 }
 
-TEST(TfliteWriter, OperatorCodeAbove127IsClamped) {
-  // HARD_SWISH (117) fits the 8-bit field; build a graph and check both fields. No supported
-  // operator is above 127, so check the clamping rule on the written values directly.
+TEST(TfliteWriter, OperatorCodesCarryBothFields) {
+  // Every supported operator is below 127, so both fields hold the code (HARD_SWISH = 117).
   Graph g;
   g.name = "hs";
   Tensor in;
@@ -161,6 +162,45 @@ TEST(TfliteWriter, WrongOptionsKindIsAnError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("CONV_2D"), std::string::npos) << e.what();
   }
+}
+
+TEST(TfliteWriter, AllOperatorTypesRoundTrip) {
+  Graph g = test::AllOpsGraph();
+  g.Validate();
+  const auto bytes = WriteTfliteBytes(g);
+  const Graph r = ReadBytes(bytes, g.name);
+  std::string why;
+  EXPECT_TRUE(GraphsEqual(g, r, &why)) << why;
+  EXPECT_EQ(WriteTfliteBytes(r), bytes);
+}
+
+// TensorFlow Lite loads and runs a graph using every operator type and every options table
+// the writer produces.
+TEST(TfliteWriter, TfliteRunsAllOperatorTypes) {
+  TESSERA_REQUIRE_TFLITE();
+  Graph g = test::AllOpsGraph();
+  g.Validate();
+  const auto bytes = WriteTfliteBytes(g);
+  test::TfliteInterpreter interp(bytes);
+  ASSERT_EQ(interp.num_inputs(), 1);
+  ASSERT_EQ(interp.num_outputs(), 1);
+  EXPECT_EQ(interp.input_info(0).shape, (std::vector<int>{1, 8, 8, 3}));
+  EXPECT_EQ(interp.output_info(0).shape, (std::vector<int>{1, 5}));
+  std::vector<float> in(8 * 8 * 3);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (float& v : in) v = u(rng);
+  std::vector<uint8_t> raw(in.size() * 4);
+  std::memcpy(raw.data(), in.data(), raw.size());
+  interp.SetInput(0, raw);
+  interp.Invoke();
+  const auto out = interp.Output(0);
+  ASSERT_EQ(out.size(), 5u * 4);
+  float probs[5];
+  std::memcpy(probs, out.data(), sizeof probs);
+  float sum = 0;
+  for (float p : probs) sum += p;
+  EXPECT_NEAR(sum, 1.0f, 0.05f);  // a softmax came out
 }
 
 // TensorFlow Lite loads every rewritten model and computes exactly the same outputs as for

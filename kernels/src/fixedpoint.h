@@ -44,7 +44,7 @@ static inline int32_t ts_fp_exp_on_interval_neg_quarter_0(int32_t a) {
   const int32_t x4_over_4 = ts_fp_rdbpot(x4, 2);
   const int32_t poly =
       ts_fp_rdbpot(ts_fp_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1);
-  return constant_term + ts_fp_srdhm(constant_term, poly);
+  return constant_term + ts_fp_srdhm(constant_term, x + poly);
 }
 
 /* exp(a) for a <= 0; `a` has `int_bits` integer bits (1..6), the result 0 integer bits. */

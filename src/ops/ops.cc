@@ -794,7 +794,9 @@ void PrepareMean(const Graph& g, const Operator& o, PreparedOp& p) {
   const float sx = Scale(label, x, "input"), sy = Scale(label, y, "output");
   m.input_zero_point = ZeroPoint(label, x, "input");
   m.output_zero_point = ZeroPoint(label, y, "output");
-  m.requantize = (sx == sy && m.input_zero_point == m.output_zero_point) ? 0 : 1;
+  // TFLM's EvalIntegerMean always takes the requantizing path (QuantizedMeanOrSum), even
+  // when input and output share quantization.
+  m.requantize = 1;
   int32_t s = 0;
   Multiplier(label, static_cast<double>(sx) / static_cast<double>(sy), &m.multiplier, &s,
              "output");

@@ -189,7 +189,7 @@ Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order
 
 std::vector<int> OrderBySize(const PlacementProblem& p) {
   std::vector<int> o(p.items.size());
-  std::iota(o.begin(), o.end(), 0);
+  std::iota(o.rbegin(), o.rend(), 0);  // ties: the last buffer first, as TFLM's planner
   std::stable_sort(o.begin(), o.end(), [&](int a, int b) { return p.items[a].size > p.items[b].size; });
   return o;
 }
@@ -215,6 +215,7 @@ Placement PlaceBestOrdering(const PlacementProblem& p, int restarts) {
   };
   const auto& it = p.items;
   cands.push_back({"size", OrderBySize(p)});
+  cands.push_back({"size (ties in buffer order)", sorted([&](int a, int b) { return it[a].size > it[b].size; })});
   cands.push_back({"first-use", sorted([&](int a, int b) {
                      return it[a].first != it[b].first ? it[a].first < it[b].first : it[a].size > it[b].size;
                    })});

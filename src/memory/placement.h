@@ -78,7 +78,7 @@ struct Placement {
 // First fit in the given order (a permutation of the items).
 Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order);
 
-// TensorFlow Lite Micro's order: largest first, ties in buffer order.
+// TensorFlow Lite Micro's order: largest first, ties with the last buffer first.
 std::vector<int> OrderBySize(const PlacementProblem& p);
 
 // Best of several orderings and `restarts` random perturbations of the best (deterministic).

@@ -17,6 +17,7 @@
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "memory/mcunetv2.h"
+#include "schedule/fuse.h"
 #include "schedule/layer_by_layer.h"
 #include "schedule/patch.h"
 #include "support/paths.h"
@@ -350,6 +351,104 @@ int SplitProducing(const Graph& g, int h, int w, int c) {
         return sp.last_op;
     }
   return -1;
+}
+
+// Checks and runs one patch config under both placements.
+void ExpectExact(const Model& m, const PatchConfig& cfg, bool input_in_arena) {
+  Plan precise = SchedulePatches(m.g, cfg, Accounting{input_in_arena});
+  PlaceGreedy(precise);
+  const CheckResult r1 = CheckPlan(m.g, precise);
+  ASSERT_TRUE(r1.ok) << r1.message;
+  EXPECT_EQ(RunPlan(m.g, precise, m.inputs), m.expected);
+  const Plan mc = PlanMcunetV2(m.g, cfg, input_in_arena);
+  const CheckResult r2 = CheckPlan(m.g, mc);
+  ASSERT_TRUE(r2.ok) << r2.message;
+  EXPECT_EQ(RunPlan(m.g, mc, m.inputs), m.expected);
+}
+
+// Residual ADDs inside the patch stage, and a residual connection crossing the cut (the block
+// input is read inside the stage and by the ADD after it): both exact.
+TEST(PatchExactCases, ResidualInsideTheStageAndAcrossTheCut) {
+  const Model& m = GetModel("mobilenetv2-w0.5-r96");
+  int inside = -1, across = -1;
+  for (const SplitPoint& sp : ValidSplits(m.g)) {
+    if (sp.min_cut_h < 3) continue;
+    bool has_add = false;
+    for (int op : sp.stage_ops) has_add |= m.g.ops[op].type == OpType::kAdd;
+    if (has_add && sp.cut_tensors.size() == 1 && inside < 0) inside = sp.last_op;
+    if (sp.cut_tensors.size() >= 2 && across < 0) across = sp.last_op;
+  }
+  ASSERT_GE(inside, 0);
+  ASSERT_GE(across, 0);
+  for (int split : {inside, across})
+    for (int grid : {2, 3}) {
+      SCOPED_TRACE("split after operator " + std::to_string(split) + ", " + std::to_string(grid) + "x" +
+                   std::to_string(grid));
+      PatchConfig cfg;
+      cfg.split_op = split;
+      cfg.rows = cfg.cols = grid;
+      ExpectExact(m, cfg, true);
+    }
+}
+
+// A patch whose part of an assembled PAD output is all padding: the PAD step reads nothing,
+// yet has an input buffer (one pixel).
+TEST(PatchExactCases, PatchEntirelyInPadding) {
+  TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel("shared:mcunet_vww1_80");
+  // Find a split and grid where some patch computes a PAD window that is all padding.
+  PatchConfig found;
+  for (const SplitPoint& sp : ValidSplits(m.g)) {
+    for (int n = 2; n <= 8 && found.split_op < 0; ++n) {
+      if (n > sp.min_cut_h || n > sp.min_cut_w) break;
+      for (const PatchWindows& pw : ComputePatchWindows(m.g, sp, n, n))
+        for (int op : sp.stage_ops) {
+          const Window& w = pw.tensor[m.g.ops[op].outputs[0]];
+          if (m.g.ops[op].type == OpType::kPad && !w.empty() && InputWindow(m.g, op, 0, w).empty()) {
+            found.split_op = sp.last_op;
+            found.rows = found.cols = n;
+          }
+        }
+    }
+    if (found.split_op >= 0) break;
+  }
+  ASSERT_GE(found.split_op, 0) << "no patch of mcunet_vww1_80 lies wholly in a PAD's padding";
+  SCOPED_TRACE("split after operator " + std::to_string(found.split_op) + ", " + std::to_string(found.rows) + "x" +
+               std::to_string(found.cols));
+  ExpectExact(m, found, true);
+}
+
+// The shared MobileNetV2 (NCHW input, TRANSPOSE first, 18 explicit PADs): the TRANSPOSE runs
+// whole before the stage; PADs folded per patch.
+TEST(PatchExactCases, SharedMobileNetV2NchwWith4x4Patches) {
+  TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel("shared:mobilenet_v2_1.0_224_nchw_int8");
+  int split = SplitProducing(m.g, 28, 28, 32);
+  ASSERT_GE(split, 0);
+  PatchConfig cfg;
+  cfg.split_op = split;
+  cfg.rows = cfg.cols = 4;
+  cfg.fold_pads = true;
+  const SplitPoint sp = ResolveSplit(m.g, cfg);
+  EXPECT_EQ(m.g.ops[0].type, OpType::kTranspose);
+  EXPECT_EQ(sp.first_op, 1);
+  ExpectExact(m, cfg, false);
+  const PatchCost cost = EstimatePatchCost(m.g, cfg);
+  const Plan mc_in = PlanMcunetV2(m.g, cfg, true);
+  const Plan mc_out = PlanMcunetV2(m.g, cfg, false);
+  Plan precise = SchedulePatches(m.g, cfg, Accounting{false});
+  FusePads(m.g, precise);
+  PlaceGreedy(precise);
+  std::printf("mobilenet_v2_1.0_224_nchw_int8 (shared), split after op %d (28x28x32), 4x4 patches, PADs folded\n",
+              split);
+  std::printf("  layer-by-layer greedy arena (input in arena):  %10lld B\n", (long long)PlanLayerByLayer(m.g).arena_bytes);
+  std::printf("  mcunetv2 schedule, input in arena:             %10lld B\n", (long long)mc_in.arena_bytes);
+  std::printf("  mcunetv2 schedule, input not counted:          %10lld B   (the NHWC copy made by the TRANSPOSE "
+              "is counted)\n", (long long)mc_out.arena_bytes);
+  std::printf("  lifetime-precise greedy, input not counted:    %10lld B\n", (long long)precise.arena_bytes);
+  std::printf("  patch input %dx%d (receptive field %dx%d); MACs +%.1f%% overall, +%.1f%% in the stage\n",
+              cost.max_input_patch_h, cost.max_input_patch_w, cost.patch_rf_h, cost.patch_rf_w,
+              100 * cost.overall_overhead(), 100 * cost.stage_overhead());
 }
 
 TEST(PatchFigures, MobileNetV2With4x4Patches) {

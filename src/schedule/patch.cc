@@ -179,6 +179,28 @@ std::vector<PatchWindows> ComputePatchWindows(const Graph& g, const SplitPoint& 
       pw.row = pr;
       pw.col = pc;
       pw.tensor = PropagateWindows(g, sp.stage_ops, seeds);
+      // A step whose output window lies wholly in padding (e.g. a PAD's border rows) needs
+      // nothing of its input, but still reads through an input buffer: give such an input
+      // one pixel (the one nearest the output window) and propagate again.
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (int op : sp.stage_ops) {
+          const Operator& o = g.ops[op];
+          const Window& out = pw.tensor[o.outputs[0]];
+          if (out.empty()) continue;
+          for (int t : o.inputs) {
+            if (!g.is_activation(t) || !pw.tensor[t].empty()) continue;
+            const int pt = g.producer(t);
+            if (pt < sp.first_op || pt > sp.last_op) continue;  // stage inputs are whole
+            const Shape4 is = AsNHWC(g.tensors[t].shape), os = AsNHWC(g.tensors[o.outputs[0]].shape);
+            const int32_t y = std::clamp<int32_t>(static_cast<int32_t>(int64_t{out.y0} * is.h / os.h), 0, is.h - 1);
+            const int32_t x = std::clamp<int32_t>(static_cast<int32_t>(int64_t{out.x0} * is.w / os.w), 0, is.w - 1);
+            seeds.push_back({t, Window{y, y + 1, x, x + 1}});
+            changed = true;
+          }
+        }
+        if (changed) pw.tensor = PropagateWindows(g, sp.stage_ops, seeds);
+      }
       r.push_back(std::move(pw));
     }
   return r;

@@ -63,7 +63,9 @@ std::vector<SplitPoint> ValidSplits(const Graph& g);
 SplitPoint ResolveSplit(const Graph& g, const PatchConfig& cfg);
 
 // The windows one patch computes: per tensor (index = tensor index), empty for tensors the
-// patch does not compute. Stage inputs get the window the patch reads of them.
+// patch does not compute. Stage inputs get the window the patch reads of them. A stage
+// tensor read by a step that needs none of it (the step's output is all padding) gets one
+// pixel, so that the step has an input buffer.
 struct PatchWindows {
   int row = 0, col = 0;
   std::vector<Window> tensor;

@@ -4,8 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "analysis/receptive_field.h"
-#include "exec/op_adapter.h"
+#include "ops/ops.h"
 
 namespace tessera {
 namespace {
@@ -49,8 +48,15 @@ int64_t PixelBytes(const Graph& g, int t) {
 }  // namespace
 
 struct Executor::Prepared {
-  ops_adapter::Prepared op;
+  ops::PreparedOp op;
   int64_t scratch_bytes = 0;
+};
+
+// Views of one step's buffers, built once the arena exists.
+struct Executor::StepViews {
+  std::vector<ops::ConstView> inputs;
+  std::vector<ops::MutView> outputs;
+  uint8_t* scratch = nullptr;
 };
 
 Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
@@ -149,8 +155,6 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     const Window out_full = FullWindow(g_, op.outputs[0]);
     if (st.window.empty() || !out_full.contains(st.window))
       throw Error(where + " window " + WinStr(st.window) + " is empty or outside its output " + WinStr(out_full));
-    if (!IsWindowable(g_, st.op) && st.window != out_full)
-      throw Error(where + " computes a partial window " + WinStr(st.window) + " of an operator that only runs whole");
     for (size_t k = 0; k < op.outputs.size(); ++k) {
       check_buf(st.outputs[k], s, "output");
       const Buffer& ob = plan_.buffers[st.outputs[k]];
@@ -169,30 +173,7 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
         throw Error(where + ": fused_pad " + std::to_string(st.fused_pad) +
                     " is not a PAD operator producing this convolution/pool's input");
     }
-    // Inputs: one buffer per activation operand.
-    size_t k = 0;
-    for (size_t operand = 0; operand < op.inputs.size(); ++operand) {
-      int t = op.inputs[operand];
-      if (t == kNoTensor || !g_.is_activation(t)) continue;
-      if (k >= st.inputs.size())
-        throw Error(where + " has " + std::to_string(st.inputs.size()) + " input buffers, too few for its operands");
-      const int b = st.inputs[k++];
-      check_buf(b, s, "input");
-      Window need = InputWindow(g_, st.op, static_cast<int>(operand), st.window);
-      if (operand == 0 && st.fused_pad >= 0) {
-        need = InputWindow(g_, st.fused_pad, 0, need);
-        t = g_.ops[st.fused_pad].inputs[0];
-      }
-      const Buffer& ib = plan_.buffers[b];
-      if (ib.tensor != t)
-        throw Error(where + ": input " + BufStr(plan_, b) + " does not hold tensor '" + g_.tensors[t].name + "'");
-      if (!need.empty() && !ib.window.contains(need))
-        throw Error(where + ": input " + BufStr(plan_, b) + " holds " + WinStr(ib.window) + " but the step needs " +
-                    WinStr(need) + " of '" + g_.tensors[t].name + "'");
-    }
-    if (k != st.inputs.size())
-      throw Error(where + " has " + std::to_string(st.inputs.size()) + " input buffers, the operator has " +
-                  std::to_string(k) + " activation operands");
+    for (int b : st.inputs) check_buf(b, s, "input");
     if (st.scratch >= 0) {
       check_buf(st.scratch, s, "scratch");
       if (plan_.buffers[st.scratch].tensor != kNoTensor)
@@ -214,16 +195,35 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
         found = step_prepared_[p];
     if (found < 0) {
       auto pr = std::make_unique<Prepared>();
-      pr->op = ops_adapter::Prepare(g_, st.op, st.fused_pad);
+      pr->op = ops::PrepareOp(g_, st.op, st.fused_pad);
+      pr->scratch_bytes = ops::ScratchBytes(pr->op);
       found = static_cast<int>(prepared_.size());
       prepared_.push_back(std::move(pr));
     }
     step_prepared_[s] = found;
-    const int64_t need_scratch = ops_adapter::ScratchBytes(prepared_[found]->op, st.window);
-    const int64_t have = st.scratch >= 0 ? plan_.buffers[st.scratch].bytes : 0;
-    if (need_scratch > have)
-      throw Error(where + " needs " + std::to_string(need_scratch) + " bytes of scratch, the plan gives " +
-                  std::to_string(have));
+    const ops::PreparedOp& p = prepared_[found]->op;
+    if (p.kind == ops::Kind::kWhole && st.window != out_full)
+      throw Error(where + " computes a partial window " + WinStr(st.window) + " of an operator that only runs whole");
+    // Inputs: one buffer per activation the operator reads (a fused PAD's input first).
+    if (st.inputs.size() != p.inputs.size())
+      throw Error(where + " has " + std::to_string(st.inputs.size()) + " input buffers, the operator reads " +
+                  std::to_string(p.inputs.size()) + " activation tensors");
+    for (size_t k = 0; k < p.inputs.size(); ++k) {
+      const int b = st.inputs[k];
+      const int t = p.inputs[k];
+      const Buffer& ib = plan_.buffers[b];
+      if (ib.tensor != t)
+        throw Error(where + ": input " + BufStr(plan_, b) + " does not hold tensor '" + g_.tensors[t].name + "'");
+      const Window need = ops::RequiredInputWindow(p, static_cast<int>(k), st.window);
+      if (!need.empty() && !ib.window.contains(need))
+        throw Error(where + ": input " + BufStr(plan_, b) + " holds " + WinStr(ib.window) + " but the step needs " +
+                    WinStr(need) + " of '" + g_.tensors[t].name + "'");
+    }
+    // A scratch buffer is optional (the kernel's scratch path); when given it must be large
+    // enough, and it is only handed over when the kernel has such a path.
+    if (st.scratch >= 0 && plan_.buffers[st.scratch].bytes < prepared_[found]->scratch_bytes)
+      throw Error(where + " needs " + std::to_string(prepared_[found]->scratch_bytes) +
+                  " bytes of scratch, the plan gives " + std::to_string(plan_.buffers[st.scratch].bytes));
   }
 
   arena_.assign(static_cast<size_t>(plan_.arena_bytes + 2 * kGuardBytes), 0);
@@ -236,6 +236,17 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
   }
   copy_tmp_.assign(static_cast<size_t>(max_copy), 0);
   input_set_.assign(g_.inputs.size(), false);
+
+  // The views every operator step hands to the kernels, built once.
+  views_.resize(ns);
+  for (int s = 0; s < ns; ++s) {
+    const Step& st = plan_.steps[s];
+    if (step_prepared_[s] < 0) continue;
+    StepViews& v = views_[s];
+    for (int b : st.inputs) v.inputs.push_back(ops::ConstView{Data(b), plan_.buffers[b].window});
+    for (int b : st.outputs) v.outputs.push_back(ops::MutView{Data(b), plan_.buffers[b].window});
+    if (st.scratch >= 0 && prepared_[step_prepared_[s]]->scratch_bytes > 0) v.scratch = Data(st.scratch);
+  }
 }
 
 Executor::~Executor() = default;
@@ -346,21 +357,8 @@ void Executor::RunStep(int s) {
     if (in != out) std::memmove(out, in, static_cast<size_t>(g_.tensors[op.outputs[0]].num_bytes()));
     return;
   }
-  std::vector<ops_adapter::View> in_views, out_views;
-  // Views are built per step (small vectors of pointers); reserve avoids reallocation.
-  in_views.reserve(st.inputs.size());
-  out_views.reserve(st.outputs.size());
-  for (int b : st.inputs) {
-    const Buffer& buf = plan_.buffers[b];
-    in_views.push_back(ops_adapter::View{Data(b), buf.window, buf.tensor});
-  }
-  for (int b : st.outputs) {
-    const Buffer& buf = plan_.buffers[b];
-    out_views.push_back(ops_adapter::View{Data(b), buf.window, buf.tensor});
-  }
-  uint8_t* scratch = st.scratch >= 0 ? Data(st.scratch) : nullptr;
-  const int64_t scratch_bytes = st.scratch >= 0 ? plan_.buffers[st.scratch].bytes : 0;
-  ops_adapter::Run(prepared_[step_prepared_[s]]->op, in_views, out_views, st.window, scratch, scratch_bytes);
+  const StepViews& v = views_[s];
+  ops::RunOp(prepared_[step_prepared_[s]]->op, v.inputs, v.outputs, st.window, v.scratch);
 }
 
 void Executor::Invoke() {

@@ -65,6 +65,7 @@ class Executor {
 
  private:
   struct Prepared;
+  struct StepViews;
   uint8_t* Data(int b);
   void RunStep(int s);
   void CheckGuards(int s) const;
@@ -77,6 +78,7 @@ class Executor {
   std::vector<uint8_t> copy_tmp_;  // staging for overlapping copies
   std::vector<std::unique_ptr<Prepared>> prepared_;  // per step (shared between equal keys)
   std::vector<int> step_prepared_;                   // step -> index into prepared_, or -1
+  std::vector<StepViews> views_;                     // per step
   std::vector<bool> input_set_;
   StepHook hook_;
 };

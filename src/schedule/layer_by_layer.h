@@ -10,8 +10,9 @@ namespace tessera {
 // Buffers, in tensor-index order (the order TensorFlow Lite Micro hands tensors to its
 // memory planner, which decides ties in the greedy placement): one per activation tensor that
 // is a graph input or an operator output (PAD and RESHAPE outputs included: RESHAPE gets its
-// own buffer here), each holding the full window; then one scratch buffer per step whose
-// kernel needs one (ops::ScratchBytes > 0), in step order.
+// own buffer here), each holding the full window. No scratch buffers: tessera's kernels only
+// use scratch on their optional in-place path (ops::ScratchBytes), and the arena then matches
+// TFLM's, whose reference kernels request no scratch for the shared models.
 // Live intervals (inclusive): first = the producing step (graph inputs: 0), last = the last
 // step that reads the tensor (graph outputs: the last step; a tensor nobody reads: its
 // producing step). A scratch buffer lives during its step only.

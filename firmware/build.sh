@@ -61,7 +61,7 @@ done
 
 link() {  # $1: extra linker flags
   $CC $cpu -nostartfiles --specs=nano.specs -Wl,--gc-sections -T "$here/link.ld" \
-    -Wl,--defsym=TESSERA_STACK_BYTES=$stack $1 $objs -o "$out"
+    -Wl,--defsym=TESSERA_STACK_BYTES=$stack $1 $objs -lm -o "$out"
 }
 
 if [ "$ram" = auto ]; then

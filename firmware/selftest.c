@@ -20,7 +20,7 @@
 #endif
 
 /* Placed like a generated model's arena. */
-static int8_t model_arena[SELFTEST_ARENA_BYTES] __attribute__((aligned(16), section(".bss.model_arena")));
+static int8_t model_arena[SELFTEST_ARENA_BYTES] __attribute__((aligned(16), section(".bss.tessera_arena.model")));
 
 /* Uses at least 256 bytes of stack per level. */
 static uint32_t __attribute__((noinline)) deep(int n) {

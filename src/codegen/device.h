@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "ir/graph.h"
+#include "plan/plan.h"
+
 namespace tessera {
 
 enum class Board : uint8_t {
@@ -63,5 +66,35 @@ struct ElfSizes {
   int64_t ram() const { return data + bss + arena + stack; }   // the SRAM the image occupies
 };
 ElfSizes MeasureElf(const std::string& elf_path);
+
+// Writes a firmware main.c for a generated model (CodegenOptions::prefix `prefix`) that
+// copies the fixed `inputs` (raw bytes of each graph input, embedded as const arrays) into
+// the model, runs <prefix>_invoke() once under the instruction counter and prints
+//   invoke=<status>  instructions=<n>  output<i>=<hex bytes>  stack_used=<n>
+// then exits with 0 (or 1 if the invoke status is non-zero).
+void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
+                     const std::string& prefix = "model");
+
+// Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
+// image needs (or `ram_bytes`), run it once on `inputs` under QEMU.
+struct DeviceOptions {
+  Board board = Board::kAn386;
+  int64_t ram_bytes = -1;     // -1: what the image needs
+  int64_t stack_bytes = 8192;
+  std::string opt = "-O2";
+  int timeout_seconds = 300;
+};
+struct DeviceResult {
+  FirmwareBuildResult build;
+  FirmwareRun run;  // exit_code -1 when the build failed
+  ElfSizes sizes;
+  std::vector<std::vector<uint8_t>> outputs;  // as printed by the device
+  uint64_t instructions = 0;                  // of one model_invoke()
+  int64_t stack_used = 0;                     // bytes, whole program
+  std::string elf;                            // path of the firmware
+};
+DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
+                         const std::vector<std::vector<uint8_t>>& inputs,
+                         const std::string& work_dir, const DeviceOptions& options = {});
 
 }  // namespace tessera

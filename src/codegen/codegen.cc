@@ -1,0 +1,420 @@
+// C code generation for Cortex-M (see codegen.h).
+#include "codegen/codegen.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "codegen/emit_ops.h"
+#include "exec/executor.h"
+
+namespace tessera {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Largest arena a Cortex-M image can address sensibly (the generated array's size).
+constexpr int64_t kMaxArenaBytes = int64_t{1} << 30;
+
+std::string Upper(const std::string& s) {
+  std::string r;
+  for (char c : s) r += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+bool IsCIdentifier(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+// A comment-safe rendering of a model-supplied name.
+std::string CommentSafe(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '*' || c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
+        static_cast<unsigned char>(c) >= 0x7f)
+      r += '_';
+    else
+      r += c;
+  }
+  if (r.size() > 120) r = r.substr(0, 117) + "...";
+  return r;
+}
+
+std::string WinStr(const Window& w) {
+  std::ostringstream o;
+  o << "[" << w.y0 << "," << w.y1 << ")x[" << w.x0 << "," << w.x1 << ")";
+  return o.str();
+}
+
+int64_t PixelBytes(const Graph& g, int t) {
+  const Shape4 s = AsNHWC(g.tensors[t].shape);
+  return static_cast<int64_t>(s.c) * s.n * DTypeSize(g.tensors[t].type);
+}
+
+std::string FindKernelDir() {
+  if (const char* env = std::getenv("TESSERA_KERNELS_DIR")) return env;
+  return std::string(TESSERA_SOURCE_DIR) + "/kernels";
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error("codegen: cannot write " + path);
+  f << text;
+  f.close();
+  if (!f) throw Error("codegen: cannot write " + path);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("codegen: cannot read kernel source " + path);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+const char* CType(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "float";
+    case DType::kInt32: return "int32_t";
+    case DType::kInt16: return "int16_t";
+    case DType::kInt8: return "int8_t";
+    case DType::kUInt8: return "uint8_t";
+    case DType::kInt64: return "int64_t";
+    case DType::kBool: return "uint8_t";
+  }
+  return "uint8_t";
+}
+
+std::string FloatLiteral(double v) {
+  std::ostringstream o;
+  o.precision(9);
+  o << v;
+  std::string s = o.str();
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+}  // namespace
+
+// ---- ModelWriter: the pieces of model.c -------------------------------------------------
+
+std::string ModelWriter::Sym(const std::string& what) const { return prefix_ + "_" + what; }
+
+std::string ModelWriter::BufferPtr(int b) const {
+  const Buffer& buf = plan_.buffers[b];
+  const std::string base = buf.external ? Sym("external") : Sym("arena");
+  return "(" + base + " + " + std::to_string(buf.offset) + ")";
+}
+
+std::string ModelWriter::Buf(int b, bool is_const) const {
+  const Buffer& buf = plan_.buffers[b];
+  std::ostringstream o;
+  o << "(" << (is_const ? "ts_cbuf" : "ts_buf") << "){" << BufferPtr(b) << ", " << buf.window.y0
+    << ", " << buf.window.x0 << ", " << buf.window.h() << ", " << buf.window.w() << "}";
+  return o.str();
+}
+
+std::string ModelWriter::Win(const Window& w) {
+  std::ostringstream o;
+  o << "(ts_window){" << w.y0 << ", " << w.y1 << ", " << w.x0 << ", " << w.x1 << "}";
+  return o.str();
+}
+
+std::string ModelWriter::ConstBytes(const std::string& name, const std::string& ctype,
+                                    const void* data, size_t count, size_t elem_size) {
+  const std::string key = ctype + ":" + std::string(static_cast<const char*>(data), count * elem_size);
+  if (auto it = const_dedup_.find(key); it != const_dedup_.end()) return it->second;
+  std::string sym = Sym(name);
+  // Unique symbol names.
+  if (const_names_.count(sym)) {
+    sym += "_";
+    sym += std::to_string(const_names_.size());
+  }
+  const_names_.insert(sym);
+  const_dedup_[key] = sym;
+
+  std::ostringstream& o = consts_;
+  o << "static const " << ctype << " " << sym << "[" << std::max<size_t>(count, 1)
+    << "] __attribute__((aligned(4))) = {";
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const int per_line = elem_size == 1 ? 20 : 8;
+  for (size_t i = 0; i < count; ++i) {
+    if (i % per_line == 0) o << "\n ";
+    int64_t v = 0;
+    switch (elem_size) {
+      case 1: v = static_cast<int8_t>(bytes[i]); break;
+      case 2: { int16_t x; std::memcpy(&x, bytes + 2 * i, 2); v = x; break; }
+      case 4: { int32_t x; std::memcpy(&x, bytes + 4 * i, 4); v = x; break; }
+      default: throw Error("codegen: unsupported constant element size");
+    }
+    if (ctype == "uint8_t") v = bytes[i];
+    if (elem_size == 4 && v == INT32_MIN) o << " (-2147483647 - 1),";
+    else o << " " << v << ",";
+  }
+  if (count == 0) o << " 0";
+  o << "\n};\n";
+  return sym;
+}
+
+std::string ModelWriter::ConstTensor(int t) {
+  const Tensor& tensor = g_.tensors[t];
+  if (!tensor.is_const) throw Error("codegen: tensor '" + tensor.name + "' is not a constant");
+  if (auto it = tensor_syms_.find(t); it != tensor_syms_.end()) return it->second;
+  const int es = DTypeSize(tensor.type);
+  if (es != 1 && es != 2 && es != 4)
+    throw Error("codegen: constant tensor '" + tensor.name + "' has type " + DTypeName(tensor.type) +
+                ", which the generated code cannot hold");
+  const size_t count = tensor.data.size() / es;
+  std::string base = "t";
+  base += std::to_string(t);
+  const std::string sym = ConstBytes(base, CType(tensor.type), tensor.data.data(), count, es);
+  tensor_syms_[t] = sym;
+  return sym;
+}
+
+std::string ModelWriter::ConstI32(const std::string& name, const int32_t* v, size_t n) {
+  return ConstBytes(name, "int32_t", v, n, 4);
+}
+
+std::string ModelWriter::Params(const std::string& ctype, const std::string& initializer) {
+  const std::string key = ctype + "=" + initializer;
+  if (auto it = param_dedup_.find(key); it != param_dedup_.end()) return it->second;
+  std::string name = "p";
+  name += std::to_string(param_dedup_.size());
+  const std::string sym = Sym(name);
+  param_dedup_[key] = sym;
+  params_ << "static const " << ctype << " " << sym << " = " << initializer << ";\n";
+  return sym;
+}
+
+// ---- GenerateC ---------------------------------------------------------------------------
+
+std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::string& out_dir,
+                                   const CodegenOptions& options) {
+  const std::string& prefix = options.prefix;
+  if (!IsCIdentifier(prefix)) throw Error("codegen: prefix '" + prefix + "' is not a C identifier");
+  if (plan.arena_bytes < 0 || plan.arena_bytes > kMaxArenaBytes)
+    throw Error("codegen: plan arena_bytes " + std::to_string(plan.arena_bytes) + " is outside [0, " +
+                std::to_string(kMaxArenaBytes) + "]");
+  int64_t external_bytes = 0;
+  for (size_t b = 0; b < plan.buffers.size(); ++b) {
+    const Buffer& buf = plan.buffers[b];
+    if (buf.offset < 0 || buf.bytes < 0 || buf.offset > kMaxArenaBytes || buf.bytes > kMaxArenaBytes)
+      throw Error("codegen: plan buffer " + std::to_string(b) + " ('" + buf.name + "') has offset " +
+                  std::to_string(buf.offset) + " and size " + std::to_string(buf.bytes));
+    if (buf.external) {
+      external_bytes = std::max(external_bytes, buf.offset + buf.bytes);
+    } else if (buf.offset + buf.bytes > plan.arena_bytes) {
+      throw Error("codegen: plan buffer " + std::to_string(b) + " ('" + buf.name + "') [" +
+                  std::to_string(buf.offset) + ", " + std::to_string(buf.offset + buf.bytes) +
+                  ") does not fit the plan's arena of " + std::to_string(plan.arena_bytes) + " bytes");
+    }
+  }
+  // The host executor's checks of the plan against the graph (buffers, windows, operands,
+  // scratch sizes) apply unchanged to the generated code.
+  { Executor validate(g, plan); }
+
+  ModelWriter w(g, plan, prefix);
+  std::ostringstream body;
+  for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
+    const Step& st = plan.steps[s];
+    if (st.kind == StepKind::kCopy) {
+      const Buffer& src = plan.buffers[st.inputs[0]];
+      body << "  /* step " << s << ": copy " << WinStr(st.window) << " of '"
+           << CommentSafe(g.tensors[src.tensor].name) << "' */\n";
+      const Buffer& dst = plan.buffers[st.outputs[0]];
+      if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
+        body << "  /* same bytes: nothing to do */\n";
+        continue;
+      }
+      body << "  ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
+           << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << ");\n";
+      continue;
+    }
+    const Operator& op = g.ops[st.op];
+    body << "  /* step " << s << ": " << OpTypeName(op.type) << " (operator " << st.op << ") -> '"
+         << CommentSafe(g.tensors[op.outputs[0]].name) << "' " << WinStr(st.window);
+    if (st.fused_pad >= 0) body << ", PAD (operator " << st.fused_pad << ") fused";
+    body << " */\n";
+    if (op.type == OpType::kReshape) {
+      const Buffer& in = plan.buffers[st.inputs[0]];
+      const Buffer& out = plan.buffers[st.outputs[0]];
+      if (in.external == out.external && in.offset == out.offset) {
+        body << "  /* in place: nothing to do */\n";
+        continue;
+      }
+      body << "  ts_copy_bytes(" << w.BufferPtr(st.inputs[0]) << ", " << w.BufferPtr(st.outputs[0])
+           << ", " << g.tensors[op.outputs[0]].num_bytes() << ");\n";
+      continue;
+    }
+    body << EmitOpStep(w, s);
+  }
+
+  // ---- model.h
+  const std::string up = Upper(prefix);
+  std::ostringstream h;
+  h << "/* Generated by tessera from model '" << CommentSafe(g.name) << "' (plan '"
+    << CommentSafe(plan.strategy) << "', " << plan.steps.size() << " steps). Do not edit.\n"
+    << " *\n"
+    << " * Usage: write each input into " << prefix << "_input(i) (or copy it with " << prefix
+    << "_set_input),\n"
+    << " * call " << prefix << "_invoke(), read " << prefix << "_output(i). Inputs must be written\n"
+    << " * again before every invoke: the plan reuses their bytes once they are consumed.\n"
+    << " * RAM: one static arena of " << up << "_ARENA_BYTES bytes"
+    << (external_bytes ? " plus " + up + "_EXTERNAL_BYTES for streamed inputs" : std::string()) << ".\n"
+    << " */\n"
+    << "#ifndef " << up << "_H_\n#define " << up << "_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
+    << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h << "#define " << up << "_ARENA_BYTES " << plan.arena_bytes << "\n";
+  if (external_bytes) h << "#define " << up << "_EXTERNAL_BYTES " << external_bytes << "\n";
+  h << "#define " << up << "_NUM_INPUTS " << g.inputs.size() << "\n";
+  h << "#define " << up << "_NUM_OUTPUTS " << g.outputs.size() << "\n";
+  auto describe = [&](const char* kind, size_t i, int t) {
+    const Tensor& tensor = g.tensors[t];
+    const std::string m = up + "_" + kind + std::to_string(i);
+    h << "\n/* " << Upper(kind) << " " << i << ": '" << CommentSafe(tensor.name) << "', "
+      << DTypeName(tensor.type) << " [";
+    for (size_t k = 0; k < tensor.shape.size(); ++k) h << (k ? "," : "") << tensor.shape[k];
+    h << "] */\n";
+    h << "#define " << m << "_BYTES " << tensor.num_bytes() << "\n";
+    h << "#define " << m << "_RANK " << tensor.shape.size() << "\n";
+    for (size_t k = 0; k < tensor.shape.size(); ++k)
+      h << "#define " << m << "_DIM" << k << " " << tensor.shape[k] << "\n";
+    if (tensor.quant.scale.size() == 1) {
+      h << "#define " << m << "_SCALE " << FloatLiteral(tensor.quant.scale[0]) << "\n";
+      h << "#define " << m << "_ZERO_POINT " << tensor.quant.zero_point[0] << "\n";
+    }
+  };
+  for (size_t i = 0; i < g.inputs.size(); ++i) describe("INPUT", i, g.inputs[i]);
+  for (size_t i = 0; i < g.outputs.size(); ++i) describe("OUTPUT", i, g.outputs[i]);
+  h << "\n/* Where input i's bytes go (the whole tensor, NHWC), or NULL when the plan keeps only\n"
+    << " * part of it in one buffer (then use " << prefix << "_set_input). NULL for i out of range. */\n"
+    << "void* " << prefix << "_input(int i);\n"
+    << "/* Copies the whole input tensor i (" << up << "_INPUT<i>_BYTES bytes) into the model.\n"
+    << " * Returns 0, or -1 for i out of range. */\n"
+    << "int " << prefix << "_set_input(int i, const void* data);\n"
+    << "/* Output i after " << prefix << "_invoke(), or NULL for i out of range. */\n"
+    << "const void* " << prefix << "_output(int i);\n"
+    << "size_t " << prefix << "_input_bytes(int i);\n"
+    << "size_t " << prefix << "_output_bytes(int i);\n"
+    << "/* Runs the model once. Returns 0. */\n"
+    << "int " << prefix << "_invoke(void);\n\n"
+    << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
+
+  // ---- model.c
+  std::ostringstream c;
+  c << "/* Generated by tessera from model '" << CommentSafe(g.name) << "' (plan '"
+    << CommentSafe(plan.strategy) << "'). Do not edit.\n"
+    << " * Arena: " << plan.arena_bytes << " bytes"
+    << (plan.accounting.input_in_arena ? " (model input inside)" : " (model input streamed outside)")
+    << "; " << plan.steps.size() << " steps. */\n"
+    << "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
+    << "#include \"" << prefix << ".h\"\n#include \"tessera/kernels.h\"\n\n";
+  c << "/* All activations and scratch. In section .bss.tessera_arena." << prefix
+    << " so that a linker script\n * can place it (firmware/link.ld checks it against the SRAM budget). */\n"
+    << "static int8_t " << prefix << "_arena[" << std::max<int64_t>(plan.arena_bytes, 1)
+    << "] __attribute__((aligned(16), section(\".bss.tessera_arena." << prefix << "\")));\n";
+  if (external_bytes)
+    c << "/* Streamed inputs, outside the arena (the plan's accounting leaves them out). */\n"
+      << "static int8_t " << prefix << "_external[" << external_bytes
+      << "] __attribute__((aligned(16)));\n";
+  c << "\n/* ---- constants: weights, biases, per-channel multipliers and shifts ---- */\n"
+    << w.consts() << "\n/* ---- kernel parameters ---- */\n" << w.params() << "\n";
+
+  // Inputs and outputs.
+  c << "void* " << prefix << "_input(int i) {\n  switch (i) {\n";
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const int b = plan.input_buffers[i];
+    if (plan.buffers[b].window == FullWindow(g, g.inputs[i]))
+      c << "    case " << i << ": return " << w.BufferPtr(b) << ";\n";
+    else
+      c << "    case " << i << ": return NULL; /* partial window: use " << prefix << "_set_input */\n";
+  }
+  c << "    default: return NULL;\n  }\n}\n\n";
+  c << "int " << prefix << "_set_input(int i, const void* data) {\n"
+    << "  const uint8_t* src = (const uint8_t*)data;\n  switch (i) {\n";
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const int b = plan.input_buffers[i];
+    const Buffer& buf = plan.buffers[b];
+    const int t = g.inputs[i];
+    const Window full = FullWindow(g, t);
+    c << "    case " << i << ":\n";
+    if (buf.window == full) {
+      c << "      memcpy(" << w.BufferPtr(b) << ", src, " << g.tensors[t].num_bytes() << ");\n";
+    } else {
+      const int64_t px = PixelBytes(g, t);
+      c << "      {\n        int32_t y;\n        for (y = " << buf.window.y0 << "; y < " << buf.window.y1
+        << "; ++y)\n          memcpy(" << w.BufferPtr(b) << " + (size_t)(y - " << buf.window.y0 << ") * "
+        << buf.window.w() * px << ", src + ((size_t)y * " << full.w() << " + " << buf.window.x0
+        << ") * " << px << ", " << buf.window.w() * px << ");\n      }\n";
+    }
+    c << "      return 0;\n";
+  }
+  c << "    default: return -1;\n  }\n}\n\n";
+  c << "const void* " << prefix << "_output(int i) {\n  switch (i) {\n";
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    c << "    case " << i << ": return " << w.BufferPtr(plan.output_buffers[i]) << ";\n";
+  c << "    default: return NULL;\n  }\n}\n\n";
+  c << "size_t " << prefix << "_input_bytes(int i) {\n  switch (i) {\n";
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    c << "    case " << i << ": return " << g.tensors[g.inputs[i]].num_bytes() << ";\n";
+  c << "    default: return 0;\n  }\n}\n\n";
+  c << "size_t " << prefix << "_output_bytes(int i) {\n  switch (i) {\n";
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    c << "    case " << i << ": return " << g.tensors[g.outputs[i]].num_bytes() << ";\n";
+  c << "    default: return 0;\n  }\n}\n\n";
+  c << "int " << prefix << "_invoke(void) {\n" << body.str() << "  return 0;\n}\n";
+
+  // ---- files
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error("codegen: cannot create output directory " + out_dir + ": " + ec.message());
+  std::vector<std::string> written;
+  const std::string hpath = (fs::path(out_dir) / (prefix + ".h")).string();
+  const std::string cpath = (fs::path(out_dir) / (prefix + ".c")).string();
+  WriteFile(hpath, h.str());
+  WriteFile(cpath, c.str());
+  written.push_back(hpath);
+  written.push_back(cpath);
+  if (options.copy_kernels) {
+    const fs::path kdir = FindKernelDir();
+    const fs::path header = kdir / "include" / "tessera" / "kernels.h";
+    if (!fs::is_regular_file(header))
+      throw Error("codegen: kernel library not found at " + kdir.string() +
+                  " (set TESSERA_KERNELS_DIR to the kernels/ folder of a tessera source tree)");
+    const fs::path dst = fs::path(out_dir) / "tessera";
+    fs::create_directories(dst, ec);
+    if (ec) throw Error("codegen: cannot create " + dst.string() + ": " + ec.message());
+    WriteFile((dst / "kernels.h").string(), ReadText(header.string()));
+    written.push_back((dst / "kernels.h").string());
+    std::vector<fs::path> srcs;
+    for (auto& e : fs::directory_iterator(kdir / "src")) {
+      const auto ext = e.path().extension();
+      if (e.is_regular_file() && (ext == ".c" || ext == ".h")) srcs.push_back(e.path());
+    }
+    std::sort(srcs.begin(), srcs.end());
+    for (auto& p : srcs) {
+      const fs::path out = dst / p.filename();
+      WriteFile(out.string(), ReadText(p.string()));
+      written.push_back(out.string());
+    }
+  }
+  return written;
+}
+
+std::vector<std::string> GeneratedSources(const std::vector<std::string>& files) {
+  std::vector<std::string> r;
+  for (auto& f : files)
+    if (f.size() > 2 && f.compare(f.size() - 2, 2, ".c") == 0) r.push_back(f);
+  return r;
+}
+
+}  // namespace tessera

@@ -1,0 +1,136 @@
+// Emulated-device tests: real models (../shared/models) and a zoo model, layer-by-layer
+// plan, generated C built into firmware whose SRAM budget is exactly stack + .data + arena +
+// .bss, run under QEMU (mps2-an386 Cortex-M4F and mps2-an500 Cortex-M7) on a fixed input
+// embedded in the firmware. The output bytes must equal the host executor's. A budget one
+// byte smaller fails to link, naming the arena.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "codegen/device.h"
+#include "exec/executor.h"
+#include "memory/greedy.h"
+#include "support/paths.h"
+#include "tflite/reader.h"
+#include "zoo/zoo.h"
+
+namespace tessera {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  std::string model;  // shared model stem, or "zoo:<name>"
+  Board board;
+};
+
+std::string CaseName(const Case& c) {
+  std::string n = c.model.rfind("zoo:", 0) == 0 ? "zoo_" + c.model.substr(4) : c.model;
+  for (char& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n + "_" + BoardName(c.board);
+}
+
+std::string TempDir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("tessera_fwm_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+// The model and its fixed input: TFLM reference case 0 for shared models, pseudo-random
+// bytes for zoo models.
+bool Load(const std::string& model, Graph* g, std::vector<std::vector<uint8_t>>* inputs) {
+  if (model.rfind("zoo:", 0) == 0) {
+    *g = BuildZooModel(model.substr(4));
+    std::mt19937 rng(1234);
+    for (int t : g->inputs) {
+      std::vector<uint8_t> b(static_cast<size_t>(g->tensors[t].num_bytes()));
+      for (auto& x : b) x = static_cast<uint8_t>(rng() >> 24);
+      inputs->push_back(std::move(b));
+    }
+    return true;
+  }
+  if (!test::HaveShared()) return false;
+  *g = ReadTflite(test::SharedModel(model));
+  if (g->inputs.size() != 1) throw Error("expected one input");
+  inputs->push_back(test::ReadFileBytes(test::ReferenceDir(model) + "/case0.input.bin"));
+  return true;
+}
+
+class DeviceModel : public ::testing::TestWithParam<Case> {};
+
+TEST_P(DeviceModel, OutputEqualsHostExecutor) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const Case& c = GetParam();
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  if (!Load(c.model, &g, &inputs)) GTEST_SKIP() << "../shared is absent";
+  const Plan plan = PlanLayerByLayer(g);
+  const auto expected = RunPlan(g, plan, inputs);
+
+  const std::string dir = TempDir(CaseName(c));
+  DeviceOptions o;
+  o.board = c.board;
+  const DeviceResult r = RunOnDevice(g, plan, inputs, dir, o);
+  ASSERT_TRUE(r.build.ok) << r.build.log;
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+  ASSERT_EQ(r.outputs.size(), expected.size()) << r.run.output;
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_TRUE(r.outputs[i] == expected[i]) << "output " << i << " differs from the host executor";
+  // The image's SRAM: the plan's arena plus stack, .data, .bss (and alignment).
+  EXPECT_EQ(r.sizes.arena, plan.arena_bytes);
+  EXPECT_EQ(r.build.ram_budget, r.build.ram_needed);
+  EXPECT_GE(r.build.ram_needed, plan.arena_bytes + o.stack_bytes);
+  EXPECT_LE(r.build.ram_needed, plan.arena_bytes + o.stack_bytes + 256);
+  EXPECT_GT(r.instructions, 0u);
+  EXPECT_GT(r.stack_used, 0);
+  EXPECT_LT(r.stack_used, o.stack_bytes) << "stack exhausted";
+  RecordProperty("instructions", std::to_string(r.instructions));
+  RecordProperty("stack_used", std::to_string(r.stack_used));
+  std::printf("%s on %s: %llu instructions, stack %lld bytes, RAM %lld bytes (arena %lld), flash %lld bytes\n",
+              c.model.c_str(), BoardName(c.board), static_cast<unsigned long long>(r.instructions),
+              static_cast<long long>(r.stack_used), static_cast<long long>(r.build.ram_needed),
+              static_cast<long long>(plan.arena_bytes), static_cast<long long>(r.sizes.flash()));
+  fs::remove_all(dir);
+}
+
+std::vector<Case> Cases() {
+  std::vector<Case> r;
+  for (const char* m : {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
+                        "zoo:nonsquare-pad-r128x160"})
+    for (Board b : {Board::kAn386, Board::kAn500}) r.push_back({m, b});
+  return r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, DeviceModel, ::testing::ValuesIn(Cases()),
+                         [](const auto& info) { return CaseName(info.param); });
+
+TEST(DeviceBudget, ArenaOneByteOverBudgetFailsToLink) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  if (!Load("kws_dscnn_int8", &g, &inputs)) GTEST_SKIP() << "../shared is absent";
+  const Plan plan = PlanLayerByLayer(g);
+  const std::string dir = TempDir("budget");
+  DeviceOptions o;
+  const DeviceResult fit = RunOnDevice(g, plan, inputs, dir, o);
+  ASSERT_TRUE(fit.build.ok) << fit.build.log;
+  ASSERT_EQ(fit.run.exit_code, 0) << fit.run.output;
+
+  // The same firmware with an SRAM budget one byte smaller than it needs.
+  DeviceOptions tight = o;
+  tight.ram_bytes = fit.build.ram_needed - 1;
+  const DeviceResult bad = RunOnDevice(g, plan, inputs, dir, tight);
+  EXPECT_FALSE(bad.build.ok);
+  EXPECT_NE(bad.build.log.find("tessera: model_arena does not fit"), std::string::npos) << bad.build.log;
+  EXPECT_EQ(bad.run.exit_code, -1);  // never ran
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tessera

@@ -411,3 +411,34 @@ TEST(Executor, RejectsMalformedPlans) {
 
 }  // namespace
 }  // namespace tessera
+
+namespace tessera {
+namespace {
+
+TEST(Executor, ExternalInputBuffer) {
+  const Graph g = ConvGraph({});
+  Plan p = PlanLayerByLayer(g);
+  p.buffers[p.input_buffers[0]].external = true;
+  p.accounting.input_in_arena = false;
+  PlaceGreedy(p);
+  EXPECT_EQ(p.arena_bytes, 112);  // the 108-byte output alone, rounded to 16
+  Executor ex(g, p);
+  EXPECT_EQ(ex.external_bytes(), 72);
+  const auto in = PseudoRandomBytes(72, 11);
+  ex.SetInput(0, in);
+  ex.Invoke();
+  EXPECT_EQ(ex.Output(0), NaiveConv(g, in));
+}
+
+TEST(Executor, HugeArenaIsAnErrorNotAnAllocation) {
+  const Graph g = ConvGraph({});
+  Plan p = PlanLayerByLayer(g);
+  p.arena_bytes = int64_t{1} << 50;
+  EXPECT_THROW(Executor(g, p), Error);
+  p = PlanLayerByLayer(g);
+  p.buffers[0].offset = int64_t{1} << 62;
+  EXPECT_THROW(Executor(g, p), Error);
+}
+
+}  // namespace
+}  // namespace tessera

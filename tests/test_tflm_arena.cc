@@ -81,5 +81,85 @@ TEST(TflmArena, EveryTsvModelIsShared) {
     EXPECT_NE(std::find(stems.begin(), stems.end(), model), stems.end()) << model;
 }
 
+// TFLM's tie rule on a hand-made case (offsets worked out by hand from the rule in
+// greedy.h): buffers added in the order b0..b3; b1 and b2 tie in size, so b2 (added later)
+// is placed first, lands above b3, and b1 no longer fits in the 32-byte gap below it.
+TEST(GreedyPlacement, TiesGoInReverseOrderOfAddition) {
+  Plan p;
+  auto add = [&](int64_t bytes, int first, int last) {
+    Buffer b;
+    b.name = "b" + std::to_string(p.buffers.size());
+    b.bytes = bytes;
+    b.first = first;
+    b.last = last;
+    p.buffers.push_back(b);
+  };
+  add(96, 0, 0);
+  add(60, 0, 1);  // rounded up to 64
+  add(64, 1, 2);
+  add(128, 2, 3);
+  PlaceGreedy(p);
+  EXPECT_EQ(p.buffers[3].offset, 0);
+  EXPECT_EQ(p.buffers[0].offset, 0);
+  EXPECT_EQ(p.buffers[2].offset, 128);
+  EXPECT_EQ(p.buffers[1].offset, 192);
+  EXPECT_EQ(p.arena_bytes, 256);
+}
+
+// A buffer takes the lowest gap between simultaneously live buffers that fits it.
+TEST(GreedyPlacement, FillsTheFirstGapThatFits) {
+  Plan p;
+  auto add = [&](int64_t bytes, int first, int last) {
+    Buffer b;
+    b.bytes = bytes;
+    b.first = first;
+    b.last = last;
+    p.buffers.push_back(b);
+  };
+  // Placed largest first: b0, b1, b3, b2, b5, b4.
+  add(320, 0, 0);  // b0: dead before the others start -> 0
+  add(100, 1, 3);  // b1 (112): meets no placed buffer -> 0
+  add(48, 1, 1);   // b2: meets b1 only (b3 starts later) -> 112
+  add(64, 2, 3);   // b3: above b1 -> 112
+  add(16, 1, 3);   // b4: meets b1, b3, b2, b5: no gap of 16 below 208 -> 208
+  add(32, 3, 3);   // b5: meets b1 and b3 (not b2, dead) -> 176
+  PlaceGreedy(p);
+  EXPECT_EQ(p.buffers[0].offset, 0);
+  EXPECT_EQ(p.buffers[1].offset, 0);
+  EXPECT_EQ(p.buffers[2].offset, 112);
+  EXPECT_EQ(p.buffers[3].offset, 112);
+  EXPECT_EQ(p.buffers[4].offset, 208);
+  EXPECT_EQ(p.buffers[5].offset, 176);
+  EXPECT_EQ(p.arena_bytes, 320);
+}
+
+TEST(GreedyPlacement, ExternalBuffersStayOutOfTheArena) {
+  Plan p;
+  Buffer a;
+  a.bytes = 1000;
+  a.first = 0;
+  a.last = 1;
+  a.external = true;
+  Buffer b;
+  b.bytes = 10;
+  b.first = 0;
+  b.last = 1;
+  p.buffers = {a, b};
+  PlaceGreedy(p);
+  EXPECT_EQ(p.arena_bytes, 16);
+  EXPECT_EQ(p.buffers[0].offset, 0);
+  EXPECT_EQ(p.buffers[1].offset, 0);
+}
+
+TEST(GreedyPlacement, RejectsBadIntervals) {
+  Plan p;
+  Buffer a;
+  a.bytes = 8;
+  a.first = 2;
+  a.last = 1;
+  p.buffers = {a};
+  EXPECT_THROW(PlaceGreedy(p), Error);
+}
+
 }  // namespace
 }  // namespace tessera

@@ -86,7 +86,7 @@ void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes)
   }
   std::stable_sort(scores.begin(), scores.end(), [](auto& a, auto& b) { return a.first > b.first; });
   std::printf("top-%d classes of output %d:\n", std::min(5, n), out_index);
-  for (int k = 0; k < std::min(5, n); ++k) std::printf("  class %4d  score %.6f\n", scores[k].second, scores[k].first);
+  for (int k = 0; k < std::min(5, n); ++k) std::printf("  class %4d  score %.6g\n", scores[k].second, scores[k].first);
 }
 
 int Run(const std::string& model, const std::string& input, const std::string& output, uint32_t seed,

@@ -15,6 +15,8 @@ constexpr int64_t kGuardBytes = 64;
 constexpr int64_t kGuardBytes = 0;
 #endif
 constexpr uint8_t kGuardByte = 0xCD;
+// Largest arena or external region the executor allocates (a plan asking for more is bad input).
+constexpr int64_t kMaxRegionBytes = int64_t{1} << 30;
 
 std::string WinStr(const Window& w) {
   return "[" + std::to_string(w.y0) + "," + std::to_string(w.y1) + ")x[" + std::to_string(w.x0) + "," +
@@ -63,13 +65,15 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
   const int nb = static_cast<int>(plan_.buffers.size());
   const int ns = static_cast<int>(plan_.steps.size());
   const int nt = static_cast<int>(g_.tensors.size());
-  if (plan_.arena_bytes < 0) throw Error("plan: negative arena_bytes");
+  if (plan_.arena_bytes < 0 || plan_.arena_bytes > kMaxRegionBytes)
+    throw Error("plan: arena_bytes " + std::to_string(plan_.arena_bytes) + " is negative or larger than " +
+                std::to_string(kMaxRegionBytes));
 
   // Buffers: inside their region, windows inside their tensors, sizes large enough.
   for (int b = 0; b < nb; ++b) {
     const Buffer& buf = plan_.buffers[b];
-    if (buf.bytes < 0 || buf.offset < 0)
-      throw Error("plan: " + BufStr(plan_, b) + " has a negative size or offset");
+    if (buf.bytes < 0 || buf.offset < 0 || buf.bytes > kMaxRegionBytes || buf.offset > kMaxRegionBytes)
+      throw Error("plan: " + BufStr(plan_, b) + " has a negative or oversized size or offset");
     if (buf.tensor != kNoTensor) {
       if (buf.tensor < 0 || buf.tensor >= nt || !g_.is_activation(buf.tensor))
         throw Error("plan: " + BufStr(plan_, b) + " names tensor " + std::to_string(buf.tensor) +
@@ -91,6 +95,9 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
                   std::to_string(plan_.arena_bytes) + " bytes");
     }
   }
+  if (external_bytes_ > kMaxRegionBytes)
+    throw Error("plan: the external buffers span " + std::to_string(external_bytes_) + " bytes, more than " +
+                std::to_string(kMaxRegionBytes));
   auto check_buf = [&](int b, int s, const char* what) {
     if (b < 0 || b >= nb)
       throw Error("plan: " + StepStr(g_, plan_, s) + ": " + what + " buffer index " + std::to_string(b) + " out of range");

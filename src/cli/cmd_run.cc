@@ -1,5 +1,6 @@
-// tessera run MODEL.tflite [--input FILE] [--output FILE] [--seed N]
-// Runs the model's layer-by-layer greedy plan (TFLM's arena layout) on the host executor.
+// tessera run MODEL.tflite [--input FILE] [--output FILE] [--seed N] [--plan PLAN.json [--no-check]]
+// Runs the model on the host executor: its layer-by-layer greedy plan (TFLM's arena layout),
+// or a plan file (checked by the plan checker first unless --no-check).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,9 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "checker/checker.h"
 #include "cli/command.h"
+#include "cli/tflm_figures.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "plan/plan_json.h"
 #include "tflite/reader.h"
 
 namespace tessera::cli {
@@ -43,28 +47,6 @@ std::vector<uint8_t> PseudoRandomInput(const Tensor& t, uint32_t seed) {
   return r;
 }
 
-// TFLM's non-persistent arena for `stem`, from ../shared/reference/tflm_arena.tsv; -1 when
-// the file or the model is absent.
-int64_t TflmArena(const std::string& stem, std::string* why) {
-  const std::string path = std::string(TESSERA_SOURCE_DIR) + "/../shared/reference/tflm_arena.tsv";
-  std::ifstream f(path);
-  if (!f) {
-    *why = "no TFLM figure (" + path + " unavailable)";
-    return -1;
-  }
-  std::string line;
-  std::getline(f, line);
-  while (std::getline(f, line)) {
-    std::istringstream ss(line);
-    std::string model, used, nonpersistent;
-    if (std::getline(ss, model, '\t') && std::getline(ss, used, '\t') && std::getline(ss, nonpersistent, '\t') &&
-        model == stem)
-      return std::stoll(nonpersistent);
-  }
-  *why = "no TFLM figure for '" + stem + "' in " + path;
-  return -1;
-}
-
 void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes) {
   const Tensor& t = g.tensors[g.outputs[out_index]];
   if (t.shape.size() != 2 || t.shape[0] != 1) return;
@@ -90,12 +72,17 @@ void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes)
 }
 
 int Run(const std::string& model, const std::string& input, const std::string& output, uint32_t seed,
-        const std::string& plan_path) {
-  if (!plan_path.empty())
-    // TODO(executor): load the plan with src/plan/plan_json.h once it exists.
-    throw Error("--plan: reading plan files is not available yet");
+        const std::string& plan_path, bool check) {
   const Graph g = ReadTflite(model);
-  const Plan plan = PlanLayerByLayer(g);
+  const Plan plan = plan_path.empty() ? PlanLayerByLayer(g) : ReadPlanJson(plan_path, g);
+  if (!plan_path.empty() && check) {
+    const CheckResult r = CheckPlan(g, plan);
+    if (!r.ok) {
+      std::fprintf(stderr, "tessera: plan %s rejected by the checker (%s): %s\n", plan_path.c_str(),
+                   CheckFailureName(r.failure), r.message.c_str());
+      return 1;
+    }
+  }
   Executor ex(g, plan);
   if (!input.empty()) {
     const auto bytes = ReadBytes(input);
@@ -118,8 +105,13 @@ int Run(const std::string& model, const std::string& input, const std::string& o
   ex.Invoke();
 
   std::string why;
-  const int64_t tflm = TflmArena(g.name, &why);
-  std::printf("plan: layer-by-layer, greedy arena %lld bytes", static_cast<long long>(plan.arena_bytes));
+  const int64_t tflm = TflmNonPersistentArena(g.name, &why);
+  if (plan_path.empty())
+    std::printf("plan: layer-by-layer, greedy arena %lld bytes", static_cast<long long>(plan.arena_bytes));
+  else
+    std::printf("plan: %s (%s%s), arena %lld bytes%s", plan_path.c_str(), plan.strategy.c_str(),
+                check ? ", checked" : ", not checked", static_cast<long long>(plan.arena_bytes),
+                plan.accounting.input_in_arena ? "" : " + streamed input");
   if (tflm >= 0)
     std::printf(" (TFLM non-persistent arena %lld bytes%s)\n", static_cast<long long>(tflm),
                 tflm == plan.arena_bytes ? ", equal" : "");
@@ -147,6 +139,7 @@ int Run(const std::string& model, const std::string& input, const std::string& o
 struct RunOptions {
   std::string model, input, output, plan;
   uint32_t seed = 1234;
+  bool no_check = false;
 };
 
 TESSERA_COMMAND(kRunCommand, "run", "run a model on the host (layer-by-layer plan, TFLM-exact kernels)",
@@ -157,8 +150,11 @@ TESSERA_COMMAND(kRunCommand, "run", "run a model on the host (layer-by-layer pla
                   sub.add_option("--output", o->output, "write the raw output bytes here (all outputs, in order)");
                   sub.add_option("--seed", o->seed, "seed of the pseudo-random input used without --input")
                       ->default_val(1234);
-                  sub.add_option("--plan", o->plan, "run this plan (JSON) instead of the layer-by-layer one");
-                  return [o] { return Run(o->model, o->input, o->output, o->seed, o->plan); };
+                  sub.add_option("--plan", o->plan,
+                                 "run this plan (JSON, see `tessera plan`) instead of the layer-by-layer one; "
+                                 "the checker proves it safe first (exit 1 when it does not)");
+                  sub.add_flag("--no-check", o->no_check, "run a --plan without checking it first");
+                  return [o] { return Run(o->model, o->input, o->output, o->seed, o->plan, !o->no_check); };
                 });
 
 }  // namespace

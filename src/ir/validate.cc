@@ -173,7 +173,7 @@ class Validator {
         if (producer_[t] >= 0)
           OpFail("output " + TRef(t) + " is already written by " + ORef(producer_[t]));
         producer_[t] = i;
-        CheckActivationShape(t, "output");
+        CheckActivationShape(t, ORef(i) + ": output");
       }
     }
     // Pass 2: every activation is written before it is read.

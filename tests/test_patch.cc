@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 
 #include "analysis/macs.h"
@@ -237,6 +238,11 @@ struct Case {
   bool fold_pads = false;
   bool input_in_arena = true;
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.model << " sample " << c.sample << " grid " << c.rows << "x" << c.cols << (c.fold_pads ? " fold" : "")
+      << (c.input_in_arena ? "" : " streamed");
+}
 
 // A deterministic sample of a model's valid splits: early, middle and late ones among those
 // with room for a grid, and one inside a residual block when there is one.

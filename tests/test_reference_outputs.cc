@@ -5,11 +5,14 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "support/cli.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 
@@ -61,6 +64,79 @@ std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, ReferenceOutputs, ::testing::ValuesIn(AllCases()), ParamName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ReferenceOutputs);
+
+// `tessera run` end to end: raw input file in, raw output file out, equal to TFLM's bytes;
+// a plan file from `tessera plan` runs (checked) to the same bytes; a wrong input size is
+// exit code 2 with a message naming both sizes.
+TEST(CliRun, ReferenceInputGivesTflmOutput) {
+  TESSERA_REQUIRE_SHARED();
+  const std::string stem = "resnet8_cifar10_int8";
+  const std::string out = ::testing::TempDir() + "/cli_run_out.bin";
+  const auto r = test::RunCli("run " + test::SharedModel(stem) + " --input " + test::ReferenceDir(stem) +
+                              "/case2.input.bin --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(test::ReadFileBytes(out), test::ReadFileBytes(test::ReferenceDir(stem) + "/case2.output0.bin"));
+  EXPECT_NE(r.output.find("greedy arena 49152 bytes (TFLM non-persistent arena 49152 bytes, equal)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("top-5 classes"), std::string::npos) << r.output;
+}
+
+TEST(CliRun, PlanFileRunsCheckedToTheSameBytes) {
+  TESSERA_REQUIRE_SHARED();
+  const std::string stem = "kws_dscnn_int8";
+  const std::string plan = ::testing::TempDir() + "/cli_run_plan.json";
+  const std::string out = ::testing::TempDir() + "/cli_run_plan_out.bin";
+  const auto p = test::RunCli("plan " + test::SharedModel(stem) + " -s best -q -o " + plan);
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  const auto r = test::RunCli("run " + test::SharedModel(stem) + " --plan " + plan + " --input " +
+                              test::ReferenceDir(stem) + "/case1.input.bin --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("checked"), std::string::npos) << r.output;
+  EXPECT_EQ(test::ReadFileBytes(out), test::ReadFileBytes(test::ReferenceDir(stem) + "/case1.output0.bin"));
+}
+
+TEST(CliRun, UnsafePlanFileIsRejectedWithExitCode1) {
+  TESSERA_REQUIRE_SHARED();
+  const std::string stem = "kws_dscnn_int8";
+  const std::string plan = ::testing::TempDir() + "/cli_run_bad_plan.json";
+  const auto p = test::RunCli("plan " + test::SharedModel(stem) + " -s greedy -q -o " + plan);
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  nlohmann::json j;
+  {
+    std::ifstream f(plan);
+    f >> j;
+  }
+  for (auto& b : j["buffers"]) b["offset"] = 0;  // every buffer on top of every other
+  {
+    std::ofstream f(plan);
+    f << j.dump();
+  }
+  const auto r = test::RunCli("run " + test::SharedModel(stem) + " --plan " + plan);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("rejected by the checker"), std::string::npos) << r.output;
+}
+
+TEST(CliRun, WrongInputSizeIsExitCode2) {
+  TESSERA_REQUIRE_SHARED();
+  const auto r = test::RunCli("run " + test::SharedModel("person_detect") + " --input " +
+                              test::ReferenceDir("vww_96_int8") + "/case0.input.bin");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("has 27648 bytes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("expects 9216"), std::string::npos) << r.output;
+}
+
+TEST(CliRun, PseudoRandomInputIsDeterministic) {
+  TESSERA_REQUIRE_SHARED();
+  const std::string a = ::testing::TempDir() + "/cli_run_a.bin", b = ::testing::TempDir() + "/cli_run_b.bin";
+  const auto ra = test::RunCli("run " + test::SharedModel("ad01_fc_autoencoder_int8") + " --seed 5 --output " + a);
+  const auto rb = test::RunCli("run " + test::SharedModel("ad01_fc_autoencoder_int8") + " --seed 5 --output " + b);
+  ASSERT_EQ(ra.exit_code, 0) << ra.output;
+  ASSERT_EQ(rb.exit_code, 0) << rb.output;
+  EXPECT_NE(ra.output.find("seed 5"), std::string::npos) << ra.output;
+  EXPECT_EQ(test::ReadFileBytes(a), test::ReadFileBytes(b));
+  EXPECT_EQ(test::ReadFileBytes(a).size(), 640u);
+}
 
 }  // namespace
 }  // namespace tessera

@@ -26,7 +26,8 @@ Plan SyntheticPlan(const std::vector<std::tuple<int64_t, int, int>>& bufs) {
   int steps = 0;
   for (auto [bytes, first, last] : bufs) {
     Buffer b;
-    b.name = "b" + std::to_string(p.buffers.size());
+    b.name = "b";
+    b.name += std::to_string(p.buffers.size());
     b.bytes = bytes;
     b.first = first;
     b.last = last;

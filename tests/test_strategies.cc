@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <sys/wait.h>
 #include <cstring>
 #include <random>
 #include <string>
@@ -147,6 +149,52 @@ TEST(Strategy, Names) {
   EXPECT_EQ(PlanOptions::FromStrategy("fuse,overlap,placement").Name(), "best");
   EXPECT_THROW(PlanOptions::FromStrategy("fastest"), Error);
   EXPECT_THROW(PlanOptions::FromStrategy(""), Error);
+}
+
+}  // namespace
+}  // namespace tessera
+
+namespace tessera {
+namespace {
+
+int RunCli(const std::string& args, std::string* out = nullptr) {
+  const std::string log = ::testing::TempDir() + "/plan_cli.log";
+  const int rc = std::system((test::CliPath() + " " + args + " > " + log + " 2>&1").c_str());
+  if (out) {
+    const auto bytes = test::ReadFileBytes(log);
+    out->assign(bytes.begin(), bytes.end());
+  }
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST(PlanCommand, PrintsTotalsAndWritesFiles) {
+  const std::string dir = ::testing::TempDir();
+  std::string out;
+  ASSERT_EQ(RunCli("plan zoo:resnet8-cifar10 --strategy best --json " + dir + "/r8.json -o " + dir + "/r8.plan.json --svg " +
+                       dir + "/r8.svg",
+                   &out),
+            0)
+      << out;
+  const Plan expected = MakePlan(BuildZooModel("resnet8-cifar10"), PlanOptions::FromStrategy("best"));
+  EXPECT_NE(out.find("arena            " + std::to_string(expected.arena_bytes) + " bytes"), std::string::npos) << out;
+  EXPECT_NE(out.find("lower bound"), std::string::npos);
+  EXPECT_NE(out.find("greedy baseline  49152 bytes"), std::string::npos) << out;
+  EXPECT_NE(out.find("model input in the arena"), std::string::npos);
+  const auto json = test::ReadFileBytes(dir + "/r8.json");
+  EXPECT_NE(std::string(json.begin(), json.end()).find("\"arena_bytes\": " + std::to_string(expected.arena_bytes)),
+            std::string::npos);
+  const auto svg = test::ReadFileBytes(dir + "/r8.svg");
+  EXPECT_EQ(std::string(svg.begin(), svg.begin() + 4), "<svg");
+  EXPECT_FALSE(test::ReadFileBytes(dir + "/r8.plan.json").empty());
+}
+
+TEST(PlanCommand, BadInputExitsTwo) {
+  std::string out;
+  EXPECT_EQ(RunCli("plan zoo:resnet8-cifar10 --strategy fastest", &out), 2);
+  EXPECT_NE(out.find("unknown strategy 'fastest'"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("plan " + ::testing::TempDir() + "/missing.tflite", &out), 2);
+  EXPECT_NE(out.find("missing.tflite"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("plan zoo:resnet8-cifar10 --alignment 0", &out), 2);
 }
 
 }  // namespace

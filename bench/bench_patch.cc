@@ -22,10 +22,9 @@
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "memory/mcunetv2.h"
-#include "memory/overlap.h"
-#include "memory/placement.h"
 #include "schedule/fuse.h"
 #include "schedule/patch.h"
+#include "schedule/patch_plan.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
 
@@ -152,27 +151,6 @@ void Sweep(const Model& m, const Options& o, Verdict* v) {
   }
 }
 
-// The patch schedule with lifetime-precise intervals, placed first fit by size with in-place
-// operators allowed (depthwise convolutions, pools, element-wise: memory/overlap.h) — the
-// closest tessera counterpart of TinyEngine's in-place depthwise, which MCUNetV2's figures use.
-Plan PreciseInPlace(const Graph& g, const PatchConfig& cfg, bool input_in_arena) {
-  Plan plan = SchedulePatches(g, cfg, Accounting{input_in_arena});
-  if (cfg.fold_pads) FusePads(g, plan);
-  std::vector<OverlapPair> pairs;
-  for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
-    if (ClassifyOverlap(g, plan, s) != OverlapClass::kInPlace) continue;
-    const Step& st = plan.steps[s];
-    for (int is = 0; is < static_cast<int>(st.inputs.size()); ++is)
-      for (int os = 0; os < static_cast<int>(st.outputs.size()); ++os)
-        if (const auto d = MaxOutputShift(g, plan, s, is, os, st.scratch >= 0))
-          pairs.push_back(OverlapPair{s, st.inputs[is], st.outputs[os], *d});
-  }
-  const PlacementProblem prob = BuildPlacementProblem(plan, {}, pairs, kGreedyAlignment);
-  ApplyPlacement(prob, PlaceFirstFit(prob, OrderBySize(prob)), plan);
-  plan.strategy = "patch+inplace";
-  return plan;
-}
-
 // The split whose stage ends with the single assembled tensor of this shape.
 int SplitProducing(const Graph& g, int h, int w, int c) {
   for (const SplitPoint& sp : ValidSplits(g))
@@ -201,7 +179,11 @@ void Published(const Options& o, Verdict* v) {
     const PatchCost cost = EstimatePatchCost(m.g, cfg);
     const Plan mc_in = PlanMcunetV2(m.g, cfg, true);
     const Plan mc_out = PlanMcunetV2(m.g, cfg, false);
-    const Plan inplace = PreciseInPlace(m.g, cfg, false);
+    PatchPlanOptions po;
+    po.patch = cfg;
+    po.placement = PatchPlacement::kInPlace;
+    po.input_in_arena = false;
+    const Plan inplace = PlanPatches(m.g, po);
     std::string verdict = Judge(m, mc_out, o.exec, v);
     verdict += '/';
     verdict += Judge(m, inplace, o.exec, v);

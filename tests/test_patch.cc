@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sys/wait.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -226,6 +227,38 @@ TEST(PatchSchedule, ParsePatchSpec) {
   EXPECT_EQ(c.cols, 2);
   for (const char* bad : {"", "12", "12:", "x:4x4", "12:4x", "12:0x2", "-1:2x2", "12:4x4x", "99999999999:2x2"})
     EXPECT_THROW(ParsePatchSpec(bad), Error) << bad;
+}
+
+// `tessera plan --patch`: a checked plan, and exit 2 with a message for a bad spec.
+std::pair<int, std::string> RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return {-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  const int status = pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(PatchCli, PlanWithPatches) {
+  const Graph g = BuildZooModel("mobilenetv2-w0.5-r96");
+  const SplitPoint sp = ValidSplits(g)[3];
+  const std::string base = test::CliPath() + " plan zoo:mobilenetv2-w0.5-r96 -q --patch " + std::to_string(sp.last_op);
+  for (const char* strategy : {"mcunetv2", "greedy", "inplace", "best", "fuse,mcunetv2"}) {
+    const auto [rc, out] = RunCommand(base + ":2x2 -s " + strategy);
+    EXPECT_EQ(rc, 0) << strategy << "\n" << out;
+    EXPECT_NE(out.find("checker          ok"), std::string::npos) << out;
+    EXPECT_NE(out.find("2x2 patches"), std::string::npos) << out;
+  }
+  const auto [rc1, out1] = RunCommand(base + ":2y2");
+  EXPECT_EQ(rc1, 2) << out1;
+  EXPECT_NE(out1.find("SPLIT:ROWSxCOLS"), std::string::npos) << out1;
+  const auto [rc2, out2] = RunCommand(base + ":2x2 -s overlap");
+  EXPECT_EQ(rc2, 2) << out2;
+  const auto [rc3, out3] = RunCommand(test::CliPath() + " plan zoo:mobilenetv2-w0.5-r96 -q --patch 9999:2x2");
+  EXPECT_EQ(rc3, 2) << out3;
+  EXPECT_NE(out3.find("out of range"), std::string::npos) << out3;
 }
 
 // ---------------------------------------------------------------------------------------

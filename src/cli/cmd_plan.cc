@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "plan/plan_json.h"
 #include "plan/strategy.h"
+#include "schedule/patch_plan.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
 
@@ -25,6 +26,7 @@ namespace {
 
 struct PlanArgs {
   std::string model, strategy = "best", json, svg, out;
+  std::string patch;  // SPLIT:ROWSxCOLS: patch-based plan (schedule/patch_plan.h)
   bool stream_input = false, quiet = false;
   int64_t alignment = 16;
 };
@@ -138,14 +140,37 @@ nlohmann::json SummaryJson(const Graph& g, const Plan& p, const PlanSummary& s, 
   return j;
 }
 
+// --patch: the patch schedule placed as --strategy says (mcunetv2, greedy, inplace, best).
+Plan PatchPlanForCli(const Graph& g, const PlanArgs& a, PlanSummary* sum) {
+  PatchPlanOptions po;
+  po.patch = ParsePatchSpec(a.patch);
+  ParsePatchStrategy(a.strategy, &po);
+  po.input_in_arena = !a.stream_input;
+  const Plan p = PlanPatches(g, po);
+  PlanOptions greedy;
+  greedy.input_in_arena = po.input_in_arena;
+  sum->strategy = p.strategy + " " + a.patch;
+  sum->greedy_bytes = MakePlan(g, greedy).arena_bytes;
+  sum->lower_bound =
+      PatchPlanLowerBound(g, p, po.placement == PatchPlacement::kInPlace, &sum->overlap_pairs);
+  for (const Step& st : p.steps) sum->fused_pads += st.fused_pad >= 0;
+  const PatchCost cost = EstimatePatchCost(g, po.patch);
+  char text[160];
+  std::snprintf(text, sizeof text, "%s; patch stage ends after operator %d, %dx%d patches, patch input %dx%d, MACs +%.1f%%",
+                p.strategy.c_str(), po.patch.split_op, po.patch.rows, po.patch.cols, cost.max_input_patch_h,
+                cost.max_input_patch_w, 100 * cost.overall_overhead());
+  sum->placement_method = text;
+  return p;
+}
+
 int RunPlanCommand(const PlanArgs& a) {
   if (a.alignment < 1 || a.alignment > 4096) throw Error("--alignment must be in [1, 4096], got " + std::to_string(a.alignment));
   const Graph g = LoadModel(a.model);
-  PlanOptions o = PlanOptions::FromStrategy(a.strategy);
+  PlanOptions o = a.patch.empty() ? PlanOptions::FromStrategy(a.strategy) : PlanOptions{};
   o.input_in_arena = !a.stream_input;
   o.alignment = a.alignment;
   PlanSummary sum;
-  const Plan p = MakePlan(g, o, &sum);
+  const Plan p = a.patch.empty() ? MakePlan(g, o, &sum) : PatchPlanForCli(g, a, &sum);
   const CheckResult c = CheckPlan(g, p);
   if (!c.ok) {
     std::fprintf(stderr, "tessera: plan '%s' for '%s' rejected by the checker (%s): %s\n", sum.strategy.c_str(),
@@ -191,6 +216,9 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                                  "greedy, fuse, inplace, overlap, placement, best, or a comma-separated combination")
                       ->default_val("best");
                   sub.add_flag("--stream-input", a->stream_input, "leave the model input out of the arena");
+                  sub.add_option("--patch", a->patch,
+                                 "patch-based plan: SPLIT:ROWSxCOLS (stage ends after operator SPLIT); "
+                                 "--strategy then is mcunetv2, greedy, inplace or best");
                   sub.add_option("--alignment", a->alignment, "buffer alignment in bytes")->default_val(16);
                   sub.add_option("--json", a->json, "write the summary and per-step figures as JSON");
                   sub.add_option("--svg", a->svg, "write a memory timeline as SVG");

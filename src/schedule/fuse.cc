@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "ops/ops.h"
+
 namespace tessera {
 namespace {
 
@@ -80,7 +82,8 @@ bool CanFoldPad(const Graph& g, int pad_op, int consumer_op) {
   const std::vector<int> readers = g.consumers(out_t);
   if (readers.size() != 1 || readers[0] != consumer_op) return false;
   if (std::find(g.outputs.begin(), g.outputs.end(), out_t) != g.outputs.end()) return false;
-  return true;
+  // And the operator layer, which runs the fused step, must agree.
+  return ops::CanFusePad(g, pad_op, consumer_op);
 }
 
 int FusePads(const Graph& g, Plan& plan) {

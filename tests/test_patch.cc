@@ -457,6 +457,29 @@ TEST(PatchExactCases, PatchEntirelyInPadding) {
   ExpectExact(m, found, true);
 }
 
+// A 1x1 grid whose stage ends with a PAD read by a convolution after the cut: folding that
+// PAD makes the PAD's input (a per-patch buffer) live past the stage.
+TEST(PatchExactCases, FoldedPadEndingTheStage) {
+  TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel("shared:mcunet_vww1_80");
+  int tried = 0;
+  for (const SplitPoint& sp : ValidSplits(m.g)) {
+    if (m.g.ops[sp.last_op].type != OpType::kPad) continue;
+    for (int n : {1, 2}) {
+      PatchConfig cfg;
+      cfg.split_op = sp.last_op;
+      cfg.rows = cfg.cols = n;
+      cfg.fold_pads = true;
+      SCOPED_TRACE("split after PAD operator " + std::to_string(sp.last_op) + ", " + std::to_string(n) + "x" +
+                   std::to_string(n));
+      ExpectExact(m, cfg, n == 1);
+      ++tried;
+    }
+    if (tried >= 4) break;
+  }
+  EXPECT_GE(tried, 2);
+}
+
 // The shared MobileNetV2 (NCHW input, TRANSPOSE first, 18 explicit PADs): the TRANSPOSE runs
 // whole before the stage; PADs folded per patch.
 TEST(PatchExactCases, SharedMobileNetV2NchwWith4x4Patches) {

@@ -82,11 +82,12 @@ std::vector<PatchWindows> ComputePatchWindows(const Graph& g, const SplitPoint& 
 //    that window, or, for an assembled tensor, to the assembled buffer (whole tensor);
 //  - the remaining operators layer by layer, whole windows.
 // Buffers, in this order: whole-tensor buffers (graph inputs, prefix outputs, assembled
-// tensors, tensors after the cut) in tensor-index order; per-patch buffers in step
-// order. No scratch buffers (the kernels' scratch is optional). Live intervals are precise (producing step to last
-// reading step, graph inputs from step 0, graph outputs to the last step). Graph input buffers
-// are `external` when acc.input_in_arena is false. Offsets are 0 and arena_bytes 0: a memory
-// planner places them (memory/greedy.h PlaceGreedy, memory/mcunetv2.h).
+// tensors, tensors after the cut) in tensor-index order, then per-patch buffers in step order.
+// No scratch buffers (the kernels' scratch is optional). Live intervals are precise
+// (producing step to last reading step, graph inputs from step 0, graph outputs to the last
+// step). Graph input buffers are `external` when acc.input_in_arena is false. Offsets are 0
+// and arena_bytes 0: a memory planner places them (memory/greedy.h PlaceGreedy,
+// memory/mcunetv2.h, schedule/patch_plan.h).
 Plan SchedulePatches(const Graph& g, const PatchConfig& cfg, Accounting acc = {});
 
 // Cost model: MACs of the patch plan against layer-by-layer.

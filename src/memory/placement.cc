@@ -282,6 +282,7 @@ struct Search {
   int64_t limit;
   int64_t nodes = 0;
   int64_t lb = 0;
+  int to_place = 0;  // items that conflict with something (the others sit at offset 0)
   bool aborted = false;
   Placement best;
   std::vector<int64_t> off;
@@ -292,7 +293,7 @@ struct Search {
   void Dfs(int depth, int last, int64_t peak) {
     const int n = static_cast<int>(p.items.size());
     if (aborted) return;
-    if (depth == n) {
+    if (depth == to_place) {
       if (peak < best.size) {
         best.size = peak;
         best.offsets = off;
@@ -340,11 +341,20 @@ Placement PlaceExact(const PlacementProblem& p, const Placement& incumbent, int6
   }
   s.off.assign(n, 0);
   s.placed.assign(n, false);
+  int64_t start = 0;
+  for (int i = 0; i < n; ++i) {
+    if (p.edges[i].empty()) {
+      s.placed[i] = true;  // no constraint: offset 0
+      start = std::max(start, p.items[i].size);
+    } else {
+      ++s.to_place;
+    }
+  }
   s.conflict.assign(n, std::vector<bool>(n, false));
   for (int i = 0; i < n; ++i)
     for (const PlacementEdge& e : p.edges[i]) s.conflict[i][e.other] = true;
   const int64_t before = s.best.size;
-  s.Dfs(0, -1, 0);
+  s.Dfs(0, -1, start);
   Placement r = s.best;
   r.nodes = s.nodes;
   if (r.size < before) r.method = "branch and bound";

@@ -113,7 +113,8 @@ std::string StepTable(const Graph& g, const Plan& plan) {
   }
   const double over = r.layer_macs > 0 ? 100.0 * (static_cast<double>(r.macs) / static_cast<double>(r.layer_macs) - 1.0) : 0.0;
   o += fmt::format("arena        {:>14} B  ({})\n", Thousands(r.arena_bytes), FormatKiB(r.arena_bytes));
-  o += fmt::format("lower bound  {:>14} B  ({}; most bytes live at one step, step {})\n",
+  o += fmt::format("lower bound  {:>14} B  ({}; most bytes live at one step, step {}: the least arena without "
+                   "overlapping buffers)\n",
                    Thousands(r.lower_bound_bytes), FormatKiB(r.lower_bound_bytes), r.peak_step);
   o += fmt::format("MACs         {:>14}    (layer by layer {}, {:+.1f}%)\n", Thousands(r.macs), Thousands(r.layer_macs),
                    over);

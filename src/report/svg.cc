@@ -166,7 +166,7 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
       r.layer_macs > 0 ? 100.0 * (static_cast<double>(r.macs) / static_cast<double>(r.layer_macs) - 1.0) : 0.0;
   o += fmt::format(
       "<text x=\"{}\" y=\"50\" font-size=\"13\" fill=\"#333\"><tspan font-weight=\"bold\">arena {}</tspan> "
-      "({} B) \u00b7 lower bound {} \u00b7 {}</text>\n",
+      "({} B) \u00b7 lower bound {} (without overlap) \u00b7 {}</text>\n",
       Num(ml), FormatKiB(r.arena_bytes), r.arena_bytes, FormatKiB(r.lower_bound_bytes), Esc(accounting));
   o += fmt::format(
       "<text x=\"{}\" y=\"68\" font-size=\"12\" fill=\"#666\">{} steps \u00b7 {} buffers \u00b7 peak at step {} "
@@ -274,7 +274,7 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
     tip += fmt::format("offset {} .. {} ({} B, {})\nlive steps {}..{}", b.offset, b.offset + b.bytes, b.bytes,
                        FormatKiB(b.bytes), b.first, b.last);
     o += fmt::format("  <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
-                     "stroke-width=\"0.6\" stroke-opacity=\"0.8\"><title>{}</title></rect>\n",
+                     "stroke-width=\"0.6\" stroke-opacity=\"0.8\" fill-opacity=\"0.85\"><title>{}</title></rect>\n",
                      Num(x), Num(y), Num(w), Num(h), fill, stroke, Esc(tip));
     if (opt.labels && !scratch) {
       const auto cand = LabelCandidates(tn);

@@ -149,14 +149,14 @@ double GraphBuilder::TargetStd(Activation act) const {
   return linear_std_;
 }
 
-Quantization GraphBuilder::OutputQuant(const Stats& pre, Activation act) const {
+Quantization GraphBuilder::OutputQuant(const Stats& pre, Activation act, double sigmas) const {
   if (act == Activation::kRelu6) return PerTensor(6.0f / 255.0f, -128);
   if (act == Activation::kReluN1To1) return PerTensor(2.0f / 255.0f, 0);
   double lo = 0, hi = 0;
   for (size_t c = 0; c < pre.mean.size(); ++c) {
     const double s = std::sqrt(pre.var[c]);
-    lo = std::min(lo, pre.mean[c] - 4 * s);
-    hi = std::max(hi, pre.mean[c] + 4 * s);
+    lo = std::min(lo, pre.mean[c] - sigmas * s);
+    hi = std::max(hi, pre.mean[c] + sigmas * s);
   }
   if (act == Activation::kRelu) {
     const double scale = RoundSignificant3(std::max(hi, 1e-3) / 255.0);
@@ -525,7 +525,8 @@ int GraphBuilder::FullyConnected(const std::string& name, int x, int units, Acti
                          PerTensor(ws, 0));
   const int b = AddConst(name + "/bias", DType::kInt32, {units}, Int32Bytes(bias),
                          PerTensor(bs, 0));
-  const int y = AddActivation(name, {1, units}, OutputQuant(pre, act));
+  // Logits: a wider range, since pooled features vary more than independent positions would.
+  const int y = AddActivation(name, {1, units}, OutputQuant(pre, act, 6.0));
   stats_[y] = ApplyActivation(pre, act);
   Operator op;
   op.type = OpType::kFullyConnected;

@@ -95,7 +95,8 @@ class GraphBuilder {
                     const std::vector<int32_t>& values);
   // Quantization and post-activation statistics of an output whose pre-activation values
   // have the given per-channel statistics.
-  Quantization OutputQuant(const Stats& pre, Activation act) const;
+  // Linear ranges cover `sigmas` standard deviations around each channel's mean.
+  Quantization OutputQuant(const Stats& pre, Activation act, double sigmas = 4.0) const;
   Stats ApplyActivation(const Stats& pre, Activation act) const;
   double TargetStd(Activation act) const;
   // Draws int8 weights for `rows` output channels of `fan_in` values each.

@@ -17,6 +17,8 @@
 #include "cli/command.h"
 #include "plan/plan_json.h"
 #include "plan/strategy.h"
+#include "report/report.h"
+#include "report/svg.h"
 #include "schedule/patch_plan.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -36,107 +38,26 @@ Graph LoadModel(const std::string& spec) {
   return ReadTflite(spec);
 }
 
-std::string WindowText(const Window& w) {
-  return "[" + std::to_string(w.y0) + "," + std::to_string(w.y1) + ")x[" + std::to_string(w.x0) + "," +
-         std::to_string(w.x1) + ")";
-}
-
-std::string StepName(const Graph& g, const Step& st) {
-  if (st.kind == StepKind::kCopy) return "COPY";
-  std::string n = OpTypeName(g.ops[st.op].type);
-  if (st.fused_pad >= 0) n = "PAD+" + n;
-  return n;
-}
-
-// Arena bytes in use at step s: the highest end of a live arena buffer.
-int64_t HighWater(const Plan& p, int s) {
-  int64_t hw = 0;
-  for (const Buffer& b : p.buffers)
-    if (!b.external && b.first <= s && s <= b.last) hw = std::max(hw, b.offset + b.bytes);
-  return hw;
-}
-// Bytes of live arena buffers at step s (overlapping ones counted twice).
-int64_t LiveBytes(const Plan& p, int s) {
-  int64_t n = 0;
-  for (const Buffer& b : p.buffers)
-    if (!b.external && b.first <= s && s <= b.last) n += b.bytes;
-  return n;
-}
-
-void PrintTable(const Graph& g, const Plan& p) {
-  std::printf("%5s %5s  %-22s %-24s %-14s %10s %10s  %s\n", "step", "op", "type", "output", "window", "live", "high",
-              "buffers (offset+bytes)");
-  for (int s = 0; s < static_cast<int>(p.steps.size()); ++s) {
-    const Step& st = p.steps[s];
-    std::string bufs;
-    auto add = [&](const char* tag, int b) {
-      const Buffer& x = p.buffers[b];
-      bufs += std::string(bufs.empty() ? "" : " ") + tag + std::to_string(b) + "@" + std::to_string(x.offset) + "+" +
-              std::to_string(x.bytes) + (x.external ? "(ext)" : "");
-    };
-    for (int b : st.inputs) add("in:", b);
-    for (int b : st.outputs) add("out:", b);
-    if (st.scratch >= 0) add("scratch:", st.scratch);
-    const std::string out = st.outputs.empty() ? "" : p.buffers[st.outputs[0]].name;
-    std::printf("%5d %5d  %-22s %-24.24s %-14s %10lld %10lld  %s\n", s, st.op, StepName(g, st).c_str(), out.c_str(),
-                WindowText(st.window).c_str(),
-                static_cast<long long>(LiveBytes(p, s)), static_cast<long long>(HighWater(p, s)), bufs.c_str());
-  }
-}
-
-// A memory timeline: steps left to right, arena offsets bottom to top, one rectangle per buffer.
-void WriteSvg(const Graph& g, const Plan& p, const std::string& path) {
-  const double W = 1000, H = 600, left = 60, bottom = 30;
-  const int ns = std::max<int>(1, static_cast<int>(p.steps.size()));
-  const double arena = std::max<double>(1, static_cast<double>(p.arena_bytes));
-  std::ofstream f(path);
-  if (!f) throw Error("--svg: cannot write '" + path + "'");
-  f << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W + left + 10 << "\" height=\"" << H + bottom + 30
-    << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  f << "<text x=\"" << left << "\" y=\"16\">" << g.name << " - " << p.strategy << " - arena " << p.arena_bytes
-    << " bytes</text>\n";
-  f << "<rect x=\"" << left << "\" y=\"24\" width=\"" << W << "\" height=\"" << H
-    << "\" fill=\"none\" stroke=\"#888\"/>\n";
-  const char* colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
-  for (int i = 0; i < static_cast<int>(p.buffers.size()); ++i) {
-    const Buffer& b = p.buffers[i];
-    if (b.external || b.bytes == 0) continue;
-    const double x = left + W * b.first / ns, w = W * (b.last - b.first + 1) / ns;
-    const double y = 24 + H - H * (b.offset + b.bytes) / arena, h = H * b.bytes / arena;
-    f << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << std::max(h, 0.5)
-      << "\" fill=\"" << colors[i % 8] << "\" fill-opacity=\"0.6\" stroke=\"#333\" stroke-width=\"0.3\"><title>"
-      << i << " " << b.name << ": offset " << b.offset << ", " << b.bytes << " bytes, steps " << b.first << "-"
-      << b.last << "</title></rect>\n";
-  }
-  f << "<text x=\"" << left << "\" y=\"" << H + bottom + 20 << "\">steps 0-" << ns - 1 << "; offsets 0-"
-    << p.arena_bytes << "</text>\n</svg>\n";
-  if (!f) throw Error("--svg: error writing '" + path + "'");
-}
-
+// The report's JSON (report/report.h) plus what the planner knows: its lower bound (which
+// counts overlapping pairs as their union), the greedy baseline and the techniques used.
 nlohmann::json SummaryJson(const Graph& g, const Plan& p, const PlanSummary& s, const CheckResult& c) {
-  nlohmann::json j;
-  j["model"] = g.name;
-  j["strategy"] = s.strategy;
-  j["arena_bytes"] = p.arena_bytes;
-  j["lower_bound_bytes"] = s.lower_bound;
-  j["greedy_bytes"] = s.greedy_bytes;
-  j["saving_bytes"] = s.greedy_bytes - p.arena_bytes;
-  j["input_in_arena"] = p.accounting.input_in_arena;
-  j["fused_pads"] = s.fused_pads;
-  j["view_aliases"] = s.view_aliases;
-  j["overlap_pairs"] = s.overlap_pairs;
-  j["placement"] = {{"method", s.placement_method}, {"items", s.placement_items},
-                    {"proved_optimal", s.proved_optimal}, {"search_nodes", s.search_nodes},
-                    {"fell_back_to_greedy", s.fell_back_to_greedy}};
+  nlohmann::json j = PlanReportJson(g, p);
+  j["planner"] = {{"strategy", s.strategy},
+                  {"arena_bytes", p.arena_bytes},
+                  {"lower_bound_bytes", s.lower_bound},
+                  {"greedy_bytes", s.greedy_bytes},
+                  {"saving_bytes", s.greedy_bytes - p.arena_bytes},
+                  {"input_in_arena", p.accounting.input_in_arena},
+                  {"fused_pads", s.fused_pads},
+                  {"view_aliases", s.view_aliases},
+                  {"overlap_pairs", s.overlap_pairs},
+                  {"placement",
+                   {{"method", s.placement_method},
+                    {"items", s.placement_items},
+                    {"proved_optimal", s.proved_optimal},
+                    {"search_nodes", s.search_nodes},
+                    {"fell_back_to_greedy", s.fell_back_to_greedy}}}};
   j["checker"] = {{"ok", c.ok}, {"bytes_checked", c.bytes_checked}};
-  nlohmann::json steps = nlohmann::json::array();
-  for (int i = 0; i < static_cast<int>(p.steps.size()); ++i) {
-    const Step& st = p.steps[i];
-    steps.push_back({{"step", i}, {"op", st.op}, {"type", StepName(g, st)},
-                     {"window", {st.window.y0, st.window.y1, st.window.x0, st.window.x1}},
-                     {"live_bytes", LiveBytes(p, i)}, {"high_water_bytes", HighWater(p, i)}});
-  }
-  j["steps"] = steps;
   return j;
 }
 
@@ -177,12 +98,12 @@ int RunPlanCommand(const PlanArgs& a) {
                  g.name.c_str(), CheckFailureName(c.failure), c.message.c_str());
     return 1;
   }
-  if (!a.quiet) PrintTable(g, p);
+  if (!a.quiet) std::fputs(StepTable(g, p).c_str(), stdout);
   const double saving = sum.greedy_bytes > 0 ? 100.0 * (sum.greedy_bytes - p.arena_bytes) / sum.greedy_bytes : 0.0;
   std::printf("model            %s (%zu operators, %zu steps)\n", g.name.c_str(), g.ops.size(), p.steps.size());
   std::printf("strategy         %s\n", sum.strategy.c_str());
   std::printf("arena            %lld bytes\n", static_cast<long long>(p.arena_bytes));
-  std::printf("lower bound      %lld bytes (gap %lld)%s\n", static_cast<long long>(sum.lower_bound),
+  std::printf("lower bound      %lld bytes (this plan's buffers, overlapping pairs as their union; gap %lld)%s\n", static_cast<long long>(sum.lower_bound),
               static_cast<long long>(p.arena_bytes - sum.lower_bound), sum.proved_optimal ? ", placement optimal" : "");
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer)\n", static_cast<long long>(sum.greedy_bytes));
   std::printf("saving           %lld bytes (%.1f%%)\n", static_cast<long long>(sum.greedy_bytes - p.arena_bytes), saving);
@@ -202,7 +123,14 @@ int RunPlanCommand(const PlanArgs& a) {
     std::printf("wrote report     %s\n", a.json.c_str());
   }
   if (!a.svg.empty()) {
-    WriteSvg(g, p, a.svg);
+    SvgOptions so;
+    so.title = g.name + " - " + sum.strategy + " - arena " + FormatKiB(p.arena_bytes) + ", lower bound " +
+               FormatKiB(sum.lower_bound) + ", greedy " + FormatKiB(sum.greedy_bytes) +
+               (p.accounting.input_in_arena ? " (input in the arena)" : " (input streamed)");
+    std::ofstream f(a.svg);
+    if (!f) throw Error("--svg: cannot write '" + a.svg + "'");
+    f << PlanSvg(g, p, so);
+    if (!f) throw Error("--svg: error writing '" + a.svg + "'");
     std::printf("wrote timeline   %s\n", a.svg.c_str());
   }
   return 0;

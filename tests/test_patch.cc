@@ -208,6 +208,19 @@ TEST(PatchSchedule, Errors) {
   EXPECT_THROW(SchedulePatches(g, cfg), Error);
   cfg.rows = 0;
   EXPECT_THROW(SchedulePatches(g, cfg), Error);
+  {
+    // More patches than kMaxPatches: refused before anything is allocated.
+    const Graph big = BuildZooModel("mobilenetv2-w0.35-r144");
+    PatchConfig many;
+    many.split_op = ValidSplits(big).front().last_op;  // a 72x72 stage output
+    many.rows = many.cols = 70;
+    try {
+      EstimatePatchCost(big, many);
+      FAIL() << "expected an Error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("more than 4096 patches"), std::string::npos) << e.what();
+    }
+  }
   // Naming the assembled tensors instead: a wrong set is refused, the right one accepted.
   PatchConfig byt;
   byt.rows = byt.cols = 2;

@@ -155,6 +155,9 @@ SplitPoint ResolveSplit(const Graph& g, const PatchConfig& cfg) {
   if (cfg.rows < 1 || cfg.cols < 1)
     throw Error("patch grid " + std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) +
                 " must have at least one row and one column");
+  if (static_cast<int64_t>(cfg.rows) * cfg.cols > kMaxPatches)
+    throw Error("patch grid " + std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) + " has more than " +
+                std::to_string(kMaxPatches) + " patches");
   if (cfg.rows > sp.min_cut_h || cfg.cols > sp.min_cut_w)
     throw Error("model '" + g.name + "': patch grid " + std::to_string(cfg.rows) + "x" +
                 std::to_string(cfg.cols) + " does not fit the assembled tensors after " + OpLabel(g, k) +
@@ -163,7 +166,8 @@ SplitPoint ResolveSplit(const Graph& g, const PatchConfig& cfg) {
 }
 
 std::vector<PatchWindows> ComputePatchWindows(const Graph& g, const SplitPoint& sp, int rows, int cols) {
-  if (rows < 1 || cols < 1 || rows > sp.min_cut_h || cols > sp.min_cut_w)
+  if (rows < 1 || cols < 1 || rows > sp.min_cut_h || cols > sp.min_cut_w ||
+      static_cast<int64_t>(rows) * cols > kMaxPatches)
     throw Error("patch grid " + std::to_string(rows) + "x" + std::to_string(cols) +
                 " does not fit the assembled tensors");
   std::vector<PatchWindows> r;

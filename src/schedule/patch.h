@@ -27,6 +27,9 @@
 
 namespace tessera {
 
+// Most patches a grid may have (MCUNetV2 uses up to a few dozen); larger grids are refused.
+constexpr int kMaxPatches = 4096;
+
 struct PatchConfig {
   // Where the stage ends: after operator `split_op`; or, when split_op < 0, after the last
   // producer of `cut_tensors`, which must then be exactly the tensors that cross the cut.
@@ -59,7 +62,7 @@ std::vector<SplitPoint> ValidSplits(const Graph& g);
 
 // The split point a config names. Throws Error (naming the operator/tensor) when the config
 // does not describe a valid split, or the grid does not fit the assembled tensors
-// (rows/cols < 1, or more rows/columns than an assembled tensor has).
+// (rows/cols < 1, more rows/columns than an assembled tensor has, more than kMaxPatches).
 SplitPoint ResolveSplit(const Graph& g, const PatchConfig& cfg);
 
 // The windows one patch computes: per tensor (index = tensor index), empty for tensors the

@@ -1,10 +1,44 @@
 #!/usr/bin/env bash
-# The main job on a built-in model; grows with each capability.
+# `make demo`: the main job on a built-in model (no file from outside the repository).
+# Exports a zoo MobileNetV2, inspects it, plans it (baseline, best layer-by-layer, patch-based),
+# proves each plan with the checker, runs the chosen plan on the host bit-exactly against the
+# layer-by-layer run, and writes the reports and pictures under out/demo/.
 set -euo pipefail
 BUILD=${1:-build}
 T=$BUILD/tessera
 OUT=out/demo
+MODEL=mobilenetv2-w0.35-r144
 mkdir -p "$OUT"
-echo "== tessera demo: built-in model mobilenetv2-w0.35-r144"
-"$T" zoo export mobilenetv2-w0.35-r144 -o "$OUT/mbv2.tflite"
-"$T" inspect "$OUT/mbv2.tflite" | tail -n 8
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. export the built-in model $MODEL"
+"$T" zoo export "$MODEL" -o "$OUT/model.tflite"
+
+step "2. inspect: MACs, weights, the largest activation pair"
+"$T" inspect "$OUT/model.tflite" | tail -n 7
+
+step "3. baseline: layer by layer, TensorFlow Lite Micro's greedy arena"
+"$T" plan "$OUT/model.tflite" -s greedy -q --svg "$OUT/greedy.svg"
+
+step "4. layer by layer with fusion, in-place, segment overlap and placement search"
+"$T" plan "$OUT/model.tflite" -s best -q --svg "$OUT/best.svg" -o "$OUT/best.plan.json"
+
+step "5. patch-based first stage (4x4 patches, stage ends after operator 12), input streamed"
+"$T" plan "$OUT/model.tflite" --patch 12:4x4 -s best --stream-input -q \
+  --svg "$OUT/patch.svg" --json "$OUT/patch.report.json" -o "$OUT/patch.plan.json"
+
+step "6. run the plans on the host (each checked first) and compare with layer by layer"
+"$T" run "$OUT/model.tflite" --seed 7 --output "$OUT/layer_by_layer.out" | grep -E "^plan|class +[0-9]+ " | head -n 3
+for p in best patch; do
+  "$T" run "$OUT/model.tflite" --seed 7 --plan "$OUT/$p.plan.json" --output "$OUT/$p.out" | grep -E "^plan"
+  if cmp -s "$OUT/layer_by_layer.out" "$OUT/$p.out"; then
+    echo "  $p plan output == layer-by-layer output (bit-exact)"
+  else
+    echo "MISMATCH between the $p plan and layer by layer" >&2
+    exit 1
+  fi
+done
+
+step "reports and pictures"
+ls -1 "$OUT"

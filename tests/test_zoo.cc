@@ -21,13 +21,7 @@
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
 
-#if __has_include("tflite/writer.h")
 #include "tflite/writer.h"
-#define TESSERA_HAVE_WRITER 1
-#define TESSERA_REQUIRE_WRITER() (void)0
-#else
-#define TESSERA_REQUIRE_WRITER() GTEST_SKIP() << "src/tflite/writer.h not written yet"
-#endif
 
 namespace tessera {
 namespace {
@@ -39,11 +33,7 @@ std::vector<uint8_t> RandomBytes(size_t n, uint32_t seed) {
   return r;
 }
 
-#ifdef TESSERA_HAVE_WRITER
 std::vector<uint8_t> Write(const Graph& g) { return WriteTflite(g); }
-#else
-std::vector<uint8_t> Write(const Graph&) { return {}; }
-#endif
 
 TEST(Zoo, ListsTheRequiredModels) {
   const std::vector<std::string> names = ZooNames();
@@ -161,12 +151,10 @@ TEST_P(ZooModel, IsDeterministic) {
   Graph b = BuildZooModel(GetParam());
   std::string why;
   EXPECT_TRUE(GraphsEqual(a, b, &why)) << why;
-  TESSERA_REQUIRE_WRITER();
   EXPECT_EQ(Write(a), Write(b));
 }
 
 TEST_P(ZooModel, RoundTripsThroughWriterAndReader) {
-  TESSERA_REQUIRE_WRITER();
   Graph g = BuildZooModel(GetParam());
   g.Validate();
   const std::vector<uint8_t> bytes = Write(g);
@@ -179,7 +167,6 @@ TEST_P(ZooModel, RoundTripsThroughWriterAndReader) {
 // Runs the model in TFLite with every activation tensor made a model output, on a few random
 // inputs, and checks that no layer is dead or saturated and that the logits depend on the input.
 TEST_P(ZooModel, RunsInTfliteWithActivationsInAUsefulRange) {
-  TESSERA_REQUIRE_WRITER();
   TESSERA_REQUIRE_TFLITE();
   Graph g = BuildZooModel(GetParam());
   g.Validate();
@@ -258,7 +245,6 @@ TEST_P(ZooModel, RunsInTfliteWithActivationsInAUsefulRange) {
 // (Byte-exact comparison against TFLM is the job of the ../shared/reference tests.)
 // The full differential report over >= 100 inputs is test_tflite_differential_models.
 TEST_P(ZooModel, TesseraMatchesTflite) {
-  TESSERA_REQUIRE_WRITER();
   TESSERA_REQUIRE_TFLITE();
   Graph g = BuildZooModel(GetParam());
   g.Validate();

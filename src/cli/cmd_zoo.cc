@@ -9,10 +9,7 @@
 
 #include "analysis/macs.h"
 #include "cli/command.h"
-#if __has_include("tflite/writer.h")
 #include "tflite/writer.h"
-#define TESSERA_HAVE_WRITER 1
-#endif
 #include "zoo/zoo.h"
 
 namespace tessera::cli {
@@ -51,12 +48,7 @@ int List() {
 int Export(const std::string& name, const std::string& out) {
   Graph g = BuildZooModel(name);
   g.Validate();
-#ifdef TESSERA_HAVE_WRITER
   const std::vector<uint8_t> bytes = WriteTflite(g);
-#else
-  const std::vector<uint8_t> bytes;
-  throw Error("zoo export: this build has no .tflite writer (src/tflite/writer.h)");
-#endif
   std::ofstream f(out, std::ios::binary);
   if (!f) throw Error("cannot open output file '" + out + "' for writing");
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

@@ -470,22 +470,33 @@ class Replay {
   }
 
   // ---- per step -----------------------------------------------------------------------------
-  void CheckBufferRef(int b, const char* role, int s) const {
+  void CheckRange(int b, const char* role) const {
     if (b < 0 || b >= static_cast<int>(p_.buffers.size()))
       Fail(CheckFailure::kStructure,
            fmt::format("{} buffer index {} out of range ({} buffers)", role, b, p_.buffers.size()));
+  }
+  void CheckLive(int b, const char* role, int s) const {
     const Buffer& buf = p_.buffers[b];
     if (s < buf.first || s > buf.last)
       Fail(CheckFailure::kLiveness,
            fmt::format("{} {} is accessed outside its live interval [{}, {}]", role, BName(b), buf.first, buf.last));
   }
-
-  // Buffer b must hold tensor t and contain window `need` of it.
-  void CheckHolds(int b, int t, const Window& need, const char* role) const {
+  void CheckTensor(int b, int t, const char* role) const {
     const Buffer& buf = p_.buffers[b];
     if (buf.tensor != t)
       Fail(CheckFailure::kStructure, fmt::format("{} {} holds {}, expected {}", role, BName(b),
                                                  buf.tensor == kNoTensor ? "scratch" : TName(buf.tensor), TName(t)));
+  }
+  void CheckAllLive(const Step& st, int s) const {
+    for (int b : st.inputs) CheckLive(b, "input", s);
+    for (int b : st.outputs) CheckLive(b, "output", s);
+    if (st.scratch != -1) CheckLive(st.scratch, "scratch", s);
+  }
+
+  // Buffer b must hold tensor t and contain window `need` of it.
+  void CheckHolds(int b, int t, const Window& need, const char* role) const {
+    CheckTensor(b, t, role);
+    const Buffer& buf = p_.buffers[b];
     if (!need.empty() && !buf.window.contains(need))
       Fail(CheckFailure::kWindow, fmt::format("{} {} holds window {} of {}, but the step needs {}", role, BName(b),
                                               WinStr(buf.window), TName(t), WinStr(need)));
@@ -504,27 +515,20 @@ class Replay {
   void ReplayStep(int s) {
     const Step& st = p_.steps[s];
     unit_ = UnitKind::kNone;
-    // Scratch.
-    int scratch = st.scratch;
+    const int scratch = st.scratch;
+    for (int b : st.inputs) CheckRange(b, "input");
+    for (int b : st.outputs) CheckRange(b, "output");
     if (scratch != -1) {
-      CheckBufferRef(scratch, "scratch", s);
+      CheckRange(scratch, "scratch");
       if (p_.buffers[scratch].tensor != kNoTensor)
         Fail(CheckFailure::kStructure,
              fmt::format("scratch {} holds {}, not scratch", BName(scratch), TName(p_.buffers[scratch].tensor)));
     }
-    for (int b : st.inputs) CheckBufferRef(b, "input", s);
-    for (int b : st.outputs) CheckBufferRef(b, "output", s);
     if (st.window.empty()) Fail(CheckFailure::kStructure, "the step's window is empty");
-
-    if (scratch != -1) {
-      unit_ = UnitKind::kStepStart;
-      Write(Seg{scratch, 0, p_.buffers[scratch].bytes, ScratchTag(0)});
-    }
-    const bool reread = scratch == -1;
     if (st.kind == StepKind::kCopy) {
-      ReplayCopy(st);
+      ReplayCopy(st, s);
     } else {
-      ReplayOp(st, reread);
+      ReplayOp(st, s);
     }
     if (scratch != -1) {
       unit_ = UnitKind::kStepEnd;
@@ -532,7 +536,16 @@ class Replay {
     }
   }
 
-  void ReplayCopy(const Step& st) {
+  // Called once a step's structure is known good, before its first unit.
+  void StartStep(const Step& st, int s) {
+    CheckAllLive(st, s);
+    if (st.scratch != -1) {
+      unit_ = UnitKind::kStepStart;
+      Write(Seg{st.scratch, 0, p_.buffers[st.scratch].bytes, ScratchTag(0)});
+    }
+  }
+
+  void ReplayCopy(const Step& st, int s) {
     if (st.inputs.size() != 1 || st.outputs.size() != 1)
       Fail(CheckFailure::kStructure, fmt::format("a copy step needs 1 input and 1 output buffer, has {} and {}",
                                                  st.inputs.size(), st.outputs.size()));
@@ -540,6 +553,8 @@ class Replay {
     const int src = st.inputs[0], dst = st.outputs[0];
     const int t = p_.buffers[src].tensor;
     if (t == kNoTensor) Fail(CheckFailure::kStructure, fmt::format("copy source {} is scratch", BName(src)));
+    CheckTensor(dst, t, "copy destination");
+    StartStep(st, s);
     const Geo& gg = G(t);
     if (!gg.full().contains(st.window))
       Fail(CheckFailure::kStructure, fmt::format("window {} is not inside {} {}", WinStr(st.window), TName(t),
@@ -833,7 +848,8 @@ class Replay {
     }
   }
 
-  void ReplayOp(const Step& st, bool reread) {
+  void ReplayOp(const Step& st, int s) {
+    const bool reread = st.scratch == -1;
     const int nops = static_cast<int>(g_.ops.size());
     if (st.op < 0 || st.op >= nops)
       Fail(CheckFailure::kStructure, fmt::format("operator index {} out of range ({} operators)", st.op, nops));
@@ -848,6 +864,22 @@ class Replay {
     if (st.outputs.size() != 1)
       Fail(CheckFailure::kStructure, fmt::format("the step lists {} output buffers, expected 1", st.outputs.size()));
     const int out_t = op.outputs[0];
+    // The tensors the buffers must hold (a fused PAD's input in place of the PAD's output).
+    for (size_t i = 0; i < acts.size(); ++i) {
+      int want = acts[i].second;
+      if (i == 0 && st.fused_pad != -1) {
+        if (st.fused_pad < 0 || st.fused_pad >= nops)
+          Fail(CheckFailure::kStructure, fmt::format("fused_pad {} is out of range", st.fused_pad));
+        const Operator& pop = g_.ops[st.fused_pad];
+        if (pop.type != OpType::kPad || pop.inputs.empty() || pop.outputs.size() != 1 || pop.outputs[0] != want)
+          Fail(CheckFailure::kStructure, fmt::format("fused_pad {} is not a PAD producing {}", OpName(st.fused_pad),
+                                                     TName(want)));
+        want = pop.inputs[0];
+      }
+      CheckTensor(st.inputs[i], want, "input");
+    }
+    CheckTensor(st.outputs[0], out_t, "output");
+    StartStep(st, s);
     const Geo& go = G(out_t);
     if (!go.full().contains(st.window))
       Fail(CheckFailure::kStructure,

@@ -22,11 +22,43 @@ static void ts_fw_fault(const char* what) {
   ts_fw_puts("\n");
   ts_fw_exit(3);
 }
+/* Prints the fault status registers and the stacked pc/lr, then exits with 3. `frame` is the
+ * exception frame (r0-r3, r12, lr, pc, xpsr) on the main stack. */
+void ts_fw_fault_report(const uint32_t* frame, uint32_t kind);
+void ts_fw_fault_report(const uint32_t* frame, uint32_t kind) {
+  static const char* const names[] = {"HardFault", "MemManage fault", "BusFault", "UsageFault"};
+  static const char digits[] = "0123456789abcdef";
+  const uint32_t regs[6] = {frame[6], frame[5], *(volatile uint32_t*)0xE000ED28u,
+                            *(volatile uint32_t*)0xE000ED2Cu, *(volatile uint32_t*)0xE000ED38u,
+                            *(volatile uint32_t*)0xE000ED34u};
+  static const char* const labels[6] = {" pc=", " lr=", " cfsr=", " hfsr=", " bfar=", " mmfar="};
+  char hex[11];
+  int i, k;
+  ts_fw_puts("tessera-fw: ");
+  ts_fw_puts(names[kind & 3u]);
+  for (i = 0; i < 6; ++i) {
+    hex[0] = '0';
+    hex[1] = 'x';
+    for (k = 0; k < 8; ++k) hex[2 + k] = digits[(regs[i] >> (28 - 4 * k)) & 15u];
+    hex[10] = '\0';
+    ts_fw_puts(labels[i]);
+    ts_fw_puts(hex);
+  }
+  ts_fw_puts("\n");
+  ts_fw_exit(3);
+}
+
+#define TS_FW_FAULT_HANDLER(name, kind)                  \
+  __attribute__((naked)) static void name(void) {       \
+    __asm volatile("mov r0, sp\n\t"                      \
+                   "movs r1, #" #kind "\n\t"             \
+                   "b ts_fw_fault_report\n");           \
+  }
+TS_FW_FAULT_HANDLER(ts_fw_hardfault_handler, 0)
+TS_FW_FAULT_HANDLER(ts_fw_memmanage_handler, 1)
+TS_FW_FAULT_HANDLER(ts_fw_busfault_handler, 2)
+TS_FW_FAULT_HANDLER(ts_fw_usagefault_handler, 3)
 static void ts_fw_nmi_handler(void) { ts_fw_fault("NMI"); }
-static void ts_fw_hardfault_handler(void) { ts_fw_fault("HardFault"); }
-static void ts_fw_memmanage_handler(void) { ts_fw_fault("MemManage fault"); }
-static void ts_fw_busfault_handler(void) { ts_fw_fault("BusFault"); }
-static void ts_fw_usagefault_handler(void) { ts_fw_fault("UsageFault"); }
 static void ts_fw_unexpected_handler(void) { ts_fw_fault("unexpected interrupt"); }
 
 typedef void (*ts_fw_vector)(void);

@@ -16,7 +16,9 @@
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "memory/mcunetv2.h"
 #include "plan/strategy.h"
+#include "schedule/patch.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -221,6 +223,34 @@ TEST(Codegen, OtherStrategiesMatchExecutor) {
     }
     ExpectHostExact(g, plan, std::string("mcunet_") + s);
   }
+}
+
+// A patch stage split of `g` with at least `grid` rows and columns in its assembled tensors,
+// the deepest such split (the largest stage).
+PatchConfig PatchSplit(const Graph& g, int grid) {
+  PatchConfig cfg;
+  cfg.rows = cfg.cols = grid;
+  for (const SplitPoint& sp : ValidSplits(g))
+    if (sp.min_cut_h >= 2 * grid && sp.min_cut_w >= 2 * grid) cfg.split_op = sp.last_op;
+  return cfg;
+}
+
+TEST(Codegen, PatchPlansMatchExecutor) {
+  TESSERA_REQUIRE_SHARED();
+  const Graph g = ReadTflite(test::SharedModel("mcunet_vww1_80"));
+  PatchConfig cfg = PatchSplit(g, 3);
+  ASSERT_GE(cfg.split_op, 0);
+  // MCUNetV2's layout with the input streamed outside the arena (external buffer).
+  const Plan streamed = PlanMcunetV2(g, cfg, /*input_in_arena=*/false);
+  bool external = false;
+  for (auto& b : streamed.buffers) external |= b.external;
+  EXPECT_TRUE(external);
+  ExpectHostExact(g, streamed, "patch_streamed");
+  // Patches with PADs folded into their convolutions, greedy placement.
+  cfg.fold_pads = true;
+  Plan folded = SchedulePatches(g, cfg);
+  PlaceGreedy(folded);
+  ExpectHostExact(g, folded, "patch_folded");
 }
 
 TEST(Codegen, ArmCompileIsWarningFree) {

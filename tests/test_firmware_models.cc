@@ -14,6 +14,8 @@
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "plan/strategy.h"
+#include "schedule/patch.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -109,6 +111,40 @@ std::vector<Case> Cases() {
 
 INSTANTIATE_TEST_SUITE_P(Models, DeviceModel, ::testing::ValuesIn(Cases()),
                          [](const auto& info) { return CaseName(info.param); });
+
+// Plans other than layer-by-layer on the device: the smallest-arena strategy ("best":
+// fused PADs, in-place and overlapping buffers, searched placement) and a patch-based plan
+// with PADs folded into windowed convolutions.
+TEST(DeviceOtherPlans, BestAndPatchPlansEqualHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  if (!Load("mcunet_vww1_80", &g, &inputs)) GTEST_SKIP() << "../shared is absent";
+  std::vector<Plan> plans;
+  plans.push_back(MakePlan(g, PlanOptions::FromStrategy("best")));
+  PatchConfig cfg;
+  cfg.rows = cfg.cols = 3;
+  cfg.fold_pads = true;
+  for (const SplitPoint& sp : ValidSplits(g))
+    if (sp.min_cut_h >= 6 && sp.min_cut_w >= 6) cfg.split_op = sp.last_op;
+  ASSERT_GE(cfg.split_op, 0);
+  plans.push_back(SchedulePatches(g, cfg));
+  PlaceGreedy(plans.back());
+  const std::string dir = TempDir("other_plans");
+  for (const Plan& plan : plans) {
+    const auto expected = RunPlan(g, plan, inputs);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/" + plan.strategy);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    EXPECT_EQ(r.sizes.arena, plan.arena_bytes);
+    // model_invoke's frame must not grow with the number of steps (hundreds here).
+    EXPECT_LT(r.stack_used, 4096) << plan.strategy << ": " << plan.steps.size() << " steps";
+    EXPECT_TRUE(r.outputs == expected) << plan.strategy << ": device output differs from the host executor";
+    std::printf("mcunet_vww1_80 plan '%s' on an386: arena %lld bytes, %llu instructions\n", plan.strategy.c_str(),
+                static_cast<long long>(plan.arena_bytes), static_cast<unsigned long long>(r.instructions));
+  }
+  fs::remove_all(dir);
+}
 
 TEST(DeviceBudget, ArenaOneByteOverBudgetFailsToLink) {
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";

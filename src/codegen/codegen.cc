@@ -235,8 +235,8 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
         body << "  /* same bytes: nothing to do */\n";
         continue;
       }
-      body << "  ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
-           << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << ");\n";
+      body << "  { ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
+           << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << "); }\n";
       continue;
     }
     const Operator& op = g.ops[st.op];
@@ -255,7 +255,10 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
            << ", " << g.tensors[op.outputs[0]].num_bytes() << ");\n";
       continue;
     }
-    body << EmitOpStep(w, s);
+    // Each step in its own block: the compound literals passed to the kernel live only
+    // there, so the compiler reuses their stack slots and model_invoke's frame does not grow
+    // with the number of steps.
+    body << "  {\n" << EmitOpStep(w, s) << "  }\n";
   }
 
   // ---- model.h

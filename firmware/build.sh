@@ -49,6 +49,7 @@ case "$ram" in auto|[0-9]*) ;; *) echo "$0: --ram must be a byte count or auto" 
 
 objdir="$out.obj"
 rm -rf "$objdir" && mkdir -p "$objdir"
+trap 'rm -rf "$objdir"' EXIT
 common="$cpu $opt -std=c99 -Wall -Wextra -ffunction-sections -fdata-sections -I$here $cflags"
 objs=""
 i=0
@@ -73,4 +74,3 @@ fi
 link "-Wl,--defsym=TESSERA_RAM_BYTES=$ram"
 needed=$($NM "$out" | awk '$3 == "__ram_needed" { print $1 }')
 echo "ram_needed=$((0x$needed)) ram_budget=$ram"
-rm -rf "$objdir"

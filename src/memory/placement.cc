@@ -100,9 +100,15 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
   }
 
   // Overlap allowances, keyed by (output buffer, input buffer).
+  // A graph output's buffer must still hold the output after the last step, even when its
+  // last reader runs at that step (its interval then ends there too): never overwrite it.
+  std::vector<char> graph_output(nb, 0);
+  for (int b : plan.output_buffers)
+    if (b >= 0 && b < nb) graph_output[b] = 1;
   std::map<std::pair<int, int>, int64_t> allow;
   for (const OverlapPair& op : pairs) {
     if (!valid(op.input) || !valid(op.output) || op.input == op.output) continue;
+    if (graph_output[op.input]) continue;
     const Buffer& bi = plan.buffers[op.input];
     const Buffer& bo = plan.buffers[op.output];
     if (op.step < 0 || op.step >= p.num_steps || bi.last != op.step || bo.first != op.step) continue;

@@ -1,0 +1,42 @@
+// Random valid int8 networks for property tests and fuzz seeds.
+//
+// RandomGraph(seed) builds, deterministically from the seed, a stack of CONV_2D,
+// DEPTHWISE_CONV_2D (depth multiplier 1 or 2), AVERAGE/MAX_POOL_2D and PAD layers with random
+// square kernels 1..7, strides 1..2, SAME or VALID padding, channel counts and fused
+// activations, residual ADDs (to an earlier tensor of the same shape, or around a fresh
+// convolution block), over an input of random, often non-square, size; sometimes a
+// classifier tail (global pool or MEAN, RESHAPE, FULLY_CONNECTED, SOFTMAX) and sometimes a
+// second graph output taken from the middle of the stack. Weights and quantization come from
+// zoo::GraphBuilder (deterministic synthetic weights, per-channel filters) with a random input
+// scale and zero point, so every graph has different requantization parameters.
+// The result passes Graph::Validate().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace tessera::test {
+
+struct RandomGraphOptions {
+  int min_layers = 2, max_layers = 9;  // body layers (a residual block counts as one)
+  int min_hw = 3, max_hw = 28;         // input height and width (chosen independently)
+  int max_channels = 12;
+  bool allow_tail = true;              // classifier tail (pool/MEAN, RESHAPE, FC, SOFTMAX)
+  bool allow_second_output = true;
+};
+
+Graph RandomGraph(uint64_t seed, const RandomGraphOptions& options = {});
+
+// One line describing a graph's layers, e.g. "in 1x13x9x3 | conv k5 s2 SAME 7 | ...".
+std::string DescribeGraph(const Graph& g);
+
+// Deterministic pseudo-random bytes for every graph input (int8 inputs: uniform bytes).
+std::vector<std::vector<uint8_t>> RandomInputs(const Graph& g, uint64_t seed);
+
+// The seed a property test uses for case `index` of a run started with `base`.
+uint64_t CaseSeed(uint64_t base, int index);
+
+}  // namespace tessera::test

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <random>
 
 #include "codegen/device.h"
@@ -36,6 +37,8 @@ std::string CaseName(const Case& c) {
     if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return n + "_" + BoardName(c.board);
 }
+
+void PrintTo(const Case& c, std::ostream* os) { *os << CaseName(c); }
 
 std::string TempDir(const std::string& name) {
   auto d = fs::temp_directory_path() / ("tessera_fwm_" + name + "_" + std::to_string(::getpid()));

@@ -166,7 +166,7 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
       r.layer_macs > 0 ? 100.0 * (static_cast<double>(r.macs) / static_cast<double>(r.layer_macs) - 1.0) : 0.0;
   o += fmt::format(
       "<text x=\"{}\" y=\"50\" font-size=\"13\" fill=\"#333\"><tspan font-weight=\"bold\">arena {}</tspan> "
-      "({} B) \u00b7 lower bound {} (without overlap) \u00b7 {}</text>\n",
+      "({} B) \u00b7 largest live total {} (overlapping buffers counted apart) \u00b7 {}</text>\n",
       Num(ml), FormatKiB(r.arena_bytes), r.arena_bytes, FormatKiB(r.lower_bound_bytes), Esc(accounting));
   o += fmt::format(
       "<text x=\"{}\" y=\"68\" font-size=\"12\" fill=\"#666\">{} steps \u00b7 {} buffers \u00b7 peak at step {} "
@@ -176,7 +176,7 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
 
   // Legend (top right).
   {
-    double lx = W - mr - 330, ly = 24;
+    double lx = W - mr - 330, ly = 64;  // beside the third header line, clear of the title
     o += fmt::format("<g font-size=\"11\" fill=\"#444\">\n");
     o += fmt::format("  <line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#b71c1c\" stroke-width=\"1.6\"/>"
                      "<text x=\"{}\" y=\"{}\">arena</text>\n",
@@ -233,9 +233,11 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
     const double tx = X(r.peak_step + 0.5);
     const bool right = tx < (px0 + px1) / 2;
     o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#b71c1c\" text-anchor=\"{}\">peak: step {}, "
-                     "{} live</text>\n",
+                     "{} live{}</text>\n",
                      Num(tx + (right ? 4 : -4)), Num(py0 + 12), right ? "start" : "end", r.peak_step,
-                     FormatKiB(r.lower_bound_bytes));
+                     FormatKiB(r.lower_bound_bytes),
+                     // Overlapping input/output pairs share bytes: their sum can exceed the arena.
+                     r.lower_bound_bytes > r.arena_bytes ? " (overlapping buffers counted twice)" : "");
   }
 
   // Step hover areas (under the buffers).

@@ -117,7 +117,7 @@ TEST(Report, SvgTimeline) {
   EXPECT_EQ(Count(svg, "<title>step "), p.steps.size());
   EXPECT_PRED2(Has, svg, ("residual \u2014 test_lbl"));
   EXPECT_PRED2(Has, svg, ("arena 1.6 KiB</tspan> (1610 B)"));
-  EXPECT_PRED2(Has, svg, ("lower bound 0.8 KiB"));
+  EXPECT_PRED2(Has, svg, ("largest live total 0.8 KiB"));
   EXPECT_PRED2(Has, svg, ("model input counted in the arena"));
   EXPECT_PRED2(Has, svg, ("peak: step 2"));
   EXPECT_PRED2(Has, svg, ("arena offset (KiB)"));

@@ -1,0 +1,60 @@
+// Lifetime-precise placement of patch and streamed plans (schedule/stream.h,
+// schedule/patch.h): every buffer is placed for exactly its live interval, with
+//  - in-place and segment-overlap pairs (memory/overlap.h) for every kOp step, inside patches
+//    and in the layer-by-layer part alike (depthwise convolutions, pools, element-wise steps,
+//    and with `overlap` also CONV_2D, PAD, FULLY_CONNECTED, SOFTMAX);
+//  - copy pairs for kCopy steps (halo saves and restores): a copy runs element by element in
+//    row-major order, so its destination may sit at or below its dying source (the copy then
+//    moves bytes downwards, or nothing at all when the halo already sits where the next
+//    patch's buffer starts);
+//  - PAD folding and RESHAPE view aliases (schedule/fuse.h).
+// Offsets come from first fit over several orderings with perturbations (memory/placement.h
+// PlaceBestOrdering), never worse than TFLM's order; the placement problem's lower bound is
+// reported beside the result.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "memory/placement.h"
+#include "plan/plan.h"
+
+namespace tessera {
+
+struct LifetimeOptions {
+  bool inplace = true;
+  bool overlap = true;  // also CONV_2D, PAD, FC, SOFTMAX (implies inplace)
+  bool views = true;    // RESHAPE outputs on their inputs
+  int64_t alignment = 16;
+  int restarts = 32;
+};
+
+struct LifetimeSummary {
+  int64_t arena_bytes = 0;
+  int64_t lower_bound = 0;  // of this plan's placement problem
+  int overlap_pairs = 0;    // kOp pairs applied
+  int copy_pairs = 0;       // kCopy pairs applied
+  int items = 0;
+  std::string method;
+};
+
+// D of memory/overlap.h for a kCopy step: its destination may start at any relative offset
+// <= D from its source. Throws Error when the step is not a copy between buffers of one tensor
+// holding its window.
+int64_t CopyMaxShift(const Graph& g, const Plan& plan, int step);
+
+// The overlap pairs of a plan (kOp and kCopy steps) under the options.
+std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o);
+
+// The placement problem (pairs and view aliases) of a plan.
+PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const LifetimeOptions& o);
+
+// Places the plan: sets offsets and arena_bytes. Strategy becomes `plan.strategy + "+lifetime"`.
+LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o = {});
+
+// The lower bound of the plan's problem only (no placement): cheap.
+int64_t LifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o = {});
+
+}  // namespace tessera

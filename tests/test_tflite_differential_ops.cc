@@ -28,7 +28,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -38,6 +37,7 @@
 #include "exec/executor.h"
 #include "ir/graph.h"
 #include "memory/greedy.h"
+#include "support/ties.h"
 #include "support/tflite_c.h"
 #include "tflite/writer.h"
 
@@ -45,70 +45,7 @@ namespace tessera {
 namespace {
 
 constexpr int kCasesPerOp = 300;
-
-enum class Tie {
-  kNone,
-  kExact,
-  kDoubleRounding,
-  // SOFTMAX / LOGISTIC / MEAN: TFLite 2.9 and TFLM compute these differently (float lookup
-  // tables vs gemmlowp fixed point; MEAN: TFLM folds 1/count into a truncated multiplier).
-  // Accepted only when the bytes differ by one, TFLite's byte is the correctly rounded exact
-  // value and tessera's is within one step of the exact real value (not bit-exactness).
-  kApproximation,
-};
-
-// ---- exact requantization arithmetic (written from TFLite's documented QuantizeMultiplier) --
-struct QMul {
-  int32_t m = 0;
-  int shift = 0;
-};
-
-QMul QuantizeMultiplier(double real) {
-  QMul q;
-  if (real == 0.0) return q;
-  int shift = 0;
-  const double frac = std::frexp(real, &shift);
-  int64_t m = static_cast<int64_t>(std::round(frac * (1ll << 31)));
-  if (m == (1ll << 31)) {
-    m /= 2;
-    ++shift;
-  }
-  if (shift < -31) {
-    shift = 0;
-    m = 0;
-  }
-  q.m = static_cast<int32_t>(m);
-  q.shift = shift;
-  return q;
-}
-
-int32_t Srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  const int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
-  return static_cast<int32_t>((ab + nudge) / (1ll << 31));
-}
-
-// Whether acc * m * 2^(shift-31) is a rounding tie, exactly or at TFLM's second stage.
-Tie RequantTie(int64_t acc, QMul q) {
-  const int k = 31 - q.shift;  // value = N / 2^k
-  __int128 n = static_cast<__int128>(acc) * q.m;
-  if (n < 0) n = -n;
-  if (k >= 1 && k < 120) {
-    const __int128 mask = (static_cast<__int128>(1) << k) - 1;
-    if ((n & mask) == (static_cast<__int128>(1) << (k - 1))) return Tie::kExact;
-  }
-  const int left = q.shift > 0 ? q.shift : 0;
-  const int right = q.shift > 0 ? 0 : -q.shift;
-  if (right > 0 && acc >= INT32_MIN && acc <= INT32_MAX) {
-    const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(acc)) << left);
-    int64_t r1 = Srdhm(x, q.m);
-    if (r1 < 0) r1 = -r1;
-    const int64_t mask = (1ll << right) - 1;
-    if ((r1 & mask) == (1ll << (right - 1))) return Tie::kDoubleRounding;
-  }
-  return Tie::kNone;
-}
+using test::Tie;
 
 // ---- random case construction ----
 struct Rand {
@@ -148,8 +85,6 @@ std::vector<uint8_t> I32Bytes(const std::vector<int32_t>& v) {
 struct Case {
   Graph g;
   std::vector<std::vector<uint8_t>> inputs;
-  // For a differing output element (flat index into output 0), whether it is a tie.
-  std::function<Tie(size_t, int tessera, int tflite)> tie;
   std::string desc;
 };
 
@@ -172,7 +107,6 @@ std::vector<uint8_t> RandomBytes(Rand& r, int64_t n) {
   return v;
 }
 
-int8_t At(const std::vector<uint8_t>& v, int64_t i) { return static_cast<int8_t>(v[static_cast<size_t>(i)]); }
 
 // Inputs near the zero point (what trained layers see): small accumulators, so the output
 // multiplier is large and TFLM's second rounding stage shifts by few bits, where
@@ -259,34 +193,6 @@ Case MakeConv(Rand& r, bool depthwise) {
   g.outputs = {y};
   c.inputs = {narrow ? NarrowBytes(r, static_cast<int64_t>(h) * w * cin, in_q.zero_point[0], spread)
                      : RandomBytes(r, static_cast<int64_t>(h) * w * cin)};
-  const int pt = ConvPaddingBefore(pad, h, kh, sh, dh, oh);
-  const int pl = ConvPaddingBefore(pad, w, kw, sw, dw, ow);
-  const std::vector<uint8_t> in = c.inputs[0];
-  const int64_t zp_in = in_q.zero_point[0];
-  const float in_scale = in_q.scale[0];
-  c.tie = [=](size_t idx, int, int) {
-    const int oc = static_cast<int>(idx % cout);
-    const int ox = static_cast<int>((idx / cout) % ow);
-    const int oy = static_cast<int>(idx / cout / ow);
-    int64_t acc = bias[oc];
-    for (int ky = 0; ky < kh; ++ky)
-      for (int kx = 0; kx < kw; ++kx) {
-        const int iy = oy * sh - pt + ky * dh, ix = ox * sw - pl + kx * dw;
-        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-        if (depthwise) {
-          const int ic = oc / mult;
-          acc += (At(in, (static_cast<int64_t>(iy) * w + ix) * cin + ic) - zp_in) *
-                 static_cast<int8_t>(wdata[(static_cast<size_t>(ky) * kw + kx) * cout + oc]);
-        } else {
-          for (int ic = 0; ic < cin; ++ic)
-            acc += (At(in, (static_cast<int64_t>(iy) * w + ix) * cin + ic) - zp_in) *
-                   static_cast<int8_t>(
-                       wdata[((static_cast<size_t>(oc) * kh + ky) * kw + kx) * cin + ic]);
-        }
-      }
-    const double real = static_cast<double>(in_scale) * ws[oc] / out_scale;
-    return RequantTie(acc, QuantizeMultiplier(real));
-  };
   std::ostringstream d;
   d << (depthwise ? "dw" : "conv") << " in " << h << "x" << w << "x" << cin << " k " << kh << "x"
     << kw << " s " << sh << "x" << sw << " d " << dh << "x" << dw << " mult " << mult
@@ -329,17 +235,6 @@ Case MakeFullyConnected(Rand& r) {
   g.outputs = {y};
   c.inputs = {narrow ? NarrowBytes(r, static_cast<int64_t>(rows) * k, in_q.zero_point[0], 4)
                      : RandomBytes(r, static_cast<int64_t>(rows) * k)};
-  const std::vector<uint8_t> in = c.inputs[0];
-  const int64_t zp_in = in_q.zero_point[0];
-  const float in_scale = in_q.scale[0];
-  c.tie = [=](size_t idx, int, int) {
-    const int u = static_cast<int>(idx % units), row = static_cast<int>(idx / units);
-    int64_t acc = bias[u];
-    for (int i = 0; i < k; ++i)
-      acc += (At(in, static_cast<int64_t>(row) * k + i) - zp_in) *
-             static_cast<int8_t>(wdata[static_cast<size_t>(u) * k + i]);
-    return RequantTie(acc, QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale));
-  };
   c.desc = "fc rows " + std::to_string(rows) + " k " + std::to_string(k) + " units " +
            std::to_string(units) + " act " + ActivationName(act);
   return c;
@@ -374,23 +269,6 @@ Case MakePool(Rand& r, bool average) {
   g.inputs = {x};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
-  const std::vector<uint8_t> in = c.inputs[0];
-  const int pt = ConvPaddingBefore(pad, h, fh, sh, 1, oh), pl = ConvPaddingBefore(pad, w, fw, sw, 1, ow);
-  c.tie = [=](size_t idx, int, int) {
-    if (!average) return Tie::kNone;
-    const int cc = static_cast<int>(idx % ch), ox = static_cast<int>((idx / ch) % ow),
-              oy = static_cast<int>(idx / ch / ow);
-    int64_t sum = 0, count = 0;
-    for (int ky = 0; ky < fh; ++ky)
-      for (int kx = 0; kx < fw; ++kx) {
-        const int iy = oy * sh - pt + ky, ix = ox * sw - pl + kx;
-        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-        sum += At(in, (static_cast<int64_t>(iy) * w + ix) * ch + cc);
-        ++count;
-      }
-    // sum / count exactly on .5
-    return count > 0 && (2 * sum) % count == 0 && sum % count != 0 ? Tie::kExact : Tie::kNone;
-  };
   c.desc = std::string(average ? "avgpool" : "maxpool") + " in " + std::to_string(h) + "x" +
            std::to_string(w) + "x" + std::to_string(ch) + " f " + std::to_string(fh) + "x" +
            std::to_string(fw) + " s " + std::to_string(sh) + "x" + std::to_string(sw) +
@@ -430,14 +308,6 @@ Case MakeBinary(Rand& r, OpType type) {
   g.inputs = {a, b};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(h) * w * ch), RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
-  const std::vector<uint8_t> ia = c.inputs[0], ib = c.inputs[1];
-  const int64_t za = qa.zero_point[0], zb = qb.zero_point[0];
-  const float sa = qa.scale[0], sb = qb.scale[0];
-  c.tie = [=](size_t idx, int, int) {
-    if (type != OpType::kMul) return Tie::kNone;
-    const int64_t prod = (At(ia, idx) - za) * (At(ib, idx) - zb);
-    return RequantTie(prod, QuantizeMultiplier(static_cast<double>(sa) * sb / out_scale));
-  };
   c.desc = std::string(OpTypeName(type)) + " " + std::to_string(h) + "x" + std::to_string(w) + "x" +
            std::to_string(ch) + " act " + ActivationName(act);
   return c;
@@ -465,21 +335,6 @@ Case MakeMean(Rand& r) {
   g.inputs = {x};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
-  const std::vector<uint8_t> in = c.inputs[0];
-  c.tie = [=](size_t idx, int tessera, int tflite) {
-    const int cc = static_cast<int>(idx % ch);
-    int64_t sum = 0;
-    const int64_t count = static_cast<int64_t>(h) * w;
-    for (int64_t p = 0; p < count; ++p) sum += At(in, p * ch + cc);
-    double exact = static_cast<double>(sum - count * qi.zero_point[0]) / count *
-                       qi.scale[0] / qo.scale[0] + qo.zero_point[0];
-    exact = std::clamp(exact, -128.0, 127.0);
-    // TFLite 2.9 truncates sum / count when the quantizations are equal and folds 1/count
-    // into its multiplier otherwise; TFLM always folds. Both must be within one step.
-    const bool tflite_close = std::fabs(tflite - exact) < 1.0;
-    const bool tessera_close = std::fabs(tessera - exact) < 1.0;
-    return tflite_close && tessera_close ? Tie::kApproximation : Tie::kNone;
-  };
   c.desc = "mean " + std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(ch) +
            (keep ? " keep_dims" : "") + (qi.scale == qo.scale && qi.zero_point == qo.zero_point ? " same-quant" : "");
   return c;
@@ -502,7 +357,6 @@ Case MakePad(Rand& r) {
   g.inputs = {x};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
-  c.tie = [](size_t, int, int) { return Tie::kNone; };
   c.desc = "pad";
   return c;
 }
@@ -556,39 +410,6 @@ Case MakeUnary(Rand& r, OpType type) {
   } else {
     c.inputs = {RandomBytes(r, n)};
   }
-  const std::vector<uint8_t> in = c.inputs[0];
-  const float si = qi.scale[0], so = qo.scale[0];
-  const int64_t zi = qi.zero_point[0];
-  c.tie = [=](size_t idx, int, int) {
-    if (type == OpType::kQuantize && !float_in)
-      return RequantTie(At(in, idx) - zi, QuantizeMultiplier(static_cast<double>(si) / so));
-    if (type == OpType::kRelu)
-      return RequantTie(At(in, idx) - zi, QuantizeMultiplier(static_cast<double>(si) / so));
-    return Tie::kNone;
-  };
-  if (type == OpType::kLogistic || type == OpType::kSoftmax) {
-    const float beta = type == OpType::kSoftmax ? op.opts<SoftmaxOptions>().beta : 1.0f;
-    const int depth = shape.back();
-    c.tie = [=](size_t idx, int tessera, int tflite) {
-      double exact;  // in output steps
-      if (type == OpType::kLogistic) {
-        const double x = static_cast<double>(si) * (At(in, idx) - zi);
-        exact = 256.0 / (1.0 + std::exp(-x)) - 128.0;
-      } else {
-        const size_t row = idx / depth;
-        double mx = -1e300, den = 0;
-        for (int j = 0; j < depth; ++j)
-          mx = std::max(mx, static_cast<double>(si) * (At(in, row * depth + j) - zi));
-        for (int j = 0; j < depth; ++j)
-          den += std::exp(beta * (static_cast<double>(si) * (At(in, row * depth + j) - zi) - mx));
-        exact = 256.0 * std::exp(beta * (static_cast<double>(si) * (At(in, idx) - zi) - mx)) / den - 128.0;
-      }
-      exact = std::min(exact, 127.0);
-      const bool tflite_rounded = std::fabs(tflite - exact) <= 0.5 + 1e-9;
-      const bool tessera_close = std::fabs(tessera - exact) < 1.0;
-      return tflite_rounded && tessera_close ? Tie::kApproximation : Tie::kNone;
-    };
-  }
   c.desc = std::string(OpTypeName(type)) + (float_in ? " float input" : "");
   return c;
 }
@@ -608,7 +429,7 @@ Case MakeConcat(Rand& r) {
     std::vector<int32_t> s = base;
     s[axis] = r.I(1, 5);
     out[axis] += s[axis];
-    const int t = AddTensor(g, "x" + std::to_string(i), DType::kInt8, s, q);
+    const int t = AddTensor(g, std::string(1, 'x').append(std::to_string(i)), DType::kInt8, s, q);
     op.inputs.push_back(t);
     g.inputs.push_back(t);
     c.inputs.push_back(RandomBytes(r, static_cast<int64_t>(s[0]) * s[1] * s[2] * s[3]));
@@ -620,7 +441,6 @@ Case MakeConcat(Rand& r) {
   op.options = o;
   g.ops.push_back(op);
   g.outputs = {y};
-  c.tie = [](size_t, int, int) { return Tie::kNone; };
   c.desc = "concat axis " + std::to_string(axis) + " of " + std::to_string(n);
   return c;
 }
@@ -645,7 +465,6 @@ Case MakeTranspose(Rand& r) {
   g.inputs = {x};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(shape[1]) * shape[2] * shape[3])};
-  c.tie = [](size_t, int, int) { return Tie::kNone; };
   c.desc = "transpose";
   return c;
 }
@@ -671,7 +490,6 @@ Case MakeResize(Rand& r) {
   g.inputs = {x};
   g.outputs = {y};
   c.inputs = {RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
-  c.tie = [](size_t, int, int) { return Tie::kNone; };
   c.desc = "resize " + std::to_string(h) + "x" + std::to_string(w) + "->" + std::to_string(oh) +
            "x" + std::to_string(ow) + " mode " + std::to_string(mode);
   return c;
@@ -731,6 +549,9 @@ TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
     }
     ASSERT_EQ(ref.size(), got.size());
     const bool is_float = c.g.tensors[c.g.outputs[0]].type == DType::kFloat32;
+    std::map<int, std::vector<uint8_t>> activations;
+    for (size_t i = 0; i < c.g.inputs.size(); ++i) activations[c.g.inputs[i]] = c.inputs[i];
+    const std::vector<std::vector<uint8_t>> operands = test::OperandBytes(c.g, 0, activations);
     bool case_bad = false;
     for (size_t o = 0; o < ref.size(); ++o) {
       ASSERT_EQ(ref[o].size(), got[o].size()) << "seed " << seed;
@@ -751,7 +572,7 @@ TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
           ++t.equal;
           continue;
         }
-        const Tie tie = std::abs(a - b) == 1 && c.tie ? c.tie(i, a, b) : Tie::kNone;
+        const Tie tie = o == 0 ? test::ProveTie(c.g, 0, operands, i, a, b) : Tie::kNone;
         if (tie == Tie::kExact) {
           ++t.exact_ties;
         } else if (tie == Tie::kDoubleRounding) {

@@ -112,18 +112,24 @@ Shape4 AsNHWC(const std::vector<int32_t>& shape) {
   return s;
 }
 
+// 64-bit arithmetic: filter, stride and dilation come from the model file and may be huge
+// (Validate rejects the results, which must not overflow on the way).
+static int32_t ClampToInt32(int64_t v) {
+  return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+}
+
 int32_t ConvOutputSize(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
-  const int32_t eff = (filter - 1) * dilation + 1;
-  if (p == Padding::kSame) return (in + stride - 1) / stride;
-  return (in - eff + stride) / stride;
+  const int64_t eff = (int64_t{filter} - 1) * dilation + 1;
+  if (p == Padding::kSame) return ClampToInt32((int64_t{in} + stride - 1) / stride);
+  return ClampToInt32((int64_t{in} - eff + stride) / stride);
 }
 
 int32_t ConvPaddingBefore(Padding p, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                           int32_t out) {
   if (p == Padding::kValid) return 0;
-  const int32_t eff = (filter - 1) * dilation + 1;
-  const int32_t total = std::max<int32_t>(0, (out - 1) * stride + eff - in);
-  return total / 2;
+  const int64_t eff = (int64_t{filter} - 1) * dilation + 1;
+  const int64_t total = std::max<int64_t>(0, (int64_t{out} - 1) * stride + eff - in);
+  return ClampToInt32(total / 2);
 }
 
 }  // namespace tessera

@@ -186,7 +186,14 @@ Tensor ReadTensor(const Reader& r, int index) {
                  std::to_string(s) + " (must be finite and > 0)");
       }
       t.quant.scale.assign(scale->begin(), scale->end());
-      t.quant.zero_point.assign(zp->begin(), zp->end());
+      // The verifier checks a vector's alignment, not its 8-byte elements': an int64 vector
+      // may start 4 bytes off an 8-byte boundary, so copy the bytes instead of loading int64s.
+      t.quant.zero_point.resize(zp->size());
+      for (flatbuffers::uoffset_t i = 0; i < zp->size(); ++i) {
+        int64_t v;
+        std::memcpy(&v, zp->Data() + i * sizeof(int64_t), sizeof v);
+        t.quant.zero_point[i] = flatbuffers::EndianScalar(v);
+      }
       t.quant.quantized_dimension = qdim;
     }
   }

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/macs.h"
 #include "checker/checker.h"
 #include "cli/command.h"
 #include "plan/plan_json.h"
@@ -20,6 +21,7 @@
 #include "report/report.h"
 #include "report/svg.h"
 #include "schedule/patch_plan.h"
+#include "search/search.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
 
@@ -29,6 +31,11 @@ namespace {
 struct PlanArgs {
   std::string model, strategy = "best", json, svg, out;
   std::string patch;  // SPLIT:ROWSxCOLS: patch-based plan (schedule/patch_plan.h)
+  // Automatic search (search/search.h): --sram, --max-overhead, --halo, --frontier-svg;
+  // --stream SPEC builds one streamed schedule (schedule/stream.h) without searching.
+  std::string sram, halo, frontier_svg, stream;
+  double max_overhead = -1;
+  int max_grid = 8;
   bool stream_input = false, quiet = false;
   int64_t alignment = 16;
 };
@@ -84,9 +91,136 @@ Plan PatchPlanForCli(const Graph& g, const PlanArgs& a, PlanSummary* sum) {
   return p;
 }
 
+// "131072", "128KiB", "128K" (KiB), "60KB"/"60kB" (1000 bytes), "1MiB".
+int64_t ParseBytes(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  const std::string num = text.substr(0, i), unit = text.substr(i);
+  int64_t mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "K" || unit == "k" || unit == "KiB" || unit == "kiB") mult = 1024;
+  else if (unit == "KB" || unit == "kB") mult = 1000;
+  else if (unit == "M" || unit == "MiB") mult = 1 << 20;
+  else if (unit == "MB") mult = 1000000;
+  if (num.empty() || num.size() > 12 || mult == 0)
+    throw Error("--sram '" + text + "': expected a byte count such as 131072, 128KiB or 60KB");
+  return std::stoll(num) * mult;
+}
+
+std::vector<HaloMode> HaloModes(const std::string& h) {
+  if (h.empty() || h == "all") return {HaloMode::kRecompute, HaloMode::kCacheRows, HaloMode::kCache};
+  return {ParseHaloMode(h)};
+}
+
+void PrintAccounting(bool input_in_arena) {
+  std::printf("accounting       model input %s; kernel scratch counted (this plan uses none: 0 bytes)\n",
+              input_in_arena ? "in the arena (counted)" : "streamed (not counted)");
+}
+
+// tessera plan MODEL --sram BYTES / --max-overhead PCT / --halo MODE / --stream SPEC.
+int RunSearchCommand(const PlanArgs& a, const Graph& g) {
+  if (a.max_overhead > 1000) throw Error("--max-overhead must be at most 1000 (percent)");
+  LifetimeOptions lo;
+  lo.alignment = a.alignment;
+  Plan p;
+  SearchResult r;
+  std::string label;
+  if (!a.stream.empty()) {
+    const StreamConfig c = ParseStreamSpec(a.stream);
+    LifetimeSummary ls;
+    p = BuildStreamPlan(g, c, !a.stream_input, lo, &ls);
+    r.graph_macs = GraphMacs(g);
+    SearchPoint pt{c, PlanMacs(g, p), p.arena_bytes, ls.lower_bound};
+    r.frontier.push_back(pt);
+    r.chosen = pt;
+    r.feasible = true;
+    label = "stream " + StreamSpecString(c);
+  } else {
+    SearchOptions o;
+    o.sram_budget = a.sram.empty() ? -1 : ParseBytes(a.sram);
+    o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
+    o.input_in_arena = !a.stream_input;
+    o.modes = HaloModes(a.halo);
+    o.max_grid = a.max_grid;
+    o.placement = lo;
+    o.progress = [](const std::string& s) { std::fprintf(stderr, "tessera: search %s\n", s.c_str()); };
+    r = SearchPlans(g, o);
+    std::printf("Pareto frontier (SRAM vs MACs; * = chosen), %lld candidates, %lld placed, %lld pruned by MACs, "
+                "%lld by the layer-by-layer tail, %lld by their lower bound, %.2f s\n",
+                (long long)r.stats.candidates, (long long)r.stats.placed, (long long)r.stats.pruned_macs,
+                (long long)r.stats.pruned_tail, (long long)r.stats.pruned_bound, r.stats.seconds);
+    std::fputs(FrontierTable(r).c_str(), stdout);
+    if (!a.frontier_svg.empty()) {
+      std::ofstream f(a.frontier_svg);
+      if (!f) throw Error("--frontier-svg: cannot write '" + a.frontier_svg + "'");
+      f << FrontierSvg(r, g.name + (o.input_in_arena ? " (input in the arena)" : " (input streamed)"));
+      if (!f) throw Error("--frontier-svg: error writing '" + a.frontier_svg + "'");
+      std::printf("wrote frontier   %s\n", a.frontier_svg.c_str());
+    }
+    if (!r.feasible) {
+      std::printf("impossible       %s\n", r.explanation.c_str());
+      PrintAccounting(o.input_in_arena);
+      return 1;
+    }
+    p = r.plan;
+    label = "search: " + StreamSpecString(r.chosen.config);
+  }
+  const CheckResult c = CheckPlan(g, p);
+  if (!c.ok) {
+    std::fprintf(stderr, "tessera: plan '%s' for '%s' rejected by the checker (%s): %s\n", label.c_str(),
+                 g.name.c_str(), CheckFailureName(c.failure), c.message.c_str());
+    return 1;
+  }
+  if (!a.quiet) std::fputs(StepTable(g, p).c_str(), stdout);
+  PlanOptions greedy;
+  greedy.input_in_arena = !a.stream_input;
+  const int64_t greedy_bytes = MakePlan(g, greedy).arena_bytes;
+  const int64_t macs = PlanMacs(g, p);
+  std::printf("model            %s (%zu operators, %zu steps)\n", g.name.c_str(), g.ops.size(), p.steps.size());
+  std::printf("schedule         %s\n", label.c_str());
+  std::printf("arena            %lld bytes (%.1f KiB)\n", (long long)p.arena_bytes, p.arena_bytes / 1024.0);
+  std::printf("lower bound      %lld bytes (this plan's buffers, overlapping pairs as their union)\n",
+              (long long)r.chosen.lower_bound);
+  std::printf("MACs             %lld (layer-by-layer %lld, %+.2f%%)\n", (long long)macs, (long long)r.graph_macs,
+              r.graph_macs ? 100.0 * macs / r.graph_macs - 100.0 : 0.0);
+  std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer)\n", (long long)greedy_bytes);
+  PrintAccounting(p.accounting.input_in_arena);
+  std::printf("checker          ok (%lld bytes compared)\n", (long long)c.bytes_checked);
+  if (!a.out.empty()) {
+    WritePlanJson(p, a.out, &g);
+    std::printf("wrote plan       %s\n", a.out.c_str());
+  }
+  if (!a.svg.empty()) {
+    SvgOptions so;
+    so.title = g.name + " - " + label + " - arena " + FormatKiB(p.arena_bytes) +
+               (p.accounting.input_in_arena ? " (input in the arena)" : " (input streamed)");
+    std::ofstream f(a.svg);
+    if (!f) throw Error("--svg: cannot write '" + a.svg + "'");
+    f << PlanSvg(g, p, so);
+    std::printf("wrote timeline   %s\n", a.svg.c_str());
+  }
+  if (!a.json.empty()) {
+    std::ofstream f(a.json);
+    if (!f) throw Error("--json: cannot write '" + a.json + "'");
+    nlohmann::json j = PlanReportJson(g, p);
+    nlohmann::json fr = nlohmann::json::array();
+    for (const SearchPoint& pt : r.frontier)
+      fr.push_back({{"arena_bytes", pt.arena_bytes}, {"macs", pt.macs}, {"schedule", StreamSpecString(pt.config)}});
+    j["search"] = {{"schedule", StreamSpecString(r.chosen.config)}, {"macs", macs}, {"graph_macs", r.graph_macs},
+                   {"frontier", fr}, {"input_in_arena", p.accounting.input_in_arena}};
+    f << j.dump(2) << "\n";
+    std::printf("wrote report     %s\n", a.json.c_str());
+  }
+  return 0;
+}
+
 int RunPlanCommand(const PlanArgs& a) {
   if (a.alignment < 1 || a.alignment > 4096) throw Error("--alignment must be in [1, 4096], got " + std::to_string(a.alignment));
   const Graph g = LoadModel(a.model);
+  if (!a.sram.empty() || a.max_overhead >= 0 || !a.halo.empty() || !a.frontier_svg.empty() || !a.stream.empty()) {
+    if (!a.patch.empty()) throw Error("--patch cannot be combined with --sram/--max-overhead/--halo/--stream");
+    return RunSearchCommand(a, g);
+  }
   PlanOptions o = a.patch.empty() ? PlanOptions::FromStrategy(a.strategy) : PlanOptions{};
   o.input_in_arena = !a.stream_input;
   o.alignment = a.alignment;
@@ -147,6 +281,15 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                   sub.add_option("--patch", a->patch,
                                  "patch-based plan: SPLIT:ROWSxCOLS (stage ends after operator SPLIT); "
                                  "--strategy then is mcunetv2, greedy, inplace or best");
+                  sub.add_option("--sram", a->sram,
+                                 "search patch schedules for the fewest MACs within this arena (e.g. 131072, 128KiB, 60KB)");
+                  sub.add_option("--max-overhead", a->max_overhead,
+                                 "search: MAC overhead bound in percent over layer-by-layer (alone: smallest arena within it)");
+                  sub.add_option("--halo", a->halo, "search: halo handling: recompute, mixed (cache rows), cache, or all");
+                  sub.add_option("--frontier-svg", a->frontier_svg, "search: write the SRAM/MAC Pareto frontier as SVG");
+                  sub.add_option("--max-grid", a->max_grid, "search: largest patch rows/columns per stage")->default_val(8);
+                  sub.add_option("--stream", a->stream,
+                                 "build one streamed schedule SPLIT:ROWSxCOLS[:recompute|mixed|cache][,...] (no search)");
                   sub.add_option("--alignment", a->alignment, "buffer alignment in bytes")->default_val(16);
                   sub.add_option("--json", a->json, "write the summary and per-step figures as JSON");
                   sub.add_option("--svg", a->svg, "write a memory timeline as SVG");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "memory/overlap.h"
@@ -79,6 +80,56 @@ LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions&
 
 int64_t LifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o) {
   return PlacementLowerBound(LifetimeProblem(g, plan, o));
+}
+
+int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o) {
+  const int nb = static_cast<int>(plan.buffers.size());
+  const int ns = static_cast<int>(plan.steps.size());
+  const int64_t a = std::max<int64_t>(o.alignment, 1);
+  auto aligned = [&](int b) { return (plan.buffers[b].bytes + a - 1) / a * a; };
+  int steps = ns;
+  for (const Buffer& b : plan.buffers) steps = std::max(steps, b.last + 1);
+  std::vector<int64_t> diff(steps + 1, 0), saved(steps, 0);
+  int64_t best = 0;
+  for (int b = 0; b < nb; ++b) {
+    const Buffer& B = plan.buffers[b];
+    if (B.external || B.first < 0 || B.last < B.first) continue;
+    const int64_t sz = aligned(b);
+    diff[B.first] += sz;
+    diff[B.last + 1] -= sz;
+    best = std::max(best, sz);
+  }
+  // Pairs that may overlap, as BuildPlacementProblem keeps them (tightest per pair).
+  std::map<std::pair<int, int>, std::pair<int, int64_t>> allow;  // (out, in) -> (step, shift)
+  for (const OverlapPair& p : LifetimePairs(g, plan, o)) {
+    if (p.input < 0 || p.output < 0 || p.input >= nb || p.output >= nb || p.input == p.output) continue;
+    const Buffer& bi = plan.buffers[p.input];
+    const Buffer& bo = plan.buffers[p.output];
+    if (bi.external || bo.external || bi.last != p.step || bo.first != p.step) continue;
+    int64_t d = std::min<int64_t>(p.max_shift, 0);
+    d = (d >= 0 ? d / a : -((-d + a - 1) / a)) * a;
+    if (d <= -aligned(p.output)) continue;
+    auto key = std::make_pair(p.output, p.input);
+    auto it = allow.find(key);
+    if (it == allow.end() || d < it->second.second) allow[key] = {p.step, d};
+  }
+  for (const auto& [key, v] : allow) {
+    const int64_t so = aligned(key.first), si = aligned(key.second), d = v.second;
+    saved[v.first] += std::max<int64_t>(0, std::min(d + so, si) - std::max<int64_t>(d, 0));
+  }
+  if (o.views)
+    for (const ViewAlias& va : FindViewAliases(g, plan)) {
+      const Buffer& x = plan.buffers[va.input_buffer];
+      const Buffer& y = plan.buffers[va.output_buffer];
+      for (int s = std::max(x.first, y.first); s <= std::min(x.last, y.last); ++s)
+        saved[s] += std::min(aligned(va.input_buffer), aligned(va.output_buffer));
+    }
+  int64_t live = 0;
+  for (int s = 0; s < steps; ++s) {
+    live += diff[s];
+    best = std::max(best, live - saved[s]);
+  }
+  return best;
 }
 
 }  // namespace tessera

@@ -54,7 +54,13 @@ PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const Lifetim
 // Places the plan: sets offsets and arena_bytes. Strategy becomes `plan.strategy + "+lifetime"`.
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o = {});
 
-// The lower bound of the plan's problem only (no placement): cheap.
+// The lower bound of the plan's problem (PlacementLowerBound of LifetimeProblem).
 int64_t LifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o = {});
+
+// The same bound computed straight from the buffers' intervals and the overlap pairs, without
+// building the problem's conflict edges: O(buffers + steps + pairs). Used by the search to
+// discard candidates before placing them. Equal to LifetimeLowerBound when no view alias
+// joins buffers; otherwise it may be lower, never higher.
+int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o = {});
 
 }  // namespace tessera

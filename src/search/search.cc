@@ -1,0 +1,420 @@
+#include "search/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "analysis/macs.h"
+#include "checker/checker.h"
+#include "memory/placement.h"
+
+namespace tessera {
+namespace {
+
+// Per step: the bytes the live items need at least (PlacementLowerBound's terms, per step).
+std::vector<int64_t> StepLowerBounds(const PlacementProblem& p) {
+  int steps = p.num_steps;
+  for (const PlacementItem& it : p.items) steps = std::max(steps, it.last + 1);
+  std::vector<int64_t> live(steps, 0), saved(steps, 0);
+  for (const PlacementItem& it : p.items)
+    for (int s = it.first; s <= it.last; ++s) live[s] += it.size;
+  auto overlap_at = [](int64_t d, int64_t a, int64_t b) {
+    return std::max<int64_t>(0, std::min(d + a, b) - std::max<int64_t>(d, 0));
+  };
+  const int n = static_cast<int>(p.items.size());
+  for (int A = 0; A < n; ++A)
+    for (const PlacementEdge& e : p.edges[A]) {
+      const int B = e.other;
+      if (B < A) continue;
+      const int64_t sa = p.items[A].size, sb = p.items[B].size;
+      if (e.lo <= -sa && e.hi >= sb) continue;
+      const int64_t ov = std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
+      for (int s = std::max(p.items[A].first, p.items[B].first); s <= std::min(p.items[A].last, p.items[B].last); ++s)
+        saved[s] += ov;
+    }
+  for (int s = 0; s < steps; ++s) live[s] -= saved[s];
+  return live;
+}
+
+struct Cand {
+  StreamConfig cfg;
+  int64_t macs = 0;
+  int last_op = -1;  // of the last stage (-1: layer-by-layer)
+  int64_t stage_lb = 0;  // analytic bound of its stages (see SegmentBound)
+};
+
+int64_t Align16(int64_t n) { return (n + 15) / 16 * 16; }
+
+std::string Human(int64_t b) {
+  char t[64];
+  std::snprintf(t, sizeof t, "%lld B (%.1f KiB)", static_cast<long long>(b), b / 1024.0);
+  return t;
+}
+
+}  // namespace
+
+Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena, const LifetimeOptions& lo,
+                     LifetimeSummary* summary) {
+  Plan p = ScheduleStream(g, c, Accounting{input_in_arena});
+  p.strategy = c.stages.empty() ? "layer-by-layer" : "stream " + StreamSpecString(c);
+  const LifetimeSummary s = PlaceLifetime(g, p, lo);
+  if (summary) *summary = s;
+  return p;
+}
+
+SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
+  if (o.max_grid < 1 || o.max_grid > 64) throw Error("search: max grid must be in [1, 64], got " + std::to_string(o.max_grid));
+  if (o.max_stages < 0 || o.max_stages > 2) throw Error("search: at most 2 stages are searched");
+  if (o.modes.empty()) throw Error("search: no halo mode allowed");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double last_report = 0;
+  auto report = [&](const std::string& s, bool force = false) {
+    if (!o.progress) return;
+    const double e = elapsed();
+    if (!force && e - last_report < 0.5) return;
+    last_report = e;
+    char t[32];
+    std::snprintf(t, sizeof t, "[%6.1fs] ", e);
+    o.progress(t + s);
+  };
+
+  SearchResult r;
+  r.graph_macs = GraphMacs(g);
+  const int64_t mac_cap =
+      o.max_overhead >= 0 ? static_cast<int64_t>(std::floor(r.graph_macs * (1.0 + o.max_overhead) + 1e-6)) : -1;
+  const int nops = static_cast<int>(g.ops.size());
+
+  // Layer-by-layer plan: the 1.00x point, and the per-operator bound of the tail.
+  std::vector<int64_t> tail_lb(nops + 1, 0);  // tail_lb[k]: bound over the steps of operators >= k
+  {
+    Plan lbl = ScheduleStream(g, StreamConfig{{}, o.fold_pads}, Accounting{o.input_in_arena});
+    const std::vector<int64_t> per_step = StepLowerBounds(LifetimeProblem(g, lbl, o.placement));
+    std::vector<int64_t> per_op(nops, 0);
+    for (int s = 0; s < static_cast<int>(lbl.steps.size()); ++s)
+      if (lbl.steps[s].kind == StepKind::kOp && s < static_cast<int>(per_step.size()))
+        per_op[lbl.steps[s].op] = std::max(per_op[lbl.steps[s].op], per_step[s]);
+    for (int k = nops - 1; k >= 0; --k) tail_lb[k] = std::max(tail_lb[k + 1], per_op[k]);
+  }
+  auto tail_after = [&](int last_op) { return last_op + 1 <= nops ? tail_lb[last_op + 1] : 0; };
+
+  // Split points worth a stage: one assembled tensor, smaller than the stage's largest tensor.
+  struct Split {
+    int last_op;
+    int first_op;
+    int32_t h, w;
+  };
+  std::vector<Split> splits;
+  for (int k = 0; k < nops; ++k) {
+    StreamConfig c;
+    c.stages.push_back(StageSpec{-1, k, 1, 1, HaloMode::kRecompute});
+    try {
+      const std::vector<ResolvedStage> rs = ResolveStages(g, c);
+      const SplitPoint& sp = rs[0].sp;
+      if (sp.cut_tensors.size() != 1 || sp.cut_bytes >= sp.stage_peak_tensor_bytes) continue;
+      splits.push_back(Split{k, sp.first_op, sp.min_cut_h, sp.min_cut_w});
+    } catch (const Error&) {
+    }
+  }
+
+  std::vector<Cand> cands;
+  cands.push_back(Cand{StreamConfig{{}, o.fold_pads}, r.graph_macs, -1, 0});
+  // Per stage (first, last, rows, cols, mode): extra MACs over layer-by-layer, and an analytic
+  // peak bound: while the last patch writes its part of the assembled outputs, those whole
+  // buffers, the stage inputs held in the arena and the per-patch inputs of that step are
+  // all live (none of them may overlap: the assembled buffers started long before).
+  std::map<std::tuple<int, int, int, int, int>, std::pair<int64_t, int64_t>> seg_cache;
+  std::vector<bool> is_graph_input(g.tensors.size(), false);
+  for (int t : g.inputs) is_graph_input[t] = true;
+  auto stage_macs = [&](const StageSpec& s, int64_t* delta, int64_t* lb) {
+    auto key = std::make_tuple(s.first_op, s.last_op, s.rows, s.cols, static_cast<int>(s.halo));
+    auto it = seg_cache.find(key);
+    if (it != seg_cache.end()) {
+      *delta = it->second.first;
+      *lb = it->second.second;
+      return;
+    }
+    const std::vector<ResolvedStage> rs = ResolveStages(g, StreamConfig{{s}, o.fold_pads});
+    const SplitPoint& sp = rs[0].sp;
+    const StageWindows w = ComputeStageWindows(g, rs[0]);
+    int64_t m = 0, base = 0;
+    for (size_t p = 0; p < w.patches.size(); ++p)
+      for (int op : sp.stage_ops) m += WindowMacs(g, op, w.compute[p][g.ops[op].outputs[0]]);
+    for (int op : sp.stage_ops) base += OpMacs(g, op);
+    int64_t bound = 0;
+    std::set<int> counted;
+    for (int t : sp.cut_tensors) bound += Align16(g.tensors[t].num_bytes()), counted.insert(t);
+    for (int t : sp.stage_inputs)
+      if (o.input_in_arena || !is_graph_input[t]) bound += Align16(g.tensors[t].num_bytes()), counted.insert(t);
+    int64_t extra = 0;
+    const PatchWindows& last = w.patches.back();
+    for (int t : sp.cut_tensors) {
+      const int op = g.producer(t);
+      if (op < sp.first_op || w.compute.back()[t].empty()) continue;
+      int64_t in = 0;
+      for (int x : g.ops[op].inputs)
+        if (x != kNoTensor && g.is_activation(x) && !counted.count(x) && g.ops[op].type != OpType::kPad)
+          in += Align16(WindowBytes(g, x, last.tensor[x]));
+      extra = std::max(extra, in);
+    }
+    bound += extra;
+    seg_cache[key] = {m - base, bound};
+    *delta = m - base;
+    *lb = bound;
+  };
+  auto modes_for = [&](int rows, int cols) {
+    std::vector<HaloMode> m;
+    for (HaloMode h : o.modes) {
+      if (h == HaloMode::kCache && cols == 1 &&
+          std::find(o.modes.begin(), o.modes.end(), HaloMode::kCacheRows) != o.modes.end())
+        continue;  // same windows as mixed
+      if (h != HaloMode::kRecompute && rows == 1 && cols == 1) continue;
+      m.push_back(h);
+    }
+    return m;
+  };
+  auto add = [&](std::vector<Cand>& to, StreamConfig c, int last_op, int64_t delta, int64_t lb) {
+    ++r.stats.candidates;
+    Cand cd{std::move(c), r.graph_macs + delta, last_op, lb};
+    if (mac_cap >= 0 && cd.macs > mac_cap) {
+      ++r.stats.pruned_macs;
+      return;
+    }
+    to.push_back(std::move(cd));
+  };
+
+  if (o.max_stages >= 1)
+    for (const Split& sp : splits) {
+      report("enumerating one-stage candidates: split " + std::to_string(sp.last_op));
+      for (int rows = 1; rows <= std::min(o.max_grid, sp.h); ++rows)
+        for (int cols = 1; cols <= std::min(o.max_grid, sp.w); ++cols)
+          for (HaloMode h : modes_for(rows, cols)) {
+            StageSpec s{sp.first_op, sp.last_op, rows, cols, h};
+            int64_t d = 0, lb = 0;
+            stage_macs(s, &d, &lb);
+            add(cands, StreamConfig{{s}, o.fold_pads}, sp.last_op, d, lb);
+          }
+    }
+
+  // Lazy Pareto frontier in MAC order.
+  int64_t best = INT64_MAX;  // smallest arena so far
+  auto sweep = [&](std::vector<Cand>& list, const std::string& phase) {
+    std::stable_sort(list.begin(), list.end(), [](const Cand& a, const Cand& b) { return a.macs < b.macs; });
+    int64_t i = 0;
+    for (const Cand& c : list) {
+      ++i;
+      report(phase + ": " + std::to_string(i) + "/" + std::to_string(list.size()) + " candidates, " +
+             std::to_string(r.stats.placed) + " placed, best " + (best == INT64_MAX ? std::string("-") : Human(best)));
+      if (o.sram_budget >= 0 && best <= o.sram_budget) break;  // fewest MACs within the budget found
+      if (tail_after(c.last_op) >= best || c.stage_lb >= best) {
+        ++r.stats.pruned_tail;
+        continue;
+      }
+      Plan p = ScheduleStream(g, c.cfg, Accounting{o.input_in_arena});
+      if (FastLifetimeLowerBound(g, p, o.placement) >= best) {
+        ++r.stats.pruned_bound;
+        continue;
+      }
+      const PlacementProblem prob = LifetimeProblem(g, p, o.placement);
+      const int64_t lb = PlacementLowerBound(prob);
+      if (lb >= best) {
+        ++r.stats.pruned_bound;
+        continue;
+      }
+      Placement pl = PlaceBestOrdering(prob, std::min(o.placement.restarts, 8));
+      ++r.stats.placed;
+      if (pl.size < best) {
+        best = pl.size;
+        // Equal MACs: the later point replaces the earlier one.
+        if (!r.frontier.empty() && r.frontier.back().macs == c.macs) r.frontier.pop_back();
+        r.frontier.push_back(SearchPoint{c.cfg, c.macs, pl.size, lb});
+      }
+    }
+  };
+  sweep(cands, "one stage");
+
+  if (o.max_stages >= 2) {
+    // Two stages: the first from the one-stage frontier.
+    std::vector<Cand> two;
+    const std::vector<SearchPoint> f1 = r.frontier;
+    for (const SearchPoint& sp1 : f1) {
+      if (sp1.config.stages.size() != 1) continue;
+      const StageSpec& s1 = sp1.config.stages[0];
+      for (const Split& sp : splits) {
+        if (sp.last_op <= s1.last_op) continue;
+        if (tail_after(sp.last_op) >= best) continue;
+        report("enumerating two-stage candidates after " + StreamSpecString(sp1.config));
+        std::set<std::pair<int, int>> grids;
+        for (int n = 1; n <= o.max_grid; ++n)
+          for (auto [rr, cc] : {std::pair{n, 1}, std::pair{n, n}, std::pair{n, n + 1}, std::pair{n + 1, n}})
+            if (rr <= sp.h && cc <= sp.w && rr <= o.max_grid && cc <= o.max_grid) grids.insert({rr, cc});
+        for (auto [rows, cols] : grids)
+          for (HaloMode h : modes_for(rows, cols)) {
+            StageSpec s2{s1.last_op + 1, sp.last_op, rows, cols, h};
+            int64_t d2 = 0, lb2 = 0, d1 = 0, lb1 = 0;
+            try {
+              stage_macs(s2, &d2, &lb2);
+              stage_macs(s1, &d1, &lb1);
+            } catch (const Error&) {
+              continue;  // not a valid second stage (e.g. a non-windowable operator between)
+            }
+            StreamConfig c{{s1, s2}, o.fold_pads};
+            add(two, std::move(c), sp.last_op, sp1.macs - r.graph_macs + d2, std::max(lb1, lb2));
+          }
+      }
+    }
+    // The one-stage frontier and the two-stage candidates, swept again in MAC order.
+    std::vector<Cand> all;
+    for (const SearchPoint& p : f1)
+      all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, 0});
+    for (Cand& c : two) all.push_back(std::move(c));
+    r.frontier.clear();
+    best = INT64_MAX;
+    sweep(all, "two stages");
+  }
+
+  // The choice.
+  for (const SearchPoint& p : r.frontier) {
+    const bool mac_ok = mac_cap < 0 || p.macs <= mac_cap;
+    if (!mac_ok) continue;
+    if (o.sram_budget >= 0) {
+      if (p.arena_bytes <= o.sram_budget) {
+        r.chosen = p;
+        r.feasible = true;
+        break;
+      }
+    } else {
+      r.chosen = p;  // frontier arena decreases: the last one within the MAC cap is smallest
+      r.feasible = true;
+    }
+  }
+  if (r.feasible) {
+    r.plan = BuildStreamPlan(g, r.chosen.config, o.input_in_arena, o.placement);
+    CheckPlanOrThrow(g, r.plan);
+    r.chosen.arena_bytes = r.plan.arena_bytes;
+  } else {
+    const int64_t smallest = r.frontier.empty() ? -1 : r.frontier.back().arena_bytes;
+    std::string e = "no plan fits " + Human(o.sram_budget);
+    if (mac_cap >= 0) {
+      char t[96];
+      std::snprintf(t, sizeof t, " within +%.1f%% MACs", 100 * o.max_overhead);
+      e += t;
+    }
+    if (smallest >= 0) {
+      e += ": the smallest peak reachable is " + Human(smallest) + " (" + StreamSpecString(r.frontier.back().config) +
+           ", " + std::to_string(r.frontier.back().macs) + " MACs)";
+      e += "; the layer-by-layer part after the latest split needs at least " + Human(tail_after(splits.empty() ? -1 : splits.back().last_op));
+    } else {
+      e += ": no candidate is within the MAC budget";
+    }
+    r.explanation = e;
+  }
+  r.stats.seconds = elapsed();
+  report("done: " + std::to_string(r.stats.candidates) + " candidates, " + std::to_string(r.stats.placed) + " placed",
+         true);
+  return r;
+}
+
+std::string FrontierTable(const SearchResult& r) {
+  std::string s;
+  char line[512];
+  std::snprintf(line, sizeof line, "%3s %12s %10s %14s %9s  %s\n", "", "SRAM bytes", "KiB", "MACs", "overhead",
+                "schedule (SPLIT:ROWSxCOLS:HALO per stage)");
+  s += line;
+  for (const SearchPoint& p : r.frontier) {
+    const bool chosen = r.feasible && p.config == r.chosen.config;
+    std::snprintf(line, sizeof line, "%3s %12lld %10.1f %14lld %8.2f%%  %s\n", chosen ? "*" : "",
+                  static_cast<long long>(p.arena_bytes), p.arena_bytes / 1024.0, static_cast<long long>(p.macs),
+                  100 * p.overhead(r.graph_macs), StreamSpecString(p.config).c_str());
+    s += line;
+  }
+  return s;
+}
+
+std::string FrontierSvg(const SearchResult& r, const std::string& title, const std::vector<FrontierMark>& marks) {
+  const double W = 720, H = 440, L = 80, R = 20, T = 40, B = 50;
+  double xmax = 1, ymin = 1.0, ymax = 1.0;
+  for (const SearchPoint& p : r.frontier) {
+    xmax = std::max(xmax, static_cast<double>(p.arena_bytes));
+    ymax = std::max(ymax, 1.0 + p.overhead(r.graph_macs));
+  }
+  for (const FrontierMark& m : marks) {
+    xmax = std::max(xmax, static_cast<double>(m.bytes));
+    ymax = std::max(ymax, m.mac_ratio);
+  }
+  xmax *= 1.05;
+  ymax = ymin + (ymax - ymin) * 1.1 + 0.01;
+  auto X = [&](double b) { return L + (W - L - R) * b / xmax; };
+  auto Y = [&](double ratio) { return H - B - (H - T - B) * (ratio - ymin) / (ymax - ymin); };
+  auto esc = [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (c == '<') o += "&lt;";
+      else if (c == '>') o += "&gt;";
+      else if (c == '&') o += "&amp;";
+      else o += c;
+    }
+    return o;
+  };
+  std::string s;
+  char t[512];
+  std::snprintf(t, sizeof t,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
+                "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                W, H);
+  s += t;
+  s += "<text x=\"" + std::to_string(static_cast<int>(L)) + "\" y=\"22\" font-size=\"14\">" + esc(title) + "</text>\n";
+  std::snprintf(t, sizeof t,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n",
+                L, H - B, W - R, H - B, L, T, L, H - B);
+  s += t;
+  for (int i = 0; i <= 5; ++i) {
+    const double b = xmax * i / 5;
+    std::snprintf(t, sizeof t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f KiB</text>\n", X(b), H - B + 16,
+                  b / 1024);
+    s += t;
+    const double y = ymin + (ymax - ymin) * i / 5;
+    std::snprintf(t, sizeof t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3fx</text>\n", L - 6, Y(y) + 4, y);
+    s += t;
+  }
+  std::snprintf(t, sizeof t,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">peak SRAM (arena)</text>\n"
+                "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">MACs / "
+                "layer-by-layer</text>\n",
+                (L + W - R) / 2, H - 12, (T + H - B) / 2, (T + H - B) / 2);
+  s += t;
+  // Staircase of the frontier.
+  std::string path;
+  for (size_t i = 0; i < r.frontier.size(); ++i) {
+    const SearchPoint& p = r.frontier[i];
+    std::snprintf(t, sizeof t, "%s%.1f,%.1f", path.empty() ? "" : " ", X(p.arena_bytes), Y(1.0 + p.overhead(r.graph_macs)));
+    path += t;
+  }
+  if (!path.empty()) s += "<polyline fill=\"none\" stroke=\"#3465a4\" stroke-width=\"1.5\" points=\"" + path + "\"/>\n";
+  for (const SearchPoint& p : r.frontier) {
+    const bool chosen = r.feasible && p.config == r.chosen.config;
+    std::snprintf(t, sizeof t,
+                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>%lld B, %lld MACs (+%.2f%%): "
+                  "%s</title></circle>\n",
+                  X(p.arena_bytes), Y(1.0 + p.overhead(r.graph_macs)), chosen ? 5 : 3, chosen ? "#cc0000" : "#3465a4",
+                  static_cast<long long>(p.arena_bytes), static_cast<long long>(p.macs), 100 * p.overhead(r.graph_macs),
+                  esc(StreamSpecString(p.config)).c_str());
+    s += t;
+  }
+  for (const FrontierMark& m : marks) {
+    std::snprintf(t, sizeof t,
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#f57900\"/>"
+                  "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+                  X(m.bytes) - 3.5, Y(m.mac_ratio) - 3.5, X(m.bytes) + 6, Y(m.mac_ratio) - 6, esc(m.label).c_str());
+    s += t;
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace tessera

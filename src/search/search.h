@@ -1,0 +1,100 @@
+// Automatic search over patch schedules (schedule/stream.h) under SRAM and MAC budgets.
+//
+// The space: the layer-by-layer plan; one patch stage (every split point whose assembled
+// output is a single tensor, every rows x cols grid up to max_grid, non-square and uneven
+// included, each halo mode); two consecutive stages (the first stage taken from the
+// one-stage Pareto frontier, the second any later split with n x 1, n x n and n x (n+1)
+// grids). Every candidate is placed lifetime-precisely (memory/lifetime.h: in-place and
+// segment overlap in patches and layer by layer, copy pairs, PAD folding).
+//
+// Pruning (so that MobileNetV2-224 takes seconds): candidates are visited in increasing MAC
+// order; a candidate can only join the Pareto frontier if its peak is below the smallest peak
+// found at fewer MACs. Three bounds, cheapest first, discard the others:
+//  1. the MAC count (windows only, no plan) against the MAC budget;
+//  2. analytic bounds: the layer-by-layer tail (the placement lower bound of the steps after
+//     the last stage, from the layer-by-layer plan once per model), and per stage the bytes
+//     live while its last patch writes the assembled outputs (those whole buffers, the stage
+//     inputs, that step's per-patch inputs), computed from windows alone;
+//  3. the lower bound of the candidate's own placement problem (plan built, not placed).
+// Only the survivors are placed. The returned plan is the chosen frontier point, checked
+// by the checker (CheckPlan) before it is returned.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "memory/lifetime.h"
+#include "plan/plan.h"
+#include "schedule/stream.h"
+
+namespace tessera {
+
+struct SearchOptions {
+  int64_t sram_budget = -1;   // bytes; < 0: none (then minimise SRAM under max_overhead)
+  double max_overhead = -1;   // MAC overhead over layer-by-layer (0.10 = +10%); < 0: none
+  bool input_in_arena = true;
+  std::vector<HaloMode> modes = {HaloMode::kRecompute, HaloMode::kCacheRows, HaloMode::kCache};
+  int max_grid = 8;
+  int max_stages = 2;
+  bool fold_pads = true;
+  LifetimeOptions placement;
+  // Called now and then with a one-line progress report (e.g. to print on stderr).
+  std::function<void(const std::string&)> progress;
+};
+
+struct SearchPoint {
+  StreamConfig config;
+  int64_t macs = 0;
+  int64_t arena_bytes = 0;
+  int64_t lower_bound = 0;  // of this plan's placement problem
+  double overhead(int64_t graph_macs) const {
+    return graph_macs ? static_cast<double>(macs) / graph_macs - 1.0 : 0.0;
+  }
+};
+
+struct SearchStats {
+  int64_t candidates = 0;      // configurations generated
+  int64_t pruned_macs = 0;     // over the MAC budget
+  int64_t pruned_tail = 0;     // the layer-by-layer tail or the analytic stage bound exceeds the frontier
+  int64_t pruned_bound = 0;    // their own lower bound exceeds what the frontier has
+  int64_t placed = 0;          // plans placed
+  double seconds = 0;
+};
+
+struct SearchResult {
+  int64_t graph_macs = 0;
+  std::vector<SearchPoint> frontier;  // MACs ascending, arena strictly descending
+  bool feasible = false;
+  SearchPoint chosen;                 // valid when feasible
+  Plan plan;                          // the chosen plan, placed and checked (when feasible)
+  std::string explanation;            // why the budget cannot be met (when not feasible)
+  SearchStats stats;
+};
+
+// Runs the search. Objective: with sram_budget >= 0, the fewest MACs with arena <= budget
+// (and overhead <= max_overhead when given); otherwise the smallest arena with overhead <=
+// max_overhead (or the smallest arena overall). Throws Error for bad options (negative grid,
+// unknown model structure).
+SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
+
+// Builds and places the plan of one configuration (empty config: layer-by-layer).
+Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,
+                     const LifetimeOptions& lo = {}, LifetimeSummary* summary = nullptr);
+
+// The frontier as a text table (SRAM, MACs, overhead, configuration), marking `chosen`.
+std::string FrontierTable(const SearchResult& r);
+
+// The frontier as an SVG plot (SRAM on x, MACs on y), with optional reference points
+// (label, bytes, MAC ratio) such as published figures.
+struct FrontierMark {
+  std::string label;
+  int64_t bytes = 0;
+  double mac_ratio = 1.0;
+};
+std::string FrontierSvg(const SearchResult& r, const std::string& title,
+                        const std::vector<FrontierMark>& marks = {});
+
+}  // namespace tessera

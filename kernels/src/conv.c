@@ -2,12 +2,13 @@
  * computing one output window from a buffer holding an input window. */
 #include <string.h>
 
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
 
 size_t ts_conv2d_s8_scratch_bytes(const ts_conv_params* p) { return (size_t)p->out_c; }
 
-void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+void ts_conv2d_s8_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                   const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
   const int32_t in_c = p->in_c, out_c = p->out_c, fic = p->filter_in_c;
   const int32_t fh = p->filter_h, fw = p->filter_w;
@@ -46,4 +47,15 @@ void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
       if (scratch) memcpy(TS_PIXEL(out, oy, ox, out_c), scratch, (size_t)out_c);
     }
   }
+}
+
+/* The public kernel: the DSP path on Cortex-M with the DSP extension (unless TS_NO_DSP),
+ * the portable loops elsewhere. */
+void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                  const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+#if TS_DSP_DISPATCH
+  ts_conv2d_s8_dsp(p, in, filter, bias, out, win, scratch);
+#else
+  ts_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
+#endif
 }

@@ -2,11 +2,12 @@
  * per-channel multipliers). */
 #include <string.h>
 
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 
 size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p) { return (size_t)p->out_depth; }
 
-void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+void ts_fully_connected_s8_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                            const int32_t* bias, int8_t* out, int8_t* scratch) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
   int32_t b, o, d;
@@ -26,4 +27,15 @@ void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t
     }
     if (scratch) memcpy(out + (int64_t)b * out_depth, scratch, (size_t)out_depth);
   }
+}
+
+/* The public kernel: the DSP path on Cortex-M with the DSP extension (unless TS_NO_DSP),
+ * the portable loops elsewhere. */
+void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                           const int32_t* bias, int8_t* out, int8_t* scratch) {
+#if TS_DSP_DISPATCH
+  ts_fully_connected_s8_dsp(p, in, filter, bias, out, scratch);
+#else
+  ts_fully_connected_s8_portable(p, in, filter, bias, out, scratch);
+#endif
 }

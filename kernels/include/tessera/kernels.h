@@ -22,8 +22,9 @@
  * first byte and the offsets above are multiplied by 4 (the kernels read and write floats
  * with memcpy, so float buffers need no particular alignment).
  *
- * Cortex-M DSP paths (`#if defined(__ARM_FEATURE_DSP)`) may sit beside the portable loops in
- * the same files; they must give the same bytes. Only the portable paths exist today.
+ * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED have DSP-structured
+ * variants (kernels/src/<name>_dsp.c, SMLAD/SXTB16 micro-kernels) that give the same bytes; see the
+ * end of this file.
  */
 #ifndef TESSERA_KERNELS_H_
 #define TESSERA_KERNELS_H_
@@ -287,6 +288,29 @@ void ts_transpose(const ts_transpose_params* p, const void* in, void* out);
  * The tensors are viewed as [outer][axis][inner]; input i has axis size axis_sizes[i]. */
 void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
                       int32_t outer, int32_t inner_bytes, void* out);
+
+/* ======================================================================================
+ * DSP-structured variants and the portable loops, callable on every target.
+ * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp
+ * variants when compiled for a Cortex-M with the DSP extension (__ARM_FEATURE_DSP) unless
+ * TS_NO_DSP is defined, and the *_portable loops otherwise. On a target without the DSP
+ * extension (or with TS_FORCE_DSP_EMULATION) the *_dsp variants run over C emulations of
+ * the ACLE intrinsics (kernels/src/arm_dsp.h), so the host tests check the same code the
+ * device runs. Same contract, access order (see each file's header) and output bytes.
+ * ====================================================================================== */
+void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_conv2d_s8_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                           const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s8_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                     const int32_t* bias, ts_buf out, ts_window win,
+                                     int8_t* scratch);
+void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                               const int32_t* bias, int8_t* out, int8_t* scratch);
+void ts_fully_connected_s8_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                                    const int32_t* bias, int8_t* out, int8_t* scratch);
 
 #ifdef __cplusplus
 }

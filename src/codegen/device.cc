@@ -192,6 +192,7 @@ DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
   b.ram_bytes = options.ram_bytes;
   b.stack_bytes = options.stack_bytes;
   b.opt = options.opt;
+  b.defines = options.defines;
   r.elf = work_dir + "/firmware_" + BoardName(options.board) + ".elf";
   r.build = BuildFirmware(b, r.elf);
   if (!r.build.ok) return r;

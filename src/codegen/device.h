@@ -83,6 +83,9 @@ struct DeviceOptions {
   int64_t stack_bytes = 8192;
   std::string opt = "-O2";
   int timeout_seconds = 300;
+  // Extra preprocessor definitions for every firmware source (NAME or NAME=VALUE), e.g.
+  // TS_NO_DSP: the kernels' portable loops instead of their Cortex-M DSP paths.
+  std::vector<std::string> defines;
 };
 struct DeviceResult {
   FirmwareBuildResult build;

@@ -34,6 +34,8 @@ TEST(DspPrimitives, EmulationMatchesArchitecturalDefinition) {
     const int32_t acc = static_cast<int32_t>(r());
     const int8_t b0 = static_cast<int8_t>(x & 0xff), b1 = static_cast<int8_t>((x >> 8) & 0xff);
     const int8_t b2 = static_cast<int8_t>((x >> 16) & 0xff), b3 = static_cast<int8_t>(x >> 24);
+    EXPECT_EQ(ts_dsp_sxtb16_ror8(x), ts_dsp_sxtb16(ts_dsp_ror8(x)));
+    EXPECT_EQ(ts_dsp_sxtab16_ror8(a, x), ts_dsp_sxtab16(a, ts_dsp_ror8(x)));
     // SXTB16 / SXTB16(ROR 8)
     EXPECT_EQ(ts_dsp_lane16(ts_dsp_sxtb16(x), 0), b0);
     EXPECT_EQ(ts_dsp_lane16(ts_dsp_sxtb16(x), 1), b2);

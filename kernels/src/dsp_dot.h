@@ -15,22 +15,26 @@ static inline void ts_dsp_dot_2x2(const int8_t* x0, const int8_t* x1, const int8
                                   const int8_t* w1, int32_t n, uint32_t off2, int32_t off,
                                   int32_t* s00, int32_t* s01, int32_t* s10, int32_t* s11) {
   int32_t a00 = *s00, a01 = *s01, a10 = *s10, a11 = *s11;
-  for (; n >= 4; n -= 4) {
+  int32_t blocks = n >> 2;
+  n &= 3;
+  for (; blocks > 0; --blocks) {
     const uint32_t xa = ts_dsp_load4(x0), xb = ts_dsp_load4(x1);
-    const uint32_t wa = ts_dsp_load4(w0), wb = ts_dsp_load4(w1);
-    const uint32_t xa_e = ts_dsp_sxtab16(off2, xa), xa_o = ts_dsp_sxtab16(off2, ts_dsp_ror8(xa));
-    const uint32_t xb_e = ts_dsp_sxtab16(off2, xb), xb_o = ts_dsp_sxtab16(off2, ts_dsp_ror8(xb));
-    uint32_t we = ts_dsp_sxtb16(wa), wo = ts_dsp_sxtb16(ts_dsp_ror8(wa));
+    const uint32_t xa_e = ts_dsp_sxtab16(off2, xa), xa_o = ts_dsp_sxtab16_ror8(off2, xa);
+    const uint32_t xb_e = ts_dsp_sxtab16(off2, xb), xb_o = ts_dsp_sxtab16_ror8(off2, xb);
+    uint32_t w = ts_dsp_load4(w0);
+    uint32_t we = ts_dsp_sxtb16(w);
     a00 = ts_dsp_smlad(xa_e, we, a00);
-    a00 = ts_dsp_smlad(xa_o, wo, a00);
     a10 = ts_dsp_smlad(xb_e, we, a10);
-    a10 = ts_dsp_smlad(xb_o, wo, a10);
-    we = ts_dsp_sxtb16(wb);
-    wo = ts_dsp_sxtb16(ts_dsp_ror8(wb));
+    we = ts_dsp_sxtb16_ror8(w);
+    a00 = ts_dsp_smlad(xa_o, we, a00);
+    a10 = ts_dsp_smlad(xb_o, we, a10);
+    w = ts_dsp_load4(w1);
+    we = ts_dsp_sxtb16(w);
     a01 = ts_dsp_smlad(xa_e, we, a01);
-    a01 = ts_dsp_smlad(xa_o, wo, a01);
     a11 = ts_dsp_smlad(xb_e, we, a11);
-    a11 = ts_dsp_smlad(xb_o, wo, a11);
+    we = ts_dsp_sxtb16_ror8(w);
+    a01 = ts_dsp_smlad(xa_o, we, a01);
+    a11 = ts_dsp_smlad(xb_o, we, a11);
     x0 += 4;
     x1 += 4;
     w0 += 4;
@@ -59,11 +63,11 @@ static inline void ts_dsp_dot_1x2(const int8_t* x, const int8_t* w0, const int8_
   for (; n >= 4; n -= 4) {
     const uint32_t xv = ts_dsp_load4(x);
     const uint32_t wa = ts_dsp_load4(w0), wb = ts_dsp_load4(w1);
-    const uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16(off2, ts_dsp_ror8(xv));
+    const uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16_ror8(off2, xv);
     a0 = ts_dsp_smlad(xe, ts_dsp_sxtab16(woff2, wa), a0);
-    a0 = ts_dsp_smlad(xo, ts_dsp_sxtab16(woff2, ts_dsp_ror8(wa)), a0);
+    a0 = ts_dsp_smlad(xo, ts_dsp_sxtab16_ror8(woff2, wa), a0);
     a1 = ts_dsp_smlad(xe, ts_dsp_sxtab16(woff2, wb), a1);
-    a1 = ts_dsp_smlad(xo, ts_dsp_sxtab16(woff2, ts_dsp_ror8(wb)), a1);
+    a1 = ts_dsp_smlad(xo, ts_dsp_sxtab16_ror8(woff2, wb), a1);
     x += 4;
     w0 += 4;
     w1 += 4;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <set>
 #include <sstream>
 #include <string>
@@ -180,6 +181,88 @@ std::vector<ResolvedStage> ResolveStages(const Graph& g, const StreamConfig& c) 
   return r;
 }
 
+namespace {
+
+// Demand-driven row caching (line buffers): per patch column, each stage tensor keeps the
+// rows computed so far; a patch computes only the rows below them that its consumers'
+// computed rows need, and holds exactly the rows its consumers read (plus rows computed
+// earlier that are still held). Windows are derived from what consumers COMPUTE, not from
+// the receptive field of the whole cell, so a deep stage needs a few rows per tensor.
+StageWindows DemandRowWindows(const Graph& g, const ResolvedStage& st, StageWindows w) {
+  const int np = static_cast<int>(w.patches.size());
+  const int nt = static_cast<int>(g.tensors.size());
+  const int cols = st.spec.cols;
+  const std::vector<int> prod = ProducerOf(g);
+  auto produced_here = [&](int t) { return t >= 0 && prod[t] >= st.sp.first_op && prod[t] <= st.sp.last_op; };
+  std::vector<bool> is_cut(nt, false);
+  for (int t : st.sp.cut_tensors) is_cut[t] = true;
+  std::vector<std::vector<int32_t>> done(cols, std::vector<int32_t>(nt, INT32_MIN));
+  std::vector<std::vector<Window>> held(cols, std::vector<Window>(nt));  // last buffer window per column
+  for (int p = 0; p < np; ++p) {
+    const int c = p % cols;
+    std::vector<Window> req(nt), win(nt);
+    // Seed: the grid cell of each assembled tensor.
+    for (int t : st.sp.cut_tensors) {
+      const Shape4 s = AsNHWC(g.tensors[t].shape);
+      const int r = p / cols;
+      req[t] = Window{static_cast<int32_t>(int64_t{r} * s.h / st.spec.rows),
+                      static_cast<int32_t>(int64_t{r + 1} * s.h / st.spec.rows),
+                      static_cast<int32_t>(int64_t{c} * s.w / cols), static_cast<int32_t>(int64_t{c + 1} * s.w / cols)};
+    }
+    for (auto it = st.sp.stage_ops.rbegin(); it != st.sp.stage_ops.rend(); ++it) {
+      const int op = *it;
+      const Operator& O = g.ops[op];
+      const int t = O.outputs[0];
+      const Window R = req[t];
+      if (R.empty()) continue;
+      Window compute;
+      if (O.type == OpType::kPad) {
+        compute = R;  // a PAD is recomputed (no MACs; folded PADs are no step at all)
+        win[t] = R;
+      } else {
+        int32_t d = done[c][t];
+        const Window& prev = held[c][t];
+        // Rows computed earlier are taken over only when the column's windows are monotone;
+        // otherwise this patch recomputes all it needs (exact, just more MACs).
+        const bool take = d > R.y0 && !prev.empty() && prev.x0 == R.x0 && prev.x1 == R.x1 && R.y0 >= prev.y0 &&
+                          d == prev.y1;
+        if (d > R.y0 && !take) d = INT32_MIN;
+        if (take && !is_cut[t]) w.from_above[p][t] = Window{R.y0, d, R.x0, R.x1};
+        const int32_t y0 = std::max(R.y0, d);
+        if (y0 < R.y1) compute = Window{y0, R.y1, R.x0, R.x1};
+        win[t] = is_cut[t] ? R : Window{R.y0, std::max(R.y1, d), R.x0, R.x1};
+        held[c][t] = Window{R.y0, std::max(R.y1, d), R.x0, R.x1};
+        done[c][t] = std::max(d, R.y1);
+      }
+      w.compute[p][t] = compute;
+      if (compute.empty()) continue;
+      for (int i = 0; i < static_cast<int>(O.inputs.size()); ++i) {
+        const int x = O.inputs[i];
+        if (x == kNoTensor || !g.is_activation(x) || !produced_here(x)) continue;
+        Window need = InputWindow(g, op, i, compute);
+        if (need.empty()) {  // all padding: the step still reads through a one-pixel buffer
+          const Shape4 is = AsNHWC(g.tensors[x].shape), os = AsNHWC(g.tensors[t].shape);
+          const int32_t y = std::clamp<int32_t>(static_cast<int32_t>(int64_t{compute.y0} * is.h / os.h), 0, is.h - 1);
+          const int32_t xx = std::clamp<int32_t>(static_cast<int32_t>(int64_t{compute.x0} * is.w / os.w), 0, is.w - 1);
+          need = Window{y, y + 1, xx, xx + 1};
+        }
+        req[x] = UnionWindow(req[x], need);
+      }
+    }
+    for (int t = 0; t < nt; ++t) {
+      if (!produced_here(t)) continue;
+      w.patches[p].tensor[t] = win[t];
+      if (win[t].empty()) {  // nothing held: the next patch of the column starts afresh
+        done[c][t] = INT32_MIN;
+        held[c][t] = Window{};
+      }
+    }
+  }
+  return w;
+}
+
+}  // namespace
+
 StageWindows ComputeStageWindows(const Graph& g, const ResolvedStage& st) {
   StageWindows w;
   w.patches = ComputePatchWindows(g, st.sp, st.spec.rows, st.spec.cols);
@@ -189,6 +272,8 @@ StageWindows ComputeStageWindows(const Graph& g, const ResolvedStage& st) {
   w.compute.assign(np, std::vector<Window>(nt));
   w.from_above.assign(np, std::vector<Window>(nt));
   w.from_left.assign(np, std::vector<Window>(nt));
+  if (st.spec.halo == HaloMode::kCacheRows || (st.spec.halo == HaloMode::kCache && cols == 1))
+    return DemandRowWindows(g, st, std::move(w));
   std::vector<int> produced;
   for (int op : st.sp.stage_ops)
     for (int t : g.ops[op].outputs) produced.push_back(t);

@@ -3,9 +3,14 @@
 // input case 0. Prints instructions per inference (SysTick under -icount shift=0), flash
 // (text + rodata + data image) and RAM (data + bss + arena + stack) from the ELF, the stack
 // actually used (painted stack), whether the output equals the host executor's, and TFLM's
-// figures for the same emulated Cortex-M4 beside ours.
+// figures for the same emulated Cortex-M4 beside ours. Each plan runs twice: the kernels'
+// portable loops (firmware built with -DTS_NO_DSP) and their Cortex-M DSP paths (SMLAD,
+// selected by __ARM_FEATURE_DSP, which -mcpu=cortex-m4/-m7 define).
 //
-//   bench_device [--board an386|an500] [--strategies greedy,best] [--models a,b,...] [--opt -O2]
+//   bench_device [--board an386|an500] [--strategies greedy,patch,best] [--models a,b,...] [--opt -O2]
+//
+// Strategies: greedy (layer by layer), patch (2x2 patches, split chosen as in
+// tests/test_firmware_dsp.cc, PADs folded, in-place placement), or any MakePlan strategy.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +26,8 @@
 #include "ir/graph.h"
 #include "memory/greedy.h"
 #include "plan/strategy.h"
+#include "schedule/patch.h"
+#include "schedule/patch_plan.h"
 #include "tflite/reader.h"
 
 namespace {
@@ -61,11 +68,33 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
   return r;
 }
 
+// The patch plan of the emulated-device DSP tests (tests/test_firmware_dsp.cc).
+Plan PatchPlan(const Graph& g) {
+  PatchPlanOptions o;
+  ParsePatchStrategy("best", &o);
+  o.patch.rows = o.patch.cols = 2;
+  // Among splits with a cut of at least 4x4 whose patches recompute at most 25% more MACs
+  // (EstimatePatchCost), the one with the fewest assembled bytes.
+  int64_t best_cut = -1;
+  for (const SplitPoint& sp : ValidSplits(g)) {
+    if (sp.min_cut_h < 4 || sp.min_cut_w < 4) continue;
+    PatchConfig cfg = o.patch;
+    cfg.split_op = sp.last_op;
+    if (EstimatePatchCost(g, cfg).overall_overhead() > 0.25) continue;
+    if (best_cut < 0 || sp.cut_bytes < best_cut) {
+      best_cut = sp.cut_bytes;
+      o.patch.split_op = sp.last_op;
+    }
+  }
+  if (o.patch.split_op < 0) throw Error("no split point with a 4x4 cut and at most 25% extra MACs");
+  return PlanPatches(g, o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Board board = Board::kAn386;
-  std::vector<std::string> strategies = {"greedy", "best"};
+  std::vector<std::string> strategies = {"greedy", "patch"};
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
@@ -93,7 +122,7 @@ int main(int argc, char** argv) {
     } else if (a == "--opt") {
       opt = next();
     } else {
-      std::fprintf(stderr, "usage: bench_device [--board an386|an500] [--strategies a,b] [--models a,b] [--opt FLAG]\n");
+      std::fprintf(stderr, "usage: bench_device [--board an386|an500] [--strategies greedy,patch,STRATEGY] [--models a,b] [--opt FLAG]\n");
       return 2;
     }
   }
@@ -110,14 +139,15 @@ int main(int argc, char** argv) {
                             ("tessera_bench_device_" + std::to_string(::getpid())))
                                .string();
 
-  std::printf("Emulated %s (QEMU mps2-%s, -icount shift=0), arm-none-eabi-gcc %s, portable C kernels\n",
-              BoardCpu(board), BoardName(board), opt.c_str());
+  std::printf("Emulated %s (QEMU mps2-%s, -icount shift=0), arm-none-eabi-gcc %s\n", BoardCpu(board),
+              BoardName(board), opt.c_str());
+  std::printf("portable: kernels built with -DTS_NO_DSP; DSP: CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED DSP paths\n");
   std::printf("instructions: one inference (model_invoke), SysTick count x 40 (25 MHz, 1 ns/instruction)\n");
   std::printf("flash = .text + .rodata + .data image; RAM = .data + .bss + arena + stack (8192 reserved)\n");
   std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n\n");
-  std::printf("%-22s %-14s %9s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "Minstr", "flash", "RAM",
-              "arena", "stack", "exact", "TFLM-ref", "TFLM-CM", "vs ref");
-  std::printf("%s\n", std::string(128, '-').c_str());
+  std::printf("%-22s %-14s %9s %9s %6s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "portable", "DSP",
+              "gain", "flash", "RAM", "arena", "stack", "exact", "TFLM-ref", "TFLM-CM", "DSP/CM");
+  std::printf("%s\n", std::string(140, '-').c_str());
   int failures = 0;
   for (const auto& m : models) {
     Graph g;
@@ -132,33 +162,44 @@ int main(int argc, char** argv) {
     }
     for (const auto& s : strategies) {
       try {
-        const Plan plan = s == "greedy" ? PlanLayerByLayer(g) : MakePlan(g, PlanOptions::FromStrategy(s));
+        const Plan plan = s == "greedy"  ? PlanLayerByLayer(g)
+                          : s == "patch" ? PatchPlan(g)
+                                         : MakePlan(g, PlanOptions::FromStrategy(s));
         const auto expected = RunPlan(g, plan, inputs);
         DeviceOptions o;
         o.board = board;
         o.opt = opt;
+        DeviceOptions portable_o = o;
+        portable_o.defines.push_back("TS_NO_DSP");
+        const DeviceResult rp = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + s + "_portable", portable_o);
         const DeviceResult r = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + s, o);
-        if (!r.build.ok) {
-          std::printf("%-22s %-14s build failed:\n%s\n", m.c_str(), s.c_str(), r.build.log.c_str());
+        bool failed = false;
+        for (const DeviceResult* x : {&rp, &r}) {
+          if (!x->build.ok) {
+            std::printf("%-22s %-14s build failed:\n%s\n", m.c_str(), s.c_str(), x->build.log.c_str());
+            failed = true;
+          } else if (x->run.exit_code != 0) {
+            std::printf("%-22s %-14s run failed (exit %d):\n%s\n", m.c_str(), s.c_str(), x->run.exit_code,
+                        x->run.output.c_str());
+            failed = true;
+          }
+        }
+        if (failed) {
           ++failures;
           continue;
         }
-        if (r.run.exit_code != 0) {
-          std::printf("%-22s %-14s run failed (exit %d):\n%s\n", m.c_str(), s.c_str(), r.run.exit_code,
-                      r.run.output.c_str());
-          ++failures;
-          continue;
-        }
-        const bool exact = r.outputs == expected;
+        const bool exact = r.outputs == expected && rp.outputs == expected;
         if (!exact) ++failures;
-        std::printf("%-22s %-14s %9.2f %9lld %9lld %7lld %7lld %6s |", m.c_str(), plan.strategy.c_str(),
-                    r.instructions / 1e6, static_cast<long long>(r.sizes.flash()),
-                    static_cast<long long>(r.sizes.ram()), static_cast<long long>(plan.arena_bytes),
-                    static_cast<long long>(r.stack_used), exact ? "yes" : "NO");
+        std::printf("%-22s %-14s %9.2f %9.2f %5.2fx %9lld %9lld %7lld %7lld %6s |", m.c_str(), plan.strategy.c_str(),
+                    rp.instructions / 1e6, r.instructions / 1e6,
+                    r.instructions ? static_cast<double>(rp.instructions) / r.instructions : 0.0,
+                    static_cast<long long>(r.sizes.flash()), static_cast<long long>(r.sizes.ram()),
+                    static_cast<long long>(plan.arena_bytes), static_cast<long long>(r.stack_used),
+                    exact ? "yes" : "NO");
         auto it = TflmFigures().find(m);
         if (it != TflmFigures().end())
           std::printf(" %9.2f %9.2f %6.2fx\n", it->second.reference_m, it->second.cmsis_m,
-                      r.instructions / 1e6 / it->second.reference_m);
+                      r.instructions / 1e6 / it->second.cmsis_m);
         else
           std::printf(" %9s %9s %7s\n", "-", "-", "-");
         std::fflush(stdout);

@@ -69,16 +69,26 @@ bool Load(const std::string& model, Graph* g, std::vector<std::vector<uint8_t>>*
   return true;
 }
 
-// A patch plan: 2x2 patches up to the last split whose assembled tensors have at least 4
-// rows and columns, PADs folded, in-place placement (outputs over dying inputs, so the
+// A patch plan: 2x2 patches, PADs folded, in-place placement (outputs over dying inputs, so the
 // kernels see overlapping buffers too).
 Plan PatchPlan(const Graph& g) {
   PatchPlanOptions o;
   ParsePatchStrategy("best", &o);
   o.patch.rows = o.patch.cols = 2;
-  for (const SplitPoint& sp : ValidSplits(g))
-    if (sp.min_cut_h >= 4 && sp.min_cut_w >= 4) o.patch.split_op = sp.last_op;
-  if (o.patch.split_op < 0) throw Error("no split point with a 4x4 cut");
+  // Among splits with a cut of at least 4x4 whose patches recompute at most 25% more MACs
+  // (EstimatePatchCost), the one with the fewest assembled bytes.
+  int64_t best_cut = -1;
+  for (const SplitPoint& sp : ValidSplits(g)) {
+    if (sp.min_cut_h < 4 || sp.min_cut_w < 4) continue;
+    PatchConfig cfg = o.patch;
+    cfg.split_op = sp.last_op;
+    if (EstimatePatchCost(g, cfg).overall_overhead() > 0.25) continue;
+    if (best_cut < 0 || sp.cut_bytes < best_cut) {
+      best_cut = sp.cut_bytes;
+      o.patch.split_op = sp.last_op;
+    }
+  }
+  if (o.patch.split_op < 0) throw Error("no split point with a 4x4 cut and at most 25% extra MACs");
   return PlanPatches(g, o);
 }
 

@@ -73,8 +73,8 @@ class Validator {
     for (size_t d = 0; d < x.shape.size(); ++d) {
       if (x.shape[d] < 0)
         Fail(ref + ": shape " + ShapeStr(x.shape) + " has a negative dimension");
-      n *= x.shape[d];
-      if (n * DTypeSize(x.type) > kMaxBytes)
+      n *= x.shape[d];  // n <= 2^30 and the dimension < 2^31 before: no overflow
+      if (n > kMaxBytes / DTypeSize(x.type))
         Fail(ref + ": shape " + ShapeStr(x.shape) + " is too large (more than " +
              std::to_string(kMaxBytes) + " bytes)");
     }
@@ -263,6 +263,9 @@ class Validator {
     Const(t, role);
     Type(t, role, {DType::kInt32, DType::kInt64});
     const Tensor& x = T(t);
+    if (x.num_elements() > 64)
+      OpFail(Role(role, t) + " has " + std::to_string(x.num_elements()) +
+             " elements; a shape operand has at most 64");
     std::vector<int64_t> v(static_cast<size_t>(x.num_elements()));
     for (size_t i = 0; i < v.size(); ++i) {
       if (x.type == DType::kInt32) {
@@ -309,6 +312,15 @@ class Validator {
   void Strides(int32_t sh, int32_t sw) const {
     if (sh < 1 || sw < 1)
       OpFail("strides must be >= 1, got stride_h " + std::to_string(sh) + ", stride_w " + std::to_string(sw));
+  }
+  // A (dilated) filter spans (k-1)*d+1 input pixels: at most 2^30 like a dimension, so that
+  // every consumer's window arithmetic (output pixel * stride - padding + tap * dilation)
+  // stays within 32 bits.
+  void Extent(const char* what, int32_t k, int32_t d) const {
+    const int64_t e = (int64_t{k} - 1) * d + 1;
+    if (e > (int64_t{1} << 30))
+      OpFail(std::string(what) + " (filter " + std::to_string(k) + ", dilation " + std::to_string(d) +
+             ") spans " + std::to_string(e) + " pixels, more than " + std::to_string(int64_t{1} << 30));
   }
   void Dilations(int32_t dh, int32_t dw) const {
     if (dh < 1 || dw < 1)
@@ -420,6 +432,8 @@ class Validator {
     Strides(sh, sw);
     Dilations(dh, dw);
     if (fs[1] < 1 || fs[2] < 1 || cout < 1) OpFail("filter " + TRef(f) + " has an empty shape " + ShapeStr(fs));
+    Extent("dilated filter height", fs[1], dh);
+    Extent("dilated filter width", fs[2], dw);
     Bias(cout);
     const int32_t oh = SpatialOut(pad, is[1], fs[1], sh, dh, "height");
     const int32_t ow = SpatialOut(pad, is[2], fs[2], sw, dw, "width");
@@ -490,6 +504,8 @@ class Validator {
     Strides(o.stride_h, o.stride_w);
     if (o.filter_h < 1 || o.filter_w < 1)
       OpFail("filter size must be >= 1, got " + std::to_string(o.filter_h) + "x" + std::to_string(o.filter_w));
+    Extent("filter height", o.filter_h, 1);
+    Extent("filter width", o.filter_w, 1);
     const auto& is = T(in).shape;
     const int32_t oh = SpatialOut(o.padding, is[1], o.filter_h, o.stride_h, 1, "height");
     const int32_t ow = SpatialOut(o.padding, is[2], o.filter_w, o.stride_w, 1, "width");

@@ -147,8 +147,8 @@ Tensor ReadTensor(const Reader& r, int index) {
       if (dim < 0)
         r.Fail(ref + ": shape dimension " + std::to_string(d) + " is " + std::to_string(dim) +
                " (dimensions must be >= 0)");
-      elements *= dim;  // both factors <= 2^31: no overflow before the check below
-      if (elements * DTypeSize(t.type) > kMaxTensorBytes)
+      elements *= dim;  // elements <= 2^30 and dim < 2^31 before: no overflow
+      if (elements > kMaxTensorBytes / DTypeSize(t.type))
         r.Fail(ref + ": shape is too large (more than " + std::to_string(kMaxTensorBytes) +
                " bytes)");
       t.shape.push_back(dim);

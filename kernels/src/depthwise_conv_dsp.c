@@ -53,6 +53,39 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
           const int8_t* xr = x_base + c;
           const int8_t* wr = w_base + c;
           int32_t ky, kx;
+          if (cols == 3) { /* the common 3-wide row of taps, unrolled */
+            for (ky = 0; ky < rows; ++ky) {
+              uint32_t xv = ts_dsp_load4(xr), wv = ts_dsp_load4(wr);
+              uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16_ror8(off2, xv);
+              uint32_t we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+              a0 = ts_dsp_smlabb(xe, we, a0);
+              a2 = ts_dsp_smlatt(xe, we, a2);
+              a1 = ts_dsp_smlabb(xo, wo, a1);
+              a3 = ts_dsp_smlatt(xo, wo, a3);
+              xv = ts_dsp_load4(xr + tap_bytes);
+              wv = ts_dsp_load4(wr + c_all);
+              xe = ts_dsp_sxtab16(off2, xv);
+              xo = ts_dsp_sxtab16_ror8(off2, xv);
+              we = ts_dsp_sxtb16(wv);
+              wo = ts_dsp_sxtb16_ror8(wv);
+              a0 = ts_dsp_smlabb(xe, we, a0);
+              a2 = ts_dsp_smlatt(xe, we, a2);
+              a1 = ts_dsp_smlabb(xo, wo, a1);
+              a3 = ts_dsp_smlatt(xo, wo, a3);
+              xv = ts_dsp_load4(xr + 2 * tap_bytes);
+              wv = ts_dsp_load4(wr + 2 * c_all);
+              xe = ts_dsp_sxtab16(off2, xv);
+              xo = ts_dsp_sxtab16_ror8(off2, xv);
+              we = ts_dsp_sxtb16(wv);
+              wo = ts_dsp_sxtb16_ror8(wv);
+              a0 = ts_dsp_smlabb(xe, we, a0);
+              a2 = ts_dsp_smlatt(xe, we, a2);
+              a1 = ts_dsp_smlabb(xo, wo, a1);
+              a3 = ts_dsp_smlatt(xo, wo, a3);
+              xr += x_row;
+              wr += w_row;
+            }
+          } else {
           for (ky = 0; ky < rows; ++ky) {
             const int8_t* xp = xr;
             const int8_t* wp = wr;
@@ -69,6 +102,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
             }
             xr += x_row;
             wr += w_row;
+          }
           }
           if (bias) {
             a0 += bias[c];

@@ -309,7 +309,11 @@ TEST(GraphValidate, Transpose) {
 Graph Concat(std::vector<Shape> ins, int axis, Shape out) {
   IrBuilder b("concat");
   std::vector<int> xs;
-  for (size_t i = 0; i < ins.size(); ++i) xs.push_back(b.Act("x" + std::to_string(i), ins[i]));
+  for (size_t i = 0; i < ins.size(); ++i) {
+    std::string name = "x";
+    name += std::to_string(i);
+    xs.push_back(b.Act(name, ins[i]));
+  }
   const int y = b.Act("y", out);
   ConcatenationOptions o;
   o.axis = axis;

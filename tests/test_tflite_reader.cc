@@ -117,7 +117,9 @@ TEST(TfliteReader, ModelFacts) {
     for (size_t t = 0; t < g->tensors.size(); ++t) {
       const Tensor& x = g->tensors[t];
       EXPECT_EQ(x.is_const, !x.data.empty()) << g->name << " tensor " << t;
-      if (x.is_const) EXPECT_EQ(static_cast<int64_t>(x.data.size()), x.num_bytes());
+      if (x.is_const) {
+        EXPECT_EQ(static_cast<int64_t>(x.data.size()), x.num_bytes());
+      }
     }
 }
 
@@ -165,7 +167,9 @@ TEST(TfliteReader, TruncatedFilesAreErrors) {
       const std::string m = ReadError(cut);
       EXPECT_FALSE(m.empty()) << "truncated at " << n << " of " << full.size() << " accepted";
       EXPECT_EQ(m.rfind("m.tflite: ", 0), 0u) << m;
-      if (n < 8) EXPECT_NE(m.find("too small"), std::string::npos) << m;
+      if (n < 8) {
+        EXPECT_NE(m.find("too small"), std::string::npos) << m;
+      }
     }
   }
 }
@@ -383,7 +387,9 @@ Graph ActivationChain() {
   b.g.inputs = {x};
   const OpType types[] = {OpType::kRelu, OpType::kRelu6, OpType::kRelu, OpType::kLogistic};
   for (int i = 0; i < 4; ++i) {
-    const int y = b.Act("y" + std::to_string(i), {1, 4}, i == 3 ? 1.0f / 256 : 0.05f, i == 3 ? -128 : 0);
+    std::string name = "y";
+    name += std::to_string(i);
+    const int y = b.Act(name, {1, 4}, i == 3 ? 1.0f / 256 : 0.05f, i == 3 ? -128 : 0);
     b.Op(types[i], {x}, y);
     x = y;
   }

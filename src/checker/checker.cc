@@ -652,8 +652,10 @@ class Replay {
   };
 
   static int32_t OutSize(Padding p, int32_t in, int32_t k, int32_t s, int32_t d) {
-    const int32_t eff = (k - 1) * d + 1;
-    return p == Padding::kSame ? (in + s - 1) / s : (in - eff + s) / s;
+    // 64-bit: kernel, stride and dilation come from the model and may be huge.
+    const int64_t eff = (int64_t{k} - 1) * d + 1;
+    const int64_t o = p == Padding::kSame ? (int64_t{in} + s - 1) / s : (int64_t{in} - eff + s) / s;
+    return static_cast<int32_t>(std::clamp<int64_t>(o, INT32_MIN, INT32_MAX));
   }
   static int32_t PadBefore(Padding p, int32_t in, int32_t k, int32_t s, int32_t d, int32_t out) {
     if (p == Padding::kValid) return 0;

@@ -57,6 +57,14 @@ std::string Human(int64_t b) {
 
 }  // namespace
 
+std::vector<HaloMode> AllHaloModes() {
+  std::vector<HaloMode> m;
+  m.push_back(HaloMode::kRecompute);
+  m.push_back(HaloMode::kCacheRows);
+  m.push_back(HaloMode::kCache);
+  return m;
+}
+
 Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena, const LifetimeOptions& lo,
                      LifetimeSummary* summary) {
   Plan p = ScheduleStream(g, c, Accounting{input_in_arena});
@@ -68,7 +76,7 @@ Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,
 
 SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
   if (o.max_grid < 1 || o.max_grid > 64) throw Error("search: max grid must be in [1, 64], got " + std::to_string(o.max_grid));
-  if (o.max_stages < 0 || o.max_stages > 2) throw Error("search: at most 2 stages are searched");
+  if (o.max_stages < 0 || o.max_stages > 8) throw Error("search: max stages must be in [0, 8]");
   if (o.modes.empty()) throw Error("search: no halo mode allowed");
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
@@ -177,6 +185,11 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
     }
     return m;
   };
+  // Row-streaming grids beyond max_grid: one or two output rows per patch.
+  auto tall_grids = [&](const Split& sp, std::set<std::pair<int, int>>* grids) {
+    for (int n : {sp.h, sp.h / 2})
+      if (n > o.max_grid && n <= kMaxPatches) grids->insert({n, 1});
+  };
   auto add = [&](std::vector<Cand>& to, StreamConfig c, int last_op, int64_t delta, int64_t lb) {
     ++r.stats.candidates;
     Cand cd{std::move(c), r.graph_macs + delta, last_op, lb};
@@ -190,9 +203,13 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
   if (o.max_stages >= 1)
     for (const Split& sp : splits) {
       report("enumerating one-stage candidates: split " + std::to_string(sp.last_op));
+      std::set<std::pair<int, int>> grids;
       for (int rows = 1; rows <= std::min(o.max_grid, sp.h); ++rows)
-        for (int cols = 1; cols <= std::min(o.max_grid, sp.w); ++cols)
+        for (int cols = 1; cols <= std::min(o.max_grid, sp.w); ++cols) grids.insert({rows, cols});
+      tall_grids(sp, &grids);
+      for (auto [rows, cols] : grids)
           for (HaloMode h : modes_for(rows, cols)) {
+            if (rows > o.max_grid && h == HaloMode::kRecompute) continue;
             StageSpec s{sp.first_op, sp.last_op, rows, cols, h};
             int64_t d = 0, lb = 0;
             stage_macs(s, &d, &lb);
@@ -237,44 +254,60 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
   };
   sweep(cands, "one stage");
 
-  if (o.max_stages >= 2) {
-    // Two stages: the first from the one-stage frontier.
-    std::vector<Cand> two;
-    const std::vector<SearchPoint> f1 = r.frontier;
-    for (const SearchPoint& sp1 : f1) {
-      if (sp1.config.stages.size() != 1) continue;
-      const StageSpec& s1 = sp1.config.stages[0];
+  for (int k = 2; k <= o.max_stages; ++k) {
+    // k stages: the first k-1 from the current frontier, one more stage after them.
+    std::vector<Cand> more;
+    const std::vector<SearchPoint> prev = r.frontier;
+    for (const SearchPoint& sp1 : prev) {
+      if (static_cast<int>(sp1.config.stages.size()) != k - 1) continue;
+      const StageSpec& s1 = sp1.config.stages.back();
+      int64_t lb1 = 0;
+      for (const StageSpec& s : sp1.config.stages) {
+        int64_t d = 0, lb = 0;
+        stage_macs(s, &d, &lb);
+        lb1 = std::max(lb1, lb);
+      }
       for (const Split& sp : splits) {
         if (sp.last_op <= s1.last_op) continue;
         if (tail_after(sp.last_op) >= best) continue;
-        report("enumerating two-stage candidates after " + StreamSpecString(sp1.config));
+        report("enumerating " + std::to_string(k) + "-stage candidates after " + StreamSpecString(sp1.config));
         std::set<std::pair<int, int>> grids;
         for (int n = 1; n <= o.max_grid; ++n)
           for (auto [rr, cc] : {std::pair{n, 1}, std::pair{n, n}, std::pair{n, n + 1}, std::pair{n + 1, n}})
             if (rr <= sp.h && cc <= sp.w && rr <= o.max_grid && cc <= o.max_grid) grids.insert({rr, cc});
+        tall_grids(sp, &grids);
         for (auto [rows, cols] : grids)
           for (HaloMode h : modes_for(rows, cols)) {
+            if (rows > o.max_grid && h == HaloMode::kRecompute) continue;
             StageSpec s2{s1.last_op + 1, sp.last_op, rows, cols, h};
-            int64_t d2 = 0, lb2 = 0, d1 = 0, lb1 = 0;
+            int64_t d2 = 0, lb2 = 0;
             try {
               stage_macs(s2, &d2, &lb2);
-              stage_macs(s1, &d1, &lb1);
             } catch (const Error&) {
-              continue;  // not a valid second stage (e.g. a non-windowable operator between)
+              continue;  // not a valid stage (e.g. a non-windowable operator in between)
             }
-            StreamConfig c{{s1, s2}, o.fold_pads};
-            add(two, std::move(c), sp.last_op, sp1.macs - r.graph_macs + d2, std::max(lb1, lb2));
+            StreamConfig c = sp1.config;
+            c.stages.push_back(s2);
+            add(more, std::move(c), sp.last_op, sp1.macs - r.graph_macs + d2, std::max(lb1, lb2));
           }
       }
     }
-    // The one-stage frontier and the two-stage candidates, swept again in MAC order.
+    if (more.empty()) break;
+    // The current frontier and the new candidates, swept again in MAC order.
     std::vector<Cand> all;
-    for (const SearchPoint& p : f1)
-      all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, 0});
-    for (Cand& c : two) all.push_back(std::move(c));
+    for (const SearchPoint& p : prev) {
+      int64_t lb = 0;
+      for (const StageSpec& s : p.config.stages) {
+        int64_t d = 0, l = 0;
+        stage_macs(s, &d, &l);
+        lb = std::max(lb, l);
+      }
+      all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, lb});
+    }
+    for (Cand& c : more) all.push_back(std::move(c));
     r.frontier.clear();
     best = INT64_MAX;
-    sweep(all, "two stages");
+    sweep(all, std::to_string(k) + " stages");
   }
 
   // The choice.

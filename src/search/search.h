@@ -2,10 +2,14 @@
 //
 // The space: the layer-by-layer plan; one patch stage (every split point whose assembled
 // output is a single tensor, every rows x cols grid up to max_grid, non-square and uneven
-// included, each halo mode); two consecutive stages (the first stage taken from the
-// one-stage Pareto frontier, the second any later split with n x 1, n x n and n x (n+1)
-// grids). Every candidate is placed lifetime-precisely (memory/lifetime.h: in-place and
-// segment overlap in patches and layer by layer, copy pairs, PAD folding).
+// included, each halo mode, plus row streaming with one or two output rows per patch); up to
+// max_stages consecutive stages, built greedily: the first k-1 stages taken from the
+// (k-1)-stage Pareto frontier, stage k any later split with n x 1, n x n, n x (n+1), (n+1) x n
+// and row-streaming grids. Every candidate is placed lifetime-precisely (memory/lifetime.h:
+// in-place and segment overlap in patches and layer by layer, copy pairs, PAD folding).
+// Known limit: a stage that only pays off together with a further stage (the peak moves
+// elsewhere first) is not found by the greedy extension; tessera plan --stream builds any
+// schedule directly.
 //
 // Pruning (so that MobileNetV2-224 takes seconds): candidates are visited in increasing MAC
 // order; a candidate can only join the Pareto frontier if its peak is below the smallest peak
@@ -32,13 +36,16 @@
 
 namespace tessera {
 
+// recompute, mixed, cache.
+std::vector<HaloMode> AllHaloModes();
+
 struct SearchOptions {
   int64_t sram_budget = -1;   // bytes; < 0: none (then minimise SRAM under max_overhead)
   double max_overhead = -1;   // MAC overhead over layer-by-layer (0.10 = +10%); < 0: none
   bool input_in_arena = true;
-  std::vector<HaloMode> modes = {HaloMode::kRecompute, HaloMode::kCacheRows, HaloMode::kCache};
+  std::vector<HaloMode> modes = AllHaloModes();
   int max_grid = 8;
-  int max_stages = 2;
+  int max_stages = 4;
   bool fold_pads = true;
   LifetimeOptions placement;
   // Called now and then with a one-line progress report (e.g. to print on stderr).

@@ -1,0 +1,218 @@
+// Automatic search (search/search.h): every plan it returns passes the checker and gives the
+// layer-by-layer plan's output bytes; the budgets of the project's targets are met; the
+// frontier is a Pareto staircase; impossible budgets are explained; results are deterministic.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "analysis/macs.h"
+#include "checker/checker.h"
+#include "exec/executor.h"
+#include "memory/greedy.h"
+#include "search/search.h"
+#include "support/paths.h"
+#include "tflite/reader.h"
+#include "zoo/zoo.h"
+
+namespace tessera {
+namespace {
+
+struct Model {
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  std::vector<std::vector<uint8_t>> expected;
+};
+
+std::vector<uint8_t> PseudoRandomBytes(size_t n, uint64_t seed) {
+  std::vector<uint8_t> r(n);
+  uint64_t s = seed;
+  for (auto& b : r) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    b = static_cast<uint8_t>(s >> 56);
+  }
+  return r;
+}
+
+const Model& GetModel(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<Model>> cache;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(name);
+  if (it != cache.end()) return *it->second;
+  auto m = std::make_unique<Model>();
+  if (name.rfind("shared:", 0) == 0) {
+    const std::string stem = name.substr(7);
+    m->g = ReadTflite(test::SharedModel(stem));
+    m->inputs.push_back(test::ReadFileBytes(test::ReferenceDir(stem) + "/case0.input.bin"));
+  } else {
+    m->g = BuildZooModel(name);
+    for (size_t i = 0; i < m->g.inputs.size(); ++i)
+      m->inputs.push_back(PseudoRandomBytes(m->g.tensors[m->g.inputs[i]].num_bytes(), 7 + i));
+  }
+  m->expected = RunPlan(m->g, PlanLayerByLayer(m->g), m->inputs);
+  return *cache.emplace(name, std::move(m)).first->second;
+}
+
+void ExpectExact(const Model& m, const SearchResult& r, const std::string& what) {
+  ASSERT_TRUE(r.feasible) << what << ": " << r.explanation;
+  const CheckResult c = CheckPlan(m.g, r.plan);
+  ASSERT_TRUE(c.ok) << what << ": " << c.message;
+  EXPECT_EQ(RunPlan(m.g, r.plan, m.inputs), m.expected) << what;
+  EXPECT_EQ(PlanMacs(m.g, r.plan), r.chosen.macs) << what;
+  EXPECT_EQ(r.plan.arena_bytes, r.chosen.arena_bytes) << what;
+}
+
+void ExpectStaircase(const SearchResult& r) {
+  for (size_t i = 1; i < r.frontier.size(); ++i) {
+    EXPECT_GT(r.frontier[i].macs, r.frontier[i - 1].macs);
+    EXPECT_LT(r.frontier[i].arena_bytes, r.frontier[i - 1].arena_bytes);
+  }
+}
+
+// A reduced space keeps CI time modest; the full space runs in bench_search.
+SearchOptions Small(bool input_in_arena) {
+  SearchOptions o;
+  o.input_in_arena = input_in_arena;
+  o.max_grid = 3;
+  o.max_stages = 2;
+  return o;
+}
+
+TEST(Search, EveryZooModelSeveralBudgets) {
+  for (const std::string& name : {std::string("mobilenetv2-w0.5-r96"), std::string("mcunet-style-r160"),
+                                  std::string("mobilenetv1-0.25-vww-r96"), std::string("resnet8-cifar10"),
+                                  std::string("nonsquare-pad-r128x160"), std::string("proxyless-style-r144")}) {
+    SCOPED_TRACE(name);
+    const Model& m = GetModel(name);
+    SearchOptions o = Small(name.size() % 2 == 0);
+    const SearchResult all = SearchPlans(m.g, o);  // smallest arena, any MACs
+    ExpectExact(m, all, name + " unbounded");
+    ExpectStaircase(all);
+    ASSERT_FALSE(all.frontier.empty());
+    EXPECT_EQ(all.frontier.front().macs, GraphMacs(m.g));  // layer-by-layer or a 0%-overhead plan first
+    // The budget halfway along the frontier: the fewest MACs that fit it.
+    const int64_t mid = (all.frontier.front().arena_bytes + all.frontier.back().arena_bytes) / 2;
+    o.sram_budget = mid;
+    const SearchResult b = SearchPlans(m.g, o);
+    ExpectExact(m, b, name + " budget");
+    EXPECT_LE(b.plan.arena_bytes, mid);
+    for (const SearchPoint& p : all.frontier) {
+      if (p.arena_bytes <= mid) {
+        EXPECT_LE(b.chosen.macs, p.macs);
+      }
+    }
+    // A MAC bound only: the smallest arena within +5%.
+    o.sram_budget = -1;
+    o.max_overhead = 0.05;
+    const SearchResult c = SearchPlans(m.g, o);
+    ExpectExact(m, c, name + " +5%");
+    EXPECT_LE(c.chosen.macs, static_cast<int64_t>(GraphMacs(m.g) * 1.05));
+  }
+}
+
+TEST(Search, EverySharedModel) {
+  TESSERA_REQUIRE_SHARED();
+  for (const std::string& stem : test::SharedModelStems()) {
+    SCOPED_TRACE(stem);
+    const Model& m = GetModel("shared:" + stem);
+    SearchOptions o = Small(false);
+    if (stem.find("mobilenet_v2") != std::string::npos) o.max_stages = 1;
+    const SearchResult r = SearchPlans(m.g, o);
+    ExpectExact(m, r, stem);
+    ExpectStaircase(r);
+    o.max_overhead = 0.0;  // halo caching: exactly layer-by-layer MACs
+    const SearchResult z = SearchPlans(m.g, o);
+    ExpectExact(m, z, stem + " 0%");
+    EXPECT_EQ(z.chosen.macs, GraphMacs(m.g));
+  }
+}
+
+TEST(Search, ImpossibleBudgetIsExplained) {
+  const Model& m = GetModel("mobilenetv2-w0.5-r96");
+  SearchOptions o = Small(true);
+  o.sram_budget = 1000;
+  const SearchResult r = SearchPlans(m.g, o);
+  EXPECT_FALSE(r.feasible);
+  EXPECT_NE(r.explanation.find("smallest peak reachable"), std::string::npos) << r.explanation;
+  ASSERT_FALSE(r.frontier.empty());
+  EXPECT_GT(r.frontier.back().arena_bytes, 1000);
+}
+
+TEST(Search, Deterministic) {
+  const Model& m = GetModel("mcunet-style-r160");
+  const SearchResult a = SearchPlans(m.g, Small(false));
+  const SearchResult b = SearchPlans(m.g, Small(false));
+  ASSERT_EQ(a.frontier.size(), b.frontier.size());
+  for (size_t i = 0; i < a.frontier.size(); ++i) {
+    EXPECT_EQ(a.frontier[i].arena_bytes, b.frontier[i].arena_bytes);
+    EXPECT_EQ(a.frontier[i].macs, b.frontier[i].macs);
+    EXPECT_EQ(StreamSpecString(a.frontier[i].config), StreamSpecString(b.frontier[i].config));
+  }
+}
+
+TEST(Search, BadOptions) {
+  const Graph g = BuildZooModel("resnet8-cifar10");
+  SearchOptions o;
+  o.max_grid = 0;
+  EXPECT_THROW(SearchPlans(g, o), Error);
+  o.max_grid = 4;
+  o.modes.clear();
+  EXPECT_THROW(SearchPlans(g, o), Error);
+}
+
+// The project's targets (docs: issue 6). Plans are deterministic: the figures are exact.
+TEST(SearchTargets, McunetVww1TinyEngineBudget) {
+  TESSERA_REQUIRE_SHARED();
+  const Model& m = GetModel("shared:mcunet_vww1_80");
+  SearchOptions o;
+  o.input_in_arena = false;  // input not counted; scratch counted (the plans use none)
+  o.sram_budget = 31000;
+  o.max_overhead = 0.15;
+  const SearchResult r = SearchPlans(m.g, o);
+  ExpectExact(m, r, "vww1 31000 B");
+  EXPECT_LE(r.plan.arena_bytes, 31000);
+  EXPECT_LE(r.chosen.macs, static_cast<int64_t>(GraphMacs(m.g) * 1.15));
+  for (const Buffer& b : r.plan.buffers) EXPECT_NE(b.tensor, kNoTensor) << "scratch buffer " << b.name;
+  std::printf("mcunet_vww1_80: %lld B at %+.2f%% MACs (%s)\n", (long long)r.plan.arena_bytes,
+              100 * r.chosen.overhead(r.graph_macs), StreamSpecString(r.chosen.config).c_str());
+  // Halo caching: a plan at exactly 1.00x.
+  o.sram_budget = -1;
+  o.max_overhead = 0;
+  const SearchResult z = SearchPlans(m.g, o);
+  ExpectExact(m, z, "vww1 0%");
+  EXPECT_EQ(z.chosen.macs, GraphMacs(m.g));
+  EXPECT_LT(z.plan.arena_bytes, 62352);  // TinyEngine's patch-based figure
+  std::printf("mcunet_vww1_80 at 1.00x MACs: %lld B (%s)\n", (long long)z.plan.arena_bytes,
+              StreamSpecString(z.chosen.config).c_str());
+}
+
+TEST(SearchTargets, MobileNetV2W035R144) {
+  const Model& m = GetModel("mobilenetv2-w0.35-r144");
+  SearchOptions o;
+  o.input_in_arena = false;
+  o.sram_budget = 60000;
+  o.max_overhead = 0.10;
+  const SearchResult r = SearchPlans(m.g, o);
+  ExpectExact(m, r, "w0.35 60 KB");
+  EXPECT_LE(r.plan.arena_bytes, 60000);
+  std::printf("mobilenetv2-w0.35-r144 (input streamed): %lld B at %+.2f%% MACs (%s)\n", (long long)r.plan.arena_bytes,
+              100 * r.chosen.overhead(r.graph_macs), StreamSpecString(r.chosen.config).c_str());
+}
+
+TEST(SearchTargets, MobileNetV2R224HaloCaching) {
+  const Model& m = GetModel("mobilenetv2-w1.0-r224");
+  SearchOptions o;
+  o.input_in_arena = false;
+  o.max_overhead = 0;
+  o.max_stages = 2;
+  const SearchResult r = SearchPlans(m.g, o);
+  ExpectExact(m, r, "mobilenetv2-224 0%");
+  EXPECT_EQ(r.chosen.macs, GraphMacs(m.g));
+  std::printf("mobilenetv2-w1.0-r224 at 1.00x MACs (input streamed): %lld B (%s)\n", (long long)r.plan.arena_bytes,
+              StreamSpecString(r.chosen.config).c_str());
+}
+
+}  // namespace
+}  // namespace tessera

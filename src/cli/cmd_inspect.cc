@@ -22,7 +22,7 @@ namespace {
 
 std::string ShapeStr(const std::vector<int32_t>& s) {
   std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) r.append(i ? "," : "").append(std::to_string(s[i]));
   return r + "]";
 }
 
@@ -94,7 +94,7 @@ int Inspect(const std::string& path, bool json) {
         r.activation_bytes += g.tensors[t].num_bytes();
       }
     for (int t : op.outputs) {
-      r.output += (r.output.empty() ? "" : " ") + ShapeStr(g.tensors[t].shape);
+      r.output.append(r.output.empty() ? "" : " ").append(ShapeStr(g.tensors[t].shape));
       r.activation_bytes += g.tensors[t].num_bytes();
     }
     r.macs = OpMacs(g, static_cast<int>(i));
@@ -138,7 +138,7 @@ int Inspect(const std::string& path, bool json) {
               "act. bytes", "MACs", "RF");
   for (const OpRow& r : rows) {
     std::string ins;
-    for (auto& s : r.inputs) ins += (ins.empty() ? "" : " ") + s;
+    for (auto& s : r.inputs) ins.append(ins.empty() ? "" : " ").append(s);
     const std::string rf = r.rf_h ? fmt::format("{}x{}", r.rf_h, r.rf_w) : "-";
     std::printf("%4d  %-24s %-34s %-18s %12lld %14lld %9s\n", r.index, r.type.c_str(), ins.c_str(),
                 r.output.c_str(), static_cast<long long>(r.activation_bytes), static_cast<long long>(r.macs),

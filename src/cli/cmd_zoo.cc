@@ -17,7 +17,7 @@ namespace {
 
 std::string ShapeString(const std::vector<int32_t>& s) {
   std::string r;
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) r.append(i ? "x" : "").append(std::to_string(s[i]));
   return r;
 }
 
@@ -35,7 +35,7 @@ int List() {
     Graph g = BuildZooModel(name);
     g.Validate();
     std::string input;
-    for (int t : g.inputs) input += (input.empty() ? "" : ",") + ShapeString(g.tensors[t].shape);
+    for (int t : g.inputs) input.append(input.empty() ? "" : ",").append(ShapeString(g.tensors[t].shape));
     std::printf("%-26s %-14s %14lld %12lld  %s\n", name.c_str(), input.c_str(),
                 static_cast<long long>(GraphMacs(g)), static_cast<long long>(WeightBytes(g)),
                 ZooDescription(name).c_str());

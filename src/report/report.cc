@@ -16,7 +16,8 @@ namespace {
 std::string Thousands(int64_t v) {
   std::string s = std::to_string(v < 0 ? -v : v);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return v < 0 ? "-" + s : s;
+  if (v < 0) s.insert(s.begin(), '-');
+  return s;
 }
 
 std::string WinStr(const Window& w) { return fmt::format("[{},{})x[{},{})", w.y0, w.y1, w.x0, w.x1); }

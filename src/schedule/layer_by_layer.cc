@@ -53,7 +53,8 @@ Plan ScheduleLayerByLayer(const Graph& g) {
   for (int t = 0; t < nt; ++t) {
     if (!is_input[t] && producer[t] < 0) continue;
     Buffer b;
-    b.name = g.tensors[t].name.empty() ? "t" + std::to_string(t) : g.tensors[t].name;
+    b.name = g.tensors[t].name;
+    if (b.name.empty()) b.name.append("t").append(std::to_string(t));
     b.tensor = t;
     b.window = FullWindow(g, t);
     b.bytes = g.tensors[t].num_bytes();

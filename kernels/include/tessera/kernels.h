@@ -296,7 +296,10 @@ void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int3
  * TS_NO_DSP is defined, and the *_portable loops otherwise. On a target without the DSP
  * extension (or with TS_FORCE_DSP_EMULATION) the *_dsp variants run over C emulations of
  * the ACLE intrinsics (kernels/src/arm_dsp.h), so the host tests check the same code the
- * device runs. Same contract, access order (see each file's header) and output bytes.
+ * device runs. Same contract and output bytes. Access order: the portable order whenever the
+ * output buffer shares a byte with the input buffer; otherwise (no order can be observed)
+ * ts_conv2d_s8_dsp computes two output pixels at a time. Unaligned 32-bit loads of int8 data
+ * (allowed on ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                       const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);

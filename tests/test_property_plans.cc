@@ -10,6 +10,7 @@
 // 0x hex). TESSERA_PROPERTY_CASES=<n> runs more (or fewer) cases than the default.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -191,7 +192,7 @@ TEST(PropertyPlans, PatchPlansAreCheckedAndExact) {
 // The generator itself: deterministic, valid, and as varied as the properties need.
 TEST(PropertyPlans, GeneratorIsDeterministicAndVaried) {
   int ops[kNumOpTypes] = {};
-  int nonsquare = 0, residual_blocks = 0, two_outputs = 0, kernels_seen = 0;
+  int nonsquare = 0, residual_blocks = 0, two_outputs = 0, kernels_seen = 0, dilated = 0;
   bool kernel[8] = {};
   for (int i = 0; i < 200; ++i) {
     const uint64_t seed = test::CaseSeed(42, i);
@@ -207,6 +208,8 @@ TEST(PropertyPlans, GeneratorIsDeterministicAndVaried) {
       if (op.type == OpType::kAdd) ++residual_blocks;
       if (op.type == OpType::kConv2D || op.type == OpType::kDepthwiseConv2D)
         kernel[a.tensors[op.inputs[1]].shape[1]] = true;
+      if (op.type == OpType::kConv2D) dilated += op.opts<Conv2DOptions>().dilation_h > 1;
+      if (op.type == OpType::kDepthwiseConv2D) dilated += op.opts<DepthwiseConv2DOptions>().dilation_h > 1;
     }
   }
   for (int k = 1; k <= 7; ++k) kernels_seen += kernel[k];
@@ -214,6 +217,7 @@ TEST(PropertyPlans, GeneratorIsDeterministicAndVaried) {
   EXPECT_GT(nonsquare, 100);
   EXPECT_GT(residual_blocks, 50);
   EXPECT_GT(two_outputs, 5);
+  EXPECT_GT(dilated, 20);
   for (OpType t : {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kAveragePool2D, OpType::kMaxPool2D,
                    OpType::kPad, OpType::kAdd, OpType::kMean, OpType::kFullyConnected, OpType::kSoftmax,
                    OpType::kReshape})

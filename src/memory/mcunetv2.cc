@@ -23,7 +23,13 @@ void PlaceMcunetV2(const Graph& g, const SplitPoint& sp, Plan& plan) {
       s1 = i;
     }
   }
-  if (s0 < 0) throw Error("mcunetv2: the plan has no step of the patch stage");
+  if (s0 < 0) {
+    // Every stage step was folded away (a stage of PADs folded into the convolution after the
+    // cut): what remains is the layer-by-layer schedule, which this schedule places greedily.
+    PlaceGreedy(plan);
+    plan.strategy = "mcunetv2";
+    return;
+  }
   const int P = s0;
   const int S = static_cast<int>(sp.stage_ops.size());
   auto pos = [&](int step) { return plan.steps[step].op - sp.first_op; };

@@ -940,6 +940,30 @@ void Clip(int32_t lo, int32_t hi, int32_t size, int32_t* a, int32_t* b) {
   *b = hi;
 }
 
+// Input rows [*a, *b) that output rows [o0, o1) of a convolution read: output row o reads rows
+// o*stride - pad + k*dilation (k < filter) inside [0, size). With dilation > 1 the taps can
+// step over the whole input (every tap of a row in the padding), so the span is the union of
+// each output row's in-bounds taps, not the clipped bounding box. Empty when nothing is read.
+void ConvSpan(int32_t o0, int32_t o1, int32_t stride, int32_t pad, int32_t filter, int32_t dilation,
+              int32_t size, int32_t* a, int32_t* b) {
+  if (dilation <= 1) {
+    Clip(o0 * stride - pad, (o1 - 1) * stride - pad + (filter - 1) * dilation + 1, size, a, b);
+    return;
+  }
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int64_t o = o0; o < o1; ++o) {
+    const int64_t base = o * stride - pad;
+    const int64_t k0 = base >= 0 ? 0 : (-base + dilation - 1) / dilation;
+    const int64_t k1 = base > size - 1 ? -1 : std::min<int64_t>(filter - 1, (size - 1 - base) / dilation);
+    if (k0 > k1) continue;
+    lo = std::min(lo, base + k0 * dilation);
+    hi = std::max(hi, base + k1 * dilation + 1);
+  }
+  if (lo >= hi) lo = hi = 0;
+  *a = static_cast<int32_t>(lo);
+  *b = static_cast<int32_t>(hi);
+}
+
 }  // namespace
 
 void QuantizeMultiplier(double real, int32_t* multiplier, int* shift) {
@@ -1069,12 +1093,8 @@ Window RequiredInputWindow(const PreparedOp& p, int input, Window win) {
     case Impl::kConv:
     case Impl::kDepthwise: {
       const ts_conv_params& c = p.conv;
-      Clip(win.y0 * c.stride_h - c.pad_top,
-           (win.y1 - 1) * c.stride_h - c.pad_top + (c.filter_h - 1) * c.dilation_h + 1, c.in_h,
-           &r.y0, &r.y1);
-      Clip(win.x0 * c.stride_w - c.pad_left,
-           (win.x1 - 1) * c.stride_w - c.pad_left + (c.filter_w - 1) * c.dilation_w + 1, c.in_w,
-           &r.x0, &r.x1);
+      ConvSpan(win.y0, win.y1, c.stride_h, c.pad_top, c.filter_h, c.dilation_h, c.in_h, &r.y0, &r.y1);
+      ConvSpan(win.x0, win.x1, c.stride_w, c.pad_left, c.filter_w, c.dilation_w, c.in_w, &r.x0, &r.x1);
       return r;
     }
     case Impl::kAvgPool:

@@ -120,6 +120,24 @@ Graph RandomGraph(uint64_t seed, const RandomGraphOptions& o) {
   std::vector<int> outputs{x};
   if (second >= 0 && second != x) outputs.push_back(second);
   Graph g = b.Finish(outputs);
+  // Dilation (the builder makes none): SAME-padded convolutions keep their output shape under
+  // any dilation, so some get 2 or 3, and a few one so large that taps skip the whole input.
+  for (Operator& op : g.ops) {
+    auto dilate = [&](int32_t& dh, int32_t& dw, Padding p, int k) {
+      if (p != Padding::kSame || k == 1 || r.Int(0, 3) != 0) return;
+      const Shape4 s = AsNHWC(g.tensors[op.inputs[0]].shape);
+      const bool huge = r.Int(0, 4) == 0;
+      dh = huge ? s.h + r.Int(0, 3) : r.Int(1, 3);
+      dw = huge ? r.Int(1, 2) : r.Int(1, 3);
+    };
+    if (op.type == OpType::kConv2D) {
+      auto& o = op.opts<Conv2DOptions>();
+      dilate(o.dilation_h, o.dilation_w, o.padding, g.tensors[op.inputs[1]].shape[1]);
+    } else if (op.type == OpType::kDepthwiseConv2D) {
+      auto& o = op.opts<DepthwiseConv2DOptions>();
+      dilate(o.dilation_h, o.dilation_w, o.padding, g.tensors[op.inputs[1]].shape[1]);
+    }
+  }
   g.Validate();
   return g;
 }
@@ -135,6 +153,8 @@ std::string DescribeGraph(const Graph& g) {
         const auto& c = op.opts<Conv2DOptions>();
         r += "conv k" + std::to_string(g.tensors[op.inputs[1]].shape[1]) + " s" +
              std::to_string(c.stride_h) + " " + PadName(c.padding) + ActName(c.activation);
+        if (c.dilation_h != 1 || c.dilation_w != 1)
+          r += " d" + std::to_string(c.dilation_h) + "x" + std::to_string(c.dilation_w);
         break;
       }
       case OpType::kDepthwiseConv2D: {
@@ -142,6 +162,8 @@ std::string DescribeGraph(const Graph& g) {
         r += "dw k" + std::to_string(g.tensors[op.inputs[1]].shape[1]) + " s" +
              std::to_string(c.stride_h) + " m" + std::to_string(c.depth_multiplier) + " " +
              PadName(c.padding) + ActName(c.activation);
+        if (c.dilation_h != 1 || c.dilation_w != 1)
+          r += " d" + std::to_string(c.dilation_h) + "x" + std::to_string(c.dilation_w);
         break;
       }
       case OpType::kAveragePool2D:

@@ -2,8 +2,9 @@
 //
 // RandomGraph(seed) builds, deterministically from the seed, a stack of CONV_2D,
 // DEPTHWISE_CONV_2D (depth multiplier 1 or 2), AVERAGE/MAX_POOL_2D and PAD layers with random
-// square kernels 1..7, strides 1..2, SAME or VALID padding, channel counts and fused
-// activations, residual ADDs (to an earlier tensor of the same shape, or around a fresh
+// square kernels 1..7, strides 1..2, SAME or VALID padding, dilations (SAME only: 1..3, or
+// larger than the input so that some output rows read nothing but padding), channel counts
+// and fused activations, residual ADDs (to an earlier tensor of the same shape, or around a fresh
 // convolution block), over an input of random, often non-square, size; sometimes a
 // classifier tail (global pool or MEAN, RESHAPE, FULLY_CONNECTED, SOFTMAX) and sometimes a
 // second graph output taken from the middle of the stack. Weights and quantization come from

@@ -32,7 +32,13 @@
 #include <string>
 #include <vector>
 
+#include "checker/checker.h"
+#include "exec/executor.h"
 #include "ir/graph.h"
+#include "memory/greedy.h"
+#include "plan/strategy.h"
+#include "schedule/patch.h"
+#include "schedule/patch_plan.h"
 #include "support/all_ops_graph.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
@@ -411,9 +417,51 @@ TEST(MalformedCorpus, BaseModelIsValid) {
 
 const fs::path kRegressionDir = fs::path(TESSERA_SOURCE_DIR) / "tests" / "data" / "fuzz_regressions";
 
+// What fuzz_plan checks for an accepted model: every strategy and, for every split point, a
+// 2x2 (or smaller) patch grid with each placement, pass the checker and give the layer-by-layer
+// bytes.
+void PlansAreCheckedAndExact(const Graph& g) {
+  std::vector<std::vector<uint8_t>> in;
+  for (int t : g.inputs) {
+    std::vector<uint8_t> v(static_cast<size_t>(g.tensors[t].num_bytes()));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<uint8_t>(i * 73 + 5);
+    in.push_back(std::move(v));
+  }
+  const auto want = RunPlan(g, PlanLayerByLayer(g), in);
+  auto expect = [&](const Plan& p, const std::string& what) {
+    const CheckResult cr = CheckPlan(g, p);
+    EXPECT_TRUE(cr.ok) << what << ": " << cr.message;
+    if (!cr.ok) return;
+    try {
+      EXPECT_EQ(RunPlan(g, p, in), want) << what;
+    } catch (const Error& e) {
+      ADD_FAILURE() << what << ": " << e.what();
+    }
+  };
+  for (const std::string& name : StrategyNames()) expect(MakePlan(g, PlanOptions::FromStrategy(name)), name);
+  for (const SplitPoint& sp : ValidSplits(g))
+    for (int placement = 0; placement < 3; ++placement)
+      for (bool fold : {false, true}) {
+        PatchPlanOptions o;
+        o.patch.split_op = sp.last_op;
+        o.patch.rows = std::min<int32_t>(2, sp.min_cut_h);
+        o.patch.cols = std::min<int32_t>(2, sp.min_cut_w);
+        o.patch.fold_pads = fold;
+        o.placement = static_cast<PatchPlacement>(placement);
+        const std::string what = "patch after op " + std::to_string(sp.last_op) + " placement " +
+                                 std::to_string(placement) + (fold ? " fold" : "");
+        try {
+          expect(PlanPatches(g, o), what);
+        } catch (const Error& e) {
+          ADD_FAILURE() << what << ": " << e.what();
+        }
+      }
+}
+
 // Every input the fuzzers found (tests/data/fuzz_regressions/MANIFEST.tsv): the reader gives
 // the listed Error (or accepts the model), in process (the sanitized build of `make test`
-// reports any memory or undefined-behaviour fault) and through the CLI (no crash).
+// reports any memory or undefined-behaviour fault) and through the CLI (no crash); accepted
+// models also go through every planner, the checker and the executor (as in fuzz_plan).
 TEST(FuzzRegressions, EveryFindingReadsWithoutFault) {
   std::ifstream f(kRegressionDir / "MANIFEST.tsv");
   ASSERT_TRUE(f) << "no MANIFEST.tsv in " << kRegressionDir;
@@ -431,6 +479,7 @@ TEST(FuzzRegressions, EveryFindingReadsWithoutFault) {
     const std::string m = ReadErrorOf(bytes);
     if (want == "accepted") {
       EXPECT_EQ(m, "");
+      if (m.empty()) PlansAreCheckedAndExact(ReadTfliteBytes(bytes.data(), bytes.size(), name));
     } else {
       EXPECT_NE(m.find(want), std::string::npos) << "expected '" << want << "' in: " << m;
     }

@@ -7,8 +7,12 @@
 #   test_firmware_*           emulated Cortex-M in QEMU: the code under test runs on the
 #                             emulated CPU, not in the sanitized host process;
 #   test_tflite_differential_* TensorFlow Lite's prebuilt C library, not instrumented.
-# Environment: JOBS (default nproc), ASAN_SKIP (space-separated globs), ASAN_ONLY (run only
-# these programs). Prints each program's time; exit status 1 when any program fails.
+# By default (CI) the programs in ASAN_DEFAULT run: the reader, validation, malformed corpus,
+# fuzz regressions, property tests, checker, executor (with its arena guard), kernels,
+# operator layer, TFLM reference outputs, strategies, patches and memory planners. ASAN_ALL=1
+# runs every program but those in ASAN_SKIP.
+# Environment: JOBS (default nproc), ASAN_ALL, ASAN_SKIP (space-separated globs), ASAN_ONLY
+# (run only these programs). Prints each program's time; exit status 1 when any program fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build-asan}
@@ -18,9 +22,15 @@ ASAN_SKIP=${ASAN_SKIP:-"test_firmware_* test_tflite_differential_*"}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null || exit 2
 
+ASAN_DEFAULT="test_tflite_reader test_graph_validate test_malformed_corpus test_property_plans
+  test_arena_guard test_checker test_checker_mutations test_executor test_kernels_spatial
+  test_kernels_elementwise test_ops_layer test_reference_outputs test_strategies test_patch
+  test_memory_overlap test_memory_placement"
 progs=()
 if [[ -n ${ASAN_ONLY:-} ]]; then
   progs=($ASAN_ONLY)
+elif [[ -z ${ASAN_ALL:-} ]]; then
+  for name in $ASAN_DEFAULT; do [[ -f tests/$name.cc ]] && progs+=("$name"); done
 else
   for src in tests/test_*.cc; do
     name=$(basename "$src" .cc)

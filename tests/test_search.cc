@@ -129,6 +129,27 @@ TEST(Search, EverySharedModel) {
   }
 }
 
+// With an SRAM budget, among the plans within it at the fewest MACs the smallest arena is
+// returned: when the 1.00x plans fit, that is the smallest arena at 1.00x (the search without
+// a budget at +0% MACs).
+TEST(Search, BudgetTieBreakSmallestArena) {
+  for (const std::string& name : {std::string("mobilenetv2-w0.5-r96"), std::string("mcunet-style-r160")}) {
+    SCOPED_TRACE(name);
+    const Model& m = GetModel(name);
+    SearchOptions o = Small(false);
+    o.max_overhead = 0;
+    const SearchResult z = SearchPlans(m.g, o);
+    ExpectExact(m, z, name + " 0%");
+    o.max_overhead = -1;
+    o.sram_budget = PlanLayerByLayer(m.g).arena_bytes;  // every 1.00x plan found fits
+    const SearchResult b = SearchPlans(m.g, o);
+    ExpectExact(m, b, name + " budget");
+    EXPECT_EQ(b.chosen.macs, GraphMacs(m.g));
+    EXPECT_EQ(b.plan.arena_bytes, z.plan.arena_bytes);
+    EXPECT_LT(z.plan.arena_bytes, o.sram_budget);
+  }
+}
+
 TEST(Search, ImpossibleBudgetIsExplained) {
   const Model& m = GetModel("mobilenetv2-w0.5-r96");
   SearchOptions o = Small(true);

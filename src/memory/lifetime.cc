@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <string>
 
 #include "memory/overlap.h"
@@ -38,9 +39,10 @@ int64_t CopyMaxShift(const Graph& g, const Plan& plan, int step) {
   return best == std::numeric_limits<int64_t>::max() ? kAnyShift : best;
 }
 
-std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o) {
+std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o, int first_step,
+                                       int last_step) {
   std::vector<OverlapPair> pairs;
-  for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
+  for (int s = std::max(first_step, 0); s < static_cast<int>(plan.steps.size()) && s <= last_step; ++s) {
     const Step& st = plan.steps[s];
     if (st.kind == StepKind::kCopy) {
       pairs.push_back(OverlapPair{s, st.inputs[0], st.outputs[0], CopyMaxShift(g, plan, s)});
@@ -64,13 +66,76 @@ PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const Lifetim
   return BuildPlacementProblem(plan, aliases, LifetimePairs(g, plan, o), o.alignment);
 }
 
+Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds) {
+  Placement best = PlaceBestOrdering(p, restarts);
+  const int n = static_cast<int>(p.items.size());
+  if (n < 2 || rounds <= 0) return best;
+  const int64_t lb = PlacementLowerBound(p);
+  if (best.size <= lb) return best;
+  // The order that reproduces the placement: by offset, larger items first on ties (first fit
+  // in this order puts every item at or below its offset).
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return best.offsets[a] != best.offsets[b] ? best.offsets[a] < best.offsets[b] : p.items[a].size > p.items[b].size;
+  });
+  Placement cur = PlaceFirstFit(p, order);
+  bool improved_any = false;
+  // Local search on the critical items (those reaching the arena's top): swap one of them in
+  // the first-fit order with an item live at the same time, or move it to the front; keep the
+  // move when the arena does not grow and fewer bytes reach its top (plateaus are crossed).
+  auto top_bytes = [&](const Placement& pl) {
+    int64_t t = 0;
+    for (int x = 0; x < n; ++x)
+      if (pl.offsets[x] + p.items[x].size == pl.size) t += p.items[x].size;
+    return t;
+  };
+  int64_t cur_top = top_bytes(cur);
+  uint64_t rng = 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(n);
+  auto below = [&](int m) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((rng >> 33) % static_cast<uint64_t>(m));
+  };
+  std::vector<int> pos(n);
+  for (int round = 0; round < rounds && cur.size > lb; ++round) {
+    for (int i = 0; i < n; ++i) pos[order[i]] = i;
+    std::vector<int> critical;
+    for (int x = 0; x < n; ++x)
+      if (cur.offsets[x] + p.items[x].size == cur.size) critical.push_back(x);
+    if (critical.empty()) break;
+    const int x = critical[below(static_cast<int>(critical.size()))];
+    std::vector<int> o = order;
+    if (p.edges[x].empty() || below(4) == 0) {
+      o.erase(o.begin() + pos[x]);
+      o.insert(o.begin(), x);
+    } else {
+      const int y = p.edges[x][below(static_cast<int>(p.edges[x].size()))].other;
+      std::swap(o[pos[x]], o[pos[y]]);
+    }
+    Placement pl = PlaceFirstFit(p, o);
+    if (pl.size > cur.size) continue;
+    const int64_t t = top_bytes(pl);
+    if (pl.size == cur.size && t >= cur_top) continue;
+    improved_any = improved_any || pl.size < best.size;
+    cur = std::move(pl);
+    cur_top = t;
+    order = std::move(o);
+  }
+  if (improved_any && cur.size < best.size) {
+    cur.method = best.method + " + critical-item moves";
+    cur.proved_optimal = cur.size <= lb;
+    return cur;
+  }
+  return best;
+}
+
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o) {
   const PlacementProblem prob = LifetimeProblem(g, plan, o);
   LifetimeSummary s;
   s.lower_bound = PlacementLowerBound(prob);
   s.items = static_cast<int>(prob.items.size());
   for (const OverlapPair& p : prob.pairs) (plan.steps[p.step].kind == StepKind::kCopy ? s.copy_pairs : s.overlap_pairs)++;
-  Placement pl = PlaceBestOrdering(prob, o.restarts);
+  Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds);
   ApplyPlacement(prob, pl, plan);
   s.arena_bytes = plan.arena_bytes;
   s.method = pl.method;
@@ -83,6 +148,16 @@ int64_t LifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptio
 }
 
 int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o) {
+  const int64_t a = std::max<int64_t>(o.alignment, 1);
+  int64_t best = 0;
+  for (const Buffer& b : plan.buffers)
+    if (!b.external && b.first >= 0 && b.last >= b.first) best = std::max(best, (b.bytes + a - 1) / a * a);
+  for (int64_t v : FastLifetimeStepBounds(g, plan, o)) best = std::max(best, v);
+  return best;
+}
+
+std::vector<int64_t> FastLifetimeStepBounds(const Graph& g, const Plan& plan, const LifetimeOptions& o, int first_step,
+                                            int last_step) {
   const int nb = static_cast<int>(plan.buffers.size());
   const int ns = static_cast<int>(plan.steps.size());
   const int64_t a = std::max<int64_t>(o.alignment, 1);
@@ -90,18 +165,16 @@ int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeO
   int steps = ns;
   for (const Buffer& b : plan.buffers) steps = std::max(steps, b.last + 1);
   std::vector<int64_t> diff(steps + 1, 0), saved(steps, 0);
-  int64_t best = 0;
   for (int b = 0; b < nb; ++b) {
     const Buffer& B = plan.buffers[b];
     if (B.external || B.first < 0 || B.last < B.first) continue;
     const int64_t sz = aligned(b);
     diff[B.first] += sz;
     diff[B.last + 1] -= sz;
-    best = std::max(best, sz);
   }
   // Pairs that may overlap, as BuildPlacementProblem keeps them (tightest per pair).
   std::map<std::pair<int, int>, std::pair<int, int64_t>> allow;  // (out, in) -> (step, shift)
-  for (const OverlapPair& p : LifetimePairs(g, plan, o)) {
+  for (const OverlapPair& p : LifetimePairs(g, plan, o, first_step, last_step)) {
     if (p.input < 0 || p.output < 0 || p.input >= nb || p.output >= nb || p.input == p.output) continue;
     const Buffer& bi = plan.buffers[p.input];
     const Buffer& bo = plan.buffers[p.output];
@@ -124,12 +197,13 @@ int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeO
       for (int s = std::max(x.first, y.first); s <= std::min(x.last, y.last); ++s)
         saved[s] += std::min(aligned(va.input_buffer), aligned(va.output_buffer));
     }
+  std::vector<int64_t> per_step(steps, 0);
   int64_t live = 0;
   for (int s = 0; s < steps; ++s) {
     live += diff[s];
-    best = std::max(best, live - saved[s]);
+    per_step[s] = live - saved[s];
   }
-  return best;
+  return per_step;
 }
 
 }  // namespace tessera

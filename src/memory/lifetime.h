@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct LifetimeOptions {
   bool views = true;    // RESHAPE outputs on their inputs
   int64_t alignment = 16;
   int restarts = 32;
+  int rounds = 64;  // critical-item moves after the orderings (PlaceLifetimeProblem)
 };
 
 struct LifetimeSummary {
@@ -46,10 +48,17 @@ struct LifetimeSummary {
 int64_t CopyMaxShift(const Graph& g, const Plan& plan, int step);
 
 // The overlap pairs of a plan (kOp and kCopy steps) under the options.
-std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o);
+// Only the steps in [first_step, last_step] are considered when a range is given.
+std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o, int first_step = 0,
+                                       int last_step = std::numeric_limits<int>::max());
 
 // The placement problem (pairs and view aliases) of a plan.
 PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const LifetimeOptions& o);
+
+// PlaceBestOrdering, then up to `rounds` local-search moves: an item that reaches the top of
+// the arena is moved earlier in the first-fit order while that lowers the arena. Never worse
+// than PlaceBestOrdering.
+Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds);
 
 // Places the plan: sets offsets and arena_bytes. Strategy becomes `plan.strategy + "+lifetime"`.
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o = {});
@@ -62,5 +71,13 @@ int64_t LifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptio
 // discard candidates before placing them. Equal to LifetimeLowerBound when no view alias
 // joins buffers; otherwise it may be lower, never higher.
 int64_t FastLifetimeLowerBound(const Graph& g, const Plan& plan, const LifetimeOptions& o = {});
+
+// The per-step terms of FastLifetimeLowerBound: for each step, the bytes live at that step
+// (aligned), pairs that may overlap at that step counted as their union. A placement of the
+// plan needs at least element s at step s.
+// With a step range, only the overlap pairs of those steps are computed: the elements of the
+// steps in [first_step, last_step] are bounds, the others may lack their pairs' savings.
+std::vector<int64_t> FastLifetimeStepBounds(const Graph& g, const Plan& plan, const LifetimeOptions& o = {},
+                                            int first_step = 0, int last_step = std::numeric_limits<int>::max());
 
 }  // namespace tessera

@@ -45,6 +45,8 @@ struct Cand {
   int64_t macs = 0;
   int last_op = -1;  // of the last stage (-1: layer-by-layer)
   int64_t stage_lb = 0;  // analytic bound of its stages (see SegmentBound)
+  int64_t arena = -1;    // already placed (a frontier point swept again): its arena
+  int64_t placed_lb = 0; // and its lower bound
 };
 
 int64_t Align16(int64_t n) { return (n + 15) / 16 * 16; }
@@ -217,18 +219,76 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
           }
     }
 
+  // Per stage: the bytes live during its steps in the plan with this stage alone (the steps
+  // before and after it layer by layer). In a schedule with more stages, the same buffers are
+  // live during this stage's steps (earlier stages leave whole assembled tensors, as
+  // layer-by-layer operators do), so this bounds every schedule containing the stage.
+  std::map<std::tuple<int, int, int, int, int>, int64_t> stage_plan_cache;
+  auto stage_plan_bound = [&](const StageSpec& s) -> int64_t {
+    auto key = std::make_tuple(s.first_op, s.last_op, s.rows, s.cols, static_cast<int>(s.halo));
+    auto it = stage_plan_cache.find(key);
+    if (it != stage_plan_cache.end()) return it->second;
+    const StreamConfig one{{s}, o.fold_pads};
+    const std::vector<ResolvedStage> rs = ResolveStages(g, one);
+    const int first = rs[0].sp.first_op, last = rs[0].spec.last_op;
+    const Plan p = ScheduleStream(g, one, Accounting{o.input_in_arena});
+    int64_t b = 0;
+    int lo = -1, hi = -1;
+    for (int i = 0; i < static_cast<int>(p.steps.size()); ++i)
+      if (p.steps[i].kind == StepKind::kOp && p.steps[i].op >= first && p.steps[i].op <= last) {
+        if (lo < 0) lo = i;
+        hi = i;
+      }
+    const std::vector<int64_t> steps = FastLifetimeStepBounds(g, p, o.placement, std::max(lo, 0), hi);
+    for (int i = std::max(lo, 0); i <= hi && i < static_cast<int>(steps.size()); ++i) b = std::max(b, steps[i]);
+    ++r.stats.stage_plans;
+    stage_plan_cache[key] = b;
+    return b;
+  };
+
   // Lazy Pareto frontier in MAC order.
   int64_t best = INT64_MAX;  // smallest arena so far
   auto sweep = [&](std::vector<Cand>& list, const std::string& phase) {
-    std::stable_sort(list.begin(), list.end(), [](const Cand& a, const Cand& b) { return a.macs < b.macs; });
+    // MAC order; at equal MACs the smallest analytic bound first (it lowers `best` soonest).
+    auto key = [&](const Cand& c) { return std::max(c.stage_lb, tail_after(c.last_op)); };
+    // Points placed before (the previous frontier) come first at equal MACs: they cost nothing.
+    std::stable_sort(list.begin(), list.end(), [&](const Cand& a, const Cand& b) {
+      if (a.macs != b.macs) return a.macs < b.macs;
+      if ((a.arena >= 0) != (b.arena >= 0)) return a.arena >= 0;
+      return key(a) < key(b);
+    });
     int64_t i = 0;
+    int64_t fit_macs = -1;  // MACs of the first point within the SRAM budget
     for (const Cand& c : list) {
       ++i;
       report(phase + ": " + std::to_string(i) + "/" + std::to_string(list.size()) + " candidates, " +
              std::to_string(r.stats.placed) + " placed, best " + (best == INT64_MAX ? std::string("-") : Human(best)));
-      if (o.sram_budget >= 0 && best <= o.sram_budget) break;  // fewest MACs within the budget found
+      // The fewest MACs within the budget are found; the candidates at exactly those MACs are
+      // still visited so that the smallest arena among them is returned.
+      if (o.sram_budget >= 0 && best <= o.sram_budget) {
+        if (fit_macs < 0) fit_macs = r.frontier.back().macs;
+        if (c.macs > fit_macs) break;
+      }
       if (tail_after(c.last_op) >= best || c.stage_lb >= best) {
         ++r.stats.pruned_tail;
+        continue;
+      }
+      if (c.arena >= 0) {  // placed before
+        if (c.arena < best) {
+          best = c.arena;
+          if (!r.frontier.empty() && r.frontier.back().macs == c.macs) r.frontier.pop_back();
+          r.frontier.push_back(SearchPoint{c.cfg, c.macs, c.arena, c.placed_lb});
+        }
+        continue;
+      }
+      bool stage_pruned = false;
+      for (const StageSpec& s : c.cfg.stages)
+        if (stage_plan_bound(s) >= best) {
+          stage_pruned = true;
+          break;
+        }
+      if (stage_pruned) {
+        ++r.stats.pruned_stage;
         continue;
       }
       Plan p = ScheduleStream(g, c.cfg, Accounting{o.input_in_arena});
@@ -242,7 +302,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
         ++r.stats.pruned_bound;
         continue;
       }
-      Placement pl = PlaceBestOrdering(prob, std::min(o.placement.restarts, 8));
+      Placement pl = PlaceLifetimeProblem(prob, std::min(o.placement.restarts, 8), std::min(o.placement.rounds, 16));
       ++r.stats.placed;
       if (pl.size < best) {
         best = pl.size;
@@ -254,12 +314,56 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
   };
   sweep(cands, "one stage");
 
+  // The (k-1)-stage candidates of the previous level, for the beam.
+  std::vector<Cand> level;
+  for (const Cand& c : cands)
+    if (!c.cfg.stages.empty()) level.push_back(c);
   for (int k = 2; k <= o.max_stages; ++k) {
-    // k stages: the first k-1 from the current frontier, one more stage after them.
+    // k stages: the first k-1 from the current frontier and from the beam, one more stage
+    // after them.
     std::vector<Cand> more;
     const std::vector<SearchPoint> prev = r.frontier;
-    for (const SearchPoint& sp1 : prev) {
-      if (static_cast<int>(sp1.config.stages.size()) != k - 1) continue;
+    // Prefixes: the frontier's (k-1)-stage points, and per split the beam_width (k-1)-stage
+    // candidates with the smallest analytic stage bound (fewest MACs on ties), which need not
+    // lower the peak alone: a later stage may remove the peak they leave in the tail.
+    std::vector<SearchPoint> prefixes;
+    std::set<std::string> seen;
+    for (const SearchPoint& sp1 : prev)
+      if (static_cast<int>(sp1.config.stages.size()) == k - 1 && seen.insert(StreamSpecString(sp1.config)).second)
+        prefixes.push_back(sp1);
+    if (o.beam_width > 0) {
+      const int64_t mac_limit = (o.sram_budget >= 0 && best <= o.sram_budget) ? r.frontier.back().macs : INT64_MAX;
+      std::stable_sort(level.begin(), level.end(), [](const Cand& a, const Cand& b) {
+        return a.last_op != b.last_op ? a.last_op < b.last_op
+                                      : (a.stage_lb != b.stage_lb ? a.stage_lb < b.stage_lb : a.macs < b.macs);
+      });
+      // Per split: the 8 x beam_width smallest analytic bounds are ranked again by their
+      // stages' own bounds (single-stage plans, cached), and the beam_width best kept.
+      std::vector<std::pair<std::tuple<int64_t, int64_t, int64_t>, const Cand*>> group;
+      auto flush = [&] {
+        std::stable_sort(group.begin(), group.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        int taken = 0;
+        for (const auto& [score, c] : group) {
+          if (taken >= o.beam_width || std::get<0>(score) >= best) break;
+          if (!seen.insert(StreamSpecString(c->cfg)).second) continue;
+          ++taken;
+          prefixes.push_back(SearchPoint{c->cfg, c->macs, -1, 0});
+        }
+        group.clear();
+      };
+      int considered = 0, at = -2;
+      for (const Cand& c : level) {
+        if (c.last_op != at) flush(), at = c.last_op, considered = 0;
+        if (considered >= 8 * o.beam_width || c.stage_lb >= best || c.macs > mac_limit) continue;
+        ++considered;
+        int64_t own = 0;
+        for (const StageSpec& st : c.cfg.stages) own = std::max(own, stage_plan_bound(st));
+        group.push_back({{own, c.stage_lb, c.macs}, &c});
+      }
+      flush();
+    }
+    for (const SearchPoint& sp1 : prefixes) {
       const StageSpec& s1 = sp1.config.stages.back();
       int64_t lb1 = 0;
       for (const StageSpec& s : sp1.config.stages) {
@@ -293,6 +397,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
       }
     }
     if (more.empty()) break;
+    level = more;
     // The current frontier and the new candidates, swept again in MAC order.
     std::vector<Cand> all;
     for (const SearchPoint& p : prev) {
@@ -302,7 +407,8 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
         stage_macs(s, &d, &l);
         lb = std::max(lb, l);
       }
-      all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, lb});
+      all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, lb,
+                         p.arena_bytes, p.lower_bound});
     }
     for (Cand& c : more) all.push_back(std::move(c));
     r.frontier.clear();
@@ -328,7 +434,14 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
   if (r.feasible) {
     r.plan = BuildStreamPlan(g, r.chosen.config, o.input_in_arena, o.placement);
     CheckPlanOrThrow(g, r.plan);
-    r.chosen.arena_bytes = r.plan.arena_bytes;
+    r.chosen.arena_bytes = r.plan.arena_bytes;  // the final placement tries more orderings
+    std::vector<SearchPoint> f;
+    for (SearchPoint p : r.frontier) {
+      if (p.config == r.chosen.config) p.arena_bytes = r.chosen.arena_bytes;
+      if (!f.empty() && p.arena_bytes >= f.back().arena_bytes) continue;  // now dominated
+      f.push_back(std::move(p));
+    }
+    r.frontier = std::move(f);
   } else {
     const int64_t smallest = r.frontier.empty() ? -1 : r.frontier.back().arena_bytes;
     std::string e = "no plan fits " + Human(o.sram_budget);

@@ -46,6 +46,9 @@ struct SearchOptions {
   std::vector<HaloMode> modes = AllHaloModes();
   int max_grid = 8;
   int max_stages = 4;
+  // Per split point, how many (k-1)-stage schedules that are not on the frontier still seed
+  // k-stage schedules (the smallest analytic stage bounds). 0: frontier points only.
+  int beam_width = 2;
   bool fold_pads = true;
   LifetimeOptions placement;
   // Called now and then with a one-line progress report (e.g. to print on stderr).
@@ -67,6 +70,8 @@ struct SearchStats {
   int64_t pruned_macs = 0;     // over the MAC budget
   int64_t pruned_tail = 0;     // the layer-by-layer tail or the analytic stage bound exceeds the frontier
   int64_t pruned_bound = 0;    // their own lower bound exceeds what the frontier has
+  int64_t pruned_stage = 0;    // a stage's own bound (its steps in the plan with it alone) exceeds the frontier
+  int64_t stage_plans = 0;     // single-stage plans built for those bounds
   int64_t placed = 0;          // plans placed
   double seconds = 0;
 };

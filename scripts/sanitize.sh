@@ -58,11 +58,11 @@ run_one() {
 export -f run_one
 printf '%s\n' "${progs[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one {} "$0" "$1"' "$logs" "$BUILD"
 
-status=0
+status=0 passed=0 failed=0
 printf '%-36s %6s %s\n' "program" "sec" "result"
 for name in "${progs[@]}"; do
   read -r rc secs _ <"$logs/$name.rc"
-  if [[ $rc -eq 0 ]]; then res=ok; else res="FAILED (exit $rc)"; status=1; fi
+  if [[ $rc -eq 0 ]]; then res=ok; passed=$((passed + 1)); else res="FAILED (exit $rc)"; status=1; failed=$((failed + 1)); fi
   printf '%-36s %6s %s\n' "$name" "$secs" "$res"
 done
 for name in "${progs[@]}"; do
@@ -70,4 +70,6 @@ for name in "${progs[@]}"; do
   if [[ $rc -ne 0 ]]; then echo "---- $name"; tail -60 "$logs/$name.log"; fi
 done
 echo "sanitize: ${#progs[@]} programs in $(( $(date +%s) - built )) s (ASan + UBSan, $BUILD)"
+# The closing line counts test programs (each a gtest program with many cases).
+echo "sanitize: $passed passed, $failed failed"
 exit $status

@@ -39,6 +39,29 @@ int64_t CopyMaxShift(const Graph& g, const Plan& plan, int step) {
   return best == std::numeric_limits<int64_t>::max() ? kAnyShift : best;
 }
 
+namespace {
+
+std::optional<int64_t> CachedShift(const Graph& g, const Plan& plan, int s, int is, int os, ShiftCache* cache) {
+  const Step& st = plan.steps[s];
+  if (!cache) return MaxOutputShift(g, plan, s, is, os, st.scratch >= 0);
+  const int nb = static_cast<int>(plan.buffers.size());
+  const int ib = st.inputs[is], ob = st.outputs[os];
+  if (ib < 0 || ib >= nb || ob < 0 || ob >= nb) return MaxOutputShift(g, plan, s, is, os, st.scratch >= 0);
+  const Buffer& I = plan.buffers[ib];
+  const Buffer& O = plan.buffers[ob];
+  const int32_t k[] = {st.op,  st.fused_pad, is,          os,          st.scratch >= 0, I.tensor,    O.tensor,
+                       st.window.y0, st.window.y1, st.window.x0, st.window.x1, I.window.y0, I.window.y1, I.window.x0,
+                       I.window.x1, O.window.y0, O.window.y1, O.window.x0, O.window.x1};
+  std::string key(reinterpret_cast<const char*>(k), sizeof k);
+  auto it = cache->shifts.find(key);
+  if (it != cache->shifts.end()) return it->second;
+  const std::optional<int64_t> d = MaxOutputShift(g, plan, s, is, os, st.scratch >= 0);
+  if (cache->shifts.size() < (1u << 22)) cache->shifts.emplace(std::move(key), d);
+  return d;
+}
+
+}  // namespace
+
 std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o, int first_step,
                                        int last_step) {
   std::vector<OverlapPair> pairs;
@@ -53,7 +76,7 @@ std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const L
       continue;
     for (int is = 0; is < static_cast<int>(st.inputs.size()); ++is)
       for (int os = 0; os < static_cast<int>(st.outputs.size()); ++os)
-        if (const auto d = MaxOutputShift(g, plan, s, is, os, st.scratch >= 0))
+        if (const auto d = CachedShift(g, plan, s, is, os, o.shift_cache))
           pairs.push_back(OverlapPair{s, st.inputs[is], st.outputs[os], *d});
   }
   return pairs;

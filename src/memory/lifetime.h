@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -24,13 +26,22 @@
 
 namespace tessera {
 
+// Memo of MaxOutputShift results for one graph, keyed by everything the result depends on
+// (operator, folded PAD, slots, access order, the step's window and both buffers' windows).
+// Plans of one search share most steps; the search passes one cache for all its plans.
+struct ShiftCache {
+  std::unordered_map<std::string, std::optional<int64_t>> shifts;
+};
+
 struct LifetimeOptions {
   bool inplace = true;
   bool overlap = true;  // also CONV_2D, PAD, FC, SOFTMAX (implies inplace)
   bool views = true;    // RESHAPE outputs on their inputs
   int64_t alignment = 16;
   int restarts = 32;
-  int rounds = 64;  // critical-item moves after the orderings (PlaceLifetimeProblem)
+  int rounds = 64;
+  // Optional, not owned; must only be used with the graph it was filled for.
+  ShiftCache* shift_cache = nullptr;  // critical-item moves after the orderings (PlaceLifetimeProblem)
 };
 
 struct LifetimeSummary {

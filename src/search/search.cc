@@ -76,7 +76,11 @@ Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,
   return p;
 }
 
-SearchResult SearchPlans(const Graph& g, const SearchOptions& o) {
+SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
+  // One memo of overlap shifts for every plan of this search (memory/lifetime.h).
+  ShiftCache shift_cache;
+  SearchOptions o = opts;
+  if (!o.placement.shift_cache) o.placement.shift_cache = &shift_cache;
   if (o.max_grid < 1 || o.max_grid > 64) throw Error("search: max grid must be in [1, 64], got " + std::to_string(o.max_grid));
   if (o.max_stages < 0 || o.max_stages > 8) throw Error("search: max stages must be in [0, 8]");
   if (o.modes.empty()) throw Error("search: no halo mode allowed");

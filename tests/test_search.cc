@@ -181,6 +181,9 @@ TEST(Search, BadOptions) {
   o.max_grid = 4;
   o.modes.clear();
   EXPECT_THROW(SearchPlans(g, o), Error);
+  o.modes = AllHaloModes();
+  o.beam_width = -1;
+  EXPECT_THROW(SearchPlans(g, o), Error);
 }
 
 // The project's targets (docs: issue 6). Plans are deterministic: the figures are exact.
@@ -218,6 +221,7 @@ TEST(SearchTargets, MobileNetV2W035R144) {
   const SearchResult r = SearchPlans(m.g, o);
   ExpectExact(m, r, "w0.35 60 KB");
   EXPECT_LE(r.plan.arena_bytes, 60000);
+  EXPECT_EQ(r.chosen.macs, GraphMacs(m.g));  // halo caching fits 60 KB without extra MACs
   std::printf("mobilenetv2-w0.35-r144 (input streamed): %lld B at %+.2f%% MACs (%s)\n", (long long)r.plan.arena_bytes,
               100 * r.chosen.overhead(r.graph_macs), StreamSpecString(r.chosen.config).c_str());
 }

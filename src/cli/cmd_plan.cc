@@ -36,6 +36,7 @@ struct PlanArgs {
   std::string sram, halo, frontier_svg, stream;
   double max_overhead = -1;
   int max_grid = 8;
+  int beam = 2;
   bool stream_input = false, quiet = false;
   int64_t alignment = 16;
 };
@@ -142,6 +143,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     o.input_in_arena = !a.stream_input;
     o.modes = HaloModes(a.halo);
     o.max_grid = a.max_grid;
+    o.beam_width = a.beam;
     o.placement = lo;
     o.progress = [](const std::string& s) { std::fprintf(stderr, "tessera: search %s\n", s.c_str()); };
     r = SearchPlans(g, o);
@@ -290,6 +292,9 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                   sub.add_option("--halo", a->halo, "search: halo handling: recompute, mixed (cache rows), cache, or all");
                   sub.add_option("--frontier-svg", a->frontier_svg, "search: write the SRAM/MAC Pareto frontier as SVG");
                   sub.add_option("--max-grid", a->max_grid, "search: largest patch rows/columns per stage")->default_val(8);
+                  sub.add_option("--beam", a->beam,
+                                 "search: per split, how many multi-stage prefixes off the frontier still get a further stage")
+                      ->default_val(2);
                   sub.add_option("--stream", a->stream,
                                  "build one streamed schedule SPLIT:ROWSxCOLS[:recompute|mixed|cache][,...] (no search)");
                   sub.add_option("--alignment", a->alignment, "buffer alignment in bytes")->default_val(16);

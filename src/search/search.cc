@@ -84,6 +84,8 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   if (o.max_grid < 1 || o.max_grid > 64) throw Error("search: max grid must be in [1, 64], got " + std::to_string(o.max_grid));
   if (o.max_stages < 0 || o.max_stages > 8) throw Error("search: max stages must be in [0, 8]");
   if (o.modes.empty()) throw Error("search: no halo mode allowed");
+  if (o.beam_width < 0 || o.beam_width > 64)
+    throw Error("search: beam width must be in [0, 64], got " + std::to_string(o.beam_width));
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   double last_report = 0;

@@ -3,13 +3,15 @@
 // The space: the layer-by-layer plan; one patch stage (every split point whose assembled
 // output is a single tensor, every rows x cols grid up to max_grid, non-square and uneven
 // included, each halo mode, plus row streaming with one or two output rows per patch); up to
-// max_stages consecutive stages, built greedily: the first k-1 stages taken from the
-// (k-1)-stage Pareto frontier, stage k any later split with n x 1, n x n, n x (n+1), (n+1) x n
-// and row-streaming grids. Every candidate is placed lifetime-precisely (memory/lifetime.h:
-// in-place and segment overlap in patches and layer by layer, copy pairs, PAD folding).
-// Known limit: a stage that only pays off together with a further stage (the peak moves
-// elsewhere first) is not found by the greedy extension; tessera plan --stream builds any
-// schedule directly.
+// max_stages consecutive stages, built level by level: the first k-1 stages taken from the
+// (k-1)-stage Pareto frontier and from a beam (per split point, the beam_width (k-1)-stage
+// candidates whose stages have the smallest own bounds, whether or not they lowered the peak
+// alone: a stage that only pays off together with a further stage is kept), stage k any later
+// split with n x 1, n x n, n x (n+1), (n+1) x n and row-streaming grids. Every candidate is
+// placed lifetime-precisely (memory/lifetime.h: in-place and segment overlap in patches and
+// layer by layer, copy pairs, PAD folding). The beam is a heuristic: a wider beam is not
+// guaranteed to give a smaller peak (the frontier that seeds the next level changes too);
+// tessera plan --stream builds any schedule directly.
 //
 // Pruning (so that MobileNetV2-224 takes seconds): candidates are visited in increasing MAC
 // order; a candidate can only join the Pareto frontier if its peak is below the smallest peak
@@ -19,7 +21,11 @@
 //     the last stage, from the layer-by-layer plan once per model), and per stage the bytes
 //     live while its last patch writes the assembled outputs (those whole buffers, the stage
 //     inputs, that step's per-patch inputs), computed from windows alone;
-//  3. the lower bound of the candidate's own placement problem (plan built, not placed).
+//  3. per stage, its own bound: the bytes live during its steps in the plan with that stage
+//     alone (built once per stage, cached), which every schedule containing it also holds;
+//  4. the lower bound of the candidate's own placement problem (plan built, not placed).
+// With an SRAM budget, every candidate at the fewest MACs that fit is still visited, and the
+// smallest arena among them is returned.
 // Only the survivors are placed. The returned plan is the chosen frontier point, checked
 // by the checker (CheckPlan) before it is returned.
 #pragma once

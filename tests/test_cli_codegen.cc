@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "support/cli.h"
@@ -19,10 +18,10 @@ long long ArenaBytesIn(const std::string& header) {
   std::ifstream f(header);
   std::stringstream ss;
   ss << f.rdbuf();
-  std::smatch m;
-  const std::string text = ss.str();
-  if (!std::regex_search(text, m, std::regex(R"(#define MODEL_ARENA_BYTES\s+([0-9]+))"))) return -1;
-  return std::stoll(m[1].str());
+  const std::string text = ss.str(), key = "#define MODEL_ARENA_BYTES ";
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + key.size()));
 }
 
 TEST(CliCodegen, SramBudgetPlanFitsAndIsWhatTheHeaderDeclares) {

@@ -16,6 +16,7 @@
 #include "analysis/macs.h"
 #include "checker/checker.h"
 #include "cli/command.h"
+#include "cli/options.h"
 #include "plan/plan_json.h"
 #include "plan/strategy.h"
 #include "report/report.h"
@@ -93,20 +94,6 @@ Plan PatchPlanForCli(const Graph& g, const PlanArgs& a, PlanSummary* sum) {
 }
 
 // "131072", "128KiB", "128K" (KiB), "60KB"/"60kB" (1000 bytes), "1MiB".
-int64_t ParseBytes(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-  const std::string num = text.substr(0, i), unit = text.substr(i);
-  int64_t mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "k" || unit == "KiB" || unit == "kiB") mult = 1024;
-  else if (unit == "KB" || unit == "kB") mult = 1000;
-  else if (unit == "M" || unit == "MiB") mult = 1 << 20;
-  else if (unit == "MB") mult = 1000000;
-  if (num.empty() || num.size() > 12 || mult == 0)
-    throw Error("--sram '" + text + "': expected a byte count such as 131072, 128KiB or 60KB");
-  return std::stoll(num) * mult;
-}
 
 std::vector<HaloMode> HaloModes(const std::string& h) {
   if (h.empty() || h == "all") return {HaloMode::kRecompute, HaloMode::kCacheRows, HaloMode::kCache};
@@ -138,7 +125,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     label = "stream " + StreamSpecString(c);
   } else {
     SearchOptions o;
-    o.sram_budget = a.sram.empty() ? -1 : ParseBytes(a.sram);
+    o.sram_budget = a.sram.empty() ? -1 : ParseByteCount(a.sram, "--sram");
     o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
     o.input_in_arena = !a.stream_input;
     o.modes = HaloModes(a.halo);

@@ -15,6 +15,7 @@
 #include "memory/lifetime.h"
 #include "schedule/patch.h"
 #include "schedule/stream.h"
+#include "support/model_cases.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -22,41 +23,10 @@
 namespace tessera {
 namespace {
 
-struct Model {
-  Graph g;
-  std::vector<std::vector<uint8_t>> inputs;
-  std::vector<std::vector<uint8_t>> expected;
-};
-
-std::vector<uint8_t> PseudoRandomBytes(size_t n, uint64_t seed) {
-  std::vector<uint8_t> r(n);
-  uint64_t s = seed;
-  for (auto& b : r) {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    b = static_cast<uint8_t>(s >> 56);
-  }
-  return r;
-}
-
-const Model& GetModel(const std::string& name) {
-  static std::map<std::string, std::unique_ptr<Model>> cache;
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(name);
-  if (it != cache.end()) return *it->second;
-  auto m = std::make_unique<Model>();
-  if (name.rfind("shared:", 0) == 0) {
-    const std::string stem = name.substr(7);
-    m->g = ReadTflite(test::SharedModel(stem));
-    m->inputs.push_back(test::ReadFileBytes(test::ReferenceDir(stem) + "/case0.input.bin"));
-  } else {
-    m->g = BuildZooModel(name);
-    for (size_t i = 0; i < m->g.inputs.size(); ++i)
-      m->inputs.push_back(PseudoRandomBytes(m->g.tensors[m->g.inputs[i]].num_bytes(), 99 + i));
-  }
-  m->expected = RunPlan(m->g, PlanLayerByLayer(m->g), m->inputs);
-  return *cache.emplace(name, std::move(m)).first->second;
-}
+// Models with inputs and layer-by-layer outputs (tests/support/model_cases.h); zoo inputs
+// from seed 99.
+using Model = test::ModelCase;
+const Model& GetModel(const std::string& name) { return test::LoadModelCase(name, 99); }
 
 // Builds, places, checks and runs a streamed plan; returns it.
 Plan CheckStream(const Model& m, const std::string& spec, bool input_in_arena = true) {

@@ -12,6 +12,7 @@
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "search/search.h"
+#include "support/model_cases.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -19,41 +20,10 @@
 namespace tessera {
 namespace {
 
-struct Model {
-  Graph g;
-  std::vector<std::vector<uint8_t>> inputs;
-  std::vector<std::vector<uint8_t>> expected;
-};
-
-std::vector<uint8_t> PseudoRandomBytes(size_t n, uint64_t seed) {
-  std::vector<uint8_t> r(n);
-  uint64_t s = seed;
-  for (auto& b : r) {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    b = static_cast<uint8_t>(s >> 56);
-  }
-  return r;
-}
-
-const Model& GetModel(const std::string& name) {
-  static std::map<std::string, std::unique_ptr<Model>> cache;
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(name);
-  if (it != cache.end()) return *it->second;
-  auto m = std::make_unique<Model>();
-  if (name.rfind("shared:", 0) == 0) {
-    const std::string stem = name.substr(7);
-    m->g = ReadTflite(test::SharedModel(stem));
-    m->inputs.push_back(test::ReadFileBytes(test::ReferenceDir(stem) + "/case0.input.bin"));
-  } else {
-    m->g = BuildZooModel(name);
-    for (size_t i = 0; i < m->g.inputs.size(); ++i)
-      m->inputs.push_back(PseudoRandomBytes(m->g.tensors[m->g.inputs[i]].num_bytes(), 7 + i));
-  }
-  m->expected = RunPlan(m->g, PlanLayerByLayer(m->g), m->inputs);
-  return *cache.emplace(name, std::move(m)).first->second;
-}
+// Models with inputs and layer-by-layer outputs (tests/support/model_cases.h); zoo inputs
+// from seed 7.
+using Model = test::ModelCase;
+const Model& GetModel(const std::string& name) { return test::LoadModelCase(name, 7); }
 
 void ExpectExact(const Model& m, const SearchResult& r, const std::string& what) {
   ASSERT_TRUE(r.feasible) << what << ": " << r.explanation;

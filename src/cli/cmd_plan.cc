@@ -93,8 +93,6 @@ Plan PatchPlanForCli(const Graph& g, const PlanArgs& a, PlanSummary* sum) {
   return p;
 }
 
-// "131072", "128KiB", "128K" (KiB), "60KB"/"60kB" (1000 bytes), "1MiB".
-
 std::vector<HaloMode> HaloModes(const std::string& h) {
   if (h.empty() || h == "all") return {HaloMode::kRecompute, HaloMode::kCacheRows, HaloMode::kCache};
   return {ParseHaloMode(h)};
@@ -233,6 +231,23 @@ int RunPlanCommand(const PlanArgs& a) {
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer)\n", static_cast<long long>(sum.greedy_bytes));
   std::printf("saving           %lld bytes (%.1f%%)\n", static_cast<long long>(sum.greedy_bytes - p.arena_bytes), saving);
   std::printf("accounting       model input %s\n", p.accounting.input_in_arena ? "in the arena" : "streamed (not counted)");
+  if (!a.patch.empty()) {
+    // The same patch plan under the other accounting (MCUNetV2's figures leave the input out),
+    // and the MACs it spends against layer by layer.
+    PlanArgs other = a;
+    other.stream_input = !a.stream_input;
+    PlanSummary other_sum;
+    const Plan q = PatchPlanForCli(g, other, &other_sum);
+    CheckPlanOrThrow(g, q);
+    std::printf("other accounting %lld bytes with the model input %s (checked)\n", static_cast<long long>(q.arena_bytes),
+                q.accounting.input_in_arena ? "in the arena" : "streamed (not counted)");
+    const int64_t plan_macs = PlanMacs(g, p), graph_macs = GraphMacs(g);
+    const PatchCost cost = EstimatePatchCost(g, ParsePatchSpec(a.patch));
+    std::printf("MACs             %lld (layer by layer %lld: %+.1f%% overall, %+.1f%% in the patch stage)\n",
+                static_cast<long long>(plan_macs), static_cast<long long>(graph_macs),
+                graph_macs ? 100.0 * (static_cast<double>(plan_macs) / graph_macs - 1.0) : 0.0,
+                100.0 * cost.stage_overhead());
+  }
   std::printf("techniques       %d PADs folded, %d views aliased, %d overlapping input/output pairs; placement: %s\n",
               sum.fused_pads, sum.view_aliases, sum.overlap_pairs, sum.placement_method.c_str());
   std::printf("checker          ok (%lld bytes compared)\n", static_cast<long long>(c.bytes_checked));

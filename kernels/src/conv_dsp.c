@@ -1,19 +1,296 @@
-/* CONV_2D int8, DSP-structured path (SMLAD micro-kernels, dsp_dot.h). Same contract and
- * bytes as the portable ts_conv2d_s8_portable (conv.c): only the order of the int32
- * additions changes.
+/* CONV_2D int8, DSP-structured path. Same contract and bytes as the portable
+ * ts_conv2d_s8_portable (conv.c): only the order of the int32 additions changes.
  *
- * Two output pixels x two output channels per micro-kernel step when the output buffer
- * shares no byte with the input buffer (then no order of reads and writes can matter) and
- * both pixels see the whole filter (no padding taps). Otherwise one pixel at a time, two
- * channels per step, in the portable access order: the pixel's reads, then its writes (or
- * into `scratch` first when one is given). With dilation_w == 1 the filter taps of one
- * filter row are contiguous in the input buffer and in the filter, so one row of taps is a
- * single dot product of filter_w * in_c elements (this keeps small-channel first layers on
- * the SMLAD loop). Grouped convolutions use the portable loops. */
+ * Main path (im2col, when a pixel's filter_h * filter_w * in_c taps fit
+ * TS_CONV_DSP_COL_MAX): output pixels two at a time. Both pixels' taps are first copied into
+ * a column buffer on the stack as int16 with the input offset added (padding taps as 0, so
+ * border pixels need no special case), interleaved per group of four taps as
+ * [pixel 0 taps 0,2 | pixel 1 taps 0,2 | pixel 0 taps 1,3 | pixel 1 taps 1,3], which matches
+ * the lanes SXTB16 / SXTB16(ROR 8) give for four filter bytes. Then per pair of output
+ * channels a 2x2 micro-kernel (LDRD of the column, SMLAD) and a requantization shared by the
+ * two pixels, the four output bytes saturated and clamped together (SSAT, SSUB8/SEL).
+ * Every read of both pixels happens before their first write, so this is safe whatever the
+ * output shares with the input (reads earlier and writes later than the portable order), and
+ * `scratch` is not needed.
+ * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps) plus
+ * TS_CONV_DSP_GATHER_MAX bytes to gather a pixel's taps when in_c is not a multiple of 4.
+ *
+ * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
+ * on the int8 input when the output buffer shares no byte with the input buffer and both
+ * pixels see the whole filter; else one pixel at a time in the portable access order. With
+ * dilation_w == 1 one row of taps is a single dot product of filter_w * in_c elements.
+ * Grouped convolutions use the portable loops. */
 #include <string.h>
 
 #include "dsp_dot.h"
 #include "spatial_util.h"
+
+#ifndef TS_CONV_DSP_COL_MAX
+#define TS_CONV_DSP_COL_MAX 576 /* taps per pixel (filter_h * filter_w * in_c, rounded up to 4) */
+#endif
+#ifndef TS_CONV_DSP_GATHER_MAX
+#define TS_CONV_DSP_GATHER_MAX 128 /* the same, when in_c is not a multiple of 4 */
+#endif
+
+/* ---- im2col path ---- */
+
+/* Column words of one pixel: `groups` groups of four taps from src (+ offset). `dst` points
+ * at the pixel's lane of the first group; each group is four words. */
+static uint32_t* ts_col_expand(uint32_t* dst, const int8_t* src, int32_t groups, uint32_t off2) {
+  for (; groups > 0; --groups) {
+    const uint32_t x = ts_dsp_load4(src);
+    src += 4;
+    dst[0] = ts_dsp_sxtab16(off2, x);
+    dst[2] = ts_dsp_sxtab16_ror8(off2, x);
+    dst += 4;
+  }
+  return dst;
+}
+
+static uint32_t* ts_col_zero(uint32_t* dst, int32_t groups) {
+  for (; groups > 0; --groups) {
+    dst[0] = 0;
+    dst[2] = 0;
+    dst += 4;
+  }
+  return dst;
+}
+
+static int8_t* ts_gather_fill(int8_t* g, int8_t v, int32_t n) {
+  for (; n > 0; --n) *g++ = v;
+  return g;
+}
+
+static int8_t* ts_gather_copy(int8_t* g, const int8_t* src, int32_t n) {
+  for (; n > 0; --n) *g++ = *src++;
+  return g;
+}
+
+/* Output pixel (oy, ox)'s taps into its lane of the column (col: the lane's first word). */
+static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, int32_t ox,
+                              uint32_t* col, uint32_t off2, int8_t* gather) {
+  const int32_t in_c = p->in_c, fh = p->filter_h, fw = p->filter_w;
+  const int32_t dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t iy = oy * p->stride_h - p->pad_top, ix = ox * p->stride_w - p->pad_left;
+  int32_t ky0, ky1, kx0, kx1, ky, kx;
+  ts_valid_taps(iy, dh, fh, p->in_h, &ky0, &ky1);
+  ts_valid_taps(ix, dw, fw, p->in_w, &kx0, &kx1);
+  if ((in_c & 3) == 0) { /* whole groups per tap: straight from the input */
+    const int32_t tg = in_c >> 2;
+    for (ky = 0; ky < fh; ++ky) {
+      const int8_t* row;
+      if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
+        col = ts_col_zero(col, fw * tg);
+        continue;
+      }
+      row = TS_PIXEL(in, iy + ky * dh, ix + kx0 * dw, in_c);
+      col = ts_col_zero(col, kx0 * tg);
+      if (dw == 1) {
+        col = ts_col_expand(col, row, (kx1 - kx0) * tg, off2);
+      } else {
+        for (kx = kx0; kx < kx1; ++kx) col = ts_col_expand(col, row + (kx - kx0) * dw * in_c, tg, off2);
+      }
+      col = ts_col_zero(col, (fw - kx1) * tg);
+    }
+  } else { /* gather the taps as bytes (padding = the input zero point), then expand */
+    const int8_t pad = (int8_t)(-p->input_offset);
+    const int32_t k = fh * fw * in_c, k4 = (k + 3) & ~3;
+    int8_t* g = gather;
+    for (ky = 0; ky < fh; ++ky) {
+      const int8_t* row;
+      if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
+        g = ts_gather_fill(g, pad, fw * in_c);
+        continue;
+      }
+      row = TS_PIXEL(in, iy + ky * dh, ix + kx0 * dw, in_c);
+      g = ts_gather_fill(g, pad, kx0 * in_c);
+      if (dw == 1) {
+        g = ts_gather_copy(g, row, (kx1 - kx0) * in_c);
+      } else {
+        for (kx = kx0; kx < kx1; ++kx) g = ts_gather_copy(g, row + (kx - kx0) * dw * in_c, in_c);
+      }
+      g = ts_gather_fill(g, pad, (fw - kx1) * in_c);
+    }
+    ts_gather_fill(g, pad, k4 - k);
+    ts_col_expand(col, gather, k4 >> 2, off2);
+  }
+}
+
+/* Requantization of a 2x2 block (channels c, c+1 of pixels 0 and 1) and its stores: pixel 1
+ * first, so that with d1 == d0 (no second pixel) pixel 0's bytes are the ones left. */
+typedef struct {
+  const int32_t* mult;
+  const int32_t* shift;
+  const int32_t* bias;
+  int32_t out_offset, act_min, act_max;
+  uint32_t lo4, hi4;
+  int fast;
+} ts_conv_out;
+
+static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s00, int32_t s01,
+                                     int32_t s10, int32_t s11, int8_t* d0, int8_t* d1) {
+  if (o->bias) {
+    const int32_t b0 = o->bias[c], b1 = o->bias[c + 1];
+    s00 += b0;
+    s10 += b0;
+    s01 += b1;
+    s11 += b1;
+  }
+  if (o->fast) {
+    const ts_dsp_rq r0 = ts_dsp_rq_decode(o->mult[c], o->shift[c]);
+    const ts_dsp_rq r1 = ts_dsp_rq_decode(o->mult[c + 1], o->shift[c + 1]);
+    const uint32_t oo = (uint32_t)o->out_offset;
+    const int32_t v00 = ts_dsp_ssat8((int32_t)((uint32_t)ts_dsp_rq_apply(s00, &r0) + oo));
+    const int32_t v01 = ts_dsp_ssat8((int32_t)((uint32_t)ts_dsp_rq_apply(s01, &r1) + oo));
+    const int32_t v10 = ts_dsp_ssat8((int32_t)((uint32_t)ts_dsp_rq_apply(s10, &r0) + oo));
+    const int32_t v11 = ts_dsp_ssat8((int32_t)((uint32_t)ts_dsp_rq_apply(s11, &r1) + oo));
+    const uint32_t w = ts_dsp_clamp8x4(ts_dsp_pack8x4(v00, v01, v10, v11), o->lo4, o->hi4);
+    ts_dsp_store2(d1 + c, w >> 16);
+    ts_dsp_store2(d0 + c, w);
+  } else {
+    d1[c] = ts_dsp_output(s10, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+    d1[c + 1] = ts_dsp_output(s11, o->mult[c + 1], o->shift[c + 1], o->out_offset, o->act_min, o->act_max);
+    d0[c] = ts_dsp_output(s00, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+    d0[c + 1] = ts_dsp_output(s01, o->mult[c + 1], o->shift[c + 1], o->out_offset, o->act_min, o->act_max);
+  }
+}
+
+/* Both pixels of the column, every output channel. k: taps per pixel. */
+static void ts_conv_col_pair(const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c,
+                             const ts_conv_out* o, int8_t* d0, int8_t* d1) {
+  const int32_t tail = k & 3;
+  const uint32_t* const cend = col + 4 * (k >> 2);
+  int32_t c;
+  for (c = 0; c + 1 < out_c; c += 2) {
+    const int8_t* w0 = filter + (int64_t)c * k;
+    const int8_t* w1 = w0 + k;
+    const uint32_t* x = col;
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    while (x != cend) {
+      const uint32_t wa = ts_dsp_load4(w0), wb = ts_dsp_load4(w1);
+      uint32_t a = x[0], b = x[1], t;
+      t = ts_dsp_sxtb16(wa);
+      s00 = ts_dsp_smlad(a, t, s00);
+      s10 = ts_dsp_smlad(b, t, s10);
+      t = ts_dsp_sxtb16(wb);
+      s01 = ts_dsp_smlad(a, t, s01);
+      s11 = ts_dsp_smlad(b, t, s11);
+      a = x[2];
+      b = x[3];
+      t = ts_dsp_sxtb16_ror8(wa);
+      s00 = ts_dsp_smlad(a, t, s00);
+      s10 = ts_dsp_smlad(b, t, s10);
+      t = ts_dsp_sxtb16_ror8(wb);
+      s01 = ts_dsp_smlad(a, t, s01);
+      s11 = ts_dsp_smlad(b, t, s11);
+      x += 4;
+      w0 += 4;
+      w1 += 4;
+    }
+    if (tail) { /* the column holds zeros past the last tap */
+      const uint32_t wa = ts_dsp_load_tail(w0, tail), wb = ts_dsp_load_tail(w1, tail);
+      uint32_t t = ts_dsp_sxtb16(wa);
+      s00 = ts_dsp_smlad(x[0], t, s00);
+      s10 = ts_dsp_smlad(x[1], t, s10);
+      t = ts_dsp_sxtb16(wb);
+      s01 = ts_dsp_smlad(x[0], t, s01);
+      s11 = ts_dsp_smlad(x[1], t, s11);
+      t = ts_dsp_sxtb16_ror8(wa);
+      s00 = ts_dsp_smlad(x[2], t, s00);
+      s10 = ts_dsp_smlad(x[3], t, s10);
+      t = ts_dsp_sxtb16_ror8(wb);
+      s01 = ts_dsp_smlad(x[2], t, s01);
+      s11 = ts_dsp_smlad(x[3], t, s11);
+    }
+    ts_conv_store_2x2(o, c, s00, s01, s10, s11, d0, d1);
+  }
+  if (c < out_c) { /* the last, odd channel */
+    const int8_t* w0 = filter + (int64_t)c * k;
+    const uint32_t* x = col;
+    int32_t s0 = 0, s1 = 0;
+    while (x != cend) {
+      const uint32_t wa = ts_dsp_load4(w0);
+      uint32_t t = ts_dsp_sxtb16(wa);
+      s0 = ts_dsp_smlad(x[0], t, s0);
+      s1 = ts_dsp_smlad(x[1], t, s1);
+      t = ts_dsp_sxtb16_ror8(wa);
+      s0 = ts_dsp_smlad(x[2], t, s0);
+      s1 = ts_dsp_smlad(x[3], t, s1);
+      x += 4;
+      w0 += 4;
+    }
+    if (tail) {
+      const uint32_t wa = ts_dsp_load_tail(w0, tail);
+      uint32_t t = ts_dsp_sxtb16(wa);
+      s0 = ts_dsp_smlad(x[0], t, s0);
+      s1 = ts_dsp_smlad(x[1], t, s1);
+      t = ts_dsp_sxtb16_ror8(wa);
+      s0 = ts_dsp_smlad(x[2], t, s0);
+      s1 = ts_dsp_smlad(x[3], t, s1);
+    }
+    if (o->bias) {
+      s0 += o->bias[c];
+      s1 += o->bias[c];
+    }
+    d1[c] = ts_dsp_output(s1, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+    d0[c] = ts_dsp_output(s0, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+  }
+}
+
+/* The im2col path applies: the taps fit the column (and the gather buffer when in_c is not
+ * a multiple of 4, whose padding byte -input_offset must be an int8). */
+static int ts_conv_col_fits(const ts_conv_params* p) {
+  const int64_t k4 = ((int64_t)p->filter_h * p->filter_w * p->in_c + 3) & ~(int64_t)3;
+  if (k4 <= 0 || k4 > TS_CONV_DSP_COL_MAX) return 0;
+  if ((p->in_c & 3) != 0 && (k4 > TS_CONV_DSP_GATHER_MAX || p->input_offset < -127 || p->input_offset > 128))
+    return 0;
+  return 1;
+}
+
+static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
+  uint32_t col[TS_CONV_DSP_COL_MAX];
+  int8_t gather[TS_CONV_DSP_GATHER_MAX];
+  const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
+  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
+  ts_conv_out o;
+  int32_t oy = win.y0, ox = win.x0;
+  int64_t n;
+  o.mult = p->output_multiplier;
+  o.shift = p->output_shift;
+  o.bias = bias;
+  o.out_offset = p->output_offset;
+  o.act_min = p->act_min;
+  o.act_max = p->act_max;
+  o.lo4 = ts_dsp_dup8(p->act_min);
+  o.hi4 = ts_dsp_dup8(p->act_max);
+  o.fast = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
+  for (n = 0; n < npix; n += 2) {
+    int32_t ny = oy, nx = ox + 1; /* the second pixel */
+    int8_t *d0, *d1;
+    if (nx == win.x1) {
+      nx = win.x0;
+      ++ny;
+    }
+    if (n + 1 == npix) { /* no second pixel: compute the first twice, store it once */
+      ny = oy;
+      nx = ox;
+    }
+    ts_conv_col_build(p, in, oy, ox, col, off2, gather);
+    ts_conv_col_build(p, in, ny, nx, col + 1, off2, gather);
+    d0 = TS_PIXEL(out, oy, ox, out_c);
+    d1 = TS_PIXEL(out, ny, nx, out_c);
+    ts_conv_col_pair(col, k, filter, out_c, &o, d0, d1);
+    oy = ny;
+    ox = nx + 1;
+    if (ox == win.x1) {
+      ox = win.x0;
+      ++oy;
+    }
+  }
+}
+
+/* ---- int8 path (filters too large for the column) ---- */
 
 __attribute__((noinline)) static void ts_conv_dsp_pair(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                              const int32_t* bias, const int8_t* x0, const int8_t* x1,
@@ -143,6 +420,10 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
     return;
   }
   if (npix <= 0) return;
+  if (ts_conv_col_fits(p)) {
+    ts_conv_col_run(p, in, filter, bias, out, win, npix);
+    return;
+  }
   overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)out_c, in.data,
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
   oy = win.y0;

@@ -81,4 +81,136 @@ static inline void ts_dsp_dot_1x2(const int8_t* x, const int8_t* w0, const int8_
   *s1 = a1;
 }
 
+/* ---- Requantization of the im2col paths (conv_dsp.c, fully_connected_dsp.c) ----
+ * TFLM's double rounding (quant.c), split so that what depends on the channel alone is
+ * decoded once per channel and shared by the pixels of a block. Valid when the multiplier
+ * is not INT32_MIN and -31 <= shift <= 31 (the callers check every channel first and use
+ * ts_dsp_output otherwise). */
+
+/* (a * b + 2^30) >> 31 (arithmetic shift of the exact 64-bit value): the rounding doubling
+ * high multiply of quant.c for every (a, b) except a == b == INT32_MIN (see
+ * ts_dsp_requantize). On the device: SMULL, then floor(ab / 2^31) = 2*hi + bit 31 of lo
+ * (LSLS puts that bit in the carry, ADC adds hi to itself with it), plus bit 30 of lo (the
+ * rounding: the remainder of ab / 2^31 is at least 2^30 exactly when bit 30 is set). */
+static inline int32_t ts_dsp_high_mul(int32_t a, int32_t b) {
+#if TS_DSP_NATIVE
+  int32_t lo, hi;
+  __asm__("smull %0, %1, %2, %3\n\t"
+          "lsls %0, %0, #1\n\t"
+          "adc %1, %1, %1\n\t"
+          "add %1, %1, %0, lsr #31"
+          : "=&r"(lo), "=&r"(hi)
+          : "r"(a), "r"(b)
+          : "cc");
+  return hi;
+#else
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+#endif
+}
+
+/* One channel's requantization constants. */
+typedef struct {
+  int32_t mult, left, right, mask, half;
+} ts_dsp_rq;
+
+static inline ts_dsp_rq ts_dsp_rq_decode(int32_t multiplier, int32_t shift) {
+  ts_dsp_rq r;
+  r.mult = multiplier;
+  r.left = shift > 0 ? shift : 0;
+  r.right = shift > 0 ? 0 : -shift;
+  r.mask = (int32_t)(((uint32_t)1 << r.right) - 1u);
+  r.half = r.mask >> 1;
+  return r;
+}
+
+/* ts_multiply_by_quantized_multiplier(x, multiplier, shift) under the conditions above: the
+ * rounding right shift adds 1 when the remainder exceeds mask/2, or mask/2 + 1 for negative
+ * values (quant.c's threshold). */
+static inline int32_t ts_dsp_rq_apply(int32_t x, const ts_dsp_rq* r) {
+  const int32_t h = ts_dsp_high_mul((int32_t)((uint32_t)x << r->left), r->mult);
+  const int32_t threshold = r->half + (int32_t)((uint32_t)h >> 31);
+  return (h >> r->right) + ((h & r->mask) > threshold ? 1 : 0);
+}
+
+/* Whether every channel qualifies for ts_dsp_rq_apply and the activation range lies in int8
+ * (then clamping to [-128, 127] first and to [act_min, act_max] second is the clamp). */
+static inline int ts_dsp_rq_fast(const int32_t* multiplier, const int32_t* shift, int32_t n,
+                                 int32_t act_min, int32_t act_max) {
+  int32_t i;
+  if (act_min < -128 || act_max > 127 || act_min > act_max) return 0;
+  for (i = 0; i < n; ++i)
+    if (multiplier[i] == (-2147483647 - 1) || shift[i] < -31 || shift[i] > 31) return 0;
+  return 1;
+}
+
+/* Saturate to [-128, 127] (SSAT #8). */
+static inline int32_t ts_dsp_ssat8(int32_t x) {
+#if TS_DSP_NATIVE
+  return __ssat(x, 8);
+#else
+  return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
+
+/* Low bytes of a, b, c, d as byte lanes 0..3 (three BFIs). */
+static inline uint32_t ts_dsp_pack8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
+#if TS_DSP_NATIVE
+  uint32_t r = (uint32_t)a;
+  __asm__("bfi %0, %1, #8, #8\n\t"
+          "bfi %0, %2, #16, #8\n\t"
+          "bfi %0, %3, #24, #8"
+          : "+r"(r)
+          : "r"(b), "r"(c), "r"(d));
+  return r;
+#else
+  return ((uint32_t)a & 0xffu) | (((uint32_t)b & 0xffu) << 8) | (((uint32_t)c & 0xffu) << 16) |
+         ((uint32_t)d << 24);
+#endif
+}
+
+/* Each signed byte lane of v clamped to [lane of lo4, lane of hi4] (SSUB8 sets the GE flags
+ * of the lanes where the difference is >= 0, SEL picks per lane by them). */
+static inline uint32_t ts_dsp_clamp8x4(uint32_t v, uint32_t lo4, uint32_t hi4) {
+#if TS_DSP_NATIVE
+  uint32_t t;
+  __asm__("ssub8 %0, %1, %2\n\t"
+          "sel %1, %1, %2\n\t"
+          "ssub8 %0, %3, %1\n\t"
+          "sel %1, %1, %3"
+          : "=&r"(t), "+r"(v)
+          : "r"(lo4), "r"(hi4));
+  (void)t;
+  return v;
+#else
+  uint32_t r = 0;
+  int lane;
+  for (lane = 0; lane < 4; ++lane) {
+    int32_t x = (int8_t)(uint8_t)(v >> (8 * lane));
+    const int32_t lo = (int8_t)(uint8_t)(lo4 >> (8 * lane)), hi = (int8_t)(uint8_t)(hi4 >> (8 * lane));
+    x = x < lo ? lo : x;
+    x = x > hi ? hi : x;
+    r |= ((uint32_t)x & 0xffu) << (8 * lane);
+  }
+  return r;
+#endif
+}
+
+/* A byte in all four lanes. */
+static inline uint32_t ts_dsp_dup8(int32_t v) { return ((uint32_t)v & 0xffu) * 0x01010101u; }
+
+/* Two bytes stored at p (unaligned halfword store). */
+static inline void ts_dsp_store2(int8_t* p, uint32_t v) {
+  const uint16_t h = (uint16_t)v;
+  memcpy(p, &h, 2);
+}
+
+/* The first n (1..3) bytes at p as the low byte lanes of a word, the others zero: the last,
+ * partial group of a filter row without reading past it. */
+static inline uint32_t ts_dsp_load_tail(const int8_t* p, int32_t n) {
+  uint32_t v = (uint8_t)p[0];
+  if (n > 1) v |= (uint32_t)(uint8_t)p[1] << 8;
+  if (n > 2) v |= (uint32_t)(uint8_t)p[2] << 16;
+  return v;
+}
+
 #endif

@@ -1,134 +1,433 @@
 /* DEPTHWISE_CONV_2D int8, DSP-structured path. Same contract and bytes as
- * ts_depthwise_conv2d_s8_portable (depthwise_conv.c).
+ * ts_depthwise_conv2d_s8_portable (depthwise_conv.c): only the order of the int32 additions
+ * changes (the bias is the accumulators' starting value).
  *
- * Depth multiplier 1: four channels per step. One 32-bit load brings four input channels
- * of a tap (and one the four weights); SXTAB16 / SXTB16 split them into the halfword pairs
- * (c0, c2) and (c1, c3) (input offset added), and SMLABB / SMLATT accumulate one channel
- * each, so a tap of four channels costs two loads, four extends and four multiply-adds.
- * Pixels in row-major order; each pixel's reads, then its writes (through `scratch` when
- * given and the output buffer shares bytes with the input buffer). Other depth multipliers
- * use the portable loops. */
+ * Four channels per step. One 32-bit load brings four input channels of a tap (and one the
+ * four weights); SXTAB16 / SXTB16 split them into the halfword pairs (c0, c2) and (c1, c3)
+ * (input offset added), and SMLABB / SMLATT accumulate one channel each.
+ *
+ * Depth multiplier 1:
+ *  - the columns of output pixels whose taps all lie inside the input (the interior in x)
+ *    are computed once per call; only border pixels compute their range of taps;
+ *  - when the output buffer shares no byte with the input buffer (no order of reads and
+ *    writes can then be observed), two horizontally adjacent interior pixels are computed
+ *    together: each weight word is loaded and extended once for both (rows of taps cut by
+ *    padding at the top or bottom are fine: both pixels share the rows);
+ *  - otherwise, and for border pixels, one pixel at a time in the portable order: the
+ *    pixel's reads, then its writes (interleaved per group of four channels, which only
+ *    writes bytes of the pixel's own output; through `scratch` when one is given and the
+ *    buffers overlap);
+ *  - rows of three contiguous taps (3x3 filters, dilation 1) are unrolled.
+ * Depth multipliers that are a multiple of 4: one pixel at a time in the portable order;
+ * each input byte of a tap (offset added) multiplies the four weights of output channels
+ * ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth multipliers use the portable loops. */
 #include <string.h>
 
-#include "arm_dsp.h"
+#include "depthwise_dsp_util.h"
 #include "spatial_util.h"
+
+/* Requantize four channels' accumulators into dst[0..3] (channels c..c+3). */
+static inline __attribute__((always_inline)) void ts_dw_store4(int8_t* dst, const ts_conv_params* p, int32_t c, int32_t a0, int32_t a1,
+                                int32_t a2, int32_t a3) {
+  const int32_t* mult = p->output_multiplier + c;
+  const int32_t* shift = p->output_shift + c;
+  const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  dst[0] = ts_dsp_output(a0, mult[0], shift[0], oo, lo, hi);
+  dst[1] = ts_dsp_output(a1, mult[1], shift[1], oo, lo, hi);
+  dst[2] = ts_dsp_output(a2, mult[2], shift[2], oo, lo, hi);
+  dst[3] = ts_dsp_output(a3, mult[3], shift[3], oo, lo, hi);
+}
+
+/* Output columns [*x_lo, *x_hi) whose taps all lie inside the input (may be empty). */
+static void ts_dw_interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32_t size,
+                           int32_t* x_lo, int32_t* x_hi) {
+  const int32_t last = size - 1 - (taps - 1) * dilation + pad; /* largest origin + pad */
+  *x_lo = pad <= 0 ? 0 : (pad + stride - 1) / stride;
+  *x_hi = last < 0 ? 0 : last / stride + 1;
+}
+
+/* Channels [c, C) of one pixel, one at a time (the channel count's remainder after the
+ * groups of four): taps from x_base / w_base as in ts_dw_pixel. */
+static void ts_dw_tail(const ts_conv_params* p, const int8_t* x_base, int32_t x_row, const int8_t* w_base,
+                       int32_t rows, int32_t cols, const int32_t* bias, int8_t* dst, int32_t c) {
+  const int32_t C = p->out_c, tap = C * p->dilation_w, w_row = p->filter_w * C;
+  const int32_t off = p->input_offset;
+  for (; c < C; ++c) {
+    int32_t acc = bias ? bias[c] : 0, ky, kx;
+    for (ky = 0; ky < rows; ++ky)
+      for (kx = 0; kx < cols; ++kx)
+        acc += (int32_t)w_base[ky * w_row + kx * C + c] * ((int32_t)x_base[ky * x_row + kx * tap + c] + off);
+    dst[c] = ts_dsp_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset, p->act_min,
+                           p->act_max);
+  }
+}
+
+/* One output pixel, depth multiplier 1: taps (ky, kx) for ky < rows, kx < cols, the input of
+ * tap (0, 0) at x_base (channel 0), input rows x_row bytes apart, its weights at w_base.
+ * Per group of four channels: the group's reads, then its four output bytes. */
+static void ts_dw_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x_row, const int8_t* w_base,
+                        int32_t rows, int32_t cols, const int32_t* bias, int8_t* dst) {
+  const int32_t C = p->out_c, tap = C * p->dilation_w, w_row = p->filter_w * C;
+  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
+  int32_t c = 0;
+  for (; c + 4 <= C; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, ky, kx;
+    const int8_t* xr = x_base + c;
+    const int8_t* wr = w_base + c;
+    if (bias) {
+      a0 = bias[c];
+      a1 = bias[c + 1];
+      a2 = bias[c + 2];
+      a3 = bias[c + 3];
+    }
+    if (cols == 3) {
+      for (ky = 0; ky < rows; ++ky) {
+        uint32_t wv = ts_dsp_load4(wr), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_BARRIER();
+        wv = ts_dsp_load4(wr + C);
+        we = ts_dsp_sxtb16(wv);
+        wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr + tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_BARRIER();
+        wv = ts_dsp_load4(wr + 2 * C);
+        we = ts_dsp_sxtb16(wv);
+        wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr + 2 * tap), we, wo, off2, a0, a1, a2, a3);
+        xr += x_row;
+        wr += w_row;
+      }
+    } else {
+      for (ky = 0; ky < rows; ++ky) {
+        const int8_t* xp = xr;
+        const int8_t* wp = wr;
+        for (kx = 0; kx < cols; ++kx) {
+          const uint32_t wv = ts_dsp_load4(wp), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+          TS_DW_MAC4(ts_dsp_load4(xp), we, wo, off2, a0, a1, a2, a3);
+          xp += tap;
+          wp += C;
+        }
+        xr += x_row;
+        wr += w_row;
+      }
+    }
+    ts_dw_store4(dst + c, p, c, a0, a1, a2, a3);
+  }
+  if (c < C) ts_dw_tail(p, x_base, x_row, w_base, rows, cols, bias, dst, c);
+}
+
+/* Two output pixels A and B (B's input dxb bytes after A's), every column of taps inside
+ * the input, rows of taps [0, rows) from x_a (pixel A's tap (0, 0), channel 0) and w_base;
+ * outputs into d_a and d_b. Depth multiplier 1. */
+__attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const int8_t* x_a, int32_t dxb,
+                                                 int32_t x_row, const int8_t* w_base, int32_t rows,
+                                                 const int32_t* bias, int8_t* d_a, int8_t* d_b) {
+  const int32_t C = p->out_c, fw = p->filter_w, tap = C * p->dilation_w, w_row = fw * C;
+  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
+  int32_t c = 0;
+  for (; c + 4 <= C; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0, b1, b2, b3, ky, kx;
+    const int8_t* xr = x_a + c;
+    const int8_t* wr = w_base + c;
+    if (bias) {
+      a0 = bias[c];
+      a1 = bias[c + 1];
+      a2 = bias[c + 2];
+      a3 = bias[c + 3];
+    }
+    b0 = a0;
+    b1 = a1;
+    b2 = a2;
+    b3 = a3;
+    if (fw == 3) {
+      for (ky = 0; ky < rows; ++ky) {
+        uint32_t wv = ts_dsp_load4(wr), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_MAC4(ts_dsp_load4(xr + dxb), we, wo, off2, b0, b1, b2, b3);
+        TS_DW_BARRIER();
+        wv = ts_dsp_load4(wr + C);
+        we = ts_dsp_sxtb16(wv);
+        wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr + tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_MAC4(ts_dsp_load4(xr + dxb + tap), we, wo, off2, b0, b1, b2, b3);
+        TS_DW_BARRIER();
+        wv = ts_dsp_load4(wr + 2 * C);
+        we = ts_dsp_sxtb16(wv);
+        wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr + 2 * tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_MAC4(ts_dsp_load4(xr + dxb + 2 * tap), we, wo, off2, b0, b1, b2, b3);
+        TS_DW_BARRIER();
+        xr += x_row;
+        wr += w_row;
+      }
+    } else {
+      for (ky = 0; ky < rows; ++ky) {
+        const int8_t* xp = xr;
+        const int8_t* wp = wr;
+        for (kx = 0; kx < fw; ++kx) {
+          const uint32_t wv = ts_dsp_load4(wp), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+          TS_DW_MAC4(ts_dsp_load4(xp), we, wo, off2, a0, a1, a2, a3);
+          TS_DW_MAC4(ts_dsp_load4(xp + dxb), we, wo, off2, b0, b1, b2, b3);
+          xp += tap;
+          wp += C;
+        }
+        xr += x_row;
+        wr += w_row;
+      }
+    }
+    ts_dw_store4(d_a + c, p, c, a0, a1, a2, a3);
+    ts_dw_store4(d_b + c, p, c, b0, b1, b2, b3);
+  }
+  if (c < C) {
+    ts_dw_tail(p, x_a, x_row, w_base, rows, fw, bias, d_a, c);
+    ts_dw_tail(p, x_a + dxb, x_row, w_base, rows, fw, bias, d_b, c);
+  }
+}
+
+/* Output pixels per chunk of a channel run (their int32 sums sit on the stack). */
+#define TS_DW_RUN 32
+
+/* A run of n (1..TS_DW_RUN) horizontally adjacent output pixels of a filter 3 taps wide
+ * (dilation 1, stride 1 or 2, at most 3 rows of taps), every column of taps inside the
+ * input, computed one channel at a time: x0 is the input of pixel 0's tap (0, 0) (channel 0),
+ * input rows x_row bytes apart, w_base the weights of tap row 0, rows (1..3) rows of taps;
+ * output pixel 0 at d0. Only when the output shares no byte with the input (each channel's
+ * outputs are written before the next channel's inputs are read).
+ *
+ * A channel's nine weights sit in five registers as halfword pairs, (w[r][0], w[r][1]) for
+ * each row r, (w[0][2], w[1][2]) and w[2][2] (zero for rows beyond `rows`, whose loads then
+ * repeat row 0). Each input byte is loaded once (LDRSB) and multiplies every weight it meets
+ * (SMLABB / SMLABT select the halfword), adding to the partial sums of the two or three
+ * pixels it belongs to; the input offset enters once per channel as off * sum(w), with the
+ * bias: sum(w * (x + off)) + bias = sum(w * x) + (off * sum(w) + bias) mod 2^32. The run's
+ * sums are then requantized in a loop of their own (the channel's multiplier and shift stay
+ * in registers). */
+__attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                 const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                 int8_t* d0, int32_t n) {
+  const int32_t C = p->out_c, w_row = 3 * C, off = p->input_offset;
+  const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
+  const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int full_range = lo == -128 && hi == 127;
+  int32_t sums[TS_DW_RUN];
+  int32_t c, o;
+  for (c = 0; c < C; ++c) {
+    const int8_t* w = w_base + c;
+    const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
+    const int32_t w10 = rows > 1 ? w[w_row] : 0, w11 = rows > 1 ? w[w_row + C] : 0;
+    const int32_t w12 = rows > 1 ? w[w_row + 2 * C] : 0;
+    const int32_t w20 = rows > 2 ? w[2 * w_row] : 0, w21 = rows > 2 ? w[2 * w_row + C] : 0;
+    const int32_t w22 = rows > 2 ? w[2 * w_row + 2 * C] : 0;
+    const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
+    /* |sum(w * (x + off))| <= 9 * 128 * 255 < 2^19: the doubled requantization applies */
+    const int fast = sh <= 0 && sh >= -30 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
+    const int32_t d = fast ? 2 : 1; /* the sums come out doubled for ts_dw_requant2 */
+    const uint32_t W0 = ts_dsp_pack16(d * w00, d * w01), W1 = ts_dsp_pack16(d * w10, d * w11);
+    const uint32_t W2 = ts_dsp_pack16(d * w20, d * w21), W3 = ts_dsp_pack16(d * w02, d * w12);
+    const uint32_t W4 = (uint32_t)(d * w22);
+    const int32_t k = (int32_t)((uint32_t)d * ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 +
+                                                                                      w11 + w12 + w20 + w21 + w22)));
+    const int8_t* xp = x0 + c;
+    uint32_t v;
+    if (p->stride_w == 1) {
+      int32_t pa, pb, pc;
+      v = (uint32_t)(int32_t)xp[0];
+      pa = ts_dsp_smulbb(v, W0);
+      v = (uint32_t)(int32_t)xp[r1];
+      pa = ts_dsp_smlabb(v, W1, pa);
+      v = (uint32_t)(int32_t)xp[r2];
+      pa = ts_dsp_smlabb(v, W2, pa);
+      xp += C;
+      v = (uint32_t)(int32_t)xp[0];
+      pa = ts_dsp_smlabt(v, W0, pa);
+      pb = ts_dsp_smulbb(v, W0);
+      v = (uint32_t)(int32_t)xp[r1];
+      pa = ts_dsp_smlabt(v, W1, pa);
+      pb = ts_dsp_smlabb(v, W1, pb);
+      v = (uint32_t)(int32_t)xp[r2];
+      pa = ts_dsp_smlabt(v, W2, pa);
+      pb = ts_dsp_smlabb(v, W2, pb);
+      xp += C;
+      for (o = 0; o < n; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
+        v = (uint32_t)(int32_t)xp[0];
+        pa = ts_dsp_smlabb(v, W3, pa);
+        pb = ts_dsp_smlabt(v, W0, pb);
+        pc = ts_dsp_smulbb(v, W0);
+        v = (uint32_t)(int32_t)xp[r1];
+        pa = ts_dsp_smlabt(v, W3, pa);
+        pb = ts_dsp_smlabt(v, W1, pb);
+        pc = ts_dsp_smlabb(v, W1, pc);
+        v = (uint32_t)(int32_t)xp[r2];
+        pa = ts_dsp_smlabb(v, W4, pa);
+        pb = ts_dsp_smlabt(v, W2, pb);
+        pc = ts_dsp_smlabb(v, W2, pc);
+        sums[o] = pa;
+        pa = pb;
+        pb = pc;
+        xp += C;
+      }
+    } else { /* stride 2 */
+      int32_t pa, pn;
+      v = (uint32_t)(int32_t)xp[0];
+      pa = ts_dsp_smulbb(v, W0);
+      v = (uint32_t)(int32_t)xp[r1];
+      pa = ts_dsp_smlabb(v, W1, pa);
+      v = (uint32_t)(int32_t)xp[r2];
+      pa = ts_dsp_smlabb(v, W2, pa);
+      for (o = 0; o < n; ++o) {
+        xp += C; /* column 2o + 1: tap 1 of pixel o */
+        v = (uint32_t)(int32_t)xp[0];
+        pa = ts_dsp_smlabt(v, W0, pa);
+        v = (uint32_t)(int32_t)xp[r1];
+        pa = ts_dsp_smlabt(v, W1, pa);
+        v = (uint32_t)(int32_t)xp[r2];
+        pa = ts_dsp_smlabt(v, W2, pa);
+        xp += C; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
+        v = (uint32_t)(int32_t)xp[0];
+        pa = ts_dsp_smlabb(v, W3, pa);
+        pn = ts_dsp_smulbb(v, W0);
+        v = (uint32_t)(int32_t)xp[r1];
+        pa = ts_dsp_smlabt(v, W3, pa);
+        pn = ts_dsp_smlabb(v, W1, pn);
+        v = (uint32_t)(int32_t)xp[r2];
+        pa = ts_dsp_smlabb(v, W4, pa);
+        pn = ts_dsp_smlabb(v, W2, pn);
+        sums[o] = pa;
+        pa = pn;
+      }
+    }
+    {
+      const int32_t m = p->output_multiplier[c];
+      int8_t* dst = d0 + c;
+      if (fast && full_range) {
+        const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+        for (o = 0; o < n; ++o) {
+          const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, pow2_e, e1);
+          *dst = (int8_t)ts_dsp_ssat8(y + oo);
+          dst += C;
+        }
+      } else if (fast) {
+        const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+        for (o = 0; o < n; ++o) {
+          int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, pow2_e, e1) + oo;
+          y = y < lo ? lo : y;
+          *dst = (int8_t)(y > hi ? hi : y);
+          dst += C;
+        }
+      } else {
+        for (o = 0; o < n; ++o) {
+          *dst = ts_dsp_output((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, sh, oo, lo, hi);
+          dst += C;
+        }
+      }
+    }
+  }
+}
+
+/* One output pixel, depth multiplier dm a multiple of 4: for each input channel ic, output
+ * channels ic * dm .. ic * dm + dm - 1 in groups of four. Taps as in ts_dw_pixel (x_base:
+ * channel 0 of tap (0, 0) in an input of in_c channels). */
+static void ts_dw_multiplier_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x_row,
+                                   const int8_t* w_base, int32_t rows, int32_t cols, const int32_t* bias,
+                                   int8_t* dst) {
+  const int32_t in_c = p->in_c, dm = p->depth_multiplier, C = p->out_c;
+  const int32_t tap = in_c * p->dilation_w, w_row = p->filter_w * C;
+  const int32_t off = p->input_offset;
+  int32_t ic, m;
+  for (ic = 0; ic < in_c; ++ic) {
+    for (m = 0; m < dm; m += 4) {
+      const int32_t oc = ic * dm + m;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, ky, kx;
+      const int8_t* xr = x_base + ic;
+      const int8_t* wr = w_base + oc;
+      if (bias) {
+        a0 = bias[oc];
+        a1 = bias[oc + 1];
+        a2 = bias[oc + 2];
+        a3 = bias[oc + 3];
+      }
+      for (ky = 0; ky < rows; ++ky) {
+        const int8_t* xp = xr;
+        const int8_t* wp = wr;
+        for (kx = 0; kx < cols; ++kx) {
+          /* the input value (offset added, |x + off| <= 255) in the low halfword */
+          const uint32_t xv = (uint32_t)((int32_t)*xp + off);
+          const uint32_t wv = ts_dsp_load4(wp), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+          a0 = ts_dsp_smlabb(we, xv, a0);
+          a2 = ts_dsp_smlatb(we, xv, a2);
+          a1 = ts_dsp_smlabb(wo, xv, a1);
+          a3 = ts_dsp_smlatb(wo, xv, a3);
+          xp += tap;
+          wp += C;
+        }
+        xr += x_row;
+        wr += w_row;
+      }
+      ts_dw_store4(dst + oc, p, oc, a0, a1, a2, a3);
+    }
+  }
+}
 
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
-  const int32_t c_all = p->out_c, fw = p->filter_w;
-  const int32_t off = p->input_offset;
-  const uint32_t off2 = ts_dsp_dup16(off);
-  const int32_t tap_bytes = c_all * p->dilation_w;
-  const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int32_t* mult = p->output_multiplier;
-  const int32_t* shift = p->output_shift;
-  int overlap;
-  int32_t oy, ox;
-  if (p->depth_multiplier != 1 || p->in_c != p->out_c) {
+  const int32_t in_c = p->in_c, C = p->out_c, dm = p->depth_multiplier;
+  const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t x_row = in.w * in_c * dh;
+  const int multiplier = dm != 1;
+  int overlap, pairs, runs;
+  int32_t oy, ox, x_lo, x_hi;
+  if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
     ts_depthwise_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
     return;
   }
-  overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)c_all, in.data,
-                           (size_t)in.h * (size_t)in.w * (size_t)c_all);
+  overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
+                           (size_t)in.h * (size_t)in.w * (size_t)in_c);
+  pairs = !overlap && !multiplier;
+  runs = pairs && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
+  ts_dw_interior(p->pad_left, sw, dw, fw, p->in_w, &x_lo, &x_hi);
   for (oy = win.y0; oy < win.y1; ++oy) {
     const int32_t iy_origin = oy * p->stride_h - p->pad_top;
-    int32_t ky0, ky1;
-    ts_valid_taps(iy_origin, p->dilation_h, p->filter_h, p->in_h, &ky0, &ky1);
-    for (ox = win.x0; ox < win.x1; ++ox) {
-      const int32_t ix_origin = ox * p->stride_w - p->pad_left;
-      int8_t* dst = (overlap && scratch) ? scratch : TS_PIXEL(out, oy, ox, c_all);
-      int32_t kx0, kx1, c = 0;
-      ts_valid_taps(ix_origin, p->dilation_w, fw, p->in_w, &kx0, &kx1);
-      {
-        /* input pixel of tap (ky0, kx0), and the filter taps of row ky0 from kx0 */
-        const int8_t* x_base =
-            kx0 < kx1 && ky0 < ky1
-                ? TS_PIXEL(in, iy_origin + ky0 * p->dilation_h, ix_origin + kx0 * p->dilation_w, c_all)
-                : in.data;
-        const int8_t* w_base = filter + ((int64_t)ky0 * fw + kx0) * c_all;
-        const int32_t x_row = in.w * c_all * p->dilation_h, w_row = fw * c_all;
-        const int32_t rows = ky1 - ky0, cols = kx1 > kx0 ? kx1 - kx0 : 0;
-        for (; c + 4 <= c_all; c += 4) {
-          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          const int8_t* xr = x_base + c;
-          const int8_t* wr = w_base + c;
-          int32_t ky, kx;
-          if (cols == 3) { /* the common 3-wide row of taps, unrolled */
-            for (ky = 0; ky < rows; ++ky) {
-              uint32_t xv = ts_dsp_load4(xr), wv = ts_dsp_load4(wr);
-              uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16_ror8(off2, xv);
-              uint32_t we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
-              a0 = ts_dsp_smlabb(xe, we, a0);
-              a2 = ts_dsp_smlatt(xe, we, a2);
-              a1 = ts_dsp_smlabb(xo, wo, a1);
-              a3 = ts_dsp_smlatt(xo, wo, a3);
-              xv = ts_dsp_load4(xr + tap_bytes);
-              wv = ts_dsp_load4(wr + c_all);
-              xe = ts_dsp_sxtab16(off2, xv);
-              xo = ts_dsp_sxtab16_ror8(off2, xv);
-              we = ts_dsp_sxtb16(wv);
-              wo = ts_dsp_sxtb16_ror8(wv);
-              a0 = ts_dsp_smlabb(xe, we, a0);
-              a2 = ts_dsp_smlatt(xe, we, a2);
-              a1 = ts_dsp_smlabb(xo, wo, a1);
-              a3 = ts_dsp_smlatt(xo, wo, a3);
-              xv = ts_dsp_load4(xr + 2 * tap_bytes);
-              wv = ts_dsp_load4(wr + 2 * c_all);
-              xe = ts_dsp_sxtab16(off2, xv);
-              xo = ts_dsp_sxtab16_ror8(off2, xv);
-              we = ts_dsp_sxtb16(wv);
-              wo = ts_dsp_sxtb16_ror8(wv);
-              a0 = ts_dsp_smlabb(xe, we, a0);
-              a2 = ts_dsp_smlatt(xe, we, a2);
-              a1 = ts_dsp_smlabb(xo, wo, a1);
-              a3 = ts_dsp_smlatt(xo, wo, a3);
-              xr += x_row;
-              wr += w_row;
-            }
-          } else {
-          for (ky = 0; ky < rows; ++ky) {
-            const int8_t* xp = xr;
-            const int8_t* wp = wr;
-            for (kx = 0; kx < cols; ++kx) {
-              const uint32_t xv = ts_dsp_load4(xp), wv = ts_dsp_load4(wp);
-              const uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16_ror8(off2, xv);
-              const uint32_t we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
-              a0 = ts_dsp_smlabb(xe, we, a0);
-              a2 = ts_dsp_smlatt(xe, we, a2);
-              a1 = ts_dsp_smlabb(xo, wo, a1);
-              a3 = ts_dsp_smlatt(xo, wo, a3);
-              xp += tap_bytes;
-              wp += c_all;
-            }
-            xr += x_row;
-            wr += w_row;
-          }
-          }
-          if (bias) {
-            a0 += bias[c];
-            a1 += bias[c + 1];
-            a2 += bias[c + 2];
-            a3 += bias[c + 3];
-          }
-          dst[c] = ts_dsp_output(a0, mult[c], shift[c], oo, lo, hi);
-          dst[c + 1] = ts_dsp_output(a1, mult[c + 1], shift[c + 1], oo, lo, hi);
-          dst[c + 2] = ts_dsp_output(a2, mult[c + 2], shift[c + 2], oo, lo, hi);
-          dst[c + 3] = ts_dsp_output(a3, mult[c + 3], shift[c + 3], oo, lo, hi);
+    int32_t ky0, ky1, rows;
+    const int8_t* w_rows;
+    ts_valid_taps(iy_origin, dh, p->filter_h, p->in_h, &ky0, &ky1);
+    rows = ky1 - ky0;
+    w_rows = filter + (int64_t)ky0 * fw * C;
+    ox = win.x0;
+    while (ox < win.x1) {
+      const int32_t ix_origin = ox * sw - p->pad_left;
+      const int interior = ox >= x_lo && ox < x_hi;
+      int32_t kx0 = 0, kx1 = fw;
+      const int8_t* x_base;
+      int8_t* dst;
+      if (runs && interior && ox + 1 < x_hi && ox + 1 < win.x1 && rows > 0) {
+        const int32_t end = x_hi < win.x1 ? x_hi : win.x1;
+        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, C);
+        dst = TS_PIXEL(out, oy, ox, C);
+        while (ox < end) {
+          const int32_t n = end - ox < TS_DW_RUN ? end - ox : TS_DW_RUN;
+          ts_dw_run3(p, x_base, x_row, w_rows, rows, bias, dst, n);
+          x_base += (int64_t)n * sw * C;
+          dst += (int64_t)n * C;
+          ox += n;
         }
+        continue;
       }
-      for (; c < c_all; ++c) {
-        int32_t acc = 0, ky, kx;
-        for (ky = ky0; ky < ky1; ++ky)
-          for (kx = kx0; kx < kx1; ++kx) {
-            const int32_t v = TS_PIXEL(in, iy_origin + ky * p->dilation_h,
-                                       ix_origin + kx * p->dilation_w, c_all)[c];
-            acc += (int32_t)filter[((int64_t)ky * fw + kx) * c_all + c] * (v + off);
-          }
-        if (bias) acc += bias[c];
-        dst[c] = ts_dsp_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset,
-                               p->act_min, p->act_max);
+      if (pairs && interior && ox + 1 < x_hi && ox + 1 < win.x1 && rows > 0) {
+        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, C);
+        ts_dw_pair(p, x_base, sw * C, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C),
+                   TS_PIXEL(out, oy, ox + 1, C));
+        ox += 2;
+        continue;
       }
-      if (dst == scratch) memcpy(TS_PIXEL(out, oy, ox, c_all), scratch, (size_t)c_all);
+      if (!interior) ts_valid_taps(ix_origin, dw, fw, p->in_w, &kx0, &kx1);
+      x_base = kx0 < kx1 && rows > 0 ? TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin + kx0 * dw, in_c) : in.data;
+      dst = (overlap && scratch) ? scratch : TS_PIXEL(out, oy, ox, C);
+      if (multiplier)
+        ts_dw_multiplier_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
+      else
+        ts_dw_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
+      if (dst == scratch) memcpy(TS_PIXEL(out, oy, ox, C), scratch, (size_t)C);
+      ++ox;
     }
   }
 }

@@ -1,0 +1,94 @@
+/* Helpers of the DEPTHWISE_CONV_2D DSP path (depthwise_conv_dsp.c): the halfword
+ * multiply-accumulates it needs beyond arm_dsp.h (one instruction each on a DSP target, C
+ * emulations elsewhere, checked against their definitions by
+ * tests/test_kernels_dsp_depthwise.cc), and the four-channel tap step. */
+#ifndef TESSERA_KERNELS_DEPTHWISE_DSP_UTIL_H_
+#define TESSERA_KERNELS_DEPTHWISE_DSP_UTIL_H_
+
+#include "arm_dsp.h"
+
+#if TS_DSP_NATIVE
+/* SMULBB / SMULBT: a.lane0 * b.lane0, a.lane0 * b.lane1 (GCC's arm_acle.h has no
+ * __smulbb). */
+static inline int32_t ts_dsp_smulbb(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t ts_dsp_smulbt(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulbt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* SMMULR: (a * b + 2^31) >> 32, the rounded high word of the 64-bit product. */
+static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* SSAT #8: x clamped to [-128, 127]. */
+static inline int32_t ts_dsp_ssat8(int32_t x) { return __ssat(x, 8); }
+/* SMLABT / SMLATB: acc + a.lane0 * b.lane1, acc + a.lane1 * b.lane0 (mod 2^32). */
+static inline int32_t ts_dsp_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabt((int32_t)a, (int32_t)b, acc);
+}
+static inline int32_t ts_dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatb((int32_t)a, (int32_t)b, acc);
+}
+#else
+static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+static inline int32_t ts_dsp_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t ts_dsp_smulbb(uint32_t a, uint32_t b) { return ts_dsp_lane16(a, 0) * ts_dsp_lane16(b, 0); }
+static inline int32_t ts_dsp_smulbt(uint32_t a, uint32_t b) { return ts_dsp_lane16(a, 0) * ts_dsp_lane16(b, 1); }
+static inline int32_t ts_dsp_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(ts_dsp_lane16(a, 0) * ts_dsp_lane16(b, 1)));
+}
+static inline int32_t ts_dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(ts_dsp_lane16(a, 1) * ts_dsp_lane16(b, 0)));
+}
+#endif
+
+/* Requantization of a doubled accumulator, x2 = 2 * acc with |acc| < 2^29, for a
+ * multiplier m and a shift -e with 0 <= e <= 30 (no left shift): the same value as
+ * ts_dsp_requantize(acc, m, -e) (arm_dsp.h) and TFLM's MultiplyByQuantizedMultiplier, in three
+ * instructions after the multiply, with pow2_e = 2^e and e1 = e + 1:
+ *  - the rounding doubling high multiply (acc * m + 2^30) >> 31 is SMMULR(2 * acc, m) =
+ *    (2 * acc * m + 2^31) >> 32 (no overflow case: acc != INT32_MIN);
+ *  - the rounding right shift by e (half away from zero) of h (|h| <= |acc| < 2^29, so
+ *    2h + 2^e stays below 2^31 for every e <= 30) is
+ *    (2h + 2^e + (h < 0 ? -1 : 0)) >> (e + 1): for h >= 0 it is floor(h / 2^e + 1/2); for
+ *    h < 0 it is floor((2h + 2^e - 1) / 2^(e+1)), equal to floor((2h + 2^e - 2) / 2^(e+1))
+ *    (an even numerator plus one never reaches the next multiple of an even divisor), i.e.
+ *    floor((h + 2^(e-1) - 1) / 2^e), the tie rounded down (away from zero); for e = 0 both
+ *    give h.
+ * Checked against ts_multiply_by_quantized_multiplier by tests/test_kernels_dsp_depthwise.cc. */
+static inline int32_t ts_dw_requant2(int32_t x2, int32_t m, int32_t pow2_e, int32_t e1) {
+  const int32_t h = ts_dsp_smmulr(x2, m);
+  return (int32_t)((uint32_t)h * 2u + (uint32_t)pow2_e + (uint32_t)(h >> 31)) >> e1;
+}
+
+/* Compiler barrier between the taps of an unrolled row: keeps GCC's pre-allocation
+ * scheduler from hoisting every load of the row ahead of the multiply-accumulates, which
+ * needs more registers than the core has (the spills cost more than the loads). */
+#if defined(__GNUC__)
+#define TS_DW_BARRIER() __asm__ volatile("" ::: "memory")
+#else
+#define TS_DW_BARRIER() ((void)0)
+#endif
+
+/* One tap of four channels c0..c3 for one pixel: xv holds the four input bytes, we / wo the
+ * weights of (c0, c2) / (c1, c3) as halfword pairs; the input offset (both lanes of off2)
+ * is added while the bytes are extended. a0..a3 are lvalues. */
+#define TS_DW_MAC4(xv, we, wo, off2, a0, a1, a2, a3)         \
+  do {                                                      \
+    const uint32_t xe_ = ts_dsp_sxtab16((off2), (xv));      \
+    const uint32_t xo_ = ts_dsp_sxtab16_ror8((off2), (xv)); \
+    (a0) = ts_dsp_smlabb(xe_, (we), (a0));                  \
+    (a2) = ts_dsp_smlatt(xe_, (we), (a2));                  \
+    (a1) = ts_dsp_smlabb(xo_, (wo), (a1));                  \
+    (a3) = ts_dsp_smlatt(xo_, (wo), (a3));                  \
+  } while (0)
+
+#endif

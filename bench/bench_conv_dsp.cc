@@ -9,7 +9,9 @@
 // patch plans use.
 //
 //   bench_conv_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
+//                  [--kernels DIR]
 //
+// --kernels: a copy of the kernels/ folder to measure instead of this tree's (experiments).
 // Prints, per model, the instructions of all CONV_2D and of all FULLY_CONNECTED calls (and
 // with --layers one line per operator: shape, MACs, instructions, instructions per MAC).
 #include <cstdio>
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> defines;
   std::string opt = "-O2";
   bool per_layer = false;
+  std::string kernels = FirmwareDir() + "/../kernels";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -152,8 +155,10 @@ int main(int argc, char** argv) {
     else if (a == "--define") defines.push_back(next());
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
+    else if (a == "--kernels") kernels = next();
     else {
-      std::fprintf(stderr, "usage: bench_conv_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers]\n");
+      std::fprintf(stderr, "usage: bench_conv_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] "
+                   "[--kernels DIR]\n");
       return 2;
     }
   }
@@ -166,7 +171,6 @@ int main(int argc, char** argv) {
     std::printf("bench_conv_dsp: %s/models is absent; nothing to measure\n", shared.c_str());
     return 0;
   }
-  const std::string kernels = FirmwareDir() + "/../kernels";
   const std::string work = std::filesystem::temp_directory_path().string() + "/tessera_bench_conv_dsp_" +
                            std::to_string(getpid());
   std::printf("CONV_2D / FULLY_CONNECTED kernels on the emulated Cortex-M4F (QEMU mps2-an386, -icount shift=0), %s",

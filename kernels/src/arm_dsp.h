@@ -148,8 +148,7 @@ static inline int32_t ts_dsp_requantize(int32_t x, int32_t multiplier, int shift
 static inline int8_t ts_dsp_output(int32_t acc, int32_t multiplier, int32_t shift,
                                    int32_t output_offset, int32_t act_min, int32_t act_max) {
   int32_t v = ts_dsp_requantize(acc, multiplier, shift) + output_offset;
-  v = v < act_min ? act_min : v;
-  v = v > act_max ? act_max : v;
+  v = v < act_min ? act_min : (v > act_max ? act_max : v); /* as ts_clamp_i32, even if min > max */
   return (int8_t)v;
 }
 

@@ -36,7 +36,7 @@
 
 /* Column words of one pixel: `groups` groups of four taps from src (+ offset). `dst` points
  * at the pixel's lane of the first group; each group is four words. */
-static uint32_t* ts_col_expand(uint32_t* dst, const int8_t* src, int32_t groups, uint32_t off2) {
+static inline uint32_t* ts_col_expand(uint32_t* dst, const int8_t* src, int32_t groups, uint32_t off2) {
   for (; groups > 0; --groups) {
     const uint32_t x = ts_dsp_load4(src);
     src += 4;
@@ -56,13 +56,29 @@ static uint32_t* ts_col_zero(uint32_t* dst, int32_t groups) {
   return dst;
 }
 
-static int8_t* ts_gather_fill(int8_t* g, int8_t v, int32_t n) {
-  for (; n > 0; --n) *g++ = v;
+static inline int8_t* ts_gather_fill(int8_t* g, int8_t v, int32_t n) {
+  for (; n > 0; --n) {
+    __asm__("" : "+r"(v));
+    *g++ = v;
+  }
   return g;
 }
 
-static int8_t* ts_gather_copy(int8_t* g, const int8_t* src, int32_t n) {
-  for (; n > 0; --n) *g++ = *src++;
+/* Byte copies and fills of a few bytes, inline: the empty asm keeps GCC from turning the
+ * loops into calls of the library's memcpy/memset (slower at these sizes). */
+static inline int8_t* ts_gather_copy(int8_t* g, const int8_t* src, int32_t n) {
+  for (; n >= 4; n -= 4) {
+    uint32_t v = ts_dsp_load4(src);
+    __asm__("" : "+r"(v));
+    memcpy(g, &v, 4);
+    g += 4;
+    src += 4;
+  }
+  for (; n > 0; --n) {
+    int8_t b = *src++;
+    __asm__("" : "+r"(b));
+    *g++ = b;
+  }
   return g;
 }
 
@@ -117,26 +133,22 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
 }
 
 /* Requantization of a 2x2 block (channels c, c+1 of pixels 0 and 1) and its stores: pixel 1
- * first, so that with d1 == d0 (no second pixel) pixel 0's bytes are the ones left. */
+ * first, so that with d1 == d0 (no second pixel) pixel 0's bytes are the ones left.
+ * mode 1: every channel qualifies for ts_dsp_rq_apply (ts_dsp_rq_fast); 2: besides, the output
+ * offset is an int8, so a pair of channels whose shifts are in [-23, -1] can take
+ * ts_dsp_rq_shifted (ts_conv_col_pair_m); 3: every channel's shift is in [-23, -1]
+ * (ts_conv_col_pair_q); 0: the general ts_dsp_output. Biases are in the sums already. */
 typedef struct {
   const int32_t* mult;
   const int32_t* shift;
-  const int32_t* bias;
   int32_t out_offset, act_min, act_max;
   uint32_t lo4, hi4;
-  int fast;
+  int mode;
 } ts_conv_out;
 
 static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s00, int32_t s01,
                                      int32_t s10, int32_t s11, int8_t* d0, int8_t* d1) {
-  if (o->bias) {
-    const int32_t b0 = o->bias[c], b1 = o->bias[c + 1];
-    s00 += b0;
-    s10 += b0;
-    s01 += b1;
-    s11 += b1;
-  }
-  if (o->fast) {
+  if (o->mode >= 1) {
     const ts_dsp_rq r0 = ts_dsp_rq_decode(o->mult[c], o->shift[c]);
     const ts_dsp_rq r1 = ts_dsp_rq_decode(o->mult[c + 1], o->shift[c + 1]);
     const uint32_t oo = (uint32_t)o->out_offset;
@@ -155,86 +167,167 @@ static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s0
   }
 }
 
-/* Both pixels of the column, every output channel. k: taps per pixel. */
-static void ts_conv_col_pair(const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c,
-                             const ts_conv_out* o, int8_t* d0, int8_t* d1) {
+/* One group of four taps of both pixels (column words x[0..3]) against four filter bytes of
+ * each of two channels at w0, w1 (or the words wa_in, wb_in). Ordered so that one filter word
+ * is live at a time (four column words, a filter word and its halves: 6 temporaries beside
+ * 4 accumulators and 4 pointers, no spill). */
+#define TS_COL_STEP_2X2(x, wa_in, wb_in)                 \
+  do {                                                   \
+    const uint32_t a_ = (x)[0], b_ = (x)[1], c_ = (x)[2], d_ = (x)[3]; \
+    uint32_t w_ = (wa_in), t_;                           \
+    t_ = ts_dsp_sxtb16(w_);                              \
+    s00 = ts_dsp_smlad(a_, t_, s00);                     \
+    s10 = ts_dsp_smlad(b_, t_, s10);                     \
+    t_ = ts_dsp_sxtb16_ror8(w_);                         \
+    s00 = ts_dsp_smlad(c_, t_, s00);                     \
+    s10 = ts_dsp_smlad(d_, t_, s10);                     \
+    w_ = (wb_in);                                        \
+    t_ = ts_dsp_sxtb16(w_);                              \
+    s01 = ts_dsp_smlad(a_, t_, s01);                     \
+    s11 = ts_dsp_smlad(b_, t_, s11);                     \
+    t_ = ts_dsp_sxtb16_ror8(w_);                         \
+    s01 = ts_dsp_smlad(c_, t_, s01);                     \
+    s11 = ts_dsp_smlad(d_, t_, s11);                     \
+  } while (0)
+
+/* The last, odd channel of both pixels (general requantization). */
+static void ts_conv_col_last(const uint32_t* col, int32_t k, const int8_t* w0, const int32_t* bias,
+                             const ts_conv_out* o, int32_t c, int8_t* d0, int8_t* d1) {
   const int32_t tail = k & 3;
   const uint32_t* const cend = col + 4 * (k >> 2);
+  const uint32_t* x = col;
+  int32_t s0 = 0, s1 = 0;
+  while (x != cend) {
+    const uint32_t wa = ts_dsp_load4(w0);
+    uint32_t t = ts_dsp_sxtb16(wa);
+    s0 = ts_dsp_smlad(x[0], t, s0);
+    s1 = ts_dsp_smlad(x[1], t, s1);
+    t = ts_dsp_sxtb16_ror8(wa);
+    s0 = ts_dsp_smlad(x[2], t, s0);
+    s1 = ts_dsp_smlad(x[3], t, s1);
+    x += 4;
+    w0 += 4;
+  }
+  if (tail) {
+    const uint32_t wa = ts_dsp_load_tail(w0, tail);
+    uint32_t t = ts_dsp_sxtb16(wa);
+    s0 = ts_dsp_smlad(x[0], t, s0);
+    s1 = ts_dsp_smlad(x[1], t, s1);
+    t = ts_dsp_sxtb16_ror8(wa);
+    s0 = ts_dsp_smlad(x[2], t, s0);
+    s1 = ts_dsp_smlad(x[3], t, s1);
+  }
+  if (bias) {
+    s0 += bias[c];
+    s1 += bias[c];
+  }
+  d1[c] = ts_dsp_output(s1, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+  d0[c] = ts_dsp_output(s0, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+}
+
+/* Both pixels of the column, every output channel. k: taps per pixel. `quick` (a constant in
+ * each instantiation): 2, every pair of channels takes ts_dsp_rq_shifted; 1, the pairs whose
+ * shifts allow it; 0, none. */
+static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
+    const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
+    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int quick) {
+  const int32_t tail = k & 3;
+  const uint32_t* const cend = col + 4 * (k >> 2);
+  const int32_t* mult = o->mult;
+  const int32_t* shift = o->shift;
+  const int32_t oo21 = 2 * o->out_offset + 1;
+  const uint32_t lo4 = o->lo4, hi4 = o->hi4;
+  const int8_t* w0 = filter;
   int32_t c;
   for (c = 0; c + 1 < out_c; c += 2) {
-    const int8_t* w0 = filter + (int64_t)c * k;
     const int8_t* w1 = w0 + k;
     const uint32_t* x = col;
-    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    int32_t s00, s01, s10, s11;
+    if (bias) {
+      s00 = s10 = bias[c];
+      s01 = s11 = bias[c + 1];
+    } else {
+      s00 = s01 = s10 = s11 = 0;
+    }
+#if TS_DSP_NATIVE
+    /* The loop of TS_COL_STEP_2X2 in 18 instructions per group and 13 registers (GCC's
+     * schedule of the C loop keeps more words live and spills the end pointer): the column's
+     * even-tap words, both filter words, their even halves; the odd-tap words into the same
+     * registers, the odd halves. */
+    if (x != cend) {
+      uint32_t a, b, wa, wb, t;
+      __asm__ volatile(
+          "1:\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "ldr %[wa], [%[w0]], #4\n\t"
+          "ldr %[wb], [%[w1]], #4\n\t"
+          "sxtb16 %[t], %[wa]\n\t"
+          "smlad %[s00], %[a], %[t], %[s00]\n\t"
+          "smlad %[s10], %[b], %[t], %[s10]\n\t"
+          "sxtb16 %[t], %[wb]\n\t"
+          "smlad %[s01], %[a], %[t], %[s01]\n\t"
+          "smlad %[s11], %[b], %[t], %[s11]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "sxtb16 %[t], %[wa], ror #8\n\t"
+          "smlad %[s00], %[a], %[t], %[s00]\n\t"
+          "smlad %[s10], %[b], %[t], %[s10]\n\t"
+          "sxtb16 %[t], %[wb], ror #8\n\t"
+          "smlad %[s01], %[a], %[t], %[s01]\n\t"
+          "smlad %[s11], %[b], %[t], %[s11]\n\t"
+          "cmp %[x], %[cend]\n\t"
+          "bne 1b"
+          : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [s00] "+r"(s00), [s01] "+r"(s01),
+            [s10] "+r"(s10), [s11] "+r"(s11), [a] "=&r"(a), [b] "=&r"(b), [wa] "=&r"(wa),
+            [wb] "=&r"(wb), [t] "=&r"(t)
+          : [cend] "r"(cend)
+          : "cc", "memory");
+    }
+#else
     while (x != cend) {
-      const uint32_t wa = ts_dsp_load4(w0), wb = ts_dsp_load4(w1);
-      uint32_t a = x[0], b = x[1], t;
-      t = ts_dsp_sxtb16(wa);
-      s00 = ts_dsp_smlad(a, t, s00);
-      s10 = ts_dsp_smlad(b, t, s10);
-      t = ts_dsp_sxtb16(wb);
-      s01 = ts_dsp_smlad(a, t, s01);
-      s11 = ts_dsp_smlad(b, t, s11);
-      a = x[2];
-      b = x[3];
-      t = ts_dsp_sxtb16_ror8(wa);
-      s00 = ts_dsp_smlad(a, t, s00);
-      s10 = ts_dsp_smlad(b, t, s10);
-      t = ts_dsp_sxtb16_ror8(wb);
-      s01 = ts_dsp_smlad(a, t, s01);
-      s11 = ts_dsp_smlad(b, t, s11);
+      TS_COL_STEP_2X2(x, ts_dsp_load4(w0), ts_dsp_load4(w1));
       x += 4;
       w0 += 4;
       w1 += 4;
     }
+#endif
     if (tail) { /* the column holds zeros past the last tap */
-      const uint32_t wa = ts_dsp_load_tail(w0, tail), wb = ts_dsp_load_tail(w1, tail);
-      uint32_t t = ts_dsp_sxtb16(wa);
-      s00 = ts_dsp_smlad(x[0], t, s00);
-      s10 = ts_dsp_smlad(x[1], t, s10);
-      t = ts_dsp_sxtb16(wb);
-      s01 = ts_dsp_smlad(x[0], t, s01);
-      s11 = ts_dsp_smlad(x[1], t, s11);
-      t = ts_dsp_sxtb16_ror8(wa);
-      s00 = ts_dsp_smlad(x[2], t, s00);
-      s10 = ts_dsp_smlad(x[3], t, s10);
-      t = ts_dsp_sxtb16_ror8(wb);
-      s01 = ts_dsp_smlad(x[2], t, s01);
-      s11 = ts_dsp_smlad(x[3], t, s11);
+      TS_COL_STEP_2X2(x, ts_dsp_load_tail(w0, tail), ts_dsp_load_tail(w1, tail));
     }
-    ts_conv_store_2x2(o, c, s00, s01, s10, s11, d0, d1);
+    w0 = w1 + tail; /* the next pair's first filter */
+    if (quick == 2 || (quick == 1 && (uint32_t)(-shift[c] - 1) < 23u && (uint32_t)(-shift[c + 1] - 1) < 23u)) {
+      const int32_t m0 = mult[c], m1 = mult[c + 1];
+      const int32_t r0 = -shift[c], r1 = -shift[c + 1];
+      const int32_t n0 = (int32_t)((uint32_t)oo21 << (r0 - 1)), n1 = (int32_t)((uint32_t)oo21 << (r1 - 1));
+      const int32_t v00 = ts_dsp_ssat8(ts_dsp_rq_shifted(s00, m0, r0, n0));
+      const int32_t v01 = ts_dsp_ssat8(ts_dsp_rq_shifted(s01, m1, r1, n1));
+      const int32_t v10 = ts_dsp_ssat8(ts_dsp_rq_shifted(s10, m0, r0, n0));
+      const int32_t v11 = ts_dsp_ssat8(ts_dsp_rq_shifted(s11, m1, r1, n1));
+      const uint32_t w = ts_dsp_clamp8x4(ts_dsp_pack8x4(v00, v01, v10, v11), lo4, hi4);
+      ts_dsp_store2(d1 + c, w >> 16);
+      ts_dsp_store2(d0 + c, w);
+    } else {
+      ts_conv_store_2x2(o, c, s00, s01, s10, s11, d0, d1);
+    }
   }
-  if (c < out_c) { /* the last, odd channel */
-    const int8_t* w0 = filter + (int64_t)c * k;
-    const uint32_t* x = col;
-    int32_t s0 = 0, s1 = 0;
-    while (x != cend) {
-      const uint32_t wa = ts_dsp_load4(w0);
-      uint32_t t = ts_dsp_sxtb16(wa);
-      s0 = ts_dsp_smlad(x[0], t, s0);
-      s1 = ts_dsp_smlad(x[1], t, s1);
-      t = ts_dsp_sxtb16_ror8(wa);
-      s0 = ts_dsp_smlad(x[2], t, s0);
-      s1 = ts_dsp_smlad(x[3], t, s1);
-      x += 4;
-      w0 += 4;
-    }
-    if (tail) {
-      const uint32_t wa = ts_dsp_load_tail(w0, tail);
-      uint32_t t = ts_dsp_sxtb16(wa);
-      s0 = ts_dsp_smlad(x[0], t, s0);
-      s1 = ts_dsp_smlad(x[1], t, s1);
-      t = ts_dsp_sxtb16_ror8(wa);
-      s0 = ts_dsp_smlad(x[2], t, s0);
-      s1 = ts_dsp_smlad(x[3], t, s1);
-    }
-    if (o->bias) {
-      s0 += o->bias[c];
-      s1 += o->bias[c];
-    }
-    d1[c] = ts_dsp_output(s1, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
-    d0[c] = ts_dsp_output(s0, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
-  }
+  if (c < out_c) ts_conv_col_last(col, k, w0, bias, o, c, d0, d1);
+}
+
+__attribute__((noinline)) static void ts_conv_col_pair_q(const uint32_t* col, int32_t k, const int8_t* filter,
+                               const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                               int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 2);
+}
+
+__attribute__((noinline)) static void ts_conv_col_pair_m(const uint32_t* col, int32_t k, const int8_t* filter,
+                               const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                               int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 1);
+}
+
+__attribute__((noinline)) static void ts_conv_col_pair_g(const uint32_t* col, int32_t k, const int8_t* filter,
+                               const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                               int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 0);
 }
 
 /* The im2col path applies: the taps fit the column (and the gather buffer when in_c is not
@@ -247,6 +340,39 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
   return 1;
 }
 
+/* What the column of one pixel needs, computed once per call. */
+typedef struct {
+  int32_t run;        /* filter_w * in_c: one filter row (dilation_w == 1) */
+  int32_t step;       /* bytes between the input rows of two filter rows */
+  int32_t k, k4;      /* taps per pixel, rounded up to 4 */
+  int32_t ylim, xlim; /* a pixel whose first tap is at (iy, ix) with 0 <= iy < ylim and
+                         0 <= ix < xlim has no padding tap */
+  int fast;           /* dilation_w == 1 and such pixels exist */
+  uint32_t off2;
+} ts_conv_geom;
+
+/* Output pixel (oy, ox)'s column lane: padding-free pixels inline (filter_h runs of
+ * filter_w * in_c bytes), others through ts_conv_col_build. */
+static inline __attribute__((always_inline)) void ts_conv_col_pixel(
+    const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g, int32_t oy, int32_t ox,
+    uint32_t* col, int8_t* gather) {
+  const int32_t iy = oy * p->stride_h - p->pad_top, ix = ox * p->stride_w - p->pad_left;
+  if (g->fast && (uint32_t)iy < (uint32_t)g->ylim && (uint32_t)ix < (uint32_t)g->xlim) {
+    const int8_t* row = TS_PIXEL(in, iy, ix, p->in_c);
+    int32_t ky;
+    if ((p->in_c & 3) == 0) {
+      for (ky = 0; ky < p->filter_h; ++ky, row += g->step) col = ts_col_expand(col, row, g->run >> 2, g->off2);
+    } else {
+      int8_t* t = gather;
+      for (ky = 0; ky < p->filter_h; ++ky, row += g->step) t = ts_gather_copy(t, row, g->run);
+      ts_gather_fill(t, (int8_t)(-p->input_offset), g->k4 - g->k);
+      ts_col_expand(col, gather, g->k4 >> 2, g->off2);
+    }
+    return;
+  }
+  ts_conv_col_build(p, in, oy, ox, col, g->off2, gather);
+}
+
 static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                             const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
   uint32_t col[TS_CONV_DSP_COL_MAX];
@@ -254,17 +380,31 @@ static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* f
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
   const uint32_t off2 = ts_dsp_dup16(p->input_offset);
   ts_conv_out o;
+  ts_conv_geom g;
   int32_t oy = win.y0, ox = win.x0;
   int64_t n;
+  g.run = p->filter_w * p->in_c;
+  g.step = in.w * p->in_c * p->dilation_h;
+  g.k = k;
+  g.k4 = (k + 3) & ~3;
+  g.ylim = p->in_h - (p->filter_h - 1) * p->dilation_h;
+  g.xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
+  g.fast = p->dilation_w == 1 && g.ylim > 0 && g.xlim > 0;
+  g.off2 = off2;
   o.mult = p->output_multiplier;
   o.shift = p->output_shift;
-  o.bias = bias;
   o.out_offset = p->output_offset;
   o.act_min = p->act_min;
   o.act_max = p->act_max;
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
-  o.fast = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
+  o.mode = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
+  if (o.mode && p->output_offset >= -128 && p->output_offset <= 127) {
+    int32_t c;
+    o.mode = 3;
+    for (c = 0; c < out_c; ++c)
+      if (p->output_shift[c] < -23 || p->output_shift[c] > -1) o.mode = 2;
+  }
   for (n = 0; n < npix; n += 2) {
     int32_t ny = oy, nx = ox + 1; /* the second pixel */
     int8_t *d0, *d1;
@@ -276,11 +416,16 @@ static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* f
       ny = oy;
       nx = ox;
     }
-    ts_conv_col_build(p, in, oy, ox, col, off2, gather);
-    ts_conv_col_build(p, in, ny, nx, col + 1, off2, gather);
+    ts_conv_col_pixel(p, in, &g, oy, ox, col, gather);
+    ts_conv_col_pixel(p, in, &g, ny, nx, col + 1, gather);
     d0 = TS_PIXEL(out, oy, ox, out_c);
     d1 = TS_PIXEL(out, ny, nx, out_c);
-    ts_conv_col_pair(col, k, filter, out_c, &o, d0, d1);
+    if (o.mode == 3)
+      ts_conv_col_pair_q(col, k, filter, bias, out_c, &o, d0, d1);
+    else if (o.mode == 2)
+      ts_conv_col_pair_m(col, k, filter, bias, out_c, &o, d0, d1);
+    else
+      ts_conv_col_pair_g(col, k, filter, bias, out_c, &o, d0, d1);
     oy = ny;
     ox = nx + 1;
     if (ox == win.x1) {

@@ -143,6 +143,33 @@ static inline int ts_dsp_rq_fast(const int32_t* multiplier, const int32_t* shift
   return 1;
 }
 
+/* Saturating int32 addition (QADD). */
+static inline int32_t ts_dsp_qadd(int32_t a, int32_t b) {
+#if TS_DSP_NATIVE
+  return __qadd(a, b);
+#else
+  const int64_t s = (int64_t)a + (int64_t)b;
+  return s > 2147483647 ? 2147483647 : (s < -2147483647 - 1 ? -2147483647 - 1 : (int32_t)s);
+#endif
+}
+
+/* The common case of the requantization, for a channel whose shift is -right with
+ * 1 <= right <= 23 (a multiplier below 1/2) and an output offset in [-128, 127]: returns a
+ * value whose saturation to int8 (ts_dsp_ssat8) is the saturation to int8 of
+ *   ts_multiply_by_quantized_multiplier(acc, multiplier, -right) + output_offset.
+ * nudge = (2 * output_offset + 1) << (right - 1), i.e. 2^(right-1) + output_offset * 2^right.
+ * With h the rounding doubling high product (|h| < 2^31), quant.c's rounding right shift
+ * (ties away from zero) is floor((h + 2^(right-1) - (h < 0)) / 2^right), and adding
+ * output_offset * 2^right inside the floor adds output_offset to it. QADD saturates that sum
+ * only when the exact sum lies outside int32; the shifted value is then at least 2^(31-right)
+ * - 1 >= 255 (or at most -2^(31-right) <= -256) and so is the exact result (plus the
+ * offset), so both saturate to the same byte. */
+static inline int32_t ts_dsp_rq_shifted(int32_t acc, int32_t multiplier, int32_t right,
+                                        int32_t nudge) {
+  const int32_t h = ts_dsp_high_mul(acc, multiplier);
+  return ts_dsp_qadd(h + (h >> 31), nudge) >> right;
+}
+
 /* Saturate to [-128, 127] (SSAT #8). */
 static inline int32_t ts_dsp_ssat8(int32_t x) {
 #if TS_DSP_NATIVE

@@ -39,6 +39,7 @@ void ExpectSamePlan(const Plan& a, const Plan& b) {
     EXPECT_EQ(x.first, y.first);
     EXPECT_EQ(x.last, y.last);
     EXPECT_EQ(x.external, y.external);
+    EXPECT_EQ(x.bands, y.bands);
   }
   ASSERT_EQ(a.steps.size(), b.steps.size());
   for (size_t i = 0; i < a.steps.size(); ++i) {
@@ -66,10 +67,10 @@ struct Fixture {
     g = b.Finish({y});
     p.strategy = "hand \"made\"";
     p.accounting.input_in_arena = false;
-    Buffer bx{"x", x, {0, 6, 0, 6}, 72, 0, 0, 1, true};
-    Buffer bp{"x.patch", x, {0, 4, 0, 6}, 48, 0, 0, 1, false};
-    Buffer by{"y", y, {0, 6, 0, 6}, 72, 48, 1, 2, false};
-    Buffer bs{"scratch", kNoTensor, {}, 16, 120, 1, 1, false};
+    Buffer bx{"x", x, {0, 6, 0, 6}, 72, 0, 0, 1, true, {}};
+    Buffer bp{"x.patch", x, {0, 4, 0, 6}, 48, 0, 0, 1, false, {}};
+    Buffer by{"y", y, {0, 6, 0, 6}, 72, 48, 1, 2, false, {}};
+    Buffer bs{"scratch", kNoTensor, {}, 16, 120, 1, 1, false, {}};
     p.buffers = {bx, bp, by, bs};
     Step c{StepKind::kCopy, -1, {0, 4, 0, 6}, {0}, {1}, -1, -1};
     Step s1{StepKind::kOp, 1, {0, 3, 0, 6}, {1}, {2}, 3, 0};
@@ -159,6 +160,51 @@ TEST(PlanJson, ValidationNamesTheField) {
       {"inputs count", [](json& j) { j["input_buffers"] = {0, 1}; }, "input_buffers: 2 buffers for the model's 1 inputs"},
       {"outputs range", [](json& j) { j["output_buffers"] = {-1}; }, "output_buffers[0]: buffer -1 out of range"},
       {"not an object", [](json& j) { j = json::array(); }, "plan: expected an object, found array"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.what);
+    json j = good;
+    c.edit(j);
+    try {
+      PlanFromJson(j, &f.g);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(c.error));
+    }
+  }
+}
+
+// Buffer bands (per-byte-range lifetimes) round trip; a buffer without bands writes no key.
+TEST(PlanJson, RoundTripBands) {
+  Fixture f;
+  // y's rows 3..5 (bytes [36, 72)) are first written by step 2.
+  f.p.buffers[2].bands = {BufferBand{36, 72, 2, 2}};
+  ASSERT_EQ(BandsError(f.p.buffers[2]), "");
+  ASSERT_TRUE(CheckPlan(f.g, f.p).ok) << CheckPlan(f.g, f.p).message;
+  const json j = PlanToJson(f.p, &f.g);
+  EXPECT_EQ(j["buffers"][2]["bands"], json::parse("[[36, 72, 2, 2]]"));
+  for (int b : {0, 1, 3}) EXPECT_FALSE(j["buffers"][b].contains("bands")) << b;
+  ExpectSamePlan(PlanFromJson(j, &f.g), f.p);
+  const std::string text = PlanJsonText(f.p, &f.g);
+  EXPECT_THAT(text, HasSubstr("\"bands\":[[36,72,2,2]]"));
+  ExpectSamePlan(PlanFromJson(json::parse(text), &f.g), f.p);
+  // Two bands, one with the buffer's own interval.
+  f.p.buffers[2].bands = {BufferBand{0, 12, 1, 2}, BufferBand{36, 72, 2, 2}};
+  ExpectSamePlan(PlanFromJson(PlanToJson(f.p), nullptr), f.p);
+}
+
+TEST(PlanJson, MalformedBandsNameTheBuffer) {
+  Fixture f;
+  const json good = PlanToJson(f.p, &f.g);
+  const std::vector<BadCase> cases = {
+      {"bands type", [](json& j) { j["buffers"][2]["bands"] = 3; }, "buffers[2].bands: expected an array, found number"},
+      {"band size", [](json& j) { j["buffers"][2]["bands"] = {{0, 12, 1}}; }, "buffers[2].bands[0]: expected [begin, end, first, last], found 3"},
+      {"band value", [](json& j) { j["buffers"][2]["bands"] = {{0, "12", 1, 2}}; }, "buffers[2].bands[0][1]: expected an integer"},
+      {"band step", [](json& j) { j["buffers"][2]["bands"] = {{0, 12, 1, 7}}; }, "buffers[2].bands[0][3]: 7 is out of range [0, 2]"},
+      {"band beyond", [](json& j) { j["buffers"][2]["bands"] = {{60, 80, 1, 2}}; }, "buffers[2].bands: buffer 'y' (72 bytes, live [1, 2]): band 0 [60, 80) live [1, 2] is empty, out of order"},
+      {"band empty", [](json& j) { j["buffers"][2]["bands"] = {{12, 12, 1, 2}}; }, "buffers[2].bands: buffer 'y'"},
+      {"band overlap", [](json& j) { j["buffers"][2]["bands"] = {{0, 36, 1, 1}, {30, 72, 2, 2}}; }, "band 1 [30, 72) live [2, 2] is empty, out of order, overlaps"},
+      {"band live", [](json& j) { j["buffers"][2]["bands"] = {{0, 36, 0, 1}}; }, "buffers[2].bands: buffer 'y' (72 bytes, live [1, 2]): band 0 [0, 36) live [0, 1] is not inside the buffer's live interval [1, 2]"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.what);

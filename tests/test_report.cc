@@ -1,5 +1,6 @@
 // Reports: per-step figures computed by hand on a small plan, the table and JSON agreeing
-// with them, and the SVG timeline's content (one rectangle per buffer with a hover title,
+// with them, and the SVG timeline's content (one rectangle per buffer, or per piece of a
+// banded buffer, with a hover title,
 // the arena line, KiB ticks, the accounting, escaping). Set TESSERA_REPORT_SVG_DIR to keep
 // the SVGs of the shared models' layer-by-layer plans for a look.
 #include <gmock/gmock.h>
@@ -144,6 +145,39 @@ TEST(Report, SvgTimeline) {
   const std::string svg3 = PlanSvg(g, s, {});
   EXPECT_PRED2(Has, svg3, ("model input streamed, not counted (0.4 KiB outside)"));
   EXPECT_PRED2(Has, svg3, ("(outside the arena)"));
+}
+
+// A buffer with bands (plan.h): its bytes count only while their piece lives; the timeline
+// draws one rectangle per piece; JSON lists the bands; malformed bands are an error.
+TEST(Report, BandedBuffers) {
+  const Graph g = test::ResidualNet();
+  Plan p = NoReusePlan(g);
+  ASSERT_EQ(p.buffers[1].name, "conv0");
+  ASSERT_EQ(p.buffers[1].bytes, 288);
+  p.buffers[1].bands = {BufferBand{0, 144, 0, 1}};  // conv0 [0, 3]: half of it dies after step 1
+  const PlanReport r = SummarizePlan(g, p);
+  const std::vector<int64_t> live = {432 + 288, 288 + 288, 144 + 288 * 2, 144 + 288 * 2, 288 + 8, 8 + 8, 8 + 5, 5 + 5};
+  ASSERT_EQ(r.steps.size(), live.size());
+  for (size_t s = 0; s < live.size(); ++s) {
+    EXPECT_EQ(r.steps[s].live_bytes, live[s]) << "step " << s;
+    int64_t owned = 0;
+    for (const Buffer& b : p.buffers) owned += BufferBytesAt(b, static_cast<int>(s));
+    EXPECT_EQ(r.steps[s].live_bytes, owned) << "step " << s;
+  }
+  EXPECT_EQ(r.steps[2].live_buffers, 3);
+  EXPECT_EQ(r.lower_bound_bytes, 720);
+  EXPECT_EQ(r.peak_step, 0);
+  const nlohmann::json j = PlanReportJson(g, p);
+  EXPECT_EQ(j["buffers"][1]["bands"], nlohmann::json::parse("[[0, 144, 0, 1]]"));
+  EXPECT_FALSE(j["buffers"][2].contains("bands"));
+  const std::string svg = PlanSvg(g, p, {});
+  EXPECT_EQ(Count(svg, "<title>buffer "), p.buffers.size() + 1);
+  EXPECT_PRED2(Has, svg, ("piece 1 of 2: bytes 432 .. 576 (144 B), live steps 0..1"));
+  EXPECT_PRED2(Has, svg, ("piece 2 of 2: bytes 576 .. 720 (144 B), live steps 0..3"));
+  Plan bad = p;
+  bad.buffers[1].bands = {BufferBand{0, 400, 0, 1}};
+  EXPECT_THROW(SummarizePlan(g, bad), Error);
+  EXPECT_THROW(PlanSvg(g, bad, {}), Error);
 }
 
 TEST(Report, SharedModelsRender) {

@@ -201,11 +201,33 @@ class Replay {
   const char* RegionName(int b) const { return p_.buffers[b].external ? "external byte" : "arena byte"; }
 
   // ---- primitive accesses -------------------------------------------------------------------
+  // Bytes of a buffer with bands (plan.h Buffer::bands) are owned only during their band's
+  // interval: an access during the current step to bytes of a band not live then fails. The
+  // bytes outside every band have the buffer's own interval (CheckLive).
+  void CheckBandsLive(const Seg& s, bool write) const {
+    if (step_ < 0 || s.len <= 0) return;
+    const Buffer& b = p_.buffers[s.buf];
+    if (b.bands.empty()) return;
+    const auto& bands = b.bands;
+    auto it = std::upper_bound(bands.begin(), bands.end(), s.off,
+                               [](int64_t off, const BufferBand& band) { return off < band.end; });
+    for (; it != bands.end() && it->begin < s.off + s.len; ++it) {
+      if (step_ >= it->first && step_ <= it->last) continue;
+      const std::string unit = UnitStr();
+      Fail(CheckFailure::kLiveness,
+           fmt::format("{}{} bytes [{},{}) of {}, in its band {} (bytes [{},{}) live [{}, {}]), outside the band's "
+                       "live interval", unit.empty() ? "" : unit + ": ", write ? "writes" : "reads",
+                       std::max(s.off, it->begin), std::min(s.off + s.len, it->end), BName(s.buf),
+                       it - bands.begin(), it->begin, it->end, it->first, it->last));
+    }
+  }
+
   void Verify(const Seg& s, bool after_write) {
     const Buffer& b = p_.buffers[s.buf];
     if (s.off < 0 || s.len < 0 || s.off + s.len > b.bytes)
       Fail(CheckFailure::kBounds, fmt::format("access to bytes [{},{}) of {} ({} bytes)", s.off,
                                               s.off + s.len, BName(s.buf), b.bytes));
+    CheckBandsLive(s, false);
     Region& r = RegionOf(s.buf);
     const Tag* t = r.tag.data() + b.offset + s.off;
     const int64_t n = s.len;
@@ -232,6 +254,7 @@ class Replay {
     if (s.off < 0 || s.len < 0 || s.off + s.len > b.bytes)
       Fail(CheckFailure::kBounds, fmt::format("write to bytes [{},{}) of {} ({} bytes)", s.off,
                                               s.off + s.len, BName(s.buf), b.bytes));
+    CheckBandsLive(s, true);
     Region& r = RegionOf(s.buf);
     const int64_t a = b.offset + s.off;
     Tag* t = r.tag.data() + a;
@@ -303,6 +326,7 @@ class Replay {
       bool all = true;
       for (const Seg& s : in_segs) all = all && Matches(s);
       if (all) {
+        for (const Seg& s : in_segs) CheckBandsLive(s, false);
         for (const Seg& s : in_segs) bytes_checked_ += s.len;
         Write(wseg);
         return;
@@ -388,6 +412,8 @@ class Replay {
       if (b.first < 0 || b.last < b.first || (ns > 0 && b.last >= ns))
         Fail(CheckFailure::kStructure, fmt::format("{} has live interval [{}, {}] (plan has {} steps)", BName(i),
                                                    b.first, b.last, ns));
+      if (const std::string why = BandsError(b); !why.empty())
+        Fail(CheckFailure::kStructure, fmt::format("{} has malformed bands: {}", BName(i), why));
       if (b.tensor != kNoTensor) {
         if (b.tensor < 0 || b.tensor >= nt)
           Fail(CheckFailure::kStructure, fmt::format("{} holds tensor index {}, out of range ({} tensors)", BName(i),
@@ -461,6 +487,12 @@ class Replay {
           Fail(CheckFailure::kInput, fmt::format("graph inputs {} and {} are in overlapping buffers {} and {}", j, k,
                                                  BName(p_.input_buffers[j]), BName(b)));
       }
+      for (size_t j = 0; j < buf.bands.size(); ++j)
+        if (buf.bands[j].first != buf.first)
+          Fail(CheckFailure::kLiveness,
+               fmt::format("graph input {} ({}) is in {}, whose band {} (bytes [{},{}) live [{}, {}]) does not start "
+                           "at step {} (the input is present from the start)", k, TName(t), BName(b), j,
+                           buf.bands[j].begin, buf.bands[j].end, buf.bands[j].first, buf.bands[j].last, buf.first));
       Region& r = RegionOf(b);
       for (int64_t i = 0; i < buf.bytes; ++i) {
         r.tag[buf.offset + i] = TensorTag(t, i);
@@ -1109,6 +1141,12 @@ class Replay {
         Fail(CheckFailure::kLiveness, fmt::format("graph output {} ({}) is in {}, whose live interval [{}, {}] ends "
                                                   "before the last step {}", k, TName(t), BName(b), buf.first, buf.last,
                                                   ns - 1));
+      for (size_t j = 0; j < buf.bands.size(); ++j)
+        if (buf.bands[j].last != buf.last)
+          Fail(CheckFailure::kLiveness,
+               fmt::format("graph output {} ({}) is in {}, whose band {} (bytes [{},{}) live [{}, {}]) ends before "
+                           "the last step {}", k, TName(t), BName(b), j, buf.bands[j].begin, buf.bands[j].end,
+                           buf.bands[j].first, buf.bands[j].last, buf.last));
       try {
         Verify(Seg{b, 0, buf.bytes, TensorTag(t, 0)}, false);
       } catch (const Failure& f) {

@@ -33,7 +33,10 @@
 // the window it needs (clipped to the tensor) and its output buffer holding its window; the
 // accounting (external buffers only for streamed graph inputs); graph inputs present in their
 // input_buffers at the start (live from step 0) and graph outputs fully present in their
-// output_buffers at the end (live until the last step).
+// output_buffers at the end (live until the last step). Buffer bands (plan.h): well formed
+// (BandsError, a structure failure naming the buffer); every byte read or written inside its
+// band's interval (liveness); a graph input's bands starting with it and a graph output's
+// ending with it.
 //
 // Cost: tag comparisons over contiguous byte runs, no per-MAC work: a few tens of
 // milliseconds for MobileNetV2-224 layer by layer in a Release build. The arena model takes

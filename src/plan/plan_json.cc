@@ -33,6 +33,12 @@ J BufferJson(const Buffer& b) {
   j["offset"] = b.offset;
   j["live"] = J::array({b.first, b.last});
   if (b.external) j["external"] = true;
+  if (!b.bands.empty()) {
+    // Per-byte-range lifetimes: [begin, end, first, last] per band (absent: none).
+    J bands = J::array();
+    for (const BufferBand& band : b.bands) bands.push_back(J::array({band.begin, band.end, band.first, band.last}));
+    j["bands"] = std::move(bands);
+  }
   return j;
 }
 
@@ -215,6 +221,24 @@ Plan PlanFromJson(const json& j, const Graph* g) {
     if (jb.contains("external")) {
       if (!jb["external"].is_boolean()) Bad(Sub(f, "external"), "expected true or false, found " + TypeName(jb["external"]));
       b.external = jb["external"].get<bool>();
+    }
+    if (jb.contains("bands")) {
+      const std::string fb = Sub(f, "bands");
+      const json& jbands = Arr(jb["bands"], fb);
+      for (size_t k = 0; k < jbands.size(); ++k) {
+        const std::string fk = Idx(fb, k);
+        const json& e = Arr(jbands[k], fk);
+        if (e.size() != 4) Bad(fk, fmt::format("expected [begin, end, first, last], found {} numbers", e.size()));
+        BufferBand band;
+        band.begin = Int(e[0], Idx(fk, 0), 0, kMaxJsonBytes);
+        band.end = Int(e[1], Idx(fk, 1), 0, kMaxJsonBytes);
+        band.first = static_cast<int>(Int(e[2], Idx(fk, 2), 0, std::max(0, ns - 1)));
+        band.last = static_cast<int>(Int(e[3], Idx(fk, 3), 0, std::max(0, ns - 1)));
+        b.bands.push_back(band);
+      }
+      const std::string why = BandsError(b);
+      if (!why.empty())
+        Bad(fb, fmt::format("buffer '{}' ({} bytes, live [{}, {}]): {}", b.name, b.bytes, b.first, b.last, why));
     }
     if (g && b.tensor != kNoTensor) {
       const Tensor& t = g->tensors[b.tensor];

@@ -56,8 +56,13 @@ PlanReport SummarizePlan(const Graph& g, const Plan& plan) {
     if (b.first < 0 || b.last < b.first || b.last >= ns)
       throw Error(fmt::format("buffer {} ('{}'): live interval [{}, {}] outside the plan's {} steps", i, b.name,
                               b.first, b.last, ns));
-    dbytes[b.first] += b.bytes;
-    dbytes[b.last + 1] -= b.bytes;
+    if (const std::string why = BandsError(b); !why.empty())
+      throw Error(fmt::format("buffer {} ('{}'): {}", i, b.name, why));
+    // Bytes owned per step (plan.h BufferBytesAt): each piece over its own interval.
+    for (const BufferBand& piece : BufferPieces(b)) {
+      dbytes[piece.first] += piece.end - piece.begin;
+      dbytes[piece.last + 1] -= piece.end - piece.begin;
+    }
     dcount[b.first] += 1;
     dcount[b.last + 1] -= 1;
   }
@@ -164,6 +169,11 @@ nlohmann::json PlanReportJson(const Graph& g, const Plan& plan) {
     e["bytes"] = b.bytes;
     e["live"] = {b.first, b.last};
     e["external"] = b.external;
+    if (!b.bands.empty()) {
+      json bands = json::array();
+      for (const BufferBand& band : b.bands) bands.push_back({band.begin, band.end, band.first, band.last});
+      e["bands"] = std::move(bands);
+    }
     bufs.push_back(std::move(e));
   }
   j["buffers"] = std::move(bufs);

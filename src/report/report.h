@@ -3,7 +3,9 @@
 // Figures, all from the Plan and the Graph:
 //  - arena: Plan::arena_bytes (the model input inside it unless Accounting::input_in_arena
 //    is false; every report says which). External buffers are reported apart.
-//  - live bytes of a step: the bytes of the arena buffers whose live interval contains it;
+//  - live bytes of a step: the bytes of the arena buffers owned at that step (plan.h
+//    BufferBytesAt: a buffer's bytes during its live interval, a banded buffer's bands only
+//    during their own intervals); live buffers: those whose live interval contains it;
 //  - lower bound: the largest live bytes over the steps: no placement of these buffers in
 //    which simultaneously live buffers do not overlap can use a smaller arena (in-place and
 //    overlapping placements can, which is why a plan's arena may be below it);

@@ -260,9 +260,6 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
     const Buffer& b = plan.buffers[i];
     if (b.external) continue;
-    const double x = X(b.first), w = std::max(0.8, (b.last + 1 - b.first) * sx);
-    const double y = Y(static_cast<double>(b.offset + b.bytes));
-    const double h = std::max(0.8, b.bytes * sy);
     const std::string tn = tensor_name(b.tensor);
     const bool scratch = b.tensor == kNoTensor;
     const std::string fill = scratch ? "url(#hatch)" : TensorColor(tn);
@@ -275,9 +272,24 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
                          FullWindow(g, b.tensor).y1, FullWindow(g, b.tensor).x1);
     tip += fmt::format("offset {} .. {} ({} B, {})\nlive steps {}..{}", b.offset, b.offset + b.bytes, b.bytes,
                        FormatKiB(b.bytes), b.first, b.last);
-    o += fmt::format("  <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
-                     "stroke-width=\"0.6\" stroke-opacity=\"0.8\" fill-opacity=\"0.85\"><title>{}</title></rect>\n",
-                     Num(x), Num(y), Num(w), Num(h), fill, stroke, Esc(tip));
+    // One rectangle per piece (plan.h BufferPieces): a banded buffer's bands over their own
+    // intervals; the label goes on the largest piece.
+    const std::vector<BufferBand> pieces = BufferPieces(b);
+    double x = 0, y = 0, w = 0, h = 0;
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      const BufferBand& pc = pieces[k];
+      const double px = X(pc.first), pw = std::max(0.8, (pc.last + 1 - pc.first) * sx);
+      const double py = Y(static_cast<double>(b.offset + pc.end));
+      const double ph = std::max(0.8, (pc.end - pc.begin) * sy);
+      std::string ptip = tip;
+      if (pieces.size() > 1)
+        ptip += fmt::format("\npiece {} of {}: bytes {} .. {} ({} B), live steps {}..{}", k + 1, pieces.size(),
+                            b.offset + pc.begin, b.offset + pc.end, pc.end - pc.begin, pc.first, pc.last);
+      o += fmt::format("  <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
+                       "stroke-width=\"0.6\" stroke-opacity=\"0.8\" fill-opacity=\"0.85\"><title>{}</title></rect>\n",
+                       Num(px), Num(py), Num(pw), Num(ph), fill, stroke, Esc(ptip));
+      if (k == 0 || pw * ph > w * h) x = px, y = py, w = pw, h = ph;
+    }
     if (opt.labels && !scratch) {
       const auto cand = LabelCandidates(tn);
       // Horizontal or vertical (reading upwards), whichever shows more of the name.

@@ -2,7 +2,8 @@
 //
 // x is time (steps), y is the arena offset (0 at the bottom, ticks in KiB). Every arena
 // buffer is a rectangle over its live interval [first, last+1) and its bytes
-// [offset, offset+bytes), coloured by tensor (a stable hash of the tensor's name, so the same
+// [offset, offset+bytes) (a buffer with bands, plan.h, one rectangle per piece: each band
+// over its own interval), coloured by tensor (a stable hash of the tensor's name, so the same
 // tensor has the same colour in every plan of a model), labelled with the tensor's short name
 // where the label fits, with a hover title giving the buffer's details. Scratch buffers are
 // hatched grey. The arena size is a horizontal line, the steps' live bytes a dashed stepped

@@ -49,8 +49,8 @@ Graph ReshapeGraph() {
 Plan ReshapePlan(const Graph& g) {
   Plan p;
   p.strategy = "by hand";
-  Buffer a{"in", 0, FullWindow(g, 0), 48, 0, 0, 0, false};
-  Buffer b{"out", 1, FullWindow(g, 1), 48, 48, 0, 0, false};
+  Buffer a{"in", 0, FullWindow(g, 0), 48, 0, 0, 0, false, {}};
+  Buffer b{"out", 1, FullWindow(g, 1), 48, 48, 0, 0, false, {}};
   p.buffers = {a, b};
   Step s;
   s.op = 0;

@@ -82,14 +82,53 @@ std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const L
   return pairs;
 }
 
+std::vector<CopyAlias> LifetimeCopyAliases(const Graph& g, const Plan& plan) {
+  const int nb = static_cast<int>(plan.buffers.size());
+  const int ns = static_cast<int>(plan.steps.size());
+  // The last step writing each buffer, and how many steps write it.
+  std::vector<int> last_write(nb, -1), writes(nb, 0);
+  for (int s = 0; s < ns; ++s)
+    for (int b : plan.steps[s].outputs)
+      if (b >= 0 && b < nb) {
+        last_write[b] = s;
+        ++writes[b];
+      }
+  std::vector<CopyAlias> r;
+  for (int s = 0; s < ns; ++s) {
+    const Step& st = plan.steps[s];
+    if (st.kind != StepKind::kCopy || st.inputs.size() != 1 || st.outputs.size() != 1) continue;
+    const int src = st.inputs[0], dst = st.outputs[0];
+    if (src < 0 || src >= nb || dst < 0 || dst >= nb || src == dst) continue;
+    const Buffer& S = plan.buffers[src];
+    const Buffer& D = plan.buffers[dst];
+    if (S.external || D.external || S.tensor < 0 || S.tensor != D.tensor) continue;
+    // The copy holds exactly the copied window, which spans the source's full rows (so its
+    // bytes are one contiguous run of the source, in the same order).
+    if (D.window != st.window || st.window.x0 != S.window.x0 || st.window.x1 != S.window.x1 ||
+        !S.window.contains(st.window))
+      continue;
+    // Neither is written after the copy: the shared bytes keep the same values.
+    if (last_write[src] >= s || writes[dst] != 1 || last_write[dst] != s) continue;
+    const Shape4 sh = AsNHWC(g.tensors[S.tensor].shape);
+    const int64_t px = int64_t{sh.c} * DTypeSize(g.tensors[S.tensor].type);
+    r.push_back(CopyAlias{dst, src, int64_t{st.window.y0 - S.window.y0} * S.window.w() * px});
+  }
+  return r;
+}
+
 PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const LifetimeOptions& o) {
   std::vector<std::pair<int, int>> aliases;
   if (o.views)
     for (const ViewAlias& a : FindViewAliases(g, plan)) aliases.emplace_back(a.input_buffer, a.output_buffer);
-  return BuildPlacementProblem(plan, aliases, LifetimePairs(g, plan, o), o.alignment);
+  return BuildPlacementProblem(plan, aliases, LifetimePairs(g, plan, o), o.alignment, LifetimeCopyAliases(g, plan));
 }
 
-Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds) {
+Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds, int ruin_rounds) {
+  Placement r = PlaceCriticalMoves(p, restarts, rounds);
+  return RuinAndRecreate(p, r, ruin_rounds);
+}
+
+Placement PlaceCriticalMoves(const PlacementProblem& p, int restarts, int rounds) {
   Placement best = PlaceBestOrdering(p, restarts);
   const int n = static_cast<int>(p.items.size());
   if (n < 2 || rounds <= 0) return best;
@@ -136,6 +175,10 @@ Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int roun
       std::swap(o[pos[x]], o[pos[y]]);
     }
     Placement pl = PlaceFirstFit(p, o);
+    {
+      Placement pa = PlaceFirstFit(p, o, /*affinity=*/true);
+      if (pa.size < pl.size) pl = std::move(pa);
+    }
     if (pl.size > cur.size) continue;
     const int64_t t = top_bytes(pl);
     if (pl.size == cur.size && t >= cur_top) continue;
@@ -158,7 +201,7 @@ LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions&
   s.lower_bound = PlacementLowerBound(prob);
   s.items = static_cast<int>(prob.items.size());
   for (const OverlapPair& p : prob.pairs) (plan.steps[p.step].kind == StepKind::kCopy ? s.copy_pairs : s.overlap_pairs)++;
-  Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds);
+  Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds, o.ruin_rounds);
   ApplyPlacement(prob, pl, plan);
   s.arena_bytes = plan.arena_bytes;
   s.method = pl.method;
@@ -192,8 +235,17 @@ std::vector<int64_t> FastLifetimeStepBounds(const Graph& g, const Plan& plan, co
     const Buffer& B = plan.buffers[b];
     if (B.external || B.first < 0 || B.last < B.first) continue;
     const int64_t sz = aligned(b);
-    diff[B.first] += sz;
-    diff[B.last + 1] -= sz;
+    if (B.bands.empty()) {
+      diff[B.first] += sz;
+      diff[B.last + 1] -= sz;
+      continue;
+    }
+    std::vector<BufferBand> pieces = BufferPieces(B);
+    pieces.back().end = std::max(pieces.back().end, sz);
+    for (const BufferBand& pc : pieces) {
+      diff[pc.first] += pc.end - pc.begin;
+      diff[pc.last + 1] -= pc.end - pc.begin;
+    }
   }
   // Pairs that may overlap, as BuildPlacementProblem keeps them (tightest per pair).
   std::map<std::pair<int, int>, std::pair<int, int64_t>> allow;  // (out, in) -> (step, shift)
@@ -202,7 +254,7 @@ std::vector<int64_t> FastLifetimeStepBounds(const Graph& g, const Plan& plan, co
     const Buffer& bi = plan.buffers[p.input];
     const Buffer& bo = plan.buffers[p.output];
     if (bi.external || bo.external || bi.last != p.step || bo.first != p.step) continue;
-    int64_t d = std::min<int64_t>(p.max_shift, 0);
+    int64_t d = std::min<int64_t>(p.max_shift, aligned(p.input));
     d = (d >= 0 ? d / a : -((-d + a - 1) / a)) * a;
     if (d <= -aligned(p.output)) continue;
     auto key = std::make_pair(p.output, p.input);
@@ -212,6 +264,17 @@ std::vector<int64_t> FastLifetimeStepBounds(const Graph& g, const Plan& plan, co
   for (const auto& [key, v] : allow) {
     const int64_t so = aligned(key.first), si = aligned(key.second), d = v.second;
     saved[v.first] += std::max<int64_t>(0, std::min(d + so, si) - std::max<int64_t>(d, 0));
+  }
+  // Copy aliases (as BuildPlacementProblem keeps them): the copy shares its bytes with its
+  // source at every step both live.
+  for (const CopyAlias& c : LifetimeCopyAliases(g, plan)) {
+    if (c.rel % a != 0 || allow.count({c.copy, c.source}) || allow.count({c.source, c.copy})) continue;
+    const Buffer& x = plan.buffers[c.copy];
+    const Buffer& y = plan.buffers[c.source];
+    if (c.rel + x.bytes > y.bytes) continue;
+    const int f = std::max(x.first, y.first), l = std::min(x.last, y.last);
+    if (l < first_step || f > last_step) continue;
+    for (int s = std::max(f, 0); s <= l && s < steps; ++s) saved[s] += aligned(c.copy);
   }
   if (o.views)
     for (const ViewAlias& va : FindViewAliases(g, plan)) {

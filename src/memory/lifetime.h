@@ -40,6 +40,7 @@ struct LifetimeOptions {
   int64_t alignment = 16;
   int restarts = 32;
   int rounds = 64;
+  int ruin_rounds = 2000;  // RuinAndRecreate after the critical-item moves
   // Optional, not owned; must only be used with the graph it was filled for.
   ShiftCache* shift_cache = nullptr;  // critical-item moves after the orderings (PlaceLifetimeProblem)
 };
@@ -63,13 +64,20 @@ int64_t CopyMaxShift(const Graph& g, const Plan& plan, int step);
 std::vector<OverlapPair> LifetimePairs(const Graph& g, const Plan& plan, const LifetimeOptions& o, int first_step = 0,
                                        int last_step = std::numeric_limits<int>::max());
 
-// The placement problem (pairs and view aliases) of a plan.
+// The copy aliases of a plan's kCopy steps (memory/placement.h CopyAlias): a halo saved by a
+// copy of whole rows of a buffer that is not written again may stay where it was computed,
+// even while that buffer still lives (its last readers run after the copy).
+std::vector<CopyAlias> LifetimeCopyAliases(const Graph& g, const Plan& plan);
+
+// The placement problem (pairs, view aliases and copy aliases) of a plan.
 PlacementProblem LifetimeProblem(const Graph& g, const Plan& plan, const LifetimeOptions& o);
 
 // PlaceBestOrdering, then up to `rounds` local-search moves: an item that reaches the top of
 // the arena is moved earlier in the first-fit order while that lowers the arena. Never worse
 // than PlaceBestOrdering.
-Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds);
+Placement PlaceCriticalMoves(const PlacementProblem& p, int restarts, int rounds);
+// PlaceCriticalMoves, then `ruin_rounds` rounds of RuinAndRecreate (memory/placement.h).
+Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds, int ruin_rounds = 0);
 
 // Places the plan: sets offsets and arena_bytes. Strategy becomes `plan.strategy + "+lifetime"`.
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o = {});

@@ -54,11 +54,19 @@ int64_t LowestFree(std::vector<std::pair<int64_t, int64_t>>& iv) {
   return cand;
 }
 
+// BufferPieces with the last piece extended to the aligned size.
+std::vector<BufferBand> Pieces(const Buffer& b, int64_t aligned_size) {
+  std::vector<BufferBand> r = BufferPieces(b);
+  if (!r.empty()) r.back().end = std::max(r.back().end, aligned_size);
+  return r;
+}
+
 }  // namespace
 
 PlacementProblem BuildPlacementProblem(const Plan& plan,
                                        const std::vector<std::pair<int, int>>& aliases,
-                                       const std::vector<OverlapPair>& pairs, int64_t alignment) {
+                                       const std::vector<OverlapPair>& pairs, int64_t alignment,
+                                       const std::vector<CopyAlias>& copies) {
   if (alignment < 1) throw Error("placement alignment must be at least 1, got " + std::to_string(alignment));
   const int nb = static_cast<int>(plan.buffers.size());
   PlacementProblem p;
@@ -94,6 +102,12 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
     p.item_of_buffer[b] = i;
     PlacementItem& it = p.items[i];
     it.buffers.push_back(b);
+    it.pieces.clear();
+    if (it.buffers.size() == 1 && !plan.buffers[b].bands.empty()) {
+      const std::string err = BandsError(plan.buffers[b]);
+      if (!err.empty()) throw Error("buffer " + std::to_string(b) + " ('" + plan.buffers[b].name + "'): " + err);
+      it.pieces = Pieces(plan.buffers[b], bsize[b]);
+    }
     it.size = std::max(it.size, bsize[b]);
     it.first = std::min(it.first, plan.buffers[b].first);
     it.last = std::max(it.last, plan.buffers[b].last);
@@ -113,7 +127,10 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
     const Buffer& bo = plan.buffers[op.output];
     if (op.step < 0 || op.step >= p.num_steps || bi.last != op.step || bo.first != op.step) continue;
     if (p.item_of_buffer[op.input] == p.item_of_buffer[op.output]) continue;
-    int64_t d = AlignDown(std::min<int64_t>(op.max_shift, 0), alignment);
+    // A positive shift (a copy whose destination may start inside its source) is kept: the
+    // forbidden interval (d, input size) then lies above zero. At or past the input's end
+    // every relative offset is safe (the interval is empty).
+    int64_t d = AlignDown(std::min<int64_t>(op.max_shift, bsize[op.input]), alignment);
     if (d <= -bsize[op.output]) continue;  // no better than keeping them apart
     auto key = std::make_pair(op.output, op.input);
     auto it = allow.find(key);
@@ -136,6 +153,20 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
     p.pairs = std::move(uniq);
   }
 
+  // Copy aliases between single-buffer items: (copy item, source item) -> rel.
+  std::map<std::pair<int, int>, int64_t> alias_at;
+  for (const CopyAlias& c : copies) {
+    if (!valid(c.copy) || !valid(c.source) || c.copy == c.source || c.rel < 0 || c.rel % alignment != 0) continue;
+    const int ic = p.item_of_buffer[c.copy], is = p.item_of_buffer[c.source];
+    if (ic == is || p.items[ic].buffers.size() != 1 || p.items[is].buffers.size() != 1) continue;
+    if (!plan.buffers[c.copy].bands.empty() || !plan.buffers[c.source].bands.empty()) continue;
+    if (c.rel + plan.buffers[c.copy].bytes > plan.buffers[c.source].bytes) continue;
+    if (allow.count({c.copy, c.source}) || allow.count({c.source, c.copy})) continue;  // a pair already
+    if (alias_at.count({ic, is})) continue;
+    alias_at[{ic, is}] = c.rel;
+    p.copies.push_back(c);
+  }
+
   const int n = static_cast<int>(p.items.size());
   p.edges.assign(n, {});
   std::vector<int> by_first(n);
@@ -156,8 +187,24 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
           if (!Meet(ba.first, ba.last, bb.first, bb.last)) continue;
           if (bsize[a] == 0 || bsize[b] == 0) continue;
           int64_t l = -bsize[a], h = bsize[b];
-          if (auto it = allow.find({a, b}); it != allow.end()) l = it->second;          // a output on input b
-          if (auto it = allow.find({b, a}); it != allow.end()) h = -it->second;         // b output on input a
+          if (!ba.bands.empty() || !bb.bands.empty()) {
+            // Pieces with their own intervals: the hull of the pieces that meet.
+            bool met = false;
+            const auto pa = Pieces(ba, bsize[a]), pb = Pieces(bb, bsize[b]);
+            for (const BufferBand& x : pa)
+              for (const BufferBand& y : pb) {
+                if (!Meet(x.first, x.last, y.first, y.last)) continue;
+                const int64_t pl = y.begin - x.end, ph = y.end - x.begin;
+                l = met ? std::min(l, pl) : pl;
+                h = met ? std::max(h, ph) : ph;
+                met = true;
+              }
+            if (!met) continue;
+          }
+          // Overlap allowances widen what is allowed below / above.
+          if (auto it = allow.find({a, b}); it != allow.end()) l = std::max(l, it->second);  // a output on input b
+          if (auto it = allow.find({b, a}); it != allow.end()) h = std::min(h, -it->second); // b output on input a
+          // (l >= h: nothing forbidden; the edge still records the allowance for the bound.)
           if (!any) {
             lo = l;
             hi = h;
@@ -169,6 +216,23 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
         }
       }
       if (!any) continue;
+      // A copy alias leaves one allowed point inside the interval: offset(A) - offset(B) = R.
+      int64_t hole = 0;
+      bool has_hole = false;
+      if (auto it = alias_at.find({A, B}); it != alias_at.end()) {
+        hole = it->second;
+        has_hole = true;
+      } else if (auto jt = alias_at.find({B, A}); jt != alias_at.end()) {
+        hole = -jt->second;
+        has_hole = true;
+      }
+      if (has_hole && hole > lo && hole < hi) {
+        p.edges[A].push_back(PlacementEdge{B, lo, hole});
+        p.edges[B].push_back(PlacementEdge{A, -hole, -lo});
+        p.edges[A].push_back(PlacementEdge{B, hole, hi});
+        p.edges[B].push_back(PlacementEdge{A, -hi, -hole});
+        continue;
+      }
       p.edges[A].push_back(PlacementEdge{B, lo, hi});
       p.edges[B].push_back(PlacementEdge{A, -hi, -lo});
     }
@@ -176,21 +240,131 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
   return p;
 }
 
-Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order) {
+Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order, bool affinity) {
   const int n = static_cast<int>(p.items.size());
   Placement r;
   r.offsets.assign(n, -1);
   std::vector<bool> placed(n, false);
   std::vector<std::pair<int64_t, int64_t>> iv;
+  std::vector<int64_t> touch;
   for (int x : order) {
     iv.clear();
-    for (const PlacementEdge& e : p.edges[x])
-      if (placed[e.other]) iv.emplace_back(r.offsets[e.other] + e.lo, r.offsets[e.other] + e.hi);
-    r.offsets[x] = LowestFree(iv);
+    touch.clear();
+    for (const PlacementEdge& e : p.edges[x]) {
+      if (!placed[e.other]) continue;
+      iv.emplace_back(r.offsets[e.other] + e.lo, r.offsets[e.other] + e.hi);
+      if (!affinity) continue;
+      // An overlap allowance: the interval's ends are where the two items share the most.
+      if (e.lo > -p.items[x].size) touch.push_back(r.offsets[e.other] + e.lo);
+      if (e.hi < p.items[e.other].size) touch.push_back(r.offsets[e.other] + e.hi);
+    }
+    int64_t at = LowestFree(iv);
+    if (affinity && !touch.empty()) {
+      // Prefer the lowest touching offset that is free and does not raise the arena so far.
+      int64_t pick = -1;
+      for (int64_t c : touch) {
+        if (c < at || c + p.items[x].size > r.size || (pick >= 0 && c >= pick)) continue;
+        bool free = true;
+        for (const auto& [lo, hi] : iv)
+          if (c > lo && c < hi) {
+            free = false;
+            break;
+          }
+        if (free) pick = c;
+      }
+      if (pick >= 0) at = pick;
+    }
+    r.offsets[x] = at;
     placed[x] = true;
     r.size = std::max(r.size, r.offsets[x] + p.items[x].size);
   }
   return r;
+}
+
+Placement RuinAndRecreate(const PlacementProblem& p, const Placement& start, int rounds) {
+  const int n = static_cast<int>(p.items.size());
+  Placement best = start;
+  if (n < 2 || rounds <= 0 || start.offsets.size() != p.items.size()) return best;
+  auto top_of = [&](const std::vector<int64_t>& off) {
+    int64_t t = 0;
+    for (int i = 0; i < n; ++i) t = std::max(t, off[i] + p.items[i].size);
+    return t;
+  };
+  auto top_bytes = [&](const std::vector<int64_t>& off, int64_t t) {
+    int64_t b = 0;
+    for (int i = 0; i < n; ++i)
+      if (off[i] + p.items[i].size == t) b += p.items[i].size;
+    return b;
+  };
+  const int64_t lb = PlacementLowerBound(p);
+  std::vector<int64_t> off = start.offsets;
+  int64_t top = top_of(off), top_b = top_bytes(off, top);
+  Rng rng{0x5eed0f7a11ULL + static_cast<uint64_t>(n)};
+  std::vector<char> placed(n, 1);
+  std::vector<std::pair<int64_t, int64_t>> iv;
+  std::vector<int> critical, removed, order;
+  std::vector<int64_t> saved;
+  bool improved = false;
+  for (int r = 0; r < rounds && top > lb; ++r) {
+    critical.clear();
+    for (int i = 0; i < n; ++i)
+      if (off[i] + p.items[i].size == top) critical.push_back(i);
+    const int x = critical[rng.Below(static_cast<int>(critical.size()))];
+    // Ruin: the critical item and every item live during its interval (widened a little).
+    const int widen = rng.Below(4) * 4;
+    const int f = p.items[x].first - widen, l = p.items[x].last + widen;
+    removed.clear();
+    for (int i = 0; i < n; ++i)
+      if (i != x && !(p.items[i].last < f || p.items[i].first > l)) removed.push_back(i);
+    // Recreate: first fit around the fixed rest, in one of three orders.
+    switch (rng.Below(3)) {
+      case 0:
+        std::stable_sort(removed.begin(), removed.end(),
+                         [&](int a, int b) { return p.items[a].size > p.items[b].size; });
+        break;
+      case 1: {
+        auto area = [&](int i) { return p.items[i].size * (p.items[i].last - p.items[i].first + 1); };
+        std::stable_sort(removed.begin(), removed.end(), [&](int a, int b) { return area(a) > area(b); });
+        break;
+      }
+      default:
+        for (size_t k = removed.size(); k > 1; --k) std::swap(removed[k - 1], removed[rng.Below(static_cast<int>(k))]);
+    }
+    order.assign(1, x);
+    order.insert(order.end(), removed.begin(), removed.end());
+    if (rng.Below(2)) {  // the critical item somewhere in the order instead of first
+      order.erase(order.begin());
+      order.insert(order.begin() + rng.Below(static_cast<int>(order.size()) + 1), x);
+    }
+    saved.clear();
+    for (int y : order) {
+      saved.push_back(off[y]);
+      placed[y] = 0;
+    }
+    for (int y : order) {
+      iv.clear();
+      for (const PlacementEdge& e : p.edges[y])
+        if (placed[e.other]) iv.emplace_back(off[e.other] + e.lo, off[e.other] + e.hi);
+      off[y] = LowestFree(iv);
+      placed[y] = 1;
+    }
+    const int64_t nt = top_of(off);
+    const int64_t nb = nt == top ? top_bytes(off, nt) : 0;
+    if (nt < top || (nt == top && nb < top_b)) {
+      improved = improved || nt < best.size;
+      top = nt;
+      top_b = top_bytes(off, nt);
+    } else {
+      for (size_t k = 0; k < order.size(); ++k) off[order[k]] = saved[k];
+    }
+  }
+  if (improved && top < best.size) {
+    best.offsets = off;
+    best.size = top;
+    best.method = start.method + " + ruin and recreate";
+    best.proved_optimal = top <= lb;
+  }
+  return best;
 }
 
 std::vector<int> OrderBySize(const PlacementProblem& p) {
@@ -241,13 +415,17 @@ Placement PlaceBestOrdering(const PlacementProblem& p, int restarts) {
   Placement best;
   std::vector<int> best_order;
   bool have = false;
+  bool best_affinity = false;
   for (auto& c : cands) {
-    Placement pl = PlaceFirstFit(p, c.order);
-    if (!have || pl.size < best.size) {
-      best = pl;
-      best.method = std::string("first-fit by ") + c.name;
-      best_order = c.order;
-      have = true;
+    for (bool affinity : {false, true}) {
+      Placement pl = PlaceFirstFit(p, c.order, affinity);
+      if (!have || pl.size < best.size) {
+        best = pl;
+        best.method = std::string("first-fit by ") + c.name + (affinity ? " (overlap partners first)" : "");
+        best_order = c.order;
+        best_affinity = affinity;
+        have = true;
+      }
     }
   }
   if (!have) {
@@ -266,7 +444,7 @@ Placement PlaceBestOrdering(const PlacementProblem& p, int restarts) {
       o.erase(o.begin() + from);
       o.insert(o.begin() + to, v);
     }
-    Placement pl = PlaceFirstFit(p, o);
+    Placement pl = PlaceFirstFit(p, o, best_affinity);
     if (pl.size < best.size) {
       const std::string m = best.method.find("+ perturbation") == std::string::npos
                                 ? best.method + " + perturbation"
@@ -375,18 +553,35 @@ int64_t PlacementLowerBound(const PlacementProblem& p) {
   int steps = p.num_steps;
   for (const PlacementItem& it : p.items) steps = std::max(steps, it.last + 1);
   std::vector<int64_t> live(steps, 0), saved(steps, 0);
-  for (const PlacementItem& it : p.items)
-    for (int s = it.first; s <= it.last; ++s) live[s] += it.size;
+  for (const PlacementItem& it : p.items) {
+    if (it.pieces.empty()) {
+      for (int s = it.first; s <= it.last; ++s) live[s] += it.size;
+    } else {
+      for (const BufferBand& pc : it.pieces)
+        for (int s = std::max(pc.first, 0); s <= pc.last && s < steps; ++s) live[s] += pc.end - pc.begin;
+    }
+  }
   auto overlap_at = [](int64_t d, int64_t a, int64_t b) {  // |[d, d+a) ∩ [0, b)|
     return std::max<int64_t>(0, std::min(d + a, b) - std::max<int64_t>(d, 0));
   };
   for (int A = 0; A < n; ++A) {
+    int prev = -1;  // a copy alias has two consecutive edges to one item: count its saving once
+    int64_t prev_ov = 0;
     for (const PlacementEdge& e : p.edges[A]) {
       const int B = e.other;
       if (B < A) continue;
       const int64_t sa = p.items[A].size, sb = p.items[B].size;
       if (e.lo <= -sa && e.hi >= sb) continue;  // a plain pair
-      const int64_t ov = std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
+      int64_t ov = std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
+      if (B == prev) {
+        if (ov <= prev_ov) continue;
+        const int64_t extra = ov - prev_ov;  // only the difference on top of what was counted
+        prev_ov = ov;
+        ov = extra;
+      } else {
+        prev = B;
+        prev_ov = ov;
+      }
       const int f = std::max(p.items[A].first, p.items[B].first);
       const int l = std::min(p.items[A].last, p.items[B].last);
       for (int s = f; s <= l; ++s) saved[s] += ov;

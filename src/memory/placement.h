@@ -38,13 +38,27 @@ struct OverlapPair {
   int64_t max_shift = 0;
 };
 
+// Buffer `copy` holds exactly bytes [rel, rel + size) of buffer `source` (a copy of part of it
+// that neither is written over while both live): it may sit exactly at source offset + rel
+// even while both are live (the two then share those bytes), besides every placement that
+// keeps them apart.
+struct CopyAlias {
+  int copy = -1;    // buffer
+  int source = -1;  // buffer
+  int64_t rel = 0;  // byte offset of the copied bytes in the source
+};
+
 struct PlacementItem {
   std::vector<int> buffers;  // plan buffers at this item's offset
   int64_t size = 0;          // aligned, the largest member
   int first = 0, last = 0;   // union of the members' intervals
+  // A single buffer with bands (Buffer::bands): its pieces, the last one ending at `size`.
+  // Empty otherwise: the item owns `size` bytes for all of [first, last].
+  std::vector<BufferBand> pieces;
 };
 
-// Forbidden: offset(this item) - offset(other) in the open interval (lo, hi).
+// Forbidden: offset(this item) - offset(other) in the open interval (lo, hi). Two items may
+// have two edges (a copy alias: the forbidden interval with one allowed point inside).
 struct PlacementEdge {
   int other = -1;
   int64_t lo = 0, hi = 0;
@@ -56,6 +70,7 @@ struct PlacementProblem {
   std::vector<std::vector<PlacementEdge>> edges;  // per item; symmetric
   std::vector<int> item_of_buffer;                // -1 for external buffers
   std::vector<OverlapPair> pairs;                 // the overlap pairs that were applied
+  std::vector<CopyAlias> copies;                  // the copy aliases that were applied
   int num_steps = 0;
 };
 
@@ -63,9 +78,11 @@ struct PlacementProblem {
 // `aliases`: pairs of buffers that must share an offset. `pairs`: overlap allowances; those
 // whose buffers do not meet only at `step`, or are no improvement, are dropped. Throws Error
 // for a buffer with a negative size or an invalid interval, or an alignment < 1.
+// `copies`: copy aliases; kept when both buffers are alone in their items and rel is aligned.
 PlacementProblem BuildPlacementProblem(const Plan& plan,
                                        const std::vector<std::pair<int, int>>& aliases,
-                                       const std::vector<OverlapPair>& pairs, int64_t alignment);
+                                       const std::vector<OverlapPair>& pairs, int64_t alignment,
+                                       const std::vector<CopyAlias>& copies = {});
 
 struct Placement {
   std::vector<int64_t> offsets;  // per item
@@ -75,8 +92,18 @@ struct Placement {
   int64_t nodes = 0;             // branch-and-bound nodes visited (0: no search)
 };
 
-// First fit in the given order (a permutation of the items).
-Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order);
+// First fit in the given order (a permutation of the items). With `affinity`, an item with an
+// overlap allowance towards an item already placed goes where the two overlap the most (an end
+// of their forbidden interval) instead of the lowest free offset, when that offset is free and
+// does not raise the arena placed so far: a copied halo stays where it was computed.
+Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order, bool affinity = false);
+
+// Large-neighbourhood local search from `start`: each round takes an item reaching the top of
+// the arena, removes it and every item live while it is (a few steps around), and places them
+// again by first fit around the others in another order (the critical item first, by size,
+// by size x lifetime, or shuffled); a round is kept when the arena shrinks or fewer bytes
+// reach its top. Deterministic; never worse than `start`.
+Placement RuinAndRecreate(const PlacementProblem& p, const Placement& start, int rounds);
 
 // TensorFlow Lite Micro's order: largest first, ties with the last buffer first.
 std::vector<int> OrderBySize(const PlacementProblem& p);

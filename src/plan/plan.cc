@@ -1,6 +1,7 @@
 // Plan IR helpers (see plan.h).
 #include "plan/plan.h"
 
+#include <algorithm>
 #include <string>
 
 namespace tessera {
@@ -21,6 +22,45 @@ int64_t WindowBytes(const Graph& g, int tensor, const Window& w) {
   if (w.empty()) return 0;
   const Shape4 s = AsNHWC(t.shape);
   return static_cast<int64_t>(w.h()) * w.w() * s.c * s.n * DTypeSize(t.type);
+}
+
+std::vector<BufferBand> BufferPieces(const Buffer& b) {
+  std::vector<BufferBand> r;
+  int64_t at = 0;
+  for (const BufferBand& band : b.bands) {
+    if (band.begin > at) r.push_back(BufferBand{at, band.begin, b.first, b.last});
+    r.push_back(band);
+    at = std::max(at, band.end);
+  }
+  if (at < b.bytes || r.empty()) r.push_back(BufferBand{at, b.bytes, b.first, b.last});
+  return r;
+}
+
+int64_t BufferBytesAt(const Buffer& b, int step) {
+  if (step < b.first || step > b.last) return 0;
+  if (b.bands.empty()) return b.bytes;
+  int64_t n = 0;
+  for (const BufferBand& p : BufferPieces(b))
+    if (step >= p.first && step <= p.last) n += p.end - p.begin;
+  return n;
+}
+
+std::string BandsError(const Buffer& b) {
+  int64_t at = 0;
+  for (size_t i = 0; i < b.bands.size(); ++i) {
+    const BufferBand& band = b.bands[i];
+    const std::string who = "band " + std::to_string(i) + " [" + std::to_string(band.begin) + ", " +
+                            std::to_string(band.end) + ") live [" + std::to_string(band.first) + ", " +
+                            std::to_string(band.last) + "]";
+    if (band.begin < at || band.end <= band.begin || band.end > b.bytes)
+      return who + " is empty, out of order, overlaps the previous band or lies beyond the buffer's " +
+             std::to_string(b.bytes) + " bytes";
+    if (band.first < b.first || band.last > b.last || band.last < band.first)
+      return who + " is not inside the buffer's live interval [" + std::to_string(b.first) + ", " +
+             std::to_string(b.last) + "]";
+    at = band.end;
+  }
+  return {};
 }
 
 }  // namespace tessera

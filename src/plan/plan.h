@@ -31,6 +31,16 @@ Window FullWindow(const Graph& g, int tensor);
 // Bytes of window w of tensor t (all channels); the tensor's num_bytes() for its full window.
 int64_t WindowBytes(const Graph& g, int tensor, const Window& w);
 
+// Part of a buffer owned for less time than the whole buffer: bytes [begin, end) from the
+// start of step `first` to the end of step `last`. A patch stage's assembled output grows
+// band by band as patches write it; a tensor the patches read shrinks as rows are read for
+// the last time.
+struct BufferBand {
+  int64_t begin = 0, end = 0;
+  int first = 0, last = 0;
+  bool operator==(const BufferBand&) const = default;
+};
+
 // A buffer holds one window of one tensor, row-major (rows, then columns, then channels),
 // or is a step's private scratch (tensor == kNoTensor).
 struct Buffer {
@@ -45,7 +55,18 @@ struct Buffer {
   // Lives outside the arena (a streamed model input, when Accounting::input_in_arena is
   // false): its offset is into a separate region the caller provides.
   bool external = false;
+  // Optional: bands with shorter lives (sorted by `begin`, disjoint, inside [0, bytes), each
+  // interval inside [first, last]). Bytes outside every band live for [first, last].
+  std::vector<BufferBand> bands;
 };
+
+// The buffer as disjoint pieces covering [0, bytes): its bands, and the bytes outside them
+// with the buffer's own interval. One piece [0, bytes) x [first, last] without bands.
+std::vector<BufferBand> BufferPieces(const Buffer& b);
+// Bytes of the buffer owned during step s.
+int64_t BufferBytesAt(const Buffer& b, int step);
+// Empty when the bands are well formed (see Buffer::bands), else what is wrong.
+std::string BandsError(const Buffer& b);
 
 enum class StepKind : uint8_t {
   kOp,    // run graph operator `op` over output window `window`

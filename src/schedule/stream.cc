@@ -427,6 +427,28 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
       const int r = p / cols, cc = p % cols;
       const std::string suffix = "@p" + std::to_string(r) + "_" + std::to_string(cc);
       std::vector<int> local(nt, -1);
+      // Saves the halos the next patches need from the tensors in `ts`.
+      auto save_halos = [&](const std::vector<int>& ts) {
+        for (int t : ts) {
+          if (local[t] < 0) continue;
+          if (r + 1 < st.spec.rows) {
+            const Window& need = W.from_above[p + cols][t];
+            if (!need.empty()) {
+              const int h = new_buffer(t, need, name_of(t) + "@rows" + suffix);
+              copy_step(local[t], h, need);
+              halo_row[cc][t] = h;
+            }
+          }
+          if (cc + 1 < cols) {
+            const Window& need = W.from_left[p + 1][t];
+            if (!need.empty()) {
+              const int h = new_buffer(t, need, name_of(t) + "@cols" + suffix);
+              copy_step(local[t], h, need);
+              halo_col[t] = h;
+            }
+          }
+        }
+      };
       for (int o : st.sp.stage_ops) {
         const Operator& O = g.ops[o];
         if (!folded[o]) {
@@ -469,26 +491,11 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
             }
           }
         }
-        // Save the halos the next patches need once this patch reads a tensor no more.
-        for (int t : copy_after[o]) {
-          if (local[t] < 0) continue;
-          if (r + 1 < st.spec.rows) {
-            const Window& need = W.from_above[p + cols][t];
-            if (!need.empty()) {
-              const int h = new_buffer(t, need, name_of(t) + "@rows" + suffix);
-              copy_step(local[t], h, need);
-              halo_row[cc][t] = h;
-            }
-          }
-          if (cc + 1 < cols) {
-            const Window& need = W.from_left[p + 1][t];
-            if (!need.empty()) {
-              const int h = new_buffer(t, need, name_of(t) + "@cols" + suffix);
-              copy_step(local[t], h, need);
-              halo_col[t] = h;
-            }
-          }
-        }
+        // Save the halos the next patches need once this patch reads a tensor no more. (Saving
+        // them just before the last reader instead would let that reader's output overlap the
+        // tensor, but the placements found were larger: the halo then lives beside the whole
+        // tensor instead of on its dying bytes.)
+        save_halos(copy_after[o]);
       }
     }
     op = st.sp.last_op + 1;

@@ -5,15 +5,28 @@
 // actually used (painted stack), whether the output equals the host executor's, and TFLM's
 // figures for the same emulated Cortex-M4 beside ours. Each plan runs twice: the kernels'
 // portable loops (firmware built with -DTS_NO_DSP) and their Cortex-M DSP paths (SMLAD,
-// selected by __ARM_FEATURE_DSP, which -mcpu=cortex-m4/-m7 define).
+// selected by __ARM_FEATURE_DSP, which -mcpu=cortex-m4/-m7 define). For every plan other
+// than layer by layer: its MACs over layer-by-layer's ("MAC ovh") and its DSP instructions
+// over layer-by-layer's ("instr ovh"; layer by layer is measured too whenever such a plan is).
 //
-//   bench_device [--board an386|an500] [--strategies greedy,patch,best] [--models a,b,...] [--opt -O2]
+//   bench_device [--board an386|an500] [--strategies greedy,patch,cache,...] [--models a,b,...]
+//                [--opt -O2] [--dsp-only] [--profile] [--top N]
 //
-// Strategies: greedy (layer by layer), patch (2x2 patches, split chosen as in
-// tests/test_firmware_dsp.cc, PADs folded, in-place placement), or any MakePlan strategy.
+// Strategies: greedy (layer by layer); patch (2x2 patches recomputing their halos, split
+// chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
+// split and grid with halo caching: every element computed once, 1.00x MACs; schedule/stream.h
+// placed by search/search.h BuildStreamPlan); stream:SPEC (any schedule/stream.h spec, e.g.
+// stream:12:2x2:cache); or any MakePlan strategy.
+// --dsp-only: skip the portable builds. --profile: one more DSP run per plan with the model
+// generated with per-step instruction counts (tessera codegen --profile); prints, per model,
+// instructions and MACs per operator type for every plan side by side, and each plan's top N
+// steps (default 10).
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -23,11 +36,14 @@
 
 #include "codegen/device.h"
 #include "exec/executor.h"
+#include "analysis/macs.h"
 #include "ir/graph.h"
 #include "memory/greedy.h"
 #include "plan/strategy.h"
 #include "schedule/patch.h"
 #include "schedule/patch_plan.h"
+#include "schedule/stream.h"
+#include "search/search.h"
 #include "tflite/reader.h"
 
 namespace {
@@ -68,36 +84,248 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
   return r;
 }
 
-// The patch plan of the emulated-device DSP tests (tests/test_firmware_dsp.cc).
-Plan PatchPlan(const Graph& g) {
-  PatchPlanOptions o;
-  ParsePatchStrategy("best", &o);
-  o.patch.rows = o.patch.cols = 2;
-  // Among splits with a cut of at least 4x4 whose patches recompute at most 25% more MACs
-  // (EstimatePatchCost), the one with the fewest assembled bytes.
+// The split of the emulated-device DSP tests' patch plan (tests/test_firmware_dsp.cc): among
+// splits with a cut of at least 4x4 whose 2x2 patches recompute at most 25% more MACs
+// (EstimatePatchCost), the one with the fewest assembled bytes.
+int PatchSplit(const Graph& g) {
+  PatchConfig base;
+  base.rows = base.cols = 2;
+  base.fold_pads = true;
+  int split = -1;
   int64_t best_cut = -1;
   for (const SplitPoint& sp : ValidSplits(g)) {
     if (sp.min_cut_h < 4 || sp.min_cut_w < 4) continue;
-    PatchConfig cfg = o.patch;
+    PatchConfig cfg = base;
     cfg.split_op = sp.last_op;
     if (EstimatePatchCost(g, cfg).overall_overhead() > 0.25) continue;
     if (best_cut < 0 || sp.cut_bytes < best_cut) {
       best_cut = sp.cut_bytes;
-      o.patch.split_op = sp.last_op;
+      split = sp.last_op;
     }
   }
-  if (o.patch.split_op < 0) throw Error("no split point with a 4x4 cut and at most 25% extra MACs");
+  if (split < 0) throw Error("no split point with a 4x4 cut and at most 25% extra MACs");
+  return split;
+}
+
+// 2x2 patches recomputing their halos, PADs folded, in-place placement.
+Plan PatchPlan(const Graph& g) {
+  PatchPlanOptions o;
+  ParsePatchStrategy("best", &o);
+  o.patch.rows = o.patch.cols = 2;
+  o.patch.split_op = PatchSplit(g);
   return PlanPatches(g, o);
+}
+
+// The same split and grid with halo caching (1.00x MACs), placed by the lifetime planner.
+Plan CachePlan(const Graph& g) {
+  StreamConfig c;
+  StageSpec st;
+  st.last_op = PatchSplit(g);
+  st.rows = st.cols = 2;
+  st.halo = HaloMode::kCache;
+  c.stages.push_back(st);
+  c.fold_pads = true;
+  Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);
+  p.strategy = "cache " + StreamSpecString(c);
+  return p;
+}
+
+Plan MakeBenchPlan(const Graph& g, const std::string& s) {
+  if (s == "greedy") return PlanLayerByLayer(g);
+  if (s == "patch") return PatchPlan(g);
+  if (s == "cache") return CachePlan(g);
+  if (s.rfind("stream:", 0) == 0) {
+    const StreamConfig c = ParseStreamSpec(s.substr(7));
+    Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);
+    p.strategy = "stream " + StreamSpecString(c);
+    return p;
+  }
+  return MakePlan(g, PlanOptions::FromStrategy(s));
+}
+
+// A plan's per-step instruction counts, for the per-type tables.
+struct Profile {
+  std::string strategy;
+  Plan plan;
+  std::vector<uint64_t> steps;
+};
+
+std::string StepType(const Graph& g, const Plan& plan, int s) {
+  const Step& st = plan.steps[s];
+  return st.kind == StepKind::kCopy ? "copy" : OpTypeName(g.ops[st.op].type);
+}
+
+std::string WindowText(const Window& w) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "[%d,%d)x[%d,%d)", static_cast<int>(w.y0), static_cast<int>(w.y1),
+                static_cast<int>(w.x0), static_cast<int>(w.x1));
+  return buf;
+}
+
+// Whether a step's output buffer shares a byte with one of its input buffers (in-place and
+// overlapping placements: the kernels then keep the portable access order).
+bool StepOverlaps(const Plan& plan, const Step& st) {
+  for (int o : st.outputs)
+    for (int i : st.inputs) {
+      const Buffer& a = plan.buffers[o];
+      const Buffer& b = plan.buffers[i];
+      if (a.external == b.external && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) return true;
+    }
+  return false;
+}
+
+void PrintProfiles(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int top) {
+  if (profiles.empty()) return;
+  // Types in order of first appearance over all plans.
+  std::vector<std::string> types;
+  std::vector<std::map<std::string, uint64_t>> instr(profiles.size());
+  std::vector<std::map<std::string, int64_t>> macs(profiles.size());
+  std::vector<std::map<std::string, int>> steps(profiles.size());
+  std::vector<uint64_t> total(profiles.size(), 0);
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    const Profile& p = profiles[k];
+    for (size_t s = 0; s < p.plan.steps.size(); ++s) {
+      const std::string t = StepType(g, p.plan, static_cast<int>(s));
+      if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+      instr[k][t] += p.steps[s];
+      steps[k][t] += 1;
+      total[k] += p.steps[s];
+      const Step& st = p.plan.steps[s];
+      if (st.kind == StepKind::kOp) macs[k][t] += WindowMacs(g, st.op, st.window);
+    }
+  }
+  std::printf("\n%s: DSP instructions (millions) per operator type, from per-step counts (tessera codegen --profile)\n",
+              model.c_str());
+  std::printf("%-20s", "type");
+  for (const Profile& p : profiles) std::printf(" | %-33.33s", p.strategy.c_str());
+  std::printf("\n%-20s", "");
+  for (size_t k = 0; k < profiles.size(); ++k) std::printf(" | %5s %9s %8s %8s", "steps", "instr M", "MACs M", "instr/MAC");
+  std::printf("\n%s\n", std::string(20 + 36 * profiles.size(), '-').c_str());
+  auto row = [&](int nsteps, uint64_t ins, int64_t mac) {
+    std::printf(" | %5d %9.3f %8.3f", nsteps, ins / 1e6, mac / 1e6);
+    if (mac > 0) std::printf(" %8.2f", static_cast<double>(ins) / mac);
+    else std::printf(" %8s", "-");
+  };
+  for (const std::string& t : types) {
+    std::printf("%-20s", t.c_str());
+    for (size_t k = 0; k < profiles.size(); ++k)
+      row(steps[k].count(t) ? steps[k][t] : 0, instr[k].count(t) ? instr[k][t] : 0,
+          macs[k].count(t) ? macs[k][t] : 0);
+    std::printf("\n");
+  }
+  std::printf("%-20s", "total");
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    int64_t m = 0;
+    int n = 0;
+    for (auto& [t, v] : macs[k]) m += v;
+    for (auto& [t, v] : steps[k]) n += v;
+    row(n, total[k], m);
+  }
+  std::printf("\n");
+  // Per operator, every plan against the first (layer by layer): what the plan's MACs would
+  // cost at the first plan's instructions per MAC of that operator ("at base rate"), and the
+  // rest ("excess": per-call costs, slower paths such as overlapping buffers).
+  const Profile& base = profiles[0];
+  std::vector<uint64_t> base_instr(g.ops.size(), 0);
+  std::vector<int64_t> base_macs(g.ops.size(), 0);
+  for (size_t s = 0; s < base.plan.steps.size(); ++s) {
+    const Step& st = base.plan.steps[s];
+    if (st.kind != StepKind::kOp) continue;
+    base_instr[st.op] += base.steps[s];
+    base_macs[st.op] += WindowMacs(g, st.op, st.window);
+  }
+  for (size_t k = 1; k < profiles.size(); ++k) {
+    const Profile& p = profiles[k];
+    std::vector<uint64_t> instr_op(g.ops.size(), 0);
+    std::vector<int64_t> macs_op(g.ops.size(), 0);
+    std::vector<int> calls(g.ops.size(), 0), overlapping(g.ops.size(), 0);
+    uint64_t copies = 0;
+    int64_t copy_bytes = 0;
+    for (size_t s = 0; s < p.plan.steps.size(); ++s) {
+      const Step& st = p.plan.steps[s];
+      if (st.kind != StepKind::kOp) {
+        copies += p.steps[s];
+        const Buffer& src = p.plan.buffers[st.inputs[0]];
+        const Buffer& dst = p.plan.buffers[st.outputs[0]];
+        const Shape4 sh = AsNHWC(g.tensors[src.tensor].shape);
+        if (!(src.external == dst.external && src.offset == dst.offset && src.window == dst.window))
+          copy_bytes += static_cast<int64_t>(st.window.h()) * st.window.w() * sh.c * sh.n *
+                        DTypeSize(g.tensors[src.tensor].type);
+        continue;
+      }
+      instr_op[st.op] += p.steps[s];
+      macs_op[st.op] += WindowMacs(g, st.op, st.window);
+      calls[st.op] += 1;
+      overlapping[st.op] += StepOverlaps(p.plan, st);
+    }
+    std::printf("\n%s, %s against %s, per operator (instructions and MACs in thousands)\n", model.c_str(),
+                p.strategy.c_str(), base.strategy.c_str());
+    std::printf("%4s %-18s %5s %4s | %9s %8s %7s | %9s %8s %7s | %9s %9s\n", "op", "type", "calls", "ovl", "base",
+                "MACs", "i/MAC", "plan", "MACs", "i/MAC", "at base", "excess");
+    double sum_at_base = 0, sum_excess = 0, sum_base = 0, sum_plan = 0;
+    for (size_t op = 0; op < g.ops.size(); ++op) {
+      if (!calls[op] && !base_instr[op]) continue;
+      const double rate = base_macs[op] ? static_cast<double>(base_instr[op]) / base_macs[op] : 0.0;
+      // Operators without MACs: the base count scaled by the number of calls does not apply;
+      // take the base count as is.
+      const double at_base = base_macs[op] ? rate * macs_op[op] : static_cast<double>(base_instr[op]);
+      const double excess = static_cast<double>(instr_op[op]) - at_base;
+      sum_at_base += at_base;
+      sum_excess += excess;
+      sum_base += base_instr[op];
+      sum_plan += instr_op[op];
+      std::printf("%4zu %-18.18s %5d %4d | %9.1f %8.1f %7.2f | %9.1f %8.1f %7.2f | %9.1f %9.1f\n", op,
+                  OpTypeName(g.ops[op].type), calls[op], overlapping[op], base_instr[op] / 1e3, base_macs[op] / 1e3,
+                  rate, instr_op[op] / 1e3, macs_op[op] / 1e3,
+                  macs_op[op] ? static_cast<double>(instr_op[op]) / macs_op[op] : 0.0, at_base / 1e3, excess / 1e3);
+    }
+    std::printf("%-34s | %9.1f %8s %7s | %9.1f %8s %7s | %9.1f %9.1f\n", "operators", sum_base / 1e3, "", "",
+                sum_plan / 1e3, "", "", sum_at_base / 1e3, sum_excess / 1e3);
+    std::printf("%-34s | %9s %8s %7s | %9.1f  (%lld bytes moved, %.2f instructions per byte)\n", "copy steps", "",
+                "", "", copies / 1e3, static_cast<long long>(copy_bytes),
+                copy_bytes ? static_cast<double>(copies) / copy_bytes : 0.0);
+    std::printf("plan - base = %.3fM instructions (%+.1f%%): %.3fM (%+.1f%%) from the extra MACs at the base's "
+                "per-operator rate, %.3fM excess in operator steps, %.3fM in copies\n",
+                (sum_plan + copies - sum_base) / 1e6, 100.0 * (sum_plan + copies - sum_base) / sum_base,
+                (sum_at_base - sum_base) / 1e6, 100.0 * (sum_at_base - sum_base) / sum_base, sum_excess / 1e6,
+                copies / 1e6);
+  }
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    const Profile& p = profiles[k];
+    std::vector<int> order(p.steps.size());
+    for (size_t s = 0; s < order.size(); ++s) order[s] = static_cast<int>(s);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p.steps[a] > p.steps[b]; });
+    std::printf("\n%s, %s: top %d of %zu steps\n", model.c_str(), p.strategy.c_str(),
+                std::min<int>(top, static_cast<int>(order.size())), order.size());
+    std::printf("%5s  %-22s %-8s %-18s %3s %10s %6s %10s %9s\n", "step", "type", "operator", "window", "ovl",
+                "instr", "share", "MACs", "instr/MAC");
+    for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
+      const int s = order[i];
+      const Step& st = p.plan.steps[s];
+      const int64_t mac = st.kind == StepKind::kOp ? WindowMacs(g, st.op, st.window) : 0;
+      std::printf("%5d  %-22s %-8s %-18s %3s %10llu %5.1f%% %10lld", s, StepType(g, p.plan, s).c_str(),
+                  st.kind == StepKind::kOp ? std::to_string(st.op).c_str() : "-", WindowText(st.window).c_str(),
+                  StepOverlaps(p.plan, st) ? "yes" : "",
+                  static_cast<unsigned long long>(p.steps[s]), total[k] ? 100.0 * p.steps[s] / total[k] : 0.0,
+                  static_cast<long long>(mac));
+      if (mac > 0) std::printf(" %9.2f\n", static_cast<double>(p.steps[s]) / mac);
+      else std::printf(" %9s\n", "-");
+    }
+  }
+  std::printf("\n");
+  std::fflush(stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Board board = Board::kAn386;
-  std::vector<std::string> strategies = {"greedy", "patch"};
+  std::vector<std::string> strategies = {"greedy", "patch", "cache"};
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
+  bool dsp_only = false, profile = false;
+  int top = 10;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -121,10 +349,30 @@ int main(int argc, char** argv) {
       models = Split(next());
     } else if (a == "--opt") {
       opt = next();
+    } else if (a == "--dsp-only") {
+      dsp_only = true;
+    } else if (a == "--profile") {
+      profile = true;
+    } else if (a == "--top") {
+      const std::string v = next();
+      top = std::atoi(v.c_str());
+      if (top < 1 || top > 10000) {
+        std::fprintf(stderr, "bench_device: --top wants a count from 1 to 10000, got '%s'\n", v.c_str());
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: bench_device [--board an386|an500] [--strategies greedy,patch,STRATEGY] [--models a,b] [--opt FLAG]\n");
+      std::fprintf(stderr,
+                   "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
+                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N]\n");
       return 2;
     }
+  }
+  // The overhead columns compare with layer by layer: measure it first.
+  if (std::find(strategies.begin(), strategies.end(), "greedy") == strategies.end() && !strategies.empty())
+    strategies.insert(strategies.begin(), "greedy");
+  else if (!strategies.empty() && strategies.front() != "greedy") {
+    strategies.erase(std::find(strategies.begin(), strategies.end(), "greedy"));
+    strategies.insert(strategies.begin(), "greedy");
   }
   if (!HaveFirmwareTools()) {
     std::printf("bench_device: arm-none-eabi-gcc / qemu-system-arm not found; nothing to measure\n");
@@ -144,10 +392,12 @@ int main(int argc, char** argv) {
   std::printf("portable: kernels built with -DTS_NO_DSP; DSP: CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED DSP paths\n");
   std::printf("instructions: one inference (model_invoke), SysTick count x 40 (25 MHz, 1 ns/instruction)\n");
   std::printf("flash = .text + .rodata + .data image; RAM = .data + .bss + arena + stack (8192 reserved)\n");
+  std::printf("MAC ovh = plan MACs / layer-by-layer MACs - 1; instr ovh = DSP instructions / layer-by-layer DSP - 1\n");
   std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n\n");
-  std::printf("%-22s %-14s %9s %9s %6s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "portable", "DSP",
-              "gain", "flash", "RAM", "arena", "stack", "exact", "TFLM-ref", "TFLM-CM", "DSP/CM");
-  std::printf("%s\n", std::string(140, '-').c_str());
+  std::printf("%-22s %-8s %9s %9s %6s %8s %8s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "portable",
+              "DSP", "gain", "MAC ovh", "instr ovh", "flash", "RAM", "arena", "stack", "exact", "TFLM-ref", "TFLM-CM",
+              "DSP/CM");
+  std::printf("%s\n", std::string(158, '-').c_str());
   int failures = 0;
   for (const auto& m : models) {
     Graph g;
@@ -160,26 +410,40 @@ int main(int argc, char** argv) {
       ++failures;
       continue;
     }
+    const int64_t graph_macs = GraphMacs(g);
+    uint64_t layers_dsp = 0;  // layer-by-layer DSP instructions, 0 when unmeasured
+    std::vector<Profile> profiles;
     for (const auto& s : strategies) {
       try {
-        const Plan plan = s == "greedy"  ? PlanLayerByLayer(g)
-                          : s == "patch" ? PatchPlan(g)
-                                         : MakePlan(g, PlanOptions::FromStrategy(s));
+        const Plan plan = MakeBenchPlan(g, s);
         const auto expected = RunPlan(g, plan, inputs);
+        std::string tag = s;
+        for (char& ch : tag)
+          if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
         DeviceOptions o;
         o.board = board;
         o.opt = opt;
         DeviceOptions portable_o = o;
         portable_o.defines.push_back("TS_NO_DSP");
-        const DeviceResult rp = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + s + "_portable", portable_o);
-        const DeviceResult r = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + s, o);
+        DeviceResult rp;
+        if (!dsp_only) rp = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_portable", portable_o);
+        const DeviceResult r = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag, o);
+        DeviceResult rprof;
+        if (profile) {
+          DeviceOptions po = o;
+          po.profile = true;
+          rprof = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_profile", po);
+        }
         bool failed = false;
-        for (const DeviceResult* x : {&rp, &r}) {
+        std::vector<const DeviceResult*> runs = {&r};
+        if (!dsp_only) runs.push_back(&rp);
+        if (profile) runs.push_back(&rprof);
+        for (const DeviceResult* x : runs) {
           if (!x->build.ok) {
-            std::printf("%-22s %-14s build failed:\n%s\n", m.c_str(), s.c_str(), x->build.log.c_str());
+            std::printf("%-22s %-8s build failed:\n%s\n", m.c_str(), s.c_str(), x->build.log.c_str());
             failed = true;
           } else if (x->run.exit_code != 0) {
-            std::printf("%-22s %-14s run failed (exit %d):\n%s\n", m.c_str(), s.c_str(), x->run.exit_code,
+            std::printf("%-22s %-8s run failed (exit %d):\n%s\n", m.c_str(), s.c_str(), x->run.exit_code,
                         x->run.output.c_str());
             failed = true;
           }
@@ -188,26 +452,47 @@ int main(int argc, char** argv) {
           ++failures;
           continue;
         }
-        const bool exact = r.outputs == expected && rp.outputs == expected;
+        bool exact = true;
+        for (const DeviceResult* x : runs) exact = exact && x->outputs == expected;
         if (!exact) ++failures;
-        std::printf("%-22s %-14s %9.2f %9.2f %5.2fx %9lld %9lld %7lld %7lld %6s |", m.c_str(), plan.strategy.c_str(),
-                    rp.instructions / 1e6, r.instructions / 1e6,
-                    r.instructions ? static_cast<double>(rp.instructions) / r.instructions : 0.0,
-                    static_cast<long long>(r.sizes.flash()), static_cast<long long>(r.sizes.ram()),
-                    static_cast<long long>(plan.arena_bytes), static_cast<long long>(r.stack_used),
-                    exact ? "yes" : "NO");
+        if (s == "greedy") layers_dsp = r.instructions;
+        std::printf("%-22s %-8s", m.c_str(), s.c_str());
+        if (dsp_only) std::printf(" %9s %9.2f %6s", "-", r.instructions / 1e6, "-");
+        else
+          std::printf(" %9.2f %9.2f %5.2fx", rp.instructions / 1e6, r.instructions / 1e6,
+                      r.instructions ? static_cast<double>(rp.instructions) / r.instructions : 0.0);
+        if (s == "greedy") std::printf(" %8s %9s", "-", "-");
+        else {
+          std::printf(" %7.1f%%", graph_macs ? 100.0 * (static_cast<double>(PlanMacs(g, plan)) / graph_macs - 1.0) : 0.0);
+          if (layers_dsp) std::printf(" %8.1f%%", 100.0 * (static_cast<double>(r.instructions) / layers_dsp - 1.0));
+          else std::printf(" %9s", "-");
+        }
+        std::printf(" %9lld %9lld %7lld %7lld %6s |", static_cast<long long>(r.sizes.flash()),
+                    static_cast<long long>(r.sizes.ram()), static_cast<long long>(plan.arena_bytes),
+                    static_cast<long long>(r.stack_used), exact ? "yes" : "NO");
         auto it = TflmFigures().find(m);
         if (it != TflmFigures().end())
           std::printf(" %9.2f %9.2f %6.2fx\n", it->second.reference_m, it->second.cmsis_m,
                       r.instructions / 1e6 / it->second.cmsis_m);
         else
           std::printf(" %9s %9s %7s\n", "-", "-", "-");
+        if (s != "greedy")
+          std::printf("%-22s %-8s plan '%s', %zu steps, %.3fM MACs (layer by layer %.3fM)\n", "", "",
+                      plan.strategy.c_str(), plan.steps.size(), PlanMacs(g, plan) / 1e6, graph_macs / 1e6);
+        if (profile) {
+          uint64_t sum = 0;
+          for (uint64_t v : rprof.step_instructions) sum += v;
+          std::printf("%-22s %-8s profiled build: %.3fM instructions, per-step sum %.3fM (clock reads included)\n", "",
+                      "", rprof.instructions / 1e6, sum / 1e6);
+          profiles.push_back({s + " (" + std::to_string(plan.steps.size()) + " steps)", plan, rprof.step_instructions});
+        }
         std::fflush(stdout);
       } catch (const std::exception& e) {
-        std::printf("%-22s %-14s error: %s\n", m.c_str(), s.c_str(), e.what());
+        std::printf("%-22s %-8s error: %s\n", m.c_str(), s.c_str(), e.what());
         ++failures;
       }
     }
+    if (profile) PrintProfiles(m, g, profiles, top);
   }
   std::filesystem::remove_all(work);
   return failures ? 1 : 0;

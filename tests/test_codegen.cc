@@ -334,5 +334,97 @@ TEST(CodegenCli, WritesFilesAndRejectsBadModel) {
   fs::remove_all(dir);
 }
 
+
+// CodegenOptions::profile on the host: the harness's clock replaced by a counter that
+// advances by 7 per read, so every step's count must be exactly 7 (one read per step, marks
+// in step order); output bytes equal the executor's; the report lists every step and the
+// per-type counts add up to the total. Without the option nothing of it is generated.
+constexpr const char* kProfileMain = R"(#include <stdio.h>
+#include <stdlib.h>
+#include "model.h"
+static uint64_t ticks;
+uint64_t ts_fw_counter_instructions(void);
+uint64_t ts_fw_counter_instructions(void) { return ticks += 7; }
+static void put(const char* line) { fputs(line, stdout); }
+int main(int argc, char** argv) {
+  static unsigned char buf[1 << 24];
+  FILE* f;
+  if (argc != 3) return 2;
+  f = fopen(argv[1], "rb");
+  if (!f || fread(buf, 1, sizeof buf, f) == 0) return 2;
+  fclose(f);
+  if (model_set_input(0, buf) != 0) return 3;
+  if (model_invoke() != 0) return 4;
+  f = fopen(argv[2], "wb");
+  if (!f) return 2;
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  fclose(f);
+  if (model_profile_count(-1) != 0 || model_profile_count(MODEL_PROFILE_STEPS) != 0) return 5;
+  if (model_profile_label(MODEL_PROFILE_STEPS) != NULL || model_profile_label(0) == NULL) return 5;
+  model_profile_report(put);
+  return 0;
+}
+)";
+
+TEST(Codegen, ProfileCountsEveryStepAndKeepsBytes) {
+  const Graph g = BuildZooModel("resnet8-cifar10");
+  PatchConfig cfg = PatchSplit(g, 2);
+  ASSERT_GE(cfg.split_op, 0);
+  cfg.fold_pads = true;
+  Plan plan = SchedulePatches(g, cfg);
+  PlaceGreedy(plan);
+  ASSERT_EQ(g.inputs.size(), 1u);
+  const std::vector<std::vector<uint8_t>> inputs{RandomInput(g.tensors[g.inputs[0]], 11)};
+  const auto expected = RunPlan(g, plan, inputs);
+  const std::string dir = TempDir("profile");
+  CodegenOptions o;
+  o.profile = true;
+  const auto files = GenerateC(g, plan, dir + "/gen", o);
+  EXPECT_NE(ReadText(dir + "/gen/model.h").find("#define MODEL_PROFILE_STEPS " + std::to_string(plan.steps.size()) + "\n"),
+            std::string::npos);
+  { std::ofstream m(dir + "/main.c"); m << kProfileMain; }
+  for (const char* type : {"", " -DMODEL_PROFILE_TYPE=uint32_t"}) {
+    std::string cmd = std::string("cc -std=c99 -O1 -Wall -Wextra -Werror") + type + " -I " + ShellQuote(dir + "/gen") +
+                      " -o " + ShellQuote(dir + "/prof") + " " + ShellQuote(dir + "/main.c");
+    for (auto& s : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(s));
+    ShellResult cr = RunShell(cmd + " -lm");
+    ASSERT_EQ(cr.exit_code, 0) << cr.output;
+    { std::ofstream in(dir + "/in.bin", std::ios::binary); in.write(reinterpret_cast<const char*>(inputs[0].data()), static_cast<std::streamsize>(inputs[0].size())); }
+    ShellResult rr = RunShell(ShellQuote(dir + "/prof") + " " + ShellQuote(dir + "/in.bin") + " " + ShellQuote(dir + "/out.bin"));
+    ASSERT_EQ(rr.exit_code, 0) << rr.output;
+    EXPECT_TRUE(test::ReadFileBytes(dir + "/out.bin") == expected[0]) << "profiling changed the output";
+    const std::vector<uint64_t> steps = ParseProfileSteps(rr.output);
+    ASSERT_EQ(steps.size(), plan.steps.size()) << rr.output;
+    for (size_t s = 0; s < steps.size(); ++s) EXPECT_EQ(steps[s], 7u) << "step " << s;
+    // Per-type lines sum to the total line, which is 7 per step.
+    std::istringstream in(rr.output);
+    std::string line;
+    uint64_t type_sum = 0, total = 0;
+    int type_steps = 0;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string a, b, name;
+      ls >> a >> b;
+      if (a == "profile" && b == "type") {
+        int n = 0;
+        uint64_t v = 0;
+        ls >> name >> n >> v;
+        type_steps += n;
+        type_sum += v;
+      } else if (a == "profile" && b == "total") {
+        ls >> total;
+      }
+    }
+    EXPECT_EQ(type_steps, static_cast<int>(plan.steps.size()));
+    EXPECT_EQ(type_sum, 7u * plan.steps.size());
+    EXPECT_EQ(total, type_sum);
+  }
+  // Off by default: no profiling code.
+  GenerateC(g, plan, dir + "/plain");
+  EXPECT_EQ(ReadText(dir + "/plain/model.c").find("profile"), std::string::npos);
+  EXPECT_EQ(ReadText(dir + "/plain/model.h").find("profile"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tessera

@@ -1,5 +1,5 @@
 // tessera codegen MODEL.tflite -o DIR [--sram BYTES [--stream-input] | --strategy NAME | --plan PLAN.json]
-//                 [--prefix NAME]
+//                 [--prefix NAME] [--profile]
 // Writes C for Cortex-M: DIR/model.h, DIR/model.c and the kernel library (DIR/tessera/).
 #include <cstdio>
 #include <memory>
@@ -22,7 +22,7 @@ namespace {
 
 struct CodegenArgs {
   std::string model, out, plan, strategy, sram, prefix = "model";
-  bool no_kernels = false, stream_input = false;
+  bool no_kernels = false, stream_input = false, profile = false;
 };
 
 int RunCodegen(const CodegenArgs& a) {
@@ -56,11 +56,15 @@ int RunCodegen(const CodegenArgs& a) {
   CodegenOptions o;
   o.prefix = a.prefix;
   o.copy_kernels = !a.no_kernels;
+  o.profile = a.profile;
   const auto files = GenerateC(g, plan, a.out, o);
   std::printf("model '%s', plan '%s': %zu steps, arena %lld bytes\n", g.name.c_str(), plan.strategy.c_str(),
               plan.steps.size(), static_cast<long long>(plan.arena_bytes));
   std::printf("wrote %zu files to %s (%s.h, %s.c%s)\n", files.size(), a.out.c_str(), a.prefix.c_str(),
               a.prefix.c_str(), a.no_kernels ? "" : ", tessera/ kernel library");
+  if (a.profile)
+    std::printf("profiling on: call %s_profile_report(put) after %s_invoke() for instructions per step\n",
+                a.prefix.c_str(), a.prefix.c_str());
   return 0;
 }
 
@@ -81,6 +85,9 @@ TESSERA_COMMAND(kCodegenCommand, "codegen", "generate C for Cortex-M (static are
                   sub.add_option("--prefix", a->prefix, "prefix of the generated symbols and files")
                       ->default_val("model");
                   sub.add_flag("--no-kernels", a->no_kernels, "do not copy the kernel library");
+                  sub.add_flag("--profile", a->profile,
+                               "count instructions per step (PREFIX_PROFILE_CLOCK(), default the firmware "
+                               "harness's SysTick counter) and add PREFIX_profile_report() to print them");
                   return [a] { return RunCodegen(*a); };
                 });
 

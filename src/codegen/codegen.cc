@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "codegen/emit_ops.h"
 #include "exec/executor.h"
@@ -100,6 +101,147 @@ std::string FloatLiteral(double v) {
   std::string s = o.str();
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s + "f";
+}
+
+// The C statements of step s (a kernel call, a window copy, or a comment when there is
+// nothing to move).
+void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
+  const Graph& g = w.graph();
+  const Plan& plan = w.plan();
+  const Step& st = plan.steps[s];
+  if (st.kind == StepKind::kCopy) {
+    const Buffer& src = plan.buffers[st.inputs[0]];
+    body << "  /* step " << s << ": copy " << WinStr(st.window) << " of '"
+         << CommentSafe(g.tensors[src.tensor].name) << "' */\n";
+    const Buffer& dst = plan.buffers[st.outputs[0]];
+    if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
+      body << "  /* same bytes: nothing to do */\n";
+      return;
+    }
+    body << "  { ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
+         << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << "); }\n";
+    return;
+  }
+  const Operator& op = g.ops[st.op];
+  body << "  /* step " << s << ": " << OpTypeName(op.type) << " (operator " << st.op << ") -> '"
+       << CommentSafe(g.tensors[op.outputs[0]].name) << "' " << WinStr(st.window);
+  if (st.fused_pad >= 0) body << ", PAD (operator " << st.fused_pad << ") fused";
+  body << " */\n";
+  if (op.type == OpType::kReshape) {
+    const Buffer& in = plan.buffers[st.inputs[0]];
+    const Buffer& out = plan.buffers[st.outputs[0]];
+    if (in.external == out.external && in.offset == out.offset) {
+      body << "  /* in place: nothing to do */\n";
+      return;
+    }
+    body << "  ts_copy_bytes(" << w.BufferPtr(st.inputs[0]) << ", " << w.BufferPtr(st.outputs[0])
+         << ", " << g.tensors[op.outputs[0]].num_bytes() << ");\n";
+    return;
+  }
+  // Each step in its own block: the compound literals passed to the kernel live only
+  // there, so the compiler reuses their stack slots and model_invoke's frame does not grow
+  // with the number of steps.
+  body << "  {\n" << EmitOpStep(w, s) << "  }\n";
+}
+
+// Profiling (CodegenOptions::profile): the clock, the counts and the step descriptions,
+// emitted before model_invoke.
+std::string ProfileSupport(const std::string& prefix, const std::vector<std::string>& labels,
+                           const std::vector<std::string>& windows, const std::vector<int>& types,
+                           const std::vector<std::string>& type_names) {
+  const std::string up = Upper(prefix), P = up + "_PROFILE", p = prefix + "_profile";
+  const size_t n = std::max<size_t>(labels.size(), 1);
+  std::ostringstream c;
+  c << "/* ---- profiling: " << P << "_CLOCK() after every step (see " << prefix << ".h) ---- */\n"
+    << "#ifndef " << P << "_CLOCK\n"
+    << "uint64_t ts_fw_counter_instructions(void); /* tessera's firmware harness */\n"
+    << "#define " << P << "_CLOCK() ts_fw_counter_instructions()\n#endif\n"
+    << "#ifndef " << P << "_TYPE\n#define " << P << "_TYPE uint64_t\n#endif\n"
+    << "static " << P << "_TYPE " << p << "_counts[" << n << "];\n"
+    << "#define " << P << "_MARK(s) do { \\\n"
+    << "    const " << P << "_TYPE " << p << "_u = (" << P << "_TYPE)(" << P << "_CLOCK()); \\\n"
+    << "    " << p << "_counts[s] = (" << P << "_TYPE)(" << p << "_u - " << p << "_t); \\\n"
+    << "    " << p << "_t = " << p << "_u; \\\n  } while (0)\n";
+  auto strings = [&](const char* name, const std::vector<std::string>& v) {
+    c << "static const char* const " << p << "_" << name << "[" << std::max<size_t>(v.size(), 1) << "] = {";
+    for (size_t i = 0; i < v.size(); ++i) c << (i % 6 ? " " : "\n  ") << "\"" << v[i] << "\",";
+    if (v.empty()) c << "\"\"";
+    c << "\n};\n";
+  };
+  strings("labels", labels);
+  strings("windows", windows);
+  strings("type_names", type_names);
+  c << "static const uint16_t " << p << "_types[" << n << "] = {";
+  for (size_t i = 0; i < types.size(); ++i) c << (i % 20 ? " " : "\n  ") << types[i] << ",";
+  if (types.empty()) c << "0";
+  c << "\n};\n\n";
+  return c.str();
+}
+
+// The profile's accessors and report, emitted after model_invoke.
+std::string ProfileReport(const std::string& prefix, size_t steps, size_t types) {
+  const std::string up = Upper(prefix), P = up + "_PROFILE", p = prefix + "_profile";
+  std::ostringstream c;
+  c << "\nuint64_t " << p << "_count(int step) {\n"
+    << "  return step >= 0 && step < " << steps << " ? (uint64_t)" << p << "_counts[step] : 0u;\n}\n\n"
+    << "const char* " << p << "_label(int step) {\n"
+    << "  return step >= 0 && step < " << steps << " ? " << p << "_labels[step] : NULL;\n}\n\n"
+    << "/* One output line, built without libc. */\n"
+    << "typedef struct {\n  char s[160];\n  int n;\n} " << p << "_line;\n"
+    << "static void " << p << "_str(" << p << "_line* l, const char* s, int width) {\n"
+    << "  int k = 0;\n"
+    << "  while (s[k] != '\\0' && l->n < 150) l->s[l->n++] = s[k++];\n"
+    << "  for (; k < width && l->n < 150; ++k) l->s[l->n++] = ' ';\n}\n"
+    << "static void " << p << "_num(" << p << "_line* l, uint64_t v, int width) {\n"
+    << "  char d[24];\n  int i = 0, k;\n"
+    << "  do {\n    d[i++] = (char)('0' + (int)(v % 10u));\n    v /= 10u;\n  } while (v != 0u);\n"
+    << "  for (k = i; k < width && l->n < 150; ++k) l->s[l->n++] = ' ';\n"
+    << "  while (i > 0 && l->n < 150) l->s[l->n++] = d[--i];\n}\n"
+    << "static void " << p << "_share(" << p << "_line* l, uint64_t v, uint64_t total) {\n"
+    << "  const uint64_t pm = total ? (v * 1000u + total / 2u) / total : 0u;\n"
+    << "  " << p << "_num(l, pm / 10u, 5);\n"
+    << "  l->s[l->n++] = '.';\n  l->s[l->n++] = (char)('0' + (int)(pm % 10u));\n  l->s[l->n++] = '%';\n}\n"
+    << "static void " << p << "_end(" << p << "_line* l, void (*put)(const char*)) {\n"
+    << "  l->s[l->n++] = '\\n';\n  l->s[l->n] = '\\0';\n  put(l->s);\n  l->n = 0;\n}\n\n"
+    << "void " << p << "_report(void (*put)(const char* line)) {\n"
+    << "  " << p << "_line l;\n  uint64_t total = 0, read_cost;\n  int i, k;\n"
+    << "  l.n = 0;\n"
+    << "  {\n    const " << P << "_TYPE a = (" << P << "_TYPE)(" << P << "_CLOCK());\n"
+    << "    " << P << "_TYPE b;\n"
+    << "    for (i = 0; i < 15; ++i) (void)(" << P << "_CLOCK());\n"
+    << "    b = (" << P << "_TYPE)(" << P << "_CLOCK());\n"
+    << "    read_cost = (uint64_t)(" << P << "_TYPE)(b - a) / 16u;\n  }\n"
+    << "  for (i = 0; i < " << steps << "; ++i) total += (uint64_t)" << p << "_counts[i];\n"
+    << "  " << p << "_str(&l, \"profile: " << steps << " steps; each count includes one clock read (~\", 0);\n"
+    << "  " << p << "_num(&l, read_cost, 0);\n"
+    << "  " << p << "_str(&l, \")\", 0);\n  " << p << "_end(&l, put);\n"
+    << "  " << p << "_str(&l, \"profile:   step  label                window                  count  share\", 0);\n"
+    << "  " << p << "_end(&l, put);\n"
+    << "  for (i = 0; i < " << steps << "; ++i) {\n"
+    << "    " << p << "_str(&l, \"profile step \", 0);\n"
+    << "    " << p << "_num(&l, (uint64_t)i, 4);\n"
+    << "    " << p << "_str(&l, \"  \", 0);\n"
+    << "    " << p << "_str(&l, " << p << "_labels[i], 20);\n"
+    << "    " << p << "_str(&l, \" \", 0);\n"
+    << "    " << p << "_str(&l, " << p << "_windows[i], 17);\n"
+    << "    " << p << "_num(&l, (uint64_t)" << p << "_counts[i], 12);\n"
+    << "    " << p << "_share(&l, (uint64_t)" << p << "_counts[i], total);\n"
+    << "    " << p << "_end(&l, put);\n  }\n"
+    << "  " << p << "_str(&l, \"profile:   type                  steps         count  share\", 0);\n"
+    << "  " << p << "_end(&l, put);\n"
+    << "  for (k = 0; k < " << types << "; ++k) {\n"
+    << "    uint64_t sum = 0;\n    int count = 0;\n"
+    << "    for (i = 0; i < " << steps << "; ++i)\n"
+    << "      if (" << p << "_types[i] == k) {\n        sum += (uint64_t)" << p << "_counts[i];\n        ++count;\n      }\n"
+    << "    " << p << "_str(&l, \"profile type \", 0);\n"
+    << "    " << p << "_str(&l, " << p << "_type_names[k], 20);\n"
+    << "    " << p << "_num(&l, (uint64_t)count, 6);\n"
+    << "    " << p << "_num(&l, sum, 14);\n"
+    << "    " << p << "_share(&l, sum, total);\n"
+    << "    " << p << "_end(&l, put);\n  }\n"
+    << "  " << p << "_str(&l, \"profile total \", 0);\n"
+    << "  " << p << "_num(&l, total, 0);\n  " << p << "_end(&l, put);\n}\n";
+  return c.str();
 }
 
 }  // namespace
@@ -223,46 +365,31 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
   { Executor validate(g, plan); }
 
   ModelWriter w(g, plan, prefix);
+  const std::string up = Upper(prefix);
   std::ostringstream body;
+  // Profiling: one label and operator type per step (see CodegenOptions::profile).
+  std::vector<std::string> step_labels, step_windows, type_names;
+  std::vector<int> step_types;
+  if (options.profile) body << "  " << up << "_PROFILE_TYPE " << prefix << "_profile_t = (" << up
+                            << "_PROFILE_TYPE)(" << up << "_PROFILE_CLOCK());\n";
   for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
-    const Step& st = plan.steps[s];
-    if (st.kind == StepKind::kCopy) {
-      const Buffer& src = plan.buffers[st.inputs[0]];
-      body << "  /* step " << s << ": copy " << WinStr(st.window) << " of '"
-           << CommentSafe(g.tensors[src.tensor].name) << "' */\n";
-      const Buffer& dst = plan.buffers[st.outputs[0]];
-      if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
-        body << "  /* same bytes: nothing to do */\n";
-        continue;
-      }
-      body << "  { ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
-           << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << "); }\n";
-      continue;
+    if (options.profile) {
+      const Step& st = plan.steps[s];
+      std::string type = st.kind == StepKind::kCopy ? "copy" : OpTypeName(g.ops[st.op].type);
+      std::string label = type;
+      label += st.kind != StepKind::kCopy ? "#" : "#t";
+      label += std::to_string(st.kind != StepKind::kCopy ? st.op : plan.buffers[st.inputs[0]].tensor);
+      step_labels.push_back(label);
+      step_windows.push_back(WinStr(st.window));
+      auto it = std::find(type_names.begin(), type_names.end(), type);
+      step_types.push_back(static_cast<int>(it - type_names.begin()));
+      if (it == type_names.end()) type_names.push_back(type);
     }
-    const Operator& op = g.ops[st.op];
-    body << "  /* step " << s << ": " << OpTypeName(op.type) << " (operator " << st.op << ") -> '"
-         << CommentSafe(g.tensors[op.outputs[0]].name) << "' " << WinStr(st.window);
-    if (st.fused_pad >= 0) body << ", PAD (operator " << st.fused_pad << ") fused";
-    body << " */\n";
-    if (op.type == OpType::kReshape) {
-      const Buffer& in = plan.buffers[st.inputs[0]];
-      const Buffer& out = plan.buffers[st.outputs[0]];
-      if (in.external == out.external && in.offset == out.offset) {
-        body << "  /* in place: nothing to do */\n";
-        continue;
-      }
-      body << "  ts_copy_bytes(" << w.BufferPtr(st.inputs[0]) << ", " << w.BufferPtr(st.outputs[0])
-           << ", " << g.tensors[op.outputs[0]].num_bytes() << ");\n";
-      continue;
-    }
-    // Each step in its own block: the compound literals passed to the kernel live only
-    // there, so the compiler reuses their stack slots and model_invoke's frame does not grow
-    // with the number of steps.
-    body << "  {\n" << EmitOpStep(w, s) << "  }\n";
+    EmitStep(w, s, body);
+    if (options.profile) body << "  " << up << "_PROFILE_MARK(" << s << ");\n";
   }
 
   // ---- model.h
-  const std::string up = Upper(prefix);
   std::ostringstream h;
   h << "/* Generated by tessera from model '" << CommentSafe(g.name) << "' (plan '"
     << CommentSafe(plan.strategy) << "', " << plan.steps.size() << " steps). Do not edit.\n"
@@ -309,8 +436,24 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "size_t " << prefix << "_input_bytes(int i);\n"
     << "size_t " << prefix << "_output_bytes(int i);\n"
     << "/* Runs the model once. Returns 0. */\n"
-    << "int " << prefix << "_invoke(void);\n\n"
-    << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
+    << "int " << prefix << "_invoke(void);\n\n";
+  if (options.profile)
+    h << "/* ---- profiling (tessera codegen --profile) ----\n"
+      << " * " << prefix << "_invoke() reads " << up << "_PROFILE_CLOCK() before the first step and after every\n"
+      << " * step. Default clock: ts_fw_counter_instructions() of tessera's firmware harness (SysTick;\n"
+      << " * instructions under QEMU -icount shift=0). For another board compile model.c with\n"
+      << " * -D'" << up << "_PROFILE_CLOCK()=expr' (and -D" << up
+      << "_PROFILE_TYPE=uint32_t for a 32-bit counter such\n"
+      << " * as DWT->CYCCNT, so that wraps cancel). Each step's count includes one clock read. */\n"
+      << "#define " << up << "_PROFILE_STEPS " << plan.steps.size() << "\n"
+      << "/* Clock counts of step `step` in the last invoke; 0 for a step out of range. */\n"
+      << "uint64_t " << prefix << "_profile_count(int step);\n"
+      << "/* \"CONV_2D#3\" (operator type and index) or \"copy#t7\" (tensor), NULL out of range. */\n"
+      << "const char* " << prefix << "_profile_label(int step);\n"
+      << "/* Prints the last invoke's counts per step and per operator type, one line (ending in\n"
+      << " * '\\n') per call of put. Step lines: \"profile step <i> <label> <window> <count> <share>\". */\n"
+      << "void " << prefix << "_profile_report(void (*put)(const char* line));\n\n";
+  h << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
 
   // ---- model.c
   std::ostringstream c;
@@ -374,7 +517,9 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
   for (size_t i = 0; i < g.outputs.size(); ++i)
     c << "    case " << i << ": return " << g.tensors[g.outputs[i]].num_bytes() << ";\n";
   c << "    default: return 0;\n  }\n}\n\n";
+  if (options.profile) c << ProfileSupport(prefix, step_labels, step_windows, step_types, type_names);
   c << "int " << prefix << "_invoke(void) {\n" << body.str() << "  return 0;\n}\n";
+  if (options.profile) c << ProfileReport(prefix, plan.steps.size(), type_names.size());
 
   // ---- files
   std::error_code ec;

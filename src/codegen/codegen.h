@@ -38,6 +38,15 @@ struct CodegenOptions {
   std::string prefix = "model";
   // Copy the kernel library next to the model (false: the caller compiles kernels/ itself).
   bool copy_kernels = true;
+  // Per-step instruction (or cycle) counts: model_invoke() reads <PREFIX>_PROFILE_CLOCK()
+  // before the first step and after every step and keeps the differences; the generated API
+  // gains <prefix>_profile_count(step), <prefix>_profile_label(step) and
+  // <prefix>_profile_report(put), which prints a per-step and per-operator-type table through
+  // a caller-supplied string sink (e.g. the firmware harness's semihosting ts_fw_puts). The
+  // clock defaults to the firmware harness's ts_fw_counter_instructions() (SysTick under QEMU
+  // -icount shift=0); compile with -D<PREFIX>_PROFILE_CLOCK()=... for another board (e.g. a
+  // DWT cycle counter). Output bytes are unchanged; each step's count includes one clock read.
+  bool profile = false;
 };
 
 // Writes the generated files into out_dir (created if missing) and returns their paths:

@@ -72,8 +72,10 @@ ElfSizes MeasureElf(const std::string& elf_path);
 // the model, runs <prefix>_invoke() once under the instruction counter and prints
 //   invoke=<status>  instructions=<n>  output<i>=<hex bytes>  stack_used=<n>
 // then exits with 0 (or 1 if the invoke status is non-zero).
+// With `profile` (the model generated with CodegenOptions::profile), it then prints
+// <prefix>_profile_report's table (lines "profile ...").
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
-                     const std::string& prefix = "model");
+                     const std::string& prefix = "model", bool profile = false);
 
 // Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
 // image needs (or `ram_bytes`), run it once on `inputs` under QEMU.
@@ -86,6 +88,9 @@ struct DeviceOptions {
   // Extra preprocessor definitions for every firmware source (NAME or NAME=VALUE), e.g.
   // TS_NO_DSP: the kernels' portable loops instead of their Cortex-M DSP paths.
   std::vector<std::string> defines;
+  // Generate the model with CodegenOptions::profile and fill DeviceResult::step_instructions
+  // (`instructions` then includes the profiling's clock reads, about one per step).
+  bool profile = false;
 };
 struct DeviceResult {
   FirmwareBuildResult build;
@@ -95,7 +100,14 @@ struct DeviceResult {
   uint64_t instructions = 0;                  // of one model_invoke()
   int64_t stack_used = 0;                     // bytes, whole program
   std::string elf;                            // path of the firmware
+  // With DeviceOptions::profile: instructions per plan step (index = step), each including
+  // one clock read, and the device's printed profile table.
+  std::vector<uint64_t> step_instructions;
+  std::string profile_table;
 };
+// Parses the "profile step <i> <label> <window> <count> <share>" lines of a profile report
+// into counts per step (index = step). Throws Error when a step line is malformed.
+std::vector<uint64_t> ParseProfileSteps(const std::string& output);
 DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
                          const std::vector<std::vector<uint8_t>>& inputs,
                          const std::string& work_dir, const DeviceOptions& options = {});

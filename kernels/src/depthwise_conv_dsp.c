@@ -187,11 +187,22 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
 /* Output pixels per chunk of a channel run (their int32 sums sit on the stack). */
 #define TS_DW_RUN 32
 
+/* Three taps of one input column: v (lane 0) times the halfword `sel` of each row's pair. */
+#define TS_DW_COL_LO(acc, v0, v1, v2, W0, W1, W2) \
+  do {                                          \
+    (acc) = ts_dsp_smlabb((v0), (W0), (acc));   \
+    (acc) = ts_dsp_smlabb((v1), (W1), (acc));   \
+    (acc) = ts_dsp_smlabb((v2), (W2), (acc));   \
+  } while (0)
+
 /* A run of n (1..TS_DW_RUN) horizontally adjacent output pixels of a filter 3 taps wide
- * (dilation 1, stride 1 or 2, at most 3 rows of taps), every column of taps inside the
- * input, computed one channel at a time: x0 is the input of pixel 0's tap (0, 0) (channel 0),
- * input rows x_row bytes apart, w_base the weights of tap row 0, rows (1..3) rows of taps;
- * output pixel 0 at d0. Only when the output shares no byte with the input (each channel's
+ * (dilation 1, stride 1 or 2, at most 3 rows of taps), computed one output channel at a
+ * time. Every column of taps lies inside the input except, when `lead`, the first column of
+ * pixel 0 and, when `trail`, the last column of pixel n - 1 (one column of padding on either
+ * side). x0: the input (channel 0) of the first column of pixel 0 that lies inside the
+ * input, row 0 of the taps; input rows x_row bytes apart; w_base: the weights of tap row 0;
+ * rows (1..3) rows of taps; output pixel 0 at d0. Output channel c reads input channel
+ * c / depth_multiplier. Only when the output shares no byte with the input (each channel's
  * outputs are written before the next channel's inputs are read).
  *
  * A channel's nine weights sit in five registers as halfword pairs, (w[r][0], w[r][1]) for
@@ -199,18 +210,21 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
  * repeat row 0). Each input byte is loaded once (LDRSB) and multiplies every weight it meets
  * (SMLABB / SMLABT select the halfword), adding to the partial sums of the two or three
  * pixels it belongs to; the input offset enters once per channel as off * sum(w), with the
- * bias: sum(w * (x + off)) + bias = sum(w * x) + (off * sum(w) + bias) mod 2^32. The run's
+ * bias: sum(w * (x + off)) + bias = sum(w * x) + (off * sum(w) + bias) mod 2^32. A column of
+ * padding counts as input value -off (its taps then add w * (-off + off) = 0). The run's
  * sums are then requantized in a loop of their own (the channel's multiplier and shift stay
- * in registers). */
+ * in registers), with ts_dw_requant2 when its conditions hold (the sums are then doubled by
+ * doubling the weights). */
 __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                  const int8_t* w_base, int32_t rows, const int32_t* bias,
-                                                 int8_t* d0, int32_t n) {
-  const int32_t C = p->out_c, w_row = 3 * C, off = p->input_offset;
+                                                 int8_t* d0, int32_t n, int lead, int trail) {
+  const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, w_row = 3 * C, off = p->input_offset;
   const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full_range = lo == -128 && hi == 127;
+  const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
   int32_t sums[TS_DW_RUN];
-  int32_t c, o;
+  int32_t c, o, ic = 0, m = 0;
   for (c = 0; c < C; ++c) {
     const int8_t* w = w_base + c;
     const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
@@ -227,18 +241,24 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
     const uint32_t W4 = (uint32_t)(d * w22);
     const int32_t k = (int32_t)((uint32_t)d * ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 +
                                                                                       w11 + w12 + w20 + w21 + w22)));
-    const int8_t* xp = x0 + c;
+    const int8_t* xp = x0 + ic;
     uint32_t v;
-    if (p->stride_w == 1) {
-      int32_t pa, pb, pc;
+    int32_t pa = 0;
+    /* column 0 of pixel 0 */
+    if (lead) {
+      TS_DW_COL_LO(pa, vpad, vpad, vpad, W0, W1, W2);
+    } else {
       v = (uint32_t)(int32_t)xp[0];
       pa = ts_dsp_smulbb(v, W0);
       v = (uint32_t)(int32_t)xp[r1];
       pa = ts_dsp_smlabb(v, W1, pa);
       v = (uint32_t)(int32_t)xp[r2];
       pa = ts_dsp_smlabb(v, W2, pa);
-      xp += C;
-      v = (uint32_t)(int32_t)xp[0];
+      xp += col;
+    }
+    if (p->stride_w == 1) {
+      int32_t pb, pc;
+      v = (uint32_t)(int32_t)xp[0]; /* column 1 of pixel 0, 0 of pixel 1 */
       pa = ts_dsp_smlabt(v, W0, pa);
       pb = ts_dsp_smulbb(v, W0);
       v = (uint32_t)(int32_t)xp[r1];
@@ -247,8 +267,8 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
       v = (uint32_t)(int32_t)xp[r2];
       pa = ts_dsp_smlabt(v, W2, pa);
       pb = ts_dsp_smlabb(v, W2, pb);
-      xp += C;
-      for (o = 0; o < n; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
+      xp += col;
+      for (o = 0; o < n - trail; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
         v = (uint32_t)(int32_t)xp[0];
         pa = ts_dsp_smlabb(v, W3, pa);
         pb = ts_dsp_smlabt(v, W0, pb);
@@ -264,26 +284,19 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
         sums[o] = pa;
         pa = pb;
         pb = pc;
-        xp += C;
+        xp += col;
       }
     } else { /* stride 2 */
-      int32_t pa, pn;
-      v = (uint32_t)(int32_t)xp[0];
-      pa = ts_dsp_smulbb(v, W0);
-      v = (uint32_t)(int32_t)xp[r1];
-      pa = ts_dsp_smlabb(v, W1, pa);
-      v = (uint32_t)(int32_t)xp[r2];
-      pa = ts_dsp_smlabb(v, W2, pa);
-      for (o = 0; o < n; ++o) {
-        xp += C; /* column 2o + 1: tap 1 of pixel o */
-        v = (uint32_t)(int32_t)xp[0];
+      int32_t pn;
+      for (o = 0; o < n - trail; ++o) {
+        v = (uint32_t)(int32_t)xp[0]; /* column 2o + 1: tap 1 of pixel o */
         pa = ts_dsp_smlabt(v, W0, pa);
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabt(v, W1, pa);
         v = (uint32_t)(int32_t)xp[r2];
         pa = ts_dsp_smlabt(v, W2, pa);
-        xp += C; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
-        v = (uint32_t)(int32_t)xp[0];
+        xp += col;
+        v = (uint32_t)(int32_t)xp[0]; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
         pa = ts_dsp_smlabb(v, W3, pa);
         pn = ts_dsp_smulbb(v, W0);
         v = (uint32_t)(int32_t)xp[r1];
@@ -292,34 +305,53 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
         v = (uint32_t)(int32_t)xp[r2];
         pa = ts_dsp_smlabb(v, W4, pa);
         pn = ts_dsp_smlabb(v, W2, pn);
+        xp += col;
         sums[o] = pa;
         pa = pn;
       }
+      if (trail) { /* column 2o + 1 of the last pixel */
+        v = (uint32_t)(int32_t)xp[0];
+        pa = ts_dsp_smlabt(v, W0, pa);
+        v = (uint32_t)(int32_t)xp[r1];
+        pa = ts_dsp_smlabt(v, W1, pa);
+        v = (uint32_t)(int32_t)xp[r2];
+        pa = ts_dsp_smlabt(v, W2, pa);
+      }
+    }
+    if (trail) { /* the last pixel's column 2 is padding */
+      pa = ts_dsp_smlabb(vpad, W3, pa);
+      pa = ts_dsp_smlabt(vpad, W3, pa);
+      pa = ts_dsp_smlabb(vpad, W4, pa);
+      sums[n - 1] = pa;
     }
     {
-      const int32_t m = p->output_multiplier[c];
+      const int32_t mult = p->output_multiplier[c];
       int8_t* dst = d0 + c;
       if (fast && full_range) {
         const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
         for (o = 0; o < n; ++o) {
-          const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, pow2_e, e1);
+          const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, pow2_e, e1);
           *dst = (int8_t)ts_dsp_ssat8(y + oo);
           dst += C;
         }
       } else if (fast) {
         const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
         for (o = 0; o < n; ++o) {
-          int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, pow2_e, e1) + oo;
+          int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
           y = y < lo ? lo : y;
           *dst = (int8_t)(y > hi ? hi : y);
           dst += C;
         }
       } else {
         for (o = 0; o < n; ++o) {
-          *dst = ts_dsp_output((int32_t)((uint32_t)sums[o] + (uint32_t)k), m, sh, oo, lo, hi);
+          *dst = ts_dsp_output((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, sh, oo, lo, hi);
           dst += C;
         }
       }
+    }
+    if (++m == dm) {
+      m = 0;
+      ++ic;
     }
   }
 }
@@ -375,7 +407,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   const int32_t x_row = in.w * in_c * dh;
   const int multiplier = dm != 1;
   int overlap, pairs, runs;
-  int32_t oy, ox, x_lo, x_hi;
+  int32_t oy, ox, x_lo, x_hi, run_lo, run_hi;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
     ts_depthwise_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
     return;
@@ -383,8 +415,15 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
   pairs = !overlap && !multiplier;
-  runs = pairs && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
+  runs = !overlap && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
   ts_dw_interior(p->pad_left, sw, dw, fw, p->in_w, &x_lo, &x_hi);
+  /* channel runs also take the pixel next to the interior on either side when exactly one of
+   * its columns of taps is padding */
+  run_lo = x_lo, run_hi = x_hi;
+  if (runs && x_lo < x_hi) {
+    if (x_lo >= 1 && (x_lo - 1) * sw - p->pad_left == -1) run_lo = x_lo - 1;
+    if (x_hi * sw - p->pad_left + 2 == p->in_w) run_hi = x_hi + 1;
+  }
   for (oy = win.y0; oy < win.y1; ++oy) {
     const int32_t iy_origin = oy * p->stride_h - p->pad_top;
     int32_t ky0, ky1, rows;
@@ -399,21 +438,19 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
       int32_t kx0 = 0, kx1 = fw;
       const int8_t* x_base;
       int8_t* dst;
-      if (runs && interior && ox + 1 < x_hi && ox + 1 < win.x1 && rows > 0) {
-        const int32_t end = x_hi < win.x1 ? x_hi : win.x1;
-        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, C);
-        dst = TS_PIXEL(out, oy, ox, C);
+      if (runs && ox >= run_lo && ox + 1 < run_hi && ox + 1 < win.x1 && rows > 0) {
+        const int32_t end = run_hi < win.x1 ? run_hi : win.x1;
         while (ox < end) {
           const int32_t n = end - ox < TS_DW_RUN ? end - ox : TS_DW_RUN;
-          ts_dw_run3(p, x_base, x_row, w_rows, rows, bias, dst, n);
-          x_base += (int64_t)n * sw * C;
-          dst += (int64_t)n * C;
+          const int lead = ox < x_lo, trail = ox + n > x_hi;
+          x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ox * sw - p->pad_left + lead, in_c);
+          ts_dw_run3(p, x_base, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C), n, lead, trail);
           ox += n;
         }
         continue;
       }
       if (pairs && interior && ox + 1 < x_hi && ox + 1 < win.x1 && rows > 0) {
-        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, C);
+        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, in_c);
         ts_dw_pair(p, x_base, sw * C, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C),
                    TS_PIXEL(out, oy, ox + 1, C));
         ox += 2;

@@ -132,12 +132,13 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
   }
 }
 
-/* Requantization of a 2x2 block (channels c, c+1 of pixels 0 and 1) and its stores: pixel 1
- * first, so that with d1 == d0 (no second pixel) pixel 0's bytes are the ones left.
+/* Requantization of a 2x2 block (channels c, c+1 of pixels 0 and 1) and its stores.
  * mode 1: every channel qualifies for ts_dsp_rq_apply (ts_dsp_rq_fast); 2: besides, the output
  * offset is an int8, so a pair of channels whose shifts are in [-23, -1] can take
  * ts_dsp_rq_shifted (ts_conv_col_pair_m); 3: every channel's shift is in [-23, -1]
- * (ts_conv_col_pair_q); 0: the general ts_dsp_output. Biases are in the sums already. */
+ * (ts_conv_col_pair_q); 4: besides, the activation range is [-128, 127]
+ * (ts_conv_col_pair_qf, no clamp after SSAT); 0: the general ts_dsp_output. Biases are in
+ * the sums already. */
 typedef struct {
   const int32_t* mult;
   const int32_t* shift;
@@ -227,10 +228,10 @@ static void ts_conv_col_last(const uint32_t* col, int32_t k, const int8_t* w0, c
 
 /* Both pixels of the column, every output channel. k: taps per pixel. `quick` (a constant in
  * each instantiation): 2, every pair of channels takes ts_dsp_rq_shifted; 1, the pairs whose
- * shifts allow it; 0, none. */
+ * shifts allow it; 0, none. `clamp`: 0 when the activation range is [-128, 127]. */
 static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
     const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
-    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int quick) {
+    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int quick, const int clamp) {
   const int32_t tail = k & 3;
   const uint32_t* const cend = col + 4 * (k >> 2);
   const int32_t* mult = o->mult;
@@ -302,7 +303,8 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
       const int32_t v01 = ts_dsp_ssat8(ts_dsp_rq_shifted(s01, m1, r1, n1));
       const int32_t v10 = ts_dsp_ssat8(ts_dsp_rq_shifted(s10, m0, r0, n0));
       const int32_t v11 = ts_dsp_ssat8(ts_dsp_rq_shifted(s11, m1, r1, n1));
-      const uint32_t w = ts_dsp_clamp8x4(ts_dsp_pack8x4(v00, v01, v10, v11), lo4, hi4);
+      uint32_t w = ts_dsp_pack8x4(v00, v01, v10, v11);
+      if (clamp) w = ts_dsp_clamp8x4(w, lo4, hi4);
       ts_dsp_store2(d1 + c, w >> 16);
       ts_dsp_store2(d0 + c, w);
     } else {
@@ -315,19 +317,67 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
 __attribute__((noinline)) static void ts_conv_col_pair_q(const uint32_t* col, int32_t k, const int8_t* filter,
                                const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 2);
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 2, 1);
+}
+
+/* The same when the activation range is [-128, 127] (SSAT is the clamp). */
+__attribute__((noinline)) static void ts_conv_col_pair_qf(const uint32_t* col, int32_t k, const int8_t* filter,
+                               const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                               int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 2, 0);
 }
 
 __attribute__((noinline)) static void ts_conv_col_pair_m(const uint32_t* col, int32_t k, const int8_t* filter,
                                const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 1);
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 1, 1);
 }
 
 __attribute__((noinline)) static void ts_conv_col_pair_g(const uint32_t* col, int32_t k, const int8_t* filter,
                                const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 0);
+  ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 0, 1);
+}
+
+/* One pixel (the column's lane 0) and every output channel: the odd last pixel of a window,
+ * which the 2x2 kernel would compute twice. */
+__attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                      const int32_t* bias, int32_t out_c,
+                                                      const ts_conv_out* o, int8_t* d0) {
+  const int32_t tail = k & 3;
+  const uint32_t* const cend = col + 4 * (k >> 2);
+  const int8_t* w0 = filter;
+  int32_t c;
+  for (c = 0; c < out_c; c += 2) {
+    const int two = c + 1 < out_c;
+    const int8_t* w1 = two ? w0 + k : w0;
+    const uint32_t* x = col;
+    int32_t s0 = 0, s1 = 0;
+    while (x != cend) {
+      const uint32_t a = x[0], b = x[2], wa = ts_dsp_load4(w0), wb = ts_dsp_load4(w1);
+      s0 = ts_dsp_smlad(a, ts_dsp_sxtb16(wa), s0);
+      s0 = ts_dsp_smlad(b, ts_dsp_sxtb16_ror8(wa), s0);
+      s1 = ts_dsp_smlad(a, ts_dsp_sxtb16(wb), s1);
+      s1 = ts_dsp_smlad(b, ts_dsp_sxtb16_ror8(wb), s1);
+      x += 4;
+      w0 += 4;
+      w1 += 4;
+    }
+    if (tail) {
+      const uint32_t wa = ts_dsp_load_tail(w0, tail), wb = ts_dsp_load_tail(w1, tail);
+      s0 = ts_dsp_smlad(x[0], ts_dsp_sxtb16(wa), s0);
+      s0 = ts_dsp_smlad(x[2], ts_dsp_sxtb16_ror8(wa), s0);
+      s1 = ts_dsp_smlad(x[0], ts_dsp_sxtb16(wb), s1);
+      s1 = ts_dsp_smlad(x[2], ts_dsp_sxtb16_ror8(wb), s1);
+    }
+    w0 = w1 + tail;
+    if (bias) {
+      s0 += bias[c];
+      if (two) s1 += bias[c + 1];
+    }
+    d0[c] = ts_dsp_output(s0, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
+    if (two) d0[c + 1] = ts_dsp_output(s1, o->mult[c + 1], o->shift[c + 1], o->out_offset, o->act_min, o->act_max);
+  }
 }
 
 /* The im2col path applies: the taps fit the column (and the gather buffer when in_c is not
@@ -404,6 +454,7 @@ static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* f
     o.mode = 3;
     for (c = 0; c < out_c; ++c)
       if (p->output_shift[c] < -23 || p->output_shift[c] > -1) o.mode = 2;
+    if (o.mode == 3 && p->act_min == -128 && p->act_max == 127) o.mode = 4;
   }
   for (n = 0; n < npix; n += 2) {
     int32_t ny = oy, nx = ox + 1; /* the second pixel */
@@ -412,15 +463,18 @@ static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* f
       nx = win.x0;
       ++ny;
     }
-    if (n + 1 == npix) { /* no second pixel: compute the first twice, store it once */
-      ny = oy;
-      nx = ox;
+    if (n + 1 == npix) { /* no second pixel */
+      ts_conv_col_pixel(p, in, &g, oy, ox, col, gather);
+      ts_conv_col_one(col, k, filter, bias, out_c, &o, TS_PIXEL(out, oy, ox, out_c));
+      break;
     }
     ts_conv_col_pixel(p, in, &g, oy, ox, col, gather);
     ts_conv_col_pixel(p, in, &g, ny, nx, col + 1, gather);
     d0 = TS_PIXEL(out, oy, ox, out_c);
     d1 = TS_PIXEL(out, ny, nx, out_c);
-    if (o.mode == 3)
+    if (o.mode == 4)
+      ts_conv_col_pair_qf(col, k, filter, bias, out_c, &o, d0, d1);
+    else if (o.mode == 3)
       ts_conv_col_pair_q(col, k, filter, bias, out_c, &o, d0, d1);
     else if (o.mode == 2)
       ts_conv_col_pair_m(col, k, filter, bias, out_c, &o, d0, d1);

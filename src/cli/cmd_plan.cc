@@ -134,10 +134,11 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     r = SearchPlans(g, o);
     std::printf("Pareto frontier (SRAM vs MACs; * = chosen), %lld candidates, %lld placed, %lld pruned by MACs, "
                 "%lld by the layer-by-layer tail, %lld by a stage's own bound (%lld single-stage plans), %lld by their lower "
-                "bound, %.2f s\n",
+                "bound, %lld by their earlier stages' peak, %.2f s (stage bounds %.2f s, plans %.2f s, placing %.2f s)\n",
                 (long long)r.stats.candidates, (long long)r.stats.placed, (long long)r.stats.pruned_macs,
                 (long long)r.stats.pruned_tail, (long long)r.stats.pruned_stage, (long long)r.stats.stage_plans,
-                (long long)r.stats.pruned_bound, r.stats.seconds);
+                (long long)r.stats.pruned_bound, (long long)r.stats.pruned_prefix, r.stats.seconds, r.stats.seconds_stage_bounds, r.stats.seconds_plans,
+                r.stats.seconds_placing);
     std::fputs(FrontierTable(r).c_str(), stdout);
     if (!a.frontier_svg.empty()) {
       std::ofstream f(a.frontier_svg);

@@ -84,9 +84,13 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   if (o.max_grid < 1 || o.max_grid > 64) throw Error("search: max grid must be in [1, 64], got " + std::to_string(o.max_grid));
   if (o.max_stages < 0 || o.max_stages > 8) throw Error("search: max stages must be in [0, 8]");
   if (o.modes.empty()) throw Error("search: no halo mode allowed");
+  if (!(o.tolerance >= 0 && o.tolerance < 1))
+    throw Error("search: tolerance must be in [0, 1), got " + std::to_string(o.tolerance));
   if (o.beam_width < 0 || o.beam_width > 64)
     throw Error("search: beam width must be in [0, 64], got " + std::to_string(o.beam_width));
-  const auto t0 = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  const auto t0 = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   double last_report = 0;
   auto report = [&](const std::string& s, bool force = false) {
@@ -234,6 +238,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
     auto key = std::make_tuple(s.first_op, s.last_op, s.rows, s.cols, static_cast<int>(s.halo));
     auto it = stage_plan_cache.find(key);
     if (it != stage_plan_cache.end()) return it->second;
+    const auto ts = Clock::now();
     const StreamConfig one{{s}, o.fold_pads};
     const std::vector<ResolvedStage> rs = ResolveStages(g, one);
     const int first = rs[0].sp.first_op, last = rs[0].spec.last_op;
@@ -249,11 +254,33 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
     for (int i = std::max(lo, 0); i <= hi && i < static_cast<int>(steps.size()); ++i) b = std::max(b, steps[i]);
     ++r.stats.stage_plans;
     stage_plan_cache[key] = b;
+    r.stats.seconds_stage_bounds += since(ts);
     return b;
   };
 
   // Lazy Pareto frontier in MAC order.
   int64_t best = INT64_MAX;  // smallest arena so far
+  // A bound must be below this for the candidate to be worth visiting: `best`, less the
+  // tolerance (a candidate that could lower it by less than that is not placed), but never
+  // above the budget while `best` exceeds it (a candidate that might fit is always placed).
+  auto limit = [&]() -> int64_t {
+    if (best == INT64_MAX) return best;
+    int64_t lim = best - static_cast<int64_t>(std::floor(static_cast<double>(best) * o.tolerance));
+    if (o.sram_budget >= 0 && best > o.sram_budget) lim = std::max(lim, o.sram_budget + 1);
+    return std::min(lim, best);
+  };
+  // Per prefix (every stage but the last, of schedules with two or more stages): the smallest
+  // arena of the schedules placed with it whose peak lies before their last stage (every item
+  // that reaches the arena's top dies before the last stage's first step), and how many.
+  // Schedules that differ only in the last stage share that part of the plan; once two of
+  // them peaked there, the others are expected to as well and are not placed when that arena
+  // does not beat the incumbent.
+  std::map<std::string, std::pair<int64_t, int>> prefix_peak;
+  auto prefix_key = [](const StreamConfig& c) {
+    StreamConfig p = c;
+    p.stages.pop_back();
+    return StreamSpecString(p);
+  };
   auto sweep = [&](std::vector<Cand>& list, const std::string& phase) {
     // MAC order; at equal MACs the smallest analytic bound first (it lowers `best` soonest).
     auto key = [&](const Cand& c) { return std::max(c.stage_lb, tail_after(c.last_op)); };
@@ -275,7 +302,8 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
         if (fit_macs < 0) fit_macs = r.frontier.back().macs;
         if (c.macs > fit_macs) break;
       }
-      if (tail_after(c.last_op) >= best || c.stage_lb >= best) {
+      const int64_t lim = limit();
+      if (tail_after(c.last_op) >= lim || c.stage_lb >= lim) {
         ++r.stats.pruned_tail;
         continue;
       }
@@ -287,9 +315,18 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
         }
         continue;
       }
+      std::string pkey;
+      if (c.cfg.stages.size() >= 2) {
+        pkey = prefix_key(c.cfg);
+        auto pk = prefix_peak.find(pkey);
+        if (pk != prefix_peak.end() && pk->second.second >= 2 && pk->second.first >= lim) {
+          ++r.stats.pruned_prefix;
+          continue;
+        }
+      }
       bool stage_pruned = false;
       for (const StageSpec& s : c.cfg.stages)
-        if (stage_plan_bound(s) >= best) {
+        if (stage_plan_bound(s) >= lim) {
           stage_pruned = true;
           break;
         }
@@ -297,19 +334,42 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
         ++r.stats.pruned_stage;
         continue;
       }
+      const auto tb = Clock::now();
       Plan p = ScheduleStream(g, c.cfg, Accounting{o.input_in_arena});
-      if (FastLifetimeLowerBound(g, p, o.placement) >= best) {
+      if (FastLifetimeLowerBound(g, p, o.placement) >= lim) {
         ++r.stats.pruned_bound;
+        r.stats.seconds_plans += since(tb);
         continue;
       }
       const PlacementProblem prob = LifetimeProblem(g, p, o.placement);
       const int64_t lb = PlacementLowerBound(prob);
-      if (lb >= best) {
+      r.stats.seconds_plans += since(tb);
+      if (lb >= lim) {
         ++r.stats.pruned_bound;
         continue;
       }
+      const auto tp = Clock::now();
       Placement pl = PlaceLifetimeProblem(prob, std::min(o.placement.restarts, 8), std::min(o.placement.rounds, 16));
+      r.stats.seconds_placing += since(tp);
       ++r.stats.placed;
+      if (!pkey.empty()) {
+        // Where the arena peaks: does every item reaching the top die before the last stage?
+        const int first_op = c.cfg.stages.back().first_op;
+        int boundary = static_cast<int>(p.steps.size());
+        for (int i = 0; i < static_cast<int>(p.steps.size()); ++i)
+          if (p.steps[i].kind == StepKind::kOp && p.steps[i].op >= first_op) {
+            boundary = i;
+            break;
+          }
+        bool before = first_op >= 0;
+        for (size_t x = 0; x < prob.items.size() && before; ++x)
+          if (pl.offsets[x] + prob.items[x].size == pl.size && prob.items[x].last >= boundary) before = false;
+        if (before) {
+          auto [pk, fresh] = prefix_peak.try_emplace(pkey, pl.size, 0);
+          pk->second.first = std::min(pk->second.first, pl.size);
+          ++pk->second.second;
+        }
+      }
       if (pl.size < best) {
         best = pl.size;
         // Equal MACs: the later point replaces the earlier one.

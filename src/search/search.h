@@ -56,6 +56,12 @@ struct SearchOptions {
   // k-stage schedules (the smallest analytic stage bounds). 0: frontier points only.
   int beam_width = 2;
   bool fold_pads = true;
+  // A candidate is placed only if its lower bound is below the incumbent (the smallest arena
+  // at fewer MACs) by more than this fraction of it: many schedules share the stage that holds
+  // the peak, and their bounds sit just below the incumbent while their placements do not
+  // beat it. While the incumbent exceeds the SRAM budget, every candidate whose bound fits the
+  // budget is still placed. 0: place every candidate whose bound is below the incumbent.
+  double tolerance = 0.01;
   LifetimeOptions placement;
   // Called now and then with a one-line progress report (e.g. to print on stderr).
   std::function<void(const std::string&)> progress;
@@ -78,8 +84,12 @@ struct SearchStats {
   int64_t pruned_bound = 0;    // their own lower bound exceeds what the frontier has
   int64_t pruned_stage = 0;    // a stage's own bound (its steps in the plan with it alone) exceeds the frontier
   int64_t stage_plans = 0;     // single-stage plans built for those bounds
+  int64_t pruned_prefix = 0;   // schedules with the same earlier stages peaked before the last stage, not below the frontier
   int64_t placed = 0;          // plans placed
   double seconds = 0;
+  // Where the time went: the stages' own bounds (single-stage plans), building candidates'
+  // plans and placement problems with their bounds, placing them.
+  double seconds_stage_bounds = 0, seconds_plans = 0, seconds_placing = 0;
 };
 
 struct SearchResult {

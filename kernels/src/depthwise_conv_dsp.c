@@ -195,13 +195,15 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
     (acc) = ts_dsp_smlabb((v2), (W2), (acc));   \
   } while (0)
 
-/* A run of n (1..TS_DW_RUN) horizontally adjacent output pixels of a filter 3 taps wide
+/* nrows runs (nrows * n <= TS_DW_RUN) of n horizontally adjacent output pixels of a filter 3 taps wide
  * (dilation 1, stride 1 or 2, at most 3 rows of taps), computed one output channel at a
  * time. Every column of taps lies inside the input except, when `lead`, the first column of
  * pixel 0 and, when `trail`, the last column of pixel n - 1 (one column of padding on either
  * side). x0: the input (channel 0) of the first column of pixel 0 that lies inside the
  * input, row 0 of the taps; input rows x_row bytes apart; w_base: the weights of tap row 0;
- * rows (1..3) rows of taps; output pixel 0 at d0. Output channel c reads input channel
+ * rows (1..3) rows of taps; output pixel 0 at d0. Run r (every run has the same rows of
+ * taps and columns) starts x_step input bytes and d_step output bytes after run r - 1.
+ * Output channel c reads input channel
  * c / depth_multiplier. Only when the output shares no byte with the input (each channel's
  * outputs are written before the next channel's inputs are read).
  *
@@ -215,16 +217,17 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
  * sums are then requantized in a loop of their own (the channel's multiplier and shift stay
  * in registers), with ts_dw_requant2 when its conditions hold (the sums are then doubled by
  * doubling the weights). */
-__attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
-                                                 const int8_t* w_base, int32_t rows, const int32_t* bias,
-                                                 int8_t* d0, int32_t n, int lead, int trail) {
+static inline __attribute__((always_inline)) void ts_dw_run3_body(
+    const ts_conv_params* p, const int8_t* x0, int32_t x_row, const int8_t* w_base, int32_t rows,
+    const int32_t* bias, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step,
+    int32_t d_step) {
   const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, w_row = 3 * C, off = p->input_offset;
   const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full_range = lo == -128 && hi == 127;
   const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
   int32_t sums[TS_DW_RUN];
-  int32_t c, o, ic = 0, m = 0;
+  int32_t c, o, ic = 0, m = 0, r;
   for (c = 0; c < C; ++c) {
     const int8_t* w = w_base + c;
     const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
@@ -241,112 +244,118 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
     const uint32_t W4 = (uint32_t)(d * w22);
     const int32_t k = (int32_t)((uint32_t)d * ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 +
                                                                                       w11 + w12 + w20 + w21 + w22)));
-    const int8_t* xp = x0 + ic;
-    uint32_t v;
-    int32_t pa = 0;
-    /* column 0 of pixel 0 */
-    if (lead) {
-      TS_DW_COL_LO(pa, vpad, vpad, vpad, W0, W1, W2);
-    } else {
-      v = (uint32_t)(int32_t)xp[0];
-      pa = ts_dsp_smulbb(v, W0);
-      v = (uint32_t)(int32_t)xp[r1];
-      pa = ts_dsp_smlabb(v, W1, pa);
-      v = (uint32_t)(int32_t)xp[r2];
-      pa = ts_dsp_smlabb(v, W2, pa);
-      xp += col;
-    }
-    if (p->stride_w == 1) {
-      int32_t pb, pc;
-      v = (uint32_t)(int32_t)xp[0]; /* column 1 of pixel 0, 0 of pixel 1 */
-      pa = ts_dsp_smlabt(v, W0, pa);
-      pb = ts_dsp_smulbb(v, W0);
-      v = (uint32_t)(int32_t)xp[r1];
-      pa = ts_dsp_smlabt(v, W1, pa);
-      pb = ts_dsp_smlabb(v, W1, pb);
-      v = (uint32_t)(int32_t)xp[r2];
-      pa = ts_dsp_smlabt(v, W2, pa);
-      pb = ts_dsp_smlabb(v, W2, pb);
-      xp += col;
-      for (o = 0; o < n - trail; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
+    for (r = 0; r < nrows; ++r) {
+      int32_t* const row_sums = sums + r * n;
+      const int8_t* xp = x0 + ic + r * x_step;
+      uint32_t v;
+      int32_t pa = 0;
+      /* column 0 of pixel 0 */
+      if (lead) {
+        TS_DW_COL_LO(pa, vpad, vpad, vpad, W0, W1, W2);
+      } else {
         v = (uint32_t)(int32_t)xp[0];
-        pa = ts_dsp_smlabb(v, W3, pa);
-        pb = ts_dsp_smlabt(v, W0, pb);
-        pc = ts_dsp_smulbb(v, W0);
+        pa = ts_dsp_smulbb(v, W0);
         v = (uint32_t)(int32_t)xp[r1];
-        pa = ts_dsp_smlabt(v, W3, pa);
-        pb = ts_dsp_smlabt(v, W1, pb);
-        pc = ts_dsp_smlabb(v, W1, pc);
+        pa = ts_dsp_smlabb(v, W1, pa);
         v = (uint32_t)(int32_t)xp[r2];
-        pa = ts_dsp_smlabb(v, W4, pa);
-        pb = ts_dsp_smlabt(v, W2, pb);
-        pc = ts_dsp_smlabb(v, W2, pc);
-        sums[o] = pa;
-        pa = pb;
-        pb = pc;
+        pa = ts_dsp_smlabb(v, W2, pa);
         xp += col;
       }
-    } else { /* stride 2 */
-      int32_t pn;
-      for (o = 0; o < n - trail; ++o) {
-        v = (uint32_t)(int32_t)xp[0]; /* column 2o + 1: tap 1 of pixel o */
+      if (p->stride_w == 1) {
+        int32_t pb, pc;
+        v = (uint32_t)(int32_t)xp[0]; /* column 1 of pixel 0, 0 of pixel 1 */
         pa = ts_dsp_smlabt(v, W0, pa);
+        pb = ts_dsp_smulbb(v, W0);
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabt(v, W1, pa);
+        pb = ts_dsp_smlabb(v, W1, pb);
         v = (uint32_t)(int32_t)xp[r2];
         pa = ts_dsp_smlabt(v, W2, pa);
+        pb = ts_dsp_smlabb(v, W2, pb);
         xp += col;
-        v = (uint32_t)(int32_t)xp[0]; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
-        pa = ts_dsp_smlabb(v, W3, pa);
-        pn = ts_dsp_smulbb(v, W0);
-        v = (uint32_t)(int32_t)xp[r1];
-        pa = ts_dsp_smlabt(v, W3, pa);
-        pn = ts_dsp_smlabb(v, W1, pn);
-        v = (uint32_t)(int32_t)xp[r2];
-        pa = ts_dsp_smlabb(v, W4, pa);
-        pn = ts_dsp_smlabb(v, W2, pn);
-        xp += col;
-        sums[o] = pa;
-        pa = pn;
+        for (o = 0; o < n - trail; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
+          v = (uint32_t)(int32_t)xp[0];
+          pa = ts_dsp_smlabb(v, W3, pa);
+          pb = ts_dsp_smlabt(v, W0, pb);
+          pc = ts_dsp_smulbb(v, W0);
+          v = (uint32_t)(int32_t)xp[r1];
+          pa = ts_dsp_smlabt(v, W3, pa);
+          pb = ts_dsp_smlabt(v, W1, pb);
+          pc = ts_dsp_smlabb(v, W1, pc);
+          v = (uint32_t)(int32_t)xp[r2];
+          pa = ts_dsp_smlabb(v, W4, pa);
+          pb = ts_dsp_smlabt(v, W2, pb);
+          pc = ts_dsp_smlabb(v, W2, pc);
+          row_sums[o] = pa;
+          pa = pb;
+          pb = pc;
+          xp += col;
+        }
+      } else { /* stride 2 */
+        int32_t pn;
+        for (o = 0; o < n - trail; ++o) {
+          v = (uint32_t)(int32_t)xp[0]; /* column 2o + 1: tap 1 of pixel o */
+          pa = ts_dsp_smlabt(v, W0, pa);
+          v = (uint32_t)(int32_t)xp[r1];
+          pa = ts_dsp_smlabt(v, W1, pa);
+          v = (uint32_t)(int32_t)xp[r2];
+          pa = ts_dsp_smlabt(v, W2, pa);
+          xp += col;
+          v = (uint32_t)(int32_t)xp[0]; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
+          pa = ts_dsp_smlabb(v, W3, pa);
+          pn = ts_dsp_smulbb(v, W0);
+          v = (uint32_t)(int32_t)xp[r1];
+          pa = ts_dsp_smlabt(v, W3, pa);
+          pn = ts_dsp_smlabb(v, W1, pn);
+          v = (uint32_t)(int32_t)xp[r2];
+          pa = ts_dsp_smlabb(v, W4, pa);
+          pn = ts_dsp_smlabb(v, W2, pn);
+          xp += col;
+          row_sums[o] = pa;
+          pa = pn;
+        }
+        if (trail) { /* column 2o + 1 of the last pixel */
+          v = (uint32_t)(int32_t)xp[0];
+          pa = ts_dsp_smlabt(v, W0, pa);
+          v = (uint32_t)(int32_t)xp[r1];
+          pa = ts_dsp_smlabt(v, W1, pa);
+          v = (uint32_t)(int32_t)xp[r2];
+          pa = ts_dsp_smlabt(v, W2, pa);
+        }
       }
-      if (trail) { /* column 2o + 1 of the last pixel */
-        v = (uint32_t)(int32_t)xp[0];
-        pa = ts_dsp_smlabt(v, W0, pa);
-        v = (uint32_t)(int32_t)xp[r1];
-        pa = ts_dsp_smlabt(v, W1, pa);
-        v = (uint32_t)(int32_t)xp[r2];
-        pa = ts_dsp_smlabt(v, W2, pa);
+      if (trail) { /* the last pixel's column 2 is padding */
+        pa = ts_dsp_smlabb(vpad, W3, pa);
+        pa = ts_dsp_smlabt(vpad, W3, pa);
+        pa = ts_dsp_smlabb(vpad, W4, pa);
+        row_sums[n - 1] = pa;
       }
-    }
-    if (trail) { /* the last pixel's column 2 is padding */
-      pa = ts_dsp_smlabb(vpad, W3, pa);
-      pa = ts_dsp_smlabt(vpad, W3, pa);
-      pa = ts_dsp_smlabb(vpad, W4, pa);
-      sums[n - 1] = pa;
     }
     {
       const int32_t mult = p->output_multiplier[c];
-      int8_t* dst = d0 + c;
-      if (fast && full_range) {
-        const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-        for (o = 0; o < n; ++o) {
-          const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, pow2_e, e1);
-          *dst = (int8_t)ts_dsp_ssat8(y + oo);
-          dst += C;
+      const int32_t* sp = sums;
+      for (r = 0; r < nrows; ++r) {
+        int8_t* dst = d0 + c + r * d_step;
+        if (fast && full_range) {
+          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+          for (o = 0; o < n; ++o) {
+            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
+            *dst = (int8_t)ts_dsp_ssat8(y + oo);
+            dst += C;
+          }
+        } else if (fast) {
+          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+          for (o = 0; o < n; ++o) {
+            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
+            *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
+            dst += C;
+          }
+        } else {
+          for (o = 0; o < n; ++o) {
+            *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
+            dst += C;
+          }
         }
-      } else if (fast) {
-        const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-        for (o = 0; o < n; ++o) {
-          int32_t y = ts_dw_requant2((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
-          y = y < lo ? lo : y;
-          *dst = (int8_t)(y > hi ? hi : y);
-          dst += C;
-        }
-      } else {
-        for (o = 0; o < n; ++o) {
-          *dst = ts_dsp_output((int32_t)((uint32_t)sums[o] + (uint32_t)k), mult, sh, oo, lo, hi);
-          dst += C;
-        }
+        sp += n;
       }
     }
     if (++m == dm) {
@@ -354,6 +363,20 @@ __attribute__((noinline)) static void ts_dw_run3(const ts_conv_params* p, const 
       ++ic;
     }
   }
+}
+
+/* ts_dw_run3_body for one run (nrows == 1: the compiler drops the loop over runs and keeps
+ * the inner loops free of spills), and for several. */
+__attribute__((noinline)) static void ts_dw_run3_one(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                     const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                     int8_t* d0, int32_t n, int lead, int trail) {
+  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, 1, 0, 0);
+}
+__attribute__((noinline)) static void ts_dw_run3_rows(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                      const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                      int8_t* d0, int32_t n, int lead, int trail, int32_t nrows,
+                                                      int32_t x_step, int32_t d_step) {
+  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, nrows, x_step, d_step);
 }
 
 /* One output pixel, depth multiplier dm a multiple of 4: for each input channel ic, output
@@ -400,6 +423,40 @@ static void ts_dw_multiplier_pixel(const ts_conv_params* p, const int8_t* x_base
   }
 }
 
+/* Output pixels [x_from, x_to) of row oy (tap rows [ky0, ky0 + rows)) one at a time, or two
+ * at a time in the interior when `pairs`. */
+static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+                      int8_t* scratch, int overlap, int pairs, int32_t x_lo, int32_t x_hi, int32_t oy, int32_t ky0,
+                      int32_t rows, int32_t x_from, int32_t x_to) {
+  const int32_t in_c = p->in_c, C = p->out_c, fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h;
+  const int32_t dw = p->dilation_w, x_row = in.w * in_c * dh;
+  const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+  const int8_t* w_rows = filter + (int64_t)ky0 * fw * C;
+  int32_t ox = x_from;
+  while (ox < x_to) {
+    const int32_t ix_origin = ox * sw - p->pad_left;
+    const int interior = ox >= x_lo && ox < x_hi;
+    int32_t kx0 = 0, kx1 = fw;
+    const int8_t* x_base;
+    int8_t* dst;
+    if (pairs && interior && ox + 1 < x_hi && ox + 1 < x_to && rows > 0) {
+      x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, in_c);
+      ts_dw_pair(p, x_base, sw * C, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C), TS_PIXEL(out, oy, ox + 1, C));
+      ox += 2;
+      continue;
+    }
+    if (!interior) ts_valid_taps(ix_origin, dw, fw, p->in_w, &kx0, &kx1);
+    x_base = kx0 < kx1 && rows > 0 ? TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin + kx0 * dw, in_c) : in.data;
+    dst = (overlap && scratch) ? scratch : TS_PIXEL(out, oy, ox, C);
+    if (p->depth_multiplier != 1)
+      ts_dw_multiplier_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
+    else
+      ts_dw_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
+    if (dst == scratch) memcpy(TS_PIXEL(out, oy, ox, C), scratch, (size_t)C);
+    ++ox;
+  }
+}
+
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
   const int32_t in_c = p->in_c, C = p->out_c, dm = p->depth_multiplier;
@@ -407,7 +464,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   const int32_t x_row = in.w * in_c * dh;
   const int multiplier = dm != 1;
   int overlap, pairs, runs;
-  int32_t oy, ox, x_lo, x_hi, run_lo, run_hi;
+  int32_t oy, x_lo, x_hi, seg_lo, seg_hi;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
     ts_depthwise_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
     return;
@@ -417,54 +474,58 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   pairs = !overlap && !multiplier;
   runs = !overlap && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
   ts_dw_interior(p->pad_left, sw, dw, fw, p->in_w, &x_lo, &x_hi);
-  /* channel runs also take the pixel next to the interior on either side when exactly one of
-   * its columns of taps is padding */
-  run_lo = x_lo, run_hi = x_hi;
+  /* The columns of the channel runs: the interior, and the pixel next to it on either side
+   * when exactly one of its columns of taps is padding. */
+  seg_lo = x_lo;
+  seg_hi = x_hi;
   if (runs && x_lo < x_hi) {
-    if (x_lo >= 1 && (x_lo - 1) * sw - p->pad_left == -1) run_lo = x_lo - 1;
-    if (x_hi * sw - p->pad_left + 2 == p->in_w) run_hi = x_hi + 1;
+    if (x_lo >= 1 && (x_lo - 1) * sw - p->pad_left == -1) seg_lo = x_lo - 1;
+    if (x_hi * sw - p->pad_left + 2 == p->in_w) seg_hi = x_hi + 1;
   }
-  for (oy = win.y0; oy < win.y1; ++oy) {
-    const int32_t iy_origin = oy * p->stride_h - p->pad_top;
-    int32_t ky0, ky1, rows;
-    const int8_t* w_rows;
-    ts_valid_taps(iy_origin, dh, p->filter_h, p->in_h, &ky0, &ky1);
+  seg_lo = seg_lo > win.x0 ? seg_lo : win.x0;
+  seg_hi = seg_hi < win.x1 ? seg_hi : win.x1;
+  runs = runs && seg_hi - seg_lo >= 2;
+  for (oy = win.y0; oy < win.y1;) {
+    int32_t ky0, ky1, rows, nrows = 1, r;
+    ts_valid_taps(oy * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &ky0, &ky1);
     rows = ky1 - ky0;
-    w_rows = filter + (int64_t)ky0 * fw * C;
-    ox = win.x0;
-    while (ox < win.x1) {
-      const int32_t ix_origin = ox * sw - p->pad_left;
-      const int interior = ox >= x_lo && ox < x_hi;
-      int32_t kx0 = 0, kx1 = fw;
-      const int8_t* x_base;
-      int8_t* dst;
-      if (runs && ox >= run_lo && ox + 1 < run_hi && ox + 1 < win.x1 && rows > 0) {
-        const int32_t end = run_hi < win.x1 ? run_hi : win.x1;
-        while (ox < end) {
-          const int32_t n = end - ox < TS_DW_RUN ? end - ox : TS_DW_RUN;
+    if (!runs || rows == 0) {
+      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy, ky0, rows, win.x0, win.x1);
+      ++oy;
+      continue;
+    }
+    /* the following rows with the same rows of taps */
+    for (; oy + nrows < win.y1; ++nrows) {
+      int32_t k0, k1;
+      ts_valid_taps((oy + nrows) * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &k0, &k1);
+      if (k0 != ky0 || k1 != ky1) break;
+    }
+    for (r = 0; r < nrows; ++r) {
+      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
+      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
+    }
+    {
+      const int8_t* w_rows = filter + (int64_t)ky0 * fw * C;
+      const int32_t x_step = p->stride_h * in.w * in_c, d_step = out.w * C;
+      const int32_t width = seg_hi - seg_lo;
+      const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1; /* rows per call */
+      for (r = 0; r < nrows; r += per) {
+        const int32_t y = oy + r, iy = y * p->stride_h - p->pad_top + ky0 * dh;
+        const int32_t k = nrows - r < per ? nrows - r : per;
+        int32_t ox = seg_lo;
+        while (ox < seg_hi) {
+          const int32_t n = seg_hi - ox < TS_DW_RUN ? seg_hi - ox : TS_DW_RUN;
           const int lead = ox < x_lo, trail = ox + n > x_hi;
-          x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ox * sw - p->pad_left + lead, in_c);
-          ts_dw_run3(p, x_base, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C), n, lead, trail);
+          if (k == 1)
+            ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias,
+                           TS_PIXEL(out, y, ox, C), n, lead, trail);
+          else
+            ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias,
+                            TS_PIXEL(out, y, ox, C), n, lead, trail, k, x_step, d_step);
           ox += n;
         }
-        continue;
       }
-      if (pairs && interior && ox + 1 < x_hi && ox + 1 < win.x1 && rows > 0) {
-        x_base = TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin, in_c);
-        ts_dw_pair(p, x_base, sw * C, x_row, w_rows, rows, bias, TS_PIXEL(out, oy, ox, C),
-                   TS_PIXEL(out, oy, ox + 1, C));
-        ox += 2;
-        continue;
-      }
-      if (!interior) ts_valid_taps(ix_origin, dw, fw, p->in_w, &kx0, &kx1);
-      x_base = kx0 < kx1 && rows > 0 ? TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin + kx0 * dw, in_c) : in.data;
-      dst = (overlap && scratch) ? scratch : TS_PIXEL(out, oy, ox, C);
-      if (multiplier)
-        ts_dw_multiplier_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
-      else
-        ts_dw_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
-      if (dst == scratch) memcpy(TS_PIXEL(out, oy, ox, C), scratch, (size_t)C);
-      ++ox;
     }
+    oy += nrows;
   }
 }

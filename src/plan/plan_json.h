@@ -11,6 +11,7 @@
 //     "buffers": [
 //       {"name": "input", "tensor": 0, "window": [0, 96, 0, 96], "bytes": 9216,
 //        "offset": 0, "live": [0, 1]},                    // "external": true when streamed
+//       {"name": "t12", ..., "live": [3, 40], "bands": [[0, 2304, 3, 17], [2304, 4608, 9, 40]]},
 //       {"name": "scratch3", "tensor": null, "window": [0, 0, 0, 0], "bytes": 64, ...}, ...
 //     ],
 //     "steps": [
@@ -20,7 +21,9 @@
 //     ]
 //   }
 //
-// Windows are [y0, y1, x0, x1]; "live" is the inclusive step interval [first, last]. "model"
+// Windows are [y0, y1, x0, x1]; "live" is the inclusive step interval [first, last];
+// "bands" (omitted when none; plan.h Buffer::bands) lists [begin, end, first, last] byte
+// ranges with shorter lives, validated with BandsError. "model"
 // and "type" are written when a Graph is given and checked against the graph on reading.
 // Reading validates types, ranges and sizes (indices in range, windows inside their tensors,
 // bytes == the window's bytes, live intervals inside the plan) and throws Error naming the

@@ -6,8 +6,46 @@
 #include "fixedpoint.h"
 #include "spatial_util.h"
 
+/* TFLM's value: round(v / scale) in double (half away from zero), cast to int32, plus the
+ * zero point, clamped. Saturating before the cast keeps it defined for any v. */
+static int8_t ts_quantize_exact(float v, double scale, int32_t zero_point) {
+  double r = round((double)v / scale);
+  if (r > 2147483647.0 - 256.0) r = 2147483647.0 - 256.0;
+  if (r < -2147483648.0 + 256.0) r = -2147483648.0 + 256.0;
+  if (r != r) r = 0.0; /* NaN */
+  return (int8_t)ts_clamp_i32((int32_t)r + zero_point, -128, 127);
+}
+
+/* The same value from a single-precision quotient (hardware division on a Cortex-M4F, where
+ * the double division and round() are software routines) whenever that is certain. When scale
+ * is a float (TFLite scales are), q = v / scale in single precision is the real quotient
+ * correctly rounded: for |q| < 256 it is within 2^-17 of it, and the double quotient within
+ * 2^-45. Rounding half away from zero changes value only at half-integers, so when q lies
+ * more than 2^-15 from every half-integer both quotients round to the integer q rounds to;
+ * otherwise (near a tie, |q| >= 256, NaN) the exact computation decides. Returns 1 and sets
+ * *out when certain. */
+static int ts_quantize_fast(float v, float scale_f, int32_t zero_point, int8_t* out) {
+  const float q = v / scale_f;
+  int32_t t;
+  float frac, dist;
+  if (!(q > -256.0f && q < 256.0f)) return 0; /* also NaN */
+  t = (int32_t)q;          /* toward zero */
+  frac = q - (float)t;     /* exact: |q| < 256, |frac| < 1 */
+  dist = (frac < 0.0f ? -frac : frac) - 0.5f;
+  if (dist < 0.0f) dist = -dist;
+  if (dist <= 1.0f / 32768.0f) return 0;
+  if (frac >= 0.5f) t += 1;
+  else if (frac <= -0.5f) t -= 1;
+  *out = (int8_t)ts_clamp_i32(t + zero_point, -128, 127);
+  return 1;
+}
+
 void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out,
                         int32_t channels, ts_window win) {
+  const float scale_f = (float)scale;
+  /* A float scale, normal and not huge: the single-precision quotient of a float by it is
+   * the correctly rounded real quotient (no overflow or underflow where it matters). */
+  const int fast = (double)scale_f == scale && scale_f >= 1e-30f && scale_f <= 1e30f;
   int32_t y, x, c;
   for (y = win.y0; y < win.y1; ++y) {
     for (x = win.x0; x < win.x1; ++x) {
@@ -15,17 +53,9 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
       int8_t* dst = TS_PIXEL(out, y, x, channels);
       for (c = 0; c < channels; ++c) {
         float v;
-        double r;
-        int32_t q;
         memcpy(&v, src + (size_t)c * 4, 4);
-        r = round((double)v / scale);
-        /* TFLM casts the rounded double to int32 before adding the zero point and clamping;
-         * keep the cast defined for out-of-range values by saturating first. */
-        if (r > 2147483647.0 - 256.0) r = 2147483647.0 - 256.0;
-        if (r < -2147483648.0 + 256.0) r = -2147483648.0 + 256.0;
-        if (r != r) r = 0.0; /* NaN */
-        q = (int32_t)r + zero_point;
-        dst[c] = (int8_t)ts_clamp_i32(q, -128, 127);
+        if (!fast || !ts_quantize_fast(v, scale_f, zero_point, &dst[c]))
+          dst[c] = ts_quantize_exact(v, scale, zero_point);
       }
     }
   }

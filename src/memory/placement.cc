@@ -547,9 +547,14 @@ Placement PlaceExact(const PlacementProblem& p, const Placement& incumbent, int6
 }
 
 int64_t PlacementLowerBound(const PlacementProblem& p) {
-  const int n = static_cast<int>(p.items.size());
   int64_t best = 0;
-  if (n == 0) return 0;
+  for (int64_t v : PlacementStepLowerBounds(p)) best = std::max(best, v);
+  for (const PlacementItem& it : p.items) best = std::max(best, it.size);
+  return best;
+}
+
+std::vector<int64_t> PlacementStepLowerBounds(const PlacementProblem& p) {
+  const int n = static_cast<int>(p.items.size());
   int steps = p.num_steps;
   for (const PlacementItem& it : p.items) steps = std::max(steps, it.last + 1);
   std::vector<int64_t> live(steps, 0), saved(steps, 0);
@@ -587,9 +592,8 @@ int64_t PlacementLowerBound(const PlacementProblem& p) {
       for (int s = f; s <= l; ++s) saved[s] += ov;
     }
   }
-  for (int s = 0; s < steps; ++s) best = std::max(best, live[s] - saved[s]);
-  for (const PlacementItem& it : p.items) best = std::max(best, it.size);
-  return best;
+  for (int s = 0; s < steps; ++s) live[s] -= saved[s];
+  return live;
 }
 
 int NumConflictingItems(const PlacementProblem& p) {

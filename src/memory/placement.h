@@ -115,8 +115,12 @@ Placement PlaceBestOrdering(const PlacementProblem& p, int restarts = 64);
 // `node_limit` nodes (then proved_optimal stays false unless the bound is met).
 Placement PlaceExact(const PlacementProblem& p, const Placement& incumbent, int64_t node_limit);
 
-// Max over steps of the bytes the live items need at least (see above).
+// Max over steps of the bytes the live items need at least (see above), and at least the
+// largest item.
 int64_t PlacementLowerBound(const PlacementProblem& p);
+// Its per-step terms: the bytes live at each step (bands honoured), pairs that may overlap
+// counted as their union.
+std::vector<int64_t> PlacementStepLowerBounds(const PlacementProblem& p);
 
 // Number of items that conflict with at least one other item.
 int NumConflictingItems(const PlacementProblem& p);

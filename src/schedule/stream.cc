@@ -9,6 +9,7 @@
 
 #include "analysis/macs.h"
 #include "analysis/receptive_field.h"
+#include "schedule/bands.h"
 #include "schedule/fuse.h"
 
 namespace tessera {
@@ -522,6 +523,8 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
   for (int t : g.inputs) plan.input_buffers.push_back(whole[t]);
   for (int t : g.outputs) plan.output_buffers.push_back(whole[t]);
   if (c.fold_pads) FusePads(g, plan);
+  // Assembled outputs grow as patches write them; whole tensors the patches read shrink.
+  AssignRowBands(g, plan);
   return plan;
 }
 

@@ -1,26 +1,30 @@
 /* DEPTHWISE_CONV_2D int8, DSP-structured path. Same contract and bytes as
  * ts_depthwise_conv2d_s8_portable (depthwise_conv.c): only the order of the int32 additions
- * changes (the bias is the accumulators' starting value).
+ * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
+ * or ts_dw_requant2 where its conditions hold).
  *
- * Four channels per step. One 32-bit load brings four input channels of a tap (and one the
- * four weights); SXTAB16 / SXTB16 split them into the halfword pairs (c0, c2) and (c1, c3)
- * (input offset added), and SMLABB / SMLATT accumulate one channel each.
- *
- * Depth multiplier 1:
- *  - the columns of output pixels whose taps all lie inside the input (the interior in x)
- *    are computed once per call; only border pixels compute their range of taps;
- *  - when the output buffer shares no byte with the input buffer (no order of reads and
- *    writes can then be observed), two horizontally adjacent interior pixels are computed
- *    together: each weight word is loaded and extended once for both (rows of taps cut by
- *    padding at the top or bottom are fine: both pixels share the rows);
- *  - otherwise, and for border pixels, one pixel at a time in the portable order: the
- *    pixel's reads, then its writes (interleaved per group of four channels, which only
- *    writes bytes of the pixel's own output; through `scratch` when one is given and the
- *    buffers overlap);
- *  - rows of three contiguous taps (3x3 filters, dilation 1) are unrolled.
- * Depth multipliers that are a multiple of 4: one pixel at a time in the portable order;
- * each input byte of a tap (offset added) multiplies the four weights of output channels
- * ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth multipliers use the portable loops. */
+ * When the output buffer shares no byte with the input buffer (no order of reads and writes
+ * can then be observed):
+ *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
+ *    (ts_dw_run3), one output channel at a time over up to TS_DW_RUN pixels of one or more
+ *    output rows, the nine weights in registers as halfword pairs, each input byte loaded
+ *    once for every pixel it feeds; the pixels with one column of padding next to the
+ *    interior are part of the runs; depth multipliers too;
+ *  - filters 5 or 7 taps wide (dilation 1, stride 1 or 2): channel runs over the interior
+ *    columns one row of taps at a time (ts_dw_run_wide);
+ *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
+ *    each weight load (ts_dw_pair).
+ * Everything else (border pixels outside the runs, and every pixel when the buffers
+ * overlap): one pixel at a time in the portable order, the pixel's reads, then its writes
+ * (interleaved per group of four channels, which writes only bytes of the pixel's own output;
+ * through `scratch` when one is given and the buffers overlap). Four channels per step: one
+ * 32-bit load brings four input channels of a tap (and one the four weights); SXTAB16 /
+ * SXTB16 split them into the halfword pairs (c0, c2) and (c1, c3) (input offset added), and
+ * SMLABB / SMLATT accumulate one channel each; rows of three taps are unrolled. Depth
+ * multipliers that are a multiple of 4: each input byte of a tap (offset added) multiplies
+ * the four weights of output channels ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth
+ * multipliers use the portable loops. The columns whose taps all lie inside the input are
+ * computed once per call; only border pixels compute their range of taps. */
 #include <string.h>
 
 #include "depthwise_dsp_util.h"
@@ -379,6 +383,132 @@ __attribute__((noinline)) static void ts_dw_run3_rows(const ts_conv_params* p, c
   ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, nrows, x_step, d_step);
 }
 
+/* Rows of taps of a wide filter (fw = 5 or 7, dilation 1, stride s = 1 or 2) for a run of
+ * output pixels of one channel: sums[o] += sum over kx of w[kx] * x[(o * s + kx) * col] for
+ * o < n, the weights of the row as halfword pairs (W0 = (w[0], w[1]), ..., W3 = w[6]). Two pixels at a time: their
+ * fw + s columns are loaded once (LDRSB) and each meets the weights of both pixels. */
+static inline __attribute__((always_inline)) void ts_dw_wide_row(const int8_t* xr, int32_t col, int32_t n,
+                                                                 uint32_t W0, uint32_t W1, uint32_t W2, uint32_t W3,
+                                                                 int32_t* sums, const int fw, const int s) {
+  int32_t o;
+#define TS_DW_WMAC(v, j, acc)                                                                          \
+  do {                                                                                                 \
+    const uint32_t w_ = (j) < 2 ? W0 : (j) < 4 ? W1 : (j) < 6 ? W2 : W3;                               \
+    (acc) = ((j)&1) ? ts_dsp_smlabt((v), w_, (acc)) : ts_dsp_smlabb((v), w_, (acc));                   \
+  } while (0)
+  for (o = 0; o + 1 < n; o += 2) {
+    const int8_t* t = xr + o * s * col;
+    int32_t a = sums[o], b = sums[o + 1], j;
+#pragma GCC unroll 16
+    for (j = 0; j < fw + s; ++j) {
+      const uint32_t v = (uint32_t)(int32_t)*t;
+      t += col;
+      if (j < fw) TS_DW_WMAC(v, j, a);
+      if (j >= s && j - s < fw) TS_DW_WMAC(v, j - s, b);
+    }
+    sums[o] = a;
+    sums[o + 1] = b;
+  }
+  if (o < n) {
+    const int8_t* t = xr + o * s * col;
+    int32_t a = sums[o], j;
+#pragma GCC unroll 16
+    for (j = 0; j < fw; ++j) {
+      const uint32_t v = (uint32_t)(int32_t)*t;
+      t += col;
+      TS_DW_WMAC(v, j, a);
+    }
+    sums[o] = a;
+  }
+#undef TS_DW_WMAC
+}
+
+/* nrows runs (nrows * n <= TS_DW_RUN; run q starts x_step input and d_step output bytes
+ * after run q - 1, with the same rows of taps) of n horizontally adjacent output pixels of a
+ * filter 5 or 7 taps wide (dilation 1, stride 1 or 2), every tap column inside the input,
+ * computed one output
+ * channel at a time (only when the output shares no byte with the input): x0 is the input
+ * (channel 0) of pixel 0's tap (0, 0), input rows x_row bytes apart, w_base the weights of
+ * tap row 0, rows the rows of taps; output pixel 0 at d0. The sums start at
+ * off * sum(w) + bias (as in ts_dw_run3) and take one row of taps at a time
+ * (ts_dw_wide_row); requantized as in ts_dw_run3. */
+__attribute__((noinline)) static void ts_dw_run_wide(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                     const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                     int8_t* d0, int32_t n, int32_t nrows, int32_t x_step,
+                                                     int32_t d_step) {
+  const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, fw = p->filter_w, w_row = fw * C;
+  const int32_t off = p->input_offset, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int full_range = lo == -128 && hi == 127;
+  const int s1 = p->stride_w == 1;
+  int32_t sums[TS_DW_RUN];
+  int32_t c, o, r, q, ic = 0, m = 0;
+  for (c = 0; c < C; ++c) {
+    const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
+    /* |sum(w * (x + off))| <= 49 * 128 * 255 < 2^21 */
+    const int fast = sh <= 0 && sh >= -30 && b > -(1 << 29) + (1 << 21) && b < (1 << 29) - (1 << 21);
+    const int32_t dsh = fast ? 1 : 0; /* the sums come out doubled for ts_dw_requant2 */
+    int32_t wsum = 0, k;
+    for (r = 0; r < rows; ++r) {
+      const int8_t* w = w_base + r * w_row + c;
+      const int32_t w0 = w[0], w1 = w[C], w2 = w[2 * C], w3 = w[3 * C], w4 = w[4 * C];
+      const int32_t w5 = fw == 7 ? w[5 * C] : 0, w6 = fw == 7 ? w[6 * C] : 0;
+      const uint32_t W0 = ts_dsp_pack16(w0 << dsh, w1 << dsh), W1 = ts_dsp_pack16(w2 << dsh, w3 << dsh);
+      const uint32_t W2 = ts_dsp_pack16(w4 << dsh, w5 << dsh), W3 = (uint32_t)(w6 << dsh);
+      wsum += w0 + w1 + w2 + w3 + w4 + w5 + w6;
+      if (r == 0)
+        for (o = 0; o < n * nrows; ++o) sums[o] = 0;
+      for (q = 0; q < nrows; ++q) {
+        const int8_t* xr = x0 + ic + r * x_row + q * x_step;
+        int32_t* qs = sums + q * n;
+        if (fw == 5) {
+          if (s1)
+            ts_dw_wide_row(xr, col, n, W0, W1, W2, W3, qs, 5, 1);
+          else
+            ts_dw_wide_row(xr, col, n, W0, W1, W2, W3, qs, 5, 2);
+        } else {
+          if (s1)
+            ts_dw_wide_row(xr, col, n, W0, W1, W2, W3, qs, 7, 1);
+          else
+            ts_dw_wide_row(xr, col, n, W0, W1, W2, W3, qs, 7, 2);
+        }
+      }
+    }
+    k = (int32_t)(((uint32_t)b + (uint32_t)off * (uint32_t)wsum) << dsh);
+    {
+      const int32_t mult = p->output_multiplier[c];
+      const int32_t* sp = sums;
+      for (q = 0; q < nrows; ++q) {
+        int8_t* dst = d0 + c + q * d_step;
+        if (fast && full_range) {
+          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+          for (o = 0; o < n; ++o) {
+            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
+            *dst = (int8_t)ts_dsp_ssat8(y + oo);
+            dst += C;
+          }
+        } else if (fast) {
+          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+          for (o = 0; o < n; ++o) {
+            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
+            *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
+            dst += C;
+          }
+        } else {
+          for (o = 0; o < n; ++o) {
+            *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
+            dst += C;
+          }
+        }
+        sp += n;
+      }
+    }
+    if (++m == dm) {
+      m = 0;
+      ++ic;
+    }
+  }
+}
+
 /* One output pixel, depth multiplier dm a multiple of 4: for each input channel ic, output
  * channels ic * dm .. ic * dm + dm - 1 in groups of four. Taps as in ts_dw_pixel (x_base:
  * channel 0 of tap (0, 0) in an input of in_c channels). */
@@ -463,7 +593,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t x_row = in.w * in_c * dh;
   const int multiplier = dm != 1;
-  int overlap, pairs, runs;
+  int overlap, pairs, runs, wide;
   int32_t oy, x_lo, x_hi, seg_lo, seg_hi;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
     ts_depthwise_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
@@ -473,6 +603,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
   pairs = !overlap && !multiplier;
   runs = !overlap && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
+  wide = !overlap && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
   ts_dw_interior(p->pad_left, sw, dw, fw, p->in_w, &x_lo, &x_hi);
   /* The columns of the channel runs: the interior, and the pixel next to it on either side
    * when exactly one of its columns of taps is padding. */
@@ -484,7 +615,8 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   }
   seg_lo = seg_lo > win.x0 ? seg_lo : win.x0;
   seg_hi = seg_hi < win.x1 ? seg_hi : win.x1;
-  runs = runs && seg_hi - seg_lo >= 2;
+  wide = wide && seg_hi - seg_lo >= 2;
+  runs = (runs && seg_hi - seg_lo >= 2) || wide;
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;
     ts_valid_taps(oy * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &ky0, &ky1);
@@ -516,7 +648,10 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
         while (ox < seg_hi) {
           const int32_t n = seg_hi - ox < TS_DW_RUN ? seg_hi - ox : TS_DW_RUN;
           const int lead = ox < x_lo, trail = ox + n > x_hi;
-          if (k == 1)
+          if (wide)
+            ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias,
+                           TS_PIXEL(out, y, ox, C), n, k, x_step, d_step);
+          else if (k == 1)
             ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias,
                            TS_PIXEL(out, y, ox, C), n, lead, trail);
           else

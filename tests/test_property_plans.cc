@@ -1,7 +1,8 @@
 // Property tests of plans over random valid networks (tests/support/random_graphs.h):
 // for every random graph, the layer-by-layer plan and every strategy MakePlan offers (with the
-// input in the arena and streamed), and patch-based plans with a random split point, grid,
-// placement and PAD folding, must
+// input in the arena and streamed), patch-based plans with a random split point, grid,
+// placement and PAD folding, and streamed plans (one or two stages, halo modes, row bands,
+// lifetime placement with copy aliases and ruin-and-recreate), must
 //   - pass the checker (CheckPlan),
 //   - run in the executor to exactly the bytes of the layer-by-layer plan,
 //   - respect the figures their summary claims (arena >= lower bound; searched placements
@@ -20,9 +21,12 @@
 #include "checker/checker.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "memory/lifetime.h"
 #include "plan/strategy.h"
 #include "schedule/patch.h"
 #include "schedule/patch_plan.h"
+#include "schedule/stream.h"
+#include "search/search.h"
 #include "support/random_graphs.h"
 #include "zoo/builder.h"
 
@@ -186,6 +190,68 @@ TEST(PropertyPlans, PatchPlansAreCheckedAndExact) {
               cases.seeds.size(), graphs_with_splits, plans);
   if (!cases.replay) {
     EXPECT_GT(plans, 0) << "no random graph had a split point: the generator is too narrow";
+  }
+}
+
+// Streamed (multi-stage) patch plans with halo caching, row bands and the lifetime placement
+// (copy shifts, copy aliases, ruin and recreate) on random networks: one or two stages at
+// random split points, random grids and halo modes, the input in or out of the arena.
+TEST(PropertyPlans, StreamPlansAreCheckedAndExact) {
+  const Cases cases = SeedsToRun("stream", 250);
+  int plans = 0, banded = 0, graphs_with_splits = 0;
+  test::RandomGraphOptions go;
+  go.min_hw = 6;
+  for (uint64_t seed : cases.seeds) {
+    const Graph g = test::RandomGraph(seed, go);
+    SCOPED_TRACE(SeedText(seed) + "\n  graph: " + test::DescribeGraph(g));
+    const std::vector<SplitPoint> splits = ValidSplits(g);
+    if (splits.empty()) continue;
+    ++graphs_with_splits;
+    const Reference ref = LayerByLayer(g, seed);
+    zoo::Rng r(seed ^ 0x57ea3ull);
+    for (int k = 0; k < 2; ++k) {
+      StreamConfig c;
+      const int nstages = r.Int(1, 2);
+      std::vector<int> picks;
+      for (int i = 0; i < nstages; ++i) picks.push_back(r.Int(0, static_cast<int>(splits.size()) - 1));
+      std::sort(picks.begin(), picks.end());
+      picks.erase(std::unique(picks.begin(), picks.end()), picks.end());
+      for (int i : picks) {
+        StageSpec st;
+        st.last_op = splits[i].last_op;
+        st.rows = r.Int(1, std::min<int32_t>(splits[i].min_cut_h, 4));
+        st.cols = r.Int(1, std::min<int32_t>(splits[i].min_cut_w, 3));
+        st.halo = static_cast<HaloMode>(r.Int(0, 2));
+        c.stages.push_back(st);
+      }
+      const bool input_in_arena = r.Int(0, 3) != 0;
+      LifetimeOptions lo;
+      lo.overlap = r.Int(0, 1) == 1;
+      lo.ruin_rounds = std::vector<int>{0, 40, 400}[r.Int(0, 2)];
+      const std::string what = "stream " + StreamSpecString(c) + (input_in_arena ? "" : " (input streamed)") +
+                               " ruin " + std::to_string(lo.ruin_rounds);
+      Plan plan;
+      LifetimeSummary sum;
+      try {
+        plan = BuildStreamPlan(g, c, input_in_arena, lo, &sum);
+      } catch (const Error& e) {
+        // Two stages from single splits may not combine (a later stage must start after the
+        // earlier one's last operator): a refusal with a message, not a failure.
+        EXPECT_NE(std::string(e.what()), "") << what;
+        continue;
+      }
+      ++plans;
+      for (const Buffer& b : plan.buffers) banded += !b.bands.empty();
+      EXPECT_GE(plan.arena_bytes, sum.lower_bound) << what;
+      CheckAndRun(g, plan, ref.inputs, ref.outputs, what);
+    }
+    if (::testing::Test::HasFailure() && !cases.replay) break;
+  }
+  std::printf("[ property ] %zu random graphs (%d with split points), %d stream plans checked and run, %d banded buffers\n",
+              cases.seeds.size(), graphs_with_splits, plans, banded);
+  if (!cases.replay) {
+    EXPECT_GT(plans, 100) << "too few stream plans: the generator or the stage choice is too narrow";
+    EXPECT_GT(banded, 0) << "no stream plan had row bands";
   }
 }
 

@@ -577,7 +577,8 @@ std::vector<int64_t> PlacementStepLowerBounds(const PlacementProblem& p) {
       if (B < A) continue;
       const int64_t sa = p.items[A].size, sb = p.items[B].size;
       if (e.lo <= -sa && e.hi >= sb) continue;  // a plain pair
-      int64_t ov = std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
+      // Nothing forbidden (lo >= hi): they may overlap entirely.
+      int64_t ov = e.lo >= e.hi ? std::min(sa, sb) : std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
       if (B == prev) {
         if (ov <= prev_ov) continue;
         const int64_t extra = ov - prev_ov;  // only the difference on top of what was counted

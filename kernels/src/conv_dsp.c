@@ -16,9 +16,11 @@
  * TS_CONV_DSP_GATHER_MAX bytes to gather a pixel's taps when in_c is not a multiple of 4.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
- * on the int8 input when the output buffer shares no byte with the input buffer and both
- * pixels see the whole filter; else one pixel at a time in the portable access order. With
- * dilation_w == 1 one row of taps is a single dot product of filter_w * in_c elements.
+ * on the int8 input when both pixels see the whole filter, written straight to the output
+ * when it shares no byte with the input, else staged in 2 * TS_CONV_DSP_PAIR_OUT_MAX bytes of
+ * stack (out_c up to that) and stored after both pixels' reads; other pixels one at a time in
+ * the portable access order. With dilation_w == 1 one row of taps is a single dot product of
+ * filter_w * in_c elements.
  * Grouped convolutions use the portable loops. */
 #include <string.h>
 
@@ -27,6 +29,9 @@
 
 #ifndef TS_CONV_DSP_COL_MAX
 #define TS_CONV_DSP_COL_MAX 576 /* taps per pixel (filter_h * filter_w * in_c, rounded up to 4) */
+#endif
+#ifndef TS_CONV_DSP_PAIR_OUT_MAX
+#define TS_CONV_DSP_PAIR_OUT_MAX 128 /* int8 path: two pixels' outputs staged on the stack */
 #endif
 #ifndef TS_CONV_DSP_GATHER_MAX
 #define TS_CONV_DSP_GATHER_MAX 128 /* the same, when in_c is not a multiple of 4 */
@@ -611,6 +616,7 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   const int32_t in_c = p->in_c, out_c = p->out_c, fh = p->filter_h, fw = p->filter_w;
   const int32_t ww = win.x1 - win.x0;
   const int64_t npix = (int64_t)(win.y1 - win.y0) * (ww > 0 ? ww : 0);
+  int8_t pair_out[2 * TS_CONV_DSP_PAIR_OUT_MAX];
   int overlap;
   int32_t oy, ox;
   int64_t k;
@@ -637,14 +643,22 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
     }
     ts_valid_taps(iy, p->dilation_h, fh, p->in_h, &ky0, &ky1);
     ts_valid_taps(ix, p->dilation_w, fw, p->in_w, &kx0, &kx1);
-    if (!overlap && k + 1 < npix && ky0 == 0 && ky1 == fh && kx0 == 0 && kx1 == fw) {
+    if ((!overlap || out_c <= TS_CONV_DSP_PAIR_OUT_MAX) && k + 1 < npix && ky0 == 0 && ky1 == fh &&
+        kx0 == 0 && kx1 == fw) {
       const int32_t iy1 = ny * p->stride_h - p->pad_top, ix1 = nx * p->stride_w - p->pad_left;
       int32_t ly0, ly1, lx0, lx1;
       ts_valid_taps(iy1, p->dilation_h, fh, p->in_h, &ly0, &ly1);
       ts_valid_taps(ix1, p->dilation_w, fw, p->in_w, &lx0, &lx1);
       if (ly0 == 0 && ly1 == fh && lx0 == 0 && lx1 == fw) {
-        ts_conv_dsp_pair(p, in, filter, bias, TS_PIXEL(in, iy, ix, in_c), TS_PIXEL(in, iy1, ix1, in_c),
-                         TS_PIXEL(out, oy, ox, out_c), TS_PIXEL(out, ny, nx, out_c));
+        if (!overlap) {
+          ts_conv_dsp_pair(p, in, filter, bias, TS_PIXEL(in, iy, ix, in_c), TS_PIXEL(in, iy1, ix1, in_c),
+                           TS_PIXEL(out, oy, ox, out_c), TS_PIXEL(out, ny, nx, out_c));
+        } else { /* both pixels computed on the stack before either is stored */
+          ts_conv_dsp_pair(p, in, filter, bias, TS_PIXEL(in, iy, ix, in_c), TS_PIXEL(in, iy1, ix1, in_c),
+                           pair_out, pair_out + out_c);
+          memcpy(TS_PIXEL(out, oy, ox, out_c), pair_out, (size_t)out_c);
+          memcpy(TS_PIXEL(out, ny, nx, out_c), pair_out + out_c, (size_t)out_c);
+        }
         k += 2;
         oy = ny;
         ox = nx + 1;

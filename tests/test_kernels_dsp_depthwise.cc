@@ -63,6 +63,14 @@ TEST(DspDepthwisePrimitives, DoubledRequantizeEqualsShared) {
     ASSERT_EQ(ts_dw_requant2(2 * a, m, int32_t{1} << e, e + 1), ts_multiply_by_quantized_multiplier(a, m, -e))
         << a << " " << m << " " << e;
   }
+  const int32_t los[] = {-128, -100, 5}, his[] = {127, 90, -3};  // including an empty range
+  for (int i = 0; i < 300000; ++i) {  // the single-accumulator output byte, either branch
+    int32_t a = static_cast<int32_t>(r());
+    if (i % 2) a >>= Uniform(r, 0, 31);
+    const int32_t m = Uniform(r, 1 << 30, 2147483647), sh = Uniform(r, -33, 3), oo = Uniform(r, -128, 127);
+    const int32_t lo = los[i % 3], hi = his[i % 3];
+    ASSERT_EQ(ts_dw_output(a, m, sh, oo, lo, hi), ts_dsp_output(a, m, sh, oo, lo, hi)) << a << " " << m << " " << sh;
+  }
   for (int i = 0; i < 100000; ++i) {  // SMMULR and SSAT against their definitions
     const int32_t a = static_cast<int32_t>(r()), b = static_cast<int32_t>(r());
     ASSERT_EQ(ts_dsp_smmulr(a, b), static_cast<int32_t>((int64_t{a} * b + (int64_t{1} << 31)) >> 32));

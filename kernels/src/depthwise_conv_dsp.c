@@ -36,10 +36,10 @@ static inline __attribute__((always_inline)) void ts_dw_store4(int8_t* dst, cons
   const int32_t* mult = p->output_multiplier + c;
   const int32_t* shift = p->output_shift + c;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-  dst[0] = ts_dsp_output(a0, mult[0], shift[0], oo, lo, hi);
-  dst[1] = ts_dsp_output(a1, mult[1], shift[1], oo, lo, hi);
-  dst[2] = ts_dsp_output(a2, mult[2], shift[2], oo, lo, hi);
-  dst[3] = ts_dsp_output(a3, mult[3], shift[3], oo, lo, hi);
+  dst[0] = ts_dw_output(a0, mult[0], shift[0], oo, lo, hi);
+  dst[1] = ts_dw_output(a1, mult[1], shift[1], oo, lo, hi);
+  dst[2] = ts_dw_output(a2, mult[2], shift[2], oo, lo, hi);
+  dst[3] = ts_dw_output(a3, mult[3], shift[3], oo, lo, hi);
 }
 
 /* Output columns [*x_lo, *x_hi) whose taps all lie inside the input (may be empty). */
@@ -61,8 +61,8 @@ static void ts_dw_tail(const ts_conv_params* p, const int8_t* x_base, int32_t x_
     for (ky = 0; ky < rows; ++ky)
       for (kx = 0; kx < cols; ++kx)
         acc += (int32_t)w_base[ky * w_row + kx * C + c] * ((int32_t)x_base[ky * x_row + kx * tap + c] + off);
-    dst[c] = ts_dsp_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset, p->act_min,
-                           p->act_max);
+    dst[c] = ts_dw_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset, p->act_min,
+                          p->act_max);
   }
 }
 

@@ -69,6 +69,17 @@ static inline int32_t ts_dw_requant2(int32_t x2, int32_t m, int32_t pow2_e, int3
   return (int32_t)((uint32_t)h * 2u + (uint32_t)pow2_e + (uint32_t)(h >> 31)) >> e1;
 }
 
+/* One output byte of a single accumulator: ts_dw_requant2 when |acc| < 2^29 and the shift is
+ * in [-30, 0], else ts_dsp_output; clamped in ts_clamp_i32's order. The same byte as
+ * ts_dsp_output(acc, m, shift, oo, lo, hi) in every case. */
+static inline int8_t ts_dw_output(int32_t acc, int32_t m, int32_t shift, int32_t oo, int32_t lo, int32_t hi) {
+  if (shift <= 0 && shift >= -30 && acc > -(1 << 29) && acc < (1 << 29)) {
+    const int32_t y = ts_dw_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo;
+    return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+  }
+  return ts_dsp_output(acc, m, shift, oo, lo, hi);
+}
+
 /* Compiler barrier between the taps of an unrolled row: keeps GCC's pre-allocation
  * scheduler from hoisting every load of the row ahead of the multiply-accumulates, which
  * needs more registers than the core has (the spills cost more than the loads). */

@@ -284,6 +284,25 @@ typedef struct {
 } ts_transpose_params;
 void ts_transpose(const ts_transpose_params* p, const void* in, void* out);
 
+/* TRANSPOSE over a window of its output, for a tensor of rank <= 4 whose NHWC views (shape
+ * padded with 1s at the front, see the conventions above) have batch 1 on both sides
+ * (ts_transpose_windowable says whether p qualifies). The output window `win` (rows x
+ * columns of the output's NHWC view, all channels) reads, in the input's NHWC view, the
+ * rectangle ts_transpose_input_window gives: the view rows/columns an output row or column
+ * axis maps onto are narrowed to it, every other axis is read whole (an input channel
+ * axis is read only at the channels the window maps onto). `in` holds a window of the
+ * input containing that rectangle, `out` a window of the output containing `win`; both
+ * windows hold all channels. Element size p->elem_bytes (int8 or float32 buffers alike).
+ * Same bytes as ts_transpose over the whole tensor, for any tiling. Access order: output
+ * elements of `win` in row-major (y, x, c) order, each read then written (one unit reading
+ * all it needs then writing `win` is a safe model of it). Example: perm {0,2,3,1} (NCHW ->
+ * NHWC) maps output rows to input view columns (the input view is h=C, w=H, c=W), so
+ * output rows [y0,y1) x columns [x0,x1) read input view rows [0,C) x columns [y0,y1), of
+ * which channels [x0,x1). */
+int ts_transpose_windowable(const ts_transpose_params* p);
+ts_window ts_transpose_input_window(const ts_transpose_params* p, ts_window win);
+void ts_transpose_window(const ts_transpose_params* p, ts_cbuf in, ts_buf out, ts_window win);
+
 /* CONCATENATION (TFLM's int8 concatenation copies bytes; it does not rescale).
  * The tensors are viewed as [outer][axis][inner]; input i has axis size axis_sizes[i]. */
 void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
@@ -296,10 +315,13 @@ void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int3
  * TS_NO_DSP is defined, and the *_portable loops otherwise. On a target without the DSP
  * extension (or with TS_FORCE_DSP_EMULATION) the *_dsp variants run over C emulations of
  * the ACLE intrinsics (kernels/src/arm_dsp.h), so the host tests check the same code the
- * device runs. Same contract and output bytes. Access order: the portable order whenever the
- * output buffer shares a byte with the input buffer; otherwise (no order can be observed)
- * ts_conv2d_s8_dsp computes two output pixels at a time. Unaligned 32-bit loads of int8 data
- * (allowed on ARMv7E-M unless CCR.UNALIGN_TRP is set).
+ * device runs. Same contract and output bytes. Access order: ts_conv2d_s8_dsp computes output
+ * pixels two at a time, reading both pixels' inputs before writing either when the output
+ * buffer shares bytes with the input (reads earlier and writes later than the portable order,
+ * which the contract allows); the other variants keep the portable order whenever the output
+ * buffer shares a byte with the input buffer. ts_conv2d_s8_dsp uses about 2.9 KB of stack
+ * (its im2col column, TS_CONV_DSP_COL_MAX in conv_dsp.c). Unaligned 32-bit loads of int8
+ * data (allowed on ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                       const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);

@@ -67,7 +67,7 @@ TEST(DspDepthwisePrimitives, DoubledRequantizeEqualsShared) {
   for (int i = 0; i < 300000; ++i) {  // the single-accumulator output byte, either branch
     int32_t a = static_cast<int32_t>(r());
     if (i % 2) a >>= Uniform(r, 0, 31);
-    const int32_t m = Uniform(r, 1 << 30, 2147483647), sh = Uniform(r, -33, 3), oo = Uniform(r, -128, 127);
+    const int32_t m = Uniform(r, 1 << 30, 2147483647), sh = Uniform(r, -31, 3), oo = Uniform(r, -128, 127);
     const int32_t lo = los[i % 3], hi = his[i % 3];
     ASSERT_EQ(ts_dw_output(a, m, sh, oo, lo, hi), ts_dsp_output(a, m, sh, oo, lo, hi)) << a << " " << m << " " << sh;
   }

@@ -446,14 +446,14 @@ __attribute__((noinline)) static void ts_dw_run_wide(const ts_conv_params* p, co
     const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
     /* |sum(w * (x + off))| <= 49 * 128 * 255 < 2^21 */
     const int fast = sh <= 0 && sh >= -30 && b > -(1 << 29) + (1 << 21) && b < (1 << 29) - (1 << 21);
-    const int32_t dsh = fast ? 1 : 0; /* the sums come out doubled for ts_dw_requant2 */
+    const int32_t dsh = fast ? 1 : 0, d = 1 + dsh; /* the sums come out doubled for ts_dw_requant2 */
     int32_t wsum = 0, k;
     for (r = 0; r < rows; ++r) {
       const int8_t* w = w_base + r * w_row + c;
       const int32_t w0 = w[0], w1 = w[C], w2 = w[2 * C], w3 = w[3 * C], w4 = w[4 * C];
       const int32_t w5 = fw == 7 ? w[5 * C] : 0, w6 = fw == 7 ? w[6 * C] : 0;
-      const uint32_t W0 = ts_dsp_pack16(w0 << dsh, w1 << dsh), W1 = ts_dsp_pack16(w2 << dsh, w3 << dsh);
-      const uint32_t W2 = ts_dsp_pack16(w4 << dsh, w5 << dsh), W3 = (uint32_t)(w6 << dsh);
+      const uint32_t W0 = ts_dsp_pack16(w0 * d, w1 * d), W1 = ts_dsp_pack16(w2 * d, w3 * d);
+      const uint32_t W2 = ts_dsp_pack16(w4 * d, w5 * d), W3 = (uint32_t)(w6 * d);
       wsum += w0 + w1 + w2 + w3 + w4 + w5 + w6;
       if (r == 0)
         for (o = 0; o < n * nrows; ++o) sums[o] = 0;

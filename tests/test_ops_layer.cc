@@ -201,11 +201,15 @@ TEST(OpsLayer, ErrorsNameTheOperator) {
   EXPECT_THROW(ops::RunOp(conv, {{buf.data(), short_by_one}}, {{buf.data() + 2048, out}}, out, nullptr),
                Error);
   EXPECT_NO_THROW(ops::RunOp(conv, {{buf.data(), need}}, {{buf.data() + 2048, out}}, out, nullptr));
+  // The TRANSPOSE (perm [0,2,1,3], batch 1) runs over windows: output rows are input
+  // columns, so a window needs those input columns and refuses a buffer one column short.
   const ops::PreparedOp tr = ops::PrepareOp(all, tr_op);
-  EXPECT_EQ(tr.kind, ops::Kind::kWhole);
-  const Window full_in = FullWindow(all, tr.inputs[0]);
+  EXPECT_EQ(tr.kind, ops::Kind::kSpatial);
   const Window part{0, 1, 0, 6};
-  EXPECT_THROW(ops::RunOp(tr, {{buf.data(), full_in}}, {{buf.data() + 2048, part}}, part, nullptr),
+  const Window tr_need = ops::RequiredInputWindow(tr, 0, part);
+  EXPECT_EQ(tr_need, (Window{0, 6, 0, 1}));
+  EXPECT_NO_THROW(ops::RunOp(tr, {{buf.data(), tr_need}}, {{buf.data() + 2048, part}}, part, nullptr));
+  EXPECT_THROW(ops::RunOp(tr, {{buf.data(), Window{0, 5, 0, 1}}}, {{buf.data() + 2048, part}}, part, nullptr),
                Error);
   // A PAD cannot be folded into an average pool (the divisor counts in-bounds elements).
   std::string why;

@@ -125,6 +125,46 @@ int32_t NearestSource(int32_t out, int32_t in_size, int32_t out_size, bool align
   return r;
 }
 
+// The permutation of a TRANSPOSE of rank <= 4 padded to 4-D as AsNHWC pads shapes (leading
+// axes of size 1 stay in place), when both NHWC views have batch 1: then every output window
+// reads a rectangle of the input's view. False otherwise (rank > 4, a batch above 1, or a
+// perm operand that is not a constant permutation).
+bool TransposePerm4(const Graph& g, int op, int32_t perm4[4]) {
+  const Operator& o = g.ops[op];
+  if (o.inputs.size() < 2 || o.outputs.empty()) return false;
+  for (int t : {o.inputs[0], o.inputs[1], o.outputs[0]})
+    if (t < 0 || t >= static_cast<int>(g.tensors.size())) return false;
+  const Tensor& in = g.tensors[o.inputs[0]];
+  const Tensor& pt = g.tensors[o.inputs[1]];
+  const int rank = static_cast<int>(in.shape.size());
+  if (rank < 1 || rank > 4 || !pt.is_const) return false;
+  const int esize = pt.type == DType::kInt64 ? 8 : pt.type == DType::kInt32 ? 4 : 0;
+  if (esize == 0 || static_cast<int64_t>(pt.data.size()) != static_cast<int64_t>(rank) * esize) return false;
+  const int k = 4 - rank;
+  bool seen[4] = {false, false, false, false};
+  for (int i = 0; i < 4; ++i) {
+    int64_t v = i;
+    if (i >= k) {
+      if (esize == 8) {
+        std::memcpy(&v, pt.data.data() + (i - k) * 8, 8);
+      } else {
+        int32_t v32;
+        std::memcpy(&v32, pt.data.data() + (i - k) * 4, 4);
+        v = v32;
+      }
+      if (v < 0) v += rank;
+      if (v < 0 || v >= rank) return false;
+      v += k;
+    }
+    if (seen[v]) return false;
+    seen[v] = true;
+    perm4[i] = static_cast<int32_t>(v);
+  }
+  int32_t dims[4];
+  for (int i = 0; i < 4; ++i) dims[i] = i < k ? 1 : in.shape[i - k];
+  return dims[0] == 1 && dims[perm4[0]] == 1;
+}
+
 }  // namespace
 
 Window UnionWindow(const Window& a, const Window& b) {
@@ -163,11 +203,14 @@ bool IsWindowable(const Graph& g, int op) {
     case OpType::kQuantize:
     case OpType::kDequantize:
       return true;
+    case OpType::kTranspose: {
+      int32_t perm4[4];
+      return TransposePerm4(g, op, perm4);
+    }
     case OpType::kFullyConnected:
     case OpType::kSoftmax:
     case OpType::kMean:
     case OpType::kReshape:
-    case OpType::kTranspose:
     case OpType::kConcatenation:
       return false;
   }
@@ -276,11 +319,23 @@ Window InputWindow(const Graph& g, int op, int input_operand, const Window& out_
       if (is.h != os.h || is.w != os.w)
         throw Error(OpLabel(g, op) + ": input '" + in.name + "' and output differ in shape");
       return Clip(out_win, is);
+    case OpType::kTranspose: {
+      int32_t perm4[4];
+      if (input_operand != 0 || !TransposePerm4(g, op, perm4)) return FullWindow(g, in_t);
+      // Output view rows are input axis perm4[1], columns input axis perm4[2]; the input
+      // view's rows are its axis 1 and columns its axis 2. Other axes are read whole.
+      Window w{0, is.h, 0, is.w};
+      const int32_t lo[3] = {0, out_win.y0, out_win.x0}, hi[3] = {0, out_win.y1, out_win.x1};
+      for (int j = 1; j <= 2; ++j) {
+        if (perm4[j] == 1) w.y0 = lo[j], w.y1 = hi[j];
+        if (perm4[j] == 2) w.x0 = lo[j], w.x1 = hi[j];
+      }
+      return Clip(w, is);
+    }
     case OpType::kFullyConnected:
     case OpType::kSoftmax:
     case OpType::kMean:
     case OpType::kReshape:
-    case OpType::kTranspose:
     case OpType::kConcatenation:
       return FullWindow(g, in_t);
   }

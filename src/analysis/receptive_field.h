@@ -23,9 +23,10 @@ Window IntersectWindow(const Window& a, const Window& b);
 Window ClipWindow(const Graph& g, int tensor, const Window& w);
 
 // True when the operator's kernel can compute any output window from a window of its
-// input(s) (spatial and element-wise operators); false for the operators that mix positions
-// and only run over their whole output (FULLY_CONNECTED, SOFTMAX, MEAN, RESHAPE, TRANSPOSE,
-// CONCATENATION).
+// input(s) (spatial and element-wise operators, and a TRANSPOSE of rank <= 4 whose NHWC views
+// have batch 1 on both sides, e.g. NCHW -> NHWC); false for the operators that mix positions
+// and only run over their whole output (FULLY_CONNECTED, SOFTMAX, MEAN, RESHAPE,
+// CONCATENATION, any other TRANSPOSE).
 bool IsWindowable(const Graph& g, int op);
 
 // The window of input operand `input_operand` (position in op.inputs) of operator `op` that
@@ -37,6 +38,12 @@ bool IsWindowable(const Graph& g, int op);
 //  - RESIZE_NEAREST_NEIGHBOR: the nearest-neighbour source rows/columns (TFLM's rule);
 //  - element-wise ADD/MUL: the same window, or [0,1) along an axis the operand broadcasts;
 //  - channel-wise operators (activations, QUANTIZE, DEQUANTIZE): the same window;
+//  - a windowable TRANSPOSE (rank <= 4, batch 1): output view rows are input axis perm[1],
+//    columns input axis perm[2] (perm padded to 4-D): the input view's rows (its axis 1)
+//    and columns (axis 2) are narrowed to the output rows/columns that map onto them, all
+//    the rest is whole. perm [0,2,3,1] (NCHW -> NHWC): output rows [y0,y1) x columns
+//    [x0,x1) need input view rows [0,C) x columns [y0,y1) (the kernel reads channels
+//    [x0,x1) of them);
 //  - the operators that mix positions: the whole input.
 // A constant operand's window is its full window. An empty out_win gives an empty window.
 // Throws Error for an index out of range or a malformed operator (missing filter, PAD without

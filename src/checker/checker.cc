@@ -882,6 +882,86 @@ class Replay {
     }
   }
 
+  // A TRANSPOSE that runs over windows: rank <= 4, its perm a constant permutation, and
+  // batch 1 on both sides once shape and perm are padded to 4-D (leading axes of size 1
+  // stay in place). Gives the padded perm and input dims.
+  bool TransposeWindowed(const Operator& op, int32_t perm4[4], int32_t dims[4]) const {
+    if (op.inputs.size() < 2 || op.inputs[0] < 0 || op.inputs[0] >= static_cast<int>(g_.tensors.size()) ||
+        op.inputs[1] < 0 || op.inputs[1] >= static_cast<int>(g_.tensors.size()))
+      return false;
+    const Tensor& in = g_.tensors[op.inputs[0]];
+    const Tensor& P = g_.tensors[op.inputs[1]];
+    const int rank = static_cast<int>(in.shape.size());
+    if (rank < 1 || rank > 4 || !P.is_const || (P.type != DType::kInt32 && P.type != DType::kInt64)) return false;
+    const int es = DTypeSize(P.type);
+    if (static_cast<int64_t>(P.data.size()) != int64_t{rank} * es) return false;
+    const int lead = 4 - rank;
+    bool used[4] = {false, false, false, false};
+    for (int i = 0; i < 4; ++i) {
+      int64_t v = i;
+      if (i >= lead) {
+        if (es == 4) {
+          int32_t x;
+          std::memcpy(&x, P.data.data() + (i - lead) * 4, 4);
+          v = x;
+        } else {
+          std::memcpy(&v, P.data.data() + (i - lead) * 8, 8);
+        }
+        if (v < 0) v += rank;
+        if (v < 0 || v >= rank) return false;
+        v += lead;
+      }
+      if (used[v]) return false;
+      used[v] = true;
+      perm4[i] = static_cast<int32_t>(v);
+      dims[i] = i < lead ? 1 : in.shape[i - lead];
+    }
+    return dims[0] == 1 && dims[perm4[0]] == 1;
+  }
+
+  // A windowed TRANSPOSE step: output element (y, x, c) of the step's window is input
+  // element (axis perm4[1] = y, axis perm4[2] = x, axis perm4[3] = c) of the 4-D input
+  // (rows = axis 1, columns = axis 2, channels = axis 3). One unit: reads exactly the input
+  // elements the window maps onto, then writes the window.
+  void ReplayTranspose(const Step& st, int in_buf, int in_t, int out_buf, int out_t, const int32_t perm4[4],
+                       const int32_t dims[4], const std::vector<Seg>& extra, bool reread) {
+    const Geo& gi = G(in_t);
+    const Geo& go = G(out_t);
+    if (gi.h != dims[1] || gi.w != dims[2] || gi.c != dims[3] || go.h != dims[perm4[1]] || go.w != dims[perm4[2]] ||
+        go.c != dims[perm4[3]] || gi.es != go.es)
+      Fail(CheckFailure::kStructure, fmt::format("TRANSPOSE of {} ({}x{}x{}) does not give {} ({}x{}x{})", TName(in_t),
+                                                 gi.h, gi.w, gi.c, TName(out_t), go.h, go.w, go.c));
+    const Window& win = st.window;
+    int64_t lo[4] = {0, 0, 0, 0}, hi[4] = {dims[0], dims[1], dims[2], dims[3]};
+    lo[perm4[1]] = win.y0, hi[perm4[1]] = win.y1;
+    lo[perm4[2]] = win.x0, hi[perm4[2]] = win.x1;
+    const Window need{static_cast<int32_t>(lo[1]), static_cast<int32_t>(hi[1]), static_cast<int32_t>(lo[2]),
+                      static_cast<int32_t>(hi[2])};
+    CheckHolds(in_buf, in_t, need, "input");
+    unit_ = UnitKind::kWhole;
+    reads_.clear();
+    const int64_t run = (hi[3] - lo[3]) * gi.es;
+    for (int64_t iy = lo[1]; iy < hi[1]; ++iy)
+      for (int64_t ix = lo[2]; ix < hi[2]; ++ix) {
+        const Seg sg{in_buf, BufOff(in_buf, gi, iy, ix) + lo[3] * gi.es, run,
+                     TensorTag(in_t, TenByte(gi, iy, ix) + lo[3] * gi.es)};
+        if (!reads_.empty()) {
+          Seg& b = reads_.back();
+          if (b.buf == sg.buf && b.off + b.len == sg.off && b.base + Tag(b.len) == sg.base) {
+            b.len += sg.len;
+            continue;
+          }
+        }
+        reads_.push_back(sg);
+      }
+    for (const Seg& e : extra) reads_.push_back(e);
+    writes_.clear();
+    for (int32_t y = win.y0; y < win.y1; ++y)
+      writes_.push_back(Seg{out_buf, BufOff(out_buf, go, y, win.x0), win.w() * go.pixel_bytes(),
+                            TensorTag(out_t, TenByte(go, y, win.x0))});
+    RunUnit(reads_, writes_, reread);
+  }
+
   void ReplayOp(const Step& st, int s) {
     const bool reread = st.scratch == -1;
     const int nops = static_cast<int>(g_.ops.size());
@@ -1101,8 +1181,22 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
+      case OpType::kTranspose: {
+        data_input();
+        int32_t perm4[4], dims[4];
+        if (TransposeWindowed(op, perm4, dims)) {
+          ReplayTranspose(st, st.inputs[0], op.inputs[0], out_buf, out_t, perm4, dims, extras_from(1), reread);
+          return;
+        }
+        require_whole();
+        const auto ex = extras_from(0);
+        unit_ = UnitKind::kWhole;
+        writes_.clear();
+        writes_.push_back(WholeSeg(out_buf, out_t));
+        RunUnit(ex, writes_, reread);
+        return;
+      }
       case OpType::kMean:
-      case OpType::kTranspose:
       case OpType::kConcatenation: {
         require_whole();
         if (acts.empty()) Fail(CheckFailure::kStructure, "needs an activation input");

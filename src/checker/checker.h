@@ -13,7 +13,8 @@
 //    of its receptive field (all channels) and writes the output pixel (all channels);
 //  - FULLY_CONNECTED: one unit per output row; SOFTMAX: one unit per row of the last axis;
 //  - MEAN, TRANSPOSE, CONCATENATION, RESIZE_NEAREST_NEIGHBOR: one unit reading everything the
-//    window needs, then writing the window;
+//    window needs, then writing the window (a TRANSPOSE of rank <= 4 with batch 1 on both
+//    sides runs over any output window and reads exactly the input elements it maps onto);
 //  - element-wise operators (ADD, MUL, activations, QUANTIZE, DEQUANTIZE), RESHAPE and copy
 //    steps: one unit per element in row-major (y, x, c) order (broadcast operands read the
 //    element they broadcast).

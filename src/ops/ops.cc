@@ -858,7 +858,9 @@ void PrepareTranspose(const Graph& g, const Operator& o, PreparedOp& p) {
   p.inputs = {o.inputs[0]};
   p.in_shape = AsNHWC(x.shape);
   p.in_elem_bytes = p.out_elem_bytes = t.elem_bytes;
-  p.kind = Kind::kWhole;
+  // Rank <= 4 with batch 1 on both sides: any output window reads a rectangle of the input
+  // (ts_transpose_input_window), so the operator runs over windows like a spatial one.
+  p.kind = ts_transpose_windowable(&t) ? Kind::kSpatial : Kind::kWhole;
   p.impl = Impl::kTranspose;
 }
 
@@ -1121,6 +1123,13 @@ Window RequiredInputWindow(const PreparedOp& p, int input, Window win) {
                                       q.half_pixel_centers) + 1;
       return r;
     }
+    case Impl::kTranspose: {
+      if (p.kind != Kind::kSpatial) break;
+      const ts_window k = ts_transpose_input_window(&p.transpose, KWin(win));
+      r = Window{k.y0, k.y1, k.x0, k.x1};
+      if (r.empty()) return Window{};
+      return r;
+    }
     default: break;
   }
   if (p.kind == Kind::kElementwise) {
@@ -1254,7 +1263,12 @@ void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
     case Impl::kCopy:
       ts_copy_bytes(inputs[0].data, outputs[0].data, static_cast<size_t>(p.copy_bytes));
       return;
-    case Impl::kTranspose: ts_transpose(&p.transpose, inputs[0].data, outputs[0].data); return;
+    case Impl::kTranspose:
+      if (p.kind == Kind::kSpatial)
+        ts_transpose_window(&p.transpose, CBuf(inputs[0]), out, kw);
+      else
+        ts_transpose(&p.transpose, inputs[0].data, outputs[0].data);
+      return;
     case Impl::kConcat: {
       std::vector<const void*> ptrs;
       for (const auto& op : p.operands)

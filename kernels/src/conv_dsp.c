@@ -257,11 +257,11 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
     } else {
       s00 = s01 = s10 = s11 = 0;
     }
-#if TS_DSP_NATIVE
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
     /* The loop of TS_COL_STEP_2X2 in 18 instructions per group and 13 registers (GCC's
      * schedule of the C loop keeps more words live and spills the end pointer): the column's
      * even-tap words, both filter words, their even halves; the odd-tap words into the same
-     * registers, the odd halves. */
+     * registers, the odd halves. Not at -O0, where GCC cannot free 13 registers for it. */
     if (x != cend) {
       uint32_t a, b, wa, wb, t;
       __asm__ volatile(

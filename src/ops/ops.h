@@ -30,7 +30,8 @@ struct MutView {
 
 // How an operator's output may be cut into windows.
 enum class Kind : uint8_t {
-  kSpatial,      // any output window; reads a window of input 0 (RequiredInputWindow)
+  kSpatial,      // any output window; reads a window of input 0 (RequiredInputWindow); also
+                 // a TRANSPOSE of rank <= 4 with batch 1 on both sides (ts_transpose_window)
   kElementwise,  // any output window; reads the same window of every input (broadcast aside)
   kWhole,        // only the whole output (FULLY_CONNECTED, SOFTMAX, MEAN, RESHAPE, ...)
 };

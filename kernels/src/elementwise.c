@@ -1,32 +1,84 @@
 /* Element-wise int8 kernels: ADD, MUL (TFLM reference_integer_ops, broadcasting through
  * operand strides), int8 requantization (QUANTIZE int8->int8, RELU), clamp (RELU6), and
  * window/byte copies. Access order: elements of the window in row-major (y, x, c) order. */
+#include <stddef.h>
 #include <string.h>
 
+#include "copy_util.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
 
-#define TS_OPERAND_AT(op, y, x, c) \
-  ((op).data[(int64_t)((y) - (op).y0) * (op).sy + (int64_t)((x) - (op).x0) * (op).sx + \
-             (int64_t)(c) * (op).sc])
+/* ts_multiply_by_quantized_multiplier (quant.c), the same arithmetic inlined: the element-wise
+ * loops call it up to three times per element. */
+static inline int32_t ts_mbqm_inline(int32_t x, int32_t multiplier, int shift) {
+  const int left_shift = shift > 0 ? shift : 0;
+  const int right_shift = shift > 0 ? 0 : -shift;
+  const int32_t a = (int32_t)((uint32_t)x << left_shift);
+  const int64_t ab = (int64_t)a * (int64_t)multiplier;
+  const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  const int32_t high = (a == multiplier && a == TS_INT32_MIN) ? TS_INT32_MAX
+                                                              : (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  const int32_t mask = (int32_t)(((int64_t)1 << right_shift) - 1);
+  const int32_t remainder = high & mask;
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right_shift) + (remainder > threshold ? 1 : 0);
+}
+
+/* Element (y, x0, 0) of an operand. */
+static const int8_t* ts_operand_row(const ts_operand* op, int32_t y, int32_t x0) {
+  return op->data + (ptrdiff_t)(y - op->y0) * op->sy + (ptrdiff_t)(x0 - op->x0) * op->sx;
+}
+
+/* ADD windows of at least this many elements rescale their inputs through two 256-entry tables
+ * (each input's rescaled value depends only on its byte): 2 KiB of stack, 512 rescalings to
+ * fill them. */
+#define TS_ADD_TABLE_MIN_ELEMENTS 1024
 
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
+  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
+  const int32_t m1 = p->input1_multiplier, m2 = p->input2_multiplier, mo = p->output_multiplier;
+  const int sh1 = p->input1_shift, sh2 = p->input2_shift, sho = p->output_shift;
+  const int32_t out_offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const ptrdiff_t ax = a.sx, ac = a.sc, bx = b.sx, bc = b.sc;
+  const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
+                               ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
+                               : 0;
   int32_t y, x, c;
+  if (elements >= TS_ADD_TABLE_MIN_ELEMENTS) {
+    int32_t t1[256], t2[256];
+    int32_t v;
+    for (v = -128; v < 128; ++v) {
+      t1[v + 128] = ts_mbqm_inline((off1 + v) * (1 << ls), m1, sh1);
+      t2[v + 128] = ts_mbqm_inline((off2 + v) * (1 << ls), m2, sh2);
+    }
+    for (y = win.y0; y < win.y1; ++y) {
+      const int8_t* ra = ts_operand_row(&a, y, win.x0);
+      const int8_t* rb = ts_operand_row(&b, y, win.x0);
+      int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+      for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
+        const int8_t* pa = ra;
+        const int8_t* pb = rb;
+        for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
+          /* Read both operands, then write: element order, as the contract says. */
+          const int32_t s = t1[*pa + 128] + t2[*pb + 128];
+          dst[c] = (int8_t)ts_clamp_i32(ts_mbqm_inline(s, mo, sho) + out_offset, lo, hi);
+        }
+      }
+    }
+    return;
+  }
   for (y = win.y0; y < win.y1; ++y) {
-    for (x = win.x0; x < win.x1; ++x) {
-      int8_t* dst = TS_PIXEL(out, y, x, channels);
-      for (c = 0; c < channels; ++c) {
-        const int32_t v1 = p->input1_offset + TS_OPERAND_AT(a, y, x, c);
-        const int32_t v2 = p->input2_offset + TS_OPERAND_AT(b, y, x, c);
-        const int32_t s1 = ts_multiply_by_quantized_multiplier(
-            v1 * (1 << p->left_shift), p->input1_multiplier, p->input1_shift);
-        const int32_t s2 = ts_multiply_by_quantized_multiplier(
-            v2 * (1 << p->left_shift), p->input2_multiplier, p->input2_shift);
-        const int32_t raw =
-            ts_multiply_by_quantized_multiplier(s1 + s2, p->output_multiplier, p->output_shift) +
-            p->output_offset;
-        dst[c] = (int8_t)ts_clamp_i32(raw, p->act_min, p->act_max);
+    const int8_t* ra = ts_operand_row(&a, y, win.x0);
+    const int8_t* rb = ts_operand_row(&b, y, win.x0);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+    for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
+      const int8_t* pa = ra;
+      const int8_t* pb = rb;
+      for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
+        const int32_t s1 = ts_mbqm_inline((off1 + *pa) * (1 << ls), m1, sh1);
+        const int32_t s2 = ts_mbqm_inline((off2 + *pb) * (1 << ls), m2, sh2);
+        dst[c] = (int8_t)ts_clamp_i32(ts_mbqm_inline(s1 + s2, mo, sho) + out_offset, lo, hi);
       }
     }
   }
@@ -34,15 +86,20 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
 
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
+  const ptrdiff_t ax = a.sx, ac = a.sc, bx = b.sx, bc = b.sc;
   int32_t y, x, c;
   for (y = win.y0; y < win.y1; ++y) {
-    for (x = win.x0; x < win.x1; ++x) {
-      int8_t* dst = TS_PIXEL(out, y, x, channels);
-      for (c = 0; c < channels; ++c) {
-        const int32_t v1 = p->input1_offset + TS_OPERAND_AT(a, y, x, c);
-        const int32_t v2 = p->input2_offset + TS_OPERAND_AT(b, y, x, c);
-        const int32_t raw = p->output_offset + ts_multiply_by_quantized_multiplier(
-                                                   v1 * v2, p->output_multiplier, p->output_shift);
+    const int8_t* ra = ts_operand_row(&a, y, win.x0);
+    const int8_t* rb = ts_operand_row(&b, y, win.x0);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+    for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
+      const int8_t* pa = ra;
+      const int8_t* pb = rb;
+      for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
+        const int32_t v1 = p->input1_offset + *pa;
+        const int32_t v2 = p->input2_offset + *pb;
+        const int32_t raw =
+            p->output_offset + ts_mbqm_inline(v1 * v2, p->output_multiplier, p->output_shift);
         dst[c] = (int8_t)ts_clamp_i32(raw, p->act_min, p->act_max);
       }
     }
@@ -79,28 +136,6 @@ void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
       }
     }
   }
-}
-
-/* Copies n bytes from s to d with the result of a byte-by-byte copy in ascending order, for
- * any overlap: eight bytes at a time (each block read whole, then written) unless d lies 1 to
- * 7 bytes above s, the only case where a byte copy reads bytes it has just written within one
- * block. Blocks are moved through uint32_t with memcpy (unaligned LDR/STR on ARMv7E-M). */
-static void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
-  const uintptr_t gap = (uintptr_t)d - (uintptr_t)s;
-  if (gap == 0u) return;
-  if (gap >= 8u) {
-    while (n >= 8) {
-      uint32_t a, b;
-      memcpy(&a, s, 4);
-      memcpy(&b, s + 4, 4);
-      memcpy(d, &a, 4);
-      memcpy(d + 4, &b, 4);
-      s += 8;
-      d += 8;
-      n -= 8;
-    }
-  }
-  while (n-- > 0) *d++ = *s++;
 }
 
 void ts_copy_window(ts_cbuf in, ts_buf out, int32_t pixel_bytes, ts_window win) {

@@ -391,6 +391,38 @@ TEST(TransposeWindowPlans, CheckerRefusesAShortTransposeInput) {
   EXPECT_NE(r.message.find("needs"), std::string::npos) << r.message;
 }
 
+// The checker's TRANSPOSE reads are real: a TRANSPOSE written over its own input (every
+// output element but the first lands on input bytes other elements still need) is refused at
+// the TRANSPOSE step, whole or windowed.
+TEST(TransposeWindowPlans, CheckerRefusesATransposeOverItsInput) {
+  const Graph g = SmallNchw();
+  for (bool windowed : {false, true}) {
+    Plan plan;
+    if (windowed) {
+      PatchConfig cfg;
+      cfg.split_op = 2;
+      cfg.rows = cfg.cols = 2;
+      plan = SchedulePatches(g, cfg, Accounting{true});
+      PlaceGreedy(plan);
+    } else {
+      plan = PlanLayerByLayer(g);
+    }
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    int step = -1;
+    for (int s = 0; s < static_cast<int>(plan.steps.size()) && step < 0; ++s)
+      if (plan.steps[s].kind == StepKind::kOp && plan.steps[s].op == 0) step = s;
+    ASSERT_GE(step, 0);
+    const Step& st = plan.steps[step];
+    Buffer& out = plan.buffers[st.outputs[0]];
+    const Buffer& in = plan.buffers[st.inputs[0]];
+    ASSERT_FALSE(in.external);
+    out.offset = in.offset;
+    const CheckResult r = CheckPlan(g, plan);
+    EXPECT_FALSE(r.ok) << (windowed ? "windowed" : "whole");
+    EXPECT_NE(r.message.find("step " + std::to_string(step) + " ("), std::string::npos) << r.message;
+  }
+}
+
 TEST(TransposeWindowPlans, SharedNchwMobileNetV2FirstStageStartsWithTranspose) {
   TESSERA_REQUIRE_SHARED();
   const Graph g = ReadTflite(test::SharedModel("mobilenet_v2_1.0_224_nchw_int8"));

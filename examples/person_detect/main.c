@@ -34,5 +34,9 @@ int main(void) {
   ts_fw_puts(" bytes\narena:           ");
   ts_fw_put_u64(MODEL_ARENA_BYTES);
   ts_fw_puts(" bytes\n");
+#ifdef EXAMPLE_PROFILE
+  /* make PROFILE=1: the model was generated with per-step instruction counts. */
+  model_profile_report(ts_fw_puts);
+#endif
   return 0;
 }

@@ -59,6 +59,17 @@ int main(int argc, char** argv) {
                        {"MCUNetV2 172 kB", 172000, 1.10}});
   }
   int failures = 0;
+  struct Row {
+    std::string model, search;
+    double seconds;
+    int64_t candidates, placed, bytes;
+    double overhead;
+  };
+  std::vector<Row> rows;
+  auto row = [&](const std::string& model, const std::string& what, const SearchResult& r) {
+    rows.push_back(Row{model, what, r.stats.seconds, r.stats.candidates, r.stats.placed,
+                       r.feasible ? r.plan.arena_bytes : -1, r.feasible ? r.chosen.overhead(r.graph_macs) : 0.0});
+  };
   for (const Target& t : targets) {
     if (!only.empty() && std::find(only.begin(), only.end(), t.model) == only.end()) continue;
     const Graph g = Load(t.model);
@@ -70,11 +81,13 @@ int main(int argc, char** argv) {
     o.input_in_arena = t.input_in_arena;
     o.max_overhead = t.overhead;
     const SearchResult f = SearchPlans(g, o);  // the frontier within the MAC bound
+    row(t.model, "frontier +" + std::to_string(static_cast<int>(100 * t.overhead + 0.5)) + "%", f);
     std::printf("   frontier within +%.0f%% MACs (%lld candidates, %lld placed, %.1f s):\n", 100 * t.overhead,
                 (long long)f.stats.candidates, (long long)f.stats.placed, f.stats.seconds);
     std::fputs(FrontierTable(f).c_str(), stdout);
     o.sram_budget = t.budget;
     const SearchResult b = SearchPlans(g, o);
+    row(t.model, "budget " + std::to_string(t.budget) + " B", b);
     if (b.feasible) {
       const bool ok = CheckPlan(g, b.plan).ok;
       failures += !ok;
@@ -87,6 +100,7 @@ int main(int argc, char** argv) {
     o.sram_budget = -1;
     o.max_overhead = 0;
     const SearchResult z = SearchPlans(g, o);
+    row(t.model, "1.00x MACs", z);
     if (z.feasible) {
       const bool ok = CheckPlan(g, z.plan).ok;
       failures += !ok;
@@ -100,5 +114,11 @@ int main(int argc, char** argv) {
       std::ofstream(svg_dir + "/frontier_" + file + ".svg") << FrontierSvg(f, t.model, {t.mark});
     }
   }
+  std::printf("\n== search time per model (wall clock, this machine)\n%-40s %-22s %9s %11s %7s %10s %9s\n", "model",
+              "search", "seconds", "candidates", "placed", "bytes", "overhead");
+  for (const Row& r : rows)
+    std::printf("%-40s %-22s %9.2f %11lld %7lld %10s %8.2f%%\n", r.model.c_str(), r.search.c_str(), r.seconds,
+                (long long)r.candidates, (long long)r.placed,
+                r.bytes < 0 ? "none" : std::to_string(r.bytes).c_str(), 100 * r.overhead);
   return failures ? 1 : 0;
 }

@@ -16,29 +16,7 @@ namespace tessera {
 namespace {
 
 // Per step: the bytes the live items need at least (PlacementLowerBound's terms, per step).
-std::vector<int64_t> StepLowerBounds(const PlacementProblem& p) {
-  int steps = p.num_steps;
-  for (const PlacementItem& it : p.items) steps = std::max(steps, it.last + 1);
-  std::vector<int64_t> live(steps, 0), saved(steps, 0);
-  for (const PlacementItem& it : p.items)
-    for (int s = it.first; s <= it.last; ++s) live[s] += it.size;
-  auto overlap_at = [](int64_t d, int64_t a, int64_t b) {
-    return std::max<int64_t>(0, std::min(d + a, b) - std::max<int64_t>(d, 0));
-  };
-  const int n = static_cast<int>(p.items.size());
-  for (int A = 0; A < n; ++A)
-    for (const PlacementEdge& e : p.edges[A]) {
-      const int B = e.other;
-      if (B < A) continue;
-      const int64_t sa = p.items[A].size, sb = p.items[B].size;
-      if (e.lo <= -sa && e.hi >= sb) continue;
-      const int64_t ov = std::max(overlap_at(e.lo, sa, sb), overlap_at(e.hi, sa, sb));
-      for (int s = std::max(p.items[A].first, p.items[B].first); s <= std::min(p.items[A].last, p.items[B].last); ++s)
-        saved[s] += ov;
-    }
-  for (int s = 0; s < steps; ++s) live[s] -= saved[s];
-  return live;
-}
+std::vector<int64_t> StepLowerBounds(const PlacementProblem& p) { return PlacementStepLowerBounds(p); }
 
 struct Cand {
   StreamConfig cfg;
@@ -47,6 +25,10 @@ struct Cand {
   int64_t stage_lb = 0;  // analytic bound of its stages (see SegmentBound)
   int64_t arena = -1;    // already placed (a frontier point swept again): its arena
   int64_t placed_lb = 0; // and its lower bound
+  // Orders candidates (sweep at equal MACs, beam): the assembled outputs, the whole stage
+  // inputs and the last patch's inputs of the step writing them. A heuristic, not a bound
+  // (stage inputs may shrink as their rows are read for the last time).
+  int64_t order_lb = 0;
 };
 
 int64_t Align16(int64_t n) { return (n + 15) / 16 * 16; }
@@ -147,15 +129,14 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   // peak bound: while the last patch writes its part of the assembled outputs, those whole
   // buffers, the stage inputs held in the arena and the per-patch inputs of that step are
   // all live (none of them may overlap: the assembled buffers started long before).
-  std::map<std::tuple<int, int, int, int, int>, std::pair<int64_t, int64_t>> seg_cache;
+  std::map<std::tuple<int, int, int, int, int>, std::tuple<int64_t, int64_t, int64_t>> seg_cache;
   std::vector<bool> is_graph_input(g.tensors.size(), false);
   for (int t : g.inputs) is_graph_input[t] = true;
-  auto stage_macs = [&](const StageSpec& s, int64_t* delta, int64_t* lb) {
+  auto stage_macs = [&](const StageSpec& s, int64_t* delta, int64_t* lb, int64_t* order) {
     auto key = std::make_tuple(s.first_op, s.last_op, s.rows, s.cols, static_cast<int>(s.halo));
     auto it = seg_cache.find(key);
     if (it != seg_cache.end()) {
-      *delta = it->second.first;
-      *lb = it->second.second;
+      std::tie(*delta, *lb, *order) = it->second;
       return;
     }
     const std::vector<ResolvedStage> rs = ResolveStages(g, StreamConfig{{s}, o.fold_pads});
@@ -165,26 +146,69 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
     for (size_t p = 0; p < w.patches.size(); ++p)
       for (int op : sp.stage_ops) m += WindowMacs(g, op, w.compute[p][g.ops[op].outputs[0]]);
     for (int op : sp.stage_ops) base += OpMacs(g, op);
+    int64_t ord = 0;
+    {
+      std::set<int> whole;
+      for (int t : sp.cut_tensors) ord += Align16(g.tensors[t].num_bytes()), whole.insert(t);
+      for (int t : sp.stage_inputs)
+        if (o.input_in_arena || !is_graph_input[t]) ord += Align16(g.tensors[t].num_bytes()), whole.insert(t);
+      int64_t extra = 0;
+      for (int t : sp.cut_tensors) {
+        const int op = g.producer(t);
+        if (op < sp.first_op || w.compute.back()[t].empty()) continue;
+        int64_t in = 0;
+        for (int x : g.ops[op].inputs)
+          if (x != kNoTensor && g.is_activation(x) && !whole.count(x) && g.ops[op].type != OpType::kPad)
+            in += Align16(WindowBytes(g, x, w.patches.back().tensor[x]));
+        extra = std::max(extra, in);
+      }
+      ord += extra;
+    }
     int64_t bound = 0;
     std::set<int> counted;
     for (int t : sp.cut_tensors) bound += Align16(g.tensors[t].num_bytes()), counted.insert(t);
-    for (int t : sp.stage_inputs)
-      if (o.input_in_arena || !is_graph_input[t]) bound += Align16(g.tensors[t].num_bytes()), counted.insert(t);
-    int64_t extra = 0;
+    // The stage inputs: only the windows the last patch reads (a planner may free the rows no
+    // later patch reads).
     const PatchWindows& last = w.patches.back();
+    for (int t : sp.stage_inputs)
+      if (o.input_in_arena || !is_graph_input[t]) bound += Align16(WindowBytes(g, t, last.tensor[t])), counted.insert(t);
+    int64_t extra = 0;
     for (int t : sp.cut_tensors) {
       const int op = g.producer(t);
       if (op < sp.first_op || w.compute.back()[t].empty()) continue;
       int64_t in = 0;
-      for (int x : g.ops[op].inputs)
-        if (x != kNoTensor && g.is_activation(x) && !counted.count(x) && g.ops[op].type != OpType::kPad)
-          in += Align16(WindowBytes(g, x, last.tensor[x]));
+      for (int x : g.ops[op].inputs) {
+        if (x == kNoTensor || !g.is_activation(x) || counted.count(x) || g.ops[op].type == OpType::kPad) continue;
+        if (!o.input_in_arena && is_graph_input[x]) continue;  // streamed, outside the arena
+        const int px = g.producer(x);
+        if (px >= 0 && g.ops[px].type == OpType::kPad) continue;  // may be folded: no buffer
+        in += Align16(WindowBytes(g, x, last.tensor[x]));
+      }
       extra = std::max(extra, in);
     }
     bound += extra;
-    seg_cache[key] = {m - base, bound};
+    // Any step of any patch holds its operator's inputs and output, which may overlap at most
+    // fully: the bytes of the inputs, or of the output if larger (the parts the patch computes
+    // and the windows it reads; folded PADs and streamed model inputs left out).
+    for (size_t p = 0; p < w.patches.size(); ++p)
+      for (int op : sp.stage_ops) {
+        const Operator& od = g.ops[op];
+        const int out = od.outputs[0];
+        if (od.type == OpType::kPad || w.compute[p][out].empty()) continue;  // no step
+        int64_t in = 0;
+        for (int x : od.inputs) {
+          if (x == kNoTensor || !g.is_activation(x) || (!o.input_in_arena && is_graph_input[x])) continue;
+          const int px = g.producer(x);
+          if (px >= 0 && g.ops[px].type == OpType::kPad) continue;
+          in += Align16(WindowBytes(g, x, w.patches[p].tensor[x]));
+        }
+        const int64_t ob = Align16(WindowBytes(g, out, w.compute[p][out]));
+        bound = std::max(bound, std::max(in, ob));
+      }
+    seg_cache[key] = {m - base, bound, ord};
     *delta = m - base;
     *lb = bound;
+    *order = ord;
   };
   auto modes_for = [&](int rows, int cols) {
     std::vector<HaloMode> m;
@@ -202,9 +226,9 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
     for (int n : {sp.h, sp.h / 2})
       if (n > o.max_grid && n <= kMaxPatches) grids->insert({n, 1});
   };
-  auto add = [&](std::vector<Cand>& to, StreamConfig c, int last_op, int64_t delta, int64_t lb) {
+  auto add = [&](std::vector<Cand>& to, StreamConfig c, int last_op, int64_t delta, int64_t lb, int64_t order) {
     ++r.stats.candidates;
-    Cand cd{std::move(c), r.graph_macs + delta, last_op, lb};
+    Cand cd{std::move(c), r.graph_macs + delta, last_op, lb, -1, 0, order};
     if (mac_cap >= 0 && cd.macs > mac_cap) {
       ++r.stats.pruned_macs;
       return;
@@ -223,9 +247,9 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
           for (HaloMode h : modes_for(rows, cols)) {
             if (rows > o.max_grid && h == HaloMode::kRecompute) continue;
             StageSpec s{sp.first_op, sp.last_op, rows, cols, h};
-            int64_t d = 0, lb = 0;
-            stage_macs(s, &d, &lb);
-            add(cands, StreamConfig{{s}, o.fold_pads}, sp.last_op, d, lb);
+            int64_t d = 0, lb = 0, ord = 0;
+            stage_macs(s, &d, &lb, &ord);
+            add(cands, StreamConfig{{s}, o.fold_pads}, sp.last_op, d, lb, ord);
           }
     }
 
@@ -283,7 +307,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   };
   auto sweep = [&](std::vector<Cand>& list, const std::string& phase) {
     // MAC order; at equal MACs the smallest analytic bound first (it lowers `best` soonest).
-    auto key = [&](const Cand& c) { return std::max(c.stage_lb, tail_after(c.last_op)); };
+    auto key = [&](const Cand& c) { return std::max(c.order_lb, tail_after(c.last_op)); };
     // Points placed before (the previous frontier) come first at equal MACs: they cost nothing.
     std::stable_sort(list.begin(), list.end(), [&](const Cand& a, const Cand& b) {
       if (a.macs != b.macs) return a.macs < b.macs;
@@ -401,7 +425,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
       const int64_t mac_limit = (o.sram_budget >= 0 && best <= o.sram_budget) ? r.frontier.back().macs : INT64_MAX;
       std::stable_sort(level.begin(), level.end(), [](const Cand& a, const Cand& b) {
         return a.last_op != b.last_op ? a.last_op < b.last_op
-                                      : (a.stage_lb != b.stage_lb ? a.stage_lb < b.stage_lb : a.macs < b.macs);
+                                      : (a.order_lb != b.order_lb ? a.order_lb < b.order_lb : a.macs < b.macs);
       });
       // Per split: the 8 x beam_width smallest analytic bounds are ranked again by their
       // stages' own bounds (single-stage plans, cached), and the beam_width best kept.
@@ -421,21 +445,22 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
       int considered = 0, at = -2;
       for (const Cand& c : level) {
         if (c.last_op != at) flush(), at = c.last_op, considered = 0;
-        if (considered >= 8 * o.beam_width || c.stage_lb >= best || c.macs > mac_limit) continue;
+        if (considered >= 8 * o.beam_width || c.order_lb >= best || c.macs > mac_limit) continue;
         ++considered;
         int64_t own = 0;
         for (const StageSpec& st : c.cfg.stages) own = std::max(own, stage_plan_bound(st));
-        group.push_back({{own, c.stage_lb, c.macs}, &c});
+        group.push_back({{own, c.order_lb, c.macs}, &c});
       }
       flush();
     }
     for (const SearchPoint& sp1 : prefixes) {
       const StageSpec& s1 = sp1.config.stages.back();
-      int64_t lb1 = 0;
+      int64_t lb1 = 0, ord1 = 0;
       for (const StageSpec& s : sp1.config.stages) {
-        int64_t d = 0, lb = 0;
-        stage_macs(s, &d, &lb);
+        int64_t d = 0, lb = 0, ord = 0;
+        stage_macs(s, &d, &lb, &ord);
         lb1 = std::max(lb1, lb);
+        ord1 = std::max(ord1, ord);
       }
       for (const Split& sp : splits) {
         if (sp.last_op <= s1.last_op) continue;
@@ -450,15 +475,15 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
           for (HaloMode h : modes_for(rows, cols)) {
             if (rows > o.max_grid && h == HaloMode::kRecompute) continue;
             StageSpec s2{s1.last_op + 1, sp.last_op, rows, cols, h};
-            int64_t d2 = 0, lb2 = 0;
+            int64_t d2 = 0, lb2 = 0, ord2 = 0;
             try {
-              stage_macs(s2, &d2, &lb2);
+              stage_macs(s2, &d2, &lb2, &ord2);
             } catch (const Error&) {
               continue;  // not a valid stage (e.g. a non-windowable operator in between)
             }
             StreamConfig c = sp1.config;
             c.stages.push_back(s2);
-            add(more, std::move(c), sp.last_op, sp1.macs - r.graph_macs + d2, std::max(lb1, lb2));
+            add(more, std::move(c), sp.last_op, sp1.macs - r.graph_macs + d2, std::max(lb1, lb2), std::max(ord1, ord2));
           }
       }
     }
@@ -467,14 +492,15 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
     // The current frontier and the new candidates, swept again in MAC order.
     std::vector<Cand> all;
     for (const SearchPoint& p : prev) {
-      int64_t lb = 0;
+      int64_t lb = 0, ord = 0;
       for (const StageSpec& s : p.config.stages) {
-        int64_t d = 0, l = 0;
-        stage_macs(s, &d, &l);
+        int64_t d = 0, l = 0, so = 0;
+        stage_macs(s, &d, &l, &so);
         lb = std::max(lb, l);
+        ord = std::max(ord, so);
       }
       all.push_back(Cand{p.config, p.macs, p.config.stages.empty() ? -1 : p.config.stages.back().last_op, lb,
-                         p.arena_bytes, p.lower_bound});
+                         p.arena_bytes, p.lower_bound, ord});
     }
     for (Cand& c : more) all.push_back(std::move(c));
     r.frontier.clear();

@@ -61,7 +61,7 @@ struct SearchOptions {
   // the peak, and their bounds sit just below the incumbent while their placements do not
   // beat it. While the incumbent exceeds the SRAM budget, every candidate whose bound fits the
   // budget is still placed. 0: place every candidate whose bound is below the incumbent.
-  double tolerance = 0.01;
+  double tolerance = 0.002;
   LifetimeOptions placement;
   // Called now and then with a one-line progress report (e.g. to print on stderr).
   std::function<void(const std::string&)> progress;

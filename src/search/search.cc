@@ -523,8 +523,29 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
       r.feasible = true;
     }
   }
+  // Within the budget nothing placed with the search's effort: the final placement tries more
+  // orderings, so the frontier points just above the budget (a few, fewest MACs first) are
+  // placed with it, and the first that fits is chosen.
+  Plan fitted;
+  if (o.sram_budget >= 0 && !r.feasible) {
+    int tries = 0;
+    for (const SearchPoint& p : r.frontier) {
+      if (tries >= 4) break;
+      if ((mac_cap >= 0 && p.macs > mac_cap) || p.lower_bound > o.sram_budget ||
+          static_cast<double>(p.arena_bytes) > 1.03 * static_cast<double>(o.sram_budget))
+        continue;
+      ++tries;
+      Plan q = BuildStreamPlan(g, p.config, o.input_in_arena, o.placement);
+      if (q.arena_bytes <= o.sram_budget) {
+        r.chosen = p;
+        r.feasible = true;
+        fitted = std::move(q);
+        break;
+      }
+    }
+  }
   if (r.feasible) {
-    r.plan = BuildStreamPlan(g, r.chosen.config, o.input_in_arena, o.placement);
+    r.plan = fitted.steps.empty() ? BuildStreamPlan(g, r.chosen.config, o.input_in_arena, o.placement) : std::move(fitted);
     CheckPlanOrThrow(g, r.plan);
     r.chosen.arena_bytes = r.plan.arena_bytes;  // the final placement tries more orderings
     std::vector<SearchPoint> f;

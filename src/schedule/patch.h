@@ -3,8 +3,8 @@
 // ("assembled" tensors) are ever held whole.
 //
 // A split point cuts the graph after operator `last_op`. The patch stage is the operators
-// [first_op, last_op]; operators before first_op (e.g. an NCHW->NHWC TRANSPOSE that cannot run
-// over windows) run whole first, like layer-by-layer. Every activation produced inside the
+// [first_op, last_op]; operators before first_op (those that cannot run over windows, e.g. a
+// FULLY_CONNECTED or a TRANSPOSE that moves the batch) run whole first, like layer-by-layer. Every activation produced inside the
 // stage that is read after the cut or is a graph output is assembled: one buffer holding the
 // whole tensor, written directly by its producer in every patch. This includes a residual
 // connection that crosses the cut (a block input read both inside the stage and by an ADD

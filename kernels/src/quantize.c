@@ -46,17 +46,18 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
   /* A float scale, normal and not huge: the single-precision quotient of a float by it is
    * the correctly rounded real quotient (no overflow or underflow where it matters). */
   const int fast = (double)scale_f == scale && scale_f >= 1e-30f && scale_f <= 1e30f;
-  int32_t y, x, c;
+  int32_t y, i;
+  if (win.x1 <= win.x0) return;
+  /* A row of the window is contiguous in both buffers: elements in row-major order. */
   for (y = win.y0; y < win.y1; ++y) {
-    for (x = win.x0; x < win.x1; ++x) {
-      const int8_t* src = TS_PIXEL(in, y, x, (int64_t)channels * 4);
-      int8_t* dst = TS_PIXEL(out, y, x, channels);
-      for (c = 0; c < channels; ++c) {
-        float v;
-        memcpy(&v, src + (size_t)c * 4, 4);
-        if (!fast || !ts_quantize_fast(v, scale_f, zero_point, &dst[c]))
-          dst[c] = ts_quantize_exact(v, scale, zero_point);
-      }
+    const int8_t* src = TS_PIXEL(in, y, win.x0, (int64_t)channels * 4);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+    const int32_t n = (win.x1 - win.x0) * channels;
+    for (i = 0; i < n; ++i) {
+      float v;
+      memcpy(&v, src + (size_t)i * 4, 4);
+      if (!fast || !ts_quantize_fast(v, scale_f, zero_point, &dst[i]))
+        dst[i] = ts_quantize_exact(v, scale, zero_point);
     }
   }
 }

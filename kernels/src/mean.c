@@ -1,5 +1,6 @@
 /* MEAN int8 over any axes (TFLM's integer mean: reference_ops::Mean when input and output
  * share quantization, reference_ops::QuantizedMeanOrSum otherwise). */
+#include <stddef.h>
 #include <string.h>
 
 #include "fixedpoint.h"
@@ -56,21 +57,39 @@ void ts_mean_s8(const ts_mean_params* p, const int8_t* in, int8_t* out, int8_t* 
     int64_t base = 0, rem = o;
     int32_t idx[TS_MAX_DIMS];
     int32_t sum = 0, k;
-    for (k = 0; k < nk; ++k) {
-      base += (rem % kept_dims[k]) * kept_stride[k];
-      rem /= kept_dims[k];
+    if (num_out <= 0x7fffffff) {
+      /* 32-bit division (a 64-bit one is a library call on a Cortex-M). */
+      int32_t r32 = (int32_t)o;
+      for (k = 0; k < nk; ++k) {
+        base += (int64_t)(r32 % kept_dims[k]) * kept_stride[k];
+        r32 /= kept_dims[k];
+      }
+    } else {
+      for (k = 0; k < nk; ++k) {
+        base += (rem % kept_dims[k]) * kept_stride[k];
+        rem /= kept_dims[k];
+      }
     }
     for (k = 0; k < nr; ++k) idx[k] = 0;
     if (count > 0) {
+      /* The reduced elements in odometer order (innermost reduced axis fastest), the offset
+       * kept up to date as the odometer turns. */
+      const int8_t* at = in + base;
+      const int32_t inner = nr > 0 ? red_dims[0] : 1;
+      const ptrdiff_t inner_stride = nr > 0 ? red_stride[0] : 0;
       for (;;) {
-        int64_t off = base;
-        for (k = 0; k < nr; ++k) off += (int64_t)idx[k] * red_stride[k];
-        sum += in[off];
-        for (k = 0; k < nr; ++k) {
-          if (++idx[k] < red_dims[k]) break;
+        int32_t j;
+        const int8_t* q = at;
+        for (j = 0; j < inner; ++j, q += inner_stride) sum += *q;
+        for (k = 1; k < nr; ++k) {
+          if (++idx[k] < red_dims[k]) {
+            at += red_stride[k];
+            break;
+          }
           idx[k] = 0;
+          at -= (ptrdiff_t)(red_dims[k] - 1) * red_stride[k];
         }
-        if (k == nr) break;
+        if (k >= nr) break;
       }
     }
     if (count == 0) {

@@ -1,5 +1,6 @@
 /* AVERAGE_POOL_2D and MAX_POOL_2D int8 (TFLM reference_integer_ops::AveragePool/MaxPool),
  * over one output window. */
+#include <stddef.h>
 #include <string.h>
 
 #include "fixedpoint.h"
@@ -20,13 +21,18 @@ static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
       int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
       int32_t kx0, kx1;
       ts_valid_taps(ix_origin, 1, p->filter_w, p->in_w, &kx0, &kx1);
+      /* The first valid tap of the window, and the steps between taps (row, column). */
+      const int8_t* taps = (ky1 > ky0 && kx1 > kx0) ? TS_PIXEL(in, iy_origin + ky0, ix_origin + kx0, ch) : in.data;
+      const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
       for (c = 0; c < ch; ++c) {
         int32_t ky, kx;
         int32_t acc = is_max ? -128 : 0;
         const int32_t n = (ky1 - ky0) * (kx1 - kx0);
-        for (ky = ky0; ky < ky1; ++ky) {
-          for (kx = kx0; kx < kx1; ++kx) {
-            const int32_t v = TS_PIXEL(in, iy_origin + ky, ix_origin + kx, ch)[c];
+        const int8_t* row = taps + c;
+        for (ky = ky0; ky < ky1; ++ky, row += row_step) {
+          const int8_t* t = row;
+          for (kx = kx0; kx < kx1; ++kx, t += ch) {
+            const int32_t v = *t;
             if (is_max) {
               if (v > acc) acc = v;
             } else {

@@ -58,6 +58,8 @@ TEST(Search, EveryZooModelSeveralBudgets) {
     const Model& m = GetModel(name);
     SearchOptions o = Small(name.size() % 2 == 0);
     const SearchResult all = SearchPlans(m.g, o);  // smallest arena, any MACs
+    EXPECT_GT(all.stats.placed, 0);
+    EXPECT_EQ(all.stats.bound_violations, 0);  // the analytic stage bounds never exceed an arena
     ExpectExact(m, all, name + " unbounded");
     ExpectStaircase(all);
     ASSERT_FALSE(all.frontier.empty());
@@ -67,6 +69,7 @@ TEST(Search, EveryZooModelSeveralBudgets) {
     o.sram_budget = mid;
     const SearchResult b = SearchPlans(m.g, o);
     ExpectExact(m, b, name + " budget");
+    EXPECT_EQ(b.stats.bound_violations, 0);
     EXPECT_LE(b.plan.arena_bytes, mid);
     for (const SearchPoint& p : all.frontier) {
       if (p.arena_bytes <= mid) {
@@ -153,6 +156,11 @@ TEST(Search, BadOptions) {
   EXPECT_THROW(SearchPlans(g, o), Error);
   o.modes = AllHaloModes();
   o.beam_width = -1;
+  EXPECT_THROW(SearchPlans(g, o), Error);
+  o.beam_width = 2;
+  o.tolerance = 1.5;
+  EXPECT_THROW(SearchPlans(g, o), Error);
+  o.tolerance = -0.1;
   EXPECT_THROW(SearchPlans(g, o), Error);
 }
 

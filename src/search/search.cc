@@ -376,6 +376,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
       Placement pl = PlaceLifetimeProblem(prob, std::min(o.placement.restarts, 8), std::min(o.placement.rounds, 16));
       r.stats.seconds_placing += since(tp);
       ++r.stats.placed;
+      if (pl.size < c.stage_lb) ++r.stats.bound_violations;  // a bug in the analytic bound
       if (!pkey.empty()) {
         // Where the arena peaks: does every item reaching the top die before the last stage?
         const int first_op = c.cfg.stages.back().first_op;

@@ -86,6 +86,7 @@ struct SearchStats {
   int64_t stage_plans = 0;     // single-stage plans built for those bounds
   int64_t pruned_prefix = 0;   // schedules with the same earlier stages peaked before the last stage, not below the frontier
   int64_t placed = 0;          // plans placed
+  int64_t bound_violations = 0;  // placed arenas below their analytic stage bound (must stay 0)
   double seconds = 0;
   // Where the time went: the stages' own bounds (single-stage plans), building candidates'
   // plans and placement problems with their bounds, placing them.

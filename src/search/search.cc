@@ -296,7 +296,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   // Per prefix (every stage but the last, of schedules with two or more stages): the smallest
   // arena of the schedules placed with it whose peak lies before their last stage (every item
   // that reaches the arena's top dies before the last stage's first step), and how many.
-  // Schedules that differ only in the last stage share that part of the plan; once two of
+  // Schedules that differ only in the last stage share that part of the plan; once four of
   // them peaked there, the others are expected to as well and are not placed when that arena
   // does not beat the incumbent.
   std::map<std::string, std::pair<int64_t, int>> prefix_peak;
@@ -343,7 +343,7 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
       if (c.cfg.stages.size() >= 2) {
         pkey = prefix_key(c.cfg);
         auto pk = prefix_peak.find(pkey);
-        if (pk != prefix_peak.end() && pk->second.second >= 2 && pk->second.first >= lim) {
+        if (pk != prefix_peak.end() && pk->second.second >= 4 && pk->second.first >= lim) {
           ++r.stats.pruned_prefix;
           continue;
         }

@@ -19,11 +19,18 @@
 //  1. the MAC count (windows only, no plan) against the MAC budget;
 //  2. analytic bounds: the layer-by-layer tail (the placement lower bound of the steps after
 //     the last stage, from the layer-by-layer plan once per model), and per stage the bytes
-//     live while its last patch writes the assembled outputs (those whole buffers, the stage
-//     inputs, that step's per-patch inputs), computed from windows alone;
+//     live while its last patch writes the assembled outputs (those whole buffers, the parts
+//     of the stage inputs that patch reads, that step's per-patch inputs) and, at every step
+//     of every patch, its operator's inputs or output, computed from windows alone;
 //  3. per stage, its own bound: the bytes live during its steps in the plan with that stage
 //     alone (built once per stage, cached), which every schedule containing it also holds;
 //  4. the lower bound of the candidate's own placement problem (plan built, not placed).
+// A bound prunes when it is not below the incumbent less `tolerance` (0.2%); while the
+// incumbent exceeds an SRAM budget, every candidate whose bound fits the budget is placed.
+// Heuristic (not a bound): schedules that differ only in their last stage are skipped once
+// four of them peaked before that stage without beating the incumbent.
+// If nothing fits the budget, up to four frontier points just above it are placed again with
+// the full placement effort.
 // With an SRAM budget, every candidate at the fewest MACs that fit is still visited, and the
 // smallest arena among them is returned.
 // Only the survivors are placed. The returned plan is the chosen frontier point, checked

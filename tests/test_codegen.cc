@@ -18,6 +18,8 @@
 #include "memory/mcunetv2.h"
 #include "plan/strategy.h"
 #include "schedule/patch.h"
+#include "schedule/stream.h"
+#include "support/all_ops_graph.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
@@ -250,6 +252,21 @@ TEST(Codegen, PatchPlansMatchExecutor) {
   Plan folded = SchedulePatches(g, cfg);
   PlaceGreedy(folded);
   ExpectHostExact(g, folded, "patch_folded");
+}
+
+// A streamed plan whose first stage starts with an NCHW -> NHWC TRANSPOSE: the generated code
+// runs the TRANSPOSE over each patch's window.
+TEST(Codegen, WindowedTransposeMatchesExecutor) {
+  const Graph g = test::SmallNchwGraph();
+  for (const char* spec : {"2:2x2:mixed", "1:2x1:cache,3:2x1"}) {
+    Plan plan = ScheduleStream(g, ParseStreamSpec(spec), Accounting{true});
+    int windowed = 0;
+    for (const Step& st : plan.steps)
+      windowed += st.kind == StepKind::kOp && st.op == 0 && st.window != FullWindow(g, g.ops[0].outputs[0]);
+    EXPECT_GT(windowed, 1) << spec;
+    PlaceGreedy(plan);
+    ExpectHostExact(g, plan, std::string("nchw_") + (spec[0] == '2' ? "one" : "two"));
+  }
 }
 
 TEST(Codegen, ArmCompileIsWarningFree) {

@@ -273,41 +273,6 @@ TEST(TransposeWindowOps, RunOpOverWindowsMatchesWhole) {
 
 // A small NCHW network: TRANSPOSE [0,2,3,1], CONV 3x3/2, DEPTHWISE 3x3, CONV 1x1, then MEAN and
 // FULLY_CONNECTED.
-Graph SmallNchw() {
-  IrBuilder b("small_nchw");
-  const int x = b.Act("input", {1, 3, 20, 18}, 0.02f, 3);
-  const int perm = b.Ints("perm", {0, 2, 3, 1});
-  const int t = b.Act("nhwc", {1, 20, 18, 3}, 0.02f, 3);
-  b.Op(OpType::kTranspose, {x, perm}, t);
-  const int w1 = b.Weights("c1/w", {8, 3, 3, 3}, 0);
-  const int b1 = b.Bias("c1/b", w1, 0, 0.02f);
-  const int c1 = b.Act("c1", {1, 10, 9, 8}, 0.05f, -128);
-  Conv2DOptions co;
-  co.stride_h = co.stride_w = 2;
-  co.activation = Activation::kRelu6;
-  b.Op(OpType::kConv2D, {t, w1, b1}, c1, co);
-  const int w2 = b.Weights("dw/w", {1, 3, 3, 8}, 3);
-  const int b2 = b.Bias("dw/b", w2, 3, 0.05f);
-  const int c2 = b.Act("dw", {1, 10, 9, 8}, 0.05f, -128);
-  DepthwiseConv2DOptions dwo;
-  dwo.activation = Activation::kRelu6;
-  b.Op(OpType::kDepthwiseConv2D, {c1, w2, b2}, c2, dwo);
-  const int w3 = b.Weights("c3/w", {16, 1, 1, 8}, 0);
-  const int b3 = b.Bias("c3/b", w3, 0, 0.05f);
-  const int c3 = b.Act("c3", {1, 10, 9, 16}, 0.04f, 2);
-  b.Op(OpType::kConv2D, {c2, w3, b3}, c3, Conv2DOptions{});
-  const int axes = b.Ints("mean/axes", {1, 2});
-  const int mn = b.Act("mean", {1, 16}, 0.03f, -10);
-  b.Op(OpType::kMean, {c3, axes}, mn, MeanOptions{false});
-  const int wf = b.Weights("fc/w", {5, 16}, -1, 0.02f);
-  const int bf = b.Bias("fc/b", wf, 0, 0.03f);
-  const int fc = b.Act("fc", {1, 5}, 0.1f, 5);
-  b.Op(OpType::kFullyConnected, {mn, wf, bf}, fc, FullyConnectedOptions{});
-  b.g.inputs = {x};
-  b.g.outputs = {fc};
-  return b.g;
-}
-
 std::vector<uint8_t> RandomInput(const Graph& g, uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<uint8_t> in(static_cast<size_t>(g.tensors[g.inputs[0]].num_bytes()));
@@ -331,7 +296,7 @@ void ExpectCheckedAndExact(const Graph& g, const Plan& plan, const std::vector<u
 }
 
 TEST(TransposeWindowPlans, SmallNchwPatchAndStreamPlans) {
-  const Graph g = SmallNchw();
+  const Graph g = test::SmallNchwGraph();
   const std::vector<uint8_t> input = RandomInput(g, 5);
   const auto want = RunPlan(g, PlanLayerByLayer(g), {input});
   // Patch stage over ops 0..2 (starts with the TRANSPOSE), model input in and out of the arena.
@@ -360,7 +325,7 @@ TEST(TransposeWindowPlans, SmallNchwPatchAndStreamPlans) {
 }
 
 TEST(TransposeWindowPlans, CheckerRefusesAShortTransposeInput) {
-  const Graph g = SmallNchw();
+  const Graph g = test::SmallNchwGraph();
   PatchConfig cfg;
   cfg.split_op = 2;
   cfg.rows = cfg.cols = 2;
@@ -395,7 +360,7 @@ TEST(TransposeWindowPlans, CheckerRefusesAShortTransposeInput) {
 // output element but the first lands on input bytes other elements still need) is refused at
 // the TRANSPOSE step, whole or windowed.
 TEST(TransposeWindowPlans, CheckerRefusesATransposeOverItsInput) {
-  const Graph g = SmallNchw();
+  const Graph g = test::SmallNchwGraph();
   for (bool windowed : {false, true}) {
     Plan plan;
     if (windowed) {

@@ -323,7 +323,10 @@ std::string EmitOpStep(ModelWriter& w, int step) {
                                      .S("perm", Array(c.perm, TS_MAX_DIMS))
                                      .F("elem_bytes", c.elem_bytes)
                                      .str());
-      o << "  ts_transpose(&" << params << ", " << in_ptr(0) << ", " << out_ptr << ");\n";
+      if (p.kind == ops::Kind::kSpatial)  // a window of the output from a window of the input
+        o << "  ts_transpose_window(&" << params << ", " << in(0) << ", " << out << ", " << win << ");\n";
+      else
+        o << "  ts_transpose(&" << params << ", " << in_ptr(0) << ", " << out_ptr << ");\n";
       break;
     }
     case ops::Impl::kConcat: {

@@ -187,4 +187,39 @@ Graph AllOpsGraph() {
   return b.g;
 }
 
+Graph SmallNchwGraph() {
+  IrBuilder b("small_nchw");
+  const int x = b.Act("input", {1, 3, 20, 18}, 0.02f, 3);
+  const int perm = b.Ints("perm", {0, 2, 3, 1});
+  const int t = b.Act("nhwc", {1, 20, 18, 3}, 0.02f, 3);
+  b.Op(OpType::kTranspose, {x, perm}, t);
+  const int w1 = b.Weights("c1/w", {8, 3, 3, 3}, 0);
+  const int b1 = b.Bias("c1/b", w1, 0, 0.02f);
+  const int c1 = b.Act("c1", {1, 10, 9, 8}, 0.05f, -128);
+  Conv2DOptions co;
+  co.stride_h = co.stride_w = 2;
+  co.activation = Activation::kRelu6;
+  b.Op(OpType::kConv2D, {t, w1, b1}, c1, co);
+  const int w2 = b.Weights("dw/w", {1, 3, 3, 8}, 3);
+  const int b2 = b.Bias("dw/b", w2, 3, 0.05f);
+  const int c2 = b.Act("dw", {1, 10, 9, 8}, 0.05f, -128);
+  DepthwiseConv2DOptions dwo;
+  dwo.activation = Activation::kRelu6;
+  b.Op(OpType::kDepthwiseConv2D, {c1, w2, b2}, c2, dwo);
+  const int w3 = b.Weights("c3/w", {16, 1, 1, 8}, 0);
+  const int b3 = b.Bias("c3/b", w3, 0, 0.05f);
+  const int c3 = b.Act("c3", {1, 10, 9, 16}, 0.04f, 2);
+  b.Op(OpType::kConv2D, {c2, w3, b3}, c3, Conv2DOptions{});
+  const int axes = b.Ints("mean/axes", {1, 2});
+  const int mn = b.Act("mean", {1, 16}, 0.03f, -10);
+  b.Op(OpType::kMean, {c3, axes}, mn, MeanOptions{false});
+  const int wf = b.Weights("fc/w", {5, 16}, -1, 0.02f);
+  const int bf = b.Bias("fc/b", wf, 0, 0.03f);
+  const int fc = b.Act("fc", {1, 5}, 0.1f, 5);
+  b.Op(OpType::kFullyConnected, {mn, wf, bf}, fc, FullyConnectedOptions{});
+  b.g.inputs = {x};
+  b.g.outputs = {fc};
+  return b.g;
+}
+
 }  // namespace tessera::test

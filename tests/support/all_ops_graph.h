@@ -38,4 +38,8 @@ class IrBuilder {
 // It passes Graph::Validate().
 Graph AllOpsGraph();
 
+// A small NCHW network: TRANSPOSE (perm [0,2,3,1]) of a 1x3x20x18 input, a stride-2 conv, a
+// depthwise conv, a pointwise conv, MEAN and FULLY_CONNECTED.
+Graph SmallNchwGraph();
+
 }  // namespace tessera::test

@@ -34,6 +34,7 @@
 
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "analysis/macs.h"
@@ -64,14 +65,6 @@ const std::map<std::string, TflmFigure>& TflmFigures() {
   return f;
 }
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> r;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) r.push_back(x);
-  return r;
-}
 
 std::vector<uint8_t> ReadBytes(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -344,9 +337,9 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else if (a == "--strategies") {
-      strategies = Split(next());
+      strategies = bench::SplitList(next());
     } else if (a == "--models") {
-      models = Split(next());
+      models = bench::SplitList(next());
     } else if (a == "--opt") {
       opt = next();
     } else if (a == "--dsp-only") {
@@ -374,15 +367,8 @@ int main(int argc, char** argv) {
     strategies.erase(std::find(strategies.begin(), strategies.end(), "greedy"));
     strategies.insert(strategies.begin(), "greedy");
   }
-  if (!HaveFirmwareTools()) {
-    std::printf("bench_device: arm-none-eabi-gcc / qemu-system-arm not found; nothing to measure\n");
-    return 0;
-  }
   const std::string shared = TESSERA_SHARED_DIR;
-  if (!std::filesystem::is_directory(shared + "/models")) {
-    std::printf("bench_device: %s/models is absent; nothing to measure\n", shared.c_str());
-    return 0;
-  }
+  if (!bench::DeviceBenchReady("bench_device", shared)) return 0;
   const std::string work = (std::filesystem::temp_directory_path() /
                             ("tessera_bench_device_" + std::to_string(::getpid())))
                                .string();

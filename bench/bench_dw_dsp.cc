@@ -25,6 +25,7 @@
 
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "codegen/device.h"
 #include "ir/graph.h"
 #include "ops/ops.h"
@@ -36,14 +37,6 @@ using namespace tessera;
 using ops::PreparedOp;
 using ops::PrepareOp;
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> r;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) r.push_back(x);
-  return r;
-}
 
 struct Layer {
   int op = 0;
@@ -55,7 +48,10 @@ struct Layer {
 
 std::string Ints(const std::vector<int32_t>& v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(v[i]);
+  }
   return s.empty() ? "0" : s;
 }
 
@@ -98,7 +94,7 @@ std::string FirmwareSource(const std::vector<Layer>& layers) {
     const Layer& l = layers[i];
     const PreparedOp& p = l.p;
     const ts_conv_params& q = p.conv;
-    const std::string bias_s = p.bias.empty() ? "0" : "b" + std::to_string(i);
+    const std::string bias_s = p.bias.empty() ? std::string("0") : std::string("b").append(std::to_string(i));
     const size_t in_bytes = size_t(q.in_h) * q.in_w * q.in_c, out_bytes = size_t(q.out_h) * q.out_w * q.out_c;
     c << "    case " << i << ": {\n";
     c << "      ts_conv_params q = {" << q.in_h << "," << q.in_w << "," << q.in_c << "," << q.out_h << "," << q.out_w
@@ -150,7 +146,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--models") models = Split(next());
+    if (a == "--models") models = bench::SplitList(next());
     else if (a == "--define") defines.push_back(next());
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
@@ -159,15 +155,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!HaveFirmwareTools()) {
-    std::printf("bench_dw_dsp: arm-none-eabi-gcc / qemu-system-arm not found; nothing to measure\n");
-    return 0;
-  }
   const std::string shared = TESSERA_SHARED_DIR;
-  if (!std::filesystem::is_directory(shared + "/models")) {
-    std::printf("bench_dw_dsp: %s/models is absent; nothing to measure\n", shared.c_str());
-    return 0;
-  }
+  if (!bench::DeviceBenchReady("bench_dw_dsp", shared)) return 0;
   const std::string kernels = FirmwareDir() + "/../kernels";
   const std::string work =
       std::filesystem::temp_directory_path().string() + "/tessera_bench_dw_dsp_" + std::to_string(getpid());

@@ -1,0 +1,39 @@
+// Helpers shared by the emulated-device benchmark programs (bench_device, bench_conv_dsp,
+// bench_dw_dsp).
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "codegen/device.h"
+
+namespace tessera::bench {
+
+// "a,b,,c" -> {"a", "b", "c"}.
+inline std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> r;
+  std::stringstream ss(s);
+  std::string x;
+  while (std::getline(ss, x, ','))
+    if (!x.empty()) r.push_back(x);
+  return r;
+}
+
+// True when the firmware tools (arm-none-eabi-gcc, qemu-system-arm) and the shared models are
+// there; otherwise prints why `program` measures nothing.
+inline bool DeviceBenchReady(const char* program, const std::string& shared_dir) {
+  if (!HaveFirmwareTools()) {
+    std::printf("%s: arm-none-eabi-gcc / qemu-system-arm not found; nothing to measure\n", program);
+    return false;
+  }
+  if (!std::filesystem::is_directory(shared_dir + "/models")) {
+    std::printf("%s: %s/models is absent; nothing to measure\n", program, shared_dir.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tessera::bench

@@ -14,6 +14,8 @@
 #include <random>
 #include <vector>
 
+#include "support/random_bytes.h"
+
 extern "C" {
 #include "tessera/kernels.h"
 }
@@ -21,15 +23,9 @@ extern "C" {
 
 namespace {
 
-using Rng = std::mt19937;
-
-int32_t Uniform(Rng& r, int32_t lo, int32_t hi) { return std::uniform_int_distribution<int32_t>(lo, hi)(r); }
-
-std::vector<int8_t> RandomBytes(Rng& r, size_t n) {
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(Uniform(r, -128, 127));
-  return v;
-}
+using tessera::test::RandomBytes;
+using tessera::test::Rng;
+using tessera::test::Uniform;
 
 TEST(DspDepthwisePrimitives, HalfwordMultiplyAccumulatesMatchDefinition) {
   Rng r(21);

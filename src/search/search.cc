@@ -581,10 +581,12 @@ static SearchResult SearchOnce(const Graph& g, const SearchOptions& opts) {
 
 SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   SearchResult r = SearchOnce(g, opts);
-  // Fewest MACs within a budget: the sweep in MAC order reaches 1.00x schedules with fewer
-  // stages than a search restricted to 1.00x explores. When the chosen plan pays extra MACs
-  // (or none fits), that search runs too, and its plan is taken when it fits the budget.
-  if (opts.sram_budget < 0 || opts.max_overhead == 0 || (r.feasible && r.chosen.macs <= r.graph_macs)) return r;
+  // The sweep in MAC order reaches 1.00x schedules with fewer stages than a search restricted
+  // to 1.00x explores, so that search runs too: with a budget when the chosen plan pays extra
+  // MACs (or none fits), its plan is taken when it fits; without a budget its plan is taken
+  // when it is smaller than the chosen one (it is within any MAC bound).
+  if (opts.max_overhead == 0) return r;
+  if (opts.sram_budget >= 0 && r.feasible && r.chosen.macs <= r.graph_macs) return r;
   SearchOptions z = opts;
   z.max_overhead = 0;
   z.sram_budget = -1;
@@ -592,7 +594,10 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
   r.stats.candidates += zr.stats.candidates;
   r.stats.placed += zr.stats.placed;
   r.stats.seconds += zr.stats.seconds;
-  if (!zr.feasible || zr.plan.arena_bytes > opts.sram_budget) return r;
+  if (!zr.feasible) return r;
+  if (opts.sram_budget >= 0 ? zr.plan.arena_bytes > opts.sram_budget
+                            : (r.feasible && zr.plan.arena_bytes >= r.chosen.arena_bytes))
+    return r;
   SearchPoint best = zr.chosen;
   best.arena_bytes = zr.plan.arena_bytes;
   std::vector<SearchPoint> f = {best};

@@ -112,9 +112,10 @@ struct SearchResult {
 
 // Runs the search. Objective: with sram_budget >= 0, the fewest MACs with arena <= budget
 // (and overhead <= max_overhead when given); otherwise the smallest arena with overhead <=
-// max_overhead (or the smallest arena overall). With a budget, when the sweep's choice pays
-// extra MACs (or nothing fits), a search restricted to 1.00x MACs runs as well and its plan
-// is chosen when it fits. Throws Error for bad options (negative grid, unknown model structure).
+// max_overhead (or the smallest arena overall). A search restricted to 1.00x MACs runs as
+// well (with a budget: only when the sweep's choice pays extra MACs or nothing fits) and its
+// plan is chosen when it fits the budget, or without a budget when it is smaller. Throws Error
+// for bad options (negative grid, unknown model structure).
 SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
 
 // Builds and places the plan of one configuration (empty config: layer-by-layer).

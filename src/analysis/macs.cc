@@ -5,10 +5,6 @@
 namespace tessera {
 namespace {
 
-std::string OpLabel(const Graph& g, int op) {
-  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
-}
-
 const Tensor& Operand(const Graph& g, int op, int i, const char* what) {
   const Operator& o = g.ops[op];
   if (i >= static_cast<int>(o.inputs.size()) || o.inputs[i] < 0 ||

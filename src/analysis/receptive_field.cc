@@ -9,10 +9,6 @@
 namespace tessera {
 namespace {
 
-std::string OpLabel(const Graph& g, int op) {
-  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
-}
-
 // The input rows [lo, hi) that output rows [o0, o1) of a strided window read, as the
 // bounding box of every in-bounds tap (output o reads o*stride - pad + k*dilation for k in
 // [0, filter)); lo >= hi when every tap is padding. Exact also for dilations, whose taps can

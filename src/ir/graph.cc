@@ -32,6 +32,14 @@ int DTypeSize(DType t) {
   return 1;
 }
 
+std::string OpLabel(const Graph& g, int op) {
+  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
+}
+
+std::string TensorLabel(const Graph& g, int tensor) {
+  return "tensor " + std::to_string(tensor) + " ('" + g.tensors[tensor].name + "')";
+}
+
 const char* OpTypeName(OpType t) {
   switch (t) {
     case OpType::kConv2D: return "CONV_2D";

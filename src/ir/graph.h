@@ -171,6 +171,11 @@ struct Graph {
   void Validate();
 };
 
+// Names for error messages: "operator 3 (CONV_2D)", "tensor 7 ('block1/expand')". The index
+// must be in range.
+std::string OpLabel(const Graph& g, int op);
+std::string TensorLabel(const Graph& g, int tensor);
+
 // Shape helpers for NHWC activation tensors (rank 4; rank < 4 is padded at the front).
 struct Shape4 {
   int32_t n = 1, h = 1, w = 1, c = 1;

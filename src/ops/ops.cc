@@ -9,10 +9,6 @@
 namespace tessera::ops {
 namespace {
 
-std::string Label(const Graph& g, int op) {
-  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
-}
-
 [[noreturn]] void Fail(const std::string& label, const std::string& msg) {
   throw Error(label + ": " + msg);
 }
@@ -199,7 +195,7 @@ struct PadAmounts {
 
 // PAD operator's paddings mapped onto NHWC (ranks < 4 are aligned to the right).
 PadAmounts ReadPaddings(const Graph& g, int pad_op) {
-  const std::string label = Label(g, pad_op);
+  const std::string label = OpLabel(g, pad_op);
   const Operator& o = g.ops[pad_op];
   const Tensor& x = Operand(g, label, o, 0, "input");
   const Tensor& pt = Operand(g, label, o, 1, "paddings");
@@ -343,8 +339,8 @@ void PrepareConvLike(const Graph& g, const Operator& o, PreparedOp& p, int fused
   if (fused_pad >= 0) {
     const Operator& pad = g.ops[fused_pad];
     const PadAmounts pa = ReadPaddings(g, fused_pad);
-    const Tensor& px = Operand(g, Label(g, fused_pad), pad, 0, "input");
-    const Shape4 ps = Nhwc(Label(g, fused_pad), px, "input");
+    const Tensor& px = Operand(g, OpLabel(g, fused_pad), pad, 0, "input");
+    const Shape4 ps = Nhwc(OpLabel(g, fused_pad), px, "input");
     c.in_h = ps.h;
     c.in_w = ps.w;
     c.pad_top += pa.top;
@@ -997,21 +993,21 @@ bool CanFusePad(const Graph& g, int pad_op, int op, std::string* why) {
     return no("operator index out of range");
   const Operator& pad = g.ops[pad_op];
   const Operator& o = g.ops[op];
-  if (pad.type != OpType::kPad) return no(Label(g, pad_op) + " is not a PAD");
+  if (pad.type != OpType::kPad) return no(OpLabel(g, pad_op) + " is not a PAD");
   if (o.type != OpType::kConv2D && o.type != OpType::kDepthwiseConv2D)
-    return no(Label(g, op) + ": only CONV_2D and DEPTHWISE_CONV_2D can absorb a PAD (a pool's "
+    return no(OpLabel(g, op) + ": only CONV_2D and DEPTHWISE_CONV_2D can absorb a PAD (a pool's "
                              "result depends on how many padded elements it counts)");
   if (pad.outputs.size() != 1 || o.inputs.empty() || o.inputs[0] != pad.outputs[0])
-    return no(Label(g, op) + ": its input 0 is not the output of " + Label(g, pad_op));
+    return no(OpLabel(g, op) + ": its input 0 is not the output of " + OpLabel(g, pad_op));
   if (pad.inputs.size() > 2 && pad.inputs[2] != kNoTensor)
-    return no(Label(g, pad_op) + " has a constant_values operand");
+    return no(OpLabel(g, pad_op) + " has a constant_values operand");
   try {
     const PadAmounts pa = ReadPaddings(g, pad_op);
     if (pa.c_before != 0 || pa.c_after != 0)
-      return no(Label(g, pad_op) + " pads the channel axis");
+      return no(OpLabel(g, pad_op) + " pads the channel axis");
     const Tensor& x = g.tensors.at(pad.inputs.at(0));
     if (x.type != DType::kInt8 || x.shape.size() != 4)
-      return no(Label(g, pad_op) + ": input is not a rank-4 int8 tensor");
+      return no(OpLabel(g, pad_op) + ": input is not a rank-4 int8 tensor");
   } catch (const Error& e) {
     return no(e.what());
   }
@@ -1028,7 +1024,7 @@ PreparedOp PrepareOp(const Graph& g, int op_index, int fused_pad_op) {
   PreparedOp p;
   p.op = op_index;
   p.type = o.type;
-  p.label = Label(g, op_index);
+  p.label = OpLabel(g, op_index);
   if (fused_pad_op >= 0) {
     std::string why;
     if (!CanFusePad(g, fused_pad_op, op_index, &why))

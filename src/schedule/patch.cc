@@ -13,14 +13,6 @@
 namespace tessera {
 namespace {
 
-std::string OpLabel(const Graph& g, int op) {
-  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
-}
-
-std::string TensorLabel(const Graph& g, int t) {
-  return "tensor " + std::to_string(t) + " ('" + g.tensors[t].name + "')";
-}
-
 // Producer of every tensor (-1: graph input, constant or never written), checked to be a
 // topologically ordered graph whose operands are all in range.
 std::vector<int> Producers(const Graph& g) {

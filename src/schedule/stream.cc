@@ -15,14 +15,6 @@
 namespace tessera {
 namespace {
 
-std::string OpLabel(const Graph& g, int op) {
-  return "operator " + std::to_string(op) + " (" + OpTypeName(g.ops[op].type) + ")";
-}
-
-std::string TensorLabel(const Graph& g, int t) {
-  return "tensor " + std::to_string(t) + " ('" + g.tensors[t].name + "')";
-}
-
 std::vector<int> ProducerOf(const Graph& g) {
   std::vector<int> prod(g.tensors.size(), -1);
   for (int i = 0; i < static_cast<int>(g.ops.size()); ++i)

@@ -15,9 +15,6 @@
 namespace tessera {
 namespace {
 
-// Per step: the bytes the live items need at least (PlacementLowerBound's terms, per step).
-std::vector<int64_t> StepLowerBounds(const PlacementProblem& p) { return PlacementStepLowerBounds(p); }
-
 struct Cand {
   StreamConfig cfg;
   int64_t macs = 0;
@@ -95,7 +92,7 @@ static SearchResult SearchOnce(const Graph& g, const SearchOptions& opts) {
   std::vector<int64_t> tail_lb(nops + 1, 0);  // tail_lb[k]: bound over the steps of operators >= k
   {
     Plan lbl = ScheduleStream(g, StreamConfig{{}, o.fold_pads}, Accounting{o.input_in_arena});
-    const std::vector<int64_t> per_step = StepLowerBounds(LifetimeProblem(g, lbl, o.placement));
+    const std::vector<int64_t> per_step = PlacementStepLowerBounds(LifetimeProblem(g, lbl, o.placement));
     std::vector<int64_t> per_op(nops, 0);
     for (int s = 0; s < static_cast<int>(lbl.steps.size()); ++s)
       if (lbl.steps[s].kind == StepKind::kOp && s < static_cast<int>(per_step.size()))

@@ -35,6 +35,7 @@ struct PlanArgs {
   // Automatic search (search/search.h): --sram, --max-overhead, --halo, --frontier-svg;
   // --stream SPEC builds one streamed schedule (schedule/stream.h) without searching.
   std::string sram, halo, frontier_svg, stream;
+  std::string cost = "macs";  // --cost: what --max-overhead bounds (search/search.h SearchCost)
   double max_overhead = -1;
   int max_grid = 8;
   int beam = 2;
@@ -125,6 +126,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     SearchOptions o;
     o.sram_budget = a.sram.empty() ? -1 : ParseByteCount(a.sram, "--sram");
     o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
+    o.cost = ParseSearchCost(a.cost);
     o.input_in_arena = !a.stream_input;
     o.modes = HaloModes(a.halo);
     o.max_grid = a.max_grid;
@@ -173,6 +175,9 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
               (long long)r.chosen.lower_bound);
   std::printf("MACs             %lld (layer-by-layer %lld, %+.2f%%)\n", (long long)macs, (long long)r.graph_macs,
               r.graph_macs ? 100.0 * macs / r.graph_macs - 100.0 : 0.0);
+  if (r.graph_instructions > 0 && r.chosen.instructions >= 0)
+    std::printf("instructions     %.0f estimated on the Cortex-M4 (layer-by-layer %.0f, %+.2f%%; analysis/latency.h)\n",
+                r.chosen.instructions, r.graph_instructions, 100.0 * (r.chosen.instructions / r.graph_instructions - 1.0));
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer)\n", (long long)greedy_bytes);
   PrintAccounting(p.accounting.input_in_arena);
   std::printf("checker          ok (%lld bytes compared)\n", (long long)c.bytes_checked);
@@ -194,8 +199,10 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     if (!f) throw Error("--json: cannot write '" + a.json + "'");
     nlohmann::json j = PlanReportJson(g, p);
     nlohmann::json fr = nlohmann::json::array();
-    for (const SearchPoint& pt : r.frontier)
+    for (const SearchPoint& pt : r.frontier) {
       fr.push_back({{"arena_bytes", pt.arena_bytes}, {"macs", pt.macs}, {"schedule", StreamSpecString(pt.config)}});
+      if (pt.instructions >= 0) fr.back()["estimated_instructions"] = pt.instructions;
+    }
     j["search"] = {{"schedule", StreamSpecString(r.chosen.config)}, {"macs", macs}, {"graph_macs", r.graph_macs},
                    {"frontier", fr}, {"input_in_arena", p.accounting.input_in_arena}};
     f << j.dump(2) << "\n";
@@ -207,6 +214,8 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
 int RunPlanCommand(const PlanArgs& a) {
   if (a.alignment < 1 || a.alignment > 4096) throw Error("--alignment must be in [1, 4096], got " + std::to_string(a.alignment));
   const Graph g = LoadModel(a.model);
+  if (a.cost != "macs" && a.sram.empty() && a.max_overhead < 0)
+    throw Error("--cost applies to the search: give --sram and/or --max-overhead");
   if (!a.sram.empty() || a.max_overhead >= 0 || !a.halo.empty() || !a.frontier_svg.empty() || !a.stream.empty()) {
     if (!a.patch.empty()) throw Error("--patch cannot be combined with --sram/--max-overhead/--halo/--stream");
     return RunSearchCommand(a, g);
@@ -291,7 +300,13 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                   sub.add_option("--sram", a->sram,
                                  "search patch schedules for the fewest MACs within this arena (e.g. 131072, 128KiB, 60KB)");
                   sub.add_option("--max-overhead", a->max_overhead,
-                                 "search: MAC overhead bound in percent over layer-by-layer (alone: smallest arena within it)");
+                                 "search: overhead bound in percent over layer-by-layer, in MACs or (--cost instructions) "
+                                 "estimated instructions (alone: smallest arena within it)");
+                  sub.add_option("--cost", a->cost,
+                                 "search: what --max-overhead bounds and --sram's search minimises: macs, or "
+                                 "instructions (estimated Cortex-M4 DSP instructions, analysis/latency.h; the MAC "
+                                 "frontier up to twice the overhead is placed and estimated)")
+                      ->default_val("macs");
                   sub.add_option("--halo", a->halo, "search: halo handling: recompute, mixed (cache rows), cache, or all");
                   sub.add_option("--frontier-svg", a->frontier_svg, "search: write the SRAM/MAC Pareto frontier as SVG");
                   sub.add_option("--max-grid", a->max_grid, "search: largest patch rows/columns per stage")->default_val(8);

@@ -52,9 +52,27 @@ namespace tessera {
 // recompute, mixed, cache.
 std::vector<HaloMode> AllHaloModes();
 
+// What SearchOptions::max_overhead bounds and the objective under an SRAM budget minimises.
+enum class SearchCost : uint8_t {
+  kMacs,          // MACs over the layer-by-layer count
+  kInstructions,  // estimated Cortex-M4 DSP-path instructions (analysis/latency.h) over the
+                  // estimate of the search's own layer-by-layer point (BuildStreamPlan of the
+                  // empty configuration: lifetime placement, in-place steps included)
+};
+const char* SearchCostName(SearchCost c);  // "macs", "instructions"
+SearchCost ParseSearchCost(const std::string& s);  // throws Error naming the accepted values
+
 struct SearchOptions {
   int64_t sram_budget = -1;   // bytes; < 0: none (then minimise SRAM under max_overhead)
-  double max_overhead = -1;   // MAC overhead over layer-by-layer (0.10 = +10%); < 0: none
+  double max_overhead = -1;   // overhead over layer-by-layer (0.10 = +10%) in `cost`; < 0: none
+  // kInstructions: the MAC search (everything below) runs without the SRAM budget and with
+  // the MAC overhead bound instructions_mac_factor * max_overhead; every point of its Pareto
+  // frontier (and the layer-by-layer plan) is placed and its instructions estimated
+  // (EstimateInstructions), and the choice is made on those: with an SRAM budget the fewest
+  // estimated instructions within it (and within max_overhead), otherwise the smallest arena
+  // within max_overhead. A heuristic: a plan off the MAC frontier is never considered.
+  SearchCost cost = SearchCost::kMacs;
+  double instructions_mac_factor = 2.0;
   bool input_in_arena = true;
   std::vector<HaloMode> modes = AllHaloModes();
   int max_grid = 8;
@@ -79,6 +97,7 @@ struct SearchPoint {
   int64_t macs = 0;
   int64_t arena_bytes = 0;
   int64_t lower_bound = 0;  // of this plan's placement problem
+  double instructions = -1; // estimated (SearchCost::kInstructions); -1: not estimated
   double overhead(int64_t graph_macs) const {
     return graph_macs ? static_cast<double>(macs) / graph_macs - 1.0 : 0.0;
   }
@@ -102,6 +121,7 @@ struct SearchStats {
 
 struct SearchResult {
   int64_t graph_macs = 0;
+  double graph_instructions = -1;  // the layer-by-layer plan's estimate (SearchCost::kInstructions)
   std::vector<SearchPoint> frontier;  // MACs ascending, arena strictly descending
   bool feasible = false;
   SearchPoint chosen;                 // valid when feasible
@@ -117,6 +137,9 @@ struct SearchResult {
 // plan is chosen when it fits the budget, or without a budget when it is smaller. Throws Error
 // for bad options (negative grid, unknown model structure).
 SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
+
+// SearchPlans with SearchCost::kInstructions (search_instructions.cc).
+SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& o);
 
 // Builds and places the plan of one configuration (empty config: layer-by-layer).
 Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,

@@ -1,0 +1,567 @@
+#include "analysis/latency.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "analysis/macs.h"
+#include "ops/ops.h"
+
+namespace tessera {
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// THE COEFFICIENT TABLE. Instructions of a step = c0 + c1*x1 + c2*x2 + c3*x3 + c4*x4 with the
+// features of its class (see LatencyClassFeatureNames below).
+//
+// Fitted by `bench_latency --fit` (bench/bench_latency.cc): one profiled inference per plan
+// (tessera codegen --profile, arm-none-eabi-gcc -O2, QEMU mps2-an386 -icount shift=0) of the
+// layer-by-layer ("greedy"), 2x2 recompute ("patch") and 2x2 halo-caching ("cache") plans of
+// person_detect, vww_96_int8, resnet8_cifar10_int8, kws_dscnn_int8 and mcunet_vww1_80;
+// per class, least squares of the measured step counts weighted by 1/count (relative
+// errors), non-negative coefficients (a feature whose coefficient would be negative is
+// dropped and the rest refitted). `samples` = steps of that class the fit saw; rows with
+// samples 0 are guesses by analogy with a measured class (no shared model exercises them).
+// Regenerate after kernel changes:
+//   cmake --build build-<you> --target bench_latency -j2
+//   build-<you>/bench/bench_latency --fit     (prints this table)
+struct TableRow {
+  LatencyClass cls;
+  double c0, c1, c2, c3, c4;
+  int samples;
+};
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit b27016b)";
+constexpr TableRow kTable[] = {
+    // clang-format off
+    {LatencyClass::kConvIm2col, 1897, 1.141, 23.91, 2.59, 0, 300},
+    {LatencyClass::kConvIm2colGather, 0, 0.6383, 45.85, 7.849, 0, 36},
+    {LatencyClass::kConvDirect, 1897, 1.4, 23.91, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
+    {LatencyClass::kDwRun3, 7409, 3.704, 79.29, 0, 69.51, 108},
+    {LatencyClass::kDwRun3Stride2, 1916, 4.037, 74.6, 0, 97.2, 72},
+    {LatencyClass::kDwWide, 5.759e+04, 3.157, 900.6, 1.704, 179.2, 14},
+    {LatencyClass::kDwPair, 0, 4.0, 51.25, 2.62, 0, 0},  // guess: one-pixel MACs as dw_overlap
+    {LatencyClass::kDwOverlap, 0, 2.62, 51.25, 0, 0, 22},
+    {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0},  // guess: portable loops
+    {LatencyClass::kFullyConnected, 137.2, 1.799, 70.57, 0, 0, 12},
+    {LatencyClass::kAdd, 3.666e+04, 42.71, 0, 0, 0, 45},
+    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0},  // guess: ADD's per element
+    {LatencyClass::kAvgPool, 0, 7.776, 1.444e+04, 0, 0, 12},
+    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0},  // guess: as avg_pool
+    {LatencyClass::kPad, 0, 0.9225, 166.1, 0, 0, 4},
+    {LatencyClass::kMean, 0, 56.77, 0, 0, 0, 6},
+    {LatencyClass::kSoftmax, 543.4, 175.6, 543.4, 0, 0, 12},
+    {LatencyClass::kQuantizeF32, 0, 44.83, 28.08, 0, 0, 9},
+    {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0},  // guess: below quantize_f32
+    {LatencyClass::kActivation, 160, 80, 0, 0, 0, 3},
+    {LatencyClass::kReshape, 72.82, 1.093, 0, 0, 0, 12},
+    {LatencyClass::kWholeCopy, 0, 14.06, 0, 0, 0, 3},
+    {LatencyClass::kCopy, 0, 1.108, 34.38, 0, 0, 224},
+    // clang-format on
+};
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
+
+LatencyModel BuildDefault() {
+  LatencyModel m;
+  for (const TableRow& r : kTable) {
+    const int i = static_cast<int>(r.cls);
+    m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4};
+    m.samples[i] = r.samples;
+  }
+  return m;
+}
+
+bool Overlaps(const Buffer& a, const Buffer& b) {
+  return a.external == b.external && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
+}
+
+// Whether a step's output buffer shares a byte with one of its input buffers.
+bool StepOverlaps(const Plan& plan, const Step& st) {
+  for (int o : st.outputs)
+    for (int i : st.inputs) {
+      if (o < 0 || i < 0 || o >= static_cast<int>(plan.buffers.size()) || i >= static_cast<int>(plan.buffers.size()))
+        continue;
+      if (Overlaps(plan.buffers[o], plan.buffers[i])) return true;
+    }
+  return false;
+}
+
+// The kernels' valid tap range of one output row or column (spatial_util.h's ts_valid_taps).
+int32_t ValidTaps(int32_t origin, int32_t dilation, int32_t taps, int32_t size) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < taps; ++k) {
+    const int32_t i = origin + k * dilation;
+    n += i >= 0 && i < size;
+  }
+  return n;
+}
+
+// The first valid tap row of an output row (-1 when none).
+int32_t FirstValidTap(int32_t origin, int32_t dilation, int32_t taps, int32_t size) {
+  for (int32_t k = 0; k < taps; ++k) {
+    const int32_t i = origin + k * dilation;
+    if (i >= 0 && i < size) return k;
+  }
+  return -1;
+}
+
+// Output columns whose taps all lie inside the input (depthwise_conv_dsp.c's ts_dw_interior).
+void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32_t size, int32_t* lo, int32_t* hi) {
+  const int32_t last = size - 1 - (taps - 1) * dilation + pad;
+  *lo = pad <= 0 ? 0 : (pad + stride - 1) / stride;
+  *hi = last < 0 ? 0 : last / stride + 1;
+}
+
+void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, StepLatency* r) {
+  const ts_conv_params& c = p.conv;
+  const int64_t pixels = static_cast<int64_t>(w.h()) * w.w();
+  const double per_pixel = static_cast<double>(c.out_c) * c.filter_h * c.filter_w;
+  const double macs = per_pixel * pixels;
+  r->x[2] = static_cast<double>(pixels) * c.out_c;
+  if (c.in_c * c.depth_multiplier != c.out_c || (c.depth_multiplier != 1 && c.depth_multiplier % 4 != 0)) {
+    r->cls = LatencyClass::kDwPortable;
+    r->x[1] = macs;
+    return;
+  }
+  if (overlap) {
+    r->cls = LatencyClass::kDwOverlap;
+    r->x[1] = macs;
+    return;
+  }
+  const int32_t fw = c.filter_w, sw = c.stride_w, dw = c.dilation_w;
+  bool runs = fw == 3 && dw == 1 && (sw == 1 || sw == 2) && c.filter_h <= 3;
+  bool wide = (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
+  r->cls = runs ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
+                : wide ? LatencyClass::kDwWide : LatencyClass::kDwPair;
+  if (runs || wide) r->x[2] = 0;  // channel runs, below
+  int32_t x_lo, x_hi;
+  Interior(c.pad_left, sw, dw, fw, c.in_w, &x_lo, &x_hi);
+  int32_t seg_lo = x_lo, seg_hi = x_hi;
+  if (runs && x_lo < x_hi) {
+    if (x_lo >= 1 && (x_lo - 1) * sw - c.pad_left == -1) seg_lo = x_lo - 1;
+    if (x_hi * sw - c.pad_left + 2 == c.in_w) seg_hi = x_hi + 1;
+  }
+  seg_lo = std::max(seg_lo, w.x0);
+  seg_hi = std::min(seg_hi, w.x1);
+  const int32_t width = std::max(0, seg_hi - seg_lo);
+  int64_t fast = 0, calls = 0, run_rows = 0;
+  if ((runs || wide) && width >= 2) {
+    // Rows are grouped by their range of valid tap rows; each group's rows go through the
+    // run kernel TS_DW_RUN (32) pixels at a time, several rows per call when the runs are
+    // narrower; every call loops over the channels (x2 counts channel runs).
+    constexpr int32_t kRun = 32;
+    const int32_t per = width < kRun ? kRun / width : 1;
+    const int64_t chunks_per_row = (width + kRun - 1) / kRun;
+    int32_t oy = w.y0;
+    while (oy < w.y1) {
+      const int32_t first = FirstValidTap(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
+      const int32_t n = ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
+      int32_t rows = 1;
+      while (oy + rows < w.y1 &&
+             FirstValidTap((oy + rows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == first &&
+             ValidTaps((oy + rows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == n)
+        ++rows;
+      if (n > 0) {
+        fast += static_cast<int64_t>(rows) * width;
+        calls += (rows + per - 1) / per * chunks_per_row;
+        run_rows += static_cast<int64_t>(rows) * chunks_per_row;
+      }
+      oy += rows;
+    }
+    r->x[1] = per_pixel * fast;
+    r->x[2] = static_cast<double>(calls) * c.out_c;
+    r->x[4] = static_cast<double>(run_rows) * c.out_c;
+  } else if (!runs && !wide && c.depth_multiplier == 1) {
+    // interior pixel pairs: rows whose taps all lie inside the input
+    for (int32_t oy = w.y0; oy < w.y1; ++oy)
+      if (ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == c.filter_h)
+        fast += width - width % 2;
+    r->x[1] = per_pixel * fast;
+  }
+  r->x[3] = macs - per_pixel * fast;
+}
+
+void ConvFeatures(const ops::PreparedOp& p, const Window& w, StepLatency* r) {
+  const ts_conv_params& c = p.conv;
+  const int64_t pixels = static_cast<int64_t>(w.h()) * w.w();
+  const int64_t taps = static_cast<int64_t>(c.filter_h) * c.filter_w * c.filter_in_c;
+  const int64_t k4 = (taps + 3) & ~int64_t{3};
+  r->x[1] = static_cast<double>(pixels) * c.out_c * taps;
+  r->x[2] = static_cast<double>(pixels) * c.out_c;
+  if (c.filter_in_c != c.in_c || k4 <= 0 || k4 > 576) {
+    r->cls = LatencyClass::kConvDirect;
+    return;
+  }
+  if (c.in_c % 4 != 0) {
+    if (k4 > 128 || c.input_offset < -127 || c.input_offset > 128) {
+      r->cls = LatencyClass::kConvDirect;
+      return;
+    }
+    r->cls = LatencyClass::kConvIm2colGather;
+  } else {
+    r->cls = LatencyClass::kConvIm2col;
+  }
+  r->x[3] = static_cast<double>(pixels) * k4;
+}
+
+double ElementsOf(const ops::PreparedOp& p, const Window& w) {
+  return static_cast<double>(w.h()) * w.w() * p.out_shape.c * p.out_shape.n;
+}
+
+StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const ops::PreparedOp& p) {
+  StepLatency r;
+  r.x[0] = 1;
+  const Window& w = st.window;
+  const double elems = ElementsOf(p, w);
+  switch (g.ops[st.op].type) {
+    case OpType::kConv2D: ConvFeatures(p, w, &r); break;
+    case OpType::kDepthwiseConv2D: DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r); break;
+    case OpType::kFullyConnected:
+      r.cls = LatencyClass::kFullyConnected;
+      r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
+      r.x[2] = static_cast<double>(p.fc.batches) * p.fc.out_depth;
+      break;
+    case OpType::kAdd:
+      r.cls = LatencyClass::kAdd;
+      r.x[1] = elems;
+      r.x[2] = elems >= 1024 ? 1 : 0;  // windows of 1024+ elements build two 256-entry tables
+      break;
+    case OpType::kMul:
+      r.cls = LatencyClass::kMul;
+      r.x[1] = elems;
+      break;
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D:
+      r.cls = g.ops[st.op].type == OpType::kAveragePool2D ? LatencyClass::kAvgPool : LatencyClass::kMaxPool;
+      r.x[1] = elems * p.pool.filter_h * p.pool.filter_w;
+      r.x[2] = static_cast<double>(w.h()) * w.w();
+      break;
+    case OpType::kPad:
+      r.cls = LatencyClass::kPad;
+      r.x[1] = elems * p.out_elem_bytes;
+      r.x[2] = w.h();
+      break;
+    case OpType::kMean: {
+      r.cls = LatencyClass::kMean;
+      double in = 1;
+      for (int32_t i = 0; i < p.mean.rank; ++i) in *= p.mean.dims[i];
+      r.x[1] = in;
+      r.x[2] = elems;
+      break;
+    }
+    case OpType::kSoftmax:
+      r.cls = LatencyClass::kSoftmax;
+      r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
+      r.x[2] = p.softmax_rows;
+      break;
+    case OpType::kQuantize:
+      if (p.impl == ops::Impl::kQuantizeF32) {
+        r.cls = LatencyClass::kQuantizeF32;
+        r.x[1] = elems;
+        r.x[2] = w.h();
+      } else {
+        r.cls = LatencyClass::kRequantize;
+        r.x[1] = elems;
+      }
+      break;
+    case OpType::kRelu:
+      r.cls = LatencyClass::kRequantize;
+      r.x[1] = elems;
+      break;
+    case OpType::kRelu6:
+    case OpType::kLogistic:
+    case OpType::kHardSwish:
+    case OpType::kDequantize:
+      r.cls = LatencyClass::kActivation;
+      r.x[1] = elems;
+      break;
+    case OpType::kReshape: {
+      r.cls = LatencyClass::kReshape;
+      bool same = false;
+      if (!st.inputs.empty() && !st.outputs.empty()) {
+        const Buffer& a = plan.buffers[st.inputs[0]];
+        const Buffer& b = plan.buffers[st.outputs[0]];
+        same = a.external == b.external && a.offset == b.offset;
+      }
+      r.x[0] = same ? 0 : 1;  // in place: the generated code does nothing
+      r.x[1] = same ? 0 : static_cast<double>(p.copy_bytes);
+      break;
+    }
+    case OpType::kConcatenation:
+    case OpType::kTranspose:
+    case OpType::kResizeNearestNeighbor:
+      r.cls = LatencyClass::kWholeCopy;
+      r.x[1] = elems * p.out_elem_bytes;
+      break;
+  }
+  return r;
+}
+
+StepLatency CopyFeatures(const Graph& g, const Plan& plan, const Step& st) {
+  StepLatency r;
+  r.cls = LatencyClass::kCopy;
+  r.x[0] = 1;
+  const Buffer& src = plan.buffers[st.inputs[0]];
+  const Buffer& dst = plan.buffers[st.outputs[0]];
+  if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
+    r.x[0] = 0;  // the same bytes: the generated code does nothing
+    return r;
+  }
+  const Tensor& t = g.tensors[src.tensor];
+  const Shape4 sh = AsNHWC(t.shape);
+  const double row = static_cast<double>(st.window.w()) * sh.c * sh.n * DTypeSize(t.type);
+  r.x[1] = row * st.window.h();
+  // one block when both buffers hold exactly the window's columns, else one per row
+  r.x[2] = (src.window.w() == st.window.w() && dst.window.w() == st.window.w()) ? 1 : st.window.h();
+  return r;
+}
+
+void CheckStep(const Graph& g, const Plan& plan, int s) {
+  if (s < 0 || s >= static_cast<int>(plan.steps.size()))
+    throw Error("latency: step " + std::to_string(s) + " out of range");
+  const Step& st = plan.steps[s];
+  const int nb = static_cast<int>(plan.buffers.size());
+  for (int b : st.inputs)
+    if (b < 0 || b >= nb) throw Error("latency: step " + std::to_string(s) + " reads buffer " + std::to_string(b) + " out of range");
+  for (int b : st.outputs)
+    if (b < 0 || b >= nb) throw Error("latency: step " + std::to_string(s) + " writes buffer " + std::to_string(b) + " out of range");
+  if (st.kind == StepKind::kCopy) {
+    if (st.inputs.size() != 1 || st.outputs.size() != 1)
+      throw Error("latency: copy step " + std::to_string(s) + " needs one source and one destination buffer");
+    const int t = plan.buffers[st.inputs[0]].tensor;
+    if (t < 0 || t >= static_cast<int>(g.tensors.size()))
+      throw Error("latency: copy step " + std::to_string(s) + " copies a buffer without a tensor");
+  } else if (st.op < 0 || st.op >= static_cast<int>(g.ops.size())) {
+    throw Error("latency: step " + std::to_string(s) + " runs operator " + std::to_string(st.op) + ", out of range");
+  }
+}
+
+// The enumerator's name after the k, for LatencyTableSource.
+const char* EnumName(LatencyClass c) {
+  switch (c) {
+    case LatencyClass::kConvIm2col: return "ConvIm2col";
+    case LatencyClass::kConvIm2colGather: return "ConvIm2colGather";
+    case LatencyClass::kConvDirect: return "ConvDirect";
+    case LatencyClass::kDwRun3: return "DwRun3";
+    case LatencyClass::kDwRun3Stride2: return "DwRun3Stride2";
+    case LatencyClass::kDwWide: return "DwWide";
+    case LatencyClass::kDwPair: return "DwPair";
+    case LatencyClass::kDwOverlap: return "DwOverlap";
+    case LatencyClass::kDwPortable: return "DwPortable";
+    case LatencyClass::kFullyConnected: return "FullyConnected";
+    case LatencyClass::kAdd: return "Add";
+    case LatencyClass::kMul: return "Mul";
+    case LatencyClass::kAvgPool: return "AvgPool";
+    case LatencyClass::kMaxPool: return "MaxPool";
+    case LatencyClass::kPad: return "Pad";
+    case LatencyClass::kMean: return "Mean";
+    case LatencyClass::kSoftmax: return "Softmax";
+    case LatencyClass::kQuantizeF32: return "QuantizeF32";
+    case LatencyClass::kRequantize: return "Requantize";
+    case LatencyClass::kActivation: return "Activation";
+    case LatencyClass::kReshape: return "Reshape";
+    case LatencyClass::kWholeCopy: return "WholeCopy";
+    case LatencyClass::kCopy: return "Copy";
+  }
+  return "?";
+}
+
+double Dot(const std::array<double, kLatencyFeatures>& c, const std::array<double, kLatencyFeatures>& x) {
+  double v = 0;
+  for (int i = 0; i < kLatencyFeatures; ++i) v += c[i] * x[i];
+  return v;
+}
+
+// Weighted least squares over the features in `use` (others 0); false when singular.
+bool SolveWeighted(const std::vector<const LatencySample*>& rows, const std::array<bool, kLatencyFeatures>& use,
+                   std::array<double, kLatencyFeatures>* coef) {
+  std::vector<int> idx;
+  for (int i = 0; i < kLatencyFeatures; ++i)
+    if (use[i]) idx.push_back(i);
+  const int n = static_cast<int>(idx.size());
+  coef->fill(0);
+  if (n == 0) return true;
+  // column scales (root mean square) for conditioning
+  std::vector<double> scale(n, 0);
+  for (const LatencySample* r : rows)
+    for (int a = 0; a < n; ++a) scale[a] += r->step.x[idx[a]] * r->step.x[idx[a]];
+  for (int a = 0; a < n; ++a) scale[a] = scale[a] > 0 ? std::sqrt(scale[a] / rows.size()) : 1;
+  std::vector<std::vector<double>> m(n, std::vector<double>(n + 1, 0));
+  for (const LatencySample* r : rows) {
+    const double w = 1.0 / std::max(r->measured, 1.0);
+    for (int a = 0; a < n; ++a) {
+      const double xa = r->step.x[idx[a]] / scale[a];
+      for (int b = 0; b < n; ++b) m[a][b] += w * xa * r->step.x[idx[b]] / scale[b];
+      m[a][n] += w * xa * r->measured;
+    }
+  }
+  for (int a = 0; a < n; ++a) m[a][a] *= 1 + 1e-9;  // a whisper of ridge
+  for (int col = 0; col < n; ++col) {
+    int piv = col;
+    for (int r = col + 1; r < n; ++r)
+      if (std::fabs(m[r][col]) > std::fabs(m[piv][col])) piv = r;
+    if (std::fabs(m[piv][col]) < 1e-12) return false;
+    std::swap(m[col], m[piv]);
+    for (int r = 0; r < n; ++r) {
+      if (r == col) continue;
+      const double f = m[r][col] / m[col][col];
+      for (int c = col; c <= n; ++c) m[r][c] -= f * m[col][c];
+    }
+  }
+  for (int a = 0; a < n; ++a) (*coef)[idx[a]] = m[a][n] / m[a][a] / scale[a];
+  return true;
+}
+
+}  // namespace
+
+LatencyModel FitLatencyModel(const std::vector<LatencySample>& samples, const LatencyModel& fallback) {
+  LatencyModel out = fallback;
+  for (int k = 0; k < kNumLatencyClasses; ++k) {
+    std::vector<const LatencySample*> rows;
+    for (const LatencySample& s : samples)
+      if (static_cast<int>(s.step.cls) == k) rows.push_back(&s);
+    out.samples[k] = static_cast<int>(rows.size());
+    if (rows.empty()) {
+      out.samples[k] = 0;
+      continue;
+    }
+    std::array<bool, kLatencyFeatures> use{};
+    for (const LatencySample* r : rows)
+      for (int i = 0; i < kLatencyFeatures; ++i) use[i] = use[i] || r->step.x[i] != 0;
+    std::array<double, kLatencyFeatures> coef{};
+    for (;;) {
+      if (!SolveWeighted(rows, use, &coef)) {
+        // singular (features collinear over the samples, e.g. a flag set in every sample): drop
+        // the per-call term first, then the last feature in use, and retry
+        int last = -1;
+        for (int i = 0; i < kLatencyFeatures; ++i)
+          if (use[i]) last = i;
+        if (use[0]) last = 0;
+        if (last < 0) break;
+        use[last] = false;
+        continue;
+      }
+      int worst = -1;
+      for (int i = 0; i < kLatencyFeatures; ++i)
+        if (use[i] && coef[i] < 0 && (worst < 0 || coef[i] < coef[worst])) worst = i;
+      if (worst < 0) break;
+      use[worst] = false;
+    }
+    out.coef[k] = coef;
+  }
+  return out;
+}
+
+std::string LatencyTableSource(const LatencyModel& m) {
+  std::string s;
+  for (int k = 0; k < kNumLatencyClasses; ++k) {
+    const LatencyClass c = static_cast<LatencyClass>(k);
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n", EnumName(c),
+                  m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.samples[k]);
+    const std::string row = buf;
+    s += row;
+  }
+  return s;
+}
+
+const char* LatencyClassName(LatencyClass c) {
+  switch (c) {
+    case LatencyClass::kConvIm2col: return "conv_im2col";
+    case LatencyClass::kConvIm2colGather: return "conv_im2col_gather";
+    case LatencyClass::kConvDirect: return "conv_direct";
+    case LatencyClass::kDwRun3: return "dw_run3";
+    case LatencyClass::kDwRun3Stride2: return "dw_run3_s2";
+    case LatencyClass::kDwWide: return "dw_wide";
+    case LatencyClass::kDwPair: return "dw_pair";
+    case LatencyClass::kDwOverlap: return "dw_overlap";
+    case LatencyClass::kDwPortable: return "dw_portable";
+    case LatencyClass::kFullyConnected: return "fully_connected";
+    case LatencyClass::kAdd: return "add";
+    case LatencyClass::kMul: return "mul";
+    case LatencyClass::kAvgPool: return "avg_pool";
+    case LatencyClass::kMaxPool: return "max_pool";
+    case LatencyClass::kPad: return "pad";
+    case LatencyClass::kMean: return "mean";
+    case LatencyClass::kSoftmax: return "softmax";
+    case LatencyClass::kQuantizeF32: return "quantize_f32";
+    case LatencyClass::kRequantize: return "requantize";
+    case LatencyClass::kActivation: return "activation";
+    case LatencyClass::kReshape: return "reshape";
+    case LatencyClass::kWholeCopy: return "whole_copy";
+    case LatencyClass::kCopy: return "copy";
+  }
+  return "?";
+}
+
+std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c) {
+  switch (c) {
+    case LatencyClass::kConvIm2col:
+    case LatencyClass::kConvIm2colGather: return {"MACs", "out elements", "column taps", ""};
+    case LatencyClass::kDwOverlap:
+    case LatencyClass::kDwPortable:
+    case LatencyClass::kConvDirect:
+    case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", ""};
+    case LatencyClass::kDwRun3:
+    case LatencyClass::kDwRun3Stride2:
+    case LatencyClass::kDwWide: return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows"};
+    case LatencyClass::kDwPair: return {"pair MACs", "out elements", "one-pixel MACs", ""};
+    case LatencyClass::kAdd: return {"elements", "table built", "", ""};
+    case LatencyClass::kAvgPool:
+    case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", ""};
+    case LatencyClass::kPad: return {"out bytes", "rows", "", ""};
+    case LatencyClass::kMean: return {"in elements", "out elements", "", ""};
+    case LatencyClass::kSoftmax: return {"elements", "rows", "", ""};
+    case LatencyClass::kQuantizeF32: return {"elements", "rows", "", ""};
+    case LatencyClass::kMul:
+    case LatencyClass::kRequantize:
+    case LatencyClass::kActivation: return {"elements", "", "", ""};
+    case LatencyClass::kReshape:
+    case LatencyClass::kWholeCopy: return {"bytes", "", "", ""};
+    case LatencyClass::kCopy: return {"bytes", "blocks", "", ""};
+  }
+  return {"", "", "", ""};
+}
+
+const LatencyModel& DefaultLatencyModel() {
+  static const LatencyModel m = BuildDefault();
+  return m;
+}
+
+const char* LatencyModelSource() { return kTableSource; }
+
+StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s) {
+  CheckStep(g, plan, s);
+  const Step& st = plan.steps[s];
+  if (st.kind == StepKind::kCopy) return CopyFeatures(g, plan, st);
+  const ops::PreparedOp p = ops::PrepareOp(g, st.op, st.fused_pad);
+  return OpFeatures(g, plan, st, p);
+}
+
+LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model) {
+  const LatencyModel& m = model ? *model : DefaultLatencyModel();
+  LatencyEstimate e;
+  e.steps.reserve(plan.steps.size());
+  std::map<std::pair<int, int>, ops::PreparedOp> prepared;  // (op, fused PAD)
+  for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
+    CheckStep(g, plan, s);
+    const Step& st = plan.steps[s];
+    StepLatency r;
+    if (st.kind == StepKind::kCopy) {
+      r = CopyFeatures(g, plan, st);
+    } else {
+      const auto key = std::make_pair(st.op, st.fused_pad);
+      auto it = prepared.find(key);
+      if (it == prepared.end()) it = prepared.emplace(key, ops::PrepareOp(g, st.op, st.fused_pad)).first;
+      r = OpFeatures(g, plan, st, it->second);
+    }
+    r.instructions = Dot(m.coef[static_cast<int>(r.cls)], r.x);
+    e.instructions += r.instructions;
+    e.steps.push_back(r);
+  }
+  return e;
+}
+
+}  // namespace tessera

@@ -1,0 +1,109 @@
+// Instruction-count model of a Plan on the Cortex-M4 with the kernels' DSP paths (the
+// generated C of src/codegen built for QEMU's mps2-an386, counted under -icount shift=0).
+//
+// Every step falls in one kernel class (LatencyClass: the code path the kernels take for it,
+// decided from the operator, its geometry and, for depthwise convolutions, whether the
+// placed output buffer shares bytes with the input buffer) and gets a feature vector
+//   x = (1, x1, x2, x3, x4)
+// whose meaning depends on the class (LatencyClassFeatureNames): MACs split by code path,
+// output elements (requantizations), im2col column taps, channel runs and their rows,
+// bytes, rows... The step's estimate is the dot product with the class's coefficients
+// c = (per call, per x1, per x2, per x3, per x4)
+// from one table in latency.cc (LatencyTable), fitted by least squares to per-step
+// instruction counts measured on the emulated device over the layer-by-layer, patch and
+// halo-caching plans of the five shared models. The table says how it was regenerated:
+//   build-<you>/bench/bench_latency --fit
+// which prints a new table to paste in. The kernels change; so do the coefficients.
+//
+// The estimate reads the plan's placement (buffer offsets) to decide which depthwise steps
+// run with overlapping buffers; an unplaced plan (all offsets 0) reads as overlapping
+// everywhere, so estimate placed plans.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "plan/plan.h"
+
+namespace tessera {
+
+enum class LatencyClass : uint8_t {
+  kConvIm2col,        // CONV_2D, taps (kh*kw*Cin rounded up to 4) <= 576, Cin % 4 == 0
+  kConvIm2colGather,  // the same with Cin % 4 != 0 (taps gathered per pixel first)
+  kConvDirect,        // CONV_2D with more taps, or grouped
+  kDwRun3,            // DEPTHWISE_CONV_2D 3 taps wide, stride 1: channel runs + border pixels
+  kDwRun3Stride2,     // the same, stride 2
+  kDwWide,            // DEPTHWISE_CONV_2D 5 or 7 taps wide: channel runs + border pixels
+  kDwPair,            // other DEPTHWISE_CONV_2D (dm 1): interior pixel pairs + border pixels
+  kDwOverlap,         // DEPTHWISE_CONV_2D whose output buffer shares bytes with its input
+  kDwPortable,        // DEPTHWISE_CONV_2D with a depth multiplier the DSP path leaves portable
+  kFullyConnected,
+  kAdd,
+  kMul,
+  kAvgPool,
+  kMaxPool,
+  kPad,
+  kMean,
+  kSoftmax,
+  kQuantizeF32,  // QUANTIZE float32 -> int8
+  kRequantize,   // QUANTIZE int8 -> int8, RELU, RELU_N1_TO_1
+  kActivation,   // RELU6 (clamp), LOGISTIC, HARD_SWISH, DEQUANTIZE
+  kReshape,      // RESHAPE (a byte copy; nothing when in place)
+  kWholeCopy,    // CONCATENATION, TRANSPOSE, RESIZE_NEAREST_NEIGHBOR: bytes moved
+  kCopy,         // copy steps (halos, assembled windows)
+};
+constexpr int kNumLatencyClasses = static_cast<int>(LatencyClass::kCopy) + 1;
+constexpr int kLatencyFeatures = 5;  // x0 = 1 (the call), x1 .. x4
+
+const char* LatencyClassName(LatencyClass c);
+// Names of x1 .. x4 of a class ("" when unused).
+std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c);
+
+// Coefficients per class: instructions = sum_i coef[i] * x[i].
+struct LatencyModel {
+  std::array<std::array<double, kLatencyFeatures>, kNumLatencyClasses> coef{};
+  // Steps the fit saw per class (0: the coefficients are a documented guess).
+  std::array<int, kNumLatencyClasses> samples{};
+};
+// The fitted table of latency.cc.
+const LatencyModel& DefaultLatencyModel();
+// The command and date the table came from, for reports.
+const char* LatencyModelSource();
+
+struct StepLatency {
+  LatencyClass cls = LatencyClass::kCopy;
+  // x[0] = 1 (the call), 0 for steps the generated code skips (an in-place RESHAPE, a copy
+  // between the same bytes)
+  std::array<double, kLatencyFeatures> x{};
+  double instructions = 0;                    // under the model used
+};
+
+// Class and features of step `s` of a placed plan. Throws Error (naming the step and the
+// operator) for a step the kernels cannot run.
+StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s);
+
+struct LatencyEstimate {
+  double instructions = 0;          // sum over steps
+  std::vector<StepLatency> steps;   // index = step
+};
+// Estimated Cortex-M4 DSP-path instructions of one inference of a placed plan, per step.
+// Deterministic; `model` null: DefaultLatencyModel().
+LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model = nullptr);
+
+// One measured step for the fit: its class and features, and the instructions counted.
+struct LatencySample {
+  StepLatency step;
+  double measured = 0;
+};
+// Per class, least squares of the measured counts weighted by 1/max(count, 1) (relative
+// errors), coefficients kept non-negative (the feature with the most negative coefficient is
+// dropped and the rest refitted; features that are zero in every sample of the class are
+// left out). Classes without samples keep `fallback`'s coefficients (samples 0).
+LatencyModel FitLatencyModel(const std::vector<LatencySample>& samples, const LatencyModel& fallback);
+// The model as the C++ rows of latency.cc's table (to paste after a refit).
+std::string LatencyTableSource(const LatencyModel& m);
+
+}  // namespace tessera

@@ -1,0 +1,117 @@
+// The search budgeted in estimated Cortex-M4 instructions (SearchCost::kInstructions): the
+// MAC search's Pareto frontier, each point placed and estimated (analysis/latency.h), the
+// choice made on the estimates. See SearchOptions::cost in search.h.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/latency.h"
+#include "analysis/macs.h"
+#include "checker/checker.h"
+#include "search/search.h"
+
+namespace tessera {
+
+const char* SearchCostName(SearchCost c) {
+  return c == SearchCost::kInstructions ? "instructions" : "macs";
+}
+
+SearchCost ParseSearchCost(const std::string& s) {
+  if (s == "macs") return SearchCost::kMacs;
+  if (s == "instructions") return SearchCost::kInstructions;
+  throw Error("search cost must be 'macs' or 'instructions', got '" + s + "'");
+}
+
+SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts) {
+  if (!(opts.instructions_mac_factor >= 1) || opts.instructions_mac_factor > 100)
+    throw Error("search: instructions_mac_factor must be in [1, 100]");
+  const auto t0 = std::chrono::steady_clock::now();
+  SearchOptions mo = opts;
+  mo.cost = SearchCost::kMacs;
+  mo.sram_budget = -1;
+  mo.max_overhead = opts.max_overhead >= 0 ? opts.max_overhead * opts.instructions_mac_factor : -1;
+  SearchResult macs = SearchPlans(g, mo);
+
+  SearchResult r;
+  r.graph_macs = macs.graph_macs;
+  r.stats = macs.stats;
+  auto progress = [&](const std::string& s) {
+    if (opts.progress) opts.progress(s);
+  };
+
+  // The layer-by-layer plan and every MAC frontier point, placed and estimated.
+  struct Point {
+    SearchPoint p;
+    Plan plan;
+  };
+  std::vector<Point> pts;
+  auto add = [&](const StreamConfig& c) {
+    for (const Point& q : pts)
+      if (q.p.config == c) return;
+    LifetimeSummary ls;
+    Point q;
+    q.plan = BuildStreamPlan(g, c, opts.input_in_arena, opts.placement, &ls);
+    q.p.config = c;
+    q.p.macs = PlanMacs(g, q.plan);
+    q.p.arena_bytes = q.plan.arena_bytes;
+    q.p.lower_bound = ls.lower_bound;
+    q.p.instructions = EstimateInstructions(g, q.plan).instructions;
+    ++r.stats.placed;
+    pts.push_back(std::move(q));
+  };
+  add(StreamConfig{{}, opts.fold_pads});
+  r.graph_instructions = pts[0].p.instructions;
+  for (const SearchPoint& p : macs.frontier) add(p.config);
+  progress("instructions: " + std::to_string(pts.size()) + " frontier plans placed and estimated");
+
+  const double cap = opts.max_overhead >= 0 ? r.graph_instructions * (1.0 + opts.max_overhead) * (1 + 1e-12)
+                                            : std::numeric_limits<double>::infinity();
+  // The frontier in (estimated instructions, arena): instructions ascending, arena descending.
+  std::vector<const Point*> order;
+  for (const Point& q : pts) order.push_back(&q);
+  std::sort(order.begin(), order.end(), [](const Point* a, const Point* b) {
+    if (a->p.instructions != b->p.instructions) return a->p.instructions < b->p.instructions;
+    return a->p.arena_bytes < b->p.arena_bytes;
+  });
+  for (const Point* q : order)
+    if (r.frontier.empty() || q->p.arena_bytes < r.frontier.back().arena_bytes) r.frontier.push_back(q->p);
+
+  const Point* best = nullptr;
+  for (const Point* q : order) {
+    if (q->p.instructions > cap) continue;
+    if (opts.sram_budget >= 0) {
+      if (q->p.arena_bytes > opts.sram_budget) continue;
+      if (!best) best = q;  // instructions ascending: the first that fits
+    } else if (!best || q->p.arena_bytes < best->p.arena_bytes) {
+      best = q;
+    }
+  }
+  if (best) {
+    CheckPlanOrThrow(g, best->plan);
+    r.feasible = true;
+    r.chosen = best->p;
+    r.plan = best->plan;
+  } else {
+    char t[256];
+    int64_t smallest = -1;
+    for (const Point& q : pts)
+      if (q.p.instructions <= cap && (smallest < 0 || q.p.arena_bytes < smallest)) smallest = q.p.arena_bytes;
+    if (smallest >= 0)
+      std::snprintf(t, sizeof t,
+                    "no schedule found within %lld bytes and +%.1f%% estimated instructions (the smallest within the "
+                    "instruction bound: %lld bytes)",
+                    static_cast<long long>(opts.sram_budget), 100 * opts.max_overhead, static_cast<long long>(smallest));
+    else
+      std::snprintf(t, sizeof t, "no schedule found within +%.1f%% estimated instructions", 100 * opts.max_overhead);
+    r.explanation = t;
+  }
+  r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace tessera

@@ -19,7 +19,8 @@
 //   estimated) and every plan's measured total as tab-separated lines.
 // --measured FILE: reads the "step" and "total" lines of such a file instead of running the
 //   device (the plans are rebuilt; they are deterministic), e.g. to try a refit quickly.
-// Strategies as in bench_device (bench/bench_plans.h).
+// Strategies as in bench_device (bench/bench_plans.h), comma-separated, or ';'-separated when
+// a stream:SPEC has several stages (e.g. "greedy;stream:7:12x1:mixed,11:2x1:mixed").
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -126,7 +127,18 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--models") models = bench::SplitList(next());
-    else if (a == "--strategies") strategies = bench::SplitList(next());
+    else if (a == "--strategies") {
+      // ';'-separated when a stream spec has several stages (their specs contain commas)
+      const std::string v = next();
+      if (v.find(';') == std::string::npos) strategies = bench::SplitList(v);
+      else {
+        strategies.clear();
+        std::stringstream ss(v);
+        std::string x;
+        while (std::getline(ss, x, ';'))
+          if (!x.empty()) strategies.push_back(x);
+      }
+    }
     else if (a == "--profile") profile = true;
     else if (a == "--fit") fit = profile = true;
     else if (a == "--tsv") tsv = next();

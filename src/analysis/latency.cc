@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -36,13 +37,13 @@ struct TableRow {
 constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit b27016b)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 1897, 1.141, 23.91, 2.59, 0, 300},
-    {LatencyClass::kConvIm2colGather, 0, 0.6383, 45.85, 7.849, 0, 36},
-    {LatencyClass::kConvDirect, 1897, 1.4, 23.91, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
+    {LatencyClass::kConvIm2col, 1916, 1.121, 23.96, 2.952, 8.838, 300},
+    {LatencyClass::kConvIm2colGather, 2866, 0.9413, 31.66, 9.45, 5.083, 36},
+    {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0},  // guess: im2col's per call and per output, slower MACs
     {LatencyClass::kDwRun3, 7409, 3.704, 79.29, 0, 69.51, 108},
     {LatencyClass::kDwRun3Stride2, 1916, 4.037, 74.6, 0, 97.2, 72},
     {LatencyClass::kDwWide, 5.759e+04, 3.157, 900.6, 1.704, 179.2, 14},
-    {LatencyClass::kDwPair, 0, 4.0, 51.25, 2.62, 0, 0},  // guess: one-pixel MACs as dw_overlap
+    {LatencyClass::kDwPair, 0, 4, 51.25, 2.62, 0, 0},  // guess: one-pixel MACs as dw_overlap
     {LatencyClass::kDwOverlap, 0, 2.62, 51.25, 0, 0, 22},
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0},  // guess: portable loops
     {LatencyClass::kFullyConnected, 137.2, 1.799, 70.57, 0, 0, 12},
@@ -204,6 +205,17 @@ void ConvFeatures(const ops::PreparedOp& p, const Window& w, StepLatency* r) {
     r->cls = LatencyClass::kConvIm2col;
   }
   r->x[3] = static_cast<double>(pixels) * k4;
+  // The requantization of the pixel pairs (conv_dsp.c): fastest with every shift in
+  // [-23, -1], an output offset in int8 and no clamp inside int8; x4 counts the output
+  // elements of the other cases.
+  bool fast = c.act_min >= -128 && c.act_max <= 127 && c.act_min <= c.act_max && c.output_offset >= -128 &&
+              c.output_offset <= 127 && c.act_min == -128 && c.act_max == 127;
+  for (int32_t ch = 0; fast && ch < c.out_c; ++ch) {
+    const int32_t sh = ch < static_cast<int32_t>(p.shifts.size()) ? p.shifts[ch] : 0;
+    const int32_t m = ch < static_cast<int32_t>(p.multipliers.size()) ? p.multipliers[ch] : 0;
+    fast = m != INT32_MIN && sh >= -23 && sh <= -1;
+  }
+  r->x[4] = fast ? 0 : r->x[2];
 }
 
 double ElementsOf(const ops::PreparedOp& p, const Window& w) {
@@ -461,7 +473,8 @@ std::string LatencyTableSource(const LatencyModel& m) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n", EnumName(c),
                   m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.samples[k]);
-    const std::string row = buf;
+    std::string row = buf;
+    if (m.samples[k] == 0) row.insert(row.size() - 1, "  // no sample: kept from the previous table");
     s += row;
   }
   return s;
@@ -499,7 +512,7 @@ const char* LatencyClassName(LatencyClass c) {
 std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c) {
   switch (c) {
     case LatencyClass::kConvIm2col:
-    case LatencyClass::kConvIm2colGather: return {"MACs", "out elements", "column taps", ""};
+    case LatencyClass::kConvIm2colGather: return {"MACs", "out elements", "column taps", "clamped or general requantizations"};
     case LatencyClass::kDwOverlap:
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:

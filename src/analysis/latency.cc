@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "analysis/macs.h"
 #include "ops/ops.h"
@@ -40,14 +41,14 @@ constexpr TableRow kTable[] = {
     {LatencyClass::kConvIm2col, 1916, 1.121, 23.96, 2.952, 8.838, 300},
     {LatencyClass::kConvIm2colGather, 2866, 0.9413, 31.66, 9.45, 5.083, 36},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 7409, 3.704, 79.29, 0, 69.51, 108},
-    {LatencyClass::kDwRun3Stride2, 1916, 4.037, 74.6, 0, 97.2, 72},
-    {LatencyClass::kDwWide, 5.759e+04, 3.157, 900.6, 1.704, 179.2, 14},
+    {LatencyClass::kDwRun3, 8011, 3.644, 98.05, 0, 77.78, 108},
+    {LatencyClass::kDwRun3Stride2, 2312, 3.986, 87.04, 0, 100.6, 72},
+    {LatencyClass::kDwWide, 1.535e+04, 3.185, 355.9, 7.204, 324.8, 14},
     {LatencyClass::kDwPair, 0, 4, 51.25, 2.62, 0, 0},  // guess: one-pixel MACs as dw_overlap
     {LatencyClass::kDwOverlap, 0, 2.62, 51.25, 0, 0, 22},
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0},  // guess: portable loops
     {LatencyClass::kFullyConnected, 137.2, 1.799, 70.57, 0, 0, 12},
-    {LatencyClass::kAdd, 3.666e+04, 42.71, 0, 0, 0, 45},
+    {LatencyClass::kAdd, 0, 47.16, 1.524e+04, 105.6, 0, 45},
     {LatencyClass::kMul, 0, 50, 0, 0, 0, 0},  // guess: ADD's per element
     {LatencyClass::kAvgPool, 0, 7.776, 1.444e+04, 0, 0, 12},
     {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0},  // guess: as avg_pool
@@ -115,25 +116,41 @@ void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32
   *hi = last < 0 ? 0 : last / stride + 1;
 }
 
+// MACs are counted over the taps the kernels compute: the border pixels next to the runs
+// skip padding taps (a 7x7 filter over a 3x3 input computes a fraction of its nominal MACs);
+// the runs skip padding rows and compute the padding columns next to the interior.
 void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, StepLatency* r) {
   const ts_conv_params& c = p.conv;
   const int64_t pixels = static_cast<int64_t>(w.h()) * w.w();
-  const double per_pixel = static_cast<double>(c.out_c) * c.filter_h * c.filter_w;
-  const double macs = per_pixel * pixels;
+  const double C = c.out_c;
+  std::vector<int32_t> vy(std::max(0, w.h())), vx(std::max(0, w.w()));
+  for (int32_t oy = w.y0; oy < w.y1; ++oy)
+    vy[oy - w.y0] = ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
+  for (int32_t ox = w.x0; ox < w.x1; ++ox)
+    vx[ox - w.x0] = ValidTaps(ox * c.stride_w - c.pad_left, c.dilation_w, c.filter_w, c.in_w);
+  // valid-tap MACs of the pixels in columns [x0, x1) (global), every row
+  auto valid_macs = [&](int32_t x0, int32_t x1) {
+    double cols = 0, rows = 0;
+    for (int32_t ox = std::max(x0, w.x0); ox < std::min(x1, w.x1); ++ox) cols += vx[ox - w.x0];
+    for (int32_t v : vy) rows += v;
+    return rows * cols * C;
+  };
   r->x[2] = static_cast<double>(pixels) * c.out_c;
   if (c.in_c * c.depth_multiplier != c.out_c || (c.depth_multiplier != 1 && c.depth_multiplier % 4 != 0)) {
     r->cls = LatencyClass::kDwPortable;
-    r->x[1] = macs;
+    r->x[1] = valid_macs(w.x0, w.x1);
     return;
   }
   if (overlap) {
+    // every pixel one at a time; measured, the padding taps cost about what the others do
+    // (a 3x3 border pixel as much as an interior one): nominal MACs
     r->cls = LatencyClass::kDwOverlap;
-    r->x[1] = macs;
+    r->x[1] = static_cast<double>(pixels) * C * c.filter_h * c.filter_w;
     return;
   }
   const int32_t fw = c.filter_w, sw = c.stride_w, dw = c.dilation_w;
-  bool runs = fw == 3 && dw == 1 && (sw == 1 || sw == 2) && c.filter_h <= 3;
-  bool wide = (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
+  const bool runs = fw == 3 && dw == 1 && (sw == 1 || sw == 2) && c.filter_h <= 3;
+  const bool wide = (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
   r->cls = runs ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
                 : wide ? LatencyClass::kDwWide : LatencyClass::kDwPair;
   if (runs || wide) r->x[2] = 0;  // channel runs, below
@@ -147,41 +164,46 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
   seg_lo = std::max(seg_lo, w.x0);
   seg_hi = std::min(seg_hi, w.x1);
   const int32_t width = std::max(0, seg_hi - seg_lo);
-  int64_t fast = 0, calls = 0, run_rows = 0;
+  double fast = 0, slow = 0;
   if ((runs || wide) && width >= 2) {
     // Rows are grouped by their range of valid tap rows; each group's rows go through the
     // run kernel TS_DW_RUN (32) pixels at a time, several rows per call when the runs are
-    // narrower; every call loops over the channels (x2 counts channel runs).
+    // narrower; every call loops over the channels (x2 counts channel runs, x4 channel rows).
     constexpr int32_t kRun = 32;
     const int32_t per = width < kRun ? kRun / width : 1;
     const int64_t chunks_per_row = (width + kRun - 1) / kRun;
+    int64_t calls = 0, run_rows = 0;
     int32_t oy = w.y0;
     while (oy < w.y1) {
       const int32_t first = FirstValidTap(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
-      const int32_t n = ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
+      const int32_t n = vy[oy - w.y0];
       int32_t rows = 1;
       while (oy + rows < w.y1 &&
              FirstValidTap((oy + rows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == first &&
-             ValidTaps((oy + rows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == n)
+             vy[oy + rows - w.y0] == n)
         ++rows;
       if (n > 0) {
-        fast += static_cast<int64_t>(rows) * width;
+        fast += static_cast<double>(rows) * width * n * fw * C;
         calls += (rows + per - 1) / per * chunks_per_row;
         run_rows += static_cast<int64_t>(rows) * chunks_per_row;
       }
       oy += rows;
     }
-    r->x[1] = per_pixel * fast;
+    slow = valid_macs(w.x0, seg_lo) + valid_macs(seg_hi, w.x1);
     r->x[2] = static_cast<double>(calls) * c.out_c;
     r->x[4] = static_cast<double>(run_rows) * c.out_c;
   } else if (!runs && !wide && c.depth_multiplier == 1) {
-    // interior pixel pairs: rows whose taps all lie inside the input
-    for (int32_t oy = w.y0; oy < w.y1; ++oy)
-      if (ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == c.filter_h)
-        fast += width - width % 2;
-    r->x[1] = per_pixel * fast;
+    // interior pixel pairs on rows whose taps all lie inside the input; the rest one at a time
+    const double pair_cols = width - width % 2;
+    double full_rows = 0;
+    for (int32_t v : vy) full_rows += v == c.filter_h;
+    fast = full_rows * pair_cols * c.filter_h * fw * C;
+    slow = valid_macs(w.x0, w.x1) - fast;
+  } else {
+    slow = valid_macs(w.x0, w.x1);
   }
-  r->x[3] = macs - per_pixel * fast;
+  r->x[1] = fast;
+  r->x[3] = slow;
 }
 
 void ConvFeatures(const ops::PreparedOp& p, const Window& w, StepLatency* r) {
@@ -236,9 +258,12 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[2] = static_cast<double>(p.fc.batches) * p.fc.out_depth;
       break;
     case OpType::kAdd:
+      // Windows of 1024+ elements (TS_ADD_TABLE_MIN_ELEMENTS) rescale through two 256-entry
+      // tables built per call; smaller ones requantize every element.
       r.cls = LatencyClass::kAdd;
-      r.x[1] = elems;
-      r.x[2] = elems >= 1024 ? 1 : 0;  // windows of 1024+ elements build two 256-entry tables
+      r.x[1] = elems >= 1024 ? elems : 0;
+      r.x[2] = elems >= 1024 ? 1 : 0;
+      r.x[3] = elems >= 1024 ? 0 : elems;
       break;
     case OpType::kMul:
       r.cls = LatencyClass::kMul;
@@ -521,7 +546,8 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
     case LatencyClass::kDwRun3Stride2:
     case LatencyClass::kDwWide: return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows"};
     case LatencyClass::kDwPair: return {"pair MACs", "out elements", "one-pixel MACs", ""};
-    case LatencyClass::kAdd: return {"elements", "table built", "", ""};
+    // (depthwise MACs: over the taps computed, see DepthwiseFeatures)
+    case LatencyClass::kAdd: return {"elements (tables)", "tables built", "elements (no table)", ""};
     case LatencyClass::kAvgPool:
     case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", ""};
     case LatencyClass::kPad: return {"out bytes", "rows", "", ""};

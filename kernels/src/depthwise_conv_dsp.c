@@ -3,8 +3,7 @@
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
  * or ts_dw_requant2 where its conditions hold).
  *
- * When the output buffer shares no byte with the input buffer (no order of reads and writes
- * can then be observed):
+ * Paths (each output row of the window in order; rows with the same rows of taps together):
  *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
  *    (ts_dw_run3), one output channel at a time over up to TS_DW_RUN pixels of one or more
  *    output rows, the nine weights in registers as halfword pairs, each input byte loaded
@@ -14,17 +13,33 @@
  *    columns one row of taps at a time (ts_dw_run_wide);
  *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
  *    each weight load (ts_dw_pair).
- * Everything else (border pixels outside the runs, and every pixel when the buffers
- * overlap): one pixel at a time in the portable order, the pixel's reads, then its writes
- * (interleaved per group of four channels, which writes only bytes of the pixel's own output;
- * through `scratch` when one is given and the buffers overlap). Four channels per step: one
- * 32-bit load brings four input channels of a tap (and one the four weights); SXTAB16 /
- * SXTB16 split them into the halfword pairs (c0, c2) and (c1, c3) (input offset added), and
- * SMLABB / SMLATT accumulate one channel each; rows of three taps are unrolled. Depth
- * multipliers that are a multiple of 4: each input byte of a tap (offset added) multiplies
- * the four weights of output channels ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth
- * multipliers use the portable loops. The columns whose taps all lie inside the input are
- * computed once per call; only border pixels compute their range of taps. */
+ * Everything else (border pixels outside the runs): one pixel at a time in the portable
+ * order, the pixel's reads, then its writes (interleaved per group of four channels, which
+ * writes only bytes of the pixel's own output; through `scratch` when one is given and the
+ * buffers overlap). Four channels per step: one 32-bit load brings four input channels of a
+ * tap (and one the four weights); SXTAB16 / SXTB16 split them into the halfword pairs
+ * (c0, c2) and (c1, c3) (input offset added), and SMLABB / SMLATT accumulate one channel
+ * each; rows of three taps are unrolled. Depth multipliers that are a multiple of 4: each
+ * input byte of a tap (offset added) multiplies the four weights of output channels
+ * ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth multipliers use the portable loops.
+ * The columns whose taps all lie inside the input are computed once per call; only border
+ * pixels compute their range of taps.
+ *
+ * Output buffer sharing bytes with the input (in-place and segment-overlap placements): the
+ * runs and pairs read many pixels' inputs and write channel by channel, so their outputs go
+ * to a stack buffer of TS_DW_OVL_BYTES bytes first:
+ *  - when whole rows of the window fit in it, groups of such rows (a multiple of the rows
+ *    per run call when possible) are computed into it exactly as above, then copied to the
+ *    output;
+ *  - otherwise, per row: its left border pixels one at a time, its runs (at most
+ *    TS_DW_OVL_BYTES / out_c pixels each, none when fewer than two fit) each computed into
+ *    the buffer then copied, its right border pixels one at a time.
+ * Every read of a buffered group or run precedes every write of it, and groups, runs and
+ * border pixels follow the contract's pixel order, so no byte is read later or written
+ * earlier than the contract's order says: safe for every gap between the buffers the
+ * contract allows (with or without a scratch). Stack: the buffer plus the run's sums
+ * (TS_DW_RUN int32) and a few frames, about TS_DW_OVL_BYTES + 0.5 KB, whether or not the
+ * buffers overlap. */
 #include <string.h>
 
 #include "depthwise_dsp_util.h"
@@ -208,8 +223,8 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
  * rows (1..3) rows of taps; output pixel 0 at d0. Run r (every run has the same rows of
  * taps and columns) starts x_step input bytes and d_step output bytes after run r - 1.
  * Output channel c reads input channel
- * c / depth_multiplier. Only when the output shares no byte with the input (each channel's
- * outputs are written before the next channel's inputs are read).
+ * c / depth_multiplier. Only into an output that shares no byte with the input (each
+ * channel's outputs are written before the next channel's inputs are read).
  *
  * A channel's nine weights sit in five registers as halfword pairs, (w[r][0], w[r][1]) for
  * each row r, (w[0][2], w[1][2]) and w[2][2] (zero for rows beyond `rows`, whose loads then
@@ -427,7 +442,7 @@ static inline __attribute__((always_inline)) void ts_dw_wide_row(const int8_t* x
  * after run q - 1, with the same rows of taps) of n horizontally adjacent output pixels of a
  * filter 5 or 7 taps wide (dilation 1, stride 1 or 2), every tap column inside the input,
  * computed one output
- * channel at a time (only when the output shares no byte with the input): x0 is the input
+ * channel at a time (only into an output that shares no byte with the input): x0 is the input
  * (channel 0) of pixel 0's tap (0, 0), input rows x_row bytes apart, w_base the weights of
  * tap row 0, rows the rows of taps; output pixel 0 at d0. The sums start at
  * off * sum(w) + bias (as in ts_dw_run3) and take one row of taps at a time
@@ -562,6 +577,7 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   const int32_t dw = p->dilation_w, x_row = in.w * in_c * dh;
   const int32_t iy_origin = oy * p->stride_h - p->pad_top;
   const int8_t* w_rows = filter + (int64_t)ky0 * fw * C;
+  const int via_scratch = overlap && scratch;
   int32_t ox = x_from;
   while (ox < x_to) {
     const int32_t ix_origin = ox * sw - p->pad_left;
@@ -577,33 +593,126 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
     }
     if (!interior) ts_valid_taps(ix_origin, dw, fw, p->in_w, &kx0, &kx1);
     x_base = kx0 < kx1 && rows > 0 ? TS_PIXEL(in, iy_origin + ky0 * dh, ix_origin + kx0 * dw, in_c) : in.data;
-    dst = (overlap && scratch) ? scratch : TS_PIXEL(out, oy, ox, C);
+    dst = via_scratch ? scratch : TS_PIXEL(out, oy, ox, C);
     if (p->depth_multiplier != 1)
       ts_dw_multiplier_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
     else
       ts_dw_pixel(p, x_base, x_row, w_rows + kx0 * C, rows, kx1 - kx0, bias, dst);
-    if (dst == scratch) memcpy(TS_PIXEL(out, oy, ox, C), scratch, (size_t)C);
+    if (via_scratch) memcpy(TS_PIXEL(out, oy, ox, C), scratch, (size_t)C);
     ++ox;
   }
+}
+
+/* Bytes of the stack buffer that takes the outputs while the output buffer shares bytes with
+ * the input (see ts_depthwise_conv2d_s8_dsp). */
+#ifndef TS_DW_OVL_BYTES
+#define TS_DW_OVL_BYTES 2048
+#endif
+
+static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
+
+/* Fewest pixels per call for which the channel runs beat one pixel at a time (their set-up
+ * per channel is spread over the call's pixels): measured on the emulated Cortex-M4 with
+ * bench/bench_dw_dsp. */
+#ifndef TS_DW_RUN3_MIN
+#define TS_DW_RUN3_MIN 4
+#endif
+#ifndef TS_DW_WIDE_MIN
+#define TS_DW_WIDE_MIN 8
+#endif
+
+/* The runs over `width` columns of `nrows` rows, at most nmax pixels per call, have enough
+ * pixels per call. */
+static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t nmax) {
+  const int32_t per = width < nmax ? nmax / width : 1;
+  const int32_t px = width < nmax ? width * (nrows < per ? nrows : per) : nmax;
+  return px >= (wide ? TS_DW_WIDE_MIN : TS_DW_RUN3_MIN);
+}
+
+/* The channel runs over output columns [seg_lo, seg_hi) of rows [oy, oy + nrows) (same rows
+ * of taps [ky0, ky0 + rows)), at most nmax pixels per call: rows are cut into runs of nearly
+ * equal length, several whole rows per call when a row is narrower than nmax. With `obuf`
+ * (nrows = 1, the output buffer overlapping the input), each call computes into obuf (laid
+ * out like the output, pixel stride out_c; nmax * out_c <= TS_DW_OVL_BYTES) and its pixels
+ * are then copied to the output: every read of the call precedes every write, so no byte is
+ * read later or written earlier than in the contract's pixel order. */
+static void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+                       int wide, int32_t x_lo, int32_t x_hi, int32_t seg_lo, int32_t seg_hi, int32_t oy,
+                       int32_t nrows, int32_t ky0, int32_t rows, int32_t nmax, int8_t* obuf) {
+  const int32_t in_c = p->in_c, C = p->out_c, sw = p->stride_w;
+  const int32_t x_row = in.w * in_c * p->dilation_h, x_step = p->stride_h * in.w * in_c;
+  const int8_t* w_rows = filter + (int64_t)ky0 * p->filter_w * C;
+  const int32_t width = seg_hi - seg_lo;
+  const int32_t per = width < nmax ? nmax / width : 1; /* rows per call */
+  const int32_t chunks = (width + nmax - 1) / nmax;    /* calls per row */
+  int32_t r;
+  for (r = 0; r < nrows; r += per) {
+    const int32_t y = oy + r, iy = y * p->stride_h - p->pad_top + ky0 * p->dilation_h;
+    /* (n and k clamped to what they are anyway: the compiler then knows their ranges in the
+     * runs, whose loops it compiles better for it) */
+    const int32_t k = ts_dw_clamp_run(nrows - r < per ? nrows - r : per);
+    int32_t ox = seg_lo, left = chunks;
+    for (; ox < seg_hi; --left) {
+      const int32_t n = ts_dw_clamp_run((seg_hi - ox + left - 1) / left);
+      const int lead = ox < x_lo, trail = ox + n > x_hi;
+      int8_t* const d0 = obuf ? obuf : TS_PIXEL(out, y, ox, C);
+      if (wide)
+        ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias, d0, n, k, x_step,
+                       out.w * C);
+      else if (k == 1)
+        ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
+                       lead, trail);
+      else
+        ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
+                        lead, trail, k, x_step, out.w * C);
+      if (obuf) memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
+      ox += n;
+    }
+  }
+}
+
+/* Output rows [oy, oy + nrows) (same rows of taps) of columns [win.x0, win.x1) when the output
+ * shares no byte with the input (out may then be a buffer of these rows only): border pixels
+ * one at a time (or in pairs), then the runs over [seg_lo, seg_hi) if `runs`. */
+static void ts_dw_rows(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+                       ts_window win, int8_t* scratch, int pairs, int runs, int wide, int32_t x_lo, int32_t x_hi,
+                       int32_t seg_lo, int32_t seg_hi, int32_t oy, int32_t nrows, int32_t ky0, int32_t rows) {
+  int32_t r;
+  if (!runs || rows == 0 || !ts_dw_runs_pay(wide, seg_hi - seg_lo, nrows, TS_DW_RUN)) {
+    for (r = 0; r < nrows; ++r)
+      ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, win.x0, win.x1);
+    return;
+  }
+  for (r = 0; r < nrows; ++r) {
+    ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
+    ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
+  }
+  ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows, ky0, rows, TS_DW_RUN, 0);
 }
 
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
   const int32_t in_c = p->in_c, C = p->out_c, dm = p->depth_multiplier;
   const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
-  const int32_t x_row = in.w * in_c * dh;
+  const int32_t win_w = win.x1 - win.x0;
   const int multiplier = dm != 1;
-  int overlap, pairs, runs, wide;
-  int32_t oy, x_lo, x_hi, seg_lo, seg_hi;
+  int32_t obuf_words[TS_DW_OVL_BYTES / 4]; /* word-aligned */
+  int8_t* const obuf = (int8_t*)obuf_words;
+  int overlap, pairs = !multiplier, runs, wide;
+  int32_t oy, x_lo, x_hi, seg_lo, seg_hi, group = 0, nmax = TS_DW_RUN;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
     ts_depthwise_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
     return;
   }
+  if (win.y1 <= win.y0 || win_w <= 0) return;
   overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
-  pairs = !overlap && !multiplier;
-  runs = !overlap && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
-  wide = !overlap && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
+  if (overlap) {
+    group = TS_DW_OVL_BYTES / C / win_w; /* whole window rows the buffer holds */
+    if (group == 0) nmax = TS_DW_OVL_BYTES / C < TS_DW_RUN ? TS_DW_OVL_BYTES / C : TS_DW_RUN;
+  }
+  runs = nmax >= 2 && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
+  wide = nmax >= 2 && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
   ts_dw_interior(p->pad_left, sw, dw, fw, p->in_w, &x_lo, &x_hi);
   /* The columns of the channel runs: the interior, and the pixel next to it on either side
    * when exactly one of its columns of taps is padding. */
@@ -617,48 +726,47 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   seg_hi = seg_hi < win.x1 ? seg_hi : win.x1;
   wide = wide && seg_hi - seg_lo >= 2;
   runs = (runs && seg_hi - seg_lo >= 2) || wide;
+  if (group > 0 && runs) { /* a multiple of the rows per run call when it holds one */
+    const int32_t width = seg_hi - seg_lo, per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
+    if (group > per) group -= group % per;
+  }
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;
     ts_valid_taps(oy * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &ky0, &ky1);
     rows = ky1 - ky0;
-    if (!runs || rows == 0) {
-      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy, ky0, rows, win.x0, win.x1);
-      ++oy;
-      continue;
-    }
     /* the following rows with the same rows of taps */
     for (; oy + nrows < win.y1; ++nrows) {
       int32_t k0, k1;
       ts_valid_taps((oy + nrows) * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &k0, &k1);
       if (k0 != ky0 || k1 != ky1) break;
     }
-    for (r = 0; r < nrows; ++r) {
-      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
-      ts_dw_row(p, in, filter, bias, out, scratch, overlap, pairs, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
-    }
-    {
-      const int8_t* w_rows = filter + (int64_t)ky0 * fw * C;
-      const int32_t x_step = p->stride_h * in.w * in_c, d_step = out.w * C;
-      const int32_t width = seg_hi - seg_lo;
-      const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1; /* rows per call */
-      for (r = 0; r < nrows; r += per) {
-        const int32_t y = oy + r, iy = y * p->stride_h - p->pad_top + ky0 * dh;
-        const int32_t k = nrows - r < per ? nrows - r : per;
-        int32_t ox = seg_lo;
-        while (ox < seg_hi) {
-          const int32_t n = seg_hi - ox < TS_DW_RUN ? seg_hi - ox : TS_DW_RUN;
-          const int lead = ox < x_lo, trail = ox + n > x_hi;
-          if (wide)
-            ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias,
-                           TS_PIXEL(out, y, ox, C), n, k, x_step, d_step);
-          else if (k == 1)
-            ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias,
-                           TS_PIXEL(out, y, ox, C), n, lead, trail);
-          else
-            ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias,
-                            TS_PIXEL(out, y, ox, C), n, lead, trail, k, x_step, d_step);
-          ox += n;
+    if (!overlap) {
+      ts_dw_rows(p, in, filter, bias, out, win, scratch, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows,
+                 ky0, rows);
+    } else if (group > 0) {
+      /* groups of whole window rows computed into obuf (which shares no byte with the input),
+       * then copied to the output: all reads of a group precede all its writes */
+      for (r = 0; r < nrows;) {
+        const int32_t g = nrows - r < group ? nrows - r : group;
+        const ts_buf ob = {obuf, oy + r, win.x0, g, win_w};
+        int32_t q;
+        ts_dw_rows(p, in, filter, bias, ob, win, 0, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, g, ky0,
+                   rows);
+        for (q = 0; q < g; ++q)
+          memcpy(TS_PIXEL(out, oy + r + q, win.x0, C), obuf + (int64_t)q * win_w * C, (size_t)win_w * (size_t)C);
+        r += g;
+      }
+    } else {
+      /* a window row does not fit in obuf: per row, in the contract's order, its left border
+       * pixels (the portable order), its runs through obuf, its right border pixels */
+      for (r = 0; r < nrows; ++r) {
+        if (!runs || rows == 0 || !ts_dw_runs_pay(wide, seg_hi - seg_lo, 1, nmax)) {
+          ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, win.x0, win.x1);
+          continue;
         }
+        ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
+        ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, 1, ky0, rows, nmax, obuf);
+        ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
       }
     }
     oy += nrows;

@@ -1,6 +1,8 @@
 /* Element-wise int8 kernels: ADD, MUL (TFLM reference_integer_ops, broadcasting through
  * operand strides), int8 requantization (QUANTIZE int8->int8, RELU), clamp (RELU6), and
- * window/byte copies. Access order: elements of the window in row-major (y, x, c) order. */
+ * window/byte copies. Access order: elements of the window in row-major (y, x, c) order.
+ * Copies (ts_copy_rows, ts_copy_window, ts_copy_bytes) move words and 32-byte blocks
+ * (copy_util.h) with the result of that order for any overlap of source and destination. */
 #include <stddef.h>
 #include <string.h>
 
@@ -138,21 +140,40 @@ void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
   }
 }
 
-void ts_copy_window(ts_cbuf in, ts_buf out, int32_t pixel_bytes, ts_window win) {
-  const int32_t w = win.x1 - win.x0;
-  int32_t y;
-  if (w <= 0 || win.y1 <= win.y0 || pixel_bytes <= 0) return;
-  /* A row of the window is contiguous in both buffers; so is the whole window when both
-   * buffers hold exactly its columns. Rows in ascending order: the byte order of the
-   * contract. */
-  if (in.w == w && out.w == w) {
-    ts_forward_copy(TS_PIXEL(out, win.y0, win.x0, pixel_bytes), TS_PIXEL(in, win.y0, win.x0, pixel_bytes),
-                    (win.y1 - win.y0) * w * pixel_bytes);
+void ts_copy_rows(const void* in, void* out, int32_t rows, int32_t row_bytes, int32_t in_stride,
+                  int32_t out_stride) {
+  const int8_t* s = (const int8_t*)in;
+  int8_t* d = (int8_t*)out;
+  intptr_t g0, g1, lim;
+  int32_t r;
+  if (rows <= 0 || row_bytes <= 0) return;
+  /* Rows that follow each other in both buffers: one move (the same byte order). */
+  if (rows == 1 || (in_stride == row_bytes && out_stride == row_bytes)) {
+    ts_forward_copy(d, s, rows * row_bytes);
     return;
   }
-  for (y = win.y0; y < win.y1; ++y)
-    ts_forward_copy(TS_PIXEL(out, y, win.x0, pixel_bytes), TS_PIXEL(in, y, win.x0, pixel_bytes),
-                    w * pixel_bytes);
+  /* Word-aligned rows whose 32-byte blocks are exact in every row (copy_util.h): the gap
+   * d - s of row r is g0 + r * (out_stride - in_stride), linear in r, so checking the first
+   * and last rows on the same side covers every row. One decision for the whole window. */
+  g0 = (intptr_t)((uintptr_t)d - (uintptr_t)s);
+  g1 = g0 + (intptr_t)(rows - 1) * ((intptr_t)out_stride - (intptr_t)in_stride);
+  lim = row_bytes < TS_COPY_BLOCK ? row_bytes : TS_COPY_BLOCK;
+  if ((((uintptr_t)s | (uintptr_t)d | (uint32_t)row_bytes | (uint32_t)in_stride | (uint32_t)out_stride) &
+       3u) == 0u &&
+      ((g0 <= 0 && g1 <= 0) || (g0 >= lim && g1 >= lim))) {
+    for (r = 0; r < rows; ++r, s += in_stride, d += out_stride) ts_copy_words(d, s, row_bytes);
+    return;
+  }
+  for (r = 0; r < rows; ++r, s += in_stride, d += out_stride) ts_forward_copy(d, s, row_bytes);
+}
+
+void ts_copy_window(ts_cbuf in, ts_buf out, int32_t pixel_bytes, ts_window win) {
+  const int32_t w = win.x1 - win.x0;
+  if (w <= 0 || win.y1 <= win.y0 || pixel_bytes <= 0) return;
+  /* A row of the window is contiguous in both buffers; rows in ascending order: the byte
+   * order of the contract. */
+  ts_copy_rows(TS_PIXEL(in, win.y0, win.x0, pixel_bytes), TS_PIXEL(out, win.y0, win.x0, pixel_bytes),
+               win.y1 - win.y0, w * pixel_bytes, in.w * pixel_bytes, out.w * pixel_bytes);
 }
 
 void ts_copy_bytes(const void* in, void* out, size_t bytes) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -103,6 +104,55 @@ std::string FloatLiteral(double v) {
   return s + "f";
 }
 
+// A copy step as one ts_copy_rows call with everything worked out here: the window's first
+// byte in each buffer, its rows' length and the buffers' row strides; rows that follow each
+// other in both buffers (the window spans whole rows of both) become one move. Nothing when
+// every row would be copied onto itself.
+void EmitCopyStep(ModelWriter& w, int s, std::ostringstream& body) {
+  const Graph& g = w.graph();
+  const Plan& plan = w.plan();
+  const Step& st = plan.steps[s];
+  const Buffer& src = plan.buffers[st.inputs[0]];
+  const Buffer& dst = plan.buffers[st.outputs[0]];
+  const Window& win = st.window;
+  body << "  /* step " << s << ": copy " << WinStr(win) << " of '" << CommentSafe(g.tensors[src.tensor].name)
+       << "'";
+  if (win.empty()) {
+    body << ": empty */\n";
+    return;
+  }
+  if (!src.window.contains(win) || !dst.window.contains(win))
+    throw Error("codegen: copy step " + std::to_string(s) + ": window " + WinStr(win) +
+                " is not inside both buffers");
+  const int64_t px = PixelBytes(g, src.tensor);
+  const int64_t src_stride = int64_t{src.window.w()} * px, dst_stride = int64_t{dst.window.w()} * px;
+  const int64_t src_at = src.offset + (int64_t{win.y0 - src.window.y0} * src.window.w() + (win.x0 - src.window.x0)) * px;
+  const int64_t dst_at = dst.offset + (int64_t{win.y0 - dst.window.y0} * dst.window.w() + (win.x0 - dst.window.x0)) * px;
+  int64_t rows = win.h(), row_bytes = int64_t{win.w()} * px;
+  const bool merged = rows > 1 && src_stride == row_bytes && dst_stride == row_bytes;
+  if (merged || rows == 1) {
+    row_bytes *= rows;
+    rows = 1;
+  }
+  if (rows * row_bytes > INT32_MAX || src_stride > INT32_MAX || dst_stride > INT32_MAX)
+    throw Error("codegen: copy step " + std::to_string(s) + " moves more than 2^31 bytes");
+  if (src.external == dst.external && src_at == dst_at && (rows == 1 || src_stride == dst_stride)) {
+    body << ": same bytes, nothing to do */\n";
+    return;
+  }
+  if (rows == 1)
+    body << (merged ? ", whole rows of both buffers" : "") << ": one move of " << row_bytes << " bytes */\n";
+  else
+    body << ": " << rows << " rows of " << row_bytes << " bytes */\n";
+  auto ptr = [&](const Buffer& b, int64_t at) {
+    std::ostringstream o;
+    o << "(" << w.Sym(b.external ? "external" : "arena") << " + " << at << ")";
+    return o.str();
+  };
+  body << "  ts_copy_rows(" << ptr(src, src_at) << ", " << ptr(dst, dst_at) << ", " << rows << ", " << row_bytes
+       << ", " << (rows == 1 ? row_bytes : src_stride) << ", " << (rows == 1 ? row_bytes : dst_stride) << ");\n";
+}
+
 // The C statements of step s (a kernel call, a window copy, or a comment when there is
 // nothing to move).
 void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
@@ -110,16 +160,7 @@ void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
   const Plan& plan = w.plan();
   const Step& st = plan.steps[s];
   if (st.kind == StepKind::kCopy) {
-    const Buffer& src = plan.buffers[st.inputs[0]];
-    body << "  /* step " << s << ": copy " << WinStr(st.window) << " of '"
-         << CommentSafe(g.tensors[src.tensor].name) << "' */\n";
-    const Buffer& dst = plan.buffers[st.outputs[0]];
-    if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
-      body << "  /* same bytes: nothing to do */\n";
-      return;
-    }
-    body << "  { ts_copy_window(" << w.Buf(st.inputs[0], true) << ", " << w.Buf(st.outputs[0], false)
-         << ", " << PixelBytes(g, src.tensor) << ", " << ModelWriter::Win(st.window) << "); }\n";
+    EmitCopyStep(w, s, body);
     return;
   }
   const Operator& op = g.ops[st.op];

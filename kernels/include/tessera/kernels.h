@@ -224,6 +224,12 @@ void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf o
 /* Copies window `win` between two buffers of the same tensor (pixels row-major, each
  * pixel's pixel_bytes bytes in ascending order; element order for overlapping buffers). */
 void ts_copy_window(ts_cbuf in, ts_buf out, int32_t pixel_bytes, ts_window win);
+/* Copies `rows` rows of row_bytes bytes: row r from in + r * in_stride to
+ * out + r * out_stride (strides in bytes, >= 0), rows in ascending order, each row's bytes
+ * ascending (element order for overlapping buffers, as ts_copy_window; the generated code
+ * calls this with the window's first bytes and strides worked out). */
+void ts_copy_rows(const void* in, void* out, int32_t rows, int32_t row_bytes, int32_t in_stride,
+                  int32_t out_stride);
 /* Forward byte copy (RESHAPE): byte i read then written, in ascending order; does nothing
  * when in == out. */
 void ts_copy_bytes(const void* in, void* out, size_t bytes);

@@ -21,21 +21,29 @@ static int8_t ts_quantize_exact(float v, double scale, int32_t zero_point) {
  * is a float (TFLite scales are), q = v / scale in single precision is the real quotient
  * correctly rounded: for |q| < 256 it is within 2^-17 of it, and the double quotient within
  * 2^-45. Rounding half away from zero changes value only at half-integers, so when q lies
- * more than 2^-15 from every half-integer both quotients round to the integer q rounds to;
+ * more than 2^-16 from every half-integer both quotients round to the integer q rounds to;
  * otherwise (near a tie, |q| >= 256, NaN) the exact computation decides. Returns 1 and sets
- * *out when certain. */
-static int ts_quantize_fast(float v, float scale_f, int32_t zero_point, int8_t* out) {
-  const float q = v / scale_f;
+ * *out when certain.
+ * The rounding: d = |q| + 0.5 in single precision is within 2^-16 of the exact sum (|q| <
+ * 256: d's ulp is at most 2^-15), t = (int)d its floor, frac = d - t exact. When frac lies
+ * more than 2^-15 from 0 and 1, |q| + 0.5 is more than 2^-16 from every integer, so t is
+ * floor(|q| + 0.5), the rounding of |q| half away from zero; v's sign bit gives the sign
+ * (scale_f > 0). */
+static int ts_quantize_fast(uint32_t bits, float scale_f, int32_t zero_point, int8_t* out) {
+  float v;
+  int32_t sign; /* -1 when v's sign bit is set, else 0: the sign of q (scale_f > 0; q = -0 gives t = 0) */
+  float q, a, d, frac;
   int32_t t;
-  float frac, dist;
-  if (!(q > -256.0f && q < 256.0f)) return 0; /* also NaN */
-  t = (int32_t)q;          /* toward zero */
-  frac = q - (float)t;     /* exact: |q| < 256, |frac| < 1 */
-  dist = (frac < 0.0f ? -frac : frac) - 0.5f;
-  if (dist < 0.0f) dist = -dist;
-  if (dist <= 1.0f / 32768.0f) return 0;
-  if (frac >= 0.5f) t += 1;
-  else if (frac <= -0.5f) t -= 1;
+  memcpy(&v, &bits, 4);
+  sign = -(int32_t)(bits >> 31);
+  q = v / scale_f;
+  a = fabsf(q);
+  if (!(a < 256.0f)) return 0; /* also NaN */
+  d = a + 0.5f;
+  t = (int32_t)d;          /* floor: d >= 0.5 */
+  frac = d - (float)t;     /* exact */
+  if (!(frac > 1.0f / 32768.0f && frac < 1.0f - 1.0f / 32768.0f)) return 0;
+  t = (t ^ sign) - sign;
   *out = (int8_t)ts_clamp_i32(t + zero_point, -128, 127);
   return 1;
 }
@@ -54,10 +62,13 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
     int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
     const int32_t n = (win.x1 - win.x0) * channels;
     for (i = 0; i < n; ++i) {
-      float v;
-      memcpy(&v, src + (size_t)i * 4, 4);
-      if (!fast || !ts_quantize_fast(v, scale_f, zero_point, &dst[i]))
+      uint32_t bits;
+      memcpy(&bits, src + (size_t)i * 4, 4);
+      if (!fast || !ts_quantize_fast(bits, scale_f, zero_point, &dst[i])) {
+        float v;
+        memcpy(&v, &bits, 4);
         dst[i] = ts_quantize_exact(v, scale, zero_point);
+      }
     }
   }
 }

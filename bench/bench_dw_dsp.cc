@@ -7,9 +7,12 @@
 // runs the portable loops (ts_depthwise_conv2d_s8_portable) on the device too and the two
 // outputs are compared byte for byte ("exact"). Stride-1 layers whose output has the input's
 // shape are also run with the output overlapping the input, starting pad_top * in_w + pad_left
-// pixels before it (the closest the contract allows), no scratch (the segment-overlap layout:
-// the order of reads and writes matters there);
-// that output is compared with the separate-buffer one.
+// pixels before it, no scratch (the segment-overlap layout: the order of reads and writes
+// matters there; this is the gap the contract allows with a scratch, one pixel closer than
+// without one: writing output pixel i overwrites the first input pixel that pixel i itself reads,
+// which the kernel's buffered groups and runs and its one-pixel path, writing each group of
+// four channels after reading them, handle); that output is compared with the separate-buffer
+// one.
 //
 //   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
 //
@@ -56,7 +59,8 @@ std::string Ints(const std::vector<int32_t>& v) {
 }
 
 // Bytes the output starts before the input in an overlap run: writing output pixel i then
-// overwrites input pixel i - (pad_top * in_w + pad_left), the first tap unit i reads itself.
+// overwrites input pixel i - (pad_top * in_w + pad_left), the first tap unit i reads itself
+// (safe under the contract with a scratch; see the header).
 size_t OverlapShift(const ts_conv_params& q) { return (size_t(q.pad_top) * q.in_w + q.pad_left) * q.in_c; }
 
 // The firmware program: per layer, the public kernel under the instruction counter, then

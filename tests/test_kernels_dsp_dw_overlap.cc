@@ -39,7 +39,7 @@ using tessera::test::Uniform;
 
 // The kernel's stack buffer (TS_DW_OVL_BYTES in depthwise_conv_dsp.c), only to steer the
 // random shapes to both sides of it.
-constexpr int32_t kBufferBytes = 2560;
+constexpr int32_t kBufferBytes = 1920;
 
 struct Case {
   ts_conv_params p{};

@@ -37,9 +37,11 @@
  * Every read of a buffered group or run precedes every write of it, and groups, runs and
  * border pixels follow the contract's pixel order, so no byte is read later or written
  * earlier than the contract's order says: safe for every gap between the buffers the
- * contract allows (with or without a scratch). Stack: the buffer plus the run's sums
- * (TS_DW_RUN int32) and a few frames, about TS_DW_OVL_BYTES + 0.5 KB, whether or not the
- * buffers overlap. */
+ * contract allows (with or without a scratch). Stack, whether or not the buffers overlap:
+ * the buffer in ts_depthwise_conv2d_s8_dsp's frame (2,248 bytes with TS_DW_OVL_BYTES = 1920)
+ * plus the deepest run's frame (ts_dw_run_wide, 392 bytes with its TS_DW_RUN sums): about
+ * 2.6 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), below the DSP convolution's
+ * deepest path. */
 #include <string.h>
 
 #include "depthwise_dsp_util.h"
@@ -604,9 +606,10 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
 }
 
 /* Bytes of the stack buffer that takes the outputs while the output buffer shares bytes with
- * the input (see ts_depthwise_conv2d_s8_dsp). */
+ * the input (see the top of this file): six rows of a 5-pixel, 64-channel window, one row of
+ * 10 x 144 or 3 x 480, runs of 13 pixels of 144 channels. */
 #ifndef TS_DW_OVL_BYTES
-#define TS_DW_OVL_BYTES 2048
+#define TS_DW_OVL_BYTES 1920
 #endif
 
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
@@ -636,7 +639,7 @@ static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t
  * out like the output, pixel stride out_c; nmax * out_c <= TS_DW_OVL_BYTES) and its pixels
  * are then copied to the output: every read of the call precedes every write, so no byte is
  * read later or written earlier than in the contract's pixel order. */
-static void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
                        int wide, int32_t x_lo, int32_t x_hi, int32_t seg_lo, int32_t seg_hi, int32_t oy,
                        int32_t nrows, int32_t ky0, int32_t rows, int32_t nmax, int8_t* obuf) {
   const int32_t in_c = p->in_c, C = p->out_c, sw = p->stride_w;
@@ -674,7 +677,7 @@ static void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter
 /* Output rows [oy, oy + nrows) (same rows of taps) of columns [win.x0, win.x1) when the output
  * shares no byte with the input (out may then be a buffer of these rows only): border pixels
  * one at a time (or in pairs), then the runs over [seg_lo, seg_hi) if `runs`. */
-static void ts_dw_rows(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
                        ts_window win, int8_t* scratch, int pairs, int runs, int wide, int32_t x_lo, int32_t x_hi,
                        int32_t seg_lo, int32_t seg_hi, int32_t oy, int32_t nrows, int32_t ky0, int32_t rows) {
   int32_t r;

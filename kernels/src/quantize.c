@@ -3,6 +3,10 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h>
+#endif
+
 #include "fixedpoint.h"
 #include "spatial_util.h"
 
@@ -14,6 +18,13 @@ static int8_t ts_quantize_exact(float v, double scale, int32_t zero_point) {
   if (r < -2147483648.0 + 256.0) r = -2147483648.0 + 256.0;
   if (r != r) r = 0.0; /* NaN */
   return (int8_t)ts_clamp_i32((int32_t)r + zero_point, -128, 127);
+}
+
+/* ts_quantize_exact of the float with these bits. */
+static int8_t ts_quantize_bits(uint32_t bits, double scale, int32_t zero_point) {
+  float v;
+  memcpy(&v, &bits, 4);
+  return ts_quantize_exact(v, scale, zero_point);
 }
 
 /* The same value from a single-precision quotient (hardware division on a Cortex-M4F, where
@@ -42,9 +53,13 @@ static int ts_quantize_fast(uint32_t bits, float scale_f, int32_t zero_point, in
   d = a + 0.5f;
   t = (int32_t)d;          /* floor: d >= 0.5 */
   frac = d - (float)t;     /* exact */
-  if (!(frac > 1.0f / 32768.0f && frac < 1.0f - 1.0f / 32768.0f)) return 0;
+  if (!(fabsf(frac - 0.5f) < 0.5f - 1.0f / 32768.0f)) return 0; /* frac in (2^-15, 1 - 2^-15) */
   t = (t ^ sign) - sign;
+#if defined(__ARM_FEATURE_SAT)
+  *out = (int8_t)__ssat(t + zero_point, 8); /* SSAT: the same clamp to [-128, 127] */
+#else
   *out = (int8_t)ts_clamp_i32(t + zero_point, -128, 127);
+#endif
   return 1;
 }
 
@@ -61,13 +76,17 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
     const int8_t* src = TS_PIXEL(in, y, win.x0, (int64_t)channels * 4);
     int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
     const int32_t n = (win.x1 - win.x0) * channels;
-    for (i = 0; i < n; ++i) {
-      uint32_t bits;
-      memcpy(&bits, src + (size_t)i * 4, 4);
-      if (!fast || !ts_quantize_fast(bits, scale_f, zero_point, &dst[i])) {
-        float v;
-        memcpy(&v, &bits, 4);
-        dst[i] = ts_quantize_exact(v, scale, zero_point);
+    if (fast) {
+      for (i = 0; i < n; ++i) {
+        uint32_t bits;
+        memcpy(&bits, src + (size_t)i * 4, 4);
+        if (!ts_quantize_fast(bits, scale_f, zero_point, &dst[i])) dst[i] = ts_quantize_bits(bits, scale, zero_point);
+      }
+    } else {
+      for (i = 0; i < n; ++i) {
+        uint32_t bits;
+        memcpy(&bits, src + (size_t)i * 4, 4);
+        dst[i] = ts_quantize_bits(bits, scale, zero_point);
       }
     }
   }

@@ -1,0 +1,150 @@
+// QUANTIZE float32 -> int8 on the emulated Cortex-M4F (QEMU mps2-an386), where its
+// single-precision shortcut runs on the FPU (VDIV, VCVT) and clamps with SSAT: a firmware
+// program compares ts_quantize_f32_s8 with TFLM's formula (round(v / scale) in double, half
+// away from zero, plus the zero point, clamped; written in the program independently) for
+// values a few float steps around ties (k + 0.5) * scale and integers k * scale, random values,
+// and extreme inputs, over several float scales and zero points.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "codegen/device.h"
+
+namespace tessera {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kQuantizeCheck = R"C(
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "harness.h"
+#include "tessera/kernels.h"
+
+#define N 512
+static float values[N];
+static int8_t got[N];
+static long cases = 0, mismatches = 0;
+static uint32_t rng_state = 777u;
+static uint32_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 17;
+  rng_state ^= rng_state << 5;
+  return rng_state;
+}
+
+static int8_t reference(float v, double scale, int32_t zp) {
+  double r;
+  int64_t q;
+  if (v != v) r = 0.0;
+  else {
+    r = round((double)v / scale);
+    if (r > 2147483647.0 - 256.0) r = 2147483647.0 - 256.0;
+    if (r < -2147483648.0 + 256.0) r = -2147483648.0 + 256.0;
+  }
+  q = (int64_t)r + zp;
+  return (int8_t)(q > 127 ? 127 : (q < -128 ? -128 : q));
+}
+
+/* The next float above v. */
+static float up(float v) {
+  uint32_t b;
+  if (v == 0.0f) return 1e-45f;
+  memcpy(&b, &v, 4);
+  if (v > 0.0f) ++b; else --b;
+  memcpy(&v, &b, 4);
+  return v;
+}
+
+static void run(int n, double scale, int32_t zp) {
+  int i;
+  ts_quantize_f32_s8(scale, zp, (ts_cbuf){(const int8_t*)values, 0, 0, 1, n}, (ts_buf){got, 0, 0, 1, n}, 1,
+                     (ts_window){0, 1, 0, n});
+  for (i = 0; i < n; ++i) {
+    ++cases;
+    if (got[i] != reference(values[i], scale, zp)) ++mismatches;
+  }
+}
+
+static void print_kv(const char* key, uint64_t v) {
+  ts_fw_puts(key);
+  ts_fw_puts("=");
+  ts_fw_put_u64(v);
+  ts_fw_puts("\n");
+}
+
+int main(void) {
+  static const float scales[] = {1.0f / 128.0f, 0.003921569f, 0.0213f, 1.0f, 3.7f};
+  static const int32_t zps[] = {-128, 0, 5};
+  static const float extremes[] = {0.0f, -0.0f, 1e-45f, -1e-45f, 1e-38f, 3e38f, -3e38f, 1e9f, -1e9f, 127.5f,
+                                   -128.5f};
+  int si, zi, k, c, i, n;
+  for (si = 0; si < 5; ++si) {
+    const float s = scales[si];
+    for (zi = 0; zi < 3; ++zi) {
+      n = 0;
+      for (k = -300; k <= 300; k += 7) {
+        for (c = 0; c < 2; ++c) {
+          float v = (float)((k + (c ? 0.0 : 0.5)) * (double)s);
+          for (i = 0; i < 6; ++i) {
+            uint32_t b;
+            memcpy(&b, &v, 4);
+            if (v > 0.0f) --b; else if (v < 0.0f) ++b;
+            memcpy(&v, &b, 4);
+          }
+          for (i = 0; i < 13; ++i, v = up(v)) {
+            values[n++] = v;
+            if (n == N) { run(n, (double)s, zps[zi]); n = 0; }
+          }
+        }
+      }
+      for (i = 0; i < 1000; ++i) {
+        values[n++] = ((float)(int32_t)(rnd() % 600001u) - 300000.0f) / 1000.0f * s;
+        if (n == N) { run(n, (double)s, zps[zi]); n = 0; }
+      }
+      for (i = 0; i < (int)(sizeof extremes / sizeof extremes[0]); ++i) values[n++] = extremes[i];
+      {
+        uint32_t nan_bits = 0x7fc00000u, inf_bits = 0x7f800000u, ninf_bits = 0xff800000u;
+        memcpy(&values[n++], &nan_bits, 4);
+        memcpy(&values[n++], &inf_bits, 4);
+        memcpy(&values[n++], &ninf_bits, 4);
+      }
+      run(n, (double)s, zps[zi]);
+    }
+  }
+  print_kv("cases", (uint64_t)cases);
+  print_kv("mismatches", (uint64_t)mismatches);
+  return mismatches == 0 ? 0 : 1;
+}
+)C";
+
+TEST(FirmwareQuantize, EqualsTflmFormulaOnCortexM4F) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const fs::path dir = fs::temp_directory_path() / ("tessera_fw_quantize_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string main_c = (dir / "quantize_check.c").string();
+  std::ofstream(main_c) << kQuantizeCheck;
+  const std::string kernels = std::string(TESSERA_SOURCE_DIR) + "/kernels";
+  FirmwareBuild b;
+  b.board = Board::kAn386;
+  b.sources = {main_c};
+  for (const auto& e : fs::directory_iterator(kernels + "/src"))
+    if (e.path().extension() == ".c") b.sources.push_back(e.path().string());
+  b.include_dirs = {kernels + "/include", kernels + "/src"};
+  const std::string elf = (dir / "quantize_check.elf").string();
+  const FirmwareBuildResult br = BuildFirmware(b, elf);
+  ASSERT_TRUE(br.ok) << br.log;
+  EXPECT_EQ(br.log.find("quantize.c"), std::string::npos) << br.log;
+  const FirmwareRun run = RunFirmware(Board::kAn386, elf, 300);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.values.count("cases"), 1u) << run.output;
+  EXPECT_GT(std::stol(run.values.at("cases")), 30000);
+  EXPECT_EQ(run.values.count("mismatches") ? run.values.at("mismatches") : "", "0") << run.output;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tessera

@@ -2,20 +2,35 @@
  * ts_conv2d_s8_portable (conv.c): only the order of the int32 additions changes.
  *
  * Main path (im2col, when a pixel's filter_h * filter_w * in_c taps fit
- * TS_CONV_DSP_COL_MAX): output pixels two at a time. Both pixels' taps are first copied into
- * a column buffer on the stack as int16 with the input offset added (padding taps as 0, so
- * border pixels need no special case), interleaved per group of four taps as
- * [pixel 0 taps 0,2 | pixel 1 taps 0,2 | pixel 0 taps 1,3 | pixel 1 taps 1,3], which matches
- * the lanes SXTB16 / SXTB16(ROR 8) give for four filter bytes. Then per pair of output
- * channels a 2x2 micro-kernel (LDRD of the column, SMLAD) and a requantization shared by the
- * two pixels, the four output bytes saturated and clamped together (SSAT, SSUB8/SEL).
- * Every read of both pixels happens before their first write, so this is safe whatever the
- * output shares with the input (reads earlier and writes later than the portable order), and
- * `scratch` is not needed.
- * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps) plus
- * TS_CONV_DSP_GATHER_MAX bytes to gather a pixel's taps when in_c is not a multiple of 4:
- * about 2.9 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4).
- * A smaller TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
+ * TS_CONV_DSP_COL_MAX): the taps of a block of output pixels are first copied into a column
+ * buffer on the stack as int16 with the input offset added (padding taps as 0, so border
+ * pixels need no special case), interleaved per group of four taps so that one LDRD gives
+ * the lanes SXTB16 / SXTB16(ROR 8) give for four filter bytes (layout above ts_col_expand).
+ * Every read of a block happens before its first write, so this is safe whatever the output
+ * shares with the input (reads earlier and writes later than the portable order), and
+ * `scratch` is not needed. Two kernels:
+ *  - quad (requantization modes 5 and 6, the common case: every multiplier above 2^30, shifts
+ *    in [-24, -1], |acc| < 2^30): four pixels x one output channel. The column holds
+ *    2 * (input + offset), so the sums are 2 * acc and requantize in four instructions per
+ *    output (ts_dsp_rq_doubled: ADD, SMMLAR, ASR, SSAT). Each filter word is loaded and
+ *    extended once for the four pixels (17 instructions per 4 taps x 4 pixels). The
+ *    per-channel constants {2 * bias, multiplier, nudge, shift} are computed once per call
+ *    into the column's unused end when they fit (2 * k4 + 4 * out_c words), and the channel
+ *    loop is then one assembly block on the device (ts_conv_col4_asm, 35 instructions per
+ *    channel besides the MAC loop). Blocks are four pixels of one row (or of the whole window
+ *    when a 1x1 stride-1 filter reads whole rows of both buffers, which then follow each
+ *    other); a row's last 1-3 pixels go through the pair kernel. Padding-free blocks with
+ *    whole groups per tap build their column group by group (ts_conv_col_quad_fast).
+ *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
+ *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
+ *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
+ *    SMULL/QADD/ASR/SSAT, ts_dsp_rq_shifted; else the general one), the four output bytes
+ *    saturated and clamped together (SSAT, SSUB8/SEL).
+ * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps; the quad
+ * kernel takes up to 2 * k4 words of it, k4 <= 288) plus TS_CONV_DSP_GATHER_MAX bytes to gather
+ * a pixel's taps when in_c is not a multiple of 4: about 2.9 KB on the deepest call path
+ * (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4). A smaller TS_CONV_DSP_COL_MAX trades
+ * stack for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
  * on the int8 input when both pixels see the whole filter, written straight to the output
@@ -41,24 +56,43 @@
 
 /* ---- im2col path ---- */
 
-/* Column words of one pixel: `groups` groups of four taps from src (+ offset). `dst` points
- * at the pixel's lane of the first group; each group is four words. */
-static inline uint32_t* ts_col_expand(uint32_t* dst, const int8_t* src, int32_t groups, uint32_t off2) {
+/* Column layout: per group of four taps, 2 * lanes words; lane l (pixel l of the block) holds
+ * its even taps (0, 2) at word l and its odd taps (1, 3) at word lanes + l. Two lanes (the
+ * pair kernels): [p0 0,2 | p1 0,2 | p0 1,3 | p1 1,3]; four lanes (the quad kernel):
+ * [p0 0,2 | p1 0,2 | p2 0,2 | p3 0,2 | p0 1,3 | ... | p3 1,3].
+ * Column words of one pixel: `groups` groups of four taps from src (+ offset, doubled when
+ * `dbl`). `dst` points at the pixel's lane of the first group. */
+static inline __attribute__((always_inline)) uint32_t* ts_col_expand(uint32_t* dst, const int8_t* src,
+                                                                   int32_t groups, uint32_t off2, const int dbl,
+                                                                   const int lanes) {
   for (; groups > 0; --groups) {
     const uint32_t x = ts_dsp_load4(src);
+    uint32_t e = ts_dsp_sxtab16(off2, x), o = ts_dsp_sxtab16_ror8(off2, x);
     src += 4;
-    dst[0] = ts_dsp_sxtab16(off2, x);
-    dst[2] = ts_dsp_sxtab16_ror8(off2, x);
-    dst += 4;
+    if (dbl) { /* 2 * (x + offset): |x + offset| <= 255, so the doubled lanes fit */
+      e = ts_dsp_sadd16(e, e);
+      o = ts_dsp_sadd16(o, o);
+    }
+    dst[0] = e;
+    dst[lanes] = o;
+    dst += 2 * lanes;
   }
   return dst;
 }
 
-static uint32_t* ts_col_zero(uint32_t* dst, int32_t groups) {
+/* The same, with `dbl` and `lanes` variables. */
+static uint32_t* ts_col_expand_any(uint32_t* dst, const int8_t* src, int32_t groups, uint32_t off2, int dbl,
+                                   int lanes) {
+  if (lanes == 4)
+    return dbl ? ts_col_expand(dst, src, groups, off2, 1, 4) : ts_col_expand(dst, src, groups, off2, 0, 4);
+  return dbl ? ts_col_expand(dst, src, groups, off2, 1, 2) : ts_col_expand(dst, src, groups, off2, 0, 2);
+}
+
+static uint32_t* ts_col_zero(uint32_t* dst, int32_t groups, int lanes) {
   for (; groups > 0; --groups) {
     dst[0] = 0;
-    dst[2] = 0;
-    dst += 4;
+    dst[lanes] = 0;
+    dst += 2 * lanes;
   }
   return dst;
 }
@@ -91,7 +125,7 @@ static inline int8_t* ts_gather_copy(int8_t* g, const int8_t* src, int32_t n) {
 
 /* Output pixel (oy, ox)'s taps into its lane of the column (col: the lane's first word). */
 static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, int32_t ox,
-                              uint32_t* col, uint32_t off2, int8_t* gather) {
+                              uint32_t* col, uint32_t off2, int8_t* gather, int dbl, int lanes) {
   const int32_t in_c = p->in_c, fh = p->filter_h, fw = p->filter_w;
   const int32_t dh = p->dilation_h, dw = p->dilation_w;
   const int32_t iy = oy * p->stride_h - p->pad_top, ix = ox * p->stride_w - p->pad_left;
@@ -103,17 +137,17 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
     for (ky = 0; ky < fh; ++ky) {
       const int8_t* row;
       if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
-        col = ts_col_zero(col, fw * tg);
+        col = ts_col_zero(col, fw * tg, lanes);
         continue;
       }
       row = TS_PIXEL(in, iy + ky * dh, ix + kx0 * dw, in_c);
-      col = ts_col_zero(col, kx0 * tg);
+      col = ts_col_zero(col, kx0 * tg, lanes);
       if (dw == 1) {
-        col = ts_col_expand(col, row, (kx1 - kx0) * tg, off2);
+        col = ts_col_expand_any(col, row, (kx1 - kx0) * tg, off2, dbl, lanes);
       } else {
-        for (kx = kx0; kx < kx1; ++kx) col = ts_col_expand(col, row + (kx - kx0) * dw * in_c, tg, off2);
+        for (kx = kx0; kx < kx1; ++kx) col = ts_col_expand_any(col, row + (kx - kx0) * dw * in_c, tg, off2, dbl, lanes);
       }
-      col = ts_col_zero(col, (fw - kx1) * tg);
+      col = ts_col_zero(col, (fw - kx1) * tg, lanes);
     }
   } else { /* gather the taps as bytes (padding = the input zero point), then expand */
     const int8_t pad = (int8_t)(-p->input_offset);
@@ -135,7 +169,7 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
       g = ts_gather_fill(g, pad, (fw - kx1) * in_c);
     }
     ts_gather_fill(g, pad, k4 - k);
-    ts_col_expand(col, gather, k4 >> 2, off2);
+    ts_col_expand_any(col, gather, k4 >> 2, off2, dbl, lanes);
   }
 }
 
@@ -144,8 +178,10 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
  * offset is an int8, so a pair of channels whose shifts are in [-23, -1] can take
  * ts_dsp_rq_shifted (ts_conv_col_pair_m); 3: every channel's shift is in [-23, -1]
  * (ts_conv_col_pair_q); 4: besides, the activation range is [-128, 127]
- * (ts_conv_col_pair_qf, no clamp after SSAT); 0: the general ts_dsp_output. Biases are in
- * the sums already. */
+ * (ts_conv_col_pair_qf, no clamp after SSAT); 5: as 3, and besides every multiplier is above
+ * 2^30 and every |accumulator| below 2^30, so the column holds doubled inputs and the sums are
+ * 2 * acc (ts_dsp_rq_doubled, ts_conv_col_pair_dc); 6: as 5 with the range [-128, 127]
+ * (ts_conv_col_pair_d); 0: the general ts_dsp_output. Biases are in the sums already. */
 typedef struct {
   const int32_t* mult;
   const int32_t* shift;
@@ -198,6 +234,57 @@ static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s0
     s11 = ts_dsp_smlad(d_, t_, s11);                     \
   } while (0)
 
+/* The MAC loop of a channel pair over the column's whole groups: x from the column's start
+ * to cend, w0 and w1 advanced by 4 bytes per group, the sums in s00, s01, s10, s11 (the
+ * caller's variables). On the device, the loop of TS_COL_STEP_2X2 in 18 instructions per
+ * group and 13 registers (GCC's schedule of the C loop keeps more words live and spills the
+ * end pointer): the column's even-tap words, both filter words, their even halves; the
+ * odd-tap words into the same registers, the odd halves. Not at -O0, where GCC cannot free
+ * 13 registers for it. */
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+#define TS_COL_LOOP_2X2()                                                                   \
+  do {                                                                                      \
+    if (x != cend) {                                                                        \
+      uint32_t a_, b_, wa_, wb_, t_;                                                        \
+      __asm__ volatile(                                                                     \
+          "1:\n\t"                                                                          \
+          "ldrd %[a], %[b], [%[x]], #8\n\t"                                                 \
+          "ldr %[wa], [%[w0]], #4\n\t"                                                      \
+          "ldr %[wb], [%[w1]], #4\n\t"                                                      \
+          "sxtb16 %[t], %[wa]\n\t"                                                          \
+          "smlad %[s00], %[a], %[t], %[s00]\n\t"                                            \
+          "smlad %[s10], %[b], %[t], %[s10]\n\t"                                            \
+          "sxtb16 %[t], %[wb]\n\t"                                                          \
+          "smlad %[s01], %[a], %[t], %[s01]\n\t"                                            \
+          "smlad %[s11], %[b], %[t], %[s11]\n\t"                                            \
+          "ldrd %[a], %[b], [%[x]], #8\n\t"                                                 \
+          "sxtb16 %[t], %[wa], ror #8\n\t"                                                  \
+          "smlad %[s00], %[a], %[t], %[s00]\n\t"                                            \
+          "smlad %[s10], %[b], %[t], %[s10]\n\t"                                            \
+          "sxtb16 %[t], %[wb], ror #8\n\t"                                                  \
+          "smlad %[s01], %[a], %[t], %[s01]\n\t"                                            \
+          "smlad %[s11], %[b], %[t], %[s11]\n\t"                                            \
+          "cmp %[x], %[cend]\n\t"                                                           \
+          "bne 1b"                                                                          \
+          : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [s00] "+r"(s00), [s01] "+r"(s01),    \
+            [s10] "+r"(s10), [s11] "+r"(s11), [a] "=&r"(a_), [b] "=&r"(b_), [wa] "=&r"(wa_), \
+            [wb] "=&r"(wb_), [t] "=&r"(t_)                                                  \
+          : [cend] "r"(cend)                                                                \
+          : "cc", "memory");                                                                \
+    }                                                                                       \
+  } while (0)
+#else
+#define TS_COL_LOOP_2X2()                                        \
+  do {                                                           \
+    while (x != cend) {                                          \
+      TS_COL_STEP_2X2(x, ts_dsp_load4(w0), ts_dsp_load4(w1));    \
+      x += 4;                                                    \
+      w0 += 4;                                                   \
+      w1 += 4;                                                   \
+    }                                                            \
+  } while (0)
+#endif
+
 /* The last, odd channel of both pixels (general requantization). */
 static void ts_conv_col_last(const uint32_t* col, int32_t k, const int8_t* w0, const int32_t* bias,
                              const ts_conv_out* o, int32_t c, int8_t* d0, int8_t* d1) {
@@ -224,6 +311,10 @@ static void ts_conv_col_last(const uint32_t* col, int32_t k, const int8_t* w0, c
     t = ts_dsp_sxtb16_ror8(wa);
     s0 = ts_dsp_smlad(x[2], t, s0);
     s1 = ts_dsp_smlad(x[3], t, s1);
+  }
+  if (o->mode >= 5) { /* doubled column: the sums are even and exact */
+    s0 >>= 1;
+    s1 >>= 1;
   }
   if (bias) {
     s0 += bias[c];
@@ -257,47 +348,7 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_impl(
     } else {
       s00 = s01 = s10 = s11 = 0;
     }
-#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-    /* The loop of TS_COL_STEP_2X2 in 18 instructions per group and 13 registers (GCC's
-     * schedule of the C loop keeps more words live and spills the end pointer): the column's
-     * even-tap words, both filter words, their even halves; the odd-tap words into the same
-     * registers, the odd halves. Not at -O0, where GCC cannot free 13 registers for it. */
-    if (x != cend) {
-      uint32_t a, b, wa, wb, t;
-      __asm__ volatile(
-          "1:\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "ldr %[wa], [%[w0]], #4\n\t"
-          "ldr %[wb], [%[w1]], #4\n\t"
-          "sxtb16 %[t], %[wa]\n\t"
-          "smlad %[s00], %[a], %[t], %[s00]\n\t"
-          "smlad %[s10], %[b], %[t], %[s10]\n\t"
-          "sxtb16 %[t], %[wb]\n\t"
-          "smlad %[s01], %[a], %[t], %[s01]\n\t"
-          "smlad %[s11], %[b], %[t], %[s11]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "sxtb16 %[t], %[wa], ror #8\n\t"
-          "smlad %[s00], %[a], %[t], %[s00]\n\t"
-          "smlad %[s10], %[b], %[t], %[s10]\n\t"
-          "sxtb16 %[t], %[wb], ror #8\n\t"
-          "smlad %[s01], %[a], %[t], %[s01]\n\t"
-          "smlad %[s11], %[b], %[t], %[s11]\n\t"
-          "cmp %[x], %[cend]\n\t"
-          "bne 1b"
-          : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [s00] "+r"(s00), [s01] "+r"(s01),
-            [s10] "+r"(s10), [s11] "+r"(s11), [a] "=&r"(a), [b] "=&r"(b), [wa] "=&r"(wa),
-            [wb] "=&r"(wb), [t] "=&r"(t)
-          : [cend] "r"(cend)
-          : "cc", "memory");
-    }
-#else
-    while (x != cend) {
-      TS_COL_STEP_2X2(x, ts_dsp_load4(w0), ts_dsp_load4(w1));
-      x += 4;
-      w0 += 4;
-      w1 += 4;
-    }
-#endif
+    TS_COL_LOOP_2X2();
     if (tail) { /* the column holds zeros past the last tap */
       TS_COL_STEP_2X2(x, ts_dsp_load_tail(w0, tail), ts_dsp_load_tail(w1, tail));
     }
@@ -346,6 +397,65 @@ __attribute__((noinline)) static void ts_conv_col_pair_g(const uint32_t* col, in
   ts_conv_col_pair_impl(col, k, filter, bias, out_c, o, d0, d1, 0, 1);
 }
 
+/* Modes 5 and 6: both pixels of the doubled column, every output channel; the sums start at
+ * twice the biases and requantize through ts_dsp_rq_doubled (four instructions per output
+ * byte with its SSAT, against eight for ts_dsp_rq_shifted). `clamp`: 0 when the activation
+ * range is [-128, 127]. */
+static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
+    const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
+    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int clamp) {
+  const int32_t tail = k & 3;
+  const uint32_t* const cend = col + 4 * (k >> 2);
+  const int32_t* mult = o->mult;
+  const int32_t* shift = o->shift;
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const uint32_t lo4 = o->lo4, hi4 = o->hi4;
+  const int8_t* w0 = filter;
+  int32_t c;
+  for (c = 0; c + 1 < out_c; c += 2) {
+    const int8_t* w1 = w0 + k;
+    const uint32_t* x = col;
+    int32_t s00, s01, s10, s11;
+    if (bias) {
+      s00 = s10 = (int32_t)((uint32_t)bias[c] << 1);
+      s01 = s11 = (int32_t)((uint32_t)bias[c + 1] << 1);
+    } else {
+      s00 = s01 = s10 = s11 = 0;
+    }
+    TS_COL_LOOP_2X2();
+    if (tail) { /* the column holds zeros past the last tap */
+      TS_COL_STEP_2X2(x, ts_dsp_load_tail(w0, tail), ts_dsp_load_tail(w1, tail));
+    }
+    w0 = w1 + tail; /* the next pair's first filter */
+    {
+      const int32_t m0 = mult[c], m1 = mult[c + 1];
+      const int32_t r0 = -shift[c], r1 = -shift[c + 1];
+      const int32_t n0 = (int32_t)(oo21 << (r0 - 1)), n1 = (int32_t)(oo21 << (r1 - 1));
+      const int32_t v00 = ts_dsp_ssat8(ts_dsp_rq_doubled(s00, m0, r0, n0));
+      const int32_t v01 = ts_dsp_ssat8(ts_dsp_rq_doubled(s01, m1, r1, n1));
+      const int32_t v10 = ts_dsp_ssat8(ts_dsp_rq_doubled(s10, m0, r0, n0));
+      const int32_t v11 = ts_dsp_ssat8(ts_dsp_rq_doubled(s11, m1, r1, n1));
+      uint32_t w = ts_dsp_pack8x4(v00, v01, v10, v11);
+      if (clamp) w = ts_dsp_clamp8x4(w, lo4, hi4);
+      ts_dsp_store2(d1 + c, w >> 16);
+      ts_dsp_store2(d0 + c, w);
+    }
+  }
+  if (c < out_c) ts_conv_col_last(col, k, w0, bias, o, c, d0, d1);
+}
+
+__attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                         int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, 0);
+}
+
+__attribute__((noinline)) static void ts_conv_col_pair_dc(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                          int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, 1);
+}
+
 /* One pixel (the column's lane 0) and every output channel: the odd last pixel of a window,
  * which the 2x2 kernel would compute twice. */
 __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32_t k, const int8_t* filter,
@@ -378,6 +488,10 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
       s1 = ts_dsp_smlad(x[2], ts_dsp_sxtb16_ror8(wb), s1);
     }
     w0 = w1 + tail;
+    if (o->mode >= 5) { /* doubled column */
+      s0 >>= 1;
+      s1 >>= 1;
+    }
     if (bias) {
       s0 += bias[c];
       if (two) s1 += bias[c + 1];
@@ -397,6 +511,41 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
   return 1;
 }
 
+/* The requantization mode of the im2col path (see ts_conv_out). Doubled sums (modes 5, 6)
+ * need every multiplier above 2^30, every shift in [-24, -1], an input offset in
+ * [-127, 128] and an output offset in [-128, 127], and |acc| < 2^30 (from |bias| and
+ * |input + offset| * |weight| <= 255 * 128 = 32640 per tap), and the value
+ * floor(x / 2^31) of ts_dsp_rq_doubled within int32: |acc| * mult / 2^31 + |nudge| + 2 below
+ * 2^31, which only a shift of -24 (nudge up to 255 * 2^23) can break. */
+static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4) {
+  const int32_t out_c = p->out_c;
+  int32_t c;
+  int mode = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
+  if (!mode || p->output_offset < -128 || p->output_offset > 127) return mode;
+  mode = 3;
+  for (c = 0; c < out_c; ++c)
+    if (p->output_shift[c] < -23 || p->output_shift[c] > -1) mode = 2;
+  if (p->input_offset >= -127 && p->input_offset <= 128) {
+    int64_t acc = 0;
+    for (c = 0; c < out_c; ++c) {
+      const int64_t b = bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0;
+      if (p->output_multiplier[c] <= (1 << 30) || p->output_shift[c] < -24 || p->output_shift[c] > -1) break;
+      if (b > acc) acc = b;
+    }
+    acc += (int64_t)k4 * 32640;
+    if (c == out_c && acc < ((int64_t)1 << 30)) {
+      const int32_t oo21 = 2 * p->output_offset + 1;
+      const int64_t nudge = (int64_t)(oo21 < 0 ? -oo21 : oo21) << 23;
+      for (c = 0; c < out_c; ++c)
+        if (p->output_shift[c] == -24 && ((acc * p->output_multiplier[c]) >> 31) + nudge + 2 >= ((int64_t)1 << 31))
+          break;
+      if (c == out_c) mode = 5;
+    }
+  }
+  if ((mode == 3 || mode == 5) && p->act_min == -128 && p->act_max == 127) ++mode;
+  return mode;
+}
+
 /* What the column of one pixel needs, computed once per call. */
 typedef struct {
   int32_t run;        /* filter_w * in_c: one filter row (dilation_w == 1) */
@@ -405,29 +554,554 @@ typedef struct {
   int32_t ylim, xlim; /* a pixel whose first tap is at (iy, ix) with 0 <= iy < ylim and
                          0 <= ix < xlim has no padding tap */
   int fast;           /* dilation_w == 1 and such pixels exist */
+  int dbl;            /* the column holds 2 * (input + offset) (modes 5 and 6) */
   uint32_t off2;
 } ts_conv_geom;
 
-/* Output pixel (oy, ox)'s column lane: padding-free pixels inline (filter_h runs of
- * filter_w * in_c bytes), others through ts_conv_col_build. */
+/* Output pixel (oy, ox)'s column lane (`lanes` lanes per group): padding-free pixels inline
+ * (filter_h runs of filter_w * in_c bytes), others through ts_conv_col_build. */
 static inline __attribute__((always_inline)) void ts_conv_col_pixel(
     const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g, int32_t oy, int32_t ox,
-    uint32_t* col, int8_t* gather) {
+    uint32_t* col, int8_t* gather, const int lanes, const int dbl) {
   const int32_t iy = oy * p->stride_h - p->pad_top, ix = ox * p->stride_w - p->pad_left;
   if (g->fast && (uint32_t)iy < (uint32_t)g->ylim && (uint32_t)ix < (uint32_t)g->xlim) {
     const int8_t* row = TS_PIXEL(in, iy, ix, p->in_c);
     int32_t ky;
     if ((p->in_c & 3) == 0) {
-      for (ky = 0; ky < p->filter_h; ++ky, row += g->step) col = ts_col_expand(col, row, g->run >> 2, g->off2);
+      for (ky = 0; ky < p->filter_h; ++ky, row += g->step)
+        col = ts_col_expand(col, row, g->run >> 2, g->off2, dbl, lanes);
     } else {
       int8_t* t = gather;
       for (ky = 0; ky < p->filter_h; ++ky, row += g->step) t = ts_gather_copy(t, row, g->run);
       ts_gather_fill(t, (int8_t)(-p->input_offset), g->k4 - g->k);
-      ts_col_expand(col, gather, g->k4 >> 2, g->off2);
+      ts_col_expand(col, gather, g->k4 >> 2, g->off2, dbl, lanes);
     }
     return;
   }
-  ts_conv_col_build(p, in, oy, ox, col, g->off2, gather);
+  ts_conv_col_build(p, in, oy, ox, col, g->off2, gather, dbl, lanes);
+}
+
+/* The column of a block of `lanes` pixels (ys[l], xs[l]), doubled when `dbl`. Kept out of
+ * ts_conv_col_run so that its loop keeps its few variables in registers. */
+/* The four lanes of a block whose pixels are padding-free, with whole groups per tap
+ * (in_c a multiple of 4), their first taps at s, s + is, s + 2 is, s + 3 is: group by group,
+ * doubled (the quad kernel's modes). */
+__attribute__((noinline)) static void ts_conv_col_quad_fast(const ts_conv_params* p, const ts_conv_geom* g,
+                                                            const int8_t* s, int32_t is, uint32_t* col) {
+  const uint32_t off2 = g->off2;
+  const int32_t groups = g->run >> 2, step = g->step;
+  const int8_t* s2 = s + 2 * is;
+  int32_t ky, j;
+  for (ky = 0; ky < p->filter_h; ++ky, s += step, s2 += step) {
+    const int8_t *a = s, *b = s2;
+    for (j = 0; j < groups; ++j, a += 4, b += 4, col += 8) {
+      uint32_t x0 = ts_dsp_load4(a), x1 = ts_dsp_load4(a + is);
+      uint32_t e0 = ts_dsp_sxtab16(off2, x0), o0 = ts_dsp_sxtab16_ror8(off2, x0);
+      uint32_t e1 = ts_dsp_sxtab16(off2, x1), o1 = ts_dsp_sxtab16_ror8(off2, x1);
+      col[0] = ts_dsp_sadd16(e0, e0);
+      col[1] = ts_dsp_sadd16(e1, e1);
+      col[4] = ts_dsp_sadd16(o0, o0);
+      col[5] = ts_dsp_sadd16(o1, o1);
+      x0 = ts_dsp_load4(b);
+      x1 = ts_dsp_load4(b + is);
+      e0 = ts_dsp_sxtab16(off2, x0);
+      o0 = ts_dsp_sxtab16_ror8(off2, x0);
+      e1 = ts_dsp_sxtab16(off2, x1);
+      o1 = ts_dsp_sxtab16_ror8(off2, x1);
+      col[2] = ts_dsp_sadd16(e0, e0);
+      col[3] = ts_dsp_sadd16(e1, e1);
+      col[6] = ts_dsp_sadd16(o0, o0);
+      col[7] = ts_dsp_sadd16(o1, o1);
+    }
+  }
+}
+
+/* The four lanes of pixels (y, x) to (y, x + 3), doubled. */
+__attribute__((noinline)) static void ts_conv_col_quad(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
+                                                       int32_t y, int32_t x, uint32_t* col, int8_t* gather) {
+  int l;
+  for (l = 0; l < 4; ++l) ts_conv_col_pixel(p, in, g, y, x + l, col + l, gather, 4, 1);
+}
+
+__attribute__((noinline)) static void ts_conv_col_duo(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
+                                                      const int32_t* ys, const int32_t* xs, uint32_t* col,
+                                                      int8_t* gather, int n) {
+  int l;
+  if (g->dbl) {
+    for (l = 0; l < n; ++l) ts_conv_col_pixel(p, in, g, ys[l], xs[l], col + l, gather, 2, 1);
+  } else {
+    for (l = 0; l < n; ++l) ts_conv_col_pixel(p, in, g, ys[l], xs[l], col + l, gather, 2, 0);
+  }
+}
+
+/* ---- quad kernel (modes 5 and 6): four pixels x one output channel ----
+ * Each filter word is loaded and sign-extended once for four pixels (17 instructions per
+ * group of 4 taps x 4 pixels, against 18 per 4 taps x 2 pixels x 2 channels for the pair
+ * kernel), and the per-channel work (bias, multiplier, shift) is shared by four outputs. */
+
+/* The MAC loop of one channel over the four-lane column: x from the column's start to cend
+ * (8 words per group), w advanced by 4 bytes per group, sums s0..s3 (the caller's). Runs at
+ * least once (the caller checks x != cend). */
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+#define TS_COL4_LOOP()                                                                     \
+  do {                                                                                     \
+    uint32_t a_, b_, e_, o_;                                                               \
+    __asm__ volatile(                                                                      \
+        "1:\n\t"                                                                           \
+        "ldr %[o], [%[w]], #4\n\t"                                                         \
+        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
+        "sxtb16 %[e], %[o]\n\t"                                                            \
+        "sxtb16 %[o], %[o], ror #8\n\t"                                                    \
+        "smlad %[s0], %[a], %[e], %[s0]\n\t"                                               \
+        "smlad %[s1], %[b], %[e], %[s1]\n\t"                                               \
+        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
+        "smlad %[s2], %[a], %[e], %[s2]\n\t"                                               \
+        "smlad %[s3], %[b], %[e], %[s3]\n\t"                                               \
+        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
+        "smlad %[s0], %[a], %[o], %[s0]\n\t"                                               \
+        "smlad %[s1], %[b], %[o], %[s1]\n\t"                                               \
+        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
+        "smlad %[s2], %[a], %[o], %[s2]\n\t"                                               \
+        "smlad %[s3], %[b], %[o], %[s3]\n\t"                                               \
+        "cmp %[x], %[cend]\n\t"                                                            \
+        "bne 1b"                                                                           \
+        : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),           \
+          [s3] "+r"(s3), [a] "=&r"(a_), [b] "=&r"(b_), [e] "=&r"(e_), [o] "=&r"(o_)        \
+        : [cend] "r"(cend)                                                                 \
+        : "cc", "memory");                                                                 \
+  } while (0)
+#else
+#define TS_COL4_LOOP()                         \
+  do {                                         \
+    do {                                       \
+      TS_COL4_STEP(x, ts_dsp_load4(w));        \
+      x += 8;                                  \
+      w += 4;                                  \
+    } while (x != cend);                       \
+  } while (0)
+#endif
+
+/* One group of four taps of the four lanes (x[0..7]) against one filter word. */
+#define TS_COL4_STEP(x, w_in)                          \
+  do {                                                 \
+    const uint32_t w_ = (w_in);                        \
+    const uint32_t e_ = ts_dsp_sxtb16(w_), o_ = ts_dsp_sxtb16_ror8(w_); \
+    s0 = ts_dsp_smlad((x)[0], e_, s0);                 \
+    s1 = ts_dsp_smlad((x)[1], e_, s1);                 \
+    s2 = ts_dsp_smlad((x)[2], e_, s2);                 \
+    s3 = ts_dsp_smlad((x)[3], e_, s3);                 \
+    s0 = ts_dsp_smlad((x)[4], o_, s0);                 \
+    s1 = ts_dsp_smlad((x)[5], o_, s1);                 \
+    s2 = ts_dsp_smlad((x)[6], o_, s2);                 \
+    s3 = ts_dsp_smlad((x)[7], o_, s3);                 \
+  } while (0)
+
+/* Per-channel constants of the quad kernel, {2 * bias, multiplier, nudge, right shift} per
+ * channel (see ts_dsp_rq_doubled), kept in the unused end of the column when they fit. */
+static void ts_conv_quad_table(uint32_t* t, const int32_t* bias, const ts_conv_out* o, int32_t out_c) {
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  int32_t c;
+  for (c = 0; c < out_c; ++c, t += 4) {
+    const int32_t r = -o->shift[c];
+    t[0] = bias ? (uint32_t)bias[c] << 1 : 0u;
+    t[1] = (uint32_t)o->mult[c];
+    t[2] = oo21 << (r - 1);
+    t[3] = (uint32_t)r;
+  }
+}
+
+/* Four pixels (the column's lanes 0..3), every output channel; pixel l's output is at
+ * d + l * st. Filters are read a whole group at a time, past the end of a filter whose taps
+ * are not a multiple of 4 into the next one (the column holds zeros there), except for the
+ * last filters whose whole groups would reach past the filter array (the last one; the last
+ * three when k = 1): their last group is read as its remaining bytes. `tbl`: the per-channel
+ * constants (ts_conv_quad_table) when `table`, else they come from bias and o. `clamp`: 0
+ * when the activation range is [-128, 127]. */
+static inline __attribute__((always_inline)) void ts_conv_col4_impl(
+    const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
+    const ts_conv_out* o, const uint32_t* tbl, int8_t* d, int32_t st, const int table, const int clamp) {
+  const int32_t k4 = (k + 3) & ~3, tail = k & 3;
+  const int32_t* mult = o->mult;
+  const int32_t* shift = o->shift;
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const uint32_t lo4 = o->lo4, hi4 = o->hi4;
+  /* channels [0, nfull) may read whole groups: c * k + k4 <= out_c * k */
+  const int32_t nfull = out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0;
+  const int8_t* w = filter;
+  int32_t c;
+  for (c = 0; c < out_c; ++c, ++d) {
+    const uint32_t* x = col;
+    int32_t s0, s1, s2, s3, m, r, n;
+    if (table) {
+      s0 = (int32_t)tbl[0];
+      m = (int32_t)tbl[1];
+      n = (int32_t)tbl[2];
+      r = (int32_t)tbl[3];
+      tbl += 4;
+    } else {
+      s0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0;
+    }
+    s1 = s2 = s3 = s0;
+    if (c < nfull) {
+      const uint32_t* const cend = col + 2 * k4;
+      TS_COL4_LOOP();
+      w -= k4 - k;
+    } else { /* the last filters (k % 4 != 0): whole groups, then the last 1..3 bytes */
+      const uint32_t* const cend = col + 2 * (k - tail);
+      if (x != cend) TS_COL4_LOOP();
+      TS_COL4_STEP(x, ts_dsp_load_tail(w, tail));
+      w += tail;
+    }
+    if (!table) {
+      m = mult[c];
+      r = -shift[c];
+      n = (int32_t)(oo21 << (r - 1));
+    }
+    {
+      const int32_t v0 = ts_dsp_ssat8(ts_dsp_rq_doubled(s0, m, r, n));
+      const int32_t v1 = ts_dsp_ssat8(ts_dsp_rq_doubled(s1, m, r, n));
+      const int32_t v2 = ts_dsp_ssat8(ts_dsp_rq_doubled(s2, m, r, n));
+      const int32_t v3 = ts_dsp_ssat8(ts_dsp_rq_doubled(s3, m, r, n));
+      int8_t* const d2 = d + 2 * st;
+      if (clamp) {
+        const uint32_t v = ts_dsp_clamp8x4(ts_dsp_pack8x4(v0, v1, v2, v3), lo4, hi4);
+        d[0] = (int8_t)v;
+        d[st] = (int8_t)(v >> 8);
+        d2[0] = (int8_t)(v >> 16);
+        d2[st] = (int8_t)(v >> 24);
+      } else {
+        d[0] = (int8_t)v0;
+        d[st] = (int8_t)v1;
+        d2[0] = (int8_t)v2;
+        d2[st] = (int8_t)v3;
+      }
+    }
+  }
+}
+
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* What the assembly channel loop reads from memory (its 14 operands take every register). */
+typedef struct {
+  const uint32_t* col;
+  int32_t st;
+  const uint32_t* tend; /* the table's end for the channels of the loop */
+  int32_t wadj;         /* k4 - k: bytes read past a filter's end */
+  uint32_t lo4, hi4;
+} ts_conv_col4_ctx;
+
+/* ts_conv_col4_impl with the table, every channel but the last ones whose whole groups would
+ * reach past the filter array (their last group ts_conv_col4_impl reads safely), in one
+ * assembly loop: per channel, two
+ * loads of the table around the MAC loop, 4 instructions per output (ADD, SMMLAR, ASR, SSAT;
+ * ts_dsp_rq_doubled), the four byte stores (with the clamp of ts_dsp_clamp8x4 first when
+ * `clamp`), 35 instructions beside the MAC loop's 17 per group (GCC's schedule of the C
+ * keeps about 50: its variables do not fit the registers the MAC loop leaves). */
+static inline __attribute__((always_inline)) void ts_conv_col4_asm(
+    const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
+    const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
+  const int32_t k4 = (k + 3) & ~3, n = out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0; /* as nfull */
+  const uint32_t* const cend = col + 2 * k4;
+  const int8_t* w = filter;
+  ts_conv_col4_ctx ctx;
+  ctx.col = col;
+  ctx.st = st;
+  ctx.tend = tbl + 4 * n;
+  ctx.wadj = k4 - k;
+  ctx.lo4 = o->lo4;
+  ctx.hi4 = o->hi4;
+  if (n > 0) {
+    const uint32_t* x;
+    int32_t s0, s1, s2, s3;
+    uint32_t a, b, e, t;
+    if (clamp) {
+      __asm__ volatile(
+          "0:\n\t"
+          "ldr %[x], [%[ctx], #0]\n\t"
+          "ldr %[s0], [%[tbl]], #16\n\t"
+          "mov %[s1], %[s0]\n\t"
+          "mov %[s2], %[s0]\n\t"
+          "mov %[s3], %[s0]\n\t"
+          "1:\n\t"
+          "ldr %[t], [%[w]], #4\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "sxtb16 %[e], %[t]\n\t"
+          "sxtb16 %[t], %[t], ror #8\n\t"
+          "smlad %[s0], %[a], %[e], %[s0]\n\t"
+          "smlad %[s1], %[b], %[e], %[s1]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s2], %[a], %[e], %[s2]\n\t"
+          "smlad %[s3], %[b], %[e], %[s3]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s0], %[a], %[t], %[s0]\n\t"
+          "smlad %[s1], %[b], %[t], %[s1]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s2], %[a], %[t], %[s2]\n\t"
+          "smlad %[s3], %[b], %[t], %[s3]\n\t"
+          "cmp %[x], %[cend]\n\t"
+          "bne 1b\n\t"
+          "ldr %[a], [%[ctx], #12]\n\t"
+          "sub %[w], %[w], %[a]\n\t"
+          "ldrd %[a], %[b], [%[tbl], #-12]\n\t"
+          "ldr %[e], [%[tbl], #-4]\n\t"
+          "add %[t], %[b], %[s0], asr #31\n\t"
+          "smmlar %[s0], %[s0], %[a], %[t]\n\t"
+          "asr %[s0], %[s0], %[e]\n\t"
+          "ssat %[s0], #8, %[s0]\n\t"
+          "add %[t], %[b], %[s1], asr #31\n\t"
+          "smmlar %[s1], %[s1], %[a], %[t]\n\t"
+          "asr %[s1], %[s1], %[e]\n\t"
+          "ssat %[s1], #8, %[s1]\n\t"
+          "add %[t], %[b], %[s2], asr #31\n\t"
+          "smmlar %[s2], %[s2], %[a], %[t]\n\t"
+          "asr %[s2], %[s2], %[e]\n\t"
+          "ssat %[s2], #8, %[s2]\n\t"
+          "add %[t], %[b], %[s3], asr #31\n\t"
+          "smmlar %[s3], %[s3], %[a], %[t]\n\t"
+          "asr %[s3], %[s3], %[e]\n\t"
+          "ssat %[s3], #8, %[s3]\n\t"
+          "bfi %[s0], %[s1], #8, #8\n\t"
+          "bfi %[s0], %[s2], #16, #8\n\t"
+          "bfi %[s0], %[s3], #24, #8\n\t"
+          "ldrd %[a], %[b], [%[ctx], #16]\n\t"
+          "ssub8 %[t], %[s0], %[a]\n\t"
+          "sel %[s0], %[s0], %[a]\n\t"
+          "ssub8 %[t], %[b], %[s0]\n\t"
+          "sel %[s0], %[s0], %[b]\n\t"
+          "ldr %[t], [%[ctx], #4]\n\t"
+          "strb %[s0], [%[d]]\n\t"
+          "lsr %[s1], %[s0], #8\n\t"
+          "strb %[s1], [%[d], %[t]]\n\t"
+          "add %[b], %[d], %[t], lsl #1\n\t"
+          "lsr %[s2], %[s0], #16\n\t"
+          "strb %[s2], [%[b]]\n\t"
+          "lsr %[s3], %[s0], #24\n\t"
+          "strb %[s3], [%[b], %[t]]\n\t"
+          "adds %[d], %[d], #1\n\t"
+          "ldr %[t], [%[ctx], #8]\n\t"
+          "cmp %[tbl], %[t]\n\t"
+          "bne 0b"
+          : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),
+            [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)
+          : [cend] "r"(cend), [ctx] "r"(&ctx)
+          : "cc", "memory");
+    } else {
+      __asm__ volatile(
+          "0:\n\t"
+          "ldr %[x], [%[ctx], #0]\n\t"
+          "ldr %[s0], [%[tbl]], #16\n\t"
+          "mov %[s1], %[s0]\n\t"
+          "mov %[s2], %[s0]\n\t"
+          "mov %[s3], %[s0]\n\t"
+          "1:\n\t"
+          "ldr %[t], [%[w]], #4\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "sxtb16 %[e], %[t]\n\t"
+          "sxtb16 %[t], %[t], ror #8\n\t"
+          "smlad %[s0], %[a], %[e], %[s0]\n\t"
+          "smlad %[s1], %[b], %[e], %[s1]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s2], %[a], %[e], %[s2]\n\t"
+          "smlad %[s3], %[b], %[e], %[s3]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s0], %[a], %[t], %[s0]\n\t"
+          "smlad %[s1], %[b], %[t], %[s1]\n\t"
+          "ldrd %[a], %[b], [%[x]], #8\n\t"
+          "smlad %[s2], %[a], %[t], %[s2]\n\t"
+          "smlad %[s3], %[b], %[t], %[s3]\n\t"
+          "cmp %[x], %[cend]\n\t"
+          "bne 1b\n\t"
+          "ldr %[a], [%[ctx], #12]\n\t"
+          "sub %[w], %[w], %[a]\n\t"
+          "ldrd %[a], %[b], [%[tbl], #-12]\n\t"
+          "ldr %[e], [%[tbl], #-4]\n\t"
+          "add %[t], %[b], %[s0], asr #31\n\t"
+          "smmlar %[s0], %[s0], %[a], %[t]\n\t"
+          "asr %[s0], %[s0], %[e]\n\t"
+          "ssat %[s0], #8, %[s0]\n\t"
+          "add %[t], %[b], %[s1], asr #31\n\t"
+          "smmlar %[s1], %[s1], %[a], %[t]\n\t"
+          "asr %[s1], %[s1], %[e]\n\t"
+          "ssat %[s1], #8, %[s1]\n\t"
+          "add %[t], %[b], %[s2], asr #31\n\t"
+          "smmlar %[s2], %[s2], %[a], %[t]\n\t"
+          "asr %[s2], %[s2], %[e]\n\t"
+          "ssat %[s2], #8, %[s2]\n\t"
+          "add %[t], %[b], %[s3], asr #31\n\t"
+          "smmlar %[s3], %[s3], %[a], %[t]\n\t"
+          "asr %[s3], %[s3], %[e]\n\t"
+          "ssat %[s3], #8, %[s3]\n\t"
+          "ldr %[t], [%[ctx], #4]\n\t"
+          "strb %[s0], [%[d]]\n\t"
+          "strb %[s1], [%[d], %[t]]\n\t"
+          "add %[b], %[d], %[t], lsl #1\n\t"
+          "strb %[s2], [%[b]]\n\t"
+          "strb %[s3], [%[b], %[t]]\n\t"
+          "adds %[d], %[d], #1\n\t"
+          "ldr %[t], [%[ctx], #8]\n\t"
+          "cmp %[tbl], %[t]\n\t"
+          "bne 0b"
+          : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),
+            [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)
+          : [cend] "r"(cend), [ctx] "r"(&ctx)
+          : "cc", "memory");
+    }
+  }
+  if (n < out_c) ts_conv_col4_impl(col, k, w, 0, out_c - n, o, tbl, d, st, 1, clamp);
+}
+#endif
+
+/* The four instantiations: with or without the table, with or without the clamp. */
+__attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                   const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                   const uint32_t* tbl, int8_t* d, int32_t st) {
+  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 0);
+}
+
+__attribute__((noinline)) static void ts_conv_col4_c(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                     const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                     const uint32_t* tbl, int8_t* d, int32_t st) {
+  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 1);
+}
+
+__attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                     const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                     const uint32_t* tbl, int8_t* d, int32_t st) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  (void)bias;
+  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 0);
+#else
+  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 0);
+#endif
+}
+
+__attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                      const uint32_t* tbl, int8_t* d, int32_t st) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  (void)bias;
+  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 1);
+#else
+  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 1);
+#endif
+}
+
+/* The next pixel of the window in row-major order. */
+static inline void ts_conv_next(ts_window win, int32_t* oy, int32_t* ox) {
+  if (++*ox == win.x1) {
+    *ox = win.x0;
+    ++*oy;
+  }
+}
+
+/* Everything a block of the im2col path needs (one pointer keeps the drivers' registers
+ * free). */
+typedef void (*ts_conv_kern4)(const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias,
+                              int32_t out_c, const ts_conv_out* o, const uint32_t* tbl, int8_t* d, int32_t st);
+typedef struct {
+  const ts_conv_params* p;
+  ts_cbuf in;
+  ts_buf out;
+  const int8_t* filter;
+  const int32_t* bias;
+  const ts_conv_geom* g;
+  const ts_conv_out* o;
+  uint32_t* col;
+  int8_t* gather;
+  const uint32_t* tbl; /* the quad kernel's per-channel constants, or NULL */
+  ts_conv_kern4 kern4; /* the quad kernel */
+} ts_conv_blk;
+
+/* Pixels (y0, x0) and (y1, x1), in this order (both reads before either write), through the
+ * pair kernel of the mode; a single pixel when they are the same. */
+__attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int32_t y0, int32_t x0, int32_t y1,
+                                                      int32_t x1) {
+  const ts_conv_params* p = b->p;
+  const ts_conv_out* o = b->o;
+  const int32_t out_c = p->out_c, k = b->g->k;
+  int32_t ys[2], xs[2];
+  int8_t *d0, *d1;
+  ys[0] = y0;
+  xs[0] = x0;
+  ys[1] = y1;
+  xs[1] = x1;
+  d0 = TS_PIXEL(b->out, y0, x0, out_c);
+  if (y0 == y1 && x0 == x1) {
+    ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 1);
+    ts_conv_col_one(b->col, k, b->filter, b->bias, out_c, o, d0);
+    return;
+  }
+  ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 2);
+  d1 = TS_PIXEL(b->out, y1, x1, out_c);
+  if (o->mode == 6)
+    ts_conv_col_pair_d(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  else if (o->mode == 5)
+    ts_conv_col_pair_dc(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  else if (o->mode == 4)
+    ts_conv_col_pair_qf(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  else if (o->mode == 3)
+    ts_conv_col_pair_q(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  else if (o->mode == 2)
+    ts_conv_col_pair_m(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  else
+    ts_conv_col_pair_g(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+}
+
+/* `count` consecutive pixels of row y from x (count a multiple of 4) through the quad kernel;
+ * `flat`: the window's rows follow each other in both buffers (a 1x1 stride-1 filter over
+ * whole rows), so the run may continue past x1 into the next rows as one row. */
+static void ts_conv_quad_run(const ts_conv_blk* b, int32_t y, int32_t x, int32_t count, int flat) {
+  const ts_conv_params* p = b->p;
+  const ts_conv_geom* g = b->g;
+  const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
+  const int32_t iy = y * p->stride_h - p->pad_top, is = p->stride_w * in_c;
+  const int row_fast = g->fast && (in_c & 3) == 0 && (uint32_t)iy < (uint32_t)g->ylim;
+  int32_t ix = x * p->stride_w - p->pad_left;
+  int8_t* d = TS_PIXEL(b->out, y, x, out_c);
+  const int8_t* s = TS_PIXEL(b->in, iy, ix, in_c);
+  for (; count > 0; count -= 4, x += 4, ix += 4 * p->stride_w, d += 4 * out_c, s += 4 * is) {
+    if (flat || (row_fast && (uint32_t)ix < (uint32_t)g->xlim && (uint32_t)(ix + 3 * p->stride_w) < (uint32_t)g->xlim)) {
+      ts_conv_col_quad_fast(p, g, s, is, b->col);
+    } else {
+      ts_conv_col_quad(p, b->in, g, y, x, b->col, b->gather);
+    }
+    b->kern4(b->col, k, b->filter, b->bias, out_c, b->o, b->tbl, d, out_c);
+  }
+}
+
+/* The window through the quad kernel, four pixels of a row at a time, the rest of each row
+ * in pairs (and a single last pixel), row after row: the pixels' order is row-major, so the
+ * access order holds (each block reads all its pixels before writing any). A 1x1 stride-1
+ * filter over whole rows of both buffers runs as one row. */
+__attribute__((noinline)) static void ts_conv_quads(const ts_conv_blk* b, ts_window win, int64_t npix) {
+  const ts_conv_params* p = b->p;
+  const int32_t ww = win.x1 - win.x0;
+  int32_t y, x, rest;
+  if (p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && (p->in_c & 3) == 0 && ww == b->out.w && ww == b->in.w && win.x0 == b->out.x0 &&
+      win.x0 == b->in.x0 && npix <= 0x7fffffff - 3) {
+    const int32_t quads = (int32_t)(npix >> 2) * 4;
+    ts_conv_quad_run(b, win.y0, win.x0, quads, 1);
+    y = win.y0 + quads / ww;
+    x = win.x0 + quads % ww;
+    rest = (int32_t)(npix - quads);
+    while (rest >= 2) {
+      int32_t ny = y, nx = x;
+      ts_conv_next(win, &ny, &nx);
+      ts_conv_col_two(b, y, x, ny, nx);
+      y = ny;
+      x = nx;
+      ts_conv_next(win, &y, &x);
+      rest -= 2;
+    }
+    if (rest) ts_conv_col_two(b, y, x, y, x);
+    return;
+  }
+  for (y = win.y0; y < win.y1; ++y) {
+    const int32_t quads = ww & ~3;
+    if (quads) ts_conv_quad_run(b, y, win.x0, quads, 0);
+    for (x = win.x0 + quads; x + 1 < win.x1; x += 2) ts_conv_col_two(b, y, x, y, x + 1);
+    if (x < win.x1) ts_conv_col_two(b, y, x, y, x);
+  }
 }
 
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -440,6 +1114,8 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   ts_conv_geom g;
   int32_t oy = win.y0, ox = win.x0;
   int64_t n;
+  int quad;
+  ts_conv_blk b;
   g.run = p->filter_w * p->in_c;
   g.step = in.w * p->in_c * p->dilation_h;
   g.k = k;
@@ -455,45 +1131,41 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   o.act_max = p->act_max;
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
-  o.mode = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
-  if (o.mode && p->output_offset >= -128 && p->output_offset <= 127) {
-    int32_t c;
-    o.mode = 3;
-    for (c = 0; c < out_c; ++c)
-      if (p->output_shift[c] < -23 || p->output_shift[c] > -1) o.mode = 2;
-    if (o.mode == 3 && p->act_min == -128 && p->act_max == 127) o.mode = 4;
+  o.mode = ts_conv_mode(p, bias, g.k4);
+  g.dbl = o.mode >= 5;
+  /* four lanes of 2 * k4 / 4 words per group fit the column */
+  quad = g.dbl && 2 * g.k4 <= TS_CONV_DSP_COL_MAX;
+  b.p = p;
+  b.in = in;
+  b.out = out;
+  b.filter = filter;
+  b.bias = bias;
+  b.g = &g;
+  b.o = &o;
+  b.col = col;
+  b.gather = gather;
+  b.tbl = 0;
+  if (quad && npix >= 4) {
+    /* the per-channel constants after the four lanes, when they fit */
+    if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= TS_CONV_DSP_COL_MAX) {
+      b.tbl = col + 2 * g.k4;
+      ts_conv_quad_table(col + 2 * g.k4, bias, &o, out_c);
+      b.kern4 = o.mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
+    } else {
+      b.kern4 = o.mode == 6 ? ts_conv_col4 : ts_conv_col4_c;
+    }
+    ts_conv_quads(&b, win, npix);
+    return;
   }
-  for (n = 0; n < npix; n += 2) {
-    int32_t ny = oy, nx = ox + 1; /* the second pixel */
-    int8_t *d0, *d1;
-    if (nx == win.x1) {
-      nx = win.x0;
-      ++ny;
-    }
-    if (n + 1 == npix) { /* no second pixel */
-      ts_conv_col_pixel(p, in, &g, oy, ox, col, gather);
-      ts_conv_col_one(col, k, filter, bias, out_c, &o, TS_PIXEL(out, oy, ox, out_c));
-      break;
-    }
-    ts_conv_col_pixel(p, in, &g, oy, ox, col, gather);
-    ts_conv_col_pixel(p, in, &g, ny, nx, col + 1, gather);
-    d0 = TS_PIXEL(out, oy, ox, out_c);
-    d1 = TS_PIXEL(out, ny, nx, out_c);
-    if (o.mode == 4)
-      ts_conv_col_pair_qf(col, k, filter, bias, out_c, &o, d0, d1);
-    else if (o.mode == 3)
-      ts_conv_col_pair_q(col, k, filter, bias, out_c, &o, d0, d1);
-    else if (o.mode == 2)
-      ts_conv_col_pair_m(col, k, filter, bias, out_c, &o, d0, d1);
-    else
-      ts_conv_col_pair_g(col, k, filter, bias, out_c, &o, d0, d1);
+  for (n = 0; n + 1 < npix; n += 2) {
+    int32_t ny = oy, nx = ox;
+    ts_conv_next(win, &ny, &nx);
+    ts_conv_col_two(&b, oy, ox, ny, nx);
     oy = ny;
-    ox = nx + 1;
-    if (ox == win.x1) {
-      ox = win.x0;
-      ++oy;
-    }
+    ox = nx;
+    ts_conv_next(win, &oy, &ox);
   }
+  if (n < npix) ts_conv_col_two(&b, oy, ox, oy, ox);
 }
 
 /* ---- int8 path (filters too large for the column) ---- */

@@ -170,6 +170,49 @@ static inline int32_t ts_dsp_rq_shifted(int32_t acc, int32_t multiplier, int32_t
   return ts_dsp_qadd(h + (h >> 31), nudge) >> right;
 }
 
+/* SMMLAR: the high word of acc * 2^32 + a * b + 2^31 (the 64-bit sum taken mod 2^64, as the
+ * instruction does). */
+static inline int32_t ts_dsp_smmlar(int32_t a, int32_t b, int32_t acc) {
+#if TS_DSP_NATIVE
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+#else
+  const uint64_t s = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + 0x80000000u;
+  return (int32_t)(uint32_t)(s >> 32);
+#endif
+}
+
+/* Lane-wise halfword addition (SADD16), each lane mod 2^16. */
+static inline uint32_t ts_dsp_sadd16(uint32_t a, uint32_t b) {
+#if TS_DSP_NATIVE
+  return (uint32_t)__sadd16((int32_t)a, (int32_t)b);
+#else
+  return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
+#endif
+}
+
+/* The requantization from a doubled accumulator, in four instructions (ADD, SMMLAR, ASR and
+ * the caller's SSAT), for a channel whose multiplier is above 2^30 and whose shift is -right
+ * with 1 <= right <= 24, and an output offset in [-128, 127]: with acc2 = 2 * acc exactly
+ * (|acc| < 2^30) and m = (2 * output_offset + 1) << (right - 1),
+ *   ts_dsp_rq_doubled(acc2, multiplier, right, m)
+ *     == ts_multiply_by_quantized_multiplier(acc, multiplier, -right) + output_offset
+ * provided |acc| * multiplier / 2^31 + |m| + 2 < 2^31 (always true for right <= 23, where
+ * |m| < 2^30).
+ * Why: quant.c computes h = floor((acc * mult + 2^30) / 2^31) (mult != INT32_MIN), then rounds
+ * h / 2^right half away from zero: floor((h - s + 2^(right-1)) / 2^right) with s = (h < 0)
+ * (see ts_dsp_rq_shifted). Adding offset * 2^right inside the floor adds the offset, and a
+ * multiple of 2^31 commutes with the inner floor, so the result is floor(x / 2^(31+right)),
+ * x = acc * mult + 2^30 + 2^31 * (m - s). SMMLAR(acc2, mult, m - s) is the high word of
+ * 2^32 (m - s) + 2 acc mult + 2^31 taken mod 2^64, i.e. floor(x / 2^31) mod 2^32, which is
+ * floor(x / 2^31) itself under the proviso; the arithmetic shift by right divides by the rest.
+ * Since mult > 2^30, h < 0 exactly when acc < 0 (acc <= -1 gives acc * mult < -2^30), i.e. s is
+ * the sign bit of acc2. */
+static inline int32_t ts_dsp_rq_doubled(int32_t acc2, int32_t multiplier, int32_t right, int32_t m) {
+  return ts_dsp_smmlar(acc2, multiplier, m + (acc2 >> 31)) >> right;
+}
+
 /* Saturate to [-128, 127] (SSAT #8). */
 static inline int32_t ts_dsp_ssat8(int32_t x) {
 #if TS_DSP_NATIVE

@@ -14,10 +14,13 @@
 // four channels after reading them, handle); that output is compared with the separate-buffer
 // one.
 //
-//   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
+//   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers] [--grid N]
 //
+// --grid N: the separate-buffer calls cover the output in N x N windows (one call each, rows and
+// columns split evenly), as a patch plan's steps do; overlap runs stay whole.
 // Prints, per model, the instructions of all DEPTHWISE_CONV_2D calls (and with --layers one
 // line per operator: shape, MACs, instructions, instructions per MAC and per output element).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -66,7 +69,7 @@ size_t OverlapShift(const ts_conv_params& q) { return (size_t(q.pad_top) * q.in_
 // The firmware program: per layer, the public kernel under the instruction counter, then
 // the portable loops (or, for an overlap run, the separate-buffer public kernel) and a
 // byte comparison.
-std::string FirmwareSource(const std::vector<Layer>& layers) {
+std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
   std::ostringstream c;
   size_t max_f = 1, max_i = 1, max_o = 1, max_c = 1, max_shift = 0;
   c << "#include <stdint.h>\n#include <string.h>\n#include \"tessera/kernels.h\"\n#include \"harness.h\"\n\n";
@@ -113,7 +116,15 @@ std::string FirmwareSource(const std::vector<Layer>& layers) {
     if (!l.overlap) {
       c << "      ts_buf out = {outbuf,0,0," << q.out_h << "," << q.out_w << "};\n";
       c << "      ts_fw_counter_start();\n";
-      c << "      ts_depthwise_conv2d_s8(&q, in, filt, " << bias_s << ", out, win, 0);\n";
+      if (grid <= 1) {
+        c << "      ts_depthwise_conv2d_s8(&q, in, filt, " << bias_s << ", out, win, 0);\n";
+      } else {  // one call per window of a grid x grid split, row-major (as patch plans run)
+        c << "      { int gy, gx; for (gy = 0; gy < " << grid << "; ++gy) for (gx = 0; gx < " << grid << "; ++gx) {\n"
+          << "        ts_window w = {gy * " << q.out_h << " / " << grid << ", (gy + 1) * " << q.out_h << " / " << grid
+          << ", gx * " << q.out_w << " / " << grid << ", (gx + 1) * " << q.out_w << " / " << grid << "};\n"
+          << "        if (w.y1 > w.y0 && w.x1 > w.x0) ts_depthwise_conv2d_s8(&q, in, filt, " << bias_s
+          << ", out, w, 0);\n      } }\n";
+      }
       c << "      n = ts_fw_counter_instructions();\n";
       c << "      ts_depthwise_conv2d_s8_portable(&q, in, filt, " << bias_s << ", ref, win, 0);\n";
       c << "      exact = memcmp(outbuf, refbuf, " << out_bytes << ") == 0;\n";
@@ -141,6 +152,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> defines;
   std::string opt = "-O2";
   bool per_layer = false;
+  int grid = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -154,8 +166,9 @@ int main(int argc, char** argv) {
     else if (a == "--define") defines.push_back(next());
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
+    else if (a == "--grid") grid = std::max(1, std::atoi(next().c_str()));
     else {
-      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers]\n");
+      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] [--grid N]\n");
       return 2;
     }
   }
@@ -166,9 +179,13 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path().string() + "/tessera_bench_dw_dsp_" + std::to_string(getpid());
   std::printf("DEPTHWISE_CONV_2D kernel on the emulated Cortex-M4F (QEMU mps2-an386, -icount shift=0), %s", opt.c_str());
   for (const std::string& d : defines) std::printf(" -D%s", d.c_str());
+  const std::string calls = grid <= 1 ? std::string("one call per operator over its whole output")
+                                      : "one call per window of a " + std::to_string(grid) + "x" +
+                                            std::to_string(grid) + " split of each operator's output";
   std::printf(
-      "\none call per operator over its whole output; exact: bytes equal to the portable loops on the device;\n"
-      "overlap: output starting pad_top*in_w+pad_left pixels before the input, no scratch (not counted in the total)\n\n");
+      "\n%s; exact: bytes equal to the portable loops on the device;\n"
+      "overlap: output starting pad_top*in_w+pad_left pixels before the input, no scratch (not counted in the total)\n\n",
+      calls.c_str());
   std::printf("%-22s %9s %9s %9s %9s %6s\n", "model", "dw M", "dw MACs M", "instr/MAC", "overlap M", "exact");
   std::printf("%s\n", std::string(70, '-').c_str());
   int status = 0;
@@ -203,7 +220,7 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(dir);
       {
         std::ofstream f(dir + "/layers.c");
-        f << FirmwareSource(layers);
+        f << FirmwareSource(layers, grid);
       }
       FirmwareBuild b;
       b.sources = {dir + "/layers.c"};

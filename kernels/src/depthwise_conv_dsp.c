@@ -614,22 +614,27 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
 
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
 
-/* Fewest pixels per call for which the channel runs beat one pixel at a time (their set-up
- * per channel is spread over the call's pixels): measured on the emulated Cortex-M4 with
- * bench/bench_dw_dsp. */
+/* When the channel runs beat one pixel at a time (their set-up per channel is spread over
+ * the call's pixels, and per row over the row's): 3-tap runs with at least TS_DW_RUN3_MIN
+ * pixels per call and TS_DW_RUN3_MIN_N per row, 5- and 7-tap runs with at least
+ * TS_DW_WIDE_MIN pixels per call. Measured on the emulated Cortex-M4 with bench/bench_dw_dsp
+ * (whole outputs and --grid 2 windows): e.g. 3x3 outputs of 480 channels 9.5 -> 7.8
+ * instructions per MAC, 3x3 windows of 6x6x128 8.5 -> 7.8. */
 #ifndef TS_DW_RUN3_MIN
 #define TS_DW_RUN3_MIN 4
+#endif
+#ifndef TS_DW_RUN3_MIN_N
+#define TS_DW_RUN3_MIN_N 4
 #endif
 #ifndef TS_DW_WIDE_MIN
 #define TS_DW_WIDE_MIN 8
 #endif
 
-/* The runs over `width` columns of `nrows` rows, at most nmax pixels per call, have enough
- * pixels per call. */
+/* The runs over `width` columns of `nrows` rows, at most nmax pixels per call, pay. */
 static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t nmax) {
   const int32_t per = width < nmax ? nmax / width : 1;
   const int32_t px = width < nmax ? width * (nrows < per ? nrows : per) : nmax;
-  return px >= (wide ? TS_DW_WIDE_MIN : TS_DW_RUN3_MIN);
+  return px >= (wide ? TS_DW_WIDE_MIN : TS_DW_RUN3_MIN) && (wide || width >= TS_DW_RUN3_MIN_N);
 }
 
 /* The channel runs over output columns [seg_lo, seg_hi) of rows [oy, oy + nrows) (same rows
@@ -730,7 +735,8 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   wide = wide && seg_hi - seg_lo >= 2;
   runs = (runs && seg_hi - seg_lo >= 2) || wide;
   if (group > 0 && runs) { /* a multiple of the rows per run call when it holds one */
-    const int32_t width = seg_hi - seg_lo, per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
+    const int32_t width = seg_hi - seg_lo;
+    const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
   }
   for (oy = win.y0; oy < win.y1;) {

@@ -23,48 +23,47 @@
 #define TS_COPY_LDM 0
 #endif
 
-/* Block size of ts_copy_words: its result equals the byte loop's when d <= s, d >= s + 32 or
+/* Block size of ts_copy_words_adv: its result equals the byte loop's when d <= s, d >= s + 32 or
  * d >= s + n. */
 #define TS_COPY_BLOCK 32
 
-/* n bytes (a multiple of 4) from s to d, both 4-byte aligned, in blocks of up to 32 bytes
- * (see TS_COPY_BLOCK for when that equals the byte loop). */
-static inline void ts_copy_words(int8_t* d, const int8_t* s, int32_t n) {
+/* n bytes (a multiple of 4) from *s to *d, both 4-byte aligned, in blocks of up to 32 bytes
+ * (see TS_COPY_BLOCK for when that equals the byte loop); advances *s and *d by n. On Thumb-2
+ * one asm block: 32-byte LDMIA/STMIA pairs, then 16, 8 and 4 bytes as bits 4, 3 and 2 of n
+ * say (flags from LSLS, conditional moves in IT blocks), no branch after the loop. */
+static inline void ts_copy_words_adv(int8_t** dp, const int8_t** sp, int32_t n) {
 #if TS_COPY_LDM
-  int32_t k = n >> 5;
-  if (k > 0) {
-    __asm__ volatile(
-        "1:\n\t"
-        "ldmia %[s]!, {r3, r4, r5, r6, r8, r11, r12, lr}\n\t"
-        "stmia %[d]!, {r3, r4, r5, r6, r8, r11, r12, lr}\n\t"
-        "subs %[k], %[k], #1\n\t"
-        "bne 1b"
-        : [d] "+r"(d), [s] "+r"(s), [k] "+r"(k)
-        :
-        : "r3", "r4", "r5", "r6", "r8", "r11", "r12", "lr", "cc", "memory");
-  }
-  if (n & 16) {
-    __asm__ volatile(
-        "ldmia %[s]!, {r3, r4, r5, r12}\n\t"
-        "stmia %[d]!, {r3, r4, r5, r12}"
-        : [d] "+r"(d), [s] "+r"(s)
-        :
-        : "r3", "r4", "r5", "r12", "memory");
-  }
-  if (n & 8) {
-    __asm__ volatile(
-        "ldmia %[s]!, {r3, r12}\n\t"
-        "stmia %[d]!, {r3, r12}"
-        : [d] "+r"(d), [s] "+r"(s)
-        :
-        : "r3", "r12", "memory");
-  }
-  if (n & 4) {
-    uint32_t a;
-    memcpy(&a, s, 4);
-    memcpy(d, &a, 4);
-  }
+  int8_t* d = *dp;
+  const int8_t* s = *sp;
+  int32_t k;
+  __asm__ volatile(
+      "lsrs %[k], %[n], #5\n\t"
+      "beq 2f\n"
+      "1:\n\t"
+      "ldmia %[s]!, {r3, r4, r5, r6, r8, r11, r12, lr}\n\t"
+      "stmia %[d]!, {r3, r4, r5, r6, r8, r11, r12, lr}\n\t"
+      "subs %[k], %[k], #1\n\t"
+      "bne 1b\n"
+      "2:\n\t"
+      "lsls %[k], %[n], #28\n\t" /* C: bit 4 of n, N: bit 3 */
+      "itt cs\n\t"
+      "ldmcs %[s]!, {r3, r4, r5, r6}\n\t"
+      "stmcs %[d]!, {r3, r4, r5, r6}\n\t"
+      "itt mi\n\t"
+      "ldmmi %[s]!, {r3, r4}\n\t"
+      "stmmi %[d]!, {r3, r4}\n\t"
+      "lsls %[k], %[n], #30\n\t" /* C: bit 2 of n */
+      "itt cs\n\t"
+      "ldrcs r3, [%[s]], #4\n\t"
+      "strcs r3, [%[d]], #4"
+      : [d] "+r"(d), [s] "+r"(s), [k] "=&r"(k)
+      : [n] "r"(n)
+      : "r3", "r4", "r5", "r6", "r8", "r11", "r12", "lr", "cc", "memory");
+  *dp = d;
+  *sp = s;
 #else
+  int8_t* d = *dp;
+  const int8_t* s = *sp;
   while (n >= 32) {
     uint32_t a[8];
     memcpy(a, s, 32);
@@ -81,12 +80,14 @@ static inline void ts_copy_words(int8_t* d, const int8_t* s, int32_t n) {
     d += 4;
     n -= 4;
   }
+  *dp = d;
+  *sp = s;
 #endif
 }
 
 /* Copies n bytes from s to d with the result of a byte-by-byte copy in ascending order, for
  * any overlap. When s and d share their address modulo 4 and blocks are exact (above): up to
- * 3 bytes to align, ts_copy_words, up to 3 bytes. Other placements with blocks exact, or a
+ * 3 bytes to align, ts_copy_words_adv, up to 3 bytes. Other placements with blocks exact, or a
  * destination 8 to 31 bytes above the source: eight bytes at a time through unaligned
  * LDR/STR. A destination 1 to 7 bytes above the source: byte by byte. */
 static inline void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
@@ -96,9 +97,7 @@ static inline void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
     int32_t head = (int32_t)((0u - (uintptr_t)d) & 3u);
     n -= head;
     while (head-- > 0) *d++ = *s++;
-    ts_copy_words(d, s, n & ~3);
-    d += n & ~3;
-    s += n & ~3;
+    ts_copy_words_adv(&d, &s, n & ~3);
     n &= 3;
   } else if (gap >= 8u) {
     while (n >= 8) {

@@ -161,7 +161,12 @@ void ts_copy_rows(const void* in, void* out, int32_t rows, int32_t row_bytes, in
   if ((((uintptr_t)s | (uintptr_t)d | (uint32_t)row_bytes | (uint32_t)in_stride | (uint32_t)out_stride) &
        3u) == 0u &&
       ((g0 <= 0 && g1 <= 0) || (g0 >= lim && g1 >= lim))) {
-    for (r = 0; r < rows; ++r, s += in_stride, d += out_stride) ts_copy_words(d, s, row_bytes);
+    const int32_t in_skip = in_stride - row_bytes, out_skip = out_stride - row_bytes;
+    do {
+      ts_copy_words_adv(&d, &s, row_bytes);
+      s += in_skip;
+      d += out_skip;
+    } while (--rows > 0);
     return;
   }
   for (r = 0; r < rows; ++r, s += in_stride, d += out_stride) ts_forward_copy(d, s, row_bytes);

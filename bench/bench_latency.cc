@@ -4,7 +4,7 @@
 // codegen/device.h), and the error. Without arm-none-eabi-gcc / qemu-system-arm only the
 // estimates are printed.
 //
-//   bench_latency [--models a,b,...] [--strategies greedy,patch,cache,...] [--profile] [--fit]
+//   bench_latency [--models a,b,...] [--strategies greedy,patch,cache,grid:8x8:cache,...] [--profile] [--fit]
 //                 [--tsv FILE] [--measured FILE] [--no-device]
 //
 // --profile: one more run per plan with per-step counts (tessera codegen --profile); prints
@@ -14,7 +14,8 @@
 //   then the totals under the refitted model beside the compiled-in one. The compiled-in
 //   table was made with
 //     bench_latency --fit --models person_detect,vww_96_int8,resnet8_cifar10_int8,kws_dscnn_int8,mcunet_vww1_80
-//   (the default models and strategies).
+//   (the default models and strategies: greedy, patch, cache, grid:4x4:recompute,
+//   grid:8x8:cache, grid:8x1:mixed).
 // --tsv FILE: writes every profiled step (model, plan, step, class, features, measured,
 //   estimated) and every plan's measured total as tab-separated lines.
 // --measured FILE: reads the "step" and "total" lines of such a file instead of running the
@@ -114,7 +115,10 @@ double Pct(double est, double meas) { return meas > 0 ? 100.0 * (est / meas - 1.
 int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
-  std::vector<std::string> strategies = {"greedy", "patch", "cache"};
+  // The plans of the fit: bench_device's three, and the same split with finer grids (small
+  // windows: per-call costs, border pixels, lone pixels) and row streaming.
+  std::vector<std::string> strategies = {"greedy",           "patch",          "cache",
+                                         "grid:4x4:recompute", "grid:8x8:cache", "grid:8x1:mixed"};
   bool profile = false, fit = false, no_device = false;
   std::string tsv, measured_path;
   for (int i = 1; i < argc; ++i) {
@@ -261,15 +265,15 @@ int main(int argc, char** argv) {
   }
 
   // Totals per model and plan.
-  std::printf("%-22s %-8s %6s %10s %10s %12s %8s", "model", "plan", "steps", "MACs M", "measured M", "estimated M",
+  std::printf("%-22s %-20s %6s %10s %10s %12s %8s", "model", "plan", "steps", "MACs M", "measured M", "estimated M",
               "error");
   if (!est2.empty()) std::printf(" %12s %8s", "refit est M", "error");
-  std::printf("\n%s\n", std::string(est2.empty() ? 82 : 104, '-').c_str());
+  std::printf("\n%s\n", std::string(est2.empty() ? 94 : 116, '-').c_str());
   double sum_abs = 0, sum_abs2 = 0, worst = 0, worst2 = 0;
   int n_meas = 0;
   for (size_t k = 0; k < runs.size(); ++k) {
     const PlanRun& r = runs[k];
-    std::printf("%-22s %-8s %6zu %10.3f", r.model.c_str(), r.strategy.c_str(), r.plan.steps.size(),
+    std::printf("%-22s %-20s %6zu %10.3f", r.model.c_str(), r.strategy.c_str(), r.plan.steps.size(),
                 PlanMacs(*r.g, r.plan) / 1e6);
     if (r.m.total) std::printf(" %10.3f", r.m.total / 1e6);
     else std::printf(" %10s", "-");
@@ -309,7 +313,7 @@ int main(int argc, char** argv) {
     if (runs[k].strategy == "greedy") continue;
     for (size_t b = 0; b < runs.size(); ++b) {
       if (runs[b].model != runs[k].model || runs[b].strategy != "greedy") continue;
-      std::printf("%-22s %-8s MACs %+6.1f%%  instructions measured ", runs[k].model.c_str(),
+      std::printf("%-22s %-20s MACs %+6.1f%%  instructions measured ", runs[k].model.c_str(),
                   runs[k].strategy.c_str(), Pct(PlanMacs(*runs[k].g, runs[k].plan), PlanMacs(*runs[b].g, runs[b].plan)));
       if (runs[k].m.total && runs[b].m.total)
         std::printf("%+6.1f%%", Pct(static_cast<double>(runs[k].m.total), static_cast<double>(runs[b].m.total)));

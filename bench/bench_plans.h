@@ -2,10 +2,12 @@
 // --strategies): greedy (layer by layer); patch (2x2 patches recomputing their halos, PADs
 // folded, in-place placement, the split of tests/test_firmware_dsp.cc); cache (the same split
 // and grid with halo caching, 1.00x MACs, placed by the lifetime planner); stream:SPEC; or
-// any MakePlan strategy.
+// any MakePlan strategy; grid:RxC:HALO (below).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "ir/graph.h"
@@ -62,10 +64,38 @@ inline Plan BenchCachePlan(const Graph& g) {
   return p;
 }
 
+// grid:RxC:HALO (e.g. grid:8x8:cache): PatchSplit's split with that grid and halo mode, the
+// grid clipped to the split's smallest cut (a 25x5 tensor takes at most 5 columns).
+inline Plan BenchGridPlan(const Graph& g, const std::string& spec) {
+  const std::string rest = spec.substr(5);
+  const size_t colon = rest.find(':');
+  int rows = 0, cols = 0;
+  if (colon == std::string::npos || std::sscanf(rest.c_str(), "%dx%d", &rows, &cols) != 2 || rows < 1 || cols < 1)
+    throw Error("bench strategy '" + spec + "': expected grid:ROWSxCOLS:HALO");
+  const int split = PatchSplit(g);
+  for (const SplitPoint& sp : ValidSplits(g))
+    if (sp.last_op == split) {
+      rows = std::min<int>(rows, sp.min_cut_h);
+      cols = std::min<int>(cols, sp.min_cut_w);
+    }
+  StreamConfig c;
+  StageSpec st;
+  st.last_op = split;
+  st.rows = rows;
+  st.cols = cols;
+  st.halo = ParseHaloMode(rest.substr(colon + 1));
+  c.stages.push_back(st);
+  c.fold_pads = true;
+  Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);
+  p.strategy = spec + " " + StreamSpecString(c);
+  return p;
+}
+
 inline Plan MakeBenchPlan(const Graph& g, const std::string& s) {
   if (s == "greedy") return PlanLayerByLayer(g);
   if (s == "patch") return BenchPatchPlan(g);
   if (s == "cache") return BenchCachePlan(g);
+  if (s.rfind("grid:", 0) == 0) return BenchGridPlan(g, s);
   if (s.rfind("stream:", 0) == 0) {
     const StreamConfig c = ParseStreamSpec(s.substr(7));
     Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);

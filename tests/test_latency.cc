@@ -134,12 +134,12 @@ TEST(Latency, CopiesCountedByBytes) {
 TEST(Latency, FitRecoversKnownCoefficients) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(1, 1000);
-  const std::array<double, kLatencyFeatures> truth = {250, 1.7, 11.5, 2.25, 0.5};
+  const std::array<double, kLatencyFeatures> truth = {250, 1.7, 11.5, 2.25, 0.5, 0.9};
   std::vector<LatencySample> samples;
   for (int i = 0; i < 40; ++i) {
     LatencySample s;
     s.step.cls = LatencyClass::kConvIm2col;
-    s.step.x = {1, u(rng) * 100, u(rng) * 10, u(rng) * 30, u(rng) * 5};
+    s.step.x = {1, u(rng) * 100, u(rng) * 10, u(rng) * 30, u(rng) * 5, u(rng) * 20};
     for (int k = 0; k < kLatencyFeatures; ++k) s.measured += truth[k] * s.step.x[k];
     samples.push_back(s);
   }
@@ -147,7 +147,7 @@ TEST(Latency, FitRecoversKnownCoefficients) {
   for (int i = 0; i < 10; ++i) {
     LatencySample s;
     s.step.cls = LatencyClass::kCopy;
-    s.step.x = {1, u(rng) * 10, 1, 0, 0};
+    s.step.x = {1, u(rng) * 10, 1, 0, 0, 0};
     s.measured = 1.5 * s.step.x[1];
     samples.push_back(s);
   }

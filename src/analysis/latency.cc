@@ -16,51 +16,52 @@ namespace tessera {
 namespace {
 
 // ---------------------------------------------------------------------------------------
-// THE COEFFICIENT TABLE. Instructions of a step = c0 + c1*x1 + c2*x2 + c3*x3 + c4*x4 with the
+// THE COEFFICIENT TABLE. Instructions of a step = c0 + c1*x1 + ... + c5*x5 with the
 // features of its class (see LatencyClassFeatureNames below).
 //
 // Fitted by `bench_latency --fit` (bench/bench_latency.cc): one profiled inference per plan
-// (tessera codegen --profile, arm-none-eabi-gcc -O2, QEMU mps2-an386 -icount shift=0) of the
-// layer-by-layer ("greedy"), 2x2 recompute ("patch") and 2x2 halo-caching ("cache") plans of
-// person_detect, vww_96_int8, resnet8_cifar10_int8, kws_dscnn_int8 and mcunet_vww1_80;
-// per class, least squares of the measured step counts weighted by 1/count (relative
-// errors), non-negative coefficients (a feature whose coefficient would be negative is
-// dropped and the rest refitted). `samples` = steps of that class the fit saw; rows with
+// (tessera codegen --profile, arm-none-eabi-gcc -O2, QEMU mps2-an386 -icount shift=0) of six
+// plans of each of person_detect, vww_96_int8, resnet8_cifar10_int8, kws_dscnn_int8 and
+// mcunet_vww1_80: layer by layer ("greedy"), 2x2 recompute ("patch"), 2x2 halo caching
+// ("cache"), and at the same split 4x4 recompute, 8x8 halo caching and 8 rows with cached
+// rows (windows down to one pixel); per class, least squares of the measured step counts
+// weighted by 1/sqrt(count), non-negative coefficients (a feature whose coefficient would be
+// negative is dropped and the rest refitted). `samples` = steps of that class the fit saw; rows with
 // samples 0 are guesses by analogy with a measured class (no shared model exercises them).
 // Regenerate after kernel changes:
 //   cmake --build build-<you> --target bench_latency -j2
 //   build-<you>/bench/bench_latency --fit     (prints this table)
 struct TableRow {
   LatencyClass cls;
-  double c0, c1, c2, c3, c4;
+  double c0, c1, c2, c3, c4, c5;
   int samples;
 };
 constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit b27016b)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 1916, 1.121, 23.96, 2.952, 8.838, 300},
-    {LatencyClass::kConvIm2colGather, 2866, 0.9413, 31.66, 9.45, 5.083, 36},
-    {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 8011, 3.644, 98.05, 0, 77.78, 108},
-    {LatencyClass::kDwRun3Stride2, 2312, 3.986, 87.04, 0, 100.6, 72},
-    {LatencyClass::kDwWide, 1.535e+04, 3.185, 355.9, 7.204, 324.8, 14},
-    {LatencyClass::kDwPair, 0, 4, 51.25, 2.62, 0, 0},  // guess: one-pixel MACs as dw_overlap
-    {LatencyClass::kDwOverlap, 0, 2.62, 51.25, 0, 0, 22},
-    {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 137.2, 1.799, 70.57, 0, 0, 12},
-    {LatencyClass::kAdd, 0, 47.16, 1.524e+04, 105.6, 0, 45},
-    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0},  // guess: ADD's per element
-    {LatencyClass::kAvgPool, 0, 7.776, 1.444e+04, 0, 0, 12},
-    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0},  // guess: as avg_pool
-    {LatencyClass::kPad, 0, 0.9225, 166.1, 0, 0, 4},
-    {LatencyClass::kMean, 0, 56.77, 0, 0, 0, 6},
-    {LatencyClass::kSoftmax, 543.4, 175.6, 543.4, 0, 0, 12},
-    {LatencyClass::kQuantizeF32, 0, 44.83, 28.08, 0, 0, 9},
-    {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0},  // guess: below quantize_f32
-    {LatencyClass::kActivation, 160, 80, 0, 0, 0, 3},
-    {LatencyClass::kReshape, 72.82, 1.093, 0, 0, 0, 12},
-    {LatencyClass::kWholeCopy, 0, 14.06, 0, 0, 0, 3},
-    {LatencyClass::kCopy, 0, 1.108, 34.38, 0, 0, 224},
+    {LatencyClass::kConvIm2col, 1162, 1.086, 24.22, 3.486, 10.32, 1.166, 1650},
+    {LatencyClass::kConvIm2colGather, 790.3, 0.9629, 31.05, 9.481, 5.18, 1.846, 348},
+    {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0},  // guess: im2col's per call and per output, slower MACs
+    {LatencyClass::kDwRun3, 2298, 3.672, 98.07, 11.99, 83.85, 0, 539},
+    {LatencyClass::kDwRun3Stride2, 793.7, 3.976, 79.98, 8.056, 108.3, 0, 501},
+    {LatencyClass::kDwWide, 1.763e+04, 3.334, 449.1, 7.215, 225.1, 0, 24},
+    {LatencyClass::kDwPair, 0, 4, 51.25, 2.62, 0, 0, 0},  // guess: one-pixel MACs as dw_overlap
+    {LatencyClass::kDwOverlap, 934.8, 2.949, 48.88, 0, 0, 0, 125},
+    {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0},  // guess: portable loops
+    {LatencyClass::kFullyConnected, 147.9, 1.775, 71.74, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 165.6, 47.25, 1.5e+04, 105, 0, 0, 248},
+    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0},  // guess: ADD's per element
+    {LatencyClass::kAvgPool, 6836, 8.015, 6836, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0},  // guess: as avg_pool
+    {LatencyClass::kPad, 0, 0.9583, 156.2, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 28.47, 85.41, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 549.7, 173.9, 549.7, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 204.2, 44.84, 21.67, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0},  // guess: below quantize_f32
+    {LatencyClass::kActivation, 156.5, 78.24, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 72.32, 1.109, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 106.2, 1.027, 37.98, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
@@ -69,7 +70,7 @@ LatencyModel BuildDefault() {
   LatencyModel m;
   for (const TableRow& r : kTable) {
     const int i = static_cast<int>(r.cls);
-    m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4};
+    m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4, r.c5};
     m.samples[i] = r.samples;
   }
   return m;
@@ -238,6 +239,9 @@ void ConvFeatures(const ops::PreparedOp& p, const Window& w, StepLatency* r) {
     fast = m != INT32_MIN && sh >= -23 && sh <= -1;
   }
   r->x[4] = fast ? 0 : r->x[2];
+  // Pixels go through the micro-kernel two at a time (row-major over the window); an odd
+  // count leaves one pixel to a single-pixel kernel at about twice the cost per MAC.
+  r->x[5] = pixels % 2 ? static_cast<double>(c.out_c) * taps : 0;
 }
 
 double ElementsOf(const ops::PreparedOp& p, const Window& w) {
@@ -427,7 +431,7 @@ bool SolveWeighted(const std::vector<const LatencySample*>& rows, const std::arr
   for (int a = 0; a < n; ++a) scale[a] = scale[a] > 0 ? std::sqrt(scale[a] / rows.size()) : 1;
   std::vector<std::vector<double>> m(n, std::vector<double>(n + 1, 0));
   for (const LatencySample* r : rows) {
-    const double w = 1.0 / std::max(r->measured, 1.0);
+    const double w = 1.0 / std::sqrt(std::max(r->measured, 1.0));
     for (int a = 0; a < n; ++a) {
       const double xa = r->step.x[idx[a]] / scale[a];
       for (int b = 0; b < n; ++b) m[a][b] += w * xa * r->step.x[idx[b]] / scale[b];
@@ -496,8 +500,8 @@ std::string LatencyTableSource(const LatencyModel& m) {
   for (int k = 0; k < kNumLatencyClasses; ++k) {
     const LatencyClass c = static_cast<LatencyClass>(k);
     char buf[256];
-    std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n", EnumName(c),
-                  m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.samples[k]);
+    std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n", EnumName(c),
+                  m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.coef[k][5], m.samples[k]);
     std::string row = buf;
     if (m.samples[k] == 0) row.insert(row.size() - 1, "  // no sample: kept from the previous table");
     s += row;
@@ -537,31 +541,32 @@ const char* LatencyClassName(LatencyClass c) {
 std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c) {
   switch (c) {
     case LatencyClass::kConvIm2col:
-    case LatencyClass::kConvIm2colGather: return {"MACs", "out elements", "column taps", "clamped or general requantizations"};
+    case LatencyClass::kConvIm2colGather:
+      return {"MACs", "out elements", "column taps", "clamped or general requantizations", "lone-pixel MACs"};
     case LatencyClass::kDwOverlap:
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:
-    case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", ""};
+    case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", "", ""};
     case LatencyClass::kDwRun3:
     case LatencyClass::kDwRun3Stride2:
-    case LatencyClass::kDwWide: return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows"};
-    case LatencyClass::kDwPair: return {"pair MACs", "out elements", "one-pixel MACs", ""};
+    case LatencyClass::kDwWide: return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows", ""};
+    case LatencyClass::kDwPair: return {"pair MACs", "out elements", "one-pixel MACs", "", ""};
     // (depthwise MACs: over the taps computed, see DepthwiseFeatures)
-    case LatencyClass::kAdd: return {"elements (tables)", "tables built", "elements (no table)", ""};
+    case LatencyClass::kAdd: return {"elements (tables)", "tables built", "elements (no table)", "", ""};
     case LatencyClass::kAvgPool:
-    case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", ""};
-    case LatencyClass::kPad: return {"out bytes", "rows", "", ""};
-    case LatencyClass::kMean: return {"in elements", "out elements", "", ""};
-    case LatencyClass::kSoftmax: return {"elements", "rows", "", ""};
-    case LatencyClass::kQuantizeF32: return {"elements", "rows", "", ""};
+    case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", "", ""};
+    case LatencyClass::kPad: return {"out bytes", "rows", "", "", ""};
+    case LatencyClass::kMean: return {"in elements", "out elements", "", "", ""};
+    case LatencyClass::kSoftmax: return {"elements", "rows", "", "", ""};
+    case LatencyClass::kQuantizeF32: return {"elements", "rows", "", "", ""};
     case LatencyClass::kMul:
     case LatencyClass::kRequantize:
-    case LatencyClass::kActivation: return {"elements", "", "", ""};
+    case LatencyClass::kActivation: return {"elements", "", "", "", ""};
     case LatencyClass::kReshape:
-    case LatencyClass::kWholeCopy: return {"bytes", "", "", ""};
-    case LatencyClass::kCopy: return {"bytes", "blocks", "", ""};
+    case LatencyClass::kWholeCopy: return {"bytes", "", "", "", ""};
+    case LatencyClass::kCopy: return {"bytes", "blocks", "", "", ""};
   }
-  return {"", "", "", ""};
+  return {"", "", "", "", ""};
 }
 
 const LatencyModel& DefaultLatencyModel() {

@@ -4,11 +4,11 @@
 // Every step falls in one kernel class (LatencyClass: the code path the kernels take for it,
 // decided from the operator, its geometry and, for depthwise convolutions, whether the
 // placed output buffer shares bytes with the input buffer) and gets a feature vector
-//   x = (1, x1, x2, x3, x4)
+//   x = (1, x1, x2, x3, x4, x5)
 // whose meaning depends on the class (LatencyClassFeatureNames): MACs split by code path,
 // output elements (requantizations), im2col column taps, channel runs and their rows,
 // bytes, rows... The step's estimate is the dot product with the class's coefficients
-// c = (per call, per x1, per x2, per x3, per x4)
+// c = (per call, per x1, ..., per x5)
 // from one table in latency.cc (LatencyTable), fitted by least squares to per-step
 // instruction counts measured on the emulated device over the layer-by-layer, patch and
 // halo-caching plans of the five shared models. The table says how it was regenerated:
@@ -56,10 +56,10 @@ enum class LatencyClass : uint8_t {
   kCopy,         // copy steps (halos, assembled windows)
 };
 constexpr int kNumLatencyClasses = static_cast<int>(LatencyClass::kCopy) + 1;
-constexpr int kLatencyFeatures = 5;  // x0 = 1 (the call), x1 .. x4
+constexpr int kLatencyFeatures = 6;  // x0 = 1 (the call), x1 .. x5
 
 const char* LatencyClassName(LatencyClass c);
-// Names of x1 .. x4 of a class ("" when unused).
+// Names of x1 .. x5 of a class ("" when unused).
 std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c);
 
 // Coefficients per class: instructions = sum_i coef[i] * x[i].
@@ -98,8 +98,8 @@ struct LatencySample {
   StepLatency step;
   double measured = 0;
 };
-// Per class, least squares of the measured counts weighted by 1/max(count, 1) (relative
-// errors), coefficients kept non-negative (the feature with the most negative coefficient is
+// Per class, least squares of the measured counts weighted by 1/sqrt(max(count, 1)) (between
+// absolute errors, which the large steps dominate, and relative ones), coefficients kept non-negative (the feature with the most negative coefficient is
 // dropped and the rest refitted; features that are zero in every sample of the class are
 // left out). Classes without samples keep `fallback`'s coefficients (samples 0).
 LatencyModel FitLatencyModel(const std::vector<LatencySample>& samples, const LatencyModel& fallback);

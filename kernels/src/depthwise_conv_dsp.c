@@ -13,6 +13,8 @@
  *    columns one row of taps at a time (ts_dw_run_wide);
  *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
  *    each weight load (ts_dw_pair).
+ * The runs take a group of rows only with enough pixels per call and per row
+ * (ts_dw_runs_pay); narrower ones take the pixel pairs or one pixel at a time.
  * Everything else (border pixels outside the runs): one pixel at a time in the portable
  * order, the pixel's reads, then its writes (interleaved per group of four channels, which
  * writes only bytes of the pixel's own output; through `scratch` when one is given and the

@@ -780,6 +780,111 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
 }
 
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* ts_conv_col4_impl with the table, every channel but the last ones whose whole groups would
+ * reach past the filter array (their last group ts_conv_col4_impl reads safely), in one
+ * assembly loop. Per channel: the sums start from the table's 2 * bias in the first group's
+ * SMLADs (s3 holds it until its own), the other groups in the loop of ts_conv_col4_impl
+ * (at least one: k > 4), 4 instructions per output (ADD, SMMLAR, ASR, SSAT;
+ * ts_dsp_rq_doubled), the four byte stores (with the clamp of ts_dsp_clamp8x4 first when
+ * `clamp`; the filter pointer moved back by k4 - k when k is not a multiple of 4): 28
+ * instructions per channel beside the 17 per group, 39 with the clamp and the move (GCC's
+ * schedule of the C keeps about 50: its variables do not fit the registers the MAC loop
+ * leaves). */
+#define TS_Q4_HEAD                          \
+  "0:\n\t"                                  \
+  "ldr %[x], [%[ctx], #0]\n\t"              \
+  "ldr %[s3], [%[tbl]], #16\n\t"            \
+  "ldr %[t], [%[w]], #4\n\t"                \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "sxtb16 %[e], %[t]\n\t"                   \
+  "sxtb16 %[t], %[t], ror #8\n\t"           \
+  "smlad %[s0], %[a], %[e], %[s3]\n\t"      \
+  "smlad %[s1], %[b], %[e], %[s3]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s2], %[a], %[e], %[s3]\n\t"      \
+  "smlad %[s3], %[b], %[e], %[s3]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s0], %[a], %[t], %[s0]\n\t"      \
+  "smlad %[s1], %[b], %[t], %[s1]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s2], %[a], %[t], %[s2]\n\t"      \
+  "smlad %[s3], %[b], %[t], %[s3]\n\t"      \
+  "1:\n\t"                                  \
+  "ldr %[t], [%[w]], #4\n\t"                \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "sxtb16 %[e], %[t]\n\t"                   \
+  "sxtb16 %[t], %[t], ror #8\n\t"           \
+  "smlad %[s0], %[a], %[e], %[s0]\n\t"      \
+  "smlad %[s1], %[b], %[e], %[s1]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s2], %[a], %[e], %[s2]\n\t"      \
+  "smlad %[s3], %[b], %[e], %[s3]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s0], %[a], %[t], %[s0]\n\t"      \
+  "smlad %[s1], %[b], %[t], %[s1]\n\t"      \
+  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
+  "smlad %[s2], %[a], %[t], %[s2]\n\t"      \
+  "smlad %[s3], %[b], %[t], %[s3]\n\t"      \
+  "cmp %[x], %[cend]\n\t"                   \
+  "bne 1b\n\t"
+#define TS_Q4_ADJUST                        \
+  "ldr %[a], [%[ctx], #12]\n\t"             \
+  "sub %[w], %[w], %[a]\n\t"
+#define TS_Q4_REQUANT                       \
+  "ldrd %[a], %[b], [%[tbl], #-12]\n\t"     \
+  "ldr %[e], [%[tbl], #-4]\n\t"             \
+  "add %[t], %[b], %[s0], asr #31\n\t"      \
+  "smmlar %[s0], %[s0], %[a], %[t]\n\t"     \
+  "asr %[s0], %[s0], %[e]\n\t"              \
+  "ssat %[s0], #8, %[s0]\n\t"               \
+  "add %[t], %[b], %[s1], asr #31\n\t"      \
+  "smmlar %[s1], %[s1], %[a], %[t]\n\t"     \
+  "asr %[s1], %[s1], %[e]\n\t"              \
+  "ssat %[s1], #8, %[s1]\n\t"               \
+  "add %[t], %[b], %[s2], asr #31\n\t"      \
+  "smmlar %[s2], %[s2], %[a], %[t]\n\t"     \
+  "asr %[s2], %[s2], %[e]\n\t"              \
+  "ssat %[s2], #8, %[s2]\n\t"               \
+  "add %[t], %[b], %[s3], asr #31\n\t"      \
+  "smmlar %[s3], %[s3], %[a], %[t]\n\t"     \
+  "asr %[s3], %[s3], %[e]\n\t"              \
+  "ssat %[s3], #8, %[s3]\n\t"
+#define TS_Q4_STORE                         \
+  "ldr %[t], [%[ctx], #4]\n\t"              \
+  "strb %[s0], [%[d]]\n\t"                  \
+  "strb %[s1], [%[d], %[t]]\n\t"            \
+  "add %[b], %[d], %[t], lsl #1\n\t"        \
+  "strb %[s2], [%[b]]\n\t"                  \
+  "strb %[s3], [%[b], %[t]]\n\t"
+#define TS_Q4_CLAMP_STORE                   \
+  "bfi %[s0], %[s1], #8, #8\n\t"            \
+  "bfi %[s0], %[s2], #16, #8\n\t"           \
+  "bfi %[s0], %[s3], #24, #8\n\t"           \
+  "ldrd %[a], %[b], [%[ctx], #16]\n\t"      \
+  "ssub8 %[t], %[s0], %[a]\n\t"             \
+  "sel %[s0], %[s0], %[a]\n\t"              \
+  "ssub8 %[t], %[b], %[s0]\n\t"             \
+  "sel %[s0], %[s0], %[b]\n\t"              \
+  "ldr %[t], [%[ctx], #4]\n\t"              \
+  "strb %[s0], [%[d]]\n\t"                  \
+  "lsr %[s1], %[s0], #8\n\t"                \
+  "strb %[s1], [%[d], %[t]]\n\t"            \
+  "add %[b], %[d], %[t], lsl #1\n\t"        \
+  "lsr %[s2], %[s0], #16\n\t"               \
+  "strb %[s2], [%[b]]\n\t"                  \
+  "lsr %[s3], %[s0], #24\n\t"               \
+  "strb %[s3], [%[b], %[t]]\n\t"
+#define TS_Q4_NEXT                          \
+  "adds %[d], %[d], #1\n\t"                 \
+  "ldr %[t], [%[ctx], #8]\n\t"              \
+  "cmp %[tbl], %[t]\n\t"                    \
+  "bne 0b"
+#define TS_Q4_OPERANDS                                                                          \
+  : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),   \
+    [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)      \
+  : [cend] "r"(cend), [ctx] "r"(&ctx)                                                           \
+  : "cc", "memory"
+
 /* What the assembly channel loop reads from memory (its 14 operands take every register). */
 typedef struct {
   const uint32_t* col;
@@ -789,17 +894,12 @@ typedef struct {
   uint32_t lo4, hi4;
 } ts_conv_col4_ctx;
 
-/* ts_conv_col4_impl with the table, every channel but the last ones whose whole groups would
- * reach past the filter array (their last group ts_conv_col4_impl reads safely), in one
- * assembly loop: per channel, two
- * loads of the table around the MAC loop, 4 instructions per output (ADD, SMMLAR, ASR, SSAT;
- * ts_dsp_rq_doubled), the four byte stores (with the clamp of ts_dsp_clamp8x4 first when
- * `clamp`), 35 instructions beside the MAC loop's 17 per group (GCC's schedule of the C
- * keeps about 50: its variables do not fit the registers the MAC loop leaves). */
 static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
     const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
-  const int32_t k4 = (k + 3) & ~3, n = out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0; /* as nfull */
+  const int32_t k4 = (k + 3) & ~3;
+  /* as nfull in ts_conv_col4_impl; none when k <= 4 (the loop wants a second group) */
+  const int32_t n = k > 4 && out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0;
   const uint32_t* const cend = col + 2 * k4;
   const int8_t* w = filter;
   ts_conv_col4_ctx ctx;
@@ -813,138 +913,14 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* x;
     int32_t s0, s1, s2, s3;
     uint32_t a, b, e, t;
-    if (clamp) {
-      __asm__ volatile(
-          "0:\n\t"
-          "ldr %[x], [%[ctx], #0]\n\t"
-          "ldr %[s0], [%[tbl]], #16\n\t"
-          "mov %[s1], %[s0]\n\t"
-          "mov %[s2], %[s0]\n\t"
-          "mov %[s3], %[s0]\n\t"
-          "1:\n\t"
-          "ldr %[t], [%[w]], #4\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "sxtb16 %[e], %[t]\n\t"
-          "sxtb16 %[t], %[t], ror #8\n\t"
-          "smlad %[s0], %[a], %[e], %[s0]\n\t"
-          "smlad %[s1], %[b], %[e], %[s1]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s2], %[a], %[e], %[s2]\n\t"
-          "smlad %[s3], %[b], %[e], %[s3]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s0], %[a], %[t], %[s0]\n\t"
-          "smlad %[s1], %[b], %[t], %[s1]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s2], %[a], %[t], %[s2]\n\t"
-          "smlad %[s3], %[b], %[t], %[s3]\n\t"
-          "cmp %[x], %[cend]\n\t"
-          "bne 1b\n\t"
-          "ldr %[a], [%[ctx], #12]\n\t"
-          "sub %[w], %[w], %[a]\n\t"
-          "ldrd %[a], %[b], [%[tbl], #-12]\n\t"
-          "ldr %[e], [%[tbl], #-4]\n\t"
-          "add %[t], %[b], %[s0], asr #31\n\t"
-          "smmlar %[s0], %[s0], %[a], %[t]\n\t"
-          "asr %[s0], %[s0], %[e]\n\t"
-          "ssat %[s0], #8, %[s0]\n\t"
-          "add %[t], %[b], %[s1], asr #31\n\t"
-          "smmlar %[s1], %[s1], %[a], %[t]\n\t"
-          "asr %[s1], %[s1], %[e]\n\t"
-          "ssat %[s1], #8, %[s1]\n\t"
-          "add %[t], %[b], %[s2], asr #31\n\t"
-          "smmlar %[s2], %[s2], %[a], %[t]\n\t"
-          "asr %[s2], %[s2], %[e]\n\t"
-          "ssat %[s2], #8, %[s2]\n\t"
-          "add %[t], %[b], %[s3], asr #31\n\t"
-          "smmlar %[s3], %[s3], %[a], %[t]\n\t"
-          "asr %[s3], %[s3], %[e]\n\t"
-          "ssat %[s3], #8, %[s3]\n\t"
-          "bfi %[s0], %[s1], #8, #8\n\t"
-          "bfi %[s0], %[s2], #16, #8\n\t"
-          "bfi %[s0], %[s3], #24, #8\n\t"
-          "ldrd %[a], %[b], [%[ctx], #16]\n\t"
-          "ssub8 %[t], %[s0], %[a]\n\t"
-          "sel %[s0], %[s0], %[a]\n\t"
-          "ssub8 %[t], %[b], %[s0]\n\t"
-          "sel %[s0], %[s0], %[b]\n\t"
-          "ldr %[t], [%[ctx], #4]\n\t"
-          "strb %[s0], [%[d]]\n\t"
-          "lsr %[s1], %[s0], #8\n\t"
-          "strb %[s1], [%[d], %[t]]\n\t"
-          "add %[b], %[d], %[t], lsl #1\n\t"
-          "lsr %[s2], %[s0], #16\n\t"
-          "strb %[s2], [%[b]]\n\t"
-          "lsr %[s3], %[s0], #24\n\t"
-          "strb %[s3], [%[b], %[t]]\n\t"
-          "adds %[d], %[d], #1\n\t"
-          "ldr %[t], [%[ctx], #8]\n\t"
-          "cmp %[tbl], %[t]\n\t"
-          "bne 0b"
-          : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),
-            [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)
-          : [cend] "r"(cend), [ctx] "r"(&ctx)
-          : "cc", "memory");
-    } else {
-      __asm__ volatile(
-          "0:\n\t"
-          "ldr %[x], [%[ctx], #0]\n\t"
-          "ldr %[s0], [%[tbl]], #16\n\t"
-          "mov %[s1], %[s0]\n\t"
-          "mov %[s2], %[s0]\n\t"
-          "mov %[s3], %[s0]\n\t"
-          "1:\n\t"
-          "ldr %[t], [%[w]], #4\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "sxtb16 %[e], %[t]\n\t"
-          "sxtb16 %[t], %[t], ror #8\n\t"
-          "smlad %[s0], %[a], %[e], %[s0]\n\t"
-          "smlad %[s1], %[b], %[e], %[s1]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s2], %[a], %[e], %[s2]\n\t"
-          "smlad %[s3], %[b], %[e], %[s3]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s0], %[a], %[t], %[s0]\n\t"
-          "smlad %[s1], %[b], %[t], %[s1]\n\t"
-          "ldrd %[a], %[b], [%[x]], #8\n\t"
-          "smlad %[s2], %[a], %[t], %[s2]\n\t"
-          "smlad %[s3], %[b], %[t], %[s3]\n\t"
-          "cmp %[x], %[cend]\n\t"
-          "bne 1b\n\t"
-          "ldr %[a], [%[ctx], #12]\n\t"
-          "sub %[w], %[w], %[a]\n\t"
-          "ldrd %[a], %[b], [%[tbl], #-12]\n\t"
-          "ldr %[e], [%[tbl], #-4]\n\t"
-          "add %[t], %[b], %[s0], asr #31\n\t"
-          "smmlar %[s0], %[s0], %[a], %[t]\n\t"
-          "asr %[s0], %[s0], %[e]\n\t"
-          "ssat %[s0], #8, %[s0]\n\t"
-          "add %[t], %[b], %[s1], asr #31\n\t"
-          "smmlar %[s1], %[s1], %[a], %[t]\n\t"
-          "asr %[s1], %[s1], %[e]\n\t"
-          "ssat %[s1], #8, %[s1]\n\t"
-          "add %[t], %[b], %[s2], asr #31\n\t"
-          "smmlar %[s2], %[s2], %[a], %[t]\n\t"
-          "asr %[s2], %[s2], %[e]\n\t"
-          "ssat %[s2], #8, %[s2]\n\t"
-          "add %[t], %[b], %[s3], asr #31\n\t"
-          "smmlar %[s3], %[s3], %[a], %[t]\n\t"
-          "asr %[s3], %[s3], %[e]\n\t"
-          "ssat %[s3], #8, %[s3]\n\t"
-          "ldr %[t], [%[ctx], #4]\n\t"
-          "strb %[s0], [%[d]]\n\t"
-          "strb %[s1], [%[d], %[t]]\n\t"
-          "add %[b], %[d], %[t], lsl #1\n\t"
-          "strb %[s2], [%[b]]\n\t"
-          "strb %[s3], [%[b], %[t]]\n\t"
-          "adds %[d], %[d], #1\n\t"
-          "ldr %[t], [%[ctx], #8]\n\t"
-          "cmp %[tbl], %[t]\n\t"
-          "bne 0b"
-          : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),
-            [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)
-          : [cend] "r"(cend), [ctx] "r"(&ctx)
-          : "cc", "memory");
-    }
+    if (clamp && k4 != k)
+      __asm__ volatile(TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+    else if (clamp)
+      __asm__ volatile(TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+    else if (k4 != k)
+      __asm__ volatile(TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+    else
+      __asm__ volatile(TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
   }
   if (n < out_c) ts_conv_col4_impl(col, k, w, 0, out_c - n, o, tbl, d, st, 1, clamp);
 }

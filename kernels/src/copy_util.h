@@ -87,9 +87,11 @@ static inline void ts_copy_words_adv(int8_t** dp, const int8_t** sp, int32_t n) 
 
 /* Copies n bytes from s to d with the result of a byte-by-byte copy in ascending order, for
  * any overlap. When s and d share their address modulo 4 and blocks are exact (above): up to
- * 3 bytes to align, ts_copy_words_adv, up to 3 bytes. Other placements with blocks exact, or a
- * destination 8 to 31 bytes above the source: eight bytes at a time through unaligned
- * LDR/STR. A destination 1 to 7 bytes above the source: byte by byte. */
+ * 3 bytes to align, ts_copy_words_adv, up to 3 bytes. Other placements (unaligned LDR/STR,
+ * which ARMv7-M allows): 16 bytes at a time when exact (gap >= 16 or gap >= n), then 8 bytes
+ * at a time when the destination lies at least 8 bytes above the source (or below it), then
+ * one word when at least 4 bytes above (or below), then bytes; a destination 1 to 3 bytes above
+ * the source goes byte by byte. */
 static inline void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
   const uintptr_t gap = (uintptr_t)d - (uintptr_t)s;
   if (gap == 0u || n <= 0) return;
@@ -99,16 +101,42 @@ static inline void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
     while (head-- > 0) *d++ = *s++;
     ts_copy_words_adv(&d, &s, n & ~3);
     n &= 3;
-  } else if (gap >= 8u) {
-    while (n >= 8) {
-      uint32_t a, b;
+  } else if (gap >= 4u) {
+    if (gap >= 16u || gap >= (uintptr_t)n) {
+      while (n >= 16) {
+        uint32_t a, b, c, e;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + 4, 4);
+        memcpy(&c, s + 8, 4);
+        memcpy(&e, s + 12, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + 4, &b, 4);
+        memcpy(d + 8, &c, 4);
+        memcpy(d + 12, &e, 4);
+        s += 16;
+        d += 16;
+        n -= 16;
+      }
+    }
+    if (gap >= 8u) {
+      while (n >= 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + 4, &b, 4);
+        s += 8;
+        d += 8;
+        n -= 8;
+      }
+    }
+    while (n >= 4) {
+      uint32_t a;
       memcpy(&a, s, 4);
-      memcpy(&b, s + 4, 4);
       memcpy(d, &a, 4);
-      memcpy(d + 4, &b, 4);
-      s += 8;
-      d += 8;
-      n -= 8;
+      s += 4;
+      d += 4;
+      n -= 4;
     }
   }
   while (n-- > 0) *d++ = *s++;

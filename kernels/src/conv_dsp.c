@@ -182,12 +182,14 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
  * 2^30 and every |accumulator| below 2^30, so the column holds doubled inputs and the sums are
  * 2 * acc (ts_dsp_rq_doubled, ts_conv_col_pair_dc); 6: as 5 with the range [-128, 127]
  * (ts_conv_col_pair_d); 0: the general ts_dsp_output. Biases are in the sums already. */
+struct ts_conv_col4_ctx_s;
 typedef struct {
   const int32_t* mult;
   const int32_t* shift;
   int32_t out_offset, act_min, act_max;
   uint32_t lo4, hi4;
   int mode;
+  const struct ts_conv_col4_ctx_s* actx; /* the quad kernel's assembly loop (device builds) */
 } ts_conv_out;
 
 static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s00, int32_t s01,
@@ -586,13 +588,12 @@ static inline __attribute__((always_inline)) void ts_conv_col_pixel(
 /* The four lanes of a block whose pixels are padding-free, with whole groups per tap
  * (in_c a multiple of 4), their first taps at s, s + is, s + 2 is, s + 3 is: group by group,
  * doubled (the quad kernel's modes). */
-__attribute__((noinline)) static void ts_conv_col_quad_fast(const ts_conv_params* p, const ts_conv_geom* g,
-                                                            const int8_t* s, int32_t is, uint32_t* col) {
-  const uint32_t off2 = g->off2;
-  const int32_t groups = g->run >> 2, step = g->step;
+static inline __attribute__((always_inline)) void ts_col_quad_expand(uint32_t* col, const int8_t* s, int32_t is,
+                                                                     int32_t groups, int32_t rows, int32_t step,
+                                                                     uint32_t off2) {
   const int8_t* s2 = s + 2 * is;
   int32_t ky, j;
-  for (ky = 0; ky < p->filter_h; ++ky, s += step, s2 += step) {
+  for (ky = 0; ky < rows; ++ky, s += step, s2 += step) {
     const int8_t *a = s, *b = s2;
     for (j = 0; j < groups; ++j, a += 4, b += 4, col += 8) {
       uint32_t x0 = ts_dsp_load4(a), x1 = ts_dsp_load4(a + is);
@@ -614,6 +615,53 @@ __attribute__((noinline)) static void ts_conv_col_quad_fast(const ts_conv_params
       col[7] = ts_dsp_sadd16(o1, o1);
     }
   }
+}
+
+/* The four lanes of a block whose pixels are padding-free, with whole groups per tap
+ * (in_c a multiple of 4), their first taps at s, s + is, s + 2 is, s + 3 is: group by group,
+ * doubled (the quad kernel's modes). */
+__attribute__((noinline)) static void ts_conv_col_quad_fast(const ts_conv_params* p, const ts_conv_geom* g,
+                                                            const int8_t* s, int32_t is, uint32_t* col) {
+  ts_col_quad_expand(col, s, is, g->run >> 2, p->filter_h, g->step, g->off2);
+}
+
+/* The same when in_c is not a multiple of 4 and 4 * k4 bytes fit the gather buffer (with
+ * dilation_w == 1): each pixel's filter_h runs of filter_w * in_c bytes gathered into its row
+ * of k4 bytes (padding with the input zero point, which the offset turns into 0), then the
+ * four rows expanded group by group. */
+__attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_params* p, const ts_conv_geom* g,
+                                                              const int8_t* s, int32_t is, uint32_t* col,
+                                                              int8_t* gather, const int8_t* in_end) {
+  const int32_t k4 = g->k4, run = g->run, step = g->step, words = (run + 3) >> 2;
+  const int8_t pad = (int8_t)(-p->input_offset);
+  /* whole words per run (up to 3 bytes past it, overwritten by the next run or the padding)
+   * when the last pixel's last run has them inside the input and the gather buffer */
+  const int over = s + 3 * is + (p->filter_h - 1) * step + 4 * words <= in_end &&
+                   4 * k4 + 4 <= TS_CONV_DSP_GATHER_MAX;
+  int l;
+  for (l = 0; l < 4; ++l, s += is) {
+    const int8_t* r = s;
+    int8_t* t = gather + l * k4;
+    int32_t ky;
+    if (over) {
+      uint32_t v;
+      for (ky = 0; ky < p->filter_h; ++ky, r += step, t += run) {
+        const int8_t* rr = r;
+        int8_t* tt = t;
+        int32_t i;
+        for (i = words; i > 0; --i, rr += 4, tt += 4) {
+          v = ts_dsp_load4(rr);
+          memcpy(tt, &v, 4);
+        }
+      }
+      v = ts_dsp_dup8(pad); /* the k4 - k padding bytes (and up to 3 more, overwritten) */
+      memcpy(t, &v, 4);
+    } else {
+      for (ky = 0; ky < p->filter_h; ++ky, r += step) t = ts_gather_copy(t, r, run);
+      ts_gather_fill(t, pad, k4 - g->k);
+    }
+  }
+  ts_col_quad_expand(col, gather, k4, k4 >> 2, 1, 0, g->off2);
 }
 
 /* The four lanes of pixels (y, x) to (y, x + 3), doubled. */
@@ -882,33 +930,43 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
 #define TS_Q4_OPERANDS                                                                          \
   : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),   \
     [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)      \
-  : [cend] "r"(cend), [ctx] "r"(&ctx)                                                           \
+  : [cend] "r"(cend), [ctx] "r"(ctx)                                                            \
   : "cc", "memory"
 
-/* What the assembly channel loop reads from memory (its 14 operands take every register). */
-typedef struct {
+/* What the assembly channel loop reads from memory (its 14 operands take every register),
+ * set once per call (ts_conv_col4_ctx_init): the same for every block of the call. */
+typedef struct ts_conv_col4_ctx_s {
   const uint32_t* col;
-  int32_t st;
+  int32_t st;           /* out_c: the four pixels' outputs follow each other */
   const uint32_t* tend; /* the table's end for the channels of the loop */
   int32_t wadj;         /* k4 - k: bytes read past a filter's end */
   uint32_t lo4, hi4;
+  const uint32_t* cend; /* the column's end */
+  int32_t n;            /* the channels of the loop */
 } ts_conv_col4_ctx;
 
+static void ts_conv_col4_ctx_init(ts_conv_col4_ctx* ctx, const uint32_t* col, int32_t k, int32_t out_c,
+                                  const ts_conv_out* o, const uint32_t* tbl) {
+  const int32_t k4 = (k + 3) & ~3;
+  /* as nfull in ts_conv_col4_impl; none when k <= 4 (the loop wants a second group) */
+  ctx->n = k > 4 && out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0;
+  ctx->col = col;
+  ctx->st = out_c;
+  ctx->tend = tbl + 4 * ctx->n;
+  ctx->wadj = k4 - k;
+  ctx->lo4 = o->lo4;
+  ctx->hi4 = o->hi4;
+  ctx->cend = col + 2 * k4;
+}
+
+/* `st` must be out_c (ctx->st). */
 static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
     const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
-  const int32_t k4 = (k + 3) & ~3;
-  /* as nfull in ts_conv_col4_impl; none when k <= 4 (the loop wants a second group) */
-  const int32_t n = k > 4 && out_c * k >= k4 ? (out_c * k - k4) / k + 1 : 0;
-  const uint32_t* const cend = col + 2 * k4;
+  const ts_conv_col4_ctx* const ctx = o->actx;
+  const int32_t n = ctx->n, k4 = (k + 3) & ~3;
+  const uint32_t* const cend = ctx->cend;
   const int8_t* w = filter;
-  ts_conv_col4_ctx ctx;
-  ctx.col = col;
-  ctx.st = st;
-  ctx.tend = tbl + 4 * n;
-  ctx.wadj = k4 - k;
-  ctx.lo4 = o->lo4;
-  ctx.hi4 = o->hi4;
   if (n > 0) {
     const uint32_t* x;
     int32_t s0, s1, s2, s3;
@@ -1030,13 +1088,18 @@ static void ts_conv_quad_run(const ts_conv_blk* b, int32_t y, int32_t x, int32_t
   const ts_conv_geom* g = b->g;
   const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
   const int32_t iy = y * p->stride_h - p->pad_top, is = p->stride_w * in_c;
-  const int row_fast = g->fast && (in_c & 3) == 0 && (uint32_t)iy < (uint32_t)g->ylim;
+  const int row_fast = g->fast && (uint32_t)iy < (uint32_t)g->ylim &&
+                       ((in_c & 3) == 0 || 4 * g->k4 <= TS_CONV_DSP_GATHER_MAX);
   int32_t ix = x * p->stride_w - p->pad_left;
   int8_t* d = TS_PIXEL(b->out, y, x, out_c);
   const int8_t* s = TS_PIXEL(b->in, iy, ix, in_c);
+  const int8_t* const in_end = b->in.data + (size_t)b->in.h * (size_t)b->in.w * (size_t)in_c;
   for (; count > 0; count -= 4, x += 4, ix += 4 * p->stride_w, d += 4 * out_c, s += 4 * is) {
     if (flat || (row_fast && (uint32_t)ix < (uint32_t)g->xlim && (uint32_t)(ix + 3 * p->stride_w) < (uint32_t)g->xlim)) {
-      ts_conv_col_quad_fast(p, g, s, is, b->col);
+      if ((in_c & 3) == 0)
+        ts_conv_col_quad_fast(p, g, s, is, b->col);
+      else
+        ts_conv_col_quad_gather(p, g, s, is, b->col, b->gather, in_end);
     } else {
       ts_conv_col_quad(p, b->in, g, y, x, b->col, b->gather);
     }
@@ -1092,6 +1155,9 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   int64_t n;
   int quad;
   ts_conv_blk b;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  ts_conv_col4_ctx actx;
+#endif
   g.run = p->filter_w * p->in_c;
   g.step = in.w * p->in_c * p->dilation_h;
   g.k = k;
@@ -1108,6 +1174,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
   o.mode = ts_conv_mode(p, bias, g.k4);
+  o.actx = 0;
   g.dbl = o.mode >= 5;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
   quad = g.dbl && 2 * g.k4 <= TS_CONV_DSP_COL_MAX;
@@ -1127,6 +1194,10 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       b.tbl = col + 2 * g.k4;
       ts_conv_quad_table(col + 2 * g.k4, bias, &o, out_c);
       b.kern4 = o.mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+      ts_conv_col4_ctx_init(&actx, col, k, out_c, &o, b.tbl);
+      o.actx = &actx;
+#endif
     } else {
       b.kern4 = o.mode == 6 ? ts_conv_col4 : ts_conv_col4_c;
     }

@@ -5,7 +5,8 @@
 //  - the doubled-sum requantization (ts_dsp_rq_doubled) against quant.c, shifts -1..-24;
 //  - random small-K layers: odd channel counts, 1x1 to 3x3 filters, strides 1-2, dilation 2,
 //    padding, windows of every width (quads, pairs, single pixels, rows that wrap), input and
-//    output buffers holding only a window (the patch plans' buffers), with and without bias;
+//    output buffers holding only a window (the patch plans' buffers; the input's last byte at
+//    the end of a readable page), with and without bias;
 //    every requantization case that picks or refuses the doubled path (shift -24 with small
 //    and large accumulators, a multiplier of exactly 2^30, biases at the |acc| < 2^30 limit,
 //    clamped and full activation ranges);
@@ -219,7 +220,9 @@ ts_window InputWindow(const ts_conv_params& p, ts_window win) {
       for (int32_t ch = 0; ch < p.in_c; ++ch) in_buf.push_back(input[(size_t(y) * p.in_w + x) * p.in_c + ch]);
   const int32_t wh = win.y1 - win.y0, ww = win.x1 - win.x0;
   std::vector<int8_t> out_buf(size_t(wh) * ww * p.out_c, 0x5a);
-  ts_conv2d_s8_dsp(&p, ts_cbuf{in_buf.data(), iw.y0, iw.x0, iw.y1 - iw.y0, iw.x1 - iw.x0}, filter.data(), bias,
+  GuardedBytes guarded_in(in_buf);  // its last byte at a page end: no read past the buffer
+  if (!guarded_in.ok()) return ::testing::AssertionFailure() << "mmap failed";
+  ts_conv2d_s8_dsp(&p, ts_cbuf{guarded_in.data(), iw.y0, iw.x0, iw.y1 - iw.y0, iw.x1 - iw.x0}, filter.data(), bias,
                    ts_buf{out_buf.data(), win.y0, win.x0, wh, ww}, win, nullptr);
   for (int32_t y = win.y0; y < win.y1; ++y)
     for (int32_t x = win.x0; x < win.x1; ++x)

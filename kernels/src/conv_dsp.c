@@ -671,7 +671,7 @@ __attribute__((noinline)) static void ts_conv_col_quad(const ts_conv_params* p, 
   for (l = 0; l < 4; ++l) ts_conv_col_pixel(p, in, g, y, x + l, col + l, gather, 4, 1);
 }
 
-__attribute__((noinline)) static void ts_conv_col_duo(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
+static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
                                                       const int32_t* ys, const int32_t* xs, uint32_t* col,
                                                       int8_t* gather, int n) {
   int l;
@@ -1083,7 +1083,7 @@ __attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int3
 /* `count` consecutive pixels of row y from x (count a multiple of 4) through the quad kernel;
  * `flat`: the window's rows follow each other in both buffers (a 1x1 stride-1 filter over
  * whole rows), so the run may continue past x1 into the next rows as one row. */
-static void ts_conv_quad_run(const ts_conv_blk* b, int32_t y, int32_t x, int32_t count, int flat) {
+static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv_blk* b, int32_t y, int32_t x, int32_t count, int flat) {
   const ts_conv_params* p = b->p;
   const ts_conv_geom* g = b->g;
   const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
@@ -1111,7 +1111,7 @@ static void ts_conv_quad_run(const ts_conv_blk* b, int32_t y, int32_t x, int32_t
  * in pairs (and a single last pixel), row after row: the pixels' order is row-major, so the
  * access order holds (each block reads all its pixels before writing any). A 1x1 stride-1
  * filter over whole rows of both buffers runs as one row. */
-__attribute__((noinline)) static void ts_conv_quads(const ts_conv_blk* b, ts_window win, int64_t npix) {
+static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_blk* b, ts_window win, int64_t npix) {
   const ts_conv_params* p = b->p;
   const int32_t ww = win.x1 - win.x0;
   int32_t y, x, rest;

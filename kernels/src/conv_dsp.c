@@ -625,10 +625,10 @@ __attribute__((noinline)) static void ts_conv_col_quad_fast(const ts_conv_params
   ts_col_quad_expand(col, s, is, g->run >> 2, p->filter_h, g->step, g->off2);
 }
 
-/* The same when in_c is not a multiple of 4 and 4 * k4 bytes fit the gather buffer (with
- * dilation_w == 1): each pixel's filter_h runs of filter_w * in_c bytes gathered into its row
- * of k4 bytes (padding with the input zero point, which the offset turns into 0), then the
- * four rows expanded group by group. */
+/* The same when in_c is not a multiple of 4 (with dilation_w == 1): each pixel's filter_h runs
+ * of filter_w * in_c bytes gathered into its row of k4 bytes of `gather` (4 * k4 + 4 bytes:
+ * the column's unused end or the gather buffer; padding with the input zero point, which the
+ * offset turns into 0), then the four rows expanded group by group. */
 __attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_params* p, const ts_conv_geom* g,
                                                               const int8_t* s, int32_t is, uint32_t* col,
                                                               int8_t* gather, const int8_t* in_end) {
@@ -636,8 +636,7 @@ __attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_para
   const int8_t pad = (int8_t)(-p->input_offset);
   /* whole words per run (up to 3 bytes past it, overwritten by the next run or the padding)
    * when the last pixel's last run has them inside the input and the gather buffer */
-  const int over = s + 3 * is + (p->filter_h - 1) * step + 4 * words <= in_end &&
-                   4 * k4 + 4 <= TS_CONV_DSP_GATHER_MAX;
+  const int over = s + 3 * is + (p->filter_h - 1) * step + 4 * words <= in_end;
   int l;
   for (l = 0; l < 4; ++l, s += is) {
     const int8_t* r = s;
@@ -1042,6 +1041,7 @@ typedef struct {
   uint32_t* col;
   int8_t* gather;
   const uint32_t* tbl; /* the quad kernel's per-channel constants, or NULL */
+  int8_t* qgather;     /* 4 * k4 + 4 bytes for ts_conv_col_quad_gather, or NULL */
   ts_conv_kern4 kern4; /* the quad kernel */
 } ts_conv_blk;
 
@@ -1089,7 +1089,7 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
   const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
   const int32_t iy = y * p->stride_h - p->pad_top, is = p->stride_w * in_c;
   const int row_fast = g->fast && (uint32_t)iy < (uint32_t)g->ylim &&
-                       ((in_c & 3) == 0 || 4 * g->k4 <= TS_CONV_DSP_GATHER_MAX);
+                       ((in_c & 3) == 0 || b->qgather);
   int32_t ix = x * p->stride_w - p->pad_left;
   int8_t* d = TS_PIXEL(b->out, y, x, out_c);
   const int8_t* s = TS_PIXEL(b->in, iy, ix, in_c);
@@ -1099,7 +1099,7 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
       if ((in_c & 3) == 0)
         ts_conv_col_quad_fast(p, g, s, is, b->col);
       else
-        ts_conv_col_quad_gather(p, g, s, is, b->col, b->gather, in_end);
+        ts_conv_col_quad_gather(p, g, s, is, b->col, b->qgather, in_end);
     } else {
       ts_conv_col_quad(p, b->in, g, y, x, b->col, b->gather);
     }
@@ -1108,8 +1108,8 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
 }
 
 /* The window through the quad kernel, four pixels of a row at a time, the rest of each row
- * in pairs (and a single last pixel), row after row: the pixels' order is row-major, so the
- * access order holds (each block reads all its pixels before writing any). A 1x1 stride-1
+ * in pairs (an odd last pixel with the next row's first), row after row: the pixels' order is
+ * row-major, so the access order holds (each block reads all its pixels before writing any). A 1x1 stride-1
  * filter over whole rows of both buffers runs as one row. */
 static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_blk* b, ts_window win, int64_t npix) {
   const ts_conv_params* p = b->p;
@@ -1135,12 +1135,22 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
     if (rest) ts_conv_col_two(b, y, x, y, x);
     return;
   }
+  /* a row's odd last pixel pairs with the next row's first (both read before either write) */
+  rest = 0;
   for (y = win.y0; y < win.y1; ++y) {
-    const int32_t quads = ww & ~3;
-    if (quads) ts_conv_quad_run(b, y, win.x0, quads, 0);
-    for (x = win.x0 + quads; x + 1 < win.x1; x += 2) ts_conv_col_two(b, y, x, y, x + 1);
-    if (x < win.x1) ts_conv_col_two(b, y, x, y, x);
+    int32_t quads;
+    x = win.x0;
+    if (rest) {
+      ts_conv_col_two(b, y - 1, win.x1 - 1, y, x);
+      ++x;
+      rest = 0;
+    }
+    quads = (win.x1 - x) & ~3;
+    if (quads) ts_conv_quad_run(b, y, x, quads, 0);
+    for (x += quads; x + 1 < win.x1; x += 2) ts_conv_col_two(b, y, x, y, x + 1);
+    if (x < win.x1) rest = 1;
   }
+  if (rest) ts_conv_col_two(b, win.y1 - 1, win.x1 - 1, win.y1 - 1, win.x1 - 1);
 }
 
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -1174,6 +1184,13 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
   o.mode = ts_conv_mode(p, bias, g.k4);
+  if (npix == 1 && o.mode >= 5) { /* one pixel: the doubled column would not pay */
+    int32_t c;
+    o.mode = 4;
+    for (c = 0; c < out_c; ++c)
+      if (p->output_shift[c] < -23) o.mode = 2; /* mode 5's shifts are in [-24, -1] */
+    if (o.mode == 4 && (p->act_min != -128 || p->act_max != 127)) o.mode = 3;
+  }
   o.actx = 0;
   g.dbl = o.mode >= 5;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
@@ -1200,6 +1217,15 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
 #endif
     } else {
       b.kern4 = o.mode == 6 ? ts_conv_col4 : ts_conv_col4_c;
+    }
+    {
+      /* the quads' gather rows: after the lanes (and the table), else the gather buffer */
+      const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
+      b.qgather = 0;
+      if (used + g.k4 + 1 <= TS_CONV_DSP_COL_MAX)
+        b.qgather = (int8_t*)(col + used);
+      else if (4 * g.k4 + 4 <= TS_CONV_DSP_GATHER_MAX)
+        b.qgather = gather;
     }
     ts_conv_quads(&b, win, npix);
     return;

@@ -18,8 +18,9 @@
 //
 // --grid N: the separate-buffer calls cover the output in N x N windows (one call each, rows and
 // columns split evenly), as a patch plan's steps do; overlap runs stay whole.
-// Prints, per model, the instructions of all DEPTHWISE_CONV_2D calls (and with --layers one
-// line per operator: shape, MACs, instructions, instructions per MAC and per output element).
+// Prints, per model, the instructions of all DEPTHWISE_CONV_2D calls, the stack the program used
+// (painted stack: the deepest depthwise call plus the harness's main; with --layers one line per
+// operator: shape, MACs, instructions, instructions per MAC and per output element).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -92,7 +93,8 @@ std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
        "*p++ = (int8_t)(seed >> 24); } }\n\n";
   c << "static int run(int i);\n";
   c << "int main(void) {\n  int i, bad = 0;\n  for (i = 0; i < " << layers.size()
-    << "; ++i) bad |= run(i);\n  ts_fw_puts(\"done=1\\n\");\n  return bad;\n}\n\n";
+    << "; ++i) bad |= run(i);\n  ts_fw_puts(\"stack=\");\n  ts_fw_put_u64((uint64_t)ts_fw_stack_used());\n"
+       "  ts_fw_puts(\"\\ndone=1\\n\");\n  return bad;\n}\n\n";
   c << "static void report(int i, uint64_t n, int exact) {\n  ts_fw_puts(\"layer\");\n  ts_fw_put_u64((uint64_t)i);\n"
        "  ts_fw_puts(\"=\");\n  ts_fw_put_u64(n);\n  ts_fw_puts(\"\\nexact\");\n  ts_fw_put_u64((uint64_t)i);\n"
        "  ts_fw_puts(exact ? \"=1\\n\" : \"=0\\n\");\n}\n\n";
@@ -186,8 +188,9 @@ int main(int argc, char** argv) {
       "\n%s; exact: bytes equal to the portable loops on the device;\n"
       "overlap: output starting pad_top*in_w+pad_left pixels before the input, no scratch (not counted in the total)\n\n",
       calls.c_str());
-  std::printf("%-22s %9s %9s %9s %9s %6s\n", "model", "dw M", "dw MACs M", "instr/MAC", "overlap M", "exact");
-  std::printf("%s\n", std::string(70, '-').c_str());
+  std::printf("%-22s %9s %9s %9s %9s %6s %7s\n", "model", "dw M", "dw MACs M", "instr/MAC", "overlap M", "exact",
+              "stack");
+  std::printf("%s\n", std::string(78, '-').c_str());
   int status = 0;
   for (const std::string& m : models) {
     try {
@@ -258,8 +261,10 @@ int main(int argc, char** argv) {
         }
       }
       if (!all_exact) status = 1;
-      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %6s\n", m.c_str(), dw / 1e6, macs / 1e6,
-                  macs ? double(dw) / macs : 0.0, overlap / 1e6, all_exact ? "yes" : "NO");
+      auto st = run.values.find("stack");
+      const unsigned long long stack = st == run.values.end() ? 0ull : std::stoull(st->second);
+      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %6s %7llu\n", m.c_str(), dw / 1e6, macs / 1e6,
+                  macs ? double(dw) / macs : 0.0, overlap / 1e6, all_exact ? "yes" : "NO", stack);
       if (per_layer) {
         for (size_t i = 0; i < layers.size(); ++i)
           std::printf("    op %3d  %-40s %9lld MACs %9llu instr %6.2f /MAC %7.2f /output %s\n", layers[i].op,

@@ -9,8 +9,10 @@
 // patch plans use.
 //
 //   bench_conv_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
-//                  [--kernels DIR]
+//                  [--kernels DIR] [--grid N]
 //
+// --grid N: each CONV_2D runs as N x N calls, one per window of an even split of its output
+// (the 2x2 patch plans' windows, halos aside), instead of one call over the whole output.
 // --kernels: a copy of the kernels/ folder to measure instead of this tree's (experiments).
 // Prints, per model, the instructions of all CONV_2D and of all FULLY_CONNECTED calls (and
 // with --layers one line per operator: shape, MACs, instructions, instructions per MAC).
@@ -56,7 +58,7 @@ std::string Ints(const std::vector<int32_t>& v) {
 }
 
 // The firmware program: one call per layer under the instruction counter.
-std::string FirmwareSource(const std::vector<Layer>& layers) {
+std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
   std::ostringstream c;
   size_t max_f = 1, max_i = 1, max_o = 1, max_c = 1;
   c << "#include <stdint.h>\n#include \"tessera/kernels.h\"\n#include \"harness.h\"\n\n";
@@ -113,15 +115,20 @@ std::string FirmwareSource(const std::vector<Layer>& layers) {
         << q.depth_multiplier << "," << q.stride_h << "," << q.stride_w << "," << q.dilation_h << ","
         << q.dilation_w << "," << q.pad_top << "," << q.pad_left << "," << q.input_offset << ","
         << q.output_offset << "," << q.act_min << "," << q.act_max << ",m" << i << ",s" << i << "};\n";
-      c << "      ts_window win = {0," << q.out_h << ",0," << q.out_w << "};\n";
+      c << "      int gy, gx;\n";
       c << "      ts_cbuf in = {inbuf,0,0," << q.in_h << "," << q.in_w << "};\n";
       c << "      ts_buf out = {" << (l.in_place ? "inbuf" : "outbuf") << ",0,0," << q.out_h << "," << q.out_w
         << "};\n";
       c << "      fill(filt, " << size_t(q.out_c) * q.filter_h * q.filter_w * q.filter_in_c << "); fill(inbuf, "
         << size_t(q.in_h) * q.in_w * q.in_c << ");\n";
       c << "      ts_fw_counter_start();\n";
-      c << "      ts_conv2d_s8(&q, in, filt, " << bias_s << ", out, win, " << (l.in_place ? "scratch" : "0")
-        << ");\n";
+      // Window (gy, gx) of the grid: rows [gy * out_h / grid, (gy + 1) * out_h / grid), likewise
+      // columns; empty windows are skipped.
+      c << "      for (gy = 0; gy < " << grid << "; ++gy)\n        for (gx = 0; gx < " << grid << "; ++gx) {\n";
+      c << "          ts_window win = {gy * " << q.out_h << " / " << grid << ", (gy + 1) * " << q.out_h << " / " << grid
+        << ", gx * " << q.out_w << " / " << grid << ", (gx + 1) * " << q.out_w << " / " << grid << "};\n";
+      c << "          if (win.y1 > win.y0 && win.x1 > win.x0) ts_conv2d_s8(&q, in, filt, " << bias_s << ", out, win, "
+        << (l.in_place ? "scratch" : "0") << ");\n        }\n";
     }
     c << "      n = ts_fw_counter_instructions();\n      break;\n    }\n";
   }
@@ -137,6 +144,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> defines;
   std::string opt = "-O2";
   bool per_layer = false;
+  int grid = 1;
   std::string kernels = FirmwareDir() + "/../kernels";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -152,9 +160,16 @@ int main(int argc, char** argv) {
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
     else if (a == "--kernels") kernels = next();
+    else if (a == "--grid") {
+      grid = std::atoi(next().c_str());
+      if (grid < 1 || grid > 16) {
+        std::fprintf(stderr, "bench_conv_dsp: --grid wants 1..16\n");
+        return 2;
+      }
+    }
     else {
       std::fprintf(stderr, "usage: bench_conv_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] "
-                   "[--kernels DIR]\n");
+                   "[--kernels DIR] [--grid N]\n");
       return 2;
     }
   }
@@ -165,7 +180,11 @@ int main(int argc, char** argv) {
   std::printf("CONV_2D / FULLY_CONNECTED kernels on the emulated Cortex-M4F (QEMU mps2-an386, -icount shift=0), %s",
               opt.c_str());
   for (const std::string& d : defines) std::printf(" -D%s", d.c_str());
-  std::printf("\none call per operator over its whole output; in-place: output over the input, one-pixel scratch\n\n");
+  if (grid == 1)
+    std::printf("\none call per operator over its whole output");
+  else
+    std::printf("\n%d x %d calls per CONV_2D, one per window of an even split of its output", grid, grid);
+  std::printf("; in-place: output over the input, one-pixel scratch\n\n");
   std::printf("%-22s %9s %9s %9s %9s %9s\n", "model", "conv M", "conv MACs", "instr/MAC", "FC M", "in-place M");
   std::printf("%s\n", std::string(72, '-').c_str());
   for (const std::string& m : models) {
@@ -204,7 +223,7 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(dir);
       {
         std::ofstream f(dir + "/layers.c");
-        f << FirmwareSource(layers);
+        f << FirmwareSource(layers, grid);
       }
       FirmwareBuild b;
       b.sources = {dir + "/layers.c"};

@@ -16,7 +16,7 @@ namespace tessera {
 namespace {
 
 // ---------------------------------------------------------------------------------------
-// THE COEFFICIENT TABLE. Instructions of a step = c0 + c1*x1 + ... + c5*x5 with the
+// THE COEFFICIENT TABLE. Instructions of a step = c0 + c1*x1 + ... + c6*x6 with the
 // features of its class (see LatencyClassFeatureNames below).
 //
 // Fitted by `bench_latency --fit` (bench/bench_latency.cc): one profiled inference per plan
@@ -33,35 +33,36 @@ namespace {
 //   build-<you>/bench/bench_latency --fit     (prints this table)
 struct TableRow {
   LatencyClass cls;
-  double c0, c1, c2, c3, c4, c5;
+  double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit b27016b)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit aa15f17)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 1162, 1.086, 24.22, 3.486, 10.32, 1.166, 1650},
-    {LatencyClass::kConvIm2colGather, 790.3, 0.9629, 31.05, 9.481, 5.18, 1.846, 348},
-    {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2298, 3.672, 98.07, 11.99, 83.85, 0, 539},
-    {LatencyClass::kDwRun3Stride2, 793.7, 3.976, 79.98, 8.056, 108.3, 0, 501},
-    {LatencyClass::kDwWide, 1.763e+04, 3.334, 449.1, 7.215, 225.1, 0, 24},
-    {LatencyClass::kDwPair, 0, 4, 51.25, 2.62, 0, 0, 0},  // guess: one-pixel MACs as dw_overlap
-    {LatencyClass::kDwOverlap, 934.8, 2.949, 48.88, 0, 0, 0, 125},
-    {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 147.9, 1.775, 71.74, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 165.6, 47.25, 1.5e+04, 105, 0, 0, 248},
-    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0},  // guess: ADD's per element
-    {LatencyClass::kAvgPool, 6836, 8.015, 6836, 0, 0, 0, 24},
-    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0},  // guess: as avg_pool
-    {LatencyClass::kPad, 0, 0.9583, 156.2, 0, 0, 0, 4},
-    {LatencyClass::kMean, 0, 28.47, 85.41, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 549.7, 173.9, 549.7, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 204.2, 44.84, 21.67, 0, 0, 0, 97},
-    {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0},  // guess: below quantize_f32
-    {LatencyClass::kActivation, 156.5, 78.24, 0, 0, 0, 0, 6},
-    {LatencyClass::kReshape, 72.32, 1.109, 0, 0, 0, 0, 24},
-    {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 106.2, 1.027, 37.98, 0, 0, 0, 5440},
+    {LatencyClass::kConvIm2col, 3943, 1.203, 0, 0, 26.26, 0.7534, 0, 105},
+    {LatencyClass::kConvIm2colGather, 4403, 0.5733, 22.93, 36.69, 0, 1.72, 0, 35},
+    {LatencyClass::kConvQuad, 3539, 1.045, 8.18, 2.784, 6.556, 2.454, 1.19, 1545},
+    {LatencyClass::kConvQuadGather, 2055, 0.8978, 14.42, 10.33, 0, 3.413, 1.346, 313},
+    {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
+    {LatencyClass::kDwRun3, 2560, 3.598, 117.2, 12.79, 78.58, 0, 6.769, 612},
+    {LatencyClass::kDwRun3Stride2, 256.4, 4.025, 69.37, 10.76, 111.6, 0.1859, 7.876, 541},
+    {LatencyClass::kDwWide, 2.467e+04, 2.986, 111.4, 6.604, 406.1, 12.87, 4.656, 36},
+    {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
+    {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
+    {LatencyClass::kFullyConnected, 125.9, 1.83, 69.35, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 161.4, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: ADD's per element
+    {LatencyClass::kAvgPool, 6839, 8.015, 6839, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: as avg_pool
+    {LatencyClass::kPad, 8961, 0, 283.6, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 28.47, 85.4, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 547.2, 175.2, 547.2, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 208.5, 26.12, 21.46, 0, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
+    {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 78.9, 0.1593, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 67.98, 0.09118, 27.39, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
@@ -70,7 +71,7 @@ LatencyModel BuildDefault() {
   LatencyModel m;
   for (const TableRow& r : kTable) {
     const int i = static_cast<int>(r.cls);
-    m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4, r.c5};
+    m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6};
     m.samples[i] = r.samples;
   }
   return m;
@@ -117,44 +118,63 @@ void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32
   *hi = last < 0 ? 0 : last / stride + 1;
 }
 
-// MACs are counted over the taps the kernels compute: the border pixels next to the runs
-// skip padding taps (a 7x7 filter over a 3x3 input computes a fraction of its nominal MACs);
-// the runs skip padding rows and compute the padding columns next to the interior.
+// The kernels' constants this model follows (kernels/src/depthwise_conv_dsp.c, conv_dsp.c).
+constexpr int32_t kDwRun = 32;           // TS_DW_RUN: pixels per channel run
+constexpr int32_t kDwOvlBytes = 1920;    // TS_DW_OVL_BYTES: the overlap buffer
+constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN, TS_DW_RUN3_MIN_N
+constexpr int32_t kDwWideMin = 8;        // TS_DW_WIDE_MIN
+constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
+constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
+
+// Whether channel runs pay for `nrows` rows of `width` run columns (ts_dw_runs_pay).
+bool DwRunsPay(bool wide, int32_t width, int32_t nrows, int32_t nmax) {
+  const int32_t per = width < nmax ? nmax / width : 1;
+  const int32_t px = width < nmax ? width * std::min(nrows, per) : nmax;
+  return px >= (wide ? kDwWideMin : kDwRun3Min) && (wide || width >= kDwRun3Min);
+}
+
+// DEPTHWISE_CONV_2D, following ts_depthwise_conv2d_s8_dsp's choice of path for each group of
+// rows: channel runs over the run columns (x1 MACs, x2 channel runs, x4 channel run rows),
+// the other pixels in interior pairs (x6 MACs) or one at a time (x3 MACs), and, when the
+// output buffer overlaps the input, the bytes staged in the stack buffer and copied (x5).
+// MACs are counted over the taps computed: the one-pixel path skips padding taps (a 7x7
+// filter over a 3x3 input computes a fraction of its nominal MACs); the runs skip padding
+// rows and compute the padding columns next to the interior.
 void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, StepLatency* r) {
   const ts_conv_params& c = p.conv;
   const int64_t pixels = static_cast<int64_t>(w.h()) * w.w();
   const double C = c.out_c;
-  std::vector<int32_t> vy(std::max(0, w.h())), vx(std::max(0, w.w()));
+  const int32_t win_w = w.w();
+  std::vector<int32_t> vy(std::max(0, w.h())), vx(std::max(0, win_w));
   for (int32_t oy = w.y0; oy < w.y1; ++oy)
     vy[oy - w.y0] = ValidTaps(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
   for (int32_t ox = w.x0; ox < w.x1; ++ox)
     vx[ox - w.x0] = ValidTaps(ox * c.stride_w - c.pad_left, c.dilation_w, c.filter_w, c.in_w);
-  // valid-tap MACs of the pixels in columns [x0, x1) (global), every row
-  auto valid_macs = [&](int32_t x0, int32_t x1) {
+  // valid-tap MACs of the pixels of rows [ya, yb) x columns [xa, xb) (global)
+  auto valid_macs = [&](int32_t ya, int32_t yb, int32_t xa, int32_t xb) {
     double cols = 0, rows = 0;
-    for (int32_t ox = std::max(x0, w.x0); ox < std::min(x1, w.x1); ++ox) cols += vx[ox - w.x0];
-    for (int32_t v : vy) rows += v;
+    for (int32_t ox = std::max(xa, w.x0); ox < std::min(xb, w.x1); ++ox) cols += vx[ox - w.x0];
+    for (int32_t oy = std::max(ya, w.y0); oy < std::min(yb, w.y1); ++oy) rows += vy[oy - w.y0];
     return rows * cols * C;
   };
-  r->x[2] = static_cast<double>(pixels) * c.out_c;
-  if (c.in_c * c.depth_multiplier != c.out_c || (c.depth_multiplier != 1 && c.depth_multiplier % 4 != 0)) {
-    r->cls = LatencyClass::kDwPortable;
-    r->x[1] = valid_macs(w.x0, w.x1);
-    return;
-  }
-  if (overlap) {
-    // every pixel one at a time; measured, the padding taps cost about what the others do
-    // (a 3x3 border pixel as much as an interior one): nominal MACs
-    r->cls = LatencyClass::kDwOverlap;
-    r->x[1] = static_cast<double>(pixels) * C * c.filter_h * c.filter_w;
-    return;
-  }
   const int32_t fw = c.filter_w, sw = c.stride_w, dw = c.dilation_w;
-  const bool runs = fw == 3 && dw == 1 && (sw == 1 || sw == 2) && c.filter_h <= 3;
-  const bool wide = (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
-  r->cls = runs ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
-                : wide ? LatencyClass::kDwWide : LatencyClass::kDwPair;
-  if (runs || wide) r->x[2] = 0;  // channel runs, below
+  const bool multiplier = c.depth_multiplier != 1;
+  if (c.in_c * c.depth_multiplier != c.out_c || (multiplier && c.depth_multiplier % 4 != 0)) {
+    r->cls = LatencyClass::kDwPortable;
+    r->x[1] = valid_macs(w.y0, w.y1, w.x0, w.x1);
+    r->x[2] = static_cast<double>(pixels) * C;
+    return;
+  }
+  r->cls = fw == 3 ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
+                   : (fw == 5 || fw == 7) ? LatencyClass::kDwWide : LatencyClass::kDwPair;
+  if (pixels <= 0) return;
+  int32_t group = 0, nmax = kDwRun;
+  if (overlap) {
+    group = kDwOvlBytes / c.out_c / win_w;
+    if (group == 0) nmax = std::min(kDwOvlBytes / c.out_c, kDwRun);
+  }
+  bool runs = nmax >= 2 && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && c.filter_h <= 3;
+  bool wide = nmax >= 2 && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
   int32_t x_lo, x_hi;
   Interior(c.pad_left, sw, dw, fw, c.in_w, &x_lo, &x_hi);
   int32_t seg_lo = x_lo, seg_hi = x_hi;
@@ -165,83 +185,184 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
   seg_lo = std::max(seg_lo, w.x0);
   seg_hi = std::min(seg_hi, w.x1);
   const int32_t width = std::max(0, seg_hi - seg_lo);
-  double fast = 0, slow = 0;
-  if ((runs || wide) && width >= 2) {
-    // Rows are grouped by their range of valid tap rows; each group's rows go through the
-    // run kernel TS_DW_RUN (32) pixels at a time, several rows per call when the runs are
-    // narrower; every call loops over the channels (x2 counts channel runs, x4 channel rows).
-    constexpr int32_t kRun = 32;
-    const int32_t per = width < kRun ? kRun / width : 1;
-    const int64_t chunks_per_row = (width + kRun - 1) / kRun;
-    int64_t calls = 0, run_rows = 0;
-    int32_t oy = w.y0;
-    while (oy < w.y1) {
-      const int32_t first = FirstValidTap(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
-      const int32_t n = vy[oy - w.y0];
-      int32_t rows = 1;
-      while (oy + rows < w.y1 &&
-             FirstValidTap((oy + rows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == first &&
-             vy[oy + rows - w.y0] == n)
-        ++rows;
-      if (n > 0) {
-        fast += static_cast<double>(rows) * width * n * fw * C;
-        calls += (rows + per - 1) / per * chunks_per_row;
-        run_rows += static_cast<int64_t>(rows) * chunks_per_row;
-      }
-      oy += rows;
-    }
-    slow = valid_macs(w.x0, seg_lo) + valid_macs(seg_hi, w.x1);
-    r->x[2] = static_cast<double>(calls) * c.out_c;
-    r->x[4] = static_cast<double>(run_rows) * c.out_c;
-  } else if (!runs && !wide && c.depth_multiplier == 1) {
-    // interior pixel pairs on rows whose taps all lie inside the input; the rest one at a time
-    const double pair_cols = width - width % 2;
-    double full_rows = 0;
-    for (int32_t v : vy) full_rows += v == c.filter_h;
-    fast = full_rows * pair_cols * c.filter_h * fw * C;
-    slow = valid_macs(w.x0, w.x1) - fast;
-  } else {
-    slow = valid_macs(w.x0, w.x1);
+  wide = wide && width >= 2;
+  runs = (runs && width >= 2) || wide;
+  if (group > 0 && runs) {
+    const int32_t per = width < kDwRun ? kDwRun / width : 1;
+    if (group > per) group -= group % per;
   }
-  r->x[1] = fast;
-  r->x[3] = slow;
+  double run_macs = 0, one_macs = 0, pair_macs = 0, calls = 0, run_rows = 0, copied = 0;
+  // Pixels of rows [ya, yb) x columns [xa, xb) through ts_dw_row: interior pairs when allowed
+  // (rows with every tap row valid), else one at a time.
+  auto row_pixels = [&](int32_t ya, int32_t yb, int32_t xa, int32_t xb, bool pairs) {
+    if (xb <= xa || yb <= ya) return;
+    const double all = valid_macs(ya, yb, xa, xb);
+    if (pairs) {
+      const int32_t ia = std::max(xa, x_lo), ib = std::min(xb, x_hi);
+      const double cols = ib > ia ? (ib - ia) - (ib - ia) % 2 : 0;
+      double full = 0;
+      for (int32_t oy = ya; oy < yb; ++oy) full += vy[oy - w.y0] == c.filter_h;
+      const double pm = full * cols * c.filter_h * fw * C;
+      pair_macs += pm;
+      one_macs += all - pm;
+    } else {
+      one_macs += all;
+    }
+  };
+  // The runs over `nrows` rows with n valid tap rows, at most `m` pixels per call.
+  auto add_runs = [&](int32_t nrows, int32_t n, int32_t m) {
+    const int32_t per = width < m ? m / width : 1;
+    const int32_t chunks = (width + m - 1) / m;
+    run_macs += static_cast<double>(nrows) * width * n * fw * C;
+    calls += static_cast<double>((nrows + per - 1) / per) * chunks;
+    run_rows += static_cast<double>(nrows) * chunks;
+  };
+  const bool pairs_ok = !multiplier;
+  int32_t oy = w.y0;
+  while (oy < w.y1) {
+    const int32_t first = FirstValidTap(oy * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h);
+    const int32_t n = vy[oy - w.y0];
+    int32_t nrows = 1;
+    while (oy + nrows < w.y1 &&
+           FirstValidTap((oy + nrows) * c.stride_h - c.pad_top, c.dilation_h, c.filter_h, c.in_h) == first &&
+           vy[oy + nrows - w.y0] == n)
+      ++nrows;
+    // ts_dw_rows over rows [y, y + k)
+    auto dw_rows = [&](int32_t y, int32_t k) {
+      if (!runs || n == 0 || !DwRunsPay(wide, width, k, kDwRun)) {
+        row_pixels(y, y + k, w.x0, w.x1, pairs_ok);
+        return;
+      }
+      row_pixels(y, y + k, w.x0, seg_lo, pairs_ok);
+      row_pixels(y, y + k, seg_hi, w.x1, pairs_ok);
+      add_runs(k, n, kDwRun);
+    };
+    if (!overlap) {
+      dw_rows(oy, nrows);
+    } else if (group > 0) {
+      for (int32_t q = 0; q < nrows;) {
+        const int32_t g = std::min(nrows - q, group);
+        dw_rows(oy + q, g);
+        copied += static_cast<double>(g) * win_w * C;
+        q += g;
+      }
+    } else {
+      for (int32_t q = 0; q < nrows; ++q) {
+        if (!runs || n == 0 || !DwRunsPay(wide, width, 1, nmax)) {
+          row_pixels(oy + q, oy + q + 1, w.x0, w.x1, false);
+          continue;
+        }
+        row_pixels(oy + q, oy + q + 1, w.x0, seg_lo, false);
+        row_pixels(oy + q, oy + q + 1, seg_hi, w.x1, false);
+        add_runs(1, n, nmax);
+        copied += static_cast<double>(width) * C;
+      }
+    }
+    oy += nrows;
+  }
+  r->x[1] = run_macs;
+  r->x[2] = calls * C;
+  r->x[3] = one_macs;
+  r->x[4] = run_rows * C;
+  r->x[5] = copied;
+  r->x[6] = pair_macs;
 }
 
-void ConvFeatures(const ops::PreparedOp& p, const Window& w, StepLatency* r) {
+// ts_conv_mode (conv_dsp.c): 0-2 general requantization, 3-4 shifted, 5-6 the doubled
+// quad-kernel modes (4 and 6: no clamp inside int8).
+int ConvMode(const ops::PreparedOp& p, int64_t k4) {
   const ts_conv_params& c = p.conv;
+  const int32_t out_c = c.out_c;
+  auto mult = [&](int32_t ch) { return ch < static_cast<int32_t>(p.multipliers.size()) ? p.multipliers[ch] : 0; };
+  auto shift = [&](int32_t ch) { return ch < static_cast<int32_t>(p.shifts.size()) ? p.shifts[ch] : 0; };
+  if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) return 0;
+  for (int32_t ch = 0; ch < out_c; ++ch)
+    if (mult(ch) == INT32_MIN || shift(ch) < -31 || shift(ch) > 31) return 0;
+  if (c.output_offset < -128 || c.output_offset > 127) return 1;
+  int mode = 3;
+  for (int32_t ch = 0; ch < out_c; ++ch)
+    if (shift(ch) < -23 || shift(ch) > -1) mode = 2;
+  if (c.input_offset >= -127 && c.input_offset <= 128) {
+    int64_t acc = 0;
+    int32_t ch = 0;
+    for (; ch < out_c; ++ch) {
+      const int64_t b0 = ch < static_cast<int32_t>(p.bias.size()) ? p.bias[ch] : 0;
+      const int64_t b = b0 < 0 ? -b0 : b0;
+      if (mult(ch) <= (1 << 30) || shift(ch) < -24 || shift(ch) > -1) break;
+      acc = std::max(acc, b);
+    }
+    acc += k4 * 32640;
+    if (ch == out_c && acc < (int64_t{1} << 30)) {
+      const int32_t oo21 = 2 * c.output_offset + 1;
+      const int64_t nudge = static_cast<int64_t>(oo21 < 0 ? -oo21 : oo21) << 23;
+      for (ch = 0; ch < out_c; ++ch)
+        if (shift(ch) == -24 && ((acc * mult(ch)) >> 31) + nudge + 2 >= (int64_t{1} << 31)) break;
+      if (ch == out_c) mode = 5;
+    }
+  }
+  if ((mode == 3 || mode == 5) && c.act_min == -128 && c.act_max == 127) ++mode;
+  return mode;
+}
+
+// CONV_2D, following ts_conv2d_s8_dsp: the im2col path with the quad kernel (four pixels of
+// a row per block) in modes 5-6, pairs of pixels otherwise and for each row's rest, a lone
+// last pixel at about twice the cost per MAC; the int8 path for larger filters.
+void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, StepLatency* r) {
+  const ts_conv_params& c = p.conv;
+  const Window& w = st.window;
   const int64_t pixels = static_cast<int64_t>(w.h()) * w.w();
   const int64_t taps = static_cast<int64_t>(c.filter_h) * c.filter_w * c.filter_in_c;
   const int64_t k4 = (taps + 3) & ~int64_t{3};
-  r->x[1] = static_cast<double>(pixels) * c.out_c * taps;
-  r->x[2] = static_cast<double>(pixels) * c.out_c;
-  if (c.filter_in_c != c.in_c || k4 <= 0 || k4 > 576) {
+  const double per_pixel = static_cast<double>(c.out_c) * taps;
+  const double elems = static_cast<double>(pixels) * c.out_c;
+  bool fits = c.filter_in_c == c.in_c && k4 > 0 && k4 <= kConvColMax;
+  if (fits && c.in_c % 4 != 0 && (k4 > kConvGatherMax || c.input_offset < -127 || c.input_offset > 128))
+    fits = false;
+  if (!fits) {
     r->cls = LatencyClass::kConvDirect;
+    r->x[1] = per_pixel * pixels;
+    r->x[2] = elems;
     return;
   }
-  if (c.in_c % 4 != 0) {
-    if (k4 > 128 || c.input_offset < -127 || c.input_offset > 128) {
-      r->cls = LatencyClass::kConvDirect;
-      return;
-    }
-    r->cls = LatencyClass::kConvIm2colGather;
+  const bool gather = c.in_c % 4 != 0;
+  const int mode = ConvMode(p, k4);
+  const bool quad = mode >= 5 && 2 * k4 <= kConvColMax && pixels >= 4;
+  r->x[3] = static_cast<double>(pixels) * k4;  // column taps
+  if (!quad) {
+    r->cls = gather ? LatencyClass::kConvIm2colGather : LatencyClass::kConvIm2col;
+    r->x[1] = per_pixel * pixels;
+    r->x[2] = elems;
+    r->x[4] = mode < 3 ? elems : 0;  // the general requantization
+    r->x[5] = pixels % 2 ? per_pixel : 0;
+    return;
+  }
+  r->cls = gather ? LatencyClass::kConvQuadGather : LatencyClass::kConvQuad;
+  // whole rows of both buffers with a 1x1 stride-1 filter: the window as one row
+  bool one_row = false;
+  if (c.filter_h == 1 && c.filter_w == 1 && c.stride_h == 1 && c.stride_w == 1 && c.pad_top == 0 && c.pad_left == 0 &&
+      c.in_c % 4 == 0 && !st.inputs.empty() && !st.outputs.empty()) {
+    const Window& in_w = plan.buffers[st.inputs[0]].window;
+    const Window& out_w = plan.buffers[st.outputs[0]].window;
+    one_row = w.w() == out_w.w() && w.w() == in_w.w() && w.x0 == out_w.x0 && w.x0 == in_w.x0;
+  }
+  double quads = 0, pairs = 0, lone = 0;
+  if (one_row) {
+    quads = static_cast<double>(pixels / 4 * 4);
+    const int64_t rest = pixels % 4;
+    pairs = static_cast<double>(rest / 2 * 2);
+    lone = static_cast<double>(rest % 2);
   } else {
-    r->cls = LatencyClass::kConvIm2col;
+    const int32_t ww = w.w();
+    quads = static_cast<double>(w.h()) * (ww & ~3);
+    pairs = static_cast<double>(w.h()) * ((ww & 3) / 2 * 2);
+    lone = static_cast<double>(w.h()) * ((ww & 3) % 2);
   }
-  r->x[3] = static_cast<double>(pixels) * k4;
-  // The requantization of the pixel pairs (conv_dsp.c): fastest with every shift in
-  // [-23, -1], an output offset in int8 and no clamp inside int8; x4 counts the output
-  // elements of the other cases.
-  bool fast = c.act_min >= -128 && c.act_max <= 127 && c.act_min <= c.act_max && c.output_offset >= -128 &&
-              c.output_offset <= 127 && c.act_min == -128 && c.act_max == 127;
-  for (int32_t ch = 0; fast && ch < c.out_c; ++ch) {
-    const int32_t sh = ch < static_cast<int32_t>(p.shifts.size()) ? p.shifts[ch] : 0;
-    const int32_t m = ch < static_cast<int32_t>(p.multipliers.size()) ? p.multipliers[ch] : 0;
-    fast = m != INT32_MIN && sh >= -23 && sh <= -1;
-  }
-  r->x[4] = fast ? 0 : r->x[2];
-  // Pixels go through the micro-kernel two at a time (row-major over the window); an odd
-  // count leaves one pixel to a single-pixel kernel at about twice the cost per MAC.
-  r->x[5] = pixels % 2 ? static_cast<double>(c.out_c) * taps : 0;
+  r->x[1] = per_pixel * quads;
+  r->x[2] = elems;
+  // the per-channel constants fit after the column: computed once per call, else per block
+  r->x[4] = 2 * k4 + 4 * static_cast<int64_t>(c.out_c) <= kConvColMax ? 0 : quads * c.out_c;
+  r->x[5] = per_pixel * lone;
+  r->x[6] = per_pixel * pairs;
 }
 
 double ElementsOf(const ops::PreparedOp& p, const Window& w) {
@@ -254,7 +375,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
   const Window& w = st.window;
   const double elems = ElementsOf(p, w);
   switch (g.ops[st.op].type) {
-    case OpType::kConv2D: ConvFeatures(p, w, &r); break;
+    case OpType::kConv2D: ConvFeatures(p, plan, st, &r); break;
     case OpType::kDepthwiseConv2D: DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r); break;
     case OpType::kFullyConnected:
       r.cls = LatencyClass::kFullyConnected;
@@ -384,12 +505,13 @@ const char* EnumName(LatencyClass c) {
   switch (c) {
     case LatencyClass::kConvIm2col: return "ConvIm2col";
     case LatencyClass::kConvIm2colGather: return "ConvIm2colGather";
+    case LatencyClass::kConvQuad: return "ConvQuad";
+    case LatencyClass::kConvQuadGather: return "ConvQuadGather";
     case LatencyClass::kConvDirect: return "ConvDirect";
     case LatencyClass::kDwRun3: return "DwRun3";
     case LatencyClass::kDwRun3Stride2: return "DwRun3Stride2";
     case LatencyClass::kDwWide: return "DwWide";
     case LatencyClass::kDwPair: return "DwPair";
-    case LatencyClass::kDwOverlap: return "DwOverlap";
     case LatencyClass::kDwPortable: return "DwPortable";
     case LatencyClass::kFullyConnected: return "FullyConnected";
     case LatencyClass::kAdd: return "Add";
@@ -500,8 +622,9 @@ std::string LatencyTableSource(const LatencyModel& m) {
   for (int k = 0; k < kNumLatencyClasses; ++k) {
     const LatencyClass c = static_cast<LatencyClass>(k);
     char buf[256];
-    std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n", EnumName(c),
-                  m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.coef[k][5], m.samples[k]);
+    std::snprintf(buf, sizeof buf, "    {LatencyClass::k%s, %.4g, %.4g, %.4g, %.4g, %.4g, %.4g, %.4g, %d},\n",
+                  EnumName(c), m.coef[k][0], m.coef[k][1], m.coef[k][2], m.coef[k][3], m.coef[k][4], m.coef[k][5],
+                  m.coef[k][6], m.samples[k]);
     std::string row = buf;
     if (m.samples[k] == 0) row.insert(row.size() - 1, "  // no sample: kept from the previous table");
     s += row;
@@ -513,12 +636,13 @@ const char* LatencyClassName(LatencyClass c) {
   switch (c) {
     case LatencyClass::kConvIm2col: return "conv_im2col";
     case LatencyClass::kConvIm2colGather: return "conv_im2col_gather";
+    case LatencyClass::kConvQuad: return "conv_quad";
+    case LatencyClass::kConvQuadGather: return "conv_quad_gather";
     case LatencyClass::kConvDirect: return "conv_direct";
     case LatencyClass::kDwRun3: return "dw_run3";
     case LatencyClass::kDwRun3Stride2: return "dw_run3_s2";
     case LatencyClass::kDwWide: return "dw_wide";
     case LatencyClass::kDwPair: return "dw_pair";
-    case LatencyClass::kDwOverlap: return "dw_overlap";
     case LatencyClass::kDwPortable: return "dw_portable";
     case LatencyClass::kFullyConnected: return "fully_connected";
     case LatencyClass::kAdd: return "add";
@@ -542,31 +666,35 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
   switch (c) {
     case LatencyClass::kConvIm2col:
     case LatencyClass::kConvIm2colGather:
-      return {"MACs", "out elements", "column taps", "clamped or general requantizations", "lone-pixel MACs"};
-    case LatencyClass::kDwOverlap:
+      return {"MACs", "out elements", "column taps", "general requantizations", "lone-pixel MACs", ""};
+    case LatencyClass::kConvQuad:
+    case LatencyClass::kConvQuadGather:
+      return {"quad MACs", "out elements", "column taps", "quad outputs without the constants table", "lone-pixel MACs",
+              "pair MACs"};
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:
-    case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", "", ""};
+    case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", "", "", ""};
+    // depthwise MACs: over the taps computed (DepthwiseFeatures)
     case LatencyClass::kDwRun3:
     case LatencyClass::kDwRun3Stride2:
-    case LatencyClass::kDwWide: return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows", ""};
-    case LatencyClass::kDwPair: return {"pair MACs", "out elements", "one-pixel MACs", "", ""};
-    // (depthwise MACs: over the taps computed, see DepthwiseFeatures)
-    case LatencyClass::kAdd: return {"elements (tables)", "tables built", "elements (no table)", "", ""};
+    case LatencyClass::kDwWide:
+    case LatencyClass::kDwPair:
+      return {"run MACs", "channel runs", "one-pixel MACs", "channel run rows", "bytes staged (overlap)", "pair MACs"};
+    case LatencyClass::kAdd: return {"elements (tables)", "tables built", "elements (no table)", "", "", ""};
     case LatencyClass::kAvgPool:
-    case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", "", ""};
-    case LatencyClass::kPad: return {"out bytes", "rows", "", "", ""};
-    case LatencyClass::kMean: return {"in elements", "out elements", "", "", ""};
-    case LatencyClass::kSoftmax: return {"elements", "rows", "", "", ""};
-    case LatencyClass::kQuantizeF32: return {"elements", "rows", "", "", ""};
+    case LatencyClass::kMaxPool: return {"elements x taps", "pixels", "", "", "", ""};
+    case LatencyClass::kPad: return {"out bytes", "rows", "", "", "", ""};
+    case LatencyClass::kMean: return {"in elements", "out elements", "", "", "", ""};
+    case LatencyClass::kSoftmax: return {"elements", "rows", "", "", "", ""};
+    case LatencyClass::kQuantizeF32: return {"elements", "rows", "", "", "", ""};
     case LatencyClass::kMul:
     case LatencyClass::kRequantize:
-    case LatencyClass::kActivation: return {"elements", "", "", "", ""};
+    case LatencyClass::kActivation: return {"elements", "", "", "", "", ""};
     case LatencyClass::kReshape:
-    case LatencyClass::kWholeCopy: return {"bytes", "", "", "", ""};
-    case LatencyClass::kCopy: return {"bytes", "blocks", "", "", ""};
+    case LatencyClass::kWholeCopy: return {"bytes", "", "", "", "", ""};
+    case LatencyClass::kCopy: return {"bytes", "blocks", "", "", "", ""};
   }
-  return {"", "", "", "", ""};
+  return {"", "", "", "", "", ""};
 }
 
 const LatencyModel& DefaultLatencyModel() {

@@ -4,11 +4,11 @@
 // Every step falls in one kernel class (LatencyClass: the code path the kernels take for it,
 // decided from the operator, its geometry and, for depthwise convolutions, whether the
 // placed output buffer shares bytes with the input buffer) and gets a feature vector
-//   x = (1, x1, x2, x3, x4, x5)
+//   x = (1, x1, ..., x6)
 // whose meaning depends on the class (LatencyClassFeatureNames): MACs split by code path,
 // output elements (requantizations), im2col column taps, channel runs and their rows,
 // bytes, rows... The step's estimate is the dot product with the class's coefficients
-// c = (per call, per x1, ..., per x5)
+// c = (per call, per x1, ..., per x6)
 // from one table in latency.cc (LatencyTable), fitted by least squares to per-step
 // instruction counts measured on the emulated device over the layer-by-layer, patch and
 // halo-caching plans of the five shared models. The table says how it was regenerated:
@@ -31,14 +31,16 @@
 namespace tessera {
 
 enum class LatencyClass : uint8_t {
-  kConvIm2col,        // CONV_2D, taps (kh*kw*Cin rounded up to 4) <= 576, Cin % 4 == 0
+  kConvIm2col,        // CONV_2D, taps (kh*kw*Cin rounded up to 4) <= 576, Cin % 4 == 0: pixel pairs
   kConvIm2colGather,  // the same with Cin % 4 != 0 (taps gathered per pixel first)
+  kConvQuad,          // the im2col path in the quad kernel's requantization modes (5, 6)
+  kConvQuadGather,    // the same with Cin % 4 != 0
   kConvDirect,        // CONV_2D with more taps, or grouped
-  kDwRun3,            // DEPTHWISE_CONV_2D 3 taps wide, stride 1: channel runs + border pixels
+  // DEPTHWISE_CONV_2D (whether or not the output buffer overlaps the input: a feature)
+  kDwRun3,            // 3 taps wide, stride 1: channel runs, pairs, border pixels
   kDwRun3Stride2,     // the same, stride 2
-  kDwWide,            // DEPTHWISE_CONV_2D 5 or 7 taps wide: channel runs + border pixels
-  kDwPair,            // other DEPTHWISE_CONV_2D (dm 1): interior pixel pairs + border pixels
-  kDwOverlap,         // DEPTHWISE_CONV_2D whose output buffer shares bytes with its input
+  kDwWide,            // 5 or 7 taps wide
+  kDwPair,            // other filters (interior pixel pairs, border pixels)
   kDwPortable,        // DEPTHWISE_CONV_2D with a depth multiplier the DSP path leaves portable
   kFullyConnected,
   kAdd,
@@ -56,10 +58,10 @@ enum class LatencyClass : uint8_t {
   kCopy,         // copy steps (halos, assembled windows)
 };
 constexpr int kNumLatencyClasses = static_cast<int>(LatencyClass::kCopy) + 1;
-constexpr int kLatencyFeatures = 6;  // x0 = 1 (the call), x1 .. x5
+constexpr int kLatencyFeatures = 7;  // x0 = 1 (the call), x1 .. x6
 
 const char* LatencyClassName(LatencyClass c);
-// Names of x1 .. x5 of a class ("" when unused).
+// Names of x1 .. x6 of a class ("" when unused).
 std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyClass c);
 
 // Coefficients per class: instructions = sum_i coef[i] * x[i].

@@ -222,7 +222,11 @@ TEST(Latency, SearchBudgetedInInstructions) {
   b.sram_budget = 1;
   const SearchResult ri = SearchPlans(g, b);
   EXPECT_FALSE(ri.feasible);
-  EXPECT_NE(ri.explanation.find("estimated instructions"), std::string::npos) << ri.explanation;
+  EXPECT_NE(ri.explanation.find("no schedule found within 1 bytes"), std::string::npos) << ri.explanation;
+  b.max_overhead = 0.10;
+  const SearchResult rj = SearchPlans(g, b);
+  EXPECT_FALSE(rj.feasible);
+  EXPECT_NE(rj.explanation.find("+10.0% estimated instructions"), std::string::npos) << rj.explanation;
   EXPECT_THROW(ParseSearchCost("cycles"), Error);
   EXPECT_EQ(ParseSearchCost("instructions"), SearchCost::kInstructions);
 }

@@ -101,11 +101,13 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
     int64_t smallest = -1;
     for (const Point& q : pts)
       if (q.p.instructions <= cap && (smallest < 0 || q.p.arena_bytes < smallest)) smallest = q.p.arena_bytes;
+    char bound[64] = "";
+    if (opts.max_overhead >= 0)
+      std::snprintf(bound, sizeof bound, " and +%.1f%% estimated instructions", 100 * opts.max_overhead);
     if (smallest >= 0)
-      std::snprintf(t, sizeof t,
-                    "no schedule found within %lld bytes and +%.1f%% estimated instructions (the smallest within the "
-                    "instruction bound: %lld bytes)",
-                    static_cast<long long>(opts.sram_budget), 100 * opts.max_overhead, static_cast<long long>(smallest));
+      std::snprintf(t, sizeof t, "no schedule found within %lld bytes%s (the smallest%s: %lld bytes)",
+                    static_cast<long long>(opts.sram_budget), bound,
+                    opts.max_overhead >= 0 ? " within the instruction bound" : "", static_cast<long long>(smallest));
     else
       std::snprintf(t, sizeof t, "no schedule found within +%.1f%% estimated instructions", 100 * opts.max_overhead);
     r.explanation = t;

@@ -26,11 +26,13 @@
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
  *    SMULL/QADD/ASR/SSAT, ts_dsp_rq_shifted; else the general one), the four output bytes
  *    saturated and clamped together (SSAT, SSUB8/SEL).
- * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps; the quad
- * kernel takes up to 2 * k4 words of it, k4 <= 288) plus TS_CONV_DSP_GATHER_MAX bytes to gather
- * a pixel's taps when in_c is not a multiple of 4: about 2.9 KB on the deepest call path
- * (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4). A smaller TS_CONV_DSP_COL_MAX trades
- * stack for speed on layers with more taps.
+ * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps). Past the
+ * lanes (k4 words for the pair kernel's two, 2 * k4 for the quad kernel's four) it also holds
+ * the quad kernel's per-channel table and gather rows when they fit, and in its last
+ * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
+ * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
+ * ts_conv2d_s8_dsp, ts_conv_col_run, ts_conv_col_two, ts_conv_col_build). A smaller
+ * TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
  * on the int8 input when both pixels see the whole filter, written straight to the output
@@ -53,6 +55,7 @@
 #ifndef TS_CONV_DSP_GATHER_MAX
 #define TS_CONV_DSP_GATHER_MAX 128 /* the same, when in_c is not a multiple of 4 */
 #endif
+#define TS_CONV_DSP_GATHER_WORDS ((TS_CONV_DSP_GATHER_MAX + 3) / 4) /* at the column's end */
 
 /* ---- im2col path ---- */
 
@@ -508,7 +511,8 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
 static int ts_conv_col_fits(const ts_conv_params* p) {
   const int64_t k4 = ((int64_t)p->filter_h * p->filter_w * p->in_c + 3) & ~(int64_t)3;
   if (k4 <= 0 || k4 > TS_CONV_DSP_COL_MAX) return 0;
-  if ((p->in_c & 3) != 0 && (k4 > TS_CONV_DSP_GATHER_MAX || p->input_offset < -127 || p->input_offset > 128))
+  if ((p->in_c & 3) != 0 && (k4 > TS_CONV_DSP_GATHER_MAX || k4 > TS_CONV_DSP_COL_MAX - TS_CONV_DSP_GATHER_WORDS ||
+                             p->input_offset < -127 || p->input_offset > 128))
     return 0;
   return 1;
 }
@@ -1156,8 +1160,12 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                             const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
   uint32_t col[TS_CONV_DSP_COL_MAX];
-  int8_t gather[TS_CONV_DSP_GATHER_MAX];
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
+  /* in_c not a multiple of 4: a pixel's taps are gathered as bytes in the column's last
+   * TS_CONV_DSP_GATHER_MAX bytes, above `limit` (ts_conv_col_fits keeps the two lanes' k4
+   * words below it; the quad kernel needs 2 * k4) */
+  const int32_t limit = TS_CONV_DSP_COL_MAX - ((p->in_c & 3) ? TS_CONV_DSP_GATHER_WORDS : 0);
+  int8_t* const gather = (int8_t*)(col + limit);
   const uint32_t off2 = ts_dsp_dup16(p->input_offset);
   ts_conv_out o;
   ts_conv_geom g;
@@ -1194,7 +1202,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   o.actx = 0;
   g.dbl = o.mode >= 5;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
-  quad = g.dbl && 2 * g.k4 <= TS_CONV_DSP_COL_MAX;
+  quad = g.dbl && 2 * g.k4 <= limit;
   b.p = p;
   b.in = in;
   b.out = out;
@@ -1207,7 +1215,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   b.tbl = 0;
   if (quad && npix >= 4) {
     /* the per-channel constants after the four lanes, when they fit */
-    if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= TS_CONV_DSP_COL_MAX) {
+    if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {
       b.tbl = col + 2 * g.k4;
       ts_conv_quad_table(col + 2 * g.k4, bias, &o, out_c);
       b.kern4 = o.mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
@@ -1222,10 +1230,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       /* the quads' gather rows: after the lanes (and the table), else the gather buffer */
       const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
       b.qgather = 0;
-      if (used + g.k4 + 1 <= TS_CONV_DSP_COL_MAX)
-        b.qgather = (int8_t*)(col + used);
-      else if (4 * g.k4 + 4 <= TS_CONV_DSP_GATHER_MAX)
-        b.qgather = gather;
+      if (used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
     }
     ts_conv_quads(&b, win, npix);
     return;

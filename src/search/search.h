@@ -67,10 +67,11 @@ struct SearchOptions {
   double max_overhead = -1;   // overhead over layer-by-layer (0.10 = +10%) in `cost`; < 0: none
   // kInstructions: the MAC search (everything below) runs without the SRAM budget and with
   // the MAC overhead bound instructions_mac_factor * max_overhead; every point of its Pareto
-  // frontier (and the layer-by-layer plan) is placed and its instructions estimated
+  // frontier, the layer-by-layer plan, the smallest 1.00x-MAC plan and (under an SRAM budget)
+  // the MAC search's own choice are placed and their instructions estimated
   // (EstimateInstructions), and the choice is made on those: with an SRAM budget the fewest
   // estimated instructions within it (and within max_overhead), otherwise the smallest arena
-  // within max_overhead. A heuristic: a plan off the MAC frontier is never considered.
+  // within max_overhead. A heuristic: other plans off the MAC frontier are not considered.
   SearchCost cost = SearchCost::kMacs;
   double instructions_mac_factor = 2.0;
   bool input_in_arena = true;

@@ -67,6 +67,25 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
   add(StreamConfig{{}, opts.fold_pads});
   r.graph_instructions = pts[0].p.instructions;
   for (const SearchPoint& p : macs.frontier) add(p.config);
+  // The frontier of the unbudgeted search keeps one point per MAC count, so two more searches
+  // add what it can drop: the smallest arena at 1.00x MACs, and under an SRAM budget the MAC
+  // search's own choice (so the estimate of the plan chosen here is never above it).
+  auto add_choice = [&](const SearchOptions& so) {
+    const SearchResult x = SearchPlans(g, so);
+    r.stats.candidates += x.stats.candidates;
+    r.stats.placed += x.stats.placed;
+    if (x.feasible) add(x.chosen.config);
+  };
+  if (mo.max_overhead != 0) {
+    SearchOptions z = mo;
+    z.max_overhead = 0;
+    add_choice(z);
+  }
+  if (opts.sram_budget >= 0) {
+    SearchOptions b = mo;
+    b.sram_budget = opts.sram_budget;
+    add_choice(b);
+  }
   progress("instructions: " + std::to_string(pts.size()) + " frontier plans placed and estimated");
 
   const double cap = opts.max_overhead >= 0 ? r.graph_instructions * (1.0 + opts.max_overhead) * (1 + 1e-12)

@@ -6,14 +6,16 @@
 // placed output buffer shares bytes with the input buffer) and gets a feature vector
 //   x = (1, x1, ..., x6)
 // whose meaning depends on the class (LatencyClassFeatureNames): MACs split by code path,
-// output elements (requantizations), im2col column taps, channel runs and their rows,
-// bytes, rows... The step's estimate is the dot product with the class's coefficients
-// c = (per call, per x1, ..., per x6)
-// from one table in latency.cc (LatencyTable), fitted by least squares to per-step
-// instruction counts measured on the emulated device over the layer-by-layer, patch and
-// halo-caching plans of the five shared models. The table says how it was regenerated:
+// output elements (requantizations), im2col column taps, lone pixels, channel runs and
+// their rows, bytes staged or copied, rows... The step's estimate is the dot product with the
+// class's coefficients c = (per call, per x1, ..., per x6) from one table in latency.cc
+// (DefaultLatencyModel), fitted by least squares to per-step instruction counts measured on
+// the emulated device over six plans of each of the five shared models (layer by layer, 2x2
+// recompute and halo caching, 4x4 recompute, 8x8 halo caching, 8-row streaming). The features
+// follow the kernels' choice of path (conv_dsp.c, depthwise_conv_dsp.c: their thresholds are
+// constants in latency.cc); when the kernels change, refit:
 //   build-<you>/bench/bench_latency --fit
-// which prints a new table to paste in. The kernels change; so do the coefficients.
+// prints a new table to paste in (and the estimated against measured totals).
 //
 // The estimate reads the plan's placement (buffer offsets) to decide which depthwise steps
 // run with overlapping buffers; an unplaced plan (all offsets 0) reads as overlapping

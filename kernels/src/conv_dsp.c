@@ -16,11 +16,13 @@
  *    extended once for the four pixels (17 instructions per 4 taps x 4 pixels). The
  *    per-channel constants {2 * bias, multiplier, nudge, shift} are computed once per call
  *    into the column's unused end when they fit (2 * k4 + 4 * out_c words), and the channel
- *    loop is then one assembly block on the device (ts_conv_col4_asm, 35 instructions per
+ *    loop is then one assembly block on the device (ts_conv_col4_asm, 28 instructions per
  *    channel besides the MAC loop). Blocks are four pixels of one row (or of the whole window
  *    when a 1x1 stride-1 filter reads whole rows of both buffers, which then follow each
- *    other); a row's last 1-3 pixels go through the pair kernel. Padding-free blocks with
- *    whole groups per tap build their column group by group (ts_conv_col_quad_fast).
+ *    other); a row's last 1-3 pixels go through the pair kernel (an odd last one with the
+ *    next row's first). Padding-free blocks build their column group by group
+ *    (ts_conv_col_quad_fast; with in_c not a multiple of 4, after gathering each pixel's taps
+ *    by words, ts_conv_col_quad_gather). With one pixel the column is not doubled.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -181,10 +183,11 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
  * offset is an int8, so a pair of channels whose shifts are in [-23, -1] can take
  * ts_dsp_rq_shifted (ts_conv_col_pair_m); 3: every channel's shift is in [-23, -1]
  * (ts_conv_col_pair_q); 4: besides, the activation range is [-128, 127]
- * (ts_conv_col_pair_qf, no clamp after SSAT); 5: as 3, and besides every multiplier is above
- * 2^30 and every |accumulator| below 2^30, so the column holds doubled inputs and the sums are
- * 2 * acc (ts_dsp_rq_doubled, ts_conv_col_pair_dc); 6: as 5 with the range [-128, 127]
- * (ts_conv_col_pair_d); 0: the general ts_dsp_output. Biases are in the sums already. */
+ * (ts_conv_col_pair_qf, no clamp after SSAT); 5: as 2, and besides every multiplier is above
+ * 2^30, every shift in [-24, -1] and every |accumulator| below 2^30 (ts_conv_mode), so the
+ * column holds doubled inputs and the sums are 2 * acc (ts_dsp_rq_doubled; the quad kernel,
+ * ts_conv_col_pair_dc); 6: as 5 with the range [-128, 127] (ts_conv_col_pair_d); 0: the
+ * general ts_dsp_output. Biases are in the sums already. */
 struct ts_conv_col4_ctx_s;
 typedef struct {
   const int32_t* mult;

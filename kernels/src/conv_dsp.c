@@ -186,7 +186,7 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
  * (ts_conv_col_pair_qf, no clamp after SSAT); 5: as 2, and besides every multiplier is above
  * 2^30, every shift in [-24, -1] and every |accumulator| below 2^30 (ts_conv_mode), so the
  * column holds doubled inputs and the sums are 2 * acc (ts_dsp_rq_doubled; the quad kernel,
- * ts_conv_col_pair_dc); 6: as 5 with the range [-128, 127] (ts_conv_col_pair_d); 0: the
+ * ts_conv_col_pair_d); 6: as 5 with the range [-128, 127] (no clamp after SSAT); 0: the
  * general ts_dsp_output. Biases are in the sums already. */
 struct ts_conv_col4_ctx_s;
 typedef struct {
@@ -452,16 +452,11 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
   if (c < out_c) ts_conv_col_last(col, k, w0, bias, o, c, d0, d1);
 }
 
+/* Modes 5 and 6 in one instantiation (the pair kernel only takes the rest of rows there). */
 __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, int32_t k, const int8_t* filter,
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, 0);
-}
-
-__attribute__((noinline)) static void ts_conv_col_pair_dc(const uint32_t* col, int32_t k, const int8_t* filter,
-                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
-                                                          int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, 1);
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
 }
 
 /* One pixel (the column's lane 0) and every output channel: the odd last pixel of a window,
@@ -681,11 +676,7 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
                                                       const int32_t* ys, const int32_t* xs, uint32_t* col,
                                                       int8_t* gather, int n) {
   int l;
-  if (g->dbl) {
-    for (l = 0; l < n; ++l) ts_conv_col_pixel(p, in, g, ys[l], xs[l], col + l, gather, 2, 1);
-  } else {
-    for (l = 0; l < n; ++l) ts_conv_col_pixel(p, in, g, ys[l], xs[l], col + l, gather, 2, 0);
-  }
+  for (l = 0; l < n; ++l) ts_conv_col_pixel(p, in, g, ys[l], xs[l], col + l, gather, 2, g->dbl);
 }
 
 /* ---- quad kernel (modes 5 and 6): four pixels x one output channel ----
@@ -965,6 +956,13 @@ static void ts_conv_col4_ctx_init(ts_conv_col4_ctx* ctx, const uint32_t* col, in
   ctx->cend = col + 2 * k4;
 }
 
+/* The channels after the assembly loop (one instantiation, the clamp a variable). */
+__attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                        int32_t out_c, const ts_conv_out* o, const uint32_t* tbl,
+                                                        int8_t* d, int32_t st, int clamp) {
+  ts_conv_col4_impl(col, k, filter, 0, out_c, o, tbl, d, st, 1, clamp);
+}
+
 /* `st` must be out_c (ctx->st). */
 static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
@@ -986,21 +984,16 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     else
       __asm__ volatile(TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
   }
-  if (n < out_c) ts_conv_col4_impl(col, k, w, 0, out_c - n, o, tbl, d, st, 1, clamp);
+  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, clamp);
 }
 #endif
 
-/* The four instantiations: with or without the table, with or without the clamp. */
+/* The instantiations: without the table (larger layers; the clamp a variable), with the
+ * table without and with the clamp. */
 __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
                                                    const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                    const uint32_t* tbl, int8_t* d, int32_t st) {
-  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 0);
-}
-
-__attribute__((noinline)) static void ts_conv_col4_c(const uint32_t* col, int32_t k, const int8_t* filter,
-                                                     const int32_t* bias, int32_t out_c, const ts_conv_out* o,
-                                                     const uint32_t* tbl, int8_t* d, int32_t st) {
-  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 1);
+  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, o->mode == 5);
 }
 
 __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_t k, const int8_t* filter,
@@ -1073,10 +1066,8 @@ __attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int3
   }
   ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 2);
   d1 = TS_PIXEL(b->out, y1, x1, out_c);
-  if (o->mode == 6)
+  if (o->mode >= 5)
     ts_conv_col_pair_d(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
-  else if (o->mode == 5)
-    ts_conv_col_pair_dc(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
   else if (o->mode == 4)
     ts_conv_col_pair_qf(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
   else if (o->mode == 3)
@@ -1227,7 +1218,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       o.actx = &actx;
 #endif
     } else {
-      b.kern4 = o.mode == 6 ? ts_conv_col4 : ts_conv_col4_c;
+      b.kern4 = ts_conv_col4;
     }
     {
       /* the quads' gather rows: after the lanes (and the table), else the gather buffer */

@@ -988,12 +988,15 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
 }
 #endif
 
-/* The instantiations: without the table (larger layers; the clamp a variable), with the
+/* The instantiations: without the table (larger layers), with the
  * table without and with the clamp. */
 __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
                                                    const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                    const uint32_t* tbl, int8_t* d, int32_t st) {
-  ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, o->mode == 5);
+  if (o->mode == 5)
+    ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 1);
+  else
+    ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 0);
 }
 
 __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_t k, const int8_t* filter,

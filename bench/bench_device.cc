@@ -15,8 +15,9 @@
 // Strategies: greedy (layer by layer); patch (2x2 patches recomputing their halos, split
 // chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
 // split and grid with halo caching: every element computed once, 1.00x MACs; schedule/stream.h
-// placed by search/search.h BuildStreamPlan); stream:SPEC (any schedule/stream.h spec, e.g.
-// stream:12:2x2:cache); or any MakePlan strategy.
+// placed by search/search.h BuildStreamPlan); grid:RxC:HALO (that split with another grid);
+// stream:SPEC (any schedule/stream.h spec, e.g. stream:12:2x2:cache); or any MakePlan strategy
+// (bench/bench_plans.h, shared with bench_latency).
 // --dsp-only: skip the portable builds. --profile: one more DSP run per plan with the model
 // generated with per-step instruction counts (tessera codegen --profile); prints, per model,
 // instructions and MACs per operator type for every plan side by side, and each plan's top N
@@ -34,17 +35,13 @@
 
 #include <unistd.h>
 
+#include "bench_plans.h"
 #include "bench_util.h"
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "analysis/macs.h"
 #include "ir/graph.h"
-#include "memory/greedy.h"
-#include "plan/strategy.h"
-#include "schedule/patch.h"
-#include "schedule/patch_plan.h"
 #include "schedule/stream.h"
-#include "search/search.h"
 #include "tflite/reader.h"
 
 namespace {
@@ -75,65 +72,6 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.insert(r.end(), buf, buf + n);
   std::fclose(f);
   return r;
-}
-
-// The split of the emulated-device DSP tests' patch plan (tests/test_firmware_dsp.cc): among
-// splits with a cut of at least 4x4 whose 2x2 patches recompute at most 25% more MACs
-// (EstimatePatchCost), the one with the fewest assembled bytes.
-int PatchSplit(const Graph& g) {
-  PatchConfig base;
-  base.rows = base.cols = 2;
-  base.fold_pads = true;
-  int split = -1;
-  int64_t best_cut = -1;
-  for (const SplitPoint& sp : ValidSplits(g)) {
-    if (sp.min_cut_h < 4 || sp.min_cut_w < 4) continue;
-    PatchConfig cfg = base;
-    cfg.split_op = sp.last_op;
-    if (EstimatePatchCost(g, cfg).overall_overhead() > 0.25) continue;
-    if (best_cut < 0 || sp.cut_bytes < best_cut) {
-      best_cut = sp.cut_bytes;
-      split = sp.last_op;
-    }
-  }
-  if (split < 0) throw Error("no split point with a 4x4 cut and at most 25% extra MACs");
-  return split;
-}
-
-// 2x2 patches recomputing their halos, PADs folded, in-place placement.
-Plan PatchPlan(const Graph& g) {
-  PatchPlanOptions o;
-  ParsePatchStrategy("best", &o);
-  o.patch.rows = o.patch.cols = 2;
-  o.patch.split_op = PatchSplit(g);
-  return PlanPatches(g, o);
-}
-
-// The same split and grid with halo caching (1.00x MACs), placed by the lifetime planner.
-Plan CachePlan(const Graph& g) {
-  StreamConfig c;
-  StageSpec st;
-  st.last_op = PatchSplit(g);
-  st.rows = st.cols = 2;
-  st.halo = HaloMode::kCache;
-  c.stages.push_back(st);
-  c.fold_pads = true;
-  Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);
-  p.strategy = "cache " + StreamSpecString(c);
-  return p;
-}
-
-Plan MakeBenchPlan(const Graph& g, const std::string& s) {
-  if (s == "greedy") return PlanLayerByLayer(g);
-  if (s == "patch") return PatchPlan(g);
-  if (s == "cache") return CachePlan(g);
-  if (s.rfind("stream:", 0) == 0) {
-    const StreamConfig c = ParseStreamSpec(s.substr(7));
-    Plan p = BuildStreamPlan(g, c, /*input_in_arena=*/true);
-    p.strategy = "stream " + StreamSpecString(c);
-    return p;
-  }
-  return MakePlan(g, PlanOptions::FromStrategy(s));
 }
 
 // A plan's per-step instruction counts, for the per-type tables.
@@ -401,7 +339,7 @@ int main(int argc, char** argv) {
     std::vector<Profile> profiles;
     for (const auto& s : strategies) {
       try {
-        const Plan plan = MakeBenchPlan(g, s);
+        const Plan plan = bench::MakeBenchPlan(g, s);
         const auto expected = RunPlan(g, plan, inputs);
         std::string tag = s;
         for (char& ch : tag)

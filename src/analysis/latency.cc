@@ -36,33 +36,33 @@ struct TableRow {
   double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit aa15f17)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit d4fa3eb)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 3943, 1.203, 0, 0, 26.26, 0.7534, 0, 105},
-    {LatencyClass::kConvIm2colGather, 4403, 0.5733, 22.93, 36.69, 0, 1.72, 0, 35},
-    {LatencyClass::kConvQuad, 3539, 1.045, 8.18, 2.784, 6.556, 2.454, 1.19, 1545},
-    {LatencyClass::kConvQuadGather, 2055, 0.8978, 14.42, 10.33, 0, 3.413, 1.346, 313},
+    {LatencyClass::kConvIm2col, 4029, 1.212, 0, 0, 25.76, 0.7335, 0, 105},
+    {LatencyClass::kConvIm2colGather, 4448, 0.5792, 23.17, 37.07, 0, 1.738, 0, 35},
+    {LatencyClass::kConvQuad, 3475, 1.049, 7.749, 2.713, 6.7, 2.469, 1.245, 1545},
+    {LatencyClass::kConvQuadGather, 2306, 1.048, 10.41, 7.533, 0, 4.524, 1.608, 313},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2560, 3.598, 117.2, 12.79, 78.58, 0, 6.769, 612},
-    {LatencyClass::kDwRun3Stride2, 256.4, 4.025, 69.37, 10.76, 111.6, 0.1859, 7.876, 541},
-    {LatencyClass::kDwWide, 2.467e+04, 2.986, 111.4, 6.604, 406.1, 12.87, 4.656, 36},
+    {LatencyClass::kDwRun3, 2354, 3.708, 120.1, 12.77, 70.34, 0.4534, 6.868, 612},
+    {LatencyClass::kDwRun3Stride2, 238.3, 4.121, 89.65, 10.77, 95.7, 1.086, 7.876, 541},
+    {LatencyClass::kDwWide, 2.75e+04, 2.83, 233.5, 6.53, 374.8, 13.96, 4.611, 36},
     {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 125.9, 1.83, 69.35, 0, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 161.4, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
+    {LatencyClass::kFullyConnected, 107.2, 1.864, 68.8, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 163.2, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
     {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: ADD's per element
     {LatencyClass::kAvgPool, 6839, 8.015, 6839, 0, 0, 0, 0, 24},
     {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: as avg_pool
-    {LatencyClass::kPad, 8961, 0, 283.6, 0, 0, 0, 0, 4},
+    {LatencyClass::kPad, 1.098e+04, 0, 206.4, 0, 0, 0, 0, 4},
     {LatencyClass::kMean, 0, 28.47, 85.4, 0, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 547.2, 175.2, 547.2, 0, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 208.5, 26.12, 21.46, 0, 0, 0, 0, 97},
+    {LatencyClass::kSoftmax, 546.4, 175.2, 546.4, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 203.5, 26.12, 21.96, 0, 0, 0, 0, 97},
     {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
     {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kReshape, 78.9, 0.1593, 0, 0, 0, 0, 0, 24},
-    {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 67.98, 0.09118, 27.39, 0, 0, 0, 0, 5440},
+    {LatencyClass::kReshape, 87.71, 0.112, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.013e+04, 7.035, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 64.67, 0.1115, 25.8, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
@@ -119,12 +119,13 @@ void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32
 }
 
 // The kernels' constants this model follows (kernels/src/depthwise_conv_dsp.c, conv_dsp.c).
-constexpr int32_t kDwRun = 32;           // TS_DW_RUN: pixels per channel run
+constexpr int32_t kDwRun = 64;           // TS_DW_RUN: pixels per channel run
 constexpr int32_t kDwOvlBytes = 1920;    // TS_DW_OVL_BYTES: the overlap buffer
 constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN, TS_DW_RUN3_MIN_N
-constexpr int32_t kDwWideMin = 8;        // TS_DW_WIDE_MIN
+constexpr int32_t kDwWideMin = 12;       // TS_DW_WIDE_MIN
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
+constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
 
 // Whether channel runs pay for `nrows` rows of `width` run columns (ts_dw_runs_pay).
 bool DwRunsPay(bool wide, int32_t width, int32_t nrows, int32_t nmax) {
@@ -316,7 +317,8 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
   const double per_pixel = static_cast<double>(c.out_c) * taps;
   const double elems = static_cast<double>(pixels) * c.out_c;
   bool fits = c.filter_in_c == c.in_c && k4 > 0 && k4 <= kConvColMax;
-  if (fits && c.in_c % 4 != 0 && (k4 > kConvGatherMax || c.input_offset < -127 || c.input_offset > 128))
+  if (fits && c.in_c % 4 != 0 &&
+      (k4 > kConvGatherMax || k4 > kConvColMax - kConvGatherWords || c.input_offset < -127 || c.input_offset > 128))
     fits = false;
   if (!fits) {
     r->cls = LatencyClass::kConvDirect;
@@ -325,8 +327,10 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
     return;
   }
   const bool gather = c.in_c % 4 != 0;
-  const int mode = ConvMode(p, k4);
-  const bool quad = mode >= 5 && 2 * k4 <= kConvColMax && pixels >= 4;
+  const int64_t limit = kConvColMax - (gather ? kConvGatherWords : 0);  // the column's words
+  int mode = ConvMode(p, k4);
+  if (pixels == 1 && mode >= 5) mode = 4;  // one pixel keeps the undoubled column
+  const bool quad = mode >= 5 && 2 * k4 <= limit && pixels >= 4;
   r->x[3] = static_cast<double>(pixels) * k4;  // column taps
   if (!quad) {
     r->cls = gather ? LatencyClass::kConvIm2colGather : LatencyClass::kConvIm2col;
@@ -352,15 +356,26 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
     pairs = static_cast<double>(rest / 2 * 2);
     lone = static_cast<double>(rest % 2);
   } else {
-    const int32_t ww = w.w();
-    quads = static_cast<double>(w.h()) * (ww & ~3);
-    pairs = static_cast<double>(w.h()) * ((ww & 3) / 2 * 2);
-    lone = static_cast<double>(w.h()) * ((ww & 3) % 2);
+    // per row: quads, then pairs; a row's odd last pixel pairs with the next row's first
+    bool rest = false;
+    for (int32_t y = w.y0; y < w.y1; ++y) {
+      int32_t left = w.w();
+      if (rest) {
+        pairs += 2;
+        --left;
+        rest = false;
+      }
+      quads += left & ~3;
+      left &= 3;
+      pairs += left / 2 * 2;
+      rest = left % 2 != 0;
+    }
+    if (rest) lone = 1;
   }
   r->x[1] = per_pixel * quads;
   r->x[2] = elems;
   // the per-channel constants fit after the column: computed once per call, else per block
-  r->x[4] = 2 * k4 + 4 * static_cast<int64_t>(c.out_c) <= kConvColMax ? 0 : quads * c.out_c;
+  r->x[4] = 2 * k4 + 4 * static_cast<int64_t>(c.out_c) <= limit ? 0 : quads * c.out_c;
   r->x[5] = per_pixel * lone;
   r->x[6] = per_pixel * pairs;
 }

@@ -4,7 +4,7 @@
 // mps2-an386: the native intrinsics and the assembly loops of the quad kernel).
 //  - the doubled-sum requantization (ts_dsp_rq_doubled) against quant.c, shifts -1..-24;
 //  - random small-K layers: odd channel counts, 1x1 to 3x3 filters, strides 1-2, dilation 2,
-//    padding, windows of every width (quads, pairs, single pixels, rows that wrap), input and
+//    padding, windows of every width (quads, pairs, single pixels, quads across row ends), input and
 //    output buffers holding only a window (the patch plans' buffers; the input's last byte at
 //    the end of a readable page), with and without bias;
 //    every requantization case that picks or refuses the doubled path (shift -24 with small
@@ -12,7 +12,8 @@
 //    clamped and full activation ranges);
 //  - the filter's last byte at the end of a readable page (a read past it faults);
 //  - output overlapping the input in the same arena at every gap near the smallest one the
-//    access-order contract allows (docs/ARCHITECTURE.md), with and without scratch.
+//    access-order contract allows (docs/ARCHITECTURE.md), with and without scratch, over whole
+//    layers, random windows and windows 1-3 pixels wide.
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
@@ -395,8 +396,11 @@ TEST(DspConvSmall, OverlappingBuffersAtTheSmallestSafeGapsMatchPortable) {
     const ts_conv_params& p = c.p;
     const int64_t in_bytes = int64_t(p.in_h) * p.in_w * p.in_c, out_bytes = int64_t(p.out_h) * p.out_w * p.out_c;
     const int32_t y0 = Uniform(r, 0, p.out_h - 1), x0 = Uniform(r, 0, p.out_w - 1);
+    // whole layers, random windows, and windows 1-3 pixels wide over several rows (quads
+    // across row ends)
+    const int32_t x1 = it % 4 == 2 ? std::min(p.out_w, x0 + Uniform(r, 1, 3)) : Uniform(r, x0 + 1, p.out_w);
     const ts_window win = it % 2 ? ts_window{0, p.out_h, 0, p.out_w}
-                                 : ts_window{y0, Uniform(r, y0 + 1, p.out_h), x0, Uniform(r, x0 + 1, p.out_w)};
+                                 : ts_window{y0, Uniform(r, y0 + 1, p.out_h), x0, x1};
     const auto input = RandomBytes(r, size_t(in_bytes));
     std::vector<int8_t> ref(size_t(out_bytes), 0);
     ts_conv2d_s8_portable(&p, ts_cbuf{input.data(), 0, 0, p.in_h, p.in_w}, c.filter.data(), c.bias.data(),
@@ -587,6 +591,7 @@ static int conv_case(int it) {
   win.y1 = uni(win.y0 + 1, p.out_h);
   win.x0 = uni(0, p.out_w - 1);
   win.x1 = uni(win.x0 + 1, p.out_w);
+  if (it % 3 == 1 && win.x1 - win.x0 > 3) win.x1 = win.x0 + uni(1, 3); /* quads across rows */
   if (it % 3 == 0) {
     win.y0 = win.x0 = 0;
     win.y1 = p.out_h;

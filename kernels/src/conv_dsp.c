@@ -17,12 +17,18 @@
  *    per-channel constants {2 * bias, multiplier, nudge, shift} are computed once per call
  *    into the column's unused end when they fit (2 * k4 + 4 * out_c words), and the channel
  *    loop is then one assembly block on the device (ts_conv_col4_asm, 28 instructions per
- *    channel besides the MAC loop). Blocks are four pixels of one row (or of the whole window
- *    when a 1x1 stride-1 filter reads whole rows of both buffers, which then follow each
- *    other); a row's last 1-3 pixels go through the pair kernel (an odd last one with the
- *    next row's first). Padding-free blocks build their column group by group
- *    (ts_conv_col_quad_fast; with in_c not a multiple of 4, after gathering each pixel's taps
- *    by words, ts_conv_col_quad_gather). With one pixel the column is not doubled.
+ *    channel besides the MAC loop). Blocks are four pixels of the window in raster order:
+ *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
+ *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
+ *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in
+ *    4 * out_c bytes of the column's unused end and copied after the block's reads), so only
+ *    the window's last 1-3 pixels go through the pair kernel (narrow patch windows, 1-3
+ *    pixels wide, run in quads too). Without room for the staged outputs, a row's last 1-3
+ *    pixels take the pair kernel (an odd last one with the next row's first). Padding-free
+ *    blocks of one row build their column group by group (ts_conv_col_quad_fast; with in_c
+ *    not a multiple of 4, after gathering each pixel's taps by words,
+ *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
+ *    doubled.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -30,7 +36,7 @@
  *    saturated and clamped together (SSAT, SSUB8/SEL).
  * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps). Past the
  * lanes (k4 words for the pair kernel's two, 2 * k4 for the quad kernel's four) it also holds
- * the quad kernel's per-channel table and gather rows when they fit, and in its last
+ * the quad kernel's per-channel table, gather rows and staged outputs when they fit, and in its last
  * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
  * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
  * ts_conv2d_s8_dsp, ts_conv_col_run, ts_conv_col_two, ts_conv_col_build). A smaller
@@ -1045,6 +1051,7 @@ typedef struct {
   int8_t* gather;
   const uint32_t* tbl; /* the quad kernel's per-channel constants, or NULL */
   int8_t* qgather;     /* 4 * k4 + 4 bytes for ts_conv_col_quad_gather, or NULL */
+  int8_t* stage;       /* 4 * out_c bytes: the outputs of a quad across rows, or NULL */
   ts_conv_kern4 kern4; /* the quad kernel */
 } ts_conv_blk;
 
@@ -1108,10 +1115,31 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
   }
 }
 
-/* The window through the quad kernel, four pixels of a row at a time, the rest of each row
- * in pairs (an odd last pixel with the next row's first), row after row: the pixels' order is
- * row-major, so the access order holds (each block reads all its pixels before writing any). A 1x1 stride-1
- * filter over whole rows of both buffers runs as one row. */
+/* The four pixels of the window from (y, x) in raster order, not all of one row (a quad
+ * across row ends), through the quad kernel: their four lanes built first, then the outputs
+ * staged in b->stage and copied to the pixels (every read before any write, writes in pixel
+ * order). */
+__attribute__((noinline)) static void ts_conv_quad_cross(const ts_conv_blk* b, ts_window win, int32_t y,
+                                                         int32_t x) {
+  const ts_conv_params* p = b->p;
+  const int32_t out_c = p->out_c;
+  int32_t ys[4], xs[4];
+  int l;
+  for (l = 0; l < 4; ++l) {
+    ys[l] = y;
+    xs[l] = x;
+    ts_conv_col_pixel(p, b->in, b->g, y, x, b->col + l, b->gather, 4, 1);
+    ts_conv_next(win, &y, &x);
+  }
+  b->kern4(b->col, b->g->k, b->filter, b->bias, out_c, b->o, b->tbl, b->stage, out_c);
+  for (l = 0; l < 4; ++l) ts_gather_copy(TS_PIXEL(b->out, ys[l], xs[l], out_c), b->stage + l * out_c, out_c);
+}
+
+/* The window through the quad kernel, blocks of four pixels in raster order (a row's last
+ * 1-3 pixels with the next rows' first when the staged outputs fit, else in pairs, an odd
+ * last pixel with the next row's first): each block reads all its pixels before writing any
+ * and blocks follow the pixels' order, so the access order holds. A 1x1 stride-1 filter over
+ * whole rows of both buffers runs as one row. */
 static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_blk* b, ts_window win, int64_t npix) {
   const ts_conv_params* p = b->p;
   const int32_t ww = win.x1 - win.x0;
@@ -1134,6 +1162,44 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
       rest -= 2;
     }
     if (rest) ts_conv_col_two(b, y, x, y, x);
+    return;
+  }
+  if (b->stage) {
+    /* raster order in quads: a row's last 1-3 pixels form a quad with the next rows' first
+     * ones (ts_conv_quad_cross), only the window's last 1-3 pixels go in pairs; `rest`
+     * pixels from (py, px) wait for a quad */
+    int32_t py = 0, px = 0;
+    rest = 0;
+    for (y = win.y0; y < win.y1; ++y) {
+      int32_t quads;
+      x = win.x0;
+      if (rest) {
+        const int32_t take = 4 - rest < win.x1 - x ? 4 - rest : win.x1 - x;
+        x += take;
+        rest += take;
+        if (rest < 4) continue;
+        ts_conv_quad_cross(b, win, py, px);
+        rest = 0;
+      }
+      quads = (win.x1 - x) & ~3;
+      if (quads) ts_conv_quad_run(b, y, x, quads, 0);
+      x += quads;
+      if (x < win.x1) {
+        py = y;
+        px = x;
+        rest = win.x1 - x;
+      }
+    }
+    if (rest >= 2) {
+      int32_t ny = py, nx = px;
+      ts_conv_next(win, &ny, &nx);
+      ts_conv_col_two(b, py, px, ny, nx);
+      ts_conv_next(win, &ny, &nx);
+      py = ny;
+      px = nx;
+      rest -= 2;
+    }
+    if (rest) ts_conv_col_two(b, py, px, py, px);
     return;
   }
   /* a row's odd last pixel pairs with the next row's first (both read before either write) */
@@ -1227,7 +1293,11 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       /* the quads' gather rows: after the lanes (and the table), else the gather buffer */
       const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
       b.qgather = 0;
+      b.stage = 0;
       if (used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
+      /* the staged outputs of quads across rows: after those, when they fit */
+      if (used + (b.qgather ? g.k4 + 1 : 0) + out_c <= limit)
+        b.stage = (int8_t*)(col + used + (b.qgather ? g.k4 + 1 : 0));
     }
     ts_conv_quads(&b, win, npix);
     return;

@@ -329,4 +329,97 @@ TEST(DspDepthwiseOverlap, ModelLayerShapesAtTheSmallestGap) {
   EXPECT_EQ(n, 28);
 }
 
+// Patch plans' windows: each output split into g x g windows (g = 2 .. 8: windows 1 to 24
+// pixels wide, several rows each, interior edges and tensor borders), one call per window in
+// row-major order, 3x3 filters at stride 1 and 2 with and without padding (SAME: padding on
+// both sides, or only after), depth multipliers 1 and 8, the model layers' channel counts;
+// each window's output buffer holds exactly the window and its input buffer what the window
+// reads. Separate buffers, then the output at the smallest gap the contract allows: both must
+// give the portable loops' bytes.
+TEST(DspDepthwiseOverlap, GridWindowsEqualPortable) {
+  struct Shape {
+    int in, c, dm, stride, pad;
+  };
+  const Shape shapes[] = {{48, 8, 1, 1, 1},  {24, 32, 1, 1, 1}, {12, 64, 1, 1, 1}, {6, 128, 1, 1, 1},
+                          {25, 16, 1, 2, 0}, {24, 32, 1, 2, 0}, {12, 64, 1, 2, 0}, {48, 1, 8, 2, 0},
+                          {20, 48, 1, 2, 1}, {10, 24, 1, 1, 0}, {13, 20, 1, 1, 1}, {9, 12, 1, 2, 0}};
+  Rng r(43);
+  int calls = 0, narrow = 0, overlapping = 0;
+  for (const Shape& s : shapes) {
+    for (int g = 2; g <= 8; g += (g < 4 ? 1 : 4)) {
+      Case c;
+      ts_conv_params& p = c.p;
+      p.in_h = p.in_w = s.in;
+      p.in_c = s.c;
+      p.depth_multiplier = s.dm;
+      p.out_c = s.c * s.dm;
+      p.filter_h = p.filter_w = 3;
+      p.stride_h = p.stride_w = s.stride;
+      p.dilation_h = p.dilation_w = 1;
+      p.pad_top = p.pad_left = s.pad;
+      // SAME with stride 2 and pad 0: one column / row of padding after the input when needed
+      p.out_h = p.out_w = s.stride == 1 ? s.in + 2 * s.pad - 2 : (s.in + 1) / 2;
+      if (s.stride == 2 && s.pad == 1) p.out_h = p.out_w = (s.in + 2 - 3) / 2 + 1;
+      p.input_offset = g % 2 ? 128 : Uniform(r, -127, 127);
+      p.output_offset = Uniform(r, -128, 127);
+      p.act_min = g == 3 ? -100 : -128;
+      p.act_max = g == 3 ? 90 : 127;
+      c.filter = RandomBytes(r, size_t(9) * p.out_c);
+      for (int32_t o = 0; o < p.out_c; ++o) {
+        c.bias.push_back(Uniform(r, -40000, 40000));
+        c.mult.push_back(Uniform(r, 1 << 30, 2147483647));
+        c.shift.push_back(o % 7 == 3 ? 1 : Uniform(r, -10, 0));
+      }
+      p.output_multiplier = c.mult.data();
+      p.output_shift = c.shift.data();
+      for (int gy = 0; gy < g; ++gy) {
+        for (int gx = 0; gx < g; ++gx) {
+          c.win = ts_window{gy * p.out_h / g, (gy + 1) * p.out_h / g, gx * p.out_w / g, (gx + 1) * p.out_w / g};
+          if (c.win.y1 <= c.win.y0 || c.win.x1 <= c.win.x0) continue;
+          c.out_held = c.win;
+          int32_t y0 = p.in_h, y1 = 0, x0 = p.in_w, x1 = 0, a, b;
+          for (int32_t oy = c.win.y0; oy < c.win.y1; ++oy) {
+            Reach(oy, p.stride_h, p.pad_top, 3, 1, p.in_h, &a, &b);
+            if (a < b) y0 = std::min(y0, a), y1 = std::max(y1, b);
+          }
+          for (int32_t ox = c.win.x0; ox < c.win.x1; ++ox) {
+            Reach(ox, p.stride_w, p.pad_left, 3, 1, p.in_w, &a, &b);
+            if (a < b) x0 = std::min(x0, a), x1 = std::max(x1, b);
+          }
+          ASSERT_LT(y0, y1);
+          ASSERT_LT(x0, x1);
+          c.in_held = ts_window{y0, y1, x0, x1};
+          const int32_t win_h = c.win.y1 - c.win.y0, win_w = c.win.x1 - c.win.x0;
+          const int64_t in_bytes = int64_t(y1 - y0) * (x1 - x0) * p.in_c;
+          const int64_t out_bytes = int64_t(win_h) * win_w * p.out_c;
+          const auto input = RandomBytes(r, size_t(in_bytes));
+          const ts_cbuf in_sep{input.data(), y0, x0, y1 - y0, x1 - x0};
+          std::vector<int8_t> expect(static_cast<size_t>(out_bytes)), got(static_cast<size_t>(out_bytes));
+          ts_depthwise_conv2d_s8_portable(&p, in_sep, c.filter.data(), c.bias.data(),
+                                          ts_buf{expect.data(), c.win.y0, c.win.x0, win_h, win_w}, c.win, nullptr);
+          ts_depthwise_conv2d_s8_dsp(&p, in_sep, c.filter.data(), c.bias.data(),
+                                     ts_buf{got.data(), c.win.y0, c.win.x0, win_h, win_w}, c.win, nullptr);
+          ASSERT_EQ(got, expect) << "grid " << g << " separate buffers: " << Describe(c);
+          ++calls;
+          narrow += win_w <= 6 && win_h >= 2;
+          const int64_t D = MaxSafeShift(c, false);
+          if (D == std::numeric_limits<int64_t>::max() || D >= in_bytes || D <= -out_bytes) continue;
+          const int64_t in_at = D < 0 ? -D : 0, out_at = D < 0 ? 0 : D;
+          std::vector<int8_t> arena(size_t(std::max(in_at + in_bytes, out_at + out_bytes)));
+          std::copy(input.begin(), input.end(), arena.begin() + in_at);
+          ts_depthwise_conv2d_s8_dsp(&p, ts_cbuf{arena.data() + in_at, y0, x0, y1 - y0, x1 - x0}, c.filter.data(),
+                                     c.bias.data(), ts_buf{arena.data() + out_at, c.win.y0, c.win.x0, win_h, win_w},
+                                     c.win, nullptr);
+          ASSERT_EQ(std::vector<int8_t>(arena.begin() + out_at, arena.begin() + out_at + out_bytes), expect)
+              << "grid " << g << " overlap at gap " << D << ": " << Describe(c);
+          ++overlapping;
+        }
+      }
+    }
+  }
+  EXPECT_GT(calls, 800);
+  EXPECT_GT(narrow, 300);
+  EXPECT_GT(overlapping, 300);
+}
+
 }  // namespace

@@ -8,7 +8,10 @@
  *    (ts_dw_run3), one output channel at a time over up to TS_DW_RUN pixels of one or more
  *    output rows, the nine weights in registers as halfword pairs, each input byte loaded
  *    once for every pixel it feeds; the pixels with one column of padding next to the
- *    interior are part of the runs; depth multipliers too;
+ *    interior are part of the runs; depth multipliers too; with three rows of taps (all
+ *    but the tensor's border rows) the third row's loads are addressed through the second
+ *    row's offset shifted left by one (ts_dw_ldrsb2), one register fewer: the stride-1 column
+ *    loop then runs without spills (16 instructions per pixel and channel, was 19);
  *  - filters 5 or 7 taps wide (dilation 1, stride 1 or 2): channel runs over the interior
  *    columns one row of taps at a time (ts_dw_run_wide);
  *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
@@ -248,7 +251,7 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
 static inline __attribute__((always_inline)) void ts_dw_run3_body(
     const ts_conv_params* p, const int8_t* x0, int32_t x_row, const int8_t* w_base, int32_t rows,
     const int32_t* bias, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step,
-    int32_t d_step) {
+    int32_t d_step, const int three) {
   const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, w_row = 3 * C, off = p->input_offset;
   const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
@@ -256,6 +259,9 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
   const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
   int32_t sums[TS_DW_RUN];
   int32_t c, o, ic = 0, m = 0, r;
+  /* tap row 2 of the column at x: with three rows of taps (three, rows == 3) addressed
+   * through r1 (ts_dw_ldrsb2: one register fewer in the column loops) */
+#define TS_DW_X2(x) (three ? ts_dw_ldrsb2((x), r1) : (uint32_t)(int32_t)(x)[r2])
   for (c = 0; c < C; ++c) {
     const int8_t* w = w_base + c;
     const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
@@ -285,7 +291,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
         pa = ts_dsp_smulbb(v, W0);
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabb(v, W1, pa);
-        v = (uint32_t)(int32_t)xp[r2];
+        v = TS_DW_X2(xp);
         pa = ts_dsp_smlabb(v, W2, pa);
         xp += col;
       }
@@ -297,7 +303,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabt(v, W1, pa);
         pb = ts_dsp_smlabb(v, W1, pb);
-        v = (uint32_t)(int32_t)xp[r2];
+        v = TS_DW_X2(xp);
         pa = ts_dsp_smlabt(v, W2, pa);
         pb = ts_dsp_smlabb(v, W2, pb);
         xp += col;
@@ -310,7 +316,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W3, pa);
           pb = ts_dsp_smlabt(v, W1, pb);
           pc = ts_dsp_smlabb(v, W1, pc);
-          v = (uint32_t)(int32_t)xp[r2];
+          v = TS_DW_X2(xp);
           pa = ts_dsp_smlabb(v, W4, pa);
           pb = ts_dsp_smlabt(v, W2, pb);
           pc = ts_dsp_smlabb(v, W2, pc);
@@ -326,7 +332,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W0, pa);
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W1, pa);
-          v = (uint32_t)(int32_t)xp[r2];
+          v = TS_DW_X2(xp);
           pa = ts_dsp_smlabt(v, W2, pa);
           xp += col;
           v = (uint32_t)(int32_t)xp[0]; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
@@ -335,7 +341,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W3, pa);
           pn = ts_dsp_smlabb(v, W1, pn);
-          v = (uint32_t)(int32_t)xp[r2];
+          v = TS_DW_X2(xp);
           pa = ts_dsp_smlabb(v, W4, pa);
           pn = ts_dsp_smlabb(v, W2, pn);
           xp += col;
@@ -347,7 +353,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W0, pa);
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W1, pa);
-          v = (uint32_t)(int32_t)xp[r2];
+          v = TS_DW_X2(xp);
           pa = ts_dsp_smlabt(v, W2, pa);
         }
       }
@@ -393,18 +399,32 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
   }
 }
 
-/* ts_dw_run3_body for one run (nrows == 1: the compiler drops the loop over runs and keeps
- * the inner loops free of spills), and for several. */
+#undef TS_DW_X2
+
+/* ts_dw_run3_body for one run (nrows == 1: the compiler drops the loop over runs), and for
+ * several; each for three rows of taps (the third row's loads addressed through the second's
+ * offset) and for fewer (border rows). */
 __attribute__((noinline)) static void ts_dw_run3_one(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                      const int8_t* w_base, int32_t rows, const int32_t* bias,
                                                      int8_t* d0, int32_t n, int lead, int trail) {
-  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, 1, 0, 0);
+  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, 1, 0, 0, 0);
+}
+__attribute__((noinline)) static void ts_dw_run3_one3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                      const int8_t* w_base, const int32_t* bias, int8_t* d0,
+                                                      int32_t n, int lead, int trail) {
+  ts_dw_run3_body(p, x0, x_row, w_base, 3, bias, d0, n, lead, trail, 1, 0, 0, 1);
 }
 __attribute__((noinline)) static void ts_dw_run3_rows(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                       const int8_t* w_base, int32_t rows, const int32_t* bias,
                                                       int8_t* d0, int32_t n, int lead, int trail, int32_t nrows,
                                                       int32_t x_step, int32_t d_step) {
-  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, nrows, x_step, d_step);
+  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, nrows, x_step, d_step, 0);
+}
+__attribute__((noinline)) static void ts_dw_run3_rows3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
+                                                       const int8_t* w_base, const int32_t* bias, int8_t* d0,
+                                                       int32_t n, int lead, int trail, int32_t nrows,
+                                                       int32_t x_step, int32_t d_step) {
+  ts_dw_run3_body(p, x0, x_row, w_base, 3, bias, d0, n, lead, trail, nrows, x_step, d_step, 1);
 }
 
 /* Rows of taps of a wide filter (fw = 5 or 7, dilation 1, stride s = 1 or 2) for a run of
@@ -675,9 +695,15 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
       if (wide)
         ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias, d0, n, k, x_step,
                        out.w * C);
+      else if (k == 1 && rows == 3)
+        ts_dw_run3_one3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, bias, d0, n, lead,
+                        trail);
       else if (k == 1)
         ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
                        lead, trail);
+      else if (rows == 3)
+        ts_dw_run3_rows3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, bias, d0, n, lead,
+                         trail, k, x_step, out.w * C);
       else
         ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
                         lead, trail, k, x_step, out.w * C);

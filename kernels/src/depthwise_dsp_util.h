@@ -35,7 +35,17 @@ static inline int32_t ts_dsp_smlabt(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t ts_dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatb((int32_t)a, (int32_t)b, acc);
 }
+/* x[2 * r] in one LDRSB with a shifted register offset: a run loads tap rows 0, 1, 2 of a
+ * column at x, x + r, x + 2r, and addressing the third through r (LSL #1) frees the register
+ * 2r would take, which the 3-tap runs' column loop otherwise lacks (GCC hoists 2r into one).
+ * Reads only; used inside the runs, whose inputs nothing writes while they run. */
+static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) {
+  uint32_t v;
+  __asm__("ldrsb %0, [%1, %2, lsl #1]" : "=r"(v) : "r"(x), "r"(r));
+  return v;
+}
 #else
+static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) { return (uint32_t)(int32_t)x[2 * r]; }
 static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
   return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
 }

@@ -36,33 +36,33 @@ struct TableRow {
   double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit d4fa3eb)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit 3ded719)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 4029, 1.212, 0, 0, 25.76, 0.7335, 0, 105},
+    {LatencyClass::kConvIm2col, 4026, 1.212, 0, 0, 25.76, 0.7337, 0, 105},
     {LatencyClass::kConvIm2colGather, 4448, 0.5792, 23.17, 37.07, 0, 1.738, 0, 35},
-    {LatencyClass::kConvQuad, 3475, 1.049, 7.749, 2.713, 6.7, 2.469, 1.245, 1545},
-    {LatencyClass::kConvQuadGather, 2306, 1.048, 10.41, 7.533, 0, 4.524, 1.608, 313},
+    {LatencyClass::kConvQuad, 2750, 1.054, 7.751, 2.595, 6.608, 2.46, 1.178, 1545},
+    {LatencyClass::kConvQuadGather, 2321, 1.16, 7.463, 7.488, 0, 5.205, 1.305, 313},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2354, 3.708, 120.1, 12.77, 70.34, 0.4534, 6.868, 612},
-    {LatencyClass::kDwRun3Stride2, 238.3, 4.121, 89.65, 10.77, 95.7, 1.086, 7.876, 541},
-    {LatencyClass::kDwWide, 2.75e+04, 2.83, 233.5, 6.53, 374.8, 13.96, 4.611, 36},
+    {LatencyClass::kDwRun3, 2112, 3.368, 127.6, 12.79, 68.72, 0.3521, 6.973, 612},
+    {LatencyClass::kDwRun3Stride2, 176.8, 3.952, 132.1, 10.81, 77.95, 0.9697, 7.89, 541},
+    {LatencyClass::kDwWide, 2.748e+04, 2.83, 233.2, 6.53, 374.8, 13.96, 4.611, 36},
     {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 107.2, 1.864, 68.8, 0, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 163.2, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
+    {LatencyClass::kFullyConnected, 114.6, 1.866, 68.03, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 165.1, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
     {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: ADD's per element
-    {LatencyClass::kAvgPool, 6839, 8.015, 6839, 0, 0, 0, 0, 24},
+    {LatencyClass::kAvgPool, 6835, 8.015, 6835, 0, 0, 0, 0, 24},
     {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: as avg_pool
     {LatencyClass::kPad, 1.098e+04, 0, 206.4, 0, 0, 0, 0, 4},
     {LatencyClass::kMean, 0, 28.47, 85.4, 0, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 546.4, 175.2, 546.4, 0, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 203.5, 26.12, 21.96, 0, 0, 0, 0, 97},
+    {LatencyClass::kSoftmax, 544.6, 175.3, 544.6, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 215.3, 26.12, 20.68, 0, 0, 0, 0, 97},
     {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
     {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kReshape, 87.71, 0.112, 0, 0, 0, 0, 0, 24},
-    {LatencyClass::kWholeCopy, 1.013e+04, 7.035, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 64.67, 0.1115, 25.8, 0, 0, 0, 0, 5440},
+    {LatencyClass::kReshape, 91.25, 0.1301, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.013e+04, 7.037, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 62.12, 0.112, 26.18, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");

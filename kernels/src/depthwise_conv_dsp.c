@@ -226,6 +226,42 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
     (acc) = ts_dsp_smlabb((v2), (W2), (acc));   \
   } while (0)
 
+/* The requantization of a channel's runs (ts_dw_run3_body, ts_dw_run_wide): nrows runs of n
+ * sums (sums[r * n + o], the offset term k still to add) into d0 + r * d_step + o * C, with
+ * ts_dw_requant2 when `fast` (the sums are then doubled), SSAT as the clamp when the range is
+ * [-128, 127], else the general ts_dsp_output. */
+static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t* sums, int32_t k, int32_t mult,
+                                                                   int32_t sh, int32_t oo, int32_t lo, int32_t hi,
+                                                                   int fast, int full_range, int8_t* d0, int32_t C,
+                                                                   int32_t n, int32_t nrows, int32_t d_step) {
+  const int32_t* sp = sums;
+  int32_t r, o;
+  for (r = 0; r < nrows; ++r) {
+    int8_t* dst = d0 + r * d_step;
+    if (fast && full_range) {
+      const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+      for (o = 0; o < n; ++o) {
+        const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
+        *dst = (int8_t)ts_dsp_ssat8(y + oo);
+        dst += C;
+      }
+    } else if (fast) {
+      const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
+      for (o = 0; o < n; ++o) {
+        const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
+        *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
+        dst += C;
+      }
+    } else {
+      for (o = 0; o < n; ++o) {
+        *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
+        dst += C;
+      }
+    }
+    sp += n;
+  }
+}
+
 /* nrows runs (nrows * n <= TS_DW_RUN) of n horizontally adjacent output pixels of a filter 3 taps wide
  * (dilation 1, stride 1 or 2, at most 3 rows of taps), computed one output channel at a
  * time. Every column of taps lies inside the input except, when `lead`, the first column of
@@ -364,34 +400,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
         row_sums[n - 1] = pa;
       }
     }
-    {
-      const int32_t mult = p->output_multiplier[c];
-      const int32_t* sp = sums;
-      for (r = 0; r < nrows; ++r) {
-        int8_t* dst = d0 + c + r * d_step;
-        if (fast && full_range) {
-          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-          for (o = 0; o < n; ++o) {
-            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
-            *dst = (int8_t)ts_dsp_ssat8(y + oo);
-            dst += C;
-          }
-        } else if (fast) {
-          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-          for (o = 0; o < n; ++o) {
-            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
-            *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
-            dst += C;
-          }
-        } else {
-          for (o = 0; o < n; ++o) {
-            *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
-            dst += C;
-          }
-        }
-        sp += n;
-      }
-    }
+    ts_dw_store_runs(sums, k, p->output_multiplier[c], sh, oo, lo, hi, fast, full_range, d0 + c, C, n, nrows, d_step);
     if (++m == dm) {
       m = 0;
       ++ic;
@@ -518,34 +527,7 @@ __attribute__((noinline)) static void ts_dw_run_wide(const ts_conv_params* p, co
       }
     }
     k = (int32_t)(((uint32_t)b + (uint32_t)off * (uint32_t)wsum) << dsh);
-    {
-      const int32_t mult = p->output_multiplier[c];
-      const int32_t* sp = sums;
-      for (q = 0; q < nrows; ++q) {
-        int8_t* dst = d0 + c + q * d_step;
-        if (fast && full_range) {
-          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-          for (o = 0; o < n; ++o) {
-            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
-            *dst = (int8_t)ts_dsp_ssat8(y + oo);
-            dst += C;
-          }
-        } else if (fast) {
-          const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
-          for (o = 0; o < n; ++o) {
-            const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
-            *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
-            dst += C;
-          }
-        } else {
-          for (o = 0; o < n; ++o) {
-            *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
-            dst += C;
-          }
-        }
-        sp += n;
-      }
-    }
+    ts_dw_store_runs(sums, k, p->output_multiplier[c], sh, oo, lo, hi, fast, full_range, d0 + c, C, n, nrows, d_step);
     if (++m == dm) {
       m = 0;
       ++ic;

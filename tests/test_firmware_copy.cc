@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "ir/graph.h"
 #include "schedule/stream.h"
 #include "search/search.h"
+#include "support/kernel_program.h"
 #include "support/paths.h"
 #include "tflite/reader.h"
 
@@ -111,28 +111,18 @@ int main(void) {
 
 TEST(FirmwareCopy, KernelEqualsByteLoopOnCortexM4) {
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  const std::string dir = TempDir("kernel");
-  const std::string main_c = dir + "/copy_check.c";
-  std::ofstream(main_c) << kCopyCheck;
-  const std::string kernels = std::string(TESSERA_SOURCE_DIR) + "/kernels";
-  FirmwareBuild b;
-  b.board = Board::kAn386;
-  b.sources = {main_c};
-  for (const auto& e : fs::directory_iterator(kernels + "/src"))
-    if (e.path().extension() == ".c") b.sources.push_back(e.path().string());
-  b.include_dirs = {kernels + "/include", kernels + "/src"};
-  const std::string elf = dir + "/copy_check.elf";
-  const FirmwareBuildResult br = BuildFirmware(b, elf);
+  const test::KernelProgram prog = test::BuildKernelProgram("fw_copy_check", kCopyCheck);
+  const FirmwareBuildResult& br = prog.build;
   ASSERT_TRUE(br.ok) << br.log;
   // The build is warning-free (-Wall -Wextra) for the copy kernel's sources.
   EXPECT_EQ(br.log.find("elementwise.c"), std::string::npos) << br.log;
   EXPECT_EQ(br.log.find("copy_util.h"), std::string::npos) << br.log;
-  const FirmwareRun run = RunFirmware(Board::kAn386, elf, 300);
+  const FirmwareRun run = RunFirmware(Board::kAn386, prog.elf, 300);
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.values.count("cases"), 1u) << run.output;
   EXPECT_GT(std::stol(run.values.count("cases") ? run.values.at("cases") : "0"), 20000);
   EXPECT_EQ(run.values.count("mismatches") ? run.values.at("mismatches") : "", "0") << run.output;
-  fs::remove_all(dir);
+  fs::remove_all(prog.dir);
 }
 
 class CachePlanDevice : public ::testing::TestWithParam<std::string> {};

@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "codegen/device.h"
+#include "support/kernel_program.h"
 
 namespace tessera {
 namespace {
@@ -123,27 +123,16 @@ int main(void) {
 
 TEST(FirmwareQuantize, EqualsTflmFormulaOnCortexM4F) {
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  const fs::path dir = fs::temp_directory_path() / ("tessera_fw_quantize_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string main_c = (dir / "quantize_check.c").string();
-  std::ofstream(main_c) << kQuantizeCheck;
-  const std::string kernels = std::string(TESSERA_SOURCE_DIR) + "/kernels";
-  FirmwareBuild b;
-  b.board = Board::kAn386;
-  b.sources = {main_c};
-  for (const auto& e : fs::directory_iterator(kernels + "/src"))
-    if (e.path().extension() == ".c") b.sources.push_back(e.path().string());
-  b.include_dirs = {kernels + "/include", kernels + "/src"};
-  const std::string elf = (dir / "quantize_check.elf").string();
-  const FirmwareBuildResult br = BuildFirmware(b, elf);
+  const test::KernelProgram prog = test::BuildKernelProgram("fw_quantize_check", kQuantizeCheck);
+  const FirmwareBuildResult& br = prog.build;
   ASSERT_TRUE(br.ok) << br.log;
   EXPECT_EQ(br.log.find("quantize.c"), std::string::npos) << br.log;
-  const FirmwareRun run = RunFirmware(Board::kAn386, elf, 300);
+  const FirmwareRun run = RunFirmware(Board::kAn386, prog.elf, 300);
   EXPECT_EQ(run.exit_code, 0) << run.output;
   ASSERT_EQ(run.values.count("cases"), 1u) << run.output;
   EXPECT_GT(std::stol(run.values.at("cases")), 30000);
   EXPECT_EQ(run.values.count("mismatches") ? run.values.at("mismatches") : "", "0") << run.output;
-  fs::remove_all(dir);
+  fs::remove_all(prog.dir);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // The bare-metal harness (firmware/) on QEMU's mps2-an386 and mps2-an500: programs link,
 // run, print through semihosting and exit with their own exit code; SysTick counts
 // instructions; stack painting measures stack use; an SRAM budget one byte smaller than
-// the image needs fails to link with a message naming the model arena.
+// the image needs fails to link with a message naming the model arena; firmware/profile.sh
+// counts every executed instruction of a loop of known length.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "codegen/device.h"
@@ -145,6 +147,56 @@ TEST(HarnessBuild, BadBoardIsAnError) {
   auto r = RunShell("sh " + ShellQuote(FirmwareDir() + "/build.sh") + " --board an999 -o /tmp/x.elf x.c");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--board must be an386 or an500"), std::string::npos) << r.output;
+}
+
+// firmware/profile.sh: the self-test's loop (SUBS + BNE, exactly `loops` times each) appears in
+// main's annotated disassembly with its execution counts, and main leads the per-function table.
+// QEMU logs an instruction twice when its instruction budget runs out there (once per 65,536
+// instructions at most), hence the small allowance above the exact count.
+TEST_P(Harness, ProfileCountsEveryInstruction) {
+  REQUIRE_FIRMWARE_TOOLS();
+  std::string dir = TempDir(std::string("profile_") + BoardName(GetParam()));
+  const long loops = 300000;
+  const long slack = loops / 65536 + 4;
+  std::string elf = dir + "/loop.elf";
+  auto br = BuildFirmware(SelfTest(GetParam(), {"SELFTEST_LOOP=" + std::to_string(loops)}), elf);
+  ASSERT_TRUE(br.ok) << br.log;
+  const std::string script = ShellQuote(FirmwareDir() + "/profile.sh") + " --board " + BoardName(GetParam());
+
+  auto annotated = RunShell("sh " + script + " --function main " + ShellQuote(elf) + " 2>/dev/null");
+  ASSERT_EQ(annotated.exit_code, 0) << annotated.output;
+  // The loop: the only SUBS whose next instruction is a BNE back to it.
+  std::istringstream lines(annotated.output);
+  std::string line, prev;
+  long subs = -1, bne = -1;
+  while (std::getline(lines, line)) {
+    if (line.find("\tbne") != std::string::npos && prev.find("\tsubs") != std::string::npos) {
+      subs = std::stol(prev);
+      bne = std::stol(line);
+    }
+    prev = line;
+  }
+  ASSERT_GE(subs, 0) << annotated.output;
+  EXPECT_GE(subs, loops);
+  EXPECT_LE(subs, loops + slack);
+  EXPECT_GE(bne, loops);
+  EXPECT_LE(bne, loops + slack);
+
+  auto table = RunShell("sh " + script + " --top 1 " + ShellQuote(elf) + " 2>/dev/null");
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  std::istringstream rows(table.output);
+  std::string header, first, count, share, name;
+  std::getline(rows, header);
+  std::getline(rows, first);
+  std::istringstream(first) >> count >> share >> name;
+  EXPECT_EQ(name, "main") << table.output;
+  EXPECT_GE(std::stol(count), 2 * loops) << table.output;
+  EXPECT_NE(table.output.find(" total\n"), std::string::npos) << table.output;
+
+  auto missing = RunShell("sh " + script + " --function no_such_function " + ShellQuote(elf) + " 2>&1");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("no function 'no_such_function'"), std::string::npos) << missing.output;
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Boards, Harness, ::testing::Values(Board::kAn386, Board::kAn500),

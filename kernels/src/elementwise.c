@@ -1,13 +1,20 @@
 /* Element-wise int8 kernels: ADD, MUL (TFLM reference_integer_ops, broadcasting through
- * operand strides), int8 requantization (QUANTIZE int8->int8, RELU), clamp (RELU6), and
+ * operand strides; ADD rescales through 256-entry tables on large windows and, where the
+ * parameters allow it (ts_add_fast), requantizes with SMMULR and an add-and-shift rounding,
+ * requant_util.h), int8 requantization (QUANTIZE int8->int8, RELU), clamp (RELU6), and
  * window/byte copies. Access order: elements of the window in row-major (y, x, c) order.
  * Copies (ts_copy_rows, ts_copy_window, ts_copy_bytes) move words and 32-byte blocks
  * (copy_util.h) with the result of that order for any overlap of source and destination. */
 #include <stddef.h>
 #include <string.h>
 
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h>
+#endif
+
 #include "copy_util.h"
 #include "fixedpoint.h"
+#include "requant_util.h"
 #include "spatial_util.h"
 
 /* ts_multiply_by_quantized_multiplier (quant.c), the same arithmetic inlined: the element-wise
@@ -36,6 +43,53 @@ static const int8_t* ts_operand_row(const ts_operand* op, int32_t y, int32_t x0)
  * fill them. */
 #define TS_ADD_TABLE_MIN_ELEMENTS 1024
 
+/* Every rescaling of an ADD through ts_rq_requant2 (requant_util.h): its conditions hold when
+ * the three shifts lie in [-30, 0], the input offsets (minus the zero points) in [-127, 128]
+ * and the left shift is at most 20. Then an input's shifted value (off + v) << ls has
+ * |.| <= 255 * 2^20 < 2^29, each rescaled input is at most its shifted value in magnitude
+ * (multipliers below 2^31, no left shift), and their sum stays below 510 * 2^20 < 2^29. */
+static int ts_add_fast(const ts_add_params* p) {
+  return p->left_shift >= 0 && p->left_shift <= 20 && p->input1_shift <= 0 && p->input1_shift >= -30 &&
+         p->input2_shift <= 0 && p->input2_shift >= -30 && p->output_shift <= 0 && p->output_shift >= -30 &&
+         p->input1_offset >= -127 && p->input1_offset <= 128 && p->input2_offset >= -127 &&
+         p->input2_offset <= 128;
+}
+
+/* The clamp of an ADD output: SSAT on a target that has it when the range is the whole int8
+ * range, else ts_clamp_i32's order. */
+#if defined(__ARM_FEATURE_SAT)
+#define TS_ADD_CLAMP(v, full, lo, hi) ((full) ? __ssat((v), 8) : ts_clamp_i32((v), (lo), (hi)))
+#else
+#define TS_ADD_CLAMP(v, full, lo, hi) ((void)(full), ts_clamp_i32((v), (lo), (hi)))
+#endif
+
+/* The table path's element loop with the shortcut: b1 / b2 point at entry 0 of the doubled
+ * tables (indexed by the signed input byte). `full` is a constant where this is inlined, so
+ * the clamp is chosen outside the loop. */
+static inline __attribute__((always_inline)) void ts_add_table_rows(const int32_t* b1, const int32_t* b2,
+                                                                  const ts_add_params* p, const ts_operand* a,
+                                                                  const ts_operand* b, ts_buf out,
+                                                                  int32_t channels, ts_window win, int full) {
+  const int32_t mo = p->output_multiplier, pow2_e = (int32_t)1 << -p->output_shift, e1 = 1 - p->output_shift;
+  const int32_t out_offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const ptrdiff_t ax = a->sx, ac = a->sc, bx = b->sx, bc = b->sc;
+  int32_t y, x, c;
+  for (y = win.y0; y < win.y1; ++y) {
+    const int8_t* ra = ts_operand_row(a, y, win.x0);
+    const int8_t* rb = ts_operand_row(b, y, win.x0);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+    for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
+      const int8_t* pa = ra;
+      const int8_t* pb = rb;
+      for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
+        /* Read both operands, then write: element order, as the contract says. */
+        const int32_t r = ts_rq_requant2(b1[*pa] + b2[*pb], mo, pow2_e, e1) + out_offset;
+        dst[c] = (int8_t)TS_ADD_CLAMP(r, full, lo, hi);
+      }
+    }
+  }
+}
+
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
   const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
@@ -46,10 +100,25 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
   const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
                                ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
                                : 0;
+  const int fast = ts_add_fast(p), full = lo == -128 && hi == 127;
   int32_t y, x, c;
   if (elements >= TS_ADD_TABLE_MIN_ELEMENTS) {
+    /* t1[v + 128], t2[v + 128]: the rescaled inputs; doubled when `fast` (ts_rq_requant2 then
+     * takes their sum as it is: |2 * sum| < 2^30) */
     int32_t t1[256], t2[256];
     int32_t v;
+    if (fast) {
+      const int32_t p1 = (int32_t)1 << -sh1, e1 = 1 - sh1, p2 = (int32_t)1 << -sh2, e2 = 1 - sh2;
+      for (v = -128; v < 128; ++v) {
+        t1[v + 128] = 2 * ts_rq_requant2((off1 + v) * (1 << (ls + 1)), m1, p1, e1);
+        t2[v + 128] = 2 * ts_rq_requant2((off2 + v) * (1 << (ls + 1)), m2, p2, e2);
+      }
+      if (full)
+        ts_add_table_rows(t1 + 128, t2 + 128, p, &a, &b, out, channels, win, 1);
+      else
+        ts_add_table_rows(t1 + 128, t2 + 128, p, &a, &b, out, channels, win, 0);
+      return;
+    }
     for (v = -128; v < 128; ++v) {
       t1[v + 128] = ts_mbqm_inline((off1 + v) * (1 << ls), m1, sh1);
       t2[v + 128] = ts_mbqm_inline((off2 + v) * (1 << ls), m2, sh2);
@@ -65,6 +134,26 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
           /* Read both operands, then write: element order, as the contract says. */
           const int32_t s = t1[*pa + 128] + t2[*pb + 128];
           dst[c] = (int8_t)ts_clamp_i32(ts_mbqm_inline(s, mo, sho) + out_offset, lo, hi);
+        }
+      }
+    }
+    return;
+  }
+  if (fast) {
+    const int32_t p1 = (int32_t)1 << -sh1, e1 = 1 - sh1, p2 = (int32_t)1 << -sh2, e2 = 1 - sh2;
+    const int32_t po = (int32_t)1 << -sho, eo = 1 - sho, ls1 = ls + 1;
+    for (y = win.y0; y < win.y1; ++y) {
+      const int8_t* ra = ts_operand_row(&a, y, win.x0);
+      const int8_t* rb = ts_operand_row(&b, y, win.x0);
+      int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
+      for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
+        const int8_t* pa = ra;
+        const int8_t* pb = rb;
+        for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
+          const int32_t s1 = ts_rq_requant2((off1 + *pa) * (1 << ls1), m1, p1, e1);
+          const int32_t s2 = ts_rq_requant2((off2 + *pb) * (1 << ls1), m2, p2, e2);
+          const int32_t r = ts_rq_requant2((s1 + s2) * 2, mo, po, eo) + out_offset;
+          dst[c] = (int8_t)TS_ADD_CLAMP(r, full, lo, hi);
         }
       }
     }

@@ -27,33 +27,50 @@ static int8_t ts_quantize_bits(uint32_t bits, double scale, int32_t zero_point) 
   return ts_quantize_exact(v, scale, zero_point);
 }
 
+/* trunc(q * 2^16) as an int32, saturated (q * 2^16 >= 2^31 gives INT32_MAX, <= -2^31 gives
+ * INT32_MIN, NaN gives 0): one VCVT.S32.F32 with 16 fraction bits on a single-precision FPU
+ * (round toward zero, saturating), the same arithmetic in C elsewhere. */
+static inline int32_t ts_q16_trunc(float q) {
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_ARCH) && __ARM_ARCH >= 7
+  int32_t x;
+  __asm__("vcvt.s32.f32 %0, %0, #16" : "+t"(q));
+  memcpy(&x, &q, 4);
+  return x;
+#else
+  if (q != q) return 0;
+  if (q >= 32768.0f) return 2147483647;
+  if (q <= -32768.0f) return -2147483647 - 1;
+  return (int32_t)(q * 65536.0f); /* exact scaling by a power of two, then truncation */
+#endif
+}
+
 /* The same value from a single-precision quotient (hardware division on a Cortex-M4F, where
- * the double division and round() are software routines) whenever that is certain. When scale
- * is a float (TFLite scales are), q = v / scale in single precision is the real quotient
- * correctly rounded: for |q| < 256 it is within 2^-17 of it, and the double quotient within
- * 2^-45. Rounding half away from zero changes value only at half-integers, so when q lies
- * more than 2^-16 from every half-integer both quotients round to the integer q rounds to;
- * otherwise (near a tie, |q| >= 256, NaN) the exact computation decides. Returns 1 and sets
- * *out when certain.
- * The rounding: d = |q| + 0.5 in single precision is within 2^-16 of the exact sum (|q| <
- * 256: d's ulp is at most 2^-15), t = (int)d its floor, frac = d - t exact. When frac lies
- * more than 2^-15 from 0 and 1, |q| + 0.5 is more than 2^-16 from every integer, so t is
- * floor(|q| + 0.5), the rounding of |q| half away from zero; v's sign bit gives the sign
- * (scale_f > 0). */
-static int ts_quantize_fast(uint32_t bits, float scale_f, int32_t zero_point, int8_t* out) {
+ * the double division and round() are software routines) whenever that is certain; needs a
+ * zero point in [-128, 127]. When scale is a float (TFLite scales are), q = v / scale in single
+ * precision is the real quotient Q correctly rounded.
+ *  - |q| < 256: |q - Q| <= 2^-17 (half of q's ulp), and X = trunc(q * 2^16) (ts_q16_trunc)
+ *    has |q| - 2^-16 < |X| / 2^16 <= |q|, so U = (|X| + 2^15) / 2^16 lies in
+ *    (|Q| + 1/2 - 3 * 2^-17, |Q| + 1/2 + 2^-17]. The rounding of |Q| half away from zero is
+ *    floor(|Q| + 1/2); it equals floor(U) = (|X| + 2^15) >> 16 unless U lies within those
+ *    margins of an integer, i.e. unless f = (|X| + 2^15) & 0xffff is 0 or above 65534
+ *    (units of 2^-16): certain for 2 <= f <= 65533 (one unit to spare). The sign is X's (X is
+ *    0 only when the result is 0).
+ *  - |q| >= 256 (saturated X included): q * 2^16 is an integer, so floor(U) >= 256, and
+ *    |Q| >= 256 - 2^-17 rounds to at least 256 too: with the zero point in [-128, 127] both
+ *    clamp to the same end of [-128, 127] (whatever f is).
+ *  - NaN: X = 0, the result 0, as ts_quantize_exact gives.
+ * Returns 1 and sets *out when certain. */
+static inline int ts_quantize_fast(uint32_t bits, float scale_f, int32_t zero_point, int8_t* out) {
   float v;
-  int32_t sign; /* -1 when v's sign bit is set, else 0: the sign of q (scale_f > 0; q = -0 gives t = 0) */
-  float q, a, d, frac;
-  int32_t t;
+  int32_t x, sign, t;
+  uint32_t u;
   memcpy(&v, &bits, 4);
-  sign = -(int32_t)(bits >> 31);
-  q = v / scale_f;
-  a = fabsf(q);
-  if (!(a < 256.0f)) return 0; /* also NaN */
-  d = a + 0.5f;
-  t = (int32_t)d;          /* floor: d >= 0.5 */
-  frac = d - (float)t;     /* exact */
-  if (!(fabsf(frac - 0.5f) < 0.5f - 1.0f / 32768.0f)) return 0; /* frac in (2^-15, 1 - 2^-15) */
+  x = ts_q16_trunc(v / scale_f);
+  sign = x >> 31;                                        /* -1 for negative X, else 0 */
+  u = ((uint32_t)x ^ (uint32_t)sign) - (uint32_t)sign;   /* |X| (2^31 for INT32_MIN) */
+  u += 32768u;
+  if ((u & 0xffffu) - 2u > 65531u) return 0;             /* f outside [2, 65533] */
+  t = (int32_t)(u >> 16);                                /* at most 32768 */
   t = (t ^ sign) - sign;
 #if defined(__ARM_FEATURE_SAT)
   *out = (int8_t)__ssat(t + zero_point, 8); /* SSAT: the same clamp to [-128, 127] */
@@ -68,7 +85,8 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
   const float scale_f = (float)scale;
   /* A float scale, normal and not huge: the single-precision quotient of a float by it is
    * the correctly rounded real quotient (no overflow or underflow where it matters). */
-  const int fast = (double)scale_f == scale && scale_f >= 1e-30f && scale_f <= 1e30f;
+  const int fast = (double)scale_f == scale && scale_f >= 1e-30f && scale_f <= 1e30f && zero_point >= -128 &&
+                   zero_point <= 127;
   int32_t y, i;
   if (win.x1 <= win.x0) return;
   /* A row of the window is contiguous in both buffers: elements in row-major order. */

@@ -16,7 +16,8 @@
 // chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
 // split and grid with halo caching: every element computed once, 1.00x MACs; schedule/stream.h
 // placed by search/search.h BuildStreamPlan); grid:RxC:HALO (that split with another grid);
-// stream:SPEC (any schedule/stream.h spec, e.g. stream:12:2x2:cache); or any MakePlan strategy
+// stream:SPEC (any schedule/stream.h spec, e.g. stream:12:2x2:cache; separate the strategies
+// with ';' instead of ',' when a spec has several stages); or any MakePlan strategy
 // (bench/bench_plans.h, shared with bench_latency).
 // --dsp-only: skip the portable builds. --profile: one more DSP run per plan with the model
 // generated with per-step instruction counts (tessera codegen --profile); prints, per model,
@@ -275,7 +276,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else if (a == "--strategies") {
-      strategies = bench::SplitList(next());
+      strategies = bench::SplitStrategies(next());
     } else if (a == "--models") {
       models = bench::SplitList(next());
     } else if (a == "--opt") {

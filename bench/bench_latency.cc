@@ -131,18 +131,7 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--models") models = bench::SplitList(next());
-    else if (a == "--strategies") {
-      // ';'-separated when a stream spec has several stages (their specs contain commas)
-      const std::string v = next();
-      if (v.find(';') == std::string::npos) strategies = bench::SplitList(v);
-      else {
-        strategies.clear();
-        std::stringstream ss(v);
-        std::string x;
-        while (std::getline(ss, x, ';'))
-          if (!x.empty()) strategies.push_back(x);
-      }
-    }
+    else if (a == "--strategies") strategies = bench::SplitStrategies(next());
     else if (a == "--profile") profile = true;
     else if (a == "--fit") fit = profile = true;
     else if (a == "--tsv") tsv = next();

@@ -13,13 +13,19 @@
 namespace tessera::bench {
 
 // "a,b,,c" -> {"a", "b", "c"}.
-inline std::vector<std::string> SplitList(const std::string& s) {
+inline std::vector<std::string> SplitList(const std::string& s, char sep = ',') {
   std::vector<std::string> r;
   std::stringstream ss(s);
   std::string x;
-  while (std::getline(ss, x, ','))
+  while (std::getline(ss, x, sep))
     if (!x.empty()) r.push_back(x);
   return r;
+}
+
+// A --strategies value: comma-separated, or ';'-separated when a stream:SPEC has several stages
+// (their specs contain commas), e.g. "greedy;stream:7:12x1:mixed,11:2x1:mixed".
+inline std::vector<std::string> SplitStrategies(const std::string& s) {
+  return SplitList(s, s.find(';') == std::string::npos ? ',' : ';');
 }
 
 // True when the firmware tools (arm-none-eabi-gcc, qemu-system-arm) and the shared models are

@@ -1,62 +1,127 @@
 /* AVERAGE_POOL_2D and MAX_POOL_2D int8 (TFLM reference_integer_ops::AveragePool/MaxPool),
- * over one output window. */
+ * over one output window. Per output pixel: its valid taps, channel by channel (the portable
+ * loops), or for AVERAGE_POOL_2D on a target with the DSP extension (ts_avg_pool2d_s8_dsp) four
+ * channels per 32-bit load, summed as halfword lanes with SXTAB16 (exact while a window has at
+ * most 256 taps: |sum| <= 128 * 256 fits an int16), then each channel's rounded division as in
+ * the portable loop. Either way a pixel's reads come before its writes (through `scratch` when
+ * one is given). */
 #include <stddef.h>
 #include <string.h>
 
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
 
 size_t ts_pool2d_s8_scratch_bytes(const ts_pool_params* p) { return (size_t)p->channels; }
 
-static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
-                 int8_t* scratch, int is_max) {
+/* TFLM's average: the sum divided by the tap count, rounded half away from zero. */
+static inline int32_t ts_pool_average(int32_t acc, int32_t n) {
+  if (n == 0) return 0;
+  return acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+}
+
+/* Channels [c, ch) of one output pixel: taps rows [0, rows) x columns [0, cols) from `taps`
+ * (the first valid tap, channel 0), rows row_step bytes apart. */
+static void ts_pool_channels(const ts_pool_params* p, const int8_t* taps, ptrdiff_t row_step, int32_t rows,
+                             int32_t cols, int8_t* dst, int32_t c, int is_max) {
   const int32_t ch = p->channels;
-  int32_t oy, ox, c;
-  for (oy = win.y0; oy < win.y1; ++oy) {
-    const int32_t iy_origin = oy * p->stride_h - p->pad_top;
-    int32_t ky0, ky1;
-    ts_valid_taps(iy_origin, 1, p->filter_h, p->in_h, &ky0, &ky1);
-    for (ox = win.x0; ox < win.x1; ++ox) {
-      const int32_t ix_origin = ox * p->stride_w - p->pad_left;
-      int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
-      int32_t kx0, kx1;
-      ts_valid_taps(ix_origin, 1, p->filter_w, p->in_w, &kx0, &kx1);
-      /* The first valid tap of the window, and the steps between taps (row, column). */
-      const int8_t* taps = (ky1 > ky0 && kx1 > kx0) ? TS_PIXEL(in, iy_origin + ky0, ix_origin + kx0, ch) : in.data;
-      const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
-      for (c = 0; c < ch; ++c) {
-        int32_t ky, kx;
-        int32_t acc = is_max ? -128 : 0;
-        const int32_t n = (ky1 - ky0) * (kx1 - kx0);
-        const int8_t* row = taps + c;
-        for (ky = ky0; ky < ky1; ++ky, row += row_step) {
-          const int8_t* t = row;
-          for (kx = kx0; kx < kx1; ++kx, t += ch) {
-            const int32_t v = *t;
-            if (is_max) {
-              if (v > acc) acc = v;
-            } else {
-              acc += v;
-            }
-          }
+  for (; c < ch; ++c) {
+    int32_t ky, kx;
+    int32_t acc = is_max ? -128 : 0;
+    const int8_t* row = taps + c;
+    for (ky = 0; ky < rows; ++ky, row += row_step) {
+      const int8_t* t = row;
+      for (kx = 0; kx < cols; ++kx, t += ch) {
+        const int32_t v = *t;
+        if (is_max) {
+          if (v > acc) acc = v;
+        } else {
+          acc += v;
         }
-        if (!is_max) {
-          if (n == 0) {
-            acc = 0;
-          } else {
-            acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-          }
-        }
-        dst[c] = (int8_t)ts_clamp_i32(acc, p->act_min, p->act_max);
       }
-      if (scratch) memcpy(TS_PIXEL(out, oy, ox, ch), scratch, (size_t)ch);
     }
+    if (!is_max) acc = ts_pool_average(acc, rows * cols);
+    dst[c] = (int8_t)ts_clamp_i32(acc, p->act_min, p->act_max);
   }
 }
 
+/* The valid taps of output pixel (oy, ox): the first one (or in.data when there is none), the
+ * row step, and the tap rows and columns. */
+static const int8_t* ts_pool_taps(const ts_pool_params* p, ts_cbuf in, int32_t oy, int32_t ox, int32_t* rows,
+                                  int32_t* cols) {
+  const int32_t iy_origin = oy * p->stride_h - p->pad_top, ix_origin = ox * p->stride_w - p->pad_left;
+  int32_t ky0, ky1, kx0, kx1;
+  ts_valid_taps(iy_origin, 1, p->filter_h, p->in_h, &ky0, &ky1);
+  ts_valid_taps(ix_origin, 1, p->filter_w, p->in_w, &kx0, &kx1);
+  *rows = ky1 > ky0 ? ky1 - ky0 : 0;
+  *cols = kx1 > kx0 ? kx1 - kx0 : 0;
+  return (*rows && *cols) ? TS_PIXEL(in, iy_origin + ky0, ix_origin + kx0, p->channels) : in.data;
+}
+
+static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                 int8_t* scratch, int is_max) {
+  const int32_t ch = p->channels;
+  const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
+  int32_t oy, ox;
+  for (oy = win.y0; oy < win.y1; ++oy)
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      int32_t rows, cols;
+      const int8_t* taps = ts_pool_taps(p, in, oy, ox, &rows, &cols);
+      int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
+      ts_pool_channels(p, taps, row_step, rows, cols, dst, 0, is_max);
+      if (scratch) memcpy(TS_PIXEL(out, oy, ox, ch), scratch, (size_t)ch);
+    }
+}
+
+void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                               int8_t* scratch) {
+  pool(p, in, out, win, scratch, 0);
+}
+
+void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                          int8_t* scratch) {
+  const int32_t ch = p->channels, lo = p->act_min, hi = p->act_max;
+  const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
+  int32_t oy, ox;
+  for (oy = win.y0; oy < win.y1; ++oy)
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      int32_t rows, cols, c = 0;
+      const int8_t* taps = ts_pool_taps(p, in, oy, ox, &rows, &cols);
+      const int32_t n = rows * cols;
+      int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
+      if (n > 0 && n <= 256) {
+        for (; c + 4 <= ch; c += 4) {
+          uint32_t even = 0, odd = 0; /* halfword sums of channels (c, c + 2) and (c + 1, c + 3) */
+          const int8_t* row = taps + c;
+          int32_t ky, kx;
+          for (ky = 0; ky < rows; ++ky, row += row_step) {
+            const int8_t* t = row;
+            for (kx = 0; kx < cols; ++kx, t += ch) {
+              const uint32_t v = ts_dsp_load4(t);
+              even = ts_dsp_sxtab16(even, v);
+              odd = ts_dsp_sxtab16_ror8(odd, v);
+            }
+          }
+          dst[c] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 0), n), lo, hi);
+          dst[c + 1] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 0), n), lo, hi);
+          dst[c + 2] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 1), n), lo, hi);
+          dst[c + 3] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 1), n), lo, hi);
+        }
+      }
+      ts_pool_channels(p, taps, row_step, rows, cols, dst, c, 0);
+      if (scratch) memcpy(TS_PIXEL(out, oy, ox, ch), scratch, (size_t)ch);
+    }
+}
+
+/* The public kernel: the DSP path on Cortex-M with the DSP extension (unless TS_NO_DSP), the
+ * portable loops elsewhere. */
 void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                       int8_t* scratch) {
-  pool(p, in, out, win, scratch, 0);
+#if TS_DSP_DISPATCH
+  ts_avg_pool2d_s8_dsp(p, in, out, win, scratch);
+#else
+  ts_avg_pool2d_s8_portable(p, in, out, win, scratch);
+#endif
 }
 
 void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,

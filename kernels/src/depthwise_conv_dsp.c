@@ -11,7 +11,12 @@
  *    interior are part of the runs; depth multipliers too; with three rows of taps (all
  *    but the tensor's border rows) the third row's loads are addressed through the second
  *    row's offset shifted left by one (ts_dw_ldrsb2), one register fewer: the stride-1 column
- *    loop then runs without spills (16 instructions per pixel and channel, was 19);
+ *    loop then runs without spills (16 instructions per pixel and channel, was 19); each
+ *    channel's constants (weights as halfword pairs, the offset-and-bias term, the
+ *    requantization's constants with the output offset folded into the rounding term) come
+ *    from a table filled once per kernel call, set of tap rows and chunk of channels
+ *    (ts_dw_tab3, four channels at a time) in the stack buffer below (which is otherwise
+ *    unused when the buffers do not overlap), and every run of the call loads them;
  *  - filters 5 or 7 taps wide (dilation 1, stride 1 or 2): channel runs over the interior
  *    columns one row of taps at a time (ts_dw_run_wide);
  *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
@@ -42,9 +47,10 @@
  * Every read of a buffered group or run precedes every write of it, and groups, runs and
  * border pixels follow the contract's pixel order, so no byte is read later or written
  * earlier than the contract's order says: safe for every gap between the buffers the
- * contract allows (with or without a scratch). Stack, whether or not the buffers overlap:
- * the buffer in ts_depthwise_conv2d_s8_dsp's frame (2,240 bytes with TS_DW_OVL_BYTES = 1920)
- * plus the deepest run's frame (ts_dw_run_wide, 520 bytes with its TS_DW_RUN = 64 sums): about
+ * contract allows (with or without a scratch). The 3-tap runs' table then takes the words
+ * of the buffer the staged outputs leave and TS_DW_TAB_OVL entries beside it. Stack, whether
+ * or not the buffers overlap: the buffer and those entries in ts_depthwise_conv2d_s8_dsp's
+ * frame (about 2,500 bytes with TS_DW_OVL_BYTES = 1920 and TS_DW_TAB_OVL = 8) plus the deepest run's frame (ts_dw_run_wide, 520 bytes with its TS_DW_RUN = 64 sums): about
  * 2.8 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), about the DSP convolution's deepest
  * path (bench_dw_dsp prints the painted stack of its depthwise-only program). */
 #include <string.h>
@@ -262,58 +268,220 @@ static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t
   }
 }
 
-/* nrows runs (nrows * n <= TS_DW_RUN) of n horizontally adjacent output pixels of a filter 3 taps wide
- * (dilation 1, stride 1 or 2, at most 3 rows of taps), computed one output channel at a
- * time. Every column of taps lies inside the input except, when `lead`, the first column of
- * pixel 0 and, when `trail`, the last column of pixel n - 1 (one column of padding on either
- * side). x0: the input (channel 0) of the first column of pixel 0 that lies inside the
- * input, row 0 of the taps; input rows x_row bytes apart; w_base: the weights of tap row 0;
- * rows (1..3) rows of taps; output pixel 0 at d0. Run r (every run has the same rows of
- * taps and columns) starts x_step input bytes and d_step output bytes after run r - 1.
- * Output channel c reads input channel
+/* The constants of one output channel of the 3-tap runs for one set of tap rows, computed
+ * once per chunk of channels and per call of the kernel (ts_dw_tab3) and loaded by every run
+ * of the call (ts_dw_run3_body): 32 bytes.
+ *  - W0 .. W3: the halfword pairs (w[0][0], w[0][1]), (w[1][0], w[1][1]), (w[2][0], w[2][1]),
+ *    (w[0][2], w[1][2]) of the rows of taps (zero for rows beyond `rows`), times d;
+ *  - W4: lane 0 d * w[2][2] (the runs multiply lane 0 only), lane 1 e1 = 1 - shift when the
+ *    folded requantization below applies, else 0;
+ *  - k = d * (bias + off * sum(w)) mod 2^32, the input offset's and the bias's term;
+ *  - mult: the channel's multiplier; rc: with e1, 2^e + oo * 2^e1 (e = -shift, oo the output
+ *    offset), else the shift.
+ * d = 2 with e1 (the sums come out doubled for ts_dw_requant2), else 1. */
+typedef struct {
+  uint32_t W0, W1, W2, W3, W4;
+  int32_t k, mult, rc;
+} ts_dw_ch3;
+
+/* Whether a channel's requantization takes the folded form of ts_dw_tab3 (bias b, shift sh,
+ * output offset oo). */
+static inline int ts_dw_folds(int32_t b, int32_t sh, int32_t oo) {
+  return sh <= 0 && sh >= -21 && oo > -256 && oo < 256 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
+}
+
+/* Table entry t of output channel c, tap rows [0, rows) of the weights at w_base (3 taps
+ * wide), one channel at a time: the channels after the groups of four, and those whose
+ * requantization does not fold (d = 1). */
+__attribute__((noinline)) static void ts_dw_tab3_one(const ts_conv_params* p, const int8_t* w_base, int32_t rows,
+                                                     const int32_t* bias, int32_t c, ts_dw_ch3* t) {
+  const int32_t C = p->out_c, w_row = 3 * C, off = p->input_offset, oo = p->output_offset;
+  const int8_t* w = w_base + c;
+  const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
+  const int32_t w10 = rows > 1 ? w[w_row] : 0, w11 = rows > 1 ? w[w_row + C] : 0;
+  const int32_t w12 = rows > 1 ? w[w_row + 2 * C] : 0;
+  const int32_t w20 = rows > 2 ? w[2 * w_row] : 0, w21 = rows > 2 ? w[2 * w_row + C] : 0;
+  const int32_t w22 = rows > 2 ? w[2 * w_row + 2 * C] : 0;
+  const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
+  const int fast = ts_dw_folds(b, sh, oo);
+  const int32_t d = fast ? 2 : 1;
+  t->W0 = ts_dsp_pack16(d * w00, d * w01);
+  t->W1 = ts_dsp_pack16(d * w10, d * w11);
+  t->W2 = ts_dsp_pack16(d * w20, d * w21);
+  t->W3 = ts_dsp_pack16(d * w02, d * w12);
+  t->W4 = ts_dsp_pack16(d * w22, fast ? 1 - sh : 0);
+  t->k = (int32_t)((uint32_t)d *
+                   ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 + w11 + w12 + w20 + w21 + w22)));
+  t->mult = p->output_multiplier[c];
+  t->rc = fast ? (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh))) : sh;
+}
+
+/* Lane 0 of a and lane 0 of b (PKHBT), lane 1 of a and lane 1 of b (PKHTB). */
+#define TS_DW_LO(a, b) (((a)&0xffffu) | ((b) << 16))
+#define TS_DW_HI(a, b) (((a) >> 16) | ((b)&0xffff0000u))
+
+/* One entry of a group of four channels (ts_dw_tab3): the doubled weights' pairs W0 .. W3,
+ * lane 0 of w22 the doubled w[2][2], s2 the sum of the doubled weights (a halfword lane). */
+static inline __attribute__((always_inline)) void ts_dw_tab3_put(const ts_conv_params* p, const int8_t* w_base,
+                                                                 int32_t rows, const int32_t* bias, int32_t c,
+                                                                 ts_dw_ch3* t, uint32_t W0, uint32_t W1, uint32_t W2,
+                                                                 uint32_t W3, uint32_t w22, uint32_t s2) {
+  const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c], oo = p->output_offset;
+  if (!ts_dw_folds(b, sh, oo)) {
+    ts_dw_tab3_one(p, w_base, rows, bias, c, t);
+    return;
+  }
+  t->W0 = W0;
+  t->W1 = W1;
+  t->W2 = W2;
+  t->W3 = W3;
+  t->W4 = (w22 & 0xffffu) | ((uint32_t)(1 - sh) << 16);
+  t->k = (int32_t)((uint32_t)b * 2u + (uint32_t)p->input_offset * (uint32_t)(int32_t)(int16_t)(s2 & 0xffffu));
+  t->mult = p->output_multiplier[c];
+  t->rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+}
+
+/* Table entries t[0 .. c1 - c0) for output channels [c0, c1), tap rows [0, rows) of the
+ * weights at w_base (3 taps wide). Four channels at a time: one 32-bit load brings a tap's
+ * weights of channels c .. c + 3, SXTB16 / SXTB16 (ROR 8) split them into the halfword pairs
+ * of (c, c + 2) and (c + 1, c + 3), SXTAB16 of the word onto those doubles them (|2w| <= 256),
+ * PKHBT / PKHTB pair two taps' lanes into one channel's register, SADD16 sums the nine taps
+ * of two channels at once (|sum| <= 9 * 256); entries whose requantization does not fold are
+ * redone one at a time (ts_dw_tab3_one).
+ *
+ * The folded requantization: with the doubled sum x2 = 2 * acc, |acc| < 2^29, and a shift
+ * -e in [-30, 0], ts_dw_requant2(x2, m, 2^e, e1) + oo = ((2h + 2^e + (h >> 31)) >> e1) + oo
+ * with h = SMMULR(x2, m), and (X >> e1) + oo = (X + oo * 2^e1) >> e1 exactly (an arithmetic
+ * shift is floor division by 2^e1, and adding a multiple of the divisor adds its quotient), so
+ * the output is (2h + rc + (h >> 31)) >> e1 with rc = 2^e + oo * 2^e1 provided the sum does not
+ * overflow: |h| <= |acc| < 2^29 (|m| <= 2^31 and SMMULR rounds to nearest, acc an integer),
+ * so |2h + (h >> 31)| < 2^30, and e <= 21 with |oo| < 256 keeps |rc| <= 2^21 + 255 * 2^22 <
+ * 2^30, so the sum stays below 2^31 in magnitude. |acc| < 2^29 holds when |bias| < 2^29 - 2^19:
+ * |sum(w * (x + off))| <= 9 * 128 * 255 < 2^19. Otherwise (e > 21, |oo| >= 256, large
+ * biases: not in the shared models) the general ts_dsp_output with d = 1. Checked against the
+ * portable kernel at the edges by tests/test_kernels_dsp_dw_setup.cc. */
+static void ts_dw_tab3(const ts_conv_params* p, const int8_t* w_base, int32_t rows, const int32_t* bias, int32_t c0,
+                       int32_t c1, ts_dw_ch3* t) {
+  const int32_t C = p->out_c, w_row = 3 * C;
+  int32_t c = c0;
+  for (; c + 4 <= c1; c += 4, t += 4) {
+    const int8_t* w = w_base + c;
+    uint32_t q, e, o, E00, O00, E01, O01, E02, O02, E10 = 0, O10 = 0, E11 = 0, O11 = 0, E12 = 0, O12 = 0;
+    uint32_t E20 = 0, O20 = 0, E21 = 0, O21 = 0, E22 = 0, O22 = 0, SE, SO;
+#define TS_DW_TAP(ptr, E, O)          \
+  do {                                \
+    q = ts_dsp_load4(ptr);            \
+    e = ts_dsp_sxtb16(q);             \
+    o = ts_dsp_sxtb16_ror8(q);        \
+    E = ts_dsp_sxtab16(e, q);         \
+    O = ts_dsp_sxtab16_ror8(o, q);    \
+  } while (0)
+    TS_DW_TAP(w, E00, O00);
+    TS_DW_TAP(w + C, E01, O01);
+    TS_DW_TAP(w + 2 * C, E02, O02);
+    SE = ts_dw_sadd16(ts_dw_sadd16(E00, E01), E02);
+    SO = ts_dw_sadd16(ts_dw_sadd16(O00, O01), O02);
+    if (rows > 1) {
+      TS_DW_TAP(w + w_row, E10, O10);
+      TS_DW_TAP(w + w_row + C, E11, O11);
+      TS_DW_TAP(w + w_row + 2 * C, E12, O12);
+      SE = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SE, E10), E11), E12);
+      SO = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SO, O10), O11), O12);
+    }
+    if (rows > 2) {
+      TS_DW_TAP(w + 2 * w_row, E20, O20);
+      TS_DW_TAP(w + 2 * w_row + C, E21, O21);
+      TS_DW_TAP(w + 2 * w_row + 2 * C, E22, O22);
+      SE = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SE, E20), E21), E22);
+      SO = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SO, O20), O21), O22);
+    }
+#undef TS_DW_TAP
+    ts_dw_tab3_put(p, w_base, rows, bias, c, t, TS_DW_LO(E00, E01), TS_DW_LO(E10, E11), TS_DW_LO(E20, E21),
+                   TS_DW_LO(E02, E12), E22, SE);
+    ts_dw_tab3_put(p, w_base, rows, bias, c + 1, t + 1, TS_DW_LO(O00, O01), TS_DW_LO(O10, O11), TS_DW_LO(O20, O21),
+                   TS_DW_LO(O02, O12), O22, SO);
+    ts_dw_tab3_put(p, w_base, rows, bias, c + 2, t + 2, TS_DW_HI(E00, E01), TS_DW_HI(E10, E11), TS_DW_HI(E20, E21),
+                   TS_DW_HI(E02, E12), E22 >> 16, SE >> 16);
+    ts_dw_tab3_put(p, w_base, rows, bias, c + 3, t + 3, TS_DW_HI(O00, O01), TS_DW_HI(O10, O11), TS_DW_HI(O20, O21),
+                   TS_DW_HI(O02, O12), O22 >> 16, SO >> 16);
+  }
+  for (; c < c1; ++c, ++t) ts_dw_tab3_one(p, w_base, rows, bias, c, t);
+}
+
+#undef TS_DW_LO
+#undef TS_DW_HI
+
+/* The requantization of a channel's runs from its table entry t: nrows runs of n sums
+ * (sums[r * n + o], t->k still to add) into d0 + r * d_step + o * C; the folded form of
+ * ts_dw_tab3 when t has it (SSAT as the clamp when the range is [-128, 127]), else
+ * ts_dsp_output. */
+static inline __attribute__((always_inline)) void ts_dw_store3(const int32_t* sp, const ts_dw_ch3* t,
+                                                               const ts_conv_params* p, int full_range, int8_t* d0,
+                                                               int32_t C, int32_t n, int32_t nrows, int32_t d_step) {
+  const int32_t e1 = (int32_t)(t->W4 >> 16), k = t->k, mult = t->mult, rc = t->rc;
+  int32_t r;
+  for (r = 0; r < nrows; ++r) {
+    int8_t* dst = d0 + r * d_step;
+    const int32_t* const end = sp + n;
+    if (e1 && full_range) {
+      for (; sp != end; ++sp) {
+        const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)*sp + (uint32_t)k), mult);
+        *dst = (int8_t)ts_dsp_ssat8((int32_t)((uint32_t)rc + (uint32_t)(h >> 31) + (uint32_t)h * 2u) >> e1);
+        dst += C;
+      }
+    } else if (e1) {
+      const int32_t lo = p->act_min, hi = p->act_max;
+      for (; sp != end; ++sp) {
+        const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)*sp + (uint32_t)k), mult);
+        const int32_t y = (int32_t)((uint32_t)rc + (uint32_t)(h >> 31) + (uint32_t)h * 2u) >> e1;
+        *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
+        dst += C;
+      }
+    } else {
+      for (; sp != end; ++sp) {
+        *dst = ts_dsp_output((int32_t)((uint32_t)*sp + (uint32_t)k), mult, rc, p->output_offset, p->act_min,
+                             p->act_max);
+        dst += C;
+      }
+    }
+  }
+}
+
+/* nrows runs (nrows * n <= TS_DW_RUN) of n horizontally adjacent output pixels of a filter 3
+ * taps wide (dilation 1, stride 1 or 2, at most 3 rows of taps), output channels [c0, c1)
+ * with their table entries t[0 .. c1 - c0) (ts_dw_tab3), one channel at a time. Every
+ * column of taps lies inside the input except, when `lead`, the first column of pixel 0 and,
+ * when `trail`, the last column of pixel n - 1 (one column of padding on either side). x0:
+ * the input (channel 0) of the first column of pixel 0 that lies inside the input, row 0 of
+ * the taps; input rows x_row bytes apart; rows (1..3) rows of taps; output pixel 0 (channel 0)
+ * at d0. Run r (every run has the same rows of taps and columns) starts x_step input bytes
+ * and d_step output bytes after run r - 1. Output channel c reads input channel
  * c / depth_multiplier. Only into an output that shares no byte with the input (each
  * channel's outputs are written before the next channel's inputs are read).
  *
- * A channel's nine weights sit in five registers as halfword pairs, (w[r][0], w[r][1]) for
- * each row r, (w[0][2], w[1][2]) and w[2][2] (zero for rows beyond `rows`, whose loads then
- * repeat row 0). Each input byte is loaded once (LDRSB) and multiplies every weight it meets
- * (SMLABB / SMLABT select the halfword), adding to the partial sums of the two or three
- * pixels it belongs to; the input offset enters once per channel as off * sum(w), with the
- * bias: sum(w * (x + off)) + bias = sum(w * x) + (off * sum(w) + bias) mod 2^32. A column of
- * padding counts as input value -off (its taps then add w * (-off + off) = 0). The run's
- * sums are then requantized in a loop of their own (the channel's multiplier and shift stay
- * in registers), with ts_dw_requant2 when its conditions hold (the sums are then doubled by
- * doubling the weights). */
+ * A channel's nine weights sit in five registers as halfword pairs (ts_dw_ch3; for rows
+ * beyond `rows` the loads repeat row 0 and meet zero weights). Each input byte is loaded once
+ * (LDRSB) and multiplies every weight it meets (SMLABB / SMLABT select the halfword), adding
+ * to the partial sums of the two or three pixels it belongs to; the input offset enters once
+ * per channel as off * sum(w), with the bias: sum(w * (x + off)) + bias = sum(w * x) +
+ * (off * sum(w) + bias) mod 2^32. A column of padding counts as input value -off (its taps
+ * then add w * (-off + off) = 0). The run's sums are then requantized in a loop of their own
+ * (ts_dw_store3). */
 static inline __attribute__((always_inline)) void ts_dw_run3_body(
-    const ts_conv_params* p, const int8_t* x0, int32_t x_row, const int8_t* w_base, int32_t rows,
-    const int32_t* bias, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step,
-    int32_t d_step, const int three) {
-  const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, w_row = 3 * C, off = p->input_offset;
+    const ts_conv_params* p, const int8_t* x0, int32_t x_row, const ts_dw_ch3* t, int32_t c0, int32_t c1,
+    int32_t rows, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step, int32_t d_step,
+    const int three) {
+  const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, off = p->input_offset;
   const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
-  const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int full_range = lo == -128 && hi == 127;
+  const int full_range = p->act_min == -128 && p->act_max == 127;
   const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
   int32_t sums[TS_DW_RUN];
-  int32_t c, o, ic = 0, m = 0, r;
+  int32_t c, o, ic = c0 / dm, m = c0 % dm, r;
   /* tap row 2 of the column at x: with three rows of taps (three, rows == 3) addressed
    * through r1 (ts_dw_ldrsb2: one register fewer in the column loops) */
 #define TS_DW_X2(x) (three ? ts_dw_ldrsb2((x), r1) : (uint32_t)(int32_t)(x)[r2])
-  for (c = 0; c < C; ++c) {
-    const int8_t* w = w_base + c;
-    const int32_t w00 = w[0], w01 = w[C], w02 = w[2 * C];
-    const int32_t w10 = rows > 1 ? w[w_row] : 0, w11 = rows > 1 ? w[w_row + C] : 0;
-    const int32_t w12 = rows > 1 ? w[w_row + 2 * C] : 0;
-    const int32_t w20 = rows > 2 ? w[2 * w_row] : 0, w21 = rows > 2 ? w[2 * w_row + C] : 0;
-    const int32_t w22 = rows > 2 ? w[2 * w_row + 2 * C] : 0;
-    const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
-    /* |sum(w * (x + off))| <= 9 * 128 * 255 < 2^19: the doubled requantization applies */
-    const int fast = sh <= 0 && sh >= -30 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
-    const int32_t d = fast ? 2 : 1; /* the sums come out doubled for ts_dw_requant2 */
-    const uint32_t W0 = ts_dsp_pack16(d * w00, d * w01), W1 = ts_dsp_pack16(d * w10, d * w11);
-    const uint32_t W2 = ts_dsp_pack16(d * w20, d * w21), W3 = ts_dsp_pack16(d * w02, d * w12);
-    const uint32_t W4 = (uint32_t)(d * w22);
-    const int32_t k = (int32_t)((uint32_t)d * ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 +
-                                                                                      w11 + w12 + w20 + w21 + w22)));
+  for (c = c0; c < c1; ++c, ++t) {
+    const uint32_t W0 = t->W0, W1 = t->W1, W2 = t->W2, W3 = t->W3, W4 = t->W4;
     for (r = 0; r < nrows; ++r) {
       int32_t* const row_sums = sums + r * n;
       const int8_t* xp = x0 + ic + r * x_step;
@@ -400,7 +568,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
         row_sums[n - 1] = pa;
       }
     }
-    ts_dw_store_runs(sums, k, p->output_multiplier[c], sh, oo, lo, hi, fast, full_range, d0 + c, C, n, nrows, d_step);
+    ts_dw_store3(sums, t, p, full_range, d0 + c, C, n, nrows, d_step);
     if (++m == dm) {
       m = 0;
       ++ic;
@@ -414,26 +582,26 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
  * several; each for three rows of taps (the third row's loads addressed through the second's
  * offset) and for fewer (border rows). */
 __attribute__((noinline)) static void ts_dw_run3_one(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
-                                                     const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                     const ts_dw_ch3* t, int32_t c0, int32_t c1, int32_t rows,
                                                      int8_t* d0, int32_t n, int lead, int trail) {
-  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, 1, 0, 0, 0);
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, 1, 0, 0, 0);
 }
 __attribute__((noinline)) static void ts_dw_run3_one3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
-                                                      const int8_t* w_base, const int32_t* bias, int8_t* d0,
+                                                      const ts_dw_ch3* t, int32_t c0, int32_t c1, int8_t* d0,
                                                       int32_t n, int lead, int trail) {
-  ts_dw_run3_body(p, x0, x_row, w_base, 3, bias, d0, n, lead, trail, 1, 0, 0, 1);
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, 1, 0, 0, 1);
 }
 __attribute__((noinline)) static void ts_dw_run3_rows(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
-                                                      const int8_t* w_base, int32_t rows, const int32_t* bias,
+                                                      const ts_dw_ch3* t, int32_t c0, int32_t c1, int32_t rows,
                                                       int8_t* d0, int32_t n, int lead, int trail, int32_t nrows,
                                                       int32_t x_step, int32_t d_step) {
-  ts_dw_run3_body(p, x0, x_row, w_base, rows, bias, d0, n, lead, trail, nrows, x_step, d_step, 0);
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, nrows, x_step, d_step, 0);
 }
 __attribute__((noinline)) static void ts_dw_run3_rows3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
-                                                       const int8_t* w_base, const int32_t* bias, int8_t* d0,
+                                                       const ts_dw_ch3* t, int32_t c0, int32_t c1, int8_t* d0,
                                                        int32_t n, int lead, int trail, int32_t nrows,
                                                        int32_t x_step, int32_t d_step) {
-  ts_dw_run3_body(p, x0, x_row, w_base, 3, bias, d0, n, lead, trail, nrows, x_step, d_step, 1);
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, nrows, x_step, d_step, 1);
 }
 
 /* Rows of taps of a wide filter (fw = 5 or 7, dilation 1, stride s = 1 or 2) for a run of
@@ -620,6 +788,12 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
 #ifndef TS_DW_OVL_BYTES
 #define TS_DW_OVL_BYTES 1920
 #endif
+/* Table entries of the 3-tap runs (ts_dw_ch3, 32 bytes each) next to that buffer, for calls
+ * whose buffers overlap; the others use the buffer too (TS_DW_OVL_BYTES / 32 + TS_DW_TAB_OVL
+ * channels per table). */
+#ifndef TS_DW_TAB_OVL
+#define TS_DW_TAB_OVL 8
+#endif
 
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
 
@@ -647,52 +821,91 @@ static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t
   return px >= (wide ? TS_DW_WIDE_MIN : TS_DW_RUN3_MIN) && (wide || width >= TS_DW_RUN3_MIN_N);
 }
 
+/* One call of the channel runs (output channels [c0, c1) of the 3-tap runs with their table
+ * t; every channel for the wide ones): n pixels of each of k rows from output row y (input
+ * row iy of the first tap row), column ox, into d0. */
+static inline __attribute__((always_inline)) void ts_dw_run_call(const ts_conv_params* p, ts_cbuf in,
+                                                                 const int8_t* w_rows, const int32_t* bias,
+                                                                 const ts_dw_ch3* t, int32_t c0, int32_t c1,
+                                                                 int wide, int32_t x_lo, int32_t x_hi, int32_t iy,
+                                                                 int32_t ox, int32_t n, int32_t k, int32_t rows,
+                                                                 int8_t* d0, int32_t d_step) {
+  const int32_t in_c = p->in_c, sw = p->stride_w;
+  const int32_t x_row = in.w * in_c * p->dilation_h, x_step = p->stride_h * in.w * in_c;
+  const int lead = ox < x_lo, trail = ox + n > x_hi;
+  if (wide)
+    ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias, d0, n, k, x_step,
+                   d_step);
+  else if (k == 1 && rows == 3)
+    ts_dw_run3_one3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, d0, n, lead, trail);
+  else if (k == 1)
+    ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, rows, d0, n, lead,
+                   trail);
+  else if (rows == 3)
+    ts_dw_run3_rows3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, d0, n, lead, trail,
+                     k, x_step, d_step);
+  else
+    ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, rows, d0, n, lead,
+                    trail, k, x_step, d_step);
+}
+
 /* The channel runs over output columns [seg_lo, seg_hi) of rows [oy, oy + nrows) (same rows
  * of taps [ky0, ky0 + rows)), at most nmax pixels per call: rows are cut into runs of nearly
- * equal length, several whole rows per call when a row is narrower than nmax. With `obuf`
- * (nrows = 1, the output buffer overlapping the input), each call computes into obuf (laid
- * out like the output, pixel stride out_c; nmax * out_c <= TS_DW_OVL_BYTES) and its pixels
- * are then copied to the output: every read of the call precedes every write, so no byte is
- * read later or written earlier than in the contract's pixel order. */
-static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
-                       int wide, int32_t x_lo, int32_t x_hi, int32_t seg_lo, int32_t seg_hi, int32_t oy,
-                       int32_t nrows, int32_t ky0, int32_t rows, int32_t nmax, int8_t* obuf) {
-  const int32_t in_c = p->in_c, C = p->out_c, sw = p->stride_w;
-  const int32_t x_row = in.w * in_c * p->dilation_h, x_step = p->stride_h * in.w * in_c;
+ * equal length, several whole rows per call when a row is narrower than nmax. The 3-tap
+ * runs take their channels' constants from `tab` (room for tab_n channels), filled by
+ * ts_dw_tab3 once per chunk of tab_n channels: without `obuf` the chunks are the outer loop
+ * (every call of a chunk reuses its table; the output shares no byte with the input, so any
+ * order is allowed). With `obuf` (nrows = 1, the output buffer overlapping the input), each
+ * call computes all its channels (chunk by chunk, the table refilled per call unless it holds
+ * every channel) into obuf (laid out like the output, pixel stride out_c; nmax * out_c <=
+ * TS_DW_OVL_BYTES), and its pixels are then copied to the output: every read of the call
+ * precedes every write, so no byte is read later or written earlier than in the contract's
+ * pixel order. */
+static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                                             const int32_t* bias, ts_buf out, int wide, int32_t x_lo,
+                                                             int32_t x_hi, int32_t seg_lo, int32_t seg_hi, int32_t oy,
+                                                             int32_t nrows, int32_t ky0, int32_t rows, int32_t nmax,
+                                                             int8_t* obuf, ts_dw_ch3* tab, int32_t tab_n) {
+  const int32_t C = p->out_c, d_step = out.w * C;
   const int8_t* w_rows = filter + (int64_t)ky0 * p->filter_w * C;
   const int32_t width = seg_hi - seg_lo;
   const int32_t per = width < nmax ? nmax / width : 1; /* rows per call */
   const int32_t chunks = (width + nmax - 1) / nmax;    /* calls per row */
-  int32_t r;
-  for (r = 0; r < nrows; r += per) {
-    const int32_t y = oy + r, iy = y * p->stride_h - p->pad_top + ky0 * p->dilation_h;
-    /* (n and k clamped to what they are anyway: the compiler then knows their ranges in the
-     * runs, whose loops it compiles better for it) */
-    const int32_t k = ts_dw_clamp_run(nrows - r < per ? nrows - r : per);
-    int32_t ox = seg_lo, left = chunks;
-    for (; ox < seg_hi; --left) {
-      const int32_t n = ts_dw_clamp_run((seg_hi - ox + left - 1) / left);
-      const int lead = ox < x_lo, trail = ox + n > x_hi;
-      int8_t* const d0 = obuf ? obuf : TS_PIXEL(out, y, ox, C);
-      if (wide)
-        ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias, d0, n, k, x_step,
-                       out.w * C);
-      else if (k == 1 && rows == 3)
-        ts_dw_run3_one3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, bias, d0, n, lead,
-                        trail);
-      else if (k == 1)
-        ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
-                       lead, trail);
-      else if (rows == 3)
-        ts_dw_run3_rows3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, bias, d0, n, lead,
-                         trail, k, x_step, out.w * C);
-      else
-        ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, w_rows, rows, bias, d0, n,
-                        lead, trail, k, x_step, out.w * C);
-      if (obuf) memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
-      ox += n;
+  const int32_t chunk = wide ? C : tab_n;              /* channels per table */
+  const int once = C <= chunk;
+  int32_t r, c0 = 0, c1;
+  if (once && !wide) ts_dw_tab3(p, w_rows, rows, bias, 0, C, tab);
+  do { /* chunks of channels (once without obuf, or when the table holds every channel) */
+    c1 = obuf || once ? C : (C - c0 < chunk ? C : c0 + chunk);
+    if (!obuf && !once) ts_dw_tab3(p, w_rows, rows, bias, c0, c1, tab);
+    for (r = 0; r < nrows; r += per) {
+      const int32_t y = oy + r, iy = y * p->stride_h - p->pad_top + ky0 * p->dilation_h;
+      /* (n and k clamped to what they are anyway: the compiler then knows their ranges in the
+       * runs, whose loops it compiles better for it) */
+      const int32_t k = ts_dw_clamp_run(nrows - r < per ? nrows - r : per);
+      int32_t ox = seg_lo, left = chunks;
+      for (; ox < seg_hi; --left) {
+        const int32_t n = ts_dw_clamp_run((seg_hi - ox + left - 1) / left);
+        if (!obuf) {
+          ts_dw_run_call(p, in, w_rows, bias, tab, c0, c1, wide, x_lo, x_hi, iy, ox, n, k, rows,
+                         TS_PIXEL(out, y, ox, C), d_step);
+        } else if (once) {
+          ts_dw_run_call(p, in, w_rows, bias, tab, 0, C, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
+          memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
+        } else {
+          int32_t q0, q1;
+          for (q0 = 0; q0 < C; q0 = q1) {
+            q1 = C - q0 < chunk ? C : q0 + chunk;
+            ts_dw_tab3(p, w_rows, rows, bias, q0, q1, tab);
+            ts_dw_run_call(p, in, w_rows, bias, tab, q0, q1, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
+          }
+          memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
+        }
+        ox += n;
+      }
     }
-  }
+    c0 = c1;
+  } while (c0 < C);
 }
 
 /* Output rows [oy, oy + nrows) (same rows of taps) of columns [win.x0, win.x1) when the output
@@ -700,7 +913,8 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
  * one at a time (or in pairs), then the runs over [seg_lo, seg_hi) if `runs`. */
 static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
                        ts_window win, int8_t* scratch, int pairs, int runs, int wide, int32_t x_lo, int32_t x_hi,
-                       int32_t seg_lo, int32_t seg_hi, int32_t oy, int32_t nrows, int32_t ky0, int32_t rows) {
+                       int32_t seg_lo, int32_t seg_hi, int32_t oy, int32_t nrows, int32_t ky0, int32_t rows,
+                       ts_dw_ch3* tab, int32_t tab_n) {
   int32_t r;
   if (!runs || rows == 0 || !ts_dw_runs_pay(wide, seg_hi - seg_lo, nrows, TS_DW_RUN)) {
     for (r = 0; r < nrows; ++r)
@@ -711,7 +925,8 @@ static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_param
     ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
     ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
   }
-  ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows, ky0, rows, TS_DW_RUN, 0);
+  ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows, ky0, rows, TS_DW_RUN, 0, tab,
+             tab_n);
 }
 
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -720,8 +935,11 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t win_w = win.x1 - win.x0;
   const int multiplier = dm != 1;
-  int32_t obuf_words[TS_DW_OVL_BYTES / 4]; /* word-aligned */
+  /* the overlap buffer, then TS_DW_TAB_OVL table entries; without overlap, all table */
+  int32_t obuf_words[TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4)]; /* word-aligned */
   int8_t* const obuf = (int8_t*)obuf_words;
+  ts_dw_ch3* tab = (ts_dw_ch3*)(void*)obuf_words;
+  int32_t tab_n = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_ch3);
   int overlap, pairs = !multiplier, runs, wide;
   int32_t oy, x_lo, x_hi, seg_lo, seg_hi, group = 0, nmax = TS_DW_RUN;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
@@ -755,6 +973,11 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
   }
+  if (overlap) { /* the table: the words of the buffer the staged outputs leave, and the rest */
+    const int32_t used = ((group > 0 ? group * win_w : nmax) * C + 3) / 4;
+    tab = (ts_dw_ch3*)(void*)(obuf_words + used);
+    tab_n = ((int32_t)(sizeof(obuf_words) / 4) - used) / (int32_t)(sizeof(ts_dw_ch3) / 4);
+  }
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;
     ts_valid_taps(oy * p->stride_h - p->pad_top, dh, p->filter_h, p->in_h, &ky0, &ky1);
@@ -767,7 +990,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     }
     if (!overlap) {
       ts_dw_rows(p, in, filter, bias, out, win, scratch, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows,
-                 ky0, rows);
+                 ky0, rows, tab, tab_n);
     } else if (group > 0) {
       /* groups of whole window rows computed into obuf (which shares no byte with the input),
        * then copied to the output: all reads of a group precede all its writes */
@@ -776,7 +999,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
         const ts_buf ob = {obuf, oy + r, win.x0, g, win_w};
         int32_t q;
         ts_dw_rows(p, in, filter, bias, ob, win, 0, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, g, ky0,
-                   rows);
+                   rows, tab, tab_n);
         for (q = 0; q < g; ++q)
           memcpy(TS_PIXEL(out, oy + r + q, win.x0, C), obuf + (int64_t)q * win_w * C, (size_t)win_w * (size_t)C);
         r += g;
@@ -790,7 +1013,8 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
           continue;
         }
         ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
-        ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, 1, ky0, rows, nmax, obuf);
+        ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, 1, ky0, rows, nmax, obuf, tab,
+                   tab_n);
         ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
       }
     }

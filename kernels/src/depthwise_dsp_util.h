@@ -44,7 +44,12 @@ static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) {
   __asm__("ldrsb %0, [%1, %2, lsl #1]" : "=r"(v) : "r"(x), "r"(r));
   return v;
 }
+/* SADD16: lane-wise a + b (each mod 2^16). */
+static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
 #else
+static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) {
+  return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
+}
 static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) { return (uint32_t)(int32_t)x[2 * r]; }
 static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
   return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);

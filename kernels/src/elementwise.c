@@ -63,15 +63,26 @@ static int ts_add_fast(const ts_add_params* p) {
 #define TS_ADD_CLAMP(v, full, lo, hi) ((void)(full), ts_clamp_i32((v), (lo), (hi)))
 #endif
 
-/* The table path's element loop with the shortcut: b1 / b2 point at entry 0 of the doubled
- * tables (indexed by the signed input byte). `full` is a constant where this is inlined, so
- * the clamp is chosen outside the loop. */
-static inline __attribute__((always_inline)) void ts_add_table_rows(const int32_t* b1, const int32_t* b2,
-                                                                  const ts_add_params* p, const ts_operand* a,
-                                                                  const ts_operand* b, ts_buf out,
-                                                                  int32_t channels, ts_window win, int full) {
-  const int32_t mo = p->output_multiplier, pow2_e = (int32_t)1 << -p->output_shift, e1 = 1 - p->output_shift;
+/* How ts_add_loop rescales an element pair: through the tables t1 / t2 (indexed by the signed
+ * input byte) or not, with ts_rq_requant2 (`fast`, tables doubled) or the general
+ * ts_mbqm_inline. */
+enum { TS_ADD_GENERAL, TS_ADD_FAST, TS_ADD_TABLE, TS_ADD_TABLE_FAST };
+
+/* The elements of the window in row-major order, each read (both operands) then written as
+ * the contract says. `mode` and `full` (the clamp is the whole int8 range) are constants
+ * where this is inlined, so each call site gets its own loop without tests inside. */
+static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_params* p, const ts_operand* a,
+                                                            const ts_operand* b, ts_buf out, int32_t channels,
+                                                            ts_window win, const int32_t* t1, const int32_t* t2,
+                                                            int mode, int full) {
+  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift, ls1 = ls + 1;
+  const int32_t m1 = p->input1_multiplier, m2 = p->input2_multiplier, mo = p->output_multiplier;
+  const int sh1 = p->input1_shift, sh2 = p->input2_shift, sho = p->output_shift;
   const int32_t out_offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+  /* ts_rq_requant2's constants (used by the fast modes only, where the shifts are <= 0) */
+  const int32_t p1 = sh1 <= 0 ? (int32_t)1 << -sh1 : 0, e1 = 1 - sh1;
+  const int32_t p2 = sh2 <= 0 ? (int32_t)1 << -sh2 : 0, e2 = 1 - sh2;
+  const int32_t po = sho <= 0 ? (int32_t)1 << -sho : 0, eo = 1 - sho;
   const ptrdiff_t ax = a->sx, ac = a->sc, bx = b->sx, bc = b->sc;
   int32_t y, x, c;
   for (y = win.y0; y < win.y1; ++y) {
@@ -82,8 +93,20 @@ static inline __attribute__((always_inline)) void ts_add_table_rows(const int32_
       const int8_t* pa = ra;
       const int8_t* pb = rb;
       for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
-        /* Read both operands, then write: element order, as the contract says. */
-        const int32_t r = ts_rq_requant2(b1[*pa] + b2[*pb], mo, pow2_e, e1) + out_offset;
+        int32_t r;
+        if (mode == TS_ADD_TABLE_FAST) {
+          r = ts_rq_requant2(t1[*pa] + t2[*pb], mo, po, eo) + out_offset;
+        } else if (mode == TS_ADD_TABLE) {
+          r = ts_mbqm_inline(t1[*pa] + t2[*pb], mo, sho) + out_offset;
+        } else if (mode == TS_ADD_FAST) {
+          const int32_t s1 = ts_rq_requant2((off1 + *pa) * (1 << ls1), m1, p1, e1);
+          const int32_t s2 = ts_rq_requant2((off2 + *pb) * (1 << ls1), m2, p2, e2);
+          r = ts_rq_requant2((s1 + s2) * 2, mo, po, eo) + out_offset;
+        } else {
+          const int32_t s1 = ts_mbqm_inline((off1 + *pa) * (1 << ls), m1, sh1);
+          const int32_t s2 = ts_mbqm_inline((off2 + *pb) * (1 << ls), m2, sh2);
+          r = ts_mbqm_inline(s1 + s2, mo, sho) + out_offset;
+        }
         dst[c] = (int8_t)TS_ADD_CLAMP(r, full, lo, hi);
       }
     }
@@ -92,86 +115,40 @@ static inline __attribute__((always_inline)) void ts_add_table_rows(const int32_
 
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
-  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
-  const int32_t m1 = p->input1_multiplier, m2 = p->input2_multiplier, mo = p->output_multiplier;
-  const int sh1 = p->input1_shift, sh2 = p->input2_shift, sho = p->output_shift;
-  const int32_t out_offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const ptrdiff_t ax = a.sx, ac = a.sc, bx = b.sx, bc = b.sc;
   const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
                                ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
                                : 0;
-  const int fast = ts_add_fast(p), full = lo == -128 && hi == 127;
-  int32_t y, x, c;
+  const int fast = ts_add_fast(p), full = p->act_min == -128 && p->act_max == 127;
   if (elements >= TS_ADD_TABLE_MIN_ELEMENTS) {
     /* t1[v + 128], t2[v + 128]: the rescaled inputs; doubled when `fast` (ts_rq_requant2 then
      * takes their sum as it is: |2 * sum| < 2^30) */
+    const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
+    const int sh1 = p->input1_shift, sh2 = p->input2_shift;
     int32_t t1[256], t2[256];
     int32_t v;
-    if (fast) {
-      const int32_t p1 = (int32_t)1 << -sh1, e1 = 1 - sh1, p2 = (int32_t)1 << -sh2, e2 = 1 - sh2;
-      for (v = -128; v < 128; ++v) {
-        t1[v + 128] = 2 * ts_rq_requant2((off1 + v) * (1 << (ls + 1)), m1, p1, e1);
-        t2[v + 128] = 2 * ts_rq_requant2((off2 + v) * (1 << (ls + 1)), m2, p2, e2);
-      }
-      if (full)
-        ts_add_table_rows(t1 + 128, t2 + 128, p, &a, &b, out, channels, win, 1);
-      else
-        ts_add_table_rows(t1 + 128, t2 + 128, p, &a, &b, out, channels, win, 0);
-      return;
-    }
     for (v = -128; v < 128; ++v) {
-      t1[v + 128] = ts_mbqm_inline((off1 + v) * (1 << ls), m1, sh1);
-      t2[v + 128] = ts_mbqm_inline((off2 + v) * (1 << ls), m2, sh2);
-    }
-    for (y = win.y0; y < win.y1; ++y) {
-      const int8_t* ra = ts_operand_row(&a, y, win.x0);
-      const int8_t* rb = ts_operand_row(&b, y, win.x0);
-      int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
-      for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
-        const int8_t* pa = ra;
-        const int8_t* pb = rb;
-        for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
-          /* Read both operands, then write: element order, as the contract says. */
-          const int32_t s = t1[*pa + 128] + t2[*pb + 128];
-          dst[c] = (int8_t)ts_clamp_i32(ts_mbqm_inline(s, mo, sho) + out_offset, lo, hi);
-        }
+      if (fast) {
+        t1[v + 128] = 2 * ts_rq_requant2((off1 + v) * (1 << (ls + 1)), p->input1_multiplier, (int32_t)1 << -sh1,
+                                         1 - sh1);
+        t2[v + 128] = 2 * ts_rq_requant2((off2 + v) * (1 << (ls + 1)), p->input2_multiplier, (int32_t)1 << -sh2,
+                                         1 - sh2);
+      } else {
+        t1[v + 128] = ts_mbqm_inline((off1 + v) * (1 << ls), p->input1_multiplier, sh1);
+        t2[v + 128] = ts_mbqm_inline((off2 + v) * (1 << ls), p->input2_multiplier, sh2);
       }
     }
-    return;
-  }
-  if (fast) {
-    const int32_t p1 = (int32_t)1 << -sh1, e1 = 1 - sh1, p2 = (int32_t)1 << -sh2, e2 = 1 - sh2;
-    const int32_t po = (int32_t)1 << -sho, eo = 1 - sho, ls1 = ls + 1;
-    for (y = win.y0; y < win.y1; ++y) {
-      const int8_t* ra = ts_operand_row(&a, y, win.x0);
-      const int8_t* rb = ts_operand_row(&b, y, win.x0);
-      int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
-      for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
-        const int8_t* pa = ra;
-        const int8_t* pb = rb;
-        for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
-          const int32_t s1 = ts_rq_requant2((off1 + *pa) * (1 << ls1), m1, p1, e1);
-          const int32_t s2 = ts_rq_requant2((off2 + *pb) * (1 << ls1), m2, p2, e2);
-          const int32_t r = ts_rq_requant2((s1 + s2) * 2, mo, po, eo) + out_offset;
-          dst[c] = (int8_t)TS_ADD_CLAMP(r, full, lo, hi);
-        }
-      }
-    }
-    return;
-  }
-  for (y = win.y0; y < win.y1; ++y) {
-    const int8_t* ra = ts_operand_row(&a, y, win.x0);
-    const int8_t* rb = ts_operand_row(&b, y, win.x0);
-    int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
-    for (x = win.x0; x < win.x1; ++x, ra += ax, rb += bx, dst += channels) {
-      const int8_t* pa = ra;
-      const int8_t* pb = rb;
-      for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
-        const int32_t s1 = ts_mbqm_inline((off1 + *pa) * (1 << ls), m1, sh1);
-        const int32_t s2 = ts_mbqm_inline((off2 + *pb) * (1 << ls), m2, sh2);
-        dst[c] = (int8_t)ts_clamp_i32(ts_mbqm_inline(s1 + s2, mo, sho) + out_offset, lo, hi);
-      }
-    }
+    if (!fast)
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE, 0);
+    else if (full)
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 1);
+    else
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 0);
+  } else if (!fast) {
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_GENERAL, 0);
+  } else if (full) {
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 1);
+  } else {
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 0);
   }
 }
 

@@ -411,37 +411,63 @@ static void ts_dw_tab3(const ts_conv_params* p, const int8_t* w_base, int32_t ro
 #undef TS_DW_LO
 #undef TS_DW_HI
 
+/* The requantization of a channel's runs from its table entry t when it does not fold (see
+ * ts_dw_store3): ts_dsp_output. */
+__attribute__((noinline)) static void ts_dw_store3_general(const int32_t* sp, const ts_dw_ch3* t,
+                                                           const ts_conv_params* p, int8_t* d0, int32_t C, int32_t n,
+                                                           int32_t nrows, int32_t d_step) {
+  const int32_t k = t->k, mult = t->mult, sh = t->rc, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  int32_t r, o;
+  for (r = 0; r < nrows; ++r, sp += n) {
+    int8_t* dst = d0 + r * d_step;
+    for (o = 0; o < n; ++o, dst += C) *dst = ts_dsp_output((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, sh, oo, lo, hi);
+  }
+}
+
+/* One folded output (ts_dw_tab3) of sum s before the clamp: h = SMMULR(s + k, m), then
+ * (rc + (h >> 31) + 2h) >> e1 (ADD with ASR #31, ADD with LSL #1, ASR). */
+static inline __attribute__((always_inline)) int32_t ts_dw_folded(int32_t s, int32_t k, int32_t mult, int32_t rc,
+                                                                  int32_t e1) {
+  const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)s + (uint32_t)k), mult);
+  return (int32_t)((uint32_t)ts_dw_add_sign(rc, h) + (uint32_t)h * 2u) >> e1;
+}
+
 /* The requantization of a channel's runs from its table entry t: nrows runs of n sums
  * (sums[r * n + o], t->k still to add) into d0 + r * d_step + o * C; the folded form of
- * ts_dw_tab3 when t has it (SSAT as the clamp when the range is [-128, 127]), else
- * ts_dsp_output. */
+ * ts_dw_tab3 when t has it, two outputs per step (SSAT as the clamp when the range is
+ * [-128, 127]: 10 instructions per output byte, was 13), else ts_dw_store3_general. */
 static inline __attribute__((always_inline)) void ts_dw_store3(const int32_t* sp, const ts_dw_ch3* t,
                                                                const ts_conv_params* p, int full_range, int8_t* d0,
                                                                int32_t C, int32_t n, int32_t nrows, int32_t d_step) {
   const int32_t e1 = (int32_t)(t->W4 >> 16), k = t->k, mult = t->mult, rc = t->rc;
   int32_t r;
+  if (!e1) {
+    ts_dw_store3_general(sp, t, p, d0, C, n, nrows, d_step);
+    return;
+  }
   for (r = 0; r < nrows; ++r) {
     int8_t* dst = d0 + r * d_step;
-    const int32_t* const end = sp + n;
-    if (e1 && full_range) {
-      for (; sp != end; ++sp) {
-        const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)*sp + (uint32_t)k), mult);
-        *dst = (int8_t)ts_dsp_ssat8((int32_t)((uint32_t)rc + (uint32_t)(h >> 31) + (uint32_t)h * 2u) >> e1);
-        dst += C;
+    const int32_t* const end = sp + (n & ~1);
+    if (full_range) {
+      for (; sp != end; sp += 2) {
+        const int32_t s0 = sp[0], s1 = sp[1];
+        dst[0] = (int8_t)ts_dsp_ssat8(ts_dw_folded(s0, k, mult, rc, e1));
+        dst[C] = (int8_t)ts_dsp_ssat8(ts_dw_folded(s1, k, mult, rc, e1));
+        dst += 2 * C;
       }
-    } else if (e1) {
-      const int32_t lo = p->act_min, hi = p->act_max;
-      for (; sp != end; ++sp) {
-        const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)*sp + (uint32_t)k), mult);
-        const int32_t y = (int32_t)((uint32_t)rc + (uint32_t)(h >> 31) + (uint32_t)h * 2u) >> e1;
-        *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
-        dst += C;
-      }
+      if (n & 1) *dst = (int8_t)ts_dsp_ssat8(ts_dw_folded(*sp++, k, mult, rc, e1));
     } else {
-      for (; sp != end; ++sp) {
-        *dst = ts_dsp_output((int32_t)((uint32_t)*sp + (uint32_t)k), mult, rc, p->output_offset, p->act_min,
-                             p->act_max);
-        dst += C;
+      const int32_t lo = p->act_min, hi = p->act_max;
+      for (; sp != end; sp += 2) {
+        const int32_t y0 = ts_dw_folded(sp[0], k, mult, rc, e1), y1 = ts_dw_folded(sp[1], k, mult, rc, e1);
+        dst[0] = (int8_t)(y0 < lo ? lo : (y0 > hi ? hi : y0)); /* ts_clamp_i32's order */
+        dst[C] = (int8_t)(y1 < lo ? lo : (y1 > hi ? hi : y1));
+        dst += 2 * C;
+      }
+      if (n & 1) {
+        const int32_t y = ts_dw_folded(*sp, k, mult, rc, e1);
+        *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+        ++sp;
       }
     }
   }

@@ -46,7 +46,15 @@ static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) {
 }
 /* SADD16: lane-wise a + b (each mod 2^16). */
 static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+/* a + (h >> 31) (arithmetic: a - 1 for negative h) in one ADD with a shifted operand, which
+ * GCC otherwise splits when the sum takes a third term. */
+static inline int32_t ts_dw_add_sign(int32_t a, int32_t h) {
+  int32_t r;
+  __asm__("add %0, %1, %2, asr #31" : "=r"(r) : "r"(a), "r"(h));
+  return r;
+}
 #else
+static inline int32_t ts_dw_add_sign(int32_t a, int32_t h) { return (int32_t)((uint32_t)a + (uint32_t)(h >> 31)); }
 static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) {
   return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
 }

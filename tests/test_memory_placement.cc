@@ -133,6 +133,38 @@ TEST(Placement, LowerBoundCountsOverlapAsUnion) {
   EXPECT_EQ(PlacementLowerBound(dropped), 96);
 }
 
+// SeparatePairs moves an overlapped output to free space when the arena has room at its step,
+// leaves it where it is when it has none, and only for the wanted steps.
+TEST(Placement, SeparatePairsUsesFreeSpaceOnly) {
+  // b0 (64 bytes, steps 0-1) feeds b1 (32 bytes, steps 1-2), which may start 16 bytes below it;
+  // b2 (192 bytes, step 3) alone sets the arena.
+  Plan p = SyntheticPlan({{64, 0, 1}, {32, 1, 2}, {192, 3, 3}});
+  const PlacementProblem prob = BuildPlacementProblem(p, {}, {OverlapPair{1, 0, 1, -16}}, 16);
+  ASSERT_EQ(prob.pairs.size(), 1u);
+  Placement pl;
+  pl.offsets = {32, 16, 0};  // b1 overlaps b0 by 16 bytes
+  pl.size = 192;
+  ASSERT_EQ(VerifyPlacement(prob, pl), "");
+  Placement kept = pl;
+  EXPECT_EQ(SeparatePairs(prob, kept, [](int) { return false; }), 0);
+  EXPECT_EQ(kept.offsets, pl.offsets);
+  EXPECT_EQ(SeparatePairs(prob, pl, [](int step) { return step == 1; }), 1);
+  EXPECT_EQ(VerifyPlacement(prob, pl), "");
+  EXPECT_EQ(pl.size, 192);
+  EXPECT_EQ(pl.offsets[1], 0);  // [0, 32) beside b0's [32, 96)
+  EXPECT_NE(pl.method.find("1 overlaps separated"), std::string::npos);
+
+  // Without b2 the overlap is what keeps the arena at 80 bytes: nothing moves.
+  Plan q = SyntheticPlan({{64, 0, 1}, {32, 1, 2}});
+  const PlacementProblem tight = BuildPlacementProblem(q, {}, {OverlapPair{1, 0, 1, -16}}, 16);
+  Placement t;
+  t.offsets = {16, 0};
+  t.size = 80;
+  ASSERT_EQ(VerifyPlacement(tight, t), "");
+  EXPECT_EQ(SeparatePairs(tight, t, [](int) { return true; }), 0);
+  EXPECT_EQ(t.offsets, (std::vector<int64_t>{16, 0}));
+}
+
 TEST(Placement, AliasesShareAnOffset) {
   Plan p = SyntheticPlan({{64, 0, 1}, {64, 1, 2}, {48, 2, 3}, {16, 0, 3}});
   const PlacementProblem prob = BuildPlacementProblem(p, {{0, 1}}, {}, 16);

@@ -37,6 +37,9 @@ struct LifetimeOptions {
   bool inplace = true;
   bool overlap = true;  // also CONV_2D, PAD, FC, SOFTMAX (implies inplace)
   bool views = true;    // RESHAPE outputs on their inputs
+  // After placing: operator outputs that share bytes with their inputs move to free space
+  // where the arena allows it (memory/placement.h SeparatePairs; the arena never grows).
+  bool separate = true;
   int64_t alignment = 16;
   int restarts = 32;
   int rounds = 64;

@@ -281,6 +281,31 @@ Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order
   return r;
 }
 
+int SeparatePairs(const PlacementProblem& p, Placement& pl, const std::function<bool(int step)>& wanted) {
+  int moved = 0;
+  std::vector<std::pair<int64_t, int64_t>> iv;
+  for (const OverlapPair& pair : p.pairs) {
+    if (!wanted(pair.step)) continue;
+    const int in = p.item_of_buffer[pair.input], out = p.item_of_buffer[pair.output];
+    if (in < 0 || out < 0 || in == out) continue;
+    const int64_t rel = pl.offsets[out] - pl.offsets[in], out_size = p.items[out].size;
+    if (rel <= -out_size || rel >= p.items[in].size) continue;  // already disjoint
+    iv.clear();
+    for (const PlacementEdge& e : p.edges[out]) iv.emplace_back(pl.offsets[e.other] + e.lo, pl.offsets[e.other] + e.hi);
+    iv.emplace_back(pl.offsets[in] - out_size, pl.offsets[in] + p.items[in].size);  // no shared byte
+    const int64_t at = LowestFree(iv);
+    if (at + out_size > pl.size) continue;
+    pl.offsets[out] = at;
+    ++moved;
+  }
+  if (moved > 0) pl.method += " + " + std::to_string(moved) + " overlaps separated";
+  return moved;
+}
+
+int SeparateOpPairs(const PlacementProblem& p, Placement& pl, const Plan& plan) {
+  return SeparatePairs(p, pl, [&](int step) { return plan.steps[step].kind == StepKind::kOp; });
+}
+
 Placement RuinAndRecreate(const PlacementProblem& p, const Placement& start, int rounds) {
   const int n = static_cast<int>(p.items.size());
   Placement best = start;

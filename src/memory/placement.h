@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,17 @@ Placement PlaceFirstFit(const PlacementProblem& p, const std::vector<int>& order
 // by size x lifetime, or shuffled); a round is kept when the arena shrinks or fewer bytes
 // reach its top. Deterministic; never worse than `start`.
 Placement RuinAndRecreate(const PlacementProblem& p, const Placement& start, int rounds);
+
+// For each pair in p.pairs whose step satisfies `wanted` (in the pairs' order) and whose output
+// item shares bytes with its input item in `pl`: moves the output item to the lowest offset where
+// it shares none and every constraint of the problem still holds, if that offset keeps it
+// inside the arena (pl.size never changes). Overlap saves memory only where it lowers the peak;
+// elsewhere a kernel whose overlapped form costs instructions (a depthwise convolution staging
+// its outputs) runs on disjoint buffers for free. Returns how many items moved.
+int SeparatePairs(const PlacementProblem& p, Placement& pl, const std::function<bool(int step)>& wanted);
+// SeparatePairs for the pairs of operator steps (not copies: a copied halo left where it was
+// computed saves the copy's work).
+int SeparateOpPairs(const PlacementProblem& p, Placement& pl, const Plan& plan);
 
 // TensorFlow Lite Micro's order: largest first, ties with the last buffer first.
 std::vector<int> OrderBySize(const PlacementProblem& p);

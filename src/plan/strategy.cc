@@ -123,6 +123,7 @@ Plan MakePlan(const Graph& g, const PlanOptions& o, PlanSummary* summary) {
     pl.method = "first-fit by size";
     pl.proved_optimal = pl.size <= sum.lower_bound;
   }
+  SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
   plan.strategy = sum.strategy;
   sum.arena_bytes = plan.arena_bytes;

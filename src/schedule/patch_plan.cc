@@ -70,7 +70,9 @@ Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   }
   const std::vector<OverlapPair> pairs = InPlacePairs(g, plan);
   const PlacementProblem prob = BuildPlacementProblem(plan, {}, pairs, kGreedyAlignment);
-  ApplyPlacement(prob, PlaceFirstFit(prob, OrderBySize(prob)), plan);
+  Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
+  SeparateOpPairs(prob, pl, plan);
+  ApplyPlacement(prob, pl, plan);
   plan.strategy = "patch+inplace";
   return plan;
 }

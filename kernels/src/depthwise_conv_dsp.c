@@ -824,17 +824,23 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
 
 /* When the channel runs beat one pixel at a time (their set-up per channel is spread over
- * the call's pixels, and per row over the row's): 3-tap runs with at least TS_DW_RUN3_MIN
- * pixels per call and TS_DW_RUN3_MIN_N per row, 5- and 7-tap runs with at least
- * TS_DW_WIDE_MIN pixels per call. Measured on the emulated Cortex-M4 with bench/bench_dw_dsp
- * (whole outputs and --grid 2 windows): e.g. 3x3 outputs of 480 channels 9.5 -> 7.8
- * instructions per MAC, 3x3 windows of 6x6x128 8.5 -> 7.8, 5x5 windows of a 5x5 filter over
- * 10x10x120 6.2 -> 5.3. */
+ * the call's pixels, and per row over the row's): 3-tap runs at least TS_DW_RUN3_MIN_N
+ * pixels wide with at least TS_DW_RUN3_MIN pixels per call (TS_DW_RUN3_MIN_W2 when only two
+ * wide), 5- and 7-tap runs with at least TS_DW_WIDE_MIN pixels per call. Measured on the
+ * emulated Cortex-M4 with bench/bench_dw_dsp (whole outputs and --grid 2 windows): e.g. 3x3
+ * outputs of 480 channels 9.5 -> 7.8 instructions per MAC, 3x3 windows of 6x6x128 8.5 -> 7.8,
+ * 5x5 windows of a 5x5 filter over 10x10x120 6.2 -> 5.3; with the per-call table, runs two
+ * and three pixels wide (they were four at least): kws_dscnn_int8's 25x5x64 layers in 2x2
+ * windows (13 or 12 rows of 3 or 2 pixels) 8.4 -> 6.2 instructions per MAC, while 2x2
+ * windows of 2x2 pixels stay faster one pixel at a time (5x5x240: 7.9 against 8.2). */
 #ifndef TS_DW_RUN3_MIN
 #define TS_DW_RUN3_MIN 4
 #endif
 #ifndef TS_DW_RUN3_MIN_N
-#define TS_DW_RUN3_MIN_N 4
+#define TS_DW_RUN3_MIN_N 2
+#endif
+#ifndef TS_DW_RUN3_MIN_W2
+#define TS_DW_RUN3_MIN_W2 8
 #endif
 #ifndef TS_DW_WIDE_MIN
 #define TS_DW_WIDE_MIN 12
@@ -844,7 +850,8 @@ static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW
 static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t nmax) {
   const int32_t per = width < nmax ? nmax / width : 1;
   const int32_t px = width < nmax ? width * (nrows < per ? nrows : per) : nmax;
-  return px >= (wide ? TS_DW_WIDE_MIN : TS_DW_RUN3_MIN) && (wide || width >= TS_DW_RUN3_MIN_N);
+  if (wide) return px >= TS_DW_WIDE_MIN;
+  return width >= TS_DW_RUN3_MIN_N && px >= (width >= 3 ? TS_DW_RUN3_MIN : TS_DW_RUN3_MIN_W2);
 }
 
 /* One call of the channel runs (output channels [c0, c1) of the 3-tap runs with their table

@@ -121,7 +121,9 @@ void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32
 // The kernels' constants this model follows (kernels/src/depthwise_conv_dsp.c, conv_dsp.c).
 constexpr int32_t kDwRun = 64;           // TS_DW_RUN: pixels per channel run
 constexpr int32_t kDwOvlBytes = 1920;    // TS_DW_OVL_BYTES: the overlap buffer
-constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN, TS_DW_RUN3_MIN_N
+constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN: pixels per call, runs 3+ columns wide
+constexpr int32_t kDwRun3MinN = 2;       // TS_DW_RUN3_MIN_N: columns
+constexpr int32_t kDwRun3MinW2 = 8;      // TS_DW_RUN3_MIN_W2: pixels per call, runs 2 columns wide
 constexpr int32_t kDwWideMin = 12;       // TS_DW_WIDE_MIN
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
@@ -131,7 +133,8 @@ constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_G
 bool DwRunsPay(bool wide, int32_t width, int32_t nrows, int32_t nmax) {
   const int32_t per = width < nmax ? nmax / width : 1;
   const int32_t px = width < nmax ? width * std::min(nrows, per) : nmax;
-  return px >= (wide ? kDwWideMin : kDwRun3Min) && (wide || width >= kDwRun3Min);
+  if (wide) return px >= kDwWideMin;
+  return width >= kDwRun3MinN && px >= (width >= 3 ? kDwRun3Min : kDwRun3MinW2);
 }
 
 // DEPTHWISE_CONV_2D, following ts_depthwise_conv2d_s8_dsp's choice of path for each group of

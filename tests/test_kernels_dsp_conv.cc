@@ -1,6 +1,7 @@
 // CONV_2D's DSP path (kernels/src/conv_dsp.c): its im2col path and requantization variants
 // against the portable loops, on the host (ACLE intrinsics emulated in C) and on the emulated
-// Cortex-M4 (QEMU mps2-an386: the native intrinsics and the inline-assembly loop), plus the
+// Cortex-M4 and M7 (QEMU mps2-an386 and mps2-an500: the native intrinsics and the
+// inline-assembly loops), plus the
 // in-place layouts a plan may give it.
 //  - requantization primitives (dsp_dot.h) against quant.c, including the saturating and
 //    rounding edge cases;
@@ -552,7 +553,7 @@ int main(void) {
 }
 )";
 
-TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4) {
+TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4AndM7) {
   using namespace tessera;
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
   const std::string dir = (std::filesystem::temp_directory_path() /
@@ -563,24 +564,27 @@ TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4) {
     f << kDeviceProgram;
   }
   const std::string kernels = FirmwareDir() + "/../kernels";
-  FirmwareBuild b;
-  b.board = Board::kAn386;
-  b.sources = {dir + "/main.c"};
-  for (const char* k : {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"})
-    b.sources.push_back(kernels + "/src/" + k);
-  b.include_dirs = {kernels + "/include", kernels + "/src", FirmwareDir()};
-  const FirmwareBuildResult br = BuildFirmware(b, dir + "/dsp_conv.elf");
-  ASSERT_TRUE(br.ok) << br.log;
-  // The native path is the one under test: the build must define __ARM_FEATURE_DSP.
+  // The native path is the one under test: the builds must define __ARM_FEATURE_DSP.
   const ShellResult macros = RunShell("arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -dM -E - </dev/null");
   EXPECT_NE(macros.output.find("__ARM_FEATURE_DSP 1"), std::string::npos);
-  FirmwareRun run = RunFirmware(Board::kAn386, dir + "/dsp_conv.elf", 600);
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(run.values["done"], "1") << run.output;
-  EXPECT_EQ(run.values["requant_mismatches"], "0") << run.output;
-  EXPECT_EQ(run.values["conv_mismatches"], "0") << run.output;
-  EXPECT_EQ(run.values["inplace_mismatches"], "0") << run.output;
-  EXPECT_EQ(run.values["fc_mismatches"], "0") << run.output;
+  for (const Board board : {Board::kAn386, Board::kAn500}) {
+    SCOPED_TRACE(BoardName(board));
+    FirmwareBuild b;
+    b.board = board;
+    b.sources = {dir + "/main.c"};
+    for (const char* k : {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"})
+      b.sources.push_back(kernels + "/src/" + k);
+    b.include_dirs = {kernels + "/include", kernels + "/src", FirmwareDir()};
+    const FirmwareBuildResult br = BuildFirmware(b, dir + "/dsp_conv.elf");
+    ASSERT_TRUE(br.ok) << br.log;
+    FirmwareRun run = RunFirmware(board, dir + "/dsp_conv.elf", 600);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.values["done"], "1") << run.output;
+    EXPECT_EQ(run.values["requant_mismatches"], "0") << run.output;
+    EXPECT_EQ(run.values["conv_mismatches"], "0") << run.output;
+    EXPECT_EQ(run.values["inplace_mismatches"], "0") << run.output;
+    EXPECT_EQ(run.values["fc_mismatches"], "0") << run.output;
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -1,7 +1,8 @@
 // CONV_2D's DSP path (kernels/src/conv_dsp.c) on the early layers' geometries: few taps per
 // pixel (K = in_c * filter_h * filter_w from 1 to 40), against the portable loops, byte for
-// byte, on the host (ACLE intrinsics emulated in C) and on the emulated Cortex-M4 (QEMU
-// mps2-an386: the native intrinsics and the assembly loops of the quad kernel).
+// byte, on the host (ACLE intrinsics emulated in C) and on the emulated Cortex-M4 and M7 (QEMU
+// mps2-an386 and mps2-an500: the native intrinsics and the assembly loops of the quad and
+// eight-tap kernels, at -O2 and -Os).
 //  - the doubled-sum requantization (ts_dsp_rq_doubled) against quant.c, shifts -1..-24;
 //  - random small-K layers: odd channel counts, 1x1 to 3x3 filters, strides 1-2, dilation 2,
 //    padding, windows of every width (quads, pairs, single pixels, quads across row ends), input and
@@ -725,7 +726,7 @@ int main(void) {
 }
 )";
 
-TEST(DspConvSmall, NativeQuadKernelMatchesPortableOnTheEmulatedCortexM4) {
+TEST(DspConvSmall, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
   using namespace tessera;
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
   const std::string dir = (std::filesystem::temp_directory_path() /
@@ -736,16 +737,18 @@ TEST(DspConvSmall, NativeQuadKernelMatchesPortableOnTheEmulatedCortexM4) {
     f << kDeviceProgram;
   }
   const std::string kernels = FirmwareDir() + "/../kernels";
+  for (const Board board : {Board::kAn386, Board::kAn500})
   for (const char* opt : {"-O2", "-Os"}) {
+    SCOPED_TRACE(BoardName(board));
     FirmwareBuild b;
-    b.board = Board::kAn386;
+    b.board = board;
     b.sources = {dir + "/main.c"};
     for (const char* k : {"conv.c", "conv_dsp.c", "quant.c"}) b.sources.push_back(kernels + "/src/" + k);
     b.include_dirs = {kernels + "/include", FirmwareDir()};
     b.opt = opt;
     const FirmwareBuildResult br = BuildFirmware(b, dir + "/small.elf");
     ASSERT_TRUE(br.ok) << opt << ": " << br.log;
-    FirmwareRun run = RunFirmware(Board::kAn386, dir + "/small.elf", 600);
+    FirmwareRun run = RunFirmware(board, dir + "/small.elf", 600);
     ASSERT_EQ(run.exit_code, 0) << opt << ": " << run.output;
     EXPECT_EQ(run.values["done"], "1") << run.output;
     EXPECT_EQ(run.values["mismatches"], "0") << opt << ": " << run.output;

@@ -13,11 +13,13 @@
  *    in [-24, -1], |acc| < 2^30): four pixels x one output channel. The column holds
  *    2 * (input + offset), so the sums are 2 * acc and requantize in four instructions per
  *    output (ts_dsp_rq_doubled: ADD, SMMLAR, ASR, SSAT). Each filter word is loaded and
- *    extended once for the four pixels (17 instructions per 4 taps x 4 pixels). The
- *    per-channel constants {2 * bias, multiplier, nudge, shift} are computed once per call
- *    into the column's unused end when they fit (2 * k4 + 4 * out_c words), and the channel
- *    loop is then one assembly block on the device (ts_conv_col4_asm, 28 instructions per
- *    channel besides the MAC loop). Blocks are four pixels of the window in raster order:
+ *    extended once for the four pixels, each half group of the column (the four pixels' even
+ *    or odd taps) is one LDMIA of four words (15 instructions per 4 taps x 4 pixels; 14 with
+ *    two groups per iteration where the channel loop is C). The per-channel constants
+ *    {2 * bias, multiplier, nudge, shift} are computed once per call into the column's unused
+ *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
+ *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
+ *    its context in 32 bytes below the stack pointer). Blocks are four pixels of the window in raster order:
  *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
  *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
  *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in
@@ -29,6 +31,12 @@
  *    not a multiple of 4, after gathering each pixel's taps by words,
  *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
  *    doubled.
+ *  - eight taps (k == 8, in_c a multiple of 4, modes 5 and 6, at least 4 pixels, and
+ *    8 * out_c + 4 words fit the column: the pointwise layers after an 8-channel depthwise):
+ *    one pixel x every output channel, the pixel's four column words in registers, the
+ *    filters (extended and doubled) and the per-channel constants in a per-call table of 8
+ *    words per channel (ts_conv_k8_run: 12 instructions per output on the device, against
+ *    14.5 for the quad kernel at k == 8); pixels in raster order, the portable access order.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -96,6 +104,7 @@ static uint32_t* ts_col_expand_any(uint32_t* dst, const int8_t* src, int32_t gro
                                    int lanes) {
   if (lanes == 4)
     return dbl ? ts_col_expand(dst, src, groups, off2, 1, 4) : ts_col_expand(dst, src, groups, off2, 0, 4);
+  if (lanes == 1) return ts_col_expand(dst, src, groups, off2, 0, 1); /* the eight-tap kernel's */
   return dbl ? ts_col_expand(dst, src, groups, off2, 1, 2) : ts_col_expand(dst, src, groups, off2, 0, 2);
 }
 
@@ -694,32 +703,75 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
  * (8 words per group), w advanced by 4 bytes per group, sums s0..s3 (the caller's). Runs at
  * least once (the caller checks x != cend). */
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* Each half group (the four lanes' even or odd taps) is one LDMIA of four words, into four
+ * registers fixed in ascending order (r8-r11: LDM fills them in register order), and the
+ * groups go two per iteration: 28 instructions per two groups (the first group alone when
+ * their number is odd, 13), against 17 per group with LDRD of the column. The filter words
+ * are loaded by LDR (a filter need not be word-aligned: LDRD would fault). */
 #define TS_COL4_LOOP()                                                                     \
   do {                                                                                     \
-    uint32_t a_, b_, e_, o_;                                                               \
-    __asm__ volatile(                                                                      \
-        "1:\n\t"                                                                           \
-        "ldr %[o], [%[w]], #4\n\t"                                                         \
-        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
-        "sxtb16 %[e], %[o]\n\t"                                                            \
-        "sxtb16 %[o], %[o], ror #8\n\t"                                                    \
-        "smlad %[s0], %[a], %[e], %[s0]\n\t"                                               \
-        "smlad %[s1], %[b], %[e], %[s1]\n\t"                                               \
-        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
-        "smlad %[s2], %[a], %[e], %[s2]\n\t"                                               \
-        "smlad %[s3], %[b], %[e], %[s3]\n\t"                                               \
-        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
-        "smlad %[s0], %[a], %[o], %[s0]\n\t"                                               \
-        "smlad %[s1], %[b], %[o], %[s1]\n\t"                                               \
-        "ldrd %[a], %[b], [%[x]], #8\n\t"                                                  \
-        "smlad %[s2], %[a], %[o], %[s2]\n\t"                                               \
-        "smlad %[s3], %[b], %[o], %[s3]\n\t"                                               \
-        "cmp %[x], %[cend]\n\t"                                                            \
-        "bne 1b"                                                                           \
-        : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),           \
-          [s3] "+r"(s3), [a] "=&r"(a_), [b] "=&r"(b_), [e] "=&r"(e_), [o] "=&r"(o_)        \
-        : [cend] "r"(cend)                                                                 \
-        : "cc", "memory");                                                                 \
+    register uint32_t c0_ __asm__("r8");                                                    \
+    register uint32_t c1_ __asm__("r9");                                                    \
+    register uint32_t c2_ __asm__("r10");                                                   \
+    register uint32_t c3_ __asm__("r11");                                                   \
+    uint32_t e_, o_;                                                                       \
+    if (((cend - x) >> 3) & 1) {                                                           \
+      __asm__ volatile(                                                                    \
+          "ldr %[o], [%[w]], #4\n\t"                                                       \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "sxtb16 %[e], %[o]\n\t"                                                          \
+          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
+          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[o], %[s3]"                                                  \
+          : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
+            [s3] "+r"(s3), [c0] "=&r"(c0_), [c1] "=&r"(c1_), [c2] "=&r"(c2_),              \
+            [c3] "=&r"(c3_), [e] "=&r"(e_), [o] "=&r"(o_)                                  \
+          :                                                                                \
+          : "memory");                                                                     \
+    }                                                                                      \
+    if (x != cend)                                                                         \
+      __asm__ volatile(                                                                    \
+          "1:\n\t"                                                                         \
+          "ldr %[o], [%[w]], #4\n\t"                                                       \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "sxtb16 %[e], %[o]\n\t"                                                          \
+          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
+          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
+          "ldr %[o], [%[w]], #4\n\t"                                                       \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "sxtb16 %[e], %[o]\n\t"                                                          \
+          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
+          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
+          "cmp %[x], %[cend]\n\t"                                                          \
+          "bne 1b"                                                                         \
+          : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
+            [s3] "+r"(s3), [c0] "=&r"(c0_), [c1] "=&r"(c1_), [c2] "=&r"(c2_),              \
+            [c3] "=&r"(c3_), [e] "=&r"(e_), [o] "=&r"(o_)                                  \
+          : [cend] "r"(cend)                                                               \
+          : "cc", "memory");                                                               \
   } while (0)
 #else
 #define TS_COL4_LOOP()                         \
@@ -833,111 +885,118 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
 /* ts_conv_col4_impl with the table, every channel but the last ones whose whole groups would
  * reach past the filter array (their last group ts_conv_col4_impl reads safely), in one
- * assembly loop. Per channel: the sums start from the table's 2 * bias in the first group's
- * SMLADs (s3 holds it until its own), the other groups in the loop of ts_conv_col4_impl
- * (at least one: k > 4), 4 instructions per output (ADD, SMMLAR, ASR, SSAT;
- * ts_dsp_rq_doubled), the four byte stores (with the clamp of ts_dsp_clamp8x4 first when
- * `clamp`; the filter pointer moved back by k4 - k when k is not a multiple of 4): 28
- * instructions per channel beside the 17 per group, 39 with the clamp and the move (GCC's
- * schedule of the C keeps about 50: its variables do not fit the registers the MAC loop
- * leaves). */
-#define TS_Q4_HEAD                          \
-  "0:\n\t"                                  \
-  "ldr %[x], [%[ctx], #0]\n\t"              \
-  "ldr %[s3], [%[tbl]], #16\n\t"            \
-  "ldr %[t], [%[w]], #4\n\t"                \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "sxtb16 %[e], %[t]\n\t"                   \
-  "sxtb16 %[t], %[t], ror #8\n\t"           \
-  "smlad %[s0], %[a], %[e], %[s3]\n\t"      \
-  "smlad %[s1], %[b], %[e], %[s3]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s2], %[a], %[e], %[s3]\n\t"      \
-  "smlad %[s3], %[b], %[e], %[s3]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s0], %[a], %[t], %[s0]\n\t"      \
-  "smlad %[s1], %[b], %[t], %[s1]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s2], %[a], %[t], %[s2]\n\t"      \
-  "smlad %[s3], %[b], %[t], %[s3]\n\t"      \
-  "1:\n\t"                                  \
-  "ldr %[t], [%[w]], #4\n\t"                \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "sxtb16 %[e], %[t]\n\t"                   \
-  "sxtb16 %[t], %[t], ror #8\n\t"           \
-  "smlad %[s0], %[a], %[e], %[s0]\n\t"      \
-  "smlad %[s1], %[b], %[e], %[s1]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s2], %[a], %[e], %[s2]\n\t"      \
-  "smlad %[s3], %[b], %[e], %[s3]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s0], %[a], %[t], %[s0]\n\t"      \
-  "smlad %[s1], %[b], %[t], %[s1]\n\t"      \
-  "ldrd %[a], %[b], [%[x]], #8\n\t"         \
-  "smlad %[s2], %[a], %[t], %[s2]\n\t"      \
-  "smlad %[s3], %[b], %[t], %[s3]\n\t"      \
-  "cmp %[x], %[cend]\n\t"                   \
+ * assembly loop. Each half group of the column (four lanes' even or odd taps) is one LDMIA
+ * into r8-r11 (as TS_COL4_LOOP), which leaves no register for the context: the block copies
+ * it (column start, stride, table end, k4 - k, lo4, hi4) and the output pointer to 32 bytes
+ * it takes below the stack pointer (given back at its end), and reads them there. Per
+ * channel: the sums start from the table's 2 * bias in the first group's SMLADs (s3 holds
+ * it until its own; 13 instructions), the other groups in a loop of 15 (at least one:
+ * k > 4), 4 instructions per output (ADD, SMMLAR, ASR, SSAT; ts_dsp_rq_doubled), the four
+ * byte stores (with the clamp of ts_dsp_clamp8x4 first when `clamp`; the filter pointer moved
+ * back by k4 - k when k is not a multiple of 4): 30 instructions per channel beside the 13
+ * and 15 per group, 41 with the clamp and the move (GCC's schedule of the C keeps about 50:
+ * its variables do not fit the registers the MAC loop leaves). */
+#define TS_Q4_ENTER                                  \
+  "sub sp, sp, #32\n\t"                              \
+  "ldmia %[e], {%[c0], %[c1], %[c2], %[c3]}\n\t"     \
+  "stmia sp, {%[c0], %[c1], %[c2], %[c3]}\n\t"       \
+  "ldrd %[c0], %[c1], [%[e], #16]\n\t"               \
+  "strd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "str %[t], [sp, #24]\n\t"
+#define TS_Q4_HALF(s)                                \
+  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
+  "smlad %[s0], %[c0], %[" s "], %[s0]\n\t"          \
+  "smlad %[s1], %[c1], %[" s "], %[s1]\n\t"          \
+  "smlad %[s2], %[c2], %[" s "], %[s2]\n\t"          \
+  "smlad %[s3], %[c3], %[" s "], %[s3]\n\t"
+#define TS_Q4_HEAD                                   \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #0]\n\t"                           \
+  "ldr %[s3], [%[tbl]], #16\n\t"                     \
+  "ldr %[t], [%[w]], #4\n\t"                         \
+  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
+  "sxtb16 %[e], %[t]\n\t"                            \
+  "sxtb16 %[t], %[t], ror #8\n\t"                    \
+  "smlad %[s0], %[c0], %[e], %[s3]\n\t"              \
+  "smlad %[s1], %[c1], %[e], %[s3]\n\t"              \
+  "smlad %[s2], %[c2], %[e], %[s3]\n\t"              \
+  "smlad %[s3], %[c3], %[e], %[s3]\n\t"              \
+  TS_Q4_HALF("t")                                    \
+  "1:\n\t"                                           \
+  "ldr %[t], [%[w]], #4\n\t"                         \
+  "sxtb16 %[e], %[t]\n\t"                            \
+  "sxtb16 %[t], %[t], ror #8\n\t"                    \
+  TS_Q4_HALF("e")                                    \
+  TS_Q4_HALF("t")                                    \
+  "cmp %[x], %[cend]\n\t"                            \
   "bne 1b\n\t"
-#define TS_Q4_ADJUST                        \
-  "ldr %[a], [%[ctx], #12]\n\t"             \
-  "sub %[w], %[w], %[a]\n\t"
-#define TS_Q4_REQUANT                       \
-  "ldrd %[a], %[b], [%[tbl], #-12]\n\t"     \
-  "ldr %[e], [%[tbl], #-4]\n\t"             \
-  "add %[t], %[b], %[s0], asr #31\n\t"      \
-  "smmlar %[s0], %[s0], %[a], %[t]\n\t"     \
-  "asr %[s0], %[s0], %[e]\n\t"              \
-  "ssat %[s0], #8, %[s0]\n\t"               \
-  "add %[t], %[b], %[s1], asr #31\n\t"      \
-  "smmlar %[s1], %[s1], %[a], %[t]\n\t"     \
-  "asr %[s1], %[s1], %[e]\n\t"              \
-  "ssat %[s1], #8, %[s1]\n\t"               \
-  "add %[t], %[b], %[s2], asr #31\n\t"      \
-  "smmlar %[s2], %[s2], %[a], %[t]\n\t"     \
-  "asr %[s2], %[s2], %[e]\n\t"              \
-  "ssat %[s2], #8, %[s2]\n\t"               \
-  "add %[t], %[b], %[s3], asr #31\n\t"      \
-  "smmlar %[s3], %[s3], %[a], %[t]\n\t"     \
-  "asr %[s3], %[s3], %[e]\n\t"              \
+#define TS_Q4_ADJUST                                 \
+  "ldr %[t], [sp, #12]\n\t"                          \
+  "sub %[w], %[w], %[t]\n\t"
+#define TS_Q4_REQUANT                                \
+  "ldrd %[c0], %[c1], [%[tbl], #-12]\n\t"            \
+  "ldr %[c2], [%[tbl], #-4]\n\t"                     \
+  "add %[t], %[c1], %[s0], asr #31\n\t"              \
+  "smmlar %[s0], %[s0], %[c0], %[t]\n\t"             \
+  "asr %[s0], %[s0], %[c2]\n\t"                      \
+  "ssat %[s0], #8, %[s0]\n\t"                        \
+  "add %[t], %[c1], %[s1], asr #31\n\t"              \
+  "smmlar %[s1], %[s1], %[c0], %[t]\n\t"             \
+  "asr %[s1], %[s1], %[c2]\n\t"                      \
+  "ssat %[s1], #8, %[s1]\n\t"                        \
+  "add %[t], %[c1], %[s2], asr #31\n\t"              \
+  "smmlar %[s2], %[s2], %[c0], %[t]\n\t"             \
+  "asr %[s2], %[s2], %[c2]\n\t"                      \
+  "ssat %[s2], #8, %[s2]\n\t"                        \
+  "add %[t], %[c1], %[s3], asr #31\n\t"              \
+  "smmlar %[s3], %[s3], %[c0], %[t]\n\t"             \
+  "asr %[s3], %[s3], %[c2]\n\t"                      \
   "ssat %[s3], #8, %[s3]\n\t"
-#define TS_Q4_STORE                         \
-  "ldr %[t], [%[ctx], #4]\n\t"              \
-  "strb %[s0], [%[d]]\n\t"                  \
-  "strb %[s1], [%[d], %[t]]\n\t"            \
-  "add %[b], %[d], %[t], lsl #1\n\t"        \
-  "strb %[s2], [%[b]]\n\t"                  \
-  "strb %[s3], [%[b], %[t]]\n\t"
-#define TS_Q4_CLAMP_STORE                   \
-  "bfi %[s0], %[s1], #8, #8\n\t"            \
-  "bfi %[s0], %[s2], #16, #8\n\t"           \
-  "bfi %[s0], %[s3], #24, #8\n\t"           \
-  "ldrd %[a], %[b], [%[ctx], #16]\n\t"      \
-  "ssub8 %[t], %[s0], %[a]\n\t"             \
-  "sel %[s0], %[s0], %[a]\n\t"              \
-  "ssub8 %[t], %[b], %[s0]\n\t"             \
-  "sel %[s0], %[s0], %[b]\n\t"              \
-  "ldr %[t], [%[ctx], #4]\n\t"              \
-  "strb %[s0], [%[d]]\n\t"                  \
-  "lsr %[s1], %[s0], #8\n\t"                \
-  "strb %[s1], [%[d], %[t]]\n\t"            \
-  "add %[b], %[d], %[t], lsl #1\n\t"        \
-  "lsr %[s2], %[s0], #16\n\t"               \
-  "strb %[s2], [%[b]]\n\t"                  \
-  "lsr %[s3], %[s0], #24\n\t"               \
-  "strb %[s3], [%[b], %[t]]\n\t"
-#define TS_Q4_NEXT                          \
-  "adds %[d], %[d], #1\n\t"                 \
-  "ldr %[t], [%[ctx], #8]\n\t"              \
-  "cmp %[tbl], %[t]\n\t"                    \
-  "bne 0b"
+#define TS_Q4_STORE                                  \
+  "ldr %[t], [sp, #4]\n\t"                           \
+  "ldr %[e], [sp, #24]\n\t"                          \
+  "strb %[s0], [%[e]]\n\t"                           \
+  "strb %[s1], [%[e], %[t]]\n\t"                     \
+  "add %[c1], %[e], %[t], lsl #1\n\t"                \
+  "strb %[s2], [%[c1]]\n\t"                          \
+  "strb %[s3], [%[c1], %[t]]\n\t"
+#define TS_Q4_CLAMP_STORE                            \
+  "bfi %[s0], %[s1], #8, #8\n\t"                     \
+  "bfi %[s0], %[s2], #16, #8\n\t"                    \
+  "bfi %[s0], %[s3], #24, #8\n\t"                    \
+  "ldrd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "ssub8 %[t], %[s0], %[c0]\n\t"                     \
+  "sel %[s0], %[s0], %[c0]\n\t"                      \
+  "ssub8 %[t], %[c1], %[s0]\n\t"                     \
+  "sel %[s0], %[s0], %[c1]\n\t"                      \
+  "ldr %[t], [sp, #4]\n\t"                           \
+  "ldr %[e], [sp, #24]\n\t"                          \
+  "strb %[s0], [%[e]]\n\t"                           \
+  "lsr %[s1], %[s0], #8\n\t"                         \
+  "strb %[s1], [%[e], %[t]]\n\t"                     \
+  "add %[c1], %[e], %[t], lsl #1\n\t"                \
+  "lsr %[s2], %[s0], #16\n\t"                        \
+  "strb %[s2], [%[c1]]\n\t"                          \
+  "lsr %[s3], %[s0], #24\n\t"                        \
+  "strb %[s3], [%[c1], %[t]]\n\t"
+#define TS_Q4_NEXT                                   \
+  "adds %[e], %[e], #1\n\t"                          \
+  "str %[e], [sp, #24]\n\t"                          \
+  "ldr %[t], [sp, #8]\n\t"                           \
+  "cmp %[tbl], %[t]\n\t"                             \
+  "bne 0b\n\t"                                       \
+  "ldr %[t], [sp, #24]\n\t"                          \
+  "add sp, sp, #32"
 #define TS_Q4_OPERANDS                                                                          \
-  : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [d] "+r"(d), [s0] "=&r"(s0), [s1] "=&r"(s1),   \
-    [s2] "=&r"(s2), [s3] "=&r"(s3), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [t] "=&r"(t)      \
-  : [cend] "r"(cend), [ctx] "r"(ctx)                                                            \
+  : [x] "=&r"(x), [w] "+r"(w), [tbl] "+r"(tbl), [t] "+r"(t), [e] "+r"(e), [s0] "=&r"(s0),      \
+    [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [c0] "=&r"(c0), [c1] "=&r"(c1),             \
+    [c2] "=&r"(c2), [c3] "=&r"(c3)                                                              \
+  : [cend] "r"(cend)                                                                            \
   : "cc", "memory"
 
-/* What the assembly channel loop reads from memory (its 14 operands take every register),
- * set once per call (ts_conv_col4_ctx_init): the same for every block of the call. */
+/* What the assembly channel loop copies below the stack pointer (its 14 operands take every
+ * register), set once per call (ts_conv_col4_ctx_init): the same for every block of the
+ * call. The first six words, in this order, are the block's copy. */
 typedef struct ts_conv_col4_ctx_s {
   const uint32_t* col;
   int32_t st;           /* out_c: the four pixels' outputs follow each other */
@@ -980,15 +1039,20 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
   if (n > 0) {
     const uint32_t* x;
     int32_t s0, s1, s2, s3;
-    uint32_t a, b, e, t;
+    register uint32_t c0 __asm__("r8");
+    register uint32_t c1 __asm__("r9");
+    register uint32_t c2 __asm__("r10");
+    register uint32_t c3 __asm__("r11");
+    uint32_t e = (uint32_t)ctx, t = (uint32_t)d;
     if (clamp && k4 != k)
-      __asm__ volatile(TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+      __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
     else if (clamp)
-      __asm__ volatile(TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+      __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_CLAMP_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
     else if (k4 != k)
-      __asm__ volatile(TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+      __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_ADJUST TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
     else
-      __asm__ volatile(TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+      __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
+    d = (int8_t*)t;
   }
   if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, clamp);
 }
@@ -1025,6 +1089,171 @@ __attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32
 #else
   ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 1);
 #endif
+}
+
+/* ---- eight-tap kernel (modes 5 and 6, k == 8, in_c a multiple of 4): one pixel x every
+ * output channel ----
+ * With eight taps a pixel's column is four words (ts_col_expand, one lane, not doubled), held
+ * in registers while every output channel is computed from a per-call table of 8 words per
+ * channel in the column buffer: the filter's four extended words doubled (sxtb16 / sxtb16
+ * ror 8 of each filter word, each lane times 2: |2 w| <= 256 fits), 2 * bias, multiplier,
+ * nudge, right shift (ts_dsp_rq_doubled). The sums are the same 2 * acc as with the doubled
+ * column. Each pixel reads its taps before writing its outputs, in raster order: the
+ * portable access order. On the device a channel is one LDMIA of five words (the filter
+ * words and 2 * bias), four SMLADs, one LDMIA of three, ts_dsp_rq_doubled's four
+ * instructions (the clamp's SSUB8/SEL pairs when the range is not [-128, 127]) and STRB with
+ * post-increment: 12 instructions per output with two channels per iteration, against 14.5
+ * for the quad kernel at k == 8. */
+#define TS_CONV_K8_WORDS 8 /* table words per output channel */
+
+static void ts_conv_k8_table(uint32_t* t, const int8_t* filter, const int32_t* bias, const ts_conv_out* o,
+                             int32_t out_c) {
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  int32_t c;
+  for (c = 0; c < out_c; ++c, t += TS_CONV_K8_WORDS, filter += 8) {
+    const uint32_t w0 = ts_dsp_load4(filter), w1 = ts_dsp_load4(filter + 4);
+    const int32_t r = -o->shift[c];
+    uint32_t e;
+    e = ts_dsp_sxtb16(w0);
+    t[0] = ts_dsp_sadd16(e, e);
+    e = ts_dsp_sxtb16_ror8(w0);
+    t[1] = ts_dsp_sadd16(e, e);
+    e = ts_dsp_sxtb16(w1);
+    t[2] = ts_dsp_sadd16(e, e);
+    e = ts_dsp_sxtb16_ror8(w1);
+    t[3] = ts_dsp_sadd16(e, e);
+    t[4] = bias ? (uint32_t)bias[c] << 1 : 0u;
+    t[5] = (uint32_t)o->mult[c];
+    t[6] = oo21 << (r - 1);
+    t[7] = (uint32_t)r;
+  }
+}
+
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+#define TS_K8_BODY                                                    \
+  "ldmia %[t]!, {%[w0], %[w1], %[w2], %[w3], %[acc]}\n\t"             \
+  "smlad %[acc], %[x0], %[w0], %[acc]\n\t"                            \
+  "smlad %[acc], %[x1], %[w1], %[acc]\n\t"                            \
+  "smlad %[acc], %[x2], %[w2], %[acc]\n\t"                            \
+  "smlad %[acc], %[x3], %[w3], %[acc]\n\t"                            \
+  "ldmia %[t]!, {%[w0], %[w1], %[w2]}\n\t"                            \
+  "add %[w3], %[w1], %[acc], asr #31\n\t"                             \
+  "smmlar %[acc], %[acc], %[w0], %[w3]\n\t"                           \
+  "asr %[acc], %[acc], %[w2]\n\t"                                     \
+  "ssat %[acc], #8, %[acc]\n\t"
+#define TS_K8_CLAMP                                                   \
+  "ssub8 %[w3], %[acc], %[lo]\n\t"                                    \
+  "sel %[acc], %[acc], %[lo]\n\t"                                     \
+  "ssub8 %[w3], %[hi], %[acc]\n\t"                                    \
+  "sel %[acc], %[acc], %[hi]\n\t"
+#define TS_K8_STORE "strb %[acc], [%[d]], #1\n\t"
+#define TS_K8_LOOP(body) "1:\n\t" body "cmp %[t], %[tend]\n\t" "bne 1b"
+#define TS_K8_OPERANDS                                                                          \
+  : [t] "+r"(t), [d] "+r"(d), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), \
+    [acc] "=&r"(acc)                                                                            \
+  : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [tend] "r"(tend), [lo] "r"(lo4),  \
+    [hi] "r"(hi4)                                                                               \
+  : "cc", "memory"
+#endif
+
+/* Every output channel of one pixel whose column words are x0..x3; `two`: out_c is even;
+ * `clamp`: the range is not [-128, 127]. */
+static inline __attribute__((always_inline)) void ts_conv_k8_pixel(const uint32_t* t, const uint32_t* tend,
+                                                                   uint32_t x0, uint32_t x1, uint32_t x2,
+                                                                   uint32_t x3, int8_t* d, uint32_t lo4,
+                                                                   uint32_t hi4, int two, int clamp) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  register uint32_t w0 __asm__("r8");
+  register uint32_t w1 __asm__("r9");
+  register uint32_t w2 __asm__("r10");
+  register uint32_t w3 __asm__("r11");
+  register uint32_t acc __asm__("r12");
+  if (two && clamp)
+    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE TS_K8_BODY TS_K8_CLAMP TS_K8_STORE)
+                         TS_K8_OPERANDS);
+  else if (two)
+    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_STORE TS_K8_BODY TS_K8_STORE) TS_K8_OPERANDS);
+  else if (clamp)
+    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE) TS_K8_OPERANDS);
+  else
+    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_STORE) TS_K8_OPERANDS);
+#else
+  (void)two;
+  for (; t != tend; t += TS_CONV_K8_WORDS) {
+    int32_t acc = (int32_t)t[4];
+    uint32_t v;
+    acc = ts_dsp_smlad(x0, t[0], acc);
+    acc = ts_dsp_smlad(x1, t[1], acc);
+    acc = ts_dsp_smlad(x2, t[2], acc);
+    acc = ts_dsp_smlad(x3, t[3], acc);
+    v = (uint32_t)ts_dsp_ssat8(ts_dsp_rq_doubled(acc, (int32_t)t[5], (int32_t)t[7], (int32_t)t[6]));
+    if (clamp) v = ts_dsp_clamp8x4(v, lo4, hi4);
+    *d++ = (int8_t)v;
+  }
+#endif
+}
+
+/* Pixel (y, x)'s four column words at xc (one lane, not doubled). */
+__attribute__((noinline)) static void ts_conv_k8_col(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
+                                                     int32_t y, int32_t x, uint32_t* xc) {
+  ts_conv_col_pixel(p, in, g, y, x, xc, 0, 1, 0);
+}
+
+/* The window's pixels in raster order through the eight-tap kernel; `tbl`: the table
+ * (ts_conv_k8_table), `xc`: four words for a pixel's column. With a 1x1 filter over eight
+ * channels, a row's padding-free pixels [xa, xb) take their four column words straight from
+ * the input's two words (SXTAB16), others go through the column (ts_conv_col_pixel). */
+static inline __attribute__((always_inline)) void ts_conv_k8_impl(const ts_conv_params* p, ts_cbuf in,
+                                                                  ts_buf out, ts_window win,
+                                                                  const ts_conv_geom* g, const ts_conv_out* o,
+                                                                  const uint32_t* tbl, uint32_t* xc,
+                                                                  int two, int clamp) {
+  const int32_t out_c = p->out_c, in_c = p->in_c, sw = p->stride_w;
+  const uint32_t* const tend = tbl + TS_CONV_K8_WORDS * out_c;
+  const uint32_t off2 = g->off2, lo4 = o->lo4, hi4 = o->hi4;
+  const int direct = p->filter_h == 1 && p->filter_w == 1 && in_c == 8 && g->fast;
+  int32_t y, x;
+  for (y = win.y0; y < win.y1; ++y) {
+    const int32_t iy = y * p->stride_h - p->pad_top;
+    int8_t* d = TS_PIXEL(out, y, win.x0, out_c);
+    int32_t xa = win.x1, xb = win.x1;
+    if (direct && (uint32_t)iy < (uint32_t)g->ylim) {
+      /* 0 <= x * sw - pad_left < xlim */
+      xa = (p->pad_left + sw - 1) / sw;
+      xb = (g->xlim - 1 + p->pad_left) / sw + 1;
+      if (xa < win.x0) xa = win.x0;
+      if (xb > win.x1) xb = win.x1;
+      if (xa > xb) xa = xb = win.x1;
+    }
+    for (x = win.x0; x < win.x1; ++x, d += out_c) {
+      uint32_t x0, x1, x2, x3;
+      if (x == xa) { /* the padding-free run */
+        const int8_t* s = TS_PIXEL(in, iy, xa * sw - p->pad_left, in_c);
+        const int8_t* const se = s + (xb - xa) * sw * in_c;
+        const int32_t is = sw * in_c;
+        for (; s != se; s += is, d += out_c) {
+          const uint32_t a = ts_dsp_load4(s), b = ts_dsp_load4(s + 4);
+          ts_conv_k8_pixel(tbl, tend, ts_dsp_sxtab16(off2, a), ts_dsp_sxtab16_ror8(off2, a),
+                           ts_dsp_sxtab16(off2, b), ts_dsp_sxtab16_ror8(off2, b), d, lo4, hi4, two, clamp);
+        }
+        x = xb;
+        if (x == win.x1) break;
+      }
+      ts_conv_k8_col(p, in, g, y, x, xc);
+      x0 = xc[0];
+      x1 = xc[1];
+      x2 = xc[2];
+      x3 = xc[3];
+      ts_conv_k8_pixel(tbl, tend, x0, x1, x2, x3, d, lo4, hi4, two, clamp);
+    }
+  }
+}
+
+/* One instantiation: the variant (two channels per iteration, clamp) is picked per pixel. */
+__attribute__((noinline)) static void ts_conv_k8_run(const ts_conv_params* p, ts_cbuf in, ts_buf out,
+                                                     ts_window win, const ts_conv_geom* g, const ts_conv_out* o,
+                                                     const uint32_t* tbl, uint32_t* xc) {
+  ts_conv_k8_impl(p, in, out, win, g, o, tbl, xc, (p->out_c & 1) == 0, o->mode == 5);
 }
 
 /* The next pixel of the window in row-major order. */
@@ -1276,6 +1505,12 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   b.col = col;
   b.gather = gather;
   b.tbl = 0;
+  if (g.dbl && k == 8 && (p->in_c & 3) == 0 && npix >= 4 && TS_CONV_K8_WORDS * out_c + 4 <= limit) {
+    /* eight taps: one pixel x every channel from the table, the pixel's column after it */
+    ts_conv_k8_table(col, filter, bias, &o, out_c);
+    ts_conv_k8_run(p, in, out, win, &g, &o, col, col + TS_CONV_K8_WORDS * out_c);
+    return;
+  }
   if (quad && npix >= 4) {
     /* the per-channel constants after the four lanes, when they fit */
     if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {

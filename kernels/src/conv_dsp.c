@@ -14,8 +14,8 @@
  *    2 * (input + offset), so the sums are 2 * acc and requantize in four instructions per
  *    output (ts_dsp_rq_doubled: ADD, SMMLAR, ASR, SSAT). Each filter word is loaded and
  *    extended once for the four pixels, each half group of the column (the four pixels' even
- *    or odd taps) is one LDMIA of four words (15 instructions per 4 taps x 4 pixels; 14 with
- *    two groups per iteration where the channel loop is C). The per-channel constants
+ *    or odd taps) is one LDMIA of four words (15 instructions per 4 taps x 4 pixels; 13.5
+ *    with two groups per iteration where the channel loop is C). The per-channel constants
  *    {2 * bias, multiplier, nudge, shift} are computed once per call into the column's unused
  *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
  *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
@@ -36,7 +36,9 @@
  *    one pixel x every output channel, the pixel's four column words in registers, the
  *    filters (extended and doubled) and the per-channel constants in a per-call table of 8
  *    words per channel (ts_conv_k8_run: 12 instructions per output on the device, against
- *    14.5 for the quad kernel at k == 8); pixels in raster order, the portable access order.
+ *    14.5 for the quad kernel at k == 8; a padding-free run of a 1x1 filter's pixels is one
+ *    assembly block, 15 instructions per pixel beside its channels); pixels in raster order,
+ *    the portable access order.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -705,16 +707,17 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
 /* Each half group (the four lanes' even or odd taps) is one LDMIA of four words, into four
  * registers fixed in ascending order (r8-r11: LDM fills them in register order), and the
- * groups go two per iteration: 28 instructions per two groups (the first group alone when
- * their number is odd, 13), against 17 per group with LDRD of the column. The filter words
- * are loaded by LDR (a filter need not be word-aligned: LDRD would fault). */
+ * groups go two per iteration: 27 instructions per two groups (the first group alone when
+ * their number is odd, 13), against 17 per group with LDRD of the column. Both filter words
+ * by one LDRD when the filter pointer is word-aligned (LDRD faults otherwise: a filter need
+ * not be), else by two LDRs (28). */
 #define TS_COL4_LOOP()                                                                     \
   do {                                                                                     \
     register uint32_t c0_ __asm__("r8");                                                    \
     register uint32_t c1_ __asm__("r9");                                                    \
     register uint32_t c2_ __asm__("r10");                                                   \
     register uint32_t c3_ __asm__("r11");                                                   \
-    uint32_t e_, o_;                                                                       \
+    uint32_t e_, o_, u_;                                                                   \
     if (((cend - x) >> 3) & 1) {                                                           \
       __asm__ volatile(                                                                    \
           "ldr %[o], [%[w]], #4\n\t"                                                       \
@@ -736,7 +739,43 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
           :                                                                                \
           : "memory");                                                                     \
     }                                                                                      \
-    if (x != cend)                                                                         \
+    if (x == cend) {                                                                       \
+    } else if ((((uintptr_t)w) & 3) == 0) {                                                \
+      __asm__ volatile(                                                                    \
+          "1:\n\t"                                                                         \
+          "ldrd %[o], %[u], [%[w]], #8\n\t"                                                       \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "sxtb16 %[e], %[o]\n\t"                                                          \
+          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
+          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "sxtb16 %[e], %[u]\n\t"                                                          \
+          "sxtb16 %[u], %[u], ror #8\n\t"                                                  \
+          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
+          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
+          "smlad %[s0], %[c0], %[u], %[s0]\n\t"                                            \
+          "smlad %[s1], %[c1], %[u], %[s1]\n\t"                                            \
+          "smlad %[s2], %[c2], %[u], %[s2]\n\t"                                            \
+          "smlad %[s3], %[c3], %[u], %[s3]\n\t"                                            \
+          "cmp %[x], %[cend]\n\t"                                                          \
+          "bne 1b"                                                                         \
+          : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
+            [s3] "+r"(s3), [c0] "=&r"(c0_), [c1] "=&r"(c1_), [c2] "=&r"(c2_),              \
+            [c3] "=&r"(c3_), [e] "=&r"(e_), [o] "=&r"(o_), [u] "=&r"(u_)                   \
+          : [cend] "r"(cend)                                                               \
+          : "cc", "memory");                                                               \
+    } else                                                                                 \
       __asm__ volatile(                                                                    \
           "1:\n\t"                                                                         \
           "ldr %[o], [%[w]], #4\n\t"                                                       \
@@ -1193,6 +1232,77 @@ static inline __attribute__((always_inline)) void ts_conv_k8_pixel(const uint32_
 #endif
 }
 
+/* A padding-free run of a 1x1 filter over eight channels: the pixels whose first input byte
+ * is s, s + is, ..., up to se (excluded), outputs from d on. On the device one assembly
+ * block: the run's constants in 24 bytes below the stack pointer (given back at its end), 15
+ * instructions per pixel beside the channel loop (GCC's loop around the channel block keeps
+ * about 36). Returns the output pointer past the run. */
+static inline __attribute__((always_inline)) int8_t* ts_conv_k8_run1x1(const int8_t* s, int32_t is, const int8_t* se,
+                                                                      uint32_t off2, const uint32_t* tbl,
+                                                                      const uint32_t* tend, int8_t* d, uint32_t lo4,
+                                                                      uint32_t hi4, int two, int clamp) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  register uint32_t w0 __asm__("r8");
+  register uint32_t w1 __asm__("r9");
+  register uint32_t w2 __asm__("r10");
+  register uint32_t w3 __asm__("r11");
+  register uint32_t acc __asm__("r12");
+  uint32_t x0 = (uint32_t)s, x1 = (uint32_t)is, x2 = off2, x3 = (uint32_t)se;
+  const uint32_t* t = tbl;
+#define TS_K8R_ENTER                \
+  "sub sp, sp, #24\n\t"             \
+  "str %[x0], [sp, #0]\n\t"         \
+  "str %[x1], [sp, #4]\n\t"         \
+  "str %[x2], [sp, #8]\n\t"         \
+  "str %[x3], [sp, #12]\n\t"        \
+  "str %[t], [sp, #16]\n\t"         \
+  "2:\n\t"                          \
+  "ldr %[w0], [sp, #0]\n\t"         \
+  "ldr %[w1], [sp, #4]\n\t"         \
+  "ldr %[x1], [%[w0]]\n\t"          \
+  "ldr %[x3], [%[w0], #4]\n\t"      \
+  "add %[w0], %[w0], %[w1]\n\t"     \
+  "str %[w0], [sp, #0]\n\t"         \
+  "ldr %[w2], [sp, #8]\n\t"         \
+  "sxtab16 %[x0], %[w2], %[x1]\n\t" \
+  "sxtab16 %[x1], %[w2], %[x1], ror #8\n\t" \
+  "sxtab16 %[x2], %[w2], %[x3]\n\t" \
+  "sxtab16 %[x3], %[w2], %[x3], ror #8\n\t" \
+  "ldr %[t], [sp, #16]\n\t"
+#define TS_K8R_NEXT                 \
+  "\n\t"                            \
+  "ldr %[w0], [sp, #0]\n\t"         \
+  "ldr %[w1], [sp, #12]\n\t"        \
+  "cmp %[w0], %[w1]\n\t"            \
+  "bne 2b\n\t"                      \
+  "add sp, sp, #24"
+#define TS_K8R_OPERANDS                                                                         \
+  : [t] "+r"(t), [d] "+r"(d), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),      \
+    [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [acc] "=&r"(acc)           \
+  : [tend] "r"(tend), [lo] "r"(lo4), [hi] "r"(hi4)                                               \
+  : "cc", "memory"
+  if (two && clamp)
+    __asm__ volatile(TS_K8R_ENTER TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE TS_K8_BODY TS_K8_CLAMP TS_K8_STORE)
+                         TS_K8R_NEXT TS_K8R_OPERANDS);
+  else if (two)
+    __asm__ volatile(TS_K8R_ENTER TS_K8_LOOP(TS_K8_BODY TS_K8_STORE TS_K8_BODY TS_K8_STORE) TS_K8R_NEXT
+                         TS_K8R_OPERANDS);
+  else if (clamp)
+    __asm__ volatile(TS_K8R_ENTER TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE) TS_K8R_NEXT TS_K8R_OPERANDS);
+  else
+    __asm__ volatile(TS_K8R_ENTER TS_K8_LOOP(TS_K8_BODY TS_K8_STORE) TS_K8R_NEXT TS_K8R_OPERANDS);
+  return d;
+#else
+  const int32_t out_c = (int32_t)(tend - tbl) / TS_CONV_K8_WORDS;
+  for (; s != se; s += is, d += out_c) {
+    const uint32_t a = ts_dsp_load4(s), b = ts_dsp_load4(s + 4);
+    ts_conv_k8_pixel(tbl, tend, ts_dsp_sxtab16(off2, a), ts_dsp_sxtab16_ror8(off2, a), ts_dsp_sxtab16(off2, b),
+                     ts_dsp_sxtab16_ror8(off2, b), d, lo4, hi4, two, clamp);
+  }
+  return d;
+#endif
+}
+
 /* Pixel (y, x)'s four column words at xc (one lane, not doubled). */
 __attribute__((noinline)) static void ts_conv_k8_col(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
                                                      int32_t y, int32_t x, uint32_t* xc) {
@@ -1230,12 +1340,7 @@ static inline __attribute__((always_inline)) void ts_conv_k8_impl(const ts_conv_
       if (x == xa) { /* the padding-free run */
         const int8_t* s = TS_PIXEL(in, iy, xa * sw - p->pad_left, in_c);
         const int8_t* const se = s + (xb - xa) * sw * in_c;
-        const int32_t is = sw * in_c;
-        for (; s != se; s += is, d += out_c) {
-          const uint32_t a = ts_dsp_load4(s), b = ts_dsp_load4(s + 4);
-          ts_conv_k8_pixel(tbl, tend, ts_dsp_sxtab16(off2, a), ts_dsp_sxtab16_ror8(off2, a),
-                           ts_dsp_sxtab16(off2, b), ts_dsp_sxtab16_ror8(off2, b), d, lo4, hi4, two, clamp);
-        }
+        if (s != se) d = ts_conv_k8_run1x1(s, sw * in_c, se, off2, tbl, tend, d, lo4, hi4, two, clamp);
         x = xb;
         if (x == win.x1) break;
       }

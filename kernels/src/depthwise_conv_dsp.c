@@ -280,7 +280,7 @@ static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t
  *    offset), else the shift.
  * d = 2 with e1 (the sums come out doubled for ts_dw_requant2), else 1. */
 typedef struct {
-  uint32_t W0, W1, W2, W3, W4;
+  uint32_t W[5]; /* W0 .. W4 */
   int32_t k, mult, rc;
 } ts_dw_ch3;
 
@@ -305,37 +305,30 @@ __attribute__((noinline)) static void ts_dw_tab3_one(const ts_conv_params* p, co
   const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
   const int fast = ts_dw_folds(b, sh, oo);
   const int32_t d = fast ? 2 : 1;
-  t->W0 = ts_dsp_pack16(d * w00, d * w01);
-  t->W1 = ts_dsp_pack16(d * w10, d * w11);
-  t->W2 = ts_dsp_pack16(d * w20, d * w21);
-  t->W3 = ts_dsp_pack16(d * w02, d * w12);
-  t->W4 = ts_dsp_pack16(d * w22, fast ? 1 - sh : 0);
+  t->W[0] = ts_dsp_pack16(d * w00, d * w01);
+  t->W[1] = ts_dsp_pack16(d * w10, d * w11);
+  t->W[2] = ts_dsp_pack16(d * w20, d * w21);
+  t->W[3] = ts_dsp_pack16(d * w02, d * w12);
+  t->W[4] = ts_dsp_pack16(d * w22, fast ? 1 - sh : 0);
   t->k = (int32_t)((uint32_t)d *
                    ((uint32_t)b + (uint32_t)off * (uint32_t)(w00 + w01 + w02 + w10 + w11 + w12 + w20 + w21 + w22)));
   t->mult = p->output_multiplier[c];
   t->rc = fast ? (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh))) : sh;
 }
 
-/* Lane 0 of a and lane 0 of b (PKHBT), lane 1 of a and lane 1 of b (PKHTB). */
-#define TS_DW_LO(a, b) (((a)&0xffffu) | ((b) << 16))
-#define TS_DW_HI(a, b) (((a) >> 16) | ((b)&0xffff0000u))
-
-/* One entry of a group of four channels (ts_dw_tab3): the doubled weights' pairs W0 .. W3,
- * lane 0 of w22 the doubled w[2][2], s2 the sum of the doubled weights (a halfword lane). */
-static inline __attribute__((always_inline)) void ts_dw_tab3_put(const ts_conv_params* p, const int8_t* w_base,
+/* The last part of entry t of channel c of a group of four (ts_dw_tab3), whose W[0 .. 3]
+ * hold the doubled weights' pairs: lane 0 of w22 the doubled w[2][2], s2 the sum of the
+ * doubled weights (a halfword lane); or the whole entry one channel at a time when the
+ * channel's requantization does not fold. */
+static inline __attribute__((always_inline)) void ts_dw_tab3_fin(const ts_conv_params* p, const int8_t* w_base,
                                                                  int32_t rows, const int32_t* bias, int32_t c,
-                                                                 ts_dw_ch3* t, uint32_t W0, uint32_t W1, uint32_t W2,
-                                                                 uint32_t W3, uint32_t w22, uint32_t s2) {
+                                                                 ts_dw_ch3* t, uint32_t w22, uint32_t s2) {
   const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c], oo = p->output_offset;
   if (!ts_dw_folds(b, sh, oo)) {
     ts_dw_tab3_one(p, w_base, rows, bias, c, t);
     return;
   }
-  t->W0 = W0;
-  t->W1 = W1;
-  t->W2 = W2;
-  t->W3 = W3;
-  t->W4 = (w22 & 0xffffu) | ((uint32_t)(1 - sh) << 16);
+  t->W[4] = (w22 & 0xffffu) | ((uint32_t)(1 - sh) << 16);
   t->k = (int32_t)((uint32_t)b * 2u + (uint32_t)p->input_offset * (uint32_t)(int32_t)(int16_t)(s2 & 0xffffu));
   t->mult = p->output_multiplier[c];
   t->rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
@@ -345,9 +338,9 @@ static inline __attribute__((always_inline)) void ts_dw_tab3_put(const ts_conv_p
  * weights at w_base (3 taps wide). Four channels at a time: one 32-bit load brings a tap's
  * weights of channels c .. c + 3, SXTB16 / SXTB16 (ROR 8) split them into the halfword pairs
  * of (c, c + 2) and (c + 1, c + 3), SXTAB16 of the word onto those doubles them (|2w| <= 256),
- * PKHBT / PKHTB pair two taps' lanes into one channel's register, SADD16 sums the nine taps
- * of two channels at once (|sum| <= 9 * 256); entries whose requantization does not fold are
- * redone one at a time (ts_dw_tab3_one).
+ * PKHBT / PKHTB pair two taps' lanes into one channel's register, stored at once, SADD16
+ * sums the nine taps of two channels at once (|sum| <= 9 * 256); entries whose
+ * requantization does not fold are redone one at a time (ts_dw_tab3_one).
  *
  * The folded requantization: with the doubled sum x2 = 2 * acc, |acc| < 2^29, and a shift
  * -e in [-30, 0], ts_dw_requant2(x2, m, 2^e, e1) + oo = ((2h + 2^e + (h >> 31)) >> e1) + oo
@@ -366,50 +359,44 @@ static void ts_dw_tab3(const ts_conv_params* p, const int8_t* w_base, int32_t ro
   int32_t c = c0;
   for (; c + 4 <= c1; c += 4, t += 4) {
     const int8_t* w = w_base + c;
-    uint32_t q, e, o, E00, O00, E01, O01, E02, O02, E10 = 0, O10 = 0, E11 = 0, O11 = 0, E12 = 0, O12 = 0;
-    uint32_t E20 = 0, O20 = 0, E21 = 0, O21 = 0, E22 = 0, O22 = 0, SE, SO;
-#define TS_DW_TAP(ptr, E, O)          \
-  do {                                \
-    q = ts_dsp_load4(ptr);            \
-    e = ts_dsp_sxtb16(q);             \
-    o = ts_dsp_sxtb16_ror8(q);        \
-    E = ts_dsp_sxtab16(e, q);         \
-    O = ts_dsp_sxtab16_ror8(o, q);    \
+    uint32_t q, e, o, Ea, Oa, Eb, Ob, SE = 0, SO = 0, E2[3] = {0, 0, 0}, O2[3] = {0, 0, 0};
+    int32_t r;
+#define TS_DW_TAP(ptr, E, O)       \
+  do {                             \
+    q = ts_dsp_load4(ptr);         \
+    e = ts_dsp_sxtb16(q);          \
+    o = ts_dsp_sxtb16_ror8(q);     \
+    E = ts_dsp_sxtab16(e, q);      \
+    O = ts_dsp_sxtab16_ror8(o, q); \
   } while (0)
-    TS_DW_TAP(w, E00, O00);
-    TS_DW_TAP(w + C, E01, O01);
-    TS_DW_TAP(w + 2 * C, E02, O02);
-    SE = ts_dw_sadd16(ts_dw_sadd16(E00, E01), E02);
-    SO = ts_dw_sadd16(ts_dw_sadd16(O00, O01), O02);
-    if (rows > 1) {
-      TS_DW_TAP(w + w_row, E10, O10);
-      TS_DW_TAP(w + w_row + C, E11, O11);
-      TS_DW_TAP(w + w_row + 2 * C, E12, O12);
-      SE = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SE, E10), E11), E12);
-      SO = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SO, O10), O11), O12);
-    }
-    if (rows > 2) {
-      TS_DW_TAP(w + 2 * w_row, E20, O20);
-      TS_DW_TAP(w + 2 * w_row + C, E21, O21);
-      TS_DW_TAP(w + 2 * w_row + 2 * C, E22, O22);
-      SE = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SE, E20), E21), E22);
-      SO = ts_dw_sadd16(ts_dw_sadd16(ts_dw_sadd16(SO, O20), O21), O22);
+#pragma GCC unroll 3
+    for (r = 0; r < 3; ++r) { /* columns 0 and 1 of row r into W[r]; column 2 kept */
+      Ea = Oa = Eb = Ob = 0;
+      if (r < rows) {
+        const int8_t* wr = w + r * w_row;
+        TS_DW_TAP(wr, Ea, Oa);
+        TS_DW_TAP(wr + C, Eb, Ob);
+        TS_DW_TAP(wr + 2 * C, E2[r], O2[r]);
+        SE = ts_dw_sadd16(SE, ts_dw_sadd16(ts_dw_sadd16(Ea, Eb), E2[r]));
+        SO = ts_dw_sadd16(SO, ts_dw_sadd16(ts_dw_sadd16(Oa, Ob), O2[r]));
+      }
+      t[0].W[r] = ts_dw_pack_lo(Ea, Eb);
+      t[1].W[r] = ts_dw_pack_lo(Oa, Ob);
+      t[2].W[r] = ts_dw_pack_hi(Ea, Eb);
+      t[3].W[r] = ts_dw_pack_hi(Oa, Ob);
     }
 #undef TS_DW_TAP
-    ts_dw_tab3_put(p, w_base, rows, bias, c, t, TS_DW_LO(E00, E01), TS_DW_LO(E10, E11), TS_DW_LO(E20, E21),
-                   TS_DW_LO(E02, E12), E22, SE);
-    ts_dw_tab3_put(p, w_base, rows, bias, c + 1, t + 1, TS_DW_LO(O00, O01), TS_DW_LO(O10, O11), TS_DW_LO(O20, O21),
-                   TS_DW_LO(O02, O12), O22, SO);
-    ts_dw_tab3_put(p, w_base, rows, bias, c + 2, t + 2, TS_DW_HI(E00, E01), TS_DW_HI(E10, E11), TS_DW_HI(E20, E21),
-                   TS_DW_HI(E02, E12), E22 >> 16, SE >> 16);
-    ts_dw_tab3_put(p, w_base, rows, bias, c + 3, t + 3, TS_DW_HI(O00, O01), TS_DW_HI(O10, O11), TS_DW_HI(O20, O21),
-                   TS_DW_HI(O02, O12), O22 >> 16, SO >> 16);
+    t[0].W[3] = ts_dw_pack_lo(E2[0], E2[1]);
+    t[1].W[3] = ts_dw_pack_lo(O2[0], O2[1]);
+    t[2].W[3] = ts_dw_pack_hi(E2[0], E2[1]);
+    t[3].W[3] = ts_dw_pack_hi(O2[0], O2[1]);
+    ts_dw_tab3_fin(p, w_base, rows, bias, c, t, E2[2], SE);
+    ts_dw_tab3_fin(p, w_base, rows, bias, c + 1, t + 1, O2[2], SO);
+    ts_dw_tab3_fin(p, w_base, rows, bias, c + 2, t + 2, E2[2] >> 16, SE >> 16);
+    ts_dw_tab3_fin(p, w_base, rows, bias, c + 3, t + 3, O2[2] >> 16, SO >> 16);
   }
   for (; c < c1; ++c, ++t) ts_dw_tab3_one(p, w_base, rows, bias, c, t);
 }
-
-#undef TS_DW_LO
-#undef TS_DW_HI
 
 /* The requantization of a channel's runs from its table entry t when it does not fold (see
  * ts_dw_store3): ts_dsp_output. */
@@ -439,7 +426,7 @@ static inline __attribute__((always_inline)) int32_t ts_dw_folded(int32_t s, int
 static inline __attribute__((always_inline)) void ts_dw_store3(const int32_t* sp, const ts_dw_ch3* t,
                                                                const ts_conv_params* p, int full_range, int8_t* d0,
                                                                int32_t C, int32_t n, int32_t nrows, int32_t d_step) {
-  const int32_t e1 = (int32_t)(t->W4 >> 16), k = t->k, mult = t->mult, rc = t->rc;
+  const int32_t e1 = (int32_t)(t->W[4] >> 16), k = t->k, mult = t->mult, rc = t->rc;
   int32_t r;
   if (!e1) {
     ts_dw_store3_general(sp, t, p, d0, C, n, nrows, d_step);
@@ -507,7 +494,7 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
    * through r1 (ts_dw_ldrsb2: one register fewer in the column loops) */
 #define TS_DW_X2(x) (three ? ts_dw_ldrsb2((x), r1) : (uint32_t)(int32_t)(x)[r2])
   for (c = c0; c < c1; ++c, ++t) {
-    const uint32_t W0 = t->W0, W1 = t->W1, W2 = t->W2, W3 = t->W3, W4 = t->W4;
+    const uint32_t W0 = t->W[0], W1 = t->W[1], W2 = t->W[2], W3 = t->W[3], W4 = t->W[4];
     for (r = 0; r < nrows; ++r) {
       int32_t* const row_sums = sums + r * n;
       const int8_t* xp = x0 + ic + r * x_step;

@@ -53,8 +53,22 @@ static inline int32_t ts_dw_add_sign(int32_t a, int32_t h) {
   __asm__("add %0, %1, %2, asr #31" : "=r"(r) : "r"(a), "r"(h));
   return r;
 }
+/* PKHBT with LSL #16: (lane 0 of a, lane 0 of b); PKHTB with ASR #16: (lane 1 of a, lane 1 of
+ * b). */
+static inline uint32_t ts_dw_pack_lo(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t ts_dw_pack_hi(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+  return r;
+}
 #else
 static inline int32_t ts_dw_add_sign(int32_t a, int32_t h) { return (int32_t)((uint32_t)a + (uint32_t)(h >> 31)); }
+static inline uint32_t ts_dw_pack_lo(uint32_t a, uint32_t b) { return (a & 0xffffu) | (b << 16); }
+static inline uint32_t ts_dw_pack_hi(uint32_t a, uint32_t b) { return (a >> 16) | (b & 0xffff0000u); }
 static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) {
   return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
 }

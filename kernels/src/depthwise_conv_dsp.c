@@ -224,14 +224,6 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
 #define TS_DW_RUN 64
 #endif
 
-/* Three taps of one input column: v (lane 0) times the halfword `sel` of each row's pair. */
-#define TS_DW_COL_LO(acc, v0, v1, v2, W0, W1, W2) \
-  do {                                          \
-    (acc) = ts_dsp_smlabb((v0), (W0), (acc));   \
-    (acc) = ts_dsp_smlabb((v1), (W1), (acc));   \
-    (acc) = ts_dsp_smlabb((v2), (W2), (acc));   \
-  } while (0)
-
 /* The requantization of a channel's runs (ts_dw_run3_body, ts_dw_run_wide): nrows runs of n
  * sums (sums[r * n + o], the offset term k still to add) into d0 + r * d_step + o * C, with
  * ts_dw_requant2 when `fast` (the sums are then doubled), SSAT as the clamp when the range is
@@ -472,8 +464,9 @@ static inline __attribute__((always_inline)) void ts_dw_store3(const int32_t* sp
  * c / depth_multiplier. Only into an output that shares no byte with the input (each
  * channel's outputs are written before the next channel's inputs are read).
  *
- * A channel's nine weights sit in five registers as halfword pairs (ts_dw_ch3; for rows
- * beyond `rows` the loads repeat row 0 and meet zero weights). Each input byte is loaded once
+ * A channel's nine weights sit in five registers as halfword pairs (ts_dw_ch3). With
+ * `three` the column loops load three rows of taps; without, two (rows 1 or 2: with one, the
+ * second row's loads repeat row 0 and meet zero weights), which the border rows take. Each input byte is loaded once
  * (LDRSB) and multiplies every weight it meets (SMLABB / SMLABT select the halfword), adding
  * to the partial sums of the two or three pixels it belongs to; the input offset enters once
  * per channel as off * sum(w), with the bias: sum(w * (x + off)) + bias = sum(w * x) +
@@ -485,14 +478,15 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
     int32_t rows, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step, int32_t d_step,
     const int three) {
   const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, off = p->input_offset;
-  const int32_t r1 = rows > 1 ? x_row : 0, r2 = rows > 2 ? 2 * x_row : 0;
+  const int32_t r1 = rows > 1 ? x_row : 0;
   const int full_range = p->act_min == -128 && p->act_max == 127;
   const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
   int32_t sums[TS_DW_RUN];
   int32_t c, o, ic = c0 / dm, m = c0 % dm, r;
-  /* tap row 2 of the column at x: with three rows of taps (three, rows == 3) addressed
-   * through r1 (ts_dw_ldrsb2: one register fewer in the column loops) */
-#define TS_DW_X2(x) (three ? ts_dw_ldrsb2((x), r1) : (uint32_t)(int32_t)(x)[r2])
+  /* tap row 2 of the column at x, with three rows of taps (`three`, rows == 3), addressed
+   * through r1 (ts_dw_ldrsb2: one register fewer in the column loops); without `three` (rows
+   * 1 or 2, the tensor's border rows) no third row is loaded */
+#define TS_DW_X2(x) ts_dw_ldrsb2((x), r1)
   for (c = c0; c < c1; ++c, ++t) {
     const uint32_t W0 = t->W[0], W1 = t->W[1], W2 = t->W[2], W3 = t->W[3], W4 = t->W[4];
     for (r = 0; r < nrows; ++r) {
@@ -502,14 +496,18 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
       int32_t pa = 0;
       /* column 0 of pixel 0 */
       if (lead) {
-        TS_DW_COL_LO(pa, vpad, vpad, vpad, W0, W1, W2);
+        pa = ts_dsp_smlabb(vpad, W0, pa);
+        pa = ts_dsp_smlabb(vpad, W1, pa);
+        if (three) pa = ts_dsp_smlabb(vpad, W2, pa);
       } else {
         v = (uint32_t)(int32_t)xp[0];
         pa = ts_dsp_smulbb(v, W0);
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabb(v, W1, pa);
-        v = TS_DW_X2(xp);
-        pa = ts_dsp_smlabb(v, W2, pa);
+        if (three) {
+          v = TS_DW_X2(xp);
+          pa = ts_dsp_smlabb(v, W2, pa);
+        }
         xp += col;
       }
       if (p->stride_w == 1) {
@@ -520,9 +518,11 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
         v = (uint32_t)(int32_t)xp[r1];
         pa = ts_dsp_smlabt(v, W1, pa);
         pb = ts_dsp_smlabb(v, W1, pb);
-        v = TS_DW_X2(xp);
-        pa = ts_dsp_smlabt(v, W2, pa);
-        pb = ts_dsp_smlabb(v, W2, pb);
+        if (three) {
+          v = TS_DW_X2(xp);
+          pa = ts_dsp_smlabt(v, W2, pa);
+          pb = ts_dsp_smlabb(v, W2, pb);
+        }
         xp += col;
         for (o = 0; o < n - trail; ++o) { /* column o + 2: tap 2 of pixel o, 1 of o + 1, 0 of o + 2 */
           v = (uint32_t)(int32_t)xp[0];
@@ -533,10 +533,12 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W3, pa);
           pb = ts_dsp_smlabt(v, W1, pb);
           pc = ts_dsp_smlabb(v, W1, pc);
-          v = TS_DW_X2(xp);
-          pa = ts_dsp_smlabb(v, W4, pa);
-          pb = ts_dsp_smlabt(v, W2, pb);
-          pc = ts_dsp_smlabb(v, W2, pc);
+          if (three) {
+            v = TS_DW_X2(xp);
+            pa = ts_dsp_smlabb(v, W4, pa);
+            pb = ts_dsp_smlabt(v, W2, pb);
+            pc = ts_dsp_smlabb(v, W2, pc);
+          }
           row_sums[o] = pa;
           pa = pb;
           pb = pc;
@@ -549,8 +551,10 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W0, pa);
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W1, pa);
-          v = TS_DW_X2(xp);
-          pa = ts_dsp_smlabt(v, W2, pa);
+          if (three) {
+            v = TS_DW_X2(xp);
+            pa = ts_dsp_smlabt(v, W2, pa);
+          }
           xp += col;
           v = (uint32_t)(int32_t)xp[0]; /* column 2o + 2: tap 2 of pixel o, tap 0 of pixel o + 1 */
           pa = ts_dsp_smlabb(v, W3, pa);
@@ -558,9 +562,11 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W3, pa);
           pn = ts_dsp_smlabb(v, W1, pn);
-          v = TS_DW_X2(xp);
-          pa = ts_dsp_smlabb(v, W4, pa);
-          pn = ts_dsp_smlabb(v, W2, pn);
+          if (three) {
+            v = TS_DW_X2(xp);
+            pa = ts_dsp_smlabb(v, W4, pa);
+            pn = ts_dsp_smlabb(v, W2, pn);
+          }
           xp += col;
           row_sums[o] = pa;
           pa = pn;
@@ -570,14 +576,16 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
           pa = ts_dsp_smlabt(v, W0, pa);
           v = (uint32_t)(int32_t)xp[r1];
           pa = ts_dsp_smlabt(v, W1, pa);
-          v = TS_DW_X2(xp);
-          pa = ts_dsp_smlabt(v, W2, pa);
+          if (three) {
+            v = TS_DW_X2(xp);
+            pa = ts_dsp_smlabt(v, W2, pa);
+          }
         }
       }
       if (trail) { /* the last pixel's column 2 is padding */
         pa = ts_dsp_smlabb(vpad, W3, pa);
         pa = ts_dsp_smlabt(vpad, W3, pa);
-        pa = ts_dsp_smlabb(vpad, W4, pa);
+        if (three) pa = ts_dsp_smlabb(vpad, W4, pa);
         row_sums[n - 1] = pa;
       }
     }

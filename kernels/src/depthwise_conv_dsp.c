@@ -129,6 +129,18 @@ static void ts_dw_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x
         xr += x_row;
         wr += w_row;
       }
+    } else if (cols == 2) { /* border pixels of 3-tap filters */
+      for (ky = 0; ky < rows; ++ky) {
+        uint32_t wv = ts_dsp_load4(wr), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_BARRIER();
+        wv = ts_dsp_load4(wr + C);
+        we = ts_dsp_sxtb16(wv);
+        wo = ts_dsp_sxtb16_ror8(wv);
+        TS_DW_MAC4(ts_dsp_load4(xr + tap), we, wo, off2, a0, a1, a2, a3);
+        xr += x_row;
+        wr += w_row;
+      }
     } else {
       for (ky = 0; ky < rows; ++ky) {
         const int8_t* xp = xr;

@@ -22,6 +22,7 @@
 extern "C" {
 #include "tessera/kernels.h"
 }
+#include "../kernels/src/depthwise_dsp_util.h"
 
 namespace {
 
@@ -194,6 +195,25 @@ TEST(DspDepthwiseSetup, FoldBoundaryGridMatchesPortable) {
                             << " weights " << (sign ? 127 : -128);
           }
   EXPECT_EQ(n, 8 * 6 * 6 * 2 * 2);
+}
+
+// The one-pixel path's output byte with the full activation range (SSAT as the clamp) equals
+// the general one, either branch, at the edges of its conditions.
+TEST(DspDepthwiseSetup, FullRangeOutputByteEqualsGeneral) {
+  Rng r(44);
+  const int32_t accs[] = {0, 1, -1, (1 << 29) - 1, -(1 << 29) + 1, 1 << 29, -(1 << 29), 2147483647, -2147483647 - 1};
+  for (int32_t sh = -32; sh <= 3; ++sh)
+    for (int32_t a : accs)
+      for (int32_t oo : {-128, 127, 0})
+        ASSERT_EQ(ts_dw_output_full(a, 2147483647, sh, oo), ts_dsp_output(a, 2147483647, sh, oo, -128, 127))
+            << a << " " << sh << " " << oo;
+  for (int i = 0; i < 200000; ++i) {
+    int32_t a = static_cast<int32_t>(r());
+    if (i % 2) a >>= Uniform(r, 0, 31);
+    const int32_t m = i % 5 ? Uniform(r, 1 << 30, 2147483647) : static_cast<int32_t>(r());
+    const int32_t sh = Uniform(r, -31, 3), oo = Uniform(r, -128, 127);
+    ASSERT_EQ(ts_dw_output_full(a, m, sh, oo), ts_dsp_output(a, m, sh, oo, -128, 127)) << a << " " << m << " " << sh;
+  }
 }
 
 }  // namespace

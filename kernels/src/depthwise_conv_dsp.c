@@ -64,6 +64,13 @@ static inline __attribute__((always_inline)) void ts_dw_store4(int8_t* dst, cons
   const int32_t* mult = p->output_multiplier + c;
   const int32_t* shift = p->output_shift + c;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+  if (lo == -128 && hi == 127) {
+    dst[0] = ts_dw_output_full(a0, mult[0], shift[0], oo);
+    dst[1] = ts_dw_output_full(a1, mult[1], shift[1], oo);
+    dst[2] = ts_dw_output_full(a2, mult[2], shift[2], oo);
+    dst[3] = ts_dw_output_full(a3, mult[3], shift[3], oo);
+    return;
+  }
   dst[0] = ts_dw_output(a0, mult[0], shift[0], oo, lo, hi);
   dst[1] = ts_dw_output(a1, mult[1], shift[1], oo, lo, hi);
   dst[2] = ts_dw_output(a2, mult[2], shift[2], oo, lo, hi);

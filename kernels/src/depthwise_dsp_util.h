@@ -117,6 +117,13 @@ static inline int8_t ts_dw_output(int32_t acc, int32_t m, int32_t shift, int32_t
   return ts_dsp_output(acc, m, shift, oo, lo, hi);
 }
 
+/* ts_dw_output with the activation range [-128, 127]: SSAT as the clamp. */
+static inline int8_t ts_dw_output_full(int32_t acc, int32_t m, int32_t shift, int32_t oo) {
+  if (shift <= 0 && shift >= -30 && acc > -(1 << 29) && acc < (1 << 29))
+    return (int8_t)ts_dsp_ssat8(ts_dw_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo);
+  return ts_dsp_output(acc, m, shift, oo, -128, 127);
+}
+
 /* Compiler barrier between the taps of an unrolled row: keeps GCC's pre-allocation
  * scheduler from hoisting every load of the row ahead of the multiply-accumulates, which
  * needs more registers than the core has (the spills cost more than the loads). */

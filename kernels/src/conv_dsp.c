@@ -37,8 +37,9 @@
  *    filters (extended and doubled) and the per-channel constants in a per-call table of 8
  *    words per channel (ts_conv_k8_run: 12 instructions per output on the device, against
  *    14.5 for the quad kernel at k == 8; a padding-free run of a 1x1 filter's pixels is one
- *    assembly block, 15 instructions per pixel beside its channels); pixels in raster order,
- *    the portable access order.
+ *    assembly block, 15 instructions per pixel beside its channels; other pixels, with
+ *    padding taps or other filters, take a C loop); pixels in raster order, the portable
+ *    access order.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -489,6 +490,7 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
   /* four channels per pass: the column's two words of a group loaded once for the four
    * filters (24 instructions per group against 30 for two passes of the loop below) */
+  int32_t sums[4];
   for (; c + 3 < out_c; c += 4) {
     const int8_t *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
     const uint32_t* x = col;
@@ -539,21 +541,15 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
       s3 = ts_dsp_smlad(b, ts_dsp_sxtb16_ror8(wt), ts_dsp_smlad(a, ts_dsp_sxtb16(wt), s3));
     }
     w0 = w3 + tail;
-    r = o->mode >= 5; /* doubled column: the sums are even and exact */
-    s0 >>= r;
-    s1 >>= r;
-    s2 >>= r;
-    s3 >>= r;
-    if (bias) {
-      s0 += bias[c];
-      s1 += bias[c + 1];
-      s2 += bias[c + 2];
-      s3 += bias[c + 3];
+    sums[0] = s0;
+    sums[1] = s1;
+    sums[2] = s2;
+    sums[3] = s3;
+    for (r = 0; r < 4; ++r) { /* one copy of the requantization (flash) */
+      int32_t v = o->mode >= 5 ? sums[r] >> 1 : sums[r]; /* doubled column: the sums are even */
+      if (bias) v += bias[c + r];
+      d0[c + r] = ts_dsp_output(v, o->mult[c + r], o->shift[c + r], o->out_offset, o->act_min, o->act_max);
     }
-    d0[c] = ts_dsp_output(s0, o->mult[c], o->shift[c], o->out_offset, o->act_min, o->act_max);
-    d0[c + 1] = ts_dsp_output(s1, o->mult[c + 1], o->shift[c + 1], o->out_offset, o->act_min, o->act_max);
-    d0[c + 2] = ts_dsp_output(s2, o->mult[c + 2], o->shift[c + 2], o->out_offset, o->act_min, o->act_max);
-    d0[c + 3] = ts_dsp_output(s3, o->mult[c + 3], o->shift[c + 3], o->out_offset, o->act_min, o->act_max);
   }
 #endif
   for (; c < out_c; c += 2) {
@@ -1300,7 +1296,7 @@ __attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32
  * ror 8 of each filter word, each lane times 2: |2 w| <= 256 fits), 2 * bias, multiplier,
  * nudge, right shift (ts_dsp_rq_doubled). The sums are the same 2 * acc as with the doubled
  * column. Each pixel reads its taps before writing its outputs, in raster order: the
- * portable access order. On the device a channel is one LDMIA of five words (the filter
+ * portable access order. On the device (padding-free runs of a 1x1 filter) a channel is one LDMIA of five words (the filter
  * words and 2 * bias), four SMLADs, one LDMIA of three, ts_dsp_rq_doubled's four
  * instructions (the clamp's SSUB8/SEL pairs when the range is not [-128, 127]) and STRB with
  * post-increment: 12 instructions per output with two channels per iteration, against 14.5
@@ -1349,37 +1345,13 @@ static void ts_conv_k8_table(uint32_t* t, const int8_t* filter, const int32_t* b
   "sel %[acc], %[acc], %[hi]\n\t"
 #define TS_K8_STORE "strb %[acc], [%[d]], #1\n\t"
 #define TS_K8_LOOP(body) "1:\n\t" body "cmp %[t], %[tend]\n\t" "bne 1b"
-#define TS_K8_OPERANDS                                                                          \
-  : [t] "+r"(t), [d] "+r"(d), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), \
-    [acc] "=&r"(acc)                                                                            \
-  : [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [tend] "r"(tend), [lo] "r"(lo4),  \
-    [hi] "r"(hi4)                                                                               \
-  : "cc", "memory"
 #endif
 
-/* Every output channel of one pixel whose column words are x0..x3; `two`: out_c is even;
- * `clamp`: the range is not [-128, 127]. */
-static inline __attribute__((always_inline)) void ts_conv_k8_pixel(const uint32_t* t, const uint32_t* tend,
-                                                                   uint32_t x0, uint32_t x1, uint32_t x2,
-                                                                   uint32_t x3, int8_t* d, uint32_t lo4,
-                                                                   uint32_t hi4, int two, int clamp) {
-#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  register uint32_t w0 __asm__("r8");
-  register uint32_t w1 __asm__("r9");
-  register uint32_t w2 __asm__("r10");
-  register uint32_t w3 __asm__("r11");
-  register uint32_t acc __asm__("r12");
-  if (two && clamp)
-    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE TS_K8_BODY TS_K8_CLAMP TS_K8_STORE)
-                         TS_K8_OPERANDS);
-  else if (two)
-    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_STORE TS_K8_BODY TS_K8_STORE) TS_K8_OPERANDS);
-  else if (clamp)
-    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_CLAMP TS_K8_STORE) TS_K8_OPERANDS);
-  else
-    __asm__ volatile(TS_K8_LOOP(TS_K8_BODY TS_K8_STORE) TS_K8_OPERANDS);
-#else
-  (void)two;
+/* Every output channel of one pixel whose column words are x0..x3 (`clamp`: the range is not
+ * [-128, 127]): the host's loop, and the device's for pixels with padding taps or filters
+ * other than 1x1 (their rare pixels keep the flash of an assembly copy). */
+static void ts_conv_k8_pixel(const uint32_t* t, const uint32_t* tend, uint32_t x0, uint32_t x1, uint32_t x2,
+                             uint32_t x3, int8_t* d, uint32_t lo4, uint32_t hi4, int clamp) {
   for (; t != tend; t += TS_CONV_K8_WORDS) {
     int32_t acc = (int32_t)t[4];
     uint32_t v;
@@ -1391,7 +1363,6 @@ static inline __attribute__((always_inline)) void ts_conv_k8_pixel(const uint32_
     if (clamp) v = ts_dsp_clamp8x4(v, lo4, hi4);
     *d++ = (int8_t)v;
   }
-#endif
 }
 
 /* A padding-free run of a 1x1 filter over eight channels: the pixels whose first input byte
@@ -1456,10 +1427,11 @@ static inline __attribute__((always_inline)) int8_t* ts_conv_k8_run1x1(const int
   return d;
 #else
   const int32_t out_c = (int32_t)(tend - tbl) / TS_CONV_K8_WORDS;
+  (void)two;
   for (; s != se; s += is, d += out_c) {
     const uint32_t a = ts_dsp_load4(s), b = ts_dsp_load4(s + 4);
     ts_conv_k8_pixel(tbl, tend, ts_dsp_sxtab16(off2, a), ts_dsp_sxtab16_ror8(off2, a), ts_dsp_sxtab16(off2, b),
-                     ts_dsp_sxtab16_ror8(off2, b), d, lo4, hi4, two, clamp);
+                     ts_dsp_sxtab16_ror8(off2, b), d, lo4, hi4, clamp);
   }
   return d;
 #endif
@@ -1511,7 +1483,7 @@ static inline __attribute__((always_inline)) void ts_conv_k8_impl(const ts_conv_
       x1 = xc[1];
       x2 = xc[2];
       x3 = xc[3];
-      ts_conv_k8_pixel(tbl, tend, x0, x1, x2, x3, d, lo4, hi4, two, clamp);
+      ts_conv_k8_pixel(tbl, tend, x0, x1, x2, x3, d, lo4, hi4, clamp);
     }
   }
 }

@@ -58,13 +58,15 @@
 #include "depthwise_dsp_util.h"
 #include "spatial_util.h"
 
-/* Requantize four channels' accumulators into dst[0..3] (channels c..c+3). */
-static inline __attribute__((always_inline)) void ts_dw_store4(int8_t* dst, const ts_conv_params* p, int32_t c, int32_t a0, int32_t a1,
-                                int32_t a2, int32_t a3) {
+/* Requantize four channels' accumulators into dst[0..3] (channels c..c+3); SSAT as the clamp
+ * when `full` and the range is [-128, 127]. */
+static inline __attribute__((always_inline)) void ts_dw_store4(int8_t* dst, const ts_conv_params* p, int32_t c,
+                                                               int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                                               const int full) {
   const int32_t* mult = p->output_multiplier + c;
   const int32_t* shift = p->output_shift + c;
   const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-  if (lo == -128 && hi == 127) {
+  if (full && lo == -128 && hi == 127) {
     dst[0] = ts_dw_output_full(a0, mult[0], shift[0], oo);
     dst[1] = ts_dw_output_full(a1, mult[1], shift[1], oo);
     dst[2] = ts_dw_output_full(a2, mult[2], shift[2], oo);
@@ -162,7 +164,7 @@ static void ts_dw_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x
         wr += w_row;
       }
     }
-    ts_dw_store4(dst + c, p, c, a0, a1, a2, a3);
+    ts_dw_store4(dst + c, p, c, a0, a1, a2, a3, 1);
   }
   if (c < C) ts_dw_tail(p, x_base, x_row, w_base, rows, cols, bias, dst, c);
 }
@@ -226,8 +228,8 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
         wr += w_row;
       }
     }
-    ts_dw_store4(d_a + c, p, c, a0, a1, a2, a3);
-    ts_dw_store4(d_b + c, p, c, b0, b1, b2, b3);
+    ts_dw_store4(d_a + c, p, c, a0, a1, a2, a3, 0);
+    ts_dw_store4(d_b + c, p, c, b0, b1, b2, b3, 0);
   }
   if (c < C) {
     ts_dw_tail(p, x_a, x_row, w_base, rows, fw, bias, d_a, c);
@@ -782,7 +784,7 @@ static void ts_dw_multiplier_pixel(const ts_conv_params* p, const int8_t* x_base
         xr += x_row;
         wr += w_row;
       }
-      ts_dw_store4(dst + oc, p, oc, a0, a1, a2, a3);
+      ts_dw_store4(dst + oc, p, oc, a0, a1, a2, a3, 0);
     }
   }
 }
@@ -871,7 +873,7 @@ static inline int ts_dw_runs_pay(int wide, int32_t width, int32_t nrows, int32_t
 /* One call of the channel runs (output channels [c0, c1) of the 3-tap runs with their table
  * t; every channel for the wide ones): n pixels of each of k rows from output row y (input
  * row iy of the first tap row), column ox, into d0. */
-static inline __attribute__((always_inline)) void ts_dw_run_call(const ts_conv_params* p, ts_cbuf in,
+__attribute__((noinline)) static void ts_dw_run_call(const ts_conv_params* p, ts_cbuf in,
                                                                  const int8_t* w_rows, const int32_t* bias,
                                                                  const ts_dw_ch3* t, int32_t c0, int32_t c1,
                                                                  int wide, int32_t x_lo, int32_t x_hi, int32_t iy,

@@ -1,22 +1,26 @@
 /* DEPTHWISE_CONV_2D int8, DSP-structured path. Same contract and bytes as
  * ts_depthwise_conv2d_s8_portable (depthwise_conv.c): only the order of the int32 additions
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
- * or ts_dw_requant2 where its conditions hold).
+ * or ts_dw_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
  * Paths (each output row of the window in order; rows with the same rows of taps together):
  *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
- *    (ts_dw_run3), one output channel at a time over up to TS_DW_RUN pixels of one or more
+ *    (ts_dw_run3_*), one output channel at a time over up to TS_DW_RUN pixels of one or more
  *    output rows, the nine weights in registers as halfword pairs, each input byte loaded
  *    once for every pixel it feeds; the pixels with one column of padding next to the
- *    interior are part of the runs; depth multipliers too; with three rows of taps (all
- *    but the tensor's border rows) the third row's loads are addressed through the second
- *    row's offset shifted left by one (ts_dw_ldrsb2), one register fewer: the stride-1 column
- *    loop then runs without spills (16 instructions per pixel and channel, was 19); each
- *    channel's constants (weights as halfword pairs, the offset-and-bias term, the
- *    requantization's constants with the output offset folded into the rounding term) come
- *    from a table filled once per kernel call, set of tap rows and chunk of channels
- *    (ts_dw_tab3, four channels at a time) in the stack buffer below (which is otherwise
- *    unused when the buffers do not overlap), and every run of the call loads them;
+ *    interior are part of the runs; depth multipliers too. With three rows of taps (all but
+ *    the tensor's border rows) the third row's loads are addressed through the second row's
+ *    offset shifted left by one (ts_dw_ldrsb2), one register fewer: the stride-1 column loop
+ *    runs without spills (16 instructions per pixel and channel); the border rows' runs load
+ *    and multiply two rows only. Each channel's constants (its weights as halfword pairs, the
+ *    offset-and-bias term k, the multiplier, the requantization's shift and rounding term with
+ *    the output offset folded in) come from a table (ts_dw_ch3, 32 bytes a channel) filled
+ *    once per kernel call, set of tap rows and chunk of channels, four channels at a time
+ *    (ts_dw_tab3), in the stack buffer below, which is otherwise unused when the buffers do
+ *    not overlap (68 channels a chunk; the chunks are the outer loop, so every run call of a
+ *    set of tap rows reuses the table): a run's per-channel set-up is a few loads. The sums
+ *    of a channel's run are requantized two at a time (ts_dw_store3: 10 instructions per
+ *    output byte);
  *  - filters 5 or 7 taps wide (dilation 1, stride 1 or 2): channel runs over the interior
  *    columns one row of taps at a time (ts_dw_run_wide);
  *  - otherwise, with depth multiplier 1, two horizontally adjacent interior pixels share
@@ -29,7 +33,8 @@
  * buffers overlap). Four channels per step: one 32-bit load brings four input channels of a
  * tap (and one the four weights); SXTAB16 / SXTB16 split them into the halfword pairs
  * (c0, c2) and (c1, c3) (input offset added), and SMLABB / SMLATT accumulate one channel
- * each; rows of three taps are unrolled. Depth multipliers that are a multiple of 4: each
+ * each; rows of two or three taps are unrolled; SSAT clamps when the activation range is
+ * [-128, 127]. Depth multipliers that are a multiple of 4: each
  * input byte of a tap (offset added) multiplies the four weights of output channels
  * ic * dm + m .. + 3 with SMLABB / SMLATB. Other depth multipliers use the portable loops.
  * The columns whose taps all lie inside the input are computed once per call; only border
@@ -48,11 +53,14 @@
  * border pixels follow the contract's pixel order, so no byte is read later or written
  * earlier than the contract's order says: safe for every gap between the buffers the
  * contract allows (with or without a scratch). The 3-tap runs' table then takes the words
- * of the buffer the staged outputs leave and TS_DW_TAB_OVL entries beside it. Stack, whether
- * or not the buffers overlap: the buffer and those entries in ts_depthwise_conv2d_s8_dsp's
- * frame (about 2,500 bytes with TS_DW_OVL_BYTES = 1920 and TS_DW_TAB_OVL = 8) plus the deepest run's frame (ts_dw_run_wide, 520 bytes with its TS_DW_RUN = 64 sums): about
- * 2.8 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), about the DSP convolution's deepest
- * path (bench_dw_dsp prints the painted stack of its depthwise-only program). */
+ * of the buffer the staged outputs leave and TS_DW_TAB_OVL entries beside it (chunks of
+ * channels inside each staged group or run: a group still reads everything before it writes).
+ * Stack, whether or not the buffers overlap: the buffer and those entries in
+ * ts_depthwise_conv2d_s8_dsp's frame (2,496 bytes with TS_DW_OVL_BYTES = 1920 and
+ * TS_DW_TAB_OVL = 8) plus the deepest run's frame (ts_dw_run_wide, 520 bytes with its
+ * TS_DW_RUN = 64 sums): about 3.0 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), about
+ * the DSP convolution's deepest path (bench_dw_dsp prints the painted stack of its
+ * depthwise-only program). */
 #include <string.h>
 
 #include "depthwise_dsp_util.h"

@@ -1,7 +1,9 @@
 /* Helpers of the DEPTHWISE_CONV_2D DSP path (depthwise_conv_dsp.c): the halfword
- * multiply-accumulates it needs beyond arm_dsp.h (one instruction each on a DSP target, C
- * emulations elsewhere, checked against their definitions by
- * tests/test_kernels_dsp_depthwise.cc), and the four-channel tap step. */
+ * multiply-accumulates, packs and adds it needs beyond arm_dsp.h (one instruction each on a
+ * DSP target, C emulations elsewhere, checked against their definitions by
+ * tests/test_kernels_dsp_depthwise.cc, and through the kernel against the portable one on the
+ * host and on the emulated device), the output bytes' requantizations, and the four-channel
+ * tap step. */
 #ifndef TESSERA_KERNELS_DEPTHWISE_DSP_UTIL_H_
 #define TESSERA_KERNELS_DEPTHWISE_DSP_UTIL_H_
 

@@ -31,14 +31,14 @@
  *    not a multiple of 4, after gathering each pixel's taps by words,
  *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
  *    doubled.
- *  - eight taps (k == 8, in_c a multiple of 4, modes 5 and 6, at least 4 pixels, and
- *    8 * out_c + 4 words fit the column: the pointwise layers after an 8-channel depthwise):
+ *  - eight taps (a 1x1 filter over 8 channels without padding, modes 5 and 6, at least 4
+ *    pixels, and 8 * out_c words fit the column: the pointwise layers after an 8-channel
+ *    depthwise):
  *    one pixel x every output channel, the pixel's four column words in registers, the
  *    filters (extended and doubled) and the per-channel constants in a per-call table of 8
  *    words per channel (ts_conv_k8_run: 12 instructions per output on the device, against
- *    14.5 for the quad kernel at k == 8; a padding-free run of a 1x1 filter's pixels is one
- *    assembly block, 15 instructions per pixel beside its channels; other pixels, with
- *    padding taps or other filters, take a C loop); pixels in raster order, the portable
+ *    14.5 for the quad kernel at k == 8; a row of the window is one assembly block, 15
+ *    instructions per pixel beside its channels); pixels in raster order, the portable
  *    access order.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
@@ -107,7 +107,6 @@ static uint32_t* ts_col_expand_any(uint32_t* dst, const int8_t* src, int32_t gro
                                    int lanes) {
   if (lanes == 4)
     return dbl ? ts_col_expand(dst, src, groups, off2, 1, 4) : ts_col_expand(dst, src, groups, off2, 0, 4);
-  if (lanes == 1) return ts_col_expand(dst, src, groups, off2, 0, 1); /* the eight-tap kernel's */
   return dbl ? ts_col_expand(dst, src, groups, off2, 1, 2) : ts_col_expand(dst, src, groups, off2, 0, 2);
 }
 
@@ -1288,15 +1287,15 @@ __attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32
 #endif
 }
 
-/* ---- eight-tap kernel (modes 5 and 6, k == 8, in_c a multiple of 4): one pixel x every
- * output channel ----
- * With eight taps a pixel's column is four words (ts_col_expand, one lane, not doubled), held
+/* ---- eight-tap kernel (modes 5 and 6, a 1x1 filter over 8 channels, no padding): one pixel
+ * x every output channel ----
+ * With eight taps a pixel's column is four words (its two input words through SXTAB16), held
  * in registers while every output channel is computed from a per-call table of 8 words per
  * channel in the column buffer: the filter's four extended words doubled (sxtb16 / sxtb16
  * ror 8 of each filter word, each lane times 2: |2 w| <= 256 fits), 2 * bias, multiplier,
  * nudge, right shift (ts_dsp_rq_doubled). The sums are the same 2 * acc as with the doubled
  * column. Each pixel reads its taps before writing its outputs, in raster order: the
- * portable access order. On the device (padding-free runs of a 1x1 filter) a channel is one LDMIA of five words (the filter
+ * portable access order. On the device a channel is one LDMIA of five words (the filter
  * words and 2 * bias), four SMLADs, one LDMIA of three, ts_dsp_rq_doubled's four
  * instructions (the clamp's SSUB8/SEL pairs when the range is not [-128, 127]) and STRB with
  * post-increment: 12 instructions per output with two channels per iteration, against 14.5
@@ -1347,9 +1346,9 @@ static void ts_conv_k8_table(uint32_t* t, const int8_t* filter, const int32_t* b
 #define TS_K8_LOOP(body) "1:\n\t" body "cmp %[t], %[tend]\n\t" "bne 1b"
 #endif
 
+#if !(TS_DSP_NATIVE && defined(__OPTIMIZE__))
 /* Every output channel of one pixel whose column words are x0..x3 (`clamp`: the range is not
- * [-128, 127]): the host's loop, and the device's for pixels with padding taps or filters
- * other than 1x1 (their rare pixels keep the flash of an assembly copy). */
+ * [-128, 127]): the host's loop. */
 static void ts_conv_k8_pixel(const uint32_t* t, const uint32_t* tend, uint32_t x0, uint32_t x1, uint32_t x2,
                              uint32_t x3, int8_t* d, uint32_t lo4, uint32_t hi4, int clamp) {
   for (; t != tend; t += TS_CONV_K8_WORDS) {
@@ -1364,6 +1363,7 @@ static void ts_conv_k8_pixel(const uint32_t* t, const uint32_t* tend, uint32_t x
     *d++ = (int8_t)v;
   }
 }
+#endif
 
 /* A padding-free run of a 1x1 filter over eight channels: the pixels whose first input byte
  * is s, s + is, ..., up to se (excluded), outputs from d on. On the device one assembly
@@ -1437,62 +1437,21 @@ static inline __attribute__((always_inline)) int8_t* ts_conv_k8_run1x1(const int
 #endif
 }
 
-/* Pixel (y, x)'s four column words at xc (one lane, not doubled). */
-__attribute__((noinline)) static void ts_conv_k8_col(const ts_conv_params* p, ts_cbuf in, const ts_conv_geom* g,
-                                                     int32_t y, int32_t x, uint32_t* xc) {
-  ts_conv_col_pixel(p, in, g, y, x, xc, 0, 1, 0);
-}
-
-/* The window's pixels in raster order through the eight-tap kernel; `tbl`: the table
- * (ts_conv_k8_table), `xc`: four words for a pixel's column. With a 1x1 filter over eight
- * channels, a row's padding-free pixels [xa, xb) take their four column words straight from
- * the input's two words (SXTAB16), others go through the column (ts_conv_col_pixel). */
-static inline __attribute__((always_inline)) void ts_conv_k8_impl(const ts_conv_params* p, ts_cbuf in,
-                                                                  ts_buf out, ts_window win,
-                                                                  const ts_conv_geom* g, const ts_conv_out* o,
-                                                                  const uint32_t* tbl, uint32_t* xc,
-                                                                  int two, int clamp) {
-  const int32_t out_c = p->out_c, in_c = p->in_c, sw = p->stride_w;
+/* The window's pixels in raster order through the eight-tap kernel (a 1x1 filter over eight
+ * channels without padding: every pixel's taps are its input pixel's eight bytes, a row of
+ * the window one run); `tbl`: the table (ts_conv_k8_table). */
+__attribute__((noinline)) static void ts_conv_k8_run(const ts_conv_params* p, const ts_cbuf* in, const ts_buf* out,
+                                                     const ts_window* win, uint32_t off2, const ts_conv_out* o,
+                                                     const uint32_t* tbl) {
+  const int32_t out_c = p->out_c, is = p->stride_w * 8, n = win->x1 - win->x0;
   const uint32_t* const tend = tbl + TS_CONV_K8_WORDS * out_c;
-  const uint32_t off2 = g->off2, lo4 = o->lo4, hi4 = o->hi4;
-  const int direct = p->filter_h == 1 && p->filter_w == 1 && in_c == 8 && g->fast;
-  int32_t y, x;
-  for (y = win.y0; y < win.y1; ++y) {
-    const int32_t iy = y * p->stride_h - p->pad_top;
-    int8_t* d = TS_PIXEL(out, y, win.x0, out_c);
-    int32_t xa = win.x1, xb = win.x1;
-    if (direct && (uint32_t)iy < (uint32_t)g->ylim) {
-      /* 0 <= x * sw - pad_left < xlim */
-      xa = (p->pad_left + sw - 1) / sw;
-      xb = (g->xlim - 1 + p->pad_left) / sw + 1;
-      if (xa < win.x0) xa = win.x0;
-      if (xb > win.x1) xb = win.x1;
-      if (xa > xb) xa = xb = win.x1;
-    }
-    for (x = win.x0; x < win.x1; ++x, d += out_c) {
-      uint32_t x0, x1, x2, x3;
-      if (x == xa) { /* the padding-free run */
-        const int8_t* s = TS_PIXEL(in, iy, xa * sw - p->pad_left, in_c);
-        const int8_t* const se = s + (xb - xa) * sw * in_c;
-        if (s != se) d = ts_conv_k8_run1x1(s, sw * in_c, se, off2, tbl, tend, d, lo4, hi4, two, clamp);
-        x = xb;
-        if (x == win.x1) break;
-      }
-      ts_conv_k8_col(p, in, g, y, x, xc);
-      x0 = xc[0];
-      x1 = xc[1];
-      x2 = xc[2];
-      x3 = xc[3];
-      ts_conv_k8_pixel(tbl, tend, x0, x1, x2, x3, d, lo4, hi4, clamp);
-    }
+  const int two = (out_c & 1) == 0, clamp = o->mode == 5;
+  int32_t y;
+  for (y = win->y0; y < win->y1; ++y) {
+    const int8_t* s = TS_PIXEL(*in, y * p->stride_h, win->x0 * p->stride_w, 8);
+    ts_conv_k8_run1x1(s, is, s + n * is, off2, tbl, tend, TS_PIXEL(*out, y, win->x0, out_c), o->lo4, o->hi4, two,
+                      clamp);
   }
-}
-
-/* One instantiation: the variant (two channels per iteration, clamp) is picked per pixel. */
-__attribute__((noinline)) static void ts_conv_k8_run(const ts_conv_params* p, ts_cbuf in, ts_buf out,
-                                                     ts_window win, const ts_conv_geom* g, const ts_conv_out* o,
-                                                     const uint32_t* tbl, uint32_t* xc) {
-  ts_conv_k8_impl(p, in, out, win, g, o, tbl, xc, (p->out_c & 1) == 0, o->mode == 5);
 }
 
 /* The next pixel of the window in row-major order. */
@@ -1744,10 +1703,11 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   b.col = col;
   b.gather = gather;
   b.tbl = 0;
-  if (g.dbl && k == 8 && (p->in_c & 3) == 0 && npix >= 4 && TS_CONV_K8_WORDS * out_c + 4 <= limit) {
-    /* eight taps: one pixel x every channel from the table, the pixel's column after it */
+  if (g.dbl && p->in_c == 8 && p->filter_h == 1 && p->filter_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+      npix >= 4 && TS_CONV_K8_WORDS * out_c <= limit) {
+    /* eight taps of a 1x1 filter: one pixel x every channel from the table */
     ts_conv_k8_table(col, filter, bias, &o, out_c);
-    ts_conv_k8_run(p, in, out, win, &g, &o, col, col + TS_CONV_K8_WORDS * out_c);
+    ts_conv_k8_run(p, &in, &out, &win, off2, &o, col);
     return;
   }
   if (quad && npix >= 4) {

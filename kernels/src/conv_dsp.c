@@ -27,8 +27,9 @@
  *    the window's last 1-3 pixels go through the pair kernel (narrow patch windows, 1-3
  *    pixels wide, run in quads too). Without room for the staged outputs, a row's last 1-3
  *    pixels take the pair kernel (an odd last one with the next row's first). Padding-free
- *    blocks of one row build their column group by group (ts_conv_col_quad_fast; with in_c
- *    not a multiple of 4, after gathering each pixel's taps by words,
+ *    blocks of one row build their column group by group (ts_conv_col_quad_fast, on the
+ *    device 26 instructions per group of the four lanes, their eight words stored by four
+ *    STRDs; with in_c not a multiple of 4, after gathering each pixel's taps by words,
  *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
  *    doubled.
  *  - eight taps (a 1x1 filter over 8 channels without padding, modes 5 and 6, at least 4
@@ -678,6 +679,50 @@ static inline __attribute__((always_inline)) void ts_col_quad_expand(uint32_t* c
                                                                      uint32_t off2) {
   const int8_t* s2 = s + 2 * is;
   int32_t ky, j;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  /* a group of the four lanes in 26 instructions (four LDRs, eight SXTAB16 and SADD16 each,
+   * four STRDs, the loop's CMP/BNE), against 33 for GCC's schedule of the C (eight STRs) */
+  (void)j;
+  if (groups > 0)
+    for (ky = 0; ky < rows; ++ky, s += step, s2 += step) {
+      const int8_t *a = s, *b = s2;
+      const uint32_t* const cend = col + 8 * groups;
+      uint32_t x0, x1, x2, x3, e0, e1;
+      __asm__ volatile(
+          "1:\n\t"
+          "ldr %[x1], [%[a], %[is]]\n\t"
+          "ldr %[x0], [%[a]], #4\n\t"
+          "ldr %[x3], [%[b], %[is]]\n\t"
+          "ldr %[x2], [%[b]], #4\n\t"
+          "sxtab16 %[e0], %[off2], %[x0]\n\t"
+          "sxtab16 %[x0], %[off2], %[x0], ror #8\n\t"
+          "sxtab16 %[e1], %[off2], %[x1]\n\t"
+          "sxtab16 %[x1], %[off2], %[x1], ror #8\n\t"
+          "sadd16 %[e0], %[e0], %[e0]\n\t"
+          "sadd16 %[e1], %[e1], %[e1]\n\t"
+          "sadd16 %[x0], %[x0], %[x0]\n\t"
+          "sadd16 %[x1], %[x1], %[x1]\n\t"
+          "strd %[x0], %[x1], [%[col], #16]\n\t"
+          "strd %[e0], %[e1], [%[col]]\n\t"
+          "sxtab16 %[e0], %[off2], %[x2]\n\t"
+          "sxtab16 %[x2], %[off2], %[x2], ror #8\n\t"
+          "sxtab16 %[e1], %[off2], %[x3]\n\t"
+          "sxtab16 %[x3], %[off2], %[x3], ror #8\n\t"
+          "sadd16 %[e0], %[e0], %[e0]\n\t"
+          "sadd16 %[e1], %[e1], %[e1]\n\t"
+          "sadd16 %[x2], %[x2], %[x2]\n\t"
+          "sadd16 %[x3], %[x3], %[x3]\n\t"
+          "strd %[x2], %[x3], [%[col], #24]\n\t"
+          "strd %[e0], %[e1], [%[col], #8]\n\t"
+          "adds %[col], %[col], #32\n\t"
+          "cmp %[col], %[cend]\n\t"
+          "bne 1b"
+          : [a] "+r"(a), [b] "+r"(b), [col] "+r"(col), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2),
+            [x3] "=&r"(x3), [e0] "=&r"(e0), [e1] "=&r"(e1)
+          : [is] "r"(is), [off2] "r"(off2), [cend] "r"(cend)
+          : "cc", "memory");
+    }
+#else
   for (ky = 0; ky < rows; ++ky, s += step, s2 += step) {
     const int8_t *a = s, *b = s2;
     for (j = 0; j < groups; ++j, a += 4, b += 4, col += 8) {
@@ -700,6 +745,7 @@ static inline __attribute__((always_inline)) void ts_col_quad_expand(uint32_t* c
       col[7] = ts_dsp_sadd16(o1, o1);
     }
   }
+#endif
 }
 
 /* The four lanes of a block whose pixels are padding-free, with whole groups per tap

@@ -49,14 +49,14 @@ TEST(DspDepthwisePrimitives, DoubledRequantizeEqualsShared) {
   for (int e = 0; e <= 30; ++e)
     for (int32_t a : accs)
       for (int32_t m : mults)
-        ASSERT_EQ(ts_dw_requant2(2 * a, m, int32_t{1} << e, e + 1), ts_multiply_by_quantized_multiplier(a, m, -e))
+        ASSERT_EQ(ts_rq_requant2(2 * a, m, int32_t{1} << e, e + 1), ts_multiply_by_quantized_multiplier(a, m, -e))
             << a << " " << m << " " << e;
   for (int i = 0; i < 300000; ++i) {
     int32_t a = Uniform(r, -(1 << 29) + 1, (1 << 29) - 1);
     if (i % 3 == 0) a >>= Uniform(r, 0, 29);
     const int32_t m = i % 5 ? Uniform(r, 1 << 30, 2147483647) : static_cast<int32_t>(r());
     const int e = i % 7 ? Uniform(r, 0, 14) : Uniform(r, 0, 30);
-    ASSERT_EQ(ts_dw_requant2(2 * a, m, int32_t{1} << e, e + 1), ts_multiply_by_quantized_multiplier(a, m, -e))
+    ASSERT_EQ(ts_rq_requant2(2 * a, m, int32_t{1} << e, e + 1), ts_multiply_by_quantized_multiplier(a, m, -e))
         << a << " " << m << " " << e;
   }
   const int32_t los[] = {-128, -100, 5}, his[] = {127, 90, -3};  // including an empty range
@@ -69,7 +69,7 @@ TEST(DspDepthwisePrimitives, DoubledRequantizeEqualsShared) {
   }
   for (int i = 0; i < 100000; ++i) {  // SMMULR and SSAT against their definitions
     const int32_t a = static_cast<int32_t>(r()), b = static_cast<int32_t>(r());
-    ASSERT_EQ(ts_dsp_smmulr(a, b), static_cast<int32_t>((int64_t{a} * b + (int64_t{1} << 31)) >> 32));
+    ASSERT_EQ(ts_rq_smmulr(a, b), static_cast<int32_t>((int64_t{a} * b + (int64_t{1} << 31)) >> 32));
     const int32_t x = Uniform(r, -1000, 1000);
     ASSERT_EQ(ts_dsp_ssat8(x), std::clamp(x, -128, 127));
   }

@@ -1,7 +1,7 @@
 /* DEPTHWISE_CONV_2D int8, DSP-structured path. Same contract and bytes as
  * ts_depthwise_conv2d_s8_portable (depthwise_conv.c): only the order of the int32 additions
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
- * or ts_dw_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
+ * or ts_rq_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
  * Paths (each output row of the window in order; rows with the same rows of taps together):
  *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
@@ -255,7 +255,7 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
 
 /* The requantization of a channel's runs (ts_dw_run3_body, ts_dw_run_wide): nrows runs of n
  * sums (sums[r * n + o], the offset term k still to add) into d0 + r * d_step + o * C, with
- * ts_dw_requant2 when `fast` (the sums are then doubled), SSAT as the clamp when the range is
+ * ts_rq_requant2 when `fast` (the sums are then doubled), SSAT as the clamp when the range is
  * [-128, 127], else the general ts_dsp_output. */
 static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t* sums, int32_t k, int32_t mult,
                                                                    int32_t sh, int32_t oo, int32_t lo, int32_t hi,
@@ -268,14 +268,14 @@ static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t
     if (fast && full_range) {
       const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
       for (o = 0; o < n; ++o) {
-        const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
+        const int32_t y = ts_rq_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1);
         *dst = (int8_t)ts_dsp_ssat8(y + oo);
         dst += C;
       }
     } else if (fast) {
       const int32_t pow2_e = (int32_t)1 << -sh, e1 = 1 - sh;
       for (o = 0; o < n; ++o) {
-        const int32_t y = ts_dw_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
+        const int32_t y = ts_rq_requant2((int32_t)((uint32_t)sp[o] + (uint32_t)k), mult, pow2_e, e1) + oo;
         *dst = (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
         dst += C;
       }
@@ -299,7 +299,7 @@ static inline __attribute__((always_inline)) void ts_dw_store_runs(const int32_t
  *  - k = d * (bias + off * sum(w)) mod 2^32, the input offset's and the bias's term;
  *  - mult: the channel's multiplier; rc: with e1, 2^e + oo * 2^e1 (e = -shift, oo the output
  *    offset), else the shift.
- * d = 2 with e1 (the sums come out doubled for ts_dw_requant2), else 1. */
+ * d = 2 with e1 (the sums come out doubled for ts_rq_requant2), else 1. */
 typedef struct {
   uint32_t W[5]; /* W0 .. W4 */
   int32_t k, mult, rc;
@@ -364,7 +364,7 @@ static inline __attribute__((always_inline)) void ts_dw_tab3_fin(const ts_conv_p
  * requantization does not fold are redone one at a time (ts_dw_tab3_one).
  *
  * The folded requantization: with the doubled sum x2 = 2 * acc, |acc| < 2^29, and a shift
- * -e in [-30, 0], ts_dw_requant2(x2, m, 2^e, e1) + oo = ((2h + 2^e + (h >> 31)) >> e1) + oo
+ * -e in [-30, 0], ts_rq_requant2(x2, m, 2^e, e1) + oo = ((2h + 2^e + (h >> 31)) >> e1) + oo
  * with h = SMMULR(x2, m), and (X >> e1) + oo = (X + oo * 2^e1) >> e1 exactly (an arithmetic
  * shift is floor division by 2^e1, and adding a multiple of the divisor adds its quotient), so
  * the output is (2h + rc + (h >> 31)) >> e1 with rc = 2^e + oo * 2^e1 provided the sum does not
@@ -436,7 +436,7 @@ __attribute__((noinline)) static void ts_dw_store3_general(const int32_t* sp, co
  * (rc + (h >> 31) + 2h) >> e1 (ADD with ASR #31, ADD with LSL #1, ASR). */
 static inline __attribute__((always_inline)) int32_t ts_dw_folded(int32_t s, int32_t k, int32_t mult, int32_t rc,
                                                                   int32_t e1) {
-  const int32_t h = ts_dsp_smmulr((int32_t)((uint32_t)s + (uint32_t)k), mult);
+  const int32_t h = ts_rq_smmulr((int32_t)((uint32_t)s + (uint32_t)k), mult);
   return (int32_t)((uint32_t)ts_dw_add_sign(rc, h) + (uint32_t)h * 2u) >> e1;
 }
 
@@ -717,7 +717,7 @@ __attribute__((noinline)) static void ts_dw_run_wide(const ts_conv_params* p, co
     const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
     /* |sum(w * (x + off))| <= 49 * 128 * 255 < 2^21 */
     const int fast = sh <= 0 && sh >= -30 && b > -(1 << 29) + (1 << 21) && b < (1 << 29) - (1 << 21);
-    const int32_t dsh = fast ? 1 : 0, d = 1 + dsh; /* the sums come out doubled for ts_dw_requant2 */
+    const int32_t dsh = fast ? 1 : 0, d = 1 + dsh; /* the sums come out doubled for ts_rq_requant2 */
     int32_t wsum = 0, k;
     for (r = 0; r < rows; ++r) {
       const int8_t* w = w_base + r * w_row + c;

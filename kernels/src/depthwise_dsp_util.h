@@ -8,6 +8,7 @@
 #define TESSERA_KERNELS_DEPTHWISE_DSP_UTIL_H_
 
 #include "arm_dsp.h"
+#include "requant_util.h"
 
 #if TS_DSP_NATIVE
 /* SMULBB / SMULBT: a.lane0 * b.lane0, a.lane0 * b.lane1 (GCC's arm_acle.h has no
@@ -20,12 +21,6 @@ static inline int32_t ts_dsp_smulbb(uint32_t a, uint32_t b) {
 static inline int32_t ts_dsp_smulbt(uint32_t a, uint32_t b) {
   int32_t r;
   __asm__("smulbt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
-/* SMMULR: (a * b + 2^31) >> 32, the rounded high word of the 64-bit product. */
-static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
-  int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
 /* SSAT #8: x clamped to [-128, 127]. */
@@ -75,9 +70,6 @@ static inline uint32_t ts_dw_sadd16(uint32_t a, uint32_t b) {
   return ((a + b) & 0xffffu) | (((a >> 16) + (b >> 16)) << 16);
 }
 static inline uint32_t ts_dw_ldrsb2(const int8_t* x, int32_t r) { return (uint32_t)(int32_t)x[2 * r]; }
-static inline int32_t ts_dsp_smmulr(int32_t a, int32_t b) {
-  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
-}
 static inline int32_t ts_dsp_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t ts_dsp_smulbb(uint32_t a, uint32_t b) { return ts_dsp_lane16(a, 0) * ts_dsp_lane16(b, 0); }
 static inline int32_t ts_dsp_smulbt(uint32_t a, uint32_t b) { return ts_dsp_lane16(a, 0) * ts_dsp_lane16(b, 1); }
@@ -89,31 +81,12 @@ static inline int32_t ts_dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
-/* Requantization of a doubled accumulator, x2 = 2 * acc with |acc| < 2^29, for a
- * multiplier m and a shift -e with 0 <= e <= 30 (no left shift): the same value as
- * ts_dsp_requantize(acc, m, -e) (arm_dsp.h) and TFLM's MultiplyByQuantizedMultiplier, in three
- * instructions after the multiply, with pow2_e = 2^e and e1 = e + 1:
- *  - the rounding doubling high multiply (acc * m + 2^30) >> 31 is SMMULR(2 * acc, m) =
- *    (2 * acc * m + 2^31) >> 32 (no overflow case: acc != INT32_MIN);
- *  - the rounding right shift by e (half away from zero) of h (|h| <= |acc| < 2^29, so
- *    2h + 2^e stays below 2^31 for every e <= 30) is
- *    (2h + 2^e + (h < 0 ? -1 : 0)) >> (e + 1): for h >= 0 it is floor(h / 2^e + 1/2); for
- *    h < 0 it is floor((2h + 2^e - 1) / 2^(e+1)), equal to floor((2h + 2^e - 2) / 2^(e+1))
- *    (an even numerator plus one never reaches the next multiple of an even divisor), i.e.
- *    floor((h + 2^(e-1) - 1) / 2^e), the tie rounded down (away from zero); for e = 0 both
- *    give h.
- * Checked against ts_multiply_by_quantized_multiplier by tests/test_kernels_dsp_depthwise.cc. */
-static inline int32_t ts_dw_requant2(int32_t x2, int32_t m, int32_t pow2_e, int32_t e1) {
-  const int32_t h = ts_dsp_smmulr(x2, m);
-  return (int32_t)((uint32_t)h * 2u + (uint32_t)pow2_e + (uint32_t)(h >> 31)) >> e1;
-}
-
-/* One output byte of a single accumulator: ts_dw_requant2 when |acc| < 2^29 and the shift is
+/* One output byte of a single accumulator: ts_rq_requant2 when |acc| < 2^29 and the shift is
  * in [-30, 0], else ts_dsp_output; clamped in ts_clamp_i32's order. The same byte as
  * ts_dsp_output(acc, m, shift, oo, lo, hi) in every case. */
 static inline int8_t ts_dw_output(int32_t acc, int32_t m, int32_t shift, int32_t oo, int32_t lo, int32_t hi) {
   if (shift <= 0 && shift >= -30 && acc > -(1 << 29) && acc < (1 << 29)) {
-    const int32_t y = ts_dw_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo;
+    const int32_t y = ts_rq_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
   }
   return ts_dsp_output(acc, m, shift, oo, lo, hi);
@@ -122,7 +95,7 @@ static inline int8_t ts_dw_output(int32_t acc, int32_t m, int32_t shift, int32_t
 /* ts_dw_output with the activation range [-128, 127]: SSAT as the clamp. */
 static inline int8_t ts_dw_output_full(int32_t acc, int32_t m, int32_t shift, int32_t oo) {
   if (shift <= 0 && shift >= -30 && acc > -(1 << 29) && acc < (1 << 29))
-    return (int8_t)ts_dsp_ssat8(ts_dw_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo);
+    return (int8_t)ts_dsp_ssat8(ts_rq_requant2((int32_t)((uint32_t)acc * 2u), m, (int32_t)1 << -shift, 1 - shift) + oo);
   return ts_dsp_output(acc, m, shift, oo, -128, 127);
 }
 

@@ -1,5 +1,6 @@
 /* Requantization of a doubled value in a few instructions (SMMULR, then an add-and-shift
- * rounding), for the element-wise kernels (elementwise.c's ADD): the same result as
+ * rounding), for the depthwise convolution's DSP path (depthwise_dsp_util.h) and ADD
+ * (elementwise.c): the same result as
  * ts_multiply_by_quantized_multiplier (TFLM's MultiplyByQuantizedMultiplier) whenever its
  * conditions hold. SMMULR is one instruction on a target with the DSP extension, a C emulation
  * with the same result elsewhere. */
@@ -32,7 +33,8 @@ static inline int32_t ts_rq_smmulr(int32_t a, int32_t b) {
  *    equals floor((2h + 2^e - 2) / 2^(e+1)) (an even numerator plus one never reaches the next
  *    multiple of an even divisor), i.e. floor((h + 2^(e-1) - 1) / 2^e): the tie goes down,
  *    away from zero; for e = 0 both sides are h.
- * Checked against ts_multiply_by_quantized_multiplier by tests/test_kernels_add_table.cc. */
+ * Checked against ts_multiply_by_quantized_multiplier by tests/test_kernels_add_table.cc and
+ * tests/test_kernels_dsp_depthwise.cc. */
 static inline int32_t ts_rq_requant2(int32_t x2, int32_t m, int32_t pow2_e, int32_t e1) {
   const int32_t h = ts_rq_smmulr(x2, m);
   return (int32_t)((uint32_t)h * 2u + (uint32_t)pow2_e + (uint32_t)(h >> 31)) >> e1;

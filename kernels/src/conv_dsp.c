@@ -46,12 +46,15 @@
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
  *    SMULL/QADD/ASR/SSAT, ts_dsp_rq_shifted; else the general one), the four output bytes
  *    saturated and clamped together (SSAT, SSUB8/SEL).
- * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps). Past the
+ * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps; the
+ * eight-tap kernel's table takes the same in its own function, ts_conv_k8_call, beside
+ * ts_conv_col_run rather than under it; the assembly channel loops take 24 or 32 bytes below
+ * the stack pointer, in frames far from the deepest). Past the
  * lanes (k4 words for the pair kernel's two, 2 * k4 for the quad kernel's four) it also holds
  * the quad kernel's per-channel table, gather rows and staged outputs when they fit, and in its last
  * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
  * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
- * ts_conv2d_s8_dsp, ts_conv_col_run, ts_conv_col_two, ts_conv_col_build). A smaller
+ * ts_conv2d_s8_dsp 104, ts_conv_col_run 2648, ts_conv_col_two 136, ts_conv_col_build 152). A smaller
  * TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
@@ -490,7 +493,6 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
   /* four channels per pass: the column's two words of a group loaded once for the four
    * filters (24 instructions per group against 30 for two passes of the loop below) */
-  int32_t sums[4];
   for (; c + 3 < out_c; c += 4) {
     const int8_t *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
     const uint32_t* x = col;
@@ -541,12 +543,9 @@ __attribute__((noinline)) static void ts_conv_col_one(const uint32_t* col, int32
       s3 = ts_dsp_smlad(b, ts_dsp_sxtb16_ror8(wt), ts_dsp_smlad(a, ts_dsp_sxtb16(wt), s3));
     }
     w0 = w3 + tail;
-    sums[0] = s0;
-    sums[1] = s1;
-    sums[2] = s2;
-    sums[3] = s3;
     for (r = 0; r < 4; ++r) { /* one copy of the requantization (flash) */
-      int32_t v = o->mode >= 5 ? sums[r] >> 1 : sums[r]; /* doubled column: the sums are even */
+      int32_t v = r == 0 ? s0 : r == 1 ? s1 : r == 2 ? s2 : s3;
+      if (o->mode >= 5) v >>= 1; /* doubled column: the sums are even */
       if (bias) v += bias[c + r];
       d0[c + r] = ts_dsp_output(v, o->mult[c + r], o->shift[c + r], o->out_offset, o->act_min, o->act_max);
     }
@@ -1749,13 +1748,6 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   b.col = col;
   b.gather = gather;
   b.tbl = 0;
-  if (g.dbl && p->in_c == 8 && p->filter_h == 1 && p->filter_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
-      npix >= 4 && TS_CONV_K8_WORDS * out_c <= limit) {
-    /* eight taps of a 1x1 filter: one pixel x every channel from the table */
-    ts_conv_k8_table(col, filter, bias, &o, out_c);
-    ts_conv_k8_run(p, &in, &out, &win, off2, &o, col);
-    return;
-  }
   if (quad && npix >= 4) {
     /* the per-channel constants after the four lanes, when they fit */
     if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {
@@ -1976,6 +1968,32 @@ __attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, 
   }
 }
 
+/* The eight-tap kernel applies (a 1x1 filter over 8 channels without padding, the table fits
+ * the column, doubled sums: modes 5 and 6, at least 4 pixels): its own function and frame
+ * (the table where the column would be), not under ts_conv_col_run's. Returns 0 when it does
+ * not apply. */
+__attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
+  uint32_t tbl[TS_CONV_DSP_COL_MAX];
+  ts_conv_out o;
+  if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
+      (int64_t)TS_CONV_K8_WORDS * p->out_c > TS_CONV_DSP_COL_MAX)
+    return 0;
+  o.mode = ts_conv_mode(p, bias, 8);
+  if (o.mode < 5) return 0;
+  o.mult = p->output_multiplier;
+  o.shift = p->output_shift;
+  o.out_offset = p->output_offset;
+  o.act_min = p->act_min;
+  o.act_max = p->act_max;
+  o.lo4 = ts_dsp_dup8(p->act_min);
+  o.hi4 = ts_dsp_dup8(p->act_max);
+  o.actx = 0;
+  ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);
+  ts_conv_k8_run(p, &in, &out, &win, ts_dsp_dup16(p->input_offset), &o, tbl);
+  return 1;
+}
+
 /* Separate functions for the two paths keep their stack frames apart (the column's on one
  * path, the int8 path's staging on the other). */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -1987,8 +2005,8 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
     return;
   }
   if (npix <= 0) return;
-  if (ts_conv_col_fits(p))
-    ts_conv_col_run(p, in, filter, bias, out, win, npix);
-  else
+  if (!ts_conv_col_fits(p))
     ts_conv_int8_run(p, in, filter, bias, out, win, scratch, npix);
+  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix))
+    ts_conv_col_run(p, in, filter, bias, out, win, npix);
 }

@@ -36,33 +36,33 @@ struct TableRow {
   double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit 3ded719)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit d6e6bc2)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 4026, 1.212, 0, 0, 25.76, 0.7337, 0, 105},
-    {LatencyClass::kConvIm2colGather, 4448, 0.5792, 23.17, 37.07, 0, 1.738, 0, 35},
-    {LatencyClass::kConvQuad, 2750, 1.054, 7.751, 2.595, 6.608, 2.46, 1.178, 1545},
-    {LatencyClass::kConvQuadGather, 2321, 1.16, 7.463, 7.488, 0, 5.205, 1.305, 313},
+    {LatencyClass::kConvIm2col, 4153, 1.212, 0, 0, 25.76, 0.3673, 0, 105},
+    {LatencyClass::kConvIm2colGather, 4296, 0.5594, 22.37, 35.8, 0, 1.678, 0, 35},
+    {LatencyClass::kConvQuad, 2894, 0.8795, 5.874, 2.23, 10.49, 1.907, 1.139, 1545},
+    {LatencyClass::kConvQuadGather, 2362, 0.8453, 12.94, 7.649, 0, 5.039, 0.9974, 313},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2112, 3.368, 127.6, 12.79, 68.72, 0.3521, 6.973, 612},
-    {LatencyClass::kDwRun3Stride2, 176.8, 3.952, 132.1, 10.81, 77.95, 0.9697, 7.89, 541},
-    {LatencyClass::kDwWide, 2.748e+04, 2.83, 233.2, 6.53, 374.8, 13.96, 4.611, 36},
+    {LatencyClass::kDwRun3, 2562, 2.795, 122.8, 10.61, 57.44, 2.296, 6.626, 612},
+    {LatencyClass::kDwRun3Stride2, 540.4, 3.378, 112.7, 9.127, 73.49, 1.57, 7.804, 541},
+    {LatencyClass::kDwWide, 1.534e+04, 3.001, 1844, 7.028, 0, 0, 2.273, 36},
     {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 114.6, 1.866, 68.03, 0, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 165.1, 47.25, 1.5e+04, 105, 0, 0, 0, 248},
-    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: ADD's per element
-    {LatencyClass::kAvgPool, 6835, 8.015, 6835, 0, 0, 0, 0, 24},
-    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: as avg_pool
+    {LatencyClass::kFullyConnected, 119.7, 1.875, 66.67, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 390.3, 18.43, 6929, 39.7, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: the general ADD path per element
+    {LatencyClass::kAvgPool, 3257, 1.384, 3257, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: the portable pooling loop (AVERAGE_POOL_2D before its DSP variant)
     {LatencyClass::kPad, 1.098e+04, 0, 206.4, 0, 0, 0, 0, 4},
     {LatencyClass::kMean, 0, 28.47, 85.4, 0, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 544.6, 175.3, 544.6, 0, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 215.3, 26.12, 20.68, 0, 0, 0, 0, 97},
+    {LatencyClass::kSoftmax, 548.3, 175.1, 548.3, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 228, 22.09, 18.97, 0, 0, 0, 0, 97},
     {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
-    {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kReshape, 91.25, 0.1301, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kActivation, 153, 76.52, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 84.91, 0.1451, 0, 0, 0, 0, 0, 24},
     {LatencyClass::kWholeCopy, 1.013e+04, 7.037, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 62.12, 0.112, 26.18, 0, 0, 0, 0, 5440},
+    {LatencyClass::kCopy, 64.49, 0.1111, 25.89, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");

@@ -330,7 +330,7 @@ void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int3
  * group before its writes; groups, runs and the pixels between them in the portable order);
  * ts_fully_connected_s8_dsp keeps the portable order whenever the output buffer shares a byte
  * with the input buffer. ts_conv2d_s8_dsp uses about 3.0 KB of stack (its im2col column,
- * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 2.8 KB (TS_DW_OVL_BYTES
+ * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
  * and TS_DW_RUN in depthwise_conv_dsp.c). Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */

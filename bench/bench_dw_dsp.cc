@@ -14,10 +14,11 @@
 // four channels after reading them, handle); that output is compared with the separate-buffer
 // one.
 //
-//   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers] [--grid N]
+//   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers] [--grid N] [--keep]
 //
 // --grid N: the separate-buffer calls cover the output in N x N windows (one call each, rows and
-// columns split evenly), as a patch plan's steps do; overlap runs stay whole.
+// columns split evenly), as a patch plan's steps do; overlap runs stay whole. --keep: leave the
+// generated program and its ELF in the temporary directory (for firmware/profile.sh).
 // Prints, per model, the instructions of all DEPTHWISE_CONV_2D calls, the stack the program used
 // (painted stack: the deepest depthwise call plus the harness's main; with --layers one line per
 // operator: shape, MACs, instructions, instructions per MAC and per output element).
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "kws_dscnn_int8", "mcunet_vww1_80"};
   std::vector<std::string> defines;
   std::string opt = "-O2";
-  bool per_layer = false;
+  bool per_layer = false, keep = false;
   int grid = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -169,8 +170,9 @@ int main(int argc, char** argv) {
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
     else if (a == "--grid") grid = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--keep") keep = true;
     else {
-      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] [--grid N]\n");
+      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] [--grid N] [--keep]\n");
       return 2;
     }
   }
@@ -279,6 +281,9 @@ int main(int argc, char** argv) {
       status = 1;
     }
   }
-  std::filesystem::remove_all(work);
+  if (keep)
+    std::printf("kept %s (layers.c, layers.elf per model)\n", work.c_str());
+  else
+    std::filesystem::remove_all(work);
   return status;
 }

@@ -15,8 +15,10 @@
  *    and multiply two rows only. Each channel's constants (its weights as halfword pairs, the
  *    offset-and-bias term k, the multiplier, the requantization's shift and rounding term with
  *    the output offset folded in) come from a table (ts_dw_ch3, 32 bytes a channel) filled
- *    once per kernel call, set of tap rows and chunk of channels, four channels at a time
- *    (ts_dw_tab3), in the stack buffer below, which is otherwise unused when the buffers do
+ *    once per kernel call, set of tap rows and chunk of channels, the weights four channels
+ *    at a time (ts_dw_tab3), then the requantization's terms one channel per pass with the
+ *    call's constants in registers (ts_dw_tab3_fin, ~33 instructions a channel; the whole
+ *    table ~68 a channel, which narrow windows pay once per call), in the stack buffer below, which is otherwise unused when the buffers do
  *    not overlap (68 channels a chunk; the chunks are the outer loop, so every run call of a
  *    set of tap rows reuses the table): a run's per-channel set-up is a few loads. The sums
  *    of a channel's run are requantized two at a time (ts_dw_store3: 10 instructions per
@@ -45,10 +47,10 @@
  * to a stack buffer of TS_DW_OVL_BYTES bytes first:
  *  - when whole rows of the window fit in it, groups of such rows (a multiple of the rows
  *    per run call when possible) are computed into it exactly as above, then copied to the
- *    output;
+ *    output (one LDMIA/STMIA move, copy_util.h, when the window spans whole output rows);
  *  - otherwise, per row: its left border pixels one at a time, its runs (at most
  *    TS_DW_OVL_BYTES / out_c pixels each, none when fewer than two fit) each computed into
- *    the buffer then copied, its right border pixels one at a time.
+ *    the buffer then copied (ts_dw_copy_out), its right border pixels one at a time.
  * Every read of a buffered group or run precedes every write of it, and groups, runs and
  * border pixels follow the contract's pixel order, so no byte is read later or written
  * earlier than the contract's order says: safe for every gap between the buffers the
@@ -63,8 +65,16 @@
  * depthwise-only program). */
 #include <string.h>
 
+#include "copy_util.h"
 #include "depthwise_dsp_util.h"
 #include "spatial_util.h"
+
+/* n staged output bytes from the stack buffer (word-aligned, no byte shared with the output)
+ * to the output: LDMIA/STMIA blocks on Thumb-2 (copy_util.h, 0.125 instructions per byte
+ * against newlib-nano memcpy's ~0.5 aligned, ~4 misaligned). */
+__attribute__((noinline)) static void ts_dw_copy_out(int8_t* d, const int8_t* s, int32_t n) {
+  ts_forward_copy(d, s, n);
+}
 
 /* Requantize four channels' accumulators into dst[0..3] (channels c..c+3); SSAT as the clamp
  * when `full` and the range is [-128, 127]. */
@@ -337,22 +347,37 @@ __attribute__((noinline)) static void ts_dw_tab3_one(const ts_conv_params* p, co
   t->rc = fast ? (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh))) : sh;
 }
 
-/* The last part of entry t of channel c of a group of four (ts_dw_tab3), whose W[0 .. 3]
- * hold the doubled weights' pairs: lane 0 of w22 the doubled w[2][2], s2 the sum of the
- * doubled weights (a halfword lane); or the whole entry one channel at a time when the
- * channel's requantization does not fold. */
-static inline __attribute__((always_inline)) void ts_dw_tab3_fin(const ts_conv_params* p, const int8_t* w_base,
-                                                                 int32_t rows, const int32_t* bias, int32_t c,
-                                                                 ts_dw_ch3* t, uint32_t w22, uint32_t s2) {
-  const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c], oo = p->output_offset;
-  if (!ts_dw_folds(b, sh, oo)) {
-    ts_dw_tab3_one(p, w_base, rows, bias, c, t);
+/* The last part of the entries t[0 .. c1 - c0) of output channels [c0, c1) made by the groups
+ * of four of ts_dw_tab3, whose W[0 .. 3] hold the doubled weights' pairs, W[4] lane 0 the
+ * doubled w[2][2] (lane 1 zero) and k the sum of the doubled weights: lane 1 of W[4], k, mult
+ * and rc of the folded requantization, one channel per pass with the call's constants in
+ * registers; or the whole entry (ts_dw_tab3_one) when the channel's requantization does not
+ * fold. */
+__attribute__((noinline)) static void ts_dw_tab3_fin(const ts_conv_params* p, const int8_t* w_base, int32_t rows,
+                                                     const int32_t* bias, int32_t c0, int32_t c1, ts_dw_ch3* t) {
+  const int32_t* const shift = p->output_shift;
+  const int32_t* const mult = p->output_multiplier;
+  const int32_t oo = p->output_offset;
+  const uint32_t off = (uint32_t)p->input_offset;
+  /* ts_dw_folds: b + B in [0, 2B) with B = 2^29 - 2^19 - 1 (b in (-(2^29 - 2^19), 2^29 - 2^19)),
+   * sh + 21 in [0, 21], the output offset checked once */
+  const uint32_t bo = (1u << 29) - (1u << 19) - 1u, bspan = 2u * ((1u << 29) - (1u << 19)) - 1u;
+  int32_t c;
+  if (oo <= -256 || oo >= 256) {
+    for (c = c0; c < c1; ++c, ++t) ts_dw_tab3_one(p, w_base, rows, bias, c, t);
     return;
   }
-  t->W[4] = (w22 & 0xffffu) | ((uint32_t)(1 - sh) << 16);
-  t->k = (int32_t)((uint32_t)b * 2u + (uint32_t)p->input_offset * (uint32_t)(int32_t)(int16_t)(s2 & 0xffffu));
-  t->mult = p->output_multiplier[c];
-  t->rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+  for (c = c0; c < c1; ++c, ++t) {
+    const int32_t b = bias ? bias[c] : 0, sh = shift[c];
+    if ((uint32_t)(sh + 21) > 21u || (uint32_t)b + bo >= bspan) {
+      ts_dw_tab3_one(p, w_base, rows, bias, c, t);
+      continue;
+    }
+    t->W[4] |= (uint32_t)(1 - sh) << 16;
+    t->k = (int32_t)((uint32_t)b * 2u + off * (uint32_t)t->k);
+    t->mult = mult[c];
+    t->rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+  }
 }
 
 /* Table entries t[0 .. c1 - c0) for output channels [c0, c1), tap rows [0, rows) of the
@@ -411,11 +436,16 @@ static void ts_dw_tab3(const ts_conv_params* p, const int8_t* w_base, int32_t ro
     t[1].W[3] = ts_dw_pack_lo(O2[0], O2[1]);
     t[2].W[3] = ts_dw_pack_hi(E2[0], E2[1]);
     t[3].W[3] = ts_dw_pack_hi(O2[0], O2[1]);
-    ts_dw_tab3_fin(p, w_base, rows, bias, c, t, E2[2], SE);
-    ts_dw_tab3_fin(p, w_base, rows, bias, c + 1, t + 1, O2[2], SO);
-    ts_dw_tab3_fin(p, w_base, rows, bias, c + 2, t + 2, E2[2] >> 16, SE >> 16);
-    ts_dw_tab3_fin(p, w_base, rows, bias, c + 3, t + 3, O2[2] >> 16, SO >> 16);
+    t[0].W[4] = E2[2] & 0xffffu;
+    t[1].W[4] = O2[2] & 0xffffu;
+    t[2].W[4] = E2[2] >> 16;
+    t[3].W[4] = O2[2] >> 16;
+    t[0].k = (int32_t)(int16_t)(SE & 0xffffu);
+    t[1].k = (int32_t)(int16_t)(SO & 0xffffu);
+    t[2].k = (int32_t)SE >> 16;
+    t[3].k = (int32_t)SO >> 16;
   }
+  if (c > c0) ts_dw_tab3_fin(p, w_base, rows, bias, c0, c, t - (c - c0));
   for (; c < c1; ++c, ++t) ts_dw_tab3_one(p, w_base, rows, bias, c, t);
 }
 
@@ -948,7 +978,7 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
                          TS_PIXEL(out, y, ox, C), d_step);
         } else if (once) {
           ts_dw_run_call(p, in, w_rows, bias, tab, 0, C, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
-          memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
+          ts_dw_copy_out(TS_PIXEL(out, y, ox, C), obuf, n * C);
         } else {
           int32_t q0, q1;
           for (q0 = 0; q0 < C; q0 = q1) {
@@ -956,7 +986,7 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
             ts_dw_tab3(p, w_rows, rows, bias, q0, q1, tab);
             ts_dw_run_call(p, in, w_rows, bias, tab, q0, q1, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
           }
-          memcpy(TS_PIXEL(out, y, ox, C), obuf, (size_t)(n * C));
+          ts_dw_copy_out(TS_PIXEL(out, y, ox, C), obuf, n * C);
         }
         ox += n;
       }
@@ -1057,8 +1087,11 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
         int32_t q;
         ts_dw_rows(p, in, filter, bias, ob, win, 0, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, g, ky0,
                    rows, tab, tab_n);
-        for (q = 0; q < g; ++q)
-          memcpy(TS_PIXEL(out, oy + r + q, win.x0, C), obuf + (int64_t)q * win_w * C, (size_t)win_w * (size_t)C);
+        if (win_w == out.w) /* whole rows: one move */
+          ts_dw_copy_out(TS_PIXEL(out, oy + r, win.x0, C), obuf, g * win_w * C);
+        else
+          for (q = 0; q < g; ++q)
+            ts_dw_copy_out(TS_PIXEL(out, oy + r + q, win.x0, C), obuf + (int64_t)q * win_w * C, win_w * C);
         r += g;
       }
     } else {

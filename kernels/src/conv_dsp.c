@@ -51,7 +51,9 @@
  * ts_conv_col_run rather than under it; the assembly channel loops take 24 or 32 bytes below
  * the stack pointer, in frames far from the deepest). Past the
  * lanes (k4 words for the pair kernel's two, 2 * k4 for the quad kernel's four) it also holds
- * the quad kernel's per-channel table, gather rows and staged outputs when they fit, and in its last
+ * the quad kernel's per-channel table, gather rows (in_c not a multiple of 4) and staged outputs
+ * when they fit (so 3x3 filters over 16 channels, k4 = 144 with 32 outputs, keep quads across rows),
+ * and in its last
  * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
  * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
  * ts_conv2d_s8_dsp 104, ts_conv_col_run 2648, ts_conv_col_two 136, ts_conv_col_build 152). A smaller
@@ -63,6 +65,8 @@
  * stack (out_c up to that) and stored after both pixels' reads; other pixels one at a time in
  * the portable access order. With dilation_w == 1 one row of taps is a single dot product of
  * filter_w * in_c elements.
+ * Per call (per window in patch plans): the requantization mode (ts_conv_mode, one pass over the
+ * multipliers and shifts and one over the biases in the common case) and the quad kernel's table.
  * Grouped convolutions use the portable loops. */
 #include <string.h>
 
@@ -607,7 +611,48 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
 static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4) {
   const int32_t out_c = p->out_c;
   int32_t c;
-  int mode = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
+  int mode;
+  {
+    /* the common case in one pass (per call, so per window of a patch plan): every
+     * multiplier above 2^30 and every shift in [-24, -1], which implies ts_dsp_rq_fast's
+     * per-channel conditions; the same result as the general code below */
+    const int32_t* mult = p->output_multiplier;
+    const int32_t* shift = p->output_shift;
+    int64_t acc = 0;
+    int32_t minsh = 0;
+    int any24;
+    for (c = 0; c < out_c; ++c) {
+      const int32_t sh = shift[c];
+      if (mult[c] <= (1 << 30) || (uint32_t)(sh + 24) > 23u) break;
+      minsh = sh < minsh ? sh : minsh;
+    }
+    any24 = minsh == -24;
+    if (c == out_c && p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max) {
+      if (bias) { /* the largest |bias| (2^31 for INT32_MIN) */
+        uint32_t mb = 0;
+        int32_t i;
+        for (i = 0; i < out_c; ++i) {
+          const int32_t v = bias[i];
+          const uint32_t b = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+          mb = b > mb ? b : mb;
+        }
+        acc = (int64_t)mb;
+      }
+      if (p->output_offset < -128 || p->output_offset > 127) return 1;
+      mode = any24 ? 2 : 3;
+      acc += (int64_t)k4 * 32640;
+      if (p->input_offset >= -127 && p->input_offset <= 128 && acc < ((int64_t)1 << 30)) {
+        const int32_t oo21 = 2 * p->output_offset + 1;
+        const int64_t nudge = (int64_t)(oo21 < 0 ? -oo21 : oo21) << 23;
+        for (c = 0; any24 && c < out_c; ++c)
+          if (shift[c] == -24 && ((acc * mult[c]) >> 31) + nudge + 2 >= ((int64_t)1 << 31)) break;
+        if (!any24 || c == out_c) mode = 5;
+      }
+      if ((mode == 3 || mode == 5) && p->act_min == -128 && p->act_max == 127) ++mode;
+      return mode;
+    }
+  }
+  mode = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, out_c, p->act_min, p->act_max);
   if (!mode || p->output_offset < -128 || p->output_offset > 127) return mode;
   mode = 3;
   for (c = 0; c < out_c; ++c)
@@ -1762,11 +1807,12 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       b.kern4 = ts_conv_col4;
     }
     {
-      /* the quads' gather rows: after the lanes (and the table), else the gather buffer */
+      /* the quads' gather rows (in_c not a multiple of 4 only): after the lanes (and the
+       * table) */
       const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
       b.qgather = 0;
       b.stage = 0;
-      if (used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
+      if ((p->in_c & 3) && used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
       /* the staged outputs of quads across rows: after those, when they fit */
       if (used + (b.qgather ? g.k4 + 1 : 0) + out_c <= limit)
         b.stage = (int8_t*)(col + used + (b.qgather ? g.k4 + 1 : 0));

@@ -36,33 +36,33 @@ struct TableRow {
   double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit d6e6bc2)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit 7b5f638)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 4153, 1.212, 0, 0, 25.76, 0.3673, 0, 105},
-    {LatencyClass::kConvIm2colGather, 4296, 0.5594, 22.37, 35.8, 0, 1.678, 0, 35},
-    {LatencyClass::kConvQuad, 2894, 0.8795, 5.874, 2.23, 10.49, 1.907, 1.139, 1545},
-    {LatencyClass::kConvQuadGather, 2362, 0.8453, 12.94, 7.649, 0, 5.039, 0.9974, 313},
+    {LatencyClass::kConvIm2col, 3536, 1.211, 0, 0, 25.94, 0.3586, 0, 105},
+    {LatencyClass::kConvIm2colGather, 4027, 0.5243, 20.97, 33.55, 0, 1.573, 0, 35},
+    {LatencyClass::kConvQuad, 2337, 0.8744, 5.855, 2.395, 10.36, 1.819, 1.056, 1545},
+    {LatencyClass::kConvQuadGather, 2060, 0.8323, 13.28, 7.665, 0, 4.805, 0.9716, 313},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2562, 2.795, 122.8, 10.61, 57.44, 2.296, 6.626, 612},
-    {LatencyClass::kDwRun3Stride2, 540.4, 3.378, 112.7, 9.127, 73.49, 1.57, 7.804, 541},
-    {LatencyClass::kDwWide, 1.534e+04, 3.001, 1844, 7.028, 0, 0, 2.273, 36},
+    {LatencyClass::kDwRun3, 2566, 2.81, 116.1, 10.62, 56.93, 1.941, 6.631, 612},
+    {LatencyClass::kDwRun3Stride2, 551.4, 3.394, 106.7, 9.116, 72.55, 1.101, 7.8, 541},
+    {LatencyClass::kDwWide, 1.535e+04, 3.001, 1843, 7.028, 0, 0, 2.272, 36},
     {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 119.7, 1.875, 66.67, 0, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 390.3, 18.43, 6929, 39.7, 0, 0, 0, 248},
+    {LatencyClass::kFullyConnected, 88.31, 1.934, 66.94, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 391.7, 18.43, 6929, 39.7, 0, 0, 0, 248},
     {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: the general ADD path per element
-    {LatencyClass::kAvgPool, 3257, 1.384, 3257, 0, 0, 0, 0, 24},
+    {LatencyClass::kAvgPool, 3254, 1.386, 3254, 0, 0, 0, 0, 24},
     {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: the portable pooling loop (AVERAGE_POOL_2D before its DSP variant)
-    {LatencyClass::kPad, 1.098e+04, 0, 206.4, 0, 0, 0, 0, 4},
-    {LatencyClass::kMean, 0, 28.47, 85.4, 0, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 548.3, 175.1, 548.3, 0, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 228, 22.09, 18.97, 0, 0, 0, 0, 97},
+    {LatencyClass::kPad, 1.098e+04, 0, 206.5, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 28.47, 85.41, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 545.6, 174.7, 545.6, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 221.2, 22.09, 19.68, 0, 0, 0, 0, 97},
     {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
-    {LatencyClass::kActivation, 153, 76.52, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kReshape, 84.91, 0.1451, 0, 0, 0, 0, 0, 24},
-    {LatencyClass::kWholeCopy, 1.013e+04, 7.037, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 64.49, 0.1111, 25.89, 0, 0, 0, 0, 5440},
+    {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 73.2, 0.1728, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.012e+04, 7.03, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 63.85, 0.1114, 25.95, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");

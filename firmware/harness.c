@@ -26,6 +26,13 @@ void ts_fw_put_u64(uint64_t v) {
   ts_fw_puts(&buf[i]);
 }
 
+void ts_fw_put_kv(const char* key, uint64_t v) {
+  ts_fw_puts(key);
+  ts_fw_puts("=");
+  ts_fw_put_u64(v);
+  ts_fw_puts("\n");
+}
+
 void ts_fw_put_hex(const void* data, size_t n) {
   static const char digits[] = "0123456789abcdef";
   const uint8_t* p = (const uint8_t*)data;

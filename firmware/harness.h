@@ -18,6 +18,8 @@ extern "C" {
 void ts_fw_puts(const char* s);
 /* Unsigned decimal. */
 void ts_fw_put_u64(uint64_t v);
+/* "key=v" and a newline: the lines RunFirmware (codegen/device.h) reads back as values. */
+void ts_fw_put_kv(const char* key, uint64_t v);
 /* n bytes as lowercase hex, two digits each, no separators. */
 void ts_fw_put_hex(const void* data, size_t n);
 

@@ -72,13 +72,6 @@ static void check(int kind, int32_t rows, int32_t row_bytes, int32_t in_stride, 
   ++cases;
 }
 
-static void print_kv(const char* key, uint64_t v) {
-  ts_fw_puts(key);
-  ts_fw_puts("=");
-  ts_fw_put_u64(v);
-  ts_fw_puts("\n");
-}
-
 int main(void) {
   static const int32_t shapes[][4] = {
       /* rows, row_bytes, in_stride, out_stride */
@@ -102,9 +95,9 @@ int main(void) {
       }
     }
   }
-  print_kv("cases", (uint64_t)cases);
-  print_kv("mismatches", (uint64_t)mismatches);
-  if (first >= 0) print_kv("first", (uint64_t)first);
+  ts_fw_put_kv("cases", (uint64_t)cases);
+  ts_fw_put_kv("mismatches", (uint64_t)mismatches);
+  if (first >= 0) ts_fw_put_kv("first", (uint64_t)first);
   return mismatches == 0 ? 0 : 1;
 }
 )C";

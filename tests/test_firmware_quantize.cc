@@ -69,13 +69,6 @@ static void run(int n, double scale, int32_t zp) {
   }
 }
 
-static void print_kv(const char* key, uint64_t v) {
-  ts_fw_puts(key);
-  ts_fw_puts("=");
-  ts_fw_put_u64(v);
-  ts_fw_puts("\n");
-}
-
 int main(void) {
   static const float scales[] = {1.0f / 128.0f, 0.003921569f, 0.0213f, 1.0f, 3.7f};
   static const int32_t zps[] = {-128, 0, 5};
@@ -115,8 +108,8 @@ int main(void) {
       run(n, (double)s, zps[zi]);
     }
   }
-  print_kv("cases", (uint64_t)cases);
-  print_kv("mismatches", (uint64_t)mismatches);
+  ts_fw_put_kv("cases", (uint64_t)cases);
+  ts_fw_put_kv("mismatches", (uint64_t)mismatches);
   return mismatches == 0 ? 0 : 1;
 }
 )C";

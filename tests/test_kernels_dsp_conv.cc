@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "codegen/device.h"
+#include "support/kernel_program.h"
 
 #include "support/random_bytes.h"
 
@@ -537,18 +537,14 @@ static int fc_case(int it) {
 int main(void) {
   uint32_t conv_bad = 0, inplace_bad = 0, fc_bad = 0;
   int i;
-  ts_fw_puts("requant_mismatches=");
-  ts_fw_put_u64(requant_mismatches());
+  ts_fw_put_kv("requant_mismatches", requant_mismatches());
   for (i = 0; i < 1500; ++i) conv_bad += (uint32_t)conv_case(i);
   for (i = 0; i < 200; ++i) inplace_bad += (uint32_t)inplace_case(i);
   for (i = 0; i < 400; ++i) fc_bad += (uint32_t)fc_case(i);
-  ts_fw_puts("\nconv_mismatches=");
-  ts_fw_put_u64(conv_bad);
-  ts_fw_puts("\ninplace_mismatches=");
-  ts_fw_put_u64(inplace_bad);
-  ts_fw_puts("\nfc_mismatches=");
-  ts_fw_put_u64(fc_bad);
-  ts_fw_puts("\ndone=1\n");
+  ts_fw_put_kv("conv_mismatches", conv_bad);
+  ts_fw_put_kv("inplace_mismatches", inplace_bad);
+  ts_fw_put_kv("fc_mismatches", fc_bad);
+  ts_fw_put_kv("done", 1);
   return 0;
 }
 )";
@@ -556,28 +552,19 @@ int main(void) {
 TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4AndM7) {
   using namespace tessera;
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("tessera_dsp_conv_" + std::to_string(::getpid()))).string();
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/main.c");
-    f << kDeviceProgram;
-  }
-  const std::string kernels = FirmwareDir() + "/../kernels";
   // The native path is the one under test: the builds must define __ARM_FEATURE_DSP.
   const ShellResult macros = RunShell("arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -dM -E - </dev/null");
   EXPECT_NE(macros.output.find("__ARM_FEATURE_DSP 1"), std::string::npos);
+  std::string dir;
   for (const Board board : {Board::kAn386, Board::kAn500}) {
     SCOPED_TRACE(BoardName(board));
-    FirmwareBuild b;
-    b.board = board;
-    b.sources = {dir + "/main.c"};
-    for (const char* k : {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"})
-      b.sources.push_back(kernels + "/src/" + k);
-    b.include_dirs = {kernels + "/include", kernels + "/src", FirmwareDir()};
-    const FirmwareBuildResult br = BuildFirmware(b, dir + "/dsp_conv.elf");
-    ASSERT_TRUE(br.ok) << br.log;
-    FirmwareRun run = RunFirmware(board, dir + "/dsp_conv.elf", 600);
+    test::KernelProgramOptions o;
+    o.board = board;
+    o.kernel_sources = {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"};
+    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv", kDeviceProgram, o);
+    dir = prog.dir;
+    ASSERT_TRUE(prog.build.ok) << prog.build.log;
+    FirmwareRun run = RunFirmware(board, prog.elf, 600);
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(run.values["done"], "1") << run.output;
     EXPECT_EQ(run.values["requant_mismatches"], "0") << run.output;

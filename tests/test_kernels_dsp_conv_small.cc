@@ -24,11 +24,11 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "codegen/device.h"
+#include "support/kernel_program.h"
 
 #include "support/random_bytes.h"
 
@@ -709,19 +709,13 @@ int main(void) {
   int i, q;
   for (i = 0; i < 9; ++i)
     for (q = 0; q < 2; ++q) layers_bad += (uint32_t)layer_case(i, q);
-  ts_fw_puts("layer_mismatches=");
-  ts_fw_put_u64(layers_bad);
-  ts_fw_puts("\nlayer_bytes=");
-  ts_fw_put_u64(layer_bytes);
-  ts_fw_puts("\n");
+  ts_fw_put_kv("layer_mismatches", layers_bad);
+  ts_fw_put_kv("layer_bytes", layer_bytes);
   for (i = 0; i < 700; ++i) bad += (uint32_t)conv_case(i);
-  ts_fw_puts("cases=");
-  ts_fw_put_u64(cases);
-  ts_fw_puts("\noverlap_cases=");
-  ts_fw_put_u64(overlap_cases);
-  ts_fw_puts("\nmismatches=");
-  ts_fw_put_u64(bad);
-  ts_fw_puts("\ndone=1\n");
+  ts_fw_put_kv("cases", cases);
+  ts_fw_put_kv("overlap_cases", overlap_cases);
+  ts_fw_put_kv("mismatches", bad);
+  ts_fw_put_kv("done", 1);
   return 0;
 }
 )";
@@ -729,26 +723,18 @@ int main(void) {
 TEST(DspConvSmall, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
   using namespace tessera;
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("tessera_dsp_conv_small_" + std::to_string(::getpid()))).string();
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/main.c");
-    f << kDeviceProgram;
-  }
-  const std::string kernels = FirmwareDir() + "/../kernels";
+  std::string dir;
   for (const Board board : {Board::kAn386, Board::kAn500})
   for (const char* opt : {"-O2", "-Os"}) {
     SCOPED_TRACE(BoardName(board));
-    FirmwareBuild b;
-    b.board = board;
-    b.sources = {dir + "/main.c"};
-    for (const char* k : {"conv.c", "conv_dsp.c", "quant.c"}) b.sources.push_back(kernels + "/src/" + k);
-    b.include_dirs = {kernels + "/include", FirmwareDir()};
-    b.opt = opt;
-    const FirmwareBuildResult br = BuildFirmware(b, dir + "/small.elf");
-    ASSERT_TRUE(br.ok) << opt << ": " << br.log;
-    FirmwareRun run = RunFirmware(board, dir + "/small.elf", 600);
+    test::KernelProgramOptions o;
+    o.board = board;
+    o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
+    o.opt = opt;
+    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_small", kDeviceProgram, o);
+    dir = prog.dir;
+    ASSERT_TRUE(prog.build.ok) << opt << ": " << prog.build.log;
+    FirmwareRun run = RunFirmware(board, prog.elf, 600);
     ASSERT_EQ(run.exit_code, 0) << opt << ": " << run.output;
     EXPECT_EQ(run.values["done"], "1") << run.output;
     EXPECT_EQ(run.values["mismatches"], "0") << opt << ": " << run.output;

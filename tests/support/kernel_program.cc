@@ -9,7 +9,7 @@ namespace tessera::test {
 
 namespace fs = std::filesystem;
 
-KernelProgram BuildKernelProgram(const std::string& name, const std::string& source) {
+KernelProgram BuildKernelProgram(const std::string& name, const std::string& source, const KernelProgramOptions& o) {
   KernelProgram p;
   const fs::path dir = fs::temp_directory_path() / ("tessera_" + name + "_" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -18,10 +18,15 @@ KernelProgram BuildKernelProgram(const std::string& name, const std::string& sou
   std::ofstream(main_c) << source;
   const std::string kernels = std::string(TESSERA_SOURCE_DIR) + "/kernels";
   FirmwareBuild b;
-  b.board = Board::kAn386;
+  b.board = o.board;
+  b.opt = o.opt;
   b.sources = {main_c};
-  for (const auto& e : fs::directory_iterator(kernels + "/src"))
-    if (e.path().extension() == ".c") b.sources.push_back(e.path().string());
+  if (o.kernel_sources.empty()) {
+    for (const auto& e : fs::directory_iterator(kernels + "/src"))
+      if (e.path().extension() == ".c") b.sources.push_back(e.path().string());
+  } else {
+    for (const std::string& k : o.kernel_sources) b.sources.push_back(kernels + "/src/" + k);
+  }
   b.include_dirs = {kernels + "/include", kernels + "/src"};
   p.elf = (dir / (name + ".elf")).string();
   p.build = BuildFirmware(b, p.elf);

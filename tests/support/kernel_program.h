@@ -1,9 +1,10 @@
 // Device test programs for single kernels: a bare-metal C program (firmware/harness.h,
-// tessera/kernels.h) built with every kernel source (kernels/src/*.c) for QEMU mps2-an386 in a
-// fresh temporary directory, for tests that compare a kernel's Cortex-M paths with a reference
-// on the emulated core.
+// tessera/kernels.h) built with kernel sources (kernels/src) for one of QEMU's MPS2 boards in a
+// temporary directory, for tests that compare a kernel's Cortex-M paths with a reference on the
+// emulated core.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "codegen/device.h"
 
@@ -15,8 +16,16 @@ struct KernelProgram {
   FirmwareBuildResult build;
 };
 
-// Writes `source` to <tmp>/tessera_<name>_<pid>/<name>.c and builds <name>.elf from it and
-// every kernel source (include dirs kernels/include and kernels/src).
-KernelProgram BuildKernelProgram(const std::string& name, const std::string& source);
+struct KernelProgramOptions {
+  Board board = Board::kAn386;
+  std::vector<std::string> kernel_sources;  // file names in kernels/src; empty: every .c there
+  std::string opt = "-O2";
+};
+
+// Writes `source` to <tmp>/tessera_<name>_<pid>/<name>.c and builds <name>.elf from it and the
+// kernel sources (include dirs kernels/include and kernels/src). Calling it again with the same
+// name (another board or optimisation) rebuilds in the same directory.
+KernelProgram BuildKernelProgram(const std::string& name, const std::string& source,
+                                 const KernelProgramOptions& o = {});
 
 }  // namespace tessera::test

@@ -853,14 +853,34 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
 }
 
 /* ---- quad kernel (modes 5 and 6): four pixels x one output channel ----
- * Each filter word is loaded and sign-extended once for four pixels (17 instructions per
- * group of 4 taps x 4 pixels, against 18 per 4 taps x 2 pixels x 2 channels for the pair
- * kernel), and the per-channel work (bias, multiplier, shift) is shared by four outputs. */
+ * Each filter word is loaded and sign-extended once for four pixels (13.5-15 instructions per
+ * group of 4 taps x 4 pixels on the device, against 18 per 4 taps x 2 pixels x 2 channels for
+ * the pair kernel), and the per-channel work (bias, multiplier, shift) is shared by four outputs. */
 
 /* The MAC loop of one channel over the four-lane column: x from the column's start to cend
  * (8 words per group), w advanced by 4 bytes per group, sums s0..s3 (the caller's). Runs at
  * least once (the caller checks x != cend). */
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* Assembly text shared by the quad kernel's loops (operands x, c0..c3, s0..s3 and the named
+ * register `s` holding two sign-extended filter halfwords): the four lanes' SMLADs against one
+ * filter register, and a half group, one LDMIA of the four lanes' words then those SMLADs. */
+#define TS_Q4_SMLAD4(s)                              \
+  "smlad %[s0], %[c0], %[" s "], %[s0]\n\t"          \
+  "smlad %[s1], %[c1], %[" s "], %[s1]\n\t"          \
+  "smlad %[s2], %[c2], %[" s "], %[s2]\n\t"          \
+  "smlad %[s3], %[c3], %[" s "], %[s3]\n\t"
+#define TS_Q4_HALF(s)                                \
+  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
+  TS_Q4_SMLAD4(s)
+/* A whole group from the filter word in register `f` (loaded before): the even taps' LDMIA
+ * ahead of the two SXTB16s (e, then f itself for the odd taps), their SMLADs, then the odd half
+ * group (TS_COL4_LOOP). */
+#define TS_Q4_LDM_GROUP(f)                           \
+  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
+  "sxtb16 %[e], %[" f "]\n\t"                        \
+  "sxtb16 %[" f "], %[" f "], ror #8\n\t"            \
+  TS_Q4_SMLAD4("e")                                  \
+  TS_Q4_HALF(f)
 /* Each half group (the four lanes' even or odd taps) is one LDMIA of four words, into four
  * registers fixed in ascending order (r8-r11: LDM fills them in register order), and the
  * groups go two per iteration: 27 instructions per two groups (the first group alone when
@@ -877,18 +897,7 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
     if (((cend - x) >> 3) & 1) {                                                           \
       __asm__ volatile(                                                                    \
           "ldr %[o], [%[w]], #4\n\t"                                                       \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "sxtb16 %[e], %[o]\n\t"                                                          \
-          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
-          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[o], %[s3]"                                                  \
+          TS_Q4_LDM_GROUP("o")                                                             \
           : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
             [s3] "+r"(s3), [c0] "=&r"(c0_), [c1] "=&r"(c1_), [c2] "=&r"(c2_),              \
             [c3] "=&r"(c3_), [e] "=&r"(e_), [o] "=&r"(o_)                                  \
@@ -899,31 +908,9 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
     } else if ((((uintptr_t)w) & 3) == 0) {                                                \
       __asm__ volatile(                                                                    \
           "1:\n\t"                                                                         \
-          "ldrd %[o], %[u], [%[w]], #8\n\t"                                                       \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "sxtb16 %[e], %[o]\n\t"                                                          \
-          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
-          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "sxtb16 %[e], %[u]\n\t"                                                          \
-          "sxtb16 %[u], %[u], ror #8\n\t"                                                  \
-          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "smlad %[s0], %[c0], %[u], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[u], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[u], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[u], %[s3]\n\t"                                            \
+          "ldrd %[o], %[u], [%[w]], #8\n\t"                                                 \
+          TS_Q4_LDM_GROUP("o")                                                             \
+          TS_Q4_LDM_GROUP("u")                                                             \
           "cmp %[x], %[cend]\n\t"                                                          \
           "bne 1b"                                                                         \
           : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
@@ -935,31 +922,9 @@ static inline __attribute__((always_inline)) void ts_conv_col_duo(const ts_conv_
       __asm__ volatile(                                                                    \
           "1:\n\t"                                                                         \
           "ldr %[o], [%[w]], #4\n\t"                                                       \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "sxtb16 %[e], %[o]\n\t"                                                          \
-          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
-          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
+          TS_Q4_LDM_GROUP("o")                                                             \
           "ldr %[o], [%[w]], #4\n\t"                                                       \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "sxtb16 %[e], %[o]\n\t"                                                          \
-          "sxtb16 %[o], %[o], ror #8\n\t"                                                  \
-          "smlad %[s0], %[c0], %[e], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[e], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[e], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[e], %[s3]\n\t"                                            \
-          "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"                                  \
-          "smlad %[s0], %[c0], %[o], %[s0]\n\t"                                            \
-          "smlad %[s1], %[c1], %[o], %[s1]\n\t"                                            \
-          "smlad %[s2], %[c2], %[o], %[s2]\n\t"                                            \
-          "smlad %[s3], %[c3], %[o], %[s3]\n\t"                                            \
+          TS_Q4_LDM_GROUP("o")                                                             \
           "cmp %[x], %[cend]\n\t"                                                          \
           "bne 1b"                                                                         \
           : [x] "+r"(x), [w] "+r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),         \
@@ -1099,13 +1064,18 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
   "ldrd %[c0], %[c1], [%[e], #16]\n\t"               \
   "strd %[c0], %[c1], [sp, #16]\n\t"                 \
   "str %[t], [sp, #24]\n\t"
-#define TS_Q4_HALF(s)                                \
-  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
-  "smlad %[s0], %[c0], %[" s "], %[s0]\n\t"          \
-  "smlad %[s1], %[c1], %[" s "], %[s1]\n\t"          \
-  "smlad %[s2], %[c2], %[" s "], %[s2]\n\t"          \
-  "smlad %[s3], %[c3], %[" s "], %[s3]\n\t"
-#define TS_Q4_HEAD                                   \
+/* One group of the channel loop: the filter word into t, its two SXTB16s (e and t), the two
+ * half groups. */
+#define TS_Q4_GROUP                                  \
+  "ldr %[t], [%[w]], #4\n\t"                         \
+  "sxtb16 %[e], %[t]\n\t"                            \
+  "sxtb16 %[t], %[t], ror #8\n\t"                    \
+  TS_Q4_HALF("e")                                    \
+  TS_Q4_HALF("t")
+/* A channel's first group: the column start and the table's 2 * bias (into s3, which every
+ * lane's first SMLAD adds until s3's own), the filter word, the even taps' LDMIA ahead of the
+ * SXTB16s, then the odd half group. */
+#define TS_Q4_FIRST                                  \
   "0:\n\t"                                           \
   "ldr %[x], [sp, #0]\n\t"                           \
   "ldr %[s3], [%[tbl]], #16\n\t"                     \
@@ -1117,13 +1087,11 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
   "smlad %[s1], %[c1], %[e], %[s3]\n\t"              \
   "smlad %[s2], %[c2], %[e], %[s3]\n\t"              \
   "smlad %[s3], %[c3], %[e], %[s3]\n\t"              \
-  TS_Q4_HALF("t")                                    \
+  TS_Q4_HALF("t")
+#define TS_Q4_HEAD                                   \
+  TS_Q4_FIRST                                      \
   "1:\n\t"                                           \
-  "ldr %[t], [%[w]], #4\n\t"                         \
-  "sxtb16 %[e], %[t]\n\t"                            \
-  "sxtb16 %[t], %[t], ror #8\n\t"                    \
-  TS_Q4_HALF("e")                                    \
-  TS_Q4_HALF("t")                                    \
+  TS_Q4_GROUP                                      \
   "cmp %[x], %[cend]\n\t"                            \
   "bne 1b\n\t"
 #define TS_Q4_ADJUST                                 \
@@ -1192,25 +1160,8 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
 
 /* k == 16: the four groups unrolled (no column end to compare with), which leaves a register
  * for the output pointer: 82 instructions per channel against 90. */
-#define TS_Q4_GROUP                                  \
-  "ldr %[t], [%[w]], #4\n\t"                         \
-  "sxtb16 %[e], %[t]\n\t"                            \
-  "sxtb16 %[t], %[t], ror #8\n\t"                    \
-  TS_Q4_HALF("e")                                    \
-  TS_Q4_HALF("t")
 #define TS_Q4_HEAD16                                 \
-  "0:\n\t"                                           \
-  "ldr %[x], [sp, #0]\n\t"                           \
-  "ldr %[s3], [%[tbl]], #16\n\t"                     \
-  "ldr %[t], [%[w]], #4\n\t"                         \
-  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
-  "sxtb16 %[e], %[t]\n\t"                            \
-  "sxtb16 %[t], %[t], ror #8\n\t"                    \
-  "smlad %[s0], %[c0], %[e], %[s3]\n\t"              \
-  "smlad %[s1], %[c1], %[e], %[s3]\n\t"              \
-  "smlad %[s2], %[c2], %[e], %[s3]\n\t"              \
-  "smlad %[s3], %[c3], %[e], %[s3]\n\t"              \
-  TS_Q4_HALF("t") TS_Q4_GROUP TS_Q4_GROUP TS_Q4_GROUP
+  TS_Q4_FIRST TS_Q4_GROUP TS_Q4_GROUP TS_Q4_GROUP
 #define TS_Q4_STORE16                                \
   "ldr %[t], [sp, #4]\n\t"                           \
   "strb %[s0], [%[dd]]\n\t"                          \
@@ -1252,20 +1203,9 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
 /* k a multiple of 8 (from 24): the first two groups before the loop, the loop two groups per
  * iteration (28 instructions per two groups against 30, the second group 13 against 15). */
 #define TS_Q4_HEAD2                                  \
-  "0:\n\t"                                           \
-  "ldr %[x], [sp, #0]\n\t"                           \
-  "ldr %[s3], [%[tbl]], #16\n\t"                     \
-  "ldr %[t], [%[w]], #4\n\t"                         \
-  "ldmia %[x]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"    \
-  "sxtb16 %[e], %[t]\n\t"                            \
-  "sxtb16 %[t], %[t], ror #8\n\t"                    \
-  "smlad %[s0], %[c0], %[e], %[s3]\n\t"              \
-  "smlad %[s1], %[c1], %[e], %[s3]\n\t"              \
-  "smlad %[s2], %[c2], %[e], %[s3]\n\t"              \
-  "smlad %[s3], %[c3], %[e], %[s3]\n\t"              \
-  TS_Q4_HALF("t") TS_Q4_GROUP                        \
+  TS_Q4_FIRST TS_Q4_GROUP                          \
   "1:\n\t"                                           \
-  TS_Q4_GROUP TS_Q4_GROUP                            \
+  TS_Q4_GROUP TS_Q4_GROUP                          \
   "cmp %[x], %[cend]\n\t"                            \
   "bne 1b\n\t"
 

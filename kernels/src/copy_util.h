@@ -27,6 +27,25 @@
  * d >= s + n. */
 #define TS_COPY_BLOCK 32
 
+/* Whole words from *s to *d while n >= 4, each read before it is written (the byte loop's
+ * result when the destination lies at least 4 bytes from the source, or at or below it);
+ * advances both, returns the bytes left (n mod 4). */
+static inline int32_t ts_copy_word_steps(int8_t** dp, const int8_t** sp, int32_t n) {
+  int8_t* d = *dp;
+  const int8_t* s = *sp;
+  while (n >= 4) {
+    uint32_t a;
+    memcpy(&a, s, 4);
+    memcpy(d, &a, 4);
+    s += 4;
+    d += 4;
+    n -= 4;
+  }
+  *dp = d;
+  *sp = s;
+  return n;
+}
+
 /* n bytes (a multiple of 4) from *s to *d, both 4-byte aligned, in blocks of up to 32 bytes
  * (see TS_COPY_BLOCK for when that equals the byte loop); advances *s and *d by n. On Thumb-2
  * one asm block: 32-byte LDMIA/STMIA pairs, then 16, 8 and 4 bytes as bits 4, 3 and 2 of n
@@ -72,14 +91,7 @@ static inline void ts_copy_words_adv(int8_t** dp, const int8_t** sp, int32_t n) 
     d += 32;
     n -= 32;
   }
-  while (n >= 4) {
-    uint32_t a;
-    memcpy(&a, s, 4);
-    memcpy(d, &a, 4);
-    s += 4;
-    d += 4;
-    n -= 4;
-  }
+  ts_copy_word_steps(&d, &s, n);
   *dp = d;
   *sp = s;
 #endif
@@ -130,14 +142,7 @@ static inline void ts_forward_copy(int8_t* d, const int8_t* s, int32_t n) {
         n -= 8;
       }
     }
-    while (n >= 4) {
-      uint32_t a;
-      memcpy(&a, s, 4);
-      memcpy(d, &a, 4);
-      s += 4;
-      d += 4;
-      n -= 4;
-    }
+    n = ts_copy_word_steps(&d, &s, n);
   }
   while (n-- > 0) *d++ = *s++;
 }

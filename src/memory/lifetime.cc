@@ -202,7 +202,7 @@ LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions&
   s.items = static_cast<int>(prob.items.size());
   for (const OverlapPair& p : prob.pairs) (plan.steps[p.step].kind == StepKind::kCopy ? s.copy_pairs : s.overlap_pairs)++;
   Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds, o.ruin_rounds);
-  if (o.separate) SeparateOpPairs(prob, pl, plan);
+  SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
   s.arena_bytes = plan.arena_bytes;
   s.method = pl.method;

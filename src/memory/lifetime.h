@@ -37,9 +37,6 @@ struct LifetimeOptions {
   bool inplace = true;
   bool overlap = true;  // also CONV_2D, PAD, FC, SOFTMAX (implies inplace)
   bool views = true;    // RESHAPE outputs on their inputs
-  // After placing: operator outputs that share bytes with their inputs move to free space
-  // where the arena allows it (memory/placement.h SeparatePairs; the arena never grows).
-  bool separate = true;
   int64_t alignment = 16;
   int restarts = 32;
   int rounds = 64;
@@ -82,7 +79,9 @@ Placement PlaceCriticalMoves(const PlacementProblem& p, int restarts, int rounds
 // PlaceCriticalMoves, then `ruin_rounds` rounds of RuinAndRecreate (memory/placement.h).
 Placement PlaceLifetimeProblem(const PlacementProblem& p, int restarts, int rounds, int ruin_rounds = 0);
 
-// Places the plan: sets offsets and arena_bytes. Strategy becomes `plan.strategy + "+lifetime"`.
+// Places the plan: sets offsets and arena_bytes (then SeparateOpPairs, memory/placement.h:
+// operator outputs move off their inputs where the arena has room). Strategy becomes
+// `plan.strategy + "+lifetime"`.
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o = {});
 
 // The lower bound of the plan's problem (PlacementLowerBound of LifetimeProblem).

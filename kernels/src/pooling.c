@@ -45,8 +45,8 @@ static void ts_pool_channels(const ts_pool_params* p, const int8_t* taps, ptrdif
   }
 }
 
-/* The valid taps of output pixel (oy, ox): the first one (or in.data when there is none), the
- * row step, and the tap rows and columns. */
+/* The valid taps of output pixel (oy, ox): returns the first one (in.data when there is none)
+ * and sets the tap rows and columns. */
 static const int8_t* ts_pool_taps(const ts_pool_params* p, ts_cbuf in, int32_t oy, int32_t ox, int32_t* rows,
                                   int32_t* cols) {
   const int32_t iy_origin = oy * p->stride_h - p->pad_top, ix_origin = ox * p->stride_w - p->pad_left;
@@ -58,8 +58,36 @@ static const int8_t* ts_pool_taps(const ts_pool_params* p, ts_cbuf in, int32_t o
   return (*rows && *cols) ? TS_PIXEL(in, iy_origin + ky0, ix_origin + kx0, p->channels) : in.data;
 }
 
-static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
-                 int8_t* scratch, int is_max) {
+/* Averages of channels [0, c) of one output pixel four at a time (the DSP variant), for
+ * windows of 1 to 256 taps; returns c, the channels done (a multiple of 4, 0 otherwise). */
+static int32_t ts_pool_average4(const ts_pool_params* p, const int8_t* taps, ptrdiff_t row_step, int32_t rows,
+                                int32_t cols, int8_t* dst) {
+  const int32_t ch = p->channels, lo = p->act_min, hi = p->act_max, n = rows * cols;
+  int32_t c = 0;
+  if (n <= 0 || n > 256) return 0;
+  for (; c + 4 <= ch; c += 4) {
+    uint32_t even = 0, odd = 0; /* halfword sums of channels (c, c + 2) and (c + 1, c + 3) */
+    const int8_t* row = taps + c;
+    int32_t ky, kx;
+    for (ky = 0; ky < rows; ++ky, row += row_step) {
+      const int8_t* t = row;
+      for (kx = 0; kx < cols; ++kx, t += ch) {
+        const uint32_t v = ts_dsp_load4(t);
+        even = ts_dsp_sxtab16(even, v);
+        odd = ts_dsp_sxtab16_ror8(odd, v);
+      }
+    }
+    dst[c] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 0), n), lo, hi);
+    dst[c + 1] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 0), n), lo, hi);
+    dst[c + 2] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 1), n), lo, hi);
+    dst[c + 3] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 1), n), lo, hi);
+  }
+  return c;
+}
+
+enum { TS_POOL_MAX, TS_POOL_AVG, TS_POOL_AVG_DSP };
+
+static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch, int mode) {
   const int32_t ch = p->channels;
   const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
   int32_t oy, ox;
@@ -68,49 +96,20 @@ static void pool(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
       int32_t rows, cols;
       const int8_t* taps = ts_pool_taps(p, in, oy, ox, &rows, &cols);
       int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
-      ts_pool_channels(p, taps, row_step, rows, cols, dst, 0, is_max);
+      const int32_t c = mode == TS_POOL_AVG_DSP ? ts_pool_average4(p, taps, row_step, rows, cols, dst) : 0;
+      ts_pool_channels(p, taps, row_step, rows, cols, dst, c, mode == TS_POOL_MAX);
       if (scratch) memcpy(TS_PIXEL(out, oy, ox, ch), scratch, (size_t)ch);
     }
 }
 
 void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                                int8_t* scratch) {
-  pool(p, in, out, win, scratch, 0);
+  pool(p, in, out, win, scratch, TS_POOL_AVG);
 }
 
 void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                           int8_t* scratch) {
-  const int32_t ch = p->channels, lo = p->act_min, hi = p->act_max;
-  const ptrdiff_t row_step = (ptrdiff_t)in.w * ch;
-  int32_t oy, ox;
-  for (oy = win.y0; oy < win.y1; ++oy)
-    for (ox = win.x0; ox < win.x1; ++ox) {
-      int32_t rows, cols, c = 0;
-      const int8_t* taps = ts_pool_taps(p, in, oy, ox, &rows, &cols);
-      const int32_t n = rows * cols;
-      int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
-      if (n > 0 && n <= 256) {
-        for (; c + 4 <= ch; c += 4) {
-          uint32_t even = 0, odd = 0; /* halfword sums of channels (c, c + 2) and (c + 1, c + 3) */
-          const int8_t* row = taps + c;
-          int32_t ky, kx;
-          for (ky = 0; ky < rows; ++ky, row += row_step) {
-            const int8_t* t = row;
-            for (kx = 0; kx < cols; ++kx, t += ch) {
-              const uint32_t v = ts_dsp_load4(t);
-              even = ts_dsp_sxtab16(even, v);
-              odd = ts_dsp_sxtab16_ror8(odd, v);
-            }
-          }
-          dst[c] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 0), n), lo, hi);
-          dst[c + 1] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 0), n), lo, hi);
-          dst[c + 2] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 1), n), lo, hi);
-          dst[c + 3] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 1), n), lo, hi);
-        }
-      }
-      ts_pool_channels(p, taps, row_step, rows, cols, dst, c, 0);
-      if (scratch) memcpy(TS_PIXEL(out, oy, ox, ch), scratch, (size_t)ch);
-    }
+  pool(p, in, out, win, scratch, TS_POOL_AVG_DSP);
 }
 
 /* The public kernel: the DSP path on Cortex-M with the DSP extension (unless TS_NO_DSP), the
@@ -126,5 +125,5 @@ void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window
 
 void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                       int8_t* scratch) {
-  pool(p, in, out, win, scratch, 1);
+  pool(p, in, out, win, scratch, TS_POOL_MAX);
 }

@@ -1116,15 +1116,16 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
   "smmlar %[s3], %[s3], %[c0], %[t]\n\t"             \
   "asr %[s3], %[s3], %[c2]\n\t"                      \
   "ssat %[s3], #8, %[s3]\n\t"
-#define TS_Q4_STORE                                  \
-  "ldr %[t], [sp, #4]\n\t"                           \
-  "ldr %[e], [sp, #24]\n\t"                          \
-  "strb %[s0], [%[e]]\n\t"                           \
-  "strb %[s1], [%[e], %[t]]\n\t"                     \
-  "add %[c1], %[e], %[t], lsl #1\n\t"                \
+/* The four outputs of a channel (s0..s3, requantized) to the output pointer in register `d`,
+ * pixels t bytes apart (t = out_c, from the block's copy); the clamp to [lo, hi] first packs
+ * them in s0 (BFI) and clamps the four bytes at once (SSUB8 / SEL against lo4 and hi4). */
+#define TS_Q4_STORE_AT(d)                            \
+  "strb %[s0], [%[" d "]]\n\t"                       \
+  "strb %[s1], [%[" d "], %[t]]\n\t"                 \
+  "add %[c1], %[" d "], %[t], lsl #1\n\t"            \
   "strb %[s2], [%[c1]]\n\t"                          \
   "strb %[s3], [%[c1], %[t]]\n\t"
-#define TS_Q4_CLAMP_STORE                            \
+#define TS_Q4_CLAMP8                                 \
   "bfi %[s0], %[s1], #8, #8\n\t"                     \
   "bfi %[s0], %[s2], #16, #8\n\t"                    \
   "bfi %[s0], %[s3], #24, #8\n\t"                    \
@@ -1132,17 +1133,25 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
   "ssub8 %[t], %[s0], %[c0]\n\t"                     \
   "sel %[s0], %[s0], %[c0]\n\t"                      \
   "ssub8 %[t], %[c1], %[s0]\n\t"                     \
-  "sel %[s0], %[s0], %[c1]\n\t"                      \
-  "ldr %[t], [sp, #4]\n\t"                           \
-  "ldr %[e], [sp, #24]\n\t"                          \
-  "strb %[s0], [%[e]]\n\t"                           \
+  "sel %[s0], %[s0], %[c1]\n\t"
+#define TS_Q4_PACKED_STORE_AT(d)                     \
+  "strb %[s0], [%[" d "]]\n\t"                       \
   "lsr %[s1], %[s0], #8\n\t"                         \
-  "strb %[s1], [%[e], %[t]]\n\t"                     \
-  "add %[c1], %[e], %[t], lsl #1\n\t"                \
+  "strb %[s1], [%[" d "], %[t]]\n\t"                 \
+  "add %[c1], %[" d "], %[t], lsl #1\n\t"            \
   "lsr %[s2], %[s0], #16\n\t"                        \
   "strb %[s2], [%[c1]]\n\t"                          \
   "lsr %[s3], %[s0], #24\n\t"                        \
   "strb %[s3], [%[c1], %[t]]\n\t"
+#define TS_Q4_STORE                                  \
+  "ldr %[t], [sp, #4]\n\t"                           \
+  "ldr %[e], [sp, #24]\n\t"                          \
+  TS_Q4_STORE_AT("e")
+#define TS_Q4_CLAMP_STORE                            \
+  TS_Q4_CLAMP8                                       \
+  "ldr %[t], [sp, #4]\n\t"                           \
+  "ldr %[e], [sp, #24]\n\t"                          \
+  TS_Q4_PACKED_STORE_AT("e")
 #define TS_Q4_NEXT                                   \
   "adds %[e], %[e], #1\n\t"                          \
   "str %[e], [sp, #24]\n\t"                          \
@@ -1164,29 +1173,11 @@ static inline __attribute__((always_inline)) void ts_conv_col4_impl(
   TS_Q4_FIRST TS_Q4_GROUP TS_Q4_GROUP TS_Q4_GROUP
 #define TS_Q4_STORE16                                \
   "ldr %[t], [sp, #4]\n\t"                           \
-  "strb %[s0], [%[dd]]\n\t"                          \
-  "strb %[s1], [%[dd], %[t]]\n\t"                    \
-  "add %[c1], %[dd], %[t], lsl #1\n\t"               \
-  "strb %[s2], [%[c1]]\n\t"                          \
-  "strb %[s3], [%[c1], %[t]]\n\t"
+  TS_Q4_STORE_AT("dd")
 #define TS_Q4_CLAMP_STORE16                          \
-  "bfi %[s0], %[s1], #8, #8\n\t"                     \
-  "bfi %[s0], %[s2], #16, #8\n\t"                    \
-  "bfi %[s0], %[s3], #24, #8\n\t"                    \
-  "ldrd %[c0], %[c1], [sp, #16]\n\t"                 \
-  "ssub8 %[t], %[s0], %[c0]\n\t"                     \
-  "sel %[s0], %[s0], %[c0]\n\t"                      \
-  "ssub8 %[t], %[c1], %[s0]\n\t"                     \
-  "sel %[s0], %[s0], %[c1]\n\t"                      \
+  TS_Q4_CLAMP8                                       \
   "ldr %[t], [sp, #4]\n\t"                           \
-  "strb %[s0], [%[dd]]\n\t"                          \
-  "lsr %[s1], %[s0], #8\n\t"                         \
-  "strb %[s1], [%[dd], %[t]]\n\t"                    \
-  "add %[c1], %[dd], %[t], lsl #1\n\t"               \
-  "lsr %[s2], %[s0], #16\n\t"                        \
-  "strb %[s2], [%[c1]]\n\t"                          \
-  "lsr %[s3], %[s0], #24\n\t"                        \
-  "strb %[s3], [%[c1], %[t]]\n\t"
+  TS_Q4_PACKED_STORE_AT("dd")
 #define TS_Q4_NEXT16                                 \
   "adds %[dd], %[dd], #1\n\t"                        \
   "ldr %[t], [sp, #8]\n\t"                           \

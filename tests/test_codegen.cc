@@ -3,8 +3,6 @@
 // when compiled and run on the host, has exactly the plan's arena, and bad plans are errors.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -29,12 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempDir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("tessera_cg_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string TempDir(const std::string& name) { return test::FreshTempDir("cg_" + name); }
 
 std::string ReadText(const std::string& path) {
   std::ifstream f(path);

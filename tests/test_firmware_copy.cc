@@ -25,11 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempDir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("tessera_fw_copy_" + name + "_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d.string();
-}
+std::string TempDir(const std::string& name) { return test::FreshTempDir("fw_copy_" + name); }
 
 // The device program: prints cases=<n> mismatches=<m> (and first=<index of the first>).
 const char* kCopyCheck = R"C(

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "codegen/device.h"
+#include "support/paths.h"
 
 namespace tessera {
 namespace {
@@ -19,12 +20,7 @@ namespace {
     if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent"; \
   } while (0)
 
-std::string TempDir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() /
-           ("tessera_fw_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+std::string TempDir(const std::string& name) { return test::FreshTempDir("fw_" + name); }
 
 FirmwareBuild SelfTest(Board board, std::vector<std::string> defines) {
   FirmwareBuild b;

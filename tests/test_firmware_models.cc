@@ -5,21 +5,17 @@
 // byte smaller fails to link, naming the arena.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
-#include <random>
 
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "plan/strategy.h"
 #include "schedule/patch.h"
+#include "support/device_cases.h"
 #include "support/paths.h"
-#include "tflite/reader.h"
-#include "zoo/zoo.h"
 
 namespace tessera {
 namespace {
@@ -32,39 +28,16 @@ struct Case {
 };
 
 std::string CaseName(const Case& c) {
-  std::string n = c.model.rfind("zoo:", 0) == 0 ? "zoo_" + c.model.substr(4) : c.model;
-  for (char& ch : n)
-    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return n + "_" + BoardName(c.board);
+  return test::DeviceCaseStem(c.model) + "_" + BoardName(c.board);
 }
 
 void PrintTo(const Case& c, std::ostream* os) { *os << CaseName(c); }
 
-std::string TempDir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("tessera_fwm_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string TempDir(const std::string& name) { return test::FreshTempDir("fwm_" + name); }
 
-// The model and its fixed input: TFLM reference case 0 for shared models, pseudo-random
-// bytes for zoo models.
+// The model and its fixed input (test::LoadDeviceModel).
 bool Load(const std::string& model, Graph* g, std::vector<std::vector<uint8_t>>* inputs) {
-  if (model.rfind("zoo:", 0) == 0) {
-    *g = BuildZooModel(model.substr(4));
-    std::mt19937 rng(1234);
-    for (int t : g->inputs) {
-      std::vector<uint8_t> b(static_cast<size_t>(g->tensors[t].num_bytes()));
-      for (auto& x : b) x = static_cast<uint8_t>(rng() >> 24);
-      inputs->push_back(std::move(b));
-    }
-    return true;
-  }
-  if (!test::HaveShared()) return false;
-  *g = ReadTflite(test::SharedModel(model));
-  if (g->inputs.size() != 1) throw Error("expected one input");
-  inputs->push_back(test::ReadFileBytes(test::ReferenceDir(model) + "/case0.input.bin"));
-  return true;
+  return test::LoadDeviceModel(model, 1234, g, inputs);
 }
 
 class DeviceModel : public ::testing::TestWithParam<Case> {};

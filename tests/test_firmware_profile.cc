@@ -5,8 +5,6 @@
 // profiling itself costs little next to the plain build's count.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "codegen/device.h"
@@ -22,12 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempDir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("tessera_fwprof_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
+std::string TempDir(const std::string& name) { return test::FreshTempDir("fwprof_" + name); }
 
 void CheckProfile(const Graph& g, const Plan& plan, const std::vector<std::vector<uint8_t>>& inputs,
                   const std::string& name) {

@@ -7,6 +7,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace tessera::test {
 std::string SharedDir() { return TESSERA_SHARED_DIR; }
 std::string SharedModel(const std::string& stem) { return SharedDir() + "/models/" + stem + ".tflite"; }
@@ -26,4 +28,10 @@ std::vector<uint8_t> ReadFileBytes(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 std::string CliPath() { return TESSERA_CLI; }
+std::string FreshTempDir(const std::string& tag) {
+  const auto d = std::filesystem::temp_directory_path() / ("tessera_" + tag + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
 }  // namespace tessera::test

@@ -13,6 +13,8 @@ bool HaveShared();
 std::vector<std::string> SharedModelStems();
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
 std::string CliPath();
+// An empty directory <system temp>/tessera_<tag>_<pid> (emptied first when it exists).
+std::string FreshTempDir(const std::string& tag);
 }  // namespace tessera::test
 
 #define TESSERA_REQUIRE_SHARED()                                               \

@@ -1,0 +1,36 @@
+#include "support/device_cases.h"
+
+#include <cctype>
+#include <random>
+
+#include "support/paths.h"
+#include "tflite/reader.h"
+#include "zoo/zoo.h"
+
+namespace tessera::test {
+std::string DeviceCaseStem(const std::string& model) {
+  std::string n = model.rfind("zoo:", 0) == 0 ? "zoo_" + model.substr(4) : model;
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+
+bool LoadDeviceModel(const std::string& model, uint32_t seed, Graph* g,
+                     std::vector<std::vector<uint8_t>>* inputs) {
+  if (model.rfind("zoo:", 0) == 0) {
+    *g = BuildZooModel(model.substr(4));
+    std::mt19937 rng(seed);
+    for (int t : g->inputs) {
+      std::vector<uint8_t> b(static_cast<size_t>(g->tensors[t].num_bytes()));
+      for (auto& x : b) x = static_cast<uint8_t>(rng() >> 24);
+      inputs->push_back(std::move(b));
+    }
+    return true;
+  }
+  if (!HaveShared()) return false;
+  *g = ReadTflite(SharedModel(model));
+  if (g->inputs.size() != 1) throw Error("expected one input");
+  inputs->push_back(ReadFileBytes(ReferenceDir(model) + "/case0.input.bin"));
+  return true;
+}
+}  // namespace tessera::test

@@ -359,17 +359,13 @@ TEST(DspConvOverlap, EveryLayoutSafeForTheAccessOrderIsSafeForDsp) {
 
 // ---- the same on the emulated Cortex-M4: native intrinsics and inline assembly ----
 
+// (after test::DeviceRandomPrelude(12345): seed, rnd, uni, fill)
 const char* kDeviceProgram = R"(
 #include <stdint.h>
 #include <string.h>
 #include "tessera/kernels.h"
 #include "dsp_dot.h"
 #include "harness.h"
-
-static uint32_t seed = 12345u;
-static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed ^ (seed >> 15); }
-static int32_t uni(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
-static void fill(int8_t* p, int32_t n) { while (n-- > 0) *p++ = (int8_t)uni(-128, 127); }
 
 #define MAXI 8000
 #define MAXF 40000
@@ -561,7 +557,7 @@ TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4AndM7) {
     test::KernelProgramOptions o;
     o.board = board;
     o.kernel_sources = {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"};
-    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv", kDeviceProgram, o);
+    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv", test::DeviceRandomPrelude(12345) + kDeviceProgram, o);
     dir = prog.dir;
     ASSERT_TRUE(prog.build.ok) << prog.build.log;
     FirmwareRun run = RunFirmware(board, prog.elf, 600);

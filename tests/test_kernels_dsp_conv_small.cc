@@ -438,16 +438,12 @@ TEST(DspConvSmall, OverlappingBuffersAtTheSmallestSafeGapsMatchPortable) {
 }
 
 // The same on the device, where the quad kernel's channel loop is assembly.
+// (after test::DeviceRandomPrelude(2024): seed, rnd, uni, fill)
 const char* kDeviceProgram = R"(
 #include <stdint.h>
 #include <string.h>
 #include "tessera/kernels.h"
 #include "harness.h"
-
-static uint32_t seed = 2024u;
-static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed ^ (seed >> 15); }
-static int32_t uni(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
-static void fill(int8_t* p, int32_t n) { while (n-- > 0) *p++ = (int8_t)uni(-128, 127); }
 
 #define MAXB 6144
 static int8_t in[MAXB], filt[MAXB], ref[MAXB], arena[3 * MAXB], scr[64];
@@ -731,7 +727,7 @@ TEST(DspConvSmall, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
     o.board = board;
     o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
     o.opt = opt;
-    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_small", kDeviceProgram, o);
+    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_small", test::DeviceRandomPrelude(2024) + kDeviceProgram, o);
     dir = prog.dir;
     ASSERT_TRUE(prog.build.ok) << opt << ": " << prog.build.log;
     FirmwareRun run = RunFirmware(board, prog.elf, 600);

@@ -33,4 +33,13 @@ KernelProgram BuildKernelProgram(const std::string& name, const std::string& sou
   return p;
 }
 
+std::string DeviceRandomPrelude(uint32_t seed) {
+  return "#include <stdint.h>\n"
+         "static uint32_t seed = " + std::to_string(seed) + "u;\n" + R"(
+static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed ^ (seed >> 15); }
+static int32_t uni(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
+static void fill(int8_t* p, int32_t n) { while (n-- > 0) *p++ = (int8_t)uni(-128, 127); }
+)";
+}
+
 }  // namespace tessera::test

@@ -3,6 +3,7 @@
 // temporary directory, for tests that compare a kernel's Cortex-M paths with a reference on the
 // emulated core.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,10 @@ struct KernelProgramOptions {
 // name (another board or optimisation) rebuilds in the same directory.
 KernelProgram BuildKernelProgram(const std::string& name, const std::string& source,
                                  const KernelProgramOptions& o = {});
+
+// C text for the top of such a program: <stdint.h> and a deterministic generator starting at
+// `seed`: rnd() (an LCG step, its high bits folded into the low ones), uni(lo, hi) in [lo, hi],
+// fill(p, n) with n bytes in [-128, 127].
+std::string DeviceRandomPrelude(uint32_t seed);
 
 }  // namespace tessera::test

@@ -24,6 +24,21 @@ int64_t WindowBytes(const Graph& g, int tensor, const Window& w) {
   return static_cast<int64_t>(w.h()) * w.w() * s.c * s.n * DTypeSize(t.type);
 }
 
+std::string TensorBufferName(const Graph& g, int tensor) {
+  std::string n = g.tensors.at(static_cast<size_t>(tensor)).name;
+  if (n.empty()) n.append("t").append(std::to_string(tensor));  // (append: GCC 12 warns on "t" + ...)
+  return n;
+}
+
+Buffer WholeTensorBuffer(const Graph& g, int tensor) {
+  Buffer b;
+  b.window = FullWindow(g, tensor);  // (checks the index)
+  b.name = TensorBufferName(g, tensor);
+  b.tensor = tensor;
+  b.bytes = g.tensors[tensor].num_bytes();
+  return b;
+}
+
 std::vector<BufferBand> BufferPieces(const Buffer& b) {
   std::vector<BufferBand> r;
   int64_t at = 0;

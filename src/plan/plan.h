@@ -60,6 +60,12 @@ struct Buffer {
   std::vector<BufferBand> bands;
 };
 
+// Tensor t's name, or "t<index>" when it has none (buffer names).
+std::string TensorBufferName(const Graph& g, int tensor);
+// A buffer holding all of tensor t: named TensorBufferName, full window, the tensor's bytes (live
+// interval, offset and external left for the caller).
+Buffer WholeTensorBuffer(const Graph& g, int tensor);
+
 // The buffer as disjoint pieces covering [0, bytes): its bands, and the bytes outside them
 // with the buffer's own interval. One piece [0, bytes) x [first, last] without bands.
 std::vector<BufferBand> BufferPieces(const Buffer& b);

@@ -52,12 +52,7 @@ Plan ScheduleLayerByLayer(const Graph& g) {
   std::vector<int> buffer_of(nt, -1);
   for (int t = 0; t < nt; ++t) {
     if (!is_input[t] && producer[t] < 0) continue;
-    Buffer b;
-    b.name = g.tensors[t].name;
-    if (b.name.empty()) b.name.append("t").append(std::to_string(t));
-    b.tensor = t;
-    b.window = FullWindow(g, t);
-    b.bytes = g.tensors[t].num_bytes();
+    Buffer b = WholeTensorBuffer(g, t);
     b.first = is_input[t] ? 0 : producer[t];
     b.last = std::max(b.first, last_use[t]);
     buffer_of[t] = static_cast<int>(plan.buffers.size());

@@ -216,9 +216,6 @@ Plan SchedulePatches(const Graph& g, const PatchConfig& cfg, Accounting acc) {
   Plan plan;
   plan.strategy = "patch";
   plan.accounting = acc;
-  auto name_of = [&](int t) {
-    return g.tensors[t].name.empty() ? "t" + std::to_string(t) : g.tensors[t].name;
-  };
 
   // Whole-tensor buffers, tensor-index order.
   std::vector<int> whole(nt, -1);
@@ -226,11 +223,7 @@ Plan SchedulePatches(const Graph& g, const PatchConfig& cfg, Accounting acc) {
     if (!g.is_activation(t)) continue;
     if (!is_input[t] && prod[t] < 0) continue;
     if (in_stage(t) && !is_cut[t]) continue;
-    Buffer b;
-    b.name = name_of(t);
-    b.tensor = t;
-    b.window = FullWindow(g, t);
-    b.bytes = g.tensors[t].num_bytes();
+    Buffer b = WholeTensorBuffer(g, t);
     b.external = is_input[t] && !acc.input_in_arena;
     whole[t] = static_cast<int>(plan.buffers.size());
     plan.buffers.push_back(std::move(b));
@@ -291,7 +284,7 @@ Plan SchedulePatches(const Graph& g, const PatchConfig& cfg, Accounting acc) {
           continue;
         }
         Buffer b;
-        b.name = name_of(t) + "@p" + std::to_string(pw.row) + "_" + std::to_string(pw.col);
+        b.name = TensorBufferName(g, t) + "@p" + std::to_string(pw.row) + "_" + std::to_string(pw.col);
         b.tensor = t;
         b.window = pw.tensor[t];
         b.bytes = WindowBytes(g, t, b.window);

@@ -342,17 +342,12 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
   Plan plan;
   plan.strategy = "stream";
   plan.accounting = acc;
-  auto name_of = [&](int t) { return g.tensors[t].name.empty() ? "t" + std::to_string(t) : g.tensors[t].name; };
 
   std::vector<int> whole(nt, -1);
   for (int t = 0; t < nt; ++t) {
     if (!g.is_activation(t) || per_patch[t]) continue;
     if (!is_input[t] && prod[t] < 0) continue;
-    Buffer b;
-    b.name = name_of(t);
-    b.tensor = t;
-    b.window = FullWindow(g, t);
-    b.bytes = g.tensors[t].num_bytes();
+    Buffer b = WholeTensorBuffer(g, t);
     b.external = is_input[t] && !acc.input_in_arena;
     whole[t] = static_cast<int>(plan.buffers.size());
     plan.buffers.push_back(std::move(b));
@@ -427,7 +422,7 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
           if (r + 1 < st.spec.rows) {
             const Window& need = W.from_above[p + cols][t];
             if (!need.empty()) {
-              const int h = new_buffer(t, need, name_of(t) + "@rows" + suffix);
+              const int h = new_buffer(t, need, TensorBufferName(g, t) + "@rows" + suffix);
               copy_step(local[t], h, need);
               halo_row[cc][t] = h;
             }
@@ -435,7 +430,7 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
           if (cc + 1 < cols) {
             const Window& need = W.from_left[p + 1][t];
             if (!need.empty()) {
-              const int h = new_buffer(t, need, name_of(t) + "@cols" + suffix);
+              const int h = new_buffer(t, need, TensorBufferName(g, t) + "@cols" + suffix);
               copy_step(local[t], h, need);
               halo_col[t] = h;
             }
@@ -449,7 +444,7 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
           const Window& win = W.patches[p].tensor[t];
           if (!win.empty()) {
             if (per_patch[t]) {
-              local[t] = new_buffer(t, win, name_of(t) + suffix);
+              local[t] = new_buffer(t, win, TensorBufferName(g, t) + suffix);
               if (!W.from_above[p][t].empty()) {
                 const int h = halo_row[cc][t];
                 if (h < 0) throw Error("internal: no row halo of " + TensorLabel(g, t) + " for patch " + suffix);

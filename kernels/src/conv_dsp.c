@@ -10,7 +10,9 @@
  * shares with the input (reads earlier and writes later than the portable order), and
  * `scratch` is not needed. Two kernels:
  *  - quad (requantization modes 5 and 6, the common case: every multiplier above 2^30, shifts
- *    in [-24, -1], |acc| < 2^30): four pixels x one output channel. The column holds
+ *    in [-24, -1], |acc| < 2^30; pruned channels, all weights zero, whose parameters break
+ *    this get equivalent ones from the operator layer, src/ops/ops.h ConstantChannelBias):
+ *    four pixels x one output channel. The column holds
  *    2 * (input + offset), so the sums are 2 * acc and requantize in four instructions per
  *    output (ts_dsp_rq_doubled: ADD, SMMLAR, ASR, SSAT). Each filter word is loaded and
  *    extended once for the four pixels, each half group of the column (the four pixels' even

@@ -237,6 +237,30 @@ int ElemBytes(DType t) { return DTypeSize(t); }
 
 // ---------------------------------------------------------------------------------------
 
+// CONV_2D channels whose filter weights are all zero and whose parameters are unusual (a
+// multiplier of at most 2^30, a shift outside [-24, -1] or |bias| of 2^29 or more) get the
+// canonical requantization (ConstantChannelBias in ops.h): the same output bytes.
+void CanonicalizeConstantChannels(PreparedOp& p) {
+  const ts_conv_params& c = p.conv;
+  const int64_t per_channel = static_cast<int64_t>(c.filter_h) * c.filter_w * c.filter_in_c;
+  for (int32_t ch = 0; ch < c.out_c; ++ch) {
+    const int8_t* f = p.filter + ch * per_channel;
+    if (std::any_of(f, f + per_channel, [](int8_t v) { return v != 0; })) continue;
+    const int32_t bias = p.bias.empty() ? 0 : p.bias[ch];
+    if (p.multipliers[ch] > (1 << 30) && p.shifts[ch] >= -24 && p.shifts[ch] <= -1 && bias > -(1 << 29) &&
+        bias < (1 << 29))
+      continue;  // already usual parameters: left as TFLM prepares them
+    int32_t b = 0;
+    if (!ConstantChannelBias(bias, p.multipliers[ch], p.shifts[ch],
+                             c.output_offset, c.act_min, c.act_max, &b))
+      continue;
+    if (!p.bias.empty()) p.bias[ch] = b;
+    p.multipliers[ch] = kConstantMultiplier;
+    p.shifts[ch] = kConstantShift;
+    ++p.constant_channels;
+  }
+}
+
 void PrepareConvLike(const Graph& g, const Operator& o, PreparedOp& p, int fused_pad) {
   const std::string& label = p.label;
   const bool depthwise = o.type == OpType::kDepthwiseConv2D;
@@ -333,6 +357,7 @@ void PrepareConvLike(const Graph& g, const Operator& o, PreparedOp& p, int fused
                &p.multipliers[i], &p.shifts[i], "output channel " + std::to_string(i));
   p.bias = BiasVector(label, g, o, operand::kBias, oc);
   p.filter = reinterpret_cast<const int8_t*>(w.data.data());
+  if (!depthwise) CanonicalizeConstantChannels(p);
 
   p.in_shape = xs;
   p.inputs = {o.inputs[0]};
@@ -963,6 +988,19 @@ void ConvSpan(int32_t o0, int32_t o1, int32_t stride, int32_t pad, int32_t filte
 }
 
 }  // namespace
+
+bool ConstantChannelBias(int32_t bias, int32_t multiplier, int32_t shift, int32_t output_offset,
+                         int32_t act_min, int32_t act_max, int32_t* canonical_bias) {
+  if (output_offset < -128 || output_offset > 127 || act_min < -128 || act_max > 127 ||
+      act_min > act_max || shift < -31 || shift > 31)
+    return false;
+  const int64_t r =
+      static_cast<int64_t>(ts_multiply_by_quantized_multiplier(bias, multiplier, shift)) + output_offset;
+  if (r < std::numeric_limits<int32_t>::min() || r > std::numeric_limits<int32_t>::max()) return false;
+  const int64_t v = std::clamp<int64_t>(r, act_min, act_max);
+  *canonical_bias = static_cast<int32_t>(2 * (v - output_offset));
+  return true;
+}
 
 void QuantizeMultiplier(double real, int32_t* multiplier, int* shift) {
   if (real == 0.0) {

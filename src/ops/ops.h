@@ -2,8 +2,11 @@
 //
 // PrepareOp does once what TensorFlow Lite Micro's Prepare does (multipliers and shifts via
 // QuantizeMultiplier, offsets, activation ranges, pointers to constant data), so that
-// RunOp can call one kernel over one output window. A PreparedOp points into the Graph's
-// constant data: the Graph must outlive it (and not be modified).
+// RunOp can call one kernel over one output window. One departure, same bytes: a CONV_2D
+// output channel whose filter weights are all zero and whose parameters are unusual gets a
+// canonical multiplier, shift and bias (ConstantChannelBias below), so that pruned channels
+// do not keep a layer off the DSP kernel's fast requantization. A PreparedOp points into the
+// Graph's constant data: the Graph must outlive it (and not be modified).
 #pragma once
 
 #include <cstdint>
@@ -94,6 +97,9 @@ struct PreparedOp {
 
   std::vector<int32_t> multipliers, shifts;  // per output channel (conv, depthwise, FC)
   std::vector<int32_t> bias;                 // empty: no bias
+  // CONV_2D: how many output channels PrepareOp gave the canonical constant requantization
+  // (ConstantChannelBias: their filter weights are all zero, their parameters unusual).
+  int32_t constant_channels = 0;
   const int8_t* filter = nullptr;            // into the Graph's constant data
 
   std::vector<Operand> operands;  // ADD/MUL (2) and CONCATENATION (all)
@@ -131,6 +137,30 @@ Window RequiredInputWindow(const PreparedOp& p, int input, Window win);
 
 // The whole output window of p.
 Window OutputWindow(const PreparedOp& p);
+
+// Constant output channels of CONV_2D. A channel whose filter weights are all zero (a pruned
+// channel) has the accumulator `bias` whatever the input, so its every output byte is
+//   v = clamp(output_offset + MultiplyByQuantizedMultiplier(bias, multiplier, shift),
+//             act_min, act_max).
+// When such a channel's parameters are unusual (a multiplier of at most 2^30, a shift outside
+// [-24, -1] or |bias| >= 2^29; others are left as TFLM prepares them), PrepareOp replaces its
+// multiplier and shift by kConstantMultiplier and kConstantShift and its bias (when the
+// operator has one) by 2 * (v - output_offset), which give the same v for every input:
+// |v - output_offset| <= 255, so 2 * (v - output_offset) * (2^31 - 1) / 2^31 rounds back to
+// 2 * (v - output_offset) and the rounding halving to v - output_offset. Without a bias the
+// accumulator is 0 and the output clamp(output_offset) whatever the multiplier. Output bytes
+// do not change (host executor, codegen, device, the latency model all read PreparedOp); the
+// Graph's tensors are not touched (writers write the model as read). Why: pruned channels
+// come with biases near 2^30 and shifts outside [-24, -1] (vww_96_int8, 971 channels in 9
+// layers), which would keep the whole layer off the DSP conv kernel's doubled-sum
+// requantization (ts_conv_mode, kernels/src/conv_dsp.c) and its quad kernel.
+constexpr int32_t kConstantMultiplier = 2147483647;
+constexpr int32_t kConstantShift = -1;
+// The canonical bias of such a channel: 2 * (v - output_offset). Returns false (leave the
+// channel alone) when output_offset + MultiplyByQuantizedMultiplier(...) leaves int32 or the
+// activation range is not within int8.
+bool ConstantChannelBias(int32_t bias, int32_t multiplier, int32_t shift, int32_t output_offset,
+                         int32_t act_min, int32_t act_max, int32_t* canonical_bias);
 
 // TFLM's QuantizeMultiplier (frexp, round half away from zero, Q31): shift > 0 is a left
 // shift. Exposed for tests.

@@ -43,6 +43,7 @@ constexpr TableRow kTable[] = {
     {LatencyClass::kConvIm2colGather, 4027, 0.5243, 20.97, 33.55, 0, 1.573, 0, 35},
     {LatencyClass::kConvQuad, 2337, 0.8744, 5.855, 2.395, 10.36, 1.819, 1.056, 1545},
     {LatencyClass::kConvQuadGather, 2060, 0.8323, 13.28, 7.665, 0, 4.805, 0.9716, 313},
+    {LatencyClass::kConvEightTap, 150, 12, 15, 20, 20, 0, 0, 0},  // guess: conv_dsp.c's header (12 per output, 15 per pixel)
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
     {LatencyClass::kDwRun3, 2566, 2.81, 116.1, 10.62, 56.93, 1.941, 6.631, 612},
     {LatencyClass::kDwRun3Stride2, 551.4, 3.394, 106.7, 9.116, 72.55, 1.101, 7.8, 541},
@@ -128,6 +129,7 @@ constexpr int32_t kDwWideMin = 12;       // TS_DW_WIDE_MIN
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
 constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
+constexpr int32_t kConvK8Words = 8;                            // TS_CONV_K8_WORDS
 
 // Whether channel runs pay for `nrows` rows of `width` run columns (ts_dw_runs_pay).
 bool DwRunsPay(bool wide, int32_t width, int32_t nrows, int32_t nmax) {
@@ -308,9 +310,11 @@ int ConvMode(const ops::PreparedOp& p, int64_t k4) {
   return mode;
 }
 
-// CONV_2D, following ts_conv2d_s8_dsp: the im2col path with the quad kernel (four pixels of
-// a row per block) in modes 5-6, pairs of pixels otherwise and for each row's rest, a lone
-// last pixel at about twice the cost per MAC; the int8 path for larger filters.
+// CONV_2D, following ts_conv2d_s8_dsp: the eight-tap kernel (1x1 over 8 channels, modes
+// 5-6); the im2col path with the quad kernel in modes 5-6 (four pixels per block in raster
+// order, across row ends when the column has room to stage their outputs, else four of one
+// row and pairs for each row's rest), pairs of pixels otherwise, a lone last pixel at about
+// twice the cost per MAC; the int8 path for larger filters.
 void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, StepLatency* r) {
   const ts_conv_params& c = p.conv;
   const Window& w = st.window;
@@ -327,6 +331,17 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
     r->cls = LatencyClass::kConvDirect;
     r->x[1] = per_pixel * pixels;
     r->x[2] = elems;
+    return;
+  }
+  // ts_conv_k8_call: a 1x1 filter over 8 channels without padding, at least 4 pixels, the
+  // table (kConvK8Words per channel) within the column's size, doubled modes
+  if (c.in_c == 8 && c.filter_h == 1 && c.filter_w == 1 && c.pad_top == 0 && c.pad_left == 0 && pixels >= 4 &&
+      kConvK8Words * static_cast<int64_t>(c.out_c) <= kConvColMax && ConvMode(p, 8) >= 5) {
+    r->cls = LatencyClass::kConvEightTap;
+    r->x[1] = elems;
+    r->x[2] = static_cast<double>(pixels);
+    r->x[3] = w.h();  // one assembly run per row of the window
+    r->x[4] = c.out_c;
     return;
   }
   const bool gather = c.in_c % 4 != 0;
@@ -352,8 +367,14 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
     const Window& out_w = plan.buffers[st.outputs[0]].window;
     one_row = w.w() == out_w.w() && w.w() == in_w.w() && w.x0 == out_w.x0 && w.x0 == in_w.x0;
   }
+  // ts_conv_col_run's use of the column past the four lanes: the constants table, the
+  // quads' gather rows (Cin % 4 != 0), then the staged outputs of quads across row ends
+  const bool table = 2 * k4 + 4 * static_cast<int64_t>(c.out_c) <= limit;
+  const int64_t used = 2 * k4 + (table ? 4 * static_cast<int64_t>(c.out_c) : 0);
+  const bool qgather = gather && used + k4 + 1 <= limit;
+  const bool stage = used + (qgather ? k4 + 1 : 0) + c.out_c <= limit;
   double quads = 0, pairs = 0, lone = 0;
-  if (one_row) {
+  if (one_row || stage) {  // quads in raster order (across row ends when staged)
     quads = static_cast<double>(pixels / 4 * 4);
     const int64_t rest = pixels % 4;
     pairs = static_cast<double>(rest / 2 * 2);
@@ -378,7 +399,7 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
   r->x[1] = per_pixel * quads;
   r->x[2] = elems;
   // the per-channel constants fit after the column: computed once per call, else per block
-  r->x[4] = 2 * k4 + 4 * static_cast<int64_t>(c.out_c) <= limit ? 0 : quads * c.out_c;
+  r->x[4] = table ? 0 : quads * c.out_c;
   r->x[5] = per_pixel * lone;
   r->x[6] = per_pixel * pairs;
 }
@@ -525,6 +546,7 @@ const char* EnumName(LatencyClass c) {
     case LatencyClass::kConvIm2colGather: return "ConvIm2colGather";
     case LatencyClass::kConvQuad: return "ConvQuad";
     case LatencyClass::kConvQuadGather: return "ConvQuadGather";
+    case LatencyClass::kConvEightTap: return "ConvEightTap";
     case LatencyClass::kConvDirect: return "ConvDirect";
     case LatencyClass::kDwRun3: return "DwRun3";
     case LatencyClass::kDwRun3Stride2: return "DwRun3Stride2";
@@ -656,6 +678,7 @@ const char* LatencyClassName(LatencyClass c) {
     case LatencyClass::kConvIm2colGather: return "conv_im2col_gather";
     case LatencyClass::kConvQuad: return "conv_quad";
     case LatencyClass::kConvQuadGather: return "conv_quad_gather";
+    case LatencyClass::kConvEightTap: return "conv_eight_tap";
     case LatencyClass::kConvDirect: return "conv_direct";
     case LatencyClass::kDwRun3: return "dw_run3";
     case LatencyClass::kDwRun3Stride2: return "dw_run3_s2";
@@ -689,6 +712,7 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
     case LatencyClass::kConvQuadGather:
       return {"quad MACs", "out elements", "column taps", "quad outputs without the constants table", "lone-pixel MACs",
               "pair MACs"};
+    case LatencyClass::kConvEightTap: return {"out elements", "pixels", "rows", "table channels", "", ""};
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:
     case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", "", "", ""};

@@ -37,6 +37,7 @@ enum class LatencyClass : uint8_t {
   kConvIm2colGather,  // the same with Cin % 4 != 0 (taps gathered per pixel first)
   kConvQuad,          // the im2col path in the quad kernel's requantization modes (5, 6)
   kConvQuadGather,    // the same with Cin % 4 != 0
+  kConvEightTap,      // CONV_2D 1x1 over 8 channels, no padding, modes 5-6, 4+ pixels: the eight-tap kernel
   kConvDirect,        // CONV_2D with more taps, or grouped
   // DEPTHWISE_CONV_2D (whether or not the output buffer overlaps the input: a feature)
   kDwRun3,            // 3 taps wide, stride 1: channel runs, pairs, border pixels

@@ -7,6 +7,8 @@
 //    the full and clamped activation ranges;
 //  - the DSP conv kernel (host, intrinsics emulated) with canonical parameters against the
 //    portable kernel with the original ones, on layers with such channels;
+//  - the same on the emulated Cortex-M4 and M7 (the assembly channel loops), where the quad
+//    kernel skips the MACs of such channels (conv_dsp.c ts_conv_live_runs);
 //  - a one-operator model with hostile pruned channels, prepared and run by the operator
 //    layer, against TensorFlow Lite's C library;
 //  - every CONV_2D of vww_96_int8 alone, operator layer against TFLite on random input;
@@ -19,12 +21,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "codegen/device.h"
 #include "ops/ops.h"
 #include "support/all_ops_graph.h"
+#include "support/kernel_program.h"
 #include "support/paths.h"
 #include "support/random_bytes.h"
 #include "support/tflite_c.h"
@@ -108,15 +113,15 @@ TEST(ConstantChannels, CanonicalBiasKeepsTheOutput) {
 TEST(ConstantChannels, DspKernelWithCanonicalChannelsEqualsPortable) {
   Rng r(123);
   int quad_eligible = 0;
-  for (int it = 0; it < 120; ++it) {
+  for (int it = 0; it < 400; ++it) {
     ts_conv_params p{};
     const int32_t fk = it % 3 == 0 ? 1 : 3;
     p.in_h = Uniform(r, 3, 9);
     p.in_w = Uniform(r, 3, 11);
-    p.in_c = (it % 4 == 3) ? Uniform(r, 1, 12) : 4 * Uniform(r, 1, 8);
+    p.in_c = (it % 4 == 3) ? Uniform(r, 1, 12) : (it % 7 == 6 ? 16 : 4 * Uniform(r, 1, 8));
     p.filter_in_c = p.in_c;
     p.depth_multiplier = 1;
-    p.out_c = Uniform(r, 1, 40);
+    p.out_c = it % 5 == 4 ? Uniform(r, 60, 300) : Uniform(r, 1, 40);
     p.filter_h = p.filter_w = fk;
     p.stride_h = p.stride_w = Uniform(r, 1, 2);
     p.dilation_h = p.dilation_w = 1;
@@ -138,7 +143,7 @@ TEST(ConstantChannels, DspKernelWithCanonicalChannelsEqualsPortable) {
       mult[c] = Uniform(r, (1 << 30) + 1, std::numeric_limits<int32_t>::max());
       shift[c] = Uniform(r, -12, -6);
       bias[c] = Uniform(r, -40000, 40000);
-      if (Uniform(r, 0, 3) == 0) {  // pruned: zero weights, parameters outside the doubled modes
+      if (it % 5 == 4 ? c % 3 != 1 : Uniform(r, 0, 3) == 0) {  // pruned: zero weights, parameters outside the doubled modes
         std::fill(filter.begin() + c * per, filter.begin() + (c + 1) * per, int8_t{0});
         bias[c] = (Uniform(r, 0, 1) ? 1 : -1) * ((1 << 30) + Uniform(r, -200, 200));
         shift[c] = Uniform(r, -31, 0);
@@ -159,7 +164,13 @@ TEST(ConstantChannels, DspKernelWithCanonicalChannelsEqualsPortable) {
     const std::vector<int8_t> input = test::RandomBytes(r, static_cast<size_t>(p.in_h) * p.in_w * p.in_c);
     const size_t out_bytes = static_cast<size_t>(p.out_h) * p.out_w * p.out_c;
     const ts_cbuf in{input.data(), 0, 0, p.in_h, p.in_w};
-    const ts_window win{0, p.out_h, 0, p.out_w};
+    ts_window win{0, p.out_h, 0, p.out_w};
+    if (it % 4 == 1) {  // a window (quads across row ends, pairs)
+      win.y0 = Uniform(r, 0, p.out_h - 1);
+      win.y1 = Uniform(r, win.y0 + 1, p.out_h);
+      win.x0 = Uniform(r, 0, p.out_w - 1);
+      win.x1 = std::min(p.out_w, win.x0 + Uniform(r, 1, 3));
+    }
     std::vector<int8_t> expect(out_bytes), got(out_bytes), got_portable(out_bytes);
     p.output_multiplier = mult.data();
     p.output_shift = shift.data();
@@ -173,7 +184,141 @@ TEST(ConstantChannels, DspKernelWithCanonicalChannelsEqualsPortable) {
     ASSERT_EQ(got_portable, expect) << "iteration " << it;
     ASSERT_EQ(got, expect) << "iteration " << it;
   }
-  EXPECT_GT(quad_eligible, 60);
+  EXPECT_GT(quad_eligible, 200);
+}
+
+// The same on the emulated Cortex-M4 and M7, where the quad kernel's channel loop is
+// assembly: layers with pruned channels in the canonical form (zero filters, multiplier
+// 2^31 - 1, shift -1, even bias |b| <= 1020), the kernel against the portable loops; k from 1
+// to 288 (k == 16, multiples of 8, k % 4 != 0), up to 300 channels (more runs of live
+// channels than the kernel keeps), with and without the constants table and the clamp,
+// windows of every width, a decoy channel with the canonical parameters and a nonzero filter.
+const char* kDeviceProgram = R"(
+#include <stdint.h>
+#include <string.h>
+#include "tessera/kernels.h"
+#include "harness.h"
+
+static uint32_t seed = 77u;
+static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed ^ (seed >> 15); }
+static int32_t uni(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
+static void fill(int8_t* p, int32_t n) { while (n-- > 0) *p++ = (int8_t)uni(-128, 127); }
+
+#define MAXB 16384
+static int8_t in[MAXB], filt[40000], ref[MAXB], out[MAXB];
+static int32_t bias[300], mult[300], shift[300];
+static uint32_t cases, pruned_total;
+
+static int one(int it) {
+  ts_conv_params p;
+  ts_window win;
+  int32_t c, k, n;
+  const int32_t* b;
+  memset(&p, 0, sizeof p);
+  do {
+    p.in_c = it % 4 == 3 ? uni(1, 12) : (it % 5 == 2 ? 16 : 4 * uni(1, 8));
+    p.filter_h = p.filter_w = it % 3 == 0 ? 1 : 3;
+    if (it % 9 == 4) { p.in_c = 16; p.filter_h = p.filter_w = 1; }  /* k == 16 */
+    k = p.in_c * p.filter_h * p.filter_w;
+  } while (k > 288);
+  p.out_c = it % 4 == 1 ? uni(60, 300) : uni(4, 48);
+  if ((int32_t)p.out_c * k > 40000) p.out_c = 40000 / k;
+  p.filter_in_c = p.in_c;
+  p.depth_multiplier = 1;
+  p.stride_h = p.stride_w = it % 6 == 5 ? 2 : 1;
+  p.dilation_h = p.dilation_w = 1;
+  p.in_h = uni(2, 9);
+  p.in_w = uni(2, 11);
+  p.pad_top = p.pad_left = p.filter_h / 2;
+  p.out_h = (p.in_h + 2 * p.pad_top - p.filter_h) / p.stride_h + 1;
+  p.out_w = (p.in_w + 2 * p.pad_left - p.filter_w) / p.stride_w + 1;
+  if (p.in_h * p.in_w * p.in_c > MAXB || p.out_h * p.out_w * p.out_c > MAXB) return 0;
+  p.input_offset = uni(-127, 128);
+  p.output_offset = uni(-128, 127);
+  p.act_min = it % 2 ? -128 : uni(-128, 0);
+  p.act_max = it % 2 ? 127 : uni(0, 127);
+  fill(filt, p.out_c * k);
+  fill(in, p.in_h * p.in_w * p.in_c);
+  for (c = 0; c < p.out_c; ++c) {
+    const int dead = it % 4 == 1 ? c % 3 != 1 : uni(0, 2) == 0;
+    mult[c] = uni((1 << 30) + 1, 2147483647);
+    shift[c] = uni(-12, -4);
+    bias[c] = uni(-40000, 40000);
+    if (dead) {
+      memset(filt + c * k, 0, (size_t)k);
+      mult[c] = 2147483647;
+      shift[c] = -1;
+      bias[c] = 2 * uni(-510, 510);
+      ++pruned_total;
+    }
+  }
+  c = uni(0, p.out_c - 1);  /* a decoy: the canonical parameters, one nonzero weight */
+  if (it % 5 == 0) {
+    mult[c] = 2147483647;
+    shift[c] = -1;
+    bias[c] = 2 * uni(-100, 100);
+    memset(filt + c * k, 0, (size_t)k);
+    filt[c * k + uni(0, k - 1)] = (int8_t)uni(1, 5);
+  }
+  p.output_multiplier = mult;
+  p.output_shift = shift;
+  b = it % 7 == 3 ? 0 : bias;
+  win.y0 = win.x0 = 0;
+  win.y1 = p.out_h;
+  win.x1 = p.out_w;
+  if (it % 3 == 1) {
+    win.y0 = uni(0, p.out_h - 1);
+    win.y1 = uni(win.y0 + 1, p.out_h);
+    win.x0 = uni(0, p.out_w - 1);
+    win.x1 = win.x0 + uni(1, 3);
+    if (win.x1 > p.out_w) win.x1 = p.out_w;
+  }
+  n = p.out_h * p.out_w * p.out_c;
+  fill(ref, n);
+  memcpy(out, ref, (size_t)n);
+  {
+    const ts_cbuf ib = {in, 0, 0, p.in_h, p.in_w};
+    const ts_buf ra = {ref, 0, 0, p.out_h, p.out_w}, rb = {out, 0, 0, p.out_h, p.out_w};
+    ts_conv2d_s8_portable(&p, ib, filt, b, ra, win, 0);
+    ts_conv2d_s8(&p, ib, filt, b, rb, win, 0);
+  }
+  ++cases;
+  return memcmp(ref, out, (size_t)n) != 0;
+}
+
+int main(void) {
+  uint32_t bad = 0;
+  int i;
+  for (i = 0; i < 160; ++i) bad += (uint32_t)one(i);
+  ts_fw_put_kv("cases", cases);
+  ts_fw_put_kv("pruned", pruned_total);
+  ts_fw_put_kv("mismatches", bad);
+  ts_fw_put_kv("done", 1);
+  return 0;
+}
+)";
+
+TEST(ConstantChannels, DeviceKernelsWithPrunedChannelsMatchPortable) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  std::string dir;
+  for (const Board board : {Board::kAn386, Board::kAn500})
+    for (const char* opt : {"-O2", "-Os"}) {
+      SCOPED_TRACE(std::string(BoardName(board)) + " " + opt);
+      test::KernelProgramOptions o;
+      o.board = board;
+      o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
+      o.opt = opt;
+      const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_pruned", kDeviceProgram, o);
+      dir = prog.dir;
+      ASSERT_TRUE(prog.build.ok) << prog.build.log;
+      FirmwareRun run = RunFirmware(board, prog.elf, 600);
+      ASSERT_EQ(run.exit_code, 0) << run.output;
+      EXPECT_EQ(run.values["done"], "1") << run.output;
+      EXPECT_EQ(run.values["mismatches"], "0") << run.output;
+      EXPECT_GT(std::stoi(run.values["cases"]), 120) << run.output;
+      EXPECT_GT(std::stoi(run.values["pruned"]), 3000) << run.output;
+    }
+  std::filesystem::remove_all(dir);
 }
 
 // A CONV_2D with pruned channels whose scales give multipliers of 0 and 2^30 and shifts from

@@ -43,6 +43,15 @@
  *    14.5 for the quad kernel at k == 8; a row of the window is one assembly block, 15
  *    instructions per pixel beside its channels); pixels in raster order, the portable
  *    access order.
+ *  - pruned channels (quad kernel calls, and their pairs): a channel whose filter is all zeros
+ *    and whose parameters are the operator layer's canonical ones for it (multiplier
+ *    2^31 - 1, shift -1, even |bias| <= 1020: output_offset + bias / 2 whatever the input) is
+ *    found per call (ts_conv_live_runs: only such channels' filters are read) and its outputs
+ *    stored as that constant; the other channels run in runs of consecutive channels
+ *    (ts_conv_col4_runs, ts_conv_two_runs: the same kernels over a slice of the channels),
+ *    the run list in the column's unused end (at most TS_CONV_DSP_LIVE_RUNS; past that the
+ *    last run takes the rest, pruned or not). vww_96_int8's later pointwise layers have 55-91%
+ *    of their channels pruned.
  *  - pair (the other modes, and the rest of rows): two output pixels, per pair of output
  *    channels a 2x2 micro-kernel (LDRD of the column, SMLAD, 18 instructions per 4 taps) and
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
@@ -58,7 +67,8 @@
  * and in its last
  * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
  * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
- * ts_conv2d_s8_dsp 104, ts_conv_col_run 2648, ts_conv_col_two 136, ts_conv_col_build 152). A smaller
+ * ts_conv2d_s8_dsp 104, ts_conv_col_run 2680, ts_conv_col_two 144, ts_conv_col_build 152;
+ * with pruned channels ts_conv_col4_runs' 192 between ts_conv_col_run and the quad kernel). A smaller
  * TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
@@ -85,6 +95,9 @@
 #define TS_CONV_DSP_GATHER_MAX 128 /* the same, when in_c is not a multiple of 4 */
 #endif
 #define TS_CONV_DSP_GATHER_WORDS ((TS_CONV_DSP_GATHER_MAX + 3) / 4) /* at the column's end */
+#ifndef TS_CONV_DSP_LIVE_RUNS
+#define TS_CONV_DSP_LIVE_RUNS 64 /* quad kernel: runs of live channels between pruned ones, at most */
+#endif
 
 /* ---- im2col path ---- */
 
@@ -223,6 +236,7 @@ typedef struct {
   uint32_t lo4, hi4;
   int mode;
   const struct ts_conv_col4_ctx_s* actx; /* the quad kernel's assembly loop (device builds) */
+  const struct ts_conv_runs_s* runs;     /* pruned channels (ts_conv_col4_runs), or NULL */
 } ts_conv_out;
 
 static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s00, int32_t s01,
@@ -610,10 +624,11 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
  * |input + offset| * |weight| <= 255 * 128 = 32640 per tap), and the value
  * floor(x / 2^31) of ts_dsp_rq_doubled within int32: |acc| * mult / 2^31 + |nudge| + 2 below
  * 2^31, which only a shift of -24 (nudge up to 255 * 2^23) can break. */
-static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4) {
+static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4, int* pruned) {
   const int32_t out_c = p->out_c;
   int32_t c;
   int mode;
+  *pruned = 0;
   {
     /* the common case in one pass (per call, so per window of a patch plan): every
      * multiplier above 2^30 and every shift in [-24, -1], which implies ts_dsp_rq_fast's
@@ -622,13 +637,16 @@ static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4
     const int32_t* shift = p->output_shift;
     int64_t acc = 0;
     int32_t minsh = 0;
+    uint32_t top = 0; /* bit 31: a multiplier of 2^31 - 1 (maybe a pruned channel) */
     int any24;
     for (c = 0; c < out_c; ++c) {
       const int32_t sh = shift[c];
       if (mult[c] <= (1 << 30) || (uint32_t)(sh + 24) > 23u) break;
       minsh = sh < minsh ? sh : minsh;
+      top |= (uint32_t)mult[c] + 1u;
     }
     any24 = minsh == -24;
+    *pruned = c == out_c && (top >> 31) != 0;
     if (c == out_c && p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max) {
       if (bias) { /* the largest |bias| (2^31 for INT32_MIN) */
         uint32_t mb = 0;
@@ -1503,7 +1521,183 @@ typedef struct {
   int8_t* qgather;     /* 4 * k4 + 4 bytes for ts_conv_col_quad_gather, or NULL */
   int8_t* stage;       /* 4 * out_c bytes: the outputs of a quad across rows, or NULL */
   ts_conv_kern4 kern4; /* the quad kernel */
+  const int16_t* runs; /* pruned channels: the live ones' runs [runs[2i], runs[2i+1]), or NULL */
+  int32_t nruns;
 } ts_conv_blk;
+
+/* A pruned channel's output (see ts_conv_live_runs). */
+static inline int32_t ts_conv_pruned_value(const ts_conv_params* p, const int32_t* bias, int32_t c) {
+  return p->output_offset + (bias ? bias[c] / 2 : 0);
+}
+
+/* Pruned channels. A channel whose filter is all zeros has the accumulator `bias` whatever
+ * the input; the operator layer gives such channels multiplier 2^31 - 1, shift -1 and an even
+ * bias |b| <= 1020 (src/ops/ops.h), for which the requantization is exactly b / 2: the
+ * output is output_offset + b / 2 (b = 0 without a bias) when that is within the activation
+ * range, which it is for the operator layer's b. ts_conv_live_runs finds the channels with
+ * these parameters and such a value whose filter is all zeros (per call, reading the
+ * filters of those channels only), and writes the runs of the other channels; the quad and
+ * pair kernels then run channel run by channel run (each block's reads still all before its
+ * writes) and store the constants of the others. Returns the
+ * number of runs, or -1 when no channel is pruned. After max_runs - 1 runs, the last one
+ * takes every channel to the end (pruned ones computed as any other). */
+__attribute__((noinline)) static int32_t ts_conv_live_runs(const ts_conv_params* p, const int8_t* filter,
+                                                          const int32_t* bias, int32_t k,
+                                                          int16_t* runs, int32_t max_runs) {
+  const int32_t out_c = p->out_c;
+  const int32_t* mult = p->output_multiplier;
+  const int32_t* shift = p->output_shift;
+  int32_t c, n = 0, start = -1, pruned = 0;
+  if (out_c > 32767) return -1;
+  for (c = 0; c < out_c; ++c) {
+    int dead = mult[c] == 2147483647 && shift[c] == -1;
+    if (dead) {
+      const int32_t b = bias ? bias[c] : 0, v = p->output_offset + b / 2;
+      dead = (b & 1) == 0 && b >= -1020 && b <= 1020 && v >= p->act_min && v <= p->act_max;
+    }
+    if (dead) {
+      const int8_t* f = filter + (int64_t)c * k;
+      int32_t i = 0;
+      uint32_t any = 0;
+      for (; i + 16 <= k; i += 16)
+        any |= ts_dsp_load4(f + i) | ts_dsp_load4(f + i + 4) | ts_dsp_load4(f + i + 8) | ts_dsp_load4(f + i + 12);
+      for (; i < k; ++i) any |= (uint8_t)f[i];
+      dead = any == 0;
+    }
+    if (!dead) {
+      if (start < 0) start = c;
+      if (n == max_runs - 1) break; /* the last run: to the end */
+      continue;
+    }
+    ++pruned;
+    if (start >= 0) {
+      runs[2 * n] = (int16_t)start;
+      runs[2 * n + 1] = (int16_t)c;
+      ++n;
+      start = -1;
+    }
+  }
+  if (!pruned) return -1;
+  if (start >= 0) {
+    runs[2 * n] = (int16_t)start;
+    runs[2 * n + 1] = (int16_t)out_c;
+    ++n;
+  }
+  return n;
+}
+
+/* Pruned channels of a call (ts_conv_live_runs). */
+typedef struct ts_conv_runs_s {
+  const ts_conv_params* p;
+  const int16_t* runs; /* the live channels' runs [runs[2i], runs[2i+1]) */
+  int32_t n;
+  ts_conv_kern4 kern4; /* the quad kernel of the live runs */
+} ts_conv_runs;
+
+/* A quad kernel (b->kern4 when a call has pruned channels): each run of live channels through
+ * the call's quad kernel, the pruned channels' constants stored (outputs at d, d + st,
+ * d + 2 st, d + 3 st). */
+__attribute__((noinline)) static void ts_conv_col4_runs(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                        const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                        const uint32_t* tbl, int8_t* d, int32_t st) {
+  const ts_conv_runs* const rs = o->runs;
+  const int16_t* run = rs->runs;
+  const int16_t* const run_end = run + 2 * rs->n;
+  const int32_t oo = o->out_offset;
+  int32_t c = 0;
+  ts_conv_out ro = *o;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  ts_conv_col4_ctx x;
+  const int32_t k4 = (k + 3) & ~3;
+  if (ro.actx) {
+    x = *ro.actx;
+    ro.actx = &x;
+  }
+#endif
+  ro.runs = 0;
+  for (;;) {
+    const int32_t c0 = run != run_end ? run[0] : out_c;
+    if (bias) { /* pruned: oo + b / 2 (b even, the sum within the activation range) */
+      for (; c < c0; ++c) {
+        const int32_t v = oo + (bias[c] >> 1);
+        int8_t* const dc = d + c;
+        dc[0] = (int8_t)v;
+        dc[st] = (int8_t)v;
+        dc[2 * st] = (int8_t)v;
+        dc[3 * st] = (int8_t)v;
+      }
+    } else {
+      for (; c < c0; ++c) {
+        int8_t* const dc = d + c;
+        dc[0] = (int8_t)oo;
+        dc[st] = (int8_t)oo;
+        dc[2 * st] = (int8_t)oo;
+        dc[3 * st] = (int8_t)oo;
+      }
+    }
+    if (run == run_end) break;
+    {
+      const int32_t c1 = run[1];
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+      if (ro.actx) { /* the assembly loop's channels and table end for this run */
+        const int32_t n = c1 - c0;
+        x.n = k > 4 && n * k >= k4 ? (n * k - k4) / k + 1 : 0;
+        x.tend = tbl + 4 * (c0 + x.n);
+      }
+#endif
+      ro.mult = o->mult + c0;
+      ro.shift = o->shift + c0;
+      rs->kern4(col, k, filter + (int64_t)c0 * k, bias ? bias + c0 : 0, c1 - c0, &ro, tbl ? tbl + 4 * c0 : 0, d + c0,
+                st);
+      c = c1;
+      run += 2;
+    }
+  }
+}
+
+/* The pair kernel of the mode over the column's two lanes. */
+static void ts_conv_two_kern(const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
+                             const ts_conv_out* o, int8_t* d0, int8_t* d1) {
+  if (o->mode >= 5)
+    ts_conv_col_pair_d(col, k, filter, bias, out_c, o, d0, d1);
+  else if (o->mode == 4)
+    ts_conv_col_pair_qf(col, k, filter, bias, out_c, o, d0, d1);
+  else if (o->mode == 3)
+    ts_conv_col_pair_q(col, k, filter, bias, out_c, o, d0, d1);
+  else if (o->mode == 2)
+    ts_conv_col_pair_m(col, k, filter, bias, out_c, o, d0, d1);
+  else
+    ts_conv_col_pair_g(col, k, filter, bias, out_c, o, d0, d1);
+}
+
+/* The pair kernel (one pixel when d1 is NULL) with pruned channels, as ts_conv_kern4_runs. */
+__attribute__((noinline)) static void ts_conv_two_runs(const ts_conv_blk* b, int8_t* d0, int8_t* d1) {
+  const int32_t out_c = b->p->out_c, k = b->g->k;
+  int32_t r, c = 0;
+  for (r = 0; r <= b->nruns; ++r) {
+    const int32_t c0 = r < b->nruns ? b->runs[2 * r] : out_c;
+    for (; c < c0; ++c) {
+      const int32_t v = ts_conv_pruned_value(b->p, b->bias, c);
+      d0[c] = (int8_t)v;
+      if (d1) d1[c] = (int8_t)v;
+    }
+    if (r == b->nruns) break;
+    {
+      const int32_t c1 = b->runs[2 * r + 1];
+      const int8_t* const f = b->filter + (int64_t)c0 * k;
+      const int32_t* const bs = b->bias ? b->bias + c0 : 0;
+      ts_conv_out o = *b->o;
+      o.mult += c0;
+      o.shift += c0;
+      o.runs = 0;
+      if (d1)
+        ts_conv_two_kern(b->col, k, f, bs, c1 - c0, &o, d0 + c0, d1 + c0);
+      else
+        ts_conv_col_one(b->col, k, f, bs, c1 - c0, &o, d0 + c0);
+      c = c1;
+    }
+  }
+}
 
 /* Pixels (y0, x0) and (y1, x1), in this order (both reads before either write), through the
  * pair kernel of the mode; a single pixel when they are the same. */
@@ -1521,21 +1715,18 @@ __attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int3
   d0 = TS_PIXEL(b->out, y0, x0, out_c);
   if (y0 == y1 && x0 == x1) {
     ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 1);
-    ts_conv_col_one(b->col, k, b->filter, b->bias, out_c, o, d0);
+    if (b->runs)
+      ts_conv_two_runs(b, d0, 0);
+    else
+      ts_conv_col_one(b->col, k, b->filter, b->bias, out_c, o, d0);
     return;
   }
   ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 2);
   d1 = TS_PIXEL(b->out, y1, x1, out_c);
-  if (o->mode >= 5)
-    ts_conv_col_pair_d(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
-  else if (o->mode == 4)
-    ts_conv_col_pair_qf(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
-  else if (o->mode == 3)
-    ts_conv_col_pair_q(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
-  else if (o->mode == 2)
-    ts_conv_col_pair_m(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+  if (b->runs)
+    ts_conv_two_runs(b, d0, d1);
   else
-    ts_conv_col_pair_g(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
+    ts_conv_two_kern(b->col, k, b->filter, b->bias, out_c, o, d0, d1);
 }
 
 /* `count` consecutive pixels of row y from x (count a multiple of 4) through the quad kernel;
@@ -1673,6 +1864,8 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                             const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
   uint32_t col[TS_CONV_DSP_COL_MAX];
+  ts_conv_runs rs;
+  int pruned;
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
   /* in_c not a multiple of 4: a pixel's taps are gathered as bytes in the column's last
    * TS_CONV_DSP_GATHER_MAX bytes, above `limit` (ts_conv_col_fits keeps the two lanes' k4
@@ -1704,7 +1897,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   o.act_max = p->act_max;
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
-  o.mode = ts_conv_mode(p, bias, g.k4);
+  o.mode = ts_conv_mode(p, bias, g.k4, &pruned);
   if (npix == 1 && o.mode >= 5) { /* one pixel: the doubled column would not pay */
     int32_t c;
     o.mode = 4;
@@ -1713,6 +1906,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
     if (o.mode == 4 && (p->act_min != -128 || p->act_max != 127)) o.mode = 3;
   }
   o.actx = 0;
+  o.runs = 0;
   g.dbl = o.mode >= 5;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
   quad = g.dbl && 2 * g.k4 <= limit;
@@ -1726,7 +1920,10 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   b.col = col;
   b.gather = gather;
   b.tbl = 0;
+  b.runs = 0;
+  b.nruns = 0;
   if (quad && npix >= 4) {
+    int64_t free_words;
     /* the per-channel constants after the four lanes, when they fit */
     if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {
       b.tbl = col + 2 * g.k4;
@@ -1749,6 +1946,22 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
       /* the staged outputs of quads across rows: after those, when they fit */
       if (used + (b.qgather ? g.k4 + 1 : 0) + out_c <= limit)
         b.stage = (int8_t*)(col + used + (b.qgather ? g.k4 + 1 : 0));
+      free_words = limit - used - (b.qgather ? g.k4 + 1 : 0) - (b.stage ? out_c : 0);
+    }
+    /* pruned channels: the live runs after those, up to TS_CONV_DSP_LIVE_RUNS (a word each) */
+    if (pruned && free_words >= 2) {
+      int16_t* const runs = (int16_t*)(col + limit - free_words);
+      b.nruns = ts_conv_live_runs(p, filter, bias, k, runs,
+                                  free_words < TS_CONV_DSP_LIVE_RUNS ? (int32_t)free_words : TS_CONV_DSP_LIVE_RUNS);
+      if (b.nruns >= 0) b.runs = runs;
+    }
+    if (b.runs) { /* the quad kernel through ts_conv_col4_runs */
+      rs.p = p;
+      rs.runs = b.runs;
+      rs.n = b.nruns;
+      rs.kern4 = b.kern4;
+      o.runs = &rs;
+      b.kern4 = ts_conv_col4_runs;
     }
     ts_conv_quads(&b, win, npix);
     return;
@@ -1955,10 +2168,11 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
                                                      const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
   uint32_t tbl[TS_CONV_DSP_COL_MAX];
   ts_conv_out o;
+  int pruned;
   if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
       (int64_t)TS_CONV_K8_WORDS * p->out_c > TS_CONV_DSP_COL_MAX)
     return 0;
-  o.mode = ts_conv_mode(p, bias, 8);
+  o.mode = ts_conv_mode(p, bias, 8, &pruned);
   if (o.mode < 5) return 0;
   o.mult = p->output_multiplier;
   o.shift = p->output_shift;
@@ -1968,6 +2182,7 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   o.lo4 = ts_dsp_dup8(p->act_min);
   o.hi4 = ts_dsp_dup8(p->act_max);
   o.actx = 0;
+  o.runs = 0;
   ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);
   ts_conv_k8_run(p, &in, &out, &win, ts_dsp_dup16(p->input_offset), &o, tbl);
   return 1;

@@ -1,8 +1,9 @@
 // The latency model's mirror of the DSP conv kernel's paths (src/analysis/latency.cc,
 // ConvFeatures, following kernels/src/conv_dsp.c): the eight-tap kernel's layers (1x1 over 8
 // channels, no padding) in their own class; in the quad classes, the MACs of every pixel
-// counted once across quads, pairs and a lone pixel, with quads in raster order (across row
-// ends) where the column has room to stage their outputs.
+// counted once across quads, pairs and a lone pixel (pruned channels, which the kernel does
+// not compute, left out), with quads in raster order (across row ends) where the column has
+// room to stage their outputs.
 #include <gtest/gtest.h>
 
 #include "analysis/latency.h"
@@ -54,6 +55,7 @@ TEST(LatencyConvPaths, EightTapLayersHaveTheirClass) {
 TEST(LatencyConvPaths, QuadClassesCountEveryMacOnce) {
   TESSERA_REQUIRE_SHARED();
   int steps = 0, staged = 0;
+  double pruned_macs = 0;
   for (const char* stem : {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "mcunet_vww1_80"}) {
     const Graph g = ReadTflite(test::SharedModel(stem));
     const Plan p = CachePlan(g, stem[0] == 'r' ? 4 : 7, 4);
@@ -65,7 +67,13 @@ TEST(LatencyConvPaths, QuadClassesCountEveryMacOnce) {
       const Tensor& w = g.tensors[g.ops[st.op].inputs[1]];
       const double per_pixel = static_cast<double>(w.shape[0]) * w.shape[1] * w.shape[2] * w.shape[3];
       const double pixels = static_cast<double>(st.window.h()) * st.window.w();
-      EXPECT_EQ(l.x[1] + l.x[5] + l.x[6], per_pixel * pixels) << stem << " step " << s;
+      // vww_96_int8's pruned channels are not computed (conv_dsp.c ts_conv_live_runs)
+      if (stem[0] == 'v') {
+        EXPECT_LE(l.x[1] + l.x[5] + l.x[6], per_pixel * pixels) << stem << " step " << s;
+        pruned_macs += per_pixel * pixels - (l.x[1] + l.x[5] + l.x[6]);
+      } else {
+        EXPECT_EQ(l.x[1] + l.x[5] + l.x[6], per_pixel * pixels) << stem << " step " << s;
+      }
       EXPECT_LE(l.x[5], per_pixel);  // at most one lone pixel
       // raster-order quads leave at most the window's last 3 pixels
       if (st.window.w() % 4 != 0 && l.x[6] + l.x[5] <= 3 * per_pixel && st.window.h() > 1) ++staged;
@@ -74,6 +82,7 @@ TEST(LatencyConvPaths, QuadClassesCountEveryMacOnce) {
   }
   EXPECT_GT(steps, 50);
   EXPECT_GT(staged, 0);
+  EXPECT_GT(pruned_macs, 1e6);  // vww_96_int8: 55-91% of ops 14-26's channels
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -130,6 +131,7 @@ constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
 constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
 constexpr int32_t kConvK8Words = 8;                            // TS_CONV_K8_WORDS
+constexpr int64_t kConvLiveRuns = 64;                          // TS_CONV_DSP_LIVE_RUNS
 
 // Whether channel runs pay for `nrows` rows of `width` run columns (ts_dw_runs_pay).
 bool DwRunsPay(bool wide, int32_t width, int32_t nrows, int32_t nmax) {
@@ -310,11 +312,47 @@ int ConvMode(const ops::PreparedOp& p, int64_t k4) {
   return mode;
 }
 
+// The output channels the quad kernel computes (conv_dsp.c ts_conv_live_runs): all but the
+// pruned ones (an all-zero filter with multiplier 2^31 - 1, shift -1, an even bias of at most
+// 1020 in magnitude and output_offset + bias / 2 within the activation range: the operator
+// layer's canonical constant channels), whose outputs are stored as constants; after
+// max_runs - 1 runs of computed channels, the last run takes every channel to the end.
+int32_t ComputedChannels(const ops::PreparedOp& p, int64_t taps, int64_t max_runs) {
+  const ts_conv_params& c = p.conv;
+  const int32_t out_c = c.out_c;
+  if (max_runs < 1 || out_c > 32767 || static_cast<int32_t>(p.multipliers.size()) < out_c ||
+      static_cast<int32_t>(p.shifts.size()) < out_c)
+    return out_c;
+  int32_t computed = 0, runs = 0;
+  bool in_run = false;
+  for (int32_t ch = 0; ch < out_c; ++ch) {
+    bool dead = p.multipliers[ch] == std::numeric_limits<int32_t>::max() && p.shifts[ch] == -1;
+    if (dead) {
+      const int32_t b = p.bias.empty() ? 0 : p.bias[ch], v = c.output_offset + b / 2;
+      dead = b % 2 == 0 && b >= -1020 && b <= 1020 && v >= c.act_min && v <= c.act_max;
+    }
+    if (dead) {
+      const int8_t* f = p.filter + ch * taps;
+      dead = std::all_of(f, f + taps, [](int8_t x) { return x == 0; });
+    }
+    if (dead) {
+      if (in_run) ++runs;
+      in_run = false;
+      continue;
+    }
+    if (!in_run && runs == max_runs - 1) return computed + (out_c - ch);  // the last run
+    in_run = true;
+    ++computed;
+  }
+  return computed;
+}
+
 // CONV_2D, following ts_conv2d_s8_dsp: the eight-tap kernel (1x1 over 8 channels, modes
 // 5-6); the im2col path with the quad kernel in modes 5-6 (four pixels per block in raster
 // order, across row ends when the column has room to stage their outputs, else four of one
 // row and pairs for each row's rest), pairs of pixels otherwise, a lone last pixel at about
-// twice the cost per MAC; the int8 path for larger filters.
+// twice the cost per MAC, their MACs over the computed channels only (ComputedChannels); the
+// int8 path for larger filters.
 void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, StepLatency* r) {
   const ts_conv_params& c = p.conv;
   const Window& w = st.window;
@@ -373,6 +411,11 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
   const int64_t used = 2 * k4 + (table ? 4 * static_cast<int64_t>(c.out_c) : 0);
   const bool qgather = gather && used + k4 + 1 <= limit;
   const bool stage = used + (qgather ? k4 + 1 : 0) + c.out_c <= limit;
+  // pruned channels: the run list in the rest of the column (a word per run, up to 64)
+  const int64_t free_words = limit - used - (qgather ? k4 + 1 : 0) - (stage ? c.out_c : 0);
+  const int32_t computed = free_words >= 2 ? ComputedChannels(p, taps, std::min<int64_t>(free_words, kConvLiveRuns))
+                                           : c.out_c;
+  const double run_per_pixel = static_cast<double>(computed) * taps;  // the MACs run per pixel
   double quads = 0, pairs = 0, lone = 0;
   if (one_row || stage) {  // quads in raster order (across row ends when staged)
     quads = static_cast<double>(pixels / 4 * 4);
@@ -396,12 +439,12 @@ void ConvFeatures(const ops::PreparedOp& p, const Plan& plan, const Step& st, St
     }
     if (rest) lone = 1;
   }
-  r->x[1] = per_pixel * quads;
+  r->x[1] = run_per_pixel * quads;
   r->x[2] = elems;
   // the per-channel constants fit after the column: computed once per call, else per block
   r->x[4] = table ? 0 : quads * c.out_c;
-  r->x[5] = per_pixel * lone;
-  r->x[6] = per_pixel * pairs;
+  r->x[5] = run_per_pixel * lone;
+  r->x[6] = run_per_pixel * pairs;
 }
 
 double ElementsOf(const ops::PreparedOp& p, const Window& w) {
@@ -711,7 +754,7 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
     case LatencyClass::kConvQuad:
     case LatencyClass::kConvQuadGather:
       return {"quad MACs", "out elements", "column taps", "quad outputs without the constants table", "lone-pixel MACs",
-              "pair MACs"};
+              "pair MACs"};  // MACs of the computed (not pruned) channels
     case LatencyClass::kConvEightTap: return {"out elements", "pixels", "rows", "table channels", "", ""};
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:

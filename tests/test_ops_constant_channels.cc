@@ -193,16 +193,12 @@ TEST(ConstantChannels, DspKernelWithCanonicalChannelsEqualsPortable) {
 // to 288 (k == 16, multiples of 8, k % 4 != 0), up to 300 channels (more runs of live
 // channels than the kernel keeps), with and without the constants table and the clamp,
 // windows of every width, a decoy channel with the canonical parameters and a nonzero filter.
+// (after test::DeviceRandomPrelude(77): seed, rnd, uni, fill)
 const char* kDeviceProgram = R"(
 #include <stdint.h>
 #include <string.h>
 #include "tessera/kernels.h"
 #include "harness.h"
-
-static uint32_t seed = 77u;
-static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed ^ (seed >> 15); }
-static int32_t uni(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
-static void fill(int8_t* p, int32_t n) { while (n-- > 0) *p++ = (int8_t)uni(-128, 127); }
 
 #define MAXB 16384
 static int8_t in[MAXB], filt[40000], ref[MAXB], out[MAXB];
@@ -308,7 +304,7 @@ TEST(ConstantChannels, DeviceKernelsWithPrunedChannelsMatchPortable) {
       o.board = board;
       o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
       o.opt = opt;
-      const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_pruned", kDeviceProgram, o);
+      const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_pruned", test::DeviceRandomPrelude(77) + kDeviceProgram, o);
       dir = prog.dir;
       ASSERT_TRUE(prog.build.ok) << prog.build.log;
       FirmwareRun run = RunFirmware(board, prog.elf, 600);

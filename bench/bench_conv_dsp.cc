@@ -2,7 +2,9 @@
 // Cortex-M4 (QEMU mps2-an386, -icount shift=0): every CONV_2D / FULLY_CONNECTED operator of
 // the shared models, with its real shapes, strides, padding, multipliers, shifts, biases and
 // activation range (weights and input bytes are pseudo-random: the instruction count does not
-// depend on them), run once over its whole output by the public kernel (ts_conv2d_s8 /
+// depend on them, except that the model's pruned channels, all-zero filters the operator
+// layer gives constant parameters, keep zero filters: conv_dsp.c skips them), run once over
+// its whole output by the public kernel (ts_conv2d_s8 /
 // ts_fully_connected_s8, i.e. the DSP path on this target; the portable loops with
 // --define TS_NO_DSP). Pointwise stride-1 convolutions whose output fits in their input are
 // also run in place (output over the input, one-pixel scratch), the layout in-place and
@@ -16,6 +18,7 @@
 // --kernels: a copy of the kernels/ folder to measure instead of this tree's (experiments).
 // Prints, per model, the instructions of all CONV_2D and of all FULLY_CONNECTED calls (and
 // with --layers one line per operator: shape, MACs, instructions, instructions per MAC).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -57,6 +60,22 @@ std::string Ints(const std::vector<int32_t>& v) {
   return s.empty() ? "0" : s;
 }
 
+// The model's pruned channels of a CONV_2D: all-zero filter, the operator layer's constant
+// parameters (ops.h ConstantChannelBias).
+std::vector<int32_t> PrunedChannels(const Layer& l) {
+  std::vector<int32_t> r;
+  if (l.fc) return r;
+  const ts_conv_params& q = l.p.conv;
+  const int64_t k = int64_t(q.filter_h) * q.filter_w * q.filter_in_c;
+  for (int32_t c = 0; c < q.out_c; ++c) {
+    const int8_t* f = l.p.filter + c * k;
+    if (l.p.multipliers[c] == ops::kConstantMultiplier && l.p.shifts[c] == ops::kConstantShift &&
+        std::all_of(f, f + k, [](int8_t v) { return v == 0; }))
+      r.push_back(c);
+  }
+  return r;
+}
+
 // The firmware program: one call per layer under the instruction counter.
 std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
   std::ostringstream c;
@@ -67,6 +86,7 @@ std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
     c << "static const int32_t m" << i << "[] = {" << Ints(p.multipliers) << "};\n";
     c << "static const int32_t s" << i << "[] = {" << Ints(p.shifts) << "};\n";
     c << "static const int32_t b" << i << "[] = {" << Ints(p.bias) << "};\n";
+    c << "static const int32_t z" << i << "[] = {" << Ints(PrunedChannels(layers[i])) << "};\n";
   }
   c << "\nstatic void run(int i);\n";
   for (const Layer& l : layers) {
@@ -119,8 +139,12 @@ std::string FirmwareSource(const std::vector<Layer>& layers, int grid) {
       c << "      ts_cbuf in = {inbuf,0,0," << q.in_h << "," << q.in_w << "};\n";
       c << "      ts_buf out = {" << (l.in_place ? "inbuf" : "outbuf") << ",0,0," << q.out_h << "," << q.out_w
         << "};\n";
-      c << "      fill(filt, " << size_t(q.out_c) * q.filter_h * q.filter_w * q.filter_in_c << "); fill(inbuf, "
-        << size_t(q.in_h) * q.in_w * q.in_c << ");\n";
+      const size_t k = size_t(q.filter_h) * q.filter_w * q.filter_in_c;
+      c << "      fill(filt, " << size_t(q.out_c) * k << "); fill(inbuf, " << size_t(q.in_h) * q.in_w * q.in_c
+        << ");\n";
+      if (!PrunedChannels(l).empty())
+        c << "      { uint32_t j, t; for (j = 0; j < " << PrunedChannels(l).size() << "; ++j) for (t = 0; t < " << k
+          << "; ++t) filt[(uint32_t)z" << i << "[j] * " << k << " + t] = 0; }\n";
       c << "      ts_fw_counter_start();\n";
       // Window (gy, gx) of the grid: rows [gy * out_h / grid, (gy + 1) * out_h / grid), likewise
       // columns; empty windows are skipped.

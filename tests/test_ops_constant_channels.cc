@@ -201,7 +201,8 @@ const char* kDeviceProgram = R"(
 #include "harness.h"
 
 #define MAXB 16384
-static int8_t in[MAXB], filt[40000], ref[MAXB], out[MAXB];
+static int8_t in[MAXB], ref[MAXB], out[MAXB];
+static int8_t filt[40000] __attribute__((aligned(4)));
 static int32_t bias[300], mult[300], shift[300];
 static uint32_t cases, pruned_total;
 

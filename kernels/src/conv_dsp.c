@@ -1559,6 +1559,28 @@ __attribute__((noinline)) static int32_t ts_conv_live_runs(const ts_conv_params*
       const int8_t* f = filter + (int64_t)c * k;
       int32_t i = 0;
       uint32_t any = 0;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+      if (k >= 16 && ((uintptr_t)f & 3) == 0) { /* 16 bytes per LDMIA: 7 instructions, against 11 */
+        register uint32_t w0 __asm__("r8");
+        register uint32_t w1 __asm__("r9");
+        register uint32_t w2 __asm__("r10");
+        register uint32_t w3 __asm__("r11");
+        const int8_t* const end = f + (k & ~15);
+        __asm__("1:\n\t"
+                "ldmia %[f]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+                "orr %[w0], %[w0], %[w1]\n\t"
+                "orr %[w2], %[w2], %[w3]\n\t"
+                "orr %[any], %[any], %[w0]\n\t"
+                "orr %[any], %[any], %[w2]\n\t"
+                "cmp %[f], %[end]\n\t"
+                "bne 1b"
+                : [f] "+r"(f), [any] "+r"(any), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
+                : [end] "r"(end)
+                : "cc", "memory");
+        i = k & ~15;
+        f -= i;
+      }
+#endif
       for (; i + 16 <= k; i += 16)
         any |= ts_dsp_load4(f + i) | ts_dsp_load4(f + i + 4) | ts_dsp_load4(f + i + 8) | ts_dsp_load4(f + i + 12);
       for (; i < k; ++i) any |= (uint8_t)f[i];

@@ -162,7 +162,7 @@ std::string Describe(const ts_conv_params& p, ts_window win) {
 
 TEST(DspDepthwise, MatchesPortableOnRandomShapes) {
   Rng r(31);
-  int dm4 = 0, interior_runs = 0;
+  int dm4 = 0, interior_runs = 0, pixel_path = 0;
   for (int it = 0; it < 6000; ++it) {
     const Case c = RandomDepthwise(r, it);
     const ts_conv_params& p = c.p;
@@ -187,9 +187,15 @@ TEST(DspDepthwise, MatchesPortableOnRandomShapes) {
     ASSERT_EQ(a, b) << "case " << it << ": " << Describe(p, win);
     if (p.depth_multiplier % 4 == 0) ++dm4;
     if (p.depth_multiplier == 1 && win.x1 - win.x0 >= 6 && p.dilation_w == 1) ++interior_runs;
+    // the pixel path's shapes (ts_dw_px_pays, before its per-channel requantization check)
+    const int32_t ww = win.x1 - win.x0, wh = win.y1 - win.y0;
+    if (p.depth_multiplier == 1 && p.filter_h == 3 && p.filter_w == 3 && p.dilation_h == 1 && p.dilation_w == 1 &&
+        p.out_c % 4 == 0 && ww * wh >= 6 && ww <= (p.stride_w == 1 ? 4 : 8))
+      ++pixel_path;
   }
   EXPECT_GT(dm4, 200);
   EXPECT_GT(interior_runs, 1000);
+  EXPECT_GT(pixel_path, 200) << pixel_path;
 }
 
 // The output overlapping the input, no scratch: output pixel i at byte i * out_c of the

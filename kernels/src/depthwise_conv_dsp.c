@@ -3,7 +3,18 @@
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
  * or ts_rq_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
- * Paths (each output row of the window in order; rows with the same rows of taps together):
+ * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
+ * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, every channel's
+ * requantization folding as below; output not sharing bytes with the input): the pixel path
+ * (ts_dw_px_row), four channels of one pixel at a time from a per-call table of the
+ * doubled, sign-extended weight pairs and the folded requantization terms (ts_dw_px4, 136
+ * bytes per four channels in the stack buffer below, 64 channels a chunk, the chunks the
+ * outer loop): per tap one LDR of four input bytes, one LDRD of their weights, SXTAB16 twice
+ * (input offset added), four SMLABB / SMLATT, in one block of assembly per row of taps on the
+ * device; no per-row or per-channel set-up, which is what makes the runs below costly in
+ * windows a few pixels wide.
+ *
+ * Paths otherwise (each output row of the window in order; rows with the same rows of taps together):
  *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
  *    (ts_dw_run3_*), one output channel at a time over up to TS_DW_RUN pixels of one or more
  *    output rows, the nine weights in registers as halfword pairs, each input byte loaded
@@ -862,6 +873,189 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   }
 }
 
+/* The pixel path's table (ts_dw_px_*): per group of four output channels c .. c + 3, the
+ * nine taps' weights as halfword pairs, doubled and sign-extended once per call (w[2t] =
+ * (2w(c), 2w(c + 2)), w[2t + 1] = (2w(c + 1), 2w(c + 3)) for tap t = ky * 3 + kx), and each
+ * channel's folded requantization (ts_dw_tab3: k = 2 * bias, the multiplier, rc = 2^e +
+ * oo * 2^e1, e1 = 1 - shift): 136 bytes a group. */
+typedef struct {
+  uint32_t w[18];
+  int32_t k[4], mult[4], rc[4], e1[4];
+} ts_dw_px4;
+
+/* Table groups for output channels [c0, c1) (multiples of 4) of a 3x3 filter whose
+ * channels' requantizations all fold (ts_dw_px_pays). Per group: one 32-bit load per tap,
+ * SXTB16 / SXTB16 (ROR 8) and SXTAB16 of the word onto those (the doubling, |2w| <= 256). */
+__attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, const int8_t* filter, const int32_t* bias,
+                                                   int32_t c0, int32_t c1, ts_dw_px4* t) {
+  const int32_t C = p->out_c, oo = p->output_offset;
+  int32_t c, j;
+  for (c = c0; c < c1; c += 4, ++t) {
+    const int8_t* w = filter + c;
+    for (j = 0; j < 9; ++j, w += C) {
+      const uint32_t q = ts_dsp_load4(w);
+      t->w[2 * j] = ts_dsp_sxtab16(ts_dsp_sxtb16(q), q);
+      t->w[2 * j + 1] = ts_dsp_sxtab16_ror8(ts_dsp_sxtb16_ror8(q), q);
+    }
+    for (j = 0; j < 4; ++j) {
+      const int32_t sh = p->output_shift[c + j];
+      t->k[j] = (int32_t)((uint32_t)(bias ? bias[c + j] : 0) * 2u);
+      t->mult[j] = p->output_multiplier[c + j];
+      t->rc[j] = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+      t->e1[j] = 1 - sh;
+    }
+  }
+}
+
+/* One row of three taps of the pixel path (ts_dw_px_body): the inputs of four channels at
+ * xr, xr + C, xr + 2C, the table's weight pairs at w[0 .. 5]. On the device one block of
+ * assembly (LDR, LDRD of the two weight pairs, SXTAB16 twice, four multiply-accumulates a
+ * tap: 8 instructions, no register beyond the block's 12), which GCC otherwise spreads over
+ * single loads and spills. */
+#if TS_DSP_NATIVE
+#define TS_DW_PX_TAP(xaddr, woff)                   \
+  "ldr %[xv], " xaddr "\n\t"                       \
+  "ldrd %[we], %[wo], [%[w], #" woff "]\n\t"       \
+  "sxtab16 %[xe], %[o2], %[xv]\n\t"               \
+  "sxtab16 %[xv], %[o2], %[xv], ror #8\n\t"       \
+  "smlabb %[a0], %[xe], %[we], %[a0]\n\t"         \
+  "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
+  "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
+  "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
+#define TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3)                                                    \
+  do {                                                                                                  \
+    uint32_t xv_, xe_, we_, wo_;                                                                        \
+    __asm__(TS_DW_PX_TAP("[%[x]]", "0") TS_DW_PX_TAP("[%[x], %[c]]", "8")                               \
+                TS_DW_PX_TAP("[%[x], %[c], lsl #1]", "16")                                              \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv_), [xe] "=&r"(xe_), \
+              [we] "=&r"(we_), [wo] "=&r"(wo_)                                                          \
+            : [x] "r"(xr), [c] "r"(C), [w] "r"(w), [o2] "r"(off2)                                        \
+            : "memory");                                                                                \
+  } while (0)
+#define TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3)                                                    \
+  do {                                                                                                  \
+    uint32_t xv_, xe_, we_, wo_;                                                                        \
+    __asm__(TS_DW_PX_TAP("[%[x]]", "0") TS_DW_PX_TAP("[%[x], %[c]]", "8")                               \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv_), [xe] "=&r"(xe_), \
+              [we] "=&r"(we_), [wo] "=&r"(wo_)                                                          \
+            : [x] "r"(xr), [c] "r"(C), [w] "r"(w), [o2] "r"(off2)                                        \
+            : "memory");                                                                                \
+  } while (0)
+#else
+#define TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3)                       \
+  do {                                                                     \
+    TS_DW_MAC4(ts_dsp_load4(xr), (w)[0], (w)[1], off2, a0, a1, a2, a3);         \
+    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (w)[2], (w)[3], off2, a0, a1, a2, a3); \
+  } while (0)
+#define TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3)                       \
+  do {                                                                     \
+    TS_DW_MAC4(ts_dsp_load4(xr), (w)[0], (w)[1], off2, a0, a1, a2, a3);         \
+    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (w)[2], (w)[3], off2, a0, a1, a2, a3); \
+    TS_DW_MAC4(ts_dsp_load4((xr) + 2 * (C)), (w)[4], (w)[5], off2, a0, a1, a2, a3); \
+  } while (0)
+#endif
+
+/* One folded output byte (ts_dw_tab3's form) of the doubled sum a of channel j of group t. */
+static inline __attribute__((always_inline)) int8_t ts_dw_px_out(int32_t a, const ts_dw_px4* t, int j, int full,
+                                                                 int32_t lo, int32_t hi) {
+  const int32_t h = ts_rq_smmulr(a, t->mult[j]);
+  const int32_t y = (int32_t)((uint32_t)ts_dw_add_sign(t->rc[j], h) + (uint32_t)h * 2u) >> t->e1[j];
+  if (full) return (int8_t)ts_dsp_ssat8(y);
+  return (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
+}
+
+/* n output pixels of one row, channel groups [0, ng) of table t: pixel o's tap (ky0, kx0)
+ * (channel 0 of the group's chunk) at x0 + o * xstep, taps ky0 .. ky0 + rows - 1 (input rows
+ * x_row bytes apart), kx0 .. kx0 + cols - 1 (C bytes apart); output pixel o at d0 + o * C.
+ * Per group of four channels and pixel: the group's reads (one 32-bit load a tap, SXTAB16 /
+ * SXTAB16 (ROR 8) adding the input offset, SMLABB / SMLATT with the doubled weights), then
+ * its four output bytes: each output byte is written after every input byte of its own
+ * pixel and group is read. `three`: rows == cols == 3 (unrolled). */
+static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
+                                                                int32_t x_row, const ts_dw_px4* t, int32_t ng,
+                                                                int32_t ky0, int32_t kx0, int32_t rows, int32_t cols,
+                                                                uint32_t off2, int8_t* d0, int32_t lo, int32_t hi,
+                                                                const int three) {
+  const int full = lo == -128 && hi == 127;
+  int32_t g, o;
+  for (g = 0; g < ng; ++g, ++t, x0 += 4, d0 += 4) {
+    const uint32_t* const w0 = t->w + 2 * (ky0 * 3 + kx0);
+    const int8_t* x = x0;
+    int8_t* d = d0;
+    for (o = 0; o < n; ++o, x += xstep, d += C) {
+      int32_t a0 = t->k[0], a1 = t->k[1], a2 = t->k[2], a3 = t->k[3];
+      if (three) {
+        const int8_t* xr = x;
+        const uint32_t* w = w0;
+        int32_t ky;
+#pragma GCC unroll 3
+        for (ky = 0; ky < 3; ++ky, xr += x_row, w += 6) TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);
+      } else {
+        const int8_t* xr = x;
+        const uint32_t* w = w0;
+        int32_t ky;
+        for (ky = 0; ky < rows; ++ky, xr += x_row, w += 6) {
+          if (cols == 3) {
+            TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);
+          } else if (cols == 2) {
+            TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3);
+          } else if (cols == 1) {
+            TS_DW_MAC4(ts_dsp_load4(xr), w[0], w[1], off2, a0, a1, a2, a3);
+          }
+        }
+      }
+      d[0] = ts_dw_px_out(a0, t, 0, full, lo, hi);
+      d[1] = ts_dw_px_out(a1, t, 1, full, lo, hi);
+      d[2] = ts_dw_px_out(a2, t, 2, full, lo, hi);
+      d[3] = ts_dw_px_out(a3, t, 3, full, lo, hi);
+    }
+  }
+}
+
+__attribute__((noinline)) static void ts_dw_px_three(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
+                                                     int32_t x_row, const ts_dw_px4* t, int32_t ng, uint32_t off2,
+                                                     int8_t* d0, int32_t lo, int32_t hi) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, 0, 0, 3, 3, off2, d0, lo, hi, 1);
+}
+__attribute__((noinline)) static void ts_dw_px_some(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
+                                                    int32_t x_row, const ts_dw_px4* t, int32_t ng, int32_t ky0,
+                                                    int32_t kx0, int32_t rows, int32_t cols, uint32_t off2,
+                                                    int8_t* d0, int32_t lo, int32_t hi) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, ky0, kx0, rows, cols, off2, d0, lo, hi, 0);
+}
+
+/* Output row oy, columns [x0, x1), channels [c0, c0 + 4 * ng) through the pixel path (its
+ * table t holds those channels): the interior columns [x_lo, x_hi) in one call, the border
+ * pixels one call each with their range of taps. */
+static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const ts_dw_px4* t, int32_t c0, int32_t ng,
+                         int32_t x_lo, int32_t x_hi, int32_t oy, int32_t x0, int32_t x1) {
+  const int32_t C = p->out_c, sw = p->stride_w, x_row = in.w * C;
+  const int32_t iy = oy * p->stride_h - p->pad_top;
+  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
+  const int32_t lo = p->act_min, hi = p->act_max;
+  int32_t ky0, ky1, ox = x0;
+  ts_valid_taps(iy, 1, 3, p->in_h, &ky0, &ky1);
+  while (ox < x1) {
+    const int32_t ix = ox * sw - p->pad_left;
+    if (ox >= x_lo && ox < x_hi) {
+      const int32_t e = x_hi < x1 ? x_hi : x1;
+      const int8_t* xb = TS_PIXEL(in, iy + ky0, ix, C) + c0;
+      int8_t* d = TS_PIXEL(out, oy, ox, C) + c0;
+      if (ky1 - ky0 == 3)
+        ts_dw_px_three(xb, e - ox, sw * C, C, x_row, t, ng, off2, d, lo, hi);
+      else
+        ts_dw_px_some(xb, e - ox, sw * C, C, x_row, t, ng, ky0, 0, ky1 - ky0, 3, off2, d, lo, hi);
+      ox = e;
+    } else {
+      int32_t kx0, kx1;
+      ts_valid_taps(ix, 1, 3, p->in_w, &kx0, &kx1);
+      ts_dw_px_some(kx0 < kx1 && ky0 < ky1 ? TS_PIXEL(in, iy + ky0, ix + kx0, C) + c0 : in.data, 1, 0, C, x_row, t,
+                    ng, ky0, kx0, ky1 - ky0, kx1 - kx0, off2, TS_PIXEL(out, oy, ox, C) + c0, lo, hi);
+      ++ox;
+    }
+  }
+}
+
 /* Bytes of the stack buffer that takes the outputs while the output buffer shares bytes with
  * the input (see the top of this file): six rows of a 5-pixel, 64-channel window, one row of
  * 10 x 144 or 3 x 480, runs of 13 pixels of 144 channels. */
@@ -874,6 +1068,36 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
 #ifndef TS_DW_TAB_OVL
 #define TS_DW_TAB_OVL 8
 #endif
+
+/* Whether a call takes the pixel path (ts_dw_px_row) rather than the runs: 3x3 filters,
+ * dilation 1, depth multiplier 1, channels a multiple of 4, every channel's requantization
+ * folding (ts_dw_folds), at least TS_DW_PX_MIN pixels, windows at most TS_DW_PX_W1 columns
+ * wide (stride 1) or TS_DW_PX_W2 (other strides). Measured on the emulated Cortex-M4 with
+ * bench/bench_dw_dsp (whole layers and --grid 2 windows against the runs): 3x3 windows of
+ * 6x6x128 -22%, 6x6 windows of 12x12x32 stride 2 -12%, 3x3 windows of 12x12x64 stride 2
+ * -29%, kws_dscnn_int8's 13 x 3 and 12 x 2 windows of 25x5x64 -14%, whole 6x6x128 stride 2
+ * -25%, whole 3x3x256 -10%; wider windows stay with the runs (whole 6x6x128: +5.5%, 12x12x64
+ * stride 1 +24% through the pixels). */
+#ifndef TS_DW_PX_W1
+#define TS_DW_PX_W1 4
+#endif
+#ifndef TS_DW_PX_W2
+#define TS_DW_PX_W2 8
+#endif
+#ifndef TS_DW_PX_MIN
+#define TS_DW_PX_MIN 6
+#endif
+static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h) {
+  const int32_t C = p->out_c, oo = p->output_offset;
+  int32_t c;
+  if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
+      p->depth_multiplier != 1 || C % 4 != 0 || oo <= -256 || oo >= 256)
+    return 0;
+  if (win_w * win_h < TS_DW_PX_MIN || win_w > (p->stride_w == 1 ? TS_DW_PX_W1 : TS_DW_PX_W2)) return 0;
+  for (c = 0; c < C; ++c)
+    if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
+  return 1;
+}
 
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
 
@@ -1059,6 +1283,18 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     const int32_t width = seg_hi - seg_lo;
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
+  }
+  if (!overlap && ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0)) { /* the pixel path, chunks of channels outermost */
+    ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;
+    const int32_t per = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_px4) * 4;
+    int32_t c0, c1;
+    for (c0 = 0; c0 < C; c0 = c1) {
+      c1 = C - c0 < per ? C : c0 + per;
+      ts_dw_px_tab(p, filter, bias, c0, c1, pt);
+      for (oy = win.y0; oy < win.y1; ++oy)
+        ts_dw_px_row(p, in, out, pt, c0, (c1 - c0) / 4, x_lo, x_hi, oy, win.x0, win.x1);
+    }
+    return;
   }
   if (overlap) { /* the table: the words of the buffer the staged outputs leave, and the rest */
     const int32_t used = ((group > 0 ? group * win_w : nmax) * C + 3) / 4;

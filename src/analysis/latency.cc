@@ -49,7 +49,7 @@ constexpr TableRow kTable[] = {
     {LatencyClass::kDwRun3, 2566, 2.81, 116.1, 10.62, 56.93, 1.941, 6.631, 612},
     {LatencyClass::kDwRun3Stride2, 551.4, 3.394, 106.7, 9.116, 72.55, 1.101, 7.8, 541},
     {LatencyClass::kDwWide, 1.535e+04, 3.001, 1843, 7.028, 0, 0, 2.272, 36},
-    {LatencyClass::kDwPair, 0, 0, 0, 7.2, 0, 1, 4, 0},  // guess: one-pixel MACs as dw_wide, pairs below
+    {LatencyClass::kDwPair, 300, 0, 35, 4.6, 0, 1, 4, 0},  // guess: the 3x3 pixel path's table and MACs from bench_dw_dsp; other filters' pairs below
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
     {LatencyClass::kFullyConnected, 88.31, 1.934, 66.94, 0, 0, 0, 0, 24},
     {LatencyClass::kAdd, 391.7, 18.43, 6929, 39.7, 0, 0, 0, 248},
@@ -127,6 +127,9 @@ constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN: pixels per call, run
 constexpr int32_t kDwRun3MinN = 2;       // TS_DW_RUN3_MIN_N: columns
 constexpr int32_t kDwRun3MinW2 = 8;      // TS_DW_RUN3_MIN_W2: pixels per call, runs 2 columns wide
 constexpr int32_t kDwWideMin = 12;       // TS_DW_WIDE_MIN
+constexpr int32_t kDwPxW1 = 4;           // TS_DW_PX_W1: pixel path, widest window at stride 1
+constexpr int32_t kDwPxW2 = 8;           // TS_DW_PX_W2: pixel path, widest window at other strides
+constexpr int32_t kDwPxMin = 6;          // TS_DW_PX_MIN: pixel path, fewest pixels per call
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
 constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
@@ -176,6 +179,26 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
   r->cls = fw == 3 ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
                    : (fw == 5 || fw == 7) ? LatencyClass::kDwWide : LatencyClass::kDwPair;
   if (pixels <= 0) return;
+  // The pixel path (ts_dw_px_pays): narrow windows of 3x3 filters without overlap, every
+  // channel's requantization folding (ts_dw_folds). Counted in the dw_pair class (which
+  // otherwise only takes filters other than 3, 5 or 7 wide, in no shared model): x[2] the
+  // channels of the per-call table, x[3] the valid-tap MACs (one pixel at a time).
+  if (!overlap && fw == 3 && c.filter_h == 3 && dw == 1 && c.dilation_h == 1 && !multiplier && c.out_c % 4 == 0 &&
+      c.output_offset > -256 && c.output_offset < 256 && pixels >= kDwPxMin &&
+      win_w <= (sw == 1 ? kDwPxW1 : kDwPxW2)) {
+    bool folds = true;
+    for (int32_t ch = 0; ch < c.out_c && folds; ++ch) {
+      const int64_t b = ch < static_cast<int32_t>(p.bias.size()) ? p.bias[ch] : 0;
+      const int32_t sh = ch < static_cast<int32_t>(p.shifts.size()) ? p.shifts[ch] : 0;
+      folds = sh <= 0 && sh >= -21 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
+    }
+    if (folds) {
+      r->cls = LatencyClass::kDwPair;
+      r->x[2] = C;
+      r->x[3] = valid_macs(w.y0, w.y1, w.x0, w.x1);
+      return;
+    }
+  }
   int32_t group = 0, nmax = kDwRun;
   if (overlap) {
     group = kDwOvlBytes / c.out_c / win_w;

@@ -880,7 +880,7 @@ static void ts_dw_row(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
  * oo * 2^e1, e1 = 1 - shift): 136 bytes a group. */
 typedef struct {
   uint32_t w[18];
-  int32_t k[4], mult[4], rc[4], e1[4];
+  int32_t k[4], mr[4][2], e1[4]; /* mr[j]: channel j's multiplier and rc (one LDRD) */
 } ts_dw_px4;
 
 /* Table groups for output channels [c0, c1) (multiples of 4) of a 3x3 filter whose
@@ -900,8 +900,8 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
     for (j = 0; j < 4; ++j) {
       const int32_t sh = p->output_shift[c + j];
       t->k[j] = (int32_t)((uint32_t)(bias ? bias[c + j] : 0) * 2u);
-      t->mult[j] = p->output_multiplier[c + j];
-      t->rc[j] = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+      t->mr[j][0] = p->output_multiplier[c + j];
+      t->mr[j][1] = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
       t->e1[j] = 1 - sh;
     }
   }
@@ -922,44 +922,69 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
   "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
   "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
   "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
-#define TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3)                                                    \
+#define TS_DW_PX_ROW3(xr, C, wp, off2, a0, a1, a2, a3)                                                    \
   do {                                                                                                  \
     uint32_t xv_, xe_, we_, wo_;                                                                        \
     __asm__(TS_DW_PX_TAP("[%[x]]", "0") TS_DW_PX_TAP("[%[x], %[c]]", "8")                               \
                 TS_DW_PX_TAP("[%[x], %[c], lsl #1]", "16")                                              \
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv_), [xe] "=&r"(xe_), \
               [we] "=&r"(we_), [wo] "=&r"(wo_)                                                          \
-            : [x] "r"(xr), [c] "r"(C), [w] "r"(w), [o2] "r"(off2)                                        \
+            : [x] "r"(xr), [c] "r"(C), [w] "r"(wp), [o2] "r"(off2)                                        \
             : "memory");                                                                                \
   } while (0)
-#define TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3)                                                    \
+#define TS_DW_PX_ROW2(xr, C, wp, off2, a0, a1, a2, a3)                                                    \
   do {                                                                                                  \
     uint32_t xv_, xe_, we_, wo_;                                                                        \
     __asm__(TS_DW_PX_TAP("[%[x]]", "0") TS_DW_PX_TAP("[%[x], %[c]]", "8")                               \
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv_), [xe] "=&r"(xe_), \
               [we] "=&r"(we_), [wo] "=&r"(wo_)                                                          \
-            : [x] "r"(xr), [c] "r"(C), [w] "r"(w), [o2] "r"(off2)                                        \
+            : [x] "r"(xr), [c] "r"(C), [w] "r"(wp), [o2] "r"(off2)                                        \
             : "memory");                                                                                \
   } while (0)
 #else
-#define TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3)                       \
+#define TS_DW_PX_ROW2(xr, C, wp, off2, a0, a1, a2, a3)                       \
   do {                                                                     \
-    TS_DW_MAC4(ts_dsp_load4(xr), (w)[0], (w)[1], off2, a0, a1, a2, a3);         \
-    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (w)[2], (w)[3], off2, a0, a1, a2, a3); \
+    TS_DW_MAC4(ts_dsp_load4(xr), (wp)[0], (wp)[1], off2, a0, a1, a2, a3);         \
+    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (wp)[2], (wp)[3], off2, a0, a1, a2, a3); \
   } while (0)
-#define TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3)                       \
+#define TS_DW_PX_ROW3(xr, C, wp, off2, a0, a1, a2, a3)                       \
   do {                                                                     \
-    TS_DW_MAC4(ts_dsp_load4(xr), (w)[0], (w)[1], off2, a0, a1, a2, a3);         \
-    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (w)[2], (w)[3], off2, a0, a1, a2, a3); \
-    TS_DW_MAC4(ts_dsp_load4((xr) + 2 * (C)), (w)[4], (w)[5], off2, a0, a1, a2, a3); \
+    TS_DW_MAC4(ts_dsp_load4(xr), (wp)[0], (wp)[1], off2, a0, a1, a2, a3);         \
+    TS_DW_MAC4(ts_dsp_load4((xr) + (C)), (wp)[2], (wp)[3], off2, a0, a1, a2, a3); \
+    TS_DW_MAC4(ts_dsp_load4((xr) + 2 * (C)), (wp)[4], (wp)[5], off2, a0, a1, a2, a3); \
+  } while (0)
+#endif
+
+#if TS_DSP_NATIVE
+/* The four output bytes of a group with the range [-128, 127] (ts_dw_px_out with `full`):
+ * per byte LDRD of the multiplier and rc, LDR of e1, SMMULR, ADD (ASR #31), ADD (LSL #1),
+ * ASR, SSAT, STRB. Offsets: mr at 88 + 8j, e1 at 120 + 4j (ts_dw_px4). Volatile: its only
+ * effect is the stores. */
+#define TS_DW_PX_OUT1(a, mr, e1, j)                   \
+  "ldrd %[m], %[r], [%[t], #" mr "]\n\t"              \
+  "ldr %[e], [%[t], #" e1 "]\n\t"                      \
+  "smmulr %[m], %[" a "], %[m]\n\t"                    \
+  "add %[r], %[r], %[m], asr #31\n\t"                 \
+  "add %[r], %[r], %[m], lsl #1\n\t"                  \
+  "asr %[r], %[r], %[e]\n\t"                          \
+  "ssat %[r], #8, %[r]\n\t"                           \
+  "strb %[r], [%[d], #" j "]\n\t"
+#define TS_DW_PX_STORE4(t, d, a0, a1, a2, a3)                                                         \
+  do {                                                                                               \
+    int32_t m_, r_, e_;                                                                              \
+    __asm__ volatile(TS_DW_PX_OUT1("a0", "88", "120", "0") TS_DW_PX_OUT1("a1", "96", "124", "1")                \
+                TS_DW_PX_OUT1("a2", "104", "128", "2") TS_DW_PX_OUT1("a3", "112", "132", "3")          \
+            : [m] "=&r"(m_), [r] "=&r"(r_), [e] "=&r"(e_)                                             \
+            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [t] "r"(t), [d] "r"(d)          \
+            : "memory");                                                                             \
   } while (0)
 #endif
 
 /* One folded output byte (ts_dw_tab3's form) of the doubled sum a of channel j of group t. */
 static inline __attribute__((always_inline)) int8_t ts_dw_px_out(int32_t a, const ts_dw_px4* t, int j, int full,
                                                                  int32_t lo, int32_t hi) {
-  const int32_t h = ts_rq_smmulr(a, t->mult[j]);
-  const int32_t y = (int32_t)((uint32_t)ts_dw_add_sign(t->rc[j], h) + (uint32_t)h * 2u) >> t->e1[j];
+  const int32_t h = ts_rq_smmulr(a, t->mr[j][0]);
+  const int32_t y = (int32_t)((uint32_t)ts_dw_add_sign(t->mr[j][1], h) + (uint32_t)h * 2u) >> t->e1[j];
   if (full) return (int8_t)ts_dsp_ssat8(y);
   return (int8_t)(y < lo ? lo : (y > hi ? hi : y)); /* ts_clamp_i32's order */
 }
@@ -990,20 +1015,27 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
         int32_t ky;
 #pragma GCC unroll 3
         for (ky = 0; ky < 3; ++ky, xr += x_row, w += 6) TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);
-      } else {
-        const int8_t* xr = x;
-        const uint32_t* w = w0;
-        int32_t ky;
-        for (ky = 0; ky < rows; ++ky, xr += x_row, w += 6) {
-          if (cols == 3) {
-            TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);
-          } else if (cols == 2) {
-            TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3);
-          } else if (cols == 1) {
-            TS_DW_MAC4(ts_dsp_load4(xr), w[0], w[1], off2, a0, a1, a2, a3);
-          }
-        }
+      } else { /* rows and cols 0 .. 3: each row of taps written out */
+#define TS_DW_PX_ROWN(xr, w)                                \
+  do {                                                      \
+    if (cols == 3)                                          \
+      TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);        \
+    else if (cols == 2)                                     \
+      TS_DW_PX_ROW2(xr, C, w, off2, a0, a1, a2, a3);        \
+    else if (cols == 1)                                     \
+      TS_DW_MAC4(ts_dsp_load4(xr), (w)[0], (w)[1], off2, a0, a1, a2, a3); \
+  } while (0)
+        if (rows > 0) TS_DW_PX_ROWN(x, w0);
+        if (rows > 1) TS_DW_PX_ROWN(x + x_row, w0 + 6);
+        if (rows > 2) TS_DW_PX_ROWN(x + 2 * x_row, w0 + 12);
+#undef TS_DW_PX_ROWN
       }
+#if TS_DSP_NATIVE
+      if (full) {
+        TS_DW_PX_STORE4(t, d, a0, a1, a2, a3);
+        continue;
+      }
+#endif
       d[0] = ts_dw_px_out(a0, t, 0, full, lo, hi);
       d[1] = ts_dw_px_out(a1, t, 1, full, lo, hi);
       d[2] = ts_dw_px_out(a2, t, 2, full, lo, hi);

@@ -5,14 +5,17 @@
  *
  * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
  * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, every channel's
- * requantization folding as below; output not sharing bytes with the input): the pixel path
- * (ts_dw_px_row), four channels of one pixel at a time from a per-call table of the
- * doubled, sign-extended weight pairs and the folded requantization terms (ts_dw_px4, 136
- * bytes per four channels in the stack buffer below, 64 channels a chunk, the chunks the
- * outer loop): per tap one LDR of four input bytes, one LDRD of their weights, SXTAB16 twice
- * (input offset added), four SMLABB / SMLATT, in one block of assembly per row of taps on the
- * device; no per-row or per-channel set-up, which is what makes the runs below costly in
- * windows a few pixels wide.
+ * requantization folding as below; see ts_dw_px_pays): the pixel path (ts_dw_px_row), one
+ * pixel at a time, four channels at a time, from a per-call table of the doubled,
+ * sign-extended weight pairs and the folded requantization terms (ts_dw_px4, 136 bytes per
+ * four channels in the stack buffer below, 64 channels a chunk, the chunks the outer loop):
+ * per tap one LDR of four input bytes, one LDRD of their weights, SXTAB16 twice (input offset
+ * added), four SMLABB / SMLATT, in one block of assembly per row of taps on the device, and
+ * per output byte 8 instructions (one block for the four); no per-row or per-channel set-up,
+ * which is what makes the runs below costly in windows a few pixels wide. With the output
+ * sharing bytes with the input (windows at most TS_DW_PX_OVL_W wide, every channel in one
+ * chunk): the pixels in the contract's order, each group of four channels read then written
+ * as the one-pixel path below does (through `scratch` when one is given).
  *
  * Paths otherwise (each output row of the window in order; rows with the same rows of taps together):
  *  - filters 3 taps wide (dilation 1, stride 1 or 2, at most 3 rows): channel runs
@@ -969,13 +972,13 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
   "asr %[r], %[r], %[e]\n\t"                          \
   "ssat %[r], #8, %[r]\n\t"                           \
   "strb %[r], [%[d], #" j "]\n\t"
-#define TS_DW_PX_STORE4(t, d, a0, a1, a2, a3)                                                         \
+#define TS_DW_PX_STORE4(tp, dp, a0, a1, a2, a3)                                                         \
   do {                                                                                               \
     int32_t m_, r_, e_;                                                                              \
     __asm__ volatile(TS_DW_PX_OUT1("a0", "88", "120", "0") TS_DW_PX_OUT1("a1", "96", "124", "1")                \
                 TS_DW_PX_OUT1("a2", "104", "128", "2") TS_DW_PX_OUT1("a3", "112", "132", "3")          \
             : [m] "=&r"(m_), [r] "=&r"(r_), [e] "=&r"(e_)                                             \
-            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [t] "r"(t), [d] "r"(d)          \
+            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [t] "r"(tp), [d] "r"(dp)          \
             : "memory");                                                                             \
   } while (0)
 #endif
@@ -1000,15 +1003,17 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
                                                                 int32_t x_row, const ts_dw_px4* t, int32_t ng,
                                                                 int32_t ky0, int32_t kx0, int32_t rows, int32_t cols,
                                                                 uint32_t off2, int8_t* d0, int32_t lo, int32_t hi,
-                                                                const int three) {
+                                                                int8_t* scratch, const int three) {
   const int full = lo == -128 && hi == 127;
+  const int32_t wo = 2 * (ky0 * 3 + kx0);
   int32_t g, o;
-  for (g = 0; g < ng; ++g, ++t, x0 += 4, d0 += 4) {
-    const uint32_t* const w0 = t->w + 2 * (ky0 * 3 + kx0);
+  for (o = 0; o < n; ++o, x0 += xstep, d0 += C) {
+    const ts_dw_px4* tg = t;
     const int8_t* x = x0;
-    int8_t* d = d0;
-    for (o = 0; o < n; ++o, x += xstep, d += C) {
-      int32_t a0 = t->k[0], a1 = t->k[1], a2 = t->k[2], a3 = t->k[3];
+    int8_t* d = scratch ? scratch : d0;
+    for (g = 0; g < ng; ++g, ++tg, x += 4, d += 4) {
+      const uint32_t* const w0 = tg->w + wo;
+      int32_t a0 = tg->k[0], a1 = tg->k[1], a2 = tg->k[2], a3 = tg->k[3];
       if (three) {
         const int8_t* xr = x;
         const uint32_t* w = w0;
@@ -1032,35 +1037,36 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
       }
 #if TS_DSP_NATIVE
       if (full) {
-        TS_DW_PX_STORE4(t, d, a0, a1, a2, a3);
+        TS_DW_PX_STORE4(tg, d, a0, a1, a2, a3);
         continue;
       }
 #endif
-      d[0] = ts_dw_px_out(a0, t, 0, full, lo, hi);
-      d[1] = ts_dw_px_out(a1, t, 1, full, lo, hi);
-      d[2] = ts_dw_px_out(a2, t, 2, full, lo, hi);
-      d[3] = ts_dw_px_out(a3, t, 3, full, lo, hi);
+      d[0] = ts_dw_px_out(a0, tg, 0, full, lo, hi);
+      d[1] = ts_dw_px_out(a1, tg, 1, full, lo, hi);
+      d[2] = ts_dw_px_out(a2, tg, 2, full, lo, hi);
+      d[3] = ts_dw_px_out(a3, tg, 3, full, lo, hi);
     }
+    if (scratch) memcpy(d0, scratch, (size_t)ng * 4u);
   }
 }
 
 __attribute__((noinline)) static void ts_dw_px_three(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
                                                      int32_t x_row, const ts_dw_px4* t, int32_t ng, uint32_t off2,
-                                                     int8_t* d0, int32_t lo, int32_t hi) {
-  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, 0, 0, 3, 3, off2, d0, lo, hi, 1);
+                                                     int8_t* d0, int32_t lo, int32_t hi, int8_t* scratch) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, 0, 0, 3, 3, off2, d0, lo, hi, scratch, 1);
 }
 __attribute__((noinline)) static void ts_dw_px_some(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
                                                     int32_t x_row, const ts_dw_px4* t, int32_t ng, int32_t ky0,
                                                     int32_t kx0, int32_t rows, int32_t cols, uint32_t off2,
-                                                    int8_t* d0, int32_t lo, int32_t hi) {
-  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, ky0, kx0, rows, cols, off2, d0, lo, hi, 0);
+                                                    int8_t* d0, int32_t lo, int32_t hi, int8_t* scratch) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, ky0, kx0, rows, cols, off2, d0, lo, hi, scratch, 0);
 }
 
 /* Output row oy, columns [x0, x1), channels [c0, c0 + 4 * ng) through the pixel path (its
  * table t holds those channels): the interior columns [x_lo, x_hi) in one call, the border
  * pixels one call each with their range of taps. */
 static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const ts_dw_px4* t, int32_t c0, int32_t ng,
-                         int32_t x_lo, int32_t x_hi, int32_t oy, int32_t x0, int32_t x1) {
+                         int32_t x_lo, int32_t x_hi, int32_t oy, int32_t x0, int32_t x1, int8_t* scratch) {
   const int32_t C = p->out_c, sw = p->stride_w, x_row = in.w * C;
   const int32_t iy = oy * p->stride_h - p->pad_top;
   const uint32_t off2 = ts_dsp_dup16(p->input_offset);
@@ -1074,15 +1080,15 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
       const int8_t* xb = TS_PIXEL(in, iy + ky0, ix, C) + c0;
       int8_t* d = TS_PIXEL(out, oy, ox, C) + c0;
       if (ky1 - ky0 == 3)
-        ts_dw_px_three(xb, e - ox, sw * C, C, x_row, t, ng, off2, d, lo, hi);
+        ts_dw_px_three(xb, e - ox, sw * C, C, x_row, t, ng, off2, d, lo, hi, scratch);
       else
-        ts_dw_px_some(xb, e - ox, sw * C, C, x_row, t, ng, ky0, 0, ky1 - ky0, 3, off2, d, lo, hi);
+        ts_dw_px_some(xb, e - ox, sw * C, C, x_row, t, ng, ky0, 0, ky1 - ky0, 3, off2, d, lo, hi, scratch);
       ox = e;
     } else {
       int32_t kx0, kx1;
       ts_valid_taps(ix, 1, 3, p->in_w, &kx0, &kx1);
       ts_dw_px_some(kx0 < kx1 && ky0 < ky1 ? TS_PIXEL(in, iy + ky0, ix + kx0, C) + c0 : in.data, 1, 0, C, x_row, t,
-                    ng, ky0, kx0, ky1 - ky0, kx1 - kx0, off2, TS_PIXEL(out, oy, ox, C) + c0, lo, hi);
+                    ng, ky0, kx0, ky1 - ky0, kx1 - kx0, off2, TS_PIXEL(out, oy, ox, C) + c0, lo, hi, scratch);
       ++ox;
     }
   }
@@ -1103,29 +1109,41 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 
 /* Whether a call takes the pixel path (ts_dw_px_row) rather than the runs: 3x3 filters,
  * dilation 1, depth multiplier 1, channels a multiple of 4, every channel's requantization
- * folding (ts_dw_folds), at least TS_DW_PX_MIN pixels, windows at most TS_DW_PX_W1 columns
- * wide (stride 1) or TS_DW_PX_W2 (other strides). Measured on the emulated Cortex-M4 with
- * bench/bench_dw_dsp (whole layers and --grid 2 windows against the runs): 3x3 windows of
- * 6x6x128 -22%, 6x6 windows of 12x12x32 stride 2 -12%, 3x3 windows of 12x12x64 stride 2
- * -29%, kws_dscnn_int8's 13 x 3 and 12 x 2 windows of 25x5x64 -14%, whole 6x6x128 stride 2
- * -25%, whole 3x3x256 -10%; wider windows stay with the runs (whole 6x6x128: +5.5%, 12x12x64
- * stride 1 +24% through the pixels). */
+ * folding (ts_dw_folds); without overlap at least TS_DW_PX_MIN pixels in windows at most
+ * TS_DW_PX_W1 columns wide (stride 1) or TS_DW_PX_W2 (other strides); with the output
+ * sharing bytes with the input, windows at most TS_DW_PX_OVL_W wide whose channels all fit
+ * the table (TS_DW_PX_CH: one pixel at a time, all its channels, as the contract's order
+ * wants). Measured on the emulated Cortex-M4 with bench/bench_dw_dsp against the runs (whole
+ * layers, --grid 2 windows, overlap): 3x3 windows of 6x6x128 -34%, 6x6 windows of 12x12x64
+ * -12%, 3x3 windows of 12x12x64 stride 2 -37%, kws_dscnn_int8's 25x5x64 whole -8%, in
+ * windows -31%, overlapping -18%; whole 6x6x128 -12%, 12x12x64 overlapping -5%; but whole
+ * 12x12x64 +8%, 12-column windows of 24x24x32 +7%, 10-column windows of 20x20x48 +2%: wider
+ * windows stay with the runs. */
 #ifndef TS_DW_PX_W1
-#define TS_DW_PX_W1 4
+#define TS_DW_PX_W1 8
 #endif
 #ifndef TS_DW_PX_W2
-#define TS_DW_PX_W2 8
+#define TS_DW_PX_W2 12
 #endif
 #ifndef TS_DW_PX_MIN
 #define TS_DW_PX_MIN 6
 #endif
-static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h) {
+#ifndef TS_DW_PX_OVL_W
+#define TS_DW_PX_OVL_W 12
+#endif
+/* Channels the pixel path's table holds in the stack buffer (ts_dw_px4: 136 bytes a group). */
+#define TS_DW_PX_CH ((TS_DW_OVL_BYTES + TS_DW_TAB_OVL * 32) / 136 * 4)
+static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h, int overlap) {
   const int32_t C = p->out_c, oo = p->output_offset;
   int32_t c;
   if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
       p->depth_multiplier != 1 || C % 4 != 0 || oo <= -256 || oo >= 256)
     return 0;
-  if (win_w * win_h < TS_DW_PX_MIN || win_w > (p->stride_w == 1 ? TS_DW_PX_W1 : TS_DW_PX_W2)) return 0;
+  if (overlap) {
+    if (C > TS_DW_PX_CH || win_w > TS_DW_PX_OVL_W) return 0;
+  } else if (win_w * win_h < TS_DW_PX_MIN || win_w > (p->stride_w == 1 ? TS_DW_PX_W1 : TS_DW_PX_W2)) {
+    return 0;
+  }
   for (c = 0; c < C; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
   return 1;
@@ -1316,7 +1334,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
   }
-  if (!overlap && ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0)) { /* the pixel path, chunks of channels outermost */
+  if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;
     const int32_t per = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_px4) * 4;
     int32_t c0, c1;
@@ -1324,7 +1342,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
       c1 = C - c0 < per ? C : c0 + per;
       ts_dw_px_tab(p, filter, bias, c0, c1, pt);
       for (oy = win.y0; oy < win.y1; ++oy)
-        ts_dw_px_row(p, in, out, pt, c0, (c1 - c0) / 4, x_lo, x_hi, oy, win.x0, win.x1);
+        ts_dw_px_row(p, in, out, pt, c0, (c1 - c0) / 4, x_lo, x_hi, oy, win.x0, win.x1, overlap ? scratch : 0);
     }
     return;
   }

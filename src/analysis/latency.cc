@@ -127,9 +127,11 @@ constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN: pixels per call, run
 constexpr int32_t kDwRun3MinN = 2;       // TS_DW_RUN3_MIN_N: columns
 constexpr int32_t kDwRun3MinW2 = 8;      // TS_DW_RUN3_MIN_W2: pixels per call, runs 2 columns wide
 constexpr int32_t kDwWideMin = 12;       // TS_DW_WIDE_MIN
-constexpr int32_t kDwPxW1 = 4;           // TS_DW_PX_W1: pixel path, widest window at stride 1
-constexpr int32_t kDwPxW2 = 8;           // TS_DW_PX_W2: pixel path, widest window at other strides
+constexpr int32_t kDwPxW1 = 8;           // TS_DW_PX_W1: pixel path, widest window at stride 1
+constexpr int32_t kDwPxW2 = 12;          // TS_DW_PX_W2: pixel path, widest window at other strides
 constexpr int32_t kDwPxMin = 6;          // TS_DW_PX_MIN: pixel path, fewest pixels per call
+constexpr int32_t kDwPxOvlW = 12;        // TS_DW_PX_OVL_W: pixel path, widest overlapping window
+constexpr int32_t kDwPxCh = 64;          // TS_DW_PX_CH: pixel path table's channels
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
 constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
@@ -179,13 +181,14 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
   r->cls = fw == 3 ? (sw == 2 ? LatencyClass::kDwRun3Stride2 : LatencyClass::kDwRun3)
                    : (fw == 5 || fw == 7) ? LatencyClass::kDwWide : LatencyClass::kDwPair;
   if (pixels <= 0) return;
-  // The pixel path (ts_dw_px_pays): narrow windows of 3x3 filters without overlap, every
-  // channel's requantization folding (ts_dw_folds). Counted in the dw_pair class (which
+  // The pixel path (ts_dw_px_pays): narrow windows of 3x3 filters (overlapping ones when the
+  // table holds every channel), every channel's requantization folding (ts_dw_folds). Counted in the dw_pair class (which
   // otherwise only takes filters other than 3, 5 or 7 wide, in no shared model): x[2] the
   // channels of the per-call table, x[3] the valid-tap MACs (one pixel at a time).
-  if (!overlap && fw == 3 && c.filter_h == 3 && dw == 1 && c.dilation_h == 1 && !multiplier && c.out_c % 4 == 0 &&
-      c.output_offset > -256 && c.output_offset < 256 && pixels >= kDwPxMin &&
-      win_w <= (sw == 1 ? kDwPxW1 : kDwPxW2)) {
+  const bool px_shape = overlap ? c.out_c <= kDwPxCh && win_w <= kDwPxOvlW
+                                 : pixels >= kDwPxMin && win_w <= (sw == 1 ? kDwPxW1 : kDwPxW2);
+  if (px_shape && fw == 3 && c.filter_h == 3 && dw == 1 && c.dilation_h == 1 && !multiplier && c.out_c % 4 == 0 &&
+      c.output_offset > -256 && c.output_offset < 256) {
     bool folds = true;
     for (int32_t ch = 0; ch < c.out_c && folds; ++ch) {
       const int64_t b = ch < static_cast<int32_t>(p.bias.size()) ? p.bias[ch] : 0;

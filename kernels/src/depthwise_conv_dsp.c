@@ -1006,12 +1006,13 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
                                                                 int8_t* scratch, const int three) {
   const int full = lo == -128 && hi == 127;
   const int32_t wo = 2 * (ky0 * 3 + kx0);
-  int32_t g, o;
-  for (o = 0; o < n; ++o, x0 += xstep, d0 += C) {
+  const ts_dw_px4* const tend = t + ng;
+  int8_t* const dend = d0 + (int64_t)n * C;
+  for (; d0 != dend; x0 += xstep, d0 += C) {
     const ts_dw_px4* tg = t;
     const int8_t* x = x0;
     int8_t* d = scratch ? scratch : d0;
-    for (g = 0; g < ng; ++g, ++tg, x += 4, d += 4) {
+    for (; tg != tend; ++tg, x += 4, d += 4) {
       const uint32_t* const w0 = tg->w + wo;
       int32_t a0 = tg->k[0], a1 = tg->k[1], a2 = tg->k[2], a3 = tg->k[3];
       if (three) {
@@ -1055,6 +1056,20 @@ __attribute__((noinline)) static void ts_dw_px_three(const int8_t* x0, int32_t n
                                                      int8_t* d0, int32_t lo, int32_t hi, int8_t* scratch) {
   ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, 0, 0, 3, 3, off2, d0, lo, hi, scratch, 1);
 }
+/* The border pixels' common cases: three rows of two columns (a column of padding), two rows
+ * of three (a row of padding). */
+__attribute__((noinline)) static void ts_dw_px_side(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
+                                                    int32_t x_row, const ts_dw_px4* t, int32_t ng, int32_t kx0,
+                                                    uint32_t off2, int8_t* d0, int32_t lo, int32_t hi,
+                                                    int8_t* scratch) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, 0, kx0, 3, 2, off2, d0, lo, hi, scratch, 0);
+}
+__attribute__((noinline)) static void ts_dw_px_edge(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
+                                                    int32_t x_row, const ts_dw_px4* t, int32_t ng, int32_t ky0,
+                                                    uint32_t off2, int8_t* d0, int32_t lo, int32_t hi,
+                                                    int8_t* scratch) {
+  ts_dw_px_body(x0, n, xstep, C, x_row, t, ng, ky0, 0, 2, 3, off2, d0, lo, hi, scratch, 0);
+}
 __attribute__((noinline)) static void ts_dw_px_some(const int8_t* x0, int32_t n, int32_t xstep, int32_t C,
                                                     int32_t x_row, const ts_dw_px4* t, int32_t ng, int32_t ky0,
                                                     int32_t kx0, int32_t rows, int32_t cols, uint32_t off2,
@@ -1081,13 +1096,19 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
       int8_t* d = TS_PIXEL(out, oy, ox, C) + c0;
       if (ky1 - ky0 == 3)
         ts_dw_px_three(xb, e - ox, sw * C, C, x_row, t, ng, off2, d, lo, hi, scratch);
+      else if (ky1 - ky0 == 2)
+        ts_dw_px_edge(xb, e - ox, sw * C, C, x_row, t, ng, ky0, off2, d, lo, hi, scratch);
       else
         ts_dw_px_some(xb, e - ox, sw * C, C, x_row, t, ng, ky0, 0, ky1 - ky0, 3, off2, d, lo, hi, scratch);
       ox = e;
     } else {
       int32_t kx0, kx1;
       ts_valid_taps(ix, 1, 3, p->in_w, &kx0, &kx1);
-      ts_dw_px_some(kx0 < kx1 && ky0 < ky1 ? TS_PIXEL(in, iy + ky0, ix + kx0, C) + c0 : in.data, 1, 0, C, x_row, t,
+      if (ky1 - ky0 == 3 && kx1 - kx0 == 2)
+        ts_dw_px_side(TS_PIXEL(in, iy, ix + kx0, C) + c0, 1, 0, C, x_row, t, ng, kx0, off2,
+                      TS_PIXEL(out, oy, ox, C) + c0, lo, hi, scratch);
+      else
+        ts_dw_px_some(kx0 < kx1 && ky0 < ky1 ? TS_PIXEL(in, iy + ky0, ix + kx0, C) + c0 : in.data, 1, 0, C, x_row, t,
                     ng, ky0, kx0, ky1 - ky0, kx1 - kx0, off2, TS_PIXEL(out, oy, ox, C) + c0, lo, hi, scratch);
       ++ox;
     }

@@ -1135,16 +1135,17 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
  * sharing bytes with the input, windows at most TS_DW_PX_OVL_W wide whose channels all fit
  * the table (TS_DW_PX_CH: one pixel at a time, all its channels, as the contract's order
  * wants). Measured on the emulated Cortex-M4 with bench/bench_dw_dsp against the runs (whole
- * layers, --grid 2 windows, overlap): 3x3 windows of 6x6x128 -34%, 6x6 windows of 12x12x64
- * -12%, 3x3 windows of 12x12x64 stride 2 -37%, kws_dscnn_int8's 25x5x64 whole -8%, in
- * windows -31%, overlapping -18%; whole 6x6x128 -12%, 12x12x64 overlapping -5%; but whole
- * 12x12x64 +8%, 12-column windows of 24x24x32 +7%, 10-column windows of 20x20x48 +2%: wider
- * windows stay with the runs. */
+ * layers, --grid 2 windows, overlap): 3x3 windows of 6x6x128 -40%, 6x6 windows of 12x12x64
+ * -18%, 3x3 windows of 12x12x64 stride 2 -40%, kws_dscnn_int8's 25x5x64 whole -18%, in
+ * windows -37%, overlapping -26%; whole 6x6x128 -21%, 24x24x16 stride 2 -3%, 12x12x64
+ * overlapping -11%, 10-column windows of 20x20x48 -3%; but whole 12x12x64 +1%, 12-column
+ * windows of 24x24x32 +3%, 24x24x32 overlapping +7%, whole 20x20x48 +11%, 48x48x8 +31%:
+ * wider windows stay with the runs. */
 #ifndef TS_DW_PX_W1
-#define TS_DW_PX_W1 8
+#define TS_DW_PX_W1 10
 #endif
 #ifndef TS_DW_PX_W2
-#define TS_DW_PX_W2 12
+#define TS_DW_PX_W2 24
 #endif
 #ifndef TS_DW_PX_MIN
 #define TS_DW_PX_MIN 6

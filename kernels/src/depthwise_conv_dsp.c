@@ -944,7 +944,41 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
             : [x] "r"(xr), [c] "r"(C), [w] "r"(wp), [o2] "r"(off2)                                        \
             : "memory");                                                                                \
   } while (0)
+/* All nine taps of a group (ts_dw_px_body with three rows of three columns), the sums
+ * starting from the table's k: 13 registers, the input pointer stepped by x_row between the
+ * rows of taps. */
+#define TS_DW_PX_PIX3(xp, C, x_row, wp, off2, a0, a1, a2, a3)                                            \
+  do {                                                                                                  \
+    uint32_t xv_, xe_, we_, wo_;                                                                        \
+    const int8_t* x_ = (xp);                                                                            \
+    __asm__("ldrd %[a0], %[a1], [%[w], #72]\n\t"                                                       \
+            "ldrd %[a2], %[a3], [%[w], #80]\n\t"                                                       \
+            TS_DW_PX_TAP("[%[x]]", "0") TS_DW_PX_TAP("[%[x], %[c]]", "8")                               \
+            TS_DW_PX_TAP("[%[x], %[c], lsl #1]", "16")                                                  \
+            "add %[x], %[x], %[r]\n\t"                                                                  \
+            TS_DW_PX_TAP("[%[x]]", "24") TS_DW_PX_TAP("[%[x], %[c]]", "32")                             \
+            TS_DW_PX_TAP("[%[x], %[c], lsl #1]", "40")                                                  \
+            "add %[x], %[x], %[r]\n\t"                                                                  \
+            TS_DW_PX_TAP("[%[x]]", "48") TS_DW_PX_TAP("[%[x], %[c]]", "56")                             \
+            TS_DW_PX_TAP("[%[x], %[c], lsl #1]", "64")                                                  \
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "=&r"(xv_),            \
+              [xe] "=&r"(xe_), [we] "=&r"(we_), [wo] "=&r"(wo_), [x] "+r"(x_)                            \
+            : [c] "r"(C), [r] "r"(x_row), [w] "r"(wp), [o2] "r"(off2)                                    \
+            : "memory");                                                                                \
+  } while (0)
 #else
+#define TS_DW_PX_PIX3(xp, C, x_row, wp, off2, a0, a1, a2, a3)               \
+  do {                                                                     \
+    const int8_t* x_ = (xp);                                               \
+    const ts_dw_px4* t_ = (const ts_dw_px4*)(const void*)(wp);             \
+    a0 = t_->k[0];                                                         \
+    a1 = t_->k[1];                                                         \
+    a2 = t_->k[2];                                                         \
+    a3 = t_->k[3];                                                         \
+    TS_DW_PX_ROW3(x_, C, t_->w, off2, a0, a1, a2, a3);                      \
+    TS_DW_PX_ROW3(x_ + (x_row), C, t_->w + 6, off2, a0, a1, a2, a3);        \
+    TS_DW_PX_ROW3(x_ + 2 * (x_row), C, t_->w + 12, off2, a0, a1, a2, a3);   \
+  } while (0)
 #define TS_DW_PX_ROW2(xr, C, wp, off2, a0, a1, a2, a3)                       \
   do {                                                                     \
     TS_DW_MAC4(ts_dsp_load4(xr), (wp)[0], (wp)[1], off2, a0, a1, a2, a3);         \
@@ -1014,14 +1048,14 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
     int8_t* d = scratch ? scratch : d0;
     for (; tg != tend; ++tg, x += 4, d += 4) {
       const uint32_t* const w0 = tg->w + wo;
-      int32_t a0 = tg->k[0], a1 = tg->k[1], a2 = tg->k[2], a3 = tg->k[3];
+      int32_t a0, a1, a2, a3;
       if (three) {
-        const int8_t* xr = x;
-        const uint32_t* w = w0;
-        int32_t ky;
-#pragma GCC unroll 3
-        for (ky = 0; ky < 3; ++ky, xr += x_row, w += 6) TS_DW_PX_ROW3(xr, C, w, off2, a0, a1, a2, a3);
-      } else { /* rows and cols 0 .. 3: each row of taps written out */
+        TS_DW_PX_PIX3(x, C, x_row, tg->w, off2, a0, a1, a2, a3);
+      } else {
+        a0 = tg->k[0];
+        a1 = tg->k[1];
+        a2 = tg->k[2];
+        a3 = tg->k[3]; /* rows and cols 0 .. 3: each row of taps written out */
 #define TS_DW_PX_ROWN(xr, w)                                \
   do {                                                      \
     if (cols == 3)                                          \

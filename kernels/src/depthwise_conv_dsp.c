@@ -1170,13 +1170,13 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
  * the table (TS_DW_PX_CH: one pixel at a time, all its channels, as the contract's order
  * wants). Measured on the emulated Cortex-M4 with bench/bench_dw_dsp against the runs (whole
  * layers, --grid 2 windows, overlap): 3x3 windows of 6x6x128 -40%, 6x6 windows of 12x12x64
- * -18%, 3x3 windows of 12x12x64 stride 2 -40%, kws_dscnn_int8's 25x5x64 whole -18%, in
- * windows -37%, overlapping -26%; whole 6x6x128 -21%, 24x24x16 stride 2 -3%, 12x12x64
- * overlapping -11%, 10-column windows of 20x20x48 -3%; but whole 12x12x64 +1%, 12-column
- * windows of 24x24x32 +3%, 24x24x32 overlapping +7%, whole 20x20x48 +11%, 48x48x8 +31%:
- * wider windows stay with the runs. */
+ * -18%, 3x3 windows of 12x12x64 stride 2 -40%, kws_dscnn_int8's 25x5x64 whole -19%, in
+ * windows -38%, overlapping -28%; whole 6x6x128 -21%, 12x12x64 -2%, 24x24x16 stride 2 -3%,
+ * 12x12x64 overlapping -11%, 10- and 12-column windows of 20x20x48 and 24x24x32 -3% and
+ * -0.5%; but 24x24x32 overlapping +3%, whole 20x20x48 +7%, 48x48x8 +30%: wider windows stay
+ * with the runs. */
 #ifndef TS_DW_PX_W1
-#define TS_DW_PX_W1 10
+#define TS_DW_PX_W1 12
 #endif
 #ifndef TS_DW_PX_W2
 #define TS_DW_PX_W2 24
@@ -1185,7 +1185,7 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 #define TS_DW_PX_MIN 6
 #endif
 #ifndef TS_DW_PX_OVL_W
-#define TS_DW_PX_OVL_W 12
+#define TS_DW_PX_OVL_W 16
 #endif
 /* Channels the pixel path's table holds in the stack buffer (ts_dw_px4: 136 bytes a group). */
 #define TS_DW_PX_CH ((TS_DW_OVL_BYTES + TS_DW_TAB_OVL * 32) / 136 * 4)

@@ -2,7 +2,8 @@
 // per-call table of channel constants (ts_dw_tab3: four channels at a time, the rest one at a
 // time, chunks of channels when the table does not hold them all) and its folded
 // requantization (the output offset inside the rounding constant, which applies for shifts
-// 0..-21, |output offset| < 256 and biases within 2^29 - 2^19, the general path otherwise),
+// 0..-21 with |output offset| < 256 and -22 with output offsets in [-128, 127], biases within
+// 2^29 - 2^19, the general path otherwise; the pixel path's table folds the same channels),
 // byte-identical with the portable loops at the edges of each condition: shifts 0, -1, -21,
 // -22, -30, -31 and positive, output offsets -128, 127, +-255, +-256 and beyond, input
 // offsets -127 and 128, biases at the bound and one past it, extreme weights and inputs
@@ -170,20 +171,21 @@ TEST(DspDepthwiseSetup, FoldBoundaryGridMatchesPortable) {
     for (int32_t oo : out_offsets)
       for (int32_t b : biases)
         for (int32_t off : in_offsets)
-          for (int sign = 0; sign < 2; ++sign, ++n) {
-            Layer L = EdgeLayer(r, 4, 7, 5, 1, 1, 1, 0);
+          for (int sign = 0; sign < 4; ++sign, ++n) {
+            // 5 channels: the runs; 8: the pixel path (channels a multiple of 4, 7 columns)
+            Layer L = EdgeLayer(r, 4, 7, sign < 2 ? 5 : 8, 1, 1, 1, 0);
             ts_conv_params& p = L.p;
             p.input_offset = off;
             p.output_offset = oo;
             p.act_min = -128;
             p.act_max = 127;
-            for (auto& w : L.filter) w = sign ? 127 : -128;
+            for (auto& w : L.filter) w = sign % 2 ? 127 : -128;
             for (int32_t o = 0; o < p.out_c; ++o) {
               L.shift[o] = sh;
               L.bias[o] = b;
               L.mult[o] = o % 2 ? 2147483647 : (1 << 30);
             }
-            std::vector<int8_t> input(size_t(4) * 7 * 5, off > 0 ? 127 : -128);
+            std::vector<int8_t> input(size_t(4) * 7 * p.in_c, off > 0 ? 127 : -128);
             const ts_cbuf in{input.data(), 0, 0, 4, 7};
             const ts_window win{0, p.out_h, 0, p.out_w};
             std::vector<int8_t> a(size_t(p.out_h) * p.out_w * p.out_c, 3), c = a;
@@ -192,9 +194,9 @@ TEST(DspDepthwiseSetup, FoldBoundaryGridMatchesPortable) {
             ts_depthwise_conv2d_s8_dsp(&p, in, L.filter.data(), L.bias.data(),
                                        ts_buf{c.data(), 0, 0, p.out_h, p.out_w}, win, nullptr);
             ASSERT_EQ(a, c) << "shift " << sh << " output offset " << oo << " bias " << b << " input offset " << off
-                            << " weights " << (sign ? 127 : -128);
+                            << " weights " << (sign % 2 ? 127 : -128) << " channels " << p.out_c;
           }
-  EXPECT_EQ(n, 8 * 6 * 6 * 2 * 2);
+  EXPECT_EQ(n, 8 * 6 * 6 * 2 * 4);
 }
 
 // The one-pixel path's output byte with the full activation range (SSAT as the clamp) equals

@@ -330,9 +330,11 @@ typedef struct {
 } ts_dw_ch3;
 
 /* Whether a channel's requantization takes the folded form of ts_dw_tab3 (bias b, shift sh,
- * output offset oo). */
+ * output offset oo): shifts 0 .. -21 with |oo| < 256, and -22 with oo in [-128, 127] (the
+ * shift of channels whose weights are all zero in the shared models). */
 static inline int ts_dw_folds(int32_t b, int32_t sh, int32_t oo) {
-  return sh <= 0 && sh >= -21 && oo > -256 && oo < 256 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
+  return sh <= 0 && (sh >= -21 || (sh == -22 && oo >= -128 && oo <= 127)) && oo > -256 && oo < 256 &&
+         b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
 }
 
 /* Table entry t of output channel c, tap rows [0, rows) of the weights at w_base (3 taps
@@ -409,7 +411,8 @@ __attribute__((noinline)) static void ts_dw_tab3_fin(const ts_conv_params* p, co
  * the output is (2h + rc + (h >> 31)) >> e1 with rc = 2^e + oo * 2^e1 provided the sum does not
  * overflow: |h| <= |acc| < 2^29 (|m| <= 2^31 and SMMULR rounds to nearest, acc an integer),
  * so |2h + (h >> 31)| < 2^30, and e <= 21 with |oo| < 256 keeps |rc| <= 2^21 + 255 * 2^22 <
- * 2^30, so the sum stays below 2^31 in magnitude. |acc| < 2^29 holds when |bias| < 2^29 - 2^19:
+ * 2^30, as does e = 22 with oo in [-128, 127] (rc in [2^22 - 2^30, 255 * 2^22]), so the sum
+ * stays below 2^31 in magnitude. |acc| < 2^29 holds when |bias| < 2^29 - 2^19:
  * |sum(w * (x + off))| <= 9 * 128 * 255 < 2^19. Otherwise (e > 21, |oo| >= 256, large
  * biases: not in the shared models) the general ts_dsp_output with d = 1. Checked against the
  * portable kernel at the edges by tests/test_kernels_dsp_dw_setup.cc. */

@@ -193,7 +193,8 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
     for (int32_t ch = 0; ch < c.out_c && folds; ++ch) {
       const int64_t b = ch < static_cast<int32_t>(p.bias.size()) ? p.bias[ch] : 0;
       const int32_t sh = ch < static_cast<int32_t>(p.shifts.size()) ? p.shifts[ch] : 0;
-      folds = sh <= 0 && sh >= -21 && b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
+      folds = sh <= 0 && (sh >= -21 || (sh == -22 && c.output_offset >= -128 && c.output_offset <= 127)) &&
+              b > -(1 << 29) + (1 << 19) && b < (1 << 29) - (1 << 19);
     }
     if (folds) {
       r->cls = LatencyClass::kDwPair;

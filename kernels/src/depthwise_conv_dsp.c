@@ -4,8 +4,9 @@
  * or ts_rq_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
  * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
- * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, every channel's
- * requantization folding as below; see ts_dw_px_pays): the pixel path (ts_dw_px_row), one
+ * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, at most
+ * TS_DW_PX_MAX_CH channels, every channel's requantization folding as below; see
+ * ts_dw_px_pays): the pixel path (ts_dw_px_row), one
  * pixel at a time, four channels at a time, from a per-call table of the doubled,
  * sign-extended weight pairs and the folded requantization terms (ts_dw_px4, 136 bytes per
  * four channels in the stack buffer below, 64 channels a chunk, the chunks the outer loop):
@@ -73,8 +74,8 @@
  * channels inside each staged group or run: a group still reads everything before it writes).
  * Stack, whether or not the buffers overlap: the buffer and those entries in
  * ts_depthwise_conv2d_s8_dsp's frame (2,496 bytes with TS_DW_OVL_BYTES = 1920 and
- * TS_DW_TAB_OVL = 8) plus the deepest run's frame (ts_dw_run_wide, 520 bytes with its
- * TS_DW_RUN = 64 sums): about 3.0 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), about
+ * TS_DW_TAB_OVL = 8) plus the deepest run's frame (ts_dw_run_wide, about 650 bytes with its
+ * TS_DW_RUN = 96 sums): about 3.1 KB (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4), about
  * the DSP convolution's deepest path (bench_dw_dsp prints the painted stack of its
  * depthwise-only program). */
 #include <string.h>
@@ -274,7 +275,7 @@ __attribute__((noinline)) static void ts_dw_pair(const ts_conv_params* p, const 
  * 64 rather than 32: whole shared-model depthwise layers -3 to -5% instructions on the
  * emulated Cortex-M4 (bench_dw_dsp), 128 more bytes of stack. */
 #ifndef TS_DW_RUN
-#define TS_DW_RUN 64
+#define TS_DW_RUN 96
 #endif
 
 /* The requantization of a channel's runs (ts_dw_run3_body, ts_dw_run_wide): nrows runs of n
@@ -1168,7 +1169,8 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 /* Whether a call takes the pixel path (ts_dw_px_row) rather than the runs: 3x3 filters,
  * dilation 1, depth multiplier 1, channels a multiple of 4, every channel's requantization
  * folding (ts_dw_folds); without overlap at least TS_DW_PX_MIN pixels in windows at most
- * TS_DW_PX_W1 columns wide (stride 1) or TS_DW_PX_W2 (other strides); with the output
+ * TS_DW_PX_W1 columns wide (stride 1) or TS_DW_PX_W2 (other strides), at most
+ * TS_DW_PX_MAX_CH channels; with the output
  * sharing bytes with the input, windows at most TS_DW_PX_OVL_W wide whose channels all fit
  * the table (TS_DW_PX_CH: one pixel at a time, all its channels, as the contract's order
  * wants). Measured on the emulated Cortex-M4 with bench/bench_dw_dsp against the runs (whole
@@ -1190,6 +1192,13 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 #ifndef TS_DW_PX_OVL_W
 #define TS_DW_PX_OVL_W 16
 #endif
+/* Most channels of a non-overlapping pixel-path call: with more, the table is rebuilt for
+ * each of more than three chunks of TS_DW_PX_CH channels and the runs are as fast
+ * (bench_dw_dsp, mcunet_vww1_80's 3x3x384 and 3x3x480 whole layers and 5x5x240 in 2x2
+ * windows: totals whole / --grid 2 8.447 / 9.417 -> 8.429 / 9.406M). */
+#ifndef TS_DW_PX_MAX_CH
+#define TS_DW_PX_MAX_CH 192
+#endif
 /* Channels the pixel path's table holds in the stack buffer (ts_dw_px4: 136 bytes a group). */
 #define TS_DW_PX_CH ((TS_DW_OVL_BYTES + TS_DW_TAB_OVL * 32) / 136 * 4)
 static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h, int overlap) {
@@ -1200,7 +1209,8 @@ static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t w
     return 0;
   if (overlap) {
     if (C > TS_DW_PX_CH || win_w > TS_DW_PX_OVL_W) return 0;
-  } else if (win_w * win_h < TS_DW_PX_MIN || win_w > (p->stride_w == 1 ? TS_DW_PX_W1 : TS_DW_PX_W2)) {
+  } else if (win_w * win_h < TS_DW_PX_MIN || win_w > (p->stride_w == 1 ? TS_DW_PX_W1 : TS_DW_PX_W2) ||
+             C > TS_DW_PX_MAX_CH) {
     return 0;
   }
   for (c = 0; c < C; ++c)

@@ -121,7 +121,7 @@ void Interior(int32_t pad, int32_t stride, int32_t dilation, int32_t taps, int32
 }
 
 // The kernels' constants this model follows (kernels/src/depthwise_conv_dsp.c, conv_dsp.c).
-constexpr int32_t kDwRun = 64;           // TS_DW_RUN: pixels per channel run
+constexpr int32_t kDwRun = 96;           // TS_DW_RUN: pixels per channel run
 constexpr int32_t kDwOvlBytes = 1920;    // TS_DW_OVL_BYTES: the overlap buffer
 constexpr int32_t kDwRun3Min = 4;        // TS_DW_RUN3_MIN: pixels per call, runs 3+ columns wide
 constexpr int32_t kDwRun3MinN = 2;       // TS_DW_RUN3_MIN_N: columns
@@ -132,6 +132,7 @@ constexpr int32_t kDwPxW2 = 24;          // TS_DW_PX_W2: pixel path, widest wind
 constexpr int32_t kDwPxMin = 6;          // TS_DW_PX_MIN: pixel path, fewest pixels per call
 constexpr int32_t kDwPxOvlW = 16;        // TS_DW_PX_OVL_W: pixel path, widest overlapping window
 constexpr int32_t kDwPxCh = 64;          // TS_DW_PX_CH: pixel path table's channels
+constexpr int32_t kDwPxMaxCh = 192;      // TS_DW_PX_MAX_CH: pixel path, most channels without overlap
 constexpr int32_t kConvColMax = 576;     // TS_CONV_DSP_COL_MAX
 constexpr int32_t kConvGatherMax = 128;  // TS_CONV_DSP_GATHER_MAX
 constexpr int32_t kConvGatherWords = (kConvGatherMax + 3) / 4;  // TS_CONV_DSP_GATHER_WORDS
@@ -186,7 +187,7 @@ void DepthwiseFeatures(const ops::PreparedOp& p, const Window& w, bool overlap, 
   // otherwise only takes filters other than 3, 5 or 7 wide, in no shared model): x[2] the
   // channels of the per-call table, x[3] the valid-tap MACs (one pixel at a time).
   const bool px_shape = overlap ? c.out_c <= kDwPxCh && win_w <= kDwPxOvlW
-                                 : pixels >= kDwPxMin && win_w <= (sw == 1 ? kDwPxW1 : kDwPxW2);
+                                 : pixels >= kDwPxMin && win_w <= (sw == 1 ? kDwPxW1 : kDwPxW2) && c.out_c <= kDwPxMaxCh;
   if (px_shape && fw == 3 && c.filter_h == 3 && dw == 1 && c.dilation_h == 1 && !multiplier && c.out_c % 4 == 0 &&
       c.output_offset > -256 && c.output_offset < 256) {
     bool folds = true;

@@ -1193,11 +1193,12 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 #define TS_DW_PX_OVL_W 16
 #endif
 /* Most channels of a non-overlapping pixel-path call: with more, the table is rebuilt for
- * each of more than three chunks of TS_DW_PX_CH channels and the runs are as fast
- * (bench_dw_dsp, mcunet_vww1_80's 3x3x384 and 3x3x480 whole layers and 5x5x240 in 2x2
- * windows: totals whole / --grid 2 8.447 / 9.417 -> 8.429 / 9.406M). */
+ * each of more than four chunks of TS_DW_PX_CH channels and the runs are as fast
+ * (bench_dw_dsp, mcunet_vww1_80's 3x3x384 and 3x3x480 whole layers: totals whole / --grid 2
+ * 8.447 / 9.417 -> 8.433 / 9.417M); at 192, person_detect's 3x3x256 whole layer would take
+ * the runs, 4.2 -> 6.6 instructions per MAC. */
 #ifndef TS_DW_PX_MAX_CH
-#define TS_DW_PX_MAX_CH 192
+#define TS_DW_PX_MAX_CH 256
 #endif
 /* Channels the pixel path's table holds in the stack buffer (ts_dw_px4: 136 bytes a group). */
 #define TS_DW_PX_CH ((TS_DW_OVL_BYTES + TS_DW_TAB_OVL * 32) / 136 * 4)

@@ -37,34 +37,34 @@ struct TableRow {
   double c0, c1, c2, c3, c4, c5, c6;
   int samples;
 };
-constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit 7b5f638)";
+constexpr const char* kTableSource = "bench_latency --fit, 2026-11-22 (kernels at commit 5b7809e)";
 constexpr TableRow kTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 3536, 1.211, 0, 0, 25.94, 0.3586, 0, 105},
-    {LatencyClass::kConvIm2colGather, 4027, 0.5243, 20.97, 33.55, 0, 1.573, 0, 35},
-    {LatencyClass::kConvQuad, 2337, 0.8744, 5.855, 2.395, 10.36, 1.819, 1.056, 1545},
-    {LatencyClass::kConvQuadGather, 2060, 0.8323, 13.28, 7.665, 0, 4.805, 0.9716, 313},
-    {LatencyClass::kConvEightTap, 150, 12, 15, 20, 20, 0, 0, 0},  // guess: conv_dsp.c's header (12 per output, 15 per pixel)
+    {LatencyClass::kConvIm2col, 219.3, 1.046, 38.82, 6.078, 0, 0.6136, 0, 51},
+    {LatencyClass::kConvIm2colGather, 4051, 0.5275, 21.1, 33.76, 0, 1.582, 0, 35},
+    {LatencyClass::kConvQuad, 2489, 0.8551, 7.596, 2.641, 8.96, 1.992, 1.176, 1350},
+    {LatencyClass::kConvQuadGather, 2195, 1.041, 7.822, 7.664, 0, 3.527, 1.755, 313},
+    {LatencyClass::kConvEightTap, 352.6, 12, 15.99, 58.24, 56.97, 0, 0, 249},
     {LatencyClass::kConvDirect, 1916, 1.4, 23.96, 0, 8.838, 0, 0, 0},  // guess: im2col's per call and per output, slower MACs
-    {LatencyClass::kDwRun3, 2566, 2.81, 116.1, 10.62, 56.93, 1.941, 6.631, 612},
-    {LatencyClass::kDwRun3Stride2, 551.4, 3.394, 106.7, 9.116, 72.55, 1.101, 7.8, 541},
-    {LatencyClass::kDwWide, 1.535e+04, 3.001, 1843, 7.028, 0, 0, 2.272, 36},
-    {LatencyClass::kDwPair, 300, 0, 35, 4.6, 0, 1, 4, 0},  // guess: the 3x3 pixel path's table and MACs from bench_dw_dsp; other filters' pairs below
+    {LatencyClass::kDwRun3, 2047, 2.761, 124.9, 10.65, 69.31, 1.04, 6.959, 183},
+    {LatencyClass::kDwRun3Stride2, 510.1, 3.416, 145.6, 8.805, 77.65, 0.4953, 7.907, 212},
+    {LatencyClass::kDwWide, 1.536e+04, 3.002, 1843, 7.028, 0, 0, 2.272, 36},
+    {LatencyClass::kDwPair, 0, 0, 124.6, 3.857, 0, 0, 0, 758},
     {LatencyClass::kDwPortable, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess: portable loops
-    {LatencyClass::kFullyConnected, 88.31, 1.934, 66.94, 0, 0, 0, 0, 24},
-    {LatencyClass::kAdd, 391.7, 18.43, 6929, 39.7, 0, 0, 0, 248},
+    {LatencyClass::kFullyConnected, 122, 1.833, 69.45, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 393.2, 18.43, 6928, 39.7, 0, 0, 0, 248},
     {LatencyClass::kMul, 0, 50, 0, 0, 0, 0, 0, 0},  // guess: the general ADD path per element
-    {LatencyClass::kAvgPool, 3254, 1.386, 3254, 0, 0, 0, 0, 24},
+    {LatencyClass::kAvgPool, 2860, 1.427, 2860, 0, 0, 0, 0, 24},
     {LatencyClass::kMaxPool, 0, 7.776, 1.444e+04, 0, 0, 0, 0, 0},  // guess: the portable pooling loop (AVERAGE_POOL_2D before its DSP variant)
-    {LatencyClass::kPad, 1.098e+04, 0, 206.5, 0, 0, 0, 0, 4},
+    {LatencyClass::kPad, 1.095e+04, 0, 206.7, 0, 0, 0, 0, 4},
     {LatencyClass::kMean, 0, 28.47, 85.41, 0, 0, 0, 0, 12},
-    {LatencyClass::kSoftmax, 545.6, 174.7, 545.6, 0, 0, 0, 0, 24},
-    {LatencyClass::kQuantizeF32, 221.2, 22.09, 19.68, 0, 0, 0, 0, 97},
+    {LatencyClass::kSoftmax, 548.5, 174.8, 548.5, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 224, 22.09, 19.07, 0, 0, 0, 0, 97},
     {LatencyClass::kRequantize, 0, 30, 0, 0, 0, 0, 0, 0},  // guess: below quantize_f32
     {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
     {LatencyClass::kReshape, 73.2, 0.1728, 0, 0, 0, 0, 0, 24},
-    {LatencyClass::kWholeCopy, 1.012e+04, 7.03, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kCopy, 63.85, 0.1114, 25.95, 0, 0, 0, 0, 5440},
+    {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kCopy, 62.46, 0.11, 26.24, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");

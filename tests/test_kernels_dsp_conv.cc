@@ -551,16 +551,13 @@ TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4AndM7) {
   // The native path is the one under test: the builds must define __ARM_FEATURE_DSP.
   const ShellResult macros = RunShell("arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -dM -E - </dev/null");
   EXPECT_NE(macros.output.find("__ARM_FEATURE_DSP 1"), std::string::npos);
-  std::string dir;
-  for (const Board board : {Board::kAn386, Board::kAn500}) {
-    SCOPED_TRACE(BoardName(board));
-    test::KernelProgramOptions o;
-    o.board = board;
-    o.kernel_sources = {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"};
-    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv", test::DeviceRandomPrelude(12345) + kDeviceProgram, o);
-    dir = prog.dir;
-    ASSERT_TRUE(prog.build.ok) << prog.build.log;
-    FirmwareRun run = RunFirmware(board, prog.elf, 600);
+  for (const test::KernelProgramRun& r :
+       test::RunKernelProgramOn("dsp_conv", test::DeviceRandomPrelude(12345) + kDeviceProgram,
+                                {"conv.c", "conv_dsp.c", "fully_connected.c", "fully_connected_dsp.c", "quant.c"},
+                                {Board::kAn386, Board::kAn500}, {"-O2"})) {
+    SCOPED_TRACE(r.label);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    FirmwareRun run = r.run;
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(run.values["done"], "1") << run.output;
     EXPECT_EQ(run.values["requant_mismatches"], "0") << run.output;
@@ -568,7 +565,6 @@ TEST(DspConvDevice, NativePathsMatchPortableOnTheEmulatedCortexM4AndM7) {
     EXPECT_EQ(run.values["inplace_mismatches"], "0") << run.output;
     EXPECT_EQ(run.values["fc_mismatches"], "0") << run.output;
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -719,27 +719,20 @@ int main(void) {
 TEST(DspConvSmall, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
   using namespace tessera;
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  std::string dir;
-  for (const Board board : {Board::kAn386, Board::kAn500})
-  for (const char* opt : {"-O2", "-Os"}) {
-    SCOPED_TRACE(BoardName(board));
-    test::KernelProgramOptions o;
-    o.board = board;
-    o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
-    o.opt = opt;
-    const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_small", test::DeviceRandomPrelude(2024) + kDeviceProgram, o);
-    dir = prog.dir;
-    ASSERT_TRUE(prog.build.ok) << opt << ": " << prog.build.log;
-    FirmwareRun run = RunFirmware(board, prog.elf, 600);
-    ASSERT_EQ(run.exit_code, 0) << opt << ": " << run.output;
+  for (const test::KernelProgramRun& r :
+       test::RunKernelProgramOn("dsp_conv_small", test::DeviceRandomPrelude(2024) + kDeviceProgram,
+                                {"conv.c", "conv_dsp.c", "quant.c"}, {Board::kAn386, Board::kAn500}, {"-O2", "-Os"})) {
+    SCOPED_TRACE(r.label);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    FirmwareRun run = r.run;
+    ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(run.values["done"], "1") << run.output;
-    EXPECT_EQ(run.values["mismatches"], "0") << opt << ": " << run.output;
-    EXPECT_EQ(run.values["layer_mismatches"], "0") << opt << ": " << run.output;
+    EXPECT_EQ(run.values["mismatches"], "0") << run.output;
+    EXPECT_EQ(run.values["layer_mismatches"], "0") << run.output;
     EXPECT_GT(std::stoi(run.values["layer_bytes"]), 70000) << run.output;
     EXPECT_GT(std::stoi(run.values["cases"]), 600) << run.output;
     EXPECT_GT(std::stoi(run.values["overlap_cases"]), 2000) << run.output;
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

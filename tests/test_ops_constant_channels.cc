@@ -297,25 +297,18 @@ int main(void) {
 
 TEST(ConstantChannels, DeviceKernelsWithPrunedChannelsMatchPortable) {
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  std::string dir;
-  for (const Board board : {Board::kAn386, Board::kAn500})
-    for (const char* opt : {"-O2", "-Os"}) {
-      SCOPED_TRACE(std::string(BoardName(board)) + " " + opt);
-      test::KernelProgramOptions o;
-      o.board = board;
-      o.kernel_sources = {"conv.c", "conv_dsp.c", "quant.c"};
-      o.opt = opt;
-      const test::KernelProgram prog = test::BuildKernelProgram("dsp_conv_pruned", test::DeviceRandomPrelude(77) + kDeviceProgram, o);
-      dir = prog.dir;
-      ASSERT_TRUE(prog.build.ok) << prog.build.log;
-      FirmwareRun run = RunFirmware(board, prog.elf, 600);
-      ASSERT_EQ(run.exit_code, 0) << run.output;
-      EXPECT_EQ(run.values["done"], "1") << run.output;
-      EXPECT_EQ(run.values["mismatches"], "0") << run.output;
-      EXPECT_GT(std::stoi(run.values["cases"]), 120) << run.output;
-      EXPECT_GT(std::stoi(run.values["pruned"]), 3000) << run.output;
-    }
-  std::filesystem::remove_all(dir);
+  for (const test::KernelProgramRun& r :
+       test::RunKernelProgramOn("dsp_conv_pruned", test::DeviceRandomPrelude(77) + kDeviceProgram,
+                                {"conv.c", "conv_dsp.c", "quant.c"}, {Board::kAn386, Board::kAn500}, {"-O2", "-Os"})) {
+    SCOPED_TRACE(r.label);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    FirmwareRun run = r.run;
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.values["done"], "1") << run.output;
+    EXPECT_EQ(run.values["mismatches"], "0") << run.output;
+    EXPECT_GT(std::stoi(run.values["cases"]), 120) << run.output;
+    EXPECT_GT(std::stoi(run.values["pruned"]), 3000) << run.output;
+  }
 }
 
 // A CONV_2D with pruned channels whose scales give multipliers of 0 and 2^30 and shifts from

@@ -33,6 +33,30 @@ KernelProgram BuildKernelProgram(const std::string& name, const std::string& sou
   return p;
 }
 
+std::vector<KernelProgramRun> RunKernelProgramOn(const std::string& name, const std::string& source,
+                                                 const std::vector<std::string>& kernel_sources,
+                                                 const std::vector<Board>& boards,
+                                                 const std::vector<std::string>& opts, int timeout_seconds) {
+  std::vector<KernelProgramRun> runs;
+  std::string dir;
+  for (const Board board : boards)
+    for (const std::string& opt : opts) {
+      KernelProgramOptions o;
+      o.board = board;
+      o.kernel_sources = kernel_sources;
+      o.opt = opt;
+      const KernelProgram prog = BuildKernelProgram(name, source, o);
+      dir = prog.dir;
+      KernelProgramRun r;
+      r.label = std::string(BoardName(board)) + " " + opt;
+      r.build = prog.build;
+      if (prog.build.ok) r.run = RunFirmware(board, prog.elf, timeout_seconds);
+      runs.push_back(std::move(r));
+    }
+  if (!dir.empty()) fs::remove_all(dir);
+  return runs;
+}
+
 std::string DeviceRandomPrelude(uint32_t seed) {
   return "#include <stdint.h>\n"
          "static uint32_t seed = " + std::to_string(seed) + "u;\n" + R"(

@@ -29,6 +29,21 @@ struct KernelProgramOptions {
 KernelProgram BuildKernelProgram(const std::string& name, const std::string& source,
                                  const KernelProgramOptions& o = {});
 
+// One build and run of a kernel program (RunKernelProgramOn).
+struct KernelProgramRun {
+  std::string label;  // "<board> <-O option>"
+  FirmwareBuildResult build;
+  FirmwareRun run;  // exit_code -1 when the build failed
+};
+
+// Builds `source` with `kernel_sources` (file names in kernels/src) for every board and every
+// -O option, in that order, runs each image that built (timeout_seconds each) and removes the
+// temporary directory.
+std::vector<KernelProgramRun> RunKernelProgramOn(const std::string& name, const std::string& source,
+                                                 const std::vector<std::string>& kernel_sources,
+                                                 const std::vector<Board>& boards,
+                                                 const std::vector<std::string>& opts, int timeout_seconds = 600);
+
 // C text for the top of such a program: <stdint.h> and a deterministic generator starting at
 // `seed`: rnd() (an LCG step, its high bits folded into the low ones), uni(lo, hi) in [lo, hi],
 // fill(p, n) with n bytes in [-128, 127].

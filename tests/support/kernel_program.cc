@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 namespace tessera::test {
 
 namespace fs = std::filesystem;
@@ -49,8 +51,17 @@ std::vector<KernelProgramRun> RunKernelProgramOn(const std::string& name, const 
       dir = prog.dir;
       KernelProgramRun r;
       r.label = std::string(BoardName(board)) + " " + opt;
-      r.build = prog.build;
-      if (prog.build.ok) r.run = RunFirmware(board, prog.elf, timeout_seconds);
+      if (!prog.build.ok) {
+        ADD_FAILURE() << name << " (" << r.label << ") does not build:\n" << prog.build.log;
+        continue;
+      }
+      r.run = RunFirmware(board, prog.elf, timeout_seconds);
+      const auto done = r.run.values.find("done");
+      if (r.run.exit_code != 0 || done == r.run.values.end() || done->second != "1") {
+        ADD_FAILURE() << name << " (" << r.label << ") exits " << r.run.exit_code << " without done=1:\n"
+                      << r.run.output;
+        continue;
+      }
       runs.push_back(std::move(r));
     }
   if (!dir.empty()) fs::remove_all(dir);

@@ -139,6 +139,14 @@ static void ts_dw_tail(const ts_conv_params* p, const int8_t* x_base, int32_t x_
 /* One output pixel, depth multiplier 1: taps (ky, kx) for ky < rows, kx < cols, the input of
  * tap (0, 0) at x_base (channel 0), input rows x_row bytes apart, its weights at w_base.
  * Per group of four channels: the group's reads, then its four output bytes. */
+/* Tap column kx of the row of taps at xr (input) and wr (weights) for the four channels of
+ * ts_dw_pixel's group. */
+#define TS_DW_PIXEL_TAP(kx)                                                    \
+  do {                                                                         \
+    const uint32_t wv_ = ts_dsp_load4(wr + (kx) * C);                          \
+    const uint32_t we_ = ts_dsp_sxtb16(wv_), wo_ = ts_dsp_sxtb16_ror8(wv_);    \
+    TS_DW_MAC4(ts_dsp_load4(xr + (kx) * tap), we_, wo_, off2, a0, a1, a2, a3); \
+  } while (0)
 static void ts_dw_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x_row, const int8_t* w_base,
                         int32_t rows, int32_t cols, const int32_t* bias, int8_t* dst) {
   const int32_t C = p->out_c, tap = C * p->dilation_w, w_row = p->filter_w * C;
@@ -156,30 +164,19 @@ static void ts_dw_pixel(const ts_conv_params* p, const int8_t* x_base, int32_t x
     }
     if (cols == 3) {
       for (ky = 0; ky < rows; ++ky) {
-        uint32_t wv = ts_dsp_load4(wr), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
-        TS_DW_MAC4(ts_dsp_load4(xr), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_PIXEL_TAP(0);
         TS_DW_BARRIER();
-        wv = ts_dsp_load4(wr + C);
-        we = ts_dsp_sxtb16(wv);
-        wo = ts_dsp_sxtb16_ror8(wv);
-        TS_DW_MAC4(ts_dsp_load4(xr + tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_PIXEL_TAP(1);
         TS_DW_BARRIER();
-        wv = ts_dsp_load4(wr + 2 * C);
-        we = ts_dsp_sxtb16(wv);
-        wo = ts_dsp_sxtb16_ror8(wv);
-        TS_DW_MAC4(ts_dsp_load4(xr + 2 * tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_PIXEL_TAP(2);
         xr += x_row;
         wr += w_row;
       }
     } else if (cols == 2) { /* border pixels of 3-tap filters */
       for (ky = 0; ky < rows; ++ky) {
-        uint32_t wv = ts_dsp_load4(wr), we = ts_dsp_sxtb16(wv), wo = ts_dsp_sxtb16_ror8(wv);
-        TS_DW_MAC4(ts_dsp_load4(xr), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_PIXEL_TAP(0);
         TS_DW_BARRIER();
-        wv = ts_dsp_load4(wr + C);
-        we = ts_dsp_sxtb16(wv);
-        wo = ts_dsp_sxtb16_ror8(wv);
-        TS_DW_MAC4(ts_dsp_load4(xr + tap), we, wo, off2, a0, a1, a2, a3);
+        TS_DW_PIXEL_TAP(1);
         xr += x_row;
         wr += w_row;
       }

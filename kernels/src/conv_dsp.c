@@ -239,6 +239,17 @@ typedef struct {
   const struct ts_conv_runs_s* runs;     /* pruned channels (ts_conv_col4_runs), or NULL */
 } ts_conv_out;
 
+/* A call's requantization constants from p (mode, actx and runs are the caller's). */
+static inline void ts_conv_out_consts(ts_conv_out* o, const ts_conv_params* p) {
+  o->mult = p->output_multiplier;
+  o->shift = p->output_shift;
+  o->out_offset = p->output_offset;
+  o->act_min = p->act_min;
+  o->act_max = p->act_max;
+  o->lo4 = ts_dsp_dup8(p->act_min);
+  o->hi4 = ts_dsp_dup8(p->act_max);
+}
+
 static inline void ts_conv_store_2x2(const ts_conv_out* o, int32_t c, int32_t s00, int32_t s01,
                                      int32_t s10, int32_t s11, int8_t* d0, int8_t* d1) {
   if (o->mode >= 1) {
@@ -1912,13 +1923,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   g.xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
   g.fast = p->dilation_w == 1 && g.ylim > 0 && g.xlim > 0;
   g.off2 = off2;
-  o.mult = p->output_multiplier;
-  o.shift = p->output_shift;
-  o.out_offset = p->output_offset;
-  o.act_min = p->act_min;
-  o.act_max = p->act_max;
-  o.lo4 = ts_dsp_dup8(p->act_min);
-  o.hi4 = ts_dsp_dup8(p->act_max);
+  ts_conv_out_consts(&o, p);
   o.mode = ts_conv_mode(p, bias, g.k4, &pruned);
   if (npix == 1 && o.mode >= 5) { /* one pixel: the doubled column would not pay */
     int32_t c;
@@ -2196,13 +2201,7 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
     return 0;
   o.mode = ts_conv_mode(p, bias, 8, &pruned);
   if (o.mode < 5) return 0;
-  o.mult = p->output_multiplier;
-  o.shift = p->output_shift;
-  o.out_offset = p->output_offset;
-  o.act_min = p->act_min;
-  o.act_max = p->act_max;
-  o.lo4 = ts_dsp_dup8(p->act_min);
-  o.hi4 = ts_dsp_dup8(p->act_max);
+  ts_conv_out_consts(&o, p);
   o.actx = 0;
   o.runs = 0;
   ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);

@@ -648,7 +648,7 @@ static int ts_conv_mode(const ts_conv_params* p, const int32_t* bias, int32_t k4
     const int32_t* shift = p->output_shift;
     int64_t acc = 0;
     int32_t minsh = 0;
-    uint32_t top = 0; /* bit 31: a multiplier of 2^31 - 1 (maybe a pruned channel) */
+    uint32_t top = 0; /* bit 31: a multiplier of 2^31 - 1, TS_CONSTANT_CHANNEL_MULTIPLIER (maybe a pruned channel) */
     int any24;
     for (c = 0; c < out_c; ++c) {
       const int32_t sh = shift[c];
@@ -1561,7 +1561,7 @@ __attribute__((noinline)) static int32_t ts_conv_live_runs(const ts_conv_params*
   int32_t c, n = 0, start = -1, pruned = 0;
   if (out_c > 32767) return -1;
   for (c = 0; c < out_c; ++c) {
-    int dead = mult[c] == 2147483647 && shift[c] == -1;
+    int dead = mult[c] == TS_CONSTANT_CHANNEL_MULTIPLIER && shift[c] == TS_CONSTANT_CHANNEL_SHIFT;
     if (dead) {
       const int32_t b = bias ? bias[c] : 0, v = p->output_offset + b / 2;
       dead = (b & 1) == 0 && b >= -1020 && b <= 1020 && v >= p->act_min && v <= p->act_max;

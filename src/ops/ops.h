@@ -154,8 +154,8 @@ Window OutputWindow(const PreparedOp& p);
 // come with biases near 2^30 and shifts outside [-24, -1] (vww_96_int8, 971 channels in 9
 // layers), which would keep the whole layer off the DSP conv kernel's doubled-sum
 // requantization (ts_conv_mode, kernels/src/conv_dsp.c) and its quad kernel.
-constexpr int32_t kConstantMultiplier = 2147483647;
-constexpr int32_t kConstantShift = -1;
+constexpr int32_t kConstantMultiplier = TS_CONSTANT_CHANNEL_MULTIPLIER;  // (kernels.h)
+constexpr int32_t kConstantShift = TS_CONSTANT_CHANNEL_SHIFT;
 // The canonical bias of such a channel: 2 * (v - output_offset). Returns false (leave the
 // channel alone) when output_offset + MultiplyByQuantizedMultiplier(...) leaves int32 or the
 // activation range is not within int8.

@@ -85,6 +85,13 @@ typedef struct {
   const int32_t* output_shift;      /* [out_c], > 0 is a left shift */
 } ts_conv_params;
 
+/* The requantization the operator layer gives a pruned CONV_2D channel (all filter weights
+ * zero; src/ops/ops.h ConstantChannelBias): multiplier and shift, with an even bias b for
+ * which the output is output_offset + b / 2. The DSP kernel recognizes these channels by them
+ * and stores that constant instead of computing the channel. */
+#define TS_CONSTANT_CHANNEL_MULTIPLIER 2147483647
+#define TS_CONSTANT_CHANNEL_SHIFT (-1)
+
 size_t ts_conv2d_s8_scratch_bytes(const ts_conv_params* p);
 /* filter: OHWI [out_c][filter_h][filter_w][filter_in_c]; bias: [out_c] or NULL. */
 void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,

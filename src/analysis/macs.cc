@@ -2,51 +2,15 @@
 
 #include <string>
 
+#include "ops/unit.h"
+
 namespace tessera {
-namespace {
-
-const Tensor& Operand(const Graph& g, int op, int i, const char* what) {
-  const Operator& o = g.ops[op];
-  if (i >= static_cast<int>(o.inputs.size()) || o.inputs[i] < 0 ||
-      o.inputs[i] >= static_cast<int>(g.tensors.size()))
-    throw Error(OpLabel(g, op) + ": " + what + " operand missing");
-  return g.tensors[o.inputs[i]];
-}
-
-}  // namespace
 
 int64_t WindowMacs(const Graph& g, int op, const Window& out_win) {
   if (op < 0 || op >= static_cast<int>(g.ops.size()))
     throw Error("WindowMacs: operator index " + std::to_string(op) + " out of range");
   if (out_win.empty()) return 0;
-  const Operator& o = g.ops[op];
-  const int64_t pixels = static_cast<int64_t>(out_win.h()) * out_win.w();
-  switch (o.type) {
-    case OpType::kConv2D:
-    case OpType::kDepthwiseConv2D: {
-      const Tensor& f = Operand(g, op, operand::kFilter, "filter");
-      if (f.shape.size() != 4)
-        throw Error(OpLabel(g, op) + ": filter tensor '" + f.name + "' must have rank 4");
-      const int64_t kh = f.shape[1], kw = f.shape[2];
-      if (o.type == OpType::kConv2D) {
-        const int64_t cout = f.shape[0], cin = f.shape[3];
-        return pixels * cout * kh * kw * cin;
-      }
-      const int64_t cout = f.shape[3];
-      return pixels * cout * kh * kw;
-    }
-    case OpType::kFullyConnected: {
-      const Tensor& f = Operand(g, op, operand::kFilter, "weights");
-      if (f.shape.size() != 2)
-        throw Error(OpLabel(g, op) + ": weights tensor '" + f.name + "' must have rank 2");
-      const int64_t out = f.shape[0], in = f.shape[1];
-      const Tensor& x = Operand(g, op, operand::kInput, "input");
-      const int64_t rows = in > 0 ? x.num_elements() / in : 0;
-      return rows * in * out;
-    }
-    default:
-      return 0;
-  }
+  return ops::Unit(g.ops[op].type).Macs(g, op, out_win);
 }
 
 int64_t OpMacs(const Graph& g, int op) {

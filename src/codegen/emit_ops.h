@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ir/graph.h"
+#include "ops/ops.h"
 #include "plan/plan.h"
 
 namespace tessera {
@@ -52,9 +53,60 @@ class ModelWriter {
   std::map<int, std::string> tensor_syms_;
 };
 
+// Designated-initializer builder for kernel parameter structs: Init().F("name", v).str().
+class Init {
+ public:
+  template <class T>
+  Init& F(const char* name, T v) {
+    o_ << (first_ ? "" : ", ") << "." << name << " = " << static_cast<int64_t>(v);
+    first_ = false;
+    return *this;
+  }
+  Init& S(const char* name, const std::string& expr) {
+    o_ << (first_ ? "" : ", ") << "." << name << " = " << expr;
+    first_ = false;
+    return *this;
+  }
+  std::string str() const { return "{" + o_.str() + "}"; }
+
+ private:
+  std::ostringstream o_;
+  bool first_ = true;
+};
+
+// "{1, 2, 3}"
+std::string Array(const int32_t* v, int n);
+// A C double literal that reads back as exactly v.
+std::string DoubleLiteral(double v);
+
+// What an operator unit's Emit (ops/unit.h) gets: the writer, the step and its prepared
+// operator, and the C expressions of its buffers.
+struct EmitContext {
+  ModelWriter& w;
+  const Step& st;
+  const ops::PreparedOp& p;
+
+  std::string in(int i) const { return w.Buf(st.inputs.at(i), true); }    // ts_cbuf
+  std::string in_ptr(int i) const { return w.BufferPtr(st.inputs.at(i)); }
+  std::string out() const { return w.Buf(st.outputs.at(0), false); }      // ts_buf
+  std::string out_ptr() const { return w.BufferPtr(st.outputs.at(0)); }
+  std::string win() const { return ModelWriter::Win(st.window); }          // ts_window
+  std::string scratch() const { return st.scratch >= 0 ? w.BufferPtr(st.scratch) : std::string("NULL"); }
+  int32_t channels() const;  // the output's channels
+  // The operator's filter (a constant tensor emitted once) and bias ("NULL" when none).
+  std::string filter() const;
+  std::string bias() const;
+  // C expression of constant operand `od` (ADD/MUL/CONCATENATION).
+  std::string const_operand(const ops::Operand& od) const;
+  // ts_operand for ADD/MUL-like operand k (broadcast strides as ops::RunOp derives them).
+  std::string operand(int k) const;
+};
+
+// ts_requantize_s8 over the step's window with p.requant (RELU, QUANTIZE int8 -> int8).
+std::string EmitRequantize(const EmitContext& e);
+
 // C statements (with trailing newline) running operator step `step` of the plan: the kernel
-// call with parameters from the operator layer (src/ops). Throws Error for an operator the
-// kernels do not cover.
+// call with parameters from the operator layer (src/ops), as the operator's unit emits it.
 std::string EmitOpStep(ModelWriter& w, int step);
 
 }  // namespace tessera

@@ -1,5 +1,7 @@
 #include "ir/graph.h"
 
+#include "ops/unit.h"
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -41,29 +43,9 @@ std::string TensorLabel(const Graph& g, int tensor) {
 }
 
 const char* OpTypeName(OpType t) {
-  switch (t) {
-    case OpType::kConv2D: return "CONV_2D";
-    case OpType::kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-    case OpType::kFullyConnected: return "FULLY_CONNECTED";
-    case OpType::kAdd: return "ADD";
-    case OpType::kMul: return "MUL";
-    case OpType::kAveragePool2D: return "AVERAGE_POOL_2D";
-    case OpType::kMaxPool2D: return "MAX_POOL_2D";
-    case OpType::kMean: return "MEAN";
-    case OpType::kPad: return "PAD";
-    case OpType::kReshape: return "RESHAPE";
-    case OpType::kSoftmax: return "SOFTMAX";
-    case OpType::kLogistic: return "LOGISTIC";
-    case OpType::kHardSwish: return "HARD_SWISH";
-    case OpType::kRelu: return "RELU";
-    case OpType::kRelu6: return "RELU6";
-    case OpType::kConcatenation: return "CONCATENATION";
-    case OpType::kTranspose: return "TRANSPOSE";
-    case OpType::kResizeNearestNeighbor: return "RESIZE_NEAREST_NEIGHBOR";
-    case OpType::kQuantize: return "QUANTIZE";
-    case OpType::kDequantize: return "DEQUANTIZE";
-  }
-  return "?";
+  const int i = static_cast<int>(t);
+  if (i < 0 || i >= kNumOpTypes) return "?";
+  return ops::Unit(t).name();
 }
 
 const char* ActivationName(Activation a) {
@@ -102,6 +84,15 @@ std::vector<int> Graph::consumers(int t) const {
 
 bool Graph::is_activation(int t) const {
   return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const;
+}
+
+std::string ShapeStr(const std::vector<int32_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) r += ',';
+    r += std::to_string(s[i]);
+  }
+  return r + "]";
 }
 
 Shape4 AsNHWC(const std::vector<int32_t>& shape) {

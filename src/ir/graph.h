@@ -176,6 +176,9 @@ struct Graph {
 std::string OpLabel(const Graph& g, int op);
 std::string TensorLabel(const Graph& g, int tensor);
 
+// "[1,96,96,3]", for messages.
+std::string ShapeStr(const std::vector<int32_t>& shape);
+
 // Shape helpers for NHWC activation tensors (rank 4; rank < 4 is padded at the front).
 struct Shape4 {
   int32_t n = 1, h = 1, w = 1, c = 1;

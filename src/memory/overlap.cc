@@ -5,6 +5,7 @@
 #include <string>
 
 #include "analysis/receptive_field.h"
+#include "ops/unit.h"
 
 namespace tessera {
 namespace {
@@ -19,21 +20,7 @@ std::string StepLabel(const Graph& g, const Plan& p, int s) {
   return r;
 }
 
-bool IsElementwise(OpType t) {
-  switch (t) {
-    case OpType::kAdd:
-    case OpType::kMul:
-    case OpType::kLogistic:
-    case OpType::kHardSwish:
-    case OpType::kRelu:
-    case OpType::kRelu6:
-    case OpType::kQuantize:
-    case OpType::kDequantize:
-      return true;
-    default:
-      return false;
-  }
-}
+bool IsElementwise(OpType t) { return ops::Unit(t).Overlap() == ops::OverlapRule::kElementwise; }
 
 bool IsSpatial(OpType t) {
   return t == OpType::kConv2D || t == OpType::kDepthwiseConv2D || t == OpType::kAveragePool2D ||
@@ -80,18 +67,11 @@ OverlapClass ClassifyOverlap(const Graph& g, const Plan& plan, int step) {
   if (st.kind != StepKind::kOp || st.op < 0 || st.op >= static_cast<int>(g.ops.size()))
     return OverlapClass::kNone;
   const Operator& op = g.ops[st.op];
-  switch (op.type) {
-    case OpType::kDepthwiseConv2D:
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D:
-      return OverlapClass::kInPlace;
-    case OpType::kConv2D:
-    case OpType::kFullyConnected:
-    case OpType::kSoftmax:
-    case OpType::kPad:
-      return OverlapClass::kOverlap;
-    default:
-      break;
+  switch (ops::Unit(op.type).Overlap()) {
+    case ops::OverlapRule::kInPlace: return OverlapClass::kInPlace;
+    case ops::OverlapRule::kOverlap: return OverlapClass::kOverlap;
+    case ops::OverlapRule::kNone: return OverlapClass::kNone;
+    case ops::OverlapRule::kElementwise: break;
   }
   if (IsElementwise(op.type)) {
     if (op.outputs.empty() || op.inputs.empty()) return OverlapClass::kNone;

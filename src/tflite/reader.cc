@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "ops/unit.h"
+#include "tflite/options.h"
 #include "tflite_schema_generated.h"
 
 namespace tessera {
@@ -57,33 +59,6 @@ std::string Printable(const uint8_t* p, size_t n) {
     }
   }
   return s;
-}
-
-std::optional<OpType> MapBuiltin(int32_t code) {
-  using B = fb::BuiltinOperator;
-  switch (static_cast<B>(code)) {
-    case B::CONV_2D: return OpType::kConv2D;
-    case B::DEPTHWISE_CONV_2D: return OpType::kDepthwiseConv2D;
-    case B::FULLY_CONNECTED: return OpType::kFullyConnected;
-    case B::ADD: return OpType::kAdd;
-    case B::MUL: return OpType::kMul;
-    case B::AVERAGE_POOL_2D: return OpType::kAveragePool2D;
-    case B::MAX_POOL_2D: return OpType::kMaxPool2D;
-    case B::MEAN: return OpType::kMean;
-    case B::PAD: return OpType::kPad;
-    case B::RESHAPE: return OpType::kReshape;
-    case B::SOFTMAX: return OpType::kSoftmax;
-    case B::LOGISTIC: return OpType::kLogistic;
-    case B::HARD_SWISH: return OpType::kHardSwish;
-    case B::RELU: return OpType::kRelu;
-    case B::RELU6: return OpType::kRelu6;
-    case B::CONCATENATION: return OpType::kConcatenation;
-    case B::TRANSPOSE: return OpType::kTranspose;
-    case B::RESIZE_NEAREST_NEIGHBOR: return OpType::kResizeNearestNeighbor;
-    case B::QUANTIZE: return OpType::kQuantize;
-    case B::DEQUANTIZE: return OpType::kDequantize;
-    default: return std::nullopt;
-  }
 }
 
 // The operator code of an OperatorCode table: the larger of the two fields (files written
@@ -234,197 +209,6 @@ Tensor ReadTensor(const Reader& r, int index) {
   return t;
 }
 
-// Absent options tables read as the schema's defaults, as for any flatbuffer table.
-
-// Reads a fused activation: NONE, RELU, RELU_N1_TO_1, RELU6.
-Activation ReadActivation(const Reader& r, const std::string& opref, fb::ActivationFunctionType a) {
-  switch (a) {
-    case fb::ActivationFunctionType::NONE: return Activation::kNone;
-    case fb::ActivationFunctionType::RELU: return Activation::kRelu;
-    case fb::ActivationFunctionType::RELU_N1_TO_1: return Activation::kReluN1To1;
-    case fb::ActivationFunctionType::RELU6: return Activation::kRelu6;
-    default: break;
-  }
-  const char* n = fb::EnumNameActivationFunctionType(a);
-  r.Fail(opref + ": fused_activation_function " +
-         (n && *n ? std::string(n) : std::to_string(static_cast<int>(a))) +
-         " is not supported (NONE, RELU, RELU_N1_TO_1, RELU6)");
-}
-
-Padding ReadPadding(const Reader& r, const std::string& opref, fb::Padding p) {
-  if (p == fb::Padding::SAME) return Padding::kSame;
-  if (p == fb::Padding::VALID) return Padding::kValid;
-  r.Fail(opref + ": padding " + std::to_string(static_cast<int>(p)) + " is neither SAME nor VALID");
-}
-
-fb::BuiltinOptions ExpectedOptions(OpType t) {
-  using O = fb::BuiltinOptions;
-  switch (t) {
-    case OpType::kConv2D: return O::Conv2DOptions;
-    case OpType::kDepthwiseConv2D: return O::DepthwiseConv2DOptions;
-    case OpType::kFullyConnected: return O::FullyConnectedOptions;
-    case OpType::kAdd: return O::AddOptions;
-    case OpType::kMul: return O::MulOptions;
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: return O::Pool2DOptions;
-    case OpType::kMean: return O::ReducerOptions;
-    case OpType::kPad: return O::PadOptions;
-    case OpType::kReshape: return O::ReshapeOptions;
-    case OpType::kSoftmax: return O::SoftmaxOptions;
-    case OpType::kConcatenation: return O::ConcatenationOptions;
-    case OpType::kTranspose: return O::TransposeOptions;
-    case OpType::kResizeNearestNeighbor: return O::ResizeNearestNeighborOptions;
-    case OpType::kQuantize: return O::QuantizeOptions;
-    case OpType::kDequantize: return O::DequantizeOptions;
-    case OpType::kHardSwish: return O::HardSwishOptions;
-    case OpType::kLogistic:
-    case OpType::kRelu:
-    case OpType::kRelu6: return O::NONE;
-  }
-  return O::NONE;
-}
-
-std::string OptionsName(fb::BuiltinOptions o) {
-  const char* n = fb::EnumNameBuiltinOptions(o);
-  if (n && *n) return n;
-  return "options type " + std::to_string(static_cast<int>(o));
-}
-
-OpOptions ReadOptions(const Reader& r, const fb::Operator* op, OpType type,
-                      const std::string& opref) {
-  const fb::BuiltinOptions have = op->builtin_options_type();
-  const fb::BuiltinOptions want = ExpectedOptions(type);
-  if (have != fb::BuiltinOptions::NONE && have != want)
-    r.Fail(opref + ": builtin_options is " + OptionsName(have) + ", expected " +
-           (want == fb::BuiltinOptions::NONE ? std::string("none") : OptionsName(want)));
-  if (have != fb::BuiltinOptions::NONE && op->builtin_options() == nullptr)
-    r.Fail(opref + ": builtin_options_type is " + OptionsName(have) + " but the table is missing");
-
-  switch (type) {
-    case OpType::kConv2D: {
-      Conv2DOptions o;
-      const auto* p = op->builtin_options_as_Conv2DOptions();
-      if (!p) {  // absent table: the schema defaults (strides 0, rejected by Validate)
-        o.stride_h = o.stride_w = 0;
-        return o;
-      }
-      o.padding = ReadPadding(r, opref, p->padding());
-      o.stride_h = p->stride_h();
-      o.stride_w = p->stride_w();
-      o.dilation_h = p->dilation_h_factor();
-      o.dilation_w = p->dilation_w_factor();
-      o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      return o;
-    }
-    case OpType::kDepthwiseConv2D: {
-      DepthwiseConv2DOptions o;
-      const auto* p = op->builtin_options_as_DepthwiseConv2DOptions();
-      if (!p) {
-        o.stride_h = o.stride_w = 0;
-        o.depth_multiplier = 0;
-        return o;
-      }
-      o.padding = ReadPadding(r, opref, p->padding());
-      o.stride_h = p->stride_h();
-      o.stride_w = p->stride_w();
-      o.depth_multiplier = p->depth_multiplier();
-      o.dilation_h = p->dilation_h_factor();
-      o.dilation_w = p->dilation_w_factor();
-      o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      return o;
-    }
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: {
-      Pool2DOptions o;
-      const auto* p = op->builtin_options_as_Pool2DOptions();
-      if (!p) {
-        o.padding = Padding::kSame;
-        o.stride_h = o.stride_w = 0;
-        o.filter_h = o.filter_w = 0;
-        return o;
-      }
-      o.padding = ReadPadding(r, opref, p->padding());
-      o.stride_h = p->stride_h();
-      o.stride_w = p->stride_w();
-      o.filter_h = p->filter_height();
-      o.filter_w = p->filter_width();
-      o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      return o;
-    }
-    case OpType::kFullyConnected: {
-      FullyConnectedOptions o;
-      if (const auto* p = op->builtin_options_as_FullyConnectedOptions()) {
-        if (p->weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT)
-          r.Fail(opref + ": weights_format " +
-                 std::to_string(static_cast<int>(p->weights_format())) +
-                 " is not supported (only DEFAULT)");
-        o.activation = ReadActivation(r, opref, p->fused_activation_function());
-        o.keep_num_dims = p->keep_num_dims();
-      }
-      return o;
-    }
-    case OpType::kAdd: {
-      AddOptions o;
-      if (const auto* p = op->builtin_options_as_AddOptions())
-        o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      return o;
-    }
-    case OpType::kMul: {
-      MulOptions o;
-      if (const auto* p = op->builtin_options_as_MulOptions())
-        o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      return o;
-    }
-    case OpType::kReshape: {
-      ReshapeOptions o;
-      if (const auto* p = op->builtin_options_as_ReshapeOptions())
-        if (const auto* ns = p->new_shape()) {
-          if (ns->size() > static_cast<flatbuffers::uoffset_t>(kMaxTfliteRank))
-            r.Fail(opref + ": new_shape has " + std::to_string(ns->size()) +
-                   " entries (maximum rank " + std::to_string(kMaxTfliteRank) + ")");
-          o.new_shape.assign(ns->begin(), ns->end());
-        }
-      return o;
-    }
-    case OpType::kSoftmax: {
-      SoftmaxOptions o;
-      o.beta = 0.0f;  // the schema default when the table is absent
-      if (const auto* p = op->builtin_options_as_SoftmaxOptions()) o.beta = p->beta();
-      return o;
-    }
-    case OpType::kConcatenation: {
-      ConcatenationOptions o;
-      if (const auto* p = op->builtin_options_as_ConcatenationOptions()) {
-        o.axis = p->axis();
-        o.activation = ReadActivation(r, opref, p->fused_activation_function());
-      }
-      return o;
-    }
-    case OpType::kMean: {
-      MeanOptions o;
-      if (const auto* p = op->builtin_options_as_ReducerOptions()) o.keep_dims = p->keep_dims();
-      return o;
-    }
-    case OpType::kResizeNearestNeighbor: {
-      ResizeNearestNeighborOptions o;
-      if (const auto* p = op->builtin_options_as_ResizeNearestNeighborOptions()) {
-        o.align_corners = p->align_corners();
-        o.half_pixel_centers = p->half_pixel_centers();
-      }
-      return o;
-    }
-    case OpType::kPad:
-    case OpType::kTranspose:
-    case OpType::kQuantize:
-    case OpType::kDequantize:
-    case OpType::kHardSwish:
-    case OpType::kLogistic:
-    case OpType::kRelu:
-    case OpType::kRelu6:
-      return std::monostate{};
-  }
-  return std::monostate{};
-}
 
 std::vector<int> ReadIndexList(const Reader& r, const flatbuffers::Vector<int32_t>* v,
                                const std::string& what, bool allow_absent) {
@@ -492,8 +276,8 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
              std::to_string(op->opcode_index()) + " is out of range (the model has " +
              std::to_string(ncodes) + " operator codes)");
     const fb::OperatorCode* oc = codes->Get(op->opcode_index());
-    if (auto t = MapBuiltin(BuiltinCode(oc))) {
-      types[i] = *t;
+    if (const ops::OpUnit* u = ops::FindUnit(BuiltinCode(oc))) {
+      types[i] = u->type();
       continue;
     }
     const std::string n = BuiltinName(oc);
@@ -531,7 +315,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
     op.type = types[i];
     op.inputs = ReadIndexList(r, fop->inputs(), opref + ": input", true);
     op.outputs = ReadIndexList(r, fop->outputs(), opref + ": output", false);
-    op.options = ReadOptions(r, fop, types[i], opref);
+    op.options = ops::Unit(types[i]).ReadOptions(tflite::OptionsIn(fop, r.label + ": " + opref));
     g.ops.push_back(std::move(op));
   }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ops/unit.h"
+#include "tflite/options.h"
 #include "tflite_schema_generated.h"
 
 namespace tessera {
@@ -30,137 +32,7 @@ fb::TensorType ToTensorType(DType t) {
   return fb::TensorType::INT8;
 }
 
-fb::BuiltinOperator ToBuiltin(OpType t) {
-  using B = fb::BuiltinOperator;
-  switch (t) {
-    case OpType::kConv2D: return B::CONV_2D;
-    case OpType::kDepthwiseConv2D: return B::DEPTHWISE_CONV_2D;
-    case OpType::kFullyConnected: return B::FULLY_CONNECTED;
-    case OpType::kAdd: return B::ADD;
-    case OpType::kMul: return B::MUL;
-    case OpType::kAveragePool2D: return B::AVERAGE_POOL_2D;
-    case OpType::kMaxPool2D: return B::MAX_POOL_2D;
-    case OpType::kMean: return B::MEAN;
-    case OpType::kPad: return B::PAD;
-    case OpType::kReshape: return B::RESHAPE;
-    case OpType::kSoftmax: return B::SOFTMAX;
-    case OpType::kLogistic: return B::LOGISTIC;
-    case OpType::kHardSwish: return B::HARD_SWISH;
-    case OpType::kRelu: return B::RELU;
-    case OpType::kRelu6: return B::RELU6;
-    case OpType::kConcatenation: return B::CONCATENATION;
-    case OpType::kTranspose: return B::TRANSPOSE;
-    case OpType::kResizeNearestNeighbor: return B::RESIZE_NEAREST_NEIGHBOR;
-    case OpType::kQuantize: return B::QUANTIZE;
-    case OpType::kDequantize: return B::DEQUANTIZE;
-  }
-  return B::CUSTOM;
-}
-
-fb::ActivationFunctionType ToActivation(Activation a) {
-  switch (a) {
-    case Activation::kNone: return fb::ActivationFunctionType::NONE;
-    case Activation::kRelu: return fb::ActivationFunctionType::RELU;
-    case Activation::kReluN1To1: return fb::ActivationFunctionType::RELU_N1_TO_1;
-    case Activation::kRelu6: return fb::ActivationFunctionType::RELU6;
-  }
-  return fb::ActivationFunctionType::NONE;
-}
-
-fb::Padding ToPadding(Padding p) { return p == Padding::kSame ? fb::Padding::SAME : fb::Padding::VALID; }
-
-template <class T>
-const T& Opts(const Operator& op, size_t i) {
-  if (const T* p = std::get_if<T>(&op.options)) return *p;
-  throw Error("cannot write operator " + std::to_string(i) + " (" + OpTypeName(op.type) +
-              "): its options are of the wrong kind for the operator");
-}
-
-std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>> WriteOptions(
-    flatbuffers::FlatBufferBuilder& b, const Operator& op, size_t i) {
-  using O = fb::BuiltinOptions;
-  switch (op.type) {
-    case OpType::kConv2D: {
-      const auto& o = Opts<Conv2DOptions>(op, i);
-      return {O::Conv2DOptions,
-              fb::CreateConv2DOptions(b, ToPadding(o.padding), o.stride_w, o.stride_h,
-                                      ToActivation(o.activation), o.dilation_w, o.dilation_h)
-                  .Union()};
-    }
-    case OpType::kDepthwiseConv2D: {
-      const auto& o = Opts<DepthwiseConv2DOptions>(op, i);
-      return {O::DepthwiseConv2DOptions,
-              fb::CreateDepthwiseConv2DOptions(b, ToPadding(o.padding), o.stride_w, o.stride_h,
-                                               o.depth_multiplier, ToActivation(o.activation),
-                                               o.dilation_w, o.dilation_h)
-                  .Union()};
-    }
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: {
-      const auto& o = Opts<Pool2DOptions>(op, i);
-      return {O::Pool2DOptions,
-              fb::CreatePool2DOptions(b, ToPadding(o.padding), o.stride_w, o.stride_h, o.filter_w,
-                                      o.filter_h, ToActivation(o.activation))
-                  .Union()};
-    }
-    case OpType::kFullyConnected: {
-      const auto& o = Opts<FullyConnectedOptions>(op, i);
-      return {O::FullyConnectedOptions,
-              fb::CreateFullyConnectedOptions(b, ToActivation(o.activation),
-                                              fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
-                                              o.keep_num_dims, false)
-                  .Union()};
-    }
-    case OpType::kAdd:
-      return {O::AddOptions,
-              fb::CreateAddOptions(b, ToActivation(Opts<AddOptions>(op, i).activation)).Union()};
-    case OpType::kMul:
-      return {O::MulOptions,
-              fb::CreateMulOptions(b, ToActivation(Opts<MulOptions>(op, i).activation)).Union()};
-    case OpType::kReshape: {
-      const auto& o = Opts<ReshapeOptions>(op, i);
-      flatbuffers::Offset<flatbuffers::Vector<int32_t>> ns;
-      if (!o.new_shape.empty()) ns = b.CreateVector(o.new_shape);
-      return {O::ReshapeOptions, fb::CreateReshapeOptions(b, ns).Union()};
-    }
-    case OpType::kSoftmax:
-      return {O::SoftmaxOptions, fb::CreateSoftmaxOptions(b, Opts<SoftmaxOptions>(op, i).beta).Union()};
-    case OpType::kConcatenation: {
-      const auto& o = Opts<ConcatenationOptions>(op, i);
-      return {O::ConcatenationOptions,
-              fb::CreateConcatenationOptions(b, o.axis, ToActivation(o.activation)).Union()};
-    }
-    case OpType::kMean:
-      return {O::ReducerOptions,
-              fb::CreateReducerOptions(b, Opts<MeanOptions>(op, i).keep_dims).Union()};
-    case OpType::kResizeNearestNeighbor: {
-      const auto& o = Opts<ResizeNearestNeighborOptions>(op, i);
-      return {O::ResizeNearestNeighborOptions,
-              fb::CreateResizeNearestNeighborOptions(b, o.align_corners, o.half_pixel_centers).Union()};
-    }
-    case OpType::kPad:
-      Opts<std::monostate>(op, i);
-      return {O::PadOptions, fb::CreatePadOptions(b).Union()};
-    case OpType::kTranspose:
-      Opts<std::monostate>(op, i);
-      return {O::TransposeOptions, fb::CreateTransposeOptions(b).Union()};
-    case OpType::kQuantize:
-      Opts<std::monostate>(op, i);
-      return {O::QuantizeOptions, fb::CreateQuantizeOptions(b).Union()};
-    case OpType::kDequantize:
-      Opts<std::monostate>(op, i);
-      return {O::DequantizeOptions, fb::CreateDequantizeOptions(b).Union()};
-    case OpType::kHardSwish:
-      Opts<std::monostate>(op, i);
-      return {O::HardSwishOptions, fb::CreateHardSwishOptions(b).Union()};
-    case OpType::kLogistic:
-    case OpType::kRelu:
-    case OpType::kRelu6:
-      Opts<std::monostate>(op, i);
-      return {O::NONE, 0};
-  }
-  return {O::NONE, 0};
-}
+fb::BuiltinOperator ToBuiltin(OpType t) { return static_cast<fb::BuiltinOperator>(ops::Unit(t).builtin()); }
 
 }  // namespace
 
@@ -228,7 +100,10 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
   std::vector<flatbuffers::Offset<fb::Operator>> ops;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Operator& op = g.ops[i];
-    const auto [otype, options] = WriteOptions(b, op, i);
+    tflite::OptionsOut opts{b, i};
+    ops::Unit(op.type).WriteOptions(opts, op);
+    const auto otype = opts.type;
+    const auto options = opts.table;
     auto in = b.CreateVector(op.inputs);
     auto out = b.CreateVector(op.outputs);
     ops.push_back(fb::CreateOperator(b, op_code[i], in, out, otype, options));

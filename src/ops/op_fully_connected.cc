@@ -1,0 +1,179 @@
+// FULLY_CONNECTED (TFLM fully_connected.cc): int8, per-tensor or per-channel weights,
+// keep_num_dims. Runs over its whole output; one access unit per output row (batch).
+#include <string>
+
+#include "analysis/window_rules.h"
+#include "codegen/emit_ops.h"
+#include "ir/op_check.h"
+#include "ops/prepare_util.h"
+#include "ops/unit.h"
+#include "tflite/options.h"
+
+namespace tessera::ops {
+namespace {
+
+using tflite::fb::BuiltinOptions;
+
+class FullyConnected final : public OpUnit {
+ public:
+  FullyConnected()
+      : OpUnit(OpType::kFullyConnected, "FULLY_CONNECTED",
+               static_cast<int32_t>(tflite::fb::BuiltinOperator::FULLY_CONNECTED)) {}
+
+  OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
+    FullyConnectedOptions o;
+    if (const auto* p = in.Table<tflite::fb::FullyConnectedOptions>(BuiltinOptions::FullyConnectedOptions)) {
+      if (p->weights_format() != tflite::fb::FullyConnectedOptionsWeightsFormat::DEFAULT)
+        in.Fail("weights_format " + std::to_string(static_cast<int>(p->weights_format())) +
+                " is not supported (only DEFAULT)");
+      o.activation = in.ReadActivation(p->fused_activation_function());
+      o.keep_num_dims = p->keep_num_dims();
+    }
+    return o;
+  }
+  void WriteOptions(tflite::OptionsOut& out, const Operator& op) const override {
+    const auto& o = out.Opts<FullyConnectedOptions>(op);
+    out.Set(BuiltinOptions::FullyConnectedOptions,
+            tflite::fb::CreateFullyConnectedOptions(out.b, tflite::ToActivation(o.activation),
+                                                    tflite::fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
+                                                    o.keep_num_dims, false)
+                .Union());
+  }
+
+  void Validate(OpCheck& c) const override {
+    c.Arity(2, 3);
+    const bool keep_num_dims = c.Options<FullyConnectedOptions>("FullyConnectedOptions").keep_num_dims;
+    const int in = c.In(operand::kInput, "input"), f = c.In(operand::kFilter, "filter"), out = c.Out();
+    c.IoInt8(in, out);
+    c.Const(f, "filter");
+    c.Type(f, "filter", {DType::kInt8});
+    c.Rank(f, "filter", 2);
+    c.FilterQuant(f, 0);
+    const int32_t units = c.T(f).shape[0], depth = c.T(f).shape[1];
+    if (units < 1 || depth < 1) c.OpFail("filter " + c.TRef(f) + " has an empty shape " + ShapeStr(c.T(f).shape));
+    c.Bias(units);
+    const auto& is = c.T(in).shape;
+    const int64_t n = c.T(in).num_elements();
+    if (n % depth != 0)
+      c.OpFail("input " + c.TRef(in) + " " + ShapeStr(is) + " has " + std::to_string(n) +
+               " elements, not a multiple of the filter depth " + std::to_string(depth));
+    if (keep_num_dims) {
+      if (is.empty() || is.back() != depth)
+        c.OpFail("keep_num_dims: input " + c.TRef(in) + " " + ShapeStr(is) +
+                 " must end in the filter depth " + std::to_string(depth));
+      std::vector<int32_t> want = is;
+      want.back() = units;
+      c.ExpectShape(want);
+    } else {
+      c.ExpectShape({static_cast<int32_t>(n / depth), units});
+    }
+  }
+
+  int64_t Macs(const Graph& g, int op, const Window&) const override {
+    const Tensor& f = InputOperand(g, op, operand::kFilter);
+    if (f.shape.size() != 2) throw Error(OpLabel(g, op) + ": weights tensor '" + f.name + "' must have rank 2");
+    const int64_t out = f.shape[0], in = f.shape[1];
+    const Tensor& x = InputOperand(g, op, operand::kInput);
+    const int64_t rows = in > 0 ? x.num_elements() / in : 0;
+    return rows * in * out;
+  }
+
+  OverlapRule Overlap() const override { return OverlapRule::kOverlap; }
+
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
+    const std::string& label = p.label;
+    const Tensor& x = OperandTensor(g, label, o, operand::kInput, "input");
+    const Tensor& w = OperandTensor(g, label, o, operand::kFilter, "filter");
+    const Tensor& y = OutputTensor(g, label, o);
+    RequireType(label, x, DType::kInt8, "input");
+    RequireType(label, w, DType::kInt8, "filter");
+    RequireType(label, y, DType::kInt8, "output");
+    RequireConst(label, w, "filter");
+    RequireRank(label, w, 2, 2, "filter");
+    RequireRank(label, x, 1, 4, "input");
+    RequireRank(label, y, 1, 4, "output");
+    const int32_t out_depth = w.shape[0], depth = w.shape[1];
+    if (x.num_elements() % depth != 0)
+      Fail(label, "input '" + x.name + "' has " + std::to_string(x.num_elements()) +
+                      " elements, not a multiple of the filter's depth " + std::to_string(depth));
+    const int64_t batches = x.num_elements() / depth;
+    if (y.num_elements() != batches * out_depth)
+      Fail(label, "output '" + y.name + "' has " + std::to_string(y.num_elements()) +
+                      " elements, expected " + std::to_string(batches * out_depth));
+    ts_fc_params& f = p.fc;
+    f.batches = static_cast<int32_t>(batches);
+    f.in_depth = depth;
+    f.out_depth = out_depth;
+    f.input_offset = -ZeroPoint(label, x, "input");
+    f.output_offset = ZeroPoint(label, y, "output");
+    const auto& wq = w.quant;
+    if (wq.scale.empty()) Fail(label, "filter tensor '" + w.name + "' is not quantized");
+    const bool per_channel = wq.scale.size() > 1;
+    if (per_channel && static_cast<int32_t>(wq.scale.size()) != out_depth)
+      Fail(label, "filter tensor '" + w.name + "' has " + std::to_string(wq.scale.size()) +
+                      " scales, expected 1 or " + std::to_string(out_depth));
+    if (per_channel) {
+      for (int64_t z : wq.zero_point)
+        if (z != 0) Fail(label, "per-channel filter '" + w.name + "' must have zero points 0");
+      f.filter_offset = 0;
+    } else {
+      f.filter_offset = -ZeroPoint(label, w, "filter");
+    }
+    f.per_channel = per_channel ? 1 : 0;
+    const float in_scale = Scale(label, x, "input"), out_scale = Scale(label, y, "output");
+    const size_t n = per_channel ? static_cast<size_t>(out_depth) : 1;
+    p.multipliers.resize(n);
+    p.shifts.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      Multiplier(label,
+                 static_cast<double>(in_scale) * static_cast<double>(wq.scale[i]) /
+                     static_cast<double>(out_scale),
+                 &p.multipliers[i], &p.shifts[i], "output");
+    ActivationRange(label, o.opts<FullyConnectedOptions>().activation, y, &f.act_min, &f.act_max);
+    p.bias = BiasVector(label, g, o, operand::kBias, out_depth);
+    p.filter = reinterpret_cast<const int8_t*>(w.data.data());
+    p.inputs = {o.inputs[0]};
+    p.in_shape = AsNHWC(x.shape);
+    p.kind = Kind::kWhole;
+    p.impl = Impl::kFullyConnected;
+  }
+
+  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
+           uint8_t* scratch) const override {
+    ts_fc_params f = p.fc;
+    f.output_multiplier = p.multipliers.data();
+    f.output_shift = p.shifts.data();
+    ts_fully_connected_s8(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
+                          p.bias.empty() ? nullptr : p.bias.data(), reinterpret_cast<int8_t*>(out.data),
+                          reinterpret_cast<int8_t*>(scratch));
+  }
+
+  int64_t ScratchBytes(const PreparedOp& p) const override { return p.fc.out_depth; }
+
+  std::string Emit(const EmitContext& e) const override {
+    const PreparedOp& p = e.p;
+    const ts_fc_params& c = p.fc;
+    const std::string mult = e.w.ConstI32("mult", p.multipliers.data(), p.multipliers.size());
+    const std::string shift = e.w.ConstI32("shift", p.shifts.data(), p.shifts.size());
+    const std::string params = e.w.Params(
+        "ts_fc_params", Init()
+                            .F("batches", c.batches).F("in_depth", c.in_depth).F("out_depth", c.out_depth)
+                            .F("input_offset", c.input_offset).F("filter_offset", c.filter_offset)
+                            .F("output_offset", c.output_offset)
+                            .F("act_min", c.act_min).F("act_max", c.act_max)
+                            .S("output_multiplier", mult).S("output_shift", shift)
+                            .F("per_channel", c.per_channel)
+                            .str());
+    return "  ts_fully_connected_s8(&" + params + ", " + e.in_ptr(0) + ", " + e.filter() + ", " + e.bias() + ", " +
+           e.out_ptr() + ", " + e.scratch() + ");\n";
+  }
+};
+
+}  // namespace
+
+const OpUnit& FullyConnectedUnit() {
+  static const FullyConnected u;
+  return u;
+}
+
+}  // namespace tessera::ops

@@ -321,6 +321,26 @@ void ts_transpose_window(const ts_transpose_params* p, ts_cbuf in, ts_buf out, t
 void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
                       int32_t outer, int32_t inner_bytes, void* out);
 
+/* ---- model-zoo operators: quantize uint8, reductions, resize bilinear, slicing, tiling ---- */
+
+/* QUANTIZE uint8 -> int8 and int8 -> uint8 (TFLM quantize_common.cc -> reference_ops::Requantize):
+ * out = clamp(output_zero_point + MBQM(in - input_zero_point, multiplier, shift)), with
+ * multiplier/shift = QuantizeMultiplier(input_scale / output_scale) and zero points in the
+ * types' own ranges (uint8: 0..255). The clamp is the output type's range narrowed to
+ * [act_min, act_max] (pass the type's range: QUANTIZE has no activation). TFLM's shortcut
+ * for multiplier 2^30, shift 1 and zero points 128 apart (in ^ 0x80) gives the same bytes as
+ * this formula (MBQM(x, 2^30, 1) == x), so it needs no case of its own. Element-wise over a
+ * window, `in` / `out` holding 1-byte elements (uint8 stored in the int8_t buffers). Access
+ * order: elements of `win` in row-major (y, x, c) order, each read then written. */
+void ts_requantize_u8_s8(const ts_requant_params* p, ts_cbuf in /* uint8 */, ts_buf out,
+                         int32_t channels, ts_window win);
+void ts_requantize_s8_u8(const ts_requant_params* p, ts_cbuf in, ts_buf out /* uint8 */,
+                         int32_t channels, ts_window win);
+/* DEQUANTIZE uint8 -> float32 (TFLM dequantize -> reference_ops::Dequantize):
+ * (float)(scale * (q - zero_point)) in double, as ts_dequantize_s8_f32. Same access order. */
+void ts_dequantize_u8_f32(double scale, int32_t zero_point, ts_cbuf in /* uint8 */,
+                          ts_buf out /* float32 */, int32_t channels, ts_window win);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

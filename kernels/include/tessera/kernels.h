@@ -341,6 +341,24 @@ void ts_requantize_s8_u8(const ts_requant_params* p, ts_cbuf in, ts_buf out /* u
 void ts_dequantize_u8_f32(double scale, int32_t zero_point, ts_cbuf in /* uint8 */,
                           ts_buf out /* float32 */, int32_t channels, ts_window win);
 
+/* REDUCE_MAX and REDUCE_MIN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM
+ * reduce_common.cc EvalMaxHelper / EvalMinHelper -> reference_ops::ReduceGeneric). TFLM's int8
+ * path insists that input and output share scale and zero point (it fails otherwise), so
+ * nothing is rescaled: the operator layer must reject differing quantization. keep_dims does not
+ * change the bytes. Output elements in row-major order of the kept axes; an output whose reduced
+ * extent is empty holds ReduceGeneric's initial value (-128 for max, 127 for min). Unit:
+ * everything, as ts_mean_s8: with scratch (ts_reduce_s8_scratch_bytes: one byte per output)
+ * reads all input, then writes all output; without, each output element is written after its
+ * own reads (and before the next element's reads). */
+typedef struct {
+  int32_t rank;
+  int32_t dims[TS_MAX_DIMS];
+  int32_t reduce[TS_MAX_DIMS]; /* 1: the axis is reduced */
+} ts_reduce_params;
+size_t ts_reduce_s8_scratch_bytes(const ts_reduce_params* p);
+void ts_reduce_max_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+void ts_reduce_min_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

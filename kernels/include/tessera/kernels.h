@@ -359,6 +359,36 @@ size_t ts_reduce_s8_scratch_bytes(const ts_reduce_params* p);
 void ts_reduce_max_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
 void ts_reduce_min_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
 
+/* RESIZE_BILINEAR int8 (TFLM resize_bilinear.cc -> reference_ops::ResizeBilinearInteger, the
+ * default double-rounding build), a spatial kernel over the output window `win` (global
+ * coordinates, all channels; p->elem_bytes must be 1). Output (y, x, c) blends input pixels
+ * (y0|y1, x0|x1) with weights in 1/1024ths: with Y = ts_resize_bilinear_source(y, ...) (the
+ * scaled position in 1/1024ths), y0 = max(Y / 1024, 0), y1 = min(ceil(Y / 1024), in - 1) (C
+ * division, truncating), weights 1024 - (Y - 1024 * y0) and Y - 1024 * y0 (likewise for x);
+ * the sum of the four products (input * wy * wx) is divided by 2^20 rounding half away from
+ * zero. Scales: (1024 * in + out / 2) / out, or with align_corners and out > 1
+ * (1024 * (in - 1) + (out - 1) / 2) / (out - 1); half_pixel_centers: Y = y * scale + scale / 2
+ * - 512, else Y = y * scale. `in` must hold input rows ts_resize_bilinear_input_range(win.y0,
+ * win.y1, in_h, ...) x columns likewise (all channels). Access order: output pixels of `win`
+ * row-major; pixel i reads its four input pixels, then is written (with a scratch of
+ * ts_resize_bilinear_s8_scratch_bytes() it is computed there first and copied after its
+ * reads). */
+void ts_resize_bilinear_source(int32_t out_index, int32_t in_size, int32_t out_size,
+                               int32_t align_corners, int32_t half_pixel_centers,
+                               int32_t* scaled_10, int32_t* lower, int32_t* upper);
+/* Input rows (or columns) [*first, *end) that output rows [o0, o1) (o0 < o1) read. */
+void ts_resize_bilinear_input_range(int32_t o0, int32_t o1, int32_t in_size, int32_t out_size,
+                                    int32_t align_corners, int32_t half_pixel_centers,
+                                    int32_t* first, int32_t* end);
+/* 1 when TFLM's arithmetic stays defined and inside the input for every output pixel of p: the
+ * int32 products y * scale do not overflow and every y0 / x0 is below in_h / in_w (for some
+ * extreme upscalings with half_pixel_centers TFLM's lower bound reaches in_size, a read past the
+ * input); the operator layer must reject a layer for which this is 0. */
+int ts_resize_bilinear_in_bounds(const ts_resize_params* p);
+size_t ts_resize_bilinear_s8_scratch_bytes(const ts_resize_params* p);
+void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                           int8_t* scratch);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

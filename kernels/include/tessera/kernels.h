@@ -389,6 +389,54 @@ size_t ts_resize_bilinear_s8_scratch_bytes(const ts_resize_params* p);
 void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
                            int8_t* scratch);
 
+/* STRIDED_SLICE and SLICE of a tensor of rank <= TS_SLICE_MAX_DIMS, any element size: output
+ * element (i0, .., i{r-1}) (row-major over count[]) is input element
+ * (start[0] + i0 * stride[0], ..., start[r-1] + i{r-1} * stride[r-1]) (row-major over in_dims).
+ * Access order: output elements in row-major order, each read then written (a run of stride-1
+ * elements along the last axis is one memmove, in the same order). */
+#define TS_SLICE_MAX_DIMS 5
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[TS_SLICE_MAX_DIMS];
+  int32_t start[TS_SLICE_MAX_DIMS];  /* first input index read along the axis */
+  int32_t stride[TS_SLICE_MAX_DIMS]; /* non-zero, may be negative */
+  int32_t count[TS_SLICE_MAX_DIMS];  /* output elements along the axis, >= 0 */
+  int32_t elem_bytes;                /* 1, 2 or 4 (any size works) */
+} ts_slice_params;
+void ts_slice(const ts_slice_params* p, const void* in, void* out);
+
+/* STRIDED_SLICE's operands as the model gives them: `num` entries of begin / end / strides and
+ * the builtin options. */
+typedef struct {
+  int32_t num;
+  const int32_t* begin;
+  const int32_t* end;
+  const int32_t* strides;
+  int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
+  int32_t offset; /* 1: end[i] is relative to the resolved begin (TFLite's `offset`) */
+} ts_strided_slice_spec;
+/* Resolves a STRIDED_SLICE into ts_slice_params the way TensorFlow Lite does
+ * (tensorflow/lite/kernels/strided_slice.cc BuildStridedSliceParams: an ellipsis expands to whole
+ * axes, a new axis adds an input axis of size 1, axes past `num` are whole; then
+ * strided_slice_logic.h StridedSliceStartForAxis / StridedSliceEndForAxis per axis: negative
+ * indices count from the end, clamped to [0, n] (stride > 0) or [-1, n - 1] (stride < 0), masks
+ * take the whole range, a shrunk axis takes one element, `offset` adds the resolved start to
+ * end). With ellipsis_mask = new_axis_mask = offset = 0 this is TFLM's strided_slice.cc
+ * (which ignores those three fields and allows rank <= 4: pass 0 for TFLM parity). Sets *p
+ * (rank = input rank + new axes) and the output shape *out_rank / out_dims[TS_SLICE_MAX_DIMS]
+ * (the counts without the shrunk axes). Returns 1, or 0 for a slice TFLite rejects or would
+ * write wrongly: rank > 5 (effective), a zero stride, an axis index past the input, or a shrunk
+ * axis that selects no element (start past the end, or a negative stride: TFLite's loop then
+ * writes nothing). For offset = 1 TFLite sizes the output from end[] alone; compare out_dims
+ * with the model's output shape. */
+int ts_strided_slice_resolve(const ts_strided_slice_spec* s, int32_t in_rank, const int32_t* in_dims,
+                             int32_t elem_bytes, ts_slice_params* p, int32_t* out_rank,
+                             int32_t* out_dims);
+/* SLICE (TFLM slice.cc): start = begin[i], count = size[i], or in_dims[i] - begin[i] for
+ * size -1, stride 1. Returns 0 for rank > 5 or a begin / size outside the input. */
+int ts_slice_resolve(int32_t rank, const int32_t* in_dims, const int32_t* begin, const int32_t* size,
+                     int32_t elem_bytes, ts_slice_params* p);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

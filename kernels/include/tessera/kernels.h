@@ -437,6 +437,28 @@ int ts_strided_slice_resolve(const ts_strided_slice_spec* s, int32_t in_rank, co
 int ts_slice_resolve(int32_t rank, const int32_t* in_dims, const int32_t* begin, const int32_t* size,
                      int32_t elem_bytes, ts_slice_params* p);
 
+/* TILE of a tensor of rank <= TS_SLICE_MAX_DIMS, any element size (TensorFlow Lite 2.9
+ * tensorflow/lite/kernels/tile.cc; TFLM has no TILE): out dims[i] = in_dims[i] * multiples[i],
+ * output element (o0, ..) = input element (o0 % in_dims[0], ..). Access order: output elements in
+ * row-major order, each read (from the input) then written; the output must not share bytes
+ * with the input. */
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[TS_SLICE_MAX_DIMS];
+  int32_t multiples[TS_SLICE_MAX_DIMS]; /* >= 0 */
+  int32_t elem_bytes;
+} ts_tile_params;
+void ts_tile(const ts_tile_params* p, const void* in, void* out);
+
+/* SPLIT, SPLIT_V and UNPACK (TFLM split.cc, split_v.cc, unpack.cc): the input viewed as
+ * [outer][axis][inner], output i takes axis_sizes[i] consecutive axis entries of every outer
+ * index (UNPACK: every axis size 1, the outputs dropping that axis; SPLIT: equal sizes;
+ * SPLIT_V: the given sizes, a -1 resolved by the caller). PACK is ts_concatenation with every
+ * axis size 1. Access order: the input's bytes in ascending order, each read then written to
+ * its output (for each outer index, the outputs' slabs in output order). */
+void ts_split(const void* in, void* const* outputs, const int32_t* axis_sizes, int32_t num_outputs,
+              int32_t outer, int32_t inner_bytes);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

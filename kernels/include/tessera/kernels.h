@@ -459,6 +459,28 @@ void ts_tile(const ts_tile_params* p, const void* in, void* out);
 void ts_split(const void* in, void* const* outputs, const int32_t* axis_sizes, int32_t num_outputs,
               int32_t outer, int32_t inner_bytes);
 
+/* LOG_SOFTMAX int8 -> int8 over the last axis (TFLM log_softmax.cc -> reference_ops
+ * LogSoftmaxQuantized; output scale 16/256, zero point 127, which the operator layer must check
+ * as TFLM does). Per row: the row maximum; the sum of fixed-point exp(scaled diff) over the
+ * diffs >= diff_min (Q12); log of it (gemmlowp's log_x_for_x_greater_than_or_equal_to_1, Q5);
+ * output 127 + (scaled diff - log) / 2^22 rounded, clamped, or -128 for a diff at or below
+ * max(diff_min - 1, MBQM(log + INT32_MIN, reverse_scaling_divisor, -reverse_scaling_right_shift)).
+ * Unit: one row of `depth` elements; element c is read for the last time just before output c
+ * is written (in place is fine). scratch: NULL or depth bytes (the row computed there, then
+ * copied). */
+typedef struct {
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_scaling_divisor, reverse_scaling_right_shift; /* as TFLM's OpData: >= 0 */
+  int32_t diff_min;
+} ts_log_softmax_params;
+/* TFLM's Prepare (PreprocessLogSoftmaxScalingExp with beta 1 and 5 integer bits, then
+ * CalculateInputRadius) from the input scale (the float widened to double). Returns 1, or 0
+ * where TFLM's checks fail (input_scale * 2^26 <= 1, i.e. a scale below about 1.5e-8, or not a
+ * positive finite number). */
+int ts_log_softmax_prepare(double input_scale, ts_log_softmax_params* p);
+void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t* out,
+                       int32_t rows, int32_t depth, int8_t* scratch);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

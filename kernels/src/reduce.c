@@ -18,10 +18,11 @@ size_t ts_reduce_s8_scratch_bytes(const ts_reduce_params* p) {
 
 static void ts_reduce_extreme_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out,
                                  int8_t* scratch, int is_max) {
-  int32_t kept_dims[TS_MAX_DIMS], red_dims[TS_MAX_DIMS], nk = 0, nr = 0, i, k;
+  int32_t kept_dims[TS_MAX_DIMS], red_dims[TS_MAX_DIMS], kidx[TS_MAX_DIMS], nk = 0, nr = 0, i, k;
   ptrdiff_t kept_stride[TS_MAX_DIMS], red_stride[TS_MAX_DIMS], stride = 1;
   int64_t count = 1, num_out = 1, o;
   int8_t* dst = scratch ? scratch : out;
+  const int8_t* base = in; /* the first input element of the current output */
   /* Kept and reduced axes listed innermost first, with their strides in the input. */
   for (i = p->rank - 1; i >= 0; --i) {
     if (p->reduce[i]) {
@@ -35,14 +36,10 @@ static void ts_reduce_extreme_s8(const ts_reduce_params* p, const int8_t* in, in
     }
     stride *= p->dims[i];
   }
+  for (k = 0; k < nk; ++k) kidx[k] = 0;
   for (o = 0; o < num_out; ++o) {
     int32_t idx[TS_MAX_DIMS], acc = is_max ? -128 : 127;
-    const int8_t* at = in;
-    int64_t rem = o;
-    for (k = 0; k < nk; ++k) {
-      at += (ptrdiff_t)(rem % kept_dims[k]) * kept_stride[k];
-      rem /= kept_dims[k];
-    }
+    const int8_t* at = base;
     for (k = 0; k < nr; ++k) idx[k] = 0;
     if (count > 0) {
       /* The reduced elements in odometer order, innermost reduced axis fastest. */
@@ -70,6 +67,15 @@ static void ts_reduce_extreme_s8(const ts_reduce_params* p, const int8_t* in, in
       }
     }
     dst[o] = (int8_t)acc;
+    /* The next output: the kept axes' odometer, innermost first (no division). */
+    for (k = 0; k < nk; ++k) {
+      if (++kidx[k] < kept_dims[k]) {
+        base += kept_stride[k];
+        break;
+      }
+      kidx[k] = 0;
+      base -= (ptrdiff_t)(kept_dims[k] - 1) * kept_stride[k];
+    }
   }
   if (scratch) memcpy(out, scratch, (size_t)num_out);
 }

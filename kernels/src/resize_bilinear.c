@@ -15,16 +15,22 @@ static int32_t ts_bilinear_scale_10(int32_t in_size, int32_t out_size, int32_t a
   return ((1 << 10) * in_size + out_size / 2) / out_size;
 }
 
-void ts_resize_bilinear_source(int32_t out_index, int32_t in_size, int32_t out_size,
-                               int32_t align_corners, int32_t half_pixel_centers,
-                               int32_t* scaled_10, int32_t* lower, int32_t* upper) {
-  const int32_t scale = ts_bilinear_scale_10(in_size, out_size, align_corners);
+/* ComputeInterpolationValuesInteger for a given scale. */
+static void ts_bilinear_at(int32_t out_index, int32_t scale, int32_t in_size, int32_t half_pixel_centers,
+                           int32_t* scaled_10, int32_t* lower, int32_t* upper) {
   const int32_t v = half_pixel_centers ? out_index * scale + scale / 2 - (1 << 9) : out_index * scale;
   const int32_t lo = v / (1 << 10);
   const int32_t hi = (v + (1 << 10) - 1) / (1 << 10);
   *scaled_10 = v;
   *lower = lo > 0 ? lo : 0;
   *upper = hi < in_size - 1 ? hi : in_size - 1;
+}
+
+void ts_resize_bilinear_source(int32_t out_index, int32_t in_size, int32_t out_size,
+                               int32_t align_corners, int32_t half_pixel_centers,
+                               int32_t* scaled_10, int32_t* lower, int32_t* upper) {
+  ts_bilinear_at(out_index, ts_bilinear_scale_10(in_size, out_size, align_corners), in_size,
+                 half_pixel_centers, scaled_10, lower, upper);
 }
 
 void ts_resize_bilinear_input_range(int32_t o0, int32_t o1, int32_t in_size, int32_t out_size,
@@ -60,19 +66,19 @@ size_t ts_resize_bilinear_s8_scratch_bytes(const ts_resize_params* p) { return (
 void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
                            int8_t* scratch) {
   const int32_t ch = p->channels;
+  const int32_t scale_y = ts_bilinear_scale_10(p->in_h, p->out_h, p->align_corners);
+  const int32_t scale_x = ts_bilinear_scale_10(p->in_w, p->out_w, p->align_corners);
   int32_t oy, ox, c;
   for (oy = win.y0; oy < win.y1; ++oy) {
     int32_t ys, y0, y1, wy1, wy0;
-    ts_resize_bilinear_source(oy, p->in_h, p->out_h, p->align_corners, p->half_pixel_centers, &ys,
-                              &y0, &y1);
+    ts_bilinear_at(oy, scale_y, p->in_h, p->half_pixel_centers, &ys, &y0, &y1);
     wy1 = ys - (1 << 10) * y0;
     wy0 = (1 << 10) - wy1;
     for (ox = win.x0; ox < win.x1; ++ox) {
       int32_t xs, x0, x1, wx1, wx0;
       const int8_t *p00, *p10, *p01, *p11;
       int8_t* dst = scratch ? scratch : TS_PIXEL(out, oy, ox, ch);
-      ts_resize_bilinear_source(ox, p->in_w, p->out_w, p->align_corners, p->half_pixel_centers, &xs,
-                                &x0, &x1);
+      ts_bilinear_at(ox, scale_x, p->in_w, p->half_pixel_centers, &xs, &x0, &x1);
       wx1 = xs - (1 << 10) * x0;
       wx0 = (1 << 10) - wx1;
       p00 = TS_PIXEL(in, y0, x0, ch);

@@ -105,6 +105,32 @@ TEST(KernelsZooQuantize, EqualScalesZeroPointsApart128AreTflmsXorShortcut) {
     }
 }
 
+// Equal scales with any zero points (the kernel's shortcut for multiplier 2^30, shift 1)
+// against the general formula, and against plain "q - in_zp + out_zp, clamped".
+TEST(KernelsZooQuantize, EqualScalesAnyZeroPoints) {
+  Rng rng(5);
+  int32_t m = 0;
+  int s = 0;
+  QuantizeMultiplier(1.0, &m, &s);
+  for (int it = 0; it < 300; ++it) {
+    Case c;
+    c.u8_to_s8 = it % 2 == 0;
+    c.mult = m;
+    c.shift = s;
+    c.in_zp = c.u8_to_s8 ? Int(rng, 0, 255) : Int(rng, -128, 127);
+    c.out_zp = c.u8_to_s8 ? Int(rng, -128, 127) : Int(rng, 0, 255);
+    c.act_min = c.u8_to_s8 ? -128 : 0;
+    c.act_max = c.act_min + 255;
+    if (it % 5 == 0) c.act_max = c.act_min + Int(rng, 0, 255);
+    for (int b = 0; b < 256; ++b) {
+      const int32_t q = c.u8_to_s8 ? b : int8_t(b);
+      const int32_t plain = std::clamp(q - c.in_zp + c.out_zp, c.act_min, c.act_max);
+      ASSERT_EQ(uint8_t(Expected(c, static_cast<int8_t>(b))), uint8_t(plain));
+    }
+    CheckAllBytes(rng, c, "equal scales " + std::to_string(it));
+  }
+}
+
 TEST(KernelsZooQuantize, HandComputedValuesAndSaturation) {
   // uint8 scale 1, zp 128 -> int8 scale 0.5, zp 0: out = 2 * (q - 128), saturating.
   Case c;

@@ -13,6 +13,11 @@ static void ts_requant_bytes(const ts_requant_params* p, ts_cbuf in, ts_buf out,
                              ts_window win, int in_unsigned, int32_t type_min, int32_t type_max) {
   const int32_t lo = p->act_min > type_min ? p->act_min : type_min;
   const int32_t hi = p->act_max < type_max ? p->act_max : type_max;
+  /* Equal scales (QuantizeMultiplier(1.0) = 2^30 with shift 1): MBQM(x, 2^30, 1) is
+   * SRDHM(2x, 2^30) = x exactly for |x| < 2^30, so only the zero points move (TFLM's own
+   * shortcut, x ^ 0x80 for zero points 128 apart, is the special case of this). */
+  const int same_scale = p->multiplier == (1 << 30) && p->shift == 1;
+  const int32_t offset = p->output_zero_point - p->input_zero_point;
   int32_t y, i;
   if (win.x1 <= win.x0) return;
   /* A row of the window is contiguous in both buffers. */
@@ -20,6 +25,13 @@ static void ts_requant_bytes(const ts_requant_params* p, ts_cbuf in, ts_buf out,
     const int8_t* src = TS_PIXEL(in, y, win.x0, channels);
     int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
     const int32_t n = (win.x1 - win.x0) * channels;
+    if (same_scale) {
+      for (i = 0; i < n; ++i) {
+        const int32_t q = in_unsigned ? (int32_t)(uint8_t)src[i] : (int32_t)src[i];
+        dst[i] = (int8_t)(uint8_t)ts_clamp_i32(q + offset, lo, hi);
+      }
+      continue;
+    }
     for (i = 0; i < n; ++i) {
       const int32_t q = in_unsigned ? (int32_t)(uint8_t)src[i] : (int32_t)src[i];
       const int32_t v = p->output_zero_point +

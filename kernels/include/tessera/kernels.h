@@ -326,7 +326,8 @@ void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int3
 /* QUANTIZE uint8 -> int8 and int8 -> uint8 (TFLM quantize_common.cc -> reference_ops::Requantize):
  * out = clamp(output_zero_point + MBQM(in - input_zero_point, multiplier, shift)), with
  * multiplier/shift = QuantizeMultiplier(input_scale / output_scale) and zero points in the
- * types' own ranges (uint8: 0..255). The clamp is the output type's range narrowed to
+ * types' own ranges (uint8: 0..255; TFLM Prepare computes the multiplier for these type pairs
+ * from the float scales widened to double). The clamp is the output type's range narrowed to
  * [act_min, act_max] (pass the type's range: QUANTIZE has no activation). TFLM's shortcut
  * for multiplier 2^30, shift 1 and zero points 128 apart (in ^ 0x80) gives the same bytes as
  * this formula (MBQM(x, 2^30, 1) == x), so it needs no case of its own. Element-wise over a
@@ -381,9 +382,10 @@ void ts_resize_bilinear_input_range(int32_t o0, int32_t o1, int32_t in_size, int
                                     int32_t align_corners, int32_t half_pixel_centers,
                                     int32_t* first, int32_t* end);
 /* 1 when TFLM's arithmetic stays defined and inside the input for every output pixel of p: the
- * int32 products y * scale do not overflow and every y0 / x0 is below in_h / in_w (for some
- * extreme upscalings with half_pixel_centers TFLM's lower bound reaches in_size, a read past the
- * input); the operator layer must reject a layer for which this is 0. */
+ * int32 products y * scale do not overflow and every y0 / x0 is below in_h / in_w. Some large
+ * upscalings break the latter, with or without flags: 1 -> 55 rows has the rounded scale
+ * 19/1024, which puts output row 54 at 1026/1024, so TFLM reads row 1 of a 1-row input. The
+ * operator layer must reject a layer for which this is 0. */
 int ts_resize_bilinear_in_bounds(const ts_resize_params* p);
 size_t ts_resize_bilinear_s8_scratch_bytes(const ts_resize_params* p);
 void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
@@ -393,7 +395,7 @@ void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts
  * element (i0, .., i{r-1}) (row-major over count[]) is input element
  * (start[0] + i0 * stride[0], ..., start[r-1] + i{r-1} * stride[r-1]) (row-major over in_dims).
  * Access order: output elements in row-major order, each read then written (a run of stride-1
- * elements along the last axis is one memmove, in the same order). */
+ * elements along the last axis is one memmove: read whole, then written). */
 #define TS_SLICE_MAX_DIMS 5
 typedef struct {
   int32_t rank;
@@ -454,8 +456,8 @@ void ts_tile(const ts_tile_params* p, const void* in, void* out);
  * [outer][axis][inner], output i takes axis_sizes[i] consecutive axis entries of every outer
  * index (UNPACK: every axis size 1, the outputs dropping that axis; SPLIT: equal sizes;
  * SPLIT_V: the given sizes, a -1 resolved by the caller). PACK is ts_concatenation with every
- * axis size 1. Access order: the input's bytes in ascending order, each read then written to
- * its output (for each outer index, the outputs' slabs in output order). */
+ * axis size 1. Access order: the input's bytes in ascending order: for each outer index, the outputs'
+ * slabs in output order, each slab read whole then written (memmove). */
 void ts_split(const void* in, void* const* outputs, const int32_t* axis_sizes, int32_t num_outputs,
               int32_t outer, int32_t inner_bytes);
 

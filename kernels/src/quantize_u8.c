@@ -1,7 +1,8 @@
 /* QUANTIZE between uint8 and int8 and DEQUANTIZE uint8 -> float32, element-wise over a window.
  * Follows TFLM's tensorflow/lite/micro/kernels/quantize_common.cc (reference_ops::Requantize in
  * tensorflow/lite/kernels/internal/reference/requantize.h) and
- * tensorflow/lite/micro/kernels/dequantize.cc (reference_ops::Dequantize). */
+ * reference_ops::Dequantize (tensorflow/lite/kernels/internal/reference/dequantize.h; TFLM's
+ * dequantize_common.cc itself refuses uint8 input, TensorFlow Lite's reference accepts it). */
 #include <string.h>
 
 #include "fixedpoint.h"

@@ -337,8 +337,10 @@ void ts_requantize_u8_s8(const ts_requant_params* p, ts_cbuf in /* uint8 */, ts_
                          int32_t channels, ts_window win);
 void ts_requantize_s8_u8(const ts_requant_params* p, ts_cbuf in, ts_buf out /* uint8 */,
                          int32_t channels, ts_window win);
-/* DEQUANTIZE uint8 -> float32 (TFLM dequantize -> reference_ops::Dequantize):
- * (float)(scale * (q - zero_point)) in double, as ts_dequantize_s8_f32. Same access order. */
+/* DEQUANTIZE uint8 -> float32: reference_ops::Dequantize's (float)(scale * (q - zero_point)) in
+ * double, as ts_dequantize_s8_f32. Note: TFLM's dequantize_common.cc Prepare accepts only int8
+ * and int16 inputs (a uint8 DEQUANTIZE fails there); TensorFlow Lite's reference accepts uint8
+ * with this formula. Same access order. */
 void ts_dequantize_u8_f32(double scale, int32_t zero_point, ts_cbuf in /* uint8 */,
                           ts_buf out /* float32 */, int32_t channels, ts_window win);
 

@@ -129,6 +129,37 @@ TEST(KernelsZooResizeBilinear, HandValues) {
   EXPECT_EQ(o[1], -2);
 }
 
+// TensorFlow Lite's own golden bytes for ResizeBilinearInteger (its resize_bilinear_test.cc:
+// 2 x 2 {127, -128, 64, 0} -> 4 x 6, without and with half_pixel_centers), also over a tiling.
+TEST(KernelsZooResizeBilinear, TfliteGoldenBytes) {
+  Rng rng(37);
+  const Image img{2, 2, 1, {127, -128, 64, 0}};
+  const std::vector<int8_t> want[2] = {
+      {127, 42, -43, -128, -128, -128, 96, 42, -11, -64, -64, -64,  //
+       64, 43, 21, 0, 0, 0, 64, 43, 21, 0, 0, 0},
+      {127, 127, 42, -43, -128, -128, 111, 111, 42, -27, -96, -96,  //
+       80, 80, 43, 5, -32, -32, 64, 64, 43, 21, 0, 0}};
+  for (int hpc = 0; hpc < 2; ++hpc) {
+    const ts_resize_params p{2, 2, 1, 4, 6, 0, hpc, 1};
+    std::vector<int8_t> got(24, 3);
+    ts_resize_bilinear_s8(&p, ts_cbuf{img.bytes.data(), 0, 0, 2, 2}, ts_buf{got.data(), 0, 0, 4, 6},
+                          ts_window{0, 4, 0, 6}, nullptr);
+    EXPECT_EQ(got, want[hpc]) << "half_pixel_centers " << hpc;
+    for (int k = 0; k < 5; ++k) {
+      const auto tiled = RunTiled(
+          rng, img, 4, 6, 1,
+          [&](ts_window w) {
+            ts_window r{};
+            ts_resize_bilinear_input_range(w.y0, w.y1, 2, 4, 0, hpc, &r.y0, &r.y1);
+            ts_resize_bilinear_input_range(w.x0, w.x1, 2, 6, 0, hpc, &r.x0, &r.x1);
+            return r;
+          },
+          [&](ts_cbuf in, ts_buf out, ts_window w) { ts_resize_bilinear_s8(&p, in, out, w, nullptr); });
+      EXPECT_EQ(tiled, want[hpc]) << "tiled, half_pixel_centers " << hpc;
+    }
+  }
+}
+
 TEST(KernelsZooResizeBilinear, InBoundsAgreesWithABruteForceScan) {
   int rejected = 0;
   for (int in = 1; in <= 4; ++in)

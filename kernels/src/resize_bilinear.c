@@ -48,7 +48,8 @@ void ts_resize_bilinear_input_range(int32_t o0, int32_t o1, int32_t in_size, int
 static int ts_bilinear_axis_ok(int32_t in_size, int32_t out_size, int32_t align_corners,
                                int32_t half_pixel_centers) {
   int64_t scale, last;
-  if (in_size < 1 || out_size < 1 || in_size > (1 << 20)) return 0;
+  /* Sizes for which TFLM's scale computation itself stays within int32. */
+  if (in_size < 1 || out_size < 1 || in_size > (1 << 20) || out_size > (1 << 24)) return 0;
   scale = ts_bilinear_scale_10(in_size, out_size, align_corners);
   last = (int64_t)(out_size - 1) * scale + (half_pixel_centers ? scale / 2 : 0);
   if (last > 2147483647) return 0;

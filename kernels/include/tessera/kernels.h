@@ -321,6 +321,170 @@ void ts_transpose_window(const ts_transpose_params* p, ts_cbuf in, ts_buf out, t
 void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
                       int32_t outer, int32_t inner_bytes, void* out);
 
+/* ---- model-zoo operators: quantize uint8, reductions, resize bilinear, slicing, tiling ---- */
+
+/* QUANTIZE uint8 -> int8 and int8 -> uint8 (TFLM quantize_common.cc -> reference_ops::Requantize):
+ * out = clamp(output_zero_point + MBQM(in - input_zero_point, multiplier, shift)), with
+ * multiplier/shift = QuantizeMultiplier(input_scale / output_scale) and zero points in the
+ * types' own ranges (uint8: 0..255; TFLM Prepare computes the multiplier for these type pairs
+ * from the float scales widened to double). The clamp is the output type's range narrowed to
+ * [act_min, act_max] (pass the type's range: QUANTIZE has no activation). TFLM's shortcut
+ * for multiplier 2^30, shift 1 and zero points 128 apart (in ^ 0x80) gives the same bytes as
+ * this formula (MBQM(x, 2^30, 1) == x), so it needs no case of its own. Element-wise over a
+ * window, `in` / `out` holding 1-byte elements (uint8 stored in the int8_t buffers). Access
+ * order: elements of `win` in row-major (y, x, c) order, each read then written. */
+void ts_requantize_u8_s8(const ts_requant_params* p, ts_cbuf in /* uint8 */, ts_buf out,
+                         int32_t channels, ts_window win);
+void ts_requantize_s8_u8(const ts_requant_params* p, ts_cbuf in, ts_buf out /* uint8 */,
+                         int32_t channels, ts_window win);
+/* DEQUANTIZE uint8 -> float32: reference_ops::Dequantize's (float)(scale * (q - zero_point)) in
+ * double, as ts_dequantize_s8_f32. Note: TFLM's dequantize_common.cc Prepare accepts only int8
+ * and int16 inputs (a uint8 DEQUANTIZE fails there); TensorFlow Lite's reference accepts uint8
+ * with this formula. Same access order. */
+void ts_dequantize_u8_f32(double scale, int32_t zero_point, ts_cbuf in /* uint8 */,
+                          ts_buf out /* float32 */, int32_t channels, ts_window win);
+
+/* REDUCE_MAX and REDUCE_MIN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM
+ * reduce_common.cc EvalMaxHelper / EvalMinHelper -> reference_ops::ReduceGeneric). TFLM's int8
+ * path insists that input and output share scale and zero point (it fails otherwise), so
+ * nothing is rescaled: the operator layer must reject differing quantization. keep_dims does not
+ * change the bytes. Output elements in row-major order of the kept axes; an output whose reduced
+ * extent is empty holds ReduceGeneric's initial value (-128 for max, 127 for min). Unit:
+ * everything, as ts_mean_s8: with scratch (ts_reduce_s8_scratch_bytes: one byte per output)
+ * reads all input, then writes all output; without, each output element is written after its
+ * own reads (and before the next element's reads). */
+typedef struct {
+  int32_t rank;
+  int32_t dims[TS_MAX_DIMS];
+  int32_t reduce[TS_MAX_DIMS]; /* 1: the axis is reduced */
+} ts_reduce_params;
+size_t ts_reduce_s8_scratch_bytes(const ts_reduce_params* p);
+void ts_reduce_max_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+void ts_reduce_min_s8(const ts_reduce_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+
+/* RESIZE_BILINEAR int8 (TFLM resize_bilinear.cc -> reference_ops::ResizeBilinearInteger, the
+ * default double-rounding build), a spatial kernel over the output window `win` (global
+ * coordinates, all channels; p->elem_bytes must be 1). Output (y, x, c) blends input pixels
+ * (y0|y1, x0|x1) with weights in 1/1024ths: with Y = ts_resize_bilinear_source(y, ...) (the
+ * scaled position in 1/1024ths), y0 = max(Y / 1024, 0), y1 = min(ceil(Y / 1024), in - 1) (C
+ * division, truncating), weights 1024 - (Y - 1024 * y0) and Y - 1024 * y0 (likewise for x);
+ * the sum of the four products (input * wy * wx) is divided by 2^20 rounding half away from
+ * zero. Scales: (1024 * in + out / 2) / out, or with align_corners and out > 1
+ * (1024 * (in - 1) + (out - 1) / 2) / (out - 1); half_pixel_centers: Y = y * scale + scale / 2
+ * - 512, else Y = y * scale. `in` must hold input rows ts_resize_bilinear_input_range(win.y0,
+ * win.y1, in_h, ...) x columns likewise (all channels). Access order: output pixels of `win`
+ * row-major; pixel i reads its four input pixels, then is written (with a scratch of
+ * ts_resize_bilinear_s8_scratch_bytes() it is computed there first and copied after its
+ * reads). */
+void ts_resize_bilinear_source(int32_t out_index, int32_t in_size, int32_t out_size,
+                               int32_t align_corners, int32_t half_pixel_centers,
+                               int32_t* scaled_10, int32_t* lower, int32_t* upper);
+/* Input rows (or columns) [*first, *end) that output rows [o0, o1) (o0 < o1) read. */
+void ts_resize_bilinear_input_range(int32_t o0, int32_t o1, int32_t in_size, int32_t out_size,
+                                    int32_t align_corners, int32_t half_pixel_centers,
+                                    int32_t* first, int32_t* end);
+/* 1 when TFLM's arithmetic stays defined and inside the input for every output pixel of p: the
+ * int32 products y * scale do not overflow and every y0 / x0 is below in_h / in_w. Some large
+ * upscalings break the latter, with or without flags: 1 -> 55 rows has the rounded scale
+ * 19/1024, which puts output row 54 at 1026/1024, so TFLM reads row 1 of a 1-row input. The
+ * operator layer must reject a layer for which this is 0. */
+int ts_resize_bilinear_in_bounds(const ts_resize_params* p);
+size_t ts_resize_bilinear_s8_scratch_bytes(const ts_resize_params* p);
+void ts_resize_bilinear_s8(const ts_resize_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                           int8_t* scratch);
+
+/* STRIDED_SLICE and SLICE of a tensor of rank <= TS_SLICE_MAX_DIMS, any element size: output
+ * element (i0, .., i{r-1}) (row-major over count[]) is input element
+ * (start[0] + i0 * stride[0], ..., start[r-1] + i{r-1} * stride[r-1]) (row-major over in_dims).
+ * Access order: output elements in row-major order, each read then written (a run of stride-1
+ * elements along the last axis is one memmove: read whole, then written). */
+#define TS_SLICE_MAX_DIMS 5
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[TS_SLICE_MAX_DIMS];
+  int32_t start[TS_SLICE_MAX_DIMS];  /* first input index read along the axis */
+  int32_t stride[TS_SLICE_MAX_DIMS]; /* non-zero, may be negative */
+  int32_t count[TS_SLICE_MAX_DIMS];  /* output elements along the axis, >= 0 */
+  int32_t elem_bytes;                /* 1, 2 or 4 (any size works) */
+} ts_slice_params;
+void ts_slice(const ts_slice_params* p, const void* in, void* out);
+
+/* STRIDED_SLICE's operands as the model gives them: `num` entries of begin / end / strides and
+ * the builtin options. */
+typedef struct {
+  int32_t num;
+  const int32_t* begin;
+  const int32_t* end;
+  const int32_t* strides;
+  int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
+  int32_t offset; /* 1: end[i] is relative to the resolved begin (TFLite's `offset`) */
+} ts_strided_slice_spec;
+/* Resolves a STRIDED_SLICE into ts_slice_params the way TensorFlow Lite does
+ * (tensorflow/lite/kernels/strided_slice.cc BuildStridedSliceParams: an ellipsis expands to whole
+ * axes, a new axis adds an input axis of size 1, axes past `num` are whole; then
+ * strided_slice_logic.h StridedSliceStartForAxis / StridedSliceEndForAxis per axis: negative
+ * indices count from the end, clamped to [0, n] (stride > 0) or [-1, n - 1] (stride < 0), masks
+ * take the whole range, a shrunk axis takes one element, `offset` adds the resolved start to
+ * end). With ellipsis_mask = new_axis_mask = offset = 0 this is TFLM's strided_slice.cc
+ * (which ignores those three fields and allows rank <= 4: pass 0 for TFLM parity). Sets *p
+ * (rank = input rank + new axes) and the output shape *out_rank / out_dims[TS_SLICE_MAX_DIMS]
+ * (the counts without the shrunk axes). Returns 1, or 0 for a slice TFLite rejects or would
+ * write wrongly: rank > 5 (effective), a zero stride, an axis index past the input, or a shrunk
+ * axis that selects no element (start past the end, or a negative stride: TFLite's loop then
+ * writes nothing). For offset = 1 TFLite sizes the output from end[] alone; compare out_dims
+ * with the model's output shape. */
+int ts_strided_slice_resolve(const ts_strided_slice_spec* s, int32_t in_rank, const int32_t* in_dims,
+                             int32_t elem_bytes, ts_slice_params* p, int32_t* out_rank,
+                             int32_t* out_dims);
+/* SLICE (TFLM slice.cc): start = begin[i], count = size[i], or in_dims[i] - begin[i] for
+ * size -1, stride 1. Returns 0 for rank > 5 or a begin / size outside the input. */
+int ts_slice_resolve(int32_t rank, const int32_t* in_dims, const int32_t* begin, const int32_t* size,
+                     int32_t elem_bytes, ts_slice_params* p);
+
+/* TILE of a tensor of rank <= TS_SLICE_MAX_DIMS, any element size (TensorFlow Lite 2.9
+ * tensorflow/lite/kernels/tile.cc; TFLM has no TILE): out dims[i] = in_dims[i] * multiples[i],
+ * output element (o0, ..) = input element (o0 % in_dims[0], ..). Access order: output elements in
+ * row-major order, each read (from the input) then written; the output must not share bytes
+ * with the input. */
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[TS_SLICE_MAX_DIMS];
+  int32_t multiples[TS_SLICE_MAX_DIMS]; /* >= 0 */
+  int32_t elem_bytes;
+} ts_tile_params;
+void ts_tile(const ts_tile_params* p, const void* in, void* out);
+
+/* SPLIT, SPLIT_V and UNPACK (TFLM split.cc, split_v.cc, unpack.cc): the input viewed as
+ * [outer][axis][inner], output i takes axis_sizes[i] consecutive axis entries of every outer
+ * index (UNPACK: every axis size 1, the outputs dropping that axis; SPLIT: equal sizes;
+ * SPLIT_V: the given sizes, a -1 resolved by the caller). PACK is ts_concatenation with every
+ * axis size 1. Access order: the input's bytes in ascending order: for each outer index, the outputs'
+ * slabs in output order, each slab read whole then written (memmove). */
+void ts_split(const void* in, void* const* outputs, const int32_t* axis_sizes, int32_t num_outputs,
+              int32_t outer, int32_t inner_bytes);
+
+/* LOG_SOFTMAX int8 -> int8 over the last axis (TFLM log_softmax.cc -> reference_ops
+ * LogSoftmaxQuantized; output scale 16/256, zero point 127, which the operator layer must check
+ * as TFLM does). Per row: the row maximum; the sum of fixed-point exp(scaled diff) over the
+ * diffs >= diff_min (Q12); log of it (gemmlowp's log_x_for_x_greater_than_or_equal_to_1, Q5);
+ * output 127 + (scaled diff - log) / 2^22 rounded, clamped, or -128 for a diff at or below
+ * max(diff_min - 1, MBQM(log + INT32_MIN, reverse_scaling_divisor, -reverse_scaling_right_shift)).
+ * Unit: one row of `depth` elements; element c is read for the last time just before output c
+ * is written (in place is fine). scratch: NULL or depth bytes (the row computed there, then
+ * copied). */
+typedef struct {
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_scaling_divisor, reverse_scaling_right_shift; /* as TFLM's OpData: >= 0 */
+  int32_t diff_min;
+} ts_log_softmax_params;
+/* TFLM's Prepare (PreprocessLogSoftmaxScalingExp with beta 1 and 5 integer bits, then
+ * CalculateInputRadius) from the input scale (the float widened to double). Returns 1, or 0
+ * where TFLM's checks fail (input_scale * 2^26 <= 1, i.e. a scale below about 1.5e-8, or not a
+ * positive finite number). */
+int ts_log_softmax_prepare(double input_scale, ts_log_softmax_params* p);
+void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t* out,
+                       int32_t rows, int32_t depth, int8_t* scratch);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

@@ -3,6 +3,7 @@
  * CalculateInputRadius) and reference_ops::LogSoftmaxQuantized
  * (tensorflow/lite/kernels/internal/reference/log_softmax.h), with gemmlowp's fixed-point
  * log_x_for_x_greater_than_or_equal_to_1 (tensorflow/lite/kernels/internal/common.h). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -147,5 +148,22 @@ void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t*
       }
     }
     if (scratch) memcpy(out + (int64_t)r * depth, scratch, (size_t)depth);
+  }
+}
+
+/* float32: TFLM's reference_ops::LogSoftmax for float (log_softmax.h): per row the maximum, the
+ * float sum of expf(x - max) in order, logf of it, then x - max - log_sum, in float arithmetic.
+ * expf / logf are the C library's: the bytes equal TFLM's where the libraries agree. */
+void ts_log_softmax_f32(const float* in, float* out, int32_t rows, int32_t depth) {
+  int32_t r, c;
+  for (r = 0; r < rows; ++r) {
+    const float* x = in + (size_t)r * (size_t)depth;
+    float* y = out + (size_t)r * (size_t)depth;
+    float max = -FLT_MAX, sum = 0.0f, log_sum;
+    for (c = 0; c < depth; ++c)
+      if (x[c] > max) max = x[c];
+    for (c = 0; c < depth; ++c) sum += expf(x[c] - max);
+    log_sum = logf(sum);
+    for (c = 0; c < depth; ++c) y[c] = x[c] - max - log_sum;
   }
 }

@@ -567,6 +567,26 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.cls = LatencyClass::kWholeCopy;
       r.x[1] = elems * p.out_elem_bytes;
       break;
+    // Not fitted yet (no shared model of the latency fit uses them): element-wise ones as an
+    // activation per element, the others as the bytes they move.
+    case OpType::kResizeBilinear:
+      r.cls = LatencyClass::kActivation;
+      r.x[1] = elems;
+      break;
+    case OpType::kLogSoftmax:
+      r.cls = LatencyClass::kSoftmax;
+      r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
+      r.x[2] = p.softmax_rows;
+      break;
+    case OpType::kShape:
+    case OpType::kStridedSlice:
+    case OpType::kPack:
+    case OpType::kReduceMax:
+    case OpType::kReduceMin:
+    case OpType::kTile:
+      r.cls = LatencyClass::kWholeCopy;
+      r.x[1] = elems * p.out_elem_bytes;
+      break;
   }
   return r;
 }

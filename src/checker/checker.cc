@@ -962,6 +962,37 @@ class Replay {
     RunUnit(reads_, writes_, reread);
   }
 
+  // A resize step as one unit: reads every input row in `ry` x column in `rx` (the sources
+  // of the window's output rows and columns, any order, repeats allowed) and the extras, then
+  // writes the window.
+  void ReplayResize(const Step& st, int in_t, int out_buf, int out_t, std::vector<int32_t> ry,
+                    std::vector<int32_t> rx, const std::vector<Seg>& ex, bool reread) {
+    const Geo& gi = G(in_t);
+    const Geo& go = G(out_t);
+    std::sort(ry.begin(), ry.end());
+    ry.erase(std::unique(ry.begin(), ry.end()), ry.end());
+    std::sort(rx.begin(), rx.end());
+    rx.erase(std::unique(rx.begin(), rx.end()), rx.end());
+    const Window need{ry.front(), ry.back() + 1, rx.front(), rx.back() + 1};
+    CheckHolds(st.inputs[0], in_t, need, "input");
+    unit_ = UnitKind::kWhole;
+    reads_.clear();
+    for (int32_t iy : ry)
+      for (size_t j = 0; j < rx.size();) {
+        size_t k = j + 1;
+        while (k < rx.size() && rx[k] == rx[k - 1] + 1) ++k;
+        reads_.push_back(Seg{st.inputs[0], BufOff(st.inputs[0], gi, iy, rx[j]), int64_t(k - j) * gi.pixel_bytes(),
+                             TensorTag(in_t, TenByte(gi, iy, rx[j]))});
+        j = k;
+      }
+    for (const Seg& e : ex) reads_.push_back(e);
+    writes_.clear();
+    for (int32_t y = st.window.y0; y < st.window.y1; ++y)
+      writes_.push_back(Seg{out_buf, BufOff(out_buf, go, y, st.window.x0), st.window.w() * go.pixel_bytes(),
+                            TensorTag(out_t, TenByte(go, y, st.window.x0))});
+    RunUnit(reads_, writes_, reread);
+  }
+
   void ReplayOp(const Step& st, int s) {
     const bool reread = st.scratch == -1;
     const int nops = static_cast<int>(g_.ops.size());
@@ -1097,29 +1128,31 @@ class Replay {
         std::vector<int32_t> ry, rx;
         for (int32_t y = st.window.y0; y < st.window.y1; ++y) ry.push_back(src(y, gi.h, go.h));
         for (int32_t x = st.window.x0; x < st.window.x1; ++x) rx.push_back(src(x, gi.w, go.w));
-        std::sort(ry.begin(), ry.end());
-        ry.erase(std::unique(ry.begin(), ry.end()), ry.end());
-        std::sort(rx.begin(), rx.end());
-        rx.erase(std::unique(rx.begin(), rx.end()), rx.end());
-        const Window need{ry.front(), ry.back() + 1, rx.front(), rx.back() + 1};
-        CheckHolds(st.inputs[0], in_t, need, "input");
-        const auto ex = extras_from(1);
-        unit_ = UnitKind::kWhole;
-        reads_.clear();
-        for (int32_t iy : ry)
-          for (size_t j = 0; j < rx.size();) {
-            size_t k = j + 1;
-            while (k < rx.size() && rx[k] == rx[k - 1] + 1) ++k;
-            reads_.push_back(Seg{st.inputs[0], BufOff(st.inputs[0], gi, iy, rx[j]), int64_t(k - j) * gi.pixel_bytes(),
-                                 TensorTag(in_t, TenByte(gi, iy, rx[j]))});
-            j = k;
-          }
-        for (const Seg& e : ex) reads_.push_back(e);
-        writes_.clear();
-        for (int32_t y = st.window.y0; y < st.window.y1; ++y)
-          writes_.push_back(Seg{out_buf, BufOff(out_buf, go, y, st.window.x0), st.window.w() * go.pixel_bytes(),
-                                TensorTag(out_t, TenByte(go, y, st.window.x0))});
-        RunUnit(reads_, writes_, reread);
+        ReplayResize(st, in_t, out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
+        return;
+      }
+      case OpType::kResizeBilinear: {
+        data_input();
+        if (!std::holds_alternative<ResizeBilinearOptions>(op.options))
+          Fail(CheckFailure::kStructure, "RESIZE_BILINEAR without its options");
+        const auto& o = op.opts<ResizeBilinearOptions>();
+        const int in_t = op.inputs[0];
+        const Geo& gi = G(in_t);
+        // TFLM's integer sources (ResizeBilinearInteger, positions in 1/1024ths): output i
+        // blends input max(p / 1024, 0) and min(ceil(p / 1024), in - 1).
+        auto add_src = [&](int32_t i, int32_t in, int32_t out, std::vector<int32_t>* v) {
+          const int64_t scale = (o.align_corners && out > 1) ? (1024 * int64_t{in - 1} + (out - 1) / 2) / (out - 1)
+                                                             : (1024 * int64_t{in} + out / 2) / out;
+          const int64_t pos = o.half_pixel_centers ? i * scale + scale / 2 - 512 : i * scale;
+          const int64_t lo = std::max<int64_t>(pos / 1024, 0);
+          const int64_t hi = std::min<int64_t>((pos + 1023) / 1024, in - 1);
+          v->push_back(static_cast<int32_t>(std::min<int64_t>(lo, in - 1)));
+          v->push_back(static_cast<int32_t>(std::max<int64_t>(hi, 0)));
+        };
+        std::vector<int32_t> ry, rx;
+        for (int32_t y = st.window.y0; y < st.window.y1; ++y) add_src(y, gi.h, go.h, &ry);
+        for (int32_t x = st.window.x0; x < st.window.x1; ++x) add_src(x, gi.w, go.w, &rx);
+        ReplayResize(st, in_t, out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
         return;
       }
       case OpType::kAdd:
@@ -1169,12 +1202,14 @@ class Replay {
         }
         return;
       }
-      case OpType::kSoftmax: {
+      case OpType::kSoftmax:
+      case OpType::kLogSoftmax: {
         data_input();
         require_whole();
         const int in_t = op.inputs[0];
         const Geo& gi = G(in_t);
-        if (gi.elems != go.elems) Fail(CheckFailure::kStructure, "SOFTMAX input and output sizes differ");
+        if (gi.elems != go.elems)
+          Fail(CheckFailure::kStructure, fmt::format("{} input and output sizes differ", OpTypeName(op.type)));
         CheckHolds(st.inputs[0], in_t, gi.full(), "input");
         const auto ex = extras_from(1);
         const int64_t c = std::max<int64_t>(1, gi.c);
@@ -1197,9 +1232,15 @@ class Replay {
         return;
       }
       case OpType::kMean:
-      case OpType::kConcatenation: {
+      case OpType::kReduceMax:
+      case OpType::kReduceMin:
+      case OpType::kStridedSlice:
+      case OpType::kPack:
+      case OpType::kConcatenation:
+      case OpType::kTile: {
         require_whole();
-        if (acts.empty()) Fail(CheckFailure::kStructure, "needs an activation input");
+        if (acts.empty() && op.type != OpType::kTile)  // TILE may read a constant only
+          Fail(CheckFailure::kStructure, "needs an activation input");
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;
         writes_.clear();
@@ -1207,6 +1248,8 @@ class Replay {
         RunUnit(ex, writes_, reread);
         return;
       }
+      case OpType::kShape:  // folded at load time (ir/fold.h): never a step
+        break;
     }
     Fail(CheckFailure::kStructure, fmt::format("operator type {} is not modelled", static_cast<int>(op.type)));
   }

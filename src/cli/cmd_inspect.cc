@@ -126,6 +126,7 @@ int Inspect(const std::string& path, bool json) {
                    {"largest_activation_pair_op", largest_pair_op},
                    {"greedy_arena_bytes", greedy.arena_bytes}};
     if (tflm >= 0) j["totals"]["tflm_nonpersistent_arena_bytes"] = tflm;
+    j["folded"] = g.folded;
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -143,6 +144,10 @@ int Inspect(const std::string& path, bool json) {
     std::printf("%4d  %-24s %-34s %-18s %12lld %14lld %9s\n", r.index, r.type.c_str(), ins.c_str(),
                 r.output.c_str(), static_cast<long long>(r.activation_bytes), static_cast<long long>(r.macs),
                 rf.c_str());
+  }
+  if (!g.folded.empty()) {
+    std::printf("\nfolded at load time (operator indices as in the file): %zu operators\n", g.folded.size());
+    for (const std::string& f : g.folded) std::printf("  %s\n", f.c_str());
   }
   std::printf("\nRF: receptive field of the central output pixel in the first convolution's input\n");
   std::printf("total MACs (conv, depthwise, fully connected): %lld\n", static_cast<long long>(total_macs));

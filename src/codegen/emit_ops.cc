@@ -9,6 +9,18 @@
 
 namespace tessera {
 
+std::string EmitCall(const std::string& fn, std::initializer_list<std::string> args) {
+  std::string r = "  " + fn + "(";
+  bool first = true;
+  for (const std::string& a : args) {
+    if (!first) r += ", ";
+    r += a;
+    first = false;
+  }
+  r += ");\n";
+  return r;
+}
+
 std::string Array(const int32_t* v, int n) {
   std::ostringstream o;
   o << "{";
@@ -78,7 +90,7 @@ std::string EmitContext::operand(int k) const {
   return o.str();
 }
 
-std::string EmitRequantize(const EmitContext& e) {
+std::string EmitRequantize(const EmitContext& e, const char* fn) {
   const ts_requant_params& c = e.p.requant;
   const std::string params = e.w.Params(
       "ts_requant_params", Init()
@@ -87,7 +99,7 @@ std::string EmitRequantize(const EmitContext& e) {
                                .F("multiplier", c.multiplier).F("shift", c.shift)
                                .F("act_min", c.act_min).F("act_max", c.act_max)
                                .str());
-  return "  ts_requantize_s8(&" + params + ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) +
+  return "  " + std::string(fn) + "(&" + params + ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) +
          ", " + e.win() + ");\n";
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
@@ -67,12 +68,20 @@ class Init {
     first_ = false;
     return *this;
   }
-  std::string str() const { return "{" + o_.str() + "}"; }
+  std::string str() const {
+    std::string r = "{";
+    r += o_.str();
+    r += "}";
+    return r;
+  }
 
  private:
   std::ostringstream o_;
   bool first_ = true;
 };
+
+// "  fn(a, b, c);\n": one kernel call statement.
+std::string EmitCall(const std::string& fn, std::initializer_list<std::string> args);
 
 // "{1, 2, 3}"
 std::string Array(const int32_t* v, int n);
@@ -102,8 +111,9 @@ struct EmitContext {
   std::string operand(int k) const;
 };
 
-// ts_requantize_s8 over the step's window with p.requant (RELU, QUANTIZE int8 -> int8).
-std::string EmitRequantize(const EmitContext& e);
+// A requantizing kernel (`fn`, ts_requantize_s8 or a uint8 variant of it) over the step's
+// window with p.requant (RELU, QUANTIZE).
+std::string EmitRequantize(const EmitContext& e, const char* fn = "ts_requantize_s8");
 
 // C statements (with trailing newline) running operator step `step` of the plan: the kernel
 // call with parameters from the operator layer (src/ops), as the operator's unit emits it.

@@ -67,8 +67,16 @@ enum class OpType : uint8_t {
   kResizeNearestNeighbor,
   kQuantize,
   kDequantize,
+  kShape,
+  kStridedSlice,
+  kPack,
+  kReduceMax,
+  kReduceMin,
+  kTile,
+  kResizeBilinear,
+  kLogSoftmax,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kDequantize) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kLogSoftmax) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -82,6 +90,7 @@ struct Conv2DOptions {
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
+  bool operator==(const Conv2DOptions&) const = default;
 };
 struct DepthwiseConv2DOptions {
   Padding padding = Padding::kSame;
@@ -89,25 +98,31 @@ struct DepthwiseConv2DOptions {
   int32_t depth_multiplier = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
+  bool operator==(const DepthwiseConv2DOptions&) const = default;
 };
 struct Pool2DOptions {
   Padding padding = Padding::kValid;
   int32_t stride_h = 1, stride_w = 1;
   int32_t filter_h = 1, filter_w = 1;
   Activation activation = Activation::kNone;
+  bool operator==(const Pool2DOptions&) const = default;
 };
 struct FullyConnectedOptions {
   Activation activation = Activation::kNone;
   bool keep_num_dims = false;
+  bool operator==(const FullyConnectedOptions&) const = default;
 };
 struct AddOptions {
   Activation activation = Activation::kNone;
+  bool operator==(const AddOptions&) const = default;
 };
 struct MulOptions {
   Activation activation = Activation::kNone;
+  bool operator==(const MulOptions&) const = default;
 };
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
+  bool operator==(const ReshapeOptions&) const = default;
 };
 struct SoftmaxOptions {
   float beta = 1.0f;
@@ -115,19 +130,43 @@ struct SoftmaxOptions {
 struct ConcatenationOptions {
   int32_t axis = 0;
   Activation activation = Activation::kNone;
+  bool operator==(const ConcatenationOptions&) const = default;
 };
 struct MeanOptions {  // TFLite's ReducerOptions; the axes are input 1 (a constant)
   bool keep_dims = false;
+  bool operator==(const MeanOptions&) const = default;
 };
 struct ResizeNearestNeighborOptions {
   bool align_corners = false;
   bool half_pixel_centers = false;
+  bool operator==(const ResizeNearestNeighborOptions&) const = default;
+};
+
+struct ShapeOptions {
+  DType out_type = DType::kInt32;
+  bool operator==(const ShapeOptions&) const = default;
+};
+struct StridedSliceOptions {
+  int32_t begin_mask = 0, end_mask = 0, ellipsis_mask = 0, new_axis_mask = 0, shrink_axis_mask = 0;
+  bool offset = false;
+  bool operator==(const StridedSliceOptions&) const = default;
+};
+struct PackOptions {
+  int32_t values_count = 0;
+  int32_t axis = 0;
+  bool operator==(const PackOptions&) const = default;
+};
+struct ResizeBilinearOptions {
+  bool align_corners = false;
+  bool half_pixel_centers = false;
+  bool operator==(const ResizeBilinearOptions&) const = default;
 };
 
 using OpOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
-                 ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions>;
+                 ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
+                 StridedSliceOptions, PackOptions, ResizeBilinearOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;
@@ -157,6 +196,9 @@ struct Graph {
   std::vector<Operator> ops;  // in a valid execution order
   std::vector<int> inputs;
   std::vector<int> outputs;
+  // Operators folded into constants at load time (ir/fold.h), one line each, for reports:
+  // "SHAPE (op 12) -> tensor 40 'shape' = [1,1,1,64] int32".
+  std::vector<std::string> folded;
 
   // Index of the operator that writes tensor t, or -1 (graph input or constant).
   int producer(int t) const;

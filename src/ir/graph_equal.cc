@@ -26,34 +26,12 @@ bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
 
 bool SameFloat(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-bool Eq(std::monostate, std::monostate) { return true; }
-bool Eq(const Conv2DOptions& a, const Conv2DOptions& b) {
-  return a.padding == b.padding && a.stride_h == b.stride_h && a.stride_w == b.stride_w &&
-         a.dilation_h == b.dilation_h && a.dilation_w == b.dilation_w && a.activation == b.activation;
+// Options compare member by member (defaulted ==), SOFTMAX's beta bit for bit.
+template <class T>
+bool Eq(const T& a, const T& b) {
+  return a == b;
 }
-bool Eq(const DepthwiseConv2DOptions& a, const DepthwiseConv2DOptions& b) {
-  return a.padding == b.padding && a.stride_h == b.stride_h && a.stride_w == b.stride_w &&
-         a.depth_multiplier == b.depth_multiplier && a.dilation_h == b.dilation_h &&
-         a.dilation_w == b.dilation_w && a.activation == b.activation;
-}
-bool Eq(const Pool2DOptions& a, const Pool2DOptions& b) {
-  return a.padding == b.padding && a.stride_h == b.stride_h && a.stride_w == b.stride_w &&
-         a.filter_h == b.filter_h && a.filter_w == b.filter_w && a.activation == b.activation;
-}
-bool Eq(const FullyConnectedOptions& a, const FullyConnectedOptions& b) {
-  return a.activation == b.activation && a.keep_num_dims == b.keep_num_dims;
-}
-bool Eq(const AddOptions& a, const AddOptions& b) { return a.activation == b.activation; }
-bool Eq(const MulOptions& a, const MulOptions& b) { return a.activation == b.activation; }
-bool Eq(const ReshapeOptions& a, const ReshapeOptions& b) { return a.new_shape == b.new_shape; }
 bool Eq(const SoftmaxOptions& a, const SoftmaxOptions& b) { return SameFloat(a.beta, b.beta); }
-bool Eq(const ConcatenationOptions& a, const ConcatenationOptions& b) {
-  return a.axis == b.axis && a.activation == b.activation;
-}
-bool Eq(const MeanOptions& a, const MeanOptions& b) { return a.keep_dims == b.keep_dims; }
-bool Eq(const ResizeNearestNeighborOptions& a, const ResizeNearestNeighborOptions& b) {
-  return a.align_corners == b.align_corners && a.half_pixel_centers == b.half_pixel_centers;
-}
 
 bool SameOptions(const OpOptions& a, const OpOptions& b) {
   if (a.index() != b.index()) return false;

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int64_t kMaxBytes = int64_t{1} << 30;  // largest tensor (as the .tflite reader)
 constexpr int kMaxRank = 8;
-constexpr int kMaxActivationRank = 4;  // activations are viewed as NHWC
+constexpr int kMaxActivationRank = 5;  // NHWC views; a rank-5 one folds its leading axes into n
 
 class Validator {
  public:
@@ -132,7 +132,7 @@ class Validator {
     const Tensor& x = g_.tensors[t];
     if (static_cast<int>(x.shape.size()) > kMaxActivationRank)
       Fail(role + " (" + TRef(t) + ") has rank " + std::to_string(x.shape.size()) +
-           "; activations have rank <= 4");
+           "; activations have rank <= 5");
     if (x.num_elements() == 0) Fail(role + " (" + TRef(t) + ") has no elements, shape " + ShapeStr(x.shape));
   }
 

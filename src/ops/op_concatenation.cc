@@ -1,5 +1,7 @@
 // CONCATENATION (TFLM concatenation.cc): a byte copy of every input along the axis (int8
-// inputs keep their bytes; TFLM does not rescale). Runs over its whole output.
+// inputs keep their bytes; TFLM does not rescale), and PACK (TFLM pack.cc): the same copy with
+// a new axis of one entry per input. Both run over their whole output; PACK folds at load time
+// when every input is a constant (shape arithmetic).
 #include <string>
 
 #include "codegen/emit_ops.h"
@@ -12,6 +14,47 @@ namespace tessera::ops {
 namespace {
 
 using tflite::fb::BuiltinOptions;
+
+// The kernel call of a prepared CONCATENATION or PACK (p.operands, p.concat_*).
+void RunConcat(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out) {
+  std::vector<const void*> ptrs;
+  for (const auto& op : p.operands)
+    ptrs.push_back(op.view >= 0 ? static_cast<const void*>(inputs[op.view].data)
+                                : static_cast<const void*>(op.const_data));
+  ts_concatenation(ptrs.data(), p.concat_axis_sizes.data(), static_cast<int32_t>(ptrs.size()), p.concat_outer,
+                   p.concat_inner_bytes, out.data);
+}
+
+std::string EmitConcat(const EmitContext& e) {
+  const PreparedOp& p = e.p;
+  std::string o = "  {\n    const void* const inputs[" + std::to_string(p.operands.size()) + "] = {";
+  for (size_t k = 0; k < p.operands.size(); ++k) {
+    const ops::Operand& od = p.operands[k];
+    o += (k ? ", " : "") + (od.view >= 0 ? e.w.BufferPtr(e.st.inputs.at(od.view)) : e.const_operand(od));
+  }
+  o += "};\n    static const int32_t axis_sizes[" + std::to_string(p.concat_axis_sizes.size()) + "] = " +
+       Array(p.concat_axis_sizes.data(), static_cast<int>(p.concat_axis_sizes.size())) + ";\n" +
+       "    ts_concatenation(inputs, axis_sizes, " + std::to_string(p.operands.size()) + ", " +
+       std::to_string(p.concat_outer) + ", " + std::to_string(p.concat_inner_bytes) + ", " + e.out_ptr() +
+       ");\n  }\n";
+  return o;
+}
+
+// One operand of a CONCATENATION or PACK: a view of RunOp's inputs or a Graph constant.
+void AddConcatOperand(const Graph& g, const Operator& o, size_t i, PreparedOp& p, const std::string& role) {
+  const Tensor& t = g.tensors[o.inputs[i]];
+  ops::Operand op;
+  op.tensor = o.inputs[i];
+  op.shape = AsNHWC(t.shape);
+  if (t.is_const) {
+    RequireConst(p.label, t, role.c_str());
+    op.const_data = t.data.data();
+  } else {
+    op.view = static_cast<int>(p.inputs.size());
+    p.inputs.push_back(o.inputs[i]);
+  }
+  p.operands.push_back(op);
+}
 
 class Concatenation final : public OpUnit {
  public:
@@ -90,17 +133,7 @@ class Concatenation final : public OpUnit {
                           ShapeStr(y.shape));
       // TFLM's int8 concatenation copies bytes; it does not rescale inputs whose
       // quantization differs from the output's.
-      ops::Operand op;
-      op.tensor = o.inputs[i];
-      op.shape = AsNHWC(t.shape);
-      if (t.is_const) {
-        RequireConst(label, t, role.c_str());
-        op.const_data = t.data.data();
-      } else {
-        op.view = static_cast<int>(p.inputs.size());
-        p.inputs.push_back(o.inputs[i]);
-      }
-      p.operands.push_back(op);
+      AddConcatOperand(g, o, i, p, role);
       p.concat_axis_sizes.push_back(t.shape[axis]);
       axis_total += t.shape[axis];
     }
@@ -117,34 +150,128 @@ class Concatenation final : public OpUnit {
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
            uint8_t*) const override {
-    std::vector<const void*> ptrs;
-    for (const auto& op : p.operands)
-      ptrs.push_back(op.view >= 0 ? static_cast<const void*>(inputs[op.view].data)
-                                  : static_cast<const void*>(op.const_data));
-    ts_concatenation(ptrs.data(), p.concat_axis_sizes.data(), static_cast<int32_t>(ptrs.size()), p.concat_outer,
-                     p.concat_inner_bytes, out.data);
+    RunConcat(p, inputs, out);
   }
+  std::string Emit(const EmitContext& e) const override { return EmitConcat(e); }
+};
 
-  std::string Emit(const EmitContext& e) const override {
-    const PreparedOp& p = e.p;
-    std::string o = "  {\n    const void* const inputs[" + std::to_string(p.operands.size()) + "] = {";
-    for (size_t k = 0; k < p.operands.size(); ++k) {
-      const ops::Operand& od = p.operands[k];
-      o += (k ? ", " : "") + (od.view >= 0 ? e.w.BufferPtr(e.st.inputs.at(od.view)) : e.const_operand(od));
+
+class Pack final : public OpUnit {
+ public:
+  Pack() : OpUnit(OpType::kPack, "PACK", static_cast<int32_t>(tflite::fb::BuiltinOperator::PACK)) {}
+
+  OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
+    PackOptions o;
+    if (const auto* p = in.Table<tflite::fb::PackOptions>(BuiltinOptions::PackOptions)) {
+      o.values_count = p->values_count();
+      o.axis = p->axis();
     }
-    o += "};\n    static const int32_t axis_sizes[" + std::to_string(p.concat_axis_sizes.size()) + "] = " +
-         Array(p.concat_axis_sizes.data(), static_cast<int>(p.concat_axis_sizes.size())) + ";\n" +
-         "    ts_concatenation(inputs, axis_sizes, " + std::to_string(p.operands.size()) + ", " +
-         std::to_string(p.concat_outer) + ", " + std::to_string(p.concat_inner_bytes) + ", " + e.out_ptr() +
-         ");\n  }\n";
     return o;
   }
+  void WriteOptions(tflite::OptionsOut& out, const Operator& op) const override {
+    const auto& o = out.Opts<PackOptions>(op);
+    out.Set(BuiltinOptions::PackOptions, tflite::fb::CreatePackOptions(out.b, o.values_count, o.axis).Union());
+  }
+
+  // [outer][inputs][inner] of operator o (all inputs of one shape and type), or false.
+  static bool Geometry(const Graph& g, const Operator& o, int64_t* outer, int64_t* inner_bytes, int* axis,
+                       std::string* why) {
+    const auto* opt = std::get_if<PackOptions>(&o.options);
+    if (!opt || o.inputs.empty()) {
+      *why = "needs PackOptions and at least one input";
+      return false;
+    }
+    for (int t : o.inputs)
+      if (t < 0 || t >= static_cast<int>(g.tensors.size())) {
+        *why = "an input is missing";
+        return false;
+      }
+    const Tensor& first = g.tensors[o.inputs[0]];
+    for (int t : o.inputs)
+      if (g.tensors[t].shape != first.shape || g.tensors[t].type != first.type) {
+        *why = "inputs differ in shape or type";
+        return false;
+      }
+    if (opt->values_count != static_cast<int32_t>(o.inputs.size())) {
+      *why = "values_count " + std::to_string(opt->values_count) + " but " + std::to_string(o.inputs.size()) +
+             " inputs";
+      return false;
+    }
+    const int r = static_cast<int>(first.shape.size());
+    *axis = opt->axis < 0 ? opt->axis + r + 1 : opt->axis;
+    if (*axis < 0 || *axis > r) {
+      *why = "axis " + std::to_string(opt->axis) + " is out of range for inputs of rank " + std::to_string(r);
+      return false;
+    }
+    *outer = 1;
+    *inner_bytes = DTypeSize(first.type);
+    for (int d = 0; d < r; ++d) (d < *axis ? *outer : *inner_bytes) *= first.shape[d];
+    return true;
+  }
+
+  bool Fold(const Graph& g, const Operator& o, std::vector<uint8_t>* out) const override {
+    int64_t outer, inner;
+    int axis;
+    std::string why;
+    if (!Geometry(g, o, &outer, &inner, &axis, &why)) return false;
+    std::vector<const void*> ptrs;
+    for (int t : o.inputs) {
+      const Tensor& x = g.tensors[t];
+      if (!x.is_const || static_cast<int64_t>(x.data.size()) != x.num_bytes()) return false;
+      ptrs.push_back(x.data.data());
+    }
+    out->assign(static_cast<size_t>(outer * inner) * o.inputs.size(), 0);
+    const std::vector<int32_t> ones(o.inputs.size(), 1);
+    ts_concatenation(ptrs.data(), ones.data(), static_cast<int32_t>(ptrs.size()), static_cast<int32_t>(outer),
+                     static_cast<int32_t>(inner), out->data());
+    return true;
+  }
+
+  void Validate(OpCheck& c) const override {
+    c.Options<PackOptions>("PackOptions");
+    int64_t outer, inner;
+    int axis;
+    std::string why;
+    if (!Geometry(c.graph(), c.op(), &outer, &inner, &axis, &why)) c.OpFail(why);
+    const int first = c.In(0, "input");
+    c.SameType(first, c.Out(), "input", "output");
+    std::vector<int32_t> want = c.T(first).shape;
+    want.insert(want.begin() + axis, static_cast<int32_t>(c.op().inputs.size()));
+    c.ExpectShape(want);
+  }
+
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
+    int64_t outer, inner;
+    int axis;
+    std::string why;
+    if (!Geometry(g, o, &outer, &inner, &axis, &why)) Fail(p.label, why);
+    for (size_t i = 0; i < o.inputs.size(); ++i) {
+      AddConcatOperand(g, o, i, p, "input " + std::to_string(i));
+      p.concat_axis_sizes.push_back(1);
+    }
+    p.concat_outer = static_cast<int32_t>(outer);
+    p.concat_inner_bytes = static_cast<int32_t>(inner);
+    if (!p.inputs.empty()) p.in_shape = AsNHWC(g.tensors[p.inputs[0]].shape);
+    p.in_elem_bytes = p.out_elem_bytes = ElemBytes(g.tensors[o.inputs[0]].type);
+    p.kind = Kind::kWhole;
+    p.impl = Impl::kConcat;
+  }
+
+  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
+           uint8_t*) const override {
+    RunConcat(p, inputs, out);
+  }
+  std::string Emit(const EmitContext& e) const override { return EmitConcat(e); }
 };
 
 }  // namespace
 
 const OpUnit& ConcatenationUnit() {
   static const Concatenation u;
+  return u;
+}
+const OpUnit& PackUnit() {
+  static const Pack u;
   return u;
 }
 

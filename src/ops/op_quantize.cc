@@ -1,5 +1,6 @@
-// QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE (int8 -> float32), TFLM
-// quantize.cc / dequantize.cc. Element-wise over any window.
+// QUANTIZE (float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8) and DEQUANTIZE
+// (int8 or uint8 -> float32), TFLM quantize.cc / dequantize.cc (a uint8 DEQUANTIZE, which TFLM's
+// Prepare refuses, follows TensorFlow Lite's reference formula). Element-wise over any window.
 #include <string>
 
 #include "codegen/emit_ops.h"
@@ -12,6 +13,19 @@ namespace tessera::ops {
 namespace {
 
 using tflite::fb::BuiltinOptions;
+
+// The uint8 paths' kernel (Impl::kUnit); the float and int8 -> int8 paths keep
+// Impl::kQuantizeF32 / kRequantize / kDequantize.
+enum class Uint8Kernel : uint8_t { kU8ToS8, kS8ToU8, kDequantizeU8 };
+
+const char* Uint8KernelName(Uint8Kernel k) {
+  switch (k) {
+    case Uint8Kernel::kU8ToS8: return "ts_requantize_u8_s8";
+    case Uint8Kernel::kS8ToU8: return "ts_requantize_s8_u8";
+    case Uint8Kernel::kDequantizeU8: return "ts_dequantize_u8_f32";
+  }
+  return "?";
+}
 
 class Quantize final : public UnaryElementwiseUnit {
  public:
@@ -29,9 +43,9 @@ class Quantize final : public UnaryElementwiseUnit {
     c.Arity(1, 1);
     const int in = c.In(0, "input"), out = c.Out();
     c.Activation(in, "input");
-    c.Type(in, "input", {DType::kFloat32, DType::kInt8, DType::kInt16});
+    c.Type(in, "input", {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16});
     if (c.T(in).type != DType::kFloat32) c.PerTensor(in, "input");
-    c.Type(out, "output", {DType::kInt8, DType::kInt16});
+    c.Type(out, "output", {DType::kInt8, DType::kUInt8, DType::kInt16});
     c.PerTensor(out, "output");
     c.ExpectShape(c.T(in).shape);
   }
@@ -40,6 +54,21 @@ class Quantize final : public UnaryElementwiseUnit {
     const std::string& label = p.label;
     const Tensor *x, *y;
     PrepareUnary(g, o, p, &x, &y);
+    if (y->type == DType::kUInt8 || x->type == DType::kUInt8) {
+      // uint8 <-> int8: TFLM's Requantize with QuantizeMultiplier(input scale / output scale).
+      const bool to_u8 = y->type == DType::kUInt8;
+      RequireType(label, *x, to_u8 ? DType::kInt8 : DType::kUInt8, "input");
+      ts_requant_params& r = p.requant;
+      r.input_zero_point = ZeroPoint(label, *x, "input");
+      r.output_zero_point = ZeroPoint(label, *y, "output");
+      Multiplier(label, static_cast<double>(Scale(label, *x, "input")) / static_cast<double>(Scale(label, *y, "output")),
+                 &r.multiplier, &r.shift, "requantization");
+      r.act_min = to_u8 ? 0 : -128;
+      r.act_max = to_u8 ? 255 : 127;
+      UnitParams<Uint8Kernel>(p) = to_u8 ? Uint8Kernel::kS8ToU8 : Uint8Kernel::kU8ToS8;
+      p.impl = Impl::kUnit;
+      return;
+    }
     RequireType(label, *y, DType::kInt8, "output");
     const float sy = Scale(label, *y, "output");
     const int32_t zy = ZeroPoint(label, *y, "output");
@@ -66,11 +95,16 @@ class Quantize final : public UnaryElementwiseUnit {
            uint8_t*) const override {
     if (p.impl == Impl::kQuantizeF32)
       ts_quantize_f32_s8(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
-    else
+    else if (p.impl == Impl::kRequantize)
       ts_requantize_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kU8ToS8)
+      ts_requantize_u8_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else
+      ts_requantize_s8_u8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
 
   std::string Emit(const EmitContext& e) const override {
+    if (e.p.impl == Impl::kUnit) return EmitRequantize(e, Uint8KernelName(UnitParams<Uint8Kernel>(e.p)));
     if (e.p.impl != Impl::kQuantizeF32) return EmitRequantize(e);
     return "  ts_quantize_f32_s8(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
            ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
@@ -94,7 +128,7 @@ class Dequantize final : public UnaryElementwiseUnit {
     c.Arity(1, 1);
     const int in = c.In(0, "input"), out = c.Out();
     c.Activation(in, "input");
-    c.Type(in, "input", {DType::kInt8, DType::kInt16});
+    c.Type(in, "input", {DType::kInt8, DType::kUInt8, DType::kInt16});
     c.PerTensor(in, "input");
     c.Type(out, "output", {DType::kFloat32});
     c.ExpectShape(c.T(in).shape);
@@ -104,20 +138,28 @@ class Dequantize final : public UnaryElementwiseUnit {
     const std::string& label = p.label;
     const Tensor *x, *y;
     PrepareUnary(g, o, p, &x, &y);
-    RequireType(label, *x, DType::kInt8, "input");
+    if (x->type != DType::kUInt8) RequireType(label, *x, DType::kInt8, "input");
     RequireType(label, *y, DType::kFloat32, "output");
     p.quant_scale = static_cast<double>(Scale(label, *x, "input"));
     p.quant_zero_point = ZeroPoint(label, *x, "input");
     p.impl = Impl::kDequantize;
+    if (x->type == DType::kUInt8) {
+      UnitParams<Uint8Kernel>(p) = Uint8Kernel::kDequantizeU8;
+      p.impl = Impl::kUnit;
+    }
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*) const override {
-    ts_dequantize_s8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    if (p.impl == Impl::kUnit)
+      ts_dequantize_u8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else
+      ts_dequantize_s8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return "  ts_dequantize_s8_f32(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
+    const char* fn = e.p.impl == Impl::kUnit ? "ts_dequantize_u8_f32" : "ts_dequantize_s8_f32";
+    return "  " + std::string(fn) + "(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
            ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
   }
 };

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ enum class Impl : uint8_t {
   kRequantize,  // RELU, RELU_N1_TO_1 (TFLM's requantizing RELU), QUANTIZE int8->int8
   kClamp,       // RELU6 (TFLM clamps in the input's quantization)
   kConcat, kTranspose, kResize, kQuantizeF32, kDequantize,
+  kUnit,  // the newer operators: their unit's own kernel call, parameters in unit_params
 };
 
 // One operand of ADD/MUL/CONCATENATION: an activation (index into RunOp's inputs) or a
@@ -102,11 +104,27 @@ struct PreparedOp {
   int32_t constant_channels = 0;
   const int8_t* filter = nullptr;            // into the Graph's constant data
 
+  // The kernel parameters of operators whose unit keeps its own (UnitParams below).
+  std::shared_ptr<void> unit_params;
+
   std::vector<Operand> operands;  // ADD/MUL (2) and CONCATENATION (all)
   // CONCATENATION as [outer][axis][inner]
   std::vector<int32_t> concat_axis_sizes;
   int32_t concat_outer = 0, concat_inner_bytes = 0;
 };
+
+// The parameter struct T an operator unit keeps in p.unit_params (created on first use by
+// Prepare; read by that unit's Run and Emit).
+template <class T>
+T& UnitParams(PreparedOp& p) {
+  if (!p.unit_params) p.unit_params = std::make_shared<T>();
+  return *static_cast<T*>(p.unit_params.get());
+}
+template <class T>
+const T& UnitParams(const PreparedOp& p) {
+  if (!p.unit_params) throw Error(p.label + ": its kernel parameters were not prepared");
+  return *static_cast<const T*>(p.unit_params.get());
+}
 
 // Prepares operator `op_index` of `g`. `fused_pad_op`: a PAD operator whose output is this
 // CONV_2D / DEPTHWISE_CONV_2D's input 0; its padding is added to the operator's own and

@@ -79,9 +79,10 @@ float Scale(const std::string& label, const Tensor& t, const char* role) {
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role) {
   if (t.quant.zero_point.empty()) return 0;
   const int64_t z = t.quant.zero_point[0];
-  if (z < -128 || z > 127)
+  const bool u8 = t.type == DType::kUInt8;
+  if (z < (u8 ? 0 : -128) || z > (u8 ? 255 : 127))
     Fail(label, std::string(role) + " tensor '" + t.name + "' has zero point " +
-                    std::to_string(z) + ", outside the int8 range");
+                    std::to_string(z) + ", outside the " + (u8 ? "uint8" : "int8") + " range");
   return static_cast<int32_t>(z);
 }
 

@@ -21,7 +21,7 @@ const Tensor& OutputTensor(const Graph& g, const std::string& label, const Opera
 void RequireType(const std::string& label, const Tensor& t, DType want, const char* role);
 void RequireConst(const std::string& label, const Tensor& t, const char* role);
 void RequireRank(const std::string& label, const Tensor& t, size_t lo, size_t hi, const char* role);
-// The per-tensor scale; the zero point (int8 range).
+// The per-tensor scale; the zero point (in the uint8 range for a uint8 tensor, else int8).
 float Scale(const std::string& label, const Tensor& t, const char* role);
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role);
 // An int32 or int64 constant as int64 values.

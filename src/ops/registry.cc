@@ -27,6 +27,14 @@ const OpUnit& TransposeUnit();
 const OpUnit& ResizeNearestNeighborUnit();
 const OpUnit& QuantizeUnit();
 const OpUnit& DequantizeUnit();
+const OpUnit& ShapeUnit();
+const OpUnit& StridedSliceUnit();
+const OpUnit& PackUnit();
+const OpUnit& ReduceMaxUnit();
+const OpUnit& ReduceMinUnit();
+const OpUnit& TileUnit();
+const OpUnit& ResizeBilinearUnit();
+const OpUnit& LogSoftmaxUnit();
 
 namespace {
 
@@ -36,6 +44,8 @@ constexpr UnitFn kUnits[] = {
     AveragePool2DUnit, MaxPool2DUnit,     MeanUnit,           PadUnit,           ReshapeUnit,
     SoftmaxUnit,     LogisticUnit,        HardSwishUnit,      ReluUnit,          Relu6Unit,
     ConcatenationUnit, TransposeUnit,     ResizeNearestNeighborUnit, QuantizeUnit, DequantizeUnit,
+    ShapeUnit,       StridedSliceUnit,    PackUnit,           ReduceMaxUnit,     ReduceMinUnit,
+    TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -23,6 +23,8 @@ void OpUnit::WriteOptions(tflite::OptionsOut& out, const Operator& op) const {
   out.Set(tflite::fb::BuiltinOptions::NONE, 0);
 }
 
+bool OpUnit::Fold(const Graph&, const Operator&, std::vector<uint8_t>*) const { return false; }
+
 bool OpUnit::Windowable(const Graph&, int) const { return false; }
 
 Window OpUnit::InputWindow(const WindowQuery& q) const { return q.Full(); }

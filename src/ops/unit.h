@@ -4,6 +4,7 @@
 // operator type:
 //
 //   src/tflite   reads and writes the operator's TFLite options     ReadOptions / WriteOptions
+//   src/ir       folds it into a constant at load time when it can   Fold
 //   src/ir       validation and shape inference                       Validate
 //   src/analysis receptive field (output window -> input windows), MACs
 //                                                                      Windowable / InputWindow / Macs
@@ -82,6 +83,11 @@ class OpUnit {
   // ---- .tflite (src/tflite). The default: no options table.
   virtual OpOptions ReadOptions(const tflite::OptionsIn& in) const;
   virtual void WriteOptions(tflite::OptionsOut& out, const Operator& op) const;
+
+  // ---- load-time folding (ir/fold.h): the output's bytes when they are fixed at load time
+  // (every input a constant, or only static shapes read); false when they are not. Called
+  // before validation: a unit checks what it reads.
+  virtual bool Fold(const Graph& g, const Operator& o, std::vector<uint8_t>* out) const;
 
   // ---- validation and shape inference (src/ir): checks operands, types, quantization and
   // options and that the output's shape is the inferred one; OpCheck's Fail names the operator.

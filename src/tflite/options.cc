@@ -47,6 +47,31 @@ void OptionsOut::WrongOptions(const Operator& op) const {
               "): its options are of the wrong kind for the operator");
 }
 
+std::optional<DType> FromTensorType(fb::TensorType t) {
+  switch (t) {
+    case fb::TensorType::FLOAT32: return DType::kFloat32;
+    case fb::TensorType::INT32: return DType::kInt32;
+    case fb::TensorType::INT16: return DType::kInt16;
+    case fb::TensorType::INT8: return DType::kInt8;
+    case fb::TensorType::UINT8: return DType::kUInt8;
+    case fb::TensorType::INT64: return DType::kInt64;
+    default: return std::nullopt;
+  }
+}
+
+fb::TensorType ToTensorType(DType t) {
+  switch (t) {
+    case DType::kFloat32: return fb::TensorType::FLOAT32;
+    case DType::kInt32: return fb::TensorType::INT32;
+    case DType::kInt16: return fb::TensorType::INT16;
+    case DType::kInt8: return fb::TensorType::INT8;
+    case DType::kUInt8: return fb::TensorType::UINT8;
+    case DType::kInt64: return fb::TensorType::INT64;
+    case DType::kBool: return fb::TensorType::BOOL;
+  }
+  return fb::TensorType::INT8;
+}
+
 fb::ActivationFunctionType ToActivation(Activation a) {
   switch (a) {
     case Activation::kNone: return fb::ActivationFunctionType::NONE;

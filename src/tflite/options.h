@@ -4,6 +4,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <optional>
 #include <string>
 
 #include "ir/graph.h"
@@ -63,6 +64,10 @@ struct OptionsOut {
   }
   [[noreturn]] void WrongOptions(const Operator& op) const;
 };
+
+// Tensor types: tessera's DType of a TFLite type (nullopt: not supported), and back.
+std::optional<DType> FromTensorType(fb::TensorType t);
+fb::TensorType ToTensorType(DType t);
 
 fb::ActivationFunctionType ToActivation(Activation a);
 fb::Padding ToPadding(Padding p);

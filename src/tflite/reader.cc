@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ir/fold.h"
 #include "ops/unit.h"
 #include "tflite/options.h"
 #include "tflite_schema_generated.h"
@@ -79,17 +80,6 @@ std::string BuiltinName(const fb::OperatorCode* oc) {
   return "BUILTIN_" + std::to_string(code);
 }
 
-std::optional<DType> MapType(fb::TensorType t) {
-  switch (t) {
-    case fb::TensorType::FLOAT32: return DType::kFloat32;
-    case fb::TensorType::INT32: return DType::kInt32;
-    case fb::TensorType::INT16: return DType::kInt16;
-    case fb::TensorType::INT8: return DType::kInt8;
-    case fb::TensorType::INT64: return DType::kInt64;
-    default: return std::nullopt;
-  }
-}
-
 std::string TypeName(fb::TensorType t) {
   const char* n = fb::EnumNameTensorType(t);
   if (n && *n) return n;
@@ -102,7 +92,7 @@ Tensor ReadTensor(const Reader& r, int index) {
   Tensor t;
   if (ft->name()) t.name = ft->name()->str();
 
-  auto type = MapType(ft->type());
+  auto type = tflite::FromTensorType(ft->type());
   if (!type)
     r.Fail(ref + ": tensor type " + TypeName(ft->type()) +
            " is not supported (tessera reads int8, int16, int32, int64 and float32 tensors)");
@@ -320,6 +310,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
   }
 
   try {
+    FoldConstants(g);
     g.Validate();
   } catch (const Error& e) {
     r.Fail(e.what());

@@ -19,18 +19,6 @@ namespace fb = ::tessera::tfl;
 // The flatbuffer itself must stay below 2 GiB; leave room for everything but the data.
 constexpr uint64_t kMaxInlineData = (uint64_t{1} << 31) - (uint64_t{64} << 20);
 
-fb::TensorType ToTensorType(DType t) {
-  switch (t) {
-    case DType::kFloat32: return fb::TensorType::FLOAT32;
-    case DType::kInt32: return fb::TensorType::INT32;
-    case DType::kInt16: return fb::TensorType::INT16;
-    case DType::kInt8: return fb::TensorType::INT8;
-    case DType::kUInt8: return fb::TensorType::UINT8;
-    case DType::kInt64: return fb::TensorType::INT64;
-    case DType::kBool: return fb::TensorType::BOOL;
-  }
-  return fb::TensorType::INT8;
-}
 
 fb::BuiltinOperator ToBuiltin(OpType t) { return static_cast<fb::BuiltinOperator>(ops::Unit(t).builtin()); }
 
@@ -78,7 +66,7 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
                                            b.CreateVector(t.quant.zero_point),
                                            fb::QuantizationDetails::NONE, 0,
                                            t.quant.quantized_dimension);
-    tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), ToTensorType(t.type),
+    tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), tflite::ToTensorType(t.type),
                                        tensor_buffer[i], b.CreateString(t.name), q));
   }
 
@@ -100,7 +88,7 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
   std::vector<flatbuffers::Offset<fb::Operator>> ops;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Operator& op = g.ops[i];
-    tflite::OptionsOut opts{b, i};
+    tflite::OptionsOut opts{b, i, fb::BuiltinOptions::NONE, {}};
     ops::Unit(op.type).WriteOptions(opts, op);
     const auto otype = opts.type;
     const auto options = opts.table;

@@ -321,6 +321,110 @@ void ts_transpose_window(const ts_transpose_params* p, ts_cbuf in, ts_buf out, t
 void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int32_t num_inputs,
                       int32_t outer, int32_t inner_bytes, void* out);
 
+/* ---- element-wise and rearrangement operators ---- */
+/* Element-wise kernels as above: the output window `win` (all `channels` channels) in row-major
+ * (y, x, c) order, each element's inputs read then the element written. Binary kernels read
+ * their operands through ts_operand (broadcasting by zero strides, as ts_add_s8). The
+ * *_prepare functions compute a kernel's parameters from scales and zero points with the
+ * float/double expressions of TFLM's Prepare; they return 0, or -1 when TFLM's Prepare would
+ * reject the parameters or its arithmetic would be undefined (then *p is unspecified). */
+
+/* TFLM's QuantizeMultiplier (frexp, round half away from zero, Q31, renormalised when the
+ * mantissa rounds to 1, zero below 2^-32): shift > 0 is a left shift. */
+void ts_quantize_multiplier(double real, int32_t* multiplier, int* shift);
+
+/* SUB int8 (TFLM sub.cc, reference_ops::Sub / BroadcastQuantSubSlow): ADD's arithmetic with the
+ * rescaled second input subtracted. Parameters as ts_add_params (left_shift 20). */
+int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
+                      int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
+                      int32_t act_min, int32_t act_max, ts_add_params* p);
+void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+               ts_window win);
+
+/* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc): both inputs rescaled as ADD's (left
+ * shift 7), the difference squared, then MultiplyByQuantizedMultiplier by the output
+ * multiplier (which may exceed 1). Parameters in ts_add_params (act range -128..127). */
+int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
+                                     float input2_scale, int32_t input2_zero_point,
+                                     float output_scale, int32_t output_zero_point,
+                                     ts_add_params* p);
+void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                              int32_t channels, ts_window win);
+
+/* MAXIMUM / MINIMUM int8 (TFLM maximum_minimum.cc): the larger / smaller raw byte (TFLM does not
+ * rescale; the operator layer requires equal quantization). No parameters, no Prepare. */
+void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
+void ts_minimum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
+
+/* PRELU int8 (TFLM prelu.cc, reference_ops::BroadcastPrelu4DSlow): v = input_offset + x;
+ * v >= 0: MBQM(v, output_multiplier_1, output_shift_1); else
+ * MBQM(v * (alpha_offset + alpha), output_multiplier_2, output_shift_2); plus output_offset,
+ * clamped to int8. `a` is the input, `b` the alpha operand (usually broadcast over y and x);
+ * an element reads its alpha only when v < 0. */
+typedef struct {
+  int32_t input_offset, alpha_offset; /* -zero points */
+  int32_t output_offset;              /* output zero point */
+  int32_t output_multiplier_1, output_shift_1; /* input_scale / output_scale */
+  int32_t output_multiplier_2, output_shift_2; /* input_scale * alpha_scale / output_scale */
+} ts_prelu_params;
+int ts_prelu_s8_prepare(float input_scale, int32_t input_zero_point, float alpha_scale,
+                        int32_t alpha_zero_point, float output_scale, int32_t output_zero_point,
+                        ts_prelu_params* p);
+void ts_prelu_s8(const ts_prelu_params* p, ts_operand a, ts_operand b, ts_buf out,
+                 int32_t channels, ts_window win);
+
+/* Unary kernels below: `in` holds a window containing `win` of a tensor with `channels`
+ * channels, `out` likewise (they may be the same buffer). */
+
+/* LEAKY_RELU int8 (TFLM leaky_relu.cc, reference_ops::QuantizeLeakyRelu): v = x - input_zp;
+ * output_zp + MBQM(v, identity) for v >= 0, MBQM(v, alpha) otherwise, clamped to int8. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier_alpha, shift_alpha;       /* input_scale * alpha / output_scale (float) */
+  int32_t multiplier_identity, shift_identity; /* input_scale / output_scale (float) */
+} ts_leaky_relu_params;
+int ts_leaky_relu_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                             int32_t output_zero_point, float alpha, ts_leaky_relu_params* p);
+void ts_leaky_relu_s8(const ts_leaky_relu_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                      ts_window win);
+
+/* ABS int8 (TFLM elementwise.cc AbsEvalQuantized): |x - input_zp|, rescaled by MBQM when the
+ * scales differ (needs_rescale), plus output_zp, clamped to int8. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t needs_rescale; /* input_scale != output_scale */
+  int32_t multiplier, shift;
+} ts_abs_params;
+int ts_abs_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                      int32_t output_zero_point, ts_abs_params* p);
+void ts_abs_s8(const ts_abs_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
+/* RSQRT int8 (TFLM elementwise.cc RsqrtEvalQuantized): v = x - input_zp; v == 0 gives 127;
+ * else 1/sqrt(v) by GetInvSqrtQuantizedMultiplierExp, then two MBQMs (shift 20). TFLM's Eval
+ * fails on an input below its zero point: the kernel computes those elements as TFLM's
+ * arithmetic would (v <= 1 as 1) and returns how many there were, so the caller can fail. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift; /* 1 / (sqrt(input_scale) * output_scale) */
+} ts_rsqrt_params;
+int ts_rsqrt_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                        int32_t output_zero_point, ts_rsqrt_params* p);
+int32_t ts_rsqrt_s8(const ts_rsqrt_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                    ts_window win);
+
+/* TANH int8 (TFLM tanh.cc, reference_integer_ops::Tanh; output scale 1/128, zero point 0):
+ * inputs beyond the range radius give -128 / 127, others MBQM to Q4.27, gemmlowp's fixed-point
+ * tanh, rounding shift by 24. Parameters as LOGISTIC's (ts_logistic_params). */
+int ts_tanh_s8_prepare(float input_scale, int32_t input_zero_point, ts_logistic_params* p);
+void ts_tanh_s8(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                ts_window win);
+
+/* A 256-entry table lookup: out = table[(uint8_t)x]. ELU int8 (TFLM elu.cc) runs on the table
+ * ts_elu_s8_table builds with TFLM's float expressions (expf, roundf). */
+void ts_elu_s8_table(float input_scale, int32_t input_zero_point, float output_scale,
+                     int32_t output_zero_point, int8_t table[256]);
+void ts_lut_s8(const int8_t table[256], ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

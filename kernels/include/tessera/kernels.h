@@ -425,6 +425,24 @@ void ts_elu_s8_table(float input_scale, int32_t input_zero_point, float output_s
                      int32_t output_zero_point, int8_t table[256]);
 void ts_lut_s8(const int8_t table[256], ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
 
+/* SUM int8 over any set of axes (TFLM reduce.cc EvalSum -> reference_ops::QuantizedMeanOrSum with
+ * compute_sum): out = clamp(output_zp + MBQM(sum - count * input_zp, multiplier, shift)), the
+ * multiplier QuantizeMultiplier(input_scale / output_scale) (no 1/count folded in, unlike MEAN).
+ * Parameters in ts_mean_params (`requantize` unused). Output elements in row-major order of the
+ * kept axes; unit, scratch and access order as ts_mean_s8. */
+int ts_sum_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                      int32_t output_zero_point, ts_mean_params* p);
+size_t ts_sum_s8_scratch_bytes(const ts_mean_params* p);
+void ts_sum_s8(const ts_mean_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+
+/* ARG_MAX / ARG_MIN over one axis of an int8 tensor viewed as [outer][axis_size][inner] (TFLM
+ * arg_min_max.cc, reference_ops::ArgMinMax: strict comparison, so the first index of the extreme
+ * value wins a tie). out: outer * inner indices of out_bytes bytes each (4: int32, 8: int64),
+ * stored with memcpy (no alignment needed). Output elements in (outer, inner) order, each written
+ * after the axis_size reads it needs; `out` must not overlap `in`. */
+void ts_arg_min_max_s8(const int8_t* in, int32_t outer, int32_t axis_size, int32_t inner,
+                       int32_t is_arg_max, int32_t out_bytes, void* out);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

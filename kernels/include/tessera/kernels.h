@@ -443,6 +443,77 @@ void ts_sum_s8(const ts_mean_params* p, const int8_t* in, int8_t* out, int8_t* s
 void ts_arg_min_max_s8(const int8_t* in, int32_t outer, int32_t axis_size, int32_t inner,
                        int32_t is_arg_max, int32_t out_bytes, void* out);
 
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH (TFLM depth_to_space.cc / space_to_depth.cc, reference_ops
+ * DepthToSpace / SpaceToDepth), batch 1, any element size, as window kernels. DEPTH_TO_SPACE:
+ * output (y, x, c) = input (y / b, x / b, ((y % b) * b + x % b) * out_c + c); SPACE_TO_DEPTH:
+ * output (y, x, ((dy * b) + dx) * in_c + c) = input (y * b + dy, x * b + dx, c). `in` holds the
+ * input window the *_input_window function gives for `win` (all channels). Access order: output
+ * pixels of `win` row-major; a pixel's elements in ascending channel order, copied in runs (one
+ * run for DEPTH_TO_SPACE, b * b runs of in_c elements for SPACE_TO_DEPTH), each run read then
+ * written (memmove), all of pixel i before pixel i + 1. */
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t block_size;
+  int32_t elem_bytes;
+} ts_space_depth_params;
+ts_window ts_depth_to_space_input_window(const ts_space_depth_params* p, ts_window win);
+void ts_depth_to_space(const ts_space_depth_params* p, ts_cbuf in, ts_buf out, ts_window win);
+ts_window ts_space_to_depth_input_window(const ts_space_depth_params* p, ts_window win);
+void ts_space_to_depth(const ts_space_depth_params* p, ts_cbuf in, ts_buf out, ts_window win);
+
+/* MIRROR_PAD (TFLM mirror_pad.cc; REFLECT offset 1, SYMMETRIC offset 0) over one output window,
+ * batch 1, any element size: output (y, x, c) = input (src(y), src(x), src(c)) with src the
+ * per-axis GetInputDimension (ts_mirror_pad_source). `in` holds ts_mirror_pad_input_window(win)
+ * (the bounding rows and columns of the sources). Access order and scratch as ts_pad: output
+ * pixels row-major, unit i reads input pixel (src(y), src(x)); without scratch (NULL) a pixel's
+ * elements are read and written one by one in ascending channel order (the whole pixel at once,
+ * read then written, when the channels are not padded), with a scratch of
+ * ts_mirror_pad_scratch_bytes() the pixel is built there and copied after its reads. */
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t pad_top, pad_left, pad_c; /* padding before, per axis */
+  int32_t offset;                   /* 1: REFLECT, 0: SYMMETRIC */
+  int32_t elem_bytes;
+} ts_mirror_pad_params;
+int32_t ts_mirror_pad_source(int32_t index, int32_t pad_before, int32_t in_size, int32_t offset);
+ts_window ts_mirror_pad_input_window(const ts_mirror_pad_params* p, ts_window win);
+size_t ts_mirror_pad_scratch_bytes(const ts_mirror_pad_params* p);
+void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                   int8_t* scratch);
+
+/* GATHER (TFLM gather.cc, batch_dims 0): params viewed as [outer][axis_size][inner_bytes];
+ * out[o][k] = params[o][indices[k]] for k < num_indices. Indices int32 (index_bytes 4) or int64
+ * (8; TFLM's GATHER takes int32 only), read with memcpy. Returns 0, or -1 at the first index
+ * outside [0, axis_size), as TFLM's Eval fails there (rows before it written). Access order:
+ * output rows in (o, k) order, each reading its index, then its input row (memmove), before
+ * the next row. */
+int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+                  const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
+
+/* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND of rank 4 (rank 3 as width 1, block_w 1), TFLM
+ * space_to_batch_nd.cc / batch_to_space_nd.cc (reference_ops SpaceToBatchND / BatchToSpaceND),
+ * any element size, NHWC with batches. SPACE_TO_BATCH: output pixel (b, y, x) with
+ * i = b % in_b, shift = b / in_b, sy = y * block_h + shift / block_w - pad_top,
+ * sx = x * block_w + shift % block_w - pad_left copies input pixel (i, sy, sx), or pad_value
+ * where that lies outside the input (TFLM's pad value is its params' output_offset, which its
+ * Prepare leaves unset; the output zero point is TFLite's). Output pixels in (b, y, x) order,
+ * each read then written. BATCH_TO_SPACE: input pixel (b, y, x) with s = b / out_b goes to output
+ * (b % out_b, y * block_h + s / block_w - crop_top, x * block_w + s % block_w - crop_left) unless
+ * that is cropped away; input pixels in (b, y, x) order, each read then written. */
+typedef struct {
+  int32_t in_b, in_h, in_w;
+  int32_t out_b, out_h, out_w;
+  int32_t depth; /* elements per pixel */
+  int32_t block_h, block_w;
+  int32_t pad_top, pad_left; /* SPACE_TO_BATCH: paddings before; BATCH_TO_SPACE: crops before */
+  int32_t elem_bytes;
+  int8_t pad_value;
+} ts_batch_space_params;
+void ts_space_to_batch_nd(const ts_batch_space_params* p, const void* in, void* out);
+void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* out);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

@@ -10,6 +10,7 @@
 
 #include "ops/ops.h"
 #include "support/elem_window.h"
+#include "support/naive_elem.h"
 
 namespace tessera {
 namespace {
@@ -17,10 +18,6 @@ namespace {
 using test::Dims;
 using test::Rng;
 using test::Uniform;
-
-int8_t Clamp8(int64_t v, int64_t lo = -128, int64_t hi = 127) {
-  return static_cast<int8_t>(std::min(std::max(v, lo), hi));
-}
 
 // One random case of a binary kernel: output dims, operand dims (broadcasting), data.
 struct BinaryCase {
@@ -142,15 +139,13 @@ TEST(KernelsElemBinary, SubMatchesNaive) {
     ts_add_params p{};
     ASSERT_EQ(ts_sub_s8_prepare(s1, z1, s2, z2, so, zo, lo, hi, &p), 0);
     const ElementFn f = [&](int8_t a, int8_t b) {
-      const int64_t x1 = naive::Mbqm((int64_t(a) - z1) * (1 << 20), p.input1_multiplier, p.input1_shift);
-      const int64_t x2 = naive::Mbqm((int64_t(b) - z2) * (1 << 20), p.input2_multiplier, p.input2_shift);
-      const int64_t v = naive::Mbqm(x1 - x2, p.output_multiplier, p.output_shift) + zo;
+      const int8_t v = naive::SubElement(p, a, b);
       // the real-valued difference, requantized, is within one step of it
       const double real = (double(s1) * (a - z1) - double(s2) * (b - z2)) / so + zo;
       if (real > lo + 1 && real < hi - 1) {
         EXPECT_LE(std::abs(double(v) - real), 1.0) << int(a) << " " << int(b);
       }
-      return Clamp8(v, lo, hi);
+      return v;
     };
     CheckKernel(r, k, f, [&](ts_operand a, ts_operand b, ts_buf o, int32_t ch, ts_window w) {
       ts_sub_s8(&p, a, b, o, ch, w);
@@ -193,9 +188,7 @@ TEST(KernelsElemBinary, SquaredDifferenceMatchesNaive) {
     ts_add_params p{};
     ASSERT_EQ(ts_squared_difference_s8_prepare(s1, z1, s2, z2, so, zo, &p), 0);
     const ElementFn f = [&](int8_t a, int8_t b) {
-      const int64_t x1 = naive::Mbqm((int64_t(a) - z1) * (1 << 7), p.input1_multiplier, p.input1_shift);
-      const int64_t x2 = naive::Mbqm((int64_t(b) - z2) * (1 << 7), p.input2_multiplier, p.input2_shift);
-      const int64_t v = naive::Mbqm((x1 - x2) * (x1 - x2), p.output_multiplier, p.output_shift) + zo;
+      const int8_t v = naive::SquaredDifferenceElement(p, a, b);
       // the real-valued square: the inputs' rescaling to 1/128 of a step gives a relative error
       // of the difference of about 1/(64 |difference in steps|)
       const double d = double(s1) * (a - z1) - double(s2) * (b - z2);
@@ -203,7 +196,7 @@ TEST(KernelsElemBinary, SquaredDifferenceMatchesNaive) {
       if (real < 126) {
         EXPECT_LE(std::abs(double(v) - real), 1.0 + 0.05 * (real - zo)) << int(a) << " " << int(b);
       }
-      return Clamp8(v);
+      return v;
     };
     CheckKernel(r, k, f, [&](ts_operand a, ts_operand b, ts_buf o, int32_t ch, ts_window w) {
       ts_squared_difference_s8(&p, a, b, o, ch, w);
@@ -251,14 +244,13 @@ TEST(KernelsElemBinary, PreluPrepareAndKernelMatchNaive) {
     ASSERT_EQ(p.output_offset, zo);
     const ElementFn f = [&](int8_t x, int8_t al) {
       const int64_t v = int64_t(x) - zi;
-      const int64_t o = (v >= 0 ? naive::Mbqm(v, p.output_multiplier_1, p.output_shift_1)
-                                : naive::Mbqm(v * (int64_t(al) - za), p.output_multiplier_2, p.output_shift_2)) + zo;
+      const int8_t o = naive::PreluElement(p, x, al);
       const double xr = double(si) * v;
       const double real = (xr >= 0 ? xr : xr * double(sa) * (al - za)) / so + zo;
       if (real > -127 && real < 126) {
         EXPECT_LE(std::abs(double(o) - real), 1.0) << int(x) << " " << int(al);
       }
-      return Clamp8(o);
+      return o;
     };
     CheckKernel(r, k, f, [&](ts_operand a, ts_operand b, ts_buf o, int32_t ch, ts_window w) {
       ts_prelu_s8(&p, a, b, o, ch, w);

@@ -10,6 +10,7 @@
 
 #include "ops/ops.h"
 #include "support/elem_window.h"
+#include "support/naive_elem.h"
 #include "support/naive_fixedpoint.h"
 
 namespace tessera {
@@ -18,8 +19,6 @@ namespace {
 using test::Dims;
 using test::Rng;
 using test::Uniform;
-
-int8_t Clamp8(int64_t v) { return static_cast<int8_t>(std::min<int64_t>(std::max<int64_t>(v, -128), 127)); }
 
 using ElementFn = std::function<int8_t(int8_t)>;
 using KernelFn = std::function<void(ts_cbuf, ts_buf, int32_t, ts_window)>;
@@ -75,13 +74,12 @@ TEST(KernelsElemUnary, LeakyReluMatchesNaive) {
     ASSERT_EQ(p.multiplier_identity, m);
     const ElementFn f = [&](int8_t x) {
       const int64_t v = int64_t(x) - zi;
-      const int64_t o = zo + (v >= 0 ? naive::Mbqm(v, p.multiplier_identity, p.shift_identity)
-                                     : naive::Mbqm(v, p.multiplier_alpha, p.shift_alpha));
+      const int8_t o = naive::LeakyReluElement(p, x);
       const double real = (v >= 0 ? double(si) * v : double(si) * alpha * v) / so + zo;
       if (real > -127 && real < 126) {
         EXPECT_LE(std::abs(double(o) - real), 1.0) << int(x);
       }
-      return Clamp8(o);
+      return o;
     };
     CheckUnary(r, f, [&](ts_cbuf i, ts_buf o, int32_t c, ts_window w) { ts_leaky_relu_s8(&p, i, o, c, w); },
                "leaky relu");
@@ -103,12 +101,12 @@ TEST(KernelsElemUnary, AbsMatchesNaive) {
     ASSERT_EQ(p.shift, s);
     const ElementFn f = [&](int8_t x) {
       const int64_t v = std::abs(int64_t(x) - zi);
-      const int64_t o = zo + (si != so ? naive::Mbqm(v, m, s) : v);
+      const int8_t o = naive::AbsElement(p, x);
       const double real = double(si) * v / so + zo;
       if (real < 126) {
         EXPECT_LE(std::abs(double(o) - real), 1.0) << int(x);
       }
-      return Clamp8(o);
+      return o;
     };
     CheckUnary(r, f, [&](ts_cbuf i, ts_buf o, int32_t c, ts_window w) { ts_abs_s8(&p, i, o, c, w); }, "abs");
   }
@@ -136,19 +134,16 @@ TEST(KernelsElemUnary, RsqrtMatchesNaive) {
     ASSERT_EQ(p.multiplier, m);
     const ElementFn f = [&](int8_t x) -> int8_t {
       const int32_t v = int32_t(x) - zi;
-      if (v == 0) return 127;
-      int32_t im;
-      int is;
-      naive::InvSqrtMultiplier(v, &im, &is);
-      const int64_t data = naive::Mbqm(1, im, is + 20);
-      const int64_t o = naive::Mbqm(data, p.multiplier, p.shift - 20) + zo;
-      if (v > 0) {
+      const int8_t o = naive::RsqrtElement(p, x);
+      if (v == 0) {
+        EXPECT_EQ(o, 127);
+      } else if (v > 0) {
         const double real = 1.0 / std::sqrt(double(si) * v) / so + zo;
         if (real < 126) {
           EXPECT_LE(std::abs(double(o) - real), 1.0) << int(x);
         }
       }
-      return Clamp8(o);
+      return o;
     };
     CheckUnary(r, f, [&](ts_cbuf i, ts_buf o, int32_t c, ts_window w) { ts_rsqrt_s8(&p, i, o, c, w); }, "rsqrt");
     // the count of inputs below the zero point (TFLM's Eval fails on them)
@@ -190,15 +185,7 @@ TEST(KernelsElemUnary, TanhMatchesNaiveAndReal) {
     ASSERT_EQ(ts_tanh_s8_prepare(s, z, &p), 0);
     const ElementFn f = [&](int8_t x) -> int8_t {
       const int32_t v = int32_t(x) - z;
-      int8_t o;
-      if (v <= -p.input_range_radius) {
-        o = -128;
-      } else if (v >= p.input_range_radius) {
-        o = 127;
-      } else {
-        const int32_t q4 = naive::Mbqm(v, p.input_multiplier, p.input_left_shift);
-        o = Clamp8(naive::RoundingDivideByPot(naive::Tanh(q4, 4), 24));
-      }
+      const int8_t o = naive::TanhElement(p, x);
       // output scale 1/128, zero point 0
       EXPECT_LE(std::abs(double(o) - std::clamp(128.0 * std::tanh(double(s) * v), -128.0, 127.0)), 1.0) << int(x);
       return o;

@@ -74,8 +74,9 @@ std::string AddParams(const ts_add_params& p) {
 }
 
 void AddBinaryCases(Rng& r, Program& prog) {
-  for (int i = 0; i < 25; ++i) {
-    const Dims out{Uniform(r, 1, 5), Uniform(r, 1, 6), Uniform(r, 1, 7)};
+  // 25 small cases, then a large SUB and SQUARED_DIFFERENCE (their table paths)
+  for (int i = 0; i < 27; ++i) {
+    const Dims out = i < 25 ? Dims{Uniform(r, 1, 5), Uniform(r, 1, 6), Uniform(r, 1, 7)} : Dims{12, 12, 8};
     const Dims ad = Uniform(r, 0, 1) ? out : test::BroadcastDimsOf(r, out), bd = test::BroadcastDimsOf(r, out);
     const std::vector<int8_t> a = test::RandomBytes(r, size_t(ad.size())), b = test::RandomBytes(r, size_t(bd.size()));
     const std::string k = std::to_string(prog.expect.size());
@@ -102,7 +103,7 @@ void AddBinaryCases(Rng& r, Program& prog) {
     const float so = test::RandomScale(r, 1e-3, 1.0);
     const int32_t z1 = test::RandomZeroPoint(r), z2 = test::RandomZeroPoint(r), zo = test::RandomZeroPoint(r);
     const std::string chs = std::to_string(ch);
-    switch (i % 5) {
+    switch (i < 25 ? i % 5 : i - 25) {
       case 0: {
         ts_add_params p{};
         ASSERT_EQ(ts_sub_s8_prepare(s1, z1, s2, z2, so, zo, Uniform(r, -128, -100), Uniform(r, 100, 127), &p), 0);

@@ -221,5 +221,19 @@ TEST(KernelsElemUnary, EluTableAndLookup) {
   }
 }
 
+TEST(KernelsElemUnary, KernelOverEveryByteIsItsLookupTable) {
+  // kernels.h: a unary kernel run over the bytes (int8_t)i, i = 0..255, writes the table with
+  // which ts_lut_s8 gives its bytes
+  Rng r(59);
+  ts_logistic_params p{};
+  ASSERT_EQ(ts_tanh_s8_prepare(0.05f, 3, &p), 0);
+  std::vector<int8_t> bytes(256), table(256);
+  for (int i = 0; i < 256; ++i) bytes[size_t(i)] = static_cast<int8_t>(i);
+  ts_tanh_s8(&p, ts_cbuf{bytes.data(), 0, 0, 1, 1}, ts_buf{table.data(), 0, 0, 1, 1}, 256, ts_window{0, 1, 0, 1});
+  const int8_t* t = table.data();
+  CheckUnary(r, [&](int8_t x) { return naive::TanhElement(p, x); },
+             [&](ts_cbuf i, ts_buf o, int32_t c, ts_window w) { ts_lut_s8(t, i, o, c, w); }, "tanh table");
+}
+
 }  // namespace
 }  // namespace tessera

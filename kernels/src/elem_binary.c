@@ -39,15 +39,47 @@ int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input
   return 0;
 }
 
+/* Windows of at least this many elements rescale their inputs through two 256-entry tables, as
+ * ADD does (elementwise.c): a rescaled input depends only on its byte. 2 KiB of stack, 512
+ * rescalings to fill them; the operands are read in the same order either way. */
+#define TS_DIFF_TABLE_MIN_ELEMENTS 1024
+
+/* The output of SUB (square == 0) or SQUARED_DIFFERENCE (square == 1) from the difference d of
+ * the rescaled inputs; |d| <= 255 * 2^7 for SQUARED_DIFFERENCE (both rescaled values at most half
+ * of 255 * 2^7), so its square fits. */
+static inline int8_t ts_diff_output(const ts_add_params* p, int32_t d, int square) {
+  const int32_t r = TS_MBQM(square ? d * d : d, p->output_multiplier, p->output_shift) + p->output_offset;
+  return (int8_t)ts_clamp_i32(r, p->act_min, p->act_max);
+}
+
+static void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                       ts_window win, int square) {
+  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
+  const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
+                               ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
+                               : 0;
+  if (elements >= TS_DIFF_TABLE_MIN_ELEMENTS) {
+    int32_t t1[256], t2[256];
+    const int32_t* u1 = t1 + 128;
+    const int32_t* u2 = t2 + 128;
+    int32_t v;
+    for (v = -128; v < 128; ++v) {
+      t1[v + 128] = ts_rescale_input(off1, v, ls, p->input1_multiplier, p->input1_shift);
+      t2[v + 128] = ts_rescale_input(off2, v, ls, p->input2_multiplier, p->input2_shift);
+    }
+    TS_BC_FOR_EACH(a, b, out, channels, win, *dst = ts_diff_output(p, u1[*pa] - u2[*pb], square));
+  } else {
+    TS_BC_FOR_EACH(a, b, out, channels, win, {
+      const int32_t s1 = ts_rescale_input(off1, *pa, ls, p->input1_multiplier, p->input1_shift);
+      const int32_t s2 = ts_rescale_input(off2, *pb, ls, p->input2_multiplier, p->input2_shift);
+      *dst = ts_diff_output(p, s1 - s2, square);
+    });
+  }
+}
+
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win) {
-  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
-  TS_BC_FOR_EACH(a, b, out, channels, win, {
-    const int32_t s1 = ts_rescale_input(off1, *pa, ls, p->input1_multiplier, p->input1_shift);
-    const int32_t s2 = ts_rescale_input(off2, *pb, ls, p->input2_multiplier, p->input2_shift);
-    const int32_t r = TS_MBQM(s1 - s2, p->output_multiplier, p->output_shift) + p->output_offset;
-    *dst = (int8_t)ts_clamp_i32(r, p->act_min, p->act_max);
-  });
+  ts_diff_s8(p, a, b, out, channels, win, 0);
 }
 
 int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
@@ -79,14 +111,7 @@ int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_poi
 
 void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                               int32_t channels, ts_window win) {
-  const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
-  TS_BC_FOR_EACH(a, b, out, channels, win, {
-    const int32_t s1 = ts_rescale_input(off1, *pa, ls, p->input1_multiplier, p->input1_shift);
-    const int32_t s2 = ts_rescale_input(off2, *pb, ls, p->input2_multiplier, p->input2_shift);
-    const int32_t d = s1 - s2; /* |d| <= 2 * 255 * 2^7 * 0.5: the square fits */
-    const int32_t r = TS_MBQM(d * d, p->output_multiplier, p->output_shift) + p->output_offset;
-    *dst = (int8_t)ts_clamp_i32(r, p->act_min, p->act_max);
-  });
+  ts_diff_s8(p, a, b, out, channels, win, 1);
 }
 
 void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win) {

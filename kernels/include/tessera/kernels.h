@@ -334,7 +334,9 @@ void ts_concatenation(const void* const* inputs, const int32_t* axis_sizes, int3
 void ts_quantize_multiplier(double real, int32_t* multiplier, int* shift);
 
 /* SUB int8 (TFLM sub.cc, reference_ops::Sub / BroadcastQuantSubSlow): ADD's arithmetic with the
- * rescaled second input subtracted. Parameters as ts_add_params (left_shift 20). */
+ * rescaled second input subtracted. Parameters as ts_add_params (left_shift 20). SUB and
+ * SQUARED_DIFFERENCE rescale the inputs of windows of 1,024 elements or more through two
+ * 256-entry tables (2 KiB of stack), the same values in the same access order. */
 int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
                       int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
                       int32_t act_min, int32_t act_max, ts_add_params* p);
@@ -420,7 +422,10 @@ void ts_tanh_s8(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t cha
                 ts_window win);
 
 /* A 256-entry table lookup: out = table[(uint8_t)x]. ELU int8 (TFLM elu.cc) runs on the table
- * ts_elu_s8_table builds with TFLM's float expressions (expf, roundf). */
+ * ts_elu_s8_table builds with TFLM's float expressions (expf, roundf). Every unary kernel above
+ * is a function of the input byte: run once over an input holding the bytes (int8_t)i for
+ * i = 0..255 in that order (e.g. a 1 x 1 x 256 window), it writes the table with which ts_lut_s8
+ * produces its bytes. */
 void ts_elu_s8_table(float input_scale, int32_t input_zero_point, float output_scale,
                      int32_t output_zero_point, int8_t table[256]);
 void ts_lut_s8(const int8_t table[256], ts_cbuf in, ts_buf out, int32_t channels, ts_window win);

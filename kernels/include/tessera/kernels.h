@@ -490,6 +490,204 @@ void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t*
  * where the C library's expf / logf agree with the one TFLM was built with. */
 void ts_log_softmax_f32(const float* in, float* out, int32_t rows, int32_t depth);
 
+/* ---- element-wise and rearrangement operators ---- */
+/* Element-wise kernels as above: the output window `win` (all `channels` channels) in row-major
+ * (y, x, c) order, each element's inputs read then the element written. Binary kernels read
+ * their operands through ts_operand (broadcasting by zero strides, as ts_add_s8). The
+ * *_prepare functions compute a kernel's parameters from scales and zero points with the
+ * float/double expressions of TFLM's Prepare; they return 0, or -1 when TFLM's Prepare would
+ * reject the parameters or its arithmetic would be undefined (then *p is unspecified). */
+
+/* TFLM's QuantizeMultiplier (frexp, round half away from zero, Q31, renormalised when the
+ * mantissa rounds to 1, zero below 2^-32): shift > 0 is a left shift. */
+void ts_quantize_multiplier(double real, int32_t* multiplier, int* shift);
+
+/* SUB int8 (TFLM sub.cc, reference_ops::Sub / BroadcastQuantSubSlow): ADD's arithmetic with the
+ * rescaled second input subtracted. Parameters as ts_add_params (left_shift 20). SUB and
+ * SQUARED_DIFFERENCE rescale the inputs of windows of 1,024 elements or more through two
+ * 256-entry tables (2 KiB of stack), the same values in the same access order. */
+int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
+                      int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
+                      int32_t act_min, int32_t act_max, ts_add_params* p);
+void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+               ts_window win);
+
+/* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc): both inputs rescaled as ADD's (left
+ * shift 7), the difference squared, then MultiplyByQuantizedMultiplier by the output
+ * multiplier (which may exceed 1). Parameters in ts_add_params (act range -128..127). */
+int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
+                                     float input2_scale, int32_t input2_zero_point,
+                                     float output_scale, int32_t output_zero_point,
+                                     ts_add_params* p);
+void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                              int32_t channels, ts_window win);
+
+/* MAXIMUM / MINIMUM int8 (TFLM maximum_minimum.cc): the larger / smaller raw byte (TFLM does not
+ * rescale; the operator layer requires equal quantization). No parameters, no Prepare. */
+void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
+void ts_minimum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
+
+/* PRELU int8 (TFLM prelu.cc, reference_ops::BroadcastPrelu4DSlow): v = input_offset + x;
+ * v >= 0: MBQM(v, output_multiplier_1, output_shift_1); else
+ * MBQM(v * (alpha_offset + alpha), output_multiplier_2, output_shift_2); plus output_offset,
+ * clamped to int8. `a` is the input, `b` the alpha operand (usually broadcast over y and x);
+ * an element reads its alpha only when v < 0. */
+typedef struct {
+  int32_t input_offset, alpha_offset; /* -zero points */
+  int32_t output_offset;              /* output zero point */
+  int32_t output_multiplier_1, output_shift_1; /* input_scale / output_scale */
+  int32_t output_multiplier_2, output_shift_2; /* input_scale * alpha_scale / output_scale */
+} ts_prelu_params;
+int ts_prelu_s8_prepare(float input_scale, int32_t input_zero_point, float alpha_scale,
+                        int32_t alpha_zero_point, float output_scale, int32_t output_zero_point,
+                        ts_prelu_params* p);
+void ts_prelu_s8(const ts_prelu_params* p, ts_operand a, ts_operand b, ts_buf out,
+                 int32_t channels, ts_window win);
+
+/* Unary kernels below: `in` holds a window containing `win` of a tensor with `channels`
+ * channels, `out` likewise (they may be the same buffer). */
+
+/* LEAKY_RELU int8 (TFLM leaky_relu.cc, reference_ops::QuantizeLeakyRelu): v = x - input_zp;
+ * output_zp + MBQM(v, identity) for v >= 0, MBQM(v, alpha) otherwise, clamped to int8. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier_alpha, shift_alpha;       /* input_scale * alpha / output_scale (float) */
+  int32_t multiplier_identity, shift_identity; /* input_scale / output_scale (float) */
+} ts_leaky_relu_params;
+int ts_leaky_relu_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                             int32_t output_zero_point, float alpha, ts_leaky_relu_params* p);
+void ts_leaky_relu_s8(const ts_leaky_relu_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                      ts_window win);
+
+/* ABS int8 (TFLM elementwise.cc AbsEvalQuantized): |x - input_zp|, rescaled by MBQM when the
+ * scales differ (needs_rescale), plus output_zp, clamped to int8. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t needs_rescale; /* input_scale != output_scale */
+  int32_t multiplier, shift;
+} ts_abs_params;
+int ts_abs_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                      int32_t output_zero_point, ts_abs_params* p);
+void ts_abs_s8(const ts_abs_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
+/* RSQRT int8 (TFLM elementwise.cc RsqrtEvalQuantized): v = x - input_zp; v == 0 gives 127;
+ * else 1/sqrt(v) by GetInvSqrtQuantizedMultiplierExp, then two MBQMs (shift 20). TFLM's Eval
+ * fails on an input below its zero point: the kernel computes those elements as TFLM's
+ * arithmetic would (v <= 1 as 1) and returns how many there were, so the caller can fail. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift; /* 1 / (sqrt(input_scale) * output_scale) */
+} ts_rsqrt_params;
+int ts_rsqrt_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                        int32_t output_zero_point, ts_rsqrt_params* p);
+int32_t ts_rsqrt_s8(const ts_rsqrt_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                    ts_window win);
+
+/* TANH int8 (TFLM tanh.cc, reference_integer_ops::Tanh; output scale 1/128, zero point 0):
+ * inputs beyond the range radius give -128 / 127, others MBQM to Q4.27, gemmlowp's fixed-point
+ * tanh, rounding shift by 24. Parameters as LOGISTIC's (ts_logistic_params). */
+int ts_tanh_s8_prepare(float input_scale, int32_t input_zero_point, ts_logistic_params* p);
+void ts_tanh_s8(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                ts_window win);
+
+/* A 256-entry table lookup: out = table[(uint8_t)x]. ELU int8 (TFLM elu.cc) runs on the table
+ * ts_elu_s8_table builds with TFLM's float expressions (expf, roundf). Every unary kernel above
+ * is a function of the input byte: run once over an input holding the bytes (int8_t)i for
+ * i = 0..255 in that order (e.g. a 1 x 1 x 256 window), it writes the table with which ts_lut_s8
+ * produces its bytes. */
+void ts_elu_s8_table(float input_scale, int32_t input_zero_point, float output_scale,
+                     int32_t output_zero_point, int8_t table[256]);
+void ts_lut_s8(const int8_t table[256], ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
+/* SUM int8 over any set of axes (TFLM reduce.cc EvalSum -> reference_ops::QuantizedMeanOrSum with
+ * compute_sum): out = clamp(output_zp + MBQM(sum - count * input_zp, multiplier, shift)), the
+ * multiplier QuantizeMultiplier(input_scale / output_scale) (no 1/count folded in, unlike MEAN).
+ * Parameters in ts_mean_params (`requantize` unused). Output elements in row-major order of the
+ * kept axes; unit, scratch and access order as ts_mean_s8. */
+int ts_sum_s8_prepare(float input_scale, int32_t input_zero_point, float output_scale,
+                      int32_t output_zero_point, ts_mean_params* p);
+size_t ts_sum_s8_scratch_bytes(const ts_mean_params* p);
+void ts_sum_s8(const ts_mean_params* p, const int8_t* in, int8_t* out, int8_t* scratch);
+
+/* ARG_MAX / ARG_MIN over one axis of an int8 tensor viewed as [outer][axis_size][inner] (TFLM
+ * arg_min_max.cc, reference_ops::ArgMinMax: strict comparison, so the first index of the extreme
+ * value wins a tie). out: outer * inner indices of out_bytes bytes each (4: int32, 8: int64),
+ * stored with memcpy (no alignment needed). Output elements in (outer, inner) order, each written
+ * after the axis_size reads it needs; `out` must not overlap `in`. */
+void ts_arg_min_max_s8(const int8_t* in, int32_t outer, int32_t axis_size, int32_t inner,
+                       int32_t is_arg_max, int32_t out_bytes, void* out);
+
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH (TFLM depth_to_space.cc / space_to_depth.cc, reference_ops
+ * DepthToSpace / SpaceToDepth), batch 1, any element size, as window kernels. DEPTH_TO_SPACE:
+ * output (y, x, c) = input (y / b, x / b, ((y % b) * b + x % b) * out_c + c); SPACE_TO_DEPTH:
+ * output (y, x, ((dy * b) + dx) * in_c + c) = input (y * b + dy, x * b + dx, c). `in` holds the
+ * input window the *_input_window function gives for `win` (all channels). Access order: output
+ * pixels of `win` row-major; a pixel's elements in ascending channel order, copied in runs (one
+ * run for DEPTH_TO_SPACE, b * b runs of in_c elements for SPACE_TO_DEPTH), each run read then
+ * written (memmove), all of pixel i before pixel i + 1. */
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t block_size;
+  int32_t elem_bytes;
+} ts_space_depth_params;
+ts_window ts_depth_to_space_input_window(const ts_space_depth_params* p, ts_window win);
+void ts_depth_to_space(const ts_space_depth_params* p, ts_cbuf in, ts_buf out, ts_window win);
+ts_window ts_space_to_depth_input_window(const ts_space_depth_params* p, ts_window win);
+void ts_space_to_depth(const ts_space_depth_params* p, ts_cbuf in, ts_buf out, ts_window win);
+
+/* MIRROR_PAD (TFLM mirror_pad.cc; REFLECT offset 1, SYMMETRIC offset 0) over one output window,
+ * batch 1, any element size: output (y, x, c) = input (src(y), src(x), src(c)) with src the
+ * per-axis GetInputDimension (ts_mirror_pad_source). `in` holds ts_mirror_pad_input_window(win)
+ * (the bounding rows and columns of the sources). Access order and scratch as ts_pad: output
+ * pixels row-major, unit i reads input pixel (src(y), src(x)); without scratch (NULL) a pixel's
+ * elements are read and written one by one in ascending channel order (the whole pixel at once,
+ * read then written, when the channels are not padded), with a scratch of
+ * ts_mirror_pad_scratch_bytes() the pixel is built there and copied after its reads. */
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t pad_top, pad_left, pad_c; /* padding before, per axis */
+  int32_t offset;                   /* 1: REFLECT, 0: SYMMETRIC */
+  int32_t elem_bytes;
+} ts_mirror_pad_params;
+int32_t ts_mirror_pad_source(int32_t index, int32_t pad_before, int32_t in_size, int32_t offset);
+ts_window ts_mirror_pad_input_window(const ts_mirror_pad_params* p, ts_window win);
+size_t ts_mirror_pad_scratch_bytes(const ts_mirror_pad_params* p);
+void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_window win,
+                   int8_t* scratch);
+
+/* GATHER (TFLM gather.cc, batch_dims 0): params viewed as [outer][axis_size][inner_bytes];
+ * out[o][k] = params[o][indices[k]] for k < num_indices. Indices int32 (index_bytes 4) or int64
+ * (8; TFLM's GATHER takes int32 only), read with memcpy. Returns 0, or -1 at the first index
+ * outside [0, axis_size), as TFLM's Eval fails there (rows before it written). Access order:
+ * output rows in (o, k) order, each reading its index, then its input row (memmove), before
+ * the next row. */
+int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+                  const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
+
+/* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND of rank 4 (rank 3 as width 1, block_w 1), TFLM
+ * space_to_batch_nd.cc / batch_to_space_nd.cc (reference_ops SpaceToBatchND / BatchToSpaceND),
+ * any element size, NHWC with batches. SPACE_TO_BATCH: output pixel (b, y, x) with
+ * i = b % in_b, shift = b / in_b, sy = y * block_h + shift / block_w - pad_top,
+ * sx = x * block_w + shift % block_w - pad_left copies input pixel (i, sy, sx), or pad_value
+ * where that lies outside the input (TFLM's pad value is its params' output_offset, which its
+ * Prepare leaves unset; the output zero point is TFLite's). Output pixels in (b, y, x) order,
+ * each read then written. BATCH_TO_SPACE: input pixel (b, y, x) with s = b / out_b goes to output
+ * (b % out_b, y * block_h + s / block_w - crop_top, x * block_w + s % block_w - crop_left) unless
+ * that is cropped away; input pixels in (b, y, x) order, each read then written. */
+typedef struct {
+  int32_t in_b, in_h, in_w;
+  int32_t out_b, out_h, out_w;
+  int32_t depth; /* elements per pixel */
+  int32_t block_h, block_w;
+  int32_t pad_top, pad_left; /* SPACE_TO_BATCH: paddings before; BATCH_TO_SPACE: crops before */
+  int32_t elem_bytes;
+  int8_t pad_value;
+} ts_batch_space_params;
+void ts_space_to_batch_nd(const ts_batch_space_params* p, const void* in, void* out);
+void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* out);
+
 /* ======================================================================================
  * DSP-structured variants and the portable loops, callable on every target.
  * The public ts_conv2d_s8, ts_depthwise_conv2d_s8 and ts_fully_connected_s8 call the *_dsp

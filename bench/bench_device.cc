@@ -10,7 +10,7 @@
 // over layer-by-layer's ("instr ovh"; layer by layer is measured too whenever such a plan is).
 //
 //   bench_device [--board an386|an500] [--strategies greedy,patch,cache,...] [--models a,b,...]
-//                [--opt -O2] [--dsp-only] [--profile] [--top N]
+//                [--opt -O2] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]
 //
 // Strategies: greedy (layer by layer); patch (2x2 patches recomputing their halos, split
 // chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
@@ -23,6 +23,11 @@
 // generated with per-step instruction counts (tessera codegen --profile); prints, per model,
 // instructions and MACs per operator type for every plan side by side, and each plan's top N
 // steps (default 10).
+// --cycles (an386 only): the DSP build runs once more under the Cortex-M4 cycle model
+// (firmware/cycles/m4_model.h, firmware/profile.sh --cycles; MODELLED cycles, not measured) and
+// the table gains the inference's modelled cycles at 0 and W (--wait-states, default 5) flash
+// wait states and cycles per instruction; with --profile, the per-type table gains modelled
+// cycles too. About 3-10x the time of a plain run (the plugin costs every instruction).
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -256,8 +261,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
-  bool dsp_only = false, profile = false;
-  int top = 10;
+  bool dsp_only = false, profile = false, cycles = false;
+  int top = 10, wait_states = 5;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -285,6 +290,15 @@ int main(int argc, char** argv) {
       dsp_only = true;
     } else if (a == "--profile") {
       profile = true;
+    } else if (a == "--cycles") {
+      cycles = true;
+    } else if (a == "--wait-states") {
+      const std::string v = next();
+      wait_states = std::atoi(v.c_str());
+      if (wait_states < 0 || wait_states > 100 || v.find_first_not_of("0123456789") != std::string::npos) {
+        std::fprintf(stderr, "bench_device: --wait-states wants a count from 0 to 100, got '%s'\n", v.c_str());
+        return 2;
+      }
     } else if (a == "--top") {
       const std::string v = next();
       top = std::atoi(v.c_str());
@@ -295,7 +309,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
-                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N]\n");
+                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]\n");
       return 2;
     }
   }
@@ -318,11 +332,22 @@ int main(int argc, char** argv) {
   std::printf("instructions: one inference (model_invoke), SysTick count x 40 (25 MHz, 1 ns/instruction)\n");
   std::printf("flash = .text + .rodata + .data image; RAM = .data + .bss + arena + stack (8192 reserved)\n");
   std::printf("MAC ovh = plan MACs / layer-by-layer MACs - 1; instr ovh = DSP instructions / layer-by-layer DSP - 1\n");
-  std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n\n");
-  std::printf("%-22s %-8s %9s %9s %6s %8s %8s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "portable",
+  std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n");
+  if (cycles && board != Board::kAn386) {
+    std::fprintf(stderr, "bench_device: --cycles models a Cortex-M4: --board an386 only\n");
+    return 2;
+  }
+  const std::string wcol = "cyc W=" + std::to_string(wait_states);
+  if (cycles)
+    std::printf("cyc W=0 / %s: MODELLED Cortex-M4 cycles of the DSP inference (millions; firmware/cycles/m4_model.h, "
+                "TRM rules, W flash wait states on flash data reads and on fetches after taken branches), CPI = "
+                "cycles W=0 / instructions\n",
+                wcol.c_str());
+  std::printf("\n%-22s %-8s %9s %9s %6s %8s %8s %9s %9s %7s %7s %6s | %9s %9s %7s", "model", "plan", "portable",
               "DSP", "gain", "MAC ovh", "instr ovh", "flash", "RAM", "arena", "stack", "exact", "TFLM-ref", "TFLM-CM",
               "DSP/CM");
-  std::printf("%s\n", std::string(158, '-').c_str());
+  if (cycles) std::printf(" | %9s %9s %5s", "cyc W=0", wcol.c_str(), "CPI");
+  std::printf("\n%s\n", std::string(cycles ? 186 : 158, '-').c_str());
   int failures = 0;
   for (const auto& m : models) {
     Graph g;
@@ -349,6 +374,7 @@ int main(int argc, char** argv) {
         o.board = board;
         o.opt = opt;
         DeviceOptions portable_o = o;
+        o.cycles = cycles;
         portable_o.defines.push_back("TS_NO_DSP");
         DeviceResult rp;
         if (!dsp_only) rp = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_portable", portable_o);
@@ -357,6 +383,7 @@ int main(int argc, char** argv) {
         if (profile) {
           DeviceOptions po = o;
           po.profile = true;
+          po.cycles = false;
           rprof = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_profile", po);
         }
         bool failed = false;
@@ -397,10 +424,16 @@ int main(int argc, char** argv) {
                     static_cast<long long>(r.stack_used), exact ? "yes" : "NO");
         auto it = TflmFigures().find(m);
         if (it != TflmFigures().end())
-          std::printf(" %9.2f %9.2f %6.2fx\n", it->second.reference_m, it->second.cmsis_m,
+          std::printf(" %9.2f %9.2f %6.2fx", it->second.reference_m, it->second.cmsis_m,
                       r.instructions / 1e6 / it->second.cmsis_m);
         else
-          std::printf(" %9s %9s %7s\n", "-", "-", "-");
+          std::printf(" %9s %9s %7s", "-", "-", "-");
+        if (cycles) {
+          const CycleCounts& c = r.cycle_model.inference;
+          std::printf(" | %9.3f %9.3f %5.2f", c.cycles / 1e6, c.CyclesAt(wait_states) / 1e6,
+                      c.instructions ? static_cast<double>(c.cycles) / c.instructions : 0.0);
+        }
+        std::printf("\n");
         if (s != "greedy")
           std::printf("%-22s %-8s plan '%s', %zu steps, %.3fM MACs (layer by layer %.3fM)\n", "", "",
                       plan.strategy.c_str(), plan.steps.size(), PlanMacs(g, plan) / 1e6, graph_macs / 1e6);

@@ -293,12 +293,7 @@ int main(int argc, char** argv) {
     } else if (a == "--cycles") {
       cycles = true;
     } else if (a == "--wait-states") {
-      const std::string v = next();
-      wait_states = std::atoi(v.c_str());
-      if (wait_states < 0 || wait_states > 100 || v.find_first_not_of("0123456789") != std::string::npos) {
-        std::fprintf(stderr, "bench_device: --wait-states wants a count from 0 to 100, got '%s'\n", v.c_str());
-        return 2;
-      }
+      wait_states = bench::ParseWaitStates("bench_device", next());
     } else if (a == "--top") {
       const std::string v = next();
       top = std::atoi(v.c_str());

@@ -162,6 +162,14 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds) {
     else if (kind == "func" && (ls >> name)) r.functions[name] = counts(ls);
   }
   std::filesystem::remove(raw);
+  for (size_t i = 0; i < marks.size(); ++i) {
+    if (marks[i].first != "ts_fw_counter_start") continue;
+    for (size_t j = i + 1; j < marks.size(); ++j)
+      if (marks[j].first == "ts_fw_counter_instructions") {
+        r.spans.push_back(diff(marks[i].second, marks[j].second));
+        break;
+      }
+  }
   int first = -1, last = -1;
   std::vector<int> reads;
   for (size_t i = 0; i < marks.size(); ++i) {

@@ -86,6 +86,9 @@ struct CycleModelRun {
   // Between consecutive ts_fw_counter_instructions calls: with tessera codegen --profile,
   // interval s is plan step s (the driver's last read adds one more interval).
   std::vector<CycleCounts> intervals;
+  // Each ts_fw_counter_start call to the next ts_fw_counter_instructions call, in order (the
+  // brackets of bench_conv_dsp's and bench_dw_dsp's per-layer counts).
+  std::vector<CycleCounts> spans;
   std::map<std::string, CycleCounts> functions;
   std::map<std::string, uint64_t> stats;  // the plugin's event counts (taken, pipelined, ...)
 };

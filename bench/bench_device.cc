@@ -27,7 +27,8 @@
 // (firmware/cycles/m4_model.h, firmware/profile.sh --cycles; MODELLED cycles, not measured) and
 // the table gains the inference's modelled cycles at 0 and W (--wait-states, default 5) flash
 // wait states and cycles per instruction; with --profile, the per-type table gains modelled
-// cycles too. About 3-10x the time of a plain run (the plugin costs every instruction).
+// cycles too (from the profiled build's clock intervals). A model takes a few times a plain run's
+// time (the plugin costs every instruction: mcunet_vww1_80's 21.6M instructions take about 20 s).
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -85,7 +86,9 @@ struct Profile {
   std::string strategy;
   Plan plan;
   std::vector<uint64_t> steps;
+  std::vector<CycleCounts> cycles;  // modelled, per step (--cycles), else empty
 };
+
 
 std::string StepType(const Graph& g, const Plan& plan, int s) {
   const Step& st = plan.steps[s];
@@ -109,6 +112,49 @@ bool StepOverlaps(const Plan& plan, const Step& st) {
       if (a.external == b.external && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) return true;
     }
   return false;
+}
+
+// Modelled cycles per operator type for every plan profiled under the cycle model (--profile
+// --cycles): the per-step clock intervals of the profiled build (each includes one clock read).
+void PrintCycleTypes(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int w) {
+  std::vector<std::string> types;
+  for (const Profile& p : profiles)
+    for (size_t s = 0; s < p.cycles.size(); ++s)
+      if (std::find(types.begin(), types.end(), StepType(g, p.plan, static_cast<int>(s))) == types.end())
+        types.push_back(StepType(g, p.plan, static_cast<int>(s)));
+  if (types.empty()) return;
+  std::printf("\n%s: MODELLED Cortex-M4 cycles (millions) per operator type, per step of the profiled build "
+              "(firmware/cycles/m4_model.h; W=%d flash wait states)\n%-20s",
+              model.c_str(), w, "type");
+  for (const Profile& p : profiles) std::printf(" | %-33.33s", p.strategy.c_str());
+  std::printf("\n%-20s", "");
+  for (size_t k = 0; k < profiles.size(); ++k) std::printf(" | %9s %9s %5s %7s", "instr M", "cyc W=0", "CPI", "cyc W");
+  std::printf("\n");
+  auto row = [&](const CycleCounts& c) {
+    std::printf(" | %9.3f %9.3f %5.2f %7.3f", c.instructions / 1e6, c.cycles / 1e6,
+                c.instructions ? static_cast<double>(c.cycles) / c.instructions : 0.0, c.CyclesAt(w) / 1e6);
+  };
+  std::vector<CycleCounts> total(profiles.size());
+  for (const std::string& t : types) {
+    std::printf("%-20s", t.c_str());
+    for (size_t k = 0; k < profiles.size(); ++k) {
+      CycleCounts c;
+      for (size_t s = 0; s < profiles[k].cycles.size(); ++s) {
+        if (StepType(g, profiles[k].plan, static_cast<int>(s)) != t) continue;
+        c.instructions += profiles[k].cycles[s].instructions;
+        c.cycles += profiles[k].cycles[s].cycles;
+        c.wait_units += profiles[k].cycles[s].wait_units;
+      }
+      total[k].instructions += c.instructions;
+      total[k].cycles += c.cycles;
+      total[k].wait_units += c.wait_units;
+      row(c);
+    }
+    std::printf("\n");
+  }
+  std::printf("%-20s", "total");
+  for (const CycleCounts& c : total) row(c);
+  std::printf("\n");
 }
 
 void PrintProfiles(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int top) {
@@ -378,7 +424,6 @@ int main(int argc, char** argv) {
         if (profile) {
           DeviceOptions po = o;
           po.profile = true;
-          po.cycles = false;
           rprof = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_profile", po);
         }
         bool failed = false;
@@ -437,7 +482,8 @@ int main(int argc, char** argv) {
           for (uint64_t v : rprof.step_instructions) sum += v;
           std::printf("%-22s %-8s profiled build: %.3fM instructions, per-step sum %.3fM (clock reads included)\n", "",
                       "", rprof.instructions / 1e6, sum / 1e6);
-          profiles.push_back({s + " (" + std::to_string(plan.steps.size()) + " steps)", plan, rprof.step_instructions});
+          profiles.push_back(
+              {s + " (" + std::to_string(plan.steps.size()) + " steps)", plan, rprof.step_instructions, rprof.step_cycles});
         }
         std::fflush(stdout);
       } catch (const std::exception& e) {
@@ -446,6 +492,7 @@ int main(int argc, char** argv) {
       }
     }
     if (profile) PrintProfiles(m, g, profiles, top);
+    if (profile && cycles) PrintCycleTypes(m, g, profiles, wait_states);
   }
   std::filesystem::remove_all(work);
   return failures ? 1 : 0;

@@ -13,7 +13,7 @@
 #
 #   --cycles         MODELLED Cortex-M4 cycles beside the instructions (an386 only): per
 #                    function, the whole run, one inference (ts_fw_counter_start to the last
-#                    ts_fw_counter_instructions) and, for firmware generated with tessera codegen
+#                    ts_fw_counter_instructions before the next output) and, for firmware generated with tessera codegen
 #                    --profile, every plan step (between consecutive clock reads). Runs QEMU with
 #                    the TCG plugin libts_m4_cycles.so (firmware/cycles/, built by CMake) instead of
 #                    the execution log; the rules and their sources: firmware/cycles/m4_model.h.
@@ -101,14 +101,17 @@ if [ "$cycles" -eq 1 ]; then
       for (a = 2; a <= n; a++) { v = ord[a]; b = a - 1; while (b >= 1 && key[ord[b]] < key[v]) { ord[b + 1] = ord[b]; b-- } ord[b + 1] = v }
       for (k = 1; k <= n && k <= top; k++) { j = ord[k]; row(fi[j], key[j], fu[j], nm[j]) }
       row(ti, tc, tu, "total (reset to exit)")
+      # the inference: the first ts_fw_counter_start to the last clock read before the next output
       first = 0; last = 0; ni = 0
       for (k = 1; k <= m; k++) {
         if (mn[k] == "ts_fw_counter_start" && !first) first = k
-        if (mn[k] == "ts_fw_counter_instructions" && first) { last = k; ni++; ci[ni] = k }
+        if (!first) continue
+        if (mn[k] == "ts_fw_puts") break
+        if (mn[k] == "ts_fw_counter_instructions") { last = k; ni++; ci[ni] = k }
       }
       if (first && last)
         row(mi[last] - mi[first], mc[last] - mc[first], mu[last] - mu[first],
-            "inference (ts_fw_counter_start to the last ts_fw_counter_instructions)")
+            "inference (ts_fw_counter_start to the last clock read before output)")
       if (ni >= 3) {
         printf "per step (between consecutive clock reads of tessera codegen --profile; each includes one clock read)\n"
         for (k = 1; k + 1 < ni; k++) { a = ci[k]; b = ci[k + 1]

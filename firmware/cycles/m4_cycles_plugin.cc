@@ -12,7 +12,8 @@
 // and reads from the flash range (R10, W). Every execution of a `mark` symbol's first
 // instruction records the running totals (marks default to the harness's clock functions
 // ts_fw_counter_start and ts_fw_counter_instructions, which bracket one inference and, with
-// tessera codegen --profile, every plan step).
+// tessera codegen --profile, every plan step, and ts_fw_puts, which tells the reads after the
+// inference's from those that follow output).
 //
 // REPORT lines (counts are decimal; cycles at zero wait states; `units` are W's events, so
 // cycles at W wait states = cycles + W * units):
@@ -243,7 +244,7 @@ int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t*, int argc, char*
     std::fprintf(stderr, "ts_m4_cycles: elf=FIRMWARE.elf and out=REPORT are required\n");
     return 1;
   }
-  if (mark_syms.empty()) mark_syms = {"ts_fw_counter_start", "ts_fw_counter_instructions"};
+  if (mark_syms.empty()) mark_syms = {"ts_fw_counter_start", "ts_fw_counter_instructions", "ts_fw_puts"};
   try {
     Decode(objdump, elf);
   } catch (const std::exception& e) {

@@ -82,7 +82,9 @@ struct CycleModelRun {
   bool ok = false;          // the plugin's report was read
   std::string error;
   CycleCounts total;        // reset to exit
-  CycleCounts inference;    // ts_fw_counter_start to the last ts_fw_counter_instructions call
+  // The first ts_fw_counter_start call to the last ts_fw_counter_instructions call before the
+  // program next prints (ts_fw_puts): WriteDeviceMain's bracket of one invoke.
+  CycleCounts inference;
   // Between consecutive ts_fw_counter_instructions calls: with tessera codegen --profile,
   // interval s is plan step s (the driver's last read adds one more interval).
   std::vector<CycleCounts> intervals;

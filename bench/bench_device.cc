@@ -27,8 +27,8 @@
 // (firmware/cycles/m4_model.h, firmware/profile.sh --cycles; MODELLED cycles, not measured) and
 // the table gains the inference's modelled cycles at 0 and W (--wait-states, default 5) flash
 // wait states and cycles per instruction; with --profile, the per-type table gains modelled
-// cycles too (from the profiled build's clock intervals). A model takes a few times a plain run's
-// time (the plugin costs every instruction: mcunet_vww1_80's 21.6M instructions take about 20 s).
+// cycles too (from the profiled build's clock intervals). The model's run takes about as long as
+// the build (the six shared models, greedy, --dsp-only --cycles: about 1 minute in all).
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>

@@ -20,6 +20,8 @@
 #   --wait-states W  the flash variant's wait states (default 5; the W=0 column is always shown)
 #   --plugin SO      the plugin (default: $TESSERA_CYCLES_PLUGIN, else build/firmware/ of this tree)
 #   --raw FILE       also keep the plugin's report (lines total/stat/mark/func) in FILE
+#                    (--cycles is faster than the execution log: person_detect's 10M
+#                    instructions take about 1 s)
 #
 # The program's own output (semihosting) goes to stderr. The total counts every instruction from
 # reset to exit (start-up, input copies, printing), so it is a little above the SysTick count of
@@ -119,6 +121,7 @@ if [ "$cycles" -eq 1 ]; then
       }
       printf "events: %d taken branches, %d pipelined loads/stores (R4), %d address stalls (R6), %d flash data reads, %d fetches after a taken branch into flash, %d divisions (12 cycles each, R2), %d skipped in IT blocks, %d exceptions (latency not charged)\n",
         st["taken"], st["pipelined"], st["agu_stalls"], st["flash_reads"], st["flash_fetches"], st["divides"], st["it_skipped"], st["exceptions"]
+      if (st["duplicates"]) printf "note: %d repeated callbacks of one instruction (QEMU re-running an I/O instruction under -icount) counted once\n", st["duplicates"]
       if (st["unknown"]) printf "warning: %d instructions ran outside the ELF decoded code (costed as 0)\n", st["unknown"]
     }' "$tmp/report"
   exit 0

@@ -276,7 +276,9 @@ bool DecodeObjdumpLine(const std::string& line, Insn* out) {
       in.addr_regs = AddressRegisters(o, &reg_offset);
       in.store_imm = in.kind == Kind::kStore && !reg_offset;
       if (in.kind == Kind::kLoad && (in.writes & 0x8000u)) in.writes_pc = true;
-      if (in.kind == Kind::kFpLoad || in.kind == Kind::kFpStore) in.regs = f64 ? 2 : 1;
+      // VLDR/VSTR of a double register (objdump writes "vldr d7, [r3]") move 8 bytes (R9).
+      if (in.kind == Kind::kFpLoad || in.kind == Kind::kFpStore)
+        in.regs = f64 || (!o.empty() && o[0].size() >= 2 && o[0][0] == 'd') ? 2 : 1;
       break;
     case Kind::kLoadMulti:
     case Kind::kStoreMulti:
@@ -373,7 +375,7 @@ Cost CostOf(const Insn& cur, const Exec& e) {
         break;
       case Kind::kTableBranch:
         branch = true;
-        c.cycles = 2 + refill(3);
+        c.cycles = 3 + refill(3);
         break;
     }
     // R4: pipelined after a single load that loaded, unless the address uses its result.

@@ -32,7 +32,10 @@
 //  R7  TRM Table 3-1 and 3.3.2: LDRD/STRD take 1+N = 3 cycles (the two words pipelined
 //      together), LDM/STM/PUSH/POP 1+N for N registers, 1+N+P when PC is loaded.
 //  R8  TRM Table 3-1: branches B, BL, BX, BLX, CBZ/CBNZ take 1 when not taken, 1+P when
-//      taken; TBB/TBH 2+P; MOV/ADD to PC 1+P; LDR to PC 2+P. P, the pipeline refill, is
+//      taken; MOV/ADD to PC 1+P; LDR to PC 2+P (3.3.2: "at least five cycles"). TBB/TBH:
+//      Table 3-1 says 2+P, 3.3.2 "two cycles for the load, one cycle for the add, and three
+//      cycles for the pipeline reload ... at least six cycles": this model takes 3.3.2's
+//      3+P (6 with P = 3). P, the pipeline refill, is
 //      1..3 "depending on the alignment and width of the target instruction, and whether the
 //      processor manages to speculate the address early". This model: P = 1 for branches
 //      with an immediate target (B, B<cc>, BL, CBZ/CBNZ: the target is known at decode and

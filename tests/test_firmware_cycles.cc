@@ -312,6 +312,7 @@ TEST_F(FirmwareCycles, MultiplyAndDivide) {
 TEST_F(FirmwareCycles, SkippedConditionalLoadCostsOne) {
   // cmp 1, it 1, ldreq (condition false: no access) 1 (R10), subs 1.
   Check({"t_it_skipped", 2 + 5 * kN + 1, 2 + kN * (1 + 1 + 1 + 1) + kLoopBranches + kReturn, kBranchFetches});
+  EXPECT_GE(run_->stats["it_skipped"], static_cast<uint64_t>(kN));
 }
 
 TEST_F(FirmwareCycles, FlashLoadsAndBranchFetchesCountWaitStates) {

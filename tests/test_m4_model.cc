@@ -153,6 +153,7 @@ TEST(M4Model, LoadStoreTimings) {
   EXPECT_TRUE(CostRun(ldr_ind, &adds).agu_stall);
   EXPECT_EQ(CostRun(ldr_ind, &cmp).cycles, 2u);                 // CMP writes no register
   EXPECT_EQ(CostRun(ldr_ind, nullptr, 0).cycles, 1u);           // R10: skipped in an IT block
+  EXPECT_TRUE(CostRun(ldr_ind, nullptr, 0).skipped);
   const Insn ldrd = D("20e", "e9d0 2300", "ldrd", "r2, r3, [r0]");
   EXPECT_EQ(CostRun(ldrd, &ldr, 2).cycles, 3u);                 // R7: 1 + N, no pipelining
   const Insn ldm = D("212", "c81c", "ldmia", "r0!, {r2, r3, r4}");

@@ -37,7 +37,8 @@
 #include "qemu_plugin_api.h"
 
 extern "C" {
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+// The API version this plugin declares (firmware/CMakeLists.txt picks it from QEMU's version).
+__attribute__((visibility("default"))) int qemu_plugin_version = TS_QEMU_PLUGIN_API;
 __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t* info,
                                                                 int argc, char** argv);
 }
@@ -97,11 +98,7 @@ void Finalize(uint64_t next_pc, const Insn* next) {
   stat_flash_fetches += c.taken && next_pc < kFlashEnd;
   stat_div += in.kind == Kind::kDivide;
   stat_exceptions += c.unexpected_flow;
-  const bool memory_kind = in.kind == Kind::kLoad || in.kind == Kind::kStore || in.kind == Kind::kLoadDouble ||
-                           in.kind == Kind::kStoreDouble || in.kind == Kind::kLoadMulti ||
-                           in.kind == Kind::kStoreMulti || in.kind == Kind::kFpLoad || in.kind == Kind::kFpStore ||
-                           in.kind == Kind::kFpMulti;
-  stat_skipped += memory_kind && g.accesses == 0;
+  stat_skipped += c.skipped;
   g.prev = &in;
   g.prev_loaded = in.kind == Kind::kLoad && g.accesses > 0;
 }

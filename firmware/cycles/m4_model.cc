@@ -319,6 +319,7 @@ Cost CostOf(const Insn& cur, const Exec& e) {
   bool branch = false;
   if (memory && e.accesses == 0 && cur.kind != Kind::kTableBranch) {
     c.cycles = 1;  // R10: condition failed inside an IT block
+    c.skipped = true;
   } else {
     switch (cur.kind) {
       case Kind::kAlu:

@@ -130,6 +130,7 @@ struct Cost {
   bool taken = false;       // control went elsewhere than pc + size
   bool pipelined = false;   // R4 applied
   bool agu_stall = false;   // R6 applied
+  bool skipped = false;     // R10 applied: a load/store that made no access
   bool unexpected_flow = false;  // taken without being a branch: an exception entry or return
 };
 

@@ -1,5 +1,5 @@
-// The part of QEMU's TCG plugin C API (API version 1, as in QEMU 7.x; qemu-system-arm
-// exports these symbols) that m4_cycles_plugin.cc uses, declared here because distributions
+// The part of QEMU's TCG plugin C API (as in QEMU 7.x's API version 1, unchanged in later
+// versions; qemu-system-arm exports these symbols) that m4_cycles_plugin.cc uses, declared here because distributions
 // do not always ship qemu-plugin.h. Written from the API's documentation: opaque handles,
 // callbacks by function pointer, plugin arguments as "key=value" strings.
 #pragma once

@@ -9,7 +9,7 @@
 //  R1  TRM 3.3.1, Table 3-1: data processing (MOV, ADD, SUB, logical, shifts, compares, CLZ,
 //      bit-field, extend, reverse, saturate), MUL, MLA, MLS, SMULL, UMULL, SMLAL, UMLAL and
 //      the DSP extension's instructions (SMLAD, SMUAD, SXTB16, SADD16, SEL, PKHBT, QADD...;
-//      Table 3-1's DSP rows) take 1 cycle. IT takes 1 (the TRM lets IT fold onto a preceding
+//      the DSP instruction table of TRM 3.3.1) take 1 cycle. IT takes 1 (the TRM lets IT fold onto a preceding
 //      16-bit instruction for 0 cycles: not modelled, so IT is an upper bound of 1).
 //  R2  TRM Table 3-1: SDIV/UDIV take 2..12 cycles (early termination on the operands'
 //      leading zeros/ones). The trace has no register values, so this model charges the

@@ -11,13 +11,17 @@
 // patch plans use.
 //
 //   bench_conv_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
-//                  [--kernels DIR] [--grid N]
+//                  [--kernels DIR] [--grid N] [--cycles] [--wait-states W]
 //
 // --grid N: each CONV_2D runs as N x N calls, one per window of an even split of its output
 // (the 2x2 patch plans' windows, halos aside), instead of one call over the whole output.
 // --kernels: a copy of the kernels/ folder to measure instead of this tree's (experiments).
 // Prints, per model, the instructions of all CONV_2D and of all FULLY_CONNECTED calls (and
 // with --layers one line per operator: shape, MACs, instructions, instructions per MAC).
+// --cycles: the program runs once more under the Cortex-M4 cycle model (firmware/cycles/
+// m4_model.h; MODELLED cycles, not measured) and each figure gains modelled cycles at 0 and W
+// (--wait-states, default 5) flash wait states. The filters here are RAM buffers, so W falls on
+// instruction fetches after taken branches only (a model's firmware reads them from flash).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -167,8 +171,8 @@ int main(int argc, char** argv) {
                                      "mcunet_vww1_80"};
   std::vector<std::string> defines;
   std::string opt = "-O2";
-  bool per_layer = false;
-  int grid = 1;
+  bool per_layer = false, cycles = false;
+  int grid = 1, wait_states = 5;
   std::string kernels = FirmwareDir() + "/../kernels";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -184,6 +188,8 @@ int main(int argc, char** argv) {
     else if (a == "--opt") opt = next();
     else if (a == "--layers") per_layer = true;
     else if (a == "--kernels") kernels = next();
+    else if (a == "--cycles") cycles = true;
+    else if (a == "--wait-states") wait_states = bench::ParseWaitStates("bench_conv_dsp", next());
     else if (a == "--grid") {
       grid = std::atoi(next().c_str());
       if (grid < 1 || grid > 16) {
@@ -193,7 +199,7 @@ int main(int argc, char** argv) {
     }
     else {
       std::fprintf(stderr, "usage: bench_conv_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] "
-                   "[--kernels DIR] [--grid N]\n");
+                   "[--kernels DIR] [--grid N] [--cycles] [--wait-states W]\n");
       return 2;
     }
   }
@@ -208,9 +214,15 @@ int main(int argc, char** argv) {
     std::printf("\none call per operator over its whole output");
   else
     std::printf("\n%d x %d calls per CONV_2D, one per window of an even split of its output", grid, grid);
-  std::printf("; in-place: output over the input, one-pixel scratch\n\n");
-  std::printf("%-22s %9s %9s %9s %9s %9s\n", "model", "conv M", "conv MACs", "instr/MAC", "FC M", "in-place M");
-  std::printf("%s\n", std::string(72, '-').c_str());
+  std::printf("; in-place: output over the input, one-pixel scratch\n");
+  const std::string wcol = "W=" + std::to_string(wait_states);
+  if (cycles)
+    std::printf("cyc: MODELLED Cortex-M4 cycles (millions; firmware/cycles/m4_model.h) of the conv calls at 0 and %d "
+                "flash wait states (filters in RAM here: W on fetches after taken branches only), CPI at W=0\n",
+                wait_states);
+  std::printf("\n%-22s %9s %9s %9s %9s %9s", "model", "conv M", "conv MACs", "instr/MAC", "FC M", "in-place M");
+  if (cycles) std::printf(" | %9s %9s %5s %9s", "cyc W=0", ("cyc " + wcol).c_str(), "CPI", "FC cyc");
+  std::printf("\n%s\n", std::string(cycles ? 110 : 72, '-').c_str());
   for (const std::string& m : models) {
     try {
       const Graph g = ReadTflite(shared + "/models/" + m + ".tflite");
@@ -266,7 +278,15 @@ int main(int argc, char** argv) {
         std::printf("%-22s run failed (exit %d):\n%s\n", m.c_str(), run.exit_code, run.output.c_str());
         continue;
       }
+      std::vector<CycleCounts> cyc;
+      if (cycles) cyc = bench::LayerCycles(dir + "/layers.elf", layers.size());
       uint64_t conv = 0, fc = 0, inplace = 0;
+      CycleCounts conv_cyc, fc_cyc;
+      auto add = [](CycleCounts& a, const CycleCounts& b) {
+        a.instructions += b.instructions;
+        a.cycles += b.cycles;
+        a.wait_units += b.wait_units;
+      };
       int64_t conv_macs = 0;
       std::vector<uint64_t> counts(layers.size(), 0);
       for (size_t i = 0; i < layers.size(); ++i) {
@@ -274,19 +294,33 @@ int main(int argc, char** argv) {
         if (it == run.values.end()) throw Error("no count for layer " + std::to_string(i));
         counts[i] = std::stoull(it->second);
         if (layers[i].in_place) inplace += counts[i];
-        else if (layers[i].fc) fc += counts[i];
-        else {
+        else if (layers[i].fc) {
+          fc += counts[i];
+          if (cycles) add(fc_cyc, cyc[i]);
+        } else {
           conv += counts[i];
           conv_macs += layers[i].macs;
+          if (cycles) add(conv_cyc, cyc[i]);
         }
       }
-      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %9.3f\n", m.c_str(), conv / 1e6, conv_macs / 1e6,
+      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %9.3f", m.c_str(), conv / 1e6, conv_macs / 1e6,
                   conv_macs ? double(conv) / conv_macs : 0.0, fc / 1e6, inplace / 1e6);
+      if (cycles)
+        std::printf(" | %9.3f %9.3f %5.2f %9.3f", conv_cyc.cycles / 1e6, conv_cyc.CyclesAt(wait_states) / 1e6,
+                    conv_cyc.instructions ? double(conv_cyc.cycles) / conv_cyc.instructions : 0.0,
+                    fc_cyc.cycles / 1e6);
+      std::printf("\n");
       if (per_layer) {
-        for (size_t i = 0; i < layers.size(); ++i)
-          std::printf("    op %3d  %-38s %10lld MACs %10llu instr %6.2f /MAC\n", layers[i].op, layers[i].text.c_str(),
+        for (size_t i = 0; i < layers.size(); ++i) {
+          std::printf("    op %3d  %-38s %10lld MACs %10llu instr %6.2f /MAC", layers[i].op, layers[i].text.c_str(),
                       static_cast<long long>(layers[i].macs), static_cast<unsigned long long>(counts[i]),
                       layers[i].macs ? double(counts[i]) / layers[i].macs : 0.0);
+          if (cycles)
+            std::printf(" %10llu cyc W=0 %10llu %s %5.2f CPI", static_cast<unsigned long long>(cyc[i].cycles),
+                        static_cast<unsigned long long>(cyc[i].CyclesAt(wait_states)), wcol.c_str(),
+                        cyc[i].instructions ? double(cyc[i].cycles) / cyc[i].instructions : 0.0);
+          std::printf("\n");
+        }
       }
       std::fflush(stdout);
     } catch (const std::exception& e) {

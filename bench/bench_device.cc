@@ -10,7 +10,7 @@
 // over layer-by-layer's ("instr ovh"; layer by layer is measured too whenever such a plan is).
 //
 //   bench_device [--board an386|an500] [--strategies greedy,patch,cache,...] [--models a,b,...]
-//                [--opt -O2] [--dsp-only] [--profile] [--top N]
+//                [--opt -O2] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]
 //
 // Strategies: greedy (layer by layer); patch (2x2 patches recomputing their halos, split
 // chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
@@ -23,6 +23,12 @@
 // generated with per-step instruction counts (tessera codegen --profile); prints, per model,
 // instructions and MACs per operator type for every plan side by side, and each plan's top N
 // steps (default 10).
+// --cycles (an386 only): the DSP build runs once more under the Cortex-M4 cycle model
+// (firmware/cycles/m4_model.h, firmware/profile.sh --cycles; MODELLED cycles, not measured) and
+// the table gains the inference's modelled cycles at 0 and W (--wait-states, default 5) flash
+// wait states and cycles per instruction; with --profile, the per-type table gains modelled
+// cycles too (from the profiled build's clock intervals). The model's run takes about as long as
+// the build (the six shared models, greedy, --dsp-only --cycles: about 1 minute in all).
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +86,9 @@ struct Profile {
   std::string strategy;
   Plan plan;
   std::vector<uint64_t> steps;
+  std::vector<CycleCounts> cycles;  // modelled, per step (--cycles), else empty
 };
+
 
 std::string StepType(const Graph& g, const Plan& plan, int s) {
   const Step& st = plan.steps[s];
@@ -104,6 +112,49 @@ bool StepOverlaps(const Plan& plan, const Step& st) {
       if (a.external == b.external && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) return true;
     }
   return false;
+}
+
+// Modelled cycles per operator type for every plan profiled under the cycle model (--profile
+// --cycles): the per-step clock intervals of the profiled build (each includes one clock read).
+void PrintCycleTypes(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int w) {
+  std::vector<std::string> types;
+  for (const Profile& p : profiles)
+    for (size_t s = 0; s < p.cycles.size(); ++s)
+      if (std::find(types.begin(), types.end(), StepType(g, p.plan, static_cast<int>(s))) == types.end())
+        types.push_back(StepType(g, p.plan, static_cast<int>(s)));
+  if (types.empty()) return;
+  std::printf("\n%s: MODELLED Cortex-M4 cycles (millions) per operator type, per step of the profiled build "
+              "(firmware/cycles/m4_model.h; W=%d flash wait states)\n%-20s",
+              model.c_str(), w, "type");
+  for (const Profile& p : profiles) std::printf(" | %-33.33s", p.strategy.c_str());
+  std::printf("\n%-20s", "");
+  for (size_t k = 0; k < profiles.size(); ++k) std::printf(" | %9s %9s %5s %7s", "instr M", "cyc W=0", "CPI", "cyc W");
+  std::printf("\n");
+  auto row = [&](const CycleCounts& c) {
+    std::printf(" | %9.3f %9.3f %5.2f %7.3f", c.instructions / 1e6, c.cycles / 1e6,
+                c.instructions ? static_cast<double>(c.cycles) / c.instructions : 0.0, c.CyclesAt(w) / 1e6);
+  };
+  std::vector<CycleCounts> total(profiles.size());
+  for (const std::string& t : types) {
+    std::printf("%-20s", t.c_str());
+    for (size_t k = 0; k < profiles.size(); ++k) {
+      CycleCounts c;
+      for (size_t s = 0; s < profiles[k].cycles.size(); ++s) {
+        if (StepType(g, profiles[k].plan, static_cast<int>(s)) != t) continue;
+        c.instructions += profiles[k].cycles[s].instructions;
+        c.cycles += profiles[k].cycles[s].cycles;
+        c.wait_units += profiles[k].cycles[s].wait_units;
+      }
+      total[k].instructions += c.instructions;
+      total[k].cycles += c.cycles;
+      total[k].wait_units += c.wait_units;
+      row(c);
+    }
+    std::printf("\n");
+  }
+  std::printf("%-20s", "total");
+  for (const CycleCounts& c : total) row(c);
+  std::printf("\n");
 }
 
 void PrintProfiles(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int top) {
@@ -256,8 +307,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
-  bool dsp_only = false, profile = false;
-  int top = 10;
+  bool dsp_only = false, profile = false, cycles = false;
+  int top = 10, wait_states = 5;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -285,6 +336,10 @@ int main(int argc, char** argv) {
       dsp_only = true;
     } else if (a == "--profile") {
       profile = true;
+    } else if (a == "--cycles") {
+      cycles = true;
+    } else if (a == "--wait-states") {
+      wait_states = bench::ParseWaitStates("bench_device", next());
     } else if (a == "--top") {
       const std::string v = next();
       top = std::atoi(v.c_str());
@@ -295,7 +350,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
-                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N]\n");
+                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]\n");
       return 2;
     }
   }
@@ -318,11 +373,22 @@ int main(int argc, char** argv) {
   std::printf("instructions: one inference (model_invoke), SysTick count x 40 (25 MHz, 1 ns/instruction)\n");
   std::printf("flash = .text + .rodata + .data image; RAM = .data + .bss + arena + stack (8192 reserved)\n");
   std::printf("MAC ovh = plan MACs / layer-by-layer MACs - 1; instr ovh = DSP instructions / layer-by-layer DSP - 1\n");
-  std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n\n");
-  std::printf("%-22s %-8s %9s %9s %6s %8s %8s %9s %9s %7s %7s %6s | %9s %9s %7s\n", "model", "plan", "portable",
+  std::printf("TFLM figures: the same emulated Cortex-M4, CMSIS-NN / reference kernels\n");
+  if (cycles && board != Board::kAn386) {
+    std::fprintf(stderr, "bench_device: --cycles models a Cortex-M4: --board an386 only\n");
+    return 2;
+  }
+  const std::string wcol = "cyc W=" + std::to_string(wait_states);
+  if (cycles)
+    std::printf("cyc W=0 / %s: MODELLED Cortex-M4 cycles of the DSP inference (millions; firmware/cycles/m4_model.h, "
+                "TRM rules, W flash wait states on flash data reads and on fetches after taken branches), CPI = "
+                "cycles W=0 / instructions\n",
+                wcol.c_str());
+  std::printf("\n%-22s %-8s %9s %9s %6s %8s %8s %9s %9s %7s %7s %6s | %9s %9s %7s", "model", "plan", "portable",
               "DSP", "gain", "MAC ovh", "instr ovh", "flash", "RAM", "arena", "stack", "exact", "TFLM-ref", "TFLM-CM",
               "DSP/CM");
-  std::printf("%s\n", std::string(158, '-').c_str());
+  if (cycles) std::printf(" | %9s %9s %5s", "cyc W=0", wcol.c_str(), "CPI");
+  std::printf("\n%s\n", std::string(cycles ? 186 : 158, '-').c_str());
   int failures = 0;
   for (const auto& m : models) {
     Graph g;
@@ -349,6 +415,7 @@ int main(int argc, char** argv) {
         o.board = board;
         o.opt = opt;
         DeviceOptions portable_o = o;
+        o.cycles = cycles;
         portable_o.defines.push_back("TS_NO_DSP");
         DeviceResult rp;
         if (!dsp_only) rp = RunOnDevice(g, plan, inputs, work + "/" + m + "_" + tag + "_portable", portable_o);
@@ -397,10 +464,16 @@ int main(int argc, char** argv) {
                     static_cast<long long>(r.stack_used), exact ? "yes" : "NO");
         auto it = TflmFigures().find(m);
         if (it != TflmFigures().end())
-          std::printf(" %9.2f %9.2f %6.2fx\n", it->second.reference_m, it->second.cmsis_m,
+          std::printf(" %9.2f %9.2f %6.2fx", it->second.reference_m, it->second.cmsis_m,
                       r.instructions / 1e6 / it->second.cmsis_m);
         else
-          std::printf(" %9s %9s %7s\n", "-", "-", "-");
+          std::printf(" %9s %9s %7s", "-", "-", "-");
+        if (cycles) {
+          const CycleCounts& c = r.cycle_model.inference;
+          std::printf(" | %9.3f %9.3f %5.2f", c.cycles / 1e6, c.CyclesAt(wait_states) / 1e6,
+                      c.instructions ? static_cast<double>(c.cycles) / c.instructions : 0.0);
+        }
+        std::printf("\n");
         if (s != "greedy")
           std::printf("%-22s %-8s plan '%s', %zu steps, %.3fM MACs (layer by layer %.3fM)\n", "", "",
                       plan.strategy.c_str(), plan.steps.size(), PlanMacs(g, plan) / 1e6, graph_macs / 1e6);
@@ -409,7 +482,8 @@ int main(int argc, char** argv) {
           for (uint64_t v : rprof.step_instructions) sum += v;
           std::printf("%-22s %-8s profiled build: %.3fM instructions, per-step sum %.3fM (clock reads included)\n", "",
                       "", rprof.instructions / 1e6, sum / 1e6);
-          profiles.push_back({s + " (" + std::to_string(plan.steps.size()) + " steps)", plan, rprof.step_instructions});
+          profiles.push_back(
+              {s + " (" + std::to_string(plan.steps.size()) + " steps)", plan, rprof.step_instructions, rprof.step_cycles});
         }
         std::fflush(stdout);
       } catch (const std::exception& e) {
@@ -418,6 +492,7 @@ int main(int argc, char** argv) {
       }
     }
     if (profile) PrintProfiles(m, g, profiles, top);
+    if (profile && cycles) PrintCycleTypes(m, g, profiles, wait_states);
   }
   std::filesystem::remove_all(work);
   return failures ? 1 : 0;

@@ -15,6 +15,7 @@
 // one.
 //
 //   bench_dw_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers] [--grid N] [--keep]
+//                [--cycles] [--wait-states W]
 //
 // --grid N: the separate-buffer calls cover the output in N x N windows (one call each, rows and
 // columns split evenly), as a patch plan's steps do; overlap runs stay whole. --keep: leave the
@@ -22,6 +23,10 @@
 // Prints, per model, the instructions of all DEPTHWISE_CONV_2D calls, the stack the program used
 // (painted stack: the deepest depthwise call plus the harness's main; with --layers one line per
 // operator: shape, MACs, instructions, instructions per MAC and per output element).
+// --cycles: the program runs once more under the Cortex-M4 cycle model (firmware/cycles/
+// m4_model.h; MODELLED cycles, not measured) and each figure gains modelled cycles at 0 and W
+// (--wait-states, default 5) flash wait states. The filters here are RAM buffers, so W falls on
+// instruction fetches after taken branches only (a model's firmware reads them from flash).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -154,8 +159,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "kws_dscnn_int8", "mcunet_vww1_80"};
   std::vector<std::string> defines;
   std::string opt = "-O2";
-  bool per_layer = false, keep = false;
-  int grid = 1;
+  bool per_layer = false, keep = false, cycles = false;
+  int grid = 1, wait_states = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -171,8 +176,10 @@ int main(int argc, char** argv) {
     else if (a == "--layers") per_layer = true;
     else if (a == "--grid") grid = std::max(1, std::atoi(next().c_str()));
     else if (a == "--keep") keep = true;
+    else if (a == "--cycles") cycles = true;
+    else if (a == "--wait-states") wait_states = bench::ParseWaitStates("bench_dw_dsp", next());
     else {
-      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] [--grid N] [--keep]\n");
+      std::fprintf(stderr, "usage: bench_dw_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] [--grid N] [--keep] [--cycles] [--wait-states W]\n");
       return 2;
     }
   }
@@ -190,9 +197,15 @@ int main(int argc, char** argv) {
       "\n%s; exact: bytes equal to the portable loops on the device;\n"
       "overlap: output starting pad_top*in_w+pad_left pixels before the input, no scratch (not counted in the total)\n\n",
       calls.c_str());
-  std::printf("%-22s %9s %9s %9s %9s %6s %7s\n", "model", "dw M", "dw MACs M", "instr/MAC", "overlap M", "exact",
+  const std::string wcol = "W=" + std::to_string(wait_states);
+  if (cycles)
+    std::printf("cyc: MODELLED Cortex-M4 cycles (millions; firmware/cycles/m4_model.h) of the dw calls at 0 and %d "
+                "flash wait states (filters in RAM here: W on fetches after taken branches only), CPI at W=0\n\n",
+                wait_states);
+  std::printf("%-22s %9s %9s %9s %9s %6s %7s", "model", "dw M", "dw MACs M", "instr/MAC", "overlap M", "exact",
               "stack");
-  std::printf("%s\n", std::string(78, '-').c_str());
+  if (cycles) std::printf(" | %9s %9s %5s", "cyc W=0", ("cyc " + wcol).c_str(), "CPI");
+  std::printf("\n%s\n", std::string(cycles ? 110 : 78, '-').c_str());
   int status = 0;
   for (const std::string& m : models) {
     try {
@@ -241,6 +254,9 @@ int main(int argc, char** argv) {
         continue;
       }
       const FirmwareRun run = RunFirmware(Board::kAn386, dir + "/layers.elf", 600);
+      std::vector<CycleCounts> cyc;
+      if (cycles) cyc = bench::LayerCycles(dir + "/layers.elf", layers.size());
+      CycleCounts dw_cyc;
       uint64_t dw = 0, overlap = 0;
       int64_t macs = 0;
       bool all_exact = true;
@@ -260,20 +276,35 @@ int main(int argc, char** argv) {
         } else {
           dw += counts[i];
           macs += layers[i].macs;
+          if (cycles) {
+            dw_cyc.instructions += cyc[i].instructions;
+            dw_cyc.cycles += cyc[i].cycles;
+            dw_cyc.wait_units += cyc[i].wait_units;
+          }
         }
       }
       if (!all_exact) status = 1;
       auto st = run.values.find("stack");
       const unsigned long long stack = st == run.values.end() ? 0ull : std::stoull(st->second);
-      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %6s %7llu\n", m.c_str(), dw / 1e6, macs / 1e6,
+      std::printf("%-22s %9.3f %9.3f %9.2f %9.3f %6s %7llu", m.c_str(), dw / 1e6, macs / 1e6,
                   macs ? double(dw) / macs : 0.0, overlap / 1e6, all_exact ? "yes" : "NO", stack);
+      if (cycles)
+        std::printf(" | %9.3f %9.3f %5.2f", dw_cyc.cycles / 1e6, dw_cyc.CyclesAt(wait_states) / 1e6,
+                    dw_cyc.instructions ? double(dw_cyc.cycles) / dw_cyc.instructions : 0.0);
+      std::printf("\n");
       if (per_layer) {
-        for (size_t i = 0; i < layers.size(); ++i)
-          std::printf("    op %3d  %-40s %9lld MACs %9llu instr %6.2f /MAC %7.2f /output %s\n", layers[i].op,
+        for (size_t i = 0; i < layers.size(); ++i) {
+          std::printf("    op %3d  %-40s %9lld MACs %9llu instr %6.2f /MAC %7.2f /output", layers[i].op,
                       layers[i].text.c_str(), static_cast<long long>(layers[i].macs),
                       static_cast<unsigned long long>(counts[i]),
                       layers[i].macs ? double(counts[i]) / layers[i].macs : 0.0,
-                      layers[i].outputs ? double(counts[i]) / layers[i].outputs : 0.0, exact[i] ? "" : "NOT EXACT");
+                      layers[i].outputs ? double(counts[i]) / layers[i].outputs : 0.0);
+          if (cycles)
+            std::printf(" %9llu cyc W=0 %9llu %s %5.2f CPI", static_cast<unsigned long long>(cyc[i].cycles),
+                        static_cast<unsigned long long>(cyc[i].CyclesAt(wait_states)), wcol.c_str(),
+                        cyc[i].instructions ? double(cyc[i].cycles) / cyc[i].instructions : 0.0);
+          std::printf(" %s\n", exact[i] ? "" : "NOT EXACT");
+        }
       }
       std::fflush(stdout);
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -40,6 +41,29 @@ inline bool DeviceBenchReady(const char* program, const std::string& shared_dir)
     return false;
   }
   return true;
+}
+
+// --cycles for the per-layer kernel benchmarks: runs `elf` under the Cortex-M4 cycle model
+// (RunCycleModel: MODELLED cycles) and returns one span per ts_fw_counter_start ..
+// ts_fw_counter_instructions bracket, i.e. per measured layer; throws Error unless there are
+// exactly `layers` of them.
+inline std::vector<CycleCounts> LayerCycles(const std::string& elf, size_t layers) {
+  const CycleModelRun r = RunCycleModel(elf, 1800);
+  if (!r.ok) throw Error("cycle model: " + r.error);
+  if (r.spans.size() != layers)
+    throw Error("cycle model: " + std::to_string(r.spans.size()) + " counter brackets for " +
+                std::to_string(layers) + " layers");
+  return r.spans;
+}
+
+// Parses --wait-states' value (0..100); exits with a message otherwise.
+inline int ParseWaitStates(const char* program, const std::string& v) {
+  const int w = std::atoi(v.c_str());
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || w > 100) {
+    std::fprintf(stderr, "%s: --wait-states wants a count from 0 to 100, got '%s'\n", program, v.c_str());
+    std::exit(2);
+  }
+  return w;
 }
 
 }  // namespace tessera::bench

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -121,6 +122,75 @@ ElfSizes MeasureElf(const std::string& elf_path) {
   return s;
 }
 
+std::string CyclePluginPath() {
+  if (const char* e = std::getenv("TESSERA_CYCLES_PLUGIN"); e && *e) return e;
+  return TESSERA_M4_CYCLES_PLUGIN;
+}
+
+CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds) {
+  CycleModelRun r;
+  const std::string raw = elf_path + ".cycles";
+  std::filesystem::remove(raw);
+  ShellResult sr = RunShell("sh " + ShellQuote(FirmwareDir() + "/profile.sh") + " --cycles --timeout " +
+                            std::to_string(timeout_seconds) + " --plugin " + ShellQuote(CyclePluginPath()) +
+                            " --raw " + ShellQuote(raw) + " " + ShellQuote(elf_path));
+  r.run.exit_code = sr.exit_code;
+  r.run.output = sr.output;
+  r.run.values = KeyValues(sr.output);
+  std::ifstream in(raw);
+  if (!in) {
+    r.error = "no cycle-model report (" + raw + "): " + sr.output;
+    return r;
+  }
+  std::string line;
+  std::vector<std::pair<std::string, CycleCounts>> marks;
+  auto counts = [](std::istringstream& ls) {
+    CycleCounts c;
+    ls >> c.instructions >> c.cycles >> c.wait_units;
+    return c;
+  };
+  auto diff = [](const CycleCounts& a, const CycleCounts& b) {
+    return CycleCounts{b.instructions - a.instructions, b.cycles - a.cycles, b.wait_units - a.wait_units};
+  };
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string kind, name;
+    ls >> kind;
+    if (kind == "total") r.total = counts(ls);
+    else if (kind == "stat" && (ls >> name)) ls >> r.stats[name];
+    else if (kind == "mark" && (ls >> name)) marks.push_back({name, counts(ls)});
+    else if (kind == "func" && (ls >> name)) r.functions[name] = counts(ls);
+  }
+  std::filesystem::remove(raw);
+  for (size_t i = 0; i < marks.size(); ++i) {
+    if (marks[i].first != "ts_fw_counter_start") continue;
+    for (size_t j = i + 1; j < marks.size(); ++j)
+      if (marks[j].first == "ts_fw_counter_instructions") {
+        r.spans.push_back(diff(marks[i].second, marks[j].second));
+        break;
+      }
+  }
+  // The inference: the first ts_fw_counter_start to the last clock read before the program
+  // next prints (ts_fw_puts; later reads, e.g. a profile report timing its clock, are not part
+  // of it).
+  int first = -1, last = -1;
+  std::vector<int> reads;
+  for (size_t i = 0; i < marks.size(); ++i) {
+    if (marks[i].first == "ts_fw_counter_start" && first < 0) first = static_cast<int>(i);
+    if (first < 0) continue;
+    if (marks[i].first == "ts_fw_puts") break;
+    if (marks[i].first == "ts_fw_counter_instructions") {
+      last = static_cast<int>(i);
+      reads.push_back(last);
+    }
+  }
+  if (first >= 0 && last >= 0) r.inference = diff(marks[first].second, marks[last].second);
+  for (size_t k = 0; k + 1 < reads.size(); ++k) r.intervals.push_back(diff(marks[reads[k]].second, marks[reads[k + 1]].second));
+  r.ok = r.total.instructions > 0;
+  if (!r.ok) r.error = "empty cycle-model report: " + sr.output;
+  return r;
+}
+
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
                      const std::string& prefix, bool profile) {
   std::ostringstream o;
@@ -211,6 +281,17 @@ DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
     r.instructions = std::stoull(it->second);
   if (auto it = r.run.values.find("stack_used"); it != r.run.values.end())
     r.stack_used = std::stoll(it->second);
+  if (options.cycles && r.run.exit_code == 0) {
+    if (options.board != Board::kAn386) throw Error("the cycle model is a Cortex-M4's: board an386 only");
+    r.cycle_model = RunCycleModel(r.elf, options.timeout_seconds * 3);
+    if (!r.cycle_model.ok) throw Error("cycle model: " + r.cycle_model.error);
+    if (options.profile) {
+      if (r.cycle_model.intervals.size() < plan.steps.size())
+        throw Error("cycle model: " + std::to_string(r.cycle_model.intervals.size()) +
+                    " clock intervals for a plan of " + std::to_string(plan.steps.size()) + " steps");
+      r.step_cycles.assign(r.cycle_model.intervals.begin(), r.cycle_model.intervals.begin() + plan.steps.size());
+    }
+  }
   if (options.profile && r.run.exit_code == 0) {
     r.step_instructions = ParseProfileSteps(r.run.output);
     std::istringstream in(r.run.output);

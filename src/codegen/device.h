@@ -67,6 +67,37 @@ struct ElfSizes {
 };
 ElfSizes MeasureElf(const std::string& elf_path);
 
+// MODELLED Cortex-M4 cycles (mps2-an386 only): firmware/profile.sh --cycles runs the ELF under
+// QEMU with the cycle-model plugin (firmware/cycles/m4_model.h: the Cortex-M4 TRM's timing
+// rules applied to every executed instruction, its predecessor, successor and memory accesses).
+// Cycles at W flash wait states = cycles + W * wait_units. Not a measurement.
+struct CycleCounts {
+  uint64_t instructions = 0;
+  uint64_t cycles = 0;      // at zero wait states
+  uint64_t wait_units = 0;  // flash data reads + fetches after a taken branch into flash
+  uint64_t CyclesAt(int wait_states) const { return cycles + static_cast<uint64_t>(wait_states) * wait_units; }
+};
+struct CycleModelRun {
+  FirmwareRun run;          // the program's exit code and output (key=value lines)
+  bool ok = false;          // the plugin's report was read
+  std::string error;
+  CycleCounts total;        // reset to exit
+  // The first ts_fw_counter_start call to the last ts_fw_counter_instructions call before the
+  // program next prints (ts_fw_puts): WriteDeviceMain's bracket of one invoke.
+  CycleCounts inference;
+  // Between consecutive ts_fw_counter_instructions calls: with tessera codegen --profile,
+  // interval s is plan step s (the driver's last read adds one more interval).
+  std::vector<CycleCounts> intervals;
+  // Each ts_fw_counter_start call to the next ts_fw_counter_instructions call, in order (the
+  // brackets of bench_conv_dsp's and bench_dw_dsp's per-layer counts).
+  std::vector<CycleCounts> spans;
+  std::map<std::string, CycleCounts> functions;
+  std::map<std::string, uint64_t> stats;  // the plugin's event counts (taken, pipelined, ...)
+};
+// The plugin the build made (build/firmware/libts_m4_cycles.so), or $TESSERA_CYCLES_PLUGIN.
+std::string CyclePluginPath();
+CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 900);
+
 // Writes a firmware main.c for a generated model (CodegenOptions::prefix `prefix`) that
 // copies the fixed `inputs` (raw bytes of each graph input, embedded as const arrays) into
 // the model, runs <prefix>_invoke() once under the instruction counter and prints
@@ -91,6 +122,9 @@ struct DeviceOptions {
   // Generate the model with CodegenOptions::profile and fill DeviceResult::step_instructions
   // (`instructions` then includes the profiling's clock reads, about one per step).
   bool profile = false;
+  // Run the image once more under the cycle model (RunCycleModel; an386 only) and fill
+  // DeviceResult::cycle_model (with `profile`, also step_cycles).
+  bool cycles = false;
 };
 struct DeviceResult {
   FirmwareBuildResult build;
@@ -104,6 +138,9 @@ struct DeviceResult {
   // one clock read, and the device's printed profile table.
   std::vector<uint64_t> step_instructions;
   std::string profile_table;
+  // With DeviceOptions::cycles: modelled cycles; with profile too, per plan step.
+  CycleModelRun cycle_model;
+  std::vector<CycleCounts> step_cycles;
 };
 // Parses the "profile step <i> <label> <window> <count> <share>" lines of a profile report
 // into counts per step (index = step). Throws Error when a step line is malformed.

@@ -11,14 +11,13 @@
 #include <sstream>
 
 #include "codegen/codegen.h"
+#include "codegen/data_dir.h"
 #include "ir/graph.h"
 
 namespace tessera {
 
 const char* BoardName(Board b) { return b == Board::kAn386 ? "an386" : "an500"; }
 const char* BoardCpu(Board b) { return b == Board::kAn386 ? "Cortex-M4F" : "Cortex-M7"; }
-
-std::string FirmwareDir() { return std::string(TESSERA_SOURCE_DIR) + "/firmware"; }
 
 std::string ShellQuote(const std::string& s) {
   std::string r = "'";

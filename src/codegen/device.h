@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/data_dir.h"  // FirmwareDir()
 #include "ir/graph.h"
 #include "plan/plan.h"
 
@@ -21,8 +22,6 @@ enum class Board : uint8_t {
 const char* BoardName(Board b);    // "an386", "an500"
 const char* BoardCpu(Board b);     // "Cortex-M4F", "Cortex-M7"
 
-// The firmware/ folder of this source tree.
-std::string FirmwareDir();
 // arm-none-eabi-gcc, arm-none-eabi-size and qemu-system-arm are on PATH.
 bool HaveFirmwareTools();
 

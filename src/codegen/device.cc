@@ -49,6 +49,20 @@ bool HaveFirmwareTools() {
              .exit_code == 0;
 }
 
+std::vector<std::string> MissingFirmwareTools() {
+  std::vector<std::string> missing;
+  const bool gcc = RunShell("command -v arm-none-eabi-gcc").exit_code == 0;
+  if (!gcc) missing.push_back("arm-none-eabi-gcc (Debian package gcc-arm-none-eabi)");
+  if (RunShell("command -v arm-none-eabi-size").exit_code != 0)
+    missing.push_back("arm-none-eabi-size (Debian package binutils-arm-none-eabi)");
+  // Without newlib the compiler cannot find nano.specs and prints the bare name.
+  if (gcc && RunShell("test -f \"$(arm-none-eabi-gcc -print-file-name=nano.specs)\"").exit_code != 0)
+    missing.push_back("newlib for arm-none-eabi (Debian package libnewlib-arm-none-eabi)");
+  if (RunShell("command -v qemu-system-arm").exit_code != 0)
+    missing.push_back("qemu-system-arm (Debian package qemu-system-arm)");
+  return missing;
+}
+
 static std::map<std::string, std::string> KeyValues(const std::string& text) {
   std::map<std::string, std::string> kv;
   std::istringstream in(text);

@@ -34,6 +34,9 @@ if("C" IN_LIST _tessera_languages AND NOT TARGET tessera::kernels)
   add_library(tessera_kernels STATIC ${_tessera_kernel_sources})
   target_include_directories(tessera_kernels PUBLIC "${TESSERA_KERNELS_DIR}/include")
   set_target_properties(tessera_kernels PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON)
+  # The kernels' Cortex-M DSP paths use inline assembly that needs the optimiser's register
+  # allocation: -O2 unless the configuration optimises already (Debug and no build type do not).
+  target_compile_options(tessera_kernels PRIVATE $<$<NOT:$<CONFIG:Release,MinSizeRel,RelWithDebInfo>>:-O2>)
   add_library(tessera::kernels ALIAS tessera_kernels)
 endif()
 unset(_tessera_languages)

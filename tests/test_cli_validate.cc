@@ -2,7 +2,7 @@
 // output bytes equal the host executor's and TFLM's reference outputs (case 0), exit 0; a
 // deliberately broken plan (every buffer at offset 0) fails with exit 1 naming the output
 // that differs; a wrong reference file fails naming the reference; missing tools exit 2 with
-// how to install them.
+// how to install them. The device's outputs can be written as .npy.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "codegen/device.h"
+#include "io/npy.h"
 #include "support/cli.h"
 #include "support/paths.h"
 
@@ -108,19 +109,30 @@ TEST_F(CliValidateKws, BrokenPlanFailsNamingTheOutput) {
   EXPECT_NE(r.output.find("validate: FAIL"), std::string::npos) << r.output;
 }
 
+// Also: an .npy input, and the device's output written as .npy.
 TEST_F(CliValidateKws, WrongReferenceFailsNamingTheReference) {
   TESSERA_REQUIRE_FIRMWARE_TOOLS();
-  auto ref = test::ReadFileBytes(Case0("kws_dscnn_int8", "output0"));
+  NpyArray in;
+  in.type = DType::kInt8;
+  in.shape = {1, 49, 10, 1};
+  in.data = test::ReadFileBytes(Case0("kws_dscnn_int8", "input"));
+  WriteNpy(dir_ + "/in.npy", in);
+  const auto expected = test::ReadFileBytes(Case0("kws_dscnn_int8", "output0"));
+  auto ref = expected;
   ref[3] ^= 1;
   const std::string path = dir_ + "/wrong.bin";
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(ref.data()), 12);
-  const auto r = test::RunCli("validate " + model_ + " --strategy best --input " + Case0("kws_dscnn_int8", "input") +
-                              " --reference " + path);
+  const auto r = test::RunCli("validate " + model_ + " --strategy best --input " + dir_ + "/in.npy --reference " + path +
+                              " --output " + dir_ + "/out.npy");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("device vs host executor: equal (12 bytes)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("device vs reference " + path + ": DIFFERENT: 1 of 12 bytes differ, first at byte 3"),
             std::string::npos)
       << r.output;
+  const NpyArray out = ReadNpy(dir_ + "/out.npy");
+  EXPECT_EQ(out.type, DType::kInt8);
+  EXPECT_EQ(out.shape, (std::vector<int64_t>{1, 12}));
+  EXPECT_EQ(out.data, expected);
 }
 
 TEST_F(CliValidateKws, MissingToolsExitTwoSayingHowToInstallThem) {

@@ -165,6 +165,58 @@ TEST_F(InstalledExamples, GeneratedSourcesFollowTheModelFileAndTheOptions) {
   EXPECT_NE(RunCtest(dir).find("arena=10048\n"), std::string::npos);
 }
 
+// tessera_add_model's options reach `tessera codegen`: PREFIX, SRAM with STREAM_INPUT (the
+// searched plan fits the budget, the input is outside the arena), PLAN with PROFILE (the plan
+// file's arena, per-step counts); a newer plan file regenerates that model alone;
+// contradictory options stop the configuration with a message.
+TEST_F(InstalledExamples, AddModelOptionsReachCodegen) {
+  const std::string model = test::SharedModel("kws_dscnn_int8");
+  const std::string plan = tmp_ + "/plan.json", proj = tmp_ + "/proj", dir = tmp_ + "/proj_build";
+  auto planned_run = test::RunCli("plan " + model + " -s overlap -q -o " + plan);  // 10,048 bytes
+  ASSERT_EQ(planned_run.exit_code, 0) << planned_run.output;
+  const std::string plan_text = ReadText(plan);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(plan_text, m, std::regex("\"arena_bytes\": ([0-9]+)")));
+  const std::string planned_arena = m[1];
+  ASSERT_NE(planned_arena, "16000");  // differs from the greedy plan used below
+  fs::create_directories(proj);
+  std::ofstream(proj + "/CMakeLists.txt")
+      << "cmake_minimum_required(VERSION 3.25)\nproject(options LANGUAGES C)\nfind_package(tessera REQUIRED)\n"
+      << "tessera_add_model(TARGET budget MODEL \"" << model << "\" PREFIX kws SRAM 12KiB STREAM_INPUT)\n"
+      << "tessera_add_model(TARGET planned MODEL \"" << model << "\" PLAN \"" << plan << "\" PROFILE)\n"
+      << "if(BROKEN)\n  tessera_add_model(TARGET broken MODEL \"" << model << "\" PLAN \"" << plan
+      << "\" STRATEGY best)\nendif()\n";
+  const std::string configure = "cmake -S " + ShellQuote(proj) + " -B " + ShellQuote(dir) + " -DCMAKE_PREFIX_PATH=" +
+                                ShellQuote(prefix_) + " -DCMAKE_TOOLCHAIN_FILE=" +
+                                ShellQuote(prefix_ + "/share/tessera/cmake/arm-none-eabi.cmake");
+  auto r = RunShell(configure + " && cmake --build " + ShellQuote(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  const std::string budget = ReadText(dir + "/budget_tessera/kws.h");
+  ASSERT_TRUE(std::regex_search(budget, m, std::regex("#define KWS_ARENA_BYTES ([0-9]+)\n"))) << budget;
+  EXPECT_LE(std::stoll(m[1]), 12 * 1024);
+  EXPECT_NE(budget.find("#define KWS_EXTERNAL_BYTES 490\n"), std::string::npos) << budget;
+  std::string planned = ReadText(dir + "/planned_tessera/model.h");
+  EXPECT_NE(planned.find("#define MODEL_ARENA_BYTES " + planned_arena + "\n"), std::string::npos) << planned;
+  EXPECT_NE(planned.find("MODEL_PROFILE_STEPS"), std::string::npos);
+
+  // A newer plan file (greedy: 16,000 bytes): that model alone is generated again.
+  planned_run = test::RunCli("plan " + model + " -s greedy -q -o " + plan);
+  ASSERT_EQ(planned_run.exit_code, 0) << planned_run.output;
+  fs::last_write_time(plan, fs::last_write_time(dir + "/planned_tessera/model.h") + std::chrono::seconds(5));
+  r = RunShell("cmake --build " + ShellQuote(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("-> planned"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("-> budget"), std::string::npos) << r.output;
+  planned = ReadText(dir + "/planned_tessera/model.h");
+  EXPECT_NE(planned.find("#define MODEL_ARENA_BYTES 16000\n"), std::string::npos) << planned;
+
+  r = RunShell(configure + " -DBROKEN=ON");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("tessera_add_model(broken): PLAN, STRATEGY and SRAM are exclusive"), std::string::npos)
+      << r.output;
+}
+
 // The sh block of README.md's "Use it in your firmware" section, run from the source tree
 // with its PREFIX= and OUT= lines pointing into a temporary folder (and installing the build
 // tree of this test binary).

@@ -4,6 +4,7 @@
 // source tree's).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -37,6 +38,23 @@ TEST(Install, VersionFromGitDescribe) {
   if (head.exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout";
   std::string commit = head.output.substr(0, head.output.find('\n'));
   EXPECT_NE(r.output.find(commit), std::string::npos) << r.output << " lacks commit " << commit;
+}
+
+// Outside a git checkout the version is the project's; the header is rewritten only when the
+// version changes.
+TEST(Install, VersionWithoutGitIsTheProjectVersion) {
+  const std::string tmp = tessera::test::FreshTempDir("version");
+  const std::string run = "cmake -DSOURCE_DIR=" + ShellQuote(tmp) + " -DPROJECT_VERSION=9.8 -DOUT=" +
+                          ShellQuote(tmp + "/v.h") + " -P " + ShellQuote(std::string(TESSERA_SOURCE_DIR) + "/cmake/version.cmake");
+  auto r = RunShell(run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(ReadText(tmp + "/v.h").find("#define TESSERA_VERSION \"9.8\"\n"), std::string::npos) << ReadText(tmp + "/v.h");
+  const auto first = fs::last_write_time(tmp + "/v.h");
+  fs::last_write_time(tmp + "/v.h", first - std::chrono::seconds(60));
+  r = RunShell(run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fs::last_write_time(tmp + "/v.h"), first - std::chrono::seconds(60));  // not rewritten
+  fs::remove_all(tmp);
 }
 
 TEST(Install, InstalledTreeIsCompleteAndRelocatable) {

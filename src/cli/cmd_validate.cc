@@ -1,5 +1,6 @@
 // tessera validate MODEL.tflite [--plan P | --strategy S | --sram B [--stream-input]]
-//                  [--board an386|an500] [--input F]... [--reference F]... [--seed N] [--work-dir D]
+//                  [--board an386|an500] [--input F]... [--reference F]... [--output F]... [--dequantize]
+//                  [--seed N] [--timeout S] [--work-dir D]
 // Generates the C for the plan, builds it with the firmware harness, runs it once under QEMU
 // and compares each output's bytes with the host executor's (layer by layer: TFLM's
 // reference arithmetic) and with the --reference files. Prints per output: equal or where it
@@ -30,9 +31,10 @@ namespace {
 struct ValidateArgs {
   std::string model, board = "an386", work_dir;
   PlanChoice plan_choice;
-  std::vector<std::string> inputs, references;
+  std::vector<std::string> inputs, references, outputs;
   uint32_t seed = 1234;
   int timeout = 300;
+  bool dequantize = false;
 };
 
 // "equal (N bytes)" or where `got` first differs from `want` and how many bytes differ.
@@ -85,6 +87,7 @@ int RunValidate(const ValidateArgs& a) {
   }
   std::vector<std::vector<uint8_t>> references;
   if (!a.references.empty()) references = ReadModelReferences(g, a.references);
+  if (a.dequantize && a.outputs.empty()) throw Error("--dequantize goes with --output FILE.npy");
 
   // The host executor, layer by layer (TFLM's arithmetic), is the expected result.
   Executor ex(g, PlanLayerByLayer(g));
@@ -143,6 +146,10 @@ int RunValidate(const ValidateArgs& a) {
       ok = ok && ref_equal;
     }
   }
+  if (!a.outputs.empty() && d.outputs.size() == g.outputs.size()) {
+    WriteModelOutputs(g, d.outputs, a.outputs, a.dequantize);
+    for (const auto& f : a.outputs) std::printf("wrote the device's output to %s\n", f.c_str());
+  }
   std::printf("instructions:    %llu (one invoke, SysTick under QEMU -icount shift=0)\n",
               static_cast<unsigned long long>(d.instructions));
   // Modelled cycles: the emulator counts instructions, not cycles; a cycle model of the
@@ -178,6 +185,12 @@ TESSERA_COMMAND(kValidateCommand, "validate",
                                  "expected bytes of each output, in order (.npy in the output's dtype, or raw); "
                                  "compared besides the host executor's")
                       ->allow_extra_args(false);
+                  sub.add_option("--output", a->outputs,
+                                 "write the device's outputs: a file per output, in order (FILE.npy or raw), or "
+                                 "one raw file for all")
+                      ->allow_extra_args(false);
+                  sub.add_flag("--dequantize", a->dequantize,
+                               "write .npy outputs as float32 through each output's scale and zero point");
                   sub.add_option("--seed", a->seed, "seed of the pseudo-random input used without --input")
                       ->default_val(1234);
                   sub.add_option("--timeout", a->timeout, "seconds the emulated run may take")->default_val(300);

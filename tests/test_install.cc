@@ -30,14 +30,27 @@ std::string ReadText(const std::string& path) {
 // The build tree of the tessera binary the tests use.
 std::string BuildDir() { return fs::path(tessera::test::CliPath()).parent_path().string(); }
 
+// The version names a commit of this checkout's history (HEAD when the binary was built
+// after the last commit; an ancestor of HEAD when commits came after the build).
 TEST(Install, VersionFromGitDescribe) {
   const auto r = RunShell(ShellQuote(tessera::test::CliPath()) + " --version");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex("^tessera [0-9]+\\.[0-9]+"))) << r.output;
-  const auto head = RunShell("git -C " + ShellQuote(TESSERA_SOURCE_DIR) + " rev-parse --short HEAD");
-  if (head.exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout";
-  std::string commit = head.output.substr(0, head.output.find('\n'));
-  EXPECT_NE(r.output.find(commit), std::string::npos) << r.output << " lacks commit " << commit;
+  const std::string git = "git -C " + ShellQuote(TESSERA_SOURCE_DIR) + " ";
+  if (RunShell(git + "rev-parse HEAD").exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout";
+  std::smatch m;
+  if (!std::regex_search(r.output, m, std::regex("-g([0-9a-f]{7,40})(-dirty)?\n"))) {
+    // Built on a tag: the version is the tag (without a leading v).
+    const auto tag = RunShell(git + "describe --tags --exact-match");
+    ASSERT_EQ(tag.exit_code, 0) << "no commit in the version: " << r.output;
+    EXPECT_NE(r.output.find(std::regex_replace(tag.output.substr(0, tag.output.find('\n')), std::regex("^v"), "")),
+              std::string::npos)
+        << r.output;
+    return;
+  }
+  const std::string commit = m[1];
+  EXPECT_EQ(RunShell(git + "merge-base --is-ancestor " + commit + " HEAD").exit_code, 0)
+      << commit << " is not HEAD or an ancestor of it";
 }
 
 // Outside a git checkout the version is the project's; the header is rewritten only when the

@@ -135,6 +135,21 @@ TEST_F(CliValidateKws, WrongReferenceFailsNamingTheReference) {
   EXPECT_EQ(out.data, expected);
 }
 
+// A searched plan under a budget with the input streamed outside the arena.
+TEST_F(CliValidateKws, SramPlanWithStreamedInputPasses) {
+  TESSERA_REQUIRE_FIRMWARE_TOOLS();
+  const auto r = test::RunCli("validate " + model_ + " --sram 12KiB --stream-input --input " +
+                              Case0("kws_dscnn_int8", "input") + " --reference " + Case0("kws_dscnn_int8", "output0"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("arena: +([0-9]+) bytes \\(\\+ the streamed input outside it\\)")))
+      << r.output;
+  EXPECT_LE(std::stoll(m[1]), 12 * 1024);
+  EXPECT_NE(r.output.find("device vs reference " + Case0("kws_dscnn_int8", "output0") + ": equal (12 bytes)"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST_F(CliValidateKws, MissingToolsExitTwoSayingHowToInstallThem) {
   // An empty PATH: neither the cross compiler nor QEMU can be found.
   std::filesystem::create_directories(dir_ + "/empty");

@@ -8,51 +8,22 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "codegen/codegen.h"
-#include "memory/greedy.h"
-#include "plan/strategy.h"
-#include "search/search.h"
 #include "tflite/reader.h"
-#if __has_include("plan/plan_json.h")
-#include "plan/plan_json.h"
-#define TESSERA_HAVE_PLAN_JSON 1
-#endif
 
 namespace tessera::cli {
 namespace {
 
 struct CodegenArgs {
-  std::string model, out, plan, strategy, sram, prefix = "model";
-  bool no_kernels = false, stream_input = false, profile = false;
+  std::string model, out, prefix = "model";
+  PlanChoice plan_choice;
+  bool no_kernels = false, profile = false;
 };
 
 int RunCodegen(const CodegenArgs& a) {
   const Graph g = ReadTflite(a.model);
-  Plan plan;
-  if (!a.plan.empty() + !a.strategy.empty() + !a.sram.empty() > 1)
-    throw Error("--plan, --strategy and --sram are exclusive");
-  if (a.stream_input && a.sram.empty()) throw Error("--stream-input goes with --sram");
-  if (!a.sram.empty()) {
-    // The plan with the fewest MACs whose arena fits the budget (tessera plan --sram).
-    SearchOptions so;
-    so.sram_budget = ParseByteCount(a.sram, "--sram");
-    so.input_in_arena = !a.stream_input;
-    SearchResult r = SearchPlans(g, so);
-    if (!r.feasible) {
-      std::fprintf(stderr, "tessera: %s\n", r.explanation.c_str());
-      return 1;
-    }
-    plan = std::move(r.plan);
-  } else if (!a.plan.empty()) {
-#ifdef TESSERA_HAVE_PLAN_JSON
-    plan = ReadPlanJson(a.plan, g);
-#else
-    throw Error("--plan: reading plan files is not available in this build");
-#endif
-  } else if (!a.strategy.empty() && a.strategy != "greedy") {
-    plan = MakePlan(g, PlanOptions::FromStrategy(a.strategy));
-  } else {
-    plan = PlanLayerByLayer(g);
-  }
+  const std::optional<Plan> chosen = a.plan_choice.Make(g);
+  if (!chosen) return 1;
+  const Plan& plan = *chosen;
   CodegenOptions o;
   o.prefix = a.prefix;
   o.copy_kernels = !a.no_kernels;
@@ -73,15 +44,7 @@ TESSERA_COMMAND(kCodegenCommand, "codegen", "generate C for Cortex-M (static are
                   auto a = std::make_shared<CodegenArgs>();
                   sub.add_option("model", a->model, "model .tflite file")->required();
                   sub.add_option("-o,--out", a->out, "output directory")->required();
-                  sub.add_option("--plan", a->plan, "generate this plan (JSON) instead of the layer-by-layer one");
-                  sub.add_option("--strategy", a->strategy,
-                                 "plan with this strategy (see `tessera plan`); default: greedy layer-by-layer");
-                  sub.add_option("--sram", a->sram,
-                                 "search the plan with the fewest MACs whose arena fits this budget "
-                                 "(e.g. 65536, 64KiB); exit 1 when none does");
-                  sub.add_flag("--stream-input", a->stream_input,
-                               "with --sram: the model input lives outside the arena (model_input() points to a "
-                               "separate buffer)");
+                  a->plan_choice.AddOptions(sub);
                   sub.add_option("--prefix", a->prefix, "prefix of the generated symbols and files")
                       ->default_val("model");
                   sub.add_flag("--no-kernels", a->no_kernels, "do not copy the kernel library");

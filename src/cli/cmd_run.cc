@@ -1,4 +1,5 @@
-// tessera run MODEL.tflite [--input FILE] [--output FILE] [--seed N] [--plan PLAN.json [--no-check]]
+// tessera run MODEL.tflite [--input FILE]... [--output FILE]... [--dequantize] [--seed N]
+//             [--plan PLAN.json [--no-check]]
 // Runs the model on the host executor: its layer-by-layer greedy plan (TFLM's arena layout),
 // or a plan file (checked by the plan checker first unless --no-check).
 #include <algorithm>
@@ -18,34 +19,13 @@
 #include "cli/command.h"
 #include "cli/tflm_figures.h"
 #include "exec/executor.h"
+#include "io/tensor_files.h"
 #include "memory/greedy.h"
 #include "plan/plan_json.h"
 #include "tflite/reader.h"
 
 namespace tessera::cli {
 namespace {
-
-std::vector<uint8_t> ReadBytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot open input file '" + path + "'");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-
-// Deterministic pseudo-random bytes for a tensor: int8/uint8 one uniform byte per element,
-// float32 uniform in [-1, 1) per element (std::mt19937 is specified bit for bit).
-std::vector<uint8_t> PseudoRandomInput(const Tensor& t, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> r(static_cast<size_t>(t.num_bytes()));
-  if (t.type == DType::kFloat32) {
-    for (size_t i = 0; i + 4 <= r.size(); i += 4) {
-      const float v = static_cast<float>(static_cast<double>(rng()) / 4294967296.0 * 2.0 - 1.0);
-      std::memcpy(&r[i], &v, 4);
-    }
-  } else {
-    for (auto& b : r) b = static_cast<uint8_t>(rng() >> 24);
-  }
-  return r;
-}
 
 void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes) {
   const Tensor& t = g.tensors[g.outputs[out_index]];
@@ -71,8 +51,8 @@ void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes)
   for (int k = 0; k < std::min(5, n); ++k) std::printf("  class %4d  score %.6g\n", scores[k].second, scores[k].first);
 }
 
-int Run(const std::string& model, const std::string& input, const std::string& output, uint32_t seed,
-        const std::string& plan_path, bool check) {
+int Run(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+        uint32_t seed, const std::string& plan_path, bool check, bool dequantize) {
   const Graph g = ReadTflite(model);
   const Plan plan = plan_path.empty() ? PlanLayerByLayer(g) : ReadPlanJson(plan_path, g);
   if (!plan_path.empty() && check) {
@@ -84,20 +64,13 @@ int Run(const std::string& model, const std::string& input, const std::string& o
     }
   }
   Executor ex(g, plan);
-  if (!input.empty()) {
-    const auto bytes = ReadBytes(input);
-    int64_t total = 0;
-    for (int t : g.inputs) total += g.tensors[t].num_bytes();
-    if (static_cast<int64_t>(bytes.size()) != total)
-      throw Error("input file '" + input + "' has " + std::to_string(bytes.size()) + " bytes, model '" + g.name +
-                  "' expects " + std::to_string(total) + " (its input tensors, in order, raw)");
-    int64_t at = 0;
+  if (!inputs.empty()) {
+    const auto bytes = ReadModelInputs(g, inputs);
     for (int i = 0; i < ex.num_inputs(); ++i) {
-      const int64_t n = g.tensors[g.inputs[i]].num_bytes();
-      ex.SetInput(i, bytes.data() + at, static_cast<size_t>(n));
-      at += n;
+      ex.SetInput(i, bytes[i]);
+      std::printf("input %d: %s (%zu bytes)\n", i, inputs[std::min<size_t>(i, inputs.size() - 1)].c_str(),
+                  bytes[i].size());
     }
-    std::printf("input: %s (%zu bytes)\n", input.c_str(), bytes.size());
   } else {
     for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, PseudoRandomInput(g.tensors[g.inputs[i]], seed + i));
     std::printf("input: pseudo-random, seed %u\n", seed);
@@ -118,43 +91,50 @@ int Run(const std::string& model, const std::string& input, const std::string& o
   else
     std::printf(" (%s)\n", why.c_str());
 
-  std::vector<uint8_t> all;
+  std::vector<std::vector<uint8_t>> results;
   for (int i = 0; i < ex.num_outputs(); ++i) {
-    const auto out = ex.Output(i);
+    results.push_back(ex.Output(i));
     const Tensor& t = g.tensors[g.outputs[i]];
-    std::printf("output %d: '%s' %s, %zu bytes\n", i, t.name.c_str(), DTypeName(t.type), out.size());
-    PrintTop5(g, i, out);
-    all.insert(all.end(), out.begin(), out.end());
+    std::printf("output %d: '%s' %s, %zu bytes\n", i, t.name.c_str(), DTypeName(t.type), results[i].size());
+    PrintTop5(g, i, results[i]);
   }
-  if (!output.empty()) {
-    std::ofstream f(output, std::ios::binary);
-    if (!f) throw Error("cannot write output file '" + output + "'");
-    f.write(reinterpret_cast<const char*>(all.data()), static_cast<std::streamsize>(all.size()));
-    if (!f) throw Error("cannot write output file '" + output + "'");
-    std::printf("wrote %zu output bytes to %s\n", all.size(), output.c_str());
+  if (dequantize && outputs.empty()) throw Error("--dequantize goes with --output FILE.npy");
+  if (!outputs.empty()) {
+    WriteModelOutputs(g, results, outputs, dequantize);
+    for (const auto& f : outputs) std::printf("wrote %s\n", f.c_str());
   }
   return 0;
 }
 
 struct RunOptions {
-  std::string model, input, output, plan;
+  std::string model, plan;
+  std::vector<std::string> inputs, outputs;
   uint32_t seed = 1234;
-  bool no_check = false;
+  bool no_check = false, dequantize = false;
 };
 
 TESSERA_COMMAND(kRunCommand, "run", "run a model on the host (layer-by-layer plan, TFLM-exact kernels)",
                 [](CLI::App& sub) -> std::function<int()> {
                   auto o = std::make_shared<RunOptions>();
                   sub.add_option("model", o->model, "model .tflite file")->required();
-                  sub.add_option("--input", o->input, "raw input bytes (model input layout; all inputs, in order)");
-                  sub.add_option("--output", o->output, "write the raw output bytes here (all outputs, in order)");
+                  sub.add_option("--input", o->inputs,
+                                 "an input file per model input, in order: .npy (the input's dtype, or float32 "
+                                 "quantized with its scale and zero point) or raw bytes; or one raw file with "
+                                 "every input's bytes")
+                      ->allow_extra_args(false);
+                  sub.add_option("--output", o->outputs,
+                                 "a file per model output, in order: FILE.npy or raw bytes; or one raw file "
+                                 "receiving every output's bytes")
+                      ->allow_extra_args(false);
+                  sub.add_flag("--dequantize", o->dequantize,
+                               "write .npy outputs as float32 through each output's scale and zero point");
                   sub.add_option("--seed", o->seed, "seed of the pseudo-random input used without --input")
                       ->default_val(1234);
                   sub.add_option("--plan", o->plan,
                                  "run this plan (JSON, see `tessera plan`) instead of the layer-by-layer one; "
                                  "the checker proves it safe first (exit 1 when it does not)");
                   sub.add_flag("--no-check", o->no_check, "run a --plan without checking it first");
-                  return [o] { return Run(o->model, o->input, o->output, o->seed, o->plan, !o->no_check); };
+                  return [o] { return Run(o->model, o->inputs, o->outputs, o->seed, o->plan, !o->no_check, o->dequantize); };
                 });
 
 }  // namespace

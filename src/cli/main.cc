@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "ir/graph.h"
+#include "tessera_version.h"  // generated at build time (cmake/version.cmake)
 
 namespace tessera::cli {
 static std::vector<Command>& Registry() {
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   using namespace tessera::cli;
   CLI::App app{"tessera: fit int8 neural networks into microcontroller SRAM"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION,
+                       "print the version (git describe of the source tree at build time) and exit");
   std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
   auto& reg = Registry();
   std::sort(reg.begin(), reg.end(), [](const Command& a, const Command& b) { return a.name < b.name; });

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "codegen/data_dir.h"
 #include "codegen/emit_ops.h"
 #include "exec/executor.h"
 
@@ -59,11 +60,6 @@ std::string WinStr(const Window& w) {
 int64_t PixelBytes(const Graph& g, int t) {
   const Shape4 s = AsNHWC(g.tensors[t].shape);
   return static_cast<int64_t>(s.c) * s.n * DTypeSize(g.tensors[t].type);
-}
-
-std::string FindKernelDir() {
-  if (const char* env = std::getenv("TESSERA_KERNELS_DIR")) return env;
-  return std::string(TESSERA_SOURCE_DIR) + "/kernels";
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -574,7 +570,7 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
   written.push_back(hpath);
   written.push_back(cpath);
   if (options.copy_kernels) {
-    const fs::path kdir = FindKernelDir();
+    const fs::path kdir = KernelDir();
     const fs::path header = kdir / "include" / "tessera" / "kernels.h";
     if (!fs::is_regular_file(header))
       throw Error("codegen: kernel library not found at " + kdir.string() +

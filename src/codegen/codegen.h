@@ -10,8 +10,9 @@
 //               .bss.tessera_arena.model so that firmware/link.ld can place it and check the
 //               SRAM budget), weights, biases and per-channel multipliers/shifts as const
 //               arrays, and model_invoke(): the steps in order
-//   tessera/    the kernel library: kernels.h and the kernel sources, copied from this
-//               source tree's kernels/ at generation time (all of them; the linker's
+//   tessera/    the kernel library: kernels.h and the kernel sources, copied from KernelDir()
+//               (codegen/data_dir.h: the source tree's kernels/, or an install's
+//               share/tessera/kernels) at generation time (all of them; the linker's
 //               --gc-sections drops what the model does not call)
 //
 // The kernel parameters are computed by the operator layer (src/ops) that the host executor

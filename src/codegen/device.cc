@@ -12,14 +12,13 @@
 #include <sstream>
 
 #include "codegen/codegen.h"
+#include "codegen/data_dir.h"
 #include "ir/graph.h"
 
 namespace tessera {
 
 const char* BoardName(Board b) { return b == Board::kAn386 ? "an386" : "an500"; }
 const char* BoardCpu(Board b) { return b == Board::kAn386 ? "Cortex-M4F" : "Cortex-M7"; }
-
-std::string FirmwareDir() { return std::string(TESSERA_SOURCE_DIR) + "/firmware"; }
 
 std::string ShellQuote(const std::string& s) {
   std::string r = "'";
@@ -49,6 +48,20 @@ bool HaveFirmwareTools() {
   return RunShell("command -v arm-none-eabi-gcc && command -v arm-none-eabi-size && "
                   "command -v qemu-system-arm")
              .exit_code == 0;
+}
+
+std::vector<std::string> MissingFirmwareTools() {
+  std::vector<std::string> missing;
+  const bool gcc = RunShell("command -v arm-none-eabi-gcc").exit_code == 0;
+  if (!gcc) missing.push_back("arm-none-eabi-gcc (Debian package gcc-arm-none-eabi)");
+  if (RunShell("command -v arm-none-eabi-size").exit_code != 0)
+    missing.push_back("arm-none-eabi-size (Debian package binutils-arm-none-eabi)");
+  // Without newlib the compiler cannot find nano.specs and prints the bare name.
+  if (gcc && RunShell("test -f \"$(arm-none-eabi-gcc -print-file-name=nano.specs)\"").exit_code != 0)
+    missing.push_back("newlib for arm-none-eabi (Debian package libnewlib-arm-none-eabi)");
+  if (RunShell("command -v qemu-system-arm").exit_code != 0)
+    missing.push_back("qemu-system-arm (Debian package qemu-system-arm)");
+  return missing;
 }
 
 static std::map<std::string, std::string> KeyValues(const std::string& text) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/data_dir.h"  // FirmwareDir()
 #include "ir/graph.h"
 #include "plan/plan.h"
 
@@ -21,10 +22,11 @@ enum class Board : uint8_t {
 const char* BoardName(Board b);    // "an386", "an500"
 const char* BoardCpu(Board b);     // "Cortex-M4F", "Cortex-M7"
 
-// The firmware/ folder of this source tree.
-std::string FirmwareDir();
 // arm-none-eabi-gcc, arm-none-eabi-size and qemu-system-arm are on PATH.
 bool HaveFirmwareTools();
+// What the emulated device needs and is missing, each with the Debian package that provides it
+// ("arm-none-eabi-gcc (gcc-arm-none-eabi)", ...); empty when everything is there.
+std::vector<std::string> MissingFirmwareTools();
 
 struct ShellResult {
   int exit_code = -1;  // the command's exit status; 128+N when killed by signal N

@@ -31,18 +31,32 @@
 namespace tessera {
 namespace {
 
+// TFLM's non-persistent arena per model: "<stem>" from reference/tflm_arena.tsv,
+// "coverage/<stem>" from reference/coverage/tflm_arena.tsv.
 std::map<std::string, int64_t> TflmFigures() {
   std::map<std::string, int64_t> r;
-  std::ifstream f(std::string(TESSERA_SHARED_DIR) + "/reference/tflm_arena.tsv");
-  std::string line;
-  std::getline(f, line);
-  while (std::getline(f, line)) {
-    std::istringstream ss(line);
-    std::string model, used, nonpersistent;
-    if (std::getline(ss, model, '\t') && std::getline(ss, used, '\t') && std::getline(ss, nonpersistent, '\t'))
-      r[model] = std::stoll(nonpersistent);
+  for (const std::string& prefix : {std::string(), std::string("coverage/")}) {
+    std::ifstream f(std::string(TESSERA_SHARED_DIR) + "/reference/" + prefix + "tflm_arena.tsv");
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      std::istringstream ss(line);
+      std::string model, used, nonpersistent;
+      if (std::getline(ss, model, '\t') && std::getline(ss, used, '\t') && std::getline(ss, nonpersistent, '\t'))
+        r[prefix + model] = std::stoll(nonpersistent);
+    }
   }
   return r;
+}
+
+// The .tflite stems in `dir`, sorted.
+std::vector<std::string> Stems(const std::string& dir) {
+  std::vector<std::string> stems;
+  if (std::filesystem::is_directory(dir))
+    for (auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".tflite") stems.push_back(e.path().stem().string());
+  std::sort(stems.begin(), stems.end());
+  return stems;
 }
 
 struct Rung {
@@ -71,13 +85,18 @@ void ModelTable() {
               "+placement", "lower bnd", "saving", "TFLM");
   std::vector<std::pair<std::string, Graph>> models;
   const std::string dir = std::string(TESSERA_SHARED_DIR) + "/models";
-  std::vector<std::string> stems;
-  if (std::filesystem::is_directory(dir))
-    for (auto& e : std::filesystem::directory_iterator(dir))
-      if (e.path().extension() == ".tflite") stems.push_back(e.path().stem().string());
-  std::sort(stems.begin(), stems.end());
+  const std::vector<std::string> stems = Stems(dir);
   if (stems.empty()) std::printf("(shared models absent: %s)\n", dir.c_str());
   for (const auto& s : stems) models.emplace_back(s, ReadTflite(dir + "/" + s + ".tflite"));
+  // The coverage models (operators and types beyond the set above): those tessera reads.
+  std::vector<std::string> unread;
+  for (const auto& s : Stems(dir + "/coverage")) {
+    try {
+      models.emplace_back("coverage/" + s, ReadTflite(dir + "/coverage/" + s + ".tflite"));
+    } catch (const Error& e) {
+      unread.push_back(s + ": " + e.what());
+    }
+  }
   for (const char* z : {"mobilenetv2-w1.0-r224", "mobilenetv2-w0.35-r144", "mcunet-style-r160", "proxyless-style-r144",
                         "nonsquare-pad-r128x160"})
     models.emplace_back(std::string("zoo:") + z, BuildZooModel(z));
@@ -102,7 +121,9 @@ void ModelTable() {
     std::printf(" %10lld %7.1f%% %10s\n", static_cast<long long>(lb), greedy ? 100.0 * (greedy - last) / greedy : 0.0,
                 it == tflm.end() ? "-" : std::to_string(it->second).c_str());
   }
-  std::printf("saving = 1 - (+placement)/(greedy). TFLM = its non-persistent arena (tflm_arena.tsv).\n\n");
+  std::printf("saving = 1 - (+placement)/(greedy). TFLM = its non-persistent arena (tflm_arena.tsv).\n");
+  for (const std::string& u : unread) std::printf("not read yet: %.160s\n", u.c_str());
+  std::printf("\n");
 }
 
 struct LayerCase {
@@ -171,11 +192,7 @@ void ModelLayerTable() {
     double lo = 100, hi = 0, sum = 0;
   };
   std::map<std::string, Agg> by_type;
-  std::vector<std::string> stems;
-  for (auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".tflite") stems.push_back(e.path().stem().string());
-  std::sort(stems.begin(), stems.end());
-  for (const auto& s : stems) {
+  for (const auto& s : Stems(dir)) {
     const Graph g = ReadTflite(dir + "/" + s + ".tflite");
     Plan p = ScheduleLayerByLayer(g);
     FusePads(g, p);

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -112,6 +114,53 @@ int main(int argc, char** argv) {
       for (char& c : file)
         if (c == ':' || c == '/') c = '_';
       std::ofstream(svg_dir + "/frontier_" + file + ".svg") << FrontierSvg(f, t.model, {t.mark});
+    }
+  }
+  // The coverage models tessera reads, input counted (as TFLM's arena counts it): the
+  // smallest plan within +10% MACs and at 1.00x, beside TFLM's non-persistent arena.
+  if (shared && only.empty()) {
+    std::map<std::string, long long> tflm;
+    std::ifstream f(std::string(TESSERA_SHARED_DIR) + "/reference/coverage/tflm_arena.tsv");
+    std::string line, model, used, nonpersistent;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      std::istringstream ss(line);
+      if (std::getline(ss, model, '\t') && std::getline(ss, used, '\t') && std::getline(ss, nonpersistent, '\t'))
+        tflm[model] = std::stoll(nonpersistent);
+    }
+    std::printf("\n== coverage models (input counted; every plan checked)\n%-34s %10s %12s %10s %10s %22s\n", "model",
+                "TFLM", "search +10%", "overhead", "1.00x", "config (+10%)");
+    const std::string dir = std::string(TESSERA_SHARED_DIR) + "/models/coverage";
+    std::vector<std::string> stems;
+    for (auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".tflite") stems.push_back(e.path().stem().string());
+    std::sort(stems.begin(), stems.end());
+    for (const std::string& stem : stems) {
+      Graph g;
+      try {
+        g = ReadTflite(dir + "/" + stem + ".tflite");
+      } catch (const Error& e) {
+        std::printf("%-34.34s not read yet: %.100s\n", stem.c_str(), e.what());
+        continue;
+      }
+      SearchOptions o;
+      o.input_in_arena = true;
+      o.max_overhead = 0.10;
+      const SearchResult a = SearchPlans(g, o);
+      o.max_overhead = 0;
+      const SearchResult z = SearchPlans(g, o);
+      auto bytes = [&](const SearchResult& r) {
+        if (!r.feasible) return std::string("none");
+        const bool ok = CheckPlan(g, r.plan).ok;
+        failures += !ok;
+        return std::to_string(r.plan.arena_bytes) + (ok ? "" : " REJECTED");
+      };
+      row("coverage/" + stem, "+10% (input counted)", a);
+      auto it = tflm.find(stem);
+      std::printf("%-34.34s %10s %12s %9.2f%% %10s %22s\n", stem.c_str(),
+                  it == tflm.end() ? "-" : std::to_string(it->second).c_str(), bytes(a).c_str(),
+                  a.feasible ? 100 * a.chosen.overhead(a.graph_macs) : 0.0, bytes(z).c_str(),
+                  a.feasible ? StreamSpecString(a.chosen.config).c_str() : "-");
     }
   }
   std::printf("\n== search time per model (wall clock, this machine)\n%-40s %-22s %9s %11s %7s %10s %9s\n", "model",

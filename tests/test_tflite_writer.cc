@@ -35,7 +35,7 @@ TEST(TfliteWriter, SharedModelsRoundTrip) {
     SCOPED_TRACE(stem);
     const Graph a = ReadTflite(test::SharedModel(stem));
     const std::vector<uint8_t> bytes = WriteTfliteBytes(a);
-    const Graph b = ReadBytes(bytes, stem);
+    const Graph b = ReadBytes(bytes, test::ModelName(stem));
     std::string why;
     EXPECT_TRUE(GraphsEqual(a, b, &why)) << why;
     // Writing is deterministic and a fixed point after one round.

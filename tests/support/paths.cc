@@ -14,13 +14,31 @@ std::string SharedDir() { return TESSERA_SHARED_DIR; }
 std::string SharedModel(const std::string& stem) { return SharedDir() + "/models/" + stem + ".tflite"; }
 std::string ReferenceDir(const std::string& stem) { return SharedDir() + "/reference/" + stem; }
 bool HaveShared() { return std::filesystem::is_directory(SharedDir() + "/models"); }
+const std::vector<std::string>& CoverageModelsRunning() {
+  static const std::vector<std::string> models = {
+      "lenet_300_100_ptq",
+      "seanet_int16_strided_slice0",
+      "st_fdmobilenet_025_128_flowers",
+      "st_gmp_wl24_wisdm",
+      "st_mobilenet_v2_035_128_person",
+      "st_squeezenet11_128_flowers",
+      "st_yamnet_256_64x96_esc10",
+  };
+  return models;
+}
 std::vector<std::string> SharedModelStems() {
   std::vector<std::string> r;
   if (!HaveShared()) return r;
   for (auto& e : std::filesystem::directory_iterator(SharedDir() + "/models"))
     if (e.path().extension() == ".tflite") r.push_back(e.path().stem().string());
   std::sort(r.begin(), r.end());
+  for (const std::string& m : CoverageModelsRunning())
+    if (std::filesystem::is_regular_file(SharedModel("coverage/" + m))) r.push_back("coverage/" + m);
   return r;
+}
+std::string ModelName(const std::string& stem) {
+  const size_t slash = stem.rfind('/');
+  return slash == std::string::npos ? stem : stem.substr(slash + 1);
 }
 std::vector<uint8_t> ReadFileBytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

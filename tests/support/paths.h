@@ -9,8 +9,15 @@ std::string SharedDir();                     // ../shared beside the project roo
 std::string SharedModel(const std::string& stem);  // ../shared/models/<stem>.tflite
 std::string ReferenceDir(const std::string& stem); // ../shared/reference/<stem>
 bool HaveShared();
-// The stems of every model in ../shared/models (sorted), empty when absent.
+// The models of ../shared/models/coverage that tessera runs, bit-exact with their TFLM
+// references in ../shared/reference/coverage (the others need operators or types it lacks;
+// st_ssd_mobilenet_v1_025_192 has no TFLM reference and is tested against TensorFlow Lite).
+const std::vector<std::string>& CoverageModelsRunning();
+// The stems of every model in ../shared/models (sorted), then "coverage/<name>" for each of
+// CoverageModelsRunning(): SharedModel() and ReferenceDir() take either. Empty when absent.
 std::vector<std::string> SharedModelStems();
+// The model's name as the reader gives it (the file stem): "coverage/x" -> "x".
+std::string ModelName(const std::string& stem);
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
 std::string CliPath();
 // An empty directory <system temp>/tessera_<tag>_<pid> (emptied first when it exists).

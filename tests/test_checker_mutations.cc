@@ -17,20 +17,26 @@
 //    anywhere, random step swaps, random interval changes, moves into fresh space); whenever
 //    the checker accepts one, the host executor must produce exactly the bytes of the
 //    unmutated plan. Moves into fresh space make sure some are accepted.
+// 3. Targeted mutations around the model-zoo operators: a RESIZE_BILINEAR patch step whose
+//    input buffer lacks one row it reads, and a TILE whose output overlaps its input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "analysis/receptive_field.h"
 #include "checker/checker.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "support/checker_graphs.h"
 #include "support/paths.h"
+#include "schedule/patch.h"
 #include "tflite/reader.h"
+#include "zoo/builder.h"
 #include "zoo/zoo.h"
 
 namespace tessera {
@@ -256,6 +262,138 @@ TEST(CheckerMutations, AcceptedMutationsRunToTheSameBytes) {
               "bytes on this input)\n", n_total, accepted, rejected, rejected_but_same);
   EXPECT_GE(accepted, 20);
   EXPECT_GE(rejected, 20);
+}
+
+
+// input -> conv 3x3 -> RESIZE_BILINEAR (upscaling, each mode) -> conv 3x3 -> TILE or not -> conv
+// 1x1 -> global pool: a RESIZE_BILINEAR inside a patch stage.
+Graph ZooNet(int mode, bool tile) {
+  zoo::GraphBuilder b("zoo_mut_" + std::to_string(mode) + (tile ? "_tile" : ""), 99 + mode);
+  int x = b.Input({1, 11, 9, 3}, 0.02f, -3);
+  x = b.Conv2D("c0", x, 4, 3, 1, Activation::kRelu);
+  x = b.ResizeBilinear("bilinear", x, 17, 14, mode == 1, mode == 2);
+  x = b.Conv2D("c1", x, 4, 3, 1, Activation::kRelu6);
+  if (tile) x = b.Tile("tile", x, {1, 1, 2, 2});
+  x = b.Conv2D("c2", x, 6, 1, 1, Activation::kNone);
+  x = b.GlobalAveragePool("pool", x);
+  Graph g = b.Finish({x});
+  g.Validate();
+  return g;
+}
+
+int OpOfType(const Graph& g, OpType t) {
+  for (size_t i = 0; i < g.ops.size(); ++i)
+    if (g.ops[i].type == t) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::vector<uint8_t>> SomeInputs(const Graph& g) {
+  std::vector<std::vector<uint8_t>> in;
+  for (int t : g.inputs) {
+    std::vector<uint8_t> v(static_cast<size_t>(g.tensors[t].num_bytes()));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<uint8_t>(i * 97 + 13);
+    in.push_back(v);
+  }
+  return in;
+}
+
+TEST(CheckerMutations, ResizeBilinearPatchInputOneRowShortIsRejected) {
+  int mutated = 0;
+  std::map<std::string, int> kinds;
+  std::string example;
+  for (int mode = 0; mode < 3; ++mode) {
+    const Graph g = ZooNet(mode, false);
+    const int rb = OpOfType(g, OpType::kResizeBilinear);
+    ASSERT_GE(rb, 0);
+    const std::vector<std::vector<uint8_t>> inputs = SomeInputs(g);
+    const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+    for (int rows = 2; rows <= 4; ++rows) {
+      SCOPED_TRACE("mode " + std::to_string(mode) + ", " + std::to_string(rows) + " patch rows");
+      PatchConfig cfg;
+      cfg.split_op = rb + 1;  // the conv after the resize: the resize runs per patch
+      cfg.rows = rows;
+      cfg.cols = 2;
+      Plan base = SchedulePatches(g, cfg);
+      PlaceGreedy(base);
+      const CheckResult ok = CheckPlan(g, base);
+      ASSERT_TRUE(ok.ok) << ok.message;
+      ASSERT_EQ(RunPlan(g, base, inputs), want);
+      for (size_t s = 0; s < base.steps.size(); ++s) {
+        const Step& st = base.steps[s];
+        if (st.op != rb) continue;
+        const Buffer& in = base.buffers[st.inputs[0]];
+        const Shape4 full = AsNHWC(g.tensors[in.tensor].shape);
+        if (in.window.h() < 2) continue;
+        // Drop the last row of the input buffer (or the first, when the first row is inside the
+        // tensor's interior and the buffer ends at the bottom edge): the step reads that row.
+        for (bool drop_first : {false, true}) {
+          Plan p = base;
+          Buffer& b = p.buffers[st.inputs[0]];
+          if (drop_first) ++b.window.y0;
+          else --b.window.y1;
+          b.bytes -= static_cast<int64_t>(in.window.w()) * full.c;
+          // The step producing that buffer computes the rows the buffer still holds, so that only
+          // the RESIZE_BILINEAR step is at fault.
+          for (Step& w : p.steps)
+            if (std::find(w.outputs.begin(), w.outputs.end(), st.inputs[0]) != w.outputs.end())
+              w.window = IntersectWindow(w.window, b.window);
+          const CheckResult r = CheckPlan(g, p);
+          EXPECT_FALSE(r.ok) << "step " << s << ": input buffer " << b.name << " one row short ("
+                             << (drop_first ? "first" : "last") << " row) accepted";
+          EXPECT_NE(r.message.find("RESIZE_BILINEAR"), std::string::npos) << r.message;
+          ++kinds[CheckFailureName(r.failure)];
+          if (example.empty()) example = r.message;
+          ++mutated;
+        }
+      }
+    }
+  }
+  std::printf("  %d one-row-short RESIZE_BILINEAR patch inputs rejected, e.g. %s\n", mutated, example.c_str());
+  for (auto& [k, n] : kinds) std::printf("    failure %-16s %4d\n", k.c_str(), n);
+  EXPECT_GE(mutated, 20);
+}
+
+TEST(CheckerMutations, TileOutputOverlappingItsInputIsRejected) {
+  const Graph g = ZooNet(0, true);
+  const int tile = OpOfType(g, OpType::kTile);
+  ASSERT_GE(tile, 0);
+  const Plan base = PlanLayerByLayer(g);
+  ASSERT_TRUE(CheckPlan(g, base).ok);
+  const std::vector<std::vector<uint8_t>> inputs = SomeInputs(g);
+  const auto want = RunPlan(g, base, inputs);
+  int step = -1;
+  for (size_t s = 0; s < base.steps.size(); ++s)
+    if (base.steps[s].op == tile) step = static_cast<int>(s);
+  ASSERT_GE(step, 0);
+  const int in = base.steps[step].inputs[0], out = base.steps[step].outputs[0];
+  int rejected = 0, changed = 0;
+  // The output placed at the input's offset, and shifted by a few bytes either way.
+  for (int64_t shift : {0, 1, 3, -1, -5, 17}) {
+    Plan p = base;
+    const int64_t at = p.buffers[in].offset + shift;
+    if (at < 0) continue;
+    p.buffers[out].offset = at;
+    p.arena_bytes = std::max(p.arena_bytes, at + p.buffers[out].bytes);
+    // Only the TILE's two buffers may meet: move every other buffer live at that step away.
+    int64_t top = p.arena_bytes;
+    for (size_t b = 0; b < p.buffers.size(); ++b) {
+      Buffer& B = p.buffers[b];
+      if (static_cast<int>(b) == in || static_cast<int>(b) == out || B.external) continue;
+      B.offset = top;
+      top += B.bytes;
+    }
+    p.arena_bytes = top;
+    const CheckResult r = CheckPlan(g, p);
+    EXPECT_FALSE(r.ok) << "TILE output at input offset + " << shift << " accepted";
+    if (!r.ok) ++rejected;
+    try {
+      if (RunPlan(g, p, inputs) != want) ++changed;
+    } catch (const Error&) {
+    }
+  }
+  std::printf("  %d overlapping TILE placements rejected (%d of them change the output on this input)\n", rejected,
+              changed);
+  EXPECT_GE(rejected, 5);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // a time bound, never a crash (a signal), a hang or a huge allocation.
 //
 // The files are made by this test's generator from tessera's own writer: a small valid model
-// (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED), edited as a Graph
+// (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED; a second one with the
+// model-zoo operators and shape arithmetic folded at load time), edited as a Graph
 // (semantic faults) or byte by byte in the written flatbuffer (structural faults). Regenerate
 // them after a writer change with
 //   TESSERA_REGENERATE_MALFORMED=1 build/tests/test_malformed_corpus --gtest_filter='*Generator*'
@@ -91,6 +92,63 @@ Graph BaseGraph() {
   b.g.outputs = {kFc};
   EXPECT_NO_THROW(b.g.Validate());
   return b.g;
+}
+
+// The model-zoo operators: input [1,4,4,2] -> RESIZE_BILINEAR 8x8 -> STRIDED_SLICE (stride 2 on
+// H and W) -> TILE [1,1,1,2] -> REDUCE_MAX (axis 3, keep_dims) -> RESHAPE to
+// PACK(STRIDED_SLICE(SHAPE(..))[0], 16) = [1,16] (SHAPE, STRIDED_SLICE and PACK fold at load
+// time) -> LOG_SOFTMAX. Tensor indices are fixed (see the constants).
+enum : int {
+  kZIn = 0, kZSize, kZResized, kZBegin, kZEnd, kZStrides, kZSliced, kZMult, kZTiled, kZAxis, kZMax,
+  kZShape, kZB0, kZE1, kZS1, kZBatch, kZSixteen, kZPacked, kZFlat, kZOut
+};
+enum : int { kZOpResize = 0, kZOpSlice, kZOpTile, kZOpReduce, kZOpShape, kZOpShapeSlice, kZOpPack, kZOpReshape,
+             kZOpLogSoftmax };
+
+Graph ZooBaseGraph() {
+  test::IrBuilder b("zoo_base");
+  const float s = 0.05f;
+  b.Act("input", {1, 4, 4, 2}, s, -1);
+  b.Ints("resize/size", {8, 8});
+  b.Act("resize", {1, 8, 8, 2}, s, -1);
+  b.Ints("slice/begin", {0, 0, 0, 0});
+  b.Ints("slice/end", {1, 8, 8, 2});
+  b.Ints("slice/strides", {1, 2, 2, 1});
+  b.Act("slice", {1, 4, 4, 2}, s, -1);
+  b.Ints("tile/multiples", {1, 1, 1, 2});
+  b.Act("tile", {1, 4, 4, 4}, s, -1);
+  b.Ints("max/axis", {3});
+  b.Act("max", {1, 4, 4, 1}, s, -1);
+  b.Act("shape", {4}, 0, 0, DType::kInt32);
+  b.Ints("shape/begin", {0});
+  b.Ints("shape/end", {1});
+  b.Ints("shape/strides", {1});
+  b.Act("batch", {}, 0, 0, DType::kInt32);
+  b.Ints("sixteen", {16});
+  b.Act("packed", {2}, 0, 0, DType::kInt32);
+  b.Act("flat", {1, 16}, s, -1);
+  b.Act("log_softmax", {1, 16}, 16.0f / 256, 127);
+  for (int t : {kZShape, kZBatch, kZPacked}) b.g.tensors[t].quant = {};
+  b.g.tensors[kZSixteen].shape = {};
+  b.Op(OpType::kResizeBilinear, {kZIn, kZSize}, kZResized, ResizeBilinearOptions{});
+  b.Op(OpType::kStridedSlice, {kZResized, kZBegin, kZEnd, kZStrides}, kZSliced, StridedSliceOptions{});
+  b.Op(OpType::kTile, {kZSliced, kZMult}, kZTiled);
+  b.Op(OpType::kReduceMax, {kZTiled, kZAxis}, kZMax, MeanOptions{true});
+  b.Op(OpType::kShape, {kZMax}, kZShape, ShapeOptions{});
+  StridedSliceOptions shrink;
+  shrink.shrink_axis_mask = 1;
+  b.Op(OpType::kStridedSlice, {kZShape, kZB0, kZE1, kZS1}, kZBatch, shrink);
+  b.Op(OpType::kPack, {kZBatch, kZSixteen}, kZPacked, PackOptions{2, 0});
+  b.Op(OpType::kReshape, {kZMax, kZPacked}, kZFlat, ReshapeOptions{});
+  b.Op(OpType::kLogSoftmax, {kZFlat}, kZOut);
+  b.g.inputs = {kZIn};
+  b.g.outputs = {kZOut};
+  return b.g;
+}
+
+void SetInts(Tensor& t, const std::vector<int32_t>& v) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(v.data());
+  t.data.assign(bytes, bytes + v.size() * sizeof(int32_t));
 }
 
 std::vector<uint8_t> Write(const Graph& g) { return WriteTfliteBytes(g); }
@@ -294,6 +352,24 @@ std::vector<std::pair<std::string, Make>> Cases() {
     g.tensors[kConvW].data.resize(4 * 3 * 3 * 2);
   });
   graph_case("constant_operator_output", [](Graph& g) { g.ops[4].outputs[0] = kFcB; });
+
+  // --- the model-zoo operators (ZooBaseGraph)
+  auto zoo_case = [&](const std::string& name, std::function<void(Graph&)> edit) {
+    c.emplace_back(name, [edit] {
+      Graph g = ZooBaseGraph();
+      edit(g);
+      return Write(g);
+    });
+  };
+  zoo_case("strided_slice_zero_stride", [](Graph& g) { SetInts(g.tensors[kZStrides], {1, 0, 2, 1}); });
+  zoo_case("tile_negative_multiple", [](Graph& g) { SetInts(g.tensors[kZMult], {1, 1, 1, -2}); });
+  zoo_case("resize_bilinear_both_flags", [](Graph& g) {
+    g.ops[kZOpResize].options = ResizeBilinearOptions{true, true};
+  });
+  zoo_case("log_softmax_wrong_output_scale", [](Graph& g) { g.tensors[kZOut].quant.scale[0] = 1.0f / 256; });
+  zoo_case("reduce_max_requantizes", [](Graph& g) { g.tensors[kZMax].quant.scale[0] = 0.1f; });
+  zoo_case("folded_pack_disagrees_with_declared_shape", [](Graph& g) { g.tensors[kZPacked].shape = {3}; });
+  zoo_case("folded_reshape_disagrees_with_output", [](Graph& g) { g.tensors[kZFlat].shape = {2, 8}; });
   return c;
 }
 
@@ -404,13 +480,28 @@ TEST(MalformedCorpus, GeneratorReproducesTheCorpus) {
 
 TEST(MalformedCorpus, BaseModelIsValid) {
   // The faults above are the only thing wrong with each file.
-  const auto b = BaseBytes();
-  EXPECT_EQ(ReadErrorOf(b), "");
-  const fs::path file = fs::temp_directory_path() / "tessera_malformed_base.tflite";
-  WriteTflite(BaseGraph(), file.string());
-  const CliRun r = RunInspect(file.string());
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  fs::remove(file);
+  for (const Graph& g : {BaseGraph(), ZooBaseGraph()}) {
+    SCOPED_TRACE(g.name);
+    const auto b = Write(g);
+    EXPECT_EQ(ReadErrorOf(b), "");
+    const fs::path file = fs::temp_directory_path() / ("tessera_malformed_" + g.name + ".tflite");
+    WriteTflite(g, file.string());
+    const CliRun r = RunInspect(file.string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    fs::remove(file);
+  }
+}
+
+TEST(MalformedCorpus, ZooBaseModelFoldsAndRuns) {
+  // The zoo base model folds its shape arithmetic and runs: the faults of the zoo cases are
+  // the only thing wrong with them.
+  const auto b = Write(ZooBaseGraph());
+  const Graph g = ReadTfliteBytes(b.data(), b.size(), "zoo_base.tflite");
+  EXPECT_EQ(g.folded.size(), 3u);
+  EXPECT_EQ(g.ops.size(), 6u);
+  std::vector<uint8_t> in(32);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint8_t>(i * 29);
+  EXPECT_NO_THROW(RunPlan(g, PlanLayerByLayer(g), {in}));
 }
 
 // ------------------------------------------------------------------ fuzz regressions

@@ -28,6 +28,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -39,6 +41,7 @@
 #include "memory/greedy.h"
 #include "support/ties.h"
 #include "support/tflite_c.h"
+#include "tflite/reader.h"
 #include "tflite/writer.h"
 
 namespace tessera {
@@ -513,23 +516,365 @@ Case MakeCase(OpType type, Rand& r) {
   }
 }
 
+using FloatClose = std::function<bool(const Case&, size_t element, float tessera, float tflite)>;
+using TflmBytes = std::function<std::vector<uint8_t>(const Case&)>;
+
+// ---- the model-zoo operators (QUANTIZE / DEQUANTIZE with uint8, STRIDED_SLICE, PACK,
+// REDUCE_MAX / REDUCE_MIN, TILE, RESIZE_BILINEAR, LOG_SOFTMAX) ----
+
+int64_t Count(const std::vector<int32_t>& shape) {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+std::vector<int32_t> RandShape(Rand& r, int rank, int max_dim) {
+  std::vector<int32_t> s(static_cast<size_t>(rank));
+  for (int32_t& d : s) d = r.I(1, max_dim);
+  return s;
+}
+
+std::string Dims(const std::vector<int32_t>& s) {
+  std::ostringstream d;
+  d << '[';
+  for (size_t i = 0; i < s.size(); ++i) d << (i ? "," : "") << s[i];
+  d << ']';
+  return d.str();
+}
+
+// A uint8 zero point: often at the ends of the range, where TFLite's and TFLM's clamping show.
+int64_t U8ZeroPoint(Rand& r) {
+  switch (r.I(0, 2)) {
+    case 0: return 0;
+    case 1: return 255;
+    default: return r.I(0, 255);
+  }
+}
+
+float RandScale(Rand& r) { return static_cast<float>(std::pow(10.0, r.U(-2.5, -0.5))); }
+
+// One operator `type` reading `ins` (tensor indices; graph inputs are the activations among
+// them, fed `data`) and writing a new tensor of `out_type`, `out_shape` and `out_q`.
+Case OneOp(Graph g, OpType type, const std::vector<int>& ins, std::vector<std::vector<uint8_t>> data, DType out_type,
+           std::vector<int32_t> out_shape, Quantization out_q, OpOptions options, std::string desc) {
+  Case c;
+  const int y = AddTensor(g, "y", out_type, std::move(out_shape), std::move(out_q));
+  Operator op;
+  op.type = type;
+  op.inputs = ins;
+  op.outputs = {y};
+  op.options = std::move(options);
+  g.ops.push_back(op);
+  for (int t : ins)
+    if (!g.tensors[t].is_const) g.inputs.push_back(t);
+  g.outputs = {y};
+  c.g = std::move(g);
+  c.inputs = std::move(data);
+  c.desc = std::move(desc);
+  return c;
+}
+
+// QUANTIZE uint8 -> int8 (to_u8 false) or int8 -> uint8: equal scales (sometimes with zero points
+// 128 apart, a plain re-biasing) or unequal ones.
+// An activation shape of rank 1..4 whose batch (the first of four axes) is 1, as tessera's
+// element-wise operators require.
+std::vector<int32_t> ElementwiseShape(Rand& r) {
+  std::vector<int32_t> shape = RandShape(r, r.I(1, 4), 6);
+  if (shape.size() == 4) shape[0] = 1;
+  return shape;
+}
+
+Case MakeQuantizeU8(Rand& r, bool to_u8) {
+  Graph g;
+  const std::vector<int32_t> shape = ElementwiseShape(r);
+  const float si = RandScale(r);
+  const bool equal = r.P(0.4);
+  const float so = equal ? si : RandScale(r);
+  const int64_t zu = U8ZeroPoint(r);
+  int64_t zs = r.I(-128, 127);
+  if (equal && r.P(0.5)) zs = zu - 128;
+  const int x = AddTensor(g, "x", to_u8 ? DType::kInt8 : DType::kUInt8, shape, Q(si, to_u8 ? zs : zu));
+  return OneOp(std::move(g), OpType::kQuantize, {x}, {RandomBytes(r, Count(shape))},
+               to_u8 ? DType::kUInt8 : DType::kInt8, shape, Q(so, to_u8 ? zu : zs), std::monostate{},
+               std::string(to_u8 ? "s8->u8 " : "u8->s8 ") + Dims(shape) + (equal ? " equal scales" : "") +
+                   " zp u8 " + std::to_string(zu) + " s8 " + std::to_string(zs));
+}
+
+Case MakeDequantizeU8(Rand& r) {
+  Graph g;
+  const std::vector<int32_t> shape = ElementwiseShape(r);
+  const int64_t zp = U8ZeroPoint(r);
+  const int x = AddTensor(g, "x", DType::kUInt8, shape, Q(RandScale(r), zp));
+  return OneOp(std::move(g), OpType::kDequantize, {x}, {RandomBytes(r, Count(shape))}, DType::kFloat32, shape, {},
+               std::monostate{}, "u8 " + Dims(shape) + " zp " + std::to_string(zp));
+}
+
+// STRIDED_SLICE of an int8 activation: random begin / end (negative, past either end), strides
+// (negative too), begin / end / shrink masks. The output shape is computed here from
+// TensorFlow's slice semantics (Python's index normalization; a shrunk axis takes one element).
+Case MakeStridedSlice(Rand& r) {
+  Graph g;
+  const std::vector<int32_t> shape = RandShape(r, r.I(1, 4), 6);
+  const int rank = static_cast<int>(shape.size());
+  std::vector<int32_t> begin, end, strides, out;
+  StridedSliceOptions o;
+  for (;;) {
+    const int n = r.P(0.8) ? rank : r.I(1, rank);  // axes past n are whole
+    begin.assign(n, 0), end.assign(n, 0), strides.assign(n, 1);
+    o = StridedSliceOptions{};
+    out.clear();
+    bool empty = false;
+    for (int i = 0; i < rank; ++i) {
+      const int d = shape[i];
+      if (i >= n) {
+        out.push_back(d);
+        continue;
+      }
+      if (r.P(0.15)) {  // shrink: one index, in range
+        o.shrink_axis_mask |= 1 << i;
+        begin[i] = r.I(-d, d - 1);
+        end[i] = begin[i] + 1;
+        continue;
+      }
+      int s = r.I(-3, 3);
+      if (s == 0) s = 1;
+      strides[i] = s;
+      begin[i] = r.I(-d - 2, d + 2);
+      end[i] = r.I(-d - 2, d + 2);
+      const bool bm = r.P(0.25), em = r.P(0.25);
+      if (bm) o.begin_mask |= 1 << i;
+      if (em) o.end_mask |= 1 << i;
+      auto norm = [&](int v) {
+        if (v < 0) v += d;
+        return s > 0 ? std::clamp(v, 0, d) : std::clamp(v, -1, d - 1);
+      };
+      const int start = bm ? (s > 0 ? 0 : d - 1) : norm(begin[i]);
+      const int stop = em ? (s > 0 ? d : -1) : norm(end[i]);
+      const int cnt = s > 0 ? (stop > start ? (stop - start + s - 1) / s : 0)
+                            : (start > stop ? (start - stop - s - 1) / -s : 0);
+      if (cnt == 0) empty = true;
+      out.push_back(cnt);
+    }
+    if (!empty) break;
+  }
+  const Quantization q = RandQ(r);
+  const int x = AddTensor(g, "x", DType::kInt8, shape, q);
+  const int n = static_cast<int>(begin.size());
+  const int b = AddTensor(g, "begin", DType::kInt32, {n}, {}, I32Bytes(begin));
+  const int e = AddTensor(g, "end", DType::kInt32, {n}, {}, I32Bytes(end));
+  const int st = AddTensor(g, "strides", DType::kInt32, {n}, {}, I32Bytes(strides));
+  std::string d = Dims(shape) + " begin " + Dims(begin) + " end " + Dims(end) + " strides " + Dims(strides) +
+                  " masks b" + std::to_string(o.begin_mask) + " e" + std::to_string(o.end_mask) + " s" +
+                  std::to_string(o.shrink_axis_mask);
+  return OneOp(std::move(g), OpType::kStridedSlice, {x, b, e, st}, {RandomBytes(r, Count(shape))}, DType::kInt8, out,
+               q, o, d);
+}
+
+// PACK of 1..4 activations (one quantization, as TFLite requires) along a random axis,
+// negative ones included.
+Case MakePack(Rand& r) {
+  Graph g;
+  const std::vector<int32_t> shape = RandShape(r, r.I(1, 4), 5);
+  const int rank = static_cast<int>(shape.size());
+  const int k = r.I(1, 4);
+  const int axis = r.I(-(rank + 1), rank);
+  const Quantization q = RandQ(r);
+  std::vector<int> ins;
+  std::vector<std::vector<uint8_t>> data;
+  for (int i = 0; i < k; ++i) {
+    ins.push_back(AddTensor(g, std::string(1, 'x').append(std::to_string(i)), DType::kInt8, shape, q));
+    data.push_back(RandomBytes(r, Count(shape)));
+  }
+  std::vector<int32_t> out = shape;
+  out.insert(out.begin() + (axis < 0 ? axis + rank + 1 : axis), k);
+  PackOptions o;
+  o.values_count = k;
+  o.axis = axis;
+  return OneOp(std::move(g), OpType::kPack, ins, std::move(data), DType::kInt8, out, q, o,
+               Dims({k}) + " x " + Dims(shape) + " axis " + std::to_string(axis));
+}
+
+// REDUCE_MAX / REDUCE_MIN over a random set of axes (negative and repeated ones too), with or
+// without keep_dims; input and output share their quantization (TFLM does not rescale).
+Case MakeReduceMinMax(Rand& r, OpType type) {
+  Graph g;
+  const std::vector<int32_t> shape = RandShape(r, r.I(1, 4), 6);
+  const int rank = static_cast<int>(shape.size());
+  std::vector<int32_t> order(rank);
+  for (int i = 0; i < rank; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), r.r);
+  std::vector<int32_t> axes(order.begin(), order.begin() + r.I(1, rank));
+  std::vector<bool> reduced(rank, false);
+  for (int32_t& a : axes) {
+    reduced[a] = true;
+    if (r.P(0.3)) a -= rank;
+  }
+  if (r.P(0.1)) axes.push_back(axes.front());
+  const bool keep = r.P(0.5);
+  std::vector<int32_t> out;
+  for (int i = 0; i < rank; ++i) {
+    if (!reduced[i]) out.push_back(shape[i]);
+    else if (keep) out.push_back(1);
+  }
+  const Quantization q = RandQ(r);
+  const int x = AddTensor(g, "x", DType::kInt8, shape, q);
+  const bool scalar = axes.size() == 1 && r.P(0.3);
+  const int a = AddTensor(g, "axes", DType::kInt32,
+                          scalar ? std::vector<int32_t>{} : std::vector<int32_t>{static_cast<int32_t>(axes.size())},
+                          {}, I32Bytes(axes));
+  MeanOptions o;
+  o.keep_dims = keep;
+  return OneOp(std::move(g), type, {x, a}, {RandomBytes(r, Count(shape))}, DType::kInt8, out, q, o,
+               Dims(shape) + " axes " + Dims(axes) + (keep ? " keep_dims" : ""));
+}
+
+// TILE of an int8 activation of rank 1..5 by multiples 1..3.
+Case MakeTile(Rand& r) {
+  Graph g;
+  const std::vector<int32_t> shape = RandShape(r, r.I(1, 5), 4);
+  std::vector<int32_t> mult(shape.size()), out(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) {
+    mult[i] = r.I(1, 3);
+    out[i] = shape[i] * mult[i];
+  }
+  const Quantization q = RandQ(r);
+  const int x = AddTensor(g, "x", DType::kInt8, shape, q);
+  const int m = AddTensor(g, "multiples", DType::kInt32, {static_cast<int32_t>(mult.size())}, {}, I32Bytes(mult));
+  return OneOp(std::move(g), OpType::kTile, {x, m}, {RandomBytes(r, Count(shape))}, DType::kInt8, out, q,
+               std::monostate{}, Dims(shape) + " multiples " + Dims(mult));
+}
+
+// RESIZE_BILINEAR, up and down, with align_corners, half_pixel_centers or neither.
+Case MakeResizeBilinear(Rand& r) {
+  Graph g;
+  const int h = r.I(1, 10), w = r.I(1, 10), ch = r.I(1, 6), oh = r.I(1, 20), ow = r.I(1, 20);
+  const Quantization q = RandQ(r);
+  const int x = AddTensor(g, "x", DType::kInt8, {1, h, w, ch}, q);
+  const int s = AddTensor(g, "size", DType::kInt32, {2}, {}, I32Bytes({oh, ow}));
+  ResizeBilinearOptions o;
+  const int mode = r.I(0, 2);
+  o.align_corners = mode == 1;
+  o.half_pixel_centers = mode == 2;
+  return OneOp(std::move(g), OpType::kResizeBilinear, {x, s}, {RandomBytes(r, static_cast<int64_t>(h) * w * ch)},
+               DType::kInt8, {1, oh, ow, ch}, q, o,
+               std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(ch) + "->" + std::to_string(oh) +
+                   "x" + std::to_string(ow) + (mode == 1 ? " align_corners" : mode == 2 ? " half_pixel_centers" : ""));
+}
+
+// LOG_SOFTMAX over the last axis: int8 (output scale 16/256, zero point 127, as TFLite and
+// TFLM require) or float32.
+Case MakeLogSoftmax(Rand& r, bool is_float) {
+  Graph g;
+  std::vector<int32_t> shape = r.P(0.5) ? std::vector<int32_t>{1, r.I(1, 64)} : RandShape(r, 4, 6);
+  shape[0] = 1;
+  const int64_t n = Count(shape);
+  if (is_float) {
+    const int x = AddTensor(g, "x", DType::kFloat32, shape, {});
+    const double spread = r.P(0.5) ? 10.0 : 100.0;
+    std::vector<uint8_t> bytes(static_cast<size_t>(n) * 4);
+    for (int64_t i = 0; i < n; ++i) {
+      const float f = static_cast<float>(r.U(-spread, spread));
+      std::memcpy(&bytes[static_cast<size_t>(i) * 4], &f, 4);
+    }
+    return OneOp(std::move(g), OpType::kLogSoftmax, {x}, {bytes}, DType::kFloat32, shape, {}, std::monostate{},
+                 "float " + Dims(shape) + " spread " + std::to_string(static_cast<int>(spread)));
+  }
+  const Quantization qi = Q(static_cast<float>(std::pow(10.0, r.U(-2.5, 0.0))), r.I(-128, 127));
+  const int x = AddTensor(g, "x", DType::kInt8, shape, qi);
+  return OneOp(std::move(g), OpType::kLogSoftmax, {x}, {RandomBytes(r, n)}, DType::kInt8, shape, Q(16.0f / 256, 127),
+               std::monostate{}, "int8 " + Dims(shape) + " in scale " + std::to_string(qi.scale[0]));
+}
+
+// TFLM's float LOG_SOFTMAX (reference_ops::LogSoftmax in
+// tensorflow/lite/kernels/internal/reference/log_softmax.h, which TFLM's log_softmax.cc calls),
+// per row of the last axis in float: the maximum, the float sum of exp(x - max), its log, and
+// x - max - log(sum).
+std::vector<uint8_t> TflmLogSoftmaxF32(const Case& c) {
+  const Tensor& x = c.g.tensors[c.g.inputs[0]];
+  const size_t depth = static_cast<size_t>(x.shape.back());
+  const size_t n = c.inputs[0].size() / 4;
+  std::vector<float> in(n), out(n);
+  std::memcpy(in.data(), c.inputs[0].data(), n * 4);
+  for (size_t row = 0; row < n; row += depth) {
+    float mx = std::numeric_limits<float>::lowest();
+    for (size_t i = 0; i < depth; ++i) mx = std::max(mx, in[row + i]);
+    float sum = 0.0f;
+    for (size_t i = 0; i < depth; ++i) sum += std::exp(in[row + i] - mx);
+    const float log_sum = std::log(sum);
+    for (size_t i = 0; i < depth; ++i) out[row + i] = in[row + i] - mx - log_sum;
+  }
+  std::vector<uint8_t> b(n * 4);
+  std::memcpy(b.data(), out.data(), b.size());
+  return b;
+}
+
+// Float LOG_SOFTMAX element i is x_i - max - log(sum), computed in float: TFLM subtracts the
+// terms one by one, TFLite may first add max + log(sum). Every rounding is relative to the
+// magnitudes involved, so two float implementations agree to a few epsilons of
+// |x_i| + |max| + log(sum), not of the (possibly tiny) result.
+bool LogSoftmaxClose(const Case& c, size_t i, float tessera, float tflite) {
+  const Tensor& x = c.g.tensors[c.g.inputs[0]];
+  const size_t depth = static_cast<size_t>(x.shape.back());
+  const size_t row = i / depth * depth;
+  std::vector<float> in(depth);
+  std::memcpy(in.data(), c.inputs[0].data() + row * 4, depth * 4);
+  const double mx = *std::max_element(in.begin(), in.end());
+  double sum = 0;
+  for (float v : in) sum += std::exp(v - mx);
+  const double scale = std::fabs(in[i - row]) + std::fabs(mx) + std::log(sum);
+  return std::fabs(static_cast<double>(tessera) - tflite) <= 8 * std::numeric_limits<float>::epsilon() * scale;
+}
+
+struct ZooCase {
+  const char* name;
+  std::function<Case(Rand&)> make;
+  // Where TFLite 2.9 computes differently from TFLM: how close its float outputs must be, and
+  // TFLM's arithmetic (computed here), which tessera must equal byte for byte.
+  FloatClose float_close = {};
+  TflmBytes tflm = {};
+};
+
+const std::vector<ZooCase>& ZooCases() {
+  static const std::vector<ZooCase> cases = {
+      {"QUANTIZE_u8_s8", [](Rand& r) { return MakeQuantizeU8(r, false); }},
+      {"QUANTIZE_s8_u8", [](Rand& r) { return MakeQuantizeU8(r, true); }},
+      {"DEQUANTIZE_u8", MakeDequantizeU8},
+      {"STRIDED_SLICE", MakeStridedSlice},
+      {"PACK", MakePack},
+      {"REDUCE_MAX", [](Rand& r) { return MakeReduceMinMax(r, OpType::kReduceMax); }},
+      {"REDUCE_MIN", [](Rand& r) { return MakeReduceMinMax(r, OpType::kReduceMin); }},
+      {"TILE", MakeTile},
+      {"RESIZE_BILINEAR", MakeResizeBilinear},
+      {"LOG_SOFTMAX_int8", [](Rand& r) { return MakeLogSoftmax(r, false); }},
+      // TFLite 2.9's float LOG_SOFTMAX is its optimized kernel (vectorized exp and log), whose
+      // results differ from std::exp / std::log in the last bits; TFLM runs the reference
+      // kernel. tessera must equal TFLM's arithmetic exactly and TFLite within 8 float epsilons
+      // of the magnitudes it subtracts (LogSoftmaxClose).
+      {"LOG_SOFTMAX_float32", [](Rand& r) { return MakeLogSoftmax(r, true); }, LogSoftmaxClose, TflmLogSoftmaxF32},
+  };
+  return cases;
+}
+
 struct Tally {
   int cases = 0, failed_cases = 0;
   int64_t bytes = 0, equal = 0, exact_ties = 0, double_ties = 0, approx = 0, bad = 0;
 };
 
-class DifferentialOp : public ::testing::TestWithParam<OpType> {};
-
-TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
-  TESSERA_REQUIRE_TFLITE();
-  const OpType type = GetParam();
+// Runs kCasesPerOp cases made by `make` from seeds seed_base + k, comparing tessera's output
+// bytes with TFLite's (see the file comment), and prints a summary line labelled `label`.
+// Float outputs must be equal byte for byte, or (when `float_close` is given, documented by the
+// caller) close as it decides element by element; `tflm` (when given) is TFLM's arithmetic
+// computed by the test, which tessera's output must then equal byte for byte.
+void RunDifferential(const std::string& label, uint64_t seed_base, const std::function<Case(Rand&)>& make,
+                     const FloatClose& float_close = {}, const TflmBytes& tflm = {}) {
   Tally t;
   int reported = 0;
+  int64_t float_near = 0;
   for (int k = 0; k < kCasesPerOp; ++k) {
-    const uint64_t seed = static_cast<uint64_t>(static_cast<int>(type)) * 1000003ull + k;
+    const uint64_t seed = seed_base + k;
     Rand r(seed);
-    Case c = MakeCase(type, r);
-    c.g.name = std::string(OpTypeName(type)) + "-" + std::to_string(seed);
+    Case c = make(r);
+    c.g.name = label + "-" + std::to_string(seed);
     ++t.cases;
     std::vector<std::vector<uint8_t>> ref, got;
     try {
@@ -548,20 +893,43 @@ TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
       continue;
     }
     ASSERT_EQ(ref.size(), got.size());
+    if (tflm && got[0] != tflm(c)) {
+      ++t.failed_cases;
+      ADD_FAILURE() << "seed " << seed << " (" << c.desc << "): tessera differs from TFLM's arithmetic";
+      continue;
+    }
     const bool is_float = c.g.tensors[c.g.outputs[0]].type == DType::kFloat32;
     std::map<int, std::vector<uint8_t>> activations;
     for (size_t i = 0; i < c.g.inputs.size(); ++i) activations[c.g.inputs[i]] = c.inputs[i];
     const std::vector<std::vector<uint8_t>> operands = test::OperandBytes(c.g, 0, activations);
     bool case_bad = false;
     for (size_t o = 0; o < ref.size(); ++o) {
-      ASSERT_EQ(ref[o].size(), got[o].size()) << "seed " << seed;
+      ASSERT_EQ(ref[o].size(), got[o].size()) << "seed " << seed << " (" << c.desc << ")";
       if (is_float) {
         t.bytes += ref[o].size();
         if (ref[o] == got[o]) {
           t.equal += ref[o].size();
-        } else {
-          case_bad = true;
+          continue;
+        }
+        for (size_t i = 0; i + 4 <= ref[o].size(); i += 4) {
+          float fa, fb;
+          std::memcpy(&fa, &got[o][i], 4);
+          std::memcpy(&fb, &ref[o][i], 4);
+          if (std::memcmp(&fa, &fb, 4) == 0) {
+            t.equal += 4;
+            continue;
+          }
+          if (float_close && float_close(c, i / 4, fa, fb)) {
+            float_near += 4;
+            continue;
+          }
           ++t.bad;
+          case_bad = true;
+          if (reported < 8) {
+            ++reported;
+            ADD_FAILURE() << "seed " << seed << " (" << c.desc << "): output float " << i / 4 << " tessera "
+                          << fa << " TFLite " << fb;
+          }
         }
         continue;
       }
@@ -594,13 +962,23 @@ TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
   }
   std::printf(
       "%-24s cases %4d  failed %4d  bytes %8lld  equal %8lld  exact ties %5lld  "
-      "double-rounding ties %5lld  approximation %5lld  "
-      "unexplained %6lld\n",
-      OpTypeName(type), t.cases, t.failed_cases, static_cast<long long>(t.bytes),
+      "double-rounding ties %5lld  approximation %5lld  unexplained %6lld",
+      label.c_str(), t.cases, t.failed_cases, static_cast<long long>(t.bytes),
       static_cast<long long>(t.equal), static_cast<long long>(t.exact_ties),
       static_cast<long long>(t.double_ties), static_cast<long long>(t.approx), static_cast<long long>(t.bad));
+  if (float_close) std::printf("  float bytes close %lld", static_cast<long long>(float_near));
+  std::printf("\n");
   EXPECT_EQ(t.failed_cases, 0);
   EXPECT_EQ(t.bad, 0);
+}
+
+class DifferentialOp : public ::testing::TestWithParam<OpType> {};
+
+TEST_P(DifferentialOp, MatchesTfliteUpToProvenTies) {
+  TESSERA_REQUIRE_TFLITE();
+  const OpType type = GetParam();
+  RunDifferential(OpTypeName(type), static_cast<uint64_t>(static_cast<int>(type)) * 1000003ull,
+                  [type](Rand& r) { return MakeCase(type, r); });
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -612,6 +990,88 @@ INSTANTIATE_TEST_SUITE_P(
                       OpType::kTranspose, OpType::kResizeNearestNeighbor, OpType::kQuantize,
                       OpType::kDequantize),
     [](const ::testing::TestParamInfo<OpType>& p) { return std::string(OpTypeName(p.param)); });
+
+// SHAPE never runs (tessera folds it at load time), so it cannot be a single-operator model:
+// RESHAPE(x, PACK(STRIDED_SLICE(SHAPE(x))[0], -1, c)), as Keras exports a flatten, written by
+// tessera's writer and read back. The reader folds SHAPE, STRIDED_SLICE and PACK into the
+// RESHAPE's constant shape operand; TFLite runs all four at run time. Both give x's bytes.
+TEST(DifferentialFold, ShapeSliceAndPackFoldIntoTheReshape) {
+  TESSERA_REQUIRE_TFLITE();
+  for (int k = 0; k < 20; ++k) {
+    Rand r(0xF01Dull + k);
+    Graph g;
+    const int h = r.I(1, 6), w = r.I(1, 6), ch = r.I(1, 5);
+    const Quantization q = RandQ(r);
+    const int x = AddTensor(g, "x", DType::kInt8, {1, h, w, ch}, q);
+    const int shape = AddTensor(g, "shape", DType::kInt32, {4}, {});
+    const int b = AddTensor(g, "begin", DType::kInt32, {1}, {}, I32Bytes({0}));
+    const int e = AddTensor(g, "end", DType::kInt32, {1}, {}, I32Bytes({1}));
+    const int s = AddTensor(g, "strides", DType::kInt32, {1}, {}, I32Bytes({1}));
+    const int batch = AddTensor(g, "batch", DType::kInt32, {}, {});
+    const int minus1 = AddTensor(g, "minus1", DType::kInt32, {}, {}, I32Bytes({-1}));
+    const int chans = AddTensor(g, "chans", DType::kInt32, {}, {}, I32Bytes({ch}));
+    const int packed = AddTensor(g, "packed", DType::kInt32, {3}, {});
+    const int y = AddTensor(g, "y", DType::kInt8, {1, h * w, ch}, q);
+    Operator op_shape;
+    op_shape.type = OpType::kShape;
+    op_shape.inputs = {x};
+    op_shape.outputs = {shape};
+    op_shape.options = ShapeOptions{};
+    Operator op_slice;
+    op_slice.type = OpType::kStridedSlice;
+    op_slice.inputs = {shape, b, e, s};
+    op_slice.outputs = {batch};
+    StridedSliceOptions so;
+    so.shrink_axis_mask = 1;
+    op_slice.options = so;
+    Operator op_pack;
+    op_pack.type = OpType::kPack;
+    op_pack.inputs = {batch, minus1, chans};
+    op_pack.outputs = {packed};
+    op_pack.options = PackOptions{3, 0};
+    Operator op_reshape;
+    op_reshape.type = OpType::kReshape;
+    op_reshape.inputs = {x, packed};
+    op_reshape.outputs = {y};
+    op_reshape.options = ReshapeOptions{};
+    g.ops = {op_shape, op_slice, op_pack, op_reshape};
+    g.inputs = {x};
+    g.outputs = {y};
+    g.name = "fold-" + std::to_string(k);
+
+    const std::vector<uint8_t> model = WriteTflite(g);
+    const Graph back = ReadTfliteBytes(model.data(), model.size(), g.name);
+    ASSERT_EQ(back.ops.size(), 1u);
+    EXPECT_EQ(back.ops[0].type, OpType::kReshape);
+    ASSERT_EQ(back.folded.size(), 3u);
+    EXPECT_NE(back.folded[0].find("SHAPE"), std::string::npos) << back.folded[0];
+    EXPECT_NE(back.folded[1].find("STRIDED_SLICE"), std::string::npos) << back.folded[1];
+    EXPECT_NE(back.folded[2].find("PACK"), std::string::npos) << back.folded[2];
+    const Tensor& st = back.tensors[back.ops[0].inputs[1]];
+    EXPECT_TRUE(st.is_const);
+    EXPECT_EQ(st.data, I32Bytes({1, -1, ch}));
+    EXPECT_EQ(back.tensors[back.ops[0].outputs[0]].shape, (std::vector<int32_t>{1, h * w, ch}));
+
+    const std::vector<std::vector<uint8_t>> in = {RandomBytes(r, static_cast<int64_t>(h) * w * ch)};
+    const auto ref = test::RunTflite(model, in);
+    const auto got = RunPlan(back, PlanLayerByLayer(back), in);
+    ASSERT_EQ(ref.size(), 1u);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(ref[0], in[0]) << "TFLite's reshape is a copy";
+    EXPECT_EQ(got[0], ref[0]);
+  }
+}
+
+class DifferentialZooOp : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(DifferentialZooOp, MatchesTfliteUpToProvenTies) {
+  TESSERA_REQUIRE_TFLITE();
+  const ZooCase& z = ZooCases()[GetParam()];
+  RunDifferential(z.name, (1000 + GetParam()) * 1000003ull, z.make, z.float_close, z.tflm);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, DifferentialZooOp, ::testing::Range<size_t>(0, ZooCases().size()),
+                         [](const ::testing::TestParamInfo<size_t>& p) { return std::string(ZooCases()[p.param].name); });
 
 }  // namespace
 }  // namespace tessera

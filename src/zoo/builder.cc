@@ -465,19 +465,7 @@ int GraphBuilder::Mean(const std::string& name, int x, bool keep_dims) {
 int GraphBuilder::Reshape(const std::string& name, int x, std::vector<int32_t> shape) {
   const int st = AddInt32Const(name + "/shape", {static_cast<int32_t>(shape.size())}, shape);
   const int y = AddActivation(name, shape, T(x).quant);
-  Stats s = stats_[x];
-  const size_t new_c = static_cast<size_t>(shape.empty() ? 1 : shape.back());
-  if (s.mean.size() != new_c) {
-    double m = 0, v = 0;
-    for (size_t c = 0; c < s.mean.size(); ++c) {
-      m += s.mean[c];
-      v += s.var[c];
-    }
-    const double n = std::max<double>(1.0, static_cast<double>(s.mean.size()));
-    s.mean.assign(new_c, m / n);
-    s.var.assign(new_c, v / n);
-  }
-  stats_[y] = s;
+  stats_[y] = Rechannel(stats_[x], static_cast<size_t>(shape.empty() ? 1 : shape.back()));
   Operator op;
   op.type = OpType::kReshape;
   op.inputs = {x, st};
@@ -550,6 +538,100 @@ int GraphBuilder::Softmax(const std::string& name, int x) {
   SoftmaxOptions o;
   o.beta = 1.0f;
   op.options = o;
+  g_.ops.push_back(std::move(op));
+  return y;
+}
+
+GraphBuilder::Stats GraphBuilder::Rechannel(Stats s, size_t channels) {
+  if (s.mean.size() == channels) return s;
+  double m = 0, v = 0;
+  for (size_t c = 0; c < s.mean.size(); ++c) {
+    m += s.mean[c];
+    v += s.var[c];
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(s.mean.size()));
+  s.mean.assign(channels, m / n);
+  s.var.assign(channels, v / n);
+  return s;
+}
+
+int GraphBuilder::SameQuantOp(const std::string& name, OpType type, std::vector<int> inputs,
+                              std::vector<int32_t> shape, OpOptions options) {
+  const size_t channels = static_cast<size_t>(shape.empty() ? 1 : shape.back());
+  const int y = AddActivation(name, std::move(shape), T(inputs[0]).quant);
+  stats_[y] = Rechannel(stats_[inputs[0]], channels);
+  Operator op;
+  op.type = type;
+  op.inputs = std::move(inputs);
+  op.outputs = {y};
+  op.options = std::move(options);
+  g_.ops.push_back(std::move(op));
+  return y;
+}
+
+int GraphBuilder::ResizeBilinear(const std::string& name, int x, int out_h, int out_w, bool align_corners,
+                                 bool half_pixel_centers) {
+  const Shape4 s = AsNHWC(T(x).shape);
+  const int size = AddInt32Const(name + "/size", {2}, {out_h, out_w});
+  ResizeBilinearOptions o;
+  o.align_corners = align_corners;
+  o.half_pixel_centers = half_pixel_centers;
+  return SameQuantOp(name, OpType::kResizeBilinear, {x, size}, {1, out_h, out_w, s.c}, o);
+}
+
+int GraphBuilder::ReduceMinMax(const std::string& name, int x, bool max, const std::vector<int32_t>& axes,
+                               bool keep_dims) {
+  const std::vector<int32_t>& in = T(x).shape;
+  const int rank = static_cast<int>(in.size());
+  std::vector<bool> reduced(in.size(), false);
+  for (int32_t a : axes) reduced[static_cast<size_t>((a % rank + rank) % rank)] = true;
+  std::vector<int32_t> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (!reduced[d]) out.push_back(in[d]);
+    else if (keep_dims) out.push_back(1);
+  }
+  const int a = AddInt32Const(name + "/axes", {static_cast<int32_t>(axes.size())}, axes);
+  MeanOptions o;
+  o.keep_dims = keep_dims;
+  return SameQuantOp(name, max ? OpType::kReduceMax : OpType::kReduceMin, {x, a}, out, o);
+}
+
+int GraphBuilder::StridedSlice(const std::string& name, int x, const std::vector<int32_t>& begin,
+                               const std::vector<int32_t>& end, const std::vector<int32_t>& strides) {
+  const int32_t n = static_cast<int32_t>(begin.size());
+  std::vector<int32_t> out = T(x).shape;
+  for (int32_t d = 0; d < n; ++d) out[static_cast<size_t>(d)] = (end[d] - begin[d] + strides[d] - 1) / strides[d];
+  const int b = AddInt32Const(name + "/begin", {n}, begin);
+  const int e = AddInt32Const(name + "/end", {n}, end);
+  const int st = AddInt32Const(name + "/strides", {n}, strides);
+  return SameQuantOp(name, OpType::kStridedSlice, {x, b, e, st}, out, StridedSliceOptions{});
+}
+
+int GraphBuilder::Tile(const std::string& name, int x, const std::vector<int32_t>& multiples) {
+  std::vector<int32_t> out = T(x).shape;
+  for (size_t d = 0; d < out.size(); ++d) out[d] *= multiples[d];
+  const int m = AddInt32Const(name + "/multiples", {static_cast<int32_t>(multiples.size())}, multiples);
+  return SameQuantOp(name, OpType::kTile, {x, m}, out, std::monostate{});
+}
+
+int GraphBuilder::Pack(const std::string& name, const std::vector<int>& xs, int axis) {
+  std::vector<int32_t> out = T(xs[0]).shape;
+  const int rank = static_cast<int>(out.size());
+  out.insert(out.begin() + (axis < 0 ? axis + rank + 1 : axis), static_cast<int32_t>(xs.size()));
+  PackOptions o;
+  o.values_count = static_cast<int32_t>(xs.size());
+  o.axis = axis;
+  return SameQuantOp(name, OpType::kPack, xs, out, o);
+}
+
+int GraphBuilder::LogSoftmax(const std::string& name, int x) {
+  const int y = AddActivation(name, T(x).shape, PerTensor(16.0f / 256.0f, 127));
+  stats_[y].mean.assign(stats_[x].mean.size(), 0.0);
+  stats_[y].var.assign(stats_[x].mean.size(), 0.0);
+  Operator op;
+  op.type = OpType::kLogSoftmax;
+  op.inputs = {x};
+  op.outputs = {y};
   g_.ops.push_back(std::move(op));
   return y;
 }

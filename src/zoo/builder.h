@@ -73,6 +73,20 @@ class GraphBuilder {
   int Reshape(const std::string& name, int x, std::vector<int32_t> shape);
   int FullyConnected(const std::string& name, int x, int units, Activation act);
   int Softmax(const std::string& name, int x);
+  // Operators that keep their input's quantization (TFLM does not rescale them); statistics
+  // follow the input's (averaged over channels when the channel count changes).
+  int ResizeBilinear(const std::string& name, int x, int out_h, int out_w, bool align_corners,
+                     bool half_pixel_centers);
+  // REDUCE_MAX (max) or REDUCE_MIN over `axes`.
+  int ReduceMinMax(const std::string& name, int x, bool max, const std::vector<int32_t>& axes, bool keep_dims);
+  // STRIDED_SLICE begin:end:stride per axis (0 <= begin < end <= dim, stride >= 1, no masks).
+  int StridedSlice(const std::string& name, int x, const std::vector<int32_t>& begin,
+                   const std::vector<int32_t>& end, const std::vector<int32_t>& strides);
+  int Tile(const std::string& name, int x, const std::vector<int32_t>& multiples);
+  // PACK of same-shape tensors along `axis`, in xs[0]'s quantization (pass tensors sharing it).
+  int Pack(const std::string& name, const std::vector<int>& xs, int axis);
+  // LOG_SOFTMAX over the last axis (int8: output scale 16/256, zero point 127).
+  int LogSoftmax(const std::string& name, int x);
 
   // Target standard deviation of the next layers' pre-activation values (default 2.0 before
   // ReLU6, 1.5 for linear outputs).
@@ -102,6 +116,11 @@ class GraphBuilder {
   // Draws int8 weights for `rows` output channels of `fan_in` values each.
   std::vector<int8_t> DrawWeights(int64_t rows, int64_t fan_in, bool per_channel);
   const Tensor& T(int t) const { return g_.tensors[t]; }
+  // Statistics s for `channels` channels (averaged when the count changes).
+  static Stats Rechannel(Stats s, size_t channels);
+  // An operator writing a new activation of `shape` in `inputs[0]`'s quantization.
+  int SameQuantOp(const std::string& name, OpType type, std::vector<int> inputs, std::vector<int32_t> shape,
+                  OpOptions options);
 
   Graph g_;
   Rng rng_;

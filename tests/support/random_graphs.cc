@@ -28,6 +28,43 @@ const char* ActName(Activation a) {
 
 const char* PadName(Padding p) { return p == Padding::kSame ? "SAME" : "VALID"; }
 
+// A body layer that keeps the activation 4-D: RESIZE_BILINEAR (twice as likely: it is the
+// windowable one), STRIDED_SLICE, TILE, or REDUCE_MAX / REDUCE_MIN with keep_dims.
+int ZooLayer(zoo::GraphBuilder& b, zoo::Rng& r, int x, const std::string& n, int max_c) {
+  const Shape4 s = AsNHWC(b.shape(x));
+  switch (r.Int(0, 4)) {
+    case 0:
+    case 1: {
+      const int mode = r.Int(0, 2);
+      const int oh = r.Int(std::max(1, s.h / 2), std::min(2 * s.h, 40));
+      const int ow = r.Int(std::max(1, s.w / 2), std::min(2 * s.w, 40));
+      return b.ResizeBilinear(n + "_bilinear", x, oh, ow, mode == 1, mode == 2);
+    }
+    case 2: {
+      const std::vector<int32_t> dims = {s.n, s.h, s.w, s.c};
+      std::vector<int32_t> begin(4, 0), end = dims, strides(4, 1);
+      for (int d = 1; d < 4; ++d) {
+        if (r.Int(0, 1)) continue;  // whole axis
+        begin[d] = r.Int(0, dims[d] - 1);
+        end[d] = r.Int(begin[d] + 1, dims[d]);
+        strides[d] = r.Int(1, 2);
+      }
+      return b.StridedSlice(n + "_slice", x, begin, end, strides);
+    }
+    case 3: {
+      const int mh = s.h * 2 <= 40 ? r.Int(1, 2) : 1, mw = s.w * 2 <= 40 ? r.Int(1, 2) : 1;
+      const int mc = s.c * 2 <= max_c ? r.Int(1, 2) : 1;
+      return b.Tile(n + "_tile", x, {1, mh, mw, mc});
+    }
+    default: {
+      static const std::vector<std::vector<int32_t>> kAxes = {{1}, {2}, {-2}, {-3}, {1, 2}};
+      const bool max = r.Int(0, 1) == 1;
+      return b.ReduceMinMax(n + (max ? "_reduce_max" : "_reduce_min"), x, max, kAxes[static_cast<size_t>(r.Int(0, 4))],
+                            true);
+    }
+  }
+}
+
 }  // namespace
 
 uint64_t CaseSeed(uint64_t base, int index) {
@@ -68,8 +105,10 @@ Graph RandomGraph(uint64_t seed, const RandomGraphOptions& o) {
   for (int i = 0; i < layers; ++i) {
     const Shape4 s = AsNHWC(b.shape(x));
     const std::string n = "l" + std::to_string(i);
-    const int kind = r.Int(0, 9);
-    if (kind <= 2) {
+    const int kind = (o.allow_zoo_ops && r.Int(0, 11) == 0) ? 10 : r.Int(0, 9);
+    if (kind == 10) {
+      x = ZooLayer(b, r, x, n, max_c);
+    } else if (kind <= 2) {
       const int k = r.Int(1, 7);
       x = b.Conv2D(n + "_conv", x, r.Int(1, max_c), k, stride(s), act(), padding(s, k));
     } else if (kind <= 4) {
@@ -107,14 +146,24 @@ Graph RandomGraph(uint64_t seed, const RandomGraphOptions& o) {
   if (o.allow_tail && r.Int(0, 2) == 0) {
     const Shape4 s = AsNHWC(b.shape(x));
     int p;
-    if (r.Int(0, 1)) {
+    if (o.allow_zoo_ops && r.Int(0, 5) == 0) {
+      p = b.ReduceMinMax("tail_reduce", x, r.Int(0, 1) == 1, {1, 2}, false);
+    } else if (r.Int(0, 1)) {
       p = b.GlobalAveragePool("tail_pool", x);
     } else {
       p = b.Mean("tail_mean", x, r.Int(0, 1) == 1);
     }
     if (b.shape(p).size() != 2) p = b.Reshape("tail_reshape", p, {1, s.c});
     p = b.FullyConnected("tail_fc", p, r.Int(2, 10), r.Int(0, 1) ? Activation::kNone : Activation::kRelu);
-    if (r.Int(0, 1)) p = b.Softmax("tail_softmax", p);
+    if (r.Int(0, 1)) {
+      p = b.Softmax("tail_softmax", p);
+    } else if (o.allow_zoo_ops && r.Int(0, 2) == 0) {
+      // PACK of copies along a random axis, sometimes TILE, then LOG_SOFTMAX.
+      const int copies = r.Int(1, 3);
+      p = b.Pack("tail_pack", std::vector<int>(static_cast<size_t>(copies), p), r.Int(-3, 2));
+      if (r.Int(0, 2) == 0) p = b.Tile("tail_tile", p, {r.Int(1, 2), r.Int(1, 2), r.Int(1, 2)});
+      p = b.LogSoftmax("tail_log_softmax", p);
+    }
     x = p;
   }
   std::vector<int> outputs{x};

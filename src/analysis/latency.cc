@@ -493,6 +493,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[2] = static_cast<double>(p.fc.batches) * p.fc.out_depth;
       break;
     case OpType::kAdd:
+    case OpType::kSub:  // not fitted: SUB and SQUARED_DIFFERENCE rescale as ADD (the same tables)
+    case OpType::kSquaredDifference:
       // Windows of 1024+ elements (TS_ADD_TABLE_MIN_ELEMENTS) rescale through two 256-entry
       // tables built per call; smaller ones requantize every element.
       r.cls = LatencyClass::kAdd;
@@ -501,6 +503,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[3] = elems >= 1024 ? 0 : elems;
       break;
     case OpType::kMul:
+    case OpType::kPrelu:  // not fitted: one requantization per element, as MUL
       r.cls = LatencyClass::kMul;
       r.x[1] = elems;
       break;
@@ -570,6 +573,13 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     // Not fitted yet (no shared model of the latency fit uses them): element-wise ones as an
     // activation per element, the others as the bytes they move.
     case OpType::kResizeBilinear:
+    case OpType::kMaximum:
+    case OpType::kMinimum:
+    case OpType::kLeakyRelu:
+    case OpType::kTanh:
+    case OpType::kAbs:
+    case OpType::kRsqrt:
+    case OpType::kElu:
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;

@@ -1162,7 +1162,17 @@ class Replay {
       case OpType::kRelu:
       case OpType::kRelu6:
       case OpType::kQuantize:
-      case OpType::kDequantize: {
+      case OpType::kDequantize:
+      case OpType::kSub:
+      case OpType::kMaximum:
+      case OpType::kMinimum:
+      case OpType::kSquaredDifference:
+      case OpType::kPrelu:  // reads its alpha only for a negative input: within the model
+      case OpType::kLeakyRelu:
+      case OpType::kTanh:
+      case OpType::kAbs:
+      case OpType::kRsqrt:
+      case OpType::kElu: {
         if (acts.empty()) Fail(CheckFailure::kStructure, "an element-wise operator needs an activation input");
         std::vector<std::pair<int, int>> ins;
         for (size_t i = 0; i < acts.size(); ++i) ins.emplace_back(st.inputs[i], acts[i].second);

@@ -367,6 +367,10 @@ std::string ModelWriter::ConstI32(const std::string& name, const int32_t* v, siz
   return ConstBytes(name, "int32_t", v, n, 4);
 }
 
+std::string ModelWriter::ConstI8(const std::string& name, const int8_t* v, size_t n) {
+  return ConstBytes(name, "int8_t", v, n, 1);
+}
+
 std::string ModelWriter::Params(const std::string& ctype, const std::string& initializer) {
   const std::string key = ctype + "=" + initializer;
   if (auto it = param_dedup_.find(key); it != param_dedup_.end()) return it->second;

@@ -75,8 +75,18 @@ enum class OpType : uint8_t {
   kTile,
   kResizeBilinear,
   kLogSoftmax,
+  kSub,
+  kMaximum,
+  kMinimum,
+  kSquaredDifference,
+  kLeakyRelu,
+  kPrelu,
+  kTanh,
+  kAbs,
+  kRsqrt,
+  kElu,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kLogSoftmax) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kElu) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -119,6 +129,14 @@ struct AddOptions {
 struct MulOptions {
   Activation activation = Activation::kNone;
   bool operator==(const MulOptions&) const = default;
+};
+struct SubOptions {
+  Activation activation = Activation::kNone;
+  bool operator==(const SubOptions&) const = default;
+};
+struct LeakyReluOptions {
+  float alpha = 0.0f;
+  bool operator==(const LeakyReluOptions&) const = default;
 };
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
@@ -166,7 +184,8 @@ using OpOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
-                 StridedSliceOptions, PackOptions, ResizeBilinearOptions>;
+                 StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
+                 LeakyReluOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

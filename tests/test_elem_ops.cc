@@ -1,0 +1,387 @@
+// The element-wise operator units SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU,
+// TANH, ABS, RSQRT and ELU inside plans and at their edges:
+//  - a chain of all of them between two pools: every strategy's plan, every patch plan (each
+//    split point, grids, placements) and streamed plan (each halo mode, greedy placement), input in the arena or
+//    streamed, passes the checker and gives the layer-by-layer plan's bytes, running the new
+//    operators over partial windows; the generated C computes the executor's bytes;
+//  - their options survive a write/read round trip;
+//  - unsupported variants fail with messages naming the operator and the tensor.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "codegen/codegen.h"
+#include "codegen/device.h"
+#include "exec/executor.h"
+#include "ir/graph_equal.h"
+#include "memory/greedy.h"
+#include "ops/ops.h"
+#include "plan/strategy.h"
+#include "schedule/patch.h"
+#include "schedule/patch_plan.h"
+#include "schedule/stream.h"
+#include "support/paths.h"
+#include "support/random_case.h"
+#include "tflite/reader.h"
+#include "tflite/writer.h"
+
+namespace tessera {
+namespace {
+
+using test::AddTensor;
+using test::Q;
+using test::Rand;
+
+const std::set<OpType> kNewOps = {OpType::kSub,       OpType::kMaximum, OpType::kMinimum, OpType::kSquaredDifference,
+                                  OpType::kPrelu,     OpType::kLeakyRelu, OpType::kTanh,  OpType::kAbs,
+                                  OpType::kRsqrt,     OpType::kElu};
+
+int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
+  Operator op;
+  op.type = type;
+  op.inputs = std::move(ins);
+  op.outputs = {out};
+  op.options = std::move(o);
+  g.ops.push_back(op);
+  return static_cast<int>(g.ops.size()) - 1;
+}
+
+std::vector<uint8_t> Bytes(Rand& r, int n) { return test::RandomBytes(r, n); }
+
+// pool -> SUB -> MAXIMUM -> MINIMUM -> LEAKY_RELU -> PRELU -> SQUARED_DIFFERENCE (with the
+// pool's output) -> ABS -> RSQRT -> TANH -> ELU -> pool, on a 1 x h x w x 4 input.
+Graph ElemChain(int h, int w, uint64_t seed) {
+  Rand r(seed);
+  Graph g;
+  g.name = "elem_chain";
+  const std::vector<int32_t> s = {1, h, w, 4};
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int c1 = AddTensor(g, "c1", DType::kInt8, {4}, Q(0.04f, -2), Bytes(r, 4));
+  const int t1 = AddTensor(g, "sub", DType::kInt8, s, Q(0.06f, -5));
+  SubOptions so;
+  so.activation = Activation::kRelu6;
+  AddOp(g, OpType::kSub, {t0, c1}, t1, so);
+  const int c2 = AddTensor(g, "c2", DType::kInt8, {1, 1, w, 1}, Q(0.06f, -5), Bytes(r, w));
+  const int t2 = AddTensor(g, "max", DType::kInt8, s, Q(0.06f, -5));
+  AddOp(g, OpType::kMaximum, {t1, c2}, t2);
+  const int c3 = AddTensor(g, "c3", DType::kInt8, {1, h, 1, 4}, Q(0.06f, -5), Bytes(r, h * 4));
+  const int t3 = AddTensor(g, "min", DType::kInt8, s, Q(0.06f, -5));
+  AddOp(g, OpType::kMinimum, {c3, t2}, t3);
+  const int t4 = AddTensor(g, "leaky", DType::kInt8, s, Q(0.05f, 10));
+  LeakyReluOptions lo;
+  lo.alpha = 0.2f;
+  AddOp(g, OpType::kLeakyRelu, {t3}, t4, lo);
+  const int c5 = AddTensor(g, "alpha", DType::kInt8, {1, 1, 4}, Q(0.01f, 0), Bytes(r, 4));
+  const int t5 = AddTensor(g, "prelu", DType::kInt8, s, Q(0.05f, 0));
+  AddOp(g, OpType::kPrelu, {t4, c5}, t5);
+  const int t6 = AddTensor(g, "sqdiff", DType::kInt8, s, Q(0.05f * 0.05f * 100, -128));
+  AddOp(g, OpType::kSquaredDifference, {t5, t0}, t6);
+  const int t7 = AddTensor(g, "abs", DType::kInt8, s, Q(0.2f, -128));  // >= its zero point: RSQRT-safe
+  AddOp(g, OpType::kAbs, {t6}, t7);
+  const int t8 = AddTensor(g, "rsqrt", DType::kInt8, s, Q(0.02f, -100));
+  AddOp(g, OpType::kRsqrt, {t7}, t8);
+  const int t9 = AddTensor(g, "tanh", DType::kInt8, s, Q(1.0f / 128, 0));
+  AddOp(g, OpType::kTanh, {t8}, t9);
+  const int t10 = AddTensor(g, "elu", DType::kInt8, s, Q(1.0f / 64, -30));
+  AddOp(g, OpType::kElu, {t9}, t10);
+  const int y = AddTensor(g, "y", DType::kInt8, s, Q(1.0f / 64, -30));
+  AddOp(g, OpType::kMaxPool2D, {t10}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
+  Rand r(seed);
+  return {Bytes(r, static_cast<int>(g.tensors[g.inputs[0]].num_bytes()))};
+}
+
+TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0, partial_steps = 0;
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Graph g = ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed);
+    const auto inputs = Inputs(g, seed * 77);
+    const Plan base = PlanLayerByLayer(g);
+    const CheckResult bc = CheckPlan(g, base);
+    ASSERT_TRUE(bc.ok) << bc.message;
+    const auto want = RunPlan(g, base, inputs);
+    // The chain is not trivial: its output takes many values.
+    std::set<uint8_t> distinct(want[0].begin(), want[0].end());
+    EXPECT_GE(distinct.size(), 8u);
+    auto check = [&](const std::function<Plan()>& make, const std::string& what) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + " " + what);
+      Plan plan;
+      try {
+        plan = make();
+      } catch (const Error& e) {
+        ADD_FAILURE() << "the planner threw: " << e.what();
+        return;
+      }
+      ++plans;
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+      for (const Step& st : plan.steps) {
+        if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
+        const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
+        if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
+      }
+    };
+    for (bool in_arena : {true, false}) {
+      const std::string where = in_arena ? "" : " (input streamed)";
+      for (const std::string& name : StrategyNames()) {
+        PlanOptions o = PlanOptions::FromStrategy(name);
+        o.input_in_arena = in_arena;
+        check([&] { return MakePlan(g, o); }, "strategy " + name + where);
+      }
+      const std::vector<SplitPoint> splits = ValidSplits(g);
+      ASSERT_GE(splits.size(), 8u);
+      for (const SplitPoint& sp : splits) {
+        for (int placement = 0; placement < 3; ++placement) {
+          PatchPlanOptions o;
+          o.patch.split_op = sp.last_op;
+          o.patch.rows = std::min<int32_t>(sp.min_cut_h, 2 + placement % 2);
+          o.patch.cols = std::min<int32_t>(sp.min_cut_w, 2 + placement / 2);
+          o.placement = static_cast<PatchPlacement>(placement);
+          o.input_in_arena = in_arena;
+          check([&] { return PlanPatches(g, o); }, "patch after op " + std::to_string(sp.last_op) + " placement " +
+                                       std::to_string(placement) + where);
+        }
+        for (int halo = 0; halo < 3; ++halo) {
+          StreamConfig c;
+          StageSpec st;
+          st.last_op = sp.last_op;
+          st.rows = std::min<int32_t>(sp.min_cut_h, 3);
+          st.cols = std::min<int32_t>(sp.min_cut_w, 2);
+          st.halo = static_cast<HaloMode>(halo);
+          c.stages.push_back(st);
+          check(
+              [&] {
+                Accounting acc;
+                acc.input_in_arena = in_arena;
+                Plan p = ScheduleStream(g, c, acc);
+                PlaceGreedy(p);
+                return p;
+              },
+              "stream " + StreamSpecString(c) + where);
+        }
+      }
+    }
+  }
+  std::printf("plans %d, steps of the new operators over partial windows %d\n", plans, partial_steps);
+  EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
+}
+
+constexpr const char* kHostMain = R"(#include <stdio.h>
+#include "model.h"
+int main(int argc, char** argv) {
+  static unsigned char buf[1 << 20];
+  FILE* f;
+  if (argc != 3) return 2;
+  f = fopen(argv[1], "rb");
+  if (!f || fread(buf, 1, model_input_bytes(0), f) != model_input_bytes(0)) return 2;
+  fclose(f);
+  if (model_set_input(0, buf) != 0) return 3;
+  if (model_invoke() != 0) return 4;
+  f = fopen(argv[2], "wb");
+  if (!f) return 2;
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  fclose(f);
+  return 0;
+}
+)";
+
+// The generated C (host compiler, -Werror) of a plan computes the executor's bytes; returns
+// the exit code of the compiled program.
+int RunGenerated(const Graph& g, const Plan& plan, const std::vector<uint8_t>& input, std::vector<uint8_t>* out,
+                 const std::string& tag) {
+  const std::string dir = test::FreshTempDir("elem_" + tag);
+  const auto files = GenerateC(g, plan, dir + "/gen");
+  std::ofstream(dir + "/main.c") << kHostMain;
+  std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -I " + ShellQuote(dir + "/gen") + " -o " +
+                    ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/main.c");
+  for (auto& s : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(s));
+  cmd += " -lm";
+  const ShellResult cr = RunShell(cmd);
+  EXPECT_EQ(cr.exit_code, 0) << cr.output;
+  std::ofstream(dir + "/in.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+  const ShellResult rr = RunShell(ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/in.bin") + " " +
+                                  ShellQuote(dir + "/out.bin"));
+  if (rr.exit_code == 0) *out = test::ReadFileBytes(dir + "/out.bin");
+  std::filesystem::remove_all(dir);
+  return rr.exit_code;
+}
+
+TEST(ElemOpsCodegen, GeneratedCMatchesExecutor) {
+  const Graph g = ElemChain(13, 11, 5);
+  const auto inputs = Inputs(g, 9);
+  // The greedy layer-by-layer plan and a patch plan whose stage ends after ELU (3 x 2 patches).
+  PatchPlanOptions po;
+  po.patch.split_op = 10;
+  po.patch.rows = 3;
+  po.patch.cols = 2;
+  po.placement = PatchPlacement::kGreedy;
+  const std::vector<std::pair<std::string, Plan>> plans = {{"greedy", MakePlan(g, PlanOptions::FromStrategy("greedy"))},
+                                                           {"patch", PlanPatches(g, po)}};
+  for (const auto& [name, plan] : plans) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, plan, inputs[0], &got, name), 0);
+    EXPECT_EQ(got, RunPlan(g, plan, inputs)[0]);
+  }
+}
+
+TEST(ElemOpsCodegen, RsqrtOfANegativeInputFailsTheInvoke) {
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 2, 2, 3}, Q(0.1f, 0));
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 2, 2, 3}, Q(0.05f, -128));
+  AddOp(g, OpType::kRsqrt, {x}, y);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  const Plan plan = PlanLayerByLayer(g);
+  std::vector<uint8_t> in(12, 4), out;
+  EXPECT_EQ(RunGenerated(g, plan, in, &out, "rsqrt_ok"), 0);
+  in[7] = static_cast<uint8_t>(-1);
+  EXPECT_EQ(RunGenerated(g, plan, in, &out, "rsqrt_neg"), 4);  // model_invoke() != 0
+  try {
+    RunPlan(g, plan, {in});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("RSQRT"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("below the input's zero point"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ElemOpsOptions, SurviveWriteAndRead) {
+  const Graph g = ElemChain(6, 5, 11);
+  const std::vector<uint8_t> bytes = WriteTflite(g);
+  const Graph back = ReadTfliteBytes(bytes.data(), bytes.size(), "elem_chain");
+  std::string why;
+  EXPECT_TRUE(GraphsEqual(g, back, &why)) << "differs: " << why;
+  int subs = 0, leaky = 0;
+  for (const Operator& o : back.ops) {
+    if (o.type == OpType::kSub) subs += o.opts<SubOptions>().activation == Activation::kRelu6;
+    if (o.type == OpType::kLeakyRelu) leaky += o.opts<LeakyReluOptions>().alpha == 0.2f;
+  }
+  EXPECT_EQ(subs, 1);
+  EXPECT_EQ(leaky, 1);
+}
+
+// ---- unsupported variants: clear errors naming the operator and the tensor
+std::string ValidateError(Graph& g) {
+  try {
+    g.Validate();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string PrepareError(const Graph& g) {
+  try {
+    ops::PrepareOp(g, 0);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+Graph Binary(OpType type, Quantization qa, Quantization qb, Quantization qy, OpOptions o = std::monostate{},
+             DType ta = DType::kInt8) {
+  Graph g;
+  const int a = AddTensor(g, "in_a", ta, {1, 3, 3, 2}, qa);
+  const int b = AddTensor(g, "in_b", DType::kInt8, {2}, qb, std::vector<uint8_t>(2, 1));
+  const int y = AddTensor(g, "out_y", DType::kInt8, {1, 3, 3, 2}, qy);
+  AddOp(g, type, {a, b}, y, o);
+  g.inputs = {a};
+  g.outputs = {y};
+  return g;
+}
+
+Graph Unary(OpType type, Quantization qx, Quantization qy, OpOptions o = std::monostate{}) {
+  Graph g;
+  const int x = AddTensor(g, "in_x", DType::kInt8, {1, 3, 3, 2}, qx);
+  const int y = AddTensor(g, "out_y", DType::kInt8, {1, 3, 3, 2}, qy);
+  AddOp(g, type, {x}, y, o);
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+TEST(ElemOpsErrors, MaximumMinimumNeedOneQuantization) {
+  for (OpType t : {OpType::kMaximum, OpType::kMinimum}) {
+    Graph g = Binary(t, Q(0.1f, 0), Q(0.2f, 0), Q(0.1f, 0));
+    const std::string e = ValidateError(g);
+    EXPECT_HAS(e, std::string(OpTypeName(t)) + " (op 0)");
+    EXPECT_HAS(e, "'in_b'");
+    EXPECT_HAS(e, "differ in quantization");
+  }
+}
+
+TEST(ElemOpsErrors, NonInt8OperandsAreRefused) {
+  Graph g = Binary(OpType::kSub, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0), SubOptions{}, DType::kFloat32);
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "SUB (op 0)");
+  EXPECT_HAS(e, "'in_a'");
+  EXPECT_HAS(e, "expected int8");
+}
+
+TEST(ElemOpsErrors, PreluNeedsPerTensorAlpha) {
+  Graph g = Binary(OpType::kPrelu, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0));
+  g.tensors[1].quant.scale = {0.1f, 0.2f};
+  g.tensors[1].quant.zero_point = {0, 0};
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "PRELU (op 0)");
+  EXPECT_HAS(e, "'in_b'");
+  EXPECT_HAS(e, "per-tensor");
+}
+
+TEST(ElemOpsErrors, WrongOptionsAndBadAlpha) {
+  Graph g = Binary(OpType::kSub, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0), AddOptions{});
+  EXPECT_HAS(ValidateError(g), "SUB (op 0): options must be SubOptions");
+  LeakyReluOptions lo;
+  lo.alpha = std::numeric_limits<float>::quiet_NaN();
+  Graph l = Unary(OpType::kLeakyRelu, Q(0.1f, 0), Q(0.1f, 0), lo);
+  const std::string e = ValidateError(l);
+  EXPECT_HAS(e, "LEAKY_RELU (op 0)");
+  EXPECT_HAS(e, "not finite");
+}
+
+TEST(ElemOpsErrors, TanhNeedsItsFixedOutputQuantization) {
+  Graph g = Unary(OpType::kTanh, Q(0.1f, 0), Q(1.0f / 100, 0));
+  g.Validate();
+  const std::string e = PrepareError(g);
+  EXPECT_HAS(e, "operator 0 (TANH)");
+  EXPECT_HAS(e, "scale 1/128 and zero point 0");
+  EXPECT_HAS(e, "'out_y'");
+}
+
+TEST(ElemOpsErrors, ShapesThatDoNotBroadcast) {
+  Graph g = Binary(OpType::kSquaredDifference, Q(0.1f, 0), Q(0.1f, 0), Q(0.01f, -128));
+  g.tensors[1].shape = {3};
+  g.tensors[1].data.resize(3);
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "SQUARED_DIFFERENCE (op 0)");
+}
+
+}  // namespace
+}  // namespace tessera

@@ -1,14 +1,17 @@
 // The element-wise operator units SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU,
-// TANH, ABS, RSQRT and ELU inside plans and at their edges:
+// TANH, ABS, RSQRT and ELU, and the reductions SUM, ARG_MAX and ARG_MIN, inside plans and at
+// their edges:
 //  - a chain of all of them between two pools: every strategy's plan, every patch plan (each
 //    split point, grids, placements) and streamed plan (each halo mode, greedy placement), input in the arena or
 //    streamed, passes the checker and gives the layer-by-layer plan's bytes, running the new
 //    operators over partial windows; the generated C computes the executor's bytes;
+//  - SUM, ARG_MAX and ARG_MIN in every strategy's plan;
 //  - their options survive a write/read round trip;
 //  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -186,11 +189,54 @@ TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
   EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
 }
 
+// SUM and ARG_MAX / ARG_MIN (whole-tensor operators) after an element-wise one, two graph
+// outputs: every strategy's plan passes the checker and gives the layer-by-layer bytes.
+Graph ReductionsGraph() {
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, 3));
+  const int a = AddTensor(g, "abs", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, -128));
+  AddOp(g, OpType::kAbs, {x}, a);
+  const int axes = AddTensor(g, "axes", DType::kInt32, {2}, Quantization{}, {2, 0, 0, 0, 3, 0, 0, 0});
+  const int s = AddTensor(g, "sum", DType::kInt8, {1, 6, 1, 1}, Q(1.0f, -100));
+  MeanOptions keep;
+  keep.keep_dims = true;
+  AddOp(g, OpType::kSum, {a, axes}, s, keep);
+  const int ax = AddTensor(g, "axis", DType::kInt32, {1}, Quantization{}, {1, 0, 0, 0});
+  const int am = AddTensor(g, "argmax", DType::kInt32, {1, 5, 4}, Quantization{});
+  ArgMinMaxOptions i32;
+  i32.out_type = DType::kInt32;
+  AddOp(g, OpType::kArgMax, {a, ax}, am, i32);
+  const int an = AddTensor(g, "argmin", DType::kInt64, {1, 6, 5}, Quantization{});
+  const int ax3 = AddTensor(g, "axis3", DType::kInt64, {}, Quantization{}, {3, 0, 0, 0, 0, 0, 0, 0});
+  AddOp(g, OpType::kArgMin, {a, ax3}, an, ArgMinMaxOptions{});
+  g.inputs = {x};
+  g.outputs = {s, am, an};
+  g.Validate();
+  return g;
+}
+
+TEST(ElemOpsPlans, ReductionsInEveryStrategy) {
+  const Graph g = ReductionsGraph();
+  const auto inputs = Inputs(g, 8);
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, o);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+    }
+}
+
 constexpr const char* kHostMain = R"(#include <stdio.h>
 #include "model.h"
 int main(int argc, char** argv) {
   static unsigned char buf[1 << 20];
   FILE* f;
+  int i;
   if (argc != 3) return 2;
   f = fopen(argv[1], "rb");
   if (!f || fread(buf, 1, model_input_bytes(0), f) != model_input_bytes(0)) return 2;
@@ -199,7 +245,7 @@ int main(int argc, char** argv) {
   if (model_invoke() != 0) return 4;
   f = fopen(argv[2], "wb");
   if (!f) return 2;
-  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  for (i = 0; i < MODEL_NUM_OUTPUTS; ++i) fwrite(model_output(i), 1, model_output_bytes(i), f);
   fclose(f);
   return 0;
 }
@@ -245,6 +291,14 @@ TEST(ElemOpsCodegen, GeneratedCMatchesExecutor) {
     ASSERT_EQ(RunGenerated(g, plan, inputs[0], &got, name), 0);
     EXPECT_EQ(got, RunPlan(g, plan, inputs)[0]);
   }
+  // SUM, ARG_MAX (int32) and ARG_MIN (int64): the three outputs one after the other.
+  const Graph rg = ReductionsGraph();
+  const auto rin = Inputs(rg, 3);
+  const Plan rp = MakePlan(rg, PlanOptions::FromStrategy("greedy"));
+  std::vector<uint8_t> got, want;
+  for (const auto& o : RunPlan(rg, rp, rin)) want.insert(want.end(), o.begin(), o.end());
+  ASSERT_EQ(RunGenerated(rg, rp, rin[0], &got, "reductions"), 0);
+  EXPECT_EQ(got, want);
 }
 
 TEST(ElemOpsCodegen, RsqrtOfANegativeInputFailsTheInvoke) {
@@ -381,6 +435,36 @@ TEST(ElemOpsErrors, ShapesThatDoNotBroadcast) {
   g.tensors[1].data.resize(3);
   const std::string e = ValidateError(g);
   EXPECT_HAS(e, "SQUARED_DIFFERENCE (op 0)");
+}
+
+Graph Reduce(OpType type, std::vector<int32_t> axes, std::vector<int32_t> out_shape, DType out_type, OpOptions o) {
+  Graph g;
+  const int x = AddTensor(g, "in_x", DType::kInt8, {1, 3, 3, 2}, Q(0.1f, 0));
+  std::vector<uint8_t> ab(axes.size() * 4);
+  std::memcpy(ab.data(), axes.data(), ab.size());
+  const int ax = AddTensor(g, "axes_t", DType::kInt32, {static_cast<int32_t>(axes.size())}, Quantization{}, ab);
+  const int y = AddTensor(g, "out_y", out_type, std::move(out_shape),
+                          out_type == DType::kInt8 ? Q(0.1f, 0) : Quantization{});
+  AddOp(g, type, {x, ax}, y, std::move(o));
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+TEST(ElemOpsErrors, ReductionAxesAndIndexTypes) {
+  Graph s = Reduce(OpType::kSum, {5}, {1, 3, 3}, DType::kInt8, MeanOptions{});
+  EXPECT_HAS(ValidateError(s), "SUM (op 0): axis 5 is out of range for input rank 4");
+  ArgMinMaxOptions i64;
+  Graph a = Reduce(OpType::kArgMax, {1, 2}, {1, 3}, DType::kInt64, i64);
+  std::string e = ValidateError(a);
+  EXPECT_HAS(e, "ARG_MAX (op 0): axis tensor 1 'axes_t' has 2 values, expected 1");
+  ArgMinMaxOptions i32;
+  i32.out_type = DType::kInt32;
+  Graph b = Reduce(OpType::kArgMin, {3}, {1, 3, 3}, DType::kInt64, i32);
+  e = ValidateError(b);
+  EXPECT_HAS(e, "ARG_MIN (op 0): output tensor 2 'out_y' is int64 but output_type says int32");
+  Graph c = Reduce(OpType::kArgMin, {3}, {1, 3, 3}, DType::kInt8, i64);
+  EXPECT_HAS(ValidateError(c), "'out_y' is int8, expected int32 or int64");
 }
 
 }  // namespace

@@ -1,12 +1,20 @@
 // Differential tests of the element-wise operators SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
-// PRELU, LEAKY_RELU, TANH, ABS, RSQRT and ELU against TensorFlow Lite 2.9's C library (an
+// PRELU, LEAKY_RELU, TANH, ABS, RSQRT and ELU and the reductions SUM, ARG_MAX and ARG_MIN against TensorFlow Lite 2.9's C library (an
 // interpreter nobody here wrote): random single-operator models (random ranks 1-4, shapes,
-// broadcasting, constant operands, quantizations, fused activations, alphas) written by
+// broadcasting, constant operands, quantizations, fused activations, alphas, axes, keep_dims,
+// int32/int64 indices) written by
 // tessera's writer, run by TFLite and by tessera's executor. Every output byte must equal
 // TFLite's, or differ by one where support/ties.h proves a rounding tie; anything else fails,
 // printing the seed of the case and the element. A summary line per operator is printed.
 //
-// TANH is the one exception, by design: TFLite 2.9's (non-micro) int8 TANH looks its output up
+// SUM: TFLite 2.9's int8 SUM with rescaling computes in float and does not clamp its result
+// to int8 (a value beyond the range wraps around), while TFLM's requantizes with
+// MultiplyByQuantizedMultiplier and clamps. tessera's SUM bytes must equal an independent naive
+// TFLM-semantics SUM (NaiveSum below); TFLite's byte is accepted (counted as a known TFLite
+// difference) when it equals it, or is within one step of it (float vs integer rounding), or,
+// for a value beyond the int8 range, within one step of that value wrapped to int8.
+//
+// TANH is the other exception, by design: TFLite 2.9's (non-micro) int8 TANH looks its output up
 // in a table it builds from float tanh, while TFLM (whose reference kernels tessera
 // reproduces) computes gemmlowp's fixed-point tanh. For TANH tessera's bytes must equal an
 // independent naive TFLM-semantics implementation (the Prepare parameters recomputed here
@@ -17,6 +25,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
@@ -26,6 +36,7 @@
 #include "ir/graph.h"
 #include "memory/greedy.h"
 #include "support/naive_elem.h"
+#include "support/naive_kernels.h"
 #include "support/random_case.h"
 #include "support/ties.h"
 #include "support/tflite_c.h"
@@ -174,6 +185,88 @@ Case MakeUnary(OpType type, Rand& r) {
                                                              " zp " + std::to_string(zx));
 }
 
+std::vector<uint8_t> I64Bytes(const std::vector<int64_t>& v, DType t) {
+  std::vector<uint8_t> b;
+  for (int64_t x : v) {
+    const int n = t == DType::kInt64 ? 8 : 4;
+    for (int i = 0; i < n; ++i) b.push_back(static_cast<uint8_t>(static_cast<uint64_t>(x) >> (8 * i)));
+  }
+  return b;
+}
+
+// SUM over a random non-empty set of axes (keep_dims either way), ARG_MAX / ARG_MIN over one
+// axis (int32 or int64 indices); axes as int32 or int64 constants, possibly negative.
+Case MakeReduce(OpType type, Rand& r) {
+  Graph g;
+  const std::vector<int32_t> s = RandShape(r);
+  const int rank = static_cast<int>(s.size());
+  const Quantization qx = RandQ(r);
+  std::vector<int64_t> axes;
+  std::vector<char> reduced(rank, 0);
+  if (type == OpType::kSum) {
+    for (int d = 0; d < rank; ++d)
+      if (r.P(0.5)) reduced[d] = 1;
+    reduced[r.I(0, rank - 1)] = 1;
+    for (int d = 0; d < rank; ++d)
+      if (reduced[d]) axes.push_back(r.P(0.3) ? d - rank : d);
+  } else {
+    const int d = r.I(0, rank - 1);
+    reduced[d] = 1;
+    axes.push_back(r.P(0.3) ? d - rank : d);
+  }
+  // TFLite 2.9's SUM takes int32 axes only; ARG_MAX / ARG_MIN either.
+  const DType axis_type = type == OpType::kSum || r.P(0.7) ? DType::kInt32 : DType::kInt64;
+  const int ax = AddTensor(g, "axes", axis_type,
+                           type == OpType::kSum || r.P(0.5) ? std::vector<int32_t>{static_cast<int32_t>(axes.size())}
+                                                            : std::vector<int32_t>{},
+                           Quantization{}, I64Bytes(axes, axis_type));
+  int64_t count = 1;
+  std::vector<int32_t> out;
+  bool keep = false;
+  if (type == OpType::kSum) keep = r.P(0.5);
+  for (int d = 0; d < rank; ++d) {
+    if (reduced[d]) count *= s[d];
+    if (!reduced[d]) out.push_back(s[d]);
+    else if (keep) out.push_back(1);
+  }
+  const int x = AddTensor(g, "x", DType::kInt8, s, qx);
+  std::string what = OpTypeName(type);
+  what += " ";
+  what += ShapeText(s);
+  what += " axes";
+  for (int64_t a : axes) {
+    what += ' ';
+    what += std::to_string(a);
+  }
+  int y;
+  OpOptions opts;
+  if (type == OpType::kSum) {
+    y = AddTensor(g, "y", DType::kInt8, out,
+                  // sums mostly inside the output's range: the real sum is centred on
+                  // -count * zero point * scale and spreads as sqrt(count)
+                  Q(static_cast<float>(qx.scale[0] *
+                                       (static_cast<double>(count) * std::abs(static_cast<double>(qx.zero_point[0])) +
+                                        80 * std::sqrt(static_cast<double>(count))) /
+                                       100 * r.U(0.5, 1.5)),
+                    r.I(-20, 20)));
+    MeanOptions o;
+    o.keep_dims = keep;
+    opts = o;
+    what += keep ? " keep_dims" : "";
+  } else {
+    ArgMinMaxOptions o;
+    o.out_type = r.P(0.5) ? DType::kInt32 : DType::kInt64;
+    y = AddTensor(g, "y", o.out_type, out, Quantization{});
+    opts = o;
+    what += std::string(" -> ") + DTypeName(o.out_type);
+  }
+  // Few distinct values sometimes, so that ARG_MAX / ARG_MIN meet ties.
+  std::vector<uint8_t> in = r.P(0.3) ? test::RangeBytes(r, Elements(s), -2, 2) : RandomBytes(r, Elements(s));
+  return Finish(std::move(g), type, {x, ax}, y, opts, {in}, what);
+}
+
+bool IsReduce(OpType t) { return t == OpType::kSum || t == OpType::kArgMax || t == OpType::kArgMin; }
+
 bool IsBinary(OpType t) {
   return t == OpType::kSub || t == OpType::kMaximum || t == OpType::kMinimum || t == OpType::kSquaredDifference ||
          t == OpType::kPrelu;
@@ -192,9 +285,49 @@ ts_logistic_params NaiveTanhParams(const Tensor& x) {
   return p;
 }
 
+// TFLM's SUM (reduce.cc EvalSum, QuantizedMeanOrSum with compute_sum), recomputed here over the
+// whole tensor: per output element the int32 sum of its input bytes, minus count * input zero
+// point, requantized by QuantizeMultiplier(input_scale / output_scale), plus the output zero
+// point; `unclamped` gets the value before the clamp to int8.
+std::vector<int> NaiveSum(const Graph& g, const std::vector<uint8_t>& in, std::vector<int64_t>* unclamped) {
+  const Operator& o = g.ops[0];
+  const Tensor& x = g.tensors[o.inputs[0]];
+  const Tensor& y = g.tensors[o.outputs[0]];
+  const int rank = static_cast<int>(x.shape.size());
+  std::vector<char> reduced(rank, 0);
+  const Tensor& ax = g.tensors[o.inputs[1]];
+  for (size_t i = 0; i < ax.data.size() / 4; ++i) {
+    int32_t a;
+    std::memcpy(&a, ax.data.data() + 4 * i, 4);
+    reduced[(a + rank) % rank] = 1;
+  }
+  const int64_t n_out = y.num_elements();
+  std::vector<int64_t> sum(static_cast<size_t>(n_out), 0);
+  int64_t count = 1;
+  for (int d = 0; d < rank; ++d)
+    if (reduced[d]) count *= x.shape[d];
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t e = 0; e < x.num_elements(); ++e) {
+    int64_t out = 0;
+    for (int d = 0; d < rank; ++d)
+      if (!reduced[d]) out = out * x.shape[d] + idx[d];
+    sum[static_cast<size_t>(out)] += static_cast<int8_t>(in[static_cast<size_t>(e)]);
+    for (int d = rank - 1; d >= 0 && ++idx[d] == x.shape[d]; --d) idx[d] = 0;
+  }
+  const test::QMul q = test::QuantizeMultiplier(static_cast<double>(x.quant.scale[0]) / y.quant.scale[0]);
+  std::vector<int> r;
+  unclamped->clear();
+  for (int64_t v : sum) {
+    const int64_t u = y.quant.zero_point[0] + naive::Mbqm(v - count * x.quant.zero_point[0], q.m, q.shift);
+    unclamped->push_back(u);
+    r.push_back(static_cast<int>(std::clamp<int64_t>(u, -128, 127)));
+  }
+  return r;
+}
+
 struct Tally {
   int cases = 0, failed_cases = 0;
-  int64_t bytes = 0, equal = 0, ties = 0, known_diff = 0, bad = 0;
+  int64_t bytes = 0, equal = 0, ties = 0, known_diff = 0, wrapped = 0, bad = 0;
   bool seen[256] = {};  // output byte values seen (the cases must not all saturate)
   int Distinct() const { return static_cast<int>(std::count(std::begin(seen), std::end(seen), true)); }
 };
@@ -212,7 +345,7 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
   for (int k = 0; k < kCasesPerOp; ++k) {
     const uint64_t seed = static_cast<uint64_t>(static_cast<int>(type)) * 1000003ull + k;
     Rand r(seed);
-    Case c = IsBinary(type) ? MakeBinary(type, r) : MakeUnary(type, r);
+    Case c = IsReduce(type) ? MakeReduce(type, r) : IsBinary(type) ? MakeBinary(type, r) : MakeUnary(type, r);
     c.g.name = std::string(OpTypeName(type)) + "-" + std::to_string(seed);
     ++t.cases;
     std::vector<std::vector<uint8_t>> ref, got;
@@ -234,11 +367,37 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
     ASSERT_EQ(ref.size(), 1u);
     ASSERT_EQ(got.size(), 1u);
     ASSERT_EQ(ref[0].size(), got[0].size()) << "seed " << seed;
+    if (std::getenv("ELEM_DUMP")) {
+      std::printf("%s\n in:", c.desc.c_str());
+      for (uint8_t v : c.inputs[0]) std::printf(" %d", static_cast<int8_t>(v));
+      std::printf("\n sx %g zx %lld sy %g zy %lld\n tessera:", c.g.tensors[c.g.inputs[0]].quant.scale[0],
+                  static_cast<long long>(c.g.tensors[c.g.inputs[0]].quant.zero_point[0]),
+                  c.g.tensors[c.g.outputs[0]].quant.scale.empty() ? 0.0 : c.g.tensors[c.g.outputs[0]].quant.scale[0],
+                  c.g.tensors[c.g.outputs[0]].quant.zero_point.empty() ? 0LL
+                                                                         : static_cast<long long>(c.g.tensors[c.g.outputs[0]].quant.zero_point[0]));
+      for (uint8_t v : got[0]) std::printf(" %d", static_cast<int8_t>(v));
+      std::printf("\n TFLite:");
+      for (uint8_t v : ref[0]) std::printf(" %d", static_cast<int8_t>(v));
+      std::printf("\n");
+    }
     std::map<int, std::vector<uint8_t>> activations;
     for (size_t i = 0; i < c.g.inputs.size(); ++i) activations[c.g.inputs[i]] = c.inputs[i];
     const auto operands = test::OperandBytes(c.g, 0, activations);
     const ts_logistic_params tanh_p = NaiveTanhParams(c.g.tensors[c.g.ops[0].inputs[0]]);
+    std::vector<int64_t> sum_unclamped;
+    const std::vector<int> sum_want = type == OpType::kSum ? NaiveSum(c.g, c.inputs[0], &sum_unclamped) : std::vector<int>{};
     bool case_bad = false;
+    if (c.g.tensors[c.g.outputs[0]].type != DType::kInt8) {  // indices: every byte equal
+      t.bytes += ref[0].size();
+      for (uint8_t v : got[0]) t.seen[v] = true;
+      if (ref[0] == got[0]) {
+        t.equal += ref[0].size();
+      } else {
+        ++t.bad, ++t.failed_cases;
+        report(seed, c, "indices differ from TFLite's");
+      }
+      continue;
+    }
     for (size_t i = 0; i < ref[0].size(); ++i) {
       ++t.bytes;
       const int a = static_cast<int8_t>(got[0][i]), b = static_cast<int8_t>(ref[0][i]);
@@ -260,6 +419,25 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
         }
         continue;
       }
+      if (type == OpType::kSum) {
+        const int64_t u = sum_unclamped[i];
+        const bool wrapped = (u < -128 || u > 127) && std::abs(static_cast<int8_t>(static_cast<uint8_t>(u)) - b) <= 1;
+        if (a != sum_want[i]) {
+          ++t.bad, case_bad = true;
+          report(seed, c, "output byte " + std::to_string(i) + " tessera " + std::to_string(a) + " naive TFLM " +
+                              std::to_string(sum_want[i]));
+        } else if (a == b) {
+          ++t.equal;
+        } else if (wrapped || std::abs(a - b) == 1) {
+          ++t.known_diff;
+          t.wrapped += wrapped;
+        } else {
+          ++t.bad, case_bad = true;
+          report(seed, c, "output byte " + std::to_string(i) + " TFLite " + std::to_string(b) + " is neither TFLM's " +
+                              std::to_string(a) + " nor its known deviation");
+        }
+        continue;
+      }
       if (a == b) {
         ++t.equal;
         continue;
@@ -276,12 +454,14 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
     if (case_bad) ++t.failed_cases;
   }
   std::printf("%-20s cases %4d  failed %4d  bytes %8lld  equal %8lld  proven ties %5lld  "
-              "known TFLite difference %5lld  unexplained %6lld  distinct outputs %3d\n",
+              "known TFLite difference %5lld (wrapped %5lld)  unexplained %6lld  distinct outputs %3d\n",
               OpTypeName(type), t.cases, t.failed_cases, static_cast<long long>(t.bytes),
-              static_cast<long long>(t.equal), static_cast<long long>(t.ties), static_cast<long long>(t.known_diff),
+              static_cast<long long>(t.equal), static_cast<long long>(t.ties), static_cast<long long>(t.known_diff), static_cast<long long>(t.wrapped),
               static_cast<long long>(t.bad), t.Distinct());
   EXPECT_EQ(t.failed_cases, 0);
-  EXPECT_GE(t.Distinct(), 64) << "the random cases should reach most of the output range";
+  if (!IsReduce(type) || type == OpType::kSum) {
+    EXPECT_GE(t.Distinct(), 64) << "the random cases should reach most of the output range";
+  }
   EXPECT_EQ(t.bad, 0);
   EXPECT_GT(t.equal, t.bytes / 2) << "most bytes should agree exactly";
 }
@@ -289,7 +469,8 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
 INSTANTIATE_TEST_SUITE_P(Elem, DifferentialElem,
                          ::testing::Values(OpType::kSub, OpType::kMaximum, OpType::kMinimum,
                                            OpType::kSquaredDifference, OpType::kPrelu, OpType::kLeakyRelu,
-                                           OpType::kTanh, OpType::kAbs, OpType::kRsqrt, OpType::kElu),
+                                           OpType::kTanh, OpType::kAbs, OpType::kRsqrt, OpType::kElu, OpType::kSum,
+                                           OpType::kArgMax, OpType::kArgMin),
                          [](const ::testing::TestParamInfo<OpType>& p) { return std::string(OpTypeName(p.param)); });
 
 }  // namespace

@@ -588,6 +588,13 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
       break;
+    case OpType::kSum:  // not fitted: MEAN's features
+      r.cls = LatencyClass::kMean;
+      r.x[1] = static_cast<double>(g.tensors[g.ops[st.op].inputs[0]].num_elements());
+      r.x[2] = elems;
+      break;
+    case OpType::kArgMax:
+    case OpType::kArgMin:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:

@@ -1242,6 +1242,9 @@ class Replay {
         return;
       }
       case OpType::kMean:
+      case OpType::kSum:
+      case OpType::kArgMax:
+      case OpType::kArgMin:
       case OpType::kReduceMax:
       case OpType::kReduceMin:
       case OpType::kStridedSlice:

@@ -85,8 +85,11 @@ enum class OpType : uint8_t {
   kAbs,
   kRsqrt,
   kElu,
+  kSum,
+  kArgMax,
+  kArgMin,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kElu) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kArgMin) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -138,6 +141,10 @@ struct LeakyReluOptions {
   float alpha = 0.0f;
   bool operator==(const LeakyReluOptions&) const = default;
 };
+struct ArgMinMaxOptions {  // TFLite's ArgMaxOptions / ArgMinOptions
+  DType out_type = DType::kInt64;
+  bool operator==(const ArgMinMaxOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -185,7 +192,7 @@ using OpOptions =
                  FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
-                 LeakyReluOptions>;
+                 LeakyReluOptions, ArgMinMaxOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -45,6 +45,9 @@ const OpUnit& TanhUnit();
 const OpUnit& AbsUnit();
 const OpUnit& RsqrtUnit();
 const OpUnit& EluUnit();
+const OpUnit& SumUnit();
+const OpUnit& ArgMaxUnit();
+const OpUnit& ArgMinUnit();
 
 namespace {
 
@@ -57,7 +60,8 @@ constexpr UnitFn kUnits[] = {
     ShapeUnit,       StridedSliceUnit,    PackUnit,           ReduceMaxUnit,     ReduceMinUnit,
     TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,     SubUnit,           MaximumUnit,
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
-    AbsUnit,         RsqrtUnit,           EluUnit,
+    AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
+    ArgMinUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

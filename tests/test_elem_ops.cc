@@ -1,7 +1,8 @@
 // The element-wise operator units SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU,
-// TANH, ABS, RSQRT and ELU, and the reductions SUM, ARG_MAX and ARG_MIN, inside plans and at
-// their edges:
-//  - a chain of all of them between two pools: every strategy's plan, every patch plan (each
+// TANH, ABS, RSQRT and ELU, the reductions SUM, ARG_MAX and ARG_MIN, and DEPTH_TO_SPACE and
+// SPACE_TO_DEPTH, inside plans and at their edges:
+//  - a chain of the element-wise ones between two pools, and pool -> SPACE_TO_DEPTH ->
+//    LEAKY_RELU -> DEPTH_TO_SPACE -> pool: every strategy's plan, every patch plan (each
 //    split point, grids, placements) and streamed plan (each halo mode, greedy placement), input in the arena or
 //    streamed, passes the checker and gives the layer-by-layer plan's bytes, running the new
 //    operators over partial windows; the generated C computes the executor's bytes;
@@ -45,7 +46,7 @@ using test::Rand;
 
 const std::set<OpType> kNewOps = {OpType::kSub,       OpType::kMaximum, OpType::kMinimum, OpType::kSquaredDifference,
                                   OpType::kPrelu,     OpType::kLeakyRelu, OpType::kTanh,  OpType::kAbs,
-                                  OpType::kRsqrt,     OpType::kElu};
+                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth};
 
 int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
   Operator op;
@@ -113,78 +114,118 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
   return {Bytes(r, static_cast<int>(g.tensors[g.inputs[0]].num_bytes()))};
 }
 
-TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
-  int plans = 0, partial_steps = 0;
-  for (uint64_t seed : {1u, 2u, 3u}) {
-    const Graph g = ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed);
-    const auto inputs = Inputs(g, seed * 77);
-    const Plan base = PlanLayerByLayer(g);
-    const CheckResult bc = CheckPlan(g, base);
-    ASSERT_TRUE(bc.ok) << bc.message;
-    const auto want = RunPlan(g, base, inputs);
-    // The chain is not trivial: its output takes many values.
-    std::set<uint8_t> distinct(want[0].begin(), want[0].end());
-    EXPECT_GE(distinct.size(), 8u);
-    auto check = [&](const std::function<Plan()>& make, const std::string& what) {
-      SCOPED_TRACE("seed " + std::to_string(seed) + " " + what);
-      Plan plan;
-      try {
-        plan = make();
-      } catch (const Error& e) {
-        ADD_FAILURE() << "the planner threw: " << e.what();
-        return;
-      }
-      ++plans;
-      const CheckResult cr = CheckPlan(g, plan);
-      ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
-      EXPECT_EQ(RunPlan(g, plan, inputs), want);
-      for (const Step& st : plan.steps) {
-        if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
-        const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
-        if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
-      }
-    };
-    for (bool in_arena : {true, false}) {
-      const std::string where = in_arena ? "" : " (input streamed)";
-      for (const std::string& name : StrategyNames()) {
-        PlanOptions o = PlanOptions::FromStrategy(name);
+// Every strategy's plan, every patch plan (each split point, three grids and placements) and
+// streamed plan (each halo mode, greedy placement) of g, the input in the arena or streamed:
+// checked and equal to the layer-by-layer bytes. Counts the plans and the steps of the new
+// operators over partial windows.
+void CheckEveryPlan(const Graph& g, uint64_t seed, int* plans_out, int* partial_out) {
+  int& plans = *plans_out;
+  int& partial_steps = *partial_out;
+  const auto inputs = Inputs(g, seed * 77);
+  const Plan base = PlanLayerByLayer(g);
+  const CheckResult bc = CheckPlan(g, base);
+  ASSERT_TRUE(bc.ok) << bc.message;
+  const auto want = RunPlan(g, base, inputs);
+  // The chain is not trivial: its output takes many values.
+  std::set<uint8_t> distinct(want[0].begin(), want[0].end());
+  EXPECT_GE(distinct.size(), 8u);
+  auto check = [&](const std::function<Plan()>& make, const std::string& what) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + " " + what);
+    Plan plan;
+    try {
+      plan = make();
+    } catch (const Error& e) {
+      ADD_FAILURE() << "the planner threw: " << e.what();
+      return;
+    }
+    ++plans;
+    const CheckResult cr = CheckPlan(g, plan);
+    ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
+    EXPECT_EQ(RunPlan(g, plan, inputs), want);
+    for (const Step& st : plan.steps) {
+      if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
+      const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
+      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
+    }
+  };
+  for (bool in_arena : {true, false}) {
+    const std::string where = in_arena ? "" : " (input streamed)";
+    for (const std::string& name : StrategyNames()) {
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      check([&] { return MakePlan(g, o); }, "strategy " + name + where);
+    }
+    const std::vector<SplitPoint> splits = ValidSplits(g);
+    ASSERT_FALSE(splits.empty());
+    for (const SplitPoint& sp : splits) {
+      for (int placement = 0; placement < 3; ++placement) {
+        PatchPlanOptions o;
+        o.patch.split_op = sp.last_op;
+        o.patch.rows = std::min<int32_t>(sp.min_cut_h, 2 + placement % 2);
+        o.patch.cols = std::min<int32_t>(sp.min_cut_w, 2 + placement / 2);
+        o.placement = static_cast<PatchPlacement>(placement);
         o.input_in_arena = in_arena;
-        check([&] { return MakePlan(g, o); }, "strategy " + name + where);
+        check([&] { return PlanPatches(g, o); }, "patch after op " + std::to_string(sp.last_op) + " placement " +
+                                     std::to_string(placement) + where);
       }
-      const std::vector<SplitPoint> splits = ValidSplits(g);
-      ASSERT_GE(splits.size(), 8u);
-      for (const SplitPoint& sp : splits) {
-        for (int placement = 0; placement < 3; ++placement) {
-          PatchPlanOptions o;
-          o.patch.split_op = sp.last_op;
-          o.patch.rows = std::min<int32_t>(sp.min_cut_h, 2 + placement % 2);
-          o.patch.cols = std::min<int32_t>(sp.min_cut_w, 2 + placement / 2);
-          o.placement = static_cast<PatchPlacement>(placement);
-          o.input_in_arena = in_arena;
-          check([&] { return PlanPatches(g, o); }, "patch after op " + std::to_string(sp.last_op) + " placement " +
-                                       std::to_string(placement) + where);
-        }
-        for (int halo = 0; halo < 3; ++halo) {
-          StreamConfig c;
-          StageSpec st;
-          st.last_op = sp.last_op;
-          st.rows = std::min<int32_t>(sp.min_cut_h, 3);
-          st.cols = std::min<int32_t>(sp.min_cut_w, 2);
-          st.halo = static_cast<HaloMode>(halo);
-          c.stages.push_back(st);
-          check(
-              [&] {
-                Accounting acc;
-                acc.input_in_arena = in_arena;
-                Plan p = ScheduleStream(g, c, acc);
-                PlaceGreedy(p);
-                return p;
-              },
-              "stream " + StreamSpecString(c) + where);
-        }
+      for (int halo = 0; halo < 3; ++halo) {
+        StreamConfig c;
+        StageSpec st;
+        st.last_op = sp.last_op;
+        st.rows = std::min<int32_t>(sp.min_cut_h, 3);
+        st.cols = std::min<int32_t>(sp.min_cut_w, 2);
+        st.halo = static_cast<HaloMode>(halo);
+        c.stages.push_back(st);
+        check(
+            [&] {
+              Accounting acc;
+              acc.input_in_arena = in_arena;
+              Plan p = ScheduleStream(g, c, acc);
+              PlaceGreedy(p);
+              return p;
+            },
+            "stream " + StreamSpecString(c) + where);
       }
     }
   }
+}
+
+// pool -> SPACE_TO_DEPTH (block b) -> LEAKY_RELU -> DEPTH_TO_SPACE (block b) -> pool on a
+// 1 x (h * b) x (w * b) x 3 input.
+Graph SpaceDepthChain(int h, int w, int b) {
+  Graph g;
+  g.name = "space_depth_chain";
+  const std::vector<int32_t> s = {1, h * b, w * b, 3}, d = {1, h, w, 3 * b * b};
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  SpaceDepthOptions blk;
+  blk.block_size = b;
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int t1 = AddTensor(g, "s2d", DType::kInt8, d, Q(0.05f, 3));
+  AddOp(g, OpType::kSpaceToDepth, {t0}, t1, blk);
+  const int t2 = AddTensor(g, "leaky", DType::kInt8, d, Q(0.04f, -7));
+  LeakyReluOptions lo;
+  lo.alpha = 0.3f;
+  AddOp(g, OpType::kLeakyRelu, {t1}, t2, lo);
+  const int t3 = AddTensor(g, "d2s", DType::kInt8, s, Q(0.04f, -7));
+  AddOp(g, OpType::kDepthToSpace, {t2}, t3, blk);
+  const int y = AddTensor(g, "y", DType::kInt8, s, Q(0.04f, -7));
+  AddOp(g, OpType::kMaxPool2D, {t3}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0, partial_steps = 0;
+  for (uint64_t seed : {1u, 2u, 3u})
+    CheckEveryPlan(ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed), seed, &plans,
+                   &partial_steps);
+  for (int b : {2, 3}) CheckEveryPlan(SpaceDepthChain(4, 3, b), static_cast<uint64_t>(b), &plans, &partial_steps);
   std::printf("plans %d, steps of the new operators over partial windows %d\n", plans, partial_steps);
   EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
 }
@@ -290,6 +331,19 @@ TEST(ElemOpsCodegen, GeneratedCMatchesExecutor) {
     std::vector<uint8_t> got;
     ASSERT_EQ(RunGenerated(g, plan, inputs[0], &got, name), 0);
     EXPECT_EQ(got, RunPlan(g, plan, inputs)[0]);
+  }
+  // SPACE_TO_DEPTH and DEPTH_TO_SPACE over patches (stage ending after DEPTH_TO_SPACE).
+  {
+    const Graph sg = SpaceDepthChain(4, 3, 2);
+    const auto sin = Inputs(sg, 4);
+    PatchPlanOptions sp;
+    sp.patch.split_op = 3;
+    sp.patch.rows = sp.patch.cols = 2;
+    const Plan plan = PlanPatches(sg, sp);
+    ASSERT_TRUE(CheckPlan(sg, plan).ok);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(sg, plan, sin[0], &got, "space_depth"), 0);
+    EXPECT_EQ(got, RunPlan(sg, plan, sin)[0]);
   }
   // SUM, ARG_MAX (int32) and ARG_MIN (int64): the three outputs one after the other.
   const Graph rg = ReductionsGraph();
@@ -465,6 +519,22 @@ TEST(ElemOpsErrors, ReductionAxesAndIndexTypes) {
   EXPECT_HAS(e, "ARG_MIN (op 0): output tensor 2 'out_y' is int64 but output_type says int32");
   Graph c = Reduce(OpType::kArgMin, {3}, {1, 3, 3}, DType::kInt8, i64);
   EXPECT_HAS(ValidateError(c), "'out_y' is int8, expected int32 or int64");
+}
+
+TEST(ElemOpsErrors, SpaceDepthShapesAndQuantization) {
+  SpaceDepthOptions b2;
+  b2.block_size = 2;
+  Graph d = Unary(OpType::kDepthToSpace, Q(0.1f, 0), Q(0.1f, 0), b2);
+  EXPECT_HAS(ValidateError(d), "DEPTH_TO_SPACE (op 0): input tensor 0 'in_x' has 2 channels, not a multiple of block_size^2 4");
+  Graph s = Unary(OpType::kSpaceToDepth, Q(0.1f, 0), Q(0.1f, 0), b2);
+  EXPECT_HAS(ValidateError(s), "SPACE_TO_DEPTH (op 0): input tensor 0 'in_x' of shape [1,3,3,2] is not divisible by block_size 2");
+  SpaceDepthOptions b1;
+  b1.block_size = 1;
+  Graph q = Unary(OpType::kSpaceToDepth, Q(0.1f, 0), Q(0.2f, 0), b1);
+  EXPECT_HAS(ValidateError(q), "must share scale and zero point");
+  SpaceDepthOptions b0;
+  Graph z = Unary(OpType::kDepthToSpace, Q(0.1f, 0), Q(0.1f, 0), b0);
+  EXPECT_HAS(ValidateError(z), "DEPTH_TO_SPACE (op 0): block_size 0 is out of range");
 }
 
 }  // namespace

@@ -595,6 +595,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       break;
     case OpType::kArgMax:
     case OpType::kArgMin:
+    case OpType::kDepthToSpace:
+    case OpType::kSpaceToDepth:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:

@@ -88,8 +88,10 @@ enum class OpType : uint8_t {
   kSum,
   kArgMax,
   kArgMin,
+  kDepthToSpace,
+  kSpaceToDepth,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kArgMin) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kSpaceToDepth) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -145,6 +147,10 @@ struct ArgMinMaxOptions {  // TFLite's ArgMaxOptions / ArgMinOptions
   DType out_type = DType::kInt64;
   bool operator==(const ArgMinMaxOptions&) const = default;
 };
+struct SpaceDepthOptions {  // TFLite's DepthToSpaceOptions / SpaceToDepthOptions
+  int32_t block_size = 0;
+  bool operator==(const SpaceDepthOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -192,7 +198,8 @@ using OpOptions =
                  FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
-                 LeakyReluOptions, ArgMinMaxOptions>;
+                 LeakyReluOptions, ArgMinMaxOptions,
+                 SpaceDepthOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -48,6 +48,8 @@ const OpUnit& EluUnit();
 const OpUnit& SumUnit();
 const OpUnit& ArgMaxUnit();
 const OpUnit& ArgMinUnit();
+const OpUnit& DepthToSpaceUnit();
+const OpUnit& SpaceToDepthUnit();
 
 namespace {
 
@@ -61,7 +63,7 @@ constexpr UnitFn kUnits[] = {
     TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,     SubUnit,           MaximumUnit,
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
-    ArgMinUnit,
+    ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -6,7 +6,8 @@
 //    split point, grids, placements) and streamed plan (each halo mode, greedy placement), input in the arena or
 //    streamed, passes the checker and gives the layer-by-layer plan's bytes, running the new
 //    operators over partial windows; the generated C computes the executor's bytes;
-//  - SUM, ARG_MAX and ARG_MIN in every strategy's plan;
+//  - SUM, ARG_MAX and ARG_MIN, SQUEEZE and EXPAND_DIMS (views, aliased in place by some
+//    plans) in every strategy's plan;
 //  - their options survive a write/read round trip;
 //  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
@@ -535,6 +536,66 @@ TEST(ElemOpsErrors, SpaceDepthShapesAndQuantization) {
   SpaceDepthOptions b0;
   Graph z = Unary(OpType::kDepthToSpace, Q(0.1f, 0), Q(0.1f, 0), b0);
   EXPECT_HAS(ValidateError(z), "DEPTH_TO_SPACE (op 0): block_size 0 is out of range");
+}
+
+// pool -> SQUEEZE (batch) -> EXPAND_DIMS (axis 0) -> pool: views in every strategy's plan,
+// checked and exact; some plan aliases a view's output with its input (no copy).
+TEST(ElemOpsPlans, ViewsInEveryStrategy) {
+  Graph g;
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int t1 = AddTensor(g, "squeezed", DType::kInt8, {7, 6, 3}, Q(0.05f, 3));
+  SqueezeOptions so;
+  so.squeeze_dims = {0};
+  AddOp(g, OpType::kSqueeze, {t0}, t1, so);
+  const int ax = AddTensor(g, "axis", DType::kInt32, {}, Quantization{}, {0, 0, 0, 0});
+  const int t2 = AddTensor(g, "expanded", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kExpandDims, {t1, ax}, t2);
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kMaxPool2D, {t2}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  const auto inputs = Inputs(g, 12);
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+  int aliased = 0;
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, o);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+      for (const Step& st : plan.steps)
+        if (st.kind == StepKind::kOp && (g.ops[st.op].type == OpType::kSqueeze || g.ops[st.op].type == OpType::kExpandDims)) {
+          const Buffer& a = plan.buffers[st.inputs[0]];
+          const Buffer& b = plan.buffers[st.outputs[0]];
+          aliased += a.external == b.external && a.offset == b.offset;
+        }
+    }
+  EXPECT_GT(aliased, 0);
+  std::vector<uint8_t> got;
+  const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));
+  ASSERT_EQ(RunGenerated(g, best, inputs[0], &got, "views"), 0);
+  EXPECT_EQ(got, want[0]);
+}
+
+TEST(ElemOpsErrors, SqueezeAndExpandDims) {
+  SqueezeOptions so;
+  so.squeeze_dims = {1};
+  Graph s = Unary(OpType::kSqueeze, Q(0.1f, 0), Q(0.1f, 0), so);
+  EXPECT_HAS(ValidateError(s), "SQUEEZE (op 0): squeeze dimension 1 of input tensor 0 'in_x' [1,3,3,2] has size 3, not 1");
+  so.squeeze_dims = {4};
+  Graph s4 = Unary(OpType::kSqueeze, Q(0.1f, 0), Q(0.1f, 0), so);
+  EXPECT_HAS(ValidateError(s4), "squeeze dimension 4 is out of range for input rank 4");
+  Graph e = Reduce(OpType::kExpandDims, {6}, {1, 3, 3, 2, 1}, DType::kInt8, std::monostate{});
+  EXPECT_HAS(ValidateError(e), "EXPAND_DIMS (op 0): axis 6 is out of range for input rank 4");
 }
 
 }  // namespace

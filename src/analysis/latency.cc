@@ -552,7 +552,9 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;
-    case OpType::kReshape: {
+    case OpType::kReshape:
+    case OpType::kSqueeze:  // not fitted: RESHAPE's (the same copy)
+    case OpType::kExpandDims: {
       r.cls = LatencyClass::kReshape;
       bool same = false;
       if (!st.inputs.empty() && !st.outputs.empty()) {

@@ -1198,7 +1198,9 @@ class Replay {
         ReplayElementwise(st, ins, out_buf, out_t);
         return;
       }
-      case OpType::kReshape: {
+      case OpType::kReshape:
+      case OpType::kSqueeze:
+      case OpType::kExpandDims: {
         data_input();
         require_whole();
         const int in_t = op.inputs[0];

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "codegen/emit_ops.h"
+#include "ops/unit.h"
 #include "exec/executor.h"
 
 namespace tessera {
@@ -168,7 +169,7 @@ void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
        << CommentSafe(g.tensors[op.outputs[0]].name) << "' " << WinStr(st.window);
   if (st.fused_pad >= 0) body << ", PAD (operator " << st.fused_pad << ") fused";
   body << " */\n";
-  if (op.type == OpType::kReshape) {
+  if (ops::Unit(op.type).View()) {
     const Buffer& in = plan.buffers[st.inputs[0]];
     const Buffer& out = plan.buffers[st.outputs[0]];
     if (in.external == out.external && in.offset == out.offset) {

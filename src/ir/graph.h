@@ -90,8 +90,10 @@ enum class OpType : uint8_t {
   kArgMin,
   kDepthToSpace,
   kSpaceToDepth,
+  kSqueeze,
+  kExpandDims,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kSpaceToDepth) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kExpandDims) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -151,6 +153,10 @@ struct SpaceDepthOptions {  // TFLite's DepthToSpaceOptions / SpaceToDepthOption
   int32_t block_size = 0;
   bool operator==(const SpaceDepthOptions&) const = default;
 };
+struct SqueezeOptions {
+  std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
+  bool operator==(const SqueezeOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -199,7 +205,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions>;
+                 SpaceDepthOptions, SqueezeOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

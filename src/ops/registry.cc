@@ -50,6 +50,8 @@ const OpUnit& ArgMaxUnit();
 const OpUnit& ArgMinUnit();
 const OpUnit& DepthToSpaceUnit();
 const OpUnit& SpaceToDepthUnit();
+const OpUnit& SqueezeUnit();
+const OpUnit& ExpandDimsUnit();
 
 namespace {
 
@@ -63,7 +65,7 @@ constexpr UnitFn kUnits[] = {
     TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,     SubUnit,           MaximumUnit,
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
-    ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,
+    ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

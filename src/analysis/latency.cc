@@ -493,6 +493,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[2] = static_cast<double>(p.fc.batches) * p.fc.out_depth;
       break;
     case OpType::kAdd:
+    case OpType::kSub:  // not fitted: SUB and SQUARED_DIFFERENCE rescale as ADD (the same tables)
+    case OpType::kSquaredDifference:
       // Windows of 1024+ elements (TS_ADD_TABLE_MIN_ELEMENTS) rescale through two 256-entry
       // tables built per call; smaller ones requantize every element.
       r.cls = LatencyClass::kAdd;
@@ -501,6 +503,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[3] = elems >= 1024 ? 0 : elems;
       break;
     case OpType::kMul:
+    case OpType::kPrelu:  // not fitted: one requantization per element, as MUL
       r.cls = LatencyClass::kMul;
       r.x[1] = elems;
       break;
@@ -549,7 +552,9 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;
-    case OpType::kReshape: {
+    case OpType::kReshape:
+    case OpType::kSqueeze:  // not fitted: RESHAPE's (the same copy)
+    case OpType::kExpandDims: {
       r.cls = LatencyClass::kReshape;
       bool same = false;
       if (!st.inputs.empty() && !st.outputs.empty()) {
@@ -570,6 +575,13 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     // Not fitted yet (no shared model of the latency fit uses them): element-wise ones as an
     // activation per element, the others as the bytes they move.
     case OpType::kResizeBilinear:
+    case OpType::kMaximum:
+    case OpType::kMinimum:
+    case OpType::kLeakyRelu:
+    case OpType::kTanh:
+    case OpType::kAbs:
+    case OpType::kRsqrt:
+    case OpType::kElu:
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;
@@ -578,6 +590,15 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
       break;
+    case OpType::kSum:  // not fitted: MEAN's features
+      r.cls = LatencyClass::kMean;
+      r.x[1] = static_cast<double>(g.tensors[g.ops[st.op].inputs[0]].num_elements());
+      r.x[2] = elems;
+      break;
+    case OpType::kArgMax:
+    case OpType::kArgMin:
+    case OpType::kDepthToSpace:
+    case OpType::kSpaceToDepth:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:

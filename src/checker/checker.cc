@@ -1155,6 +1155,25 @@ class Replay {
         ReplayResize(st, in_t, out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
         return;
       }
+      case OpType::kDepthToSpace:
+      case OpType::kSpaceToDepth: {
+        // Output pixel (y, x) of DEPTH_TO_SPACE reads part of input pixel (y / b, x / b); of
+        // SPACE_TO_DEPTH, input pixels (y * b + dy, x * b + dx), 0 <= dy, dx < b. Modelled as
+        // one unit reading whole source pixels (at least what the kernel reads).
+        data_input();
+        if (!std::holds_alternative<SpaceDepthOptions>(op.options))
+          Fail(CheckFailure::kStructure, fmt::format("{} without its options", OpTypeName(op.type)));
+        const int32_t b = op.opts<SpaceDepthOptions>().block_size;
+        if (b < 1) Fail(CheckFailure::kStructure, fmt::format("block size {}", b));
+        const bool d2s = op.type == OpType::kDepthToSpace;
+        std::vector<int32_t> ry, rx;
+        for (int32_t y = st.window.y0; y < st.window.y1; ++y)
+          for (int32_t d = 0; d < (d2s ? 1 : b); ++d) ry.push_back(d2s ? y / b : y * b + d);
+        for (int32_t x = st.window.x0; x < st.window.x1; ++x)
+          for (int32_t d = 0; d < (d2s ? 1 : b); ++d) rx.push_back(d2s ? x / b : x * b + d);
+        ReplayResize(st, op.inputs[0], out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
+        return;
+      }
       case OpType::kAdd:
       case OpType::kMul:
       case OpType::kLogistic:
@@ -1162,14 +1181,26 @@ class Replay {
       case OpType::kRelu:
       case OpType::kRelu6:
       case OpType::kQuantize:
-      case OpType::kDequantize: {
+      case OpType::kDequantize:
+      case OpType::kSub:
+      case OpType::kMaximum:
+      case OpType::kMinimum:
+      case OpType::kSquaredDifference:
+      case OpType::kPrelu:  // reads its alpha only for a negative input: within the model
+      case OpType::kLeakyRelu:
+      case OpType::kTanh:
+      case OpType::kAbs:
+      case OpType::kRsqrt:
+      case OpType::kElu: {
         if (acts.empty()) Fail(CheckFailure::kStructure, "an element-wise operator needs an activation input");
         std::vector<std::pair<int, int>> ins;
         for (size_t i = 0; i < acts.size(); ++i) ins.emplace_back(st.inputs[i], acts[i].second);
         ReplayElementwise(st, ins, out_buf, out_t);
         return;
       }
-      case OpType::kReshape: {
+      case OpType::kReshape:
+      case OpType::kSqueeze:
+      case OpType::kExpandDims: {
         data_input();
         require_whole();
         const int in_t = op.inputs[0];
@@ -1232,6 +1263,9 @@ class Replay {
         return;
       }
       case OpType::kMean:
+      case OpType::kSum:
+      case OpType::kArgMax:
+      case OpType::kArgMin:
       case OpType::kReduceMax:
       case OpType::kReduceMin:
       case OpType::kStridedSlice:

@@ -14,6 +14,7 @@
 
 #include "codegen/data_dir.h"
 #include "codegen/emit_ops.h"
+#include "ops/unit.h"
 #include "exec/executor.h"
 
 namespace tessera {
@@ -164,7 +165,7 @@ void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
        << CommentSafe(g.tensors[op.outputs[0]].name) << "' " << WinStr(st.window);
   if (st.fused_pad >= 0) body << ", PAD (operator " << st.fused_pad << ") fused";
   body << " */\n";
-  if (op.type == OpType::kReshape) {
+  if (ops::Unit(op.type).View()) {
     const Buffer& in = plan.buffers[st.inputs[0]];
     const Buffer& out = plan.buffers[st.outputs[0]];
     if (in.external == out.external && in.offset == out.offset) {
@@ -361,6 +362,10 @@ std::string ModelWriter::ConstTensor(int t) {
 
 std::string ModelWriter::ConstI32(const std::string& name, const int32_t* v, size_t n) {
   return ConstBytes(name, "int32_t", v, n, 4);
+}
+
+std::string ModelWriter::ConstI8(const std::string& name, const int8_t* v, size_t n) {
+  return ConstBytes(name, "int8_t", v, n, 1);
 }
 
 std::string ModelWriter::Params(const std::string& ctype, const std::string& initializer) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ops/ops.h"
+#include "ops/unit.h"
 
 namespace tessera {
 namespace {
@@ -188,11 +189,12 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     } else if (st.scratch != -1) {
       throw Error(where + ": scratch buffer index " + std::to_string(st.scratch) + " out of range");
     }
-    if (op.type == OpType::kReshape) {  // run by the executor itself: a byte copy
-      if (st.fused_pad >= 0 || st.scratch >= 0) throw Error(where + ": a RESHAPE step takes no fused PAD or scratch");
+    if (ops::Unit(op.type).View()) {  // run by the executor itself: a byte copy
+      const std::string what = OpTypeName(op.type);
+      if (st.fused_pad >= 0 || st.scratch >= 0) throw Error(where + ": a " + what + " step takes no fused PAD or scratch");
       if (op.inputs.empty() || !g_.is_activation(op.inputs[0]) ||
           g_.tensors[op.inputs[0]].num_bytes() != g_.tensors[op.outputs[0]].num_bytes())
-        throw Error(where + ": RESHAPE input and output sizes differ");
+        throw Error(where + ": " + what + " input and output sizes differ");
       continue;
     }
     // Prepare each (operator, fused pad) once.
@@ -358,7 +360,7 @@ void Executor::RunStep(int s) {
     return;
   }
   const Operator& op = g_.ops[st.op];
-  if (op.type == OpType::kReshape) {  // an element copy of the whole tensor
+  if (ops::Unit(op.type).View()) {  // an element copy of the whole tensor
     const uint8_t* in = Data(st.inputs[0]);
     uint8_t* out = Data(st.outputs[0]);
     if (in != out) std::memmove(out, in, static_cast<size_t>(g_.tensors[op.outputs[0]].num_bytes()));

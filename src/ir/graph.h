@@ -75,8 +75,25 @@ enum class OpType : uint8_t {
   kTile,
   kResizeBilinear,
   kLogSoftmax,
+  kSub,
+  kMaximum,
+  kMinimum,
+  kSquaredDifference,
+  kLeakyRelu,
+  kPrelu,
+  kTanh,
+  kAbs,
+  kRsqrt,
+  kElu,
+  kSum,
+  kArgMax,
+  kArgMin,
+  kDepthToSpace,
+  kSpaceToDepth,
+  kSqueeze,
+  kExpandDims,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kLogSoftmax) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kExpandDims) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -119,6 +136,26 @@ struct AddOptions {
 struct MulOptions {
   Activation activation = Activation::kNone;
   bool operator==(const MulOptions&) const = default;
+};
+struct SubOptions {
+  Activation activation = Activation::kNone;
+  bool operator==(const SubOptions&) const = default;
+};
+struct LeakyReluOptions {
+  float alpha = 0.0f;
+  bool operator==(const LeakyReluOptions&) const = default;
+};
+struct ArgMinMaxOptions {  // TFLite's ArgMaxOptions / ArgMinOptions
+  DType out_type = DType::kInt64;
+  bool operator==(const ArgMinMaxOptions&) const = default;
+};
+struct SpaceDepthOptions {  // TFLite's DepthToSpaceOptions / SpaceToDepthOptions
+  int32_t block_size = 0;
+  bool operator==(const SpaceDepthOptions&) const = default;
+};
+struct SqueezeOptions {
+  std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
+  bool operator==(const SqueezeOptions&) const = default;
 };
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
@@ -166,7 +203,9 @@ using OpOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, AddOptions, MulOptions, ReshapeOptions, SoftmaxOptions,
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
-                 StridedSliceOptions, PackOptions, ResizeBilinearOptions>;
+                 StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
+                 LeakyReluOptions, ArgMinMaxOptions,
+                 SpaceDepthOptions, SqueezeOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -1,5 +1,8 @@
 #include "ops/elementwise_unit.h"
 
+#include "codegen/emit_ops.h"
+#include "ir/op_check.h"
+
 namespace tessera::ops {
 
 Window ElementwiseUnit::InputWindow(const WindowQuery& q) const {
@@ -27,6 +30,56 @@ Window UnaryElementwiseUnit::InputWindow(const WindowQuery& q) const {
   if (q.in.h != q.out.h || q.in.w != q.out.w)
     throw Error(OpLabel(q.g, q.op) + ": input '" + q.g.tensors[q.in_tensor].name + "' and output differ in shape");
   return q.Clip(q.out_win);
+}
+
+void ValidateBinaryInt8(OpCheck& c) {
+  c.Arity(2, 2);
+  const int a = c.In(0, "input"), b = c.In(1, "input"), out = c.Out();
+  c.QuantInt8(a, "input 0");
+  c.QuantInt8(b, "input 1");
+  c.QuantInt8(out, "output");
+  if (c.T(a).is_const && c.T(b).is_const) c.OpFail("both inputs are constant");
+  c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
+}
+
+void ValidateUnaryInt8(OpCheck& c) {
+  c.Arity(1, 1);
+  const int in = c.In(0, "input"), out = c.Out();
+  c.IoInt8(in, out);
+  c.ExpectShape(c.T(in).shape);
+}
+
+std::string EmitAddParams(const EmitContext& e, const ts_add_params& c) {
+  return e.w.Params("ts_add_params", Init()
+                                         .F("input1_offset", c.input1_offset).F("input2_offset", c.input2_offset)
+                                         .F("output_offset", c.output_offset).F("left_shift", c.left_shift)
+                                         .F("input1_multiplier", c.input1_multiplier).F("input1_shift", c.input1_shift)
+                                         .F("input2_multiplier", c.input2_multiplier).F("input2_shift", c.input2_shift)
+                                         .F("output_multiplier", c.output_multiplier).F("output_shift", c.output_shift)
+                                         .F("act_min", c.act_min).F("act_max", c.act_max)
+                                         .str());
+}
+
+std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params) {
+  std::string r = "  ";
+  r += fn;
+  r += "(";
+  if (!params.empty()) {
+    r += "&";
+    r += params;
+    r += ",\n      ";
+  }
+  r += e.operand(0);
+  r += ",\n      ";
+  r += e.operand(1);
+  r += ",\n      ";
+  r += e.out();
+  r += ", ";
+  r += std::to_string(e.channels());
+  r += ", ";
+  r += e.win();
+  r += ");\n";
+  return r;
 }
 
 }  // namespace tessera::ops

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ops/unit.h"
+#include "tessera/kernels.h"
 
 namespace tessera::ops {
 
@@ -23,5 +24,21 @@ class UnaryElementwiseUnit : public ElementwiseUnit {
   using ElementwiseUnit::ElementwiseUnit;
   Window InputWindow(const WindowQuery& q) const override;
 };
+
+// Binary element-wise operators (ADD, MUL, SUB, ...): two int8 per-tensor operands, not both
+// constant, and the output of their broadcast shape.
+void ValidateBinaryInt8(OpCheck& c);
+
+// Unary int8 operators (activations): one int8 per-tensor input, an int8 output of its shape.
+// The options are checked by the caller.
+void ValidateUnaryInt8(OpCheck& c);
+
+// The const ts_add_params struct of ADD / SUB / SQUARED_DIFFERENCE in generated code; returns
+// its symbol.
+std::string EmitAddParams(const EmitContext& e, const ts_add_params& c);
+
+// C statement of a binary element-wise kernel call `fn(&params, operand 0, operand 1, out,
+// channels, win)`; `params`: the parameter struct's symbol, "" when the kernel takes none.
+std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params);
 
 }  // namespace tessera::ops

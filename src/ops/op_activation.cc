@@ -23,10 +23,7 @@ class ActivationUnit : public UnaryElementwiseUnit {
 
   void Validate(OpCheck& c) const override {
     c.NoOptions();
-    c.Arity(1, 1);
-    const int in = c.In(0, "input"), out = c.Out();
-    c.IoInt8(in, out);
-    c.ExpectShape(c.T(in).shape);
+    ValidateUnaryInt8(c);
   }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {

@@ -14,17 +14,6 @@ namespace {
 
 using tflite::fb::BuiltinOptions;
 
-// Arity, int8 per-tensor operands (not both constant) and the broadcast output shape.
-void ValidateBinaryInt8(OpCheck& c) {
-  c.Arity(2, 2);
-  const int a = c.In(0, "input"), b = c.In(1, "input"), out = c.Out();
-  c.QuantInt8(a, "input 0");
-  c.QuantInt8(b, "input 1");
-  c.QuantInt8(out, "output");
-  if (c.T(a).is_const && c.T(b).is_const) c.OpFail("both inputs are constant");
-  c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
-}
-
 class Add final : public ElementwiseUnit {
  public:
   Add() : ElementwiseUnit(OpType::kAdd, "ADD", static_cast<int32_t>(tflite::fb::BuiltinOperator::ADD)) {}
@@ -81,18 +70,7 @@ class Add final : public ElementwiseUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
-    const ts_add_params& c = e.p.add;
-    const std::string params = e.w.Params(
-        "ts_add_params", Init()
-                             .F("input1_offset", c.input1_offset).F("input2_offset", c.input2_offset)
-                             .F("output_offset", c.output_offset).F("left_shift", c.left_shift)
-                             .F("input1_multiplier", c.input1_multiplier).F("input1_shift", c.input1_shift)
-                             .F("input2_multiplier", c.input2_multiplier).F("input2_shift", c.input2_shift)
-                             .F("output_multiplier", c.output_multiplier).F("output_shift", c.output_shift)
-                             .F("act_min", c.act_min).F("act_max", c.act_max)
-                             .str());
-    return "  ts_add_s8(&" + params + ",\n      " + e.operand(0) + ",\n      " + e.operand(1) + ",\n      " +
-           e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
+    return EmitBinary(e, "ts_add_s8", EmitAddParams(e, e.p.add));
   }
 };
 
@@ -152,8 +130,7 @@ class Mul final : public ElementwiseUnit {
                              .F("output_multiplier", c.output_multiplier).F("output_shift", c.output_shift)
                              .F("act_min", c.act_min).F("act_max", c.act_max)
                              .str());
-    return "  ts_mul_s8(&" + params + ",\n      " + e.operand(0) + ",\n      " + e.operand(1) + ",\n      " +
-           e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
+    return EmitBinary(e, "ts_mul_s8", params);
   }
 };
 

@@ -1,5 +1,6 @@
 // The reductions over constant axes, keep_dims either way (TFLM reduce.cc): MEAN
-// (EvalIntegerMean, requantizing), REDUCE_MAX and REDUCE_MIN (int8, input and output sharing
+// (EvalIntegerMean, requantizing), SUM (EvalSum, requantizing without 1/count), REDUCE_MAX and
+// REDUCE_MIN (int8, input and output sharing
 // their quantization). Each runs over its whole output: reads all of its input, then writes all
 // of its output.
 #include <string>
@@ -45,6 +46,41 @@ std::string SameQuantProblem(const char* name, const Tensor& x, const Tensor& y)
          " does not rescale)";
 }
 
+// The reduced axes of input x (rank, dims, reduce[] as the kernels take them), checking that
+// output y has the kept elements.
+void ReducedAxes(const std::string& label, const Tensor& x, const Tensor& ax, const Tensor& y, int32_t* rank,
+                 int32_t* dims, int32_t* reduce) {
+  RequireRank(label, x, 1, TS_MAX_DIMS, "input");
+  const int r = static_cast<int>(x.shape.size());
+  *rank = r;
+  for (int i = 0; i < r; ++i) dims[i] = x.shape[i];
+  for (int64_t a : ConstInts(label, ax, "axes")) {
+    const int64_t d = a < 0 ? a + r : a;
+    if (d < 0 || d >= r)
+      Fail(label, "axis " + std::to_string(a) + " is out of range for input '" + x.name + "' of rank " +
+                      std::to_string(r));
+    reduce[d] = 1;
+  }
+  int64_t kept = 1;
+  for (int i = 0; i < r; ++i)
+    if (!reduce[i]) kept *= dims[i];
+  if (y.num_elements() != kept)
+    Fail(label, "output '" + y.name + "' has " + std::to_string(y.num_elements()) + " elements, the reduction gives " +
+                    std::to_string(kept));
+}
+
+std::string MeanParams(const EmitContext& e, const ts_mean_params& c) {
+  return e.w.Params("ts_mean_params", Init()
+                                          .F("rank", c.rank)
+                                          .S("dims", Array(c.dims, TS_MAX_DIMS))
+                                          .S("reduce", Array(c.reduce, TS_MAX_DIMS))
+                                          .F("requantize", c.requantize)
+                                          .F("input_zero_point", c.input_zero_point)
+                                          .F("output_zero_point", c.output_zero_point)
+                                          .F("multiplier", c.multiplier).F("shift", c.shift)
+                                          .str());
+}
+
 class ReducerUnit : public OpUnit {
  public:
   using OpUnit::OpUnit;
@@ -73,24 +109,8 @@ class Mean final : public ReducerUnit {
     const Tensor& y = OutputTensor(g, label, o);
     RequireType(label, x, DType::kInt8, "input");
     RequireType(label, y, DType::kInt8, "output");
-    RequireRank(label, x, 1, TS_MAX_DIMS, "input");
-    const int rank = static_cast<int>(x.shape.size());
     ts_mean_params& m = p.mean;
-    m.rank = rank;
-    int64_t kept = 1;
-    for (int i = 0; i < rank; ++i) m.dims[i] = x.shape[i];
-    for (int64_t a : ConstInts(label, ax, "axes")) {
-      const int64_t r = a < 0 ? a + rank : a;
-      if (r < 0 || r >= rank)
-        Fail(label, "axis " + std::to_string(a) + " is out of range for input '" + x.name + "' of rank " +
-                        std::to_string(rank));
-      m.reduce[r] = 1;
-    }
-    for (int i = 0; i < rank; ++i)
-      if (!m.reduce[i]) kept *= m.dims[i];
-    if (y.num_elements() != kept)
-      Fail(label, "output '" + y.name + "' has " + std::to_string(y.num_elements()) +
-                      " elements, the reduction gives " + std::to_string(kept));
+    ReducedAxes(label, x, ax, y, &m.rank, m.dims, m.reduce);
     const float sx = Scale(label, x, "input"), sy = Scale(label, y, "output");
     m.input_zero_point = ZeroPoint(label, x, "input");
     m.output_zero_point = ZeroPoint(label, y, "output");
@@ -117,17 +137,47 @@ class Mean final : public ReducerUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
-    const ts_mean_params& c = e.p.mean;
-    const std::string params = e.w.Params("ts_mean_params", Init()
-                                                                .F("rank", c.rank)
-                                                                .S("dims", Array(c.dims, TS_MAX_DIMS))
-                                                                .S("reduce", Array(c.reduce, TS_MAX_DIMS))
-                                                                .F("requantize", c.requantize)
-                                                                .F("input_zero_point", c.input_zero_point)
-                                                                .F("output_zero_point", c.output_zero_point)
-                                                                .F("multiplier", c.multiplier).F("shift", c.shift)
-                                                                .str());
+    const std::string params = MeanParams(e, e.p.mean);
     return "  ts_mean_s8(&" + params + ", " + e.in_ptr(0) + ", " + e.out_ptr() + ", " + e.scratch() + ");\n";
+  }
+};
+
+// SUM: ts_mean_params as MEAN, the multiplier input_scale / output_scale (ts_sum_s8_prepare).
+class Sum final : public ReducerUnit {
+ public:
+  Sum() : ReducerUnit(OpType::kSum, "SUM", static_cast<int32_t>(tflite::fb::BuiltinOperator::SUM)) {}
+
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
+    const std::string& label = p.label;
+    const Tensor& x = OperandTensor(g, label, o, 0, "input");
+    const Tensor& ax = OperandTensor(g, label, o, 1, "axes");
+    const Tensor& y = OutputTensor(g, label, o);
+    RequireType(label, x, DType::kInt8, "input");
+    RequireType(label, y, DType::kInt8, "output");
+    ts_mean_params& m = UnitParams<ts_mean_params>(p);
+    if (ts_sum_s8_prepare(Scale(label, x, "input"), ZeroPoint(label, x, "input"), Scale(label, y, "output"),
+                          ZeroPoint(label, y, "output"), &m) != 0)
+      Fail(label, "the scales give a multiplier TFLM cannot represent");
+    ReducedAxes(label, x, ax, y, &m.rank, m.dims, m.reduce);
+    p.inputs = {o.inputs[0]};
+    p.in_shape = AsNHWC(x.shape);
+    p.kind = Kind::kWhole;
+    p.impl = Impl::kUnit;
+  }
+
+  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
+           uint8_t* scratch) const override {
+    ts_sum_s8(&UnitParams<ts_mean_params>(p), reinterpret_cast<const int8_t*>(inputs[0].data),
+              reinterpret_cast<int8_t*>(out.data), reinterpret_cast<int8_t*>(scratch));
+  }
+
+  int64_t ScratchBytes(const PreparedOp& p) const override {
+    return static_cast<int64_t>(ts_sum_s8_scratch_bytes(&UnitParams<ts_mean_params>(p)));
+  }
+
+  std::string Emit(const EmitContext& e) const override {
+    const std::string params = MeanParams(e, UnitParams<ts_mean_params>(e.p));
+    return EmitCall("ts_sum_s8", {"&" + params, e.in_ptr(0), e.out_ptr(), e.scratch()});
   }
 };
 
@@ -150,27 +200,11 @@ class ReduceMinMax final : public ReducerUnit {
     const Tensor& y = OutputTensor(g, label, o);
     RequireType(label, x, DType::kInt8, "input");
     RequireType(label, y, DType::kInt8, "output");
-    RequireRank(label, x, 1, TS_MAX_DIMS, "input");
     (void)Scale(label, x, "input");  // per-tensor quantization, or Fail
     (void)Scale(label, y, "output");
     if (const std::string why = SameQuantProblem(name(), x, y); !why.empty()) Fail(label, why);
-    const int rank = static_cast<int>(x.shape.size());
     ts_reduce_params& m = UnitParams<ts_reduce_params>(p);
-    m.rank = rank;
-    for (int i = 0; i < rank; ++i) m.dims[i] = x.shape[i];
-    for (int64_t a : ConstInts(label, ax, "axes")) {
-      const int64_t r = a < 0 ? a + rank : a;
-      if (r < 0 || r >= rank)
-        Fail(label, "axis " + std::to_string(a) + " is out of range for input '" + x.name + "' of rank " +
-                        std::to_string(rank));
-      m.reduce[r] = 1;
-    }
-    int64_t kept = 1;
-    for (int i = 0; i < rank; ++i)
-      if (!m.reduce[i]) kept *= m.dims[i];
-    if (y.num_elements() != kept)
-      Fail(label, "output '" + y.name + "' has " + std::to_string(y.num_elements()) +
-                      " elements, the reduction gives " + std::to_string(kept));
+    ReducedAxes(label, x, ax, y, &m.rank, m.dims, m.reduce);
     p.inputs = {o.inputs[0]};
     p.in_shape = AsNHWC(x.shape);
     p.kind = Kind::kWhole;
@@ -210,6 +244,10 @@ class ReduceMinMax final : public ReducerUnit {
 
 const OpUnit& MeanUnit() {
   static const Mean u;
+  return u;
+}
+const OpUnit& SumUnit() {
+  static const Sum u;
   return u;
 }
 const OpUnit& ReduceMaxUnit() {

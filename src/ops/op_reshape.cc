@@ -1,5 +1,6 @@
-// RESHAPE: the same bytes under another shape (a view: a step whose output may sit at its
-// input's offset, skipped when the addresses are equal; otherwise a byte copy).
+// RESHAPE, SQUEEZE and EXPAND_DIMS: the same bytes under another shape (views: a step whose
+// output may sit at its input's offset, skipped when the addresses are equal; otherwise a byte
+// copy).
 #include <string>
 
 #include "codegen/emit_ops.h"
@@ -16,9 +17,48 @@ using tflite::fb::BuiltinOptions;
 
 
 
-class Reshape final : public OpUnit {
+// Prepare, Run and Emit of the views: the input's bytes copied whole.
+class ViewUnit : public OpUnit {
  public:
-  Reshape() : OpUnit(OpType::kReshape, "RESHAPE", static_cast<int32_t>(tflite::fb::BuiltinOperator::RESHAPE)) {}
+  using OpUnit::OpUnit;
+  bool View() const override { return true; }
+
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
+    const std::string& label = p.label;
+    const Tensor& x = OperandTensor(g, label, o, 0, "input");
+    const Tensor& y = OutputTensor(g, label, o);
+    if (x.type != y.type) Fail(label, "input and output types differ");
+    if (x.num_elements() != y.num_elements())
+      Fail(label, "input '" + x.name + "' has " + std::to_string(x.num_elements()) + " elements, output '" +
+                      y.name + "' has " + std::to_string(y.num_elements()));
+    p.copy_bytes = x.num_bytes();
+    p.inputs = {o.inputs[0]};
+    p.in_shape = AsNHWC(x.shape);
+    p.in_elem_bytes = p.out_elem_bytes = ElemBytes(x.type);
+    p.kind = Kind::kWhole;
+    p.impl = Impl::kCopy;
+  }
+
+  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
+           uint8_t*) const override {
+    ts_copy_bytes(inputs[0].data, out.data, static_cast<size_t>(p.copy_bytes));
+  }
+
+  std::string Emit(const EmitContext& e) const override {
+    return "  ts_copy_bytes(" + e.in_ptr(0) + ", " + e.out_ptr() + ", " + std::to_string(e.p.copy_bytes) + ");\n";
+  }
+};
+
+// An int8 activation input (as RESHAPE) and an output of its type.
+void ValidateViewIo(OpCheck& c, int in, int out) {
+  c.Activation(in, "input");
+  c.Type(in, "input", {DType::kInt8});
+  c.SameType(in, out, "input", "output");
+}
+
+class Reshape final : public ViewUnit {
+ public:
+  Reshape() : ViewUnit(OpType::kReshape, "RESHAPE", static_cast<int32_t>(tflite::fb::BuiltinOperator::RESHAPE)) {}
 
   OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
     ReshapeOptions o;
@@ -42,9 +82,7 @@ class Reshape final : public OpUnit {
     c.Arity(1, 2);
     auto& opts = c.Options<ReshapeOptions>("ReshapeOptions");
     const int in = c.In(0, "input"), out = c.Out();
-    c.Activation(in, "input");
-    c.Type(in, "input", {DType::kInt8});
-    c.SameType(in, out, "input", "output");
+    ValidateViewIo(c, in, out);
     std::vector<int64_t> target;
     const int st = c.Opt(1);
     const auto& ns = opts.new_shape;
@@ -86,37 +124,100 @@ class Reshape final : public OpUnit {
                ShapeStr(c.T(in).shape) + " has " + std::to_string(n));
     c.ExpectShape(std::vector<int32_t>(target.begin(), target.end()));
   }
+};
 
-  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
-    const std::string& label = p.label;
-    const Tensor& x = OperandTensor(g, label, o, 0, "input");
-    const Tensor& y = OutputTensor(g, label, o);
-    if (x.type != y.type) Fail(label, "input and output types differ");
-    if (x.num_elements() != y.num_elements())
-      Fail(label, "input '" + x.name + "' has " + std::to_string(x.num_elements()) + " elements, output '" +
-                      y.name + "' has " + std::to_string(y.num_elements()));
-    p.copy_bytes = x.num_bytes();
-    p.inputs = {o.inputs[0]};
-    p.in_shape = AsNHWC(x.shape);
-    p.in_elem_bytes = p.out_elem_bytes = ElemBytes(x.type);
-    p.kind = Kind::kWhole;
-    p.impl = Impl::kCopy;
+// SQUEEZE (TFLite squeeze.cc): the axes of size 1 in squeeze_dims (every one when empty) removed.
+class Squeeze final : public ViewUnit {
+ public:
+  Squeeze() : ViewUnit(OpType::kSqueeze, "SQUEEZE", static_cast<int32_t>(tflite::fb::BuiltinOperator::SQUEEZE)) {}
+
+  OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
+    SqueezeOptions o;
+    if (const auto* p = in.Table<tflite::fb::SqueezeOptions>(BuiltinOptions::SqueezeOptions))
+      if (const auto* d = p->squeeze_dims()) {
+        if (d->size() > static_cast<flatbuffers::uoffset_t>(kMaxTfliteRank))
+          in.Fail("squeeze_dims has " + std::to_string(d->size()) + " entries (maximum rank " +
+                  std::to_string(kMaxTfliteRank) + ")");
+        o.squeeze_dims.assign(d->begin(), d->end());
+      }
+    return o;
+  }
+  void WriteOptions(tflite::OptionsOut& out, const Operator& op) const override {
+    const auto& o = out.Opts<SqueezeOptions>(op);
+    flatbuffers::Offset<flatbuffers::Vector<int32_t>> d;
+    if (!o.squeeze_dims.empty()) d = out.b.CreateVector(o.squeeze_dims);
+    out.Set(BuiltinOptions::SqueezeOptions, tflite::fb::CreateSqueezeOptions(out.b, d).Union());
   }
 
-  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
-    ts_copy_bytes(inputs[0].data, out.data, static_cast<size_t>(p.copy_bytes));
-  }
-
-  std::string Emit(const EmitContext& e) const override {
-    return "  ts_copy_bytes(" + e.in_ptr(0) + ", " + e.out_ptr() + ", " + std::to_string(e.p.copy_bytes) + ");\n";
+  void Validate(OpCheck& c) const override {
+    c.Arity(1, 1);
+    const auto& opts = c.Options<SqueezeOptions>("SqueezeOptions");
+    const int in = c.In(0, "input"), out = c.Out();
+    ValidateViewIo(c, in, out);
+    const auto& is = c.T(in).shape;
+    const int r = static_cast<int>(is.size());
+    std::vector<char> drop(r, opts.squeeze_dims.empty() ? 1 : 0);
+    for (int32_t d : opts.squeeze_dims) {
+      if (d < -r || d >= r)
+        c.OpFail("squeeze dimension " + std::to_string(d) + " is out of range for input rank " + std::to_string(r));
+      const int a = (d + r) % r;
+      if (is[a] != 1)
+        c.OpFail("squeeze dimension " + std::to_string(d) + " of " + c.Role("input", in) + " " + ShapeStr(is) +
+                 " has size " + std::to_string(is[a]) + ", not 1");
+      drop[a] = 1;
+    }
+    std::vector<int32_t> want;
+    for (int a = 0; a < r; ++a)
+      if (!drop[a] || is[a] != 1) want.push_back(is[a]);
+    c.ExpectShape(want);
   }
 };
 
+// EXPAND_DIMS (TFLite expand_dims.cc): an axis of size 1 inserted at the constant `axis`
+// (input 1, one int32 or int64 value in [-rank - 1, rank]).
+class ExpandDims final : public ViewUnit {
+ public:
+  ExpandDims()
+      : ViewUnit(OpType::kExpandDims, "EXPAND_DIMS", static_cast<int32_t>(tflite::fb::BuiltinOperator::EXPAND_DIMS)) {}
+
+  OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
+    return in.Empty(BuiltinOptions::ExpandDimsOptions);
+  }
+  void WriteOptions(tflite::OptionsOut& out, const Operator& op) const override {
+    out.Opts<std::monostate>(op);
+    out.Set(BuiltinOptions::ExpandDimsOptions, tflite::fb::CreateExpandDimsOptions(out.b).Union());
+  }
+
+  void Validate(OpCheck& c) const override {
+    c.Arity(2, 2);
+    c.NoOptions();
+    const int in = c.In(0, "input"), ax = c.In(1, "axis"), out = c.Out();
+    ValidateViewIo(c, in, out);
+    const auto& is = c.T(in).shape;
+    const int r = static_cast<int>(is.size());
+    if (r + 1 > OpCheck::kMaxRank) c.OpFail(c.Role("input", in) + " has rank " + std::to_string(r));
+    const auto v = c.Ints(ax, "axis");
+    if (v.size() != 1) c.OpFail(c.Role("axis", ax) + " has " + std::to_string(v.size()) + " values, expected 1");
+    if (v[0] < -r - 1 || v[0] > r)
+      c.OpFail("axis " + std::to_string(v[0]) + " is out of range for input rank " + std::to_string(r));
+    const int a = static_cast<int>(v[0] < 0 ? v[0] + r + 1 : v[0]);
+    std::vector<int32_t> want(is.begin(), is.end());
+    want.insert(want.begin() + a, 1);
+    c.ExpectShape(want);
+  }
+};
 }  // namespace
 
 const OpUnit& ReshapeUnit() {
   static const Reshape u;
+  return u;
+}
+const OpUnit& SqueezeUnit() {
+  static const Squeeze u;
+  return u;
+}
+const OpUnit& ExpandDimsUnit() {
+  static const ExpandDims u;
   return u;
 }
 

@@ -35,6 +35,23 @@ const OpUnit& ReduceMinUnit();
 const OpUnit& TileUnit();
 const OpUnit& ResizeBilinearUnit();
 const OpUnit& LogSoftmaxUnit();
+const OpUnit& SubUnit();
+const OpUnit& MaximumUnit();
+const OpUnit& MinimumUnit();
+const OpUnit& SquaredDifferenceUnit();
+const OpUnit& LeakyReluUnit();
+const OpUnit& PreluUnit();
+const OpUnit& TanhUnit();
+const OpUnit& AbsUnit();
+const OpUnit& RsqrtUnit();
+const OpUnit& EluUnit();
+const OpUnit& SumUnit();
+const OpUnit& ArgMaxUnit();
+const OpUnit& ArgMinUnit();
+const OpUnit& DepthToSpaceUnit();
+const OpUnit& SpaceToDepthUnit();
+const OpUnit& SqueezeUnit();
+const OpUnit& ExpandDimsUnit();
 
 namespace {
 
@@ -45,7 +62,10 @@ constexpr UnitFn kUnits[] = {
     SoftmaxUnit,     LogisticUnit,        HardSwishUnit,      ReluUnit,          Relu6Unit,
     ConcatenationUnit, TransposeUnit,     ResizeNearestNeighborUnit, QuantizeUnit, DequantizeUnit,
     ShapeUnit,       StridedSliceUnit,    PackUnit,           ReduceMaxUnit,     ReduceMinUnit,
-    TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,
+    TileUnit,        ResizeBilinearUnit,  LogSoftmaxUnit,     SubUnit,           MaximumUnit,
+    MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
+    AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
+    ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

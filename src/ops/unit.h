@@ -103,6 +103,10 @@ class OpUnit {
 
   // ---- memory (src/memory)
   virtual OverlapRule Overlap() const { return OverlapRule::kNone; }
+  // A view (RESHAPE, SQUEEZE, EXPAND_DIMS): the output is the input's bytes under another
+  // shape. The executor and the generated code copy the bytes (nothing when the output sits at
+  // the input's offset); the planners may alias the two buffers (schedule/fuse.h).
+  virtual bool View() const { return false; }
 
   // ---- operator layer (src/ops/ops.h): TFLM's Prepare into `p` (whose op, type, label,
   // output, out_shape and out_elem_bytes are set), and the kernel call over one window.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ops/ops.h"
+#include "ops/unit.h"
 
 namespace tessera {
 namespace {
@@ -160,7 +161,7 @@ std::vector<ViewAlias> FindViewAliases(const Graph& g, const Plan& plan) {
   const int nb = static_cast<int>(plan.buffers.size());
   for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
     const Step& st = plan.steps[s];
-    if (st.kind != StepKind::kOp || !ValidOp(g, st.op) || g.ops[st.op].type != OpType::kReshape) continue;
+    if (st.kind != StepKind::kOp || !ValidOp(g, st.op) || !ops::Unit(g.ops[st.op].type).View()) continue;
     if (st.inputs.size() != 1 || st.outputs.size() != 1) continue;
     const int i = st.inputs[0], o = st.outputs[0];
     if (i < 0 || i >= nb || o < 0 || o >= nb || i == o) continue;

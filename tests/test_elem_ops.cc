@@ -1,0 +1,602 @@
+// The element-wise operator units SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU,
+// TANH, ABS, RSQRT and ELU, the reductions SUM, ARG_MAX and ARG_MIN, and DEPTH_TO_SPACE and
+// SPACE_TO_DEPTH, inside plans and at their edges:
+//  - a chain of the element-wise ones between two pools, and pool -> SPACE_TO_DEPTH ->
+//    LEAKY_RELU -> DEPTH_TO_SPACE -> pool: every strategy's plan, every patch plan (each
+//    split point, grids, placements) and streamed plan (each halo mode, greedy placement), input in the arena or
+//    streamed, passes the checker and gives the layer-by-layer plan's bytes, running the new
+//    operators over partial windows; the generated C computes the executor's bytes;
+//  - SUM, ARG_MAX and ARG_MIN, SQUEEZE and EXPAND_DIMS (views, aliased in place by some
+//    plans) in every strategy's plan;
+//  - their options survive a write/read round trip;
+//  - unsupported variants fail with messages naming the operator and the tensor.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "codegen/codegen.h"
+#include "codegen/device.h"
+#include "exec/executor.h"
+#include "ir/graph_equal.h"
+#include "memory/greedy.h"
+#include "ops/ops.h"
+#include "plan/strategy.h"
+#include "schedule/patch.h"
+#include "schedule/patch_plan.h"
+#include "schedule/stream.h"
+#include "support/paths.h"
+#include "support/random_case.h"
+#include "tflite/reader.h"
+#include "tflite/writer.h"
+
+namespace tessera {
+namespace {
+
+using test::AddTensor;
+using test::Q;
+using test::Rand;
+
+const std::set<OpType> kNewOps = {OpType::kSub,       OpType::kMaximum, OpType::kMinimum, OpType::kSquaredDifference,
+                                  OpType::kPrelu,     OpType::kLeakyRelu, OpType::kTanh,  OpType::kAbs,
+                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth};
+
+int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
+  Operator op;
+  op.type = type;
+  op.inputs = std::move(ins);
+  op.outputs = {out};
+  op.options = std::move(o);
+  g.ops.push_back(op);
+  return static_cast<int>(g.ops.size()) - 1;
+}
+
+std::vector<uint8_t> Bytes(Rand& r, int n) { return test::RandomBytes(r, n); }
+
+// pool -> SUB -> MAXIMUM -> MINIMUM -> LEAKY_RELU -> PRELU -> SQUARED_DIFFERENCE (with the
+// pool's output) -> ABS -> RSQRT -> TANH -> ELU -> pool, on a 1 x h x w x 4 input.
+Graph ElemChain(int h, int w, uint64_t seed) {
+  Rand r(seed);
+  Graph g;
+  g.name = "elem_chain";
+  const std::vector<int32_t> s = {1, h, w, 4};
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int c1 = AddTensor(g, "c1", DType::kInt8, {4}, Q(0.04f, -2), Bytes(r, 4));
+  const int t1 = AddTensor(g, "sub", DType::kInt8, s, Q(0.06f, -5));
+  SubOptions so;
+  so.activation = Activation::kRelu6;
+  AddOp(g, OpType::kSub, {t0, c1}, t1, so);
+  const int c2 = AddTensor(g, "c2", DType::kInt8, {1, 1, w, 1}, Q(0.06f, -5), Bytes(r, w));
+  const int t2 = AddTensor(g, "max", DType::kInt8, s, Q(0.06f, -5));
+  AddOp(g, OpType::kMaximum, {t1, c2}, t2);
+  const int c3 = AddTensor(g, "c3", DType::kInt8, {1, h, 1, 4}, Q(0.06f, -5), Bytes(r, h * 4));
+  const int t3 = AddTensor(g, "min", DType::kInt8, s, Q(0.06f, -5));
+  AddOp(g, OpType::kMinimum, {c3, t2}, t3);
+  const int t4 = AddTensor(g, "leaky", DType::kInt8, s, Q(0.05f, 10));
+  LeakyReluOptions lo;
+  lo.alpha = 0.2f;
+  AddOp(g, OpType::kLeakyRelu, {t3}, t4, lo);
+  const int c5 = AddTensor(g, "alpha", DType::kInt8, {1, 1, 4}, Q(0.01f, 0), Bytes(r, 4));
+  const int t5 = AddTensor(g, "prelu", DType::kInt8, s, Q(0.05f, 0));
+  AddOp(g, OpType::kPrelu, {t4, c5}, t5);
+  const int t6 = AddTensor(g, "sqdiff", DType::kInt8, s, Q(0.05f * 0.05f * 100, -128));
+  AddOp(g, OpType::kSquaredDifference, {t5, t0}, t6);
+  const int t7 = AddTensor(g, "abs", DType::kInt8, s, Q(0.2f, -128));  // >= its zero point: RSQRT-safe
+  AddOp(g, OpType::kAbs, {t6}, t7);
+  const int t8 = AddTensor(g, "rsqrt", DType::kInt8, s, Q(0.02f, -100));
+  AddOp(g, OpType::kRsqrt, {t7}, t8);
+  const int t9 = AddTensor(g, "tanh", DType::kInt8, s, Q(1.0f / 128, 0));
+  AddOp(g, OpType::kTanh, {t8}, t9);
+  const int t10 = AddTensor(g, "elu", DType::kInt8, s, Q(1.0f / 64, -30));
+  AddOp(g, OpType::kElu, {t9}, t10);
+  const int y = AddTensor(g, "y", DType::kInt8, s, Q(1.0f / 64, -30));
+  AddOp(g, OpType::kMaxPool2D, {t10}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
+  Rand r(seed);
+  return {Bytes(r, static_cast<int>(g.tensors[g.inputs[0]].num_bytes()))};
+}
+
+// Every strategy's plan, every patch plan (each split point, three grids and placements) and
+// streamed plan (each halo mode, greedy placement) of g, the input in the arena or streamed:
+// checked and equal to the layer-by-layer bytes. Counts the plans and the steps of the new
+// operators over partial windows.
+void CheckEveryPlan(const Graph& g, uint64_t seed, int* plans_out, int* partial_out) {
+  int& plans = *plans_out;
+  int& partial_steps = *partial_out;
+  const auto inputs = Inputs(g, seed * 77);
+  const Plan base = PlanLayerByLayer(g);
+  const CheckResult bc = CheckPlan(g, base);
+  ASSERT_TRUE(bc.ok) << bc.message;
+  const auto want = RunPlan(g, base, inputs);
+  // The chain is not trivial: its output takes many values.
+  std::set<uint8_t> distinct(want[0].begin(), want[0].end());
+  EXPECT_GE(distinct.size(), 8u);
+  auto check = [&](const std::function<Plan()>& make, const std::string& what) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + " " + what);
+    Plan plan;
+    try {
+      plan = make();
+    } catch (const Error& e) {
+      ADD_FAILURE() << "the planner threw: " << e.what();
+      return;
+    }
+    ++plans;
+    const CheckResult cr = CheckPlan(g, plan);
+    ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
+    EXPECT_EQ(RunPlan(g, plan, inputs), want);
+    for (const Step& st : plan.steps) {
+      if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
+      const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
+      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
+    }
+  };
+  for (bool in_arena : {true, false}) {
+    const std::string where = in_arena ? "" : " (input streamed)";
+    for (const std::string& name : StrategyNames()) {
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      check([&] { return MakePlan(g, o); }, "strategy " + name + where);
+    }
+    const std::vector<SplitPoint> splits = ValidSplits(g);
+    ASSERT_FALSE(splits.empty());
+    for (const SplitPoint& sp : splits) {
+      for (int placement = 0; placement < 3; ++placement) {
+        PatchPlanOptions o;
+        o.patch.split_op = sp.last_op;
+        o.patch.rows = std::min<int32_t>(sp.min_cut_h, 2 + placement % 2);
+        o.patch.cols = std::min<int32_t>(sp.min_cut_w, 2 + placement / 2);
+        o.placement = static_cast<PatchPlacement>(placement);
+        o.input_in_arena = in_arena;
+        check([&] { return PlanPatches(g, o); }, "patch after op " + std::to_string(sp.last_op) + " placement " +
+                                     std::to_string(placement) + where);
+      }
+      for (int halo = 0; halo < 3; ++halo) {
+        StreamConfig c;
+        StageSpec st;
+        st.last_op = sp.last_op;
+        st.rows = std::min<int32_t>(sp.min_cut_h, 3);
+        st.cols = std::min<int32_t>(sp.min_cut_w, 2);
+        st.halo = static_cast<HaloMode>(halo);
+        c.stages.push_back(st);
+        check(
+            [&] {
+              Accounting acc;
+              acc.input_in_arena = in_arena;
+              Plan p = ScheduleStream(g, c, acc);
+              PlaceGreedy(p);
+              return p;
+            },
+            "stream " + StreamSpecString(c) + where);
+      }
+    }
+  }
+}
+
+// pool -> SPACE_TO_DEPTH (block b) -> LEAKY_RELU -> DEPTH_TO_SPACE (block b) -> pool on a
+// 1 x (h * b) x (w * b) x 3 input.
+Graph SpaceDepthChain(int h, int w, int b) {
+  Graph g;
+  g.name = "space_depth_chain";
+  const std::vector<int32_t> s = {1, h * b, w * b, 3}, d = {1, h, w, 3 * b * b};
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  SpaceDepthOptions blk;
+  blk.block_size = b;
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int t1 = AddTensor(g, "s2d", DType::kInt8, d, Q(0.05f, 3));
+  AddOp(g, OpType::kSpaceToDepth, {t0}, t1, blk);
+  const int t2 = AddTensor(g, "leaky", DType::kInt8, d, Q(0.04f, -7));
+  LeakyReluOptions lo;
+  lo.alpha = 0.3f;
+  AddOp(g, OpType::kLeakyRelu, {t1}, t2, lo);
+  const int t3 = AddTensor(g, "d2s", DType::kInt8, s, Q(0.04f, -7));
+  AddOp(g, OpType::kDepthToSpace, {t2}, t3, blk);
+  const int y = AddTensor(g, "y", DType::kInt8, s, Q(0.04f, -7));
+  AddOp(g, OpType::kMaxPool2D, {t3}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0, partial_steps = 0;
+  for (uint64_t seed : {1u, 2u, 3u})
+    CheckEveryPlan(ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed), seed, &plans,
+                   &partial_steps);
+  for (int b : {2, 3}) CheckEveryPlan(SpaceDepthChain(4, 3, b), static_cast<uint64_t>(b), &plans, &partial_steps);
+  std::printf("plans %d, steps of the new operators over partial windows %d\n", plans, partial_steps);
+  EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
+}
+
+// SUM and ARG_MAX / ARG_MIN (whole-tensor operators) after an element-wise one, two graph
+// outputs: every strategy's plan passes the checker and gives the layer-by-layer bytes.
+Graph ReductionsGraph() {
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, 3));
+  const int a = AddTensor(g, "abs", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, -128));
+  AddOp(g, OpType::kAbs, {x}, a);
+  const int axes = AddTensor(g, "axes", DType::kInt32, {2}, Quantization{}, {2, 0, 0, 0, 3, 0, 0, 0});
+  const int s = AddTensor(g, "sum", DType::kInt8, {1, 6, 1, 1}, Q(1.0f, -100));
+  MeanOptions keep;
+  keep.keep_dims = true;
+  AddOp(g, OpType::kSum, {a, axes}, s, keep);
+  const int ax = AddTensor(g, "axis", DType::kInt32, {1}, Quantization{}, {1, 0, 0, 0});
+  const int am = AddTensor(g, "argmax", DType::kInt32, {1, 5, 4}, Quantization{});
+  ArgMinMaxOptions i32;
+  i32.out_type = DType::kInt32;
+  AddOp(g, OpType::kArgMax, {a, ax}, am, i32);
+  const int an = AddTensor(g, "argmin", DType::kInt64, {1, 6, 5}, Quantization{});
+  const int ax3 = AddTensor(g, "axis3", DType::kInt64, {}, Quantization{}, {3, 0, 0, 0, 0, 0, 0, 0});
+  AddOp(g, OpType::kArgMin, {a, ax3}, an, ArgMinMaxOptions{});
+  g.inputs = {x};
+  g.outputs = {s, am, an};
+  g.Validate();
+  return g;
+}
+
+TEST(ElemOpsPlans, ReductionsInEveryStrategy) {
+  const Graph g = ReductionsGraph();
+  const auto inputs = Inputs(g, 8);
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, o);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+    }
+}
+
+constexpr const char* kHostMain = R"(#include <stdio.h>
+#include "model.h"
+int main(int argc, char** argv) {
+  static unsigned char buf[1 << 20];
+  FILE* f;
+  int i;
+  if (argc != 3) return 2;
+  f = fopen(argv[1], "rb");
+  if (!f || fread(buf, 1, model_input_bytes(0), f) != model_input_bytes(0)) return 2;
+  fclose(f);
+  if (model_set_input(0, buf) != 0) return 3;
+  if (model_invoke() != 0) return 4;
+  f = fopen(argv[2], "wb");
+  if (!f) return 2;
+  for (i = 0; i < MODEL_NUM_OUTPUTS; ++i) fwrite(model_output(i), 1, model_output_bytes(i), f);
+  fclose(f);
+  return 0;
+}
+)";
+
+// The generated C (host compiler, -Werror) of a plan computes the executor's bytes; returns
+// the exit code of the compiled program.
+int RunGenerated(const Graph& g, const Plan& plan, const std::vector<uint8_t>& input, std::vector<uint8_t>* out,
+                 const std::string& tag) {
+  const std::string dir = test::FreshTempDir("elem_" + tag);
+  const auto files = GenerateC(g, plan, dir + "/gen");
+  std::ofstream(dir + "/main.c") << kHostMain;
+  std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -I " + ShellQuote(dir + "/gen") + " -o " +
+                    ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/main.c");
+  for (auto& s : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(s));
+  cmd += " -lm";
+  const ShellResult cr = RunShell(cmd);
+  EXPECT_EQ(cr.exit_code, 0) << cr.output;
+  std::ofstream(dir + "/in.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+  const ShellResult rr = RunShell(ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/in.bin") + " " +
+                                  ShellQuote(dir + "/out.bin"));
+  if (rr.exit_code == 0) *out = test::ReadFileBytes(dir + "/out.bin");
+  std::filesystem::remove_all(dir);
+  return rr.exit_code;
+}
+
+TEST(ElemOpsCodegen, GeneratedCMatchesExecutor) {
+  const Graph g = ElemChain(13, 11, 5);
+  const auto inputs = Inputs(g, 9);
+  // The greedy layer-by-layer plan and a patch plan whose stage ends after ELU (3 x 2 patches).
+  PatchPlanOptions po;
+  po.patch.split_op = 10;
+  po.patch.rows = 3;
+  po.patch.cols = 2;
+  po.placement = PatchPlacement::kGreedy;
+  const std::vector<std::pair<std::string, Plan>> plans = {{"greedy", MakePlan(g, PlanOptions::FromStrategy("greedy"))},
+                                                           {"patch", PlanPatches(g, po)}};
+  for (const auto& [name, plan] : plans) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, plan, inputs[0], &got, name), 0);
+    EXPECT_EQ(got, RunPlan(g, plan, inputs)[0]);
+  }
+  // SPACE_TO_DEPTH and DEPTH_TO_SPACE over patches (stage ending after DEPTH_TO_SPACE).
+  {
+    const Graph sg = SpaceDepthChain(4, 3, 2);
+    const auto sin = Inputs(sg, 4);
+    PatchPlanOptions sp;
+    sp.patch.split_op = 3;
+    sp.patch.rows = sp.patch.cols = 2;
+    const Plan plan = PlanPatches(sg, sp);
+    ASSERT_TRUE(CheckPlan(sg, plan).ok);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(sg, plan, sin[0], &got, "space_depth"), 0);
+    EXPECT_EQ(got, RunPlan(sg, plan, sin)[0]);
+  }
+  // SUM, ARG_MAX (int32) and ARG_MIN (int64): the three outputs one after the other.
+  const Graph rg = ReductionsGraph();
+  const auto rin = Inputs(rg, 3);
+  const Plan rp = MakePlan(rg, PlanOptions::FromStrategy("greedy"));
+  std::vector<uint8_t> got, want;
+  for (const auto& o : RunPlan(rg, rp, rin)) want.insert(want.end(), o.begin(), o.end());
+  ASSERT_EQ(RunGenerated(rg, rp, rin[0], &got, "reductions"), 0);
+  EXPECT_EQ(got, want);
+}
+
+TEST(ElemOpsCodegen, RsqrtOfANegativeInputFailsTheInvoke) {
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 2, 2, 3}, Q(0.1f, 0));
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 2, 2, 3}, Q(0.05f, -128));
+  AddOp(g, OpType::kRsqrt, {x}, y);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  const Plan plan = PlanLayerByLayer(g);
+  std::vector<uint8_t> in(12, 4), out;
+  EXPECT_EQ(RunGenerated(g, plan, in, &out, "rsqrt_ok"), 0);
+  in[7] = static_cast<uint8_t>(-1);
+  EXPECT_EQ(RunGenerated(g, plan, in, &out, "rsqrt_neg"), 4);  // model_invoke() != 0
+  try {
+    RunPlan(g, plan, {in});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("RSQRT"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("below the input's zero point"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ElemOpsOptions, SurviveWriteAndRead) {
+  const Graph g = ElemChain(6, 5, 11);
+  const std::vector<uint8_t> bytes = WriteTflite(g);
+  const Graph back = ReadTfliteBytes(bytes.data(), bytes.size(), "elem_chain");
+  std::string why;
+  EXPECT_TRUE(GraphsEqual(g, back, &why)) << "differs: " << why;
+  int subs = 0, leaky = 0;
+  for (const Operator& o : back.ops) {
+    if (o.type == OpType::kSub) subs += o.opts<SubOptions>().activation == Activation::kRelu6;
+    if (o.type == OpType::kLeakyRelu) leaky += o.opts<LeakyReluOptions>().alpha == 0.2f;
+  }
+  EXPECT_EQ(subs, 1);
+  EXPECT_EQ(leaky, 1);
+}
+
+// ---- unsupported variants: clear errors naming the operator and the tensor
+std::string ValidateError(Graph& g) {
+  try {
+    g.Validate();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string PrepareError(const Graph& g) {
+  try {
+    ops::PrepareOp(g, 0);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+Graph Binary(OpType type, Quantization qa, Quantization qb, Quantization qy, OpOptions o = std::monostate{},
+             DType ta = DType::kInt8) {
+  Graph g;
+  const int a = AddTensor(g, "in_a", ta, {1, 3, 3, 2}, qa);
+  const int b = AddTensor(g, "in_b", DType::kInt8, {2}, qb, std::vector<uint8_t>(2, 1));
+  const int y = AddTensor(g, "out_y", DType::kInt8, {1, 3, 3, 2}, qy);
+  AddOp(g, type, {a, b}, y, o);
+  g.inputs = {a};
+  g.outputs = {y};
+  return g;
+}
+
+Graph Unary(OpType type, Quantization qx, Quantization qy, OpOptions o = std::monostate{}) {
+  Graph g;
+  const int x = AddTensor(g, "in_x", DType::kInt8, {1, 3, 3, 2}, qx);
+  const int y = AddTensor(g, "out_y", DType::kInt8, {1, 3, 3, 2}, qy);
+  AddOp(g, type, {x}, y, o);
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+TEST(ElemOpsErrors, MaximumMinimumNeedOneQuantization) {
+  for (OpType t : {OpType::kMaximum, OpType::kMinimum}) {
+    Graph g = Binary(t, Q(0.1f, 0), Q(0.2f, 0), Q(0.1f, 0));
+    const std::string e = ValidateError(g);
+    EXPECT_HAS(e, std::string(OpTypeName(t)) + " (op 0)");
+    EXPECT_HAS(e, "'in_b'");
+    EXPECT_HAS(e, "differ in quantization");
+  }
+}
+
+TEST(ElemOpsErrors, NonInt8OperandsAreRefused) {
+  Graph g = Binary(OpType::kSub, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0), SubOptions{}, DType::kFloat32);
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "SUB (op 0)");
+  EXPECT_HAS(e, "'in_a'");
+  EXPECT_HAS(e, "expected int8");
+}
+
+TEST(ElemOpsErrors, PreluNeedsPerTensorAlpha) {
+  Graph g = Binary(OpType::kPrelu, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0));
+  g.tensors[1].quant.scale = {0.1f, 0.2f};
+  g.tensors[1].quant.zero_point = {0, 0};
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "PRELU (op 0)");
+  EXPECT_HAS(e, "'in_b'");
+  EXPECT_HAS(e, "per-tensor");
+}
+
+TEST(ElemOpsErrors, WrongOptionsAndBadAlpha) {
+  Graph g = Binary(OpType::kSub, Q(0.1f, 0), Q(0.1f, 0), Q(0.1f, 0), AddOptions{});
+  EXPECT_HAS(ValidateError(g), "SUB (op 0): options must be SubOptions");
+  LeakyReluOptions lo;
+  lo.alpha = std::numeric_limits<float>::quiet_NaN();
+  Graph l = Unary(OpType::kLeakyRelu, Q(0.1f, 0), Q(0.1f, 0), lo);
+  const std::string e = ValidateError(l);
+  EXPECT_HAS(e, "LEAKY_RELU (op 0)");
+  EXPECT_HAS(e, "not finite");
+}
+
+TEST(ElemOpsErrors, TanhNeedsItsFixedOutputQuantization) {
+  Graph g = Unary(OpType::kTanh, Q(0.1f, 0), Q(1.0f / 100, 0));
+  g.Validate();
+  const std::string e = PrepareError(g);
+  EXPECT_HAS(e, "operator 0 (TANH)");
+  EXPECT_HAS(e, "scale 1/128 and zero point 0");
+  EXPECT_HAS(e, "'out_y'");
+}
+
+TEST(ElemOpsErrors, ShapesThatDoNotBroadcast) {
+  Graph g = Binary(OpType::kSquaredDifference, Q(0.1f, 0), Q(0.1f, 0), Q(0.01f, -128));
+  g.tensors[1].shape = {3};
+  g.tensors[1].data.resize(3);
+  const std::string e = ValidateError(g);
+  EXPECT_HAS(e, "SQUARED_DIFFERENCE (op 0)");
+}
+
+Graph Reduce(OpType type, std::vector<int32_t> axes, std::vector<int32_t> out_shape, DType out_type, OpOptions o) {
+  Graph g;
+  const int x = AddTensor(g, "in_x", DType::kInt8, {1, 3, 3, 2}, Q(0.1f, 0));
+  std::vector<uint8_t> ab(axes.size() * 4);
+  std::memcpy(ab.data(), axes.data(), ab.size());
+  const int ax = AddTensor(g, "axes_t", DType::kInt32, {static_cast<int32_t>(axes.size())}, Quantization{}, ab);
+  const int y = AddTensor(g, "out_y", out_type, std::move(out_shape),
+                          out_type == DType::kInt8 ? Q(0.1f, 0) : Quantization{});
+  AddOp(g, type, {x, ax}, y, std::move(o));
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+TEST(ElemOpsErrors, ReductionAxesAndIndexTypes) {
+  Graph s = Reduce(OpType::kSum, {5}, {1, 3, 3}, DType::kInt8, MeanOptions{});
+  EXPECT_HAS(ValidateError(s), "SUM (op 0): axis 5 is out of range for input rank 4");
+  ArgMinMaxOptions i64;
+  Graph a = Reduce(OpType::kArgMax, {1, 2}, {1, 3}, DType::kInt64, i64);
+  std::string e = ValidateError(a);
+  EXPECT_HAS(e, "ARG_MAX (op 0): axis tensor 1 'axes_t' has 2 values, expected 1");
+  ArgMinMaxOptions i32;
+  i32.out_type = DType::kInt32;
+  Graph b = Reduce(OpType::kArgMin, {3}, {1, 3, 3}, DType::kInt64, i32);
+  e = ValidateError(b);
+  EXPECT_HAS(e, "ARG_MIN (op 0): output tensor 2 'out_y' is int64 but output_type says int32");
+  Graph c = Reduce(OpType::kArgMin, {3}, {1, 3, 3}, DType::kInt8, i64);
+  EXPECT_HAS(ValidateError(c), "'out_y' is int8, expected int32 or int64");
+}
+
+TEST(ElemOpsErrors, SpaceDepthShapesAndQuantization) {
+  SpaceDepthOptions b2;
+  b2.block_size = 2;
+  Graph d = Unary(OpType::kDepthToSpace, Q(0.1f, 0), Q(0.1f, 0), b2);
+  EXPECT_HAS(ValidateError(d), "DEPTH_TO_SPACE (op 0): input tensor 0 'in_x' has 2 channels, not a multiple of block_size^2 4");
+  Graph s = Unary(OpType::kSpaceToDepth, Q(0.1f, 0), Q(0.1f, 0), b2);
+  EXPECT_HAS(ValidateError(s), "SPACE_TO_DEPTH (op 0): input tensor 0 'in_x' of shape [1,3,3,2] is not divisible by block_size 2");
+  SpaceDepthOptions b1;
+  b1.block_size = 1;
+  Graph q = Unary(OpType::kSpaceToDepth, Q(0.1f, 0), Q(0.2f, 0), b1);
+  EXPECT_HAS(ValidateError(q), "must share scale and zero point");
+  SpaceDepthOptions b0;
+  Graph z = Unary(OpType::kDepthToSpace, Q(0.1f, 0), Q(0.1f, 0), b0);
+  EXPECT_HAS(ValidateError(z), "DEPTH_TO_SPACE (op 0): block_size 0 is out of range");
+}
+
+// pool -> SQUEEZE (batch) -> EXPAND_DIMS (axis 0) -> pool: views in every strategy's plan,
+// checked and exact; some plan aliases a view's output with its input (no copy).
+TEST(ElemOpsPlans, ViewsInEveryStrategy) {
+  Graph g;
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int t1 = AddTensor(g, "squeezed", DType::kInt8, {7, 6, 3}, Q(0.05f, 3));
+  SqueezeOptions so;
+  so.squeeze_dims = {0};
+  AddOp(g, OpType::kSqueeze, {t0}, t1, so);
+  const int ax = AddTensor(g, "axis", DType::kInt32, {}, Quantization{}, {0, 0, 0, 0});
+  const int t2 = AddTensor(g, "expanded", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kExpandDims, {t1, ax}, t2);
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 7, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kMaxPool2D, {t2}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  const auto inputs = Inputs(g, 12);
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+  int aliased = 0;
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, o);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+      for (const Step& st : plan.steps)
+        if (st.kind == StepKind::kOp && (g.ops[st.op].type == OpType::kSqueeze || g.ops[st.op].type == OpType::kExpandDims)) {
+          const Buffer& a = plan.buffers[st.inputs[0]];
+          const Buffer& b = plan.buffers[st.outputs[0]];
+          aliased += a.external == b.external && a.offset == b.offset;
+        }
+    }
+  EXPECT_GT(aliased, 0);
+  std::vector<uint8_t> got;
+  const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));
+  ASSERT_EQ(RunGenerated(g, best, inputs[0], &got, "views"), 0);
+  EXPECT_EQ(got, want[0]);
+}
+
+TEST(ElemOpsErrors, SqueezeAndExpandDims) {
+  SqueezeOptions so;
+  so.squeeze_dims = {1};
+  Graph s = Unary(OpType::kSqueeze, Q(0.1f, 0), Q(0.1f, 0), so);
+  EXPECT_HAS(ValidateError(s), "SQUEEZE (op 0): squeeze dimension 1 of input tensor 0 'in_x' [1,3,3,2] has size 3, not 1");
+  so.squeeze_dims = {4};
+  Graph s4 = Unary(OpType::kSqueeze, Q(0.1f, 0), Q(0.1f, 0), so);
+  EXPECT_HAS(ValidateError(s4), "squeeze dimension 4 is out of range for input rank 4");
+  Graph e = Reduce(OpType::kExpandDims, {6}, {1, 3, 3, 2, 1}, DType::kInt8, std::monostate{});
+  EXPECT_HAS(ValidateError(e), "EXPAND_DIMS (op 0): axis 6 is out of range for input rank 4");
+}
+
+}  // namespace
+}  // namespace tessera

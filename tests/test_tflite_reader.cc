@@ -402,18 +402,18 @@ TEST(TfliteReader, UnsupportedOperatorsListedInOneError) {
   ASSERT_EQ(ReadError(b), "");
   auto* codes = Mutable(b)->operator_codes();
   ASSERT_EQ(codes->size(), 3u);  // RELU, RELU6, LOGISTIC in order of first use
-  SetScalar<int8_t>(codes->Get(0), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 43);
-  SetScalar<int32_t>(codes->Get(0), fb::OperatorCode::VT_BUILTIN_CODE, 43);  // SQUEEZE
+  SetScalar<int8_t>(codes->Get(0), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 8);
+  SetScalar<int32_t>(codes->Get(0), fb::OperatorCode::VT_BUILTIN_CODE, 8);  // FLOOR
   // GELU (150) is only in the 32-bit field; the 8-bit one holds 127.
   SetScalar<int8_t>(codes->Get(2), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 127);
   SetScalar<int32_t>(codes->Get(2), fb::OperatorCode::VT_BUILTIN_CODE, 150);
-  EXPECT_EQ(ReadError(b), "m.tflite: unsupported operators: SQUEEZE (ops 0, 2), GELU (op 3)");
+  EXPECT_EQ(ReadError(b), "m.tflite: unsupported operators: FLOOR (ops 0, 2), GELU (op 3)");
 
   // A file written before the 32-bit field existed: only the 8-bit code (here GATHER = 36).
   SetScalar<int32_t>(codes->Get(1), fb::OperatorCode::VT_BUILTIN_CODE, 0);
   SetScalar<int8_t>(codes->Get(1), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 36);
   EXPECT_EQ(ReadError(b),
-            "m.tflite: unsupported operators: SQUEEZE (ops 0, 2), GATHER (op 1), GELU (op 3)");
+            "m.tflite: unsupported operators: FLOOR (ops 0, 2), GATHER (op 1), GELU (op 3)");
 
   // Codes beyond the schema's list are named by number.
   SetScalar<int32_t>(codes->Get(2), fb::OperatorCode::VT_BUILTIN_CODE, 4000);

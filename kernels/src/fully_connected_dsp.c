@@ -1,44 +1,198 @@
-/* FULLY_CONNECTED int8, DSP-structured path: two outputs per step over the input row with
- * SMLAD (dsp_dot.h), filter and input offsets added by SXTAB16. Same contract, access order
- * (per batch row: each pair of outputs written after reading the row) and bytes as
- * ts_fully_connected_s8_portable (fully_connected.c). */
+/* FULLY_CONNECTED int8, DSP-structured path (TFLM reference_integer_ops::FullyConnected,
+ * tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h, same bytes as
+ * ts_fully_connected_s8_portable in fully_connected.c).
+ *
+ * Cycles go to streaming the filter: every filter byte is used exactly once per batch row,
+ * so the kernel is bound by loading each filter word once and its two SXTAB16 (filter
+ * offset added, even and odd bytes) and two SMLAD (four MACs). Four output rows are
+ * computed at a time (ts_fc_dot4x): each input word is loaded and widened (SXTAB16, input
+ * offset added) once and used by the four rows, whose filter words are loaded back to back
+ * (pipelined LDRs), eight input bytes per loop iteration. Leftover rows go two (or one) at a
+ * time (ts_dsp_dot_1x2), leftover bytes (depth % 4) one by one. Sums are added in another
+ * order than the portable loop's; int32 addition is associative mod 2^32, so they are equal.
+ *
+ * Access order: when the output buffer shares a byte with the input (no scratch), the
+ * portable kernel runs instead (its order is the contract's). Otherwise each batch row's
+ * outputs are written after the row is read. */
 #include <string.h>
 
 #include "dsp_dot.h"
 
-void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
-                               const int32_t* bias, int8_t* out, int8_t* scratch) {
+/* Four rows' sums over the first 4 * blocks input bytes (blocks >= 1): s[r] += sum_d
+ * (x[d] + off) * w[r * depth + d], r = 0..3 (filter offset 0). */
+typedef struct {
+  int32_t acc[4];
+  uint32_t off2; /* the input offset in both halfword lanes */
+  int32_t blocks;
+} ts_fc_acc4;
+
+#if TS_DSP_NATIVE
+/* On the device, in assembly: GCC spills in this loop (4 sums, 4 filter rows, the input, the
+ * widened input word, the offset and the loop end need all 14 free registers), and the
+ * cycle model charges every spill. Registers: r0 input, r1 rows 0-1 (row 1 at [r1, r2]),
+ * r2 depth - 4, r3 rows 2-3, r4-r7 sums, r8 offset, r9/r10 even/odd input halfwords
+ * (SXTAB16), r11/r12/lr filter words and their widened halves; the loop end is reloaded
+ * from the stack. Per 4 input bytes (16 MACs): 7 loads (two chains of 3 and 2 pipelined
+ * LDRs and the input), 2 SXTAB16, 8 SXTB16, 8 SMLAD; blocks % 4 single blocks first, then
+ * four blocks per loop iteration. */
+void ts_fc_dot4_asm(const int8_t* x, const int8_t* w, int32_t depth, ts_fc_acc4* s);
+#define TS_FC_BLOCK                        \
+  "ldr r10, [r0], #4\n\t"                  \
+  "ldr r11, [r1], #4\n\t"                  \
+  "ldr r12, [r1, r2]\n\t"                  \
+  "sxtab16 r9, r8, r10\n\t"                \
+  "sxtab16 r10, r8, r10, ror #8\n\t"       \
+  "sxtb16 lr, r11\n\t"                     \
+  "smlad r4, r9, lr, r4\n\t"               \
+  "sxtb16 r11, r11, ror #8\n\t"            \
+  "smlad r4, r10, r11, r4\n\t"             \
+  "sxtb16 lr, r12\n\t"                     \
+  "smlad r5, r9, lr, r5\n\t"               \
+  "sxtb16 r12, r12, ror #8\n\t"            \
+  "smlad r5, r10, r12, r5\n\t"             \
+  "ldr r11, [r3], #4\n\t"                  \
+  "ldr r12, [r3, r2]\n\t"                  \
+  "sxtb16 lr, r11\n\t"                     \
+  "smlad r6, r9, lr, r6\n\t"               \
+  "sxtb16 r11, r11, ror #8\n\t"            \
+  "smlad r6, r10, r11, r6\n\t"             \
+  "sxtb16 lr, r12\n\t"                     \
+  "smlad r7, r9, lr, r7\n\t"               \
+  "sxtb16 r12, r12, ror #8\n\t"            \
+  "smlad r7, r10, r12, r7\n\t"
+__asm__(
+    "\t.pushsection .text.ts_fc_dot4_asm,\"ax\",%progbits\n"
+    "\t.syntax unified\n"
+    "\t.thumb\n"
+    "\t.p2align 2\n"
+    "\t.global ts_fc_dot4_asm\n"
+    "\t.hidden ts_fc_dot4_asm\n"
+    "\t.thumb_func\n"
+    "\t.type ts_fc_dot4_asm, %function\n"
+    "ts_fc_dot4_asm:\n\t"
+    "push {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+    "sub sp, sp, #8\n\t"
+    "ldm r3, {r4, r5, r6, r7, r8, r9}\n\t"
+    "add r3, r1, r2, lsl #1\n\t"
+    "subs r2, r2, #4\n\t"
+    "and r10, r9, #3\n\t"
+    "add r10, r0, r10, lsl #2\n\t"
+    "add r9, r0, r9, lsl #2\n\t"
+    "strd r9, r10, [sp]\n\t"
+    "cmp r0, r10\n\t"
+    "beq 2f\n"
+    "1:\n\t" TS_FC_BLOCK
+    "ldr r12, [sp, #4]\n\t"
+    "cmp r0, r12\n\t"
+    "bne 1b\n"
+    "2:\n\t"
+    "ldr r12, [sp]\n\t"
+    "cmp r0, r12\n\t"
+    "beq 4f\n"
+    "3:\n\t" TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK
+    "ldr r12, [sp]\n\t"
+    "cmp r0, r12\n\t"
+    "bne 3b\n"
+    "4:\n\t"
+    "ldr r3, [sp, #8]\n\t"
+    "stm r3, {r4, r5, r6, r7}\n\t"
+    "add sp, sp, #8\n\t"
+    "pop {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n"
+    "\t.size ts_fc_dot4_asm, .-ts_fc_dot4_asm\n"
+    "\t.popsection\n");
+#undef TS_FC_BLOCK
+#define ts_fc_dot4 ts_fc_dot4_asm
+#else
+/* The same sums in C (the host's emulated intrinsics). */
+static void ts_fc_dot4(const int8_t* x, const int8_t* w, int32_t depth, ts_fc_acc4* s) {
+  const int8_t* w0 = w;
+  const int8_t* w1 = w0 + depth;
+  const int8_t* w2 = w1 + depth;
+  const int8_t* w3 = w2 + depth;
+  int32_t a0 = s->acc[0], a1 = s->acc[1], a2 = s->acc[2], a3 = s->acc[3];
+  int32_t blocks;
+  for (blocks = s->blocks; blocks > 0; --blocks) {
+    const uint32_t xv = ts_dsp_load4(x);
+    const uint32_t xe = ts_dsp_sxtab16(s->off2, xv), xo = ts_dsp_sxtab16_ror8(s->off2, xv);
+    uint32_t q = ts_dsp_load4(w0);
+    a0 = ts_dsp_smlad(xo, ts_dsp_sxtb16_ror8(q), ts_dsp_smlad(xe, ts_dsp_sxtb16(q), a0));
+    q = ts_dsp_load4(w1);
+    a1 = ts_dsp_smlad(xo, ts_dsp_sxtb16_ror8(q), ts_dsp_smlad(xe, ts_dsp_sxtb16(q), a1));
+    q = ts_dsp_load4(w2);
+    a2 = ts_dsp_smlad(xo, ts_dsp_sxtb16_ror8(q), ts_dsp_smlad(xe, ts_dsp_sxtb16(q), a2));
+    q = ts_dsp_load4(w3);
+    a3 = ts_dsp_smlad(xo, ts_dsp_sxtb16_ror8(q), ts_dsp_smlad(xe, ts_dsp_sxtb16(q), a3));
+    x += 4;
+    w0 += 4;
+    w1 += 4;
+    w2 += 4;
+    w3 += 4;
+  }
+  s->acc[0] = a0;
+  s->acc[1] = a1;
+  s->acc[2] = a2;
+  s->acc[3] = a3;
+}
+#endif
+
+/* One output byte (requantization, output offset, activation clamp). */
+static inline int8_t ts_fc_out(const ts_fc_params* p, int32_t o, int32_t acc) {
+  const int32_t c = p->per_channel ? o : 0;
+  return ts_dsp_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset,
+                       p->act_min, p->act_max);
+}
+
+/* One batch row: dst[o] for every output o. */
+static void ts_fc_row(const ts_fc_params* p, const int8_t* row, const int8_t* filter,
+                      const int32_t* bias, int8_t* dst) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
   const int32_t off = p->input_offset, woff = p->filter_offset;
   const uint32_t off2 = ts_dsp_dup16(off), woff2 = ts_dsp_dup16(woff);
-  int32_t b, o;
-  for (b = 0; b < p->batches; ++b) {
-    const int8_t* row = in + (int64_t)b * depth;
-    int8_t* dst = scratch ? scratch : out + (int64_t)b * out_depth;
-    for (o = 0; o < out_depth; o += 2) {
-      const int two = o + 1 < out_depth;
-      const int8_t* w0 = filter + (int64_t)o * depth;
-      const int8_t* w1 = two ? w0 + depth : w0;
-      int32_t s0 = 0, s1 = 0;
-      ts_dsp_dot_1x2(row, w0, w1, depth, off2, off, woff2, woff, &s0, &s1);
-      if (bias) {
-        s0 += bias[o];
-        if (two) s1 += bias[o + 1];
-      }
-      if (p->per_channel) {
-        dst[o] = ts_dsp_output(s0, p->output_multiplier[o], p->output_shift[o], p->output_offset,
-                               p->act_min, p->act_max);
-        if (two)
-          dst[o + 1] = ts_dsp_output(s1, p->output_multiplier[o + 1], p->output_shift[o + 1],
-                                     p->output_offset, p->act_min, p->act_max);
-      } else {
-        dst[o] = ts_dsp_output(s0, p->output_multiplier[0], p->output_shift[0], p->output_offset,
-                               p->act_min, p->act_max);
-        if (two)
-          dst[o + 1] = ts_dsp_output(s1, p->output_multiplier[0], p->output_shift[0],
-                                     p->output_offset, p->act_min, p->act_max);
+  const int32_t body = depth & ~3;
+  int32_t o = 0, r, d;
+  if (body > 0 && woff == 0) {
+    for (; o + 4 <= out_depth; o += 4) {
+      const int8_t* w = filter + (int64_t)o * depth;
+      ts_fc_acc4 s = {{0, 0, 0, 0}, 0, 0};
+      s.off2 = off2;
+      s.blocks = body >> 2;
+      ts_fc_dot4(row, w, depth, &s);
+      for (r = 0; r < 4; ++r) {
+        const int8_t* wr = w + (int64_t)r * depth;
+        int32_t acc = s.acc[r];
+        for (d = body; d < depth; ++d) acc += ((int32_t)row[d] + off) * (int32_t)wr[d];
+        if (bias) acc += bias[o + r];
+        dst[o + r] = ts_fc_out(p, o + r, acc);
       }
     }
+  }
+  for (; o < out_depth; o += 2) {
+    const int two = o + 1 < out_depth;
+    const int8_t* w0 = filter + (int64_t)o * depth;
+    const int8_t* w1 = two ? w0 + depth : w0;
+    int32_t s0 = 0, s1 = 0;
+    ts_dsp_dot_1x2(row, w0, w1, depth, off2, off, woff2, woff, &s0, &s1);
+    if (bias) {
+      s0 += bias[o];
+      if (two) s1 += bias[o + 1];
+    }
+    dst[o] = ts_fc_out(p, o, s0);
+    if (two) dst[o + 1] = ts_fc_out(p, o + 1, s1);
+  }
+}
+
+void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                               const int32_t* bias, int8_t* out, int8_t* scratch) {
+  const int32_t depth = p->in_depth, out_depth = p->out_depth;
+  int32_t b;
+  if (!scratch && ts_dsp_overlap(in, (size_t)p->batches * (size_t)depth, out,
+                                 (size_t)p->batches * (size_t)out_depth)) {
+    ts_fully_connected_s8_portable(p, in, filter, bias, out, scratch);
+    return;
+  }
+  for (b = 0; b < p->batches; ++b) {
+    int8_t* dst = scratch ? scratch : out + (int64_t)b * out_depth;
+    ts_fc_row(p, in + (int64_t)b * depth, filter, bias, dst);
     if (scratch) memcpy(out + (int64_t)b * out_depth, scratch, (size_t)out_depth);
   }
 }

@@ -7,7 +7,8 @@
 //  - random shapes: depths 1..300 and multiples of 4 with every count of 4-byte blocks mod 4,
 //    1..37 output rows (4-row groups, a pair and a single row left over), 1..3 batch rows,
 //    per-channel and per-tensor multipliers, input offsets -127..128, zero and non-zero filter
-//    offsets (the latter take the pair path), with and without bias and scratch;
+//    offsets (the latter take the pair path), with and without bias and scratch, biases near
+//    and past 2^30 (the doubled requantization's limit, checked per group of four sums);
 //  - the largest sums: inputs 127 with offset 128 against filters of -128 and 127;
 //  - the autoencoder's layer shapes (640 -> 128, 128 -> 128, 128 -> 8, 8 -> 128, 128 -> 640);
 //  - the output over its input with scratch, and overlapping it without scratch (the
@@ -56,7 +57,10 @@ FcCase RandomFc(Rng& r, int it, int32_t depth, int32_t out_depth, bool extreme) 
   for (int32_t o = 0; o < out_depth; ++o) {
     c.mult.push_back(Uniform(r, 1 << 30, 2147483647));
     c.shift.push_back(extreme ? Uniform(r, -31, -20) : Uniform(r, -14, 2));
-    c.bias.push_back(Uniform(r, -100000, 100000));
+    // it % 11 == 5: biases near +-2^30 and beyond (sums past the doubled requantization's
+    // |sum| < 2^30, which then falls back per group of four outputs).
+    c.bias.push_back(it % 11 == 5 ? (Uniform(r, 0, 1) ? 1 : -1) * Uniform(r, (1 << 30) - 40000, 2147483600)
+                                  : Uniform(r, -100000, 100000));
   }
   p.output_multiplier = c.mult.data();
   p.output_shift = c.shift.data();
@@ -166,7 +170,7 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
   for (o = 0; o < out_depth; ++o) {
     mult[o] = uni(1 << 30, 2147483647);
     shift[o] = extreme ? uni(-31, -20) : uni(-14, 2);
-    bias[o] = uni(-100000, 100000);
+    bias[o] = it % 11 == 5 ? (uni(0, 1) ? 1 : -1) * uni((1 << 30) - 40000, 2147483600) : uni(-100000, 100000);
   }
   p.output_multiplier = mult;
   p.output_shift = shift;

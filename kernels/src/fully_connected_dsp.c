@@ -135,34 +135,84 @@ static void ts_fc_dot4(const int8_t* x, const int8_t* w, int32_t depth, ts_fc_ac
 }
 #endif
 
-/* One output byte (requantization, output offset, activation clamp). */
-static inline int8_t ts_fc_out(const ts_fc_params* p, int32_t o, int32_t acc) {
-  const int32_t c = p->per_channel ? o : 0;
+/* The output stage: requantization, output offset, activation clamp. `fast`: every channel
+ * qualifies for ts_dsp_rq_apply and the activation range lies in int8 (ts_dsp_rq_fast); then
+ * the offset is added with saturation (QADD) and the value saturated to int8 before the clamp
+ * to the range, which gives the clamp of the exact sum. Otherwise ts_dsp_output. */
+typedef struct {
+  const ts_fc_params* p;
+  int fast, per_channel;
+  int32_t oo, lo, hi; /* output offset, activation range */
+  ts_dsp_rq rq;       /* channel 0's (per-tensor) constants */
+  /* dbl: per-tensor requantization through ts_dsp_rq_doubled (multiplier above 2^30, shift
+   * -right with 1 <= right <= 23, output offset and activation range in int8), for the groups
+   * of four sums with |sum| < 2^30 (so 2 * sum is exact; checked per group, the others take
+   * ts_fc_out); m = (2 * output_offset + 1) << (right - 1). */
+  int dbl;
+  int32_t mult, right, m;
+  uint32_t lo4, hi4; /* the activation range in four byte lanes */
+} ts_fc_outq;
+
+static inline __attribute__((always_inline)) int8_t ts_fc_out(const ts_fc_outq* q, int32_t o,
+                                                              int32_t acc) {
+  const ts_fc_params* p = q->p;
+  const int32_t c = q->per_channel ? o : 0;
+  if (q->fast) {
+    int32_t v;
+    if (q->per_channel) {
+      const ts_dsp_rq r = ts_dsp_rq_decode(p->output_multiplier[c], p->output_shift[c]);
+      v = ts_dsp_rq_apply(acc, &r);
+    } else {
+      v = ts_dsp_rq_apply(acc, &q->rq);
+    }
+    v = ts_dsp_ssat8(ts_dsp_qadd(v, q->oo));
+    v = v < q->lo ? q->lo : v;
+    return (int8_t)(v > q->hi ? q->hi : v);
+  }
   return ts_dsp_output(acc, p->output_multiplier[c], p->output_shift[c], p->output_offset,
                        p->act_min, p->act_max);
 }
 
 /* One batch row: dst[o] for every output o. */
-static void ts_fc_row(const ts_fc_params* p, const int8_t* row, const int8_t* filter,
+static void ts_fc_row(const ts_fc_outq* qp, const int8_t* row, const int8_t* filter,
                       const int32_t* bias, int8_t* dst) {
+  const ts_fc_outq q_ = *qp, *const q = &q_;
+  const ts_fc_params* p = q->p;
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
   const int32_t off = p->input_offset, woff = p->filter_offset;
   const uint32_t off2 = ts_dsp_dup16(off), woff2 = ts_dsp_dup16(woff);
   const int32_t body = depth & ~3;
   int32_t o = 0, r, d;
   if (body > 0 && woff == 0) {
+    ts_fc_acc4 s;
+    s.off2 = off2;
+    s.blocks = body >> 2;
     for (; o + 4 <= out_depth; o += 4) {
       const int8_t* w = filter + (int64_t)o * depth;
-      ts_fc_acc4 s = {{0, 0, 0, 0}, 0, 0};
-      s.off2 = off2;
-      s.blocks = body >> 2;
+      for (r = 0; r < 4; ++r) s.acc[r] = bias ? bias[o + r] : 0;
       ts_fc_dot4(row, w, depth, &s);
+      if (q->dbl && body == depth) {
+        int32_t v[4];
+        uint32_t wide = 0; /* bit 31: some sum has |sum| >= 2^30 (bits 31 and 30 differ) */
+        for (r = 0; r < 4; ++r) {
+          const int32_t a2 = (int32_t)((uint32_t)s.acc[r] << 1);
+          wide |= (uint32_t)(a2 ^ s.acc[r]);
+          v[r] = ts_dsp_ssat8(ts_dsp_rq_doubled(a2, q->mult, q->right, q->m));
+        }
+        if (!(wide >> 31)) {
+          const uint32_t packed =
+              ts_dsp_clamp8x4(ts_dsp_pack8x4(v[0], v[1], v[2], v[3]), q->lo4, q->hi4);
+          memcpy(dst + o, &packed, 4);
+          continue;
+        }
+      }
       for (r = 0; r < 4; ++r) {
-        const int8_t* wr = w + (int64_t)r * depth;
         int32_t acc = s.acc[r];
-        for (d = body; d < depth; ++d) acc += ((int32_t)row[d] + off) * (int32_t)wr[d];
-        if (bias) acc += bias[o + r];
-        dst[o + r] = ts_fc_out(p, o + r, acc);
+        if (body < depth) {
+          const int8_t* wr = w + (int64_t)r * depth;
+          for (d = body; d < depth; ++d) acc += ((int32_t)row[d] + off) * (int32_t)wr[d];
+        }
+        dst[o + r] = ts_fc_out(q, o + r, acc);
       }
     }
   }
@@ -176,23 +226,41 @@ static void ts_fc_row(const ts_fc_params* p, const int8_t* row, const int8_t* fi
       s0 += bias[o];
       if (two) s1 += bias[o + 1];
     }
-    dst[o] = ts_fc_out(p, o, s0);
-    if (two) dst[o + 1] = ts_fc_out(p, o + 1, s1);
+    dst[o] = ts_fc_out(q, o, s0);
+    if (two) dst[o + 1] = ts_fc_out(q, o + 1, s1);
   }
 }
 
 void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                                const int32_t* bias, int8_t* out, int8_t* scratch) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
+  ts_fc_outq q;
   int32_t b;
   if (!scratch && ts_dsp_overlap(in, (size_t)p->batches * (size_t)depth, out,
                                  (size_t)p->batches * (size_t)out_depth)) {
     ts_fully_connected_s8_portable(p, in, filter, bias, out, scratch);
     return;
   }
+  q.p = p;
+  q.fast = ts_dsp_rq_fast(p->output_multiplier, p->output_shift, p->per_channel ? out_depth : 1,
+                          p->act_min, p->act_max);
+  q.per_channel = p->per_channel;
+  q.oo = p->output_offset;
+  q.lo = p->act_min;
+  q.hi = p->act_max;
+  q.rq = ts_dsp_rq_decode(p->output_multiplier[0], p->output_shift[0]);
+  q.mult = p->output_multiplier[0];
+  q.right = -p->output_shift[0];
+  q.dbl = !p->per_channel && q.fast && q.mult > (1 << 30) && q.right >= 1 && q.right <= 23 &&
+          q.oo >= -128 && q.oo <= 127;
+  if (q.dbl) {
+    q.m = (int32_t)((uint32_t)(2 * q.oo + 1) << (q.right - 1));
+    q.lo4 = ts_dsp_dup8(q.lo);
+    q.hi4 = ts_dsp_dup8(q.hi);
+  }
   for (b = 0; b < p->batches; ++b) {
     int8_t* dst = scratch ? scratch : out + (int64_t)b * out_depth;
-    ts_fc_row(p, in + (int64_t)b * depth, filter, bias, dst);
+    ts_fc_row(&q, in + (int64_t)b * depth, filter, bias, dst);
     if (scratch) memcpy(out + (int64_t)b * out_depth, scratch, (size_t)out_depth);
   }
 }

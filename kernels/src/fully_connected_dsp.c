@@ -33,8 +33,8 @@ typedef struct {
  * r2 depth - 4, r3 rows 2-3, r4-r7 sums, r8 offset, r9/r10 even/odd input halfwords
  * (SXTAB16), r11/r12/lr filter words and their widened halves; the loop end is reloaded
  * from the stack. Per 4 input bytes (16 MACs): 7 loads (two chains of 3 and 2 pipelined
- * LDRs and the input), 2 SXTAB16, 8 SXTB16, 8 SMLAD; blocks % 4 single blocks first, then
- * four blocks per loop iteration. */
+ * LDRs and the input), 2 SXTAB16, 8 SXTB16, 8 SMLAD; blocks % 8 single blocks first, then
+ * eight blocks per loop iteration. */
 void ts_fc_dot4_asm(const int8_t* x, const int8_t* w, int32_t depth, ts_fc_acc4* s);
 #define TS_FC_BLOCK                        \
   "ldr r10, [r0], #4\n\t"                  \
@@ -75,7 +75,7 @@ __asm__(
     "ldm r3, {r4, r5, r6, r7, r8, r9}\n\t"
     "add r3, r1, r2, lsl #1\n\t"
     "subs r2, r2, #4\n\t"
-    "and r10, r9, #3\n\t"
+    "and r10, r9, #7\n\t"
     "add r10, r0, r10, lsl #2\n\t"
     "add r9, r0, r9, lsl #2\n\t"
     "strd r9, r10, [sp]\n\t"
@@ -89,7 +89,7 @@ __asm__(
     "ldr r12, [sp]\n\t"
     "cmp r0, r12\n\t"
     "beq 4f\n"
-    "3:\n\t" TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK
+    "3:\n\t" TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK TS_FC_BLOCK
     "ldr r12, [sp]\n\t"
     "cmp r0, r12\n\t"
     "bne 3b\n"
@@ -146,7 +146,7 @@ typedef struct {
   ts_dsp_rq rq;       /* channel 0's (per-tensor) constants */
   /* dbl: per-tensor requantization through ts_dsp_rq_doubled (multiplier above 2^30, shift
    * -right with 1 <= right <= 23, output offset and activation range in int8), for the groups
-   * of four sums with |sum| < 2^30 (so 2 * sum is exact; checked per group, the others take
+   * of four sums in [-2^30, 2^30) (so 2 * sum is exact; checked per group, the others take
    * ts_fc_out); m = (2 * output_offset + 1) << (right - 1). */
   int dbl;
   int32_t mult, right, m;
@@ -173,6 +173,15 @@ static inline __attribute__((always_inline)) int8_t ts_fc_out(const ts_fc_outq* 
                        p->act_min, p->act_max);
 }
 
+/* ts_dsp_rq_doubled of 2 * acc saturated to int8 (q->dbl); bit 31 of *wide set when 2 * acc
+ * is not exact. */
+static inline __attribute__((always_inline)) int32_t ts_fc_out_dbl(const ts_fc_outq* q, int32_t acc,
+                                                                   uint32_t* wide) {
+  const int32_t a2 = (int32_t)((uint32_t)acc << 1);
+  *wide |= (uint32_t)(a2 ^ acc);
+  return ts_dsp_ssat8(ts_dsp_rq_doubled(a2, q->mult, q->right, q->m));
+}
+
 /* One batch row: dst[o] for every output o. */
 static void ts_fc_row(const ts_fc_outq* qp, const int8_t* row, const int8_t* filter,
                       const int32_t* bias, int8_t* dst) {
@@ -189,19 +198,21 @@ static void ts_fc_row(const ts_fc_outq* qp, const int8_t* row, const int8_t* fil
     s.blocks = body >> 2;
     for (; o + 4 <= out_depth; o += 4) {
       const int8_t* w = filter + (int64_t)o * depth;
-      for (r = 0; r < 4; ++r) s.acc[r] = bias ? bias[o + r] : 0;
+      if (bias) {
+        s.acc[0] = bias[o];
+        s.acc[1] = bias[o + 1];
+        s.acc[2] = bias[o + 2];
+        s.acc[3] = bias[o + 3];
+      } else {
+        s.acc[0] = s.acc[1] = s.acc[2] = s.acc[3] = 0;
+      }
       ts_fc_dot4(row, w, depth, &s);
       if (q->dbl && body == depth) {
-        int32_t v[4];
-        uint32_t wide = 0; /* bit 31: some sum has |sum| >= 2^30 (bits 31 and 30 differ) */
-        for (r = 0; r < 4; ++r) {
-          const int32_t a2 = (int32_t)((uint32_t)s.acc[r] << 1);
-          wide |= (uint32_t)(a2 ^ s.acc[r]);
-          v[r] = ts_dsp_ssat8(ts_dsp_rq_doubled(a2, q->mult, q->right, q->m));
-        }
+        uint32_t wide = 0; /* bit 31: some sum outside [-2^30, 2^30) (bits 31 and 30 differ) */
+        const int32_t v0 = ts_fc_out_dbl(q, s.acc[0], &wide), v1 = ts_fc_out_dbl(q, s.acc[1], &wide);
+        const int32_t v2 = ts_fc_out_dbl(q, s.acc[2], &wide), v3 = ts_fc_out_dbl(q, s.acc[3], &wide);
         if (!(wide >> 31)) {
-          const uint32_t packed =
-              ts_dsp_clamp8x4(ts_dsp_pack8x4(v[0], v[1], v[2], v[3]), q->lo4, q->hi4);
+          const uint32_t packed = ts_dsp_clamp8x4(ts_dsp_pack8x4(v0, v1, v2, v3), q->lo4, q->hi4);
           memcpy(dst + o, &packed, 4);
           continue;
         }

@@ -3,8 +3,9 @@
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, must print the host executor's output
 // bytes (the portable kernels) for the shared models and a zoo MobileNetV2, with the
 // layer-by-layer plan (the autoencoder ad01 with it only) and with a patch-based plan
-// (in-place placement, PADs folded into windowed convolutions). The firmware is checked to contain SMLAD instructions, and a
-// TS_NO_DSP build of one model (the portable loops on the device) gives the same bytes.
+// (in-place placement, PADs folded into windowed convolutions). The firmware is checked to
+// contain SMLAD instructions, and a TS_NO_DSP build of one model (the portable loops on the
+// device) gives the same bytes.
 #include <gtest/gtest.h>
 
 #include <cstdio>

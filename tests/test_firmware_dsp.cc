@@ -2,9 +2,10 @@
 // (Cortex-M4F) and mps2-an500 (Cortex-M7), where __ARM_FEATURE_DSP selects the SMLAD paths of
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, must print the host executor's output
 // bytes (the portable kernels) for the shared models and a zoo MobileNetV2, with the
-// layer-by-layer plan and with a patch-based plan (in-place placement, PADs folded into
-// windowed convolutions). The firmware is checked to contain SMLAD instructions, and a
-// TS_NO_DSP build of one model (the portable loops on the device) gives the same bytes.
+// layer-by-layer plan (the autoencoder ad01 with it only) and with a patch-based plan
+// (in-place placement, PADs folded into windowed convolutions). The firmware is checked to
+// contain SMLAD instructions, and a TS_NO_DSP build of one model (the portable loops on the
+// device) gives the same bytes.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -104,6 +105,9 @@ std::vector<Case> Cases() {
                         "zoo:mobilenetv2-w0.35-r96"})
     for (Board b : {Board::kAn386, Board::kAn500})
       for (bool patch : {false, true}) r.push_back({m, b, patch});
+  // The autoencoder (ten FULLY_CONNECTED layers, the four-row assembly path; no spatial split
+  // point, so layer by layer only).
+  for (Board b : {Board::kAn386, Board::kAn500}) r.push_back({"ad01_fc_autoencoder_int8", b, false});
   return r;
 }
 

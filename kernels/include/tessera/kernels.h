@@ -705,7 +705,8 @@ void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* 
  * ts_fully_connected_s8_dsp keeps the portable order whenever the output buffer shares a byte
  * with the input buffer. ts_conv2d_s8_dsp uses about 3.0 KB of stack (its im2col column,
  * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
- * and TS_DW_RUN in depthwise_conv_dsp.c). Unaligned 32-bit loads of int8 data (allowed on
+ * and TS_DW_RUN in depthwise_conv_dsp.c), ts_fully_connected_s8_dsp about 250 bytes (its loop
+ * state and the assembly loop's saved registers). Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,

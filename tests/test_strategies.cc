@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <sys/wait.h>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -91,9 +92,12 @@ TEST_P(SharedModelStrategies, CheckedExactAndNoWorseThanGreedy) {
   CheckAllStrategies(g);
 }
 
-// Every shared model and every coverage model tessera runs (test::SharedModelStems).
+// Every shared model and every coverage model tessera runs (test::SharedModelStems), and SSD
+// (no TFLM reference: the strategies are compared with greedy on random inputs here).
 std::vector<std::string> StrategyStems() {
   std::vector<std::string> s = test::SharedModelStems();
+  const std::string ssd = "coverage/st_ssd_mobilenet_v1_025_192";
+  if (!s.empty() && std::filesystem::is_regular_file(test::SharedModel(ssd))) s.push_back(ssd);
   if (s.empty()) s.push_back("none");  // keeps the suite instantiated; the test skips
   return s;
 }

@@ -52,6 +52,7 @@ struct Geo {
   bool ok = false;
   std::string why;  // when !ok
   int32_t h = 1, w = 1, c = 1;
+  int64_t n = 1;  // leading dimensions of a rank-5 tensor (whole-tensor steps only)
   int es = 1;  // element size
   int64_t elems = 0;
   int64_t bytes = 0;
@@ -362,15 +363,12 @@ class Replay {
         d[i - (r - 3)] = sh[i];
       }
     }
-    if (lead != 1) {
-      gg.why = fmt::format("{} has batch {} (only batch 1 is modelled)", TName(t), lead);
-      return gg;
-    }
+    gg.n = lead;
     gg.h = d[0];
     gg.w = d[1];
     gg.c = d[2];
     gg.es = DTypeSize(T.type);
-    const int64_t hw = int64_t{gg.h} * gg.w;
+    const int64_t hw = gg.n * gg.h * gg.w;
     if (hw > 0 && int64_t{gg.c} * gg.es > kMaxTensorBytesModelled / hw) {
       gg.why = fmt::format("{} is too large", TName(t));
       return gg;
@@ -378,6 +376,16 @@ class Replay {
     gg.elems = hw * gg.c;
     gg.bytes = gg.elems * gg.es;
     gg.ok = true;
+    return gg;
+  }
+
+  // G(t) for a step that addresses rows and columns (spatial, element-wise, windowed TRANSPOSE,
+  // resize, copies): such steps model batch 1 only; a tensor whose leading dimensions fold into
+  // a batch above 1 (rank 5) is read and written whole.
+  const Geo& GW(int t) const {
+    const Geo& gg = G(t);
+    if (gg.n != 1)
+      Fail(CheckFailure::kStructure, fmt::format("{} has batch {} (windowed steps model batch 1 only)", TName(t), gg.n));
     return gg;
   }
 
@@ -424,7 +432,10 @@ class Replay {
           Fail(CheckFailure::kStructure,
                fmt::format("{} holds window {} of {}, which is empty or not inside the tensor's {}", BName(i),
                            WinStr(w), TName(b.tensor), WinStr(gg.full())));
-        const int64_t want = int64_t{w.h()} * w.w() * gg.c * gg.es;
+        const int64_t want = gg.n * w.h() * w.w() * gg.c * gg.es;  // n > 1: whole tensors only
+        if (gg.n != 1 && w != gg.full())
+          Fail(CheckFailure::kStructure, fmt::format("{} holds window {} of {}, which has batch {}: only whole",
+                                                     BName(i), WinStr(w), TName(b.tensor), gg.n));
         if (b.bytes != want)
           Fail(CheckFailure::kStructure,
                fmt::format("{} has {} bytes but window {} of {} is {} bytes ({} x {} x {} channels x {} bytes)",
@@ -587,7 +598,7 @@ class Replay {
     if (t == kNoTensor) Fail(CheckFailure::kStructure, fmt::format("copy source {} is scratch", BName(src)));
     CheckTensor(dst, t, "copy destination");
     StartStep(st, s);
-    const Geo& gg = G(t);
+    const Geo& gg = GW(t);
     if (!gg.full().contains(st.window))
       Fail(CheckFailure::kStructure, fmt::format("window {} is not inside {} {}", WinStr(st.window), TName(t),
                                                  WinStr(gg.full())));
@@ -754,8 +765,8 @@ class Replay {
   // Output pixels of st.window, each reading its receptive field in `in_buf`.
   void ReplaySpatial(const Step& st, int in_buf, int in_t, int out_buf, int out_t, const SpatialRule& r,
                      const std::vector<Seg>& extra, bool reread) {
-    const Geo& gi = G(in_t);
-    const Geo& go = G(out_t);
+    const Geo& gi = GW(in_t);
+    const Geo& go = GW(out_t);
     const Window& win = st.window;
     // The window of the input the step needs (clipped to the input): the bounding box of
     // every in-bounds input row / column some output pixel reads.
@@ -817,7 +828,7 @@ class Replay {
   }
 
   void ReplayElementwise(const Step& st, const std::vector<std::pair<int, int>>& ins, int out_buf, int out_t) {
-    const Geo& go = G(out_t);
+    const Geo& go = GW(out_t);
     const Window& win = st.window;
     struct In {
       int buf, t;
@@ -825,7 +836,7 @@ class Replay {
     };
     std::vector<In> v;
     for (auto [b, t] : ins) {
-      const Geo& gi = G(t);
+      const Geo& gi = GW(t);
       In in{b, t, gi.h != go.h, gi.w != go.w, gi.c != go.c};
       if ((in.bh && gi.h != 1) || (in.bw && gi.w != 1) || (in.bc && gi.c != 1))
         Fail(CheckFailure::kStructure, fmt::format("{} ({}x{}x{}) does not broadcast to {} ({}x{}x{})", TName(t), gi.h,
@@ -839,7 +850,7 @@ class Replay {
     for (int32_t y = win.y0; y < win.y1; ++y) {
       streams.clear();
       for (const In& in : v) {
-        const Geo& gi = G(in.t);
+        const Geo& gi = GW(in.t);
         const int32_t iy = in.bh ? 0 : y;
         const int32_t ix = in.bw ? 0 : win.x0;
         StreamIn s;
@@ -925,8 +936,8 @@ class Replay {
   // elements the window maps onto, then writes the window.
   void ReplayTranspose(const Step& st, int in_buf, int in_t, int out_buf, int out_t, const int32_t perm4[4],
                        const int32_t dims[4], const std::vector<Seg>& extra, bool reread) {
-    const Geo& gi = G(in_t);
-    const Geo& go = G(out_t);
+    const Geo& gi = GW(in_t);
+    const Geo& go = GW(out_t);
     if (gi.h != dims[1] || gi.w != dims[2] || gi.c != dims[3] || go.h != dims[perm4[1]] || go.w != dims[perm4[2]] ||
         go.c != dims[perm4[3]] || gi.es != go.es)
       Fail(CheckFailure::kStructure, fmt::format("TRANSPOSE of {} ({}x{}x{}) does not give {} ({}x{}x{})", TName(in_t),
@@ -967,8 +978,8 @@ class Replay {
   // writes the window.
   void ReplayResize(const Step& st, int in_t, int out_buf, int out_t, std::vector<int32_t> ry,
                     std::vector<int32_t> rx, const std::vector<Seg>& ex, bool reread) {
-    const Geo& gi = G(in_t);
-    const Geo& go = G(out_t);
+    const Geo& gi = GW(in_t);
+    const Geo& go = GW(out_t);
     std::sort(ry.begin(), ry.end());
     ry.erase(std::unique(ry.begin(), ry.end()), ry.end());
     std::sort(rx.begin(), rx.end());

@@ -251,10 +251,14 @@ TEST(CheckerMutations, AcceptedMutationsRunToTheSameBytes) {
         EXPECT_EQ(got, want) << "the checker accepted a mutation that changes the output";
       } else {
         ++rejected;
+#ifndef TESSERA_SANITIZE
+        // Informational only: a rejected plan may hand a kernel overlapping buffers its
+        // contract forbids (undefined behaviour the sanitized build would abort on).
         try {
           if (RunPlan(m.g, p, inputs) == want) ++rejected_but_same;
         } catch (const Error&) {
         }
+#endif
       }
     }
   }
@@ -386,10 +390,13 @@ TEST(CheckerMutations, TileOutputOverlappingItsInputIsRejected) {
     const CheckResult r = CheckPlan(g, p);
     EXPECT_FALSE(r.ok) << "TILE output at input offset + " << shift << " accepted";
     if (!r.ok) ++rejected;
+#ifndef TESSERA_SANITIZE
+    // Informational: the overlapping TILE is undefined behaviour the sanitized build aborts on.
     try {
       if (RunPlan(g, p, inputs) != want) ++changed;
     } catch (const Error&) {
     }
+#endif
   }
   std::printf("  %d overlapping TILE placements rejected (%d of them change the output on this input)\n", rejected,
               changed);

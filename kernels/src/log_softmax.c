@@ -154,16 +154,28 @@ void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t*
 /* float32: TFLM's reference_ops::LogSoftmax for float (log_softmax.h): per row the maximum, the
  * float sum of expf(x - max) in order, logf of it, then x - max - log_sum, in float arithmetic.
  * expf / logf are the C library's: the bytes equal TFLM's where the libraries agree. */
-void ts_log_softmax_f32(const float* in, float* out, int32_t rows, int32_t depth) {
+void ts_log_softmax_f32(const void* in, void* out, int32_t rows, int32_t depth) {
+  /* Float buffers may sit at any byte offset of the arena: every access through memcpy. */
+  const unsigned char* src = (const unsigned char*)in;
+  unsigned char* dst = (unsigned char*)out;
   int32_t r, c;
   for (r = 0; r < rows; ++r) {
-    const float* x = in + (size_t)r * (size_t)depth;
-    float* y = out + (size_t)r * (size_t)depth;
-    float max = -FLT_MAX, sum = 0.0f, log_sum;
-    for (c = 0; c < depth; ++c)
-      if (x[c] > max) max = x[c];
-    for (c = 0; c < depth; ++c) sum += expf(x[c] - max);
+    const size_t row = (size_t)r * (size_t)depth * sizeof(float);
+    float max = -FLT_MAX, sum = 0.0f, log_sum, x;
+    for (c = 0; c < depth; ++c) {
+      memcpy(&x, src + row + (size_t)c * sizeof(float), sizeof x);
+      if (x > max) max = x;
+    }
+    for (c = 0; c < depth; ++c) {
+      memcpy(&x, src + row + (size_t)c * sizeof(float), sizeof x);
+      sum += expf(x - max);
+    }
     log_sum = logf(sum);
-    for (c = 0; c < depth; ++c) y[c] = x[c] - max - log_sum;
+    for (c = 0; c < depth; ++c) {
+      float y;
+      memcpy(&x, src + row + (size_t)c * sizeof(float), sizeof x);
+      y = x - max - log_sum;
+      memcpy(dst + row + (size_t)c * sizeof(float), &y, sizeof y);
+    }
   }
 }

@@ -76,8 +76,7 @@ class LogSoftmax final : public OpUnit {
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
            uint8_t* scratch) const override {
     if (!p.unit_params) {  // float32
-      ts_log_softmax_f32(reinterpret_cast<const float*>(inputs[0].data), reinterpret_cast<float*>(out.data),
-                         p.softmax_rows, p.softmax_depth);
+      ts_log_softmax_f32(inputs[0].data, out.data, p.softmax_rows, p.softmax_depth);
       return;
     }
     ts_log_softmax_s8(&UnitParams<ts_log_softmax_params>(p), reinterpret_cast<const int8_t*>(inputs[0].data),
@@ -89,8 +88,8 @@ class LogSoftmax final : public OpUnit {
 
   std::string Emit(const EmitContext& e) const override {
     if (!e.p.unit_params)
-      return EmitCall("ts_log_softmax_f32", {"(const float*)" + e.in_ptr(0), "(float*)" + e.out_ptr(),
-                                             std::to_string(e.p.softmax_rows), std::to_string(e.p.softmax_depth)});
+      return EmitCall("ts_log_softmax_f32", {e.in_ptr(0), e.out_ptr(), std::to_string(e.p.softmax_rows),
+                                             std::to_string(e.p.softmax_depth)});
     const ts_log_softmax_params& c = UnitParams<ts_log_softmax_params>(e.p);
     const std::string params =
         e.w.Params("ts_log_softmax_params", Init()

@@ -486,9 +486,10 @@ void ts_log_softmax_s8(const ts_log_softmax_params* p, const int8_t* in, int8_t*
                        int32_t rows, int32_t depth, int8_t* scratch);
 /* LOG_SOFTMAX float32 over the last axis (TFLM reference_ops::LogSoftmax for float): per row,
  * max, the float sum of expf(x - max) in element order, log_sum = logf(sum), out = x - max -
- * log_sum. Unit: one row (all reads, then the writes; in place is fine). The bytes are TFLM's
+ * log_sum. Unit: one row (all reads, then the writes; in place is fine); buffers at any byte
+ * alignment (memcpy accesses, as every float kernel). The bytes are TFLM's
  * where the C library's expf / logf agree with the one TFLM was built with. */
-void ts_log_softmax_f32(const float* in, float* out, int32_t rows, int32_t depth);
+void ts_log_softmax_f32(const void* in /* float32 */, void* out /* float32 */, int32_t rows, int32_t depth);
 
 /* ---- element-wise and rearrangement operators ---- */
 /* Element-wise kernels as above: the output window `win` (all `channels` channels) in row-major

@@ -127,6 +127,7 @@ int Inspect(const std::string& path, bool json) {
                    {"greedy_arena_bytes", greedy.arena_bytes}};
     if (tflm >= 0) j["totals"]["tflm_nonpersistent_arena_bytes"] = tflm;
     j["folded"] = g.folded;
+    j["lowered"] = g.lowered;
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -148,6 +149,10 @@ int Inspect(const std::string& path, bool json) {
   if (!g.folded.empty()) {
     std::printf("\nfolded at load time (operator indices as in the file): %zu operators\n", g.folded.size());
     for (const std::string& f : g.folded) std::printf("  %s\n", f.c_str());
+  }
+  if (!g.lowered.empty()) {
+    std::printf("\nlowered at load time (operator indices as in the file): %zu operators\n", g.lowered.size());
+    for (const std::string& f : g.lowered) std::printf("  %s\n", f.c_str());
   }
   std::printf("\nRF: receptive field of the central output pixel in the first convolution's input\n");
   std::printf("total MACs (conv, depthwise, fully connected): %lld\n", static_cast<long long>(total_macs));

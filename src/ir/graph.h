@@ -238,6 +238,9 @@ struct Graph {
   // Operators folded into constants at load time (ir/fold.h), one line each, for reports:
   // "SHAPE (op 12) -> tensor 40 'shape' = [1,1,1,64] int32".
   std::vector<std::string> folded;
+  // Operators read as other operators (ops/lowering.h), one line each, for reports:
+  // "SPLIT (op 4) -> 3 STRIDED_SLICE".
+  std::vector<std::string> lowered;
 
   // Index of the operator that writes tensor t, or -1 (graph input or constant).
   int producer(int t) const;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ir/fold.h"
+#include "ops/lowering.h"
 #include "ops/unit.h"
 #include "tflite/options.h"
 #include "tflite_schema_generated.h"
@@ -258,6 +259,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
   const auto* fops = r.sg->operators();
   const int nops = fops ? static_cast<int>(fops->size()) : 0;
   std::vector<OpType> types(nops);
+  std::vector<const ops::Lowering*> lowerings(nops, nullptr);
   std::vector<std::pair<std::string, std::vector<int>>> unsupported;
   for (int i = 0; i < nops; ++i) {
     const fb::Operator* op = fops->Get(static_cast<flatbuffers::uoffset_t>(i));
@@ -270,6 +272,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
       types[i] = u->type();
       continue;
     }
+    if ((lowerings[i] = ops::FindLowering(BuiltinCode(oc)))) continue;
     const std::string n = BuiltinName(oc);
     auto it = std::find_if(unsupported.begin(), unsupported.end(),
                            [&](const auto& e) { return e.first == n; });
@@ -300,6 +303,21 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
   g.ops.reserve(nops);
   for (int i = 0; i < nops; ++i) {
     const fb::Operator* fop = fops->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (const ops::Lowering* l = lowerings[i]) {
+      const std::string opref = std::string(l->name) + " (op " + std::to_string(i) + ")";
+      const tflite::OptionsIn opts(fop, opref);  // r.Fail adds the file's label
+      const ops::LowerIn in{opts, ReadIndexList(r, fop->inputs(), opref + ": input", true),
+                            ReadIndexList(r, fop->outputs(), opref + ": output", false), opref};
+      const size_t before = g.ops.size();
+      try {
+        l->lower(in, g, &g.ops);
+      } catch (const Error& e) {
+        r.Fail(e.what());
+      }
+      g.lowered.push_back(opref + " -> " + std::to_string(g.ops.size() - before) + " " +
+                          OpTypeName(g.ops.back().type));
+      continue;
+    }
     const std::string opref = std::string(OpTypeName(types[i])) + " (op " + std::to_string(i) + ")";
     Operator op;
     op.type = types[i];

@@ -105,6 +105,19 @@ std::string Indexed(const char* prefix, int k) {
 
 int ElemBytes(fb::TensorType t) { return t == fb::TensorType::INT8 ? 1 : t == fb::TensorType::INT16 ? 2 : 4; }
 
+// n random elements of `type`; floats are small integers, so that every byte pattern is a
+// number TFLite copies as is.
+std::vector<uint8_t> RandomValues(test::Rng& r, int n, fb::TensorType type) {
+  if (type != fb::TensorType::FLOAT32) return RandomData(r, n * ElemBytes(type));
+  std::vector<uint8_t> x;
+  for (int i = 0; i < n; ++i) {
+    const float f = static_cast<float>(test::Uniform(r, -100, 100));
+    const auto* p = reinterpret_cast<const uint8_t*>(&f);
+    x.insert(x.end(), p, p + 4);
+  }
+  return x;
+}
+
 // Reads `model`, checks the lowering, runs every strategy and compares with `want` and TFLite.
 void CheckLowered(const std::vector<uint8_t>& model, const char* name, size_t num_out,
                   const std::vector<uint8_t>& input, const std::vector<std::vector<uint8_t>>& want) {
@@ -149,18 +162,7 @@ TEST(Lowering, SplitIntoEqualPartsOnEveryAxis) {
                                     });
       const int es = ElemBytes(type);
       test::Rng r(static_cast<uint32_t>((axis + 10) * 31 + es));
-      // Float inputs: small integers, so that every byte pattern is a number TFLite copies as is.
-      std::vector<uint8_t> x;
-      const int n = 2 * 6 * 4 * 6;
-      if (type == fb::TensorType::FLOAT32) {
-        for (int i = 0; i < n; ++i) {
-          const float f = static_cast<float>(test::Uniform(r, -100, 100));
-          const auto* p = reinterpret_cast<const uint8_t*>(&f);
-          x.insert(x.end(), p, p + 4);
-        }
-      } else {
-        x = RandomData(r, n * es);
-      }
+      const std::vector<uint8_t> x = RandomValues(r, 2 * 6 * 4 * 6, type);
       std::vector<std::vector<uint8_t>> want;
       for (int k = 0; k < parts; ++k) want.push_back(Box(x, shape, es, a, k * oshape[a], (k + 1) * oshape[a]));
       CheckLowered(model, "SPLIT", parts, x, want);
@@ -259,16 +261,7 @@ TEST(Lowering, SliceRandomBoxes) {
     const int es = ElemBytes(type);
     int n = 1;
     for (int32_t d : shape) n *= d;
-    std::vector<uint8_t> x;
-    if (type == fb::TensorType::FLOAT32) {
-      for (int i = 0; i < n; ++i) {
-        const float f = static_cast<float>(test::Uniform(r, -100, 100));
-        const auto* p = reinterpret_cast<const uint8_t*>(&f);
-        x.insert(x.end(), p, p + 4);
-      }
-    } else {
-      x = RandomData(r, n * es);
-    }
+    const std::vector<uint8_t> x = RandomValues(r, n, type);
     CheckLowered(model, "SLICE", 1, x, {MultiBox(x, shape, es, begin, size)});
   }
 }

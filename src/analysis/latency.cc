@@ -599,6 +599,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kArgMin:
     case OpType::kDepthToSpace:
     case OpType::kSpaceToDepth:
+    case OpType::kSpaceToBatchNd:
+    case OpType::kBatchToSpaceNd:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:

@@ -1282,6 +1282,8 @@ class Replay {
       case OpType::kStridedSlice:
       case OpType::kPack:
       case OpType::kConcatenation:
+      case OpType::kSpaceToBatchNd:  // batch above 1 on one side: one unit over whole tensors
+      case OpType::kBatchToSpaceNd:
       case OpType::kTile: {
         require_whole();
         if (acts.empty() && op.type != OpType::kTile)  // TILE may read a constant only

@@ -10,7 +10,8 @@
 //    plans) in every strategy's plan;
 //  - SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND (whole-tensor units, batch above 1 between
 //    them) between two pools: every strategy / patch / stream plan checked and exact; rank 3
-//    int8 and float32 in every strategy against bytes computed here; the generated C;
+//    int8 and float32 in every strategy against bytes computed here; the generated C, on the
+//    host and on the emulated Cortex-M4;
 //  - their options survive a write/read round trip;
 //  - unsupported variants fail with messages naming the operator and the tensor (and CONV_2D
 //    over a batch above 1, the dilated-convolution pattern, says it runs batch 1 only).
@@ -724,6 +725,28 @@ TEST(SpaceBatchOptions, SurviveWriteAndRead) {
   const Graph back = ReadTfliteBytes(bytes.data(), bytes.size(), "space_batch_chain");
   std::string why;
   EXPECT_TRUE(GraphsEqual(g, back, &why)) << "differs: " << why;
+}
+
+// The generated C on the emulated Cortex-M4 (QEMU mps2-an386): the int8 chain's smallest-arena
+// plan and the float32 rank-3 graph give the host executor's bytes.
+TEST(SpaceBatchDevice, EmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const std::vector<Graph> graphs = {SpaceBatchChain(5, 8, 3, 2, {2, 2, 1, 1}, {0, 2, 1, 1}),
+                                     SpaceBatchRank3(DType::kFloat32)};
+  for (const Graph& g : graphs) {
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 41);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    const auto expected = RunPlan(g, plan, inputs);
+    const std::string dir = test::FreshTempDir("space_batch_device_" + g.name);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs.size(), 1u);
+    EXPECT_TRUE(r.outputs[0] == expected[0]) << "differs from the host executor";
+    std::filesystem::remove_all(dir);
+  }
 }
 
 // SPACE_TO_BATCH_ND (or BATCH_TO_SPACE_ND) of x (shape xs) with block_shape and paddings /

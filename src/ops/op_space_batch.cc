@@ -79,7 +79,7 @@ class SpaceBatch final : public OpUnit {
       if (b < 1 || b > 1024) c.OpFail("block_shape[" + std::to_string(d) + "] " + std::to_string(b) + " is out of range");
       if (lo < 0 || hi < 0 || lo > kMaxDim || hi > kMaxDim)
         c.OpFail(std::string(pads_role) + " of axis " + std::to_string(d + 1) + " (" + std::to_string(lo) + ", " +
-                 std::to_string(hi) + ") must be non-negative");
+                 std::to_string(hi) + ") " + (lo < 0 || hi < 0 ? "must be non-negative" : "are out of range"));
       prod *= b;
       if (s2b_) {
         const int64_t padded = s[d + 1] + lo + hi;
@@ -87,6 +87,7 @@ class SpaceBatch final : public OpUnit {
           c.OpFail("axis " + std::to_string(d + 1) + " of " + c.Role("input", in) + " padded to " +
                    std::to_string(padded) + " is not a multiple of block_shape[" + std::to_string(d) + "] " +
                    std::to_string(b));
+        if (padded / b > kMaxDim) c.OpFail("output too large");
         want[d + 1] = static_cast<int32_t>(padded / b);
       } else {
         const int64_t size = s[d + 1] * b - lo - hi;

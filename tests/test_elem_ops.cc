@@ -13,8 +13,10 @@
 //    int8 and float32 in every strategy against bytes computed here; the generated C, on the
 //    host and on the emulated Cortex-M4;
 //  - their options survive a write/read round trip;
-//  - unsupported variants fail with messages naming the operator and the tensor (and CONV_2D
-//    over a batch above 1, the dilated-convolution pattern, says it runs batch 1 only).
+//  - the dilated-convolution pattern (SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over
+//    batch 4 -> BATCH_TO_SPACE_ND) in every strategy equals the one dilated convolution, on
+//    the host, in generated C and on the emulated Cortex-M4;
+//  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -806,26 +808,144 @@ TEST(SpaceBatchErrors, ShapesBlocksAndTypes) {
   EXPECT_HAS(ValidateError(l), "BATCH_TO_SPACE_ND (op 0): block_shape tensor 1 'blk' must be constant");
 }
 
-// The dilated-convolution pattern of Keras exports (SPACE_TO_BATCH_ND -> CONV_2D ->
-// BATCH_TO_SPACE_ND): CONV_2D runs batch 1 only, and says so at validation.
-TEST(SpaceBatchErrors, ConvolutionOverTheBatchIsRefused) {
+// The dilated-convolution pattern of Keras exports: pool -> SPACE_TO_BATCH_ND (block 2,
+// paddings 2) -> CONV_2D or DEPTHWISE_CONV_2D 3x3 VALID over batch 4 -> BATCH_TO_SPACE_ND
+// (crops 0) -> pool on 1 x 8 x 8 x 3, or (`dilated`) the same convolution as one dilated
+// (2) SAME convolution at batch 1: both read input rows y - 2, y, y + 2 (the padded positions
+// hold the convolution's input zero point, whose taps contribute 0 as TFLM's skipped ones do),
+// so the two graphs' bytes must be equal.
+Graph DilatedPattern(bool depthwise, bool dilated) {
+  Rand r(depthwise ? 61 : 62);
   Graph g;
+  g.name = std::string(depthwise ? "dw" : "conv") + (dilated ? "_dilated" : "_space_batch");
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 2;
   const int x = AddTensor(g, "x", DType::kInt8, {1, 8, 8, 3}, Q(0.05f, 3));
-  const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({2, 2}));
-  const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({2, 2, 2, 2}));
-  const int t1 = AddTensor(g, "s2b", DType::kInt8, {4, 6, 6, 3}, Q(0.05f, 3));
-  AddOp(g, OpType::kSpaceToBatchNd, {x, blk, pd}, t1);
-  const int f = AddTensor(g, "filter", DType::kInt8, {4, 3, 3, 3}, Q(0.02f, 0), std::vector<uint8_t>(108, 1));
-  const int t2 = AddTensor(g, "conv", DType::kInt8, {4, 4, 4, 4}, Q(0.1f, -3));
-  Conv2DOptions co;
-  co.padding = Padding::kValid;
-  AddOp(g, OpType::kConv2D, {t1, f}, t2, co);
-  const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({0, 0, 0, 0}));
-  const int y = AddTensor(g, "y", DType::kInt8, {1, 8, 8, 4}, Q(0.1f, -3));
-  AddOp(g, OpType::kBatchToSpaceNd, {t2, blk, cr}, y);
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, {1, 8, 8, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int oc = depthwise ? 6 : 4;
+  const int f = AddTensor(g, "filter", DType::kInt8, depthwise ? std::vector<int32_t>{1, 3, 3, oc} : std::vector<int32_t>{oc, 3, 3, 3},
+                          Q(0.02f, 0), Bytes(r, oc * (depthwise ? 9 : 27)));
+  std::vector<int32_t> bias(oc);
+  for (int32_t& v : bias) v = static_cast<int32_t>(r.I(-300, 300));
+  const int bt = AddTensor(g, "bias", DType::kInt32, {oc}, Quantization{}, I32Bytes(bias));
+  g.tensors[bt].quant = Q(0.05f * 0.02f, 0);
+  auto conv = [&](int in, int out, Padding pad, int dil) {
+    if (depthwise) {
+      DepthwiseConv2DOptions o;
+      o.padding = pad;
+      o.depth_multiplier = 2;
+      o.dilation_h = o.dilation_w = dil;
+      o.activation = Activation::kRelu6;
+      AddOp(g, OpType::kDepthwiseConv2D, {in, f, bt}, out, o);
+    } else {
+      Conv2DOptions o;
+      o.padding = pad;
+      o.dilation_h = o.dilation_w = dil;
+      o.activation = Activation::kRelu6;
+      AddOp(g, OpType::kConv2D, {in, f, bt}, out, o);
+    }
+  };
+  const Quantization qc = Q(0.04f, -100);
+  int t2;
+  if (dilated) {
+    t2 = AddTensor(g, "conv", DType::kInt8, {1, 8, 8, oc}, qc);
+    conv(t0, t2, Padding::kSame, 2);
+  } else {
+    const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({2, 2}));
+    const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({2, 2, 2, 2}));
+    const int t1 = AddTensor(g, "s2b", DType::kInt8, {4, 6, 6, 3}, Q(0.05f, 3));
+    AddOp(g, OpType::kSpaceToBatchNd, {t0, blk, pd}, t1);
+    const int tc = AddTensor(g, "conv_batch", DType::kInt8, {4, 4, 4, oc}, qc);
+    conv(t1, tc, Padding::kValid, 1);
+    const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({0, 0, 0, 0}));
+    t2 = AddTensor(g, "conv", DType::kInt8, {1, 8, 8, oc}, qc);
+    AddOp(g, OpType::kBatchToSpaceNd, {tc, blk, cr}, t2);
+  }
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 8, 8, oc}, qc);
+  AddOp(g, OpType::kMaxPool2D, {t2}, y, pool);
   g.inputs = {x};
   g.outputs = {y};
-  EXPECT_EQ(ValidateError(g), "CONV_2D (op 1): input tensor 3 's2b' has batch 4; only batch 1 is supported");
+  g.Validate();
+  return g;
+}
+
+TEST(SpaceBatchConv, EveryStrategyEqualsTheDilatedConvolution) {
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    const Graph d = DilatedPattern(depthwise, true);
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 17);
+    const auto want = RunPlan(d, PlanLayerByLayer(d), inputs);
+    std::set<uint8_t> distinct(want[0].begin(), want[0].end());
+    EXPECT_GE(distinct.size(), 16u);
+    int plans = 0;
+    for (const std::string& name : StrategyNames())
+      for (bool in_arena : {true, false}) {
+        SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+        PlanOptions o = PlanOptions::FromStrategy(name);
+        o.input_in_arena = in_arena;
+        const Plan plan = MakePlan(g, o);
+        const CheckResult cr = CheckPlan(g, plan);
+        ASSERT_TRUE(cr.ok) << cr.message;
+        EXPECT_EQ(RunPlan(g, plan, inputs), want);
+        ++plans;
+      }
+    // Patch and streamed plans of the pool before SPACE_TO_BATCH_ND.
+    PatchPlanOptions po;
+    po.patch.split_op = 0;
+    po.patch.rows = po.patch.cols = 2;
+    const Plan pp = PlanPatches(g, po);
+    ASSERT_TRUE(CheckPlan(g, pp).ok);
+    EXPECT_EQ(RunPlan(g, pp, inputs), want);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, MakePlan(g, PlanOptions::FromStrategy("best")), inputs[0], &got, g.name), 0);
+    EXPECT_EQ(got, want[0]);
+    EXPECT_GT(plans, 4);
+  }
+}
+
+// The batch-4 convolution whole on the emulated Cortex-M4: the host's bytes.
+TEST(SpaceBatchConv, EmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 23);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    const auto expected = RunPlan(g, plan, inputs);
+    const std::string dir = test::FreshTempDir("space_batch_conv_" + g.name);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs.size(), 1u);
+    EXPECT_TRUE(r.outputs[0] == expected[0]) << "differs from the host executor";
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// A convolution over a batch above 1 is a whole-tensor step, and no PAD folds into it.
+TEST(SpaceBatchConv, WholeStepsAndNoPadFolded) {
+  const Graph d = DilatedPattern(false, false);
+  EXPECT_EQ(ops::PrepareOp(d, 2).kind, ops::Kind::kWhole);
+  EXPECT_EQ(ops::PrepareOp(d, 2).in_shape.n, 4);
+  EXPECT_EQ(ops::PrepareOp(d, 2).conv.in_h, 6);
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {4, 4, 4, 3}, Q(0.05f, 3));
+  const int pads = AddTensor(g, "pads", DType::kInt32, {4, 2}, Quantization{}, I32Bytes({0, 0, 1, 1, 1, 1, 0, 0}));
+  const int p = AddTensor(g, "padded", DType::kInt8, {4, 6, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kPad, {x, pads}, p);
+  const int f = AddTensor(g, "filter", DType::kInt8, {2, 3, 3, 3}, Q(0.02f, 0), std::vector<uint8_t>(54, 1));
+  const int y = AddTensor(g, "y", DType::kInt8, {4, 4, 4, 2}, Q(0.1f, 0));
+  Conv2DOptions co;
+  co.padding = Padding::kValid;
+  AddOp(g, OpType::kConv2D, {p, f}, y, co);
+  g.inputs = {x};
+  g.outputs = {y};
+  std::string why;
+  EXPECT_FALSE(ops::CanFusePad(g, 0, 1, &why));
+  EXPECT_EQ(why, "operator 0 (PAD): input has batch 4");
 }
 
 }  // namespace

@@ -13,7 +13,8 @@
 // b = shift * in_b + i holds the input pixels at offset (shift / block_w, shift % block_w) of
 // every block), so one side always has batch above 1 when a block exceeds 1, and tessera's
 // windows are row and column ranges of batch-1 tensors (the planners, the receptive field and
-// the checker's windowed models address one image). The kernels move whole pixels.
+// the checker's windowed models address one image). The kernels move whole pixels. Between
+// the two, CONV_2D and DEPTHWISE_CONV_2D run over the batch as whole-tensor steps (op_conv.cc).
 #include <string>
 
 #include "codegen/emit_ops.h"

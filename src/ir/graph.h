@@ -92,8 +92,10 @@ enum class OpType : uint8_t {
   kSpaceToDepth,
   kSqueeze,
   kExpandDims,
+  kSpaceToBatchNd,
+  kBatchToSpaceNd,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kExpandDims) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kBatchToSpaceNd) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);

@@ -52,6 +52,8 @@ const OpUnit& DepthToSpaceUnit();
 const OpUnit& SpaceToDepthUnit();
 const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
+const OpUnit& SpaceToBatchNdUnit();
+const OpUnit& BatchToSpaceNdUnit();
 
 namespace {
 
@@ -66,6 +68,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
+    SpaceToBatchNdUnit, BatchToSpaceNdUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -1026,6 +1026,35 @@ TEST(SpaceBatchConv, TfliteAgrees) {
   EXPECT_LT(ties * 100, bytes) << "most bytes should agree exactly";
 }
 
+// The checker refuses a batched convolution whose output shares bytes with its input (the
+// kernel reads image b + 1 after writing image b), however little: every shift of the output
+// over the input.
+TEST(SpaceBatchConv, CheckerRefusesOverlappingBuffers) {
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    const Plan base = MakePlan(g, PlanOptions::FromStrategy("greedy"));
+    ASSERT_TRUE(CheckPlan(g, base).ok);
+    int conv_step = -1;
+    for (size_t i = 0; i < base.steps.size(); ++i)
+      if (base.steps[i].kind == StepKind::kOp && base.steps[i].op == 2) conv_step = static_cast<int>(i);
+    ASSERT_GE(conv_step, 0);
+    const Step& st = base.steps[conv_step];
+    const Buffer& in = base.buffers[st.inputs[0]];
+    const Buffer& out = base.buffers[st.outputs[0]];
+    int refused = 0, tried = 0;
+    for (int64_t shift = -out.bytes + 1; shift < in.bytes; shift += 7) {
+      Plan p = base;
+      p.buffers[st.outputs[0]].offset = in.offset + shift;
+      if (p.buffers[st.outputs[0]].offset < 0) continue;
+      p.arena_bytes = std::max(p.arena_bytes, p.buffers[st.outputs[0]].offset + out.bytes);
+      ++tried;
+      refused += !CheckPlan(g, p).ok;
+    }
+    EXPECT_GT(tried, 20);
+    EXPECT_EQ(refused, tried) << (depthwise ? "depthwise" : "conv");
+  }
+}
+
 // A convolution over a batch above 1 is a whole-tensor step, and no PAD folds into it.
 TEST(SpaceBatchConv, WholeStepsAndNoPadFolded) {
   const Graph d = DilatedPattern(false, false);

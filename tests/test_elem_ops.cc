@@ -15,7 +15,8 @@
 //  - their options survive a write/read round trip;
 //  - the dilated-convolution pattern (SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over
 //    batch 4 -> BATCH_TO_SPACE_ND) in every strategy equals the one dilated convolution, on
-//    the host, in generated C and on the emulated Cortex-M4;
+//    the host, in generated C and on the emulated Cortex-M4, and 40 random ones equal
+//    TensorFlow Lite 2.9 up to proven rounding ties of CONV_2D;
 //  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
 
@@ -42,6 +43,8 @@
 #include "schedule/stream.h"
 #include "support/paths.h"
 #include "support/random_case.h"
+#include "support/ties.h"
+#include "support/tflite_c.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
 
@@ -922,6 +925,133 @@ TEST(SpaceBatchConv, EmulatedCortexM4EqualsHost) {
     ASSERT_EQ(r.outputs.size(), 1u);
     EXPECT_TRUE(r.outputs[0] == expected[0]) << "differs from the host executor";
     std::filesystem::remove_all(dir);
+  }
+}
+
+// SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over the batch -> BATCH_TO_SPACE_ND, random
+// (input batch 1-2, blocks 1-3, paddings, SAME or VALID 3x3 filters, crops, quantizations,
+// activations), against TensorFlow Lite 2.9: every output byte equal, or a rounding tie of the
+// convolution that support/ties.h proves.
+TEST(SpaceBatchConv, TfliteAgrees) {
+  TESSERA_REQUIRE_TFLITE();
+  int64_t bytes = 0, ties = 0;
+  for (int k = 0; k < 40; ++k) {
+    Rand r(9000 + k);
+    const bool depthwise = k % 2 == 1;
+    Graph g;
+    g.name = "s2b_conv_" + std::to_string(k);
+    const int n = r.I(1, 2), h = r.I(3, 9), w = r.I(3, 9), c = r.I(1, 4), bh = r.I(1, 3), bw = r.I(1, 3);
+    const int pt = r.I(0, 2), pl = r.I(0, 2);
+    const int pb = pt + (bh - (h + 2 * pt) % bh) % bh, pr = pl + (bw - (w + 2 * pl) % bw) % bw;
+    const int sh = (h + pt + pb) / bh, sw = (w + pl + pr) / bw;
+    const Padding pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    const int ch = pad == Padding::kSame ? sh : sh - 2, cw = pad == Padding::kSame ? sw : sw - 2;
+    if (ch < 1 || cw < 1) continue;
+    const int oc = depthwise ? c * 2 : r.I(1, 5);
+    const int ct = r.I(0, std::min(2, ch * bh - 1)), cl = r.I(0, std::min(2, cw * bw - 1));
+    const std::vector<int32_t> ys = {n, ch * bh - ct, cw * bw - cl, oc};
+    const Quantization qx = test::RandQ(r), qc = test::RandQ(r);
+    const int x = AddTensor(g, "x", DType::kInt8, {n, h, w, c}, qx);
+    const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({bh, bw}));
+    const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({pt, pb, pl, pr}));
+    const int t1 = AddTensor(g, "s2b", DType::kInt8, {n * bh * bw, sh, sw, c}, qx);
+    AddOp(g, OpType::kSpaceToBatchNd, {x, blk, pd}, t1);
+    std::vector<float> fscale(oc);
+    for (float& v : fscale) v = static_cast<float>(r.U(0.002, 0.05));
+    Quantization qf;
+    qf.scale = fscale;
+    qf.zero_point.assign(oc, 0);
+    qf.quantized_dimension = depthwise ? 3 : 0;
+    const int f = AddTensor(g, "filter", DType::kInt8,
+                            depthwise ? std::vector<int32_t>{1, 3, 3, oc} : std::vector<int32_t>{oc, 3, 3, c}, qf,
+                            Bytes(r, oc * 9 * (depthwise ? 1 : c)));
+    std::vector<int32_t> bias(oc);
+    for (int32_t& v : bias) v = static_cast<int32_t>(r.I(-2000, 2000));
+    const int bt = AddTensor(g, "bias", DType::kInt32, {oc}, Quantization{}, I32Bytes(bias));
+    const int tc = AddTensor(g, "conv", DType::kInt8, {n * bh * bw, ch, cw, oc}, qc);
+    const Activation act = r.P(0.5) ? Activation::kNone : Activation::kRelu;
+    if (depthwise) {
+      DepthwiseConv2DOptions o;
+      o.padding = pad;
+      o.depth_multiplier = 2;
+      o.activation = act;
+      AddOp(g, OpType::kDepthwiseConv2D, {t1, f, bt}, tc, o);
+    } else {
+      Conv2DOptions o;
+      o.padding = pad;
+      o.activation = act;
+      AddOp(g, OpType::kConv2D, {t1, f, bt}, tc, o);
+    }
+    const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({ct, 0, cl, 0}));
+    const int y = AddTensor(g, "y", DType::kInt8, ys, qc);
+    AddOp(g, OpType::kBatchToSpaceNd, {tc, blk, cr}, y);
+    g.inputs = {x};
+    g.outputs = {y};
+    g.Validate();
+    SCOPED_TRACE(g.name + (depthwise ? " depthwise" : " conv") + " batch " + std::to_string(n) + " block " +
+                 std::to_string(bh) + "x" + std::to_string(bw) + (pad == Padding::kSame ? " SAME" : " VALID"));
+    const auto inputs = Inputs(g, 100 + k);
+    const auto ref = test::RunTflite(WriteTflite(g), inputs);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    const auto got = RunPlan(g, plan, inputs);
+    ASSERT_EQ(ref.size(), 1u);
+    ASSERT_EQ(ref[0].size(), got[0].size());
+    bytes += static_cast<int64_t>(ref[0].size());
+    if (got[0] == ref[0]) continue;
+    // A difference must be a proven rounding tie of the convolution (TFLite 2.9's optimized
+    // CONV_2D rounds once): its element is found through BATCH_TO_SPACE_ND's placement, its
+    // operands are SPACE_TO_BATCH_ND's output (byte-exact with TFLite, DifferentialElem).
+    Graph g1 = g;
+    g1.outputs = {t1};
+    const auto s2b = RunPlan(g1, PlanLayerByLayer(g1), inputs)[0];
+    const auto operands = test::OperandBytes(g, 1, {{t1, s2b}});
+    for (size_t i = 0; i < ref[0].size(); ++i) {
+      if (got[0][i] == ref[0][i]) continue;
+      const int64_t e = static_cast<int64_t>(i);
+      const int ch_i = static_cast<int>(e % oc), X = static_cast<int>(e / oc % ys[2]) + cl,
+                Y = static_cast<int>(e / oc / ys[2] % ys[1]) + ct, b = static_cast<int>(e / oc / ys[2] / ys[1]);
+      const int cb = ((Y % bh) * bw + X % bw) * n + b;
+      const size_t ci = ((static_cast<size_t>(cb) * ch + Y / bh) * cw + X / bw) * oc + ch_i;
+      const test::Tie t = test::ProveTie(g, 1, operands, ci, static_cast<int8_t>(got[0][i]),
+                                         static_cast<int8_t>(ref[0][i]));
+      ++ties;
+      EXPECT_TRUE(t == test::Tie::kExact || t == test::Tie::kDoubleRounding)
+          << "output byte " << i << ": tessera " << int(static_cast<int8_t>(got[0][i])) << ", TFLite "
+          << int(static_cast<int8_t>(ref[0][i])) << " (not a proven tie)";
+    }
+  }
+  std::printf("bytes compared %lld, proven ties %lld\n", static_cast<long long>(bytes), static_cast<long long>(ties));
+  EXPECT_GT(bytes, 2000);
+  EXPECT_LT(ties * 100, bytes) << "most bytes should agree exactly";
+}
+
+// The checker refuses a batched convolution whose output shares bytes with its input (the
+// kernel reads image b + 1 after writing image b), however little: every shift of the output
+// over the input.
+TEST(SpaceBatchConv, CheckerRefusesOverlappingBuffers) {
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    const Plan base = MakePlan(g, PlanOptions::FromStrategy("greedy"));
+    ASSERT_TRUE(CheckPlan(g, base).ok);
+    int conv_step = -1;
+    for (size_t i = 0; i < base.steps.size(); ++i)
+      if (base.steps[i].kind == StepKind::kOp && base.steps[i].op == 2) conv_step = static_cast<int>(i);
+    ASSERT_GE(conv_step, 0);
+    const Step& st = base.steps[conv_step];
+    const Buffer& in = base.buffers[st.inputs[0]];
+    const Buffer& out = base.buffers[st.outputs[0]];
+    int refused = 0, tried = 0;
+    for (int64_t shift = -out.bytes + 1; shift < in.bytes; shift += 7) {
+      Plan p = base;
+      p.buffers[st.outputs[0]].offset = in.offset + shift;
+      if (p.buffers[st.outputs[0]].offset < 0) continue;
+      p.arena_bytes = std::max(p.arena_bytes, p.buffers[st.outputs[0]].offset + out.bytes);
+      ++tried;
+      refused += !CheckPlan(g, p).ok;
+    }
+    EXPECT_GT(tried, 20);
+    EXPECT_EQ(refused, tried) << (depthwise ? "depthwise" : "conv");
   }
 }
 

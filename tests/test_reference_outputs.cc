@@ -29,9 +29,18 @@ TEST_P(ReferenceOutputs, MatchTflmBitExactly) {
   const std::string prefix = dir + "/case" + std::to_string(k);
   ASSERT_TRUE(std::filesystem::exists(prefix + ".input.bin")) << prefix;
   const Graph g = ReadTflite(test::SharedModel(stem));
-  ASSERT_EQ(g.inputs.size(), 1u) << "reference inputs are stored for single-input models";
-  const auto input = test::ReadFileBytes(prefix + ".input.bin");
-  const auto outputs = RunPlan(g, PlanLayerByLayer(g), {input});
+  // case<K>.input.bin holds every input's bytes, in subgraph input order
+  const auto all = test::ReadFileBytes(prefix + ".input.bin");
+  std::vector<std::vector<uint8_t>> inputs;
+  size_t at = 0;
+  for (int t : g.inputs) {
+    const size_t n = static_cast<size_t>(g.tensors[t].num_bytes());
+    ASSERT_LE(at + n, all.size()) << "input " << inputs.size();
+    inputs.emplace_back(all.begin() + static_cast<ptrdiff_t>(at), all.begin() + static_cast<ptrdiff_t>(at + n));
+    at += n;
+  }
+  ASSERT_EQ(at, all.size()) << "the reference input file holds exactly the inputs' bytes";
+  const auto outputs = RunPlan(g, PlanLayerByLayer(g), inputs);
   ASSERT_EQ(outputs.size(), g.outputs.size());
   for (size_t n = 0; n < outputs.size(); ++n) {
     const auto expected = test::ReadFileBytes(prefix + ".output" + std::to_string(n) + ".bin");

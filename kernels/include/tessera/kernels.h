@@ -178,6 +178,11 @@ typedef struct {
 } ts_add_params;
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
+/* ADD int16 (TFLM add.cc's int16 path: the same arithmetic with left_shift 15, act range in
+ * int16). Operands and output hold int16 elements: `data` points at int16 values (at 2-byte
+ * alignment) and the operand strides count elements. */
+void ts_add_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                int32_t channels, ts_window win);
 
 /* MUL int8. */
 typedef struct {

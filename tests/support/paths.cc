@@ -18,6 +18,8 @@ const std::vector<std::string>& CoverageModelsRunning() {
   static const std::vector<std::string> models = {
       "lenet_300_100_ptq",
       "seanet_int16_add0",
+      "seanet_int16_conv0",
+      "seanet_int16_conv8",
       "seanet_int16_strided_slice0",
       "st_fdmobilenet_025_128_flowers",
       "st_gmp_wl24_wisdm",

@@ -85,6 +85,20 @@ typedef struct {
   const int32_t* output_shift;      /* [out_c], > 0 is a left shift */
 } ts_conv_params;
 
+/* CONV_2D 16x8 (TFLM conv.cc's int16 path): int16 input and output buffers (2 bytes per
+ * element, ts_cbuf/ts_buf data at 2-byte alignment), int8 filter [out_c][kh][kw][filter_in_c],
+ * input_offset and output_offset ignored (int16 zero points are 0). With an int64 bias
+ * (`bias64`) the accumulator is int64 and requantized by ts_multiply_by_quantized_multiplier_64;
+ * with an int32 bias (`bias32`) or none it is int32 (wrapping) and requantized by
+ * ts_multiply_by_quantized_multiplier. At most one of bias32 / bias64 is non-NULL. Scratch:
+ * ts_conv2d_s16_scratch_bytes() (one output pixel). */
+void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                   const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+size_t ts_conv2d_s16_scratch_bytes(const ts_conv_params* p);
+/* TFLM's MultiplyByQuantizedMultiplier for an int64 input (common.h): the multiplier rounded
+ * to 16 bits (0x7FFF at most), x times it, rounded half up by 15 - shift bits. */
+int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
+
 /* The requantization the operator layer gives a pruned CONV_2D channel (all filter weights
  * zero; src/ops/ops.h ConstantChannelBias): multiplier and shift, with an even bias b for
  * which the output is output_offset + b / 2. The DSP kernel recognizes these channels by them

@@ -36,11 +36,19 @@ bool LoadDeviceModel(const std::string& model, uint32_t seed, Graph* g,
   }
   if (!HaveShared()) return false;
   *g = ReadTflite(SharedModel(model));
-  if (g->inputs.size() != 1) throw Error("expected one input");
   const std::string ref = ReferenceDir(model) + "/case0.input.bin";
-  if (std::filesystem::is_regular_file(ref))
-    inputs->push_back(ReadFileBytes(ref));
-  else  // a model without TFLM references (SSD): pseudo-random input bytes
+  if (std::filesystem::is_regular_file(ref)) {
+    // every input's bytes, in subgraph input order
+    const auto all = ReadFileBytes(ref);
+    size_t at = 0;
+    for (int t : g->inputs) {
+      const size_t n = static_cast<size_t>(g->tensors[t].num_bytes());
+      if (at + n > all.size()) throw Error(ref + " holds fewer bytes than the model's inputs");
+      inputs->emplace_back(all.begin() + static_cast<ptrdiff_t>(at), all.begin() + static_cast<ptrdiff_t>(at + n));
+      at += n;
+    }
+    if (at != all.size()) throw Error(ref + " holds more bytes than the model's inputs");
+  } else  // a model without TFLM references (SSD): pseudo-random input bytes
     RandomInputs(*g, seed, inputs);
   return true;
 }

@@ -38,16 +38,9 @@ bool LoadDeviceModel(const std::string& model, uint32_t seed, Graph* g,
   *g = ReadTflite(SharedModel(model));
   const std::string ref = ReferenceDir(model) + "/case0.input.bin";
   if (std::filesystem::is_regular_file(ref)) {
-    // every input's bytes, in subgraph input order
-    const auto all = ReadFileBytes(ref);
-    size_t at = 0;
-    for (int t : g->inputs) {
-      const size_t n = static_cast<size_t>(g->tensors[t].num_bytes());
-      if (at + n > all.size()) throw Error(ref + " holds fewer bytes than the model's inputs");
-      inputs->emplace_back(all.begin() + static_cast<ptrdiff_t>(at), all.begin() + static_cast<ptrdiff_t>(at + n));
-      at += n;
-    }
-    if (at != all.size()) throw Error(ref + " holds more bytes than the model's inputs");
+    std::vector<size_t> sizes;  // every input's bytes, in subgraph input order
+    for (int t : g->inputs) sizes.push_back(static_cast<size_t>(g->tensors[t].num_bytes()));
+    *inputs = SplitInputs(ref, sizes);
   } else  // a model without TFLM references (SSD): pseudo-random input bytes
     RandomInputs(*g, seed, inputs);
   return true;

@@ -48,6 +48,18 @@ std::vector<uint8_t> ReadFileBytes(const std::string& path) {
   if (!f) throw std::runtime_error("cannot open " + path);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
+std::vector<std::vector<uint8_t>> SplitInputs(const std::string& path, const std::vector<size_t>& input_bytes) {
+  const std::vector<uint8_t> all = ReadFileBytes(path);
+  std::vector<std::vector<uint8_t>> r;
+  size_t at = 0;
+  for (size_t n : input_bytes) {
+    if (at + n > all.size()) throw std::runtime_error(path + " holds fewer bytes than the model's inputs");
+    r.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  if (at != all.size()) throw std::runtime_error(path + " holds more bytes than the model's inputs");
+  return r;
+}
 std::string CliPath() { return TESSERA_CLI; }
 std::string FreshTempDir(const std::string& tag) {
   const auto d = std::filesystem::temp_directory_path() / ("tessera_" + tag + "_" + std::to_string(::getpid()));

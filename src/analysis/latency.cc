@@ -594,6 +594,11 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
       break;
+    case OpType::kTransposeConv:  // not fitted: as a fully connected layer of the same multiply-accumulates
+      r.cls = LatencyClass::kFullyConnected;
+      r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
+      r.x[2] = static_cast<double>(p.out_shape.h) * p.out_shape.w * p.out_shape.c;
+      break;
     case OpType::kSum:  // not fitted: MEAN's features
       r.cls = LatencyClass::kMean;
       r.x[1] = static_cast<double>(g.tensors[g.ops[st.op].inputs[0]].num_elements());

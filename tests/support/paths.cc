@@ -21,6 +21,7 @@ const std::vector<std::string>& CoverageModelsRunning() {
       "seanet_int16_conv0",
       "seanet_int16_conv8",
       "seanet_int16_strided_slice0",
+      "seanet_int16_transpose_conv0",
       "st_fdmobilenet_025_128_flowers",
       "st_gmp_wl24_wisdm",
       "st_mobilenet_v2_035_128_person",

@@ -1,7 +1,9 @@
-// 16x8 kernels (ts_add_s16, ts_conv2d_s16) against naive implementations of TensorFlow Lite
-// Micro's arithmetic written here (add.cc's int16 path: reference_ops AddElementwise with
-// left_shift 15; conv.cc's int16 path: reference_integer_ops::ConvPerChannel with an int64 or
-// int32 accumulator), on random shapes, windows and quantization parameters.
+// 16x8 kernels (ts_add_s16, ts_conv2d_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
+// against naive implementations of TensorFlow Lite Micro's arithmetic written here (add.cc's
+// int16 path: reference_ops AddElementwise with left_shift 15; conv.cc's int16 path:
+// reference_integer_ops::ConvPerChannel with an int64 or int32 accumulator; transpose_conv.cc:
+// every input element scattered into a scratch of accumulators, then requantized), on random
+// shapes, windows and quantization parameters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -190,6 +192,103 @@ TEST(ConvS16, RandomShapesWindowsAndBiasTypesMatchTflmArithmetic) {
       ts_conv2d_s16(&p, cin, f.data(), bias_kind == 1 ? b32.data() : nullptr, bias_kind == 0 ? b64.data() : nullptr,
                     out, win, (n++ % 2) ? reinterpret_cast<int8_t*>(scratch.data()) : nullptr);
     ASSERT_EQ(got, want) << "case " << k << " bias kind " << bias_kind;
+  }
+}
+
+TEST(TransposeConv, RandomShapesMatchTflmScatterArithmetic) {
+  Rng r(4242);
+  for (int k = 0; k < 300; ++k) {
+    const bool s16 = k % 2 == 0;
+    ts_conv_params p{};
+    p.in_h = static_cast<int32_t>(r.I(1, 6));
+    p.in_w = static_cast<int32_t>(r.I(1, 6));
+    p.in_c = static_cast<int32_t>(r.I(1, 5));
+    p.filter_in_c = p.in_c;
+    p.out_c = static_cast<int32_t>(r.I(1, 5));
+    p.filter_h = static_cast<int32_t>(r.I(1, 5));
+    p.filter_w = static_cast<int32_t>(r.I(1, 5));
+    p.stride_h = static_cast<int32_t>(r.I(1, 3));
+    p.stride_w = static_cast<int32_t>(r.I(1, 3));
+    p.out_h = static_cast<int32_t>(r.I(1, p.in_h * p.stride_h + 3));
+    p.out_w = static_cast<int32_t>(r.I(1, p.in_w * p.stride_w + 3));
+    p.pad_top = static_cast<int32_t>(r.I(0, p.filter_h - 1));
+    p.pad_left = static_cast<int32_t>(r.I(0, p.filter_w - 1));
+    p.depth_multiplier = p.dilation_h = p.dilation_w = 1;
+    p.input_offset = s16 ? 0 : static_cast<int32_t>(r.I(-127, 128));
+    p.output_offset = s16 ? 0 : static_cast<int32_t>(r.I(-128, 127));
+    p.act_min = s16 ? -32768 : -128;
+    p.act_max = s16 ? 32767 : 127;
+    const bool has_bias = r.I(0, 3) != 0;
+    std::vector<int32_t> mult(static_cast<size_t>(p.out_c)), shift(mult.size());
+    for (size_t i = 0; i < mult.size(); ++i) {
+      mult[i] = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      shift[i] = static_cast<int32_t>(s16 ? r.I(-18, -6) : r.I(-12, -4));
+    }
+    p.output_multiplier = mult.data();
+    p.output_shift = shift.data();
+    const size_t n_in = static_cast<size_t>(p.in_h * p.in_w * p.in_c);
+    std::vector<int16_t> in16(n_in);
+    std::vector<int8_t> in8(n_in);
+    for (size_t i = 0; i < n_in; ++i) {
+      in16[i] = static_cast<int16_t>(r.I(-32768, 32767));
+      in8[i] = static_cast<int8_t>(r.I(-128, 127));
+    }
+    std::vector<int8_t> f(static_cast<size_t>(p.out_c * p.filter_h * p.filter_w * p.in_c));
+    for (auto& v : f) v = static_cast<int8_t>(r.I(-127, 127));
+    std::vector<int64_t> b64(static_cast<size_t>(p.out_c));
+    std::vector<int32_t> b32(b64.size());
+    for (size_t i = 0; i < b64.size(); ++i) {
+      b64[i] = r.I(-(int64_t{1} << 34), int64_t{1} << 34);
+      b32[i] = static_cast<int32_t>(r.I(-100000, 100000));
+    }
+    // TFLM: scatter every input element into the accumulators of the outputs it reaches
+    const size_t n_out = static_cast<size_t>(p.out_h * p.out_w * p.out_c);
+    std::vector<int64_t> acc(n_out, 0);
+    for (int32_t iy = 0; iy < p.in_h; ++iy)
+      for (int32_t ix = 0; ix < p.in_w; ++ix)
+        for (int32_t ic = 0; ic < p.in_c; ++ic)
+          for (int32_t ky = 0; ky < p.filter_h; ++ky)
+            for (int32_t kx = 0; kx < p.filter_w; ++kx)
+              for (int32_t oc = 0; oc < p.out_c; ++oc) {
+                const int32_t oy = iy * p.stride_h - p.pad_top + ky, ox = ix * p.stride_w - p.pad_left + kx;
+                if (oy < 0 || oy >= p.out_h || ox < 0 || ox >= p.out_w) continue;
+                const size_t ii = static_cast<size_t>((iy * p.in_w + ix) * p.in_c + ic);
+                const int64_t v = s16 ? in16[ii] : in8[ii] + p.input_offset;
+                acc[static_cast<size_t>((oy * p.out_w + ox) * p.out_c + oc)] +=
+                    v * f[static_cast<size_t>(((oc * p.filter_h + ky) * p.filter_w + kx) * p.in_c + ic)];
+              }
+    std::vector<int16_t> want16(n_out);
+    std::vector<int8_t> want8(n_out);
+    for (size_t i = 0; i < n_out; ++i) {
+      const size_t oc = i % static_cast<size_t>(p.out_c);
+      if (s16) {
+        const int32_t o = Mbqm64(acc[i] + (has_bias ? b64[oc] : 0), mult[oc], shift[oc]);
+        want16[i] = static_cast<int16_t>(std::clamp(o, p.act_min, p.act_max));
+      } else {
+        // |acc| < 2^31: at most 25 taps * 5 channels of 255 * 127
+        const int32_t o = Mbqm32(static_cast<int32_t>(acc[i]) + (has_bias ? b32[oc] : 0), mult[oc], shift[oc]) +
+                          p.output_offset;
+        want8[i] = static_cast<int8_t>(std::clamp(o, p.act_min, p.act_max));
+      }
+    }
+    // tessera, over four output windows
+    std::vector<int16_t> got16(n_out, 0x5555);
+    std::vector<int8_t> got8(n_out, 0x55);
+    const int32_t ys = static_cast<int32_t>(r.I(0, p.out_h)), xs = static_cast<int32_t>(r.I(0, p.out_w));
+    for (const ts_window win : {ts_window{0, ys, 0, xs}, ts_window{0, ys, xs, p.out_w},
+                                ts_window{ys, p.out_h, 0, xs}, ts_window{ys, p.out_h, xs, p.out_w}}) {
+      if (s16)
+        ts_transpose_conv_s16(&p, ts_cbuf{reinterpret_cast<const int8_t*>(in16.data()), 0, 0, p.in_h, p.in_w},
+                              f.data(), has_bias ? b64.data() : nullptr,
+                              ts_buf{reinterpret_cast<int8_t*>(got16.data()), 0, 0, p.out_h, p.out_w}, win);
+      else
+        ts_transpose_conv_s8(&p, ts_cbuf{in8.data(), 0, 0, p.in_h, p.in_w}, f.data(),
+                             has_bias ? b32.data() : nullptr, ts_buf{got8.data(), 0, 0, p.out_h, p.out_w}, win);
+    }
+    if (s16)
+      ASSERT_EQ(got16, want16) << "case " << k;
+    else
+      ASSERT_EQ(got8, want8) << "case " << k;
   }
 }
 

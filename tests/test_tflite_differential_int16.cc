@@ -2,10 +2,12 @@
 // single-operator models (int16 activations with zero point 0, int8 per-channel filters,
 // int64 biases), written by tessera's writer, run by TFLite and by tessera's executor (layer-by-layer
 // plan). ADD int16 (general scales, broadcasts, fused
-// activations) and CONV_2D 16x8 (shapes, strides, dilations, padding, activations). Every
+// activations), CONV_2D 16x8 (shapes, strides, dilations, padding, activations) and
+// TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
+// SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
 // rescaling with left_shift 15; ConvPerChannel with an int64 accumulator and the 64-bit
-// MultiplyByQuantizedMultiplier).
+// MultiplyByQuantizedMultiplier; TransposeConv's sums requantized per channel).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -177,9 +179,97 @@ Case MakeConv(Rand& r) {
   return c;
 }
 
-void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label) {
+// TRANSPOSE_CONV with a constant output shape: int8 (int32 bias, zero points) or 16x8.
+Case MakeTransposeConv(Rand& r, bool s16) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 7), w = r.I(1, 7), cin = r.I(1, 6), cout = r.I(1, 6);
+  const int kh = r.I(1, 5), kw = r.P(0.7) ? kh : r.I(1, 5);
+  const int sh = r.I(1, 3), sw = r.P(0.7) ? sh : r.I(1, 3);
+  const Padding pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+  const int oh = pad == Padding::kSame ? h * sh : (h - 1) * sh + kh;
+  const int ow = pad == Padding::kSame ? w * sw : (w - 1) * sw + kw;
+  const float in_scale = static_cast<float>(std::pow(10.0, s16 ? r.U(-4.5, -2.5) : r.U(-2.5, -0.5)));
+  std::vector<float> ws(static_cast<size_t>(cout));
+  for (float& x : ws) x = static_cast<float>(std::pow(10.0, r.U(-3, -1)));
+  std::vector<uint8_t> wdata(static_cast<size_t>(cout) * kh * kw * cin);
+  for (auto& b : wdata) b = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  // 16x8 always with a bias: without one, TensorFlow Lite 2.9 rounds differently from TFLM (one
+  // step on some elements, seen on every such case); TFLM's no-bias arithmetic (int64
+  // accumulator, 64-bit requantization) is tested against a naive scatter in
+  // test_kernels_int16.cc.
+  const bool has_bias = s16 || r.P(0.7);
+  std::vector<uint8_t> bias_bytes;
+  for (int o = 0; o < cout; ++o) {
+    if (s16) {
+      const int64_t b = r.I(-4000000, 4000000);
+      bias_bytes.insert(bias_bytes.end(), reinterpret_cast<const uint8_t*>(&b), reinterpret_cast<const uint8_t*>(&b) + 8);
+    } else {
+      const int32_t b = r.I(-20000, 20000);
+      bias_bytes.insert(bias_bytes.end(), reinterpret_cast<const uint8_t*>(&b), reinterpret_cast<const uint8_t*>(&b) + 4);
+    }
+  }
+  std::vector<float> sorted = ws;
+  std::sort(sorted.begin(), sorted.end());
+  const double taps = std::max(1.0, static_cast<double>(kh * kw * cin) / (sh * sw));
+  const double acc_std = std::sqrt(taps) * 74.0 * (s16 ? 18900.0 : 74.0);
+  const float out_scale = static_cast<float>(in_scale * sorted[static_cast<size_t>(cout / 2)] * acc_std /
+                                             (s16 ? r.U(5000, 30000) : r.U(20, 80)));
+  Quantization wq, bq;
+  for (int o = 0; o < cout; ++o) {
+    wq.scale.push_back(ws[static_cast<size_t>(o)]);
+    wq.zero_point.push_back(0);
+    bq.scale.push_back(static_cast<float>(static_cast<double>(in_scale) * ws[static_cast<size_t>(o)]));
+    bq.zero_point.push_back(0);
+  }
+  wq.quantized_dimension = 0;
+  Quantization in_q = Q(in_scale), out_q = Q(out_scale);
+  if (!s16) {
+    in_q.zero_point = {r.I(-128, 127)};
+    out_q.zero_point = {r.I(-128, 127)};
+  }
+  std::vector<uint8_t> shape_bytes(16);
+  const int32_t shape[4] = {1, oh, ow, cout};
+  std::memcpy(shape_bytes.data(), shape, 16);
+  const int st = AddTensor(g, "output_shape", DType::kInt32, {4}, {}, shape_bytes);
+  const int wt = AddTensor(g, "w", DType::kInt8, {cout, kh, kw, cin}, wq, wdata);
+  const DType act = s16 ? DType::kInt16 : DType::kInt8;
+  const int x = AddTensor(g, "x", act, {1, h, w, cin}, in_q);
+  const int bt = has_bias ? AddTensor(g, "b", s16 ? DType::kInt64 : DType::kInt32, {cout}, bq, bias_bytes) : kNoTensor;
+  const int y = AddTensor(g, "y", act, {1, oh, ow, cout}, out_q);
+  Operator op;
+  op.type = OpType::kTransposeConv;
+  op.inputs = {st, wt, x};
+  if (has_bias) op.inputs.push_back(bt);
+  op.outputs = {y};
+  TransposeConvOptions o;
+  o.padding = pad;
+  o.stride_h = sh, o.stride_w = sw;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  const int64_t n = static_cast<int64_t>(h) * w * cin;
+  if (s16) {
+    c.inputs = {Int16Bytes(r, n, r.P(0.3) ? 500 : 32768)};
+  } else {
+    std::vector<uint8_t> b(static_cast<size_t>(n));
+    for (auto& v : b) v = static_cast<uint8_t>(r.I(0, 255));
+    c.inputs = {b};
+  }
+  std::ostringstream d;
+  d << "transpose_conv " << (s16 ? "16x8" : "int8") << " in " << h << "x" << w << "x" << cin << " out " << oh << "x"
+    << ow << "x" << cout << " k " << kh << "x" << kw << " s " << sh << "x" << sw
+    << (pad == Padding::kSame ? " SAME" : " VALID") << (has_bias ? "" : " no bias");
+  c.desc = d.str();
+  return c;
+}
+Case MakeTransposeConv8(Rand& r) { return MakeTransposeConv(r, false); }
+Case MakeTransposeConv16(Rand& r) { return MakeTransposeConv(r, true); }
+
+void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label, int elem_bytes = 2) {
   int equal_cases = 0;
-  int64_t elements = 0, interior = 0;  // interior: outputs not at the int16 limits
+  int64_t elements = 0, interior = 0;  // interior: outputs not at the output type's limits
   for (int k = 0; k < kCases; ++k) {
     const uint64_t seed = seed_base + static_cast<uint64_t>(k);
     Rand r(seed);
@@ -202,32 +292,32 @@ void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label) {
     ASSERT_EQ(ref.size(), 1u);
     ASSERT_EQ(got.size(), 1u);
     ASSERT_EQ(ref[0].size(), got[0].size()) << c.desc;
+    const size_t eb = static_cast<size_t>(elem_bytes);
+    auto value = [&](const std::vector<uint8_t>& v, size_t e) {
+      if (eb == 1) return static_cast<int>(static_cast<int8_t>(v[e]));
+      int16_t x;
+      std::memcpy(&x, &v[e * 2], 2);
+      return static_cast<int>(x);
+    };
+    const int lo = eb == 1 ? -128 : -32768, hi = eb == 1 ? 127 : 32767;
     size_t diffs = 0, first = 0;
-    for (size_t i = 0; i + 1 < ref[0].size(); i += 2)
-      if (ref[0][i] != got[0][i] || ref[0][i + 1] != got[0][i + 1]) {
-        if (diffs++ == 0) first = i / 2;
-      }
-    elements += static_cast<int64_t>(ref[0].size() / 2);
-    for (size_t i = 0; i + 1 < ref[0].size(); i += 2) {
-      int16_t v;
-      std::memcpy(&v, &ref[0][i], 2);
-      if (v != -32768 && v != 32767) ++interior;
+    for (size_t e = 0; e < ref[0].size() / eb; ++e) {
+      if (value(ref[0], e) != value(got[0], e) && diffs++ == 0) first = e;
+      if (value(ref[0], e) != lo && value(ref[0], e) != hi) ++interior;
     }
+    elements += static_cast<int64_t>(ref[0].size() / eb);
     if (diffs == 0) {
       ++equal_cases;
     } else {
-      int16_t a, b;
-      std::memcpy(&a, &got[0][first * 2], 2);
-      std::memcpy(&b, &ref[0][first * 2], 2);
       ADD_FAILURE() << "seed " << seed << " (" << c.desc << "): " << diffs << " elements differ, first " << first
-                    << " (tessera " << a << ", TFLite " << b << ")";
+                    << " (tessera " << value(got[0], first) << ", TFLite " << value(ref[0], first) << ")";
     }
   }
-  std::printf("%s: %d of %d cases equal to TFLite %s (%lld elements, %lld not at the int16 limits)\n", label,
+  std::printf("%s: %d of %d cases equal to TFLite %s (%lld elements, %lld not at the type's limits)\n", label,
               equal_cases, kCases, test::TfliteVersion().c_str(), static_cast<long long>(elements),
               static_cast<long long>(interior));
   EXPECT_EQ(equal_cases, kCases);
-  EXPECT_GT(interior * 10, elements * 8) << "the random quantization should rarely saturate";
+  EXPECT_GT(interior * 2, elements) << "the random quantization should mostly not saturate";
 }
 
 TEST(TfliteDifferentialInt16, AddEqualsTflite) {
@@ -238,6 +328,16 @@ TEST(TfliteDifferentialInt16, AddEqualsTflite) {
 TEST(TfliteDifferentialInt16, Conv2D16x8EqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeConv, 168000, "CONV_2D 16x8");
+}
+
+TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeTransposeConv8, 170000, "TRANSPOSE_CONV int8", 1);
+}
+
+TEST(TfliteDifferentialInt16, TransposeConv16x8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeTransposeConv16, 171000, "TRANSPOSE_CONV 16x8");
 }
 
 }  // namespace

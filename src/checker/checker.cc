@@ -1273,6 +1273,18 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
+      case OpType::kTransposeConv: {
+        // One unit over the whole output reading every activation operand whole (the data
+        // input, and an activation output-shape operand the kernel does not read: modelled as
+        // read, which is stricter).
+        require_whole();
+        const auto ex = extras_from(0);
+        unit_ = UnitKind::kWhole;
+        writes_.clear();
+        writes_.push_back(WholeSeg(out_buf, out_t));
+        RunUnit(ex, writes_, reread);
+        return;
+      }
       case OpType::kTranspose: {
         data_input();
         int32_t perm4[4], dims[4];

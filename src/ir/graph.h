@@ -94,8 +94,9 @@ enum class OpType : uint8_t {
   kExpandDims,
   kSpaceToBatchNd,
   kBatchToSpaceNd,
+  kTransposeConv,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kBatchToSpaceNd) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kTransposeConv) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -110,6 +111,12 @@ struct Conv2DOptions {
   int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
   bool operator==(const Conv2DOptions&) const = default;
+};
+// TRANSPOSE_CONV (no dilation; TFLM applies no fused activation).
+struct TransposeConvOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  bool operator==(const TransposeConvOptions&) const = default;
 };
 struct DepthwiseConv2DOptions {
   Padding padding = Padding::kSame;
@@ -207,7 +214,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions, SqueezeOptions>;
+                 SpaceDepthOptions, SqueezeOptions, TransposeConvOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -54,6 +54,7 @@ const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
 const OpUnit& SpaceToBatchNdUnit();
 const OpUnit& BatchToSpaceNdUnit();
+const OpUnit& TransposeConvUnit();
 
 namespace {
 
@@ -69,6 +70,7 @@ constexpr UnitFn kUnits[] = {
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
     SpaceToBatchNdUnit, BatchToSpaceNdUnit,
+    TransposeConvUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

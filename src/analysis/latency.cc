@@ -582,6 +582,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kAbs:
     case OpType::kRsqrt:
     case OpType::kElu:
+    case OpType::kNeg:
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;

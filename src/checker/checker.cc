@@ -1202,7 +1202,8 @@ class Replay {
       case OpType::kTanh:
       case OpType::kAbs:
       case OpType::kRsqrt:
-      case OpType::kElu: {
+      case OpType::kElu:
+      case OpType::kNeg: {
         if (acts.empty()) Fail(CheckFailure::kStructure, "an element-wise operator needs an activation input");
         std::vector<std::pair<int, int>> ins;
         for (size_t i = 0; i < acts.size(); ++i) ins.emplace_back(st.inputs[i], acts[i].second);

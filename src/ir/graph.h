@@ -92,8 +92,9 @@ enum class OpType : uint8_t {
   kSpaceToDepth,
   kSqueeze,
   kExpandDims,
+  kNeg,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kExpandDims) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kNeg) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);

@@ -52,6 +52,7 @@ const OpUnit& DepthToSpaceUnit();
 const OpUnit& SpaceToDepthUnit();
 const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
+const OpUnit& NegUnit();
 
 namespace {
 
@@ -66,6 +67,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
+    NegUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -667,6 +667,12 @@ void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_win
 int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
                   const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
 
+/* NEG float32 (TFLM neg.cc, reference_ops::Negate; TFLM's NEG takes float32 only): out = -in,
+ * the IEEE sign bit flipped (what negating a float does, NaNs and zeros included), loads and
+ * stores with memcpy. Element-wise over a window; access order: elements of the window in
+ * row-major (y, x, c) order, each read then written. */
+void ts_neg_f32(ts_cbuf in /* float32 */, ts_buf out /* float32 */, int32_t channels, ts_window win);
+
 /* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND of rank 4 (rank 3 as width 1, block_w 1), TFLM
  * space_to_batch_nd.cc / batch_to_space_nd.cc (reference_ops SpaceToBatchND / BatchToSpaceND),
  * any element size, NHWC with batches. SPACE_TO_BATCH: output pixel (b, y, x) with

@@ -1,10 +1,10 @@
 // Differential tests of the element-wise operators SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
 // PRELU, LEAKY_RELU, TANH, ABS, RSQRT and ELU, the reductions SUM, ARG_MAX and ARG_MIN, and
-// DEPTH_TO_SPACE, SPACE_TO_DEPTH, SQUEEZE, EXPAND_DIMS and NEG against
+// DEPTH_TO_SPACE, SPACE_TO_DEPTH, SQUEEZE, EXPAND_DIMS, MIRROR_PAD and NEG against
 // TensorFlow Lite 2.9's C library (an interpreter nobody here wrote): random single-operator
 // models (random ranks 1-4, shapes, broadcasting, constant operands, quantizations, fused
-// activations, alphas, axes, keep_dims, int32/int64 indices, block sizes, squeezed axes,
-// special float values) written by
+// activations, alphas, axes, keep_dims, int32/int64 indices, block sizes, squeezed axes, mirror
+// modes and paddings, special float values) written by
 // tessera's writer, run by TFLite and by tessera's executor. Every output byte must equal
 // TFLite's, or differ by one where support/ties.h proves a rounding tie; anything else fails,
 // printing the seed of the case and the element. A summary line per operator is printed.
@@ -339,6 +339,36 @@ Case MakeView(OpType type, Rand& r) {
   return Finish(std::move(g), type, ins, y, opts, {RandomBytes(r, Elements(s))}, what);
 }
 
+// MIRROR_PAD: rank 1-4 (batch 1 unpadded at rank 4), REFLECT or SYMMETRIC, every padding in its
+// range (up to size - 1 or size), int32 or int64 paddings, int8 or float32.
+Case MakeMirrorPad(Rand& r) {
+  Graph g;
+  const std::vector<int32_t> s = RandShape(r);
+  const int rank = static_cast<int>(s.size());
+  MirrorPadOptions o;
+  o.mode = r.P(0.5) ? MirrorPadMode::kReflect : MirrorPadMode::kSymmetric;
+  const int off = o.mode == MirrorPadMode::kReflect ? 1 : 0;
+  std::vector<int64_t> pads;
+  std::vector<int32_t> out;
+  for (int d = 0; d < rank; ++d) {
+    const bool batch = rank == 4 && d == 0;
+    const int64_t a = batch || r.P(0.2) ? 0 : r.I(0, s[d] - off), b = batch || r.P(0.2) ? 0 : r.I(0, s[d] - off);
+    pads.push_back(a);
+    pads.push_back(b);
+    out.push_back(static_cast<int32_t>(s[d] + a + b));
+  }
+  const bool f32 = r.P(0.25);
+  const DType t = f32 ? DType::kFloat32 : DType::kInt8;
+  const Quantization q = f32 ? Quantization{} : RandQ(r);
+  const DType pt = r.P(0.5) ? DType::kInt32 : DType::kInt64;
+  const int x = AddTensor(g, "x", t, s, q);
+  const int p = AddTensor(g, "paddings", pt, {rank, 2}, Quantization{}, I64Bytes(pads, pt));
+  const int y = AddTensor(g, "y", t, out, q);
+  std::string what = std::string("MIRROR_PAD ") + (off ? "REFLECT " : "SYMMETRIC ") + ShapeText(s) + " -> " +
+                     ShapeText(out) + (f32 ? " float32" : " int8");
+  return Finish(std::move(g), OpType::kMirrorPad, {x, p}, y, o, {RandomBytes(r, Elements(s) * (f32 ? 4 : 1))}, what);
+}
+
 // NEG float32 (TFLM's only type): random finite values and the special ones (signed zeros,
 // infinities, NaNs with payloads, subnormals).
 Case MakeNeg(Rand& r) {
@@ -368,7 +398,7 @@ Case MakeNeg(Rand& r) {
   return Finish(std::move(g), OpType::kNeg, {x}, y, std::monostate{}, {in}, "NEG " + ShapeText(s));
 }
 
-bool IsCopyOp(OpType t) { return t == OpType::kNeg; }
+bool IsCopyOp(OpType t) { return t == OpType::kMirrorPad || t == OpType::kNeg; }
 
 bool IsView(OpType t) { return t == OpType::kSqueeze || t == OpType::kExpandDims; }
 
@@ -454,7 +484,8 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
   for (int k = 0; k < kCasesPerOp; ++k) {
     const uint64_t seed = static_cast<uint64_t>(static_cast<int>(type)) * 1000003ull + k;
     Rand r(seed);
-    Case c = type == OpType::kNeg ? MakeNeg(r)
+    Case c = type == OpType::kMirrorPad ? MakeMirrorPad(r)
+             : type == OpType::kNeg       ? MakeNeg(r)
              : IsView(type)        ? MakeView(type, r)
              : IsRearrange(type) ? MakeSpaceDepth(type, r)
              : IsReduce(type)  ? MakeReduce(type, r)
@@ -587,7 +618,7 @@ INSTANTIATE_TEST_SUITE_P(Elem, DifferentialElem,
                                            OpType::kTanh, OpType::kAbs, OpType::kRsqrt, OpType::kElu, OpType::kSum,
                                            OpType::kArgMax, OpType::kArgMin, OpType::kDepthToSpace,
                                            OpType::kSpaceToDepth, OpType::kSqueeze, OpType::kExpandDims,
-                                           OpType::kNeg),
+                                           OpType::kNeg, OpType::kMirrorPad),
                          [](const ::testing::TestParamInfo<OpType>& p) { return std::string(OpTypeName(p.param)); });
 
 }  // namespace

@@ -93,8 +93,9 @@ enum class OpType : uint8_t {
   kSqueeze,
   kExpandDims,
   kNeg,
+  kMirrorPad,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kNeg) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kMirrorPad) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -158,6 +159,11 @@ struct SqueezeOptions {
   std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
   bool operator==(const SqueezeOptions&) const = default;
 };
+enum class MirrorPadMode : uint8_t { kReflect, kSymmetric };  // TFLite's REFLECT = 0, SYMMETRIC = 1
+struct MirrorPadOptions {
+  MirrorPadMode mode = MirrorPadMode::kReflect;
+  bool operator==(const MirrorPadOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -206,7 +212,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions, SqueezeOptions>;
+                 SpaceDepthOptions, SqueezeOptions, MirrorPadOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

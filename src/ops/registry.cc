@@ -53,6 +53,7 @@ const OpUnit& SpaceToDepthUnit();
 const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
 const OpUnit& NegUnit();
+const OpUnit& MirrorPadUnit();
 
 namespace {
 
@@ -67,7 +68,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
-    NegUnit,
+    NegUnit,         MirrorPadUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -1,10 +1,10 @@
 // Differential tests of the element-wise operators SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
 // PRELU, LEAKY_RELU, TANH, ABS, RSQRT and ELU, the reductions SUM, ARG_MAX and ARG_MIN, and
-// DEPTH_TO_SPACE, SPACE_TO_DEPTH, SQUEEZE, EXPAND_DIMS, MIRROR_PAD and NEG against
+// DEPTH_TO_SPACE, SPACE_TO_DEPTH, SQUEEZE, EXPAND_DIMS, GATHER, MIRROR_PAD and NEG against
 // TensorFlow Lite 2.9's C library (an interpreter nobody here wrote): random single-operator
 // models (random ranks 1-4, shapes, broadcasting, constant operands, quantizations, fused
-// activations, alphas, axes, keep_dims, int32/int64 indices, block sizes, squeezed axes, mirror
-// modes and paddings, special float values) written by
+// activations, alphas, axes, keep_dims, int32/int64 indices, block sizes, squeezed axes, gather
+// axes and batch_dims, mirror modes and paddings, special float values) written by
 // tessera's writer, run by TFLite and by tessera's executor. Every output byte must equal
 // TFLite's, or differ by one where support/ties.h proves a rounding tie; anything else fails,
 // printing the seed of the case and the element. A summary line per operator is printed.
@@ -339,6 +339,48 @@ Case MakeView(OpType type, Rand& r) {
   return Finish(std::move(g), type, ins, y, opts, {RandomBytes(r, Elements(s))}, what);
 }
 
+// Bytes of n int32 values.
+std::vector<uint8_t> I32Bytes(const std::vector<int64_t>& v) { return I64Bytes(v, DType::kInt32); }
+
+// GATHER: params of rank 1-4 (int8 sharing its quantization, or float32), int32 indices of rank
+// 0-2 (constant or an input), axis and batch_dims each possibly negative; the output shape from
+// the operator's definition: params[:axis] + indices[batch_dims:] + params[axis + 1:].
+Case MakeGather(Rand& r) {
+  Graph g;
+  const int pr = r.I(1, 4);
+  std::vector<int32_t> ps(pr);
+  for (int32_t& d : ps) d = r.I(1, pr == 1 ? 12 : 5);
+  const int axis = r.I(0, pr - 1);
+  const int bd = r.I(0, std::min(axis, 2));
+  std::vector<int32_t> is(ps.begin(), ps.begin() + bd);
+  const int extra = r.I(0, 2);
+  for (int k = 0; k < extra; ++k) is.push_back(r.I(1, 4));
+  const int ir = static_cast<int>(is.size());
+  std::vector<int64_t> idx(static_cast<size_t>(Elements(is)));
+  for (int64_t& v : idx) v = r.I(0, ps[axis] - 1);
+  std::vector<int32_t> out(ps.begin(), ps.begin() + axis);
+  out.insert(out.end(), is.begin() + bd, is.end());
+  out.insert(out.end(), ps.begin() + axis + 1, ps.end());
+  GatherOptions o;
+  o.axis = r.P(0.3) ? axis - pr : axis;
+  o.batch_dims = bd > 0 && bd < ir && r.P(0.3) ? bd - ir : bd;  // -0 would be 0
+  const bool f32 = r.P(0.25);
+  const DType t = f32 ? DType::kFloat32 : DType::kInt8;
+  const Quantization q = f32 ? Quantization{} : RandQ(r);
+  const bool const_params = r.P(0.2), const_idx = !const_params && r.P(0.5);
+  const std::vector<uint8_t> pb = RandomBytes(r, Elements(ps) * (f32 ? 4 : 1));
+  const int x = AddTensor(g, "params", t, ps, q, const_params ? pb : std::vector<uint8_t>{});
+  const int ix = AddTensor(g, "indices", DType::kInt32, is, Quantization{}, const_idx ? I32Bytes(idx) : std::vector<uint8_t>{});
+  const int y = AddTensor(g, "y", t, out, q);
+  std::vector<std::vector<uint8_t>> in;
+  if (!const_params) in.push_back(pb);
+  if (!const_idx) in.push_back(I32Bytes(idx));
+  std::string what = "GATHER " + ShapeText(ps) + (const_params ? " const" : "") + " indices " + ShapeText(is) +
+                     (const_idx ? " const" : "") + " axis " + std::to_string(o.axis) + " batch_dims " +
+                     std::to_string(o.batch_dims) + (f32 ? " float32" : " int8");
+  return Finish(std::move(g), OpType::kGather, {x, ix}, y, o, std::move(in), what);
+}
+
 // MIRROR_PAD: rank 1-4 (batch 1 unpadded at rank 4), REFLECT or SYMMETRIC, every padding in its
 // range (up to size - 1 or size), int32 or int64 paddings, int8 or float32.
 Case MakeMirrorPad(Rand& r) {
@@ -398,7 +440,7 @@ Case MakeNeg(Rand& r) {
   return Finish(std::move(g), OpType::kNeg, {x}, y, std::monostate{}, {in}, "NEG " + ShapeText(s));
 }
 
-bool IsCopyOp(OpType t) { return t == OpType::kMirrorPad || t == OpType::kNeg; }
+bool IsCopyOp(OpType t) { return t == OpType::kGather || t == OpType::kMirrorPad || t == OpType::kNeg; }
 
 bool IsView(OpType t) { return t == OpType::kSqueeze || t == OpType::kExpandDims; }
 
@@ -484,7 +526,8 @@ TEST_P(DifferentialElem, MatchesTfliteUpToProvenTies) {
   for (int k = 0; k < kCasesPerOp; ++k) {
     const uint64_t seed = static_cast<uint64_t>(static_cast<int>(type)) * 1000003ull + k;
     Rand r(seed);
-    Case c = type == OpType::kMirrorPad ? MakeMirrorPad(r)
+    Case c = type == OpType::kGather      ? MakeGather(r)
+             : type == OpType::kMirrorPad ? MakeMirrorPad(r)
              : type == OpType::kNeg       ? MakeNeg(r)
              : IsView(type)        ? MakeView(type, r)
              : IsRearrange(type) ? MakeSpaceDepth(type, r)
@@ -618,7 +661,7 @@ INSTANTIATE_TEST_SUITE_P(Elem, DifferentialElem,
                                            OpType::kTanh, OpType::kAbs, OpType::kRsqrt, OpType::kElu, OpType::kSum,
                                            OpType::kArgMax, OpType::kArgMin, OpType::kDepthToSpace,
                                            OpType::kSpaceToDepth, OpType::kSqueeze, OpType::kExpandDims,
-                                           OpType::kNeg, OpType::kMirrorPad),
+                                           OpType::kNeg, OpType::kMirrorPad, OpType::kGather),
                          [](const ::testing::TestParamInfo<OpType>& p) { return std::string(OpTypeName(p.param)); });
 
 }  // namespace

@@ -606,6 +606,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kReduceMax:
     case OpType::kReduceMin:
     case OpType::kTile:
+    case OpType::kGather:
     case OpType::kMirrorPad:
       r.cls = LatencyClass::kWholeCopy;
       r.x[1] = elems * p.out_elem_bytes;

@@ -1312,9 +1312,11 @@ class Replay {
       case OpType::kStridedSlice:
       case OpType::kPack:
       case OpType::kConcatenation:
-      case OpType::kTile: {
+      case OpType::kTile:
+      case OpType::kGather: {
         require_whole();
-        if (acts.empty() && op.type != OpType::kTile)  // TILE may read a constant only
+        // TILE and GATHER may read constants only
+        if (acts.empty() && op.type != OpType::kTile && op.type != OpType::kGather)
           Fail(CheckFailure::kStructure, "needs an activation input");
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;

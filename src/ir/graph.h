@@ -94,8 +94,9 @@ enum class OpType : uint8_t {
   kExpandDims,
   kNeg,
   kMirrorPad,
+  kGather,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kMirrorPad) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kGather) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -159,6 +160,11 @@ struct SqueezeOptions {
   std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
   bool operator==(const SqueezeOptions&) const = default;
 };
+struct GatherOptions {
+  int32_t axis = 0;        // may be negative (counted from the params' rank)
+  int32_t batch_dims = 0;  // may be negative (counted from the indices' rank)
+  bool operator==(const GatherOptions&) const = default;
+};
 enum class MirrorPadMode : uint8_t { kReflect, kSymmetric };  // TFLite's REFLECT = 0, SYMMETRIC = 1
 struct MirrorPadOptions {
   MirrorPadMode mode = MirrorPadMode::kReflect;
@@ -212,7 +218,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions, SqueezeOptions, MirrorPadOptions>;
+                 SpaceDepthOptions, SqueezeOptions, GatherOptions, MirrorPadOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -54,6 +54,7 @@ const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
 const OpUnit& NegUnit();
 const OpUnit& MirrorPadUnit();
+const OpUnit& GatherUnit();
 
 namespace {
 
@@ -68,7 +69,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
-    NegUnit,         MirrorPadUnit,
+    NegUnit,         MirrorPadUnit,       GatherUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

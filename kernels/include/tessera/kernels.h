@@ -658,13 +658,14 @@ size_t ts_mirror_pad_scratch_bytes(const ts_mirror_pad_params* p);
 void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_window win,
                    int8_t* scratch);
 
-/* GATHER (TFLM gather.cc, batch_dims 0): params viewed as [outer][axis_size][inner_bytes];
- * out[o][k] = params[o][indices[k]] for k < num_indices. Indices int32 (index_bytes 4) or int64
- * (8; TFLM's GATHER takes int32 only), read with memcpy. Returns 0, or -1 at the first index
- * outside [0, axis_size), as TFLM's Eval fails there (rows before it written). Access order:
- * output rows in (o, k) order, each reading its index, then its input row (memmove), before
- * the next row. */
-int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+/* GATHER (TFLM gather.cc): params viewed as [batches][outer][axis_size][inner_bytes], indices as
+ * [batches][num_indices] (batches: the product of the first batch_dims axes);
+ * out[b][o][k] = params[b][o][indices[b][k]] for k < num_indices. Indices int32 (index_bytes 4)
+ * or int64 (8; TFLM's GATHER takes int32 only, tessera folds int64 ones at load time), read with
+ * memcpy. Returns 0, or -1 at the first index outside [0, axis_size), as TFLM's Eval fails
+ * there (rows before it written). Access order: output rows in (b, o, k) order, each reading
+ * its index, then its input row (memmove), before the next row. */
+int32_t ts_gather(const void* params, int32_t batches, int32_t outer, int32_t axis_size, int32_t inner_bytes,
                   const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
 
 /* NEG float32 (TFLM neg.cc, reference_ops::Negate; TFLM's NEG takes float32 only): out = -in,

@@ -8,6 +8,12 @@
 //    operators over partial windows; the generated C computes the executor's bytes;
 //  - SUM, ARG_MAX and ARG_MIN, SQUEEZE and EXPAND_DIMS (views, aliased in place by some
 //    plans) in every strategy's plan;
+//  - pool -> MIRROR_PAD (REFLECT) -> DEQUANTIZE -> NEG -> QUANTIZE -> MIRROR_PAD (SYMMETRIC,
+//    channels too) -> pool: the same (MIRROR_PAD and NEG over partial windows), the generated C
+//    of a patch plan, and the emulated Cortex-M4 running it with the host's bytes;
+//  - GATHER (constant indices, constant params with input indices, batch_dims) in every
+//    strategy's plan and in generated C; run-time indices out of range fail the run; GATHERs of
+//    shape values fold at load time;
 //  - their options survive a write/read round trip;
 //  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
@@ -18,6 +24,7 @@
 #include <functional>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +33,7 @@
 #include "codegen/codegen.h"
 #include "codegen/device.h"
 #include "exec/executor.h"
+#include "ir/fold.h"
 #include "ir/graph_equal.h"
 #include "memory/greedy.h"
 #include "ops/ops.h"
@@ -47,7 +55,8 @@ using test::Rand;
 
 const std::set<OpType> kNewOps = {OpType::kSub,       OpType::kMaximum, OpType::kMinimum, OpType::kSquaredDifference,
                                   OpType::kPrelu,     OpType::kLeakyRelu, OpType::kTanh,  OpType::kAbs,
-                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth};
+                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth,
+                                  OpType::kMirrorPad, OpType::kNeg};
 
 int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
   Operator op;
@@ -115,6 +124,12 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
   return {Bytes(r, static_cast<int>(g.tensors[g.inputs[0]].num_bytes()))};
 }
 
+// Steps over partial windows per operator type, over every CheckEveryPlan call.
+std::map<OpType, int>& PartialByType() {
+  static std::map<OpType, int> m;
+  return m;
+}
+
 // Every strategy's plan, every patch plan (each split point, three grids and placements) and
 // streamed plan (each halo mode, greedy placement) of g, the input in the arena or streamed:
 // checked and equal to the layer-by-layer bytes. Counts the plans and the steps of the new
@@ -146,7 +161,7 @@ void CheckEveryPlan(const Graph& g, uint64_t seed, int* plans_out, int* partial_
     for (const Step& st : plan.steps) {
       if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
       const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
-      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
+      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps, ++PartialByType()[g.ops[st.op].type];
     }
   };
   for (bool in_arena : {true, false}) {
@@ -221,14 +236,109 @@ Graph SpaceDepthChain(int h, int w, int b) {
   return g;
 }
 
+// pool -> MIRROR_PAD (REFLECT, rows 2/1, columns 1/2) -> DEQUANTIZE -> NEG -> QUANTIZE ->
+// MIRROR_PAD (SYMMETRIC, rows 1/2, columns 0/1, channels 1/2) -> pool, on 1 x h x w x 3.
+Graph MirrorNegChain(int h, int w) {
+  Graph g;
+  g.name = "mirror_neg_chain";
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const std::vector<int32_t> s = {1, h, w, 3}, p1 = {1, h + 3, w + 3, 3}, p2 = {1, h + 6, w + 4, 6};
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  auto pads = [&](const char* name, std::vector<int32_t> v) {
+    std::vector<uint8_t> b(v.size() * 4);
+    std::memcpy(b.data(), v.data(), b.size());
+    return AddTensor(g, name, DType::kInt32, {4, 2}, Quantization{}, b);
+  };
+  MirrorPadOptions reflect, symmetric;
+  symmetric.mode = MirrorPadMode::kSymmetric;
+  const int t1 = AddTensor(g, "reflect", DType::kInt8, p1, Q(0.05f, 3));
+  AddOp(g, OpType::kMirrorPad, {t0, pads("pads1", {0, 0, 2, 1, 1, 2, 0, 0})}, t1, reflect);
+  const int t2 = AddTensor(g, "real", DType::kFloat32, p1, Quantization{});
+  AddOp(g, OpType::kDequantize, {t1}, t2);
+  const int t3 = AddTensor(g, "neg", DType::kFloat32, p1, Quantization{});
+  AddOp(g, OpType::kNeg, {t2}, t3);
+  const int t4 = AddTensor(g, "requant", DType::kInt8, p1, Q(0.04f, -5));
+  AddOp(g, OpType::kQuantize, {t3}, t4);
+  const int t5 = AddTensor(g, "symmetric", DType::kInt8, p2, Q(0.04f, -5));
+  AddOp(g, OpType::kMirrorPad, {t4, pads("pads2", {0, 0, 1, 2, 0, 1, 1, 2})}, t5, symmetric);
+  const int y = AddTensor(g, "y", DType::kInt8, p2, Q(0.04f, -5));
+  AddOp(g, OpType::kMaxPool2D, {t5}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+// The chain's output from a naive evaluation written here: average pool (TFLM's rounding),
+// numpy-style mirror padding, -(scale * (q - zp)) requantized with round-half-away, max pool.
+TEST(ElemOpsPlans, MirrorNegChainEqualsANaiveEvaluation) {
+  const Graph g = MirrorNegChain(5, 4);
+  const auto in = Inputs(g, 3);
+  const auto got = RunPlan(g, PlanLayerByLayer(g), in)[0];
+  auto mirror = [](int i, int before, int n, bool reflect) {
+    int j = i - before;
+    if (j < 0) j = reflect ? -j : -j - 1;
+    if (j >= n) j = reflect ? 2 * (n - 1) - j : 2 * n - 1 - j;
+    return j;
+  };
+  auto pool = [](const std::vector<int>& v, int h, int w, int c, bool avg) {
+    std::vector<int> r(v.size());
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k) {
+          int sum = 0, n = 0, mx = -128;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              const int yy = y + dy, xx = x + dx;
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              const int e = v[(size_t(yy) * w + xx) * c + k];
+              sum += e, ++n, mx = std::max(mx, e);
+            }
+          r[(size_t(y) * w + x) * c + k] = avg ? (sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n) : mx;
+        }
+    return r;
+  };
+  std::vector<int> a(in[0].begin(), in[0].end());
+  for (int& v : a) v = static_cast<int8_t>(v);
+  a = pool(a, 5, 4, 3, true);
+  // REFLECT rows 2/1, columns 1/2 -> 8 x 7 x 3, then -(0.05 * (q - 3)) / 0.04 - 5
+  std::vector<int> b(8 * 7 * 3);
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 7; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const int q = a[(size_t(mirror(y, 2, 5, true)) * 4 + mirror(x, 1, 4, true)) * 3 + c];
+        const float real = -static_cast<float>(static_cast<double>(0.05f) * (q - 3));
+        const double r = std::round(static_cast<double>(real) / static_cast<double>(0.04f));
+        b[(size_t(y) * 7 + x) * 3 + c] = static_cast<int>(std::clamp(r - 5, -128.0, 127.0));
+      }
+  // SYMMETRIC rows 1/2, columns 0/1, channels 1/2 -> 11 x 8 x 6
+  std::vector<int> d(11 * 8 * 6);
+  for (int y = 0; y < 11; ++y)
+    for (int x = 0; x < 8; ++x)
+      for (int c = 0; c < 6; ++c)
+        d[(size_t(y) * 8 + x) * 6 + c] =
+            b[(size_t(mirror(y, 1, 8, false)) * 7 + mirror(x, 0, 7, false)) * 3 + mirror(c, 1, 3, false)];
+  d = pool(d, 11, 8, 6, false);
+  ASSERT_EQ(got.size(), d.size());
+  for (size_t i = 0; i < d.size(); ++i) ASSERT_EQ(static_cast<int8_t>(got[i]), d[i]) << "element " << i;
+}
+
 TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
   int plans = 0, partial_steps = 0;
   for (uint64_t seed : {1u, 2u, 3u})
     CheckEveryPlan(ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed), seed, &plans,
                    &partial_steps);
   for (int b : {2, 3}) CheckEveryPlan(SpaceDepthChain(4, 3, b), static_cast<uint64_t>(b), &plans, &partial_steps);
-  std::printf("plans %d, steps of the new operators over partial windows %d\n", plans, partial_steps);
+  CheckEveryPlan(MirrorNegChain(7, 6), 4, &plans, &partial_steps);
+  std::printf("plans %d, steps of the new operators over partial windows %d (MIRROR_PAD %d, NEG %d)\n", plans,
+              partial_steps, PartialByType()[OpType::kMirrorPad], PartialByType()[OpType::kNeg]);
   EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
+  EXPECT_GT(PartialByType()[OpType::kMirrorPad], 0);
+  EXPECT_GT(PartialByType()[OpType::kNeg], 0);
 }
 
 // SUM and ARG_MAX / ARG_MIN (whole-tensor operators) after an element-wise one, two graph

@@ -8,6 +8,10 @@
 //    operators over partial windows; the generated C computes the executor's bytes;
 //  - SUM, ARG_MAX and ARG_MIN, SQUEEZE and EXPAND_DIMS (views, aliased in place by some
 //    plans) in every strategy's plan;
+//  - SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND (whole-tensor units, batch above 1 between
+//    them) between two pools: every strategy / patch / stream plan checked and exact; rank 3
+//    int8 and float32 in every strategy against bytes computed here; the generated C, on the
+//    host and on the emulated Cortex-M4;
 //  - pool -> MIRROR_PAD (REFLECT) -> DEQUANTIZE -> NEG -> QUANTIZE -> MIRROR_PAD (SYMMETRIC,
 //    channels too) -> pool: the same (MIRROR_PAD and NEG over partial windows), the generated C
 //    of a patch plan, and the emulated Cortex-M4 running it with the host's bytes;
@@ -15,6 +19,10 @@
 //    strategy's plan and in generated C; run-time indices out of range fail the run; GATHERs of
 //    shape values fold at load time;
 //  - their options survive a write/read round trip;
+//  - the dilated-convolution pattern (SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over
+//    batch 4 -> BATCH_TO_SPACE_ND) in every strategy equals the one dilated convolution, on
+//    the host, in generated C and on the emulated Cortex-M4, and 40 random ones equal
+//    TensorFlow Lite 2.9 up to proven rounding ties of CONV_2D;
 //  - unsupported variants fail with messages naming the operator and the tensor.
 #include <gtest/gtest.h>
 
@@ -43,6 +51,8 @@
 #include "schedule/stream.h"
 #include "support/paths.h"
 #include "support/random_case.h"
+#include "support/ties.h"
+#include "support/tflite_c.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
 
@@ -706,6 +716,476 @@ TEST(ElemOpsErrors, SqueezeAndExpandDims) {
   EXPECT_HAS(ValidateError(s4), "squeeze dimension 4 is out of range for input rank 4");
   Graph e = Reduce(OpType::kExpandDims, {6}, {1, 3, 3, 2, 1}, DType::kInt8, std::monostate{});
   EXPECT_HAS(ValidateError(e), "EXPAND_DIMS (op 0): axis 6 is out of range for input rank 4");
+}
+
+// ---- SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND (whole-tensor units: the batch changes)
+std::vector<uint8_t> I32Bytes(const std::vector<int32_t>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// pool -> SPACE_TO_BATCH_ND (block bh x bw, paddings) -> BATCH_TO_SPACE_ND (the same block,
+// crops) -> pool on a 1 x h x w x 3 input; SPACE_TO_BATCH_ND's output zero point (its pad
+// value) differs from its input's.
+Graph SpaceBatchChain(int h, int w, int bh, int bw, std::vector<int32_t> pads, std::vector<int32_t> crops) {
+  Graph g;
+  g.name = "space_batch_chain";
+  const std::vector<int32_t> s = {1, h, w, 3};
+  const int oh = (h + pads[0] + pads[1]) / bh, ow = (w + pads[2] + pads[3]) / bw;
+  const std::vector<int32_t> b = {bh * bw, oh, ow, 3};
+  const std::vector<int32_t> back = {1, oh * bh - crops[0] - crops[1], ow * bw - crops[2] - crops[3], 3};
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({bh, bw}));
+  const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes(pads));
+  const int t1 = AddTensor(g, "s2b", DType::kInt8, b, Q(0.05f, -90));
+  AddOp(g, OpType::kSpaceToBatchNd, {t0, blk, pd}, t1);
+  const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes(crops));
+  const int t2 = AddTensor(g, "b2s", DType::kInt8, back, Q(0.05f, -90));
+  AddOp(g, OpType::kBatchToSpaceNd, {t1, blk, cr}, t2);
+  const int y = AddTensor(g, "y", DType::kInt8, back, Q(0.05f, -90));
+  AddOp(g, OpType::kMaxPool2D, {t2}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+// Rank 3 (NHC), float32 or int8: x [2, 5, 3] -> SPACE_TO_BATCH_ND (block 3, paddings 1 3) ->
+// [6, 3, 3] -> BATCH_TO_SPACE_ND (block 3, crops 2 0) -> [2, 7, 3].
+Graph SpaceBatchRank3(DType t) {
+  Graph g;
+  g.name = "space_batch_rank3";
+  const Quantization q = t == DType::kInt8 ? Q(0.1f, 17) : Quantization{};
+  const int x = AddTensor(g, "x", t, {2, 5, 3}, q);
+  const int blk = AddTensor(g, "block_shape", DType::kInt32, {1}, Quantization{}, I32Bytes({3}));
+  const int pd = AddTensor(g, "paddings", DType::kInt32, {1, 2}, Quantization{}, I32Bytes({1, 3}));
+  const int t1 = AddTensor(g, "s2b", t, {6, 3, 3}, q);
+  AddOp(g, OpType::kSpaceToBatchNd, {x, blk, pd}, t1);
+  const int cr = AddTensor(g, "crops", DType::kInt32, {1, 2}, Quantization{}, I32Bytes({2, 0}));
+  const int y = AddTensor(g, "y", t, {2, 7, 3}, q);
+  AddOp(g, OpType::kBatchToSpaceNd, {t1, blk, cr}, y);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+TEST(SpaceBatchPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0, partial_steps = 0;
+  CheckEveryPlan(SpaceBatchChain(7, 6, 2, 2, {1, 0, 0, 2}, {1, 0, 0, 1}), 21, &plans, &partial_steps);
+  CheckEveryPlan(SpaceBatchChain(5, 8, 3, 2, {2, 2, 1, 1}, {0, 2, 1, 1}), 22, &plans, &partial_steps);
+  std::printf("plans %d\n", plans);
+  EXPECT_GT(plans, 20);
+}
+
+TEST(SpaceBatchPlans, Rank3InEveryStrategy) {
+  for (DType t : {DType::kInt8, DType::kFloat32}) {
+    const Graph g = SpaceBatchRank3(t);
+    const auto inputs = Inputs(g, 13);
+    // y[b][i] = x[b][i + 2 - 1] (the padded row i + crop_top, minus padding_top) where that row
+    // lies inside x, the pad value (int8: the zero point 17; float32: 0.0f) elsewhere.
+    std::vector<uint8_t> want;
+    const size_t eb = t == DType::kInt8 ? 1 : 4, row = 3 * eb;
+    for (int b = 0; b < 2; ++b)
+      for (int i = 0; i < 7; ++i) {
+        const int src = i + 2 - 1;
+        for (size_t k = 0; k < row; ++k)
+          want.push_back(src < 5 ? inputs[0][(b * 5 + src) * row + k] : t == DType::kInt8 ? uint8_t{17} : uint8_t{0});
+      }
+    for (const std::string& name : StrategyNames())
+      for (bool in_arena : {true, false}) {
+        SCOPED_TRACE(std::string(DTypeName(t)) + " " + name + (in_arena ? "" : " (input streamed)"));
+        PlanOptions o = PlanOptions::FromStrategy(name);
+        o.input_in_arena = in_arena;
+        const Plan plan = MakePlan(g, o);
+        const CheckResult cr = CheckPlan(g, plan);
+        ASSERT_TRUE(cr.ok) << cr.message;
+        EXPECT_EQ(RunPlan(g, plan, inputs)[0], want);
+      }
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, MakePlan(g, PlanOptions::FromStrategy("best")), inputs[0], &got,
+                           std::string("space_batch_rank3_") + DTypeName(t)),
+              0);
+    EXPECT_EQ(got, want);
+  }
+}
+
+TEST(SpaceBatchCodegen, GeneratedCMatchesExecutor) {
+  const Graph g = SpaceBatchChain(5, 8, 3, 2, {2, 2, 1, 1}, {0, 2, 1, 1});
+  const auto inputs = Inputs(g, 31);
+  PatchPlanOptions po;
+  po.patch.split_op = 0;
+  po.patch.rows = po.patch.cols = 2;
+  const std::vector<std::pair<std::string, Plan>> plans = {{"greedy", MakePlan(g, PlanOptions::FromStrategy("greedy"))},
+                                                           {"best", MakePlan(g, PlanOptions::FromStrategy("best"))},
+                                                           {"patch", PlanPatches(g, po)}};
+  for (const auto& [name, plan] : plans) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, plan, inputs[0], &got, "space_batch_" + name), 0);
+    EXPECT_EQ(got, RunPlan(g, plan, inputs)[0]);
+  }
+}
+
+TEST(SpaceBatchOptions, SurviveWriteAndRead) {
+  const Graph g = SpaceBatchChain(7, 6, 2, 2, {1, 0, 0, 2}, {1, 0, 0, 1});
+  const std::vector<uint8_t> bytes = WriteTflite(g);
+  const Graph back = ReadTfliteBytes(bytes.data(), bytes.size(), "space_batch_chain");
+  std::string why;
+  EXPECT_TRUE(GraphsEqual(g, back, &why)) << "differs: " << why;
+}
+
+// The generated C on the emulated Cortex-M4 (QEMU mps2-an386): the int8 chain's smallest-arena
+// plan and the float32 rank-3 graph give the host executor's bytes.
+TEST(SpaceBatchDevice, EmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const std::vector<Graph> graphs = {SpaceBatchChain(5, 8, 3, 2, {2, 2, 1, 1}, {0, 2, 1, 1}),
+                                     SpaceBatchRank3(DType::kFloat32)};
+  for (const Graph& g : graphs) {
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 41);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    const auto expected = RunPlan(g, plan, inputs);
+    const std::string dir = test::FreshTempDir("space_batch_device_" + g.name);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs.size(), 1u);
+    EXPECT_TRUE(r.outputs[0] == expected[0]) << "differs from the host executor";
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// SPACE_TO_BATCH_ND (or BATCH_TO_SPACE_ND) of x (shape xs) with block_shape and paddings /
+// crops given as int32 constants of the shapes TFLite uses, output shape ys.
+Graph SpaceBatchOp(OpType type, std::vector<int32_t> xs, std::vector<int32_t> blk, std::vector<int32_t> pads,
+                   std::vector<int32_t> ys, DType t = DType::kInt8) {
+  Graph g;
+  const Quantization q = t == DType::kInt8 ? Q(0.1f, 0) : Quantization{};
+  const int x = AddTensor(g, "in_x", t, std::move(xs), q);
+  const int32_t m = static_cast<int32_t>(blk.size());
+  const int b = AddTensor(g, "blk", DType::kInt32, {m}, Quantization{}, I32Bytes(blk));
+  const int p = AddTensor(g, "pads", DType::kInt32, {static_cast<int32_t>(pads.size()) / 2, 2}, Quantization{},
+                          I32Bytes(pads));
+  const int y = AddTensor(g, "out_y", t, std::move(ys), q);
+  AddOp(g, type, {x, b, p}, y);
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+TEST(SpaceBatchErrors, ShapesBlocksAndTypes) {
+  const OpType s2b = OpType::kSpaceToBatchNd, b2s = OpType::kBatchToSpaceNd;
+  Graph ok = SpaceBatchOp(s2b, {1, 4, 4, 2}, {2, 2}, {0, 0, 0, 0}, {4, 2, 2, 2});
+  EXPECT_EQ(ValidateError(ok), "(no error)");
+  Graph a = SpaceBatchOp(s2b, {1, 5, 4, 2}, {2, 2}, {0, 0, 0, 0}, {4, 2, 2, 2});
+  EXPECT_HAS(ValidateError(a), "SPACE_TO_BATCH_ND (op 0): axis 1 of input tensor 0 'in_x' padded to 5 is not a "
+                               "multiple of block_shape[0] 2");
+  Graph b = SpaceBatchOp(b2s, {3, 2, 2, 2}, {2, 1}, {0, 0, 0, 0}, {1, 4, 2, 2});
+  EXPECT_HAS(ValidateError(b), "BATCH_TO_SPACE_ND (op 0): input tensor 0 'in_x' has batch 3, not a multiple of the "
+                               "block_shape product 2");
+  Graph c = SpaceBatchOp(b2s, {2, 2, 2, 2}, {2, 1}, {3, 1, 0, 0}, {1, 1, 2, 2});
+  EXPECT_HAS(ValidateError(c), "BATCH_TO_SPACE_ND (op 0): axis 1 of the output would be 0 (input 2 x block 2 minus "
+                               "crops 3 and 1)");
+  Graph d = SpaceBatchOp(s2b, {1, 4, 4, 2}, {0, 2}, {0, 0, 0, 0}, {4, 2, 2, 2});
+  EXPECT_HAS(ValidateError(d), "SPACE_TO_BATCH_ND (op 0): block_shape[0] 0 is out of range");
+  Graph e = SpaceBatchOp(s2b, {1, 4, 4, 2}, {2, 2}, {0, -2, 0, 0}, {4, 1, 2, 2});
+  EXPECT_HAS(ValidateError(e), "SPACE_TO_BATCH_ND (op 0): paddings of axis 1 (0, -2) must be non-negative");
+  Graph f = SpaceBatchOp(s2b, {1, 1, 4, 4, 2}, {2, 2}, {0, 0, 0, 0}, {4, 1, 2, 2, 2});
+  EXPECT_HAS(ValidateError(f), "SPACE_TO_BATCH_ND (op 0): input tensor 0 'in_x' has shape [1,1,4,4,2], expected rank "
+                               "3 or 4");
+  Graph h = SpaceBatchOp(s2b, {1, 4, 4, 2}, {2, 2}, {0, 0, 0, 0}, {2, 2, 2, 2});
+  EXPECT_HAS(ValidateError(h), "SPACE_TO_BATCH_ND (op 0): output tensor 3 'out_y' has shape [2,2,2,2], but its inputs "
+                               "and options give [4,2,2,2]");
+  Graph i = SpaceBatchOp(b2s, {4, 2, 2, 2}, {2, 2}, {0, 0}, {1, 4, 4, 2});
+  EXPECT_HAS(ValidateError(i), "BATCH_TO_SPACE_ND (op 0): crops tensor 2 'pads' has shape [1,2], expected [2,2]");
+  Graph j = SpaceBatchOp(s2b, {1, 4, 4, 2}, {2, 2}, {0, 0, 0, 0}, {4, 2, 2, 2}, DType::kInt16);
+  EXPECT_HAS(ValidateError(j), "SPACE_TO_BATCH_ND (op 0): input tensor 0 'in_x' is int16, expected int8 or float32");
+  // block_shape as int64 (TFLM reads int32 only) and a block_shape computed at run time.
+  Graph k = SpaceBatchOp(s2b, {1, 4, 4, 2}, {2, 2}, {0, 0, 0, 0}, {4, 2, 2, 2});
+  k.tensors[1].type = DType::kInt64;
+  k.tensors[1].data.resize(16, 0);
+  EXPECT_HAS(ValidateError(k), "SPACE_TO_BATCH_ND (op 0): block_shape tensor 1 'blk' is int64, expected int32");
+  Graph l = SpaceBatchOp(b2s, {4, 2, 2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 4, 4, 2});
+  l.tensors[1].is_const = false;
+  l.tensors[1].data.clear();
+  l.inputs.push_back(1);
+  EXPECT_HAS(ValidateError(l), "BATCH_TO_SPACE_ND (op 0): block_shape tensor 1 'blk' must be constant");
+}
+
+// The dilated-convolution pattern of Keras exports: pool -> SPACE_TO_BATCH_ND (block 2,
+// paddings 2) -> CONV_2D or DEPTHWISE_CONV_2D 3x3 VALID over batch 4 -> BATCH_TO_SPACE_ND
+// (crops 0) -> pool on 1 x 8 x 8 x 3, or (`dilated`) the same convolution as one dilated
+// (2) SAME convolution at batch 1: both read input rows y - 2, y, y + 2 (the padded positions
+// hold the convolution's input zero point, whose taps contribute 0 as TFLM's skipped ones do),
+// so the two graphs' bytes must be equal.
+Graph DilatedPattern(bool depthwise, bool dilated) {
+  Rand r(depthwise ? 61 : 62);
+  Graph g;
+  g.name = std::string(depthwise ? "dw" : "conv") + (dilated ? "_dilated" : "_space_batch");
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 2;
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 8, 8, 3}, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, {1, 8, 8, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  const int oc = depthwise ? 6 : 4;
+  const int f = AddTensor(g, "filter", DType::kInt8, depthwise ? std::vector<int32_t>{1, 3, 3, oc} : std::vector<int32_t>{oc, 3, 3, 3},
+                          Q(0.02f, 0), Bytes(r, oc * (depthwise ? 9 : 27)));
+  std::vector<int32_t> bias(oc);
+  for (int32_t& v : bias) v = static_cast<int32_t>(r.I(-300, 300));
+  const int bt = AddTensor(g, "bias", DType::kInt32, {oc}, Quantization{}, I32Bytes(bias));
+  g.tensors[bt].quant = Q(0.05f * 0.02f, 0);
+  auto conv = [&](int in, int out, Padding pad, int dil) {
+    if (depthwise) {
+      DepthwiseConv2DOptions o;
+      o.padding = pad;
+      o.depth_multiplier = 2;
+      o.dilation_h = o.dilation_w = dil;
+      o.activation = Activation::kRelu6;
+      AddOp(g, OpType::kDepthwiseConv2D, {in, f, bt}, out, o);
+    } else {
+      Conv2DOptions o;
+      o.padding = pad;
+      o.dilation_h = o.dilation_w = dil;
+      o.activation = Activation::kRelu6;
+      AddOp(g, OpType::kConv2D, {in, f, bt}, out, o);
+    }
+  };
+  const Quantization qc = Q(0.04f, -100);
+  int t2;
+  if (dilated) {
+    t2 = AddTensor(g, "conv", DType::kInt8, {1, 8, 8, oc}, qc);
+    conv(t0, t2, Padding::kSame, 2);
+  } else {
+    const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({2, 2}));
+    const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({2, 2, 2, 2}));
+    const int t1 = AddTensor(g, "s2b", DType::kInt8, {4, 6, 6, 3}, Q(0.05f, 3));
+    AddOp(g, OpType::kSpaceToBatchNd, {t0, blk, pd}, t1);
+    const int tc = AddTensor(g, "conv_batch", DType::kInt8, {4, 4, 4, oc}, qc);
+    conv(t1, tc, Padding::kValid, 1);
+    const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({0, 0, 0, 0}));
+    t2 = AddTensor(g, "conv", DType::kInt8, {1, 8, 8, oc}, qc);
+    AddOp(g, OpType::kBatchToSpaceNd, {tc, blk, cr}, t2);
+  }
+  const int y = AddTensor(g, "y", DType::kInt8, {1, 8, 8, oc}, qc);
+  AddOp(g, OpType::kMaxPool2D, {t2}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+TEST(SpaceBatchConv, EveryStrategyEqualsTheDilatedConvolution) {
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    const Graph d = DilatedPattern(depthwise, true);
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 17);
+    const auto want = RunPlan(d, PlanLayerByLayer(d), inputs);
+    std::set<uint8_t> distinct(want[0].begin(), want[0].end());
+    EXPECT_GE(distinct.size(), 16u);
+    int plans = 0;
+    for (const std::string& name : StrategyNames())
+      for (bool in_arena : {true, false}) {
+        SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+        PlanOptions o = PlanOptions::FromStrategy(name);
+        o.input_in_arena = in_arena;
+        const Plan plan = MakePlan(g, o);
+        const CheckResult cr = CheckPlan(g, plan);
+        ASSERT_TRUE(cr.ok) << cr.message;
+        EXPECT_EQ(RunPlan(g, plan, inputs), want);
+        ++plans;
+      }
+    // Patch and streamed plans of the pool before SPACE_TO_BATCH_ND.
+    PatchPlanOptions po;
+    po.patch.split_op = 0;
+    po.patch.rows = po.patch.cols = 2;
+    const Plan pp = PlanPatches(g, po);
+    ASSERT_TRUE(CheckPlan(g, pp).ok);
+    EXPECT_EQ(RunPlan(g, pp, inputs), want);
+    std::vector<uint8_t> got;
+    ASSERT_EQ(RunGenerated(g, MakePlan(g, PlanOptions::FromStrategy("best")), inputs[0], &got, g.name), 0);
+    EXPECT_EQ(got, want[0]);
+    EXPECT_GT(plans, 4);
+  }
+}
+
+// The batch-4 convolution whole on the emulated Cortex-M4: the host's bytes.
+TEST(SpaceBatchConv, EmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    SCOPED_TRACE(g.name);
+    const auto inputs = Inputs(g, 23);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    const auto expected = RunPlan(g, plan, inputs);
+    const std::string dir = test::FreshTempDir("space_batch_conv_" + g.name);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs.size(), 1u);
+    EXPECT_TRUE(r.outputs[0] == expected[0]) << "differs from the host executor";
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over the batch -> BATCH_TO_SPACE_ND, random
+// (input batch 1-2, blocks 1-3, paddings, SAME or VALID 3x3 filters, crops, quantizations,
+// activations), against TensorFlow Lite 2.9: every output byte equal, or a rounding tie of the
+// convolution that support/ties.h proves.
+TEST(SpaceBatchConv, TfliteAgrees) {
+  TESSERA_REQUIRE_TFLITE();
+  int64_t bytes = 0, ties = 0;
+  for (int k = 0; k < 40; ++k) {
+    Rand r(9000 + k);
+    const bool depthwise = k % 2 == 1;
+    Graph g;
+    g.name = "s2b_conv_" + std::to_string(k);
+    const int n = r.I(1, 2), h = r.I(3, 9), w = r.I(3, 9), c = r.I(1, 4), bh = r.I(1, 3), bw = r.I(1, 3);
+    const int pt = r.I(0, 2), pl = r.I(0, 2);
+    const int pb = pt + (bh - (h + 2 * pt) % bh) % bh, pr = pl + (bw - (w + 2 * pl) % bw) % bw;
+    const int sh = (h + pt + pb) / bh, sw = (w + pl + pr) / bw;
+    const Padding pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    const int ch = pad == Padding::kSame ? sh : sh - 2, cw = pad == Padding::kSame ? sw : sw - 2;
+    if (ch < 1 || cw < 1) continue;
+    const int oc = depthwise ? c * 2 : r.I(1, 5);
+    const int ct = r.I(0, std::min(2, ch * bh - 1)), cl = r.I(0, std::min(2, cw * bw - 1));
+    const std::vector<int32_t> ys = {n, ch * bh - ct, cw * bw - cl, oc};
+    const Quantization qx = test::RandQ(r), qc = test::RandQ(r);
+    const int x = AddTensor(g, "x", DType::kInt8, {n, h, w, c}, qx);
+    const int blk = AddTensor(g, "block_shape", DType::kInt32, {2}, Quantization{}, I32Bytes({bh, bw}));
+    const int pd = AddTensor(g, "paddings", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({pt, pb, pl, pr}));
+    const int t1 = AddTensor(g, "s2b", DType::kInt8, {n * bh * bw, sh, sw, c}, qx);
+    AddOp(g, OpType::kSpaceToBatchNd, {x, blk, pd}, t1);
+    std::vector<float> fscale(oc);
+    for (float& v : fscale) v = static_cast<float>(r.U(0.002, 0.05));
+    Quantization qf;
+    qf.scale = fscale;
+    qf.zero_point.assign(oc, 0);
+    qf.quantized_dimension = depthwise ? 3 : 0;
+    const int f = AddTensor(g, "filter", DType::kInt8,
+                            depthwise ? std::vector<int32_t>{1, 3, 3, oc} : std::vector<int32_t>{oc, 3, 3, c}, qf,
+                            Bytes(r, oc * 9 * (depthwise ? 1 : c)));
+    std::vector<int32_t> bias(oc);
+    for (int32_t& v : bias) v = static_cast<int32_t>(r.I(-2000, 2000));
+    const int bt = AddTensor(g, "bias", DType::kInt32, {oc}, Quantization{}, I32Bytes(bias));
+    const int tc = AddTensor(g, "conv", DType::kInt8, {n * bh * bw, ch, cw, oc}, qc);
+    const Activation act = r.P(0.5) ? Activation::kNone : Activation::kRelu;
+    if (depthwise) {
+      DepthwiseConv2DOptions o;
+      o.padding = pad;
+      o.depth_multiplier = 2;
+      o.activation = act;
+      AddOp(g, OpType::kDepthwiseConv2D, {t1, f, bt}, tc, o);
+    } else {
+      Conv2DOptions o;
+      o.padding = pad;
+      o.activation = act;
+      AddOp(g, OpType::kConv2D, {t1, f, bt}, tc, o);
+    }
+    const int cr = AddTensor(g, "crops", DType::kInt32, {2, 2}, Quantization{}, I32Bytes({ct, 0, cl, 0}));
+    const int y = AddTensor(g, "y", DType::kInt8, ys, qc);
+    AddOp(g, OpType::kBatchToSpaceNd, {tc, blk, cr}, y);
+    g.inputs = {x};
+    g.outputs = {y};
+    g.Validate();
+    SCOPED_TRACE(g.name + (depthwise ? " depthwise" : " conv") + " batch " + std::to_string(n) + " block " +
+                 std::to_string(bh) + "x" + std::to_string(bw) + (pad == Padding::kSame ? " SAME" : " VALID"));
+    const auto inputs = Inputs(g, 100 + k);
+    const auto ref = test::RunTflite(WriteTflite(g), inputs);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    const auto got = RunPlan(g, plan, inputs);
+    ASSERT_EQ(ref.size(), 1u);
+    ASSERT_EQ(ref[0].size(), got[0].size());
+    bytes += static_cast<int64_t>(ref[0].size());
+    if (got[0] == ref[0]) continue;
+    // A difference must be a proven rounding tie of the convolution (TFLite 2.9's optimized
+    // CONV_2D rounds once): its element is found through BATCH_TO_SPACE_ND's placement, its
+    // operands are SPACE_TO_BATCH_ND's output (byte-exact with TFLite, DifferentialElem).
+    Graph g1 = g;
+    g1.outputs = {t1};
+    const auto s2b = RunPlan(g1, PlanLayerByLayer(g1), inputs)[0];
+    const auto operands = test::OperandBytes(g, 1, {{t1, s2b}});
+    for (size_t i = 0; i < ref[0].size(); ++i) {
+      if (got[0][i] == ref[0][i]) continue;
+      const int64_t e = static_cast<int64_t>(i);
+      const int ch_i = static_cast<int>(e % oc), X = static_cast<int>(e / oc % ys[2]) + cl,
+                Y = static_cast<int>(e / oc / ys[2] % ys[1]) + ct, b = static_cast<int>(e / oc / ys[2] / ys[1]);
+      const int cb = ((Y % bh) * bw + X % bw) * n + b;
+      const size_t ci = ((static_cast<size_t>(cb) * ch + Y / bh) * cw + X / bw) * oc + ch_i;
+      const test::Tie t = test::ProveTie(g, 1, operands, ci, static_cast<int8_t>(got[0][i]),
+                                         static_cast<int8_t>(ref[0][i]));
+      ++ties;
+      EXPECT_TRUE(t == test::Tie::kExact || t == test::Tie::kDoubleRounding)
+          << "output byte " << i << ": tessera " << int(static_cast<int8_t>(got[0][i])) << ", TFLite "
+          << int(static_cast<int8_t>(ref[0][i])) << " (not a proven tie)";
+    }
+  }
+  std::printf("bytes compared %lld, proven ties %lld\n", static_cast<long long>(bytes), static_cast<long long>(ties));
+  EXPECT_GT(bytes, 2000);
+  EXPECT_LT(ties * 100, bytes) << "most bytes should agree exactly";
+}
+
+// The checker refuses a batched convolution whose output shares bytes with its input (the
+// kernel reads image b + 1 after writing image b), however little: every shift of the output
+// over the input.
+TEST(SpaceBatchConv, CheckerRefusesOverlappingBuffers) {
+  for (bool depthwise : {false, true}) {
+    const Graph g = DilatedPattern(depthwise, false);
+    const Plan base = MakePlan(g, PlanOptions::FromStrategy("greedy"));
+    ASSERT_TRUE(CheckPlan(g, base).ok);
+    int conv_step = -1;
+    for (size_t i = 0; i < base.steps.size(); ++i)
+      if (base.steps[i].kind == StepKind::kOp && base.steps[i].op == 2) conv_step = static_cast<int>(i);
+    ASSERT_GE(conv_step, 0);
+    const Step& st = base.steps[conv_step];
+    const Buffer& in = base.buffers[st.inputs[0]];
+    const Buffer& out = base.buffers[st.outputs[0]];
+    int refused = 0, tried = 0;
+    for (int64_t shift = -out.bytes + 1; shift < in.bytes; shift += 7) {
+      Plan p = base;
+      p.buffers[st.outputs[0]].offset = in.offset + shift;
+      if (p.buffers[st.outputs[0]].offset < 0) continue;
+      p.arena_bytes = std::max(p.arena_bytes, p.buffers[st.outputs[0]].offset + out.bytes);
+      ++tried;
+      refused += !CheckPlan(g, p).ok;
+    }
+    EXPECT_GT(tried, 20);
+    EXPECT_EQ(refused, tried) << (depthwise ? "depthwise" : "conv");
+  }
+}
+
+// A convolution over a batch above 1 is a whole-tensor step, and no PAD folds into it.
+TEST(SpaceBatchConv, WholeStepsAndNoPadFolded) {
+  const Graph d = DilatedPattern(false, false);
+  EXPECT_EQ(ops::PrepareOp(d, 2).kind, ops::Kind::kWhole);
+  EXPECT_EQ(ops::PrepareOp(d, 2).in_shape.n, 4);
+  EXPECT_EQ(ops::PrepareOp(d, 2).conv.in_h, 6);
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kInt8, {4, 4, 4, 3}, Q(0.05f, 3));
+  const int pads = AddTensor(g, "pads", DType::kInt32, {4, 2}, Quantization{}, I32Bytes({0, 0, 1, 1, 1, 1, 0, 0}));
+  const int p = AddTensor(g, "padded", DType::kInt8, {4, 6, 6, 3}, Q(0.05f, 3));
+  AddOp(g, OpType::kPad, {x, pads}, p);
+  const int f = AddTensor(g, "filter", DType::kInt8, {2, 3, 3, 3}, Q(0.02f, 0), std::vector<uint8_t>(54, 1));
+  const int y = AddTensor(g, "y", DType::kInt8, {4, 4, 4, 2}, Q(0.1f, 0));
+  Conv2DOptions co;
+  co.padding = Padding::kValid;
+  AddOp(g, OpType::kConv2D, {p, f}, y, co);
+  g.inputs = {x};
+  g.outputs = {y};
+  std::string why;
+  EXPECT_FALSE(ops::CanFusePad(g, 0, 1, &why));
+  EXPECT_EQ(why, "operator 0 (PAD): input has batch 4");
 }
 
 // ---- GATHER

@@ -485,8 +485,15 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
   const Window& w = st.window;
   const double elems = ElementsOf(p, w);
   switch (g.ops[st.op].type) {
-    case OpType::kConv2D: ConvFeatures(p, plan, st, &r); break;
-    case OpType::kDepthwiseConv2D: DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r); break;
+    case OpType::kConv2D:
+    case OpType::kDepthwiseConv2D:
+      if (g.ops[st.op].type == OpType::kConv2D)
+        ConvFeatures(p, plan, st, &r);
+      else
+        DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r);
+      // A batch above 1: one kernel call per image over the whole window.
+      for (double& v : r.x) v *= p.in_shape.n;
+      break;
     case OpType::kFullyConnected:
       r.cls = LatencyClass::kFullyConnected;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
@@ -600,6 +607,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kArgMin:
     case OpType::kDepthToSpace:
     case OpType::kSpaceToDepth:
+    case OpType::kSpaceToBatchNd:
+    case OpType::kBatchToSpaceNd:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:

@@ -1070,6 +1070,21 @@ class Replay {
       case OpType::kConv2D:
       case OpType::kDepthwiseConv2D: {
         data_input();
+        if (G(op.inputs[0]).n != 1 || go.n != 1) {
+          // Batch above 1 (between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND): the kernel runs
+          // over each image in turn, whole tensors only; modelled as one unit reading every
+          // input byte before writing the output (at least as strict as image by image).
+          require_whole();
+          if (st.fused_pad != -1)
+            Fail(CheckFailure::kStructure, fmt::format("{} has batch {}: no PAD can be fused into it",
+                                                       OpName(st.op), go.n));
+          const auto ex = extras_from(0);
+          unit_ = UnitKind::kWhole;
+          writes_.clear();
+          writes_.push_back(WholeSeg(out_buf, out_t));
+          RunUnit(ex, writes_, reread);
+          return;
+        }
         if (op.inputs.size() < 2 || op.inputs[1] < 0 || op.inputs[1] >= static_cast<int>(g_.tensors.size()))
           Fail(CheckFailure::kStructure, "missing filter operand");
         const auto& fs = g_.tensors[op.inputs[1]].shape;
@@ -1312,6 +1327,8 @@ class Replay {
       case OpType::kStridedSlice:
       case OpType::kPack:
       case OpType::kConcatenation:
+      case OpType::kSpaceToBatchNd:  // batch above 1 on one side: one unit over whole tensors
+      case OpType::kBatchToSpaceNd:
       case OpType::kTile:
       case OpType::kGather: {
         require_whole();

@@ -92,6 +92,8 @@ enum class OpType : uint8_t {
   kSpaceToDepth,
   kSqueeze,
   kExpandDims,
+  kSpaceToBatchNd,
+  kBatchToSpaceNd,
   kNeg,
   kMirrorPad,
   kGather,

@@ -1,6 +1,9 @@
 // CONV_2D and DEPTHWISE_CONV_2D (TFLM conv.cc / depthwise_conv.cc): int8 with per-channel
 // filter quantization, any stride, dilation and SAME/VALID padding, a PAD folded in when
 // CanFusePad allows. Spatial: any output window from the input rows and columns it reads.
+// A batch above 1 (between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND, Keras' dilated
+// convolutions): a whole-tensor step, the kernel run over each image in turn (windows and
+// overlapping buffers are batch-1 notions in tessera's plans).
 #include <algorithm>
 #include <string>
 
@@ -59,7 +62,8 @@ class ConvLikeUnit : public OpUnit {
     const int in = c.In(operand::kInput, "input"), f = c.In(operand::kFilter, "filter"), out = c.Out();
     c.IoInt8(in, out);
     c.Rank(in, "input", 4);
-    c.Batch1(in, "input");
+    if (c.T(in).shape[0] < 1 || c.T(in).shape[0] > (1 << 16))
+      c.OpFail(c.Role("input", in) + " has batch " + std::to_string(c.T(in).shape[0]) + ", expected 1 to 65536");
     c.Const(f, "filter");
     c.Type(f, "filter", {DType::kInt8});
     c.Rank(f, "filter", 4);
@@ -96,7 +100,7 @@ class ConvLikeUnit : public OpUnit {
     c.ExpectShape({is[0], oh, ow, cout});
   }
 
-  bool Windowable(const Graph&, int) const override { return true; }
+  bool Windowable(const Graph& g, int op) const override { return Batch(g, op) == 1; }
 
   Window InputWindow(const WindowQuery& q) const override {
     if (q.operand != operand::kInput) return q.Full();
@@ -110,13 +114,16 @@ class ConvLikeUnit : public OpUnit {
   int64_t Macs(const Graph& g, int op, const Window& win) const override {
     const Tensor& f = InputOperand(g, op, operand::kFilter);
     if (f.shape.size() != 4) throw Error(OpLabel(g, op) + ": filter tensor '" + f.name + "' must have rank 4");
-    const int64_t pixels = static_cast<int64_t>(win.h()) * win.w();
+    const int64_t pixels = static_cast<int64_t>(win.h()) * win.w() * Batch(g, op);
     const int64_t kh = f.shape[1], kw = f.shape[2];
     if (!depthwise_) return pixels * f.shape[0] * kh * kw * f.shape[3];
     return pixels * f.shape[3] * kh * kw;
   }
 
   OverlapRule Overlap() const override { return depthwise_ ? OverlapRule::kInPlace : OverlapRule::kOverlap; }
+  OverlapRule OverlapOf(const Graph& g, int op) const override {
+    return Batch(g, op) == 1 ? Overlap() : OverlapRule::kNone;
+  }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int fused_pad) const override {
     const std::string& label = p.label;
@@ -131,8 +138,12 @@ class ConvLikeUnit : public OpUnit {
     RequireRank(label, x, 4, 4, "input");
     RequireRank(label, w, 4, 4, "filter");
     RequireRank(label, y, 4, 4, "output");
-    const Shape4 xs = Nhwc(label, x, "input");
-    const Shape4 ys = Nhwc(label, y, "output");
+    const Shape4 xs = AsNHWC(x.shape);
+    const Shape4 ys = AsNHWC(y.shape);
+    if (xs.n < 1 || ys.n != xs.n)
+      Fail(label, "output '" + y.name + "' has batch " + std::to_string(ys.n) + ", the input '" + x.name + "' " +
+                      std::to_string(xs.n));
+    if (xs.n != 1 && fused_pad >= 0) Fail(label, "a PAD is folded only into a convolution of batch 1");
 
     const ConvGeometry geo = Geometry(o);
     const Padding padding = geo.padding;
@@ -219,7 +230,7 @@ class ConvLikeUnit : public OpUnit {
       p.in_shape = ps;
       p.inputs = {pad.inputs[0]};
     }
-    p.kind = Kind::kSpatial;
+    p.kind = xs.n == 1 ? Kind::kSpatial : Kind::kWhole;  // p.in_shape.n: the images, run in turn
     p.impl = depthwise ? Impl::kDepthwise : Impl::kConv;
   }
 
@@ -230,10 +241,17 @@ class ConvLikeUnit : public OpUnit {
     c.output_shift = p.shifts.data();
     const int32_t* bias = p.bias.empty() ? nullptr : p.bias.data();
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
-    if (!depthwise_)
-      ts_conv2d_s8(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc);
-    else
-      ts_depthwise_conv2d_s8(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc);
+    ts_cbuf in = CBuf(inputs[0]);
+    ts_buf o = Buf(out);
+    const int32_t n = p.in_shape.n;  // above 1: whole tensors (Kind::kWhole), one image after another
+    const ptrdiff_t in_image = static_cast<ptrdiff_t>(c.in_h) * c.in_w * c.in_c;
+    const ptrdiff_t out_image = static_cast<ptrdiff_t>(c.out_h) * c.out_w * c.out_c;
+    for (int32_t b = 0; b < n; ++b, in.data += in_image, o.data += out_image) {
+      if (!depthwise_)
+        ts_conv2d_s8(&c, in, p.filter, bias, o, KWin(win), sc);
+      else
+        ts_depthwise_conv2d_s8(&c, in, p.filter, bias, o, KWin(win), sc);
+    }
   }
 
   int64_t ScratchBytes(const PreparedOp& p) const override { return p.conv.out_c; }
@@ -264,12 +282,30 @@ class ConvLikeUnit : public OpUnit {
                               .F("act_min", c.act_min).F("act_max", c.act_max)
                               .S("output_multiplier", mult).S("output_shift", shift)
                               .str());
-    return "  " + std::string(depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") + "(&" + params + ", " +
-           e.in(0) + ", " + e.filter() + ", " + e.bias() + ",\n      " + e.out() + ", " + e.win() + ", " +
-           e.scratch() + ");\n";
+    const char* fn = depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
+    if (p.in_shape.n == 1)
+      return "  " + std::string(fn) + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + e.bias() +
+             ",\n      " + e.out() + ", " + e.win() + ", " + e.scratch() + ");\n";
+    // Batch above 1: each image in turn, over whole tensors.
+    const std::string in_image = std::to_string(int64_t{c.in_h} * c.in_w * c.in_c);
+    const std::string out_image = std::to_string(int64_t{c.out_h} * c.out_w * c.out_c);
+    return "  {\n    int32_t b;\n    for (b = 0; b < " + std::to_string(p.in_shape.n) + "; ++b)\n      " + fn + "(&" +
+           params + ", (ts_cbuf){" + e.in_ptr(0) + " + (ptrdiff_t)b * " + in_image + ", 0, 0, " +
+           std::to_string(c.in_h) + ", " + std::to_string(c.in_w) + "}, " + e.filter() + ", " + e.bias() +
+           ",\n          (ts_buf){" + e.out_ptr() + " + (ptrdiff_t)b * " + out_image + ", 0, 0, " +
+           std::to_string(c.out_h) + ", " + std::to_string(c.out_w) + "}, " + e.win() + ", " + e.scratch() +
+           ");\n  }\n";
   }
 
  private:
+  // The input's batch (1 when the graph does not say).
+  static int32_t Batch(const Graph& g, int op) {
+    if (op < 0 || op >= static_cast<int>(g.ops.size()) || g.ops[op].inputs.empty()) return 1;
+    const int t = g.ops[op].inputs[0];
+    if (t < 0 || t >= static_cast<int>(g.tensors.size()) || g.tensors[t].shape.size() != 4) return 1;
+    return g.tensors[t].shape[0];
+  }
+
   bool depthwise_;
 };
 

@@ -52,6 +52,8 @@ const OpUnit& DepthToSpaceUnit();
 const OpUnit& SpaceToDepthUnit();
 const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
+const OpUnit& SpaceToBatchNdUnit();
+const OpUnit& BatchToSpaceNdUnit();
 const OpUnit& NegUnit();
 const OpUnit& MirrorPadUnit();
 const OpUnit& GatherUnit();
@@ -69,7 +71,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
-    NegUnit,         MirrorPadUnit,       GatherUnit,
+    SpaceToBatchNdUnit, BatchToSpaceNdUnit, NegUnit,        MirrorPadUnit,       GatherUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -12,6 +12,12 @@
 //    them) between two pools: every strategy / patch / stream plan checked and exact; rank 3
 //    int8 and float32 in every strategy against bytes computed here; the generated C, on the
 //    host and on the emulated Cortex-M4;
+//  - pool -> MIRROR_PAD (REFLECT) -> DEQUANTIZE -> NEG -> QUANTIZE -> MIRROR_PAD (SYMMETRIC,
+//    channels too) -> pool: the same (MIRROR_PAD and NEG over partial windows), the generated C
+//    of a patch plan, and the emulated Cortex-M4 running it with the host's bytes;
+//  - GATHER (constant indices, constant params with input indices, batch_dims) in every
+//    strategy's plan and in generated C; run-time indices out of range fail the run; GATHERs of
+//    shape values fold at load time;
 //  - their options survive a write/read round trip;
 //  - the dilated-convolution pattern (SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D over
 //    batch 4 -> BATCH_TO_SPACE_ND) in every strategy equals the one dilated convolution, on
@@ -26,6 +32,7 @@
 #include <functional>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +41,7 @@
 #include "codegen/codegen.h"
 #include "codegen/device.h"
 #include "exec/executor.h"
+#include "ir/fold.h"
 #include "ir/graph_equal.h"
 #include "memory/greedy.h"
 #include "ops/ops.h"
@@ -57,7 +65,8 @@ using test::Rand;
 
 const std::set<OpType> kNewOps = {OpType::kSub,       OpType::kMaximum, OpType::kMinimum, OpType::kSquaredDifference,
                                   OpType::kPrelu,     OpType::kLeakyRelu, OpType::kTanh,  OpType::kAbs,
-                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth};
+                                  OpType::kRsqrt,     OpType::kElu,    OpType::kDepthToSpace, OpType::kSpaceToDepth,
+                                  OpType::kMirrorPad, OpType::kNeg};
 
 int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
   Operator op;
@@ -125,6 +134,12 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
   return {Bytes(r, static_cast<int>(g.tensors[g.inputs[0]].num_bytes()))};
 }
 
+// Steps over partial windows per operator type, over every CheckEveryPlan call.
+std::map<OpType, int>& PartialByType() {
+  static std::map<OpType, int> m;
+  return m;
+}
+
 // Every strategy's plan, every patch plan (each split point, three grids and placements) and
 // streamed plan (each halo mode, greedy placement) of g, the input in the arena or streamed:
 // checked and equal to the layer-by-layer bytes. Counts the plans and the steps of the new
@@ -156,7 +171,7 @@ void CheckEveryPlan(const Graph& g, uint64_t seed, int* plans_out, int* partial_
     for (const Step& st : plan.steps) {
       if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
       const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
-      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps;
+      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps, ++PartialByType()[g.ops[st.op].type];
     }
   };
   for (bool in_arena : {true, false}) {
@@ -231,14 +246,109 @@ Graph SpaceDepthChain(int h, int w, int b) {
   return g;
 }
 
+// pool -> MIRROR_PAD (REFLECT, rows 2/1, columns 1/2) -> DEQUANTIZE -> NEG -> QUANTIZE ->
+// MIRROR_PAD (SYMMETRIC, rows 1/2, columns 0/1, channels 1/2) -> pool, on 1 x h x w x 3.
+Graph MirrorNegChain(int h, int w) {
+  Graph g;
+  g.name = "mirror_neg_chain";
+  Pool2DOptions pool;
+  pool.padding = Padding::kSame;
+  pool.filter_h = pool.filter_w = 3;
+  const std::vector<int32_t> s = {1, h, w, 3}, p1 = {1, h + 3, w + 3, 3}, p2 = {1, h + 6, w + 4, 6};
+  const int x = AddTensor(g, "x", DType::kInt8, s, Q(0.05f, 3));
+  const int t0 = AddTensor(g, "pool0", DType::kInt8, s, Q(0.05f, 3));
+  AddOp(g, OpType::kAveragePool2D, {x}, t0, pool);
+  auto pads = [&](const char* name, std::vector<int32_t> v) {
+    std::vector<uint8_t> b(v.size() * 4);
+    std::memcpy(b.data(), v.data(), b.size());
+    return AddTensor(g, name, DType::kInt32, {4, 2}, Quantization{}, b);
+  };
+  MirrorPadOptions reflect, symmetric;
+  symmetric.mode = MirrorPadMode::kSymmetric;
+  const int t1 = AddTensor(g, "reflect", DType::kInt8, p1, Q(0.05f, 3));
+  AddOp(g, OpType::kMirrorPad, {t0, pads("pads1", {0, 0, 2, 1, 1, 2, 0, 0})}, t1, reflect);
+  const int t2 = AddTensor(g, "real", DType::kFloat32, p1, Quantization{});
+  AddOp(g, OpType::kDequantize, {t1}, t2);
+  const int t3 = AddTensor(g, "neg", DType::kFloat32, p1, Quantization{});
+  AddOp(g, OpType::kNeg, {t2}, t3);
+  const int t4 = AddTensor(g, "requant", DType::kInt8, p1, Q(0.04f, -5));
+  AddOp(g, OpType::kQuantize, {t3}, t4);
+  const int t5 = AddTensor(g, "symmetric", DType::kInt8, p2, Q(0.04f, -5));
+  AddOp(g, OpType::kMirrorPad, {t4, pads("pads2", {0, 0, 1, 2, 0, 1, 1, 2})}, t5, symmetric);
+  const int y = AddTensor(g, "y", DType::kInt8, p2, Q(0.04f, -5));
+  AddOp(g, OpType::kMaxPool2D, {t5}, y, pool);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  return g;
+}
+
+// The chain's output from a naive evaluation written here: average pool (TFLM's rounding),
+// numpy-style mirror padding, -(scale * (q - zp)) requantized with round-half-away, max pool.
+TEST(ElemOpsPlans, MirrorNegChainEqualsANaiveEvaluation) {
+  const Graph g = MirrorNegChain(5, 4);
+  const auto in = Inputs(g, 3);
+  const auto got = RunPlan(g, PlanLayerByLayer(g), in)[0];
+  auto mirror = [](int i, int before, int n, bool reflect) {
+    int j = i - before;
+    if (j < 0) j = reflect ? -j : -j - 1;
+    if (j >= n) j = reflect ? 2 * (n - 1) - j : 2 * n - 1 - j;
+    return j;
+  };
+  auto pool = [](const std::vector<int>& v, int h, int w, int c, bool avg) {
+    std::vector<int> r(v.size());
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k) {
+          int sum = 0, n = 0, mx = -128;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              const int yy = y + dy, xx = x + dx;
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              const int e = v[(size_t(yy) * w + xx) * c + k];
+              sum += e, ++n, mx = std::max(mx, e);
+            }
+          r[(size_t(y) * w + x) * c + k] = avg ? (sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n) : mx;
+        }
+    return r;
+  };
+  std::vector<int> a(in[0].begin(), in[0].end());
+  for (int& v : a) v = static_cast<int8_t>(v);
+  a = pool(a, 5, 4, 3, true);
+  // REFLECT rows 2/1, columns 1/2 -> 8 x 7 x 3, then -(0.05 * (q - 3)) / 0.04 - 5
+  std::vector<int> b(8 * 7 * 3);
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 7; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const int q = a[(size_t(mirror(y, 2, 5, true)) * 4 + mirror(x, 1, 4, true)) * 3 + c];
+        const float real = -static_cast<float>(static_cast<double>(0.05f) * (q - 3));
+        const double r = std::round(static_cast<double>(real) / static_cast<double>(0.04f));
+        b[(size_t(y) * 7 + x) * 3 + c] = static_cast<int>(std::clamp(r - 5, -128.0, 127.0));
+      }
+  // SYMMETRIC rows 1/2, columns 0/1, channels 1/2 -> 11 x 8 x 6
+  std::vector<int> d(11 * 8 * 6);
+  for (int y = 0; y < 11; ++y)
+    for (int x = 0; x < 8; ++x)
+      for (int c = 0; c < 6; ++c)
+        d[(size_t(y) * 8 + x) * 6 + c] =
+            b[(size_t(mirror(y, 1, 8, false)) * 7 + mirror(x, 0, 7, false)) * 3 + mirror(c, 1, 3, false)];
+  d = pool(d, 11, 8, 6, false);
+  ASSERT_EQ(got.size(), d.size());
+  for (size_t i = 0; i < d.size(); ++i) ASSERT_EQ(static_cast<int8_t>(got[i]), d[i]) << "element " << i;
+}
+
 TEST(ElemOpsPlans, EveryStrategyIsCheckedAndGivesLayerByLayerBytes) {
   int plans = 0, partial_steps = 0;
   for (uint64_t seed : {1u, 2u, 3u})
     CheckEveryPlan(ElemChain(10 + static_cast<int>(seed) * 3, 9 + static_cast<int>(seed) * 2, seed), seed, &plans,
                    &partial_steps);
   for (int b : {2, 3}) CheckEveryPlan(SpaceDepthChain(4, 3, b), static_cast<uint64_t>(b), &plans, &partial_steps);
-  std::printf("plans %d, steps of the new operators over partial windows %d\n", plans, partial_steps);
+  CheckEveryPlan(MirrorNegChain(7, 6), 4, &plans, &partial_steps);
+  std::printf("plans %d, steps of the new operators over partial windows %d (MIRROR_PAD %d, NEG %d)\n", plans,
+              partial_steps, PartialByType()[OpType::kMirrorPad], PartialByType()[OpType::kNeg]);
   EXPECT_GT(partial_steps, 0) << "no strategy ran the new operators over windows";
+  EXPECT_GT(PartialByType()[OpType::kMirrorPad], 0);
+  EXPECT_GT(PartialByType()[OpType::kNeg], 0);
 }
 
 // SUM and ARG_MAX / ARG_MIN (whole-tensor operators) after an element-wise one, two graph
@@ -1076,6 +1186,351 @@ TEST(SpaceBatchConv, WholeStepsAndNoPadFolded) {
   std::string why;
   EXPECT_FALSE(ops::CanFusePad(g, 0, 1, &why));
   EXPECT_EQ(why, "operator 0 (PAD): input has batch 4");
+}
+
+// ---- GATHER
+std::vector<uint8_t> I32(std::vector<int32_t> v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// x [1,6,5,4] -> ABS -> GATHER (axis 2, constant indices [4,0,0,2]) -> [1,6,4,4] -> GATHER
+// (axis -1, batch_dims 1, constant indices [1,3]) -> [1,6,4,3]; and an embedding lookup:
+// constant params [5,8] gathered by the graph's int32 input [3]. Two inputs, two outputs.
+Graph GatherGraph() {
+  Graph g;
+  g.name = "gather_graph";
+  const int x = AddTensor(g, "x", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, 3));
+  const int a = AddTensor(g, "abs", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, -128));
+  AddOp(g, OpType::kAbs, {x}, a);
+  const int i1 = AddTensor(g, "cols", DType::kInt32, {4}, Quantization{}, I32({4, 0, 0, 2}));
+  const int g1 = AddTensor(g, "picked", DType::kInt8, {1, 6, 4, 4}, Q(0.05f, -128));
+  GatherOptions o1;
+  o1.axis = 2;
+  AddOp(g, OpType::kGather, {a, i1}, g1, o1);
+  const int i2 = AddTensor(g, "chans", DType::kInt32, {1, 3}, Quantization{}, I32({3, 1, 3}));
+  const int g2 = AddTensor(g, "chosen", DType::kInt8, {1, 6, 4, 3}, Q(0.05f, -128));
+  GatherOptions o2;
+  o2.axis = -1;
+  o2.batch_dims = 1;
+  AddOp(g, OpType::kGather, {g1, i2}, g2, o2);
+  std::vector<uint8_t> table(40);
+  for (int k = 0; k < 40; ++k) table[size_t(k)] = static_cast<uint8_t>(k * 7 - 100);
+  const int t = AddTensor(g, "table", DType::kInt8, {5, 8}, Q(0.1f, 0), table);
+  const int ids = AddTensor(g, "ids", DType::kInt32, {3}, Quantization{});
+  const int e = AddTensor(g, "embedded", DType::kInt8, {3, 8}, Q(0.1f, 0));
+  AddOp(g, OpType::kGather, {t, ids}, e, GatherOptions{});
+  g.inputs = {x, ids};
+  g.outputs = {g2, e};
+  g.Validate();
+  return g;
+}
+
+TEST(ElemOpsPlans, GatherInEveryStrategy) {
+  const Graph g = GatherGraph();
+  Rand r(21);
+  const std::vector<std::vector<uint8_t>> inputs = {test::RandomBytes(r, 120), I32({4, 0, 2})};
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+  // Independently: output 0 element (y, k, c) = |x(y, [4,0,0,2][k], [3,1,3][c])| requantized
+  // (ABS's scale is unchanged, zero point -128); output 1 rows 4, 0, 2 of the table.
+  const int cols[4] = {4, 0, 0, 2}, chans[3] = {3, 1, 3};
+  ASSERT_EQ(want[0].size(), 72u);
+  for (int y = 0; y < 6; ++y)
+    for (int k = 0; k < 4; ++k)
+      for (int c = 0; c < 3; ++c) {
+        const int v = static_cast<int8_t>(inputs[0][(size_t(y) * 5 + cols[k]) * 4 + chans[c]]);
+        EXPECT_EQ(static_cast<int8_t>(want[0][(size_t(y) * 4 + k) * 3 + c]), std::min(127, std::abs(v - 3) - 128));
+      }
+  ASSERT_EQ(want[1].size(), 24u);
+  const int rows[3] = {4, 0, 2};
+  for (int k = 0; k < 3; ++k)
+    for (int j = 0; j < 8; ++j)
+      EXPECT_EQ(want[1][size_t(k) * 8 + j], static_cast<uint8_t>((rows[k] * 8 + j) * 7 - 100));
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions o = PlanOptions::FromStrategy(name);
+      o.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, o);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, inputs), want);
+    }
+  // A run-time index out of range fails the run, naming the operator and the index.
+  try {
+    RunPlan(g, PlanLayerByLayer(g), {inputs[0], I32({1, 5, 0})});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("(GATHER)"), std::string::npos) << m;
+    EXPECT_NE(m.find("index 5 (element 1 of the indices) is outside [0, 5)"), std::string::npos) << m;
+  }
+}
+
+// GATHER of a float32 rank-4 input with batch 2 (axis 1, batch_dims -1: per-batch rows; the
+// checker models batches above 1 for whole-tensor steps only): every strategy's plan checked
+// and equal to the definition.
+TEST(ElemOpsPlans, GatherOfABatchedInputInEveryStrategy) {
+  Graph g;
+  const int x = AddTensor(g, "x", DType::kFloat32, {2, 3, 4, 2}, Quantization{});
+  const int ix = AddTensor(g, "rows", DType::kInt32, {2, 2}, Quantization{}, I32({2, 0, 1, 1}));
+  const int y = AddTensor(g, "rows_of_x", DType::kFloat32, {2, 2, 4, 2}, Quantization{});
+  GatherOptions o;
+  o.axis = 1;
+  o.batch_dims = -1;
+  AddOp(g, OpType::kGather, {x, ix}, y, o);
+  g.inputs = {x};
+  g.outputs = {y};
+  g.Validate();
+  std::vector<uint8_t> in(48 * 4);
+  for (int i = 0; i < 48; ++i) {
+    const float f = 0.5f * static_cast<float>(i) - 3.0f;
+    std::memcpy(in.data() + 4 * i, &f, 4);
+  }
+  const int rows[2][2] = {{2, 0}, {1, 1}};
+  std::vector<uint8_t> want(32 * 4);
+  for (int b = 0; b < 2; ++b)
+    for (int k = 0; k < 2; ++k)
+      for (int j = 0; j < 8; ++j) {
+        const float f = 0.5f * static_cast<float>((b * 3 + rows[b][k]) * 8 + j) - 3.0f;
+        std::memcpy(want.data() + 4 * ((b * 2 + k) * 8 + j), &f, 4);
+      }
+  for (const std::string& name : StrategyNames())
+    for (bool in_arena : {true, false}) {
+      SCOPED_TRACE(name + (in_arena ? "" : " (input streamed)"));
+      PlanOptions po = PlanOptions::FromStrategy(name);
+      po.input_in_arena = in_arena;
+      const Plan plan = MakePlan(g, po);
+      const CheckResult cr = CheckPlan(g, plan);
+      ASSERT_TRUE(cr.ok) << cr.message;
+      EXPECT_EQ(RunPlan(g, plan, {in})[0], want);
+    }
+}
+
+// A GATHER of shape values (SHAPE's output, int32 or int64 indices) folds at load time into the
+// RESHAPE's constant shape.
+TEST(ElemOpsPlans, GatherOfShapeValuesFolds) {
+  for (DType it : {DType::kInt32, DType::kInt64}) {
+    Graph g;
+    const int x = AddTensor(g, "x", DType::kInt8, {1, 6, 5, 4}, Q(0.05f, 3));
+    const int sh = AddTensor(g, "shape", DType::kInt32, {4}, Quantization{});
+    AddOp(g, OpType::kShape, {x}, sh, ShapeOptions{});
+    std::vector<uint8_t> ib;
+    for (int64_t v : {int64_t{1}, int64_t{2}, int64_t{3}}) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(&v);
+      ib.insert(ib.end(), p, p + (it == DType::kInt64 ? 8 : 4));
+    }
+    const int idx = AddTensor(g, "idx", it, {3}, Quantization{}, ib);
+    const int hwc = AddTensor(g, "hwc", DType::kInt32, {3}, Quantization{});
+    AddOp(g, OpType::kGather, {sh, idx}, hwc, GatherOptions{});
+    const int y = AddTensor(g, "y", DType::kInt8, {6, 5, 4}, Q(0.05f, 3));
+    AddOp(g, OpType::kReshape, {x, hwc}, y, ReshapeOptions{});
+    g.inputs = {x};
+    g.outputs = {y};
+    EXPECT_EQ(FoldConstants(g), 2);
+    ASSERT_EQ(g.folded.size(), 2u);
+    EXPECT_NE(g.folded[1].find("GATHER (op 1) -> tensor 3 'hwc' = [6,5,4] int32"), std::string::npos) << g.folded[1];
+    g.Validate();
+    ASSERT_EQ(g.ops.size(), 1u);
+    EXPECT_EQ(g.ops[0].type, OpType::kReshape);
+  }
+}
+
+TEST(ElemOpsCodegen, GeneratedCOfNewOperatorsMatchesExecutor) {
+  // MIRROR_PAD and NEG over patches (the stage ends at the second MIRROR_PAD).
+  const Graph mg = MirrorNegChain(7, 6);
+  const auto min = Inputs(mg, 5);
+  PatchPlanOptions po;
+  po.patch.split_op = 5;
+  po.patch.rows = 3;
+  po.patch.cols = 2;
+  const Plan mp = PlanPatches(mg, po);
+  ASSERT_TRUE(CheckPlan(mg, mp).ok);
+  std::vector<uint8_t> got;
+  ASSERT_EQ(RunGenerated(mg, mp, min[0], &got, "mirror_neg"), 0);
+  EXPECT_EQ(got, RunPlan(mg, mp, min)[0]);
+  // GATHER: an embedding lookup of the model's input (int32 ids); ids out of range make the
+  // invoke fail.
+  Graph g;
+  std::vector<uint8_t> table(30);
+  for (int k = 0; k < 30; ++k) table[size_t(k)] = static_cast<uint8_t>(k * 11);
+  const int t = AddTensor(g, "table", DType::kInt8, {6, 5}, Q(0.1f, 0), table);
+  const int ids = AddTensor(g, "ids", DType::kInt32, {2, 2}, Quantization{});
+  const int e = AddTensor(g, "embedded", DType::kInt8, {2, 2, 5}, Q(0.1f, 0));
+  AddOp(g, OpType::kGather, {t, ids}, e, GatherOptions{});
+  const int n = AddTensor(g, "neg_in", DType::kFloat32, {2, 2, 5}, Quantization{});
+  AddOp(g, OpType::kDequantize, {e}, n);
+  const int y = AddTensor(g, "y", DType::kFloat32, {2, 2, 5}, Quantization{});
+  AddOp(g, OpType::kNeg, {n}, y);
+  g.inputs = {ids};
+  g.outputs = {y};
+  g.Validate();
+  const Plan plan = MakePlan(g, PlanOptions::FromStrategy("greedy"));
+  const std::vector<uint8_t> ok = I32({5, 0, 3, 3});
+  ASSERT_EQ(RunGenerated(g, plan, ok, &got, "gather"), 0);
+  EXPECT_EQ(got, RunPlan(g, plan, {ok})[0]);
+  ASSERT_EQ(got.size(), 80u);
+  float f;
+  std::memcpy(&f, got.data(), 4);  // -(0.1 * table[5][0])
+  EXPECT_EQ(f, -static_cast<float>(static_cast<double>(0.1f) * static_cast<int8_t>(static_cast<uint8_t>(25 * 11))));
+  EXPECT_EQ(RunGenerated(g, plan, I32({0, 6, 1, 1}), &got, "gather_bad"), 4);  // model_invoke() != 0
+  EXPECT_EQ(RunGenerated(g, plan, I32({0, 1, -1, 1}), &got, "gather_neg"), 4);
+}
+
+// The emulated Cortex-M4 runs a patch plan of the MIRROR_PAD / NEG chain and the embedding
+// lookup with the host executor's bytes.
+TEST(ElemOpsDevice, NewOperatorsOnCortexM4) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const Graph mg = MirrorNegChain(7, 6);
+  const auto min = Inputs(mg, 6);
+  PatchPlanOptions po;
+  po.patch.split_op = 5;
+  po.patch.rows = 2;
+  po.patch.cols = 2;
+  const Plan mp = PlanPatches(mg, po);
+  ASSERT_TRUE(CheckPlan(mg, mp).ok);
+  const Graph gg = GatherGraph();
+  Rand r(33);
+  const std::vector<std::vector<uint8_t>> gin = {test::RandomBytes(r, 120), I32({3, 3, 1})};
+  const Plan gp = MakePlan(gg, PlanOptions::FromStrategy("greedy"));
+  ASSERT_TRUE(CheckPlan(gg, gp).ok);
+  const std::vector<std::tuple<const Graph*, const Plan*, std::vector<std::vector<uint8_t>>>> cases = {
+      {&mg, &mp, min}, {&gg, &gp, gin}};
+  int k = 0;
+  for (const auto& [g, plan, in] : cases) {
+    const std::string dir = test::FreshTempDir("elem_device_" + std::to_string(k++));
+    const DeviceResult dr = RunOnDevice(*g, *plan, in, dir);
+    ASSERT_TRUE(dr.build.ok) << dr.build.log;
+    ASSERT_EQ(dr.run.exit_code, 0) << dr.run.output;
+    EXPECT_EQ(dr.outputs, RunPlan(*g, *plan, in)) << g->name;
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(ElemOpsOptions, GatherMirrorPadNegSurviveWriteAndRead) {
+  Graph g = GatherGraph();
+  // + MIRROR_PAD (SYMMETRIC, int64 paddings) and NEG of a float input
+  const int f = AddTensor(g, "f", DType::kFloat32, {1, 3, 4, 2}, Quantization{});
+  std::vector<uint8_t> pb(64, 0);
+  pb[32] = 1;  // dimension 2 padded by 1 before (element 4 of 8 int64 values)
+  const int pads = AddTensor(g, "mp_pads", DType::kInt64, {4, 2}, Quantization{}, pb);
+  const int m = AddTensor(g, "mirrored", DType::kFloat32, {1, 3, 5, 2}, Quantization{});
+  MirrorPadOptions sym;
+  sym.mode = MirrorPadMode::kSymmetric;
+  AddOp(g, OpType::kMirrorPad, {f, pads}, m, sym);
+  const int ng = AddTensor(g, "negated", DType::kFloat32, {1, 3, 5, 2}, Quantization{});
+  AddOp(g, OpType::kNeg, {m}, ng);
+  g.inputs.push_back(f);
+  g.outputs.push_back(ng);
+  g.Validate();
+  const std::vector<uint8_t> bytes = WriteTflite(g);
+  const Graph back = ReadTfliteBytes(bytes.data(), bytes.size(), "gather_graph");
+  std::string why;
+  EXPECT_TRUE(GraphsEqual(g, back, &why)) << "differs: " << why;
+  int batched = 0, symmetric = 0, negs = 0;
+  for (const Operator& o : back.ops) {
+    if (o.type == OpType::kGather)
+      batched += o.opts<GatherOptions>().axis == -1 && o.opts<GatherOptions>().batch_dims == 1;
+    if (o.type == OpType::kMirrorPad) symmetric += o.opts<MirrorPadOptions>().mode == MirrorPadMode::kSymmetric;
+    negs += o.type == OpType::kNeg;
+  }
+  EXPECT_EQ(batched, 1);
+  EXPECT_EQ(symmetric, 1);
+  EXPECT_EQ(negs, 1);
+}
+
+TEST(ElemOpsErrors, NegIsFloat32Only) {
+  Graph g = Unary(OpType::kNeg, Q(0.1f, 0), Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(g),
+             "NEG (op 0): input tensor 0 'in_x' is int8, expected float32 (TFLM's NEG supports float32 only)");
+}
+
+Graph MirrorPadCase(MirrorPadMode mode, std::vector<int32_t> pads, std::vector<int32_t> out, Quantization qy) {
+  Graph g;
+  const int x = AddTensor(g, "in_x", DType::kInt8, {1, 3, 3, 2}, Q(0.1f, 0));
+  const int p = AddTensor(g, "pads_t", DType::kInt32, {4, 2}, Quantization{}, I32(std::move(pads)));
+  const int y = AddTensor(g, "out_y", DType::kInt8, std::move(out), qy);
+  MirrorPadOptions o;
+  o.mode = mode;
+  AddOp(g, OpType::kMirrorPad, {x, p}, y, o);
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+TEST(ElemOpsErrors, MirrorPadPaddingsModesAndQuantization) {
+  Graph r = MirrorPadCase(MirrorPadMode::kReflect, {0, 0, 3, 0, 0, 0, 0, 0}, {1, 6, 3, 2}, Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(r),
+             "MIRROR_PAD (op 0): padding before dimension 1 is 3; REFLECT pads a dimension of size 3 by 0 to 2");
+  Graph s = MirrorPadCase(MirrorPadMode::kSymmetric, {0, 0, 3, 0, 0, 0, 0, 0}, {1, 6, 3, 2}, Q(0.1f, 0));
+  s.Validate();  // SYMMETRIC pads by up to the size
+  Graph s4 = MirrorPadCase(MirrorPadMode::kSymmetric, {0, 0, 0, 0, 0, 4, 0, 0}, {1, 3, 7, 2}, Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(s4), "padding after dimension 2 is 4; SYMMETRIC pads a dimension of size 3 by 0 to 3");
+  Graph n = MirrorPadCase(MirrorPadMode::kSymmetric, {0, 0, -1, 0, 0, 0, 0, 0}, {1, 2, 3, 2}, Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(n), "padding before dimension 1 is -1");
+  Graph b = MirrorPadCase(MirrorPadMode::kSymmetric, {1, 0, 0, 0, 0, 0, 0, 0}, {2, 3, 3, 2}, Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(b), "MIRROR_PAD (op 0): padding the batch dimension is not supported");
+  Graph q = MirrorPadCase(MirrorPadMode::kReflect, {0, 0, 1, 1, 0, 0, 0, 0}, {1, 5, 3, 2}, Q(0.2f, 0));
+  EXPECT_HAS(ValidateError(q), "MIRROR_PAD (op 0): input tensor 0 'in_x' and output tensor 2 'out_y' must share scale and zero point");
+  Graph sh = MirrorPadCase(MirrorPadMode::kReflect, {0, 0, 1, 1, 0, 0, 0, 0}, {1, 4, 3, 2}, Q(0.1f, 0));
+  EXPECT_HAS(ValidateError(sh), "output tensor 2 'out_y' has shape [1,4,3,2], but its inputs and options give [1,5,3,2]");
+}
+
+Graph GatherCase(std::vector<int32_t> ps, DType pt, std::vector<int32_t> is, DType it, std::vector<int32_t> out,
+                 GatherOptions o, bool const_indices, std::vector<int64_t> values = {}) {
+  Graph g;
+  int64_t pn = 1, in = 1;
+  for (int32_t d : ps) pn *= d;
+  for (int32_t d : is) in *= d;
+  const int x = AddTensor(g, "params_t", pt, std::move(ps), pt == DType::kInt8 ? Q(0.1f, 0) : Quantization{});
+  std::vector<uint8_t> ib;
+  if (const_indices) {
+    values.resize(size_t(in), 0);
+    for (int64_t v : values) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(&v);
+      ib.insert(ib.end(), p, p + DTypeSize(it));
+    }
+  }
+  const int ix = AddTensor(g, "idx_t", it, std::move(is), Quantization{}, ib);
+  const int y = AddTensor(g, "out_y", pt, std::move(out), pt == DType::kInt8 ? Q(0.1f, 0) : Quantization{});
+  AddOp(g, OpType::kGather, {x, ix}, y, o);
+  g.inputs = {x};
+  if (!const_indices) g.inputs.push_back(ix);
+  g.outputs = {y};
+  (void)pn;
+  return g;
+}
+
+TEST(ElemOpsErrors, GatherAxesIndicesAndTypes) {
+  GatherOptions a4;
+  a4.axis = 4;
+  Graph ax = GatherCase({1, 3, 5, 2}, DType::kInt8, {2}, DType::kInt32, {1, 3, 2, 2}, a4, true);
+  EXPECT_HAS(ValidateError(ax), "GATHER (op 0): axis 4 is out of range for params rank 4");
+  GatherOptions a2;
+  a2.axis = 2;
+  Graph bad = GatherCase({1, 3, 5, 2}, DType::kInt8, {3}, DType::kInt32, {1, 3, 3, 2}, a2, true, {0, 5, 1});
+  EXPECT_HAS(ValidateError(bad),
+             "GATHER (op 0): index 5 (element 1 of indices tensor 1 'idx_t') is outside [0, 5) of axis 2");
+  Graph i64 = GatherCase({1, 3, 5, 2}, DType::kInt8, {3}, DType::kInt64, {1, 3, 3, 2}, a2, false);
+  EXPECT_HAS(ValidateError(i64),
+             "GATHER (op 0): indices tensor 1 'idx_t' is int64, expected int32 (TFLM's GATHER takes int32 positions only)");
+  Graph i32 = GatherCase({1, 3, 5, 2}, DType::kInt32, {3}, DType::kInt32, {1, 3, 3, 2}, a2, true);
+  EXPECT_HAS(ValidateError(i32), "GATHER (op 0): params tensor 0 'params_t' is int32, which only folds at load time");
+  Graph u8 = GatherCase({1, 3, 5, 2}, DType::kInt16, {3}, DType::kInt32, {1, 3, 3, 2}, a2, true);
+  EXPECT_HAS(ValidateError(u8), "GATHER (op 0): params tensor 0 'params_t' is int16, expected int8 or float32");
+  GatherOptions bd;
+  bd.axis = 1;
+  bd.batch_dims = 2;
+  Graph b = GatherCase({1, 3, 5, 2}, DType::kInt8, {1, 3}, DType::kInt32, {1, 3, 5, 2}, bd, true);
+  EXPECT_HAS(ValidateError(b), "GATHER (op 0): batch_dims 2 is out of range (params rank 4, indices rank 2, axis 1)");
+  GatherOptions bm;
+  bm.axis = 2;
+  bm.batch_dims = 2;
+  Graph m = GatherCase({1, 3, 5, 2}, DType::kInt8, {1, 2, 4}, DType::kInt32, {1, 3, 4, 2}, bm, true);
+  EXPECT_HAS(ValidateError(m), "GATHER (op 0): batch dimension 1 of params (3) and indices (2) differ");
+  Graph wrong = GatherCase({1, 3, 5, 2}, DType::kFloat32, {3}, DType::kInt32, {1, 3, 5, 2}, a2, true);
+  EXPECT_HAS(ValidateError(wrong), "output tensor 2 'out_y' has shape [1,3,5,2], but its inputs and options give [1,3,3,2]");
 }
 
 }  // namespace

@@ -593,6 +593,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kAbs:
     case OpType::kRsqrt:
     case OpType::kElu:
+    case OpType::kNeg:
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;
@@ -623,6 +624,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kReduceMax:
     case OpType::kReduceMin:
     case OpType::kTile:
+    case OpType::kGather:
+    case OpType::kMirrorPad:
       r.cls = LatencyClass::kWholeCopy;
       r.x[1] = elems * p.out_elem_bytes;
       break;

@@ -95,8 +95,11 @@ enum class OpType : uint8_t {
   kSpaceToBatchNd,
   kBatchToSpaceNd,
   kTransposeConv,
+  kNeg,
+  kMirrorPad,
+  kGather,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kTransposeConv) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kGather) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -166,6 +169,16 @@ struct SqueezeOptions {
   std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
   bool operator==(const SqueezeOptions&) const = default;
 };
+struct GatherOptions {
+  int32_t axis = 0;        // may be negative (counted from the params' rank)
+  int32_t batch_dims = 0;  // may be negative (counted from the indices' rank)
+  bool operator==(const GatherOptions&) const = default;
+};
+enum class MirrorPadMode : uint8_t { kReflect, kSymmetric };  // TFLite's REFLECT = 0, SYMMETRIC = 1
+struct MirrorPadOptions {
+  MirrorPadMode mode = MirrorPadMode::kReflect;
+  bool operator==(const MirrorPadOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -214,7 +227,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions, SqueezeOptions, TransposeConvOptions>;
+                 SpaceDepthOptions, SqueezeOptions, TransposeConvOptions, GatherOptions, MirrorPadOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

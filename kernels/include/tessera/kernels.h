@@ -693,14 +693,21 @@ size_t ts_mirror_pad_scratch_bytes(const ts_mirror_pad_params* p);
 void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_window win,
                    int8_t* scratch);
 
-/* GATHER (TFLM gather.cc, batch_dims 0): params viewed as [outer][axis_size][inner_bytes];
- * out[o][k] = params[o][indices[k]] for k < num_indices. Indices int32 (index_bytes 4) or int64
- * (8; TFLM's GATHER takes int32 only), read with memcpy. Returns 0, or -1 at the first index
- * outside [0, axis_size), as TFLM's Eval fails there (rows before it written). Access order:
- * output rows in (o, k) order, each reading its index, then its input row (memmove), before
- * the next row. */
-int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+/* GATHER (TFLM gather.cc): params viewed as [batches][outer][axis_size][inner_bytes], indices as
+ * [batches][num_indices] (batches: the product of the first batch_dims axes);
+ * out[b][o][k] = params[b][o][indices[b][k]] for k < num_indices. Indices int32 (index_bytes 4)
+ * or int64 (8; TFLM's GATHER takes int32 only, tessera folds int64 ones at load time), read with
+ * memcpy. Returns 0, or -1 at the first index outside [0, axis_size), as TFLM's Eval fails
+ * there (rows before it written). Access order: output rows in (b, o, k) order, each reading
+ * its index, then its input row (memmove), before the next row. */
+int32_t ts_gather(const void* params, int32_t batches, int32_t outer, int32_t axis_size, int32_t inner_bytes,
                   const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
+
+/* NEG float32 (TFLM neg.cc, reference_ops::Negate; TFLM's NEG takes float32 only): out = -in,
+ * the IEEE sign bit flipped (what negating a float does, NaNs and zeros included), loads and
+ * stores with memcpy. Element-wise over a window; access order: elements of the window in
+ * row-major (y, x, c) order, each read then written. */
+void ts_neg_f32(ts_cbuf in /* float32 */, ts_buf out /* float32 */, int32_t channels, ts_window win);
 
 /* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND of rank 4 (rank 3 as width 1, block_w 1), TFLM
  * space_to_batch_nd.cc / batch_to_space_nd.cc (reference_ops SpaceToBatchND / BatchToSpaceND),

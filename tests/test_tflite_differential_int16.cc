@@ -340,5 +340,72 @@ TEST(TfliteDifferentialInt16, TransposeConv16x8EqualsTflite) {
   RunCases(MakeTransposeConv16, 171000, "TRANSPOSE_CONV 16x8");
 }
 
+// int16 variants still unsupported fail at validation with an error naming the operator and
+// the type; an int16 tensor with a nonzero zero point fails naming the tensor.
+TEST(Int16Unsupported, ClearErrors) {
+  auto expect_error = [](Graph g, const std::vector<std::string>& parts) {
+    try {
+      g.Validate();
+      std::vector<std::vector<uint8_t>> in;
+      for (int t : g.inputs) in.emplace_back(static_cast<size_t>(g.tensors[t].num_bytes()), 0);
+      RunPlan(g, PlanLayerByLayer(g), in);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+    }
+  };
+  {  // MUL int16
+    Graph g;
+    const int a = AddTensor(g, "a", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int b = AddTensor(g, "b", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kMul;
+    op.inputs = {a, b};
+    op.outputs = {y};
+    op.options = MulOptions{};
+    g.ops.push_back(op);
+    g.inputs = {a, b};
+    g.outputs = {y};
+    expect_error(g, {"MUL", "int16", "expected int8"});
+  }
+  {  // DEPTHWISE_CONV_2D 16x8
+    Graph g;
+    Quantization wq = Q(0.01f);
+    wq.quantized_dimension = 3;
+    std::vector<uint8_t> w(9 * 3, 1), bias(3 * 8, 0);
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
+    const int wt = AddTensor(g, "w", DType::kInt8, {1, 3, 3, 3}, wq, w);
+    const int bt = AddTensor(g, "b", DType::kInt64, {3}, Q(0.00001f), bias);
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kDepthwiseConv2D;
+    op.inputs = {x, wt, bt};
+    op.outputs = {y};
+    op.options = DepthwiseConv2DOptions{};
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    expect_error(g, {"DEPTHWISE_CONV_2D", "int16", "expected int8"});
+  }
+  {  // ADD int16 with a nonzero zero point
+    Graph g;
+    Quantization zq = Q(0.001f);
+    zq.zero_point = {5};
+    const int a = AddTensor(g, "a", DType::kInt16, {1, 2, 2, 3}, zq);
+    const int b = AddTensor(g, "b", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(0.002f));
+    Operator op;
+    op.type = OpType::kAdd;
+    op.inputs = {a, b};
+    op.outputs = {y};
+    op.options = AddOptions{};
+    g.ops.push_back(op);
+    g.inputs = {a, b};
+    g.outputs = {y};
+    expect_error(g, {"ADD", "'a'", "zero point 5", "int16"});
+  }
+}
+
 }  // namespace
 }  // namespace tessera

@@ -1,4 +1,5 @@
-// 16x8 kernels (ts_add_s16, ts_conv2d_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
+// 16x8 kernels (ts_add_s16, ts_conv2d_s16, ts_depthwise_conv2d_s16,
+// ts_fully_connected_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
 // against naive implementations of TensorFlow Lite Micro's arithmetic written here (add.cc's
 // int16 path: reference_ops AddElementwise with left_shift 15; conv.cc's int16 path:
 // reference_integer_ops::ConvPerChannel with an int64 or int32 accumulator; transpose_conv.cc:
@@ -192,6 +193,132 @@ TEST(ConvS16, RandomShapesWindowsAndBiasTypesMatchTflmArithmetic) {
       ts_conv2d_s16(&p, cin, f.data(), bias_kind == 1 ? b32.data() : nullptr, bias_kind == 0 ? b64.data() : nullptr,
                     out, win, (n++ % 2) ? reinterpret_cast<int8_t*>(scratch.data()) : nullptr);
     ASSERT_EQ(got, want) << "case " << k << " bias kind " << bias_kind;
+  }
+}
+
+TEST(DepthwiseConvS16, RandomShapesWindowsAndBiasMatchTflmArithmetic) {
+  Rng r(1609);
+  for (int k = 0; k < 200; ++k) {
+    ts_conv_params p{};
+    p.in_h = static_cast<int32_t>(r.I(1, 9));
+    p.in_w = static_cast<int32_t>(r.I(1, 9));
+    p.in_c = static_cast<int32_t>(r.I(1, 6));
+    p.depth_multiplier = static_cast<int32_t>(r.I(1, 3));
+    p.out_c = p.in_c * p.depth_multiplier;
+    p.filter_in_c = 1;
+    p.filter_h = static_cast<int32_t>(r.I(1, 5));
+    p.filter_w = static_cast<int32_t>(r.I(1, 5));
+    p.stride_h = static_cast<int32_t>(r.I(1, 3));
+    p.stride_w = static_cast<int32_t>(r.I(1, 3));
+    p.dilation_h = static_cast<int32_t>(r.I(1, 2));
+    p.dilation_w = static_cast<int32_t>(r.I(1, 2));
+    p.pad_top = static_cast<int32_t>(r.I(0, p.filter_h - 1));
+    p.pad_left = static_cast<int32_t>(r.I(0, p.filter_w - 1));
+    p.out_h = static_cast<int32_t>(r.I(1, 6));
+    p.out_w = static_cast<int32_t>(r.I(1, 6));
+    p.act_min = r.I(0, 1) ? -32768 : static_cast<int32_t>(r.I(-32768, 0));
+    p.act_max = r.I(0, 1) ? 32767 : static_cast<int32_t>(r.I(0, 32767));
+    const bool has_bias = r.I(0, 3) != 0;
+    std::vector<int32_t> mult(static_cast<size_t>(p.out_c)), shift(mult.size());
+    for (size_t i = 0; i < mult.size(); ++i) {
+      mult[i] = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      shift[i] = static_cast<int32_t>(r.I(-18, -4));
+    }
+    p.output_multiplier = mult.data();
+    p.output_shift = shift.data();
+    std::vector<int16_t> in(static_cast<size_t>(p.in_h * p.in_w * p.in_c));
+    for (auto& v : in) v = static_cast<int16_t>(r.I(-32768, 32767));
+    std::vector<int8_t> f(static_cast<size_t>(p.filter_h * p.filter_w * p.out_c));
+    for (auto& v : f) v = static_cast<int8_t>(r.I(-128, 127));
+    std::vector<int64_t> b64(static_cast<size_t>(p.out_c));
+    for (auto& b : b64) b = r.I(-(int64_t{1} << 36), int64_t{1} << 36);
+    // expected: TFLM's int16 DepthwiseConvPerChannel over the whole output, every tap tested
+    // against the input's bounds
+    std::vector<int16_t> want(static_cast<size_t>(p.out_h * p.out_w * p.out_c));
+    for (int32_t oy = 0; oy < p.out_h; ++oy)
+      for (int32_t ox = 0; ox < p.out_w; ++ox)
+        for (int32_t ic = 0; ic < p.in_c; ++ic)
+          for (int32_t m = 0; m < p.depth_multiplier; ++m) {
+            const int32_t oc = ic * p.depth_multiplier + m;
+            int64_t acc = 0;
+            for (int32_t ky = 0; ky < p.filter_h; ++ky)
+              for (int32_t kx = 0; kx < p.filter_w; ++kx) {
+                const int32_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+                const int32_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+                if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+                acc += static_cast<int64_t>(f[static_cast<size_t>((ky * p.filter_w + kx) * p.out_c + oc)]) *
+                       in[static_cast<size_t>((iy * p.in_w + ix) * p.in_c + ic)];
+              }
+            if (has_bias) acc += b64[static_cast<size_t>(oc)];
+            const int32_t o = Mbqm64(acc, mult[static_cast<size_t>(oc)], shift[static_cast<size_t>(oc)]);
+            want[static_cast<size_t>((oy * p.out_w + ox) * p.out_c + oc)] =
+                static_cast<int16_t>(std::clamp(o, p.act_min, p.act_max));
+          }
+    // tessera: four output windows, half through scratch, the buffers at an odd byte offset
+    // (a plan may place int16 buffers anywhere)
+    std::vector<int8_t> in_bytes(in.size() * 2 + 1), out_bytes(want.size() * 2 + 1, 0x55);
+    std::memcpy(in_bytes.data() + 1, in.data(), in.size() * 2);
+    std::vector<int8_t> scratch(static_cast<size_t>(p.out_c) * 2 + 1);
+    ASSERT_EQ(ts_depthwise_conv2d_s16_scratch_bytes(&p), static_cast<size_t>(p.out_c) * 2);
+    const int32_t ys = static_cast<int32_t>(r.I(0, p.out_h)), xs = static_cast<int32_t>(r.I(0, p.out_w));
+    const ts_cbuf cin{in_bytes.data() + 1, 0, 0, p.in_h, p.in_w};
+    const ts_buf out{out_bytes.data() + 1, 0, 0, p.out_h, p.out_w};
+    int n = 0;
+    for (const ts_window win : {ts_window{0, ys, 0, xs}, ts_window{0, ys, xs, p.out_w},
+                                ts_window{ys, p.out_h, 0, xs}, ts_window{ys, p.out_h, xs, p.out_w}})
+      ts_depthwise_conv2d_s16(&p, cin, f.data(), has_bias ? b64.data() : nullptr, out, win,
+                              (n++ % 2) ? scratch.data() + 1 : nullptr);
+    std::vector<int16_t> got(want.size());
+    std::memcpy(got.data(), out_bytes.data() + 1, got.size() * 2);
+    ASSERT_EQ(got, want) << "case " << k << (has_bias ? " with bias" : " without bias");
+  }
+}
+
+TEST(FullyConnectedS16, RandomShapesAndBiasMatchTflmArithmetic) {
+  Rng r(1610);
+  for (int k = 0; k < 300; ++k) {
+    ts_fc_params p{};
+    p.batches = static_cast<int32_t>(r.I(1, 4));
+    p.in_depth = static_cast<int32_t>(r.I(1, 64));
+    p.out_depth = static_cast<int32_t>(r.I(1, 12));
+    p.filter_offset = 0;
+    p.act_min = r.I(0, 1) ? -32768 : static_cast<int32_t>(r.I(-32768, 0));
+    p.act_max = r.I(0, 1) ? 32767 : static_cast<int32_t>(r.I(0, 32767));
+    const int32_t mult = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+    const int32_t shift = static_cast<int32_t>(r.I(-20, -4));
+    p.output_multiplier = &mult;
+    p.output_shift = &shift;
+    p.per_channel = 0;
+    const bool has_bias = r.I(0, 3) != 0;
+    std::vector<int16_t> in(static_cast<size_t>(p.batches * p.in_depth));
+    for (auto& v : in) v = static_cast<int16_t>(r.I(-32768, 32767));
+    std::vector<int8_t> f(static_cast<size_t>(p.out_depth * p.in_depth));
+    for (auto& v : f) v = static_cast<int8_t>(r.I(-128, 127));
+    std::vector<int64_t> b64(static_cast<size_t>(p.out_depth));
+    for (auto& b : b64) b = r.I(-(int64_t{1} << 36), int64_t{1} << 36);
+    // expected: TFLM's int16 FullyConnected, AccumScalar int64
+    std::vector<int16_t> want(static_cast<size_t>(p.batches * p.out_depth));
+    for (int32_t b = 0; b < p.batches; ++b)
+      for (int32_t o = 0; o < p.out_depth; ++o) {
+        int64_t acc = 0;
+        for (int32_t d = 0; d < p.in_depth; ++d)
+          acc += static_cast<int64_t>(f[static_cast<size_t>(o * p.in_depth + d)]) *
+                 in[static_cast<size_t>(b * p.in_depth + d)];
+        if (has_bias) acc += b64[static_cast<size_t>(o)];
+        want[static_cast<size_t>(b * p.out_depth + o)] =
+            static_cast<int16_t>(std::clamp(Mbqm64(acc, mult, shift), p.act_min, p.act_max));
+      }
+    // tessera, buffers at odd byte offsets, with and without scratch
+    const bool use_scratch = k % 2 == 1;
+    std::vector<int8_t> in_bytes(in.size() * 2 + 1), out_bytes(want.size() * 2 + 1, 0x55);
+    std::memcpy(in_bytes.data() + 1, in.data(), in.size() * 2);
+    ASSERT_EQ(ts_fully_connected_s16_scratch_bytes(&p), static_cast<size_t>(p.out_depth) * 2);
+    std::vector<int8_t> scratch(static_cast<size_t>(p.out_depth) * 2 + 1);
+    ts_fully_connected_s16(&p, in_bytes.data() + 1, f.data(), has_bias ? b64.data() : nullptr, out_bytes.data() + 1,
+                           use_scratch ? scratch.data() + 1 : nullptr);
+    std::vector<int16_t> got(want.size());
+    std::memcpy(got.data(), out_bytes.data() + 1, got.size() * 2);
+    ASSERT_EQ(got, want) << "case " << k;
   }
 }
 

@@ -2,7 +2,9 @@
 // single-operator models (int16 activations with zero point 0, int8 per-channel filters,
 // int64 biases), written by tessera's writer, run by TFLite and by tessera's executor (layer-by-layer
 // plan). ADD int16 (general scales, broadcasts, fused
-// activations), CONV_2D 16x8 (shapes, strides, dilations, padding, activations) and
+// activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
+// activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
+// keep_num_dims, an int64 bias) and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -179,6 +181,122 @@ Case MakeConv(Rand& r) {
   return c;
 }
 
+// DEPTHWISE_CONV_2D 16x8: depth multipliers, strides, dilations, padding, activations, an int64
+// bias or none.
+Case MakeDepthwise(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 10), w = r.I(1, 10), cin = r.I(1, 8), dm = r.P(0.6) ? 1 : r.I(2, 3);
+  const int cout = cin * dm;
+  int kh, kw, sh, sw, dh, dw, oh, ow;
+  Padding pad;
+  do {
+    kh = r.I(1, 5), kw = r.P(0.7) ? kh : r.I(1, 5);
+    sh = r.I(1, 3), sw = r.P(0.7) ? sh : r.I(1, 3);
+    dh = r.P(0.15) ? 2 : 1, dw = r.P(0.15) ? 2 : 1;
+    pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    oh = ConvOutputSize(pad, h, kh, sh, dh);
+    ow = ConvOutputSize(pad, w, kw, sw, dw);
+  } while (oh <= 0 || ow <= 0);
+  const Activation act = RandAct(r);
+  const bool has_bias = r.P(0.8);
+  const float in_scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  std::vector<float> ws(static_cast<size_t>(cout));
+  for (float& s : ws) s = static_cast<float>(std::pow(10.0, r.U(-3, -1)));
+  std::vector<uint8_t> wdata(static_cast<size_t>(kh) * kw * cout);
+  for (auto& b : wdata) b = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  std::vector<int64_t> bias(static_cast<size_t>(cout));
+  for (int64_t& b : bias) b = r.I(-4000000, 4000000);
+  std::vector<uint8_t> bias_bytes(bias.size() * 8);
+  std::memcpy(bias_bytes.data(), bias.data(), bias_bytes.size());
+  std::vector<float> sorted = ws;
+  std::sort(sorted.begin(), sorted.end());
+  const double acc_std = std::sqrt(static_cast<double>(kh * kw)) * 74.0 * 18900.0;
+  const float out_scale = static_cast<float>(in_scale * sorted[static_cast<size_t>(cout / 2)] * acc_std / r.U(5000, 30000));
+  Quantization wq, bq;
+  for (int o = 0; o < cout; ++o) {
+    wq.scale.push_back(ws[static_cast<size_t>(o)]);
+    wq.zero_point.push_back(0);
+    bq.scale.push_back(static_cast<float>(static_cast<double>(in_scale) * ws[static_cast<size_t>(o)]));
+    bq.zero_point.push_back(0);
+  }
+  wq.quantized_dimension = 3;
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, cin}, Q(in_scale));
+  const int wt = AddTensor(g, "w", DType::kInt8, {1, kh, kw, cout}, wq, wdata);
+  const int bt = has_bias ? AddTensor(g, "b", DType::kInt64, {cout}, bq, bias_bytes) : kNoTensor;
+  const int y = AddTensor(g, "y", DType::kInt16, {1, oh, ow, cout}, Q(out_scale));
+  Operator op;
+  op.type = OpType::kDepthwiseConv2D;
+  op.inputs = {x, wt};
+  if (has_bias) op.inputs.push_back(bt);
+  op.outputs = {y};
+  DepthwiseConv2DOptions o;
+  o.padding = pad;
+  o.stride_h = sh, o.stride_w = sw, o.dilation_h = dh, o.dilation_w = dw;
+  o.depth_multiplier = dm;
+  o.activation = act;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * cin, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << "depthwise 16x8 in " << h << "x" << w << "x" << cin << " dm " << dm << " k " << kh << "x" << kw << " s " << sh
+    << "x" << sw << " d " << dh << "x" << dw << (pad == Padding::kSame ? " SAME" : " VALID") << " act "
+    << ActivationName(act) << (has_bias ? "" : " no bias");
+  c.desc = d.str();
+  return c;
+}
+
+// FULLY_CONNECTED 16x8: per-tensor filter, an int64 bias, batches, keep_num_dims, activations.
+// Always with a bias: without one, TensorFlow Lite 2.9 rounds differently from TFLM (one step
+// on some elements, 6 of 200 cases when a fifth had none), as for TRANSPOSE_CONV; TFLM's
+// no-bias arithmetic (int64 accumulator, 64-bit requantization) is tested against a naive
+// implementation in test_kernels_int16.cc.
+Case MakeFullyConnected(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int batches = r.I(1, 4), depth = r.I(1, 64), units = r.I(1, 16);
+  const bool keep = r.P(0.3);
+  const Activation act = RandAct(r);
+  const bool has_bias = true;
+  const float in_scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const float w_scale = static_cast<float>(std::pow(10.0, r.U(-3, -1)));
+  std::vector<uint8_t> wdata(static_cast<size_t>(units) * depth);
+  for (auto& b : wdata) b = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  std::vector<int64_t> bias(static_cast<size_t>(units));
+  for (int64_t& b : bias) b = r.I(-4000000, 4000000);
+  std::vector<uint8_t> bias_bytes(bias.size() * 8);
+  std::memcpy(bias_bytes.data(), bias.data(), bias_bytes.size());
+  const double acc_std = std::sqrt(static_cast<double>(depth)) * 74.0 * 18900.0;
+  const float out_scale = static_cast<float>(in_scale * w_scale * acc_std / r.U(5000, 30000));
+  Quantization wq = Q(w_scale);
+  const std::vector<int32_t> in_shape = keep ? std::vector<int32_t>{1, batches, depth} : std::vector<int32_t>{batches, depth};
+  const std::vector<int32_t> out_shape = keep ? std::vector<int32_t>{1, batches, units} : std::vector<int32_t>{batches, units};
+  const int x = AddTensor(g, "x", DType::kInt16, in_shape, Q(in_scale));
+  const int wt = AddTensor(g, "w", DType::kInt8, {units, depth}, wq, wdata);
+  const int bt = has_bias ? AddTensor(g, "b", DType::kInt64, {units}, Q(in_scale * w_scale), bias_bytes) : kNoTensor;
+  const int y = AddTensor(g, "y", DType::kInt16, out_shape, Q(out_scale));
+  Operator op;
+  op.type = OpType::kFullyConnected;
+  op.inputs = {x, wt};
+  if (has_bias) op.inputs.push_back(bt);
+  op.outputs = {y};
+  FullyConnectedOptions o;
+  o.activation = act;
+  o.keep_num_dims = keep;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(batches) * depth, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << "fully_connected 16x8 " << batches << "x" << depth << " -> " << units << (keep ? " keep_num_dims" : "")
+    << " act " << ActivationName(act) << (has_bias ? "" : " no bias");
+  c.desc = d.str();
+  return c;
+}
+
 // TRANSPOSE_CONV with a constant output shape: int8 (int32 bias, zero points) or 16x8.
 Case MakeTransposeConv(Rand& r, bool s16) {
   Case c;
@@ -330,6 +448,16 @@ TEST(TfliteDifferentialInt16, Conv2D16x8EqualsTflite) {
   RunCases(MakeConv, 168000, "CONV_2D 16x8");
 }
 
+TEST(TfliteDifferentialInt16, DepthwiseConv2D16x8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeDepthwise, 169000, "DEPTHWISE_CONV_2D 16x8");
+}
+
+TEST(TfliteDifferentialInt16, FullyConnected16x8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeFullyConnected, 172000, "FULLY_CONNECTED 16x8");
+}
+
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeTransposeConv8, 170000, "TRANSPOSE_CONV int8", 1);
@@ -369,24 +497,64 @@ TEST(Int16Unsupported, ClearErrors) {
     g.outputs = {y};
     expect_error(g, {"MUL", "int16", "expected int8"});
   }
-  {  // DEPTHWISE_CONV_2D 16x8
+  {  // DEPTHWISE_CONV_2D 16x8 with an int32 bias (TFLM's int16 path reads an int64 one)
     Graph g;
     Quantization wq = Q(0.01f);
     wq.quantized_dimension = 3;
-    std::vector<uint8_t> w(9 * 3, 1), bias(3 * 8, 0);
+    std::vector<uint8_t> w(9 * 3, 1), bias(3 * 4, 0);
     const int x = AddTensor(g, "x", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
     const int wt = AddTensor(g, "w", DType::kInt8, {1, 3, 3, 3}, wq, w);
-    const int bt = AddTensor(g, "b", DType::kInt64, {3}, Q(0.00001f), bias);
+    const int bt = AddTensor(g, "b", DType::kInt32, {3}, Q(0.00001f), bias);
     const int y = AddTensor(g, "y", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
     Operator op;
     op.type = OpType::kDepthwiseConv2D;
     op.inputs = {x, wt, bt};
     op.outputs = {y};
-    op.options = DepthwiseConv2DOptions{};
+    DepthwiseConv2DOptions o;
+    o.padding = Padding::kSame;
+    op.options = o;
     g.ops.push_back(op);
     g.inputs = {x};
     g.outputs = {y};
-    expect_error(g, {"DEPTHWISE_CONV_2D", "int16", "expected int8"});
+    expect_error(g, {"DEPTHWISE_CONV_2D", "bias", "int32", "expected int64"});
+  }
+  {  // DEPTHWISE_CONV_2D with an int16 input and an int8 output
+    Graph g;
+    Quantization wq = Q(0.01f);
+    wq.quantized_dimension = 3;
+    std::vector<uint8_t> w(9 * 3, 1);
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
+    const int wt = AddTensor(g, "w", DType::kInt8, {1, 3, 3, 3}, wq, w);
+    const int y = AddTensor(g, "y", DType::kInt8, {1, 4, 4, 3}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kDepthwiseConv2D;
+    op.inputs = {x, wt};
+    op.outputs = {y};
+    DepthwiseConv2DOptions o;
+    o.padding = Padding::kSame;
+    op.options = o;
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    expect_error(g, {"DEPTHWISE_CONV_2D", "output", "int8", "expected int16"});
+  }
+  {  // FULLY_CONNECTED 16x8 with a per-channel filter (TFLM's per-channel path is int8 only)
+    Graph g;
+    Quantization wq;
+    wq.scale = {0.01f, 0.02f};
+    wq.zero_point = {0, 0};
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 4}, Q(0.001f));
+    const int wt = AddTensor(g, "w", DType::kInt8, {2, 4}, wq, std::vector<uint8_t>(8, 1));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kFullyConnected;
+    op.inputs = {x, wt};
+    op.outputs = {y};
+    op.options = FullyConnectedOptions{};
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    expect_error(g, {"FULLY_CONNECTED", "'w'", "per channel", "16x8"});
   }
   {  // ADD int16 with a nonzero zero point
     Graph g;

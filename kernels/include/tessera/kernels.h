@@ -95,6 +95,13 @@ typedef struct {
 void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
                    const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
 size_t ts_conv2d_s16_scratch_bytes(const ts_conv_params* p);
+/* DEPTHWISE_CONV_2D 16x8 (TFLM depthwise_conv.cc's int16 path): int16 input and output (2 bytes
+ * per element), int8 filter [1][kh][kw][out_c] as ts_depthwise_conv2d_s8, an int64 accumulator,
+ * an int64 bias or NULL, ts_multiply_by_quantized_multiplier_64, clamp (offsets ignored). Any
+ * output window; scratch: ts_depthwise_conv2d_s16_scratch_bytes() (one output pixel) or NULL. */
+void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                             ts_buf out, ts_window win, int8_t* scratch);
+size_t ts_depthwise_conv2d_s16_scratch_bytes(const ts_conv_params* p);
 /* TFLM's MultiplyByQuantizedMultiplier for an int64 input (common.h): the multiplier rounded
  * to 16 bits (0x7FFF at most), x times it, rounded half up by 15 - shift bits. */
 int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
@@ -294,6 +301,14 @@ typedef struct {
 size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p);
 void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                            const int32_t* bias, int8_t* out, int8_t* scratch);
+/* FULLY_CONNECTED 16x8 (TFLM's int16 path): int16 input and output (2 bytes per element, any
+ * byte alignment), int8 filter, per-tensor requantization only (output_multiplier[0] /
+ * output_shift[0]; TFLM takes per-channel filters for int8 inputs only), an int64 accumulator,
+ * an int64 bias or NULL, ts_multiply_by_quantized_multiplier_64, clamp; input_offset and
+ * output_offset ignored. Scratch: NULL or ts_fully_connected_s16_scratch_bytes() (one row). */
+size_t ts_fully_connected_s16_scratch_bytes(const ts_fc_params* p);
+void ts_fully_connected_s16(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
+                            int8_t* out, int8_t* scratch);
 
 /* SOFTMAX int8 -> int8 (output zero point -128, scale 1/256), TFLM's reference: fixed-point
  * exp with diff_min cut-off. Unit: one row of `depth` elements. scratch: NULL or depth bytes. */

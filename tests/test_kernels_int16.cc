@@ -1,4 +1,4 @@
-// 16x8 kernels (ts_add_s16, ts_conv2d_s16, ts_depthwise_conv2d_s16,
+// 16x8 kernels (ts_add_s16, ts_sub_s16, ts_mul_s16, ts_conv2d_s16, ts_depthwise_conv2d_s16,
 // ts_fully_connected_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
 // against naive implementations of TensorFlow Lite Micro's arithmetic written here (add.cc's
 // int16 path: reference_ops AddElementwise with left_shift 15; conv.cc's int16 path:
@@ -107,6 +107,75 @@ TEST(AddS16, RandomShapesWindowsAndBroadcastsMatchTflmArithmetic) {
                                 ts_window{ys, h, xs, w}})
       ts_add_s16(&p, oa, ob, out, c, win);
     ASSERT_EQ(got, want) << "case " << k << ": " << h << "x" << w << "x" << c;
+  }
+}
+
+TEST(SubMulS16, RandomShapesWindowsAndBroadcastsMatchTflmArithmetic) {
+  Rng r(1611);
+  for (int k = 0; k < 300; ++k) {
+    const bool mul = k % 2 == 0;
+    const int32_t h = static_cast<int32_t>(r.I(1, 6)), w = static_cast<int32_t>(r.I(1, 6)),
+                  c = static_cast<int32_t>(r.I(1, 9));
+    const bool bh = r.I(0, 3) == 0, bw = r.I(0, 3) == 0, bc = r.I(0, 3) == 0;
+    const int32_t hb = bh ? 1 : h, wb = bw ? 1 : w, cb = bc ? 1 : c;
+    std::vector<int16_t> a(static_cast<size_t>(h * w * c)), b(static_cast<size_t>(hb * wb * cb));
+    for (auto& v : a) v = static_cast<int16_t>(r.I(-32768, 32767));
+    for (auto& v : b) v = static_cast<int16_t>(r.I(-32768, 32767));
+    ts_add_params ap{};
+    ts_mul_params mp{};
+    const int32_t act_min = r.I(0, 1) ? -32768 : static_cast<int32_t>(r.I(-32768, 0));
+    const int32_t act_max = r.I(0, 1) ? 32767 : static_cast<int32_t>(r.I(0, 32767));
+    if (mul) {
+      mp.output_multiplier = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      mp.output_shift = static_cast<int32_t>(r.I(-20, -8));
+      mp.act_min = act_min;
+      mp.act_max = act_max;
+    } else {
+      ap.left_shift = 15;
+      ap.input1_multiplier = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      ap.input2_multiplier = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      ap.output_multiplier = static_cast<int32_t>(r.I(int64_t{1} << 30, INT32_MAX));
+      ap.input1_shift = static_cast<int32_t>(r.I(-8, 0));
+      ap.input2_shift = static_cast<int32_t>(r.I(-8, 0));
+      ap.output_shift = static_cast<int32_t>(r.I(-18, -10));
+      ap.act_min = act_min;
+      ap.act_max = act_max;
+    }
+    // expected: TFLM's MulElementwise (int16) / SubElementwise (general rescaling)
+    std::vector<int16_t> want(a.size());
+    for (int32_t y = 0; y < h; ++y)
+      for (int32_t x = 0; x < w; ++x)
+        for (int32_t ch = 0; ch < c; ++ch) {
+          const int32_t va = a[static_cast<size_t>((y * w + x) * c + ch)];
+          const int32_t vb = b[static_cast<size_t>(((bh ? 0 : y) * wb + (bw ? 0 : x)) * cb + (bc ? 0 : ch))];
+          int32_t o;
+          if (mul) {
+            o = Mbqm32(va * vb, mp.output_multiplier, mp.output_shift);
+          } else {
+            const int32_t s1 = Mbqm32(va * (1 << 15), ap.input1_multiplier, ap.input1_shift);
+            const int32_t s2 = Mbqm32(vb * (1 << 15), ap.input2_multiplier, ap.input2_shift);
+            o = Mbqm32(s1 - s2, ap.output_multiplier, ap.output_shift);
+          }
+          want[static_cast<size_t>((y * w + x) * c + ch)] = static_cast<int16_t>(std::clamp(o, act_min, act_max));
+        }
+    // four output windows; operands and output at odd byte offsets
+    std::vector<int8_t> abytes(a.size() * 2 + 1), bbytes(b.size() * 2 + 1), obytes(a.size() * 2 + 1, 0x55);
+    std::memcpy(abytes.data() + 1, a.data(), a.size() * 2);
+    std::memcpy(bbytes.data() + 1, b.data(), b.size() * 2);
+    const int32_t ys = static_cast<int32_t>(r.I(0, h)), xs = static_cast<int32_t>(r.I(0, w));
+    const ts_operand oa{abytes.data() + 1, 0, 0, w * c, c, 1};
+    const ts_operand ob{bbytes.data() + 1, 0, 0, bh ? 0 : wb * cb, bw ? 0 : cb, bc ? 0 : 1};
+    const ts_buf out{obytes.data() + 1, 0, 0, h, w};
+    for (const ts_window win : {ts_window{0, ys, 0, xs}, ts_window{0, ys, xs, w}, ts_window{ys, h, 0, xs},
+                                ts_window{ys, h, xs, w}}) {
+      if (mul)
+        ts_mul_s16(&mp, oa, ob, out, c, win);
+      else
+        ts_sub_s16(&ap, oa, ob, out, c, win);
+    }
+    std::vector<int16_t> got(want.size());
+    std::memcpy(got.data(), obytes.data() + 1, got.size() * 2);
+    ASSERT_EQ(got, want) << "case " << k << (mul ? " MUL " : " SUB ") << h << "x" << w << "x" << c;
   }
 }
 

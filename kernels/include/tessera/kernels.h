@@ -216,7 +216,7 @@ typedef struct {
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
 /* ADD int16 (TFLM add.cc's int16 path: the same arithmetic with left_shift 15, act range in
- * int16). Operands and output hold int16 elements: `data` points at int16 values (at 2-byte
+ * int16). Operands and output hold int16 elements: `data` points at int16 values (any byte
  * alignment) and the operand strides count elements. */
 void ts_add_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                 int32_t channels, ts_window win);
@@ -229,6 +229,11 @@ typedef struct {
 } ts_mul_params;
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
+/* MUL int16 (TFLM mul.cc's int16 path, reference_integer_ops::Mul / BroadcastMul4DSlow):
+ * int16 operands and output as ts_add_s16's, the product of the offset inputs requantized by
+ * the 32-bit MultiplyByQuantizedMultiplier. */
+void ts_mul_s16(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
+                int32_t channels, ts_window win);
 
 /* Unary element-wise kernels: `in` holds a window containing `win` of a tensor with
  * `channels` channels; `out` likewise. */
@@ -562,6 +567,11 @@ int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input
                       int32_t act_min, int32_t act_max, ts_add_params* p);
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win);
+/* SUB int16 (TFLM sub.cc's int16 path): the same arithmetic with left_shift 15, int16 operands
+ * and output (element strides, any byte alignment), zero points 0; no tables. */
+int ts_sub_s16_prepare(float input1_scale, float input2_scale, float output_scale, int32_t act_min, int32_t act_max,
+                       ts_add_params* p);
+void ts_sub_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
 
 /* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc): both inputs rescaled as ADD's (left
  * shift 7), the difference squared, then MultiplyByQuantizedMultiplier by the output

@@ -1,0 +1,182 @@
+// 16x8 operators inside plans: a small int16 graph (CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB and
+// ADD over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
+// plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
+// layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
+// generated C (a patch plan and the greedy plan) computes the executor's bytes on the host.
+// The operators' arithmetic is proven by test_kernels_int16.cc and
+// test_tflite_differential_int16.cc.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "exec/executor.h"
+#include "memory/greedy.h"
+#include "plan/strategy.h"
+#include "schedule/patch_plan.h"
+#include "support/plan_sweep.h"
+#include "support/random_case.h"
+
+namespace tessera {
+namespace {
+
+using test::AddTensor;
+using test::Q;
+using test::Rand;
+
+int AddOp(Graph& g, OpType type, std::vector<int> ins, int out, OpOptions o = std::monostate{}) {
+  Operator op;
+  op.type = type;
+  op.inputs = std::move(ins);
+  op.outputs = {out};
+  op.options = std::move(o);
+  g.ops.push_back(op);
+  return static_cast<int>(g.ops.size()) - 1;
+}
+
+std::vector<uint8_t> Int16Bytes(Rand& r, int64_t n, int spread) {
+  std::vector<uint8_t> b(static_cast<size_t>(n) * 2);
+  for (int64_t i = 0; i < n; ++i) {
+    const int16_t v = static_cast<int16_t>(r.I(-spread, spread - 1));
+    std::memcpy(&b[static_cast<size_t>(i) * 2], &v, 2);
+  }
+  return b;
+}
+
+std::vector<uint8_t> Int8Bytes(Rand& r, int64_t n) {
+  std::vector<uint8_t> b(static_cast<size_t>(n));
+  for (auto& v : b) v = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  return b;
+}
+
+std::vector<uint8_t> Int64Bytes(Rand& r, int64_t n, int spread) {
+  std::vector<uint8_t> b(static_cast<size_t>(n) * 8);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t v = r.I(-spread, spread);
+    std::memcpy(&b[static_cast<size_t>(i) * 8], &v, 8);
+  }
+  return b;
+}
+
+Quantization PerChannel(Rand& r, int n, int axis) {
+  Quantization q;
+  for (int i = 0; i < n; ++i) {
+    q.scale.push_back(static_cast<float>(0.002 * r.U(0.5, 2.0)));
+    q.zero_point.push_back(0);
+  }
+  q.quantized_dimension = axis;
+  return q;
+}
+
+// x (1 x h x w x 3, int16) -> CONV_2D 3x3 SAME (6 channels) -> DEPTHWISE_CONV_2D 3x3 SAME
+// (stride 1) -> MUL by a per-channel int16 constant -> SUB the convolution's output -> ADD the
+// depthwise output -> RESHAPE (1 x h*w*6) -> FULLY_CONNECTED (5 units), with the
+// element-wise outputs a second graph output.
+Graph Int16Chain(int h, int w, uint64_t seed) {
+  Rand r(seed);
+  Graph g;
+  g.name = "int16_chain";
+  const std::vector<int32_t> s3 = {1, h, w, 3}, s6 = {1, h, w, 6};
+  const int x = AddTensor(g, "x", DType::kInt16, s3, Q(0.0005f, 0));
+  Conv2DOptions co;
+  co.padding = Padding::kSame;
+  const int cw = AddTensor(g, "conv_w", DType::kInt8, {6, 3, 3, 3}, PerChannel(r, 6, 0), Int8Bytes(r, 6 * 27));
+  const int cb = AddTensor(g, "conv_b", DType::kInt64, {6}, Q(1e-6f, 0), Int64Bytes(r, 6, 200000));
+  const int c1 = AddTensor(g, "conv", DType::kInt16, s6, Q(0.002f, 0));
+  AddOp(g, OpType::kConv2D, {x, cw, cb}, c1, co);
+  DepthwiseConv2DOptions dwo;
+  dwo.padding = Padding::kSame;
+  dwo.depth_multiplier = 1;
+  dwo.activation = Activation::kRelu;
+  const int dw = AddTensor(g, "dw_w", DType::kInt8, {1, 3, 3, 6}, PerChannel(r, 6, 3), Int8Bytes(r, 54));
+  const int db = AddTensor(g, "dw_b", DType::kInt64, {6}, Q(4e-6f, 0), Int64Bytes(r, 6, 100000));
+  const int d1 = AddTensor(g, "dw", DType::kInt16, s6, Q(0.003f, 0));
+  AddOp(g, OpType::kDepthwiseConv2D, {c1, dw, db}, d1, dwo);
+  const int k = AddTensor(g, "scale", DType::kInt16, {6}, Q(0.0001f, 0), Int16Bytes(r, 6, 20000));
+  const int m1 = AddTensor(g, "mul", DType::kInt16, s6, Q(0.004f, 0));
+  AddOp(g, OpType::kMul, {d1, k}, m1, MulOptions{});
+  const int s1 = AddTensor(g, "sub", DType::kInt16, s6, Q(0.005f, 0));
+  AddOp(g, OpType::kSub, {m1, c1}, s1, SubOptions{});
+  const int a1 = AddTensor(g, "add", DType::kInt16, s6, Q(0.006f, 0));
+  AddOp(g, OpType::kAdd, {s1, d1}, a1, AddOptions{});
+  const int flat = AddTensor(g, "flat", DType::kInt16, {1, h * w * 6}, Q(0.006f, 0));
+  ReshapeOptions ro;
+  ro.new_shape = {1, h * w * 6};
+  const int shape = AddTensor(g, "shape", DType::kInt32, {2}, {}, [&] {
+    std::vector<uint8_t> b(8);
+    const int32_t v[2] = {1, h * w * 6};
+    std::memcpy(b.data(), v, 8);
+    return b;
+  }());
+  AddOp(g, OpType::kReshape, {a1, shape}, flat, ro);
+  const int fw = AddTensor(g, "fc_w", DType::kInt8, {5, h * w * 6}, Q(0.001f, 0), Int8Bytes(r, 5 * h * w * 6));
+  const int fb = AddTensor(g, "fc_b", DType::kInt64, {5}, Q(6e-6f, 0), Int64Bytes(r, 5, 50000));
+  const int y = AddTensor(g, "y", DType::kInt16, {1, 5}, Q(0.05f, 0));
+  AddOp(g, OpType::kFullyConnected, {flat, fw, fb}, y, FullyConnectedOptions{});
+  g.inputs = {x};
+  g.outputs = {y, a1};
+  g.Validate();
+  return g;
+}
+
+std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
+  Rand r(seed);
+  return {Int16Bytes(r, g.tensors[g.inputs[0]].num_elements(), 32768)};
+}
+
+const std::set<OpType> kCounted = {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kMul, OpType::kSub,
+                                   OpType::kAdd};
+
+TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0;
+  std::map<OpType, int> partial;
+  for (uint64_t seed : {1u, 2u}) {
+    const Graph g = Int16Chain(7 + static_cast<int>(seed) * 2, 6 + static_cast<int>(seed), seed);
+    const auto inputs = Inputs(g, seed * 31);
+    // not trivial: the outputs take many values, few at the int16 limits
+    const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+    std::set<int16_t> distinct;
+    int limits = 0;
+    for (size_t i = 0; i + 1 < want[1].size(); i += 2) {
+      int16_t v;
+      std::memcpy(&v, &want[1][i], 2);
+      distinct.insert(v);
+      limits += v == 32767 || v == -32768;
+    }
+    EXPECT_GE(distinct.size(), want[1].size() / 4);
+    EXPECT_LT(limits * 10, static_cast<int>(want[1].size() / 2));
+    test::CheckEveryPlan(g, inputs, kCounted, &plans, &partial);
+  }
+  std::printf("plans %d; steps over partial windows: CONV_2D %d, DEPTHWISE_CONV_2D %d, MUL %d, SUB %d, ADD %d\n",
+              plans, partial[OpType::kConv2D], partial[OpType::kDepthwiseConv2D], partial[OpType::kMul],
+              partial[OpType::kSub], partial[OpType::kAdd]);
+  for (OpType t : kCounted) EXPECT_GT(partial[t], 0) << OpTypeName(t) << " never ran over a partial window";
+}
+
+TEST(Int16Plans, GeneratedCMatchesExecutor) {
+  const Graph g = Int16Chain(9, 8, 3);
+  const auto inputs = Inputs(g, 5);
+  PatchPlanOptions po;
+  po.patch.split_op = 4;  // the stage ends after ADD
+  po.patch.rows = 3;
+  po.patch.cols = 2;
+  po.placement = PatchPlacement::kGreedy;
+  const std::vector<std::pair<std::string, Plan>> plans = {{"greedy", MakePlan(g, PlanOptions::FromStrategy("greedy"))},
+                                                           {"patch", PlanPatches(g, po)}};
+  for (const auto& [name, plan] : plans) {
+    SCOPED_TRACE(name);
+    const CheckResult cr = CheckPlan(g, plan);
+    ASSERT_TRUE(cr.ok) << cr.message;
+    std::vector<uint8_t> got, want;
+    for (const auto& o : RunPlan(g, plan, inputs)) want.insert(want.end(), o.begin(), o.end());
+    ASSERT_EQ(test::RunGeneratedOnHost(g, plan, inputs[0], &got, "int16_" + name), 0);
+    EXPECT_EQ(got, want);
+  }
+}
+
+}  // namespace
+}  // namespace tessera

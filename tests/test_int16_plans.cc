@@ -1,5 +1,5 @@
-// 16x8 operators inside plans: a small int16 graph (CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB and
-// ADD over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
+// 16x8 operators inside plans: a small int16 graph (CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB, ADD,
+// AVERAGE_POOL_2D and MAX_POOL_2D over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
 // plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
 // generated C (a patch plan and the greedy plan) computes the executor's bytes on the host.
@@ -74,8 +74,8 @@ Quantization PerChannel(Rand& r, int n, int axis) {
 
 // x (1 x h x w x 3, int16) -> CONV_2D 3x3 SAME (6 channels) -> DEPTHWISE_CONV_2D 3x3 SAME
 // (stride 1) -> MUL by a per-channel int16 constant -> SUB the convolution's output -> ADD the
-// depthwise output -> RESHAPE (1 x h*w*6) -> FULLY_CONNECTED (5 units), with the
-// element-wise outputs a second graph output.
+// depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) -> RESHAPE
+// (1 x h*w*6) -> FULLY_CONNECTED (5 units), with ADD's output a second graph output.
 Graph Int16Chain(int h, int w, uint64_t seed) {
   Rand r(seed);
   Graph g;
@@ -103,6 +103,15 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
   AddOp(g, OpType::kSub, {m1, c1}, s1, SubOptions{});
   const int a1 = AddTensor(g, "add", DType::kInt16, s6, Q(0.006f, 0));
   AddOp(g, OpType::kAdd, {s1, d1}, a1, AddOptions{});
+  Pool2DOptions po;
+  po.padding = Padding::kSame;
+  po.filter_h = po.filter_w = 3;
+  const int p1 = AddTensor(g, "avg", DType::kInt16, s6, Q(0.006f, 0));
+  AddOp(g, OpType::kAveragePool2D, {a1}, p1, po);
+  po.filter_h = 2;
+  po.activation = Activation::kRelu6;
+  const int p2 = AddTensor(g, "max", DType::kInt16, s6, Q(0.006f, 0));
+  AddOp(g, OpType::kMaxPool2D, {p1}, p2, po);
   const int flat = AddTensor(g, "flat", DType::kInt16, {1, h * w * 6}, Q(0.006f, 0));
   ReshapeOptions ro;
   ro.new_shape = {1, h * w * 6};
@@ -112,7 +121,7 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
     std::memcpy(b.data(), v, 8);
     return b;
   }());
-  AddOp(g, OpType::kReshape, {a1, shape}, flat, ro);
+  AddOp(g, OpType::kReshape, {p2, shape}, flat, ro);
   const int fw = AddTensor(g, "fc_w", DType::kInt8, {5, h * w * 6}, Q(0.001f, 0), Int8Bytes(r, 5 * h * w * 6));
   const int fb = AddTensor(g, "fc_b", DType::kInt64, {5}, Q(6e-6f, 0), Int64Bytes(r, 5, 50000));
   const int y = AddTensor(g, "y", DType::kInt16, {1, 5}, Q(0.05f, 0));
@@ -129,7 +138,7 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
 }
 
 const std::set<OpType> kCounted = {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kMul, OpType::kSub,
-                                   OpType::kAdd};
+                                   OpType::kAdd,    OpType::kAveragePool2D,   OpType::kMaxPool2D};
 
 TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) {
   int plans = 0;
@@ -151,9 +160,9 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
     EXPECT_LT(limits * 10, static_cast<int>(want[1].size() / 2));
     test::CheckEveryPlan(g, inputs, kCounted, &plans, &partial);
   }
-  std::printf("plans %d; steps over partial windows: CONV_2D %d, DEPTHWISE_CONV_2D %d, MUL %d, SUB %d, ADD %d\n",
-              plans, partial[OpType::kConv2D], partial[OpType::kDepthwiseConv2D], partial[OpType::kMul],
-              partial[OpType::kSub], partial[OpType::kAdd]);
+  std::printf("plans %d; steps over partial windows:", plans);
+  for (OpType t : kCounted) std::printf(" %s %d", OpTypeName(t), partial[t]);
+  std::printf("\n");
   for (OpType t : kCounted) EXPECT_GT(partial[t], 0) << OpTypeName(t) << " never ran over a partial window";
 }
 
@@ -161,7 +170,7 @@ TEST(Int16Plans, GeneratedCMatchesExecutor) {
   const Graph g = Int16Chain(9, 8, 3);
   const auto inputs = Inputs(g, 5);
   PatchPlanOptions po;
-  po.patch.split_op = 4;  // the stage ends after ADD
+  po.patch.split_op = 6;  // the stage ends after MAX_POOL_2D
   po.patch.rows = 3;
   po.patch.cols = 2;
   po.placement = PatchPlacement::kGreedy;

@@ -1,5 +1,5 @@
 // 16x8 kernels (ts_add_s16, ts_sub_s16, ts_mul_s16, ts_conv2d_s16, ts_depthwise_conv2d_s16,
-// ts_fully_connected_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
+// ts_fully_connected_s16, ts_avg_pool2d_s16, ts_max_pool2d_s16, ts_transpose_conv_s16) and ts_transpose_conv_s8
 // against naive implementations of TensorFlow Lite Micro's arithmetic written here (add.cc's
 // int16 path: reference_ops AddElementwise with left_shift 15; conv.cc's int16 path:
 // reference_integer_ops::ConvPerChannel with an int64 or int32 accumulator; transpose_conv.cc:
@@ -388,6 +388,62 @@ TEST(FullyConnectedS16, RandomShapesAndBiasMatchTflmArithmetic) {
     std::vector<int16_t> got(want.size());
     std::memcpy(got.data(), out_bytes.data() + 1, got.size() * 2);
     ASSERT_EQ(got, want) << "case " << k;
+  }
+}
+
+TEST(PoolS16, RandomShapesWindowsMatchTflmArithmetic) {
+  Rng r(1612);
+  for (int k = 0; k < 300; ++k) {
+    const bool is_max = k % 2 == 1;
+    ts_pool_params p{};
+    p.in_h = static_cast<int32_t>(r.I(1, 9));
+    p.in_w = static_cast<int32_t>(r.I(1, 9));
+    p.channels = static_cast<int32_t>(r.I(1, 7));
+    p.filter_h = static_cast<int32_t>(r.I(1, 4));
+    p.filter_w = static_cast<int32_t>(r.I(1, 4));
+    p.stride_h = static_cast<int32_t>(r.I(1, 3));
+    p.stride_w = static_cast<int32_t>(r.I(1, 3));
+    p.pad_top = static_cast<int32_t>(r.I(0, p.filter_h - 1));
+    p.pad_left = static_cast<int32_t>(r.I(0, p.filter_w - 1));
+    p.out_h = static_cast<int32_t>(r.I(1, 6));
+    p.out_w = static_cast<int32_t>(r.I(1, 6));
+    p.act_min = r.I(0, 1) ? -32768 : static_cast<int32_t>(r.I(-32768, 0));
+    p.act_max = r.I(0, 1) ? 32767 : static_cast<int32_t>(r.I(0, 32767));
+    std::vector<int16_t> in(static_cast<size_t>(p.in_h * p.in_w * p.channels));
+    for (auto& v : in) v = static_cast<int16_t>(r.I(-32768, 32767));
+    // expected: TFLM's int16 AveragePool / MaxPool, every tap tested against the input's bounds
+    std::vector<int16_t> want(static_cast<size_t>(p.out_h * p.out_w * p.channels));
+    for (int32_t oy = 0; oy < p.out_h; ++oy)
+      for (int32_t ox = 0; ox < p.out_w; ++ox)
+        for (int32_t c = 0; c < p.channels; ++c) {
+          int32_t acc = is_max ? -32768 : 0, count = 0;
+          for (int32_t ky = 0; ky < p.filter_h; ++ky)
+            for (int32_t kx = 0; kx < p.filter_w; ++kx) {
+              const int32_t iy = oy * p.stride_h - p.pad_top + ky, ix = ox * p.stride_w - p.pad_left + kx;
+              if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+              const int32_t v = in[static_cast<size_t>((iy * p.in_w + ix) * p.channels + c)];
+              acc = is_max ? std::max(acc, v) : acc + v;
+              ++count;
+            }
+          if (!is_max && count > 0) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+          if (!is_max && count == 0) acc = 0;
+          want[static_cast<size_t>((oy * p.out_w + ox) * p.channels + c)] =
+              static_cast<int16_t>(std::clamp(acc, p.act_min, p.act_max));
+        }
+    std::vector<int8_t> in_bytes(in.size() * 2 + 1), out_bytes(want.size() * 2 + 1, 0x55);
+    std::memcpy(in_bytes.data() + 1, in.data(), in.size() * 2);
+    std::vector<int8_t> scratch(static_cast<size_t>(p.channels) * 2 + 1);
+    ASSERT_EQ(ts_pool2d_s16_scratch_bytes(&p), static_cast<size_t>(p.channels) * 2);
+    const int32_t ys = static_cast<int32_t>(r.I(0, p.out_h)), xs = static_cast<int32_t>(r.I(0, p.out_w));
+    const ts_cbuf cin{in_bytes.data() + 1, 0, 0, p.in_h, p.in_w};
+    const ts_buf out{out_bytes.data() + 1, 0, 0, p.out_h, p.out_w};
+    int n = 0;
+    for (const ts_window win : {ts_window{0, ys, 0, xs}, ts_window{0, ys, xs, p.out_w},
+                                ts_window{ys, p.out_h, 0, xs}, ts_window{ys, p.out_h, xs, p.out_w}})
+      (is_max ? ts_max_pool2d_s16 : ts_avg_pool2d_s16)(&p, cin, out, win, (n++ % 2) ? scratch.data() + 1 : nullptr);
+    std::vector<int16_t> got(want.size());
+    std::memcpy(got.data(), out_bytes.data() + 1, got.size() * 2);
+    ASSERT_EQ(got, want) << "case " << k << (is_max ? " max" : " average");
   }
 }
 

@@ -4,7 +4,7 @@
 // plan). ADD, SUB and MUL int16 (general scales, broadcasts, fused
 // activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
 // activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
-// keep_num_dims, an int64 bias) and
+// keep_num_dims, an int64 bias), AVERAGE_POOL_2D and MAX_POOL_2D int16 and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -315,6 +315,47 @@ Case MakeFullyConnected(Rand& r) {
   return c;
 }
 
+// AVERAGE_POOL_2D or MAX_POOL_2D int16: filter sizes, strides, SAME/VALID, activations (the
+// output keeps the input's quantization, as pools do).
+Case MakePool(Rand& r, bool average) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 10), w = r.I(1, 10), ch = r.I(1, 8);
+  int fh, fw, sh, sw, oh, ow;
+  Padding pad;
+  do {
+    fh = r.I(1, 4), fw = r.P(0.7) ? fh : r.I(1, 4);
+    sh = r.I(1, 3), sw = r.P(0.7) ? sh : r.I(1, 3);
+    pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    oh = ConvOutputSize(pad, h, fh, sh, 1);
+    ow = ConvOutputSize(pad, w, fw, sw, 1);
+  } while (oh <= 0 || ow <= 0);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const Activation act = r.P(0.5) ? Activation::kNone : RandAct(r);
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, ch}, Q(scale));
+  const int y = AddTensor(g, "y", DType::kInt16, {1, oh, ow, ch}, Q(scale));
+  Operator op;
+  op.type = average ? OpType::kAveragePool2D : OpType::kMaxPool2D;
+  op.inputs = {x};
+  op.outputs = {y};
+  Pool2DOptions o;
+  o.padding = pad;
+  o.filter_h = fh, o.filter_w = fw, o.stride_h = sh, o.stride_w = sw;
+  o.activation = act;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << (average ? "average" : "max") << " pool int16 " << h << "x" << w << "x" << ch << " f " << fh << "x" << fw
+    << " s " << sh << "x" << sw << (pad == Padding::kSame ? " SAME" : " VALID") << " act " << ActivationName(act);
+  c.desc = d.str();
+  return c;
+}
+Case MakeAvgPool(Rand& r) { return MakePool(r, true); }
+Case MakeMaxPool(Rand& r) { return MakePool(r, false); }
+
 // TRANSPOSE_CONV with a constant output shape: int8 (int32 bias, zero points) or 16x8.
 Case MakeTransposeConv(Rand& r, bool s16) {
   Case c;
@@ -548,6 +589,16 @@ TEST(TfliteDifferentialInt16, DepthwiseConv2D16x8EqualsTflite) {
 TEST(TfliteDifferentialInt16, FullyConnected16x8EqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeFullyConnected, 172000, "FULLY_CONNECTED 16x8");
+}
+
+TEST(TfliteDifferentialInt16, AveragePool2DEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeAvgPool, 173000, "AVERAGE_POOL_2D int16");
+}
+
+TEST(TfliteDifferentialInt16, MaxPool2DEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeMaxPool, 174000, "MAX_POOL_2D int16");
 }
 
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {

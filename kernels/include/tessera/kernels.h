@@ -157,6 +157,12 @@ void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window
                       int8_t* scratch);
 void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                       int8_t* scratch);
+/* int16 pools (TFLM's int16 AveragePool / MaxPool): int16 input and output (2 bytes per element,
+ * any byte alignment), the same taps and rounding, act range in int16; scratch: NULL or
+ * ts_pool2d_s16_scratch_bytes() (one output pixel). */
+size_t ts_pool2d_s16_scratch_bytes(const ts_pool_params* p);
+void ts_avg_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch);
+void ts_max_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch);
 
 /* PAD (constant): output (y, x, c) = input (y - pad_top, x - pad_left, c - pad_c) when that
  * lies inside the input, else pad_value. Unit i reads input pixel (y - pad_top,

@@ -2,22 +2,26 @@
 // AVERAGE_POOL_2D and MAX_POOL_2D over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
 // plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
-// generated C (a patch plan and the greedy plan) computes the executor's bytes on the host.
+// generated C (a patch plan and the greedy plan) computes the executor's bytes on the host and
+// on the emulated Cortex-M4.
 // The operators' arithmetic is proven by test_kernels_int16.cc and
 // test_tflite_differential_int16.cc.
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "checker/checker.h"
+#include "codegen/device.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "plan/strategy.h"
 #include "schedule/patch_plan.h"
+#include "support/paths.h"
 #include "support/plan_sweep.h"
 #include "support/random_case.h"
 
@@ -185,6 +189,31 @@ TEST(Int16Plans, GeneratedCMatchesExecutor) {
     ASSERT_EQ(test::RunGeneratedOnHost(g, plan, inputs[0], &got, "int16_" + name), 0);
     EXPECT_EQ(got, want);
   }
+}
+
+TEST(Int16Plans, EmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const Graph g = Int16Chain(9, 8, 4);
+  const auto inputs = Inputs(g, 6);
+  PatchPlanOptions po;
+  po.patch.split_op = 6;
+  po.patch.rows = 3;
+  po.patch.cols = 2;
+  po.placement = PatchPlacement::kGreedy;
+  const std::string dir = test::FreshTempDir("int16_device");
+  for (const Plan& plan : {MakePlan(g, PlanOptions::FromStrategy("best")), PlanPatches(g, po)}) {
+    SCOPED_TRACE(plan.strategy);
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    const auto expected = RunPlan(g, plan, inputs);
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/" + plan.strategy);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    EXPECT_TRUE(r.outputs == expected) << "device output differs from the host executor";
+    std::printf("int16 chain plan '%s' on the emulated Cortex-M4: arena %lld bytes, %llu instructions\n",
+                plan.strategy.c_str(), static_cast<long long>(plan.arena_bytes),
+                static_cast<unsigned long long>(r.instructions));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

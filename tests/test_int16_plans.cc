@@ -1,4 +1,4 @@
-// 16x8 operators inside plans: a small int16 graph (CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB, ADD,
+// 16x8 operators inside plans: a small int16 graph (PAD, CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB, ADD,
 // AVERAGE_POOL_2D and MAX_POOL_2D over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
 // plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
@@ -8,6 +8,7 @@
 // test_tflite_differential_int16.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -76,7 +77,7 @@ Quantization PerChannel(Rand& r, int n, int axis) {
   return q;
 }
 
-// x (1 x h x w x 3, int16) -> CONV_2D 3x3 SAME (6 channels) -> DEPTHWISE_CONV_2D 3x3 SAME
+// x (1 x h x w x 3, int16) -> PAD (one row and column each side) -> CONV_2D 3x3 VALID (6 channels) -> DEPTHWISE_CONV_2D 3x3 SAME
 // (stride 1) -> MUL by a per-channel int16 constant -> SUB the convolution's output -> ADD the
 // depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) -> RESHAPE
 // (1 x h*w*6) -> FULLY_CONNECTED (5 units), with ADD's output a second graph output.
@@ -86,12 +87,18 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
   g.name = "int16_chain";
   const std::vector<int32_t> s3 = {1, h, w, 3}, s6 = {1, h, w, 6};
   const int x = AddTensor(g, "x", DType::kInt16, s3, Q(0.0005f, 0));
+  std::vector<uint8_t> pad_bytes(32);
+  const int32_t pads[8] = {0, 0, 1, 1, 1, 1, 0, 0};
+  std::memcpy(pad_bytes.data(), pads, 32);
+  const int pt = AddTensor(g, "paddings", DType::kInt32, {4, 2}, {}, pad_bytes);
+  const int xp = AddTensor(g, "padded", DType::kInt16, {1, h + 2, w + 2, 3}, Q(0.0005f, 0));
+  AddOp(g, OpType::kPad, {x, pt}, xp);
   Conv2DOptions co;
-  co.padding = Padding::kSame;
+  co.padding = Padding::kValid;
   const int cw = AddTensor(g, "conv_w", DType::kInt8, {6, 3, 3, 3}, PerChannel(r, 6, 0), Int8Bytes(r, 6 * 27));
   const int cb = AddTensor(g, "conv_b", DType::kInt64, {6}, Q(1e-6f, 0), Int64Bytes(r, 6, 200000));
   const int c1 = AddTensor(g, "conv", DType::kInt16, s6, Q(0.002f, 0));
-  AddOp(g, OpType::kConv2D, {x, cw, cb}, c1, co);
+  AddOp(g, OpType::kConv2D, {xp, cw, cb}, c1, co);
   DepthwiseConv2DOptions dwo;
   dwo.padding = Padding::kSame;
   dwo.depth_multiplier = 1;
@@ -141,7 +148,7 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
   return {Int16Bytes(r, g.tensors[g.inputs[0]].num_elements(), 32768)};
 }
 
-const std::set<OpType> kCounted = {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kMul, OpType::kSub,
+const std::set<OpType> kCounted = {OpType::kPad, OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kMul, OpType::kSub,
                                    OpType::kAdd,    OpType::kAveragePool2D,   OpType::kMaxPool2D};
 
 TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) {
@@ -163,6 +170,11 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
     EXPECT_GE(distinct.size(), want[1].size() / 4);
     EXPECT_LT(limits * 10, static_cast<int>(want[1].size() / 2));
     test::CheckEveryPlan(g, inputs, kCounted, &plans, &partial);
+    // the smallest-arena strategy folds the int16 PAD into the 16x8 convolution
+    const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));
+    EXPECT_TRUE(std::any_of(best.steps.begin(), best.steps.end(),
+                            [](const Step& st) { return st.kind == StepKind::kOp && st.op == 1 && st.fused_pad == 0; }))
+        << "the PAD was not folded into the CONV_2D";
   }
   std::printf("plans %d; steps over partial windows:", plans);
   for (OpType t : kCounted) std::printf(" %s %d", OpTypeName(t), partial[t]);
@@ -174,7 +186,7 @@ TEST(Int16Plans, GeneratedCMatchesExecutor) {
   const Graph g = Int16Chain(9, 8, 3);
   const auto inputs = Inputs(g, 5);
   PatchPlanOptions po;
-  po.patch.split_op = 6;  // the stage ends after MAX_POOL_2D
+  po.patch.split_op = 7;  // the stage ends after MAX_POOL_2D
   po.patch.rows = 3;
   po.patch.cols = 2;
   po.placement = PatchPlacement::kGreedy;
@@ -196,7 +208,7 @@ TEST(Int16Plans, EmulatedCortexM4EqualsHost) {
   const Graph g = Int16Chain(9, 8, 4);
   const auto inputs = Inputs(g, 6);
   PatchPlanOptions po;
-  po.patch.split_op = 6;
+  po.patch.split_op = 7;
   po.patch.rows = 3;
   po.patch.cols = 2;
   po.placement = PatchPlacement::kGreedy;

@@ -4,7 +4,7 @@
 // plan). ADD, SUB and MUL int16 (general scales, broadcasts, fused
 // activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
 // activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
-// keep_num_dims, an int64 bias), AVERAGE_POOL_2D and MAX_POOL_2D int16 and
+// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D and PAD int16 and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -356,6 +356,35 @@ Case MakePool(Rand& r, bool average) {
 Case MakeAvgPool(Rand& r) { return MakePool(r, true); }
 Case MakeMaxPool(Rand& r) { return MakePool(r, false); }
 
+// PAD int16 (rank 4, batch unpadded; rows, columns and channels padded with the zero point 0).
+Case MakePad(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 8), w = r.I(1, 8), ch = r.I(1, 6);
+  int32_t pads[8] = {0, 0, r.I(0, 3), r.I(0, 3), r.I(0, 3), r.I(0, 3), 0, 0};
+  if (r.P(0.3)) pads[6] = r.I(0, 2), pads[7] = r.I(0, 2);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  std::vector<uint8_t> pad_bytes(32);
+  std::memcpy(pad_bytes.data(), pads, 32);
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, ch}, Q(scale));
+  const int pt = AddTensor(g, "paddings", DType::kInt32, {4, 2}, {}, pad_bytes);
+  const int y = AddTensor(g, "y", DType::kInt16, {1, h + pads[2] + pads[3], w + pads[4] + pads[5], ch + pads[6] + pads[7]},
+                          Q(scale));
+  Operator op;
+  op.type = OpType::kPad;
+  op.inputs = {x, pt};
+  op.outputs = {y};
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, 32768)};
+  std::ostringstream d;
+  d << "pad int16 " << h << "x" << w << "x" << ch << " rows " << pads[2] << "/" << pads[3] << " cols " << pads[4]
+    << "/" << pads[5] << " channels " << pads[6] << "/" << pads[7];
+  c.desc = d.str();
+  return c;
+}
+
 // TRANSPOSE_CONV with a constant output shape: int8 (int32 bias, zero points) or 16x8.
 Case MakeTransposeConv(Rand& r, bool s16) {
   Case c;
@@ -599,6 +628,11 @@ TEST(TfliteDifferentialInt16, AveragePool2DEqualsTflite) {
 TEST(TfliteDifferentialInt16, MaxPool2DEqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeMaxPool, 174000, "MAX_POOL_2D int16");
+}
+
+TEST(TfliteDifferentialInt16, PadEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakePad, 175000, "PAD int16");
 }
 
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {

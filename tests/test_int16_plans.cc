@@ -1,5 +1,6 @@
 // 16x8 operators inside plans: a small int16 graph (PAD, CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB, ADD,
-// AVERAGE_POOL_2D and MAX_POOL_2D over windows, then RESHAPE and FULLY_CONNECTED) in every strategy's plan, every patch
+// AVERAGE_POOL_2D and MAX_POOL_2D over windows, then CONCATENATION, RESHAPE and
+// FULLY_CONNECTED) in every strategy's plan, every patch
 // plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
 // generated C (a patch plan and the greedy plan) computes the executor's bytes on the host and
@@ -79,8 +80,9 @@ Quantization PerChannel(Rand& r, int n, int axis) {
 
 // x (1 x h x w x 3, int16) -> PAD (one row and column each side) -> CONV_2D 3x3 VALID (6 channels) -> DEPTHWISE_CONV_2D 3x3 SAME
 // (stride 1) -> MUL by a per-channel int16 constant -> SUB the convolution's output -> ADD the
-// depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) -> RESHAPE
-// (1 x h*w*6) -> FULLY_CONNECTED (5 units), with ADD's output a second graph output.
+// depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) ->
+// CONCATENATION with ADD's output (channels) -> RESHAPE (1 x h*w*12) -> FULLY_CONNECTED (5
+// units), with ADD's output a second graph output.
 Graph Int16Chain(int h, int w, uint64_t seed) {
   Rand r(seed);
   Graph g;
@@ -123,17 +125,21 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
   po.activation = Activation::kRelu6;
   const int p2 = AddTensor(g, "max", DType::kInt16, s6, Q(0.006f, 0));
   AddOp(g, OpType::kMaxPool2D, {p1}, p2, po);
-  const int flat = AddTensor(g, "flat", DType::kInt16, {1, h * w * 6}, Q(0.006f, 0));
+  const int cat = AddTensor(g, "concat", DType::kInt16, {1, h, w, 12}, Q(0.006f, 0));
+  ConcatenationOptions cato;
+  cato.axis = 3;
+  AddOp(g, OpType::kConcatenation, {p2, a1}, cat, cato);
+  const int flat = AddTensor(g, "flat", DType::kInt16, {1, h * w * 12}, Q(0.006f, 0));
   ReshapeOptions ro;
-  ro.new_shape = {1, h * w * 6};
+  ro.new_shape = {1, h * w * 12};
   const int shape = AddTensor(g, "shape", DType::kInt32, {2}, {}, [&] {
     std::vector<uint8_t> b(8);
-    const int32_t v[2] = {1, h * w * 6};
+    const int32_t v[2] = {1, h * w * 12};
     std::memcpy(b.data(), v, 8);
     return b;
   }());
-  AddOp(g, OpType::kReshape, {p2, shape}, flat, ro);
-  const int fw = AddTensor(g, "fc_w", DType::kInt8, {5, h * w * 6}, Q(0.001f, 0), Int8Bytes(r, 5 * h * w * 6));
+  AddOp(g, OpType::kReshape, {cat, shape}, flat, ro);
+  const int fw = AddTensor(g, "fc_w", DType::kInt8, {5, h * w * 12}, Q(0.001f, 0), Int8Bytes(r, 5 * h * w * 12));
   const int fb = AddTensor(g, "fc_b", DType::kInt64, {5}, Q(6e-6f, 0), Int64Bytes(r, 5, 50000));
   const int y = AddTensor(g, "y", DType::kInt16, {1, 5}, Q(0.05f, 0));
   AddOp(g, OpType::kFullyConnected, {flat, fw, fb}, y, FullyConnectedOptions{});
@@ -169,6 +175,13 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
     }
     EXPECT_GE(distinct.size(), want[1].size() / 4);
     EXPECT_LT(limits * 10, static_cast<int>(want[1].size() / 2));
+    std::set<int16_t> fc;  // the FULLY_CONNECTED outputs are not saturated either
+    for (size_t i = 0; i + 1 < want[0].size(); i += 2) {
+      int16_t v;
+      std::memcpy(&v, &want[0][i], 2);
+      if (v != 32767 && v != -32768) fc.insert(v);
+    }
+    EXPECT_GE(fc.size(), 3u);
     test::CheckEveryPlan(g, inputs, kCounted, &plans, &partial);
     // the smallest-arena strategy folds the int16 PAD into the 16x8 convolution
     const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));

@@ -4,7 +4,7 @@
 // plan). ADD, SUB and MUL int16 (general scales, broadcasts, fused
 // activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
 // activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
-// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D and PAD int16 and
+// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D, PAD and CONCATENATION int16 and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -385,6 +385,53 @@ Case MakePad(Rand& r) {
   return c;
 }
 
+// CONCATENATION int16: two or three inputs (one may be a constant) along a random axis of a
+// rank 2 to 4 shape, all sharing the output's quantization.
+Case MakeConcat(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int rank = r.I(2, 4), n = r.I(2, 3);
+  std::vector<int32_t> shape(static_cast<size_t>(rank));
+  for (auto& d : shape) d = r.I(1, 5);
+  const int axis = r.I(0, rank - 1);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const int const_input = r.P(0.3) ? r.I(0, n - 1) : -1;
+  std::vector<int> ins;
+  int32_t total = 0;
+  std::ostringstream d;
+  d << "concatenation int16 axis " << axis << " of";
+  for (int k = 0; k < n; ++k) {
+    std::vector<int32_t> s = shape;
+    s[static_cast<size_t>(axis)] = r.I(1, 4);
+    total += s[static_cast<size_t>(axis)];
+    int64_t elems = 1;
+    for (int32_t v : s) elems *= v;
+    const std::vector<uint8_t> bytes = Int16Bytes(r, elems, 32768);
+    const bool is_const = k == const_input;
+    ins.push_back(AddTensor(g, "in" + std::to_string(k), DType::kInt16, s, Q(scale),
+                            is_const ? bytes : std::vector<uint8_t>{}));
+    if (!is_const) {
+      g.inputs.push_back(ins.back());
+      c.inputs.push_back(bytes);
+    }
+    d << " " << ShapeStr(s) << (is_const ? " (constant)" : "");
+  }
+  std::vector<int32_t> ys = shape;
+  ys[static_cast<size_t>(axis)] = total;
+  const int y = AddTensor(g, "y", DType::kInt16, ys, Q(scale));
+  Operator op;
+  op.type = OpType::kConcatenation;
+  op.inputs = ins;
+  op.outputs = {y};
+  ConcatenationOptions o;
+  o.axis = r.P(0.3) ? axis - rank : axis;
+  op.options = o;
+  g.ops.push_back(op);
+  g.outputs = {y};
+  c.desc = d.str();
+  return c;
+}
+
 // TRANSPOSE_CONV with a constant output shape: int8 (int32 bias, zero points) or 16x8.
 Case MakeTransposeConv(Rand& r, bool s16) {
   Case c;
@@ -633,6 +680,11 @@ TEST(TfliteDifferentialInt16, MaxPool2DEqualsTflite) {
 TEST(TfliteDifferentialInt16, PadEqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakePad, 175000, "PAD int16");
+}
+
+TEST(TfliteDifferentialInt16, ConcatenationEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeConcat, 176000, "CONCATENATION int16");
 }
 
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {

@@ -195,6 +195,39 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
   for (OpType t : kCounted) EXPECT_GT(partial[t], 0) << OpTypeName(t) << " never ran over a partial window";
 }
 
+// The checker reasons about int16 buffers in bytes: SUB's output moved k bytes after its
+// first input's (m1, read by SUB only; both moved into fresh space so nothing else is near)
+// overwrites an element of m1 before SUB reads it for k = 1, 2, 3 (rejected), and only
+// elements already read for k = 0, -1, -2, -3 (accepted, and the executor then gives the
+// layer-by-layer bytes).
+TEST(Int16Plans, CheckerCountsInt16BytesOfAnInPlaceElementwiseStep) {
+  const Graph g = Int16Chain(7, 6, 8);
+  const auto inputs = Inputs(g, 9);
+  const Plan base = PlanLayerByLayer(g);
+  const auto want = RunPlan(g, base, inputs);
+  int sub_step = -1;
+  for (size_t i = 0; i < base.steps.size(); ++i)
+    if (base.steps[i].kind == StepKind::kOp && g.ops[base.steps[i].op].type == OpType::kSub) sub_step = static_cast<int>(i);
+  ASSERT_GE(sub_step, 0);
+  const int in_buf = base.steps[sub_step].inputs[0], out_buf = base.steps[sub_step].outputs[0];
+  ASSERT_EQ(base.buffers[in_buf].tensor, g.ops[base.steps[sub_step].op].inputs[0]);
+  ASSERT_EQ(base.buffers[in_buf].last, sub_step) << "m1 is read by SUB only";
+  for (int k = -3; k <= 3; ++k) {
+    SCOPED_TRACE("output at input + " + std::to_string(k) + " bytes");
+    Plan p = base;
+    p.buffers[in_buf].offset = base.arena_bytes + 8;
+    p.buffers[out_buf].offset = p.buffers[in_buf].offset + k;
+    p.arena_bytes = p.buffers[in_buf].offset + p.buffers[in_buf].bytes + 8;
+    const CheckResult cr = CheckPlan(g, p);
+    if (k > 0) {
+      EXPECT_FALSE(cr.ok) << "an int16 element overwritten before it is read was accepted";
+    } else {
+      ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
+      EXPECT_EQ(RunPlan(g, p, inputs), want);
+    }
+  }
+}
+
 TEST(Int16Plans, GeneratedCMatchesExecutor) {
   const Graph g = Int16Chain(9, 8, 3);
   const auto inputs = Inputs(g, 5);

@@ -1,7 +1,8 @@
 // 16x8 operators inside plans: a small int16 graph (PAD, CONV_2D, DEPTHWISE_CONV_2D, MUL, SUB, ADD,
 // AVERAGE_POOL_2D and MAX_POOL_2D over windows, then CONCATENATION, RESHAPE and
 // FULLY_CONNECTED) in every strategy's plan, every patch
-// plan and every streamed plan (support/plan_sweep.h): each passes the checker and gives the
+// plan and every streamed plan (support/plan_sweep.h), also with random depthwise kernels,
+// dilations and pool sizes: each passes the checker and gives the
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
 // generated C (a patch plan and the greedy plan) computes the executor's bytes on the host and
 // on the emulated Cortex-M4.
@@ -83,8 +84,14 @@ Quantization PerChannel(Rand& r, int n, int axis) {
 // depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) ->
 // CONCATENATION with ADD's output (channels) -> RESHAPE (1 x h*w*12) -> FULLY_CONNECTED (5
 // units), with ADD's output a second graph output.
-Graph Int16Chain(int h, int w, uint64_t seed) {
+// With `vary`, the depthwise kernel (1..5 per axis) and dilation (1..2 per axis) and the pool
+// sizes (1..3 per axis) are drawn from the seed.
+Graph Int16Chain(int h, int w, uint64_t seed, bool vary = false) {
   Rand r(seed);
+  const int dkh = vary ? r.I(1, 5) : 3, dkw = vary ? r.I(1, 5) : 3;
+  const int ddh = vary ? r.I(1, 2) : 1, ddw = vary ? r.I(1, 2) : 1;
+  const int a_fh = vary ? r.I(1, 3) : 3, a_fw = vary ? r.I(1, 3) : 3;
+  const int m_fh = vary ? r.I(1, 3) : 2, m_fw = vary ? r.I(1, 3) : 3;
   Graph g;
   g.name = "int16_chain";
   const std::vector<int32_t> s3 = {1, h, w, 3}, s6 = {1, h, w, 6};
@@ -105,7 +112,10 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
   dwo.padding = Padding::kSame;
   dwo.depth_multiplier = 1;
   dwo.activation = Activation::kRelu;
-  const int dw = AddTensor(g, "dw_w", DType::kInt8, {1, 3, 3, 6}, PerChannel(r, 6, 3), Int8Bytes(r, 54));
+  dwo.dilation_h = ddh;
+  dwo.dilation_w = ddw;
+  const int dw =
+      AddTensor(g, "dw_w", DType::kInt8, {1, dkh, dkw, 6}, PerChannel(r, 6, 3), Int8Bytes(r, dkh * dkw * 6));
   const int db = AddTensor(g, "dw_b", DType::kInt64, {6}, Q(4e-6f, 0), Int64Bytes(r, 6, 100000));
   const int d1 = AddTensor(g, "dw", DType::kInt16, s6, Q(0.003f, 0));
   AddOp(g, OpType::kDepthwiseConv2D, {c1, dw, db}, d1, dwo);
@@ -118,10 +128,12 @@ Graph Int16Chain(int h, int w, uint64_t seed) {
   AddOp(g, OpType::kAdd, {s1, d1}, a1, AddOptions{});
   Pool2DOptions po;
   po.padding = Padding::kSame;
-  po.filter_h = po.filter_w = 3;
+  po.filter_h = a_fh;
+  po.filter_w = a_fw;
   const int p1 = AddTensor(g, "avg", DType::kInt16, s6, Q(0.006f, 0));
   AddOp(g, OpType::kAveragePool2D, {a1}, p1, po);
-  po.filter_h = 2;
+  po.filter_h = m_fh;
+  po.filter_w = m_fw;
   po.activation = Activation::kRelu6;
   const int p2 = AddTensor(g, "max", DType::kInt16, s6, Q(0.006f, 0));
   AddOp(g, OpType::kMaxPool2D, {p1}, p2, po);
@@ -188,6 +200,12 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
     EXPECT_TRUE(std::any_of(best.steps.begin(), best.steps.end(),
                             [](const Step& st) { return st.kind == StepKind::kOp && st.op == 1 && st.fused_pad == 0; }))
         << "the PAD was not folded into the CONV_2D";
+  }
+  // random depthwise kernels / dilations and pool sizes, smaller inputs
+  for (uint64_t seed = 10; seed < 16; ++seed) {
+    Rand r(seed * 7);
+    const Graph g = Int16Chain(r.I(4, 11), r.I(4, 11), seed, true);
+    test::CheckEveryPlan(g, Inputs(g, seed * 31), kCounted, &plans, &partial);
   }
   std::printf("plans %d; steps over partial windows:", plans);
   for (OpType t : kCounted) std::printf(" %s %d", OpTypeName(t), partial[t]);

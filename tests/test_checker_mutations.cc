@@ -469,8 +469,8 @@ TEST(CheckerMutations, StateOverlapsAreRejected) {
       }
       {
         Plan p = base;
-        p.state_bytes -= 1;
-        expect_rejected(p, "a state region one byte short");
+        p.state_bytes = p.state.back().offset + p.state.back().bytes - 1;
+        expect_rejected(p, "a state region one byte short of its last slot");
       }
       {
         Plan p = base;

@@ -178,6 +178,14 @@ TEST(CliRun, InvokesCarryStateToTflmsThreeInvokeOutput) {
   EXPECT_EQ(test::ReadFileBytes(out3), test::ReadFileBytes(ref + "/case1.invoke3.output0.bin"));
   EXPECT_NE(r3.output.find("invokes: 3"), std::string::npos) << r3.output;
   EXPECT_NE(r3.output.find("+ state 5120 bytes"), std::string::npos) << r3.output;
+  // `tessera plan` prints the state apart from the arena, and their sum (greedy: 288 + 5,120).
+  const auto plan = test::RunCli("plan " + test::SharedModel(stem) + " -s greedy");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("arena            288 bytes"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("state            5120 bytes (own region, kept across invokes); arena + state 5408 bytes"),
+            std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("arena+state           5,408 B"), std::string::npos) << plan.output;
   const auto bad = test::RunCli("run " + test::SharedModel(stem) + " --invokes 0");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("--invokes must be at least 1"), std::string::npos) << bad.output;

@@ -259,5 +259,57 @@ TEST(TfliteDifferentialSvdf, Int8WithInt16StateMatchesTfliteOverInvokes) {
   EXPECT_EQ(compared, 450);
 }
 
+// Bad graphs get a clear error naming the operator: state where an operator does not take
+// it, a non-variable activation_state, state as a graph output, mismatched state types.
+TEST(KernelSvdf, StateMisuseIsAClearError) {
+  auto error = [](Graph g) {
+    try {
+      g.Validate();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  test::SvdfSpec s;
+  const Graph good = test::SvdfGraph(s, 1);
+  const int state = good.ops[0].inputs[4];
+  {
+    Graph g = good;  // the state read by a second operator that takes no state
+    Operator q;
+    q.type = OpType::kQuantize;
+    q.inputs = {state};
+    Tensor y = g.tensors[state];
+    y.is_variable = false;
+    y.data.clear();
+    y.name = "copy";
+    g.tensors.push_back(y);
+    q.outputs = {static_cast<int>(g.tensors.size()) - 1};
+    g.ops.push_back(q);
+    const std::string e = error(g);
+    EXPECT_NE(e.find("QUANTIZE (op 1): input 0"), std::string::npos) << e;
+    EXPECT_NE(e.find("is state (is_variable), which QUANTIZE does not take there"), std::string::npos) << e;
+  }
+  {
+    Graph g = good;  // activation_state not a variable tensor: an activation never written
+    g.tensors[state].is_variable = false;
+    g.tensors[state].data.clear();
+    const std::string e = error(g);
+    EXPECT_NE(e.find("SVDF (op 0)"), std::string::npos) << e;
+  }
+  {
+    Graph g = good;
+    g.outputs.push_back(state);
+    const std::string e = error(g);
+    EXPECT_NE(e.find("is state (is_variable)"), std::string::npos) << e;
+  }
+  {
+    Graph g = good;  // int16 weights_time with int8 state
+    g.tensors[state].type = DType::kInt8;
+    g.tensors[state].data.resize(g.tensors[state].data.size() / 2);
+    const std::string e = error(g);
+    EXPECT_NE(e.find("they must have one type"), std::string::npos) << e;
+  }
+}
+
 }  // namespace
 }  // namespace tessera

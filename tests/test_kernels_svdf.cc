@@ -11,6 +11,7 @@
 // Then TensorFlow Lite 2.9 (its builtin SVDF, int8 input with int16 state) over three invokes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -308,6 +309,87 @@ TEST(KernelSvdf, StateMisuseIsAClearError) {
     g.tensors[state].data.resize(g.tensors[state].data.size() / 2);
     const std::string e = error(g);
     EXPECT_NE(e.find("they must have one type"), std::string::npos) << e;
+  }
+}
+
+// float32 SVDF (TFLM EvalFloatSvdfReference): a naive float computation in TFLM's order
+// (flat state shift, feature dot products from element 0, per-filter time dot products, bias
+// then the rank filters summed in order, the fused activation), three invokes.
+TEST(KernelSvdf, Float32MatchesNaiveOverInvokes) {
+  std::mt19937_64 r(4242);
+  auto U = [&](double lo, double hi) { return static_cast<float>(std::uniform_real_distribution<double>(lo, hi)(r)); };
+  auto I = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(r); };
+  auto floats = [](const std::vector<float>& v) {
+    std::vector<uint8_t> b(v.size() * 4);
+    std::memcpy(b.data(), v.data(), b.size());
+    return b;
+  };
+  for (int c = 0; c < 100; ++c) {
+    const int B = I(1, 2), N = I(1, 20), U_ = I(1, 6), R = I(1, 3), M = I(1, 6), F = U_ * R;
+    const Activation act = static_cast<Activation>(I(0, 3));
+    Graph g;
+    auto add = [&](const std::string& name, std::vector<int32_t> shape, std::vector<float> data, bool variable) {
+      Tensor t;
+      t.name = name;
+      t.type = DType::kFloat32;
+      t.shape = std::move(shape);
+      t.is_variable = variable;
+      t.is_const = !variable && !data.empty();
+      if (!data.empty()) t.data = floats(data);
+      g.tensors.push_back(t);
+      return static_cast<int>(g.tensors.size()) - 1;
+    };
+    std::vector<float> wf(static_cast<size_t>(F) * N), wt(static_cast<size_t>(F) * M), bias(static_cast<size_t>(U_));
+    for (float& v : wf) v = U(-1, 1);
+    for (float& v : wt) v = U(-1, 1);
+    for (float& v : bias) v = U(-1, 1);
+    const int x = add("x", {B, N}, {}, false);
+    const int wfi = add("wf", {F, N}, wf, false), wti = add("wt", {F, M}, wt, false), bi = add("b", {U_}, bias, false);
+    const int st = add("state", {B, F * M}, std::vector<float>(static_cast<size_t>(B) * F * M, 0.0f), true);
+    const int y = add("y", {B, U_}, {}, false);
+    Operator op;
+    op.type = OpType::kSvdf;
+    op.inputs = {x, wfi, wti, bi, st};
+    op.outputs = {y};
+    SvdfOptions o;
+    o.rank = R;
+    o.activation = act;
+    op.options = o;
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    g.Validate();
+    Executor ex(g, PlanLayerByLayer(g));
+    std::vector<float> S(static_cast<size_t>(B) * F * M, 0.0f);
+    for (int k = 0; k < 3; ++k) {
+      std::vector<float> in(static_cast<size_t>(B) * N);
+      for (float& v : in) v = U(-2, 2);
+      for (size_t i = 0; i + 1 < S.size(); ++i) S[i] = S[i + 1];
+      for (int b = 0; b < B; ++b)
+        for (int f = 0; f < F; ++f) {
+          float dot = 0.0f;
+          for (int i = 0; i < N; ++i) dot += wf[static_cast<size_t>(f) * N + i] * in[static_cast<size_t>(b) * N + i];
+          S[(static_cast<size_t>(b) * F + f) * M + M - 1] = dot;
+        }
+      std::vector<float> want(static_cast<size_t>(B) * U_);
+      for (int b = 0; b < B; ++b) {
+        std::vector<float> scratch(static_cast<size_t>(F), 0.0f);
+        for (int f = 0; f < F; ++f)
+          for (int m = 0; m < M; ++m)
+            scratch[f] += wt[static_cast<size_t>(f) * M + m] * S[(static_cast<size_t>(b) * F + f) * M + m];
+        for (int u = 0; u < U_; ++u) {
+          float v = bias[u];
+          for (int q = 0; q < R; ++q) v += scratch[static_cast<size_t>(u) * R + q];
+          if (act == Activation::kRelu) v = std::max(v, 0.0f);
+          if (act == Activation::kRelu6) v = std::min(std::max(v, 0.0f), 6.0f);
+          if (act == Activation::kReluN1To1) v = std::min(std::max(v, -1.0f), 1.0f);
+          want[static_cast<size_t>(b) * U_ + u] = v;
+        }
+      }
+      ex.SetInput(0, floats(in));
+      ex.Invoke();
+      ASSERT_EQ(ex.Output(0), floats(want)) << "case " << c << " invoke " << k;
+    }
   }
 }
 

@@ -183,13 +183,18 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds) {
         break;
       }
   }
-  // The inference: the first ts_fw_counter_start to the last clock read before the program
-  // next prints (ts_fw_puts; later reads, e.g. a profile report timing its clock, are not part
-  // of it).
+  // The inference: the last ts_fw_counter_start before the program first prints (ts_fw_puts;
+  // with several invokes in a row, WriteDeviceMain restarts the counter for each: the last
+  // invoke) to the last clock read before that print (later reads, e.g. a profile report
+  // timing its clock, are not part of it).
   int first = -1, last = -1;
   std::vector<int> reads;
   for (size_t i = 0; i < marks.size(); ++i) {
-    if (marks[i].first == "ts_fw_counter_start" && first < 0) first = static_cast<int>(i);
+    if (marks[i].first == "ts_fw_counter_start") {
+      first = static_cast<int>(i);
+      last = -1;
+      reads.clear();
+    }
     if (first < 0) continue;
     if (marks[i].first == "ts_fw_puts") break;
     if (marks[i].first == "ts_fw_counter_instructions") {

@@ -84,8 +84,9 @@ struct CycleModelRun {
   bool ok = false;          // the plugin's report was read
   std::string error;
   CycleCounts total;        // reset to exit
-  // The first ts_fw_counter_start call to the last ts_fw_counter_instructions call before the
-  // program next prints (ts_fw_puts): WriteDeviceMain's bracket of one invoke.
+  // The last ts_fw_counter_start call before the program first prints (ts_fw_puts) to the
+  // last ts_fw_counter_instructions call before that print: WriteDeviceMain's bracket of one
+  // invoke (the last, with DeviceOptions::invokes above 1).
   CycleCounts inference;
   // Between consecutive ts_fw_counter_instructions calls: with tessera codegen --profile,
   // interval s is plan step s (the driver's last read adds one more interval).

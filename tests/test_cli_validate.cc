@@ -86,6 +86,22 @@ INSTANTIATE_TEST_SUITE_P(SharedModels, CliValidateModel,
                            return name;
                          });
 
+// --invokes 3 on the keyword model (SVDF state): the device's outputs after three invokes on
+// case 0 equal the host's and TFLM's three-invoke bytes; the state is reported apart.
+TEST(CliValidateState, ThreeInvokesMatchTflm) {
+  TESSERA_REQUIRE_SHARED();
+  TESSERA_REQUIRE_FIRMWARE_TOOLS();
+  const std::string stem = "coverage/tflm_keyword_scrambled_8bit";
+  const auto r = test::RunCli("validate " + test::SharedModel(stem) + " --strategy best --invokes 3 --input " +
+                              Case0(stem, "input") + " --reference " + Case0(stem, "invoke3.output0"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("device vs reference " + Case0(stem, "invoke3.output0") + ": equal"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("(the last invoke"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("state:           5120 bytes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("validate: PASS"), std::string::npos) << r.output;
+}
+
 class CliValidateKws : public ::testing::Test {
  protected:
   void SetUp() override {

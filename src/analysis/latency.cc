@@ -602,6 +602,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
       break;
+    case OpType::kSvdf:  // not fitted: as a fully connected layer of the same multiply-accumulates
     case OpType::kTransposeConv:  // not fitted: as a fully connected layer of the same multiply-accumulates
       r.cls = LatencyClass::kFullyConnected;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));

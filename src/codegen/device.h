@@ -84,8 +84,9 @@ struct CycleModelRun {
   bool ok = false;          // the plugin's report was read
   std::string error;
   CycleCounts total;        // reset to exit
-  // The first ts_fw_counter_start call to the last ts_fw_counter_instructions call before the
-  // program next prints (ts_fw_puts): WriteDeviceMain's bracket of one invoke.
+  // The last ts_fw_counter_start call before the program first prints (ts_fw_puts) to the
+  // last ts_fw_counter_instructions call before that print: WriteDeviceMain's bracket of one
+  // invoke (the last, with DeviceOptions::invokes above 1).
   CycleCounts inference;
   // Between consecutive ts_fw_counter_instructions calls: with tessera codegen --profile,
   // interval s is plan step s (the driver's last read adds one more interval).
@@ -107,8 +108,10 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 9
 // then exits with 0 (or 1 if the invoke status is non-zero).
 // With `profile` (the model generated with CodegenOptions::profile), it then prints
 // <prefix>_profile_report's table (lines "profile ...").
+// `invokes` > 1: the inputs are copied in and <prefix>_invoke() run that many times in a row
+// (state carries over); the instructions and outputs printed are the last invoke's.
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
-                     const std::string& prefix = "model", bool profile = false);
+                     const std::string& prefix = "model", bool profile = false, int invokes = 1);
 
 // Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
 // image needs (or `ram_bytes`), run it once on `inputs` under QEMU.
@@ -127,6 +130,9 @@ struct DeviceOptions {
   // Run the image once more under the cycle model (RunCycleModel; an386 only) and fill
   // DeviceResult::cycle_model (with `profile`, also step_cycles).
   bool cycles = false;
+  // Invokes in a row on the same inputs (state carried over); outputs and instructions are
+  // the last invoke's.
+  int invokes = 1;
 };
 struct DeviceResult {
   FirmwareBuildResult build;

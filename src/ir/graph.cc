@@ -83,7 +83,26 @@ std::vector<int> Graph::consumers(int t) const {
 }
 
 bool Graph::is_activation(int t) const {
-  return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const;
+  return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const &&
+         !tensors[t].is_variable;
+}
+
+std::vector<uint8_t> VariableResetValue(const Tensor& t) {
+  uint8_t fill = 0;
+  if (t.type == DType::kInt8 && !t.quant.zero_point.empty())
+    fill = static_cast<uint8_t>(static_cast<int8_t>(t.quant.zero_point[0]));
+  return std::vector<uint8_t>(static_cast<size_t>(t.num_bytes()), fill);
+}
+
+bool Graph::is_state(int t) const {
+  return t >= 0 && t < static_cast<int>(tensors.size()) && tensors[t].is_variable;
+}
+
+std::vector<int> Graph::state_tensors() const {
+  std::vector<int> r;
+  for (int t = 0; t < static_cast<int>(tensors.size()); ++t)
+    if (tensors[t].is_variable) r.push_back(t);
+  return r;
 }
 
 std::string ShapeStr(const std::vector<int32_t>& s) {

@@ -164,7 +164,7 @@ void NaiveStep(const Case& k, const std::vector<int32_t>& x, std::vector<int32_t
   }
   for (int i = 0; i < rows * ns; ++i) {
     int16_t v = static_cast<int16_t>(Clamp(int32_t{fc[i]} + ic[i], -32768, 32767));
-    if (p.cell_clip > 0) v = static_cast<int16_t>(Clamp(v, -p.cell_clip, p.cell_clip));
+    if (p.cell_clip >= 0) v = static_cast<int16_t>(Clamp(v, -p.cell_clip, p.cell_clip));
     c[i] = v;
   }
   const auto og = gate(TS_LSTM_OUTPUT);
@@ -234,7 +234,7 @@ Case RandomCase(Rng& r) {
   }
   p.cell_tanh_multiplier = m;
   p.cell_tanh_shift = sh;
-  p.cell_clip = r.I(0, 2) == 0 ? static_cast<int32_t>(r.I(1, 32767)) : 0;
+  p.cell_clip = r.I(0, 2) == 0 ? static_cast<int32_t>(r.I(0, 32767)) : -1;
   for (int g = 0; g < 4; ++g) {
     p.gate[g].input_weights = k.w_in[g].data();
     p.gate[g].recurrent_weights = k.w_rec[g].data();

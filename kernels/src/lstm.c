@@ -135,7 +135,7 @@ static void lstm_step(const ts_lstm_params* p, const int8_t* x, int8_t* h, int8_
       const int16_t ig = (int16_t)mul_q(i, g, p->input_multiplier, p->input_shift, 0, -32768, 32767);
       int32_t hv;
       cv = sat16((int32_t)fc + (int32_t)ig);
-      if (p->cell_clip > 0) cv = (int16_t)ts_clamp_i32(cv, -p->cell_clip, p->cell_clip);
+      if (p->cell_clip >= 0) cv = (int16_t)ts_clamp_i32(cv, -p->cell_clip, p->cell_clip);
       ts_store_s16(cr, j, cv);
       o = ts_logistic_s16_value(gate_sum(p, TS_LSTM_OUTPUT, xr, hr, j), 0, 0);
       t = ts_tanh_s16_value(cv, p->cell_tanh_multiplier, p->cell_tanh_shift);

@@ -1303,10 +1303,12 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
-      case OpType::kTransposeConv: {
+      case OpType::kTransposeConv:
+      case OpType::kUnidirectionalSequenceLstm: {
         // One unit over the whole output reading every activation operand whole (the data
         // input, and an activation output-shape operand the kernel does not read: modelled as
-        // read, which is stricter).
+        // read, which is stricter). LSTM: ts_lstm writes time step t's output rows before it
+        // reads step t+1's input rows; the whole-unit model is stricter than that order.
         require_whole();
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;

@@ -58,6 +58,7 @@ const OpUnit& TransposeConvUnit();
 const OpUnit& NegUnit();
 const OpUnit& MirrorPadUnit();
 const OpUnit& GatherUnit();
+const OpUnit& UnidirectionalSequenceLstmUnit();
 
 namespace {
 
@@ -73,6 +74,7 @@ constexpr UnitFn kUnits[] = {
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
     SpaceToBatchNdUnit, BatchToSpaceNdUnit, TransposeConvUnit, NegUnit,      MirrorPadUnit,     GatherUnit,
+    UnidirectionalSequenceLstmUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -543,7 +543,7 @@ void ts_log_softmax_f32(const void* in /* float32 */, void* out /* float32 */, i
  *   fc_in  = FC(x_t, input weights, bias)     int16 (saturated), scale 2^-12
  *   fc_rec = FC(h, recurrent weights, none)   int16 (saturated), scale 2^-12
  *   gate   = activation(saturating int16 add)  sigmoid, or the cell gate's tanh/sigmoid
- * then c = sat(mul(forget, c) + mul(input, cell_gate)), clipped to +-cell_clip when > 0,
+ * then c = sat(mul(forget, c) + mul(input, cell_gate)), clipped to +-cell_clip unless -1,
  * h = mul(tanh(c), output) in the hidden state's quantization, and output[t] = h. FC is
  * reference_integer_ops::FullyConnected (int32 accumulator with offsets for int8 input; int64
  * accumulator, no input offset, 64-bit MultiplyByQuantizedMultiplier for int16 input); mul is
@@ -582,7 +582,7 @@ typedef struct {
   /* TFLM Tanh's input_multiplier and input_left_shift for the cell state (scale 2^p):
    * shift = 15 + p - 3; when negative, multiplier 3 and shift -shift, else multiplier 0 */
   int32_t cell_tanh_multiplier, cell_tanh_shift;
-  int32_t cell_clip; /* quantized cell clip, 0: none */
+  int32_t cell_clip; /* quantized cell clip (>= 0; 0 clips to 0), -1: none */
 } ts_lstm_params;
 
 void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,

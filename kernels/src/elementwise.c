@@ -13,6 +13,7 @@
 #endif
 
 #include "copy_util.h"
+#include "unaligned.h"
 #include "fixedpoint.h"
 #include "requant_util.h"
 #include "spatial_util.h"
@@ -186,6 +187,30 @@ void ts_requantize_s8(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_
                           ts_multiply_by_quantized_multiplier(src[c] - p->input_zero_point,
                                                               p->multiplier, p->shift);
         dst[c] = (int8_t)ts_clamp_i32(v, p->act_min, p->act_max);
+      }
+    }
+  }
+}
+
+void ts_requantize_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t out_bytes,
+                       int32_t channels, ts_window win) {
+  int32_t y, x, c;
+  for (y = win.y0; y < win.y1; ++y) {
+    for (x = win.x0; x < win.x1; ++x) {
+      const int8_t* src = in.data + ((ptrdiff_t)(y - in.y0) * in.w + (x - in.x0)) * channels * 2;
+      int8_t* dst = out.data + ((ptrdiff_t)(y - out.y0) * out.w + (x - out.x0)) * channels * out_bytes;
+      for (c = 0; c < channels; ++c) {
+        const int32_t v = ts_clamp_i32(
+            p->output_zero_point + ts_multiply_by_quantized_multiplier(ts_load_s16(src, c) - p->input_zero_point,
+                                                                       p->multiplier, p->shift),
+            p->act_min, p->act_max);
+        if (out_bytes == 1) {
+          dst[c] = (int8_t)v;
+        } else if (out_bytes == 2) {
+          ts_store_s16(dst, c, (int16_t)v);
+        } else {
+          memcpy(dst + 4 * c, &v, sizeof v);
+        }
       }
     }
   }

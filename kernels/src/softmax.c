@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fixedpoint.h"
+#include "unaligned.h"
 
 static int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_unit) {
   const int headroom_plus_one = ts_count_leading_zeros_u32((uint32_t)x);
@@ -53,5 +54,46 @@ void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, in
       }
     }
     if (scratch) memcpy(out + (int64_t)r * depth, scratch, (size_t)depth);
+  }
+}
+
+void ts_softmax_s8_s16(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
+                       int32_t depth) {
+  const int kScaledDiffIntegerBits = 5;
+  const int kAccumulationIntegerBits = 12;
+  int32_t r, c;
+  for (r = 0; r < rows; ++r) {
+    const int8_t* src = in + (int64_t)r * depth;
+    int8_t* dst = out + (int64_t)r * depth * 2;
+    int32_t max_in_row = -128;
+    int32_t sum_of_exps = 0;
+    int num_bits_over_unit;
+    int32_t shifted_scale;
+    for (c = 0; c < depth; ++c)
+      if (src[c] > max_in_row) max_in_row = src[c];
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = (int32_t)src[c] - max_in_row;
+      if (diff >= p->diff_min) {
+        const int32_t rescaled = ts_saturating_rounding_doubling_high_mul(
+            (int32_t)((uint32_t)diff << p->input_left_shift), p->input_multiplier);
+        sum_of_exps += ts_fp_rescale(ts_fp_exp_on_negative_values(rescaled, kScaledDiffIntegerBits),
+                                     0, kAccumulationIntegerBits);
+      }
+    }
+    shifted_scale = reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = (int32_t)src[c] - max_in_row;
+      int32_t v = -32768;
+      if (diff >= p->diff_min) {
+        const int32_t rescaled = ts_saturating_rounding_doubling_high_mul(
+            (int32_t)((uint32_t)diff << p->input_left_shift), p->input_multiplier);
+        const int32_t exp_in_0 = ts_fp_exp_on_negative_values(rescaled, kScaledDiffIntegerBits);
+        const int32_t unsat = ts_rounding_divide_by_pot(
+            ts_saturating_rounding_doubling_high_mul(shifted_scale, exp_in_0),
+            num_bits_over_unit + 31 - 16);
+        v = ts_clamp_i32(unsat - 32768, -32768, 32767);
+      }
+      ts_store_s16(dst, c, (int16_t)v);
+    }
   }
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,13 @@ class Replay {
       }
       step_ = -1;
       CheckOutputs();
+      // State persists: the next invoke's state reads must find this invoke's last writes.
+      invoke_ = 1;
+      for (int s = 0; s < static_cast<int>(p_.steps.size()); ++s) {
+        step_ = s;
+        if (p_.steps[s].kind == StepKind::kOp) ReplayState(p_.steps[s]);
+      }
+      step_ = -1;
       r.ok = true;
     } catch (const Failure& f) {
       r.ok = false;
@@ -404,7 +412,7 @@ class Replay {
       Fail(CheckFailure::kStructure, fmt::format("graph has too many tensors ({})", nt));
     geo_.resize(nt);
     for (int t = 0; t < nt; ++t)
-      if (!g_.tensors[t].is_const) geo_[t] = MakeGeo(t);
+      if (!g_.tensors[t].is_const && !g_.tensors[t].is_variable) geo_[t] = MakeGeo(t);
     const int nb = static_cast<int>(p_.buffers.size());
     const int ns = static_cast<int>(p_.steps.size());
 
@@ -426,6 +434,10 @@ class Replay {
         if (b.tensor < 0 || b.tensor >= nt)
           Fail(CheckFailure::kStructure, fmt::format("{} holds tensor index {}, out of range ({} tensors)", BName(i),
                                                      b.tensor, nt));
+        if (g_.tensors[b.tensor].is_variable)
+          Fail(CheckFailure::kStructure,
+               fmt::format("{} holds {}, which is state: state lives in the state region (plan.state), never in "
+                           "an activation buffer", BName(i), TName(b.tensor)));
         const Geo& gg = G(b.tensor);
         const Window& w = b.window;
         if (w.y0 < 0 || w.x0 < 0 || w.y1 > gg.h || w.x1 > gg.w || w.empty())
@@ -461,6 +473,8 @@ class Replay {
     }
     if (external_end > kMaxCheckedArenaBytes)
       Fail(CheckFailure::kBounds, fmt::format("external region of {} bytes exceeds the checker's limit", external_end));
+
+    PrepareState();
 
     arena_.tag.assign(static_cast<size_t>(p_.arena_bytes), 0);
     arena_.writer.assign(static_cast<size_t>(p_.arena_bytes), kWriterNone);
@@ -572,6 +586,7 @@ class Replay {
       ReplayCopy(st, s);
     } else {
       ReplayOp(st, s);
+      ReplayState(st);
     }
     if (scratch != -1) {
       unit_ = UnitKind::kStepEnd;
@@ -612,6 +627,88 @@ class Replay {
     }
   }
 
+  // ---- state (plan.h StateSlot) --------------------------------------------------------------
+  // The state region is modelled apart from the arena: each byte carries (tensor, version),
+  // version 0 being the initial value. A step whose operator reads state operand t finds
+  // every byte of t's slot at t's current version, then writes version + 1. The steps are
+  // replayed twice for state (Run): the second invoke's reads find the first invoke's last
+  // writes, so slots that clobber each other fail as a value error.
+  void PrepareState() {
+    const int nt = static_cast<int>(g_.tensors.size());
+    if (p_.state_bytes < 0 || p_.state_bytes > kMaxCheckedArenaBytes)
+      Fail(CheckFailure::kBounds, fmt::format("state region of {} bytes is negative or beyond the checker's limit",
+                                              p_.state_bytes));
+    slot_of_.assign(nt, -1);
+    for (size_t i = 0; i < p_.state.size(); ++i) {
+      const StateSlot& sl = p_.state[i];
+      if (sl.tensor < 0 || sl.tensor >= nt)
+        Fail(CheckFailure::kStructure, fmt::format("state slot {} holds tensor index {}, out of range", i, sl.tensor));
+      if (!g_.tensors[sl.tensor].is_variable)
+        Fail(CheckFailure::kStructure, fmt::format("state slot {} holds {}, which is not state", i, TName(sl.tensor)));
+      if (slot_of_[sl.tensor] >= 0)
+        Fail(CheckFailure::kStructure, fmt::format("{} has two state slots ({} and {})", TName(sl.tensor),
+                                                   slot_of_[sl.tensor], i));
+      slot_of_[sl.tensor] = static_cast<int>(i);
+      if (sl.bytes != g_.tensors[sl.tensor].num_bytes())
+        Fail(CheckFailure::kStructure, fmt::format("state slot {} of {} has {} bytes, the tensor {}", i,
+                                                   TName(sl.tensor), sl.bytes, g_.tensors[sl.tensor].num_bytes()));
+      if (sl.offset < 0 || sl.offset > p_.state_bytes - sl.bytes)
+        Fail(CheckFailure::kBounds, fmt::format("state slot {} of {} occupies state bytes [{}, {}), outside the state "
+                                                "region of {} bytes", i, TName(sl.tensor), sl.offset,
+                                                sl.offset + sl.bytes, p_.state_bytes));
+      if (sl.offset % kStateAlignment != 0)
+        Fail(CheckFailure::kStructure, fmt::format("state slot {} of {} at offset {} is not a multiple of {}", i,
+                                                   TName(sl.tensor), sl.offset, kStateAlignment));
+      for (size_t j = 0; j < i; ++j) {
+        const StateSlot& o = p_.state[j];
+        if (sl.offset < o.offset + o.bytes && o.offset < sl.offset + sl.bytes)
+          Fail(CheckFailure::kBounds, fmt::format("state slot {} of {} [{}, {}) overlaps state slot {} of {} [{}, {})",
+                                                  i, TName(sl.tensor), sl.offset, sl.offset + sl.bytes, j,
+                                                  TName(o.tensor), o.offset, o.offset + o.bytes));
+      }
+    }
+    for (int t = 0; t < nt; ++t)
+      if (g_.tensors[t].is_variable && slot_of_[t] < 0)
+        Fail(CheckFailure::kStructure, fmt::format("{} is state but has no state slot", TName(t)));
+    state_tag_.assign(static_cast<size_t>(p_.state_bytes), 0);
+    state_writer_.assign(static_cast<size_t>(p_.state_bytes), kWriterNone);
+    state_version_.assign(nt, 0);
+    for (const StateSlot& sl : p_.state)
+      std::fill(state_tag_.begin() + sl.offset, state_tag_.begin() + sl.offset + sl.bytes, StateTag(sl.tensor, 0));
+  }
+  static Tag StateTag(int t, int64_t version) { return (Tag(t + 1) << kTagShift) | Tag(version); }
+
+  // The state operands of the step's operator: read (each byte at its current version), then
+  // written (the next version).
+  void ReplayState(const Step& st) {
+    const Operator& op = g_.ops[st.op];
+    for (int t : op.inputs) {
+      if (t < 0 || t >= static_cast<int>(g_.tensors.size()) || !g_.tensors[t].is_variable) continue;
+      const StateSlot& sl = p_.state[slot_of_[t]];
+      const Tag want = StateTag(t, state_version_[t]);
+      for (int64_t k = 0; k < sl.bytes; ++k) {
+        const Tag got = state_tag_[sl.offset + k];
+        if (got != want) {
+          const int w = state_writer_[sl.offset + k];
+          Fail(CheckFailure::kValue,
+               fmt::format("{}reads state {} byte {} (state byte {}) expecting {}, found {} ({})",
+                           invoke_ ? "in the next invoke, " : "", TName(t), k, sl.offset + k,
+                           state_version_[t] == 0 ? std::string("its initial value")
+                                                  : fmt::format("the value written by step {}", last_state_writer_[t]),
+                           got == 0 ? std::string("garbage")
+                                    : fmt::format("state of {}", TName(static_cast<int>(got >> kTagShift) - 1)),
+                           w == kWriterNone ? std::string("initial") : fmt::format("written by step {}", w)));
+        }
+      }
+      bytes_checked_ += sl.bytes;
+      ++state_version_[t];
+      last_state_writer_[t] = step_;
+      std::fill(state_tag_.begin() + sl.offset, state_tag_.begin() + sl.offset + sl.bytes,
+                StateTag(t, state_version_[t]));
+      std::fill(state_writer_.begin() + sl.offset, state_writer_.begin() + sl.offset + sl.bytes, step_);
+    }
+  }
+
   // Activation operands of an operator: (operand position, tensor).
   std::vector<std::pair<int, int>> ActInputs(const Operator& op) const {
     std::vector<std::pair<int, int>> r;
@@ -620,7 +717,7 @@ class Replay {
       if (t == kNoTensor) continue;
       if (t < 0 || t >= static_cast<int>(g_.tensors.size()))
         Fail(CheckFailure::kStructure, fmt::format("operand {} is tensor index {}, out of range", i, t));
-      if (!g_.tensors[t].is_const) r.emplace_back(i, t);
+      if (!g_.tensors[t].is_const && !g_.tensors[t].is_variable) r.emplace_back(i, t);
     }
     return r;
   }
@@ -1303,12 +1400,24 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
-      case OpType::kTransposeConv:
+      case OpType::kSvdf:
       case OpType::kUnidirectionalSequenceLstm: {
+        // One unit: reads the input whole, writes the output whole (its state operands are
+        // modelled by ReplayState). LSTM: ts_lstm writes time step t's output rows before it
+        // reads step t+1's input rows; the whole-unit model is stricter than that order.
+        data_input();
+        require_whole();
+        const auto ex = extras_from(0);
+        unit_ = UnitKind::kWhole;
+        writes_.clear();
+        writes_.push_back(WholeSeg(out_buf, out_t));
+        RunUnit(ex, writes_, reread);
+        return;
+      }
+      case OpType::kTransposeConv: {
         // One unit over the whole output reading every activation operand whole (the data
         // input, and an activation output-shape operand the kernel does not read: modelled as
-        // read, which is stricter). LSTM: ts_lstm writes time step t's output rows before it
-        // reads step t+1's input rows; the whole-unit model is stricter than that order.
+        // read, which is stricter).
         require_whole();
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;
@@ -1410,6 +1519,13 @@ class Replay {
   UnitKind unit_ = UnitKind::kNone;
   int32_t uy_ = 0, ux_ = 0, uc_ = 0;
   std::vector<Seg> reads_, writes_, tmp_reads_;
+  // State region model (PrepareState).
+  std::vector<int> slot_of_;  // tensor -> index into p_.state, -1
+  std::vector<Tag> state_tag_;
+  std::vector<int32_t> state_writer_;
+  std::vector<int64_t> state_version_;
+  std::map<int, int> last_state_writer_;
+  int invoke_ = 0;
 };
 
 }  // namespace

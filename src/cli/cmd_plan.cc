@@ -54,6 +54,7 @@ nlohmann::json SummaryJson(const Graph& g, const Plan& p, const PlanSummary& s, 
   nlohmann::json j = PlanReportJson(g, p);
   j["planner"] = {{"strategy", s.strategy},
                   {"arena_bytes", p.arena_bytes},
+                  {"state_bytes", p.state_bytes},
                   {"lower_bound_bytes", s.lower_bound},
                   {"greedy_bytes", s.greedy_bytes},
                   {"saving_bytes", s.greedy_bytes - p.arena_bytes},
@@ -171,6 +172,9 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   std::printf("model            %s (%zu operators, %zu steps)\n", g.name.c_str(), g.ops.size(), p.steps.size());
   std::printf("schedule         %s\n", label.c_str());
   std::printf("arena            %lld bytes (%.1f KiB)\n", (long long)p.arena_bytes, p.arena_bytes / 1024.0);
+  if (p.state_bytes > 0)
+    std::printf("state            %lld bytes (own region, kept across invokes); arena + state %lld bytes\n",
+                (long long)p.state_bytes, (long long)(p.arena_bytes + p.state_bytes));
   std::printf("lower bound      %lld bytes (this plan's buffers, overlapping pairs as their union)\n",
               (long long)r.chosen.lower_bound);
   std::printf("MACs             %lld (layer-by-layer %lld, %+.2f%%)\n", (long long)macs, (long long)r.graph_macs,
@@ -236,6 +240,9 @@ int RunPlanCommand(const PlanArgs& a) {
   std::printf("model            %s (%zu operators, %zu steps)\n", g.name.c_str(), g.ops.size(), p.steps.size());
   std::printf("strategy         %s\n", sum.strategy.c_str());
   std::printf("arena            %lld bytes\n", static_cast<long long>(p.arena_bytes));
+  if (p.state_bytes > 0)
+    std::printf("state            %lld bytes (own region, kept across invokes); arena + state %lld bytes\n",
+                static_cast<long long>(p.state_bytes), static_cast<long long>(p.arena_bytes + p.state_bytes));
   std::printf("lower bound      %lld bytes (this plan's buffers, overlapping pairs as their union; gap %lld)%s\n", static_cast<long long>(sum.lower_bound),
               static_cast<long long>(p.arena_bytes - sum.lower_bound), sum.proved_optimal ? ", placement optimal" : "");
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer)\n", static_cast<long long>(sum.greedy_bytes));

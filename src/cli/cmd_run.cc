@@ -1,7 +1,9 @@
 // tessera run MODEL.tflite [--input FILE]... [--output FILE]... [--dequantize] [--seed N]
-//             [--plan PLAN.json [--no-check]]
+//             [--plan PLAN.json [--no-check]] [--invokes N]
 // Runs the model on the host executor: its layer-by-layer greedy plan (TFLM's arena layout),
-// or a plan file (checked by the plan checker first unless --no-check).
+// or a plan file (checked by the plan checker first unless --no-check). --invokes N runs N
+// invokes in a row on the same inputs (state, e.g. SVDF's, carried over) and writes the last
+// invoke's outputs.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -52,7 +54,8 @@ void PrintTop5(const Graph& g, int out_index, const std::vector<uint8_t>& bytes)
 }
 
 int Run(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
-        uint32_t seed, const std::string& plan_path, bool check, bool dequantize) {
+        uint32_t seed, const std::string& plan_path, bool check, bool dequantize, int invokes) {
+  if (invokes < 1) throw Error("--invokes must be at least 1, not " + std::to_string(invokes));
   const Graph g = ReadTflite(model);
   const Plan plan = plan_path.empty() ? PlanLayerByLayer(g) : ReadPlanJson(plan_path, g);
   if (!plan_path.empty() && check) {
@@ -64,18 +67,21 @@ int Run(const std::string& model, const std::vector<std::string>& inputs, const 
     }
   }
   Executor ex(g, plan);
+  std::vector<std::vector<uint8_t>> in_bytes;
   if (!inputs.empty()) {
-    const auto bytes = ReadModelInputs(g, inputs);
-    for (int i = 0; i < ex.num_inputs(); ++i) {
-      ex.SetInput(i, bytes[i]);
+    in_bytes = ReadModelInputs(g, inputs);
+    for (int i = 0; i < ex.num_inputs(); ++i)
       std::printf("input %d: %s (%zu bytes)\n", i, inputs[std::min<size_t>(i, inputs.size() - 1)].c_str(),
-                  bytes[i].size());
-    }
+                  in_bytes[i].size());
   } else {
-    for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, PseudoRandomInput(g.tensors[g.inputs[i]], seed + i));
+    for (int i = 0; i < ex.num_inputs(); ++i) in_bytes.push_back(PseudoRandomInput(g.tensors[g.inputs[i]], seed + i));
     std::printf("input: pseudo-random, seed %u\n", seed);
   }
-  ex.Invoke();
+  for (int k = 0; k < invokes; ++k) {
+    for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, in_bytes[i]);
+    ex.Invoke();
+  }
+  if (invokes > 1) std::printf("invokes: %d (outputs of the last)\n", invokes);
 
   std::string why;
   const int64_t tflm = TflmNonPersistentArena(g.name, &why);
@@ -85,6 +91,9 @@ int Run(const std::string& model, const std::vector<std::string>& inputs, const 
     std::printf("plan: %s (%s%s), arena %lld bytes%s", plan_path.c_str(), plan.strategy.c_str(),
                 check ? ", checked" : ", not checked", static_cast<long long>(plan.arena_bytes),
                 plan.accounting.input_in_arena ? "" : " + streamed input");
+  if (plan.state_bytes > 0)
+    std::printf(" + state %lld bytes = %lld bytes", static_cast<long long>(plan.state_bytes),
+                static_cast<long long>(plan.arena_bytes + plan.state_bytes));
   if (tflm >= 0)
     std::printf(" (TFLM non-persistent arena %lld bytes%s)\n", static_cast<long long>(tflm),
                 tflm == plan.arena_bytes ? ", equal" : "");
@@ -111,6 +120,7 @@ struct RunOptions {
   std::vector<std::string> inputs, outputs;
   uint32_t seed = 1234;
   bool no_check = false, dequantize = false;
+  int invokes = 1;
 };
 
 TESSERA_COMMAND(kRunCommand, "run", "run a model on the host (layer-by-layer plan, TFLM-exact kernels)",
@@ -134,7 +144,14 @@ TESSERA_COMMAND(kRunCommand, "run", "run a model on the host (layer-by-layer pla
                                  "run this plan (JSON, see `tessera plan`) instead of the layer-by-layer one; "
                                  "the checker proves it safe first (exit 1 when it does not)");
                   sub.add_flag("--no-check", o->no_check, "run a --plan without checking it first");
-                  return [o] { return Run(o->model, o->inputs, o->outputs, o->seed, o->plan, !o->no_check, o->dequantize); };
+                  sub.add_option("--invokes", o->invokes,
+                                 "invokes in a row on the same inputs, state carried over (SVDF, LSTM); the "
+                                 "outputs written are the last invoke's")
+                      ->default_val(1);
+                  return [o] {
+                    return Run(o->model, o->inputs, o->outputs, o->seed, o->plan, !o->no_check, o->dequantize,
+                               o->invokes);
+                  };
                 });
 
 }  // namespace

@@ -294,6 +294,14 @@ std::string ModelWriter::BufferPtr(int b) const {
   return "(" + base + " + " + std::to_string(buf.offset) + ")";
 }
 
+std::string ModelWriter::StatePtr(int tensor) const {
+  const StateSlot* sl = FindStateSlot(plan_, tensor);
+  if (!sl) throw Error("codegen: tensor " + std::to_string(tensor) + " has no state slot in the plan");
+  std::ostringstream o;
+  o << "(" << Sym("state") << " + " << sl->offset << ")";
+  return o.str();
+}
+
 std::string ModelWriter::Buf(int b, bool is_const) const {
   const Buffer& buf = plan_.buffers[b];
   std::ostringstream o;
@@ -409,6 +417,9 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
                   ") does not fit the plan's arena of " + std::to_string(plan.arena_bytes) + " bytes");
     }
   }
+  if (plan.state_bytes < 0 || plan.state_bytes > kMaxArenaBytes)
+    throw Error("codegen: plan state_bytes " + std::to_string(plan.state_bytes) + " is outside [0, " +
+                std::to_string(kMaxArenaBytes) + "]");
   // The host executor's checks of the plan against the graph (buffers, windows, operands,
   // scratch sizes) apply unchanged to the generated code.
   { Executor validate(g, plan); }
@@ -448,12 +459,17 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << " * call " << prefix << "_invoke(), read " << prefix << "_output(i). Inputs must be written\n"
     << " * again before every invoke: the plan reuses their bytes once they are consumed.\n"
     << " * RAM: one static arena of " << up << "_ARENA_BYTES bytes"
-    << (external_bytes ? " plus " + up + "_EXTERNAL_BYTES for streamed inputs" : std::string()) << ".\n"
+    << (external_bytes ? " plus " + up + "_EXTERNAL_BYTES for streamed inputs" : std::string())
+    << (plan.state_bytes ? " plus " + up + "_STATE_BYTES of state (kept from one invoke to the next;\n * " +
+                               prefix + "_reset() restores its initial value)"
+                         : std::string())
+    << ".\n"
     << " */\n"
     << "#ifndef " << up << "_H_\n#define " << up << "_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h << "#define " << up << "_ARENA_BYTES " << plan.arena_bytes << "\n";
   if (external_bytes) h << "#define " << up << "_EXTERNAL_BYTES " << external_bytes << "\n";
+  h << "#define " << up << "_STATE_BYTES " << plan.state_bytes << "\n";
   h << "#define " << up << "_NUM_INPUTS " << g.inputs.size() << "\n";
   h << "#define " << up << "_NUM_OUTPUTS " << g.outputs.size() << "\n";
   auto describe = [&](const char* kind, size_t i, int t) {
@@ -484,8 +500,10 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "const void* " << prefix << "_output(int i);\n"
     << "size_t " << prefix << "_input_bytes(int i);\n"
     << "size_t " << prefix << "_output_bytes(int i);\n"
-    << "/* Runs the model once. Returns 0. */\n"
-    << "int " << prefix << "_invoke(void);\n\n";
+    << "/* Runs the model once. Returns 0. State (" << up << "_STATE_BYTES) carries over to the next invoke. */\n"
+    << "int " << prefix << "_invoke(void);\n"
+    << "/* Restores the state to its initial value (as at start-up); nothing without state. */\n"
+    << "void " << prefix << "_reset(void);\n\n";
   if (options.profile)
     h << "/* ---- profiling (tessera codegen --profile) ----\n"
       << " * " << prefix << "_invoke() reads " << up << "_PROFILE_CLOCK() before the first step and after every\n"
@@ -521,6 +539,29 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     c << "/* Streamed inputs, outside the arena (the plan's accounting leaves them out). */\n"
       << "static int8_t " << prefix << "_external[" << external_bytes
       << "] __attribute__((aligned(16)));\n";
+  // State: its own static region, never part of the arena; initialized with the state's
+  // initial values (zeros in .bss when every initial byte is zero), restored by _reset().
+  std::vector<uint8_t> state_init(static_cast<size_t>(plan.state_bytes), 0);
+  for (const StateSlot& sl : plan.state)
+    std::copy(g.tensors[sl.tensor].data.begin(), g.tensors[sl.tensor].data.end(), state_init.begin() + sl.offset);
+  const bool state_zero = std::all_of(state_init.begin(), state_init.end(), [](uint8_t v) { return v == 0; });
+  if (plan.state_bytes) {
+    c << "/* State (variable tensors), kept from one invoke to the next: " << plan.state_bytes << " bytes. */\n";
+    if (!state_zero) {
+      c << "static const int8_t " << prefix << "_state_init[" << plan.state_bytes << "] = {";
+      for (size_t i = 0; i < state_init.size(); ++i)
+        c << (i % 24 ? "" : "\n  ") << static_cast<int>(static_cast<int8_t>(state_init[i])) << ",";
+      c << "\n};\n";
+    }
+    c << "static int8_t " << prefix << "_state[" << plan.state_bytes << "] __attribute__((aligned(16)))";
+    if (!state_zero) {
+      c << " = {";
+      for (size_t i = 0; i < state_init.size(); ++i)
+        c << (i % 24 ? "" : "\n  ") << static_cast<int>(static_cast<int8_t>(state_init[i])) << ",";
+      c << "\n}";
+    }
+    c << ";\n";
+  }
   c << "\n/* ---- constants: weights, biases, per-channel multipliers and shifts ---- */\n"
     << w.consts() << "\n/* ---- kernel parameters ---- */\n" << w.params() << "\n";
 
@@ -567,7 +608,13 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     c << "    case " << i << ": return " << g.tensors[g.outputs[i]].num_bytes() << ";\n";
   c << "    default: return 0;\n  }\n}\n\n";
   if (options.profile) c << ProfileSupport(prefix, step_labels, step_windows, step_types, type_names);
-  c << "int " << prefix << "_invoke(void) {\n" << body.str() << "  return 0;\n}\n";
+  c << "int " << prefix << "_invoke(void) {\n" << body.str() << "  return 0;\n}\n\n";
+  c << "void " << prefix << "_reset(void) {\n";
+  if (plan.state_bytes && state_zero)
+    c << "  memset(" << prefix << "_state, 0, sizeof " << prefix << "_state);\n";
+  else if (plan.state_bytes)
+    c << "  memcpy(" << prefix << "_state, " << prefix << "_state_init, sizeof " << prefix << "_state);\n";
+  c << "}\n";
   if (options.profile) c << ProfileReport(prefix, plan.steps.size(), type_names.size());
 
   // ---- files

@@ -107,8 +107,10 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 9
 // then exits with 0 (or 1 if the invoke status is non-zero).
 // With `profile` (the model generated with CodegenOptions::profile), it then prints
 // <prefix>_profile_report's table (lines "profile ...").
+// `invokes` > 1: the inputs are copied in and <prefix>_invoke() run that many times in a row
+// (state carries over); the instructions and outputs printed are the last invoke's.
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
-                     const std::string& prefix = "model", bool profile = false);
+                     const std::string& prefix = "model", bool profile = false, int invokes = 1);
 
 // Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
 // image needs (or `ram_bytes`), run it once on `inputs` under QEMU.
@@ -127,6 +129,9 @@ struct DeviceOptions {
   // Run the image once more under the cycle model (RunCycleModel; an386 only) and fill
   // DeviceResult::cycle_model (with `profile`, also step_cycles).
   bool cycles = false;
+  // Invokes in a row on the same inputs (state carried over); outputs and instructions are
+  // the last invoke's.
+  int invokes = 1;
 };
 struct DeviceResult {
   FirmwareBuildResult build;

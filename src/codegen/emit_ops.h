@@ -27,6 +27,8 @@ class ModelWriter {
   std::string Sym(const std::string& what) const;
   // C expression: int8_t* to buffer b's first byte (arena or external region).
   std::string BufferPtr(int b) const;
+  // C expression: int8_t* to state tensor t's first byte (its slot in the state region).
+  std::string StatePtr(int tensor) const;
   // C compound literal (ts_cbuf / ts_buf) for buffer b.
   std::string Buf(int b, bool is_const) const;
   static std::string Win(const Window& w);
@@ -105,6 +107,8 @@ struct EmitContext {
   std::string out_ptr() const { return w.BufferPtr(st.outputs.at(0)); }
   std::string win() const { return ModelWriter::Win(st.window); }          // ts_window
   std::string scratch() const { return st.scratch >= 0 ? w.BufferPtr(st.scratch) : std::string("NULL"); }
+  // int8_t* to state operand i (p.state[i]) in the state region.
+  std::string state_ptr(int i) const { return w.StatePtr(p.state.at(i)); }
   int32_t channels() const;  // the output's channels
   // The operator's filter (a constant tensor emitted once) and bias ("NULL" when none).
   std::string filter() const;

@@ -59,6 +59,7 @@ struct Executor::Prepared {
 struct Executor::StepViews {
   std::vector<ops::ConstView> inputs;
   std::vector<ops::MutView> outputs;
+  std::vector<ops::MutView> state;
   uint8_t* scratch = nullptr;
 };
 
@@ -99,6 +100,21 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
   if (external_bytes_ > kMaxRegionBytes)
     throw Error("plan: the external buffers span " + std::to_string(external_bytes_) + " bytes, more than " +
                 std::to_string(kMaxRegionBytes));
+  // State: one slot per state tensor of the graph, inside the state region.
+  if (plan_.state_bytes < 0 || plan_.state_bytes > kMaxRegionBytes)
+    throw Error("plan: state_bytes " + std::to_string(plan_.state_bytes) + " is negative or larger than " +
+                std::to_string(kMaxRegionBytes));
+  for (int t : g_.state_tensors())
+    if (!FindStateSlot(plan_, t))
+      throw Error("plan: state tensor " + std::to_string(t) + " ('" + g_.tensors[t].name + "') has no state slot");
+  for (const StateSlot& sl : plan_.state) {
+    if (!g_.is_state(sl.tensor))
+      throw Error("plan: state slot of tensor " + std::to_string(sl.tensor) + ", which is not a state tensor");
+    if (sl.bytes != g_.tensors[sl.tensor].num_bytes() || sl.offset < 0 || sl.offset > plan_.state_bytes - sl.bytes)
+      throw Error("plan: state slot of tensor " + std::to_string(sl.tensor) + " [" + std::to_string(sl.offset) + ", " +
+                  std::to_string(sl.offset + sl.bytes) + ") does not fit the tensor or the state region of " +
+                  std::to_string(plan_.state_bytes) + " bytes");
+  }
   auto check_buf = [&](int b, int s, const char* what) {
     if (b < 0 || b >= nb)
       throw Error("plan: " + StepStr(g_, plan_, s) + ": " + what + " buffer index " + std::to_string(b) + " out of range");
@@ -243,6 +259,12 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     std::fill(external_.begin(), external_.begin() + kGuardBytes, kGuardByte);
     std::fill(external_.end() - kGuardBytes, external_.end(), kGuardByte);
   }
+  state_.assign(static_cast<size_t>(plan_.state_bytes + 2 * kGuardBytes), 0);
+  if (kGuardBytes > 0) {
+    std::fill(state_.begin(), state_.begin() + kGuardBytes, kGuardByte);
+    std::fill(state_.end() - kGuardBytes, state_.end(), kGuardByte);
+  }
+  ResetState();
   copy_tmp_.assign(static_cast<size_t>(max_copy), 0);
   input_set_.assign(g_.inputs.size(), false);
 
@@ -255,7 +277,23 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     for (int b : st.inputs) v.inputs.push_back(ops::ConstView{Data(b), plan_.buffers[b].window});
     for (int b : st.outputs) v.outputs.push_back(ops::MutView{Data(b), plan_.buffers[b].window});
     if (st.scratch >= 0 && prepared_[step_prepared_[s]]->scratch_bytes > 0) v.scratch = Data(st.scratch);
+    for (int t : prepared_[step_prepared_[s]]->op.state)
+      v.state.push_back(ops::MutView{state_.data() + kGuardBytes + FindStateSlot(plan_, t)->offset, FullWindow(g_, t)});
   }
+}
+
+void Executor::ResetState() {
+  for (const StateSlot& sl : plan_.state) {
+    const std::vector<uint8_t>& init = g_.tensors[sl.tensor].data;
+    std::memcpy(state_.data() + kGuardBytes + sl.offset, init.data(), static_cast<size_t>(sl.bytes));
+  }
+}
+
+std::vector<uint8_t> Executor::State(int tensor) const {
+  const StateSlot* sl = FindStateSlot(plan_, tensor);
+  if (!sl) throw Error("State: tensor " + std::to_string(tensor) + " is not a state tensor of the plan");
+  const uint8_t* p = state_.data() + kGuardBytes + sl->offset;
+  return std::vector<uint8_t>(p, p + sl->bytes);
 }
 
 Executor::~Executor() = default;
@@ -329,6 +367,7 @@ void Executor::CheckGuards(int s) const {
   };
   if (!ok(arena_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the arena (guard bytes changed)");
   if (!ok(external_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the external region (guard bytes changed)");
+  if (!ok(state_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the state region (guard bytes changed)");
 }
 
 void Executor::RunStep(int s) {
@@ -367,7 +406,7 @@ void Executor::RunStep(int s) {
     return;
   }
   const StepViews& v = views_[s];
-  ops::RunOp(prepared_[step_prepared_[s]]->op, v.inputs, v.outputs, st.window, v.scratch);
+  ops::RunOp(prepared_[step_prepared_[s]]->op, v.inputs, v.outputs, st.window, v.scratch, v.state);
 }
 
 void Executor::Invoke() {
@@ -383,13 +422,16 @@ void Executor::Invoke() {
 }
 
 std::vector<std::vector<uint8_t>> RunPlan(const Graph& g, const Plan& plan,
-                                          const std::vector<std::vector<uint8_t>>& inputs) {
+                                          const std::vector<std::vector<uint8_t>>& inputs, int invokes) {
+  if (invokes < 1) throw Error("RunPlan: invokes must be at least 1, not " + std::to_string(invokes));
   Executor ex(g, plan);
   if (static_cast<int>(inputs.size()) != ex.num_inputs())
     throw Error("RunPlan: " + std::to_string(inputs.size()) + " inputs given, the model has " +
                 std::to_string(ex.num_inputs()));
-  for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, inputs[i]);
-  ex.Invoke();
+  for (int k = 0; k < invokes; ++k) {
+    for (int i = 0; i < ex.num_inputs(); ++i) ex.SetInput(i, inputs[i]);
+    ex.Invoke();
+  }
   std::vector<std::vector<uint8_t>> out;
   for (int i = 0; i < ex.num_outputs(); ++i) out.push_back(ex.Output(i));
   return out;

@@ -42,7 +42,13 @@ class Executor {
   void SetInput(int i, const std::vector<uint8_t>& bytes) { SetInput(i, bytes.data(), bytes.size()); }
 
   // Runs every step in order. Error if an input was not set since the last Invoke().
+  // State (Plan::state) carries over from one Invoke() to the next.
   void Invoke();
+  // Restores every state tensor's initial value (Tensor::data), as at construction.
+  void ResetState();
+  // The current bytes of state tensor t (its slot in the state region). Error when t is not
+  // a state tensor of the plan.
+  std::vector<uint8_t> State(int tensor) const;
 
   // Bytes of graph output i (the whole tensor), after Invoke().
   std::vector<uint8_t> Output(int i) const;
@@ -62,6 +68,7 @@ class Executor {
   // Bytes allocated for the arena (plan.arena_bytes) and the external region.
   int64_t arena_bytes() const { return plan_.arena_bytes; }
   int64_t external_bytes() const { return external_bytes_; }
+  int64_t state_bytes() const { return plan_.state_bytes; }
 
  private:
   struct Prepared;
@@ -74,6 +81,7 @@ class Executor {
   Plan plan_;
   std::vector<uint8_t> arena_;     // guard + arena + guard
   std::vector<uint8_t> external_;  // guard + external region + guard
+  std::vector<uint8_t> state_;     // guard + state region + guard
   int64_t external_bytes_ = 0;
   std::vector<uint8_t> copy_tmp_;  // staging for overlapping copies
   std::vector<std::unique_ptr<Prepared>> prepared_;  // per step (shared between equal keys)
@@ -83,8 +91,10 @@ class Executor {
   StepHook hook_;
 };
 
-// Convenience: builds an Executor, sets `inputs`, invokes once, returns every output.
+// Convenience: builds an Executor, sets `inputs`, invokes `invokes` times (the same inputs,
+// state carried over), returns every output of the last invoke.
 std::vector<std::vector<uint8_t>> RunPlan(const Graph& g, const Plan& plan,
-                                          const std::vector<std::vector<uint8_t>>& inputs);
+                                          const std::vector<std::vector<uint8_t>>& inputs,
+                                          int invokes = 1);
 
 }  // namespace tessera

@@ -83,7 +83,19 @@ std::vector<int> Graph::consumers(int t) const {
 }
 
 bool Graph::is_activation(int t) const {
-  return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const;
+  return t >= 0 && t < static_cast<int>(tensors.size()) && !tensors[t].is_const &&
+         !tensors[t].is_variable;
+}
+
+bool Graph::is_state(int t) const {
+  return t >= 0 && t < static_cast<int>(tensors.size()) && tensors[t].is_variable;
+}
+
+std::vector<int> Graph::state_tensors() const {
+  std::vector<int> r;
+  for (int t = 0; t < static_cast<int>(tensors.size()); ++t)
+    if (tensors[t].is_variable) r.push_back(t);
+  return r;
 }
 
 std::string ShapeStr(const std::vector<int32_t>& s) {

@@ -41,6 +41,12 @@ struct Tensor {
   // Constant data (weights, biases, shape operands). Empty for activations.
   std::vector<uint8_t> data;
   bool is_const = false;
+  // State (TFLite's `is_variable`: SVDF's activation state, LSTM's cell and output state): not
+  // constant, not an activation. Its bytes persist from one invoke to the next in their own
+  // region (Plan::state); `data` holds the initial value (all bytes, zeros when the file has
+  // none), restored by a reset. Operators read and update it in place; it is never an
+  // operator's output nor a graph input or output.
+  bool is_variable = false;
 
   int64_t num_elements() const;  // product of shape (1 for a scalar)
   int64_t num_bytes() const { return num_elements() * DTypeSize(type); }
@@ -98,6 +104,7 @@ enum class OpType : uint8_t {
   kNeg,
   kMirrorPad,
   kGather,
+  kSvdf,
   kUnidirectionalSequenceLstm,
 };
 constexpr int kNumOpTypes = static_cast<int>(OpType::kUnidirectionalSequenceLstm) + 1;
@@ -190,6 +197,12 @@ struct MirrorPadOptions {
   MirrorPadMode mode = MirrorPadMode::kReflect;
   bool operator==(const MirrorPadOptions&) const = default;
 };
+struct SvdfOptions {
+  int32_t rank = 1;
+  Activation activation = Activation::kNone;  // float32 only (TFLM's integer SVDF applies none)
+  bool asymmetric_quantize_inputs = false;    // hybrid float/int8 (not supported)
+  bool operator==(const SvdfOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -239,7 +252,7 @@ using OpOptions =
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
                  SpaceDepthOptions, SqueezeOptions, TransposeConvOptions, GatherOptions, MirrorPadOptions,
-                 UnidirectionalSequenceLstmOptions>;
+                 SvdfOptions, UnidirectionalSequenceLstmOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;
@@ -282,6 +295,10 @@ struct Graph {
   std::vector<int> consumers(int t) const;
   // True for tensors that are neither constant nor absent: the ones that need arena memory.
   bool is_activation(int t) const;
+  // True for state tensors (Tensor::is_variable).
+  bool is_state(int t) const;
+  // The state tensors in index order.
+  std::vector<int> state_tensors() const;
 
   // Checks structure (indices in range, each activation written once, operators in
   // topological order, operand counts and types per operator) and infers/validates every

@@ -68,6 +68,7 @@ bool GraphsEqual(const Graph& a, const Graph& b, std::string* why) {
       return differ(t + "quantized_dimension " + std::to_string(x.quant.quantized_dimension) +
                     " vs " + std::to_string(y.quant.quantized_dimension));
     if (x.is_const != y.is_const) return differ(t + "constness differs");
+    if (x.is_variable != y.is_variable) return differ(t + "is_variable differs");
     if (x.data != y.data) return differ(t + "constant data differs");
   }
   if (a.ops.size() != b.ops.size())

@@ -29,6 +29,8 @@ class Validator {
     for (int i = 0; i < static_cast<int>(g_.ops.size()); ++i) CheckOp(i);
     for (size_t k = 0; k < g_.outputs.size(); ++k) {
       const int t = g_.outputs[k];
+      if (g_.tensors[t].is_variable)
+        Fail("graph output " + std::to_string(k) + " (" + TRef(t) + ") is state (is_variable)");
       if (!g_.tensors[t].is_const && producer_[t] < 0 && !is_input_[t])
         Fail("graph output " + std::to_string(k) + " (" + TRef(t) + ") is never written");
     }
@@ -68,7 +70,14 @@ class Validator {
         Fail(ref + ": shape " + ShapeStr(x.shape) + " is too large (more than " +
              std::to_string(kMaxBytes) + " bytes)");
     }
-    if (x.is_const) {
+    if (x.is_variable) {
+      if (x.is_const) Fail(ref + ": is both constant and state (is_variable)");
+      if (static_cast<int64_t>(x.data.size()) != x.num_bytes())
+        Fail(ref + ": state's initial value holds " + std::to_string(x.data.size()) +
+             " bytes, but shape " + ShapeStr(x.shape) + " " + DTypeName(x.type) + " needs " +
+             std::to_string(x.num_bytes()));
+      if (x.num_elements() == 0) Fail(ref + ": state has no elements, shape " + ShapeStr(x.shape));
+    } else if (x.is_const) {
       if (static_cast<int64_t>(x.data.size()) != x.num_bytes())
         Fail(ref + ": constant data holds " + std::to_string(x.data.size()) +
              " bytes, but shape " + ShapeStr(x.shape) + " " + DTypeName(x.type) + " needs " +
@@ -116,6 +125,8 @@ class Validator {
              ", out of range (" + std::to_string(nt_) + " tensors)");
       if (g_.tensors[t].is_const)
         Fail("graph input " + std::to_string(k) + " (" + TRef(t) + ") is a constant");
+      if (g_.tensors[t].is_variable)
+        Fail("graph input " + std::to_string(k) + " (" + TRef(t) + ") is state (is_variable)");
       if (is_input_[t]) Fail("graph input " + std::to_string(k) + " (" + TRef(t) + ") is listed twice");
       is_input_[t] = 1;
       CheckActivationShape(t, "graph input " + std::to_string(k));
@@ -159,6 +170,8 @@ class Validator {
           OpFail("output " + std::to_string(k) + " is tensor index " + std::to_string(t) +
                  ", out of range (" + std::to_string(nt_) + " tensors)");
         if (g_.tensors[t].is_const) OpFail("output " + TRef(t) + " is a constant");
+        if (g_.tensors[t].is_variable)
+          OpFail("output " + TRef(t) + " is state (is_variable): operators update state in place");
         if (is_input_[t]) OpFail("output " + TRef(t) + " is a graph input");
         if (producer_[t] >= 0)
           OpFail("output " + TRef(t) + " is already written by " + ORef(producer_[t]));
@@ -171,7 +184,11 @@ class Validator {
       op_ = i;
       for (size_t k = 0; k < g_.ops[i].inputs.size(); ++k) {
         const int t = g_.ops[i].inputs[k];
-        if (t == kNoTensor || g_.tensors[t].is_const || is_input_[t]) continue;
+        if (t != kNoTensor && g_.tensors[t].is_variable &&
+            !ops::Unit(g_.ops[i].type).StateOperand(static_cast<int>(k)))
+          OpFail("input " + std::to_string(k) + " (" + TRef(t) + ") is state (is_variable), which " +
+                 OpTypeName(g_.ops[i].type) + " does not take there");
+        if (t == kNoTensor || g_.tensors[t].is_const || g_.tensors[t].is_variable || is_input_[t]) continue;
         const int p = producer_[t];
         if (p < 0)
           OpFail("input " + std::to_string(k) + " (" + TRef(t) +

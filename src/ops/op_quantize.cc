@@ -1,6 +1,8 @@
-// QUANTIZE (float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8) and DEQUANTIZE
+// QUANTIZE (float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8, int16 -> int8 / int16 /
+// int32: TFLM's Requantize) and DEQUANTIZE
 // (int8 or uint8 -> float32), TFLM quantize.cc / dequantize.cc (a uint8 DEQUANTIZE, which TFLM's
 // Prepare refuses, follows TensorFlow Lite's reference formula). Element-wise over any window.
+#include <cstdint>
 #include <string>
 
 #include "codegen/emit_ops.h"
@@ -14,15 +16,16 @@ namespace {
 
 using tflite::fb::BuiltinOptions;
 
-// The uint8 paths' kernel (Impl::kUnit); the float and int8 -> int8 paths keep
+// The uint8 and int16-input paths' kernel (Impl::kUnit); the float and int8 -> int8 paths keep
 // Impl::kQuantizeF32 / kRequantize / kDequantize.
-enum class Uint8Kernel : uint8_t { kU8ToS8, kS8ToU8, kDequantizeU8 };
+enum class Uint8Kernel : uint8_t { kU8ToS8, kS8ToU8, kDequantizeU8, kFromS16 };
 
 const char* Uint8KernelName(Uint8Kernel k) {
   switch (k) {
     case Uint8Kernel::kU8ToS8: return "ts_requantize_u8_s8";
     case Uint8Kernel::kS8ToU8: return "ts_requantize_s8_u8";
     case Uint8Kernel::kDequantizeU8: return "ts_dequantize_u8_f32";
+    case Uint8Kernel::kFromS16: return "ts_requantize_s16";
   }
   return "?";
 }
@@ -45,7 +48,10 @@ class Quantize final : public UnaryElementwiseUnit {
     c.Activation(in, "input");
     c.Type(in, "input", {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16});
     if (c.T(in).type != DType::kFloat32) c.PerTensor(in, "input");
-    c.Type(out, "output", {DType::kInt8, DType::kUInt8, DType::kInt16});
+    c.Type(out, "output", {DType::kInt8, DType::kUInt8, DType::kInt16, DType::kInt32});
+    if (c.T(out).type == DType::kInt32 && c.T(in).type != DType::kInt16)
+      c.OpFail("QUANTIZE to int32 is supported from int16 only (input " + c.TRef(in) + " is " +
+               DTypeName(c.T(in).type) + ")");
     c.PerTensor(out, "output");
     c.ExpectShape(c.T(in).shape);
   }
@@ -54,6 +60,22 @@ class Quantize final : public UnaryElementwiseUnit {
     const std::string& label = p.label;
     const Tensor *x, *y;
     PrepareUnary(g, o, p, &x, &y);
+    if (x->type == DType::kInt16) {
+      // int16 -> int8 / int16 / int32: Requantize with QuantizeMultiplier(input scale / output
+      // scale), clamped to the output type.
+      if (y->type != DType::kInt8 && y->type != DType::kInt16 && y->type != DType::kInt32)
+        Fail(label, std::string("QUANTIZE int16 to ") + DTypeName(y->type) + " is not supported");
+      ts_requant_params& r = p.requant;
+      r.input_zero_point = ZeroPointInRange(label, *x, "input");
+      r.output_zero_point = ZeroPointInRange(label, *y, "output");
+      Multiplier(label, static_cast<double>(Scale(label, *x, "input")) / static_cast<double>(Scale(label, *y, "output")),
+                 &r.multiplier, &r.shift, "requantization");
+      r.act_min = y->type == DType::kInt8 ? -128 : y->type == DType::kInt16 ? -32768 : INT32_MIN;
+      r.act_max = y->type == DType::kInt8 ? 127 : y->type == DType::kInt16 ? 32767 : INT32_MAX;
+      UnitParams<Uint8Kernel>(p) = Uint8Kernel::kFromS16;
+      p.impl = Impl::kUnit;
+      return;
+    }
     if (y->type == DType::kUInt8 || x->type == DType::kUInt8) {
       // uint8 <-> int8: TFLM's Requantize with QuantizeMultiplier(input scale / output scale).
       const bool to_u8 = y->type == DType::kUInt8;
@@ -97,6 +119,8 @@ class Quantize final : public UnaryElementwiseUnit {
       ts_quantize_f32_s8(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else if (p.impl == Impl::kRequantize)
       ts_requantize_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kFromS16)
+      ts_requantize_s16(&p.requant, CBuf(inputs[0]), Buf(out), p.out_elem_bytes, p.out_shape.c, KWin(win));
     else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kU8ToS8)
       ts_requantize_u8_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else
@@ -104,6 +128,18 @@ class Quantize final : public UnaryElementwiseUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
+    if (e.p.impl == Impl::kUnit && UnitParams<Uint8Kernel>(e.p) == Uint8Kernel::kFromS16) {
+      const ts_requant_params& r = e.p.requant;
+      const std::string params = e.w.Params(
+          "ts_requant_params", Init()
+                                   .F("input_zero_point", r.input_zero_point).F("output_zero_point", r.output_zero_point)
+                                   .F("multiplier", r.multiplier).F("shift", r.shift)
+                                   .S("act_min", r.act_min == INT32_MIN ? std::string("INT32_MIN") : std::to_string(r.act_min))
+                                   .F("act_max", r.act_max)
+                                   .str());
+      return EmitCall("ts_requantize_s16", {"&" + params, e.in(0), e.out(), std::to_string(e.p.out_elem_bytes),
+                                            std::to_string(e.channels()), e.win()});
+    }
     if (e.p.impl == Impl::kUnit) return EmitRequantize(e, Uint8KernelName(UnitParams<Uint8Kernel>(e.p)));
     if (e.p.impl != Impl::kQuantizeF32) return EmitRequantize(e);
     return "  ts_quantize_f32_s8(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +

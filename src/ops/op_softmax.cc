@@ -1,4 +1,5 @@
-// SOFTMAX (TFLM softmax.cc), int8 in, int8 out (scale 1/256, zero point -128), over the last
+// SOFTMAX (TFLM softmax.cc), int8 in, int8 out (scale 1/256, zero point -128) or int16 out
+// (zero point -32768; TFLM checks no scale there: the arithmetic does not use it), over the last
 // axis. Runs over its whole output; one access unit per row of the last axis.
 #include <algorithm>
 #include <cmath>
@@ -35,7 +36,10 @@ class Softmax final : public OpUnit {
     if (!std::isfinite(beta) || !(beta > 0.0f)) c.OpFail("beta is " + std::to_string(beta) + " (must be finite and > 0)");
     c.Arity(1, 1);
     const int in = c.In(0, "input"), out = c.Out();
-    c.IoInt8(in, out);
+    c.Activation(in, "input");
+    c.QuantInt8(in, "input");
+    c.Type(out, "output", {DType::kInt8, DType::kInt16});
+    c.PerTensor(out, "output");
     c.ExpectShape(c.T(in).shape);
   }
 
@@ -46,11 +50,15 @@ class Softmax final : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, 0, "input");
     const Tensor& y = OutputTensor(g, label, o);
     RequireType(label, x, DType::kInt8, "input");
-    RequireType(label, y, DType::kInt8, "output");
+    if (y.type != DType::kInt16) RequireType(label, y, DType::kInt8, "output");
     RequireRank(label, x, 1, TS_MAX_DIMS, "input");
     if (x.shape != y.shape) Fail(label, "input and output shapes differ");
-    if (ZeroPoint(label, y, "output") != -128 || Scale(label, y, "output") != 1.0f / 256)
+    if (y.type == DType::kInt16) {
+      if (ZeroPointInRange(label, y, "output") != -32768)
+        Fail(label, "int8 -> int16 SOFTMAX needs output zero point -32768 (output '" + y.name + "')");
+    } else if (ZeroPoint(label, y, "output") != -128 || Scale(label, y, "output") != 1.0f / 256) {
       Fail(label, "int8 SOFTMAX needs output scale 1/256 and zero point -128 (output '" + y.name + "')");
+    }
     const double beta = o.opts<SoftmaxOptions>().beta;
     const double in_scale = Scale(label, x, "input");
     // PreprocessSoftmaxScaling(beta, input_scale, 5): Q5.26 input.
@@ -77,11 +85,17 @@ class Softmax final : public OpUnit {
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
            uint8_t* scratch) const override {
+    if (p.out_elem_bytes == 2) {
+      ts_softmax_s8_s16(&p.softmax, reinterpret_cast<const int8_t*>(inputs[0].data),
+                        reinterpret_cast<int8_t*>(out.data), p.softmax_rows, p.softmax_depth);
+      return;
+    }
     ts_softmax_s8(&p.softmax, reinterpret_cast<const int8_t*>(inputs[0].data), reinterpret_cast<int8_t*>(out.data),
                   p.softmax_rows, p.softmax_depth, reinterpret_cast<int8_t*>(scratch));
   }
 
-  int64_t ScratchBytes(const PreparedOp& p) const override { return p.softmax_depth; }
+  // The int16 output has no scratch path.
+  int64_t ScratchBytes(const PreparedOp& p) const override { return p.out_elem_bytes == 2 ? 0 : p.softmax_depth; }
 
   std::string Emit(const EmitContext& e) const override {
     const ts_softmax_params& c = e.p.softmax;
@@ -90,6 +104,9 @@ class Softmax final : public OpUnit {
                                                                    .F("input_left_shift", c.input_left_shift)
                                                                    .F("diff_min", c.diff_min)
                                                                    .str());
+    if (e.p.out_elem_bytes == 2)
+      return "  ts_softmax_s8_s16(&" + params + ", " + e.in_ptr(0) + ", " + e.out_ptr() + ", " +
+             std::to_string(e.p.softmax_rows) + ", " + std::to_string(e.p.softmax_depth) + ");\n";
     return "  ts_softmax_s8(&" + params + ", " + e.in_ptr(0) + ", " + e.out_ptr() + ", " +
            std::to_string(e.p.softmax_rows) + ", " + std::to_string(e.p.softmax_depth) + ", " + e.scratch() +
            ");\n";

@@ -107,6 +107,8 @@ PreparedOp PrepareOp(const Graph& g, int op_index, int fused_pad_op) {
   p.output = o.outputs[0];
   p.out_shape = AsNHWC(y.shape);
   p.out_elem_bytes = ElemBytes(y.type);
+  for (int t : o.inputs)
+    if (g.is_state(t)) p.state.push_back(t);
   try {
     Unit(o.type).Prepare(g, o, p, fused_pad_op);
   } catch (const std::bad_variant_access&) {
@@ -128,7 +130,13 @@ Window RequiredInputWindow(const PreparedOp& p, int input, Window win) {
 }
 
 void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
-           const std::vector<MutView>& outputs, Window win, uint8_t* scratch) {
+           const std::vector<MutView>& outputs, Window win, uint8_t* scratch,
+           const std::vector<MutView>& state) {
+  if (state.size() != p.state.size())
+    Fail(p.label, "got " + std::to_string(state.size()) + " state buffers, expected " +
+                      std::to_string(p.state.size()));
+  for (size_t i = 0; i < state.size(); ++i)
+    if (!state[i].data) Fail(p.label, "state buffer " + std::to_string(i) + " is null");
   if (inputs.size() != p.inputs.size())
     Fail(p.label, "got " + std::to_string(inputs.size()) + " input buffers, expected " +
                       std::to_string(p.inputs.size()));
@@ -150,7 +158,7 @@ void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
         Fail(p.label, "input buffer " + std::to_string(i) + " must hold the whole tensor");
     if (outputs[0].window != full) Fail(p.label, "the output buffer must hold the whole tensor");
   }
-  Unit(p.type).Run(p, inputs, outputs[0], win, scratch);
+  Unit(p.type).RunState(p, inputs, outputs[0], win, scratch, state);
 }
 
 }  // namespace tessera::ops

@@ -71,6 +71,9 @@ struct PreparedOp {
   // Activation tensors read, in operand order: what RunOp's `inputs` hold. With a fused
   // PAD, inputs[0] is the PAD's input tensor.
   std::vector<int> inputs;
+  // State tensors read and updated in place (Tensor::is_variable), in operand order: what
+  // RunOp's `state` holds (whole tensors, in the plan's state region).
+  std::vector<int> state;
   int output = kNoTensor;
   Shape4 in_shape;   // NHWC view of inputs[0] (a fused PAD's input)
   Shape4 out_shape;  // NHWC view of the output
@@ -143,8 +146,10 @@ bool CanFusePad(const Graph& g, int pad_op, int op, std::string* why = nullptr);
 // wise ones need every input to contain `win` (along non-broadcast axes); kWhole ones need
 // whole tensors and win == the whole output. `scratch`: nullptr or ScratchBytes(p) bytes.
 // A view that does not satisfy this throws Error (the kernels are never called with it).
+// `state`: one view per entry of p.state (the whole state tensor), read and updated.
 void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
-           const std::vector<MutView>& outputs, Window win, uint8_t* scratch);
+           const std::vector<MutView>& outputs, Window win, uint8_t* scratch,
+           const std::vector<MutView>& state = {});
 
 // Bytes of the optional scratch (one output unit: a pixel for spatial operators, a row for
 // FULLY_CONNECTED/SOFTMAX, the output for MEAN); 0 when the operator has no scratch path.

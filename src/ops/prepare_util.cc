@@ -76,6 +76,19 @@ float Scale(const std::string& label, const Tensor& t, const char* role) {
   return s;
 }
 
+int32_t ZeroPointInRange(const std::string& label, const Tensor& t, const char* role) {
+  if (t.quant.zero_point.empty()) return 0;
+  const int64_t z = t.quant.zero_point[0];
+  int64_t lo = -128, hi = 127;
+  if (t.type == DType::kUInt8) lo = 0, hi = 255;
+  if (t.type == DType::kInt16) lo = -32768, hi = 32767;
+  if (t.type == DType::kInt32) lo = INT32_MIN, hi = INT32_MAX;
+  if (z < lo || z > hi)
+    Fail(label, std::string(role) + " tensor '" + t.name + "' has zero point " + std::to_string(z) +
+                    ", outside the " + DTypeName(t.type) + " range");
+  return static_cast<int32_t>(z);
+}
+
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role) {
   if (t.quant.zero_point.empty()) return 0;
   const int64_t z = t.quant.zero_point[0];

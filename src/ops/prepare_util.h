@@ -24,6 +24,10 @@ void RequireRank(const std::string& label, const Tensor& t, size_t lo, size_t hi
 // The per-tensor scale; the zero point (in the uint8 range for a uint8 tensor, 0 for int16, else int8).
 float Scale(const std::string& label, const Tensor& t, const char* role);
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role);
+// The zero point within the range of the tensor's own type (int8, uint8, int16, int32), for
+// the kernels that take asymmetric int16 / int32 tensors (QUANTIZE from int16, SOFTMAX's int16
+// output, SVDF's state), unlike ZeroPoint's symmetric int16.
+int32_t ZeroPointInRange(const std::string& label, const Tensor& t, const char* role);
 // An int32 or int64 constant as int64 values.
 std::vector<int64_t> ConstInts(const std::string& label, const Tensor& t, const char* role);
 // TFLM's CalculateActivationRangeQuantized for int8 and int16 outputs.

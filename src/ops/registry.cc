@@ -58,6 +58,7 @@ const OpUnit& TransposeConvUnit();
 const OpUnit& NegUnit();
 const OpUnit& MirrorPadUnit();
 const OpUnit& GatherUnit();
+const OpUnit& SvdfUnit();
 const OpUnit& UnidirectionalSequenceLstmUnit();
 
 namespace {
@@ -74,6 +75,7 @@ constexpr UnitFn kUnits[] = {
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
     SpaceToBatchNdUnit, BatchToSpaceNdUnit, TransposeConvUnit, NegUnit,      MirrorPadUnit,     GatherUnit,
+    SvdfUnit,
     UnidirectionalSequenceLstmUnit,
 };
 

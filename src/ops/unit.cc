@@ -33,6 +33,11 @@ int64_t OpUnit::Macs(const Graph&, int, const Window&) const { return 0; }
 
 int64_t OpUnit::ScratchBytes(const PreparedOp&) const { return 0; }
 
+void OpUnit::RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out,
+                      Window win, uint8_t* scratch, const std::vector<MutView>&) const {
+  Run(p, inputs, out, win, scratch);
+}
+
 Window OpUnit::RequiredInputWindow(const PreparedOp& p, int input, Window win) const {
   if (p.kind == Kind::kElementwise) {
     Shape4 s = p.in_shape;

@@ -93,6 +93,10 @@ class OpUnit {
   // options and that the output's shape is the inferred one; OpCheck's Fail names the operator.
   virtual void Validate(OpCheck& c) const = 0;
 
+  // Whether input operand `operand` is state (Tensor::is_variable; Plan::state holds it and
+  // RunState gets it). Validation rejects state anywhere else.
+  virtual bool StateOperand(int /*operand*/) const { return false; }
+
   // ---- analysis (src/analysis)
   // Whether the kernel can compute any output window from windows of its inputs.
   virtual bool Windowable(const Graph& g, int op) const;
@@ -115,6 +119,12 @@ class OpUnit {
   virtual void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int fused_pad) const = 0;
   virtual void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out,
                    Window win, uint8_t* scratch) const = 0;
+  // A unit with state operands runs through RunState: `state` holds one view per state
+  // operand (in operand order, whole tensors), read and updated in place. The default calls
+  // Run.
+  virtual void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs,
+                        const MutView& out, Window win, uint8_t* scratch,
+                        const std::vector<MutView>& state) const;
   // Bytes of the optional scratch (see ops::ScratchBytes); 0: no scratch path.
   virtual int64_t ScratchBytes(const PreparedOp& p) const;
   // ops::RequiredInputWindow for a prepared operator; the default follows p.kind (element-

@@ -30,6 +30,26 @@ std::string TensorBufferName(const Graph& g, int tensor) {
   return n;
 }
 
+void AssignState(const Graph& g, Plan& plan) {
+  plan.state.clear();
+  int64_t off = 0;
+  for (int t : g.state_tensors()) {
+    StateSlot s;
+    s.tensor = t;
+    s.offset = off;
+    s.bytes = g.tensors[t].num_bytes();
+    off += (s.bytes + kStateAlignment - 1) / kStateAlignment * kStateAlignment;
+    plan.state.push_back(s);
+  }
+  plan.state_bytes = off;
+}
+
+const StateSlot* FindStateSlot(const Plan& plan, int tensor) {
+  for (const StateSlot& s : plan.state)
+    if (s.tensor == tensor) return &s;
+  return nullptr;
+}
+
 Buffer WholeTensorBuffer(const Graph& g, int tensor) {
   Buffer b;
   b.window = FullWindow(g, tensor);  // (checks the index)

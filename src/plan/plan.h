@@ -93,6 +93,19 @@ struct Step {
   int fused_pad = -1;
 };
 
+// Where one state tensor (Tensor::is_variable) lives: bytes [offset, offset + bytes) of the
+// plan's state region. The state region is its own memory, apart from the arena: nothing a
+// memory planner does moves, reuses or overlaps it, and its bytes persist from one invoke to
+// the next (a reset restores each tensor's initial value, Tensor::data). Offsets are
+// multiples of kStateAlignment and slots do not overlap (the checker verifies both).
+struct StateSlot {
+  int tensor = kNoTensor;
+  int64_t offset = 0;
+  int64_t bytes = 0;
+  bool operator==(const StateSlot&) const = default;
+};
+constexpr int64_t kStateAlignment = 8;
+
 // How the peak is accounted.
 struct Accounting {
   bool input_in_arena = true;  // false: the model input is streamed, not in the arena
@@ -107,6 +120,16 @@ struct Plan {
   // Which buffer holds each graph input / output when the plan starts / ends.
   std::vector<int> input_buffers;
   std::vector<int> output_buffers;
+  // The state region: one slot per state tensor of the graph, in tensor-index order, and the
+  // region's size. Empty for a model without state. Total SRAM = arena_bytes + state_bytes.
+  std::vector<StateSlot> state;
+  int64_t state_bytes = 0;
 };
+
+// Lays out every state tensor of `g` in plan.state (tensor-index order, kStateAlignment)
+// and sets plan.state_bytes. Every scheduler calls it; memory planners leave it alone.
+void AssignState(const Graph& g, Plan& plan);
+// The slot of state tensor t in the plan, or nullptr.
+const StateSlot* FindStateSlot(const Plan& plan, int tensor);
 
 }  // namespace tessera

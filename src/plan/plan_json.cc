@@ -154,6 +154,13 @@ J PlanToJsonT(const Plan& plan, const Graph* g) {
   j["accounting"] = std::move(acc);
   j["input_buffers"] = plan.input_buffers;
   j["output_buffers"] = plan.output_buffers;
+  if (!plan.state.empty() || plan.state_bytes != 0) {
+    // The state region: [tensor, offset, bytes] per state tensor.
+    j["state_bytes"] = plan.state_bytes;
+    J st = J::array();
+    for (const StateSlot& s : plan.state) st.push_back(J::array({s.tensor, s.offset, s.bytes}));
+    j["state"] = std::move(st);
+  }
   J bufs = J::array();
   for (const Buffer& b : plan.buffers) bufs.push_back(BufferJson<J>(b));
   j["buffers"] = std::move(bufs);
@@ -287,6 +294,23 @@ Plan PlanFromJson(const json& j, const Graph* g) {
     p.steps.push_back(std::move(s));
   }
 
+  if (j.contains("state_bytes"))
+    p.state_bytes = Int(j["state_bytes"], "state_bytes", 0, kMaxJsonBytes);
+  if (j.contains("state")) {
+    const json& st = Arr(j["state"], "state");
+    for (size_t i = 0; i < st.size(); ++i) {
+      const std::string f = Idx("state", i);
+      const json& e = Arr(st[i], f);
+      if (e.size() != 3) Bad(f, fmt::format("expected [tensor, offset, bytes], found {} numbers", e.size()));
+      StateSlot s;
+      s.tensor = static_cast<int>(Int(e[0], Idx(f, 0), 0, nt - 1));
+      s.offset = Int(e[1], Idx(f, 1), 0, kMaxJsonBytes);
+      s.bytes = Int(e[2], Idx(f, 2), 0, kMaxJsonBytes);
+      if (g && !g->tensors[s.tensor].is_variable)
+        Bad(Idx(f, 0), fmt::format("tensor {} ('{}') is not state (is_variable)", s.tensor, g->tensors[s.tensor].name));
+      p.state.push_back(s);
+    }
+  }
   p.input_buffers = IndexList(Field(j, "", "input_buffers"), "input_buffers", nb, "buffer");
   p.output_buffers = IndexList(Field(j, "", "output_buffers"), "output_buffers", nb, "buffer");
   if (g && p.input_buffers.size() != g->inputs.size())
@@ -304,7 +328,7 @@ std::string PlanJsonText(const Plan& plan, const Graph* g) {
   std::ostringstream o;
   o << "{\n";
   const char* head[] = {"format", "version", "model", "strategy", "arena_bytes", "accounting", "input_buffers",
-                        "output_buffers"};
+                        "output_buffers", "state_bytes", "state"};
   for (const char* k : head)
     if (j.contains(k)) o << "  " << d(OJ(k)) << ": " << d(j[k]) << ",\n";
   for (const char* k : {"buffers", "steps"}) {

@@ -38,6 +38,7 @@ PlanReport SummarizePlan(const Graph& g, const Plan& plan) {
   r.model = g.name;
   r.strategy = plan.strategy;
   r.arena_bytes = plan.arena_bytes;
+  r.state_bytes = plan.state_bytes;
   r.input_in_arena = plan.accounting.input_in_arena;
   r.num_buffers = static_cast<int>(plan.buffers.size());
   const int ns = static_cast<int>(plan.steps.size());
@@ -122,6 +123,12 @@ std::string StepTable(const Graph& g, const Plan& plan) {
   }
   const double over = r.layer_macs > 0 ? 100.0 * (static_cast<double>(r.macs) / static_cast<double>(r.layer_macs) - 1.0) : 0.0;
   o += fmt::format("arena        {:>14} B  ({})\n", Thousands(r.arena_bytes), FormatKiB(r.arena_bytes));
+  if (r.state_bytes > 0) {
+    o += fmt::format("state        {:>14} B  ({}; own region, kept across invokes)\n", Thousands(r.state_bytes),
+                     FormatKiB(r.state_bytes));
+    o += fmt::format("arena+state  {:>14} B  ({})\n", Thousands(r.arena_bytes + r.state_bytes),
+                     FormatKiB(r.arena_bytes + r.state_bytes));
+  }
   o += fmt::format("lower bound  {:>14} B  ({}; most bytes live at one step, step {}: the least arena without "
                    "overlapping buffers)\n",
                    Thousands(r.lower_bound_bytes), FormatKiB(r.lower_bound_bytes), r.peak_step);
@@ -137,6 +144,8 @@ nlohmann::json PlanReportJson(const Graph& g, const Plan& plan) {
   j["model"] = r.model;
   j["strategy"] = r.strategy;
   j["arena_bytes"] = r.arena_bytes;
+  j["state_bytes"] = r.state_bytes;
+  j["total_bytes"] = r.arena_bytes + r.state_bytes;
   j["lower_bound_bytes"] = r.lower_bound_bytes;
   j["peak_step"] = r.peak_step;
   j["accounting"] = {{"input_in_arena", r.input_in_arena}, {"external_bytes", r.external_bytes}};

@@ -3,6 +3,8 @@
 // Figures, all from the Plan and the Graph:
 //  - arena: Plan::arena_bytes (the model input inside it unless Accounting::input_in_arena
 //    is false; every report says which). External buffers are reported apart.
+//  - state: Plan::state_bytes, the state region (variable tensors, kept across invokes),
+//    apart from the arena; the total is arena + state.
 //  - live bytes of a step: the bytes of the arena buffers owned at that step (plan.h
 //    BufferBytesAt: a buffer's bytes during its live interval, a banded buffer's bands only
 //    during their own intervals); live buffers: those whose live interval contains it;
@@ -41,6 +43,7 @@ struct PlanReport {
   int64_t lower_bound_bytes = 0;  // max over steps of live bytes
   int peak_step = -1;             // first step reaching lower_bound_bytes
   int64_t external_bytes = 0;     // bytes of external (streamed input) buffers
+  int64_t state_bytes = 0;        // the state region (Plan::state_bytes)
   bool input_in_arena = true;
   int64_t macs = 0;               // sum over steps
   int64_t layer_macs = 0;         // the graph's layer-by-layer count

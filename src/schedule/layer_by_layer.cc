@@ -49,6 +49,7 @@ Plan ScheduleLayerByLayer(const Graph& g) {
 
   Plan plan;
   plan.strategy = "layer_by_layer";
+  AssignState(g, plan);
   std::vector<int> buffer_of(nt, -1);
   for (int t = 0; t < nt; ++t) {
     if (!is_input[t] && producer[t] < 0) continue;

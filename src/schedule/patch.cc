@@ -215,6 +215,7 @@ Plan SchedulePatches(const Graph& g, const PatchConfig& cfg, Accounting acc) {
 
   Plan plan;
   plan.strategy = "patch";
+  AssignState(g, plan);
   plan.accounting = acc;
 
   // Whole-tensor buffers, tensor-index order.

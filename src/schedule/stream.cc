@@ -341,6 +341,7 @@ Plan ScheduleStream(const Graph& g, const StreamConfig& c, Accounting acc) {
 
   Plan plan;
   plan.strategy = "stream";
+  AssignState(g, plan);
   plan.accounting = acc;
 
   std::vector<int> whole(nt, -1);

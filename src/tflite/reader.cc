@@ -99,7 +99,6 @@ Tensor ReadTensor(const Reader& r, int index) {
            " is not supported (tessera reads int8, int16, int32, int64 and float32 tensors)");
   t.type = *type;
 
-  if (ft->is_variable()) r.Fail(ref + ": variable tensors are not supported");
   if (ft->sparsity()) r.Fail(ref + ": sparse tensors are not supported");
 
   // Shape: non-negative dims, bounded rank and size (checked before anything is allocated).
@@ -196,6 +195,12 @@ Tensor ReadTensor(const Reader& r, int index) {
       t.data.assign(bytes, bytes + nbytes);
       t.is_const = true;
     }
+  }
+  if (ft->is_variable()) {
+    // State: the buffer's bytes are its initial value, zeros without one.
+    t.is_const = false;
+    t.is_variable = true;
+    if (t.data.empty()) t.data.assign(static_cast<size_t>(t.num_bytes()), 0);
   }
   return t;
 }

@@ -45,6 +45,9 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
     if (t.data.empty()) continue;
+    // State without a buffer starts at zeros (TFLite rejects a variable tensor with a buffer).
+    if (t.is_variable && std::all_of(t.data.begin(), t.data.end(), [](uint8_t v) { return v == 0; }))
+      continue;
     tensor_buffer[i] = static_cast<uint32_t>(buffers.size());
     if (external) {
       // Placeholder offset (> 1 marks the data as external); patched after Finish.
@@ -67,7 +70,7 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
                                            fb::QuantizationDetails::NONE, 0,
                                            t.quant.quantized_dimension);
     tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), tflite::ToTensorType(t.type),
-                                       tensor_buffer[i], b.CreateString(t.name), q));
+                                       tensor_buffer[i], b.CreateString(t.name), q, t.is_variable));
   }
 
   // Operator codes in order of first use.

@@ -235,6 +235,13 @@ typedef struct {
 } ts_requant_params;
 void ts_requantize_s8(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t channels,
                       ts_window win);
+/* QUANTIZE from int16 (TFLM quantize.cc, reference_ops::Requantize): output = clamp(out_zp +
+ * MBQM(in - in_zp, multiplier, shift), act_min, act_max) stored as `out_bytes` bytes (1: int8,
+ * 2: int16, 4: int32; act_min/act_max the output type's range). Elements little-endian at any
+ * byte offset. Element-wise over a window (channels elements per pixel), each element read
+ * then written. */
+void ts_requantize_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t out_bytes,
+                       int32_t channels, ts_window win);
 
 /* Clamp to [lo, hi] without rescaling (TFLM's int8 RELU6). */
 void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
@@ -302,6 +309,11 @@ typedef struct {
 } ts_softmax_params;
 void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
                    int32_t depth, int8_t* scratch);
+/* SOFTMAX int8 -> int16 (output scale 1/65536, zero point -32768; TFLM's reference Softmax
+ * with an int16 output): as ts_softmax_s8 with 16 output bits. `out` holds int16 elements at
+ * any byte offset. Unit: one row, read whole, then written; no scratch. */
+void ts_softmax_s8_s16(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
+                       int32_t depth);
 
 /* MEAN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM's integer
  * mean): when input and output share scale and zero point (requantize == 0) the mean is
@@ -829,6 +841,36 @@ void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_wi
                           int8_t* scratch);
 void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                                int8_t* scratch);
+
+/* ======================================================================================
+ * SVDF (TFLM svdf.cc, integer path): int8 input [batch, input_size], int8 weights_feature
+ * [num_filters, input_size], weights_time [num_filters, memory_size] and the activation state
+ * [batch, num_filters * memory_size] both int16 (state_bytes 2) or both int8 (1), optional
+ * int32 bias [num_units], int8 output [batch, num_units] (num_filters = num_units * rank).
+ * Per batch row and filter f: the state's row f (memory_size values) shifts left by one, its
+ * last value becomes clamp(state_zero_point + MBQM(dot(weights_feature[f], input - in_zp),
+ * m1, s1)) to the state type's range; then per unit u: acc = bias[u] + sum over its rank
+ * filters of dot(weights_time[f], state row f - state_zero_point), output =
+ * clamp(out_zp + MBQM(acc, m2, s2), -128, 127). No fused activation (TFLM's integer SVDF
+ * applies none). The state is read and updated in place (it persists across invokes); no
+ * scratch: each unit's filters are summed as they are computed (TFLM's two int32 scratch
+ * arrays hold the same sums). Access: reads the whole input, then writes the whole output.
+ * ====================================================================================== */
+typedef struct {
+  int32_t batch, input_size, num_filters, num_units, rank, memory_size;
+  int32_t state_bytes; /* 1: int8 state and weights_time, 2: int16 */
+  int32_t input_zero_point, state_zero_point, output_zero_point;
+  int32_t multiplier1, shift1; /* input * weights_feature -> state */
+  int32_t multiplier2, shift2; /* state * weights_time -> output */
+} ts_svdf_params;
+void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+
+/* SVDF float32 (TFLM EvalFloatSvdfReference): the same shapes in float32, `activation` a
+ * fused activation clamp [act_min, act_max]. No scratch (as above). */
+void ts_svdf_f32(const ts_svdf_params* p, const float* in, const float* weights_feature,
+                 const float* weights_time, const float* bias, float* state, float act_min, float act_max,
+                 float* out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,88 @@
+/* SVDF (see kernels.h): TFLM svdf.cc's integer and float reference arithmetic, one filter
+ * at a time, without scratch. */
+#include "tessera/kernels.h"
+#include "unaligned.h"
+
+static int32_t ts_svdf_state_at(const ts_svdf_params* p, const void* base, ptrdiff_t i) {
+  return p->state_bytes == 2 ? ts_load_s16((const int8_t*)base, i) : ((const int8_t*)base)[i];
+}
+
+static void ts_svdf_state_set(const ts_svdf_params* p, void* base, ptrdiff_t i, int32_t v) {
+  if (p->state_bytes == 2)
+    ts_store_s16((int8_t*)base, i, (int16_t)v);
+  else
+    ((int8_t*)base)[i] = (int8_t)v;
+}
+
+void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                const void* weights_time, const int32_t* bias, void* state, int8_t* out) {
+  const int32_t mem = p->memory_size;
+  const int32_t lo = p->state_bytes == 2 ? -32768 : -128;
+  const int32_t hi = p->state_bytes == 2 ? 32767 : 127;
+  int32_t b, u, r, j, k;
+  for (b = 0; b < p->batch; ++b) {
+    const int8_t* x = in + (ptrdiff_t)b * p->input_size;
+    /* Shift each filter's memory left by one and append the new feature value. (TFLM shifts
+     * the whole state by one element; the element moved into the last slot of a row is then
+     * overwritten by that row's new value, so a per-row shift is the same.) */
+    for (k = 0; k < p->num_filters; ++k) {
+      const ptrdiff_t row = ((ptrdiff_t)b * p->num_filters + k) * mem;
+      const int8_t* w = weights_feature + (ptrdiff_t)k * p->input_size;
+      int32_t dot = 0;
+      for (j = 0; j + 1 < mem; ++j) ts_svdf_state_set(p, state, row + j, ts_svdf_state_at(p, state, row + j + 1));
+      for (j = 0; j < p->input_size; ++j) dot += (int32_t)w[j] * ((int32_t)x[j] - p->input_zero_point);
+      dot = ts_multiply_by_quantized_multiplier(dot, p->multiplier1, p->shift1) + p->state_zero_point;
+      if (dot < lo) dot = lo;
+      if (dot > hi) dot = hi;
+      ts_svdf_state_set(p, state, row + mem - 1, dot);
+    }
+    for (u = 0; u < p->num_units; ++u) {
+      int32_t acc = bias ? bias[u] : 0;
+      for (r = 0; r < p->rank; ++r) {
+        const int32_t f = u * p->rank + r;
+        const ptrdiff_t row = ((ptrdiff_t)b * p->num_filters + f) * mem;
+        int32_t dot = 0;
+        for (j = 0; j < mem; ++j)
+          dot += ts_svdf_state_at(p, weights_time, (ptrdiff_t)f * mem + j) *
+                 (ts_svdf_state_at(p, state, row + j) - p->state_zero_point);
+        acc += dot;
+      }
+      acc = ts_multiply_by_quantized_multiplier(acc, p->multiplier2, p->shift2) + p->output_zero_point;
+      if (acc < -128) acc = -128;
+      if (acc > 127) acc = 127;
+      out[(ptrdiff_t)b * p->num_units + u] = (int8_t)acc;
+    }
+  }
+}
+
+void ts_svdf_f32(const ts_svdf_params* p, const float* in, const float* weights_feature,
+                 const float* weights_time, const float* bias, float* state, float act_min, float act_max,
+                 float* out) {
+  const int32_t mem = p->memory_size;
+  int32_t b, u, r, j, k;
+  for (b = 0; b < p->batch; ++b) {
+    const float* x = in + (ptrdiff_t)b * p->input_size;
+    for (k = 0; k < p->num_filters; ++k) {
+      float* row = state + ((ptrdiff_t)b * p->num_filters + k) * mem;
+      const float* w = weights_feature + (ptrdiff_t)k * p->input_size;
+      float dot = 0.0f;
+      for (j = 0; j + 1 < mem; ++j) row[j] = row[j + 1];
+      for (j = 0; j < p->input_size; ++j) dot += w[j] * x[j];
+      row[mem - 1] = dot;
+    }
+    for (u = 0; u < p->num_units; ++u) {
+      float acc = bias ? bias[u] : 0.0f;
+      for (r = 0; r < p->rank; ++r) {
+        const int32_t f = u * p->rank + r;
+        const float* row = state + ((ptrdiff_t)b * p->num_filters + f) * mem;
+        const float* w = weights_time + (ptrdiff_t)f * mem;
+        float dot = 0.0f;
+        for (j = 0; j < mem; ++j) dot += w[j] * row[j];
+        acc += dot;
+      }
+      if (acc < act_min) acc = act_min;
+      if (acc > act_max) acc = act_max;
+      out[(ptrdiff_t)b * p->num_units + u] = acc;
+    }
+  }
+}

@@ -5,7 +5,8 @@
 // Operands as TFLite's 24 (lstm_shared.h): 0 input, 1-4 input-to-{input,forget,cell,output}
 // weights, 5-8 recurrent-to-{...} weights, 9-11 peephole, 12-15 gate biases, 16-17
 // projection, 18 output (hidden) state, 19 cell state, 20-23 layer norm coefficients.
-// The two states persist from one invoke to the next. Runs over its whole output; no scratch
+// The two states (variable tensors) persist from one invoke to the next in the plan's state
+// region and reach the kernel through RunState. Runs over its whole output; no scratch
 // (ts_lstm computes the new hidden state into the step's output rows, see kernels.h).
 #include <cmath>
 #include <cstring>
@@ -72,6 +73,8 @@ class UnidirectionalSequenceLstm final : public OpUnit {
                 .Union());
   }
 
+  bool StateOperand(int operand) const override { return operand == kOutputState || operand == kCellState; }
+
   void Validate(OpCheck& c) const override {
     const auto& o = c.Options<UnidirectionalSequenceLstmOptions>("UnidirectionalSequenceLSTMOptions");
     c.Arity(kNumOperands, kNumOperands);
@@ -126,8 +129,8 @@ class UnidirectionalSequenceLstm final : public OpUnit {
                  ShapeStr({n_state}));
     }
     const int32_t batches = o.time_major ? is[1] : is[0];
-    c.Activation(hs, "output state");
-    c.Activation(cs, "cell state");
+    if (!c.T(hs).is_variable) c.OpFail(c.Role("output state", hs) + " must be a variable tensor (is_variable)");
+    if (!c.T(cs).is_variable) c.OpFail(c.Role("cell state", cs) + " must be a variable tensor (is_variable)");
     c.Type(hs, "output state", {c.T(in).type});
     c.PerTensor(hs, "output state");
     c.Type(cs, "cell state", {DType::kInt16});
@@ -218,6 +221,8 @@ class UnidirectionalSequenceLstm final : public OpUnit {
         params->bias32[gi].resize(static_cast<size_t>(k.n_state));
         std::memcpy(params->bias32[gi].data(), b.data.data(), static_cast<size_t>(k.n_state) * 4);
       }
+      q.input_weights = reinterpret_cast<const int8_t*>(wi.data.data());  // into the Graph's constants
+      q.recurrent_weights = reinterpret_cast<const int8_t*>(wr.data.data());
       params->input_weights[gi] = o.inputs[kInputWeights[gi]];
       params->recurrent_weights[gi] = o.inputs[kRecurrentWeights[gi]];
     }
@@ -252,12 +257,59 @@ class UnidirectionalSequenceLstm final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*) const override {
-    throw Error(p.label + ": needs its output state and cell state");
+    Fail(p.label, "runs only with its state (RunOp's state views)");
+  }
+
+  void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,
+                const std::vector<MutView>& state) const override {
+    const LstmParams& q = UnitParams<LstmParams>(p);
+    if (state.size() != 2) Fail(p.label, "needs its output state and cell state (two state views)");
+    ts_lstm_params k = q.k;
+    for (int gi = 0; gi < 4; ++gi) {
+      k.gate[gi].bias32 = q.bias32[gi].empty() ? nullptr : q.bias32[gi].data();
+      k.gate[gi].bias64 = q.bias64[gi].empty() ? nullptr : q.bias64[gi].data();
+    }
+    ts_lstm(&k, reinterpret_cast<const int8_t*>(inputs.at(0).data), reinterpret_cast<int8_t*>(out.data),
+            reinterpret_cast<int8_t*>(state[0].data), reinterpret_cast<int8_t*>(state[1].data));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    throw Error(e.p.label + ": needs its output state and cell state");
+    const PreparedOp& p = e.p;
+    const LstmParams& q = UnitParams<LstmParams>(p);
+    const ts_lstm_params& k = q.k;
+    std::string gates = "{";
+    for (int gi = 0; gi < 4; ++gi) {
+      const ts_lstm_gate& g = k.gate[gi];
+      const std::string b32 = q.bias32[gi].empty() ? "NULL" : e.w.ConstI32("bias", q.bias32[gi].data(), q.bias32[gi].size());
+      const std::string b64 = q.bias64[gi].empty() ? "NULL" : e.w.ConstI64("bias", q.bias64[gi].data(), q.bias64[gi].size());
+      gates += (gi ? ", " : "") + Init()
+                                      .S("input_weights", "(const int8_t*)" + e.w.ConstTensor(q.input_weights[gi]))
+                                      .S("recurrent_weights", "(const int8_t*)" + e.w.ConstTensor(q.recurrent_weights[gi]))
+                                      .S("bias32", b32).S("bias64", b64)
+                                      .F("input_filter_offset", g.input_filter_offset)
+                                      .F("recurrent_filter_offset", g.recurrent_filter_offset)
+                                      .F("input_multiplier", g.input_multiplier).F("input_shift", g.input_shift)
+                                      .F("recurrent_multiplier", g.recurrent_multiplier)
+                                      .F("recurrent_shift", g.recurrent_shift)
+                                      .str();
+    }
+    gates += "}";
+    const std::string params = e.w.Params(
+        "ts_lstm_params", Init()
+                              .F("batches", k.batches).F("time_steps", k.time_steps).F("n_input", k.n_input)
+                              .F("n_state", k.n_state).F("time_major", k.time_major).F("s16", k.s16)
+                              .F("input_offset", k.input_offset).F("hidden_offset", k.hidden_offset)
+                              .F("hidden_zero_point", k.hidden_zero_point).F("cell_gate_sigmoid", k.cell_gate_sigmoid)
+                              .S("gate", gates)
+                              .F("forget_multiplier", k.forget_multiplier).F("forget_shift", k.forget_shift)
+                              .F("input_multiplier", k.input_multiplier).F("input_shift", k.input_shift)
+                              .F("hidden_multiplier", k.hidden_multiplier).F("hidden_shift", k.hidden_shift)
+                              .F("cell_tanh_multiplier", k.cell_tanh_multiplier).F("cell_tanh_shift", k.cell_tanh_shift)
+                              .F("cell_clip", k.cell_clip)
+                              .str());
+    return EmitCall("ts_lstm", {"&" + params, e.in_ptr(0), e.out_ptr(), e.state_ptr(0), e.state_ptr(1)});
   }
+
 };
 
 }  // namespace

@@ -128,13 +128,13 @@ TEST(LstmValidate, VariantsTflmDoesNotRunAreRejected) {
     Graph g = LstmGraph({});
     g.tensors[g.ops[0].inputs[19]].type = DType::kInt8;  // int8 cell state
     g.tensors[g.ops[0].inputs[19]].data.resize(4);
-    EXPECT_INVALID(g, "cell state", "expected INT16");
+    EXPECT_INVALID(g, "cell state", "expected int16");
   }
   {
     Graph g = LstmGraph({.s16 = true});
     g.tensors[g.ops[0].inputs[13]].type = DType::kInt32;  // 16x8 needs int64 biases
     g.tensors[g.ops[0].inputs[13]].data.resize(16);
-    EXPECT_INVALID(g, "forget gate bias", "expected INT64");
+    EXPECT_INVALID(g, "forget gate bias", "expected int64");
   }
   {
     Graph g = LstmGraph({});

@@ -27,6 +27,7 @@ const std::vector<std::string>& CoverageModelsRunning() {
       "st_mobilenet_v2_035_128_person",
       "st_squeezenet11_128_flowers",
       "st_yamnet_256_64x96_esc10",
+      "tflm_mnist_lstm_int8",
   };
   return models;
 }

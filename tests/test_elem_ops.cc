@@ -50,6 +50,7 @@
 #include "schedule/patch_plan.h"
 #include "schedule/stream.h"
 #include "support/paths.h"
+#include "support/plan_sweep.h"
 #include "support/random_case.h"
 #include "support/ties.h"
 #include "support/tflite_c.h"
@@ -140,79 +141,19 @@ std::map<OpType, int>& PartialByType() {
   return m;
 }
 
-// Every strategy's plan, every patch plan (each split point, three grids and placements) and
-// streamed plan (each halo mode, greedy placement) of g, the input in the arena or streamed:
-// checked and equal to the layer-by-layer bytes. Counts the plans and the steps of the new
-// operators over partial windows.
+// Every strategy / patch / stream plan of g (support/plan_sweep.h), checked and equal to the
+// layer-by-layer bytes; the chain is not trivial (its output takes many values). Counts the
+// plans and the steps of the new operators over partial windows.
 void CheckEveryPlan(const Graph& g, uint64_t seed, int* plans_out, int* partial_out) {
-  int& plans = *plans_out;
-  int& partial_steps = *partial_out;
   const auto inputs = Inputs(g, seed * 77);
-  const Plan base = PlanLayerByLayer(g);
-  const CheckResult bc = CheckPlan(g, base);
-  ASSERT_TRUE(bc.ok) << bc.message;
-  const auto want = RunPlan(g, base, inputs);
-  // The chain is not trivial: its output takes many values.
+  const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
   std::set<uint8_t> distinct(want[0].begin(), want[0].end());
   EXPECT_GE(distinct.size(), 8u);
-  auto check = [&](const std::function<Plan()>& make, const std::string& what) {
-    SCOPED_TRACE("seed " + std::to_string(seed) + " " + what);
-    Plan plan;
-    try {
-      plan = make();
-    } catch (const Error& e) {
-      ADD_FAILURE() << "the planner threw: " << e.what();
-      return;
-    }
-    ++plans;
-    const CheckResult cr = CheckPlan(g, plan);
-    ASSERT_TRUE(cr.ok) << CheckFailureName(cr.failure) << ": " << cr.message;
-    EXPECT_EQ(RunPlan(g, plan, inputs), want);
-    for (const Step& st : plan.steps) {
-      if (st.kind != StepKind::kOp || !kNewOps.count(g.ops[st.op].type)) continue;
-      const Shape4 os = AsNHWC(g.tensors[g.ops[st.op].outputs[0]].shape);
-      if (st.window != Window{0, os.h, 0, os.w}) ++partial_steps, ++PartialByType()[g.ops[st.op].type];
-    }
-  };
-  for (bool in_arena : {true, false}) {
-    const std::string where = in_arena ? "" : " (input streamed)";
-    for (const std::string& name : StrategyNames()) {
-      PlanOptions o = PlanOptions::FromStrategy(name);
-      o.input_in_arena = in_arena;
-      check([&] { return MakePlan(g, o); }, "strategy " + name + where);
-    }
-    const std::vector<SplitPoint> splits = ValidSplits(g);
-    ASSERT_FALSE(splits.empty());
-    for (const SplitPoint& sp : splits) {
-      for (int placement = 0; placement < 3; ++placement) {
-        PatchPlanOptions o;
-        o.patch.split_op = sp.last_op;
-        o.patch.rows = std::min<int32_t>(sp.min_cut_h, 2 + placement % 2);
-        o.patch.cols = std::min<int32_t>(sp.min_cut_w, 2 + placement / 2);
-        o.placement = static_cast<PatchPlacement>(placement);
-        o.input_in_arena = in_arena;
-        check([&] { return PlanPatches(g, o); }, "patch after op " + std::to_string(sp.last_op) + " placement " +
-                                     std::to_string(placement) + where);
-      }
-      for (int halo = 0; halo < 3; ++halo) {
-        StreamConfig c;
-        StageSpec st;
-        st.last_op = sp.last_op;
-        st.rows = std::min<int32_t>(sp.min_cut_h, 3);
-        st.cols = std::min<int32_t>(sp.min_cut_w, 2);
-        st.halo = static_cast<HaloMode>(halo);
-        c.stages.push_back(st);
-        check(
-            [&] {
-              Accounting acc;
-              acc.input_in_arena = in_arena;
-              Plan p = ScheduleStream(g, c, acc);
-              PlaceGreedy(p);
-              return p;
-            },
-            "stream " + StreamSpecString(c) + where);
-      }
-    }
+  std::map<OpType, int> partial;
+  test::CheckEveryPlan(g, inputs, kNewOps, plans_out, &partial);
+  for (const auto& [type, n] : partial) {
+    *partial_out += n;
+    PartialByType()[type] += n;
   }
 }
 
@@ -393,46 +334,11 @@ TEST(ElemOpsPlans, ReductionsInEveryStrategy) {
     }
 }
 
-constexpr const char* kHostMain = R"(#include <stdio.h>
-#include "model.h"
-int main(int argc, char** argv) {
-  static unsigned char buf[1 << 20];
-  FILE* f;
-  int i;
-  if (argc != 3) return 2;
-  f = fopen(argv[1], "rb");
-  if (!f || fread(buf, 1, model_input_bytes(0), f) != model_input_bytes(0)) return 2;
-  fclose(f);
-  if (model_set_input(0, buf) != 0) return 3;
-  if (model_invoke() != 0) return 4;
-  f = fopen(argv[2], "wb");
-  if (!f) return 2;
-  for (i = 0; i < MODEL_NUM_OUTPUTS; ++i) fwrite(model_output(i), 1, model_output_bytes(i), f);
-  fclose(f);
-  return 0;
-}
-)";
-
 // The generated C (host compiler, -Werror) of a plan computes the executor's bytes; returns
 // the exit code of the compiled program.
 int RunGenerated(const Graph& g, const Plan& plan, const std::vector<uint8_t>& input, std::vector<uint8_t>* out,
                  const std::string& tag) {
-  const std::string dir = test::FreshTempDir("elem_" + tag);
-  const auto files = GenerateC(g, plan, dir + "/gen");
-  std::ofstream(dir + "/main.c") << kHostMain;
-  std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -I " + ShellQuote(dir + "/gen") + " -o " +
-                    ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/main.c");
-  for (auto& s : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(s));
-  cmd += " -lm";
-  const ShellResult cr = RunShell(cmd);
-  EXPECT_EQ(cr.exit_code, 0) << cr.output;
-  std::ofstream(dir + "/in.bin", std::ios::binary)
-      .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
-  const ShellResult rr = RunShell(ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/in.bin") + " " +
-                                  ShellQuote(dir + "/out.bin"));
-  if (rr.exit_code == 0) *out = test::ReadFileBytes(dir + "/out.bin");
-  std::filesystem::remove_all(dir);
-  return rr.exit_code;
+  return test::RunGeneratedOnHost(g, plan, input, out, "elem_" + tag);
 }
 
 TEST(ElemOpsCodegen, GeneratedCMatchesExecutor) {

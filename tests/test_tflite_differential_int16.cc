@@ -1,8 +1,10 @@
 // Differential tests of the 16x8 operators against TensorFlow Lite 2.9's C library: random
 // single-operator models (int16 activations with zero point 0, int8 per-channel filters,
 // int64 biases), written by tessera's writer, run by TFLite and by tessera's executor (layer-by-layer
-// plan). ADD int16 (general scales, broadcasts, fused
-// activations), CONV_2D 16x8 (shapes, strides, dilations, padding, activations) and
+// plan). ADD, SUB and MUL int16 (general scales, broadcasts, fused
+// activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
+// activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
+// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D, PAD and CONCATENATION int16 and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -21,6 +23,7 @@
 #include "exec/executor.h"
 #include "ir/graph.h"
 #include "memory/greedy.h"
+#include "support/ties.h"  // QuantizeMultiplier, Srdhm
 #include "support/tflite_c.h"
 #include "tflite/writer.h"
 
@@ -81,7 +84,8 @@ struct Case {
   std::string desc;
 };
 
-Case MakeAdd(Rand& r) {
+// ADD, SUB or MUL int16: general scales, broadcasts of the second operand, fused activations.
+Case MakeBinary(Rand& r, OpType type) {
   Case c;
   Graph& g = c.g;
   const int h = r.I(1, 8), w = r.I(1, 8), ch = r.I(1, 10);
@@ -93,18 +97,31 @@ Case MakeAdd(Rand& r) {
   }
   const float a_scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
   const float b_scale = r.P(0.2) ? a_scale : static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
-  const float y_scale = static_cast<float>(std::max(a_scale, b_scale) * r.U(0.5, 3.0));
+  // MUL: the product of two values of up to 2^15 steps, scaled back to about that range
+  const float y_scale = type == OpType::kMul
+                            ? static_cast<float>(static_cast<double>(a_scale) * b_scale * r.U(3000, 40000))
+                            : static_cast<float>(std::max(a_scale, b_scale) * r.U(0.5, 3.0));
   const Activation act = r.P(0.5) ? Activation::kNone : RandAct(r);
   const int a = AddTensor(g, "a", DType::kInt16, sa, Q(a_scale));
   const int b = AddTensor(g, "b", DType::kInt16, sb, Q(b_scale));
   const int y = AddTensor(g, "y", DType::kInt16, sa, Q(y_scale));
   Operator op;
-  op.type = OpType::kAdd;
+  op.type = type;
   op.inputs = {a, b};
   op.outputs = {y};
-  AddOptions o;
-  o.activation = act;
-  op.options = o;
+  if (type == OpType::kAdd) {
+    AddOptions o;
+    o.activation = act;
+    op.options = o;
+  } else if (type == OpType::kSub) {
+    SubOptions o;
+    o.activation = act;
+    op.options = o;
+  } else {
+    MulOptions o;
+    o.activation = act;
+    op.options = o;
+  }
   g.ops.push_back(op);
   g.inputs = {a, b};
   g.outputs = {y};
@@ -112,11 +129,14 @@ Case MakeAdd(Rand& r) {
   c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, spread),
               Int16Bytes(r, static_cast<int64_t>(sb[1]) * sb[2] * sb[3], spread)};
   std::ostringstream d;
-  d << "add int16 " << h << "x" << w << "x" << ch << " b " << sb[1] << "x" << sb[2] << "x" << sb[3] << " act "
-    << ActivationName(act);
+  d << OpTypeName(type) << " int16 " << h << "x" << w << "x" << ch << " b " << sb[1] << "x" << sb[2] << "x" << sb[3]
+    << " act " << ActivationName(act);
   c.desc = d.str();
   return c;
 }
+Case MakeAdd(Rand& r) { return MakeBinary(r, OpType::kAdd); }
+Case MakeSub(Rand& r) { return MakeBinary(r, OpType::kSub); }
+Case MakeMul(Rand& r) { return MakeBinary(r, OpType::kMul); }
 
 Case MakeConv(Rand& r) {
   Case c;
@@ -175,6 +195,239 @@ Case MakeConv(Rand& r) {
   d << "conv 16x8 in " << h << "x" << w << "x" << cin << " out " << cout << " k " << kh << "x" << kw << " s " << sh
     << "x" << sw << " d " << dh << "x" << dw << (pad == Padding::kSame ? " SAME" : " VALID") << " act "
     << ActivationName(act);
+  c.desc = d.str();
+  return c;
+}
+
+// DEPTHWISE_CONV_2D 16x8: depth multipliers, strides, dilations, padding, activations, an int64
+// bias or none.
+Case MakeDepthwise(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 10), w = r.I(1, 10), cin = r.I(1, 8), dm = r.P(0.6) ? 1 : r.I(2, 3);
+  const int cout = cin * dm;
+  int kh, kw, sh, sw, dh, dw, oh, ow;
+  Padding pad;
+  do {
+    kh = r.I(1, 5), kw = r.P(0.7) ? kh : r.I(1, 5);
+    sh = r.I(1, 3), sw = r.P(0.7) ? sh : r.I(1, 3);
+    dh = r.P(0.15) ? 2 : 1, dw = r.P(0.15) ? 2 : 1;
+    pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    oh = ConvOutputSize(pad, h, kh, sh, dh);
+    ow = ConvOutputSize(pad, w, kw, sw, dw);
+  } while (oh <= 0 || ow <= 0);
+  const Activation act = RandAct(r);
+  const bool has_bias = r.P(0.8);
+  const float in_scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  std::vector<float> ws(static_cast<size_t>(cout));
+  for (float& s : ws) s = static_cast<float>(std::pow(10.0, r.U(-3, -1)));
+  std::vector<uint8_t> wdata(static_cast<size_t>(kh) * kw * cout);
+  for (auto& b : wdata) b = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  std::vector<int64_t> bias(static_cast<size_t>(cout));
+  for (int64_t& b : bias) b = r.I(-4000000, 4000000);
+  std::vector<uint8_t> bias_bytes(bias.size() * 8);
+  std::memcpy(bias_bytes.data(), bias.data(), bias_bytes.size());
+  std::vector<float> sorted = ws;
+  std::sort(sorted.begin(), sorted.end());
+  const double acc_std = std::sqrt(static_cast<double>(kh * kw)) * 74.0 * 18900.0;
+  const float out_scale = static_cast<float>(in_scale * sorted[static_cast<size_t>(cout / 2)] * acc_std / r.U(5000, 30000));
+  Quantization wq, bq;
+  for (int o = 0; o < cout; ++o) {
+    wq.scale.push_back(ws[static_cast<size_t>(o)]);
+    wq.zero_point.push_back(0);
+    bq.scale.push_back(static_cast<float>(static_cast<double>(in_scale) * ws[static_cast<size_t>(o)]));
+    bq.zero_point.push_back(0);
+  }
+  wq.quantized_dimension = 3;
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, cin}, Q(in_scale));
+  const int wt = AddTensor(g, "w", DType::kInt8, {1, kh, kw, cout}, wq, wdata);
+  const int bt = has_bias ? AddTensor(g, "b", DType::kInt64, {cout}, bq, bias_bytes) : kNoTensor;
+  const int y = AddTensor(g, "y", DType::kInt16, {1, oh, ow, cout}, Q(out_scale));
+  Operator op;
+  op.type = OpType::kDepthwiseConv2D;
+  op.inputs = {x, wt};
+  if (has_bias) op.inputs.push_back(bt);
+  op.outputs = {y};
+  DepthwiseConv2DOptions o;
+  o.padding = pad;
+  o.stride_h = sh, o.stride_w = sw, o.dilation_h = dh, o.dilation_w = dw;
+  o.depth_multiplier = dm;
+  o.activation = act;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * cin, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << "depthwise 16x8 in " << h << "x" << w << "x" << cin << " dm " << dm << " k " << kh << "x" << kw << " s " << sh
+    << "x" << sw << " d " << dh << "x" << dw << (pad == Padding::kSame ? " SAME" : " VALID") << " act "
+    << ActivationName(act) << (has_bias ? "" : " no bias");
+  c.desc = d.str();
+  return c;
+}
+
+// FULLY_CONNECTED 16x8: per-tensor filter, an int64 bias, batches, keep_num_dims, activations.
+// Always with a bias: without one, TensorFlow Lite 2.9 rounds differently from TFLM (one step
+// on some elements, 6 of 200 cases when a fifth had none), as for TRANSPOSE_CONV; TFLM's
+// no-bias arithmetic (int64 accumulator, 64-bit requantization) is tested against a naive
+// implementation in test_kernels_int16.cc.
+Case MakeFullyConnected(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int batches = r.I(1, 4), depth = r.I(1, 64), units = r.I(1, 16);
+  const bool keep = r.P(0.3);
+  const Activation act = RandAct(r);
+  const bool has_bias = true;
+  const float in_scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const float w_scale = static_cast<float>(std::pow(10.0, r.U(-3, -1)));
+  std::vector<uint8_t> wdata(static_cast<size_t>(units) * depth);
+  for (auto& b : wdata) b = static_cast<uint8_t>(static_cast<int8_t>(r.I(-127, 127)));
+  std::vector<int64_t> bias(static_cast<size_t>(units));
+  for (int64_t& b : bias) b = r.I(-4000000, 4000000);
+  std::vector<uint8_t> bias_bytes(bias.size() * 8);
+  std::memcpy(bias_bytes.data(), bias.data(), bias_bytes.size());
+  const double acc_std = std::sqrt(static_cast<double>(depth)) * 74.0 * 18900.0;
+  const float out_scale = static_cast<float>(in_scale * w_scale * acc_std / r.U(5000, 30000));
+  Quantization wq = Q(w_scale);
+  const std::vector<int32_t> in_shape = keep ? std::vector<int32_t>{1, batches, depth} : std::vector<int32_t>{batches, depth};
+  const std::vector<int32_t> out_shape = keep ? std::vector<int32_t>{1, batches, units} : std::vector<int32_t>{batches, units};
+  const int x = AddTensor(g, "x", DType::kInt16, in_shape, Q(in_scale));
+  const int wt = AddTensor(g, "w", DType::kInt8, {units, depth}, wq, wdata);
+  const int bt = has_bias ? AddTensor(g, "b", DType::kInt64, {units}, Q(in_scale * w_scale), bias_bytes) : kNoTensor;
+  const int y = AddTensor(g, "y", DType::kInt16, out_shape, Q(out_scale));
+  Operator op;
+  op.type = OpType::kFullyConnected;
+  op.inputs = {x, wt};
+  if (has_bias) op.inputs.push_back(bt);
+  op.outputs = {y};
+  FullyConnectedOptions o;
+  o.activation = act;
+  o.keep_num_dims = keep;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(batches) * depth, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << "fully_connected 16x8 " << batches << "x" << depth << " -> " << units << (keep ? " keep_num_dims" : "")
+    << " act " << ActivationName(act) << (has_bias ? "" : " no bias");
+  c.desc = d.str();
+  return c;
+}
+
+// AVERAGE_POOL_2D or MAX_POOL_2D int16: filter sizes, strides, SAME/VALID, activations (the
+// output keeps the input's quantization, as pools do).
+Case MakePool(Rand& r, bool average) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 10), w = r.I(1, 10), ch = r.I(1, 8);
+  int fh, fw, sh, sw, oh, ow;
+  Padding pad;
+  do {
+    fh = r.I(1, 4), fw = r.P(0.7) ? fh : r.I(1, 4);
+    sh = r.I(1, 3), sw = r.P(0.7) ? sh : r.I(1, 3);
+    pad = r.P(0.5) ? Padding::kSame : Padding::kValid;
+    oh = ConvOutputSize(pad, h, fh, sh, 1);
+    ow = ConvOutputSize(pad, w, fw, sw, 1);
+  } while (oh <= 0 || ow <= 0);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const Activation act = r.P(0.5) ? Activation::kNone : RandAct(r);
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, ch}, Q(scale));
+  const int y = AddTensor(g, "y", DType::kInt16, {1, oh, ow, ch}, Q(scale));
+  Operator op;
+  op.type = average ? OpType::kAveragePool2D : OpType::kMaxPool2D;
+  op.inputs = {x};
+  op.outputs = {y};
+  Pool2DOptions o;
+  o.padding = pad;
+  o.filter_h = fh, o.filter_w = fw, o.stride_h = sh, o.stride_w = sw;
+  o.activation = act;
+  op.options = o;
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, r.P(0.3) ? 500 : 32768)};
+  std::ostringstream d;
+  d << (average ? "average" : "max") << " pool int16 " << h << "x" << w << "x" << ch << " f " << fh << "x" << fw
+    << " s " << sh << "x" << sw << (pad == Padding::kSame ? " SAME" : " VALID") << " act " << ActivationName(act);
+  c.desc = d.str();
+  return c;
+}
+Case MakeAvgPool(Rand& r) { return MakePool(r, true); }
+Case MakeMaxPool(Rand& r) { return MakePool(r, false); }
+
+// PAD int16 (rank 4, batch unpadded; rows, columns and channels padded with the zero point 0).
+Case MakePad(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 8), w = r.I(1, 8), ch = r.I(1, 6);
+  int32_t pads[8] = {0, 0, r.I(0, 3), r.I(0, 3), r.I(0, 3), r.I(0, 3), 0, 0};
+  if (r.P(0.3)) pads[6] = r.I(0, 2), pads[7] = r.I(0, 2);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  std::vector<uint8_t> pad_bytes(32);
+  std::memcpy(pad_bytes.data(), pads, 32);
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, ch}, Q(scale));
+  const int pt = AddTensor(g, "paddings", DType::kInt32, {4, 2}, {}, pad_bytes);
+  const int y = AddTensor(g, "y", DType::kInt16, {1, h + pads[2] + pads[3], w + pads[4] + pads[5], ch + pads[6] + pads[7]},
+                          Q(scale));
+  Operator op;
+  op.type = OpType::kPad;
+  op.inputs = {x, pt};
+  op.outputs = {y};
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, 32768)};
+  std::ostringstream d;
+  d << "pad int16 " << h << "x" << w << "x" << ch << " rows " << pads[2] << "/" << pads[3] << " cols " << pads[4]
+    << "/" << pads[5] << " channels " << pads[6] << "/" << pads[7];
+  c.desc = d.str();
+  return c;
+}
+
+// CONCATENATION int16: two or three inputs (one may be a constant) along a random axis of a
+// rank 2 to 4 shape, all sharing the output's quantization.
+Case MakeConcat(Rand& r) {
+  Case c;
+  Graph& g = c.g;
+  const int rank = r.I(2, 4), n = r.I(2, 3);
+  std::vector<int32_t> shape(static_cast<size_t>(rank));
+  for (auto& d : shape) d = r.I(1, 5);
+  const int axis = r.I(0, rank - 1);
+  const float scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.5)));
+  const int const_input = r.P(0.3) ? r.I(0, n - 1) : -1;
+  std::vector<int> ins;
+  int32_t total = 0;
+  std::ostringstream d;
+  d << "concatenation int16 axis " << axis << " of";
+  for (int k = 0; k < n; ++k) {
+    std::vector<int32_t> s = shape;
+    s[static_cast<size_t>(axis)] = r.I(1, 4);
+    total += s[static_cast<size_t>(axis)];
+    int64_t elems = 1;
+    for (int32_t v : s) elems *= v;
+    const std::vector<uint8_t> bytes = Int16Bytes(r, elems, 32768);
+    const bool is_const = k == const_input;
+    ins.push_back(AddTensor(g, "in" + std::to_string(k), DType::kInt16, s, Q(scale),
+                            is_const ? bytes : std::vector<uint8_t>{}));
+    if (!is_const) {
+      g.inputs.push_back(ins.back());
+      c.inputs.push_back(bytes);
+    }
+    d << " " << ShapeStr(s) << (is_const ? " (constant)" : "");
+  }
+  std::vector<int32_t> ys = shape;
+  ys[static_cast<size_t>(axis)] = total;
+  const int y = AddTensor(g, "y", DType::kInt16, ys, Q(scale));
+  Operator op;
+  op.type = OpType::kConcatenation;
+  op.inputs = ins;
+  op.outputs = {y};
+  ConcatenationOptions o;
+  o.axis = r.P(0.3) ? axis - rank : axis;
+  op.options = o;
+  g.ops.push_back(op);
+  g.outputs = {y};
   c.desc = d.str();
   return c;
 }
@@ -267,8 +520,65 @@ Case MakeTransposeConv(Rand& r, bool s16) {
 Case MakeTransposeConv8(Rand& r) { return MakeTransposeConv(r, false); }
 Case MakeTransposeConv16(Rand& r) { return MakeTransposeConv(r, true); }
 
-void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label, int elem_bytes = 2) {
-  int equal_cases = 0;
+
+// TFLM's 32-bit MultiplyByQuantizedMultiplier, written from its definition (rounding doubling
+// high multiply, then rounding divide by 2^-shift).
+int32_t Mbqm32(int32_t x, test::QMul q) {
+  const int left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
+  const int32_t hi = test::Srdhm(static_cast<int32_t>(static_cast<uint32_t>(x) << left), q.m);
+  if (right == 0) return hi;
+  const int64_t mask = (int64_t{1} << right) - 1, rem = hi & mask;
+  return static_cast<int32_t>((hi >> right) + (rem > (mask >> 1) + (hi < 0 ? 1 : 0) ? 1 : 0));
+}
+
+// Whether a one-step difference of MUL or SUB int16 element e is TensorFlow Lite 2.9's
+// Prepare-time multipliers: TFLite 2.9 forms MUL's real multiplier
+// input1_scale * input2_scale / output_scale in float arithmetic, TFLM in double; SUB's ratios
+// (input scale / twice the larger, twice the larger / (2^15 output scale)) in double, TFLM in
+// float. Accepted only when TFLM's arithmetic with TFLM's multipliers gives tessera's value and
+// the same arithmetic with TFLite 2.9's gives TFLite's (no activation clamps on either side).
+bool Tflite29MultiplierExplains(const Case& c, size_t e, int tessera_value, int tflite_value) {
+  const Graph& g = c.g;
+  const OpType type = g.ops.size() == 1 ? g.ops[0].type : OpType::kAdd;
+  if ((type != OpType::kMul && type != OpType::kSub) || std::abs(tessera_value - tflite_value) != 1) return false;
+  const Tensor& ta = g.tensors[g.ops[0].inputs[0]];
+  const Tensor& tb = g.tensors[g.ops[0].inputs[1]];
+  const Tensor& ty = g.tensors[g.ops[0].outputs[0]];
+  const Shape4 ys = AsNHWC(ty.shape), as = AsNHWC(ta.shape), bs = AsNHWC(tb.shape);
+  const int64_t ch = static_cast<int64_t>(e % static_cast<size_t>(ys.c));
+  const int64_t x = static_cast<int64_t>(e / static_cast<size_t>(ys.c)) % ys.w;
+  const int64_t y = static_cast<int64_t>(e / static_cast<size_t>(ys.c) / static_cast<size_t>(ys.w));
+  auto at = [&](const std::vector<uint8_t>& v, const Shape4& s) {
+    const int64_t i = ((s.h == 1 ? 0 : y) * s.w + (s.w == 1 ? 0 : x)) * s.c + (s.c == 1 ? 0 : ch);
+    int16_t r;
+    std::memcpy(&r, &v[static_cast<size_t>(i) * 2], 2);
+    return static_cast<int32_t>(r);
+  };
+  const int32_t va = at(c.inputs[0], as), vb = at(c.inputs[1], bs);
+  const float sa = ta.quant.scale[0], sb = tb.quant.scale[0], sy = ty.quant.scale[0];
+  if (type == OpType::kMul) {
+    const int32_t tflm = Mbqm32(va * vb, test::QuantizeMultiplier(static_cast<double>(sa) * sb / sy));
+    const int32_t tfl29 = Mbqm32(va * vb, test::QuantizeMultiplier(static_cast<double>(sa * sb / sy)));
+    return tflm == tessera_value && tfl29 == tflite_value;
+  }
+  auto sub = [&](double r1, double r2, double ro) {
+    const int32_t s1 = Mbqm32(va * (1 << 15), test::QuantizeMultiplier(r1));
+    const int32_t s2 = Mbqm32(vb * (1 << 15), test::QuantizeMultiplier(r2));
+    return Mbqm32(s1 - s2, test::QuantizeMultiplier(ro));
+  };
+  const float tm_f = 2 * std::max(sa, sb);
+  const int32_t tflm = sub(static_cast<double>(sa / tm_f), static_cast<double>(sb / tm_f),
+                           static_cast<double>(tm_f / (static_cast<float>(1 << 15) * sy)));
+  const double tm_d = 2 * static_cast<double>(std::max(sa, sb));
+  const int32_t tfl29 = sub(sa / tm_d, sb / tm_d, tm_d / ((1 << 15) * static_cast<double>(sy)));
+  return tflm == tessera_value && tfl29 == tflite_value;
+}
+
+// Every output element equal to TFLite's; with `multipliers` (MUL, SUB), a one-step difference
+// is accepted, and counted, when Tflite29MultiplierExplains it.
+void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label, int elem_bytes = 2,
+              bool multipliers = false) {
+  int equal_cases = 0, multiplier_elements = 0;
   int64_t elements = 0, interior = 0;  // interior: outputs not at the output type's limits
   for (int k = 0; k < kCases; ++k) {
     const uint64_t seed = seed_base + static_cast<uint64_t>(k);
@@ -302,6 +612,11 @@ void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label, int el
     const int lo = eb == 1 ? -128 : -32768, hi = eb == 1 ? 127 : 32767;
     size_t diffs = 0, first = 0;
     for (size_t e = 0; e < ref[0].size() / eb; ++e) {
+      if (value(ref[0], e) != value(got[0], e) && multipliers &&
+          Tflite29MultiplierExplains(c, e, value(got[0], e), value(ref[0], e))) {
+        ++multiplier_elements;
+        continue;
+      }
       if (value(ref[0], e) != value(got[0], e) && diffs++ == 0) first = e;
       if (value(ref[0], e) != lo && value(ref[0], e) != hi) ++interior;
     }
@@ -313,9 +628,11 @@ void RunCases(Case (*make)(Rand&), uint64_t seed_base, const char* label, int el
                     << " (tessera " << value(got[0], first) << ", TFLite " << value(ref[0], first) << ")";
     }
   }
-  std::printf("%s: %d of %d cases equal to TFLite %s (%lld elements, %lld not at the type's limits)\n", label,
-              equal_cases, kCases, test::TfliteVersion().c_str(), static_cast<long long>(elements),
-              static_cast<long long>(interior));
+  std::printf("%s: %d of %d cases equal to TFLite %s (%lld elements, %lld not at the type's limits, %d one-step "
+              "differences explained by TFLite 2.9's multipliers)\n",
+              label, equal_cases, kCases, test::TfliteVersion().c_str(), static_cast<long long>(elements),
+              static_cast<long long>(interior), multiplier_elements);
+  EXPECT_LT(multiplier_elements * 1000, elements) << "explained differences should be rare";
   EXPECT_EQ(equal_cases, kCases);
   EXPECT_GT(interior * 2, elements) << "the random quantization should mostly not saturate";
 }
@@ -325,9 +642,49 @@ TEST(TfliteDifferentialInt16, AddEqualsTflite) {
   RunCases(MakeAdd, 160000, "ADD int16");
 }
 
+TEST(TfliteDifferentialInt16, SubEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeSub, 161000, "SUB int16", 2, true);
+}
+
+TEST(TfliteDifferentialInt16, MulEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeMul, 162000, "MUL int16", 2, true);
+}
+
 TEST(TfliteDifferentialInt16, Conv2D16x8EqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeConv, 168000, "CONV_2D 16x8");
+}
+
+TEST(TfliteDifferentialInt16, DepthwiseConv2D16x8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeDepthwise, 169000, "DEPTHWISE_CONV_2D 16x8");
+}
+
+TEST(TfliteDifferentialInt16, FullyConnected16x8EqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeFullyConnected, 172000, "FULLY_CONNECTED 16x8");
+}
+
+TEST(TfliteDifferentialInt16, AveragePool2DEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeAvgPool, 173000, "AVERAGE_POOL_2D int16");
+}
+
+TEST(TfliteDifferentialInt16, MaxPool2DEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeMaxPool, 174000, "MAX_POOL_2D int16");
+}
+
+TEST(TfliteDifferentialInt16, PadEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakePad, 175000, "PAD int16");
+}
+
+TEST(TfliteDifferentialInt16, ConcatenationEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeConcat, 176000, "CONCATENATION int16");
 }
 
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {
@@ -354,11 +711,11 @@ TEST(Int16Unsupported, ClearErrors) {
       for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
     }
   };
-  {  // MUL int16
+  {  // MUL with int16 inputs and an int8 output (TFLM's int16 -> int8 MUL is not supported)
     Graph g;
     const int a = AddTensor(g, "a", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
     const int b = AddTensor(g, "b", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
-    const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int y = AddTensor(g, "y", DType::kInt8, {1, 2, 2, 3}, Q(0.001f));
     Operator op;
     op.type = OpType::kMul;
     op.inputs = {a, b};
@@ -369,24 +726,95 @@ TEST(Int16Unsupported, ClearErrors) {
     g.outputs = {y};
     expect_error(g, {"MUL", "int16", "expected int8"});
   }
-  {  // DEPTHWISE_CONV_2D 16x8
+  {  // SUB of an int8 and an int16 input into int16
+    Graph g;
+    const int a = AddTensor(g, "a", DType::kInt8, {1, 2, 2, 3}, Q(0.001f));
+    const int b = AddTensor(g, "b", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kSub;
+    op.inputs = {a, b};
+    op.outputs = {y};
+    op.options = SubOptions{};
+    g.ops.push_back(op);
+    g.inputs = {a, b};
+    g.outputs = {y};
+    expect_error(g, {"SUB", "'a'", "int8", "expected int16"});
+  }
+  {  // DEPTHWISE_CONV_2D 16x8 with an int32 bias (TFLM's int16 path reads an int64 one)
     Graph g;
     Quantization wq = Q(0.01f);
     wq.quantized_dimension = 3;
-    std::vector<uint8_t> w(9 * 3, 1), bias(3 * 8, 0);
+    std::vector<uint8_t> w(9 * 3, 1), bias(3 * 4, 0);
     const int x = AddTensor(g, "x", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
     const int wt = AddTensor(g, "w", DType::kInt8, {1, 3, 3, 3}, wq, w);
-    const int bt = AddTensor(g, "b", DType::kInt64, {3}, Q(0.00001f), bias);
+    const int bt = AddTensor(g, "b", DType::kInt32, {3}, Q(0.00001f), bias);
     const int y = AddTensor(g, "y", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
     Operator op;
     op.type = OpType::kDepthwiseConv2D;
     op.inputs = {x, wt, bt};
     op.outputs = {y};
-    op.options = DepthwiseConv2DOptions{};
+    DepthwiseConv2DOptions o;
+    o.padding = Padding::kSame;
+    op.options = o;
     g.ops.push_back(op);
     g.inputs = {x};
     g.outputs = {y};
-    expect_error(g, {"DEPTHWISE_CONV_2D", "int16", "expected int8"});
+    expect_error(g, {"DEPTHWISE_CONV_2D", "bias", "int32", "expected int64"});
+  }
+  {  // DEPTHWISE_CONV_2D with an int16 input and an int8 output
+    Graph g;
+    Quantization wq = Q(0.01f);
+    wq.quantized_dimension = 3;
+    std::vector<uint8_t> w(9 * 3, 1);
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 4, 4, 3}, Q(0.001f));
+    const int wt = AddTensor(g, "w", DType::kInt8, {1, 3, 3, 3}, wq, w);
+    const int y = AddTensor(g, "y", DType::kInt8, {1, 4, 4, 3}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kDepthwiseConv2D;
+    op.inputs = {x, wt};
+    op.outputs = {y};
+    DepthwiseConv2DOptions o;
+    o.padding = Padding::kSame;
+    op.options = o;
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    expect_error(g, {"DEPTHWISE_CONV_2D", "output", "int8", "expected int16"});
+  }
+  {  // FULLY_CONNECTED 16x8 with a per-channel filter (TFLM's per-channel path is int8 only)
+    Graph g;
+    Quantization wq;
+    wq.scale = {0.01f, 0.02f};
+    wq.zero_point = {0, 0};
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 4}, Q(0.001f));
+    const int wt = AddTensor(g, "w", DType::kInt8, {2, 4}, wq, std::vector<uint8_t>(8, 1));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2}, Q(0.001f));
+    Operator op;
+    op.type = OpType::kFullyConnected;
+    op.inputs = {x, wt};
+    op.outputs = {y};
+    op.options = FullyConnectedOptions{};
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    expect_error(g, {"FULLY_CONNECTED", "'w'", "per channel", "16x8"});
+  }
+  {  // LOGISTIC, TANH and SOFTMAX int16 are not supported yet: the clear int8 error
+    for (OpType type : {OpType::kLogistic, OpType::kTanh, OpType::kSoftmax}) {
+      Graph g;
+      const int x = AddTensor(g, "x", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+      const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(1.0f / 32768));
+      Operator op;
+      op.type = type;
+      op.inputs = {x};
+      op.outputs = {y};
+      if (type == OpType::kSoftmax) op.options = SoftmaxOptions{};
+      g.ops.push_back(op);
+      g.inputs = {x};
+      g.outputs = {y};
+      expect_error(g, {OpTypeName(type), "'x'", "int16", "expected int8"});
+    }
   }
   {  // ADD int16 with a nonzero zero point
     Graph g;

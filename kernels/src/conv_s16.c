@@ -70,3 +70,46 @@ void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, co
     }
   }
 }
+
+/* DEPTHWISE_CONV_2D 16x8 (TFLM depthwise_conv.cc, int16 input: reference_integer_ops::
+ * DepthwiseConvPerChannel for int16 activations): always an int64 accumulator and the 64-bit
+ * requantization, an int64 bias or none. */
+size_t ts_depthwise_conv2d_s16_scratch_bytes(const ts_conv_params* p) { return (size_t)p->out_c * 2; }
+
+void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                             ts_buf out, ts_window win, int8_t* scratch) {
+  const int32_t in_c = p->in_c, out_c = p->out_c, dm = p->depth_multiplier;
+  const int32_t fw = p->filter_w;
+  int32_t oy, ox;
+  for (oy = win.y0; oy < win.y1; ++oy) {
+    const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+    int32_t ky0, ky1;
+    ts_valid_taps(iy_origin, p->dilation_h, p->filter_h, p->in_h, &ky0, &ky1);
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      const int32_t ix_origin = ox * p->stride_w - p->pad_left;
+      int8_t* const pixel = TS_PIXEL(out, oy, ox, out_c * 2);
+      int8_t* const dst = scratch ? scratch : pixel;
+      int32_t kx0, kx1, ic, m;
+      ts_valid_taps(ix_origin, p->dilation_w, fw, p->in_w, &kx0, &kx1);
+      for (ic = 0; ic < in_c; ++ic) {
+        for (m = 0; m < dm; ++m) {
+          const int32_t oc = ic * dm + m;
+          int64_t acc = 0;
+          int32_t ky, kx, r;
+          for (ky = ky0; ky < ky1; ++ky) {
+            const int32_t iy = iy_origin + ky * p->dilation_h;
+            const int8_t* frow = filter + (int64_t)ky * fw * out_c + oc;
+            for (kx = kx0; kx < kx1; ++kx) {
+              const int32_t ix = ix_origin + kx * p->dilation_w;
+              acc += (int32_t)frow[kx * out_c] * (int32_t)ts_load_s16(TS_PIXEL(in, iy, ix, in_c * 2), ic);
+            }
+          }
+          if (bias) acc += bias[oc];
+          r = ts_multiply_by_quantized_multiplier_64(acc, p->output_multiplier[oc], p->output_shift[oc]);
+          ts_store_s16(dst, oc, (int16_t)ts_clamp_i32(r, p->act_min, p->act_max));
+        }
+      }
+      if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
+    }
+  }
+}

@@ -17,19 +17,19 @@ static inline int32_t ts_rescale_input(int32_t offset, int32_t v, int32_t left_s
   return TS_MBQM((int32_t)((uint32_t)(offset + v) << left_shift), multiplier, shift);
 }
 
-int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
-                      int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
-                      int32_t act_min, int32_t act_max, ts_add_params* p) {
-  /* sub_common.cc CalculateOpDataSub (the same expressions as ADD's): float arithmetic for
-   * the scale ratios, each converted to double */
+/* sub_common.cc CalculateOpDataSub (the same expressions as ADD's): float arithmetic for the
+ * scale ratios, each converted to double; left_shift 20 for int8 outputs, 15 for int16. */
+static int ts_sub_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
+                          int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
+                          int32_t act_min, int32_t act_max, int32_t left_shift, ts_add_params* p) {
   const float twice_max_input_scale = 2 * (input1_scale < input2_scale ? input2_scale : input1_scale);
   const double real1 = (double)(input1_scale / twice_max_input_scale);
   const double real2 = (double)(input2_scale / twice_max_input_scale);
-  const double real_out = (double)(twice_max_input_scale / ((float)(1 << 20) * output_scale));
+  const double real_out = (double)(twice_max_input_scale / ((float)(1 << left_shift) * output_scale));
   p->input1_offset = -input1_zero_point;
   p->input2_offset = -input2_zero_point;
   p->output_offset = output_zero_point;
-  p->left_shift = 20;
+  p->left_shift = left_shift;
   p->act_min = act_min;
   p->act_max = act_max;
   if (ts_qm_smaller_than_one(real1, &p->input1_multiplier, &p->input1_shift) != 0 ||
@@ -37,6 +37,18 @@ int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input
       ts_qm_smaller_than_one(real_out, &p->output_multiplier, &p->output_shift) != 0)
     return -1;
   return 0;
+}
+
+int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input2_scale,
+                      int32_t input2_zero_point, float output_scale, int32_t output_zero_point,
+                      int32_t act_min, int32_t act_max, ts_add_params* p) {
+  return ts_sub_prepare(input1_scale, input1_zero_point, input2_scale, input2_zero_point, output_scale,
+                        output_zero_point, act_min, act_max, 20, p);
+}
+
+int ts_sub_s16_prepare(float input1_scale, float input2_scale, float output_scale, int32_t act_min, int32_t act_max,
+                       ts_add_params* p) {
+  return ts_sub_prepare(input1_scale, 0, input2_scale, 0, output_scale, 0, act_min, act_max, 15, p);
 }
 
 /* Windows of at least this many elements rescale their inputs through two 256-entry tables, as

@@ -11,6 +11,7 @@
 #include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
+#include "unaligned.h"
 
 size_t ts_pool2d_s8_scratch_bytes(const ts_pool_params* p) { return (size_t)p->channels; }
 
@@ -126,4 +127,49 @@ void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window
 void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                       int8_t* scratch) {
   pool(p, in, out, win, scratch, TS_POOL_MAX);
+}
+
+/* ---- int16 (TFLM reference_integer_ops::AveragePool / MaxPool for int16): the same taps,
+ * the sum in int32 divided as ts_pool_average does, the maximum starting from -32768; elements
+ * through unaligned.h. A pixel's reads come before its writes (through `scratch` when given). */
+size_t ts_pool2d_s16_scratch_bytes(const ts_pool_params* p) { return (size_t)p->channels * 2; }
+
+static void pool_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch, int is_max) {
+  const int32_t ch = p->channels;
+  int32_t oy, ox, c, ky, kx;
+  for (oy = win.y0; oy < win.y1; ++oy) {
+    const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+    int32_t ky0, ky1;
+    ts_valid_taps(iy_origin, 1, p->filter_h, p->in_h, &ky0, &ky1);
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      const int32_t ix_origin = ox * p->stride_w - p->pad_left;
+      int8_t* const pixel = TS_PIXEL(out, oy, ox, ch * 2);
+      int8_t* const dst = scratch ? scratch : pixel;
+      int32_t kx0, kx1;
+      ts_valid_taps(ix_origin, 1, p->filter_w, p->in_w, &kx0, &kx1);
+      for (c = 0; c < ch; ++c) {
+        int32_t acc = is_max ? -32768 : 0, n = 0;
+        for (ky = ky0; ky < ky1; ++ky)
+          for (kx = kx0; kx < kx1; ++kx, ++n) {
+            const int32_t v = ts_load_s16(TS_PIXEL(in, iy_origin + ky, ix_origin + kx, ch * 2), c);
+            if (is_max) {
+              if (v > acc) acc = v;
+            } else {
+              acc += v;
+            }
+          }
+        if (!is_max) acc = ts_pool_average(acc, n);
+        ts_store_s16(dst, c, (int16_t)ts_clamp_i32(acc, p->act_min, p->act_max));
+      }
+      if (scratch) memcpy(pixel, scratch, (size_t)ch * 2);
+    }
+  }
+}
+
+void ts_avg_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch) {
+  pool_s16(p, in, out, win, scratch, 0);
+}
+
+void ts_max_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch) {
+  pool_s16(p, in, out, win, scratch, 1);
 }

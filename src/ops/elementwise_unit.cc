@@ -42,6 +42,21 @@ void ValidateBinaryInt8(OpCheck& c) {
   c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
 }
 
+void ValidateBinaryInt8OrInt16(OpCheck& c) {
+  if (c.T(c.Out()).type != DType::kInt16) {
+    ValidateBinaryInt8(c);
+    return;
+  }
+  c.Arity(2, 2);
+  const int a = c.In(0, "input"), b = c.In(1, "input"), out = c.Out();
+  for (const auto& [t, role] : {std::pair{a, "input 0"}, std::pair{b, "input 1"}, std::pair{out, "output"}}) {
+    c.Type(t, role, {DType::kInt16});
+    c.PerTensor(t, role);
+  }
+  if (c.T(a).is_const && c.T(b).is_const) c.OpFail("both inputs are constant");
+  c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
+}
+
 void ValidateUnaryInt8(OpCheck& c) {
   c.Arity(1, 1);
   const int in = c.In(0, "input"), out = c.Out();

@@ -29,6 +29,10 @@ class UnaryElementwiseUnit : public ElementwiseUnit {
 // constant, and the output of their broadcast shape.
 void ValidateBinaryInt8(OpCheck& c);
 
+// ADD, SUB and MUL: int16 operands and output (per-tensor; zero points 0 are checked at
+// Prepare) when the output is int16 (TFLM's int16 paths), else ValidateBinaryInt8.
+void ValidateBinaryInt8OrInt16(OpCheck& c);
+
 // Unary int8 operators (activations): one int8 per-tensor input, an int8 output of its shape.
 // The options are checked by the caller.
 void ValidateUnaryInt8(OpCheck& c);

@@ -1,5 +1,6 @@
-// ADD and MUL (TFLM add.cc / mul.cc), int8 with numpy broadcasting and a fused activation; ADD
-// also int16 (TFLM's int16 path: the int8 arithmetic with left_shift 15, zero points 0).
+// ADD and MUL (TFLM add.cc / mul.cc), int8 with numpy broadcasting and a fused activation; also
+// int16 (TFLM's int16 paths: ADD's arithmetic with left_shift 15, MUL's with int16 elements;
+// zero points 0).
 // Element-wise: any output window; a kernel step may run in place.
 #include <algorithm>
 #include <string>
@@ -32,18 +33,7 @@ class Add final : public ElementwiseUnit {
 
   void Validate(OpCheck& c) const override {
     c.Options<AddOptions>("AddOptions");
-    if (c.T(c.Out()).type == DType::kInt16) {
-      c.Arity(2, 2);
-      const int a = c.In(0, "input"), b = c.In(1, "input"), out = c.Out();
-      for (const auto& [t, role] : {std::pair{a, "input 0"}, std::pair{b, "input 1"}, std::pair{out, "output"}}) {
-        c.Type(t, role, {DType::kInt16});
-        c.PerTensor(t, role);
-      }
-      if (c.T(a).is_const && c.T(b).is_const) c.OpFail("both inputs are constant");
-      c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
-      return;
-    }
-    ValidateBinaryInt8(c);
+    ValidateBinaryInt8OrInt16(c);
   }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
@@ -106,15 +96,17 @@ class Mul final : public ElementwiseUnit {
 
   void Validate(OpCheck& c) const override {
     c.Options<MulOptions>("MulOptions");
-    ValidateBinaryInt8(c);
+    ValidateBinaryInt8OrInt16(c);
   }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
     const std::string& label = p.label;
     const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, y, DType::kInt8, "output");
+    const bool s16 = y.type == DType::kInt16;
+    if (!s16) RequireType(label, y, DType::kInt8, "output");
     p.out_shape = Nhwc(label, y, "output");
-    PrepareBinaryOperands(g, o, p);
+    PrepareBinaryOperands(g, o, p, y.type);
+    p.in_elem_bytes = p.out_elem_bytes = s16 ? 2 : 1;
     const Tensor& a = g.tensors[o.inputs[0]];
     const Tensor& b = g.tensors[o.inputs[1]];
     ts_mul_params& q = p.mul;
@@ -132,7 +124,7 @@ class Mul final : public ElementwiseUnit {
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*) const override {
-    ts_mul_s8(&p.mul, MakeOperand(p, p.operands[0], inputs), MakeOperand(p, p.operands[1], inputs), Buf(out),
+    (p.out_elem_bytes == 2 ? ts_mul_s16 : ts_mul_s8)(&p.mul, MakeOperand(p, p.operands[0], inputs), MakeOperand(p, p.operands[1], inputs), Buf(out),
               p.out_shape.c, KWin(win));
   }
 
@@ -145,7 +137,7 @@ class Mul final : public ElementwiseUnit {
                              .F("output_multiplier", c.output_multiplier).F("output_shift", c.output_shift)
                              .F("act_min", c.act_min).F("act_max", c.act_max)
                              .str());
-    return EmitBinary(e, "ts_mul_s8", params);
+    return EmitBinary(e, e.p.out_elem_bytes == 2 ? "ts_mul_s16" : "ts_mul_s8", params);
   }
 };
 

@@ -1,4 +1,4 @@
-// SUB, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM and PRELU, int8 with numpy broadcasting (TFLM
+// SUB (int8, int16), SQUARED_DIFFERENCE, MAXIMUM, MINIMUM and PRELU, int8 with numpy broadcasting (TFLM
 // sub.cc, squared_difference.cc, maximum_minimum.cc, prelu.cc; the kernels' *_prepare compute
 // TFLM's Prepare-time parameters). Element-wise: any output window; a kernel step may run in
 // place.
@@ -16,14 +16,15 @@ namespace {
 using B = tflite::fb::BuiltinOperator;
 using tflite::fb::BuiltinOptions;
 
-// The operands (p.operands / p.inputs) of a binary operator with an int8 output; the output
-// tensor and both inputs through *a, *b, *y.
+// The operands (p.operands / p.inputs) of a binary operator with an int8 output (or `type`); the
+// output tensor and both inputs through *a, *b, *y.
 void PrepareBinary(const Graph& g, const Operator& o, PreparedOp& p, const Tensor** a, const Tensor** b,
-                   const Tensor** y) {
+                   const Tensor** y, DType type = DType::kInt8) {
   *y = &OutputTensor(g, p.label, o);
-  RequireType(p.label, **y, DType::kInt8, "output");
+  RequireType(p.label, **y, type, "output");
   p.out_shape = Nhwc(p.label, **y, "output");
-  PrepareBinaryOperands(g, o, p);
+  PrepareBinaryOperands(g, o, p, type);
+  p.in_elem_bytes = p.out_elem_bytes = type == DType::kInt16 ? 2 : 1;
   *a = &g.tensors[o.inputs[0]];
   *b = &g.tensors[o.inputs[1]];
   p.kind = Kind::kElementwise;
@@ -50,15 +51,25 @@ class Sub final : public ElementwiseUnit {
 
   void Validate(OpCheck& c) const override {
     c.Options<SubOptions>("SubOptions");
-    ValidateBinaryInt8(c);
+    ValidateBinaryInt8OrInt16(c);
   }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
     const std::string& label = p.label;
     const Tensor *a, *b, *y;
-    PrepareBinary(g, o, p, &a, &b, &y);
+    const bool s16 = OutputTensor(g, label, o).type == DType::kInt16;
+    PrepareBinary(g, o, p, &a, &b, &y, s16 ? DType::kInt16 : DType::kInt8);
     int32_t lo = 0, hi = 0;
     ActivationRange(label, o.opts<SubOptions>().activation, *y, &lo, &hi);
+    if (s16) {  // zero points 0 (ZeroPoint fails otherwise)
+      ZeroPoint(label, *a, "input 0");
+      ZeroPoint(label, *b, "input 1");
+      ZeroPoint(label, *y, "output");
+      if (ts_sub_s16_prepare(Scale(label, *a, "input 0"), Scale(label, *b, "input 1"), Scale(label, *y, "output"), lo,
+                             hi, &p.add) != 0)
+        Fail(label, "the scales give a rescaling multiplier of 1 or more (TFLM requires < 1)");
+      return;
+    }
     if (ts_sub_s8_prepare(Scale(label, *a, "input 0"), ZeroPoint(label, *a, "input 0"), Scale(label, *b, "input 1"),
                           ZeroPoint(label, *b, "input 1"), Scale(label, *y, "output"), ZeroPoint(label, *y, "output"),
                           lo, hi, &p.add) != 0)
@@ -67,11 +78,12 @@ class Sub final : public ElementwiseUnit {
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*) const override {
-    ts_sub_s8(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win));
+    (p.out_elem_bytes == 2 ? ts_sub_s16 : ts_sub_s8)(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out),
+                                                     p.out_shape.c, KWin(win));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return EmitBinary(e, "ts_sub_s8", EmitAddParams(e, e.p.add));
+    return EmitBinary(e, e.p.out_elem_bytes == 2 ? "ts_sub_s16" : "ts_sub_s8", EmitAddParams(e, e.p.add));
   }
 };
 

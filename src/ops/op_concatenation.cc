@@ -1,5 +1,5 @@
-// CONCATENATION (TFLM concatenation.cc): a byte copy of every input along the axis (int8
-// inputs keep their bytes; TFLM does not rescale), and PACK (TFLM pack.cc): the same copy with
+// CONCATENATION (TFLM concatenation.cc): a byte copy of every input along the axis (int8 or
+// int16 inputs keep their bytes; TFLM does not rescale), and PACK (TFLM pack.cc): the same copy with
 // a new axis of one entry per input. Both run over their whole output; PACK folds at load time
 // when every input is a constant (shape arithmetic).
 #include <string>
@@ -81,7 +81,14 @@ class Concatenation final : public OpUnit {
     if (op.inputs.empty()) c.OpFail("has no inputs");
     int32_t& axis = c.Options<ConcatenationOptions>("ConcatenationOptions").axis;
     const int out = c.Out();
-    c.QuantInt8(out, "output");
+    // int8, or int16 (TFLM's int16 concatenation copies bytes as its int8 one does)
+    const bool s16 = c.T(out).type == DType::kInt16;
+    auto quant = [&](int t, const char* role) {
+      if (!s16) return c.QuantInt8(t, role);
+      c.Type(t, role, {DType::kInt16});
+      c.PerTensor(t, role);
+    };
+    quant(out, "output");
     const int first = c.In(0, "input");
     const int r = static_cast<int>(c.T(first).shape.size());
     if (axis < -r || axis >= r) c.OpFail("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(r));
@@ -90,7 +97,7 @@ class Concatenation final : public OpUnit {
     int64_t sum = 0;
     for (size_t k = 0; k < op.inputs.size(); ++k) {
       const int t = c.In(static_cast<int>(k), "input");
-      c.QuantInt8(t, "input");
+      quant(t, "input");
       const auto& s = c.T(t).shape;
       if (static_cast<int>(s.size()) != r)
         c.OpFail("input " + c.TRef(t) + " " + ShapeStr(s) + " has a different rank than " + ShapeStr(want));

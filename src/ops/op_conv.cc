@@ -1,5 +1,7 @@
 // CONV_2D and DEPTHWISE_CONV_2D (TFLM conv.cc / depthwise_conv.cc): int8 with per-channel
-// filter quantization (CONV_2D also 16x8: int16 activations, int8 filter, int64 or int32 bias), any stride, dilation and SAME/VALID padding, a PAD folded in when
+// filter quantization, and 16x8 (int16 activations, int8 filter; CONV_2D with an int64 or int32
+// bias or none, DEPTHWISE_CONV_2D with an int64 bias or none, as TFLM reads them), any stride,
+// dilation and SAME/VALID padding, a PAD folded in when
 // CanFusePad allows. Spatial: any output window from the input rows and columns it reads.
 // A batch above 1 (between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND, Keras' dilated
 // convolutions): a whole-tensor step, the kernel run over each image in turn (windows and
@@ -62,8 +64,8 @@ class ConvLikeUnit : public OpUnit {
   void Validate(OpCheck& c) const override {
     c.Arity(2, 3);
     const int in = c.In(operand::kInput, "input"), f = c.In(operand::kFilter, "filter"), out = c.Out();
-    const bool s16 = !depthwise_ && c.T(in).type == DType::kInt16;
-    if (s16) {  // 16x8: int16 activations (TFLM conv.cc's kTfLiteInt16 path)
+    const bool s16 = c.T(in).type == DType::kInt16;
+    if (s16) {  // 16x8: int16 activations (TFLM conv.cc's / depthwise_conv.cc's kTfLiteInt16 path)
       c.Type(in, "input", {DType::kInt16});
       c.PerTensor(in, "input");
       c.Type(out, "output", {DType::kInt16});
@@ -108,7 +110,11 @@ class ConvLikeUnit : public OpUnit {
       const int b = c.Opt(operand::kBias);
       if (b != kNoTensor) {
         c.Const(b, "bias");
-        c.Type(b, "bias", {DType::kInt64, DType::kInt32});
+        // TFLM's depthwise int16 path reads an int64 bias only
+        if (depthwise_)
+          c.Type(b, "bias", {DType::kInt64});
+        else
+          c.Type(b, "bias", {DType::kInt64, DType::kInt32});
         if (c.T(b).num_elements() != cout)
           c.OpFail(c.Role("bias", b) + " has " + std::to_string(c.T(b).num_elements()) + " elements, expected " +
                    std::to_string(cout) + " (one per output channel)");
@@ -152,7 +158,7 @@ class ConvLikeUnit : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, operand::kInput, "input");
     const Tensor& w = OperandTensor(g, label, o, operand::kFilter, "filter");
     const Tensor& y = OutputTensor(g, label, o);
-    const bool s16 = !depthwise && x.type == DType::kInt16;
+    const bool s16 = x.type == DType::kInt16;
     const DType act_type = s16 ? DType::kInt16 : DType::kInt8;
     RequireType(label, x, act_type, "input");
     RequireType(label, w, DType::kInt8, "filter");
@@ -245,6 +251,9 @@ class ConvLikeUnit : public OpUnit {
                         std::to_string(oc));
       p.bias64.resize(static_cast<size_t>(oc));
       std::memcpy(p.bias64.data(), b.data.data(), static_cast<size_t>(oc) * 8);
+    } else if (s16 && depthwise && o.inputs.size() > operand::kBias && o.inputs[operand::kBias] != kNoTensor) {
+      const Tensor& b = OperandTensor(g, label, o, operand::kBias, "bias");
+      Fail(label, "bias tensor '" + b.name + "' is " + DTypeName(b.type) + ", expected int64 (16x8 depthwise)");
     } else {
       p.bias = BiasVector(label, g, o, operand::kBias, oc);
     }
@@ -253,7 +262,7 @@ class ConvLikeUnit : public OpUnit {
     if (s16) {
       // TFLM's 64-bit MultiplyByQuantizedMultiplier takes shifts in [-31, 7]
       for (int32_t i = 0; i < oc; ++i)
-        if (bias64 && (p.shifts[i] < -31 || p.shifts[i] > 7))
+        if ((bias64 || depthwise) && (p.shifts[i] < -31 || p.shifts[i] > 7))
           Fail(label, "output channel " + std::to_string(i) + " has requantization shift " +
                           std::to_string(p.shifts[i]) + ", outside the 16x8 range [-31, 7]");
       p.in_elem_bytes = p.out_elem_bytes = 2;
@@ -290,7 +299,9 @@ class ConvLikeUnit : public OpUnit {
     const ptrdiff_t in_image = static_cast<ptrdiff_t>(c.in_h) * c.in_w * c.in_c * p.in_elem_bytes;
     const ptrdiff_t out_image = static_cast<ptrdiff_t>(c.out_h) * c.out_w * c.out_c * p.out_elem_bytes;
     for (int32_t b = 0; b < n; ++b, in.data += in_image, o.data += out_image) {
-      if (p.out_elem_bytes == 2)
+      if (p.out_elem_bytes == 2 && depthwise_)
+        ts_depthwise_conv2d_s16(&c, in, p.filter, p.bias64.empty() ? nullptr : p.bias64.data(), o, KWin(win), sc);
+      else if (p.out_elem_bytes == 2)
         ts_conv2d_s16(&c, in, p.filter, bias, p.bias64.empty() ? nullptr : p.bias64.data(), o, KWin(win), sc);
       else if (!depthwise_)
         ts_conv2d_s8(&c, in, p.filter, bias, o, KWin(win), sc);
@@ -316,12 +327,13 @@ class ConvLikeUnit : public OpUnit {
     const ts_conv_params& c = p.conv;
     const std::string params = EmitConvParams(e, c);
     const bool s16 = p.out_elem_bytes == 2;
-    const char* fn = s16 ? "ts_conv2d_s16" : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
-    // 16x8: the int64 biases (or none) follow the int32 ones.
-    const std::string bias =
-        e.bias() + (!s16 ? std::string()
-                         : ", " + (p.bias64.empty() ? std::string("NULL")
-                                                    : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size())));
+    const char* fn = s16 ? (depthwise_ ? "ts_depthwise_conv2d_s16" : "ts_conv2d_s16")
+                         : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
+    // 16x8: the int64 biases (or none); CONV_2D's follow its int32 ones, DEPTHWISE_CONV_2D has
+    // only them.
+    const std::string bias64 =
+        p.bias64.empty() ? std::string("NULL") : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size());
+    const std::string bias = !s16 ? e.bias() : depthwise_ ? bias64 : e.bias() + ", " + bias64;
     if (p.in_shape.n == 1)
       return "  " + std::string(fn) + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + bias + ",\n      " +
              e.out() + ", " + e.win() + ", " + e.scratch() + ");\n";

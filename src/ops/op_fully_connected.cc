@@ -1,5 +1,7 @@
 // FULLY_CONNECTED (TFLM fully_connected.cc): int8, per-tensor or per-channel weights,
-// keep_num_dims. Runs over its whole output; one access unit per output row (batch).
+// keep_num_dims; 16x8 (int16 activations with zero point 0, per-tensor int8 weights, an int64
+// bias or none, as TFLM's int16 path). Runs over its whole output; one access unit per output row (batch).
+#include <cstring>
 #include <string>
 
 #include "analysis/window_rules.h"
@@ -44,14 +46,36 @@ class FullyConnected final : public OpUnit {
     c.Arity(2, 3);
     const bool keep_num_dims = c.Options<FullyConnectedOptions>("FullyConnectedOptions").keep_num_dims;
     const int in = c.In(operand::kInput, "input"), f = c.In(operand::kFilter, "filter"), out = c.Out();
-    c.IoInt8(in, out);
+    const bool s16 = c.T(in).type == DType::kInt16;
+    if (s16) {  // 16x8 (TFLM's kTfLiteInt16 path)
+      c.Type(in, "input", {DType::kInt16});
+      c.PerTensor(in, "input");
+      c.Type(out, "output", {DType::kInt16});
+      c.PerTensor(out, "output");
+    } else {
+      c.IoInt8(in, out);
+    }
     c.Const(f, "filter");
     c.Type(f, "filter", {DType::kInt8});
     c.Rank(f, "filter", 2);
     c.FilterQuant(f, 0);
     const int32_t units = c.T(f).shape[0], depth = c.T(f).shape[1];
     if (units < 1 || depth < 1) c.OpFail("filter " + c.TRef(f) + " has an empty shape " + ShapeStr(c.T(f).shape));
-    c.Bias(units);
+    if (s16) {
+      if (c.T(f).quant.scale.size() > 1)
+        c.OpFail("filter " + c.TRef(f) + " is quantized per channel; a 16x8 FULLY_CONNECTED takes a per-tensor "
+                 "filter (TFLM's per-channel path is int8 only)");
+      const int b = c.Opt(operand::kBias);
+      if (b != kNoTensor) {
+        c.Const(b, "bias");
+        c.Type(b, "bias", {DType::kInt64});
+        if (c.T(b).num_elements() != units)
+          c.OpFail(c.Role("bias", b) + " has " + std::to_string(c.T(b).num_elements()) + " elements, expected " +
+                   std::to_string(units));
+      }
+    } else {
+      c.Bias(units);
+    }
     const auto& is = c.T(in).shape;
     const int64_t n = c.T(in).num_elements();
     if (n % depth != 0)
@@ -85,9 +109,10 @@ class FullyConnected final : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, operand::kInput, "input");
     const Tensor& w = OperandTensor(g, label, o, operand::kFilter, "filter");
     const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, x, DType::kInt8, "input");
+    const bool s16 = x.type == DType::kInt16;
+    RequireType(label, x, s16 ? DType::kInt16 : DType::kInt8, "input");
     RequireType(label, w, DType::kInt8, "filter");
-    RequireType(label, y, DType::kInt8, "output");
+    RequireType(label, y, s16 ? DType::kInt16 : DType::kInt8, "output");
     RequireConst(label, w, "filter");
     RequireRank(label, w, 2, 2, "filter");
     RequireRank(label, x, 1, 4, "input");
@@ -112,6 +137,8 @@ class FullyConnected final : public OpUnit {
     if (per_channel && static_cast<int32_t>(wq.scale.size()) != out_depth)
       Fail(label, "filter tensor '" + w.name + "' has " + std::to_string(wq.scale.size()) +
                       " scales, expected 1 or " + std::to_string(out_depth));
+    if (per_channel && s16)
+      Fail(label, "filter tensor '" + w.name + "' is quantized per channel; 16x8 takes a per-tensor filter");
     if (per_channel) {
       for (int64_t z : wq.zero_point)
         if (z != 0) Fail(label, "per-channel filter '" + w.name + "' must have zero points 0");
@@ -130,7 +157,24 @@ class FullyConnected final : public OpUnit {
                      static_cast<double>(out_scale),
                  &p.multipliers[i], &p.shifts[i], "output");
     ActivationRange(label, o.opts<FullyConnectedOptions>().activation, y, &f.act_min, &f.act_max);
-    p.bias = BiasVector(label, g, o, operand::kBias, out_depth);
+    if (s16) {
+      // TFLM's 64-bit MultiplyByQuantizedMultiplier takes shifts in [-31, 7]
+      if (p.shifts[0] < -31 || p.shifts[0] > 7)
+        Fail(label, "requantization shift " + std::to_string(p.shifts[0]) + " is outside the 16x8 range [-31, 7]");
+      if (o.inputs.size() > operand::kBias && o.inputs[operand::kBias] != kNoTensor) {
+        const Tensor& b = OperandTensor(g, label, o, operand::kBias, "bias");
+        RequireType(label, b, DType::kInt64, "bias");
+        RequireConst(label, b, "bias");
+        if (b.num_elements() != out_depth)
+          Fail(label, "bias tensor '" + b.name + "' has " + std::to_string(b.num_elements()) +
+                          " elements, expected " + std::to_string(out_depth));
+        p.bias64.resize(static_cast<size_t>(out_depth));
+        std::memcpy(p.bias64.data(), b.data.data(), static_cast<size_t>(out_depth) * 8);
+      }
+      p.in_elem_bytes = p.out_elem_bytes = 2;
+    } else {
+      p.bias = BiasVector(label, g, o, operand::kBias, out_depth);
+    }
     p.filter = reinterpret_cast<const int8_t*>(w.data.data());
     p.inputs = {o.inputs[0]};
     p.in_shape = AsNHWC(x.shape);
@@ -143,12 +187,19 @@ class FullyConnected final : public OpUnit {
     ts_fc_params f = p.fc;
     f.output_multiplier = p.multipliers.data();
     f.output_shift = p.shifts.data();
-    ts_fully_connected_s8(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
-                          p.bias.empty() ? nullptr : p.bias.data(), reinterpret_cast<int8_t*>(out.data),
-                          reinterpret_cast<int8_t*>(scratch));
+    if (p.out_elem_bytes == 2)
+      ts_fully_connected_s16(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
+                             p.bias64.empty() ? nullptr : p.bias64.data(), reinterpret_cast<int8_t*>(out.data),
+                             reinterpret_cast<int8_t*>(scratch));
+    else
+      ts_fully_connected_s8(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
+                            p.bias.empty() ? nullptr : p.bias.data(), reinterpret_cast<int8_t*>(out.data),
+                            reinterpret_cast<int8_t*>(scratch));
   }
 
-  int64_t ScratchBytes(const PreparedOp& p) const override { return p.fc.out_depth; }
+  int64_t ScratchBytes(const PreparedOp& p) const override {
+    return static_cast<int64_t>(p.fc.out_depth) * p.out_elem_bytes;
+  }
 
   std::string Emit(const EmitContext& e) const override {
     const PreparedOp& p = e.p;
@@ -164,6 +215,10 @@ class FullyConnected final : public OpUnit {
                             .S("output_multiplier", mult).S("output_shift", shift)
                             .F("per_channel", c.per_channel)
                             .str());
+    if (p.out_elem_bytes == 2)
+      return "  ts_fully_connected_s16(&" + params + ", " + e.in_ptr(0) + ", " + e.filter() + ", " +
+             (p.bias64.empty() ? std::string("NULL") : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size())) +
+             ", " + e.out_ptr() + ", " + e.scratch() + ");\n";
     return "  ts_fully_connected_s8(&" + params + ", " + e.in_ptr(0) + ", " + e.filter() + ", " + e.bias() + ", " +
            e.out_ptr() + ", " + e.scratch() + ");\n";
   }

@@ -1,4 +1,4 @@
-// PAD (TFLM pad.cc): int8 (filled with the output zero point) and float32 (0), rank <= 4,
+// PAD (TFLM pad.cc): int8 and int16 (filled with the output zero point) and float32 (0), rank <= 4,
 // batch unpadded. Spatial: an output window reads the input window it overlaps; a PAD in front
 // of a CONV_2D / DEPTHWISE_CONV_2D may be folded into it (ops::CanFusePad).
 #include <string>
@@ -29,7 +29,14 @@ class Pad final : public OpUnit {
     c.Arity(2, 2);
     c.NoOptions();
     const int in = c.In(0, "input"), pads = c.In(1, "paddings"), out = c.Out();
-    c.IoInt8(in, out);
+    if (c.T(in).type == DType::kInt16) {  // padded with the output zero point, 0 for int16
+      c.Type(in, "input", {DType::kInt16});
+      c.PerTensor(in, "input");
+      c.Type(out, "output", {DType::kInt16});
+      c.PerTensor(out, "output");
+    } else {
+      c.IoInt8(in, out);
+    }
     const auto& is = c.T(in).shape;
     const int r = static_cast<int>(is.size());
     if (c.T(pads).shape != std::vector<int32_t>{r, 2})
@@ -65,7 +72,7 @@ class Pad final : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, 0, "input");
     const Tensor& y = OutputTensor(g, label, o);
     if (x.type != y.type) Fail(label, "input and output types differ");
-    if (x.type != DType::kInt8 && x.type != DType::kFloat32)
+    if (x.type != DType::kInt8 && x.type != DType::kInt16 && x.type != DType::kFloat32)
       Fail(label, std::string("PAD of ") + DTypeName(x.type) + " is not supported");
     if (o.inputs.size() > 2 && o.inputs[2] != kNoTensor) Fail(label, "a constant_values operand is not supported");
     const PadAmounts pa = ReadPaddings(g, p.op);
@@ -85,8 +92,9 @@ class Pad final : public OpUnit {
     q.pad_left = pa.left;
     q.pad_c = pa.c_before;
     q.elem_bytes = ElemBytes(x.type);
-    // TFLM pads quantized tensors with the output zero point, floats with 0.
-    q.pad_value = x.type == DType::kInt8 ? static_cast<int8_t>(ZeroPoint(label, y, "output")) : 0;
+    // TFLM pads quantized tensors with the output zero point (0 for int16: ZeroPoint fails
+    // otherwise), floats with 0.
+    q.pad_value = x.type == DType::kFloat32 ? 0 : static_cast<int8_t>(ZeroPoint(label, y, "output"));
     p.in_shape = xs;
     p.inputs = {o.inputs[0]};
     p.in_elem_bytes = p.out_elem_bytes = q.elem_bytes;

@@ -1,4 +1,4 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D (TFLM pooling.cc): int8, SAME/VALID padding (padded taps
+// AVERAGE_POOL_2D and MAX_POOL_2D (TFLM pooling.cc): int8 and int16, SAME/VALID padding (padded taps
 // are not counted), fused activation. Spatial: any output window from the input it reads.
 #include <string>
 
@@ -49,7 +49,14 @@ class PoolUnit final : public OpUnit {
     c.Arity(1, 1);
     const auto& o = c.Options<Pool2DOptions>("Pool2DOptions");
     const int in = c.In(0, "input"), out = c.Out();
-    c.IoInt8(in, out);
+    if (c.T(in).type == DType::kInt16) {  // TFLM's int16 pools
+      c.Type(in, "input", {DType::kInt16});
+      c.PerTensor(in, "input");
+      c.Type(out, "output", {DType::kInt16});
+      c.PerTensor(out, "output");
+    } else {
+      c.IoInt8(in, out);
+    }
     c.Rank(in, "input", 4);
     c.Batch1(in, "input");
     c.Strides(o.stride_h, o.stride_w);
@@ -78,8 +85,14 @@ class PoolUnit final : public OpUnit {
     const std::string& label = p.label;
     const Tensor& x = OperandTensor(g, label, o, 0, "input");
     const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, x, DType::kInt8, "input");
-    RequireType(label, y, DType::kInt8, "output");
+    const bool s16 = x.type == DType::kInt16;
+    RequireType(label, x, s16 ? DType::kInt16 : DType::kInt8, "input");
+    RequireType(label, y, s16 ? DType::kInt16 : DType::kInt8, "output");
+    if (s16) {  // zero points 0 (ZeroPoint fails otherwise)
+      ZeroPoint(label, x, "input");
+      ZeroPoint(label, y, "output");
+    }
+    p.in_elem_bytes = p.out_elem_bytes = s16 ? 2 : 1;
     RequireRank(label, x, 4, 4, "input");
     RequireRank(label, y, 4, 4, "output");
     const Shape4 xs = Nhwc(label, x, "input"), ys = Nhwc(label, y, "output");
@@ -114,13 +127,17 @@ class PoolUnit final : public OpUnit {
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t* scratch) const override {
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
-    if (average_)
+    if (p.out_elem_bytes == 2)
+      (average_ ? ts_avg_pool2d_s16 : ts_max_pool2d_s16)(&p.pool, CBuf(inputs[0]), Buf(out), KWin(win), sc);
+    else if (average_)
       ts_avg_pool2d_s8(&p.pool, CBuf(inputs[0]), Buf(out), KWin(win), sc);
     else
       ts_max_pool2d_s8(&p.pool, CBuf(inputs[0]), Buf(out), KWin(win), sc);
   }
 
-  int64_t ScratchBytes(const PreparedOp& p) const override { return p.pool.channels; }
+  int64_t ScratchBytes(const PreparedOp& p) const override {
+    return static_cast<int64_t>(p.pool.channels) * p.out_elem_bytes;
+  }
 
   Window RequiredInputWindow(const PreparedOp& p, int, Window win) const override {
     const ts_pool_params& q = p.pool;
@@ -143,7 +160,10 @@ class PoolUnit final : public OpUnit {
                               .F("pad_top", c.pad_top).F("pad_left", c.pad_left)
                               .F("act_min", c.act_min).F("act_max", c.act_max)
                               .str());
-    return "  " + std::string(average_ ? "ts_avg_pool2d_s8" : "ts_max_pool2d_s8") + "(&" + params + ", " +
+    const bool s16 = e.p.out_elem_bytes == 2;
+    const char* fn = average_ ? (s16 ? "ts_avg_pool2d_s16" : "ts_avg_pool2d_s8")
+                              : (s16 ? "ts_max_pool2d_s16" : "ts_max_pool2d_s8");
+    return "  " + std::string(fn) + "(&" + params + ", " +
            e.in(0) + ", " + e.out() + ", " + e.win() + ", " + e.scratch() + ");\n";
   }
 

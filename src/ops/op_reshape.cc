@@ -49,10 +49,11 @@ class ViewUnit : public OpUnit {
   }
 };
 
-// An int8 activation input (as RESHAPE) and an output of its type.
+// An int8 or int16 activation input (as RESHAPE; TFLM's views copy bytes of any type) and an
+// output of its type.
 void ValidateViewIo(OpCheck& c, int in, int out) {
   c.Activation(in, "input");
-  c.Type(in, "input", {DType::kInt8});
+  c.Type(in, "input", {DType::kInt8, DType::kInt16});
   c.SameType(in, out, "input", "output");
 }
 

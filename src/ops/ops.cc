@@ -77,14 +77,15 @@ bool CanFusePad(const Graph& g, int pad_op, int op, std::string* why) {
     if (pa.c_before != 0 || pa.c_after != 0)
       return no(OpLabel(g, pad_op) + " pads the channel axis");
     const Tensor& x = g.tensors.at(pad.inputs.at(0));
-    if (x.type != DType::kInt8 || x.shape.size() != 4)
-      return no(OpLabel(g, pad_op) + ": input is not a rank-4 int8 tensor");
+    if ((x.type != DType::kInt8 && x.type != DType::kInt16) || x.shape.size() != 4)
+      return no(OpLabel(g, pad_op) + ": input is not a rank-4 int8 or int16 tensor");
     if (x.shape[0] != 1) return no(OpLabel(g, pad_op) + ": input has batch " + std::to_string(x.shape[0]));
   } catch (const Error& e) {
     return no(e.what());
   }
   // The PAD's fill value is its output's zero point, which is the convolution's input zero
-  // point: padded taps contribute (zp - zp) * w = 0, exactly what an implicit pad does.
+  // point: padded taps contribute (zp - zp) * w = 0, exactly what an implicit pad does (int16:
+  // both 0, and the 16x8 convolutions skip padded taps).
   return true;
 }
 

@@ -62,7 +62,7 @@ bool CanFoldPad(const Graph& g, int pad_op, int consumer_op) {
   const Tensor& in = g.tensors[in_t];
   const Tensor& out = g.tensors[out_t];
   const Tensor& pads = g.tensors[pads_t];
-  if (in.type != DType::kInt8 || out.type != DType::kInt8) return false;
+  if ((in.type != DType::kInt8 && in.type != DType::kInt16) || out.type != in.type) return false;  // int16: 16x8
   if (in.quant.per_channel() || out.quant.per_channel() || !SameQuant(in.quant, out.quant)) return false;
   const int rank = static_cast<int>(in.shape.size());
   if (rank < 2 || rank > 4 || out.shape.size() != in.shape.size()) return false;

@@ -18,8 +18,8 @@
 namespace tessera {
 
 // True when PAD operator `pad_op` may be folded into operator `consumer_op` (the conditions
-// above: H/W padding only, non-negative, no explicit pad value, int8 tensors with equal
-// quantization, consumer a CONV_2D/DEPTHWISE_CONV_2D reading the PAD output as its input and
+// above: H/W padding only, non-negative, no explicit pad value, int8 (or int16) tensors with
+// equal quantization, consumer a CONV_2D/DEPTHWISE_CONV_2D reading the PAD output as its input and
 // nothing else reading it), and the operator layer agrees (ops::CanFusePad).
 bool CanFoldPad(const Graph& g, int pad_op, int consumer_op);
 

@@ -95,6 +95,13 @@ typedef struct {
 void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
                    const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
 size_t ts_conv2d_s16_scratch_bytes(const ts_conv_params* p);
+/* DEPTHWISE_CONV_2D 16x8 (TFLM depthwise_conv.cc's int16 path): int16 input and output (2 bytes
+ * per element), int8 filter [1][kh][kw][out_c] as ts_depthwise_conv2d_s8, an int64 accumulator,
+ * an int64 bias or NULL, ts_multiply_by_quantized_multiplier_64, clamp (offsets ignored). Any
+ * output window; scratch: ts_depthwise_conv2d_s16_scratch_bytes() (one output pixel) or NULL. */
+void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                             ts_buf out, ts_window win, int8_t* scratch);
+size_t ts_depthwise_conv2d_s16_scratch_bytes(const ts_conv_params* p);
 /* TFLM's MultiplyByQuantizedMultiplier for an int64 input (common.h): the multiplier rounded
  * to 16 bits (0x7FFF at most), x times it, rounded half up by 15 - shift bits. */
 int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
@@ -150,6 +157,12 @@ void ts_avg_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window
                       int8_t* scratch);
 void ts_max_pool2d_s8(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                       int8_t* scratch);
+/* int16 pools (TFLM's int16 AveragePool / MaxPool): int16 input and output (2 bytes per element,
+ * any byte alignment), the same taps and rounding, act range in int16; scratch: NULL or
+ * ts_pool2d_s16_scratch_bytes() (one output pixel). */
+size_t ts_pool2d_s16_scratch_bytes(const ts_pool_params* p);
+void ts_avg_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch);
+void ts_max_pool2d_s16(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win, int8_t* scratch);
 
 /* PAD (constant): output (y, x, c) = input (y - pad_top, x - pad_left, c - pad_c) when that
  * lies inside the input, else pad_value. Unit i reads input pixel (y - pad_top,
@@ -209,7 +222,7 @@ typedef struct {
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
 /* ADD int16 (TFLM add.cc's int16 path: the same arithmetic with left_shift 15, act range in
- * int16). Operands and output hold int16 elements: `data` points at int16 values (at 2-byte
+ * int16). Operands and output hold int16 elements: `data` points at int16 values (any byte
  * alignment) and the operand strides count elements. */
 void ts_add_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                 int32_t channels, ts_window win);
@@ -222,6 +235,11 @@ typedef struct {
 } ts_mul_params;
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
+/* MUL int16 (TFLM mul.cc's int16 path, reference_integer_ops::Mul / BroadcastMul4DSlow):
+ * int16 operands and output as ts_add_s16's, the product of the offset inputs requantized by
+ * the 32-bit MultiplyByQuantizedMultiplier. */
+void ts_mul_s16(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,
+                int32_t channels, ts_window win);
 
 /* Unary element-wise kernels: `in` holds a window containing `win` of a tensor with
  * `channels` channels; `out` likewise. */
@@ -301,6 +319,14 @@ typedef struct {
 size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p);
 void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                            const int32_t* bias, int8_t* out, int8_t* scratch);
+/* FULLY_CONNECTED 16x8 (TFLM's int16 path): int16 input and output (2 bytes per element, any
+ * byte alignment), int8 filter, per-tensor requantization only (output_multiplier[0] /
+ * output_shift[0]; TFLM takes per-channel filters for int8 inputs only), an int64 accumulator,
+ * an int64 bias or NULL, ts_multiply_by_quantized_multiplier_64, clamp; input_offset and
+ * output_offset ignored. Scratch: NULL or ts_fully_connected_s16_scratch_bytes() (one row). */
+size_t ts_fully_connected_s16_scratch_bytes(const ts_fc_params* p);
+void ts_fully_connected_s16(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
+                            int8_t* out, int8_t* scratch);
 
 /* SOFTMAX int8 -> int8 (output zero point -128, scale 1/256), TFLM's reference: fixed-point
  * exp with diff_min cut-off. Unit: one row of `depth` elements. scratch: NULL or depth bytes. */
@@ -617,6 +643,11 @@ int ts_sub_s8_prepare(float input1_scale, int32_t input1_zero_point, float input
                       int32_t act_min, int32_t act_max, ts_add_params* p);
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win);
+/* SUB int16 (TFLM sub.cc's int16 path): the same arithmetic with left_shift 15, int16 operands
+ * and output (element strides, any byte alignment), zero points 0; no tables. */
+int ts_sub_s16_prepare(float input1_scale, float input2_scale, float output_scale, int32_t act_min, int32_t act_max,
+                       ts_add_params* p);
+void ts_sub_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win);
 
 /* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc): both inputs rescaled as ADD's (left
  * shift 7), the difference squared, then MultiplyByQuantizedMultiplier by the output

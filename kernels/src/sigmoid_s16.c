@@ -1,6 +1,10 @@
 /* TFLM's int16 Logistic and Tanh, one value (see kernels.h): shared by LOGISTIC, TANH and the
  * LSTM gates. */
+#include <math.h>
+
 #include "fixedpoint.h"
+#include "spatial_util.h"
+#include "unaligned.h"
 
 /* sigmoid(i / 24) in 0.16 fixed point, the table of TFLM's int16 Logistic and Tanh
  * (tensorflow/lite/kernels/internal/common.h, sigmoid_table_uint16). */
@@ -61,4 +65,63 @@ int16_t ts_tanh_s16_value(int16_t x, int32_t input_multiplier, int32_t input_lef
   }
   r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
   return (int16_t)(r >> 8);
+}
+
+/* CheckedLog2 of TFLM: log2(x) rounded, and whether x is within 1e-3 (in log2) of that power. */
+static int checked_log2(float x, int* log2_rounded) {
+  const float l = logf(x) * (1.0f / logf(2.0f));
+  const float r = roundf(l);
+  *log2_rounded = (int)r;
+  return fabsf(l - r) < 1e-3f;
+}
+
+int ts_sigmoid_s16_prepare(float input_scale, float output_scale, int tanh_pot_shift_one,
+                           ts_logistic_params* p) {
+  int in_log2 = 0, out_log2 = 0;
+  int pot = checked_log2(input_scale, &in_log2);
+  int32_t shift = (15 - 3) + in_log2;
+  p->input_zero_point = 0;
+  p->input_range_radius = 0;
+  pot = pot && (shift == 0 || (tanh_pot_shift_one && shift == 1));
+  if (pot) {
+    p->input_multiplier = 0;
+  } else {
+    /* rescale the input to 1 / (3 * 4096) of a unit, the table's argument */
+    double m = (double)input_scale * 4096.0 * 3.0;
+    shift = 0;
+    while (m <= 32767.0 / 2.0 && shift <= 30) {
+      ++shift;
+      m *= 2.0;
+    }
+    if (m > 32767.0) return 1; /* the kernel's product would leave int32 */
+    p->input_multiplier = (int32_t)m;
+  }
+  p->input_left_shift = shift;
+  if (!checked_log2(output_scale, &out_log2) || out_log2 != -15) return 2;
+  return 0;
+}
+
+static void sigmoid_s16_window(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels,
+                               ts_window win, int tanh) {
+  int32_t y, x, c;
+  for (y = win.y0; y < win.y1; ++y) {
+    for (x = win.x0; x < win.x1; ++x) {
+      const int8_t* src = TS_PIXEL(in, y, x, 2 * channels);
+      int8_t* dst = TS_PIXEL(out, y, x, 2 * channels);
+      for (c = 0; c < channels; ++c) {
+        const int16_t v = ts_load_s16(src, c);
+        ts_store_s16(dst, c,
+                     tanh ? ts_tanh_s16_value(v, p->input_multiplier, p->input_left_shift)
+                          : ts_logistic_s16_value(v, p->input_multiplier, p->input_left_shift));
+      }
+    }
+  }
+}
+
+void ts_logistic_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win) {
+  sigmoid_s16_window(p, in, out, channels, win, 0);
+}
+
+void ts_tanh_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win) {
+  sigmoid_s16_window(p, in, out, channels, win, 1);
 }

@@ -630,6 +630,18 @@ void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_
 int16_t ts_logistic_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
 int16_t ts_tanh_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
 
+/* LOGISTIC and TANH int16 (TFLM logistic.cc / tanh.cc int16 paths, reference_integer_ops
+ * Logistic / Tanh): zero points 0, output scale 2^-15. Prepare: TFLM's input_multiplier and
+ * input_left_shift (input_multiplier 0 when the input scale is 2^-12, or for TANH
+ * (tanh_pot_shift_one 1) also 2^-11; else the scale times 3 * 4096 doubled into (2^14, 2^15));
+ * zero points and radius set to 0. Returns 1 when the input scale is too large for the
+ * table's argument, 2 when the output scale is not 2^-15, else 0. The kernels are element-wise
+ * over a window of int16 elements (any alignment), in place. */
+int ts_sigmoid_s16_prepare(float input_scale, float output_scale, int tanh_pot_shift_one,
+                           ts_logistic_params* p);
+void ts_logistic_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+void ts_tanh_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
 /* TFLM's QuantizeMultiplier (frexp, round half away from zero, Q31, renormalised when the
  * mantissa rounds to 1, zero below 2^-32): shift > 0 is a left shift. */
 void ts_quantize_multiplier(double real, int32_t* multiplier, int* shift);

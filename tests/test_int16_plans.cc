@@ -83,7 +83,7 @@ Quantization PerChannel(Rand& r, int n, int axis) {
 // (stride 1) -> MUL by a per-channel int16 constant -> SUB the convolution's output -> ADD the
 // depthwise output -> AVERAGE_POOL_2D 3x3 SAME -> MAX_POOL_2D 2x3 SAME (RELU6) ->
 // CONCATENATION with ADD's output (channels) -> RESHAPE (1 x h*w*12) -> FULLY_CONNECTED (5
-// units), with ADD's output a second graph output.
+// units), with ADD's output a second graph output and TANH(LOGISTIC(SUB's output)) a third.
 // With `vary`, the depthwise kernel (1..5 per axis) and dilation (1..2 per axis) and the pool
 // sizes (1..3 per axis) are drawn from the seed.
 Graph Int16Chain(int h, int w, uint64_t seed, bool vary = false) {
@@ -155,8 +155,13 @@ Graph Int16Chain(int h, int w, uint64_t seed, bool vary = false) {
   const int fb = AddTensor(g, "fc_b", DType::kInt64, {5}, Q(6e-6f, 0), Int64Bytes(r, 5, 50000));
   const int y = AddTensor(g, "y", DType::kInt16, {1, 5}, Q(0.05f, 0));
   AddOp(g, OpType::kFullyConnected, {flat, fw, fb}, y, FullyConnectedOptions{});
+  // a third output: TANH (input scale 2^-15, a general multiplier) of LOGISTIC of SUB's output
+  const int lg = AddTensor(g, "logistic", DType::kInt16, s6, Q(1.0f / 32768, 0));
+  AddOp(g, OpType::kLogistic, {s1}, lg);
+  const int th = AddTensor(g, "tanh", DType::kInt16, s6, Q(1.0f / 32768, 0));
+  AddOp(g, OpType::kTanh, {lg}, th);
   g.inputs = {x};
-  g.outputs = {y, a1};
+  g.outputs = {y, a1, th};
   g.Validate();
   return g;
 }
@@ -167,7 +172,8 @@ std::vector<std::vector<uint8_t>> Inputs(const Graph& g, uint64_t seed) {
 }
 
 const std::set<OpType> kCounted = {OpType::kPad, OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kMul, OpType::kSub,
-                                   OpType::kAdd,    OpType::kAveragePool2D,   OpType::kMaxPool2D};
+                                   OpType::kAdd,    OpType::kAveragePool2D,   OpType::kMaxPool2D,
+                                   OpType::kLogistic, OpType::kTanh};
 
 TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) {
   int plans = 0;
@@ -194,6 +200,13 @@ TEST(Int16Plans, EveryStrategyPatchAndStreamIsCheckedAndGivesLayerByLayerBytes) 
       if (v != 32767 && v != -32768) fc.insert(v);
     }
     EXPECT_GE(fc.size(), 3u);
+    std::set<int16_t> th;  // TANH(LOGISTIC(SUB)) takes many values as well
+    for (size_t i = 0; i + 1 < want[2].size(); i += 2) {
+      int16_t v;
+      std::memcpy(&v, &want[2][i], 2);
+      th.insert(v);
+    }
+    EXPECT_GE(th.size(), want[2].size() / 8);
     test::CheckEveryPlan(g, inputs, kCounted, &plans, &partial);
     // the smallest-arena strategy folds the int16 PAD into the 16x8 convolution
     const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));

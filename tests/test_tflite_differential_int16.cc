@@ -4,7 +4,8 @@
 // plan). ADD, SUB and MUL int16 (general scales, broadcasts, fused
 // activations), CONV_2D and DEPTHWISE_CONV_2D 16x8 (shapes, strides, dilations, padding,
 // activations; depthwise multipliers, an int64 bias or none), FULLY_CONNECTED 16x8 (batches,
-// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D, PAD and CONCATENATION int16 and
+// keep_num_dims, an int64 bias), AVERAGE_POOL_2D, MAX_POOL_2D, PAD, CONCATENATION, LOGISTIC and TANH
+// int16 (power-of-two and general input scales) and
 // TRANSPOSE_CONV int8 (with and without bias) and 16x8 (with bias) (shapes, strides,
 // SAME/VALID). Every
 // output byte must equal TFLite's: both compute TFLM's arithmetic (the general int16 ADD
@@ -134,6 +135,42 @@ Case MakeBinary(Rand& r, OpType type) {
   c.desc = d.str();
   return c;
 }
+// LOGISTIC or TANH int16: output scale 2^-15; input scales powers of two or general; inputs
+// over the whole int16 range. Not 2^-12 nor 2^-11: there TFLite 2.9's builtin kernels
+// (activations.cc) leave input_multiplier 0 and take their optimized gemmlowp path instead of
+// reference_integer_ops (Eval: `kernel_type == kReference || input_multiplier > 0`), and their
+// outputs differ from TFLM's table interpolation by up to about 8 steps (observed for both
+// operators at both scales); those scales are checked against a naive TFLM model over every
+// input in test_kernels_sigmoid_s16.cc.
+Case MakeSigmoid(Rand& r, OpType type) {
+  Case c;
+  Graph& g = c.g;
+  const int h = r.I(1, 8), w = r.I(1, 8), ch = r.I(1, 10);
+  float scale;
+  if (r.P(0.3)) {
+    int e = r.I(-15, -11);
+    if (e >= -12) e += 3;  // -9, -10 for -12, -11
+    scale = std::ldexp(1.0f, e);
+  } else {
+    scale = static_cast<float>(std::pow(10.0, r.U(-4.5, -2.7)));
+  }
+  const int x = AddTensor(g, "x", DType::kInt16, {1, h, w, ch}, Q(scale));
+  const int y = AddTensor(g, "y", DType::kInt16, {1, h, w, ch}, Q(1.0f / 32768));
+  Operator op;
+  op.type = type;
+  op.inputs = {x};
+  op.outputs = {y};
+  g.ops.push_back(op);
+  g.inputs = {x};
+  g.outputs = {y};
+  c.inputs = {Int16Bytes(r, static_cast<int64_t>(h) * w * ch, r.P(0.3) ? 3000 : 32768)};
+  std::ostringstream d;
+  d << OpTypeName(type) << " int16 " << h << "x" << w << "x" << ch << " input scale " << scale;
+  c.desc = d.str();
+  return c;
+}
+Case MakeLogistic(Rand& r) { return MakeSigmoid(r, OpType::kLogistic); }
+Case MakeTanh(Rand& r) { return MakeSigmoid(r, OpType::kTanh); }
 Case MakeAdd(Rand& r) { return MakeBinary(r, OpType::kAdd); }
 Case MakeSub(Rand& r) { return MakeBinary(r, OpType::kSub); }
 Case MakeMul(Rand& r) { return MakeBinary(r, OpType::kMul); }
@@ -687,6 +724,16 @@ TEST(TfliteDifferentialInt16, ConcatenationEqualsTflite) {
   RunCases(MakeConcat, 176000, "CONCATENATION int16");
 }
 
+TEST(TfliteDifferentialInt16, LogisticEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeLogistic, 177000, "LOGISTIC int16");
+}
+
+TEST(TfliteDifferentialInt16, TanhEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  RunCases(MakeTanh, 178000, "TANH int16");
+}
+
 TEST(TfliteDifferentialInt16, TransposeConvInt8EqualsTflite) {
   TESSERA_REQUIRE_TFLITE();
   RunCases(MakeTransposeConv8, 170000, "TRANSPOSE_CONV int8", 1);
@@ -800,8 +847,8 @@ TEST(Int16Unsupported, ClearErrors) {
     g.outputs = {y};
     expect_error(g, {"FULLY_CONNECTED", "'w'", "per channel", "16x8"});
   }
-  {  // LOGISTIC, TANH and SOFTMAX int16 are not supported yet: the clear int8 error
-    for (OpType type : {OpType::kLogistic, OpType::kTanh, OpType::kSoftmax}) {
+  {  // SOFTMAX int16 is not supported yet: the clear int8 error
+    for (OpType type : {OpType::kSoftmax}) {
       Graph g;
       const int x = AddTensor(g, "x", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
       const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(1.0f / 32768));
@@ -814,6 +861,25 @@ TEST(Int16Unsupported, ClearErrors) {
       g.inputs = {x};
       g.outputs = {y};
       expect_error(g, {OpTypeName(type), "'x'", "int16", "expected int8"});
+    }
+  }
+  {  // LOGISTIC and TANH int16 need output scale 2^-15 and zero points 0 (TFLM's Prepare)
+    for (OpType type : {OpType::kLogistic, OpType::kTanh}) {
+      for (int bad = 0; bad < 2; ++bad) {
+        Graph g;
+        Quantization yq = Q(bad == 0 ? 1.0f / 16384 : 1.0f / 32768);
+        if (bad == 1) yq.zero_point = {3};
+        const int x = AddTensor(g, "x", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+        const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, yq);
+        Operator op;
+        op.type = type;
+        op.inputs = {x};
+        op.outputs = {y};
+        g.ops.push_back(op);
+        g.inputs = {x};
+        g.outputs = {y};
+        expect_error(g, {OpTypeName(type), "'y'", bad == 0 ? "2^-15" : "zero point"});
+      }
     }
   }
   {  // ADD int16 with a nonzero zero point

@@ -603,7 +603,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[2] = p.softmax_rows;
       break;
     case OpType::kSvdf:  // not fitted: as a fully connected layer of the same multiply-accumulates
-    case OpType::kTransposeConv:  // not fitted: as a fully connected layer of the same multiply-accumulates
+    case OpType::kTransposeConv:  // not fitted: likewise
+    case OpType::kUnidirectionalSequenceLstm:  // not fitted: likewise (its 8 FCs per time step)
       r.cls = LatencyClass::kFullyConnected;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
       r.x[2] = static_cast<double>(p.out_shape.h) * p.out_shape.w * p.out_shape.c;

@@ -1400,9 +1400,11 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
-      case OpType::kSvdf: {
-        // One unit: reads the input whole, writes the output whole (its state operand is
-        // modelled by ReplayState).
+      case OpType::kSvdf:
+      case OpType::kUnidirectionalSequenceLstm: {
+        // One unit: reads the input whole, writes the output whole (its state operands are
+        // modelled by ReplayState). LSTM: ts_lstm writes time step t's output rows before it
+        // reads step t+1's input rows; the whole-unit model is stricter than that order.
         data_input();
         require_whole();
         const auto ex = extras_from(0);

@@ -105,8 +105,9 @@ enum class OpType : uint8_t {
   kMirrorPad,
   kGather,
   kSvdf,
+  kUnidirectionalSequenceLstm,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kSvdf) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kUnidirectionalSequenceLstm) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -127,6 +128,16 @@ struct TransposeConvOptions {
   Padding padding = Padding::kSame;
   int32_t stride_h = 1, stride_w = 1;
   bool operator==(const TransposeConvOptions&) const = default;
+};
+// UNIDIRECTIONAL_SEQUENCE_LSTM. `activation`: TFLite's ActivationFunctionType code of the cell
+// gate (TFLM runs TANH only); clips 0: none.
+struct UnidirectionalSequenceLstmOptions {
+  int32_t activation = 0;
+  float cell_clip = 0.0f, proj_clip = 0.0f;
+  bool time_major = false;
+  bool asymmetric_quantize_inputs = false;
+  bool diagonal_recurrent_tensors = false;
+  bool operator==(const UnidirectionalSequenceLstmOptions&) const = default;
 };
 struct DepthwiseConv2DOptions {
   Padding padding = Padding::kSame;
@@ -241,7 +252,7 @@ using OpOptions =
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
                  SpaceDepthOptions, SqueezeOptions, TransposeConvOptions, GatherOptions, MirrorPadOptions,
-                 SvdfOptions>;
+                 SvdfOptions, UnidirectionalSequenceLstmOptions>;
 
 // The bytes TFLM's ResetVariableTensors gives a variable tensor (and TensorFlow Lite's
 // ResetVariableTensor): every byte the zero point for int8, zeros for every other type.

@@ -2,6 +2,7 @@
 
 #include "codegen/emit_ops.h"
 #include "ir/op_check.h"
+#include "ops/prepare_util.h"
 
 namespace tessera::ops {
 
@@ -62,6 +63,42 @@ void ValidateUnaryInt8(OpCheck& c) {
   const int in = c.In(0, "input"), out = c.Out();
   c.IoInt8(in, out);
   c.ExpectShape(c.T(in).shape);
+}
+
+void ValidateUnaryInt8OrInt16(OpCheck& c) {
+  if (c.T(c.Out()).type != DType::kInt16) {
+    ValidateUnaryInt8(c);
+    return;
+  }
+  c.Arity(1, 1);
+  const int in = c.In(0, "input"), out = c.Out();
+  for (const auto& [t, role] : {std::pair{in, "input"}, std::pair{out, "output"}}) {
+    c.Type(t, role, {DType::kInt16});
+    c.PerTensor(t, role);
+  }
+  c.ExpectShape(c.T(in).shape);
+}
+
+void PrepareSigmoidInt16(PreparedOp& p, const Tensor& x, const Tensor& y, int tanh, ts_logistic_params* l) {
+  const std::string& label = p.label;
+  const char* op = tanh ? "int16 TANH" : "int16 LOGISTIC";
+  RequireType(label, x, DType::kInt16, "input");
+  RequireType(label, y, DType::kInt16, "output");
+  if (ZeroPoint(label, x, "input") != 0 || ZeroPoint(label, y, "output") != 0)
+    Fail(label, std::string(op) + " needs zero points 0 (input '" + x.name + "', output '" + y.name + "')");
+  const int r = ts_sigmoid_s16_prepare(Scale(label, x, "input"), Scale(label, y, "output"), tanh, l);
+  if (r == 1) Fail(label, std::string(op) + ": input scale of '" + x.name + "' too large");
+  if (r == 2) Fail(label, std::string(op) + " needs output scale 2^-15 (output '" + y.name + "')");
+  p.impl = Impl::kUnit;
+}
+
+std::string EmitLogisticParams(const EmitContext& e, const ts_logistic_params& c) {
+  return e.w.Params("ts_logistic_params", Init()
+                                              .F("input_zero_point", c.input_zero_point)
+                                              .F("input_range_radius", c.input_range_radius)
+                                              .F("input_multiplier", c.input_multiplier)
+                                              .F("input_left_shift", c.input_left_shift)
+                                              .str());
 }
 
 std::string EmitAddParams(const EmitContext& e, const ts_add_params& c) {

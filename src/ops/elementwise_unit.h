@@ -37,6 +37,17 @@ void ValidateBinaryInt8OrInt16(OpCheck& c);
 // The options are checked by the caller.
 void ValidateUnaryInt8(OpCheck& c);
 
+// LOGISTIC and TANH: ValidateUnaryInt8, or an int16 per-tensor input and output of its shape
+// when the output is int16 (TFLM's int16 paths; zero points and scales checked at Prepare).
+void ValidateUnaryInt8OrInt16(OpCheck& c);
+
+// The int16 Prepare of LOGISTIC (tanh 0) and TANH (tanh 1): zero points 0, output scale 2^-15,
+// TFLM's input_multiplier / input_left_shift into *l.
+void PrepareSigmoidInt16(PreparedOp& p, const Tensor& x, const Tensor& y, int tanh, ts_logistic_params* l);
+
+// The const ts_logistic_params struct of LOGISTIC / TANH in generated code; returns its symbol.
+std::string EmitLogisticParams(const EmitContext& e, const ts_logistic_params& c);
+
 // The const ts_add_params struct of ADD / SUB / SQUARED_DIFFERENCE in generated code; returns
 // its symbol.
 std::string EmitAddParams(const EmitContext& e, const ts_add_params& c);

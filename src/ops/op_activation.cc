@@ -1,4 +1,4 @@
-// RELU, RELU6, LOGISTIC and HARD_SWISH, int8 (TFLM activations.cc, logistic.cc,
+// RELU, RELU6, LOGISTIC (int8, int16) and HARD_SWISH, int8 (TFLM activations.cc, logistic.cc,
 // hard_swish.cc). Element-wise over any window, in place.
 #include <algorithm>
 #include <cmath>
@@ -85,6 +85,16 @@ class Relu6 final : public ActivationUnit {
 class Logistic final : public ActivationUnit {
  public:
   Logistic() : ActivationUnit(OpType::kLogistic, "LOGISTIC", B::LOGISTIC) {}
+  void Validate(OpCheck& c) const override {
+    c.NoOptions();
+    ValidateUnaryInt8OrInt16(c);
+  }
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int pass) const override {
+    const Tensor *x, *y;
+    PrepareUnary(g, o, p, &x, &y);
+    if (y->type != DType::kInt16) return ActivationUnit::Prepare(g, o, p, pass);
+    PrepareSigmoidInt16(p, *x, *y, 0, &p.logistic);
+  }
   void PrepareInt8(PreparedOp& p, float sx, float sy, int32_t zx, int32_t zy, const Tensor& y) const override {
     const std::string& label = p.label;
     if (zy != -128 || sy != 1.0f / 256)
@@ -107,18 +117,12 @@ class Logistic final : public ActivationUnit {
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*) const override {
-    ts_logistic_s8(&p.logistic, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    (p.out_elem_bytes == 2 ? ts_logistic_s16 : ts_logistic_s8)(&p.logistic, CBuf(inputs[0]), Buf(out),
+                                                               p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {
-    const ts_logistic_params& c = e.p.logistic;
-    const std::string params = e.w.Params(
-        "ts_logistic_params", Init()
-                                  .F("input_zero_point", c.input_zero_point)
-                                  .F("input_range_radius", c.input_range_radius)
-                                  .F("input_multiplier", c.input_multiplier)
-                                  .F("input_left_shift", c.input_left_shift)
-                                  .str());
-    return "  ts_logistic_s8(&" + params + ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) +
+    const std::string params = EmitLogisticParams(e, e.p.logistic);
+    return std::string("  ") + (e.p.out_elem_bytes == 2 ? "ts_logistic_s16" : "ts_logistic_s8") + "(&" + params + ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) +
            ", " + e.win() + ");\n";
   }
 };

@@ -1,4 +1,4 @@
-// LEAKY_RELU, TANH, ABS, RSQRT and ELU, int8 (TFLM leaky_relu.cc, tanh.cc, elementwise.cc,
+// LEAKY_RELU, TANH (int8, int16), ABS, RSQRT and ELU, int8 (TFLM leaky_relu.cc, tanh.cc, elementwise.cc,
 // elu.cc; the kernels' *_prepare compute TFLM's Prepare-time parameters). Element-wise over
 // any window, in place.
 #include <array>
@@ -101,6 +101,16 @@ class LeakyRelu final : public UnaryInt8Unit {
 class Tanh final : public UnaryInt8Unit {
  public:
   Tanh() : UnaryInt8Unit(OpType::kTanh, "TANH", B::TANH) {}
+  void Validate(OpCheck& c) const override {
+    c.NoOptions();
+    ValidateUnaryInt8OrInt16(c);
+  }
+  void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int pass) const override {
+    const Tensor *x, *y;
+    PrepareUnary(g, o, p, &x, &y);
+    if (y->type != DType::kInt16) return UnaryInt8Unit::Prepare(g, o, p, pass);
+    PrepareSigmoidInt16(p, *x, *y, 1, &UnitParams<ts_logistic_params>(p));
+  }
   void PrepareInt8(const Graph&, const Operator&, PreparedOp& p, const UnaryQuant& q, const Tensor& y) const override {
     if (q.zy != 0 || q.sy != 1.0f / 128)
       Fail(p.label, "int8 TANH needs output scale 1/128 and zero point 0 (output '" + y.name + "')");
@@ -109,17 +119,12 @@ class Tanh final : public UnaryInt8Unit {
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*) const override {
-    ts_tanh_s8(&UnitParams<ts_logistic_params>(p), CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    (p.out_elem_bytes == 2 ? ts_tanh_s16 : ts_tanh_s8)(&UnitParams<ts_logistic_params>(p), CBuf(inputs[0]),
+                                                       Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {
-    const ts_logistic_params& c = UnitParams<ts_logistic_params>(e.p);
-    return Call(e, "ts_tanh_s8",
-                e.w.Params("ts_logistic_params", Init()
-                                                     .F("input_zero_point", c.input_zero_point)
-                                                     .F("input_range_radius", c.input_range_radius)
-                                                     .F("input_multiplier", c.input_multiplier)
-                                                     .F("input_left_shift", c.input_left_shift)
-                                                     .str()));
+    return Call(e, e.p.out_elem_bytes == 2 ? "ts_tanh_s16" : "ts_tanh_s8",
+                EmitLogisticParams(e, UnitParams<ts_logistic_params>(e.p)));
   }
 };
 

@@ -59,6 +59,7 @@ const OpUnit& NegUnit();
 const OpUnit& MirrorPadUnit();
 const OpUnit& GatherUnit();
 const OpUnit& SvdfUnit();
+const OpUnit& UnidirectionalSequenceLstmUnit();
 
 namespace {
 
@@ -75,6 +76,7 @@ constexpr UnitFn kUnits[] = {
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
     SpaceToBatchNdUnit, BatchToSpaceNdUnit, TransposeConvUnit, NegUnit,      MirrorPadUnit,     GatherUnit,
     SvdfUnit,
+    UnidirectionalSequenceLstmUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

@@ -28,6 +28,7 @@ const std::vector<std::string>& CoverageModelsRunning() {
       "st_squeezenet11_128_flowers",
       "st_yamnet_256_64x96_esc10",
       "tflm_keyword_scrambled_8bit",
+      "tflm_mnist_lstm_int8",
   };
   return models;
 }

@@ -572,6 +572,76 @@ void ts_log_softmax_f32(const void* in /* float32 */, void* out /* float32 */, i
  * float/double expressions of TFLM's Prepare; they return 0, or -1 when TFLM's Prepare would
  * reject the parameters or its arithmetic would be undefined (then *p is unspecified). */
 
+/* ======================================================================================
+ * UNIDIRECTIONAL_SEQUENCE_LSTM (TFLM unidirectional_sequence_lstm.cc, lstm_eval.h: the
+ * standard LSTM without peephole, projection, layer norm or CIFG). 8x8->16: int8 input,
+ * output and hidden state, int8 weights, int32 biases; 16x8->16: int16 input, output and
+ * hidden state, int8 weights, int64 biases. The cell state is int16 in both.
+ * Per time step and gate g (forget, input, cell, output):
+ *   fc_in  = FC(x_t, input weights, bias)     int16 (saturated), scale 2^-12
+ *   fc_rec = FC(h, recurrent weights, none)   int16 (saturated), scale 2^-12
+ *   gate   = activation(saturating int16 add)  sigmoid, or the cell gate's tanh/sigmoid
+ * then c = sat(mul(forget, c) + mul(input, cell_gate)), clipped to +-cell_clip unless -1,
+ * h = mul(tanh(c), output) in the hidden state's quantization, and output[t] = h. FC is
+ * reference_integer_ops::FullyConnected (int32 accumulator with offsets for int8 input; int64
+ * accumulator, no input offset, 64-bit MultiplyByQuantizedMultiplier for int16 input); mul is
+ * reference_integer_ops::MulElementwise; sigmoid and tanh are the int16 reference Logistic and
+ * Tanh (256-entry table). Layout: batch-major input [B, T, n_input] / output [B, T, n_state],
+ * or time-major [T, B, ...]; states [B, n_state]. Each state element's new value depends only
+ * on the old hidden state, so the kernel computes the new hidden state of a step into that
+ * step's output rows and copies it to the hidden state after the step: no scratch (TFLM's four
+ * gate buffers are not needed). Access order: per step, reads input[t] and the states, writes
+ * output[t] and the states; the output must not overlap the input or the states. int16 data
+ * (cell state, int16 activations) is read and written through memcpy (any alignment). */
+typedef struct {
+  const int8_t* input_weights;     /* [n_state, n_input] */
+  const int8_t* recurrent_weights; /* [n_state, n_state] */
+  const int32_t* bias32;           /* 8x8->16: [n_state] or NULL */
+  const int64_t* bias64;           /* 16x8->16: [n_state] or NULL */
+  int32_t input_filter_offset, recurrent_filter_offset; /* -weights zero points */
+  int32_t input_multiplier, input_shift;         /* input scale * weights scale / 2^-12 */
+  int32_t recurrent_multiplier, recurrent_shift; /* hidden scale * weights scale / 2^-12 */
+} ts_lstm_gate;
+
+enum { TS_LSTM_FORGET = 0, TS_LSTM_INPUT = 1, TS_LSTM_CELL = 2, TS_LSTM_OUTPUT = 3 };
+
+typedef struct {
+  int32_t batches, time_steps, n_input, n_state;
+  int32_t time_major;     /* 1: input [T, B, n_input] */
+  int32_t s16;            /* 1: int16 activations (16x8->16) */
+  int32_t input_offset;   /* -input zero point (int8 only) */
+  int32_t hidden_offset;  /* -hidden state zero point (int8 only: the recurrent FC's input offset) */
+  int32_t hidden_zero_point;
+  int32_t cell_gate_sigmoid; /* the cell gate's activation: 0 tanh, 1 sigmoid */
+  ts_lstm_gate gate[4];
+  int32_t forget_multiplier, forget_shift; /* forget (2^-15) x cell -> cell */
+  int32_t input_multiplier, input_shift;   /* input (2^-15) x cell gate (2^-15) -> cell */
+  int32_t hidden_multiplier, hidden_shift; /* tanh(c) (2^-15) x output (2^-15) -> hidden */
+  /* TFLM Tanh's input_multiplier and input_left_shift for the cell state (scale 2^p):
+   * shift = 15 + p - 3; when negative, multiplier 3 and shift -shift, else multiplier 0 */
+  int32_t cell_tanh_multiplier, cell_tanh_shift;
+  int32_t cell_clip; /* quantized cell clip (>= 0; 0 clips to 0), -1: none */
+} ts_lstm_params;
+
+void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+             int8_t* cell_state);
+/* TFLM's int16 Logistic and Tanh (reference_integer_ops, input_multiplier 0 means the power of
+ * two case 3 << input_left_shift), one value; exposed for tests. */
+int16_t ts_logistic_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
+int16_t ts_tanh_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
+
+/* LOGISTIC and TANH int16 (TFLM logistic.cc / tanh.cc int16 paths, reference_integer_ops
+ * Logistic / Tanh): zero points 0, output scale 2^-15. Prepare: TFLM's input_multiplier and
+ * input_left_shift (input_multiplier 0 when the input scale is 2^-12, or for TANH
+ * (tanh_pot_shift_one 1) also 2^-11; else the scale times 3 * 4096 doubled into (2^14, 2^15));
+ * zero points and radius set to 0. Returns 1 when the input scale is too large for the
+ * table's argument, 2 when the output scale is not 2^-15, else 0. The kernels are element-wise
+ * over a window of int16 elements (any alignment), in place. */
+int ts_sigmoid_s16_prepare(float input_scale, float output_scale, int tanh_pot_shift_one,
+                           ts_logistic_params* p);
+void ts_logistic_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+void ts_tanh_s16(const ts_logistic_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
 /* TFLM's QuantizeMultiplier (frexp, round half away from zero, Q31, renormalised when the
  * mantissa rounds to 1, zero below 2^-32): shift > 0 is a left shift. */
 void ts_quantize_multiplier(double real, int32_t* multiplier, int* shift);

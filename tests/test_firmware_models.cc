@@ -177,6 +177,8 @@ TEST(DeviceSvdf, StateCarriesOverInvokesAsOnTheHost) {
     }
     fs::remove_all(dir);
   }
+}
+
 // A model with state on the device: three invokes in a row on case 0's input (state carried
 // over in the generated model's state region), with the greedy and the best plan; the last
 // outputs equal TFLM's (case0.invoke3.output<N>.bin) and the host executor's.

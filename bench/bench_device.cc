@@ -11,7 +11,11 @@
 //
 //   bench_device [--board an386|an500] [--strategies greedy,patch,cache,...] [--models a,b,...]
 //                [--opt -O2] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]
+//                [--invokes N]
 //
+// --invokes N: every run invokes the model N times in a row on the same input (state carried
+// over, e.g. coverage/tflm_keyword_scrambled_8bit's SVDFs); instructions and outputs are the
+// last invoke's.
 // Strategies: greedy (layer by layer); patch (2x2 patches recomputing their halos, split
 // chosen as in tests/test_firmware_dsp.cc, PADs folded, in-place placement); cache (the same
 // split and grid with halo caching: every element computed once, 1.00x MACs; schedule/stream.h
@@ -308,7 +312,7 @@ int main(int argc, char** argv) {
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
   bool dsp_only = false, profile = false, cycles = false;
-  int top = 10, wait_states = 5;
+  int top = 10, wait_states = 5, invokes = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -340,6 +344,12 @@ int main(int argc, char** argv) {
       cycles = true;
     } else if (a == "--wait-states") {
       wait_states = bench::ParseWaitStates("bench_device", next());
+    } else if (a == "--invokes") {
+      invokes = std::atoi(next().c_str());
+      if (invokes < 1) {
+        std::fprintf(stderr, "bench_device: --invokes wants a count of at least 1\n");
+        return 2;
+      }
     } else if (a == "--top") {
       const std::string v = next();
       top = std::atoi(v.c_str());
@@ -350,7 +360,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
-                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W]\n");
+                   "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W] "
+                   "[--invokes N]\n");
       return 2;
     }
   }
@@ -407,13 +418,14 @@ int main(int argc, char** argv) {
     for (const auto& s : strategies) {
       try {
         const Plan plan = bench::MakeBenchPlan(g, s);
-        const auto expected = RunPlan(g, plan, inputs);
+        const auto expected = RunPlan(g, plan, inputs, invokes);
         std::string tag = s;
         for (char& ch : tag)
           if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
         DeviceOptions o;
         o.board = board;
         o.opt = opt;
+        o.invokes = invokes;
         DeviceOptions portable_o = o;
         o.cycles = cycles;
         portable_o.defines.push_back("TS_NO_DSP");

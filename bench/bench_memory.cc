@@ -82,6 +82,59 @@ std::vector<Rung> Ladder() {
   return r;
 }
 
+// TFLM's whole arena row: used = non-persistent + persistent (the persistent part holds its
+// interpreter bookkeeping and, for stateful models, the variable tensors).
+struct TflmRow {
+  int64_t used = -1, nonpersistent = -1, persistent = -1;
+};
+std::map<std::string, TflmRow> TflmRows() {
+  std::map<std::string, TflmRow> r;
+  for (const std::string& prefix : {std::string(), std::string("coverage/")}) {
+    std::ifstream f(std::string(TESSERA_SHARED_DIR) + "/reference/" + prefix + "tflm_arena.tsv");
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      std::istringstream ss(line);
+      std::string model, used, np, pers;
+      if (std::getline(ss, model, '\t') && std::getline(ss, used, '\t') && std::getline(ss, np, '\t') &&
+          std::getline(ss, pers, '\t'))
+        r[prefix + model] = {std::stoll(used), std::stoll(np), std::stoll(pers)};
+    }
+  }
+  return r;
+}
+
+// Models with state (variable tensors: SVDF, LSTM): tessera's arena and its state region
+// apart, beside TFLM's arena, whose persistent part includes the state.
+void StateTable(const std::vector<std::pair<std::string, Graph>>& models) {
+  std::printf("== Models with state: arena and state region (every plan checked) ==\n");
+  std::printf("%-38s %8s %8s %8s %14s   %10s %14s %11s\n", "model", "greedy", "best", "state", "best + state",
+              "TFLM used", "non-persistent", "persistent");
+  const auto tflm = TflmRows();
+  int n = 0;
+  for (const auto& [name, g] : models) {
+    if (g.state_tensors().empty()) continue;
+    ++n;
+    const Plan greedy = MakePlan(g, PlanOptions::FromStrategy("greedy"));
+    const Plan best = MakePlan(g, PlanOptions::FromStrategy("best"));
+    const bool ok = CheckPlan(g, greedy).ok && CheckPlan(g, best).ok;
+    std::printf("%-38.38s %8lld %8lld %8lld %14lld", name.c_str(), static_cast<long long>(greedy.arena_bytes),
+                static_cast<long long>(best.arena_bytes), static_cast<long long>(best.state_bytes),
+                static_cast<long long>(best.arena_bytes + best.state_bytes));
+    auto it = tflm.find(name);
+    if (it == tflm.end())
+      std::printf("   %10s %14s %11s", "-", "-", "-");
+    else
+      std::printf("   %10lld %14lld %11lld", static_cast<long long>(it->second.used),
+                  static_cast<long long>(it->second.nonpersistent), static_cast<long long>(it->second.persistent));
+    std::printf("%s\n", ok ? "" : "  REJECTED");
+  }
+  if (n == 0) std::printf("(none read)\n");
+  std::printf("state = tessera's state region (variable tensors; own buffer, kept across invokes). TFLM's persistent\n"
+              "part holds its state and its interpreter's bookkeeping; its non-persistent part includes SVDF's int32\n"
+              "scratch, which tessera's kernel does without.\n\n");
+}
+
 void ModelTable() {
   std::printf("== Arena bytes per model (model input in the arena; every plan checked) ==\n");
   std::printf("%-32s %10s %10s %10s %10s %11s %10s %8s %10s\n", "model", "greedy", "+fusion", "+in-place", "+overlap",
@@ -127,6 +180,7 @@ void ModelTable() {
   std::printf("saving = 1 - (+placement)/(greedy). TFLM = its non-persistent arena (tflm_arena.tsv).\n");
   for (const std::string& u : unread) std::printf("not read yet: %.160s\n", u.c_str());
   std::printf("\n");
+  StateTable(models);
 }
 
 struct LayerCase {

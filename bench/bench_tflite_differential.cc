@@ -209,8 +209,13 @@ int main(int argc, char** argv) {
   auto wanted = [&](const std::string& n) { return only.empty() || std::find(only.begin(), only.end(), n) != only.end(); };
   if (shared.empty()) std::printf("(../shared/models absent: shared models skipped)\n");
   try {
-    for (const auto& s : shared)
+    for (const auto& s : shared) {
+      if (const std::string why = test::TfliteCannotRun(s); !why.empty()) {
+        std::printf("%s: skipped: %s\n", s.c_str(), why.c_str());
+        continue;
+      }
       if (wanted(s)) RunShared(s);
+    }
     for (const auto& z : zoo)
       if (wanted(z)) RunZoo(z);
   } catch (const std::exception& e) {

@@ -19,6 +19,10 @@
 //    unmutated plan. Moves into fresh space make sure some are accepted.
 // 3. Targeted mutations around the model-zoo operators: a RESIZE_BILINEAR patch step whose
 //    input buffer lacks one row it reads, and a TILE whose output overlaps its input.
+// 4. State (SVDF's variable tensors, plan.h StateSlot): an activation buffer placed over a
+//    state tensor (a buffer holding it in the arena), state slots over each other, misaligned,
+//    outside the state region or missing, all rejected; the executor gives the plan's bytes
+//    for the valid ones.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,6 +38,8 @@
 #include "memory/greedy.h"
 #include "support/checker_graphs.h"
 #include "support/paths.h"
+#include "support/svdf_graph.h"
+#include "plan/strategy.h"
 #include "schedule/patch.h"
 #include "tflite/reader.h"
 #include "zoo/builder.h"
@@ -401,6 +407,95 @@ TEST(CheckerMutations, TileOutputOverlappingItsInputIsRejected) {
   std::printf("  %d overlapping TILE placements rejected (%d of them change the output on this input)\n", rejected,
               changed);
   EXPECT_GE(rejected, 5);
+}
+
+TEST(CheckerMutations, StateOverlapsAreRejected) {
+  std::vector<std::pair<std::string, Graph>> graphs;
+  for (int layers : {2, 3}) {
+    test::SvdfSpec spec;
+    spec.layers = layers;
+    spec.memory = 5;
+    spec.units = 3;
+    spec.state16 = layers == 2;
+    graphs.emplace_back("svdf x" + std::to_string(layers), test::SvdfGraph(spec, 11 + layers));
+  }
+  if (test::HaveShared())
+    graphs.emplace_back("tflm_keyword_scrambled_8bit",
+                        ReadTflite(test::SharedModel("coverage/tflm_keyword_scrambled_8bit")));
+  int rejected = 0;
+  for (const auto& [name, g] : graphs) {
+    for (const std::string& strategy : {std::string("greedy"), std::string("best")}) {
+      const Plan base = MakePlan(g, PlanOptions::FromStrategy(strategy));
+      ASSERT_GE(base.state.size(), 2u) << name;
+      ASSERT_TRUE(CheckPlan(g, base).ok) << name << " " << strategy << ": " << CheckPlan(g, base).message;
+      auto expect_rejected = [&](const Plan& p, const std::string& what) {
+        const CheckResult r = CheckPlan(g, p);
+        EXPECT_FALSE(r.ok) << name << " " << strategy << ": " << what << " accepted";
+        if (!r.ok) ++rejected;
+        return r;
+      };
+      // An activation over state: a buffer holding the first SVDF's state tensor in the arena,
+      // at the offset of the SVDF's input, live over the whole plan.
+      {
+        Plan p = base;
+        Buffer b = WholeTensorBuffer(g, p.state[0].tensor);
+        b.first = 0;
+        b.last = static_cast<int>(p.steps.size()) - 1;
+        b.offset = p.buffers[p.input_buffers[0]].offset;
+        p.arena_bytes = std::max(p.arena_bytes, b.offset + b.bytes);
+        p.buffers.push_back(b);
+        const CheckResult r = expect_rejected(p, "an arena buffer holding state");
+        EXPECT_NE(r.message.find("which is state"), std::string::npos) << r.message;
+      }
+      // State over state: each slot moved onto every other one (whole or shifted by 8 bytes).
+      for (size_t a = 0; a < base.state.size(); ++a)
+        for (size_t b = 0; b < base.state.size(); ++b) {
+          if (a == b) continue;
+          for (int64_t shift : {int64_t{0}, kStateAlignment}) {
+            Plan p = base;
+            p.state[a].offset = p.state[b].offset + shift;
+            p.state_bytes = std::max(p.state_bytes, p.state[a].offset + p.state[a].bytes);
+            const CheckResult r = expect_rejected(p, "state slot over another");
+            EXPECT_EQ(r.failure, CheckFailure::kBounds) << r.message;
+            EXPECT_NE(r.message.find("overlaps state slot"), std::string::npos) << r.message;
+          }
+        }
+      // Misaligned, outside the region, missing, duplicated.
+      {
+        Plan p = base;
+        p.state.back().offset += 2;
+        p.state_bytes += 8;
+        expect_rejected(p, "a misaligned state slot");
+      }
+      {
+        Plan p = base;
+        p.state_bytes = p.state.back().offset + p.state.back().bytes - 1;
+        expect_rejected(p, "a state region one byte short of its last slot");
+      }
+      {
+        Plan p = base;
+        p.state.pop_back();
+        expect_rejected(p, "a state tensor without a slot");
+      }
+      {
+        Plan p = base;
+        p.state.push_back(p.state.front());
+        expect_rejected(p, "a state tensor with two slots");
+      }
+      // A valid move: the last slot placed past the region's end (the region grows) runs to
+      // the same bytes over three invokes.
+      {
+        Plan p = base;
+        p.state.back().offset = p.state_bytes + kStateAlignment;
+        p.state_bytes = p.state.back().offset + p.state.back().bytes;
+        ASSERT_TRUE(CheckPlan(g, p).ok) << CheckPlan(g, p).message;
+        const auto inputs = SomeInputs(g);
+        EXPECT_EQ(RunPlan(g, p, inputs, 3), RunPlan(g, base, inputs, 3)) << name;
+      }
+    }
+  }
+  std::printf("  %d state mutations rejected\n", rejected);
+  EXPECT_GE(rejected, 20);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "schedule/stream.h"
 #include "support/all_ops_graph.h"
 #include "support/paths.h"
+#include "support/svdf_graph.h"
 #include "tflite/reader.h"
 #include "zoo/zoo.h"
 
@@ -276,6 +277,71 @@ TEST(Codegen, ArmCompileIsWarningFree) {
                                ShellQuote(src) + " -o /dev/null");
       EXPECT_EQ(r.exit_code, 0) << src << ":\n" << r.output;
     }
+    fs::remove_all(dir);
+  }
+}
+
+// State in the generated C: MODEL_STATE_BYTES, the state buffer carried over invokes and
+// model_reset(). A host program invokes three times, resets, invokes once: its outputs equal
+// the executor's after three invokes, then after one (int8 state starting at its zero point,
+// emitted as the buffer's initializer, and int16 state from zeros).
+TEST(Codegen, StateCarriesOverInvokesAndResets) {
+  for (bool state16 : {false, true}) {
+    test::SvdfSpec s;
+    s.layers = 2;
+    s.state16 = state16;
+    s.state_zero_point = state16 ? 0 : 23;
+    s.memory = 4;
+    const Graph g = test::SvdfGraph(s, 77);
+    const Plan plan = PlanLayerByLayer(g);
+    const std::vector<std::vector<uint8_t>> inputs = {RandomInput(g.tensors[g.inputs[0]], 3)};
+    const auto once = RunPlan(g, plan, inputs, 1), thrice = RunPlan(g, plan, inputs, 3);
+    ASSERT_FALSE(once == thrice) << "the state made no difference";
+    const std::string dir = TempDir(std::string("state") + (state16 ? "16" : "8"));
+    const auto files = GenerateC(g, plan, dir + "/gen");
+    const std::string header = ReadText(dir + "/gen/model.h");
+    EXPECT_NE(header.find("#define MODEL_STATE_BYTES " + std::to_string(plan.state_bytes)), std::string::npos);
+    EXPECT_NE(header.find("void model_reset(void);"), std::string::npos);
+    {
+      std::ofstream m(dir + "/main.c");
+      m << R"(#include <stdio.h>
+#include "model.h"
+int main(int argc, char** argv) {
+  static unsigned char in[MODEL_INPUT0_BYTES];
+  FILE* f;
+  int k;
+  if (argc != 3 || !(f = fopen(argv[1], "rb")) || fread(in, 1, sizeof in, f) != sizeof in) return 2;
+  fclose(f);
+  if (!(f = fopen(argv[2], "wb"))) return 2;
+  for (k = 0; k < 3; ++k) {
+    model_set_input(0, in);
+    if (model_invoke() != 0) return 4;
+  }
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  model_reset();
+  model_set_input(0, in);
+  if (model_invoke() != 0) return 4;
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  fclose(f);
+  return 0;
+}
+)";
+    }
+    std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -I " + ShellQuote(dir + "/gen") + " -o " +
+                      ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/main.c");
+    for (auto& src : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(src));
+    ShellResult cr = RunShell(cmd + " -lm");
+    ASSERT_EQ(cr.exit_code, 0) << cr.output;
+    {
+      std::ofstream in(dir + "/input.bin", std::ios::binary);
+      in.write(reinterpret_cast<const char*>(inputs[0].data()), static_cast<std::streamsize>(inputs[0].size()));
+    }
+    ShellResult rr = RunShell(ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/input.bin") + " " +
+                              ShellQuote(dir + "/output.bin"));
+    ASSERT_EQ(rr.exit_code, 0) << rr.output;
+    std::vector<uint8_t> want = thrice[0];
+    want.insert(want.end(), once[0].begin(), once[0].end());
+    EXPECT_TRUE(test::ReadFileBytes(dir + "/output.bin") == want) << (state16 ? "int16" : "int8") << " state";
     fs::remove_all(dir);
   }
 }

@@ -1,8 +1,10 @@
 // Emulated-device tests: real models (../shared/models) and a zoo model, layer-by-layer
 // plan, generated C built into firmware whose SRAM budget is exactly stack + .data + arena +
 // .bss, run under QEMU (mps2-an386 Cortex-M4F and mps2-an500 Cortex-M7) on a fixed input
-// embedded in the firmware. The output bytes must equal the host executor's. A budget one
-// byte smaller fails to link, naming the arena.
+// embedded in the firmware. The output bytes must equal the host executor's; a model with
+// state (SVDF) is also run for three invokes in a row (model_invoke three times on the same
+// input, the state carried over in the generated state buffer), equal to the host's three.
+// A budget one byte smaller fails to link, naming the arena.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include "schedule/patch.h"
 #include "support/device_cases.h"
 #include "support/paths.h"
+#include "support/svdf_graph.h"
 
 namespace tessera {
 namespace {
@@ -63,8 +66,22 @@ TEST_P(DeviceModel, OutputEqualsHostExecutor) {
   // The image's SRAM: the plan's arena plus stack, .data, .bss (and alignment).
   EXPECT_EQ(r.sizes.arena, plan.arena_bytes);
   EXPECT_EQ(r.build.ram_budget, r.build.ram_needed);
-  EXPECT_GE(r.build.ram_needed, plan.arena_bytes + o.stack_bytes);
-  EXPECT_LE(r.build.ram_needed, plan.arena_bytes + o.stack_bytes + 256);
+  EXPECT_GE(r.build.ram_needed, plan.arena_bytes + plan.state_bytes + o.stack_bytes);
+  EXPECT_LE(r.build.ram_needed, plan.arena_bytes + plan.state_bytes + o.stack_bytes + 256);
+  if (!g.state_tensors().empty()) {
+    const auto expected3 = RunPlan(g, plan, inputs, 3);
+    DeviceOptions o3 = o;
+    o3.invokes = 3;
+    const DeviceResult r3 = RunOnDevice(g, plan, inputs, dir + "/invoke3", o3);
+    ASSERT_TRUE(r3.build.ok) << r3.build.log;
+    ASSERT_EQ(r3.run.exit_code, 0) << r3.run.output;
+    EXPECT_TRUE(r3.outputs == expected3) << "outputs after 3 invokes differ from the host executor's";
+    // And TFLM's own bytes after three invokes of case 0 (the fixed input).
+    for (size_t i = 0; i < r3.outputs.size(); ++i) {
+      const std::string ref = test::ReferenceDir(c.model) + "/case0.invoke3.output" + std::to_string(i) + ".bin";
+      if (fs::is_regular_file(ref)) EXPECT_TRUE(r3.outputs[i] == test::ReadFileBytes(ref)) << ref;
+    }
+  }
   EXPECT_GT(r.instructions, 0u);
   EXPECT_GT(r.stack_used, 0);
   EXPECT_LT(r.stack_used, o.stack_bytes) << "stack exhausted";
@@ -155,6 +172,42 @@ TEST(DeviceState, ThreeInvokesEqualTflm) {
                 static_cast<unsigned long long>(r.instructions));
   }
   fs::remove_all(dir);
+}
+
+// State on the device: chained SVDFs (int16 state from zeros; int8 state with a zero point
+// from a non-zero initial value, emitted as the state buffer's initializer), the best plan,
+// three invokes whose outputs differ from one invoke's, device equal to the host each time.
+TEST(DeviceSvdf, StateCarriesOverInvokesAsOnTheHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (bool state16 : {true, false}) {
+    test::SvdfSpec s;
+    s.layers = 2;
+    s.input_size = 24;
+    s.units = 6;
+    s.rank = 2;
+    s.memory = 5;
+    s.state16 = state16;
+    s.state_zero_point = state16 ? 0 : -17;
+    s.random_initial_state = !state16;
+    std::string desc;
+    const Graph g = test::SvdfGraph(s, 314, &desc);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    std::vector<std::vector<uint8_t>> inputs = {std::vector<uint8_t>(24)};
+    for (size_t i = 0; i < inputs[0].size(); ++i) inputs[0][i] = static_cast<uint8_t>(i * 37 + 5);
+    const auto once = RunPlan(g, plan, inputs, 1), thrice = RunPlan(g, plan, inputs, 3);
+    EXPECT_FALSE(once == thrice) << desc << ": the state made no difference";
+    const std::string dir = TempDir(std::string("svdf_") + (state16 ? "s16" : "s8"));
+    for (int invokes : {1, 3}) {
+      DeviceOptions o;
+      o.invokes = invokes;
+      const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/" + std::to_string(invokes), o);
+      ASSERT_TRUE(r.build.ok) << r.build.log;
+      ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+      EXPECT_TRUE(r.outputs == (invokes == 1 ? once : thrice)) << desc << " after " << invokes << " invokes";
+      EXPECT_GE(r.build.ram_needed, plan.arena_bytes + plan.state_bytes + o.stack_bytes);
+    }
+    fs::remove_all(dir);
+  }
 }
 
 TEST(DeviceBudget, ArenaOneByteOverBudgetFailsToLink) {

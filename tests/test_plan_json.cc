@@ -13,6 +13,7 @@
 #include "plan/plan_json.h"
 #include "support/checker_graphs.h"
 #include "support/paths.h"
+#include "support/svdf_graph.h"
 #include "tflite/reader.h"
 
 namespace tessera {
@@ -27,6 +28,8 @@ void ExpectSamePlan(const Plan& a, const Plan& b) {
   EXPECT_EQ(a.accounting.input_in_arena, b.accounting.input_in_arena);
   EXPECT_EQ(a.input_buffers, b.input_buffers);
   EXPECT_EQ(a.output_buffers, b.output_buffers);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.state_bytes, b.state_bytes);
   ASSERT_EQ(a.buffers.size(), b.buffers.size());
   for (size_t i = 0; i < a.buffers.size(); ++i) {
     SCOPED_TRACE("buffer " + std::to_string(i));
@@ -246,6 +249,35 @@ TEST(PlanJson, FileErrorsNameThePath) {
   std::filesystem::remove(bad);
   EXPECT_THROW(ReadPlanJson(dir + "/no_such_plan.json", f.g), Error);
   EXPECT_THROW(WritePlanJson(f.p, dir + "/no_such_dir/x.json"), Error);
+}
+
+// The state region (SVDF's variable tensors) through JSON: written as state_bytes and
+// [tensor, offset, bytes] per slot, read back equal; a slot naming a tensor that is not state
+// is an error naming the field.
+TEST(PlanJson, RoundTripState) {
+  test::SvdfSpec s;
+  s.layers = 2;
+  const Graph g = test::SvdfGraph(s, 5);
+  const Plan p = PlanLayerByLayer(g);
+  ASSERT_EQ(p.state.size(), 2u);
+  const json j = PlanToJson(p, &g);
+  EXPECT_EQ(j["state_bytes"], p.state_bytes);
+  ASSERT_EQ(j["state"].size(), 2u);
+  EXPECT_EQ(j["state"][1][0], p.state[1].tensor);
+  ExpectSamePlan(PlanFromJson(j, &g), p);
+  ExpectSamePlan(PlanFromJson(json::parse(PlanJsonText(p, &g)), &g), p);
+  json bad = j;
+  bad["state"][0][0] = g.inputs[0];
+  try {
+    PlanFromJson(bad, &g);
+    ADD_FAILURE() << "a state slot of an activation was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("state[0][0]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is not state"), std::string::npos) << e.what();
+  }
+  // A model without state writes neither field.
+  Fixture f;
+  EXPECT_FALSE(PlanToJson(f.p, &f.g).contains("state"));
 }
 
 }  // namespace

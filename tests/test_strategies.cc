@@ -58,6 +58,10 @@ int64_t CheckAllStrategies(const Graph& g, bool input_in_arena = true) {
   }
   const auto inputs = RandomInputs(g, 20240601u);
   const auto expected = RunPlan(g, greedy, inputs);
+  // With state (SVDF): three invokes too, state carried over (greedy's equal TFLM's in
+  // test_reference_outputs).
+  const bool stateful = !g.state_tensors().empty();
+  const auto expected3 = stateful ? RunPlan(g, greedy, inputs, 3) : expected;
   int64_t best = -1;
   for (const std::string& s : StrategyNames()) {
     PlanOptions o = PlanOptions::FromStrategy(s);
@@ -68,6 +72,11 @@ int64_t CheckAllStrategies(const Graph& g, bool input_in_arena = true) {
     EXPECT_TRUE(r.ok) << g.name << " strategy " << s << ": " << r.message;
     if (!r.ok) continue;
     EXPECT_EQ(RunPlan(g, p, inputs), expected) << g.name << " strategy " << s << ": outputs differ from greedy";
+    if (stateful) {
+      EXPECT_EQ(RunPlan(g, p, inputs, 3), expected3) << g.name << " strategy " << s << ": 3-invoke outputs differ";
+      EXPECT_EQ(p.state, greedy.state) << g.name << " strategy " << s << ": the state region moved";
+      EXPECT_EQ(p.state_bytes, greedy.state_bytes);
+    }
     EXPECT_EQ(sum.arena_bytes, p.arena_bytes);
     EXPECT_EQ(sum.greedy_bytes, greedy.arena_bytes);
     EXPECT_LE(sum.lower_bound, p.arena_bytes) << g.name << " " << s << ": lower bound above the arena";

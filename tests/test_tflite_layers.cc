@@ -336,6 +336,7 @@ class SharedModelLayers : public ::testing::TestWithParam<std::string> {};
 TEST_P(SharedModelLayers, EveryOperatorMatchesTfliteUpToProvenTies) {
   TESSERA_REQUIRE_SHARED();
   TESSERA_REQUIRE_TFLITE();
+  if (const std::string why = test::TfliteCannotRun(GetParam()); !why.empty()) GTEST_SKIP() << why;
   const std::string path = test::SharedModel(GetParam());
   const Graph g = ReadTflite(path);
   // The file itself, unless TFLite refuses it (person_detect's bias quantized_dimension):

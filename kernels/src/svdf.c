@@ -31,9 +31,14 @@ void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights
       int32_t dot = 0;
       for (j = 0; j + 1 < mem; ++j) ts_svdf_state_set(p, state, row + j, ts_svdf_state_at(p, state, row + j + 1));
       for (j = 0; j < p->input_size; ++j) dot += (int32_t)w[j] * ((int32_t)x[j] - p->input_zero_point);
-      dot = ts_multiply_by_quantized_multiplier(dot, p->multiplier1, p->shift1) + p->state_zero_point;
+      dot = ts_multiply_by_quantized_multiplier(dot, p->multiplier1, p->shift1);
       if (dot < lo) dot = lo;
       if (dot > hi) dot = hi;
+      /* The zero point is added after the clamp and the sum narrowed to the state's type,
+       * wrapping (TFLM at the reference commit; later TFLM adds it before the clamp). */
+      dot += p->state_zero_point;
+      dot = p->state_bytes == 2 ? (int32_t)(((uint32_t)dot + 32768u) & 0xFFFFu) - 32768
+                                : (int32_t)(((uint32_t)dot + 128u) & 0xFFu) - 128;
       ts_svdf_state_set(p, state, row + mem - 1, dot);
     }
     for (u = 0; u < p->num_units; ++u) {

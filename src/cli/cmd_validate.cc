@@ -34,6 +34,7 @@ struct ValidateArgs {
   std::vector<std::string> inputs, references, outputs;
   uint32_t seed = 1234;
   int timeout = 300;
+  int invokes = 1;
   bool dequantize = false;
 };
 
@@ -90,9 +91,12 @@ int RunValidate(const ValidateArgs& a) {
   if (a.dequantize && a.outputs.empty()) throw Error("--dequantize goes with --output FILE.npy");
 
   // The host executor, layer by layer (TFLM's arithmetic), is the expected result.
+  if (a.invokes < 1) throw Error("--invokes must be at least 1, not " + std::to_string(a.invokes));
   Executor ex(g, PlanLayerByLayer(g));
-  for (size_t i = 0; i < inputs.size(); ++i) ex.SetInput(static_cast<int>(i), inputs[i]);
-  ex.Invoke();
+  for (int k = 0; k < a.invokes; ++k) {  // the same inputs, state carried over
+    for (size_t i = 0; i < inputs.size(); ++i) ex.SetInput(static_cast<int>(i), inputs[i]);
+    ex.Invoke();
+  }
 
   const CheckResult check = CheckPlan(g, plan);
   std::printf("model '%s', plan '%s' (%zu steps), board %s (%s), input %s\n", g.name.c_str(), plan.strategy.c_str(),
@@ -110,6 +114,7 @@ int RunValidate(const ValidateArgs& a) {
   DeviceOptions o;
   o.board = board;
   o.timeout_seconds = a.timeout;
+  o.invokes = a.invokes;
   // Modelled cycles where the cycle model exists: the Cortex-M4 (an386), with the plugin built.
   std::string no_cycles;
   if (board != Board::kAn386)
@@ -157,8 +162,8 @@ int RunValidate(const ValidateArgs& a) {
     WriteModelOutputs(g, d.outputs, a.outputs, a.dequantize);
     for (const auto& f : a.outputs) std::printf("wrote the device's output to %s\n", f.c_str());
   }
-  std::printf("instructions:    %llu (one invoke, SysTick under QEMU -icount shift=0)\n",
-              static_cast<unsigned long long>(d.instructions));
+  std::printf("instructions:    %llu (%s invoke, SysTick under QEMU -icount shift=0)\n",
+              static_cast<unsigned long long>(d.instructions), a.invokes > 1 ? "the last" : "one");
   if (o.cycles && !d.cycle_model.ok)
     no_cycles = d.cycle_model.error.empty() ? "the cycle model gave no report" : d.cycle_model.error;
   if (no_cycles.empty())
@@ -170,6 +175,9 @@ int RunValidate(const ValidateArgs& a) {
     std::printf("modelled cycles: n/a (%s)\n", no_cycles.c_str());
   std::printf("arena:           %lld bytes%s\n", static_cast<long long>(plan.arena_bytes),
               plan.accounting.input_in_arena ? "" : " (+ the streamed input outside it)");
+  if (plan.state_bytes > 0)
+    std::printf("state:           %lld bytes (own buffer, kept across invokes); arena + state %lld bytes\n",
+                static_cast<long long>(plan.state_bytes), static_cast<long long>(plan.arena_bytes + plan.state_bytes));
   std::printf("stack:           %lld bytes used\n", static_cast<long long>(d.stack_used));
   std::printf("flash:           %lld bytes (code %lld, constants %lld, .data %lld)\n",
               static_cast<long long>(d.sizes.flash()), static_cast<long long>(d.sizes.text),
@@ -207,6 +215,10 @@ TESSERA_COMMAND(kValidateCommand, "validate",
                   sub.add_option("--seed", a->seed, "seed of the pseudo-random input used without --input")
                       ->default_val(1234);
                   sub.add_option("--timeout", a->timeout, "seconds the emulated run may take")->default_val(300);
+                  sub.add_option("--invokes", a->invokes,
+                                 "invokes in a row on the same inputs, on the device and on the host, state "
+                                 "carried over; the last invoke's outputs are compared")
+                      ->default_val(1);
                   sub.add_option("--work-dir", a->work_dir,
                                  "build in this folder and keep it (generated C, main.c, firmware ELF); default a "
                                  "temporary folder, removed");

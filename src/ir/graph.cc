@@ -87,6 +87,13 @@ bool Graph::is_activation(int t) const {
          !tensors[t].is_variable;
 }
 
+std::vector<uint8_t> VariableResetValue(const Tensor& t) {
+  uint8_t fill = 0;
+  if (t.type == DType::kInt8 && !t.quant.zero_point.empty())
+    fill = static_cast<uint8_t>(static_cast<int8_t>(t.quant.zero_point[0]));
+  return std::vector<uint8_t>(static_cast<size_t>(t.num_bytes()), fill);
+}
+
 bool Graph::is_state(int t) const {
   return t >= 0 && t < static_cast<int>(tensors.size()) && tensors[t].is_variable;
 }

@@ -43,8 +43,8 @@ struct Tensor {
   bool is_const = false;
   // State (TFLite's `is_variable`: SVDF's activation state, LSTM's cell and output state): not
   // constant, not an activation. Its bytes persist from one invoke to the next in their own
-  // region (Plan::state); `data` holds the initial value (all bytes, zeros when the file has
-  // none), restored by a reset. Operators read and update it in place; it is never an
+  // region (Plan::state); `data` holds the initial value (all bytes; from the file's buffer
+  // when it has one, else TFLM's reset value VariableResetValue), restored by a reset. Operators read and update it in place; it is never an
   // operator's output nor a graph input or output.
   bool is_variable = false;
 
@@ -253,6 +253,10 @@ using OpOptions =
                  LeakyReluOptions, ArgMinMaxOptions,
                  SpaceDepthOptions, SqueezeOptions, TransposeConvOptions, GatherOptions, MirrorPadOptions,
                  SvdfOptions, UnidirectionalSequenceLstmOptions>;
+
+// The bytes TFLM's ResetVariableTensors gives a variable tensor (and TensorFlow Lite's
+// ResetVariableTensor): every byte the zero point for int8, zeros for every other type.
+std::vector<uint8_t> VariableResetValue(const Tensor& t);
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -197,10 +197,11 @@ Tensor ReadTensor(const Reader& r, int index) {
     }
   }
   if (ft->is_variable()) {
-    // State: the buffer's bytes are its initial value, zeros without one.
+    // State: the buffer's bytes are its initial value; without one (the usual case: TFLite
+    // refuses a variable tensor with a buffer), TFLM's reset value (zero point for int8).
     t.is_const = false;
     t.is_variable = true;
-    if (t.data.empty()) t.data.assign(static_cast<size_t>(t.num_bytes()), 0);
+    if (t.data.empty()) t.data = VariableResetValue(t);
   }
   return t;
 }

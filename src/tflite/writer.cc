@@ -45,9 +45,9 @@ std::vector<uint8_t> WriteTfliteBytes(const Graph& g, const TfliteWriteOptions& 
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
     if (t.data.empty()) continue;
-    // State without a buffer starts at zeros (TFLite rejects a variable tensor with a buffer).
-    if (t.is_variable && std::all_of(t.data.begin(), t.data.end(), [](uint8_t v) { return v == 0; }))
-      continue;
+    // State whose initial value is TFLM's reset value gets no buffer (the reader gives it that
+    // value back; TFLite refuses a variable tensor with a buffer).
+    if (t.is_variable && t.data == VariableResetValue(t)) continue;
     tensor_buffer[i] = static_cast<uint32_t>(buffers.size());
     if (external) {
       // Placeholder offset (> 1 marks the data as external); patched after Finish.

@@ -13,6 +13,10 @@ bool HaveShared();
 // references in ../shared/reference/coverage (the others need operators or types it lacks;
 // st_ssd_mobilenet_v1_025_192 has no TFLM reference and is tested against TensorFlow Lite).
 const std::vector<std::string>& CoverageModelsRunning();
+// Why TensorFlow Lite 2.9 cannot be the oracle of shared model `stem` (empty when it can):
+// tflm_keyword_scrambled_8bit's SVDFs have int8 weights_time and state, and TFLite 2.9's
+// integer SVDF reads both as int16 (it crashes); TFLM's reference outputs are its oracle.
+std::string TfliteCannotRun(const std::string& stem);
 // The stems of every model in ../shared/models (sorted), then "coverage/<name>" for each of
 // CoverageModelsRunning(): SharedModel() and ReferenceDir() take either. Empty when absent.
 std::vector<std::string> SharedModelStems();

@@ -848,8 +848,10 @@ void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, 
  * [batch, num_filters * memory_size] both int16 (state_bytes 2) or both int8 (1), optional
  * int32 bias [num_units], int8 output [batch, num_units] (num_filters = num_units * rank).
  * Per batch row and filter f: the state's row f (memory_size values) shifts left by one, its
- * last value becomes clamp(state_zero_point + MBQM(dot(weights_feature[f], input - in_zp),
- * m1, s1)) to the state type's range; then per unit u: acc = bias[u] + sum over its rank
+ * last value becomes clamp(MBQM(dot(weights_feature[f], input - in_zp), m1, s1)) to the
+ * state type's range plus state_zero_point, wrapped to the state type (TFLM at the reference
+ * commit 90b983c adds the zero point after the clamp; later TFLM adds it before); then per
+ * unit u: acc = bias[u] + sum over its rank
  * filters of dot(weights_time[f], state row f - state_zero_point), output =
  * clamp(out_zp + MBQM(acc, m2, s2), -128, 127). No fused activation (TFLM's integer SVDF
  * applies none). The state is read and updated in place (it persists across invokes); no

@@ -143,6 +143,37 @@ TEST(DeviceOtherPlans, BestAndPatchPlansEqualHost) {
   fs::remove_all(dir);
 }
 
+// A model with state on the device: three invokes in a row on case 0's input (state carried
+// over in the generated model's state region), with the greedy and the best plan; the last
+// outputs equal TFLM's (case0.invoke3.output<N>.bin) and the host executor's.
+TEST(DeviceState, ThreeInvokesEqualTflm) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const std::string model = "coverage/tflm_mnist_lstm_int8";
+  Graph g;
+  std::vector<std::vector<uint8_t>> inputs;
+  if (!Load(model, &g, &inputs)) GTEST_SKIP() << "../shared is absent";
+  const std::string dir = TempDir("state");
+  for (const char* s : {"greedy", "best"}) {
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(s));
+    ASSERT_GT(plan.state_bytes, 0);
+    DeviceOptions o;
+    o.invokes = 3;
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/" + s, o);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs.size(), g.outputs.size());
+    EXPECT_TRUE(r.outputs == RunPlan(g, plan, inputs, 3)) << s << ": device output differs from the host executor";
+    for (size_t n = 0; n < r.outputs.size(); ++n)
+      EXPECT_EQ(r.outputs[n], test::ReadFileBytes(test::ReferenceDir(model) + "/case0.invoke3.output" +
+                                                  std::to_string(n) + ".bin"))
+          << s << ": output " << n << " after 3 invokes differs from TFLM's";
+    std::printf("%s plan '%s' on an386, 3 invokes: arena %lld + state %lld bytes, %llu instructions (last invoke)\n",
+                model.c_str(), s, static_cast<long long>(plan.arena_bytes), static_cast<long long>(plan.state_bytes),
+                static_cast<unsigned long long>(r.instructions));
+  }
+  fs::remove_all(dir);
+}
+
 // State on the device: chained SVDFs (int16 state from zeros; int8 state with a zero point
 // from a non-zero initial value, emitted as the state buffer's initializer), the best plan,
 // three invokes whose outputs differ from one invoke's, device equal to the host each time.
@@ -177,37 +208,6 @@ TEST(DeviceSvdf, StateCarriesOverInvokesAsOnTheHost) {
     }
     fs::remove_all(dir);
   }
-}
-
-// A model with state on the device: three invokes in a row on case 0's input (state carried
-// over in the generated model's state region), with the greedy and the best plan; the last
-// outputs equal TFLM's (case0.invoke3.output<N>.bin) and the host executor's.
-TEST(DeviceState, ThreeInvokesEqualTflm) {
-  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
-  const std::string model = "coverage/tflm_mnist_lstm_int8";
-  Graph g;
-  std::vector<std::vector<uint8_t>> inputs;
-  if (!Load(model, &g, &inputs)) GTEST_SKIP() << "../shared is absent";
-  const std::string dir = TempDir("state");
-  for (const char* s : {"greedy", "best"}) {
-    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(s));
-    ASSERT_GT(plan.state_bytes, 0);
-    DeviceOptions o;
-    o.invokes = 3;
-    const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/" + s, o);
-    ASSERT_TRUE(r.build.ok) << r.build.log;
-    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
-    ASSERT_EQ(r.outputs.size(), g.outputs.size());
-    EXPECT_TRUE(r.outputs == RunPlan(g, plan, inputs, 3)) << s << ": device output differs from the host executor";
-    for (size_t n = 0; n < r.outputs.size(); ++n)
-      EXPECT_EQ(r.outputs[n], test::ReadFileBytes(test::ReferenceDir(model) + "/case0.invoke3.output" +
-                                                  std::to_string(n) + ".bin"))
-          << s << ": output " << n << " after 3 invokes differs from TFLM's";
-    std::printf("%s plan '%s' on an386, 3 invokes: arena %lld + state %lld bytes, %llu instructions (last invoke)\n",
-                model.c_str(), s, static_cast<long long>(plan.arena_bytes), static_cast<long long>(plan.state_bytes),
-                static_cast<unsigned long long>(r.instructions));
-  }
-  fs::remove_all(dir);
 }
 
 TEST(DeviceBudget, ArenaOneByteOverBudgetFailsToLink) {

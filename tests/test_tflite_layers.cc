@@ -352,11 +352,6 @@ TEST_P(SharedModelLayers, EveryOperatorMatchesTfliteUpToProvenTies) {
 
 std::vector<std::string> SharedStems() {
   std::vector<std::string> s = test::SharedModelStems();
-  // TensorFlow Lite 2.9's integer UNIDIRECTIONAL_SEQUENCE_LSTM is other arithmetic than TFLM's
-  // (gemmlowp fixed-point sigmoid/tanh instead of the table interpolation, CwiseMul shifts
-  // instead of MulElementwise requantization, per-matmul effective scales): no oracle for it
-  // here. TFLM's own outputs are its bar (test_reference_outputs), test_kernels_lstm the rest.
-  s.erase(std::remove(s.begin(), s.end(), std::string("coverage/tflm_mnist_lstm_int8")), s.end());
   // SSD has no TFLM reference (TFLM has no TILE): TensorFlow Lite 2.9 is its oracle, here.
   const std::string ssd = "coverage/st_ssd_mobilenet_v1_025_192";
   if (!s.empty() && std::filesystem::is_regular_file(test::SharedModel(ssd))) s.push_back(ssd);

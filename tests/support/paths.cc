@@ -36,6 +36,11 @@ std::string TfliteCannotRun(const std::string& stem) {
   if (stem.find("tflm_keyword_scrambled_8bit") != std::string::npos)
     return "TensorFlow Lite 2.9's integer SVDF takes int16 weights_time and state only (it reads this model's "
            "int8 ones as int16 and crashes); TFLM's reference outputs are its oracle";
+  if (stem.find("tflm_mnist_lstm_int8") != std::string::npos)
+    return "TensorFlow Lite 2.9's integer UNIDIRECTIONAL_SEQUENCE_LSTM needs the operator's five intermediate "
+           "tensors (tessera's writer does not keep them) and is other arithmetic than TFLM's (gemmlowp "
+           "sigmoid/tanh, CwiseMul shifts): TFLM's reference outputs are its oracle "
+           "(test_tflite_differential_lstm bounds the difference on the original file)";
   return "";
 }
 std::vector<std::string> SharedModelStems() {

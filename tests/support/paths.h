@@ -16,6 +16,8 @@ const std::vector<std::string>& CoverageModelsRunning();
 // Why TensorFlow Lite 2.9 cannot be the oracle of shared model `stem` (empty when it can):
 // tflm_keyword_scrambled_8bit's SVDFs have int8 weights_time and state, and TFLite 2.9's
 // integer SVDF reads both as int16 (it crashes); TFLM's reference outputs are its oracle.
+// tflm_mnist_lstm_int8: TFLite 2.9's integer LSTM needs intermediates tessera's writer drops
+// and computes other arithmetic than TFLM's.
 std::string TfliteCannotRun(const std::string& stem);
 // The stems of every model in ../shared/models (sorted), then "coverage/<name>" for each of
 // CoverageModelsRunning(): SharedModel() and ReferenceDir() take either. Empty when absent.

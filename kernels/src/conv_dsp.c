@@ -1895,8 +1895,8 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
 }
 
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
-  uint32_t col[TS_CONV_DSP_COL_MAX];
+                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
+                            uint32_t* restrict col) {
   ts_conv_runs rs;
   int pruned;
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
@@ -2192,8 +2192,8 @@ __attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, 
  * (the table where the column would be), not under ts_conv_col_run's. Returns 0 when it does
  * not apply. */
 __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
-  uint32_t tbl[TS_CONV_DSP_COL_MAX];
+                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
+                                                     uint32_t* restrict tbl) {
   ts_conv_out o;
   int pruned;
   if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
@@ -2209,10 +2209,15 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   return 1;
 }
 
-/* Separate functions for the two paths keep their stack frames apart (the column's on one
- * path, the int8 path's staging on the other). */
-void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p) {
+  if (p->filter_in_c != p->in_c || !ts_conv_col_fits(p)) return 0;
+  return (size_t)TS_CONV_DSP_COL_MAX * sizeof(uint32_t);
+}
+
+/* Separate functions for the two paths keep their stack frames apart (the column in the
+ * workspace on one path, the int8 path's staging on the other). */
+void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
+                         ts_buf out, ts_window win, int8_t* scratch, void* workspace) {
   const int32_t ww = win.x1 - win.x0;
   const int64_t npix = (int64_t)(win.y1 - win.y0) * (ww > 0 ? ww : 0);
   if (p->filter_in_c != p->in_c) { /* grouped convolution */
@@ -2222,6 +2227,13 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   if (npix <= 0) return;
   if (!ts_conv_col_fits(p))
     ts_conv_int8_run(p, in, filter, bias, out, win, scratch, npix);
-  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix))
-    ts_conv_col_run(p, in, filter, bias, out, win, npix);
+  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix, (uint32_t*)workspace))
+    ts_conv_col_run(p, in, filter, bias, out, win, npix, (uint32_t*)workspace);
+}
+
+/* Without a caller's workspace: the column on the stack. */
+void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  uint32_t col[TS_CONV_DSP_COL_MAX];
+  ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, col);
 }

@@ -1357,17 +1357,38 @@ static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_param
              tab_n);
 }
 
+/* The workspace: the overlap buffer, then TS_DW_TAB_OVL table entries; without overlap, all
+ * table (words). */
+#define TS_DW_WS_WORDS (TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4))
+
+static int ts_dw_dsp_applies(const ts_conv_params* p) {
+  const int32_t dm = p->depth_multiplier;
+  return p->in_c * dm == p->out_c && (dm == 1 || dm % 4 == 0);
+}
+
+size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p) {
+  return ts_dw_dsp_applies(p) ? (size_t)TS_DW_WS_WORDS * sizeof(int32_t) : 0;
+}
+
+/* Without a caller's workspace: on the stack. */
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  int32_t ws[TS_DW_WS_WORDS];
+  ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, ws);
+}
+
+void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                   const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch,
+                                   void* workspace) {
   const int32_t in_c = p->in_c, C = p->out_c, dm = p->depth_multiplier;
   const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t win_w = win.x1 - win.x0;
   const int multiplier = dm != 1;
-  /* the overlap buffer, then TS_DW_TAB_OVL table entries; without overlap, all table */
-  int32_t obuf_words[TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4)]; /* word-aligned */
+  int32_t* const restrict obuf_words = (int32_t*)workspace; /* word-aligned */
+  const int32_t ws_bytes = TS_DW_WS_WORDS * (int32_t)sizeof(int32_t);
   int8_t* const obuf = (int8_t*)obuf_words;
   ts_dw_ch3* tab = (ts_dw_ch3*)(void*)obuf_words;
-  int32_t tab_n = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_ch3);
+  int32_t tab_n = ws_bytes / (int32_t)sizeof(ts_dw_ch3);
   int overlap, pairs = !multiplier, runs, wide;
   int32_t oy, x_lo, x_hi, seg_lo, seg_hi, group = 0, nmax = TS_DW_RUN;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
@@ -1403,7 +1424,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   }
   if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;
-    const int32_t per = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t per = ws_bytes / (int32_t)sizeof(ts_dw_px4) * 4;
     int32_t c0, c1;
     for (c0 = 0; c0 < C; c0 = c1) {
       c1 = C - c0 < per ? C : c0 + per;
@@ -1416,7 +1437,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   if (overlap) { /* the table: the words of the buffer the staged outputs leave, and the rest */
     const int32_t used = ((group > 0 ? group * win_w : nmax) * C + 3) / 4;
     tab = (ts_dw_ch3*)(void*)(obuf_words + used);
-    tab_n = ((int32_t)(sizeof(obuf_words) / 4) - used) / (int32_t)(sizeof(ts_dw_ch3) / 4);
+    tab_n = (ws_bytes / 4 - used) / (int32_t)(sizeof(ts_dw_ch3) / 4);
   }
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;

@@ -39,8 +39,8 @@ static const int8_t* ts_operand_row(const ts_operand* op, int32_t y, int32_t x0)
 }
 
 /* ADD windows of at least this many elements rescale their inputs through two 256-entry tables
- * (each input's rescaled value depends only on its byte): 2 KiB of stack, 512 rescalings to
- * fill them. */
+ * (each input's rescaled value depends only on its byte): 2 KiB of workspace, 512 rescalings
+ * to fill them. */
 #define TS_ADD_TABLE_MIN_ELEMENTS 1024
 
 /* Every rescaling of an ADD through ts_rq_requant2 (requant_util.h): its conditions hold when
@@ -113,18 +113,24 @@ static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_param
   }
 }
 
-void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
-               int32_t channels, ts_window win) {
-  const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
-                               ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
-                               : 0;
+static int64_t ts_add_elements(int32_t channels, ts_window win) {
+  return (win.y1 > win.y0 && win.x1 > win.x0) ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels : 0;
+}
+
+size_t ts_add_s8_workspace_bytes(int32_t channels, ts_window win) {
+  return ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS ? 512 * sizeof(int32_t) : 0;
+}
+
+void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace) {
   const int fast = ts_add_fast(p), full = p->act_min == -128 && p->act_max == 127;
-  if (elements >= TS_ADD_TABLE_MIN_ELEMENTS) {
+  if (ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS) {
     /* t1[v + 128], t2[v + 128]: the rescaled inputs; doubled when `fast` (ts_rq_requant2 then
      * takes their sum as it is: |2 * sum| < 2^30) */
     const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
     const int sh1 = p->input1_shift, sh2 = p->input2_shift;
-    int32_t t1[256], t2[256];
+    int32_t* const restrict t1 = (int32_t*)workspace;
+    int32_t* const restrict t2 = t1 + 256;
     int32_t v;
     for (v = -128; v < 128; ++v) {
       if (fast) {
@@ -150,6 +156,13 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
   } else {
     ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 0);
   }
+}
+
+/* Without a caller's workspace: the tables on the stack. */
+void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+               int32_t channels, ts_window win) {
+  int32_t t[512];
+  ts_add_s8_ws(p, a, b, out, channels, win, t);
 }
 
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,

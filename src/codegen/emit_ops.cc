@@ -41,6 +41,10 @@ int32_t EmitContext::channels() const { return p.out_shape.c; }
 
 // The filter: PrepareOp points into the Graph's constant data of the operator's filter
 // operand; emit that tensor.
+std::string EmitContext::workspace() const {
+  return "(" + w.Sym("arena") + " + " + std::to_string(st.workspace.offset) + ")";
+}
+
 std::string EmitContext::filter() const {
   const Graph& g = w.graph();
   const Operator& op = g.ops[p.op];

@@ -103,6 +103,9 @@ struct EmitContext {
   std::string out_ptr() const { return w.BufferPtr(st.outputs.at(0)); }
   std::string win() const { return ModelWriter::Win(st.window); }          // ts_window
   std::string scratch() const { return st.scratch >= 0 ? w.BufferPtr(st.scratch) : std::string("NULL"); }
+  // The step's kernel workspace (Step::workspace) in the arena, when it has one.
+  bool has_workspace() const { return st.workspace.bytes > 0; }
+  std::string workspace() const;
   int32_t channels() const;  // the output's channels
   // The operator's filter (a constant tensor emitted once) and bias ("NULL" when none).
   std::string filter() const;

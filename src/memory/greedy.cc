@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "schedule/layer_by_layer.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 namespace {
@@ -67,6 +68,7 @@ Plan PlanLayerByLayer(const Graph& g) {
   Plan p = ScheduleLayerByLayer(g);
   p.strategy = "greedy";
   PlaceGreedy(p);
+  PlaceWorkspaces(g, p);
   return p;
 }
 

@@ -224,19 +224,23 @@ class ConvLikeUnit : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t* workspace) const override {
     ts_conv_params c = p.conv;
     c.output_multiplier = p.multipliers.data();
     c.output_shift = p.shifts.data();
     const int32_t* bias = p.bias.empty() ? nullptr : p.bias.data();
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
     if (!depthwise_)
-      ts_conv2d_s8(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc);
+      ts_conv2d_s8_ws(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc, workspace);
     else
-      ts_depthwise_conv2d_s8(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc);
+      ts_depthwise_conv2d_s8_ws(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc, workspace);
   }
 
   int64_t ScratchBytes(const PreparedOp& p) const override { return p.conv.out_c; }
+  int64_t WorkspaceBytes(const PreparedOp& p, Window) const override {
+    return static_cast<int64_t>(depthwise_ ? ts_depthwise_conv2d_s8_workspace_bytes(&p.conv)
+                                           : ts_conv2d_s8_workspace_bytes(&p.conv));
+  }
 
   Window RequiredInputWindow(const PreparedOp& p, int, Window win) const override {
     const ts_conv_params& c = p.conv;
@@ -264,9 +268,10 @@ class ConvLikeUnit : public OpUnit {
                               .F("act_min", c.act_min).F("act_max", c.act_max)
                               .S("output_multiplier", mult).S("output_shift", shift)
                               .str());
-    return "  " + std::string(depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") + "(&" + params + ", " +
-           e.in(0) + ", " + e.filter() + ", " + e.bias() + ",\n      " + e.out() + ", " + e.win() + ", " +
-           e.scratch() + ");\n";
+    const std::string fn = depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
+    const bool ws = e.has_workspace();
+    return "  " + fn + (ws ? "_ws" : "") + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + e.bias() +
+           ",\n      " + e.out() + ", " + e.win() + ", " + e.scratch() + (ws ? ", " + e.workspace() : "") + ");\n";
   }
 
  private:

@@ -112,7 +112,7 @@ class PoolUnit final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
     if (average_)
       ts_avg_pool2d_s8(&p.pool, CBuf(inputs[0]), Buf(out), KWin(win), sc);

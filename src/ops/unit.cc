@@ -32,6 +32,7 @@ Window OpUnit::InputWindow(const WindowQuery& q) const { return q.Full(); }
 int64_t OpUnit::Macs(const Graph&, int, const Window&) const { return 0; }
 
 int64_t OpUnit::ScratchBytes(const PreparedOp&) const { return 0; }
+int64_t OpUnit::WorkspaceBytes(const PreparedOp&, Window) const { return 0; }
 
 Window OpUnit::RequiredInputWindow(const PreparedOp& p, int input, Window win) const {
   if (p.kind == Kind::kElementwise) {

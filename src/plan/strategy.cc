@@ -9,6 +9,7 @@
 #include "memory/placement.h"
 #include "schedule/fuse.h"
 #include "schedule/layer_by_layer.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 
@@ -64,6 +65,7 @@ Plan GreedyPlan(const Graph& g, bool input_in_arena) {
   Plan p = Schedule(g, input_in_arena);
   p.strategy = "greedy";
   PlaceGreedy(p);
+  PlaceWorkspaces(g, p);
   return p;
 }
 
@@ -125,6 +127,7 @@ Plan MakePlan(const Graph& g, const PlanOptions& o, PlanSummary* summary) {
   }
   SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
+  PlaceWorkspaces(g, plan);
   plan.strategy = sum.strategy;
   sum.arena_bytes = plan.arena_bytes;
   sum.placement_method = pl.method;

@@ -9,6 +9,7 @@
 #include "memory/overlap.h"
 #include "memory/placement.h"
 #include "schedule/fuse.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 
@@ -58,13 +59,18 @@ void ParsePatchStrategy(const std::string& spec, PatchPlanOptions* o) {
 }
 
 Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
-  if (o.placement == PatchPlacement::kMcunetV2) return PlanMcunetV2(g, o.patch, o.input_in_arena);
+  if (o.placement == PatchPlacement::kMcunetV2) {
+    Plan plan = PlanMcunetV2(g, o.patch, o.input_in_arena);
+    PlaceWorkspaces(g, plan);
+    return plan;
+  }
   Accounting acc;
   acc.input_in_arena = o.input_in_arena;
   Plan plan = SchedulePatches(g, o.patch, acc);
   if (o.patch.fold_pads) FusePads(g, plan);
   if (o.placement == PatchPlacement::kGreedy) {
     PlaceGreedy(plan);
+    PlaceWorkspaces(g, plan);
     plan.strategy = "patch+greedy";
     return plan;
   }
@@ -73,6 +79,7 @@ Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
   SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
+  PlaceWorkspaces(g, plan);
   plan.strategy = "patch+inplace";
   return plan;
 }

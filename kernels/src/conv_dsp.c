@@ -2231,9 +2231,19 @@ void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filt
     ts_conv_col_run(p, in, filter, bias, out, win, npix, (uint32_t*)workspace);
 }
 
-/* Without a caller's workspace: the column on the stack. */
-void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+/* Without a caller's workspace: the column on the stack, in a frame of its own that calls
+ * needing none never enter. */
+static __attribute__((noinline)) void ts_conv2d_s8_dsp_stack(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                                             const int32_t* bias, ts_buf out, ts_window win,
+                                                             int8_t* scratch) {
   uint32_t col[TS_CONV_DSP_COL_MAX];
   ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, col);
+}
+
+void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  if (ts_conv2d_s8_workspace_bytes(p))
+    ts_conv2d_s8_dsp_stack(p, in, filter, bias, out, win, scratch);
+  else
+    ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, NULL);
 }

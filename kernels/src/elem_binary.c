@@ -87,10 +87,21 @@ void ts_sub_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out
   ts_diff_s8(p, a, b, out, channels, win, 0, (int32_t*)workspace);
 }
 
+/* Without a caller's workspace: the tables on the stack, in a frame of their own that windows
+ * too small for them never enter. */
+static __attribute__((noinline)) void ts_diff_s8_stack(const ts_add_params* p, const ts_operand* a,
+                                                       const ts_operand* b, ts_buf out, int32_t channels,
+                                                       ts_window win, int square) {
+  int32_t t[512];
+  ts_diff_s8(p, *a, *b, out, channels, win, square, t);
+}
+
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win) {
-  int32_t t[512]; /* without a caller's workspace: the tables on the stack */
-  ts_diff_s8(p, a, b, out, channels, win, 0, t);
+  if (ts_sub_s8_workspace_bytes(channels, win))
+    ts_diff_s8_stack(p, &a, &b, out, channels, win, 0);
+  else
+    ts_diff_s8(p, a, b, out, channels, win, 0, NULL);
 }
 
 int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
@@ -127,8 +138,10 @@ void ts_squared_difference_s8_ws(const ts_add_params* p, ts_operand a, ts_operan
 
 void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                               int32_t channels, ts_window win) {
-  int32_t t[512]; /* without a caller's workspace: the tables on the stack */
-  ts_diff_s8(p, a, b, out, channels, win, 1, t);
+  if (ts_sub_s8_workspace_bytes(channels, win))
+    ts_diff_s8_stack(p, &a, &b, out, channels, win, 1);
+  else
+    ts_diff_s8(p, a, b, out, channels, win, 1, NULL);
 }
 
 void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win) {

@@ -158,11 +158,21 @@ void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out
   }
 }
 
-/* Without a caller's workspace: the tables on the stack. */
+/* Without a caller's workspace: the tables on the stack, in a frame of their own that windows
+ * too small for them never enter. */
+static __attribute__((noinline)) void ts_add_s8_stack(const ts_add_params* p, const ts_operand* a,
+                                                      const ts_operand* b, ts_buf out, int32_t channels,
+                                                      ts_window win) {
+  int32_t t[512];
+  ts_add_s8_ws(p, *a, *b, out, channels, win, t);
+}
+
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
-  int32_t t[512];
-  ts_add_s8_ws(p, a, b, out, channels, win, t);
+  if (ts_add_s8_workspace_bytes(channels, win))
+    ts_add_s8_stack(p, &a, &b, out, channels, win);
+  else
+    ts_add_s8_ws(p, a, b, out, channels, win, NULL);
 }
 
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,

@@ -63,8 +63,8 @@ static int ts_add_fast(const ts_add_params* p) {
 #define TS_ADD_CLAMP(v, full, lo, hi) ((void)(full), ts_clamp_i32((v), (lo), (hi)))
 #endif
 
-/* How ts_add_loop rescales an element pair: through the tables t1 / t2 (indexed by the signed
- * input byte) or not, with ts_rq_requant2 (`fast`, tables doubled) or the general
+/* How ts_add_loop rescales an element pair: through the tables (t1[v] for the first input,
+ * t1[256 + v] for the second, v the signed input byte: one base register for both) or not, with ts_rq_requant2 (`fast`, tables doubled) or the general
  * ts_mbqm_inline. */
 enum { TS_ADD_GENERAL, TS_ADD_FAST, TS_ADD_TABLE, TS_ADD_TABLE_FAST };
 
@@ -73,7 +73,7 @@ enum { TS_ADD_GENERAL, TS_ADD_FAST, TS_ADD_TABLE, TS_ADD_TABLE_FAST };
  * where this is inlined, so each call site gets its own loop without tests inside. */
 static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_params* p, const ts_operand* a,
                                                             const ts_operand* b, ts_buf out, int32_t channels,
-                                                            ts_window win, const int32_t* t1, const int32_t* t2,
+                                                            ts_window win, const int32_t* t1,
                                                             int mode, int full) {
   const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift, ls1 = ls + 1;
   const int32_t m1 = p->input1_multiplier, m2 = p->input2_multiplier, mo = p->output_multiplier;
@@ -95,9 +95,9 @@ static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_param
       for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
         int32_t r;
         if (mode == TS_ADD_TABLE_FAST) {
-          r = ts_rq_requant2(t1[*pa] + t2[*pb], mo, po, eo) + out_offset;
+          r = ts_rq_requant2(t1[*pa] + t1[*pb + 256], mo, po, eo) + out_offset;
         } else if (mode == TS_ADD_TABLE) {
-          r = ts_mbqm_inline(t1[*pa] + t2[*pb], mo, sho) + out_offset;
+          r = ts_mbqm_inline(t1[*pa] + t1[*pb + 256], mo, sho) + out_offset;
         } else if (mode == TS_ADD_FAST) {
           const int32_t s1 = ts_rq_requant2((off1 + *pa) * (1 << ls1), m1, p1, e1);
           const int32_t s2 = ts_rq_requant2((off2 + *pb) * (1 << ls1), m2, p2, e2);
@@ -144,17 +144,17 @@ void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out
       }
     }
     if (!fast)
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE, 0);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE, 0);
     else if (full)
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 1);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE_FAST, 1);
     else
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 0);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE_FAST, 0);
   } else if (!fast) {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_GENERAL, 0);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_GENERAL, 0);
   } else if (full) {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 1);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_FAST, 1);
   } else {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 0);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_FAST, 0);
   }
 }
 

@@ -8,7 +8,7 @@
 #                             emulated CPU, not in the sanitized host process;
 #   test_tflite_differential_* TensorFlow Lite's prebuilt C library, not instrumented.
 # By default (CI) the programs in ASAN_DEFAULT run: the reader, validation, malformed corpus,
-# fuzz regressions, property tests, checker, executor (with its arena guard), kernels,
+# fuzz regressions, .npy files, lowering, property tests, checker, executor (with its arena guard), kernels,
 # operator layer, TFLM reference outputs, strategies, patches and memory planners. ASAN_ALL=1
 # runs every program but those in ASAN_SKIP.
 # Environment: JOBS (default nproc), ASAN_ALL, ASAN_SKIP (space-separated globs), ASAN_ONLY
@@ -25,7 +25,7 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON \
 ASAN_DEFAULT="test_tflite_reader test_graph_validate test_malformed_corpus test_property_plans
   test_arena_guard test_checker test_checker_mutations test_executor test_kernels_spatial
   test_kernels_elementwise test_ops_layer test_reference_outputs test_strategies test_patch
-  test_memory_overlap test_memory_placement"
+  test_memory_overlap test_memory_placement test_npy test_lowering"
 progs=()
 if [[ -n ${ASAN_ONLY:-} ]]; then
   progs=($ASAN_ONLY)

@@ -99,8 +99,11 @@ TEST(GraphValidate, ConvErrors) {
   g.tensors[1].data.clear();
   g.inputs.push_back(1);
   EXPECT_INVALID(g, "CONV_2D (op 0)", "filter tensor 1 'w' must be constant");
-  g = Conv({2, 7, 7, 3}, {8, 3, 3, 3}, {2, 7, 7, 8}, ConvOpts(Padding::kSame, 1));
-  EXPECT_INVALID(g, "CONV_2D (op 0)", "batch 2");
+  // A batch above 1 runs (whole-tensor steps, test_elem_ops); the output keeps the batch.
+  g = Conv({2, 7, 7, 3}, {8, 3, 3, 3}, {1, 7, 7, 8}, ConvOpts(Padding::kSame, 1));
+  EXPECT_INVALID(g, "CONV_2D (op 0)", "has shape [1,7,7,8], but its inputs and options give [2,7,7,8]");
+  g = Conv({70000, 1, 1, 3}, {8, 1, 1, 3}, {70000, 1, 1, 8}, ConvOpts(Padding::kSame, 1));
+  EXPECT_INVALID(g, "CONV_2D (op 0)", "input tensor 0 'x' has batch 70000, expected 1 to 65536");
   g = Conv({1, 7, 7, 3}, {8, 3, 3, 3}, {1, 7, 7, 8}, ConvOpts(Padding::kSame, 1));
   g.tensors[0].type = DType::kFloat32;
   g.tensors[0].quant = {};

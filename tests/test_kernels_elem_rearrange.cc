@@ -1,6 +1,6 @@
 // Rearrangement kernels (DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, GATHER, SPACE_TO_BATCH_ND,
 // BATCH_TO_SPACE_ND) against naive formulations written from the operators' definitions (gather
-// and scatter forms, numpy-style mirror padding, pad-then-reshape), over random tilings of the
+// and scatter forms, numpy-style mirror padding, batched row lookups, pad-then-reshape), over random tilings of the
 // output for the window kernels, each tile reading only the input window the kernel's
 // *_input_window function names; element sizes 1 and 4.
 #include <gtest/gtest.h>
@@ -123,38 +123,42 @@ TEST(KernelsElemRearrange, MirrorPadMatchesNaive) {
 TEST(KernelsElemRearrange, GatherMatchesNaive) {
   Rng r(79);
   for (int trial = 0; trial < 300; ++trial) {
+    const int batches = Uniform(r, 0, 2) == 0 ? Uniform(r, 2, 3) : 1;
     const int outer = Uniform(r, 1, 4), axis = Uniform(r, 1, 6), inner = Uniform(r, 1, 7), n = Uniform(r, 1, 8);
     const int index_bytes = Uniform(r, 0, 1) ? 4 : 8;
-    const std::vector<int8_t> params = test::RandomBytes(r, size_t(outer) * axis * inner);
-    std::vector<int64_t> idx(n);
+    const std::vector<int8_t> params = test::RandomBytes(r, size_t(batches) * outer * axis * inner);
+    std::vector<int64_t> idx(size_t(batches) * n);
     for (auto& i : idx) i = Uniform(r, 0, axis - 1);
-    const int bad = Uniform(r, 0, 3) == 0 ? Uniform(r, 0, n - 1) : -1;
-    if (bad >= 0) idx[bad] = Uniform(r, 0, 1) ? -1 : axis;
-    std::vector<unsigned char> ib(size_t(n) * index_bytes);
-    for (int k = 0; k < n; ++k) {
+    const int bad = Uniform(r, 0, 3) == 0 ? Uniform(r, 0, batches * n - 1) : -1;
+    if (bad >= 0) idx[size_t(bad)] = Uniform(r, 0, 1) ? -1 : axis;
+    std::vector<unsigned char> ib(idx.size() * index_bytes);
+    for (size_t k = 0; k < idx.size(); ++k) {
       if (index_bytes == 8) {
-        std::memcpy(&ib[size_t(k) * 8], &idx[k], 8);
+        std::memcpy(&ib[k * 8], &idx[k], 8);
       } else {
         const int32_t v = static_cast<int32_t>(idx[k]);
-        std::memcpy(&ib[size_t(k) * 4], &v, 4);
+        std::memcpy(&ib[k * 4], &v, 4);
       }
     }
-    std::vector<int8_t> out(size_t(outer) * n * inner, 0x5a);
-    const int32_t rc = ts_gather(params.data(), outer, axis, inner, ib.data(), index_bytes, n, out.data());
+    std::vector<int8_t> out(size_t(batches) * outer * n * inner, 0x5a);
+    const int32_t rc = ts_gather(params.data(), batches, outer, axis, inner, ib.data(), index_bytes, n, out.data());
     ASSERT_EQ(rc, bad >= 0 ? -1 : 0);
-    // rows up to the first bad index (in (outer, k) order) are written
-    for (int o = 0; o < outer; ++o)
-      for (int k = 0; k < n; ++k) {
-        const bool written = bad < 0 || (o == 0 && k < bad);
-        for (int j = 0; j < inner; ++j) {
-          const int8_t got = out[(size_t(o) * n + k) * inner + j];
-          if (written) {
-            ASSERT_EQ(got, params[(size_t(o) * axis + size_t(idx[k])) * inner + j]) << trial;
-          } else {
-            ASSERT_EQ(got, 0x5a) << trial;
+    // rows are written in (batch, outer, k) order up to the first bad index met
+    const int bad_b = bad >= 0 ? bad / n : batches, bad_k = bad >= 0 ? bad % n : 0;
+    for (int b = 0; b < batches; ++b)
+      for (int o = 0; o < outer; ++o)
+        for (int k = 0; k < n; ++k) {
+          const bool written = b < bad_b || (b == bad_b && o == 0 && k < bad_k);
+          for (int j = 0; j < inner; ++j) {
+            const int8_t got = out[((size_t(b) * outer + o) * n + k) * inner + j];
+            if (written) {
+              ASSERT_EQ(got, params[((size_t(b) * outer + o) * axis + size_t(idx[size_t(b) * n + k])) * inner + j])
+                  << trial;
+            } else {
+              ASSERT_EQ(got, 0x5a) << trial;
+            }
           }
         }
-      }
   }
 }
 

@@ -1,5 +1,5 @@
-// SPLIT, SPLIT_V and UNPACK (multi-output operators, ops/lowering.h), read from real TFLite
-// flatbuffers built here with the schema's own builders:
+// SPLIT, SPLIT_V and UNPACK (multi-output operators) and SLICE (ops/lowering.h), read from
+// real TFLite flatbuffers built here with the schema's own builders:
 //  - the reader lowers each into one STRIDED_SLICE per output and says so (Graph::lowered);
 //  - every strategy's plan passes the checker, and its outputs equal an independent slicing
 //    of the input written here and TensorFlow Lite 2.9's outputs for the same file;
@@ -105,6 +105,19 @@ std::string Indexed(const char* prefix, int k) {
 
 int ElemBytes(fb::TensorType t) { return t == fb::TensorType::INT8 ? 1 : t == fb::TensorType::INT16 ? 2 : 4; }
 
+// n random elements of `type`; floats are small integers, so that every byte pattern is a
+// number TFLite copies as is.
+std::vector<uint8_t> RandomValues(test::Rng& r, int n, fb::TensorType type) {
+  if (type != fb::TensorType::FLOAT32) return RandomData(r, n * ElemBytes(type));
+  std::vector<uint8_t> x;
+  for (int i = 0; i < n; ++i) {
+    const float f = static_cast<float>(test::Uniform(r, -100, 100));
+    const auto* p = reinterpret_cast<const uint8_t*>(&f);
+    x.insert(x.end(), p, p + 4);
+  }
+  return x;
+}
+
 // Reads `model`, checks the lowering, runs every strategy and compares with `want` and TFLite.
 void CheckLowered(const std::vector<uint8_t>& model, const char* name, size_t num_out,
                   const std::vector<uint8_t>& input, const std::vector<std::vector<uint8_t>>& want) {
@@ -149,18 +162,7 @@ TEST(Lowering, SplitIntoEqualPartsOnEveryAxis) {
                                     });
       const int es = ElemBytes(type);
       test::Rng r(static_cast<uint32_t>((axis + 10) * 31 + es));
-      // Float inputs: small integers, so that every byte pattern is a number TFLite copies as is.
-      std::vector<uint8_t> x;
-      const int n = 2 * 6 * 4 * 6;
-      if (type == fb::TensorType::FLOAT32) {
-        for (int i = 0; i < n; ++i) {
-          const float f = static_cast<float>(test::Uniform(r, -100, 100));
-          const auto* p = reinterpret_cast<const uint8_t*>(&f);
-          x.insert(x.end(), p, p + 4);
-        }
-      } else {
-        x = RandomData(r, n * es);
-      }
+      const std::vector<uint8_t> x = RandomValues(r, 2 * 6 * 4 * 6, type);
       std::vector<std::vector<uint8_t>> want;
       for (int k = 0; k < parts; ++k) want.push_back(Box(x, shape, es, a, k * oshape[a], (k + 1) * oshape[a]));
       CheckLowered(model, "SPLIT", parts, x, want);
@@ -200,6 +202,67 @@ TEST(Lowering, SplitVWithTheRestAndUnpack) {
                                     return fb::CreateUnpackOptions(b, 5, -3).Union();
                                   });
     CheckLowered(model, "UNPACK", 5, x, want);
+  }
+}
+
+// Independent slicing: the box [begin[d], begin[d] + size[d]) on every axis d, walked one
+// output element at a time.
+std::vector<uint8_t> MultiBox(const std::vector<uint8_t>& x, const std::vector<int32_t>& shape, int es,
+                              const std::vector<int32_t>& begin, const std::vector<int32_t>& size) {
+  const size_t rank = shape.size();
+  int64_t n = 1;
+  for (int32_t s : size) n *= s;
+  std::vector<uint8_t> r;
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t at = 0;
+    for (size_t d = 0; d < rank; ++d) at = at * shape[d] + begin[d] + idx[d];
+    r.insert(r.end(), x.begin() + at * es, x.begin() + (at + 1) * es);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < size[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return r;
+}
+
+std::vector<uint8_t> Int64Data(const std::vector<int64_t>& v) {
+  std::vector<uint8_t> b(v.size() * 8);
+  if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+TEST(Lowering, SliceRandomBoxes) {
+  test::Rng r(2026);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int rank = test::Uniform(r, 1, 4);
+    std::vector<int32_t> shape(rank), begin(rank), size(rank), declared(rank);
+    for (int d = 0; d < rank; ++d) {
+      shape[d] = test::Uniform(r, 1, 7);
+      begin[d] = test::Uniform(r, 0, shape[d] - 1);
+      size[d] = test::Uniform(r, 1, shape[d] - begin[d]);
+      // -1: to the end (TFLM's slice.cc).
+      declared[d] = size[d] == shape[d] - begin[d] && test::Uniform(r, 0, 1) ? -1 : size[d];
+    }
+    const fb::TensorType type =
+        trial % 3 == 0 ? fb::TensorType::INT8 : trial % 3 == 1 ? fb::TensorType::INT16 : fb::TensorType::FLOAT32;
+    const bool wide = trial % 2 == 1;  // int64 begin and size
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    auto bounds = [&](const std::vector<int32_t>& v) {
+      return wide ? Int64Data(std::vector<int64_t>(v.begin(), v.end())) : Int32Data(v);
+    };
+    const fb::TensorType itype = wide ? fb::TensorType::INT64 : fb::TensorType::INT32;
+    std::vector<RawTensor> ts = {{"x", type, shape, {}},
+                                 {"begin", itype, {rank}, bounds(begin)},
+                                 {"size", itype, {rank}, bounds(declared)},
+                                 {"y", type, size, {}}};
+    const auto model = OneOpModel(ts, fb::BuiltinOperator::SLICE, {0, 1, 2}, {3}, fb::BuiltinOptions::SliceOptions,
+                                  [](flatbuffers::FlatBufferBuilder& b) { return fb::CreateSliceOptions(b).Union(); });
+    const int es = ElemBytes(type);
+    int n = 1;
+    for (int32_t d : shape) n *= d;
+    const std::vector<uint8_t> x = RandomValues(r, n, type);
+    CheckLowered(model, "SLICE", 1, x, {MultiBox(x, shape, es, begin, size)});
   }
 }
 
@@ -255,6 +318,35 @@ TEST(Lowering, MalformedOperatorsFailAtLoad) {
                               [](flatbuffers::FlatBufferBuilder& b) { return fb::CreateSplitOptions(b, 1).Union(); });
   EXPECT_NE(LoadError(dyn).find("SPLIT (op 0): axis tensor 'axis' must be a constant"), std::string::npos)
       << LoadError(dyn);
+
+  // SLICE: bounds outside the input, one value per dimension, begin and size of one type.
+  auto slice = [&](const std::vector<uint8_t>& begin, const std::vector<uint8_t>& size, fb::TensorType size_type,
+                   int n) {
+    std::vector<RawTensor> t = {{"x", fb::TensorType::INT8, shape, {}},
+                                {"begin", fb::TensorType::INT32, {n}, begin},
+                                {"size", size_type, {n}, size},
+                                {"y", fb::TensorType::INT8, {1, 2, 2, 2}, {}}};
+    return OneOpModel(t, fb::BuiltinOperator::SLICE, {0, 1, 2}, {3}, fb::BuiltinOptions::SliceOptions,
+                      [](flatbuffers::FlatBufferBuilder& b) { return fb::CreateSliceOptions(b).Union(); });
+  };
+  const auto past = slice(Int32Data({0, 4, 0, 0}), Int32Data({1, 2, 2, 2}), fb::TensorType::INT32, 4);
+  EXPECT_NE(LoadError(past).find("SLICE (op 0): size[1] = 2 reaches past dimension 1 of input 'x' (5)"),
+            std::string::npos)
+      << LoadError(past);
+  const auto neg = slice(Int32Data({0, -1, 0, 0}), Int32Data({1, 2, 2, 2}), fb::TensorType::INT32, 4);
+  EXPECT_NE(LoadError(neg).find("SLICE (op 0): begin[1] = -1 is outside dimension 1 of input 'x' (5)"),
+            std::string::npos)
+      << LoadError(neg);
+  const auto short_bounds = slice(Int32Data({0, 0, 0}), Int32Data({1, 2, 2}), fb::TensorType::INT32, 3);
+  EXPECT_NE(LoadError(short_bounds).find("SLICE (op 0): begin and size must hold one value per dimension of input 'x' (4)"),
+            std::string::npos)
+      << LoadError(short_bounds);
+  const auto mixed = slice(Int32Data({0, 0, 0, 0}), Int64Data({1, 2, 2, 2}), fb::TensorType::INT64, 4);
+  EXPECT_NE(LoadError(mixed).find("SLICE (op 0): begin and size must have the same type"), std::string::npos)
+      << LoadError(mixed);
+  // The output's declared shape is validated against the slice (the lowered STRIDED_SLICE's).
+  const auto wrong_out = slice(Int32Data({0, 0, 0, 0}), Int32Data({1, 3, 2, 2}), fb::TensorType::INT32, 4);
+  EXPECT_NE(LoadError(wrong_out).find("STRIDED_SLICE"), std::string::npos) << LoadError(wrong_out);
 }
 
 }  // namespace

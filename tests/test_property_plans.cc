@@ -156,7 +156,7 @@ TEST(PropertyPlans, EveryStrategyIsCheckedAndExact) {
 
 TEST(PropertyPlans, PatchPlansAreCheckedAndExact) {
   const Cases cases = SeedsToRun("patches", 400);
-  int plans = 0, graphs_with_splits = 0, bilinear_in_patches = 0;
+  int plans = 0, graphs_with_splits = 0, bilinear_in_patches = 0, other_zoo_in_patches = 0;
   test::RandomGraphOptions go;
   go.min_hw = 6;  // room for a patch grid
   for (uint64_t seed : cases.seeds) {
@@ -190,19 +190,26 @@ TEST(PropertyPlans, PatchPlansAreCheckedAndExact) {
       }
       ++plans;
       if (o.patch.rows * o.patch.cols > 1)
-        for (int op = sp.first_op; op <= sp.last_op; ++op) bilinear_in_patches += g.ops[op].type == OpType::kResizeBilinear;
+        for (int op = sp.first_op; op <= sp.last_op; ++op) {
+          const OpType t = g.ops[op].type;
+          bilinear_in_patches += t == OpType::kResizeBilinear;
+          other_zoo_in_patches += t == OpType::kLeakyRelu || t == OpType::kTanh || t == OpType::kElu ||
+                                  t == OpType::kAbs || t == OpType::kSub || t == OpType::kMaximum ||
+                                  t == OpType::kMinimum || t == OpType::kSpaceToDepth || t == OpType::kDepthToSpace;
+        }
       CheckAndRun(g, plan, ref.inputs, ref.outputs, what);
     }
     if (::testing::Test::HasFailure() && !cases.replay) break;
   }
   std::printf("[ property ] %zu random graphs (%d with split points), %d patch plans checked and run, "
-              "%d RESIZE_BILINEAR steps run in patches\n",
-              cases.seeds.size(), graphs_with_splits, plans, bilinear_in_patches);
+              "%d RESIZE_BILINEAR and %d element-wise or space/depth steps run in patches\n",
+              cases.seeds.size(), graphs_with_splits, plans, bilinear_in_patches, other_zoo_in_patches);
   if (!cases.replay) {
     EXPECT_GT(plans, 0) << "no random graph had a split point: the generator is too narrow";
   }
   if (!cases.replay && cases.seeds.size() >= 100) {
     EXPECT_GT(bilinear_in_patches, 0) << "no RESIZE_BILINEAR inside a patch stage";
+    EXPECT_GT(other_zoo_in_patches, 0) << "no element-wise or space/depth operator inside a patch stage";
   }
 }
 
@@ -304,7 +311,9 @@ TEST(PropertyPlans, GeneratorIsDeterministicAndVaried) {
   // The model-zoo operators, added with modest probability.
   std::printf("[ property ] model-zoo operators in 200 random graphs:");
   for (OpType t : {OpType::kResizeBilinear, OpType::kStridedSlice, OpType::kTile, OpType::kReduceMax,
-                   OpType::kReduceMin, OpType::kPack, OpType::kLogSoftmax}) {
+                   OpType::kReduceMin, OpType::kPack, OpType::kLogSoftmax, OpType::kLeakyRelu, OpType::kTanh,
+                   OpType::kElu, OpType::kAbs, OpType::kSub, OpType::kMaximum, OpType::kMinimum,
+                   OpType::kSpaceToDepth, OpType::kDepthToSpace}) {
     std::printf(" %s %d", OpTypeName(t), ops[static_cast<int>(t)]);
     EXPECT_GT(ops[static_cast<int>(t)], 3) << OpTypeName(t);
   }

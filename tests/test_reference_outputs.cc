@@ -29,9 +29,10 @@ TEST_P(ReferenceOutputs, MatchTflmBitExactly) {
   const std::string prefix = dir + "/case" + std::to_string(k);
   ASSERT_TRUE(std::filesystem::exists(prefix + ".input.bin")) << prefix;
   const Graph g = ReadTflite(test::SharedModel(stem));
-  ASSERT_EQ(g.inputs.size(), 1u) << "reference inputs are stored for single-input models";
-  const auto input = test::ReadFileBytes(prefix + ".input.bin");
-  const auto outputs = RunPlan(g, PlanLayerByLayer(g), {input});
+  std::vector<size_t> sizes;  // case<K>.input.bin holds every input's bytes, in subgraph input order
+  for (int t : g.inputs) sizes.push_back(static_cast<size_t>(g.tensors[t].num_bytes()));
+  const auto inputs = test::SplitInputs(prefix + ".input.bin", sizes);
+  const auto outputs = RunPlan(g, PlanLayerByLayer(g), inputs);
   ASSERT_EQ(outputs.size(), g.outputs.size());
   for (size_t n = 0; n < outputs.size(); ++n) {
     const auto expected = test::ReadFileBytes(prefix + ".output" + std::to_string(n) + ".bin");

@@ -135,6 +135,12 @@ void CompareLayersOnce(const Graph& g, uint32_t seed, Tally& tally, int& reporte
   Executor ex(g, PlanLayerByLayer(g));
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     values[g.inputs[i]] = RandomInput(g.tensors[static_cast<size_t>(g.inputs[i])], rng);
+    // A TRANSPOSE_CONV output shape fed as a model input: TFLM (and tessera) ignore its values,
+    // TFLite resizes the output from them; it gets the output's real shape.
+    for (const Operator& op : g.ops)
+      if (op.type == OpType::kTransposeConv && !op.inputs.empty() && op.inputs[0] == g.inputs[i] &&
+          values[g.inputs[i]].size() == 16 && g.tensors[static_cast<size_t>(op.outputs[0])].shape.size() == 4)
+        std::memcpy(values[g.inputs[i]].data(), g.tensors[static_cast<size_t>(op.outputs[0])].shape.data(), 16);
     ex.SetInput(static_cast<int>(i), values[g.inputs[i]]);
   }
   ex.SetStepHook([&](int s, const Executor& e) {

@@ -409,11 +409,12 @@ TEST(TfliteReader, UnsupportedOperatorsListedInOneError) {
   SetScalar<int32_t>(codes->Get(2), fb::OperatorCode::VT_BUILTIN_CODE, 150);
   EXPECT_EQ(ReadError(b), "m.tflite: unsupported operators: FLOOR (ops 0, 2), GELU (op 3)");
 
-  // A file written before the 32-bit field existed: only the 8-bit code (here GATHER = 36).
+  // A file written before the 32-bit field existed: only the 8-bit code (here
+  // L2_NORMALIZATION = 11).
   SetScalar<int32_t>(codes->Get(1), fb::OperatorCode::VT_BUILTIN_CODE, 0);
-  SetScalar<int8_t>(codes->Get(1), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 36);
+  SetScalar<int8_t>(codes->Get(1), fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE, 11);
   EXPECT_EQ(ReadError(b),
-            "m.tflite: unsupported operators: FLOOR (ops 0, 2), GATHER (op 1), GELU (op 3)");
+            "m.tflite: unsupported operators: FLOOR (ops 0, 2), L2_NORMALIZATION (op 1), GELU (op 3)");
 
   // Codes beyond the schema's list are named by number.
   SetScalar<int32_t>(codes->Get(2), fb::OperatorCode::VT_BUILTIN_CODE, 4000);

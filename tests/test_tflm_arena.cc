@@ -48,6 +48,21 @@ TEST_P(TflmArena, GreedyArenaEqualsTflm) {
   // TFLM's greedy planner over the layer-by-layer buffers: TFLM's figure.
   Plan p = ScheduleLayerByLayer(g);
   PlaceGreedy(p);
+  // TFLM's TRANSPOSE_CONV scatters into a scratch of one accumulator per output element (int32,
+  // or int64 for 16x8), counted in its arena; tessera's kernel gathers without one. Such a
+  // model's TFLM figure is tessera's plus that scratch, which TFLM places after the live
+  // tensors at the operator (here: the whole single-operator model).
+  int64_t tflm_scratch = 0;
+  for (const Operator& op : g.ops)
+    if (op.type == OpType::kTransposeConv) {
+      const Tensor& y = g.tensors[static_cast<size_t>(op.outputs[0])];
+      tflm_scratch = std::max(tflm_scratch, y.num_elements() * (y.type == DType::kInt16 ? 8 : 4));
+    }
+  if (tflm_scratch > 0 && g.ops.size() == 1) {
+    EXPECT_EQ(p.arena_bytes + tflm_scratch, it->second) << GetParam();
+    EXPECT_LT(p.arena_bytes, it->second) << GetParam();
+    return;
+  }
   EXPECT_EQ(p.arena_bytes, it->second) << GetParam();
   // tessera's greedy plan adds the kernels' workspaces (memory/workspace.h; TFLM's reference
   // kernels keep nothing on the stack it would count): free bytes at their step, or above the

@@ -115,25 +115,28 @@ void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_win
   }
 }
 
-int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+int32_t ts_gather(const void* params, int32_t batches, int32_t outer, int32_t axis_size, int32_t inner_bytes,
                   const void* indices, int32_t index_bytes, int32_t num_indices, void* out) {
   const int8_t* in = (const int8_t*)params;
   const unsigned char* idx = (const unsigned char*)indices;
   int8_t* dst = (int8_t*)out;
-  int32_t o, k;
-  for (o = 0; o < outer; ++o)
-    for (k = 0; k < num_indices; ++k, dst += inner_bytes) {
-      int64_t i;
-      if (index_bytes == 8) {
-        memcpy(&i, idx + (size_t)k * 8u, 8);
-      } else {
-        int32_t i32;
-        memcpy(&i32, idx + (size_t)k * 4u, 4);
-        i = i32;
+  int32_t b, o, k;
+  for (b = 0; b < batches; ++b)
+    for (o = 0; o < outer; ++o)
+      for (k = 0; k < num_indices; ++k, dst += inner_bytes) {
+        const size_t at = (size_t)b * (size_t)num_indices + (size_t)k;
+        int64_t i;
+        if (index_bytes == 8) {
+          memcpy(&i, idx + at * 8u, 8);
+        } else {
+          int32_t i32;
+          memcpy(&i32, idx + at * 4u, 4);
+          i = i32;
+        }
+        if (i < 0 || i >= axis_size) return -1;
+        memmove(dst, in + (((ptrdiff_t)b * outer + o) * axis_size + (ptrdiff_t)i) * inner_bytes,
+                (size_t)inner_bytes);
       }
-      if (i < 0 || i >= axis_size) return -1;
-      memmove(dst, in + ((ptrdiff_t)o * axis_size + (ptrdiff_t)i) * inner_bytes, (size_t)inner_bytes);
-    }
   return 0;
 }
 

@@ -485,8 +485,15 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
   const Window& w = st.window;
   const double elems = ElementsOf(p, w);
   switch (g.ops[st.op].type) {
-    case OpType::kConv2D: ConvFeatures(p, plan, st, &r); break;
-    case OpType::kDepthwiseConv2D: DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r); break;
+    case OpType::kConv2D:
+    case OpType::kDepthwiseConv2D:
+      if (g.ops[st.op].type == OpType::kConv2D)
+        ConvFeatures(p, plan, st, &r);
+      else
+        DepthwiseFeatures(p, w, StepOverlaps(plan, st), &r);
+      // A batch above 1: one kernel call per image over the whole window.
+      for (double& v : r.x) v *= p.in_shape.n;
+      break;
     case OpType::kFullyConnected:
       r.cls = LatencyClass::kFullyConnected;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
@@ -497,10 +504,14 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kSquaredDifference:
       // Windows of 1024+ elements (TS_ADD_TABLE_MIN_ELEMENTS) rescale through two 256-entry
       // tables built per call; smaller ones requantize every element.
+      // int16 ADD (ts_add_s16) never uses tables: every element requantized.
       r.cls = LatencyClass::kAdd;
-      r.x[1] = elems >= 1024 ? elems : 0;
-      r.x[2] = elems >= 1024 ? 1 : 0;
-      r.x[3] = elems >= 1024 ? 0 : elems;
+      {
+        const bool tables = elems >= 1024 && p.out_elem_bytes == 1;
+        r.x[1] = tables ? elems : 0;
+        r.x[2] = tables ? 1 : 0;
+        r.x[3] = tables ? 0 : elems;
+      }
       break;
     case OpType::kMul:
     case OpType::kPrelu:  // not fitted: one requantization per element, as MUL
@@ -582,6 +593,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kAbs:
     case OpType::kRsqrt:
     case OpType::kElu:
+    case OpType::kNeg:
       r.cls = LatencyClass::kActivation;
       r.x[1] = elems;
       break;
@@ -589,6 +601,11 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.cls = LatencyClass::kSoftmax;
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
+      break;
+    case OpType::kTransposeConv:  // not fitted: as a fully connected layer of the same multiply-accumulates
+      r.cls = LatencyClass::kFullyConnected;
+      r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
+      r.x[2] = static_cast<double>(p.out_shape.h) * p.out_shape.w * p.out_shape.c;
       break;
     case OpType::kSum:  // not fitted: MEAN's features
       r.cls = LatencyClass::kMean;
@@ -599,12 +616,16 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kArgMin:
     case OpType::kDepthToSpace:
     case OpType::kSpaceToDepth:
+    case OpType::kSpaceToBatchNd:
+    case OpType::kBatchToSpaceNd:
     case OpType::kShape:
     case OpType::kStridedSlice:
     case OpType::kPack:
     case OpType::kReduceMax:
     case OpType::kReduceMin:
     case OpType::kTile:
+    case OpType::kGather:
+    case OpType::kMirrorPad:
       r.cls = LatencyClass::kWholeCopy;
       r.x[1] = elems * p.out_elem_bytes;
       break;

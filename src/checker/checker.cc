@@ -1099,6 +1099,21 @@ class Replay {
       case OpType::kConv2D:
       case OpType::kDepthwiseConv2D: {
         data_input();
+        if (G(op.inputs[0]).n != 1 || go.n != 1) {
+          // Batch above 1 (between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND): the kernel runs
+          // over each image in turn, whole tensors only; modelled as one unit reading every
+          // input byte before writing the output (at least as strict as image by image).
+          require_whole();
+          if (st.fused_pad != -1)
+            Fail(CheckFailure::kStructure, fmt::format("{} has batch {}: no PAD can be fused into it",
+                                                       OpName(st.op), go.n));
+          const auto ex = extras_from(0);
+          unit_ = UnitKind::kWhole;
+          writes_.clear();
+          writes_.push_back(WholeSeg(out_buf, out_t));
+          RunUnit(ex, writes_, reread);
+          return;
+        }
         if (op.inputs.size() < 2 || op.inputs[1] < 0 || op.inputs[1] >= static_cast<int>(g_.tensors.size()))
           Fail(CheckFailure::kStructure, "missing filter operand");
         const auto& fs = g_.tensors[op.inputs[1]].shape;
@@ -1214,6 +1229,35 @@ class Replay {
         ReplayResize(st, op.inputs[0], out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
         return;
       }
+      case OpType::kMirrorPad: {
+        // Output row y copies input row src(y): y - top inside the input; mirrored about the
+        // first row (REFLECT: excluding it, SYMMETRIC: including it) above, about the last row
+        // below; the same for columns. Modelled as one unit reading the source pixels of the
+        // window's rows and columns (whole pixels: a padded channel reads within its pixel).
+        data_input();
+        if (!std::holds_alternative<MirrorPadOptions>(op.options))
+          Fail(CheckFailure::kStructure, "MIRROR_PAD without MirrorPadOptions");
+        const bool reflect = op.opts<MirrorPadOptions>().mode == MirrorPadMode::kReflect;
+        const Pads pd = ReadPads(st.op);
+        const Geo& gi = G(op.inputs[0]);
+        if (gi.h + pd.t + pd.b != go.h || gi.w + pd.l + pd.r != go.w || gi.c + pd.c0 + pd.c1 != go.c)
+          Fail(CheckFailure::kStructure, fmt::format("{} mirror-padded by rows ({},{}), columns ({},{}), channels ({},{}) "
+                                                     "does not give {}", TName(op.inputs[0]), pd.t, pd.b, pd.l, pd.r,
+                                                     pd.c0, pd.c1, TName(out_t)));
+        auto src = [&](int32_t i, int32_t before, int32_t n) {
+          int32_t j = i - before;
+          if (j < 0) j = reflect ? -j : -j - 1;
+          if (j >= n) j = reflect ? 2 * (n - 1) - j : 2 * n - 1 - j;
+          if (j < 0 || j >= n)
+            Fail(CheckFailure::kStructure, fmt::format("{}: a padding reaches beyond the mirrored input", OpName(st.op)));
+          return j;
+        };
+        std::vector<int32_t> ry, rx;
+        for (int32_t y = st.window.y0; y < st.window.y1; ++y) ry.push_back(src(y, pd.t, gi.h));
+        for (int32_t x = st.window.x0; x < st.window.x1; ++x) rx.push_back(src(x, pd.l, gi.w));
+        ReplayResize(st, op.inputs[0], out_buf, out_t, std::move(ry), std::move(rx), extras_from(1), reread);
+        return;
+      }
       case OpType::kAdd:
       case OpType::kMul:
       case OpType::kLogistic:
@@ -1231,7 +1275,8 @@ class Replay {
       case OpType::kTanh:
       case OpType::kAbs:
       case OpType::kRsqrt:
-      case OpType::kElu: {
+      case OpType::kElu:
+      case OpType::kNeg: {
         if (acts.empty()) Fail(CheckFailure::kStructure, "an element-wise operator needs an activation input");
         std::vector<std::pair<int, int>> ins;
         for (size_t i = 0; i < acts.size(); ++i) ins.emplace_back(st.inputs[i], acts[i].second);
@@ -1287,6 +1332,18 @@ class Replay {
         ReplayRows(st.inputs[0], in_t, out_buf, out_t, gi.elems / c, c, c, ex, reread);
         return;
       }
+      case OpType::kTransposeConv: {
+        // One unit over the whole output reading every activation operand whole (the data
+        // input, and an activation output-shape operand the kernel does not read: modelled as
+        // read, which is stricter).
+        require_whole();
+        const auto ex = extras_from(0);
+        unit_ = UnitKind::kWhole;
+        writes_.clear();
+        writes_.push_back(WholeSeg(out_buf, out_t));
+        RunUnit(ex, writes_, reread);
+        return;
+      }
       case OpType::kTranspose: {
         data_input();
         int32_t perm4[4], dims[4];
@@ -1311,9 +1368,13 @@ class Replay {
       case OpType::kStridedSlice:
       case OpType::kPack:
       case OpType::kConcatenation:
-      case OpType::kTile: {
+      case OpType::kSpaceToBatchNd:  // batch above 1 on one side: one unit over whole tensors
+      case OpType::kBatchToSpaceNd:
+      case OpType::kTile:
+      case OpType::kGather: {
         require_whole();
-        if (acts.empty() && op.type != OpType::kTile)  // TILE may read a constant only
+        // TILE and GATHER may read constants only
+        if (acts.empty() && op.type != OpType::kTile && op.type != OpType::kGather)
           Fail(CheckFailure::kStructure, "needs an activation input");
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;

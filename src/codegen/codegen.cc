@@ -333,10 +333,13 @@ std::string ModelWriter::ConstBytes(const std::string& name, const std::string& 
       case 1: v = static_cast<int8_t>(bytes[i]); break;
       case 2: { int16_t x; std::memcpy(&x, bytes + 2 * i, 2); v = x; break; }
       case 4: { int32_t x; std::memcpy(&x, bytes + 4 * i, 4); v = x; break; }
+      case 8: std::memcpy(&v, bytes + 8 * i, 8); break;
       default: throw Error("codegen: unsupported constant element size");
     }
     if (ctype == "uint8_t") v = bytes[i];
     if (elem_size == 4 && v == INT32_MIN) o << " (-2147483647 - 1),";
+    else if (elem_size == 8 && v == INT64_MIN) o << " (-9223372036854775807LL - 1),";
+    else if (elem_size == 8) o << " " << v << "LL,";
     else o << " " << v << ",";
   }
   if (count == 0) o << " 0";
@@ -362,6 +365,10 @@ std::string ModelWriter::ConstTensor(int t) {
 
 std::string ModelWriter::ConstI32(const std::string& name, const int32_t* v, size_t n) {
   return ConstBytes(name, "int32_t", v, n, 4);
+}
+
+std::string ModelWriter::ConstI64(const std::string& name, const int64_t* v, size_t n) {
+  return ConstBytes(name, "int64_t", v, n, 8);
 }
 
 std::string ModelWriter::ConstI8(const std::string& name, const int8_t* v, size_t n) {

@@ -92,8 +92,14 @@ enum class OpType : uint8_t {
   kSpaceToDepth,
   kSqueeze,
   kExpandDims,
+  kSpaceToBatchNd,
+  kBatchToSpaceNd,
+  kTransposeConv,
+  kNeg,
+  kMirrorPad,
+  kGather,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kExpandDims) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kGather) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);
@@ -108,6 +114,12 @@ struct Conv2DOptions {
   int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
   bool operator==(const Conv2DOptions&) const = default;
+};
+// TRANSPOSE_CONV (no dilation; TFLM applies no fused activation).
+struct TransposeConvOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  bool operator==(const TransposeConvOptions&) const = default;
 };
 struct DepthwiseConv2DOptions {
   Padding padding = Padding::kSame;
@@ -157,6 +169,16 @@ struct SqueezeOptions {
   std::vector<int32_t> squeeze_dims;  // empty: every axis of size 1
   bool operator==(const SqueezeOptions&) const = default;
 };
+struct GatherOptions {
+  int32_t axis = 0;        // may be negative (counted from the params' rank)
+  int32_t batch_dims = 0;  // may be negative (counted from the indices' rank)
+  bool operator==(const GatherOptions&) const = default;
+};
+enum class MirrorPadMode : uint8_t { kReflect, kSymmetric };  // TFLite's REFLECT = 0, SYMMETRIC = 1
+struct MirrorPadOptions {
+  MirrorPadMode mode = MirrorPadMode::kReflect;
+  bool operator==(const MirrorPadOptions&) const = default;
+};
 struct ReshapeOptions {
   std::vector<int32_t> new_shape;  // may be empty: the shape comes from input 1 or output
   bool operator==(const ReshapeOptions&) const = default;
@@ -205,7 +227,7 @@ using OpOptions =
                  ConcatenationOptions, MeanOptions, ResizeNearestNeighborOptions, ShapeOptions,
                  StridedSliceOptions, PackOptions, ResizeBilinearOptions, SubOptions,
                  LeakyReluOptions, ArgMinMaxOptions,
-                 SpaceDepthOptions, SqueezeOptions>;
+                 SpaceDepthOptions, SqueezeOptions, TransposeConvOptions, GatherOptions, MirrorPadOptions>;
 
 // Optional operand absent (e.g. a convolution without bias).
 constexpr int kNoTensor = -1;

@@ -67,7 +67,7 @@ OverlapClass ClassifyOverlap(const Graph& g, const Plan& plan, int step) {
   if (st.kind != StepKind::kOp || st.op < 0 || st.op >= static_cast<int>(g.ops.size()))
     return OverlapClass::kNone;
   const Operator& op = g.ops[st.op];
-  switch (ops::Unit(op.type).Overlap()) {
+  switch (ops::Unit(op.type).OverlapOf(g, st.op)) {
     case ops::OverlapRule::kInPlace: return OverlapClass::kInPlace;
     case ops::OverlapRule::kOverlap: return OverlapClass::kOverlap;
     case ops::OverlapRule::kNone: return OverlapClass::kNone;

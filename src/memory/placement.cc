@@ -194,7 +194,9 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
             for (const BufferBand& x : pa)
               for (const BufferBand& y : pb) {
                 if (!Meet(x.first, x.last, y.first, y.last)) continue;
-                const int64_t pl = y.begin - x.end, ph = y.end - x.begin;
+                // Rounded outward to the alignment: band edges need not be aligned, and an
+                // interval end is where the placers put the next item.
+                const int64_t pl = AlignDown(y.begin - x.end, alignment), ph = -AlignDown(x.begin - y.end, alignment);
                 l = met ? std::min(l, pl) : pl;
                 h = met ? std::max(h, ph) : ph;
                 met = true;

@@ -1,8 +1,9 @@
-// SPLIT, SPLIT_V and UNPACK, read as one STRIDED_SLICE per output (lowering.h). Their
-// semantics follow TFLM's split.cc, split_v.cc and unpack.cc: the split axis is a constant
-// (negative values count from the end), SPLIT cuts the axis into equal parts, SPLIT_V into
-// the constant sizes given (one of them may be -1: the rest), UNPACK into single elements
-// with the axis removed.
+// SPLIT, SPLIT_V and UNPACK, read as one STRIDED_SLICE per output, and SLICE, read as one
+// STRIDED_SLICE (lowering.h). Their semantics follow TFLM's split.cc, split_v.cc, unpack.cc and
+// slice.cc: the split axis is a constant (negative values count from the end), SPLIT cuts the
+// axis into equal parts, SPLIT_V into the constant sizes given (one of them may be -1: the
+// rest), UNPACK into single elements with the axis removed; SLICE takes `size[i]` elements
+// from `begin[i]` on each axis (-1: to the end).
 #include "ops/lowering.h"
 
 #include <cstring>
@@ -52,9 +53,11 @@ int Axis(const LowerIn& in, int64_t axis, int rank) {
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
-const Tensor& Input(const LowerIn& in, const Graph& g, int t) {
+// `constant_ok`: a constant input is accepted (the STRIDED_SLICE it becomes folds at load time).
+const Tensor& Input(const LowerIn& in, const Graph& g, int t, bool constant_ok = false) {
   const Tensor& x = TensorAt(in, g, t, "input");
-  if (x.is_const) LowerFail(in, "input '" + x.name + "' is a constant; only activations are supported");
+  if (x.is_const && !constant_ok)
+    LowerFail(in, "input '" + x.name + "' is a constant; only activations are supported");
   if (x.shape.empty() || x.shape.size() > static_cast<size_t>(kMaxRank))
     LowerFail(in, "input '" + x.name + "' has rank " + std::to_string(x.shape.size()) + "; ranks 1 to " +
                       std::to_string(kMaxRank) + " are supported");
@@ -73,6 +76,24 @@ int AddInt32Const(Graph& g, const std::string& name, const std::vector<int32_t>&
   return static_cast<int>(g.tensors.size()) - 1;
 }
 
+// A STRIDED_SLICE of `input` into `output` over [begin, end) with `strides`; its bounds are
+// constants named after the output.
+void AppendSlice(Graph& g, int input, int output, const std::vector<int32_t>& begin, const std::vector<int32_t>& end,
+                 const std::vector<int32_t>& strides, int32_t shrink_axis_mask, std::vector<Operator>* out) {
+  const std::string base = g.tensors[output].name;
+  Operator s;
+  s.type = OpType::kStridedSlice;
+  StridedSliceOptions opt;
+  opt.shrink_axis_mask = shrink_axis_mask;
+  s.options = opt;
+  const int b = AddInt32Const(g, base + "/lowered_begin", begin);
+  const int e = AddInt32Const(g, base + "/lowered_end", end);
+  const int st = AddInt32Const(g, base + "/lowered_strides", strides);
+  s.inputs = {input, b, e, st};
+  s.outputs = {output};
+  out->push_back(std::move(s));
+}
+
 // One STRIDED_SLICE per output: output k takes [offsets[k], offsets[k] + sizes[k]) along
 // `axis` (removed from its shape when `shrink`).
 void Slices(const LowerIn& in, Graph& g, int input, int axis, const std::vector<int32_t>& sizes, bool shrink,
@@ -88,18 +109,7 @@ void Slices(const LowerIn& in, Graph& g, int input, int axis, const std::vector<
     begin[axis] = offset;
     end[axis] = offset + sizes[k];
     offset += sizes[k];
-    const std::string base = g.tensors[o].name;
-    Operator s;
-    s.type = OpType::kStridedSlice;
-    StridedSliceOptions opt;
-    if (shrink) opt.shrink_axis_mask = 1 << axis;
-    s.options = opt;
-    const int b = AddInt32Const(g, base + "/lowered_begin", begin);
-    const int e = AddInt32Const(g, base + "/lowered_end", end);
-    const int st = AddInt32Const(g, base + "/lowered_strides", strides);
-    s.inputs = {input, b, e, st};
-    s.outputs = {o};
-    out->push_back(std::move(s));
+    AppendSlice(g, input, o, begin, end, strides, shrink ? 1 << axis : 0, out);
   }
 }
 
@@ -173,7 +183,39 @@ void LowerUnpack(const LowerIn& in, Graph& g, std::vector<Operator>* out) {
   Slices(in, g, in.inputs[0], axis, std::vector<int32_t>(num, 1), true, out);
 }
 
+void LowerSlice(const LowerIn& in, Graph& g, std::vector<Operator>* out) {
+  if (in.inputs.size() != 3) LowerFail(in, "needs 3 inputs (input, begin, size)");
+  if (in.outputs.size() != 1) LowerFail(in, "needs 1 output");
+  const Tensor& x = Input(in, g, in.inputs[0], true);
+  if (TensorAt(in, g, in.inputs[1], "begin").type != TensorAt(in, g, in.inputs[2], "size").type)
+    LowerFail(in, "begin and size must have the same type");
+  const std::vector<int64_t> begin_v = ConstInts(in, g, in.inputs[1], "begin");
+  const std::vector<int64_t> size_v = ConstInts(in, g, in.inputs[2], "size");
+  const size_t rank = x.shape.size();
+  if (begin_v.size() != rank || size_v.size() != rank)
+    LowerFail(in, "begin and size must hold one value per dimension of input '" + x.name + "' (" +
+                      std::to_string(rank) + ")");
+  std::vector<int32_t> begin(rank), end(rank), strides(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t dim = x.shape[i];
+    if (begin_v[i] < 0 || begin_v[i] > dim)
+      LowerFail(in, "begin[" + std::to_string(i) + "] = " + std::to_string(begin_v[i]) + " is outside dimension " +
+                        std::to_string(i) + " of input '" + x.name + "' (" + std::to_string(dim) + ")");
+    const int64_t size = size_v[i] == -1 ? dim - begin_v[i] : size_v[i];
+    if (size < 0 || size > dim - begin_v[i])
+      LowerFail(in, "size[" + std::to_string(i) + "] = " + std::to_string(size_v[i]) + " reaches past dimension " +
+                        std::to_string(i) + " of input '" + x.name + "' (" + std::to_string(dim) + ")");
+    if (size == 0) LowerFail(in, "size[" + std::to_string(i) + "] is 0: empty outputs are not supported");
+    begin[i] = static_cast<int32_t>(begin_v[i]);
+    end[i] = static_cast<int32_t>(begin_v[i] + size);
+  }
+  const int o = in.outputs[0];
+  if (o < 0 || o >= static_cast<int>(g.tensors.size())) LowerFail(in, "output is missing");
+  AppendSlice(g, in.inputs[0], o, begin, end, strides, 0, out);
+}
+
 const Lowering kLowerings[] = {
+    {static_cast<int32_t>(fb::BuiltinOperator::SLICE), "SLICE", LowerSlice},
     {static_cast<int32_t>(fb::BuiltinOperator::SPLIT), "SPLIT", LowerSplit},
     {static_cast<int32_t>(fb::BuiltinOperator::SPLIT_V), "SPLIT_V", LowerSplitV},
     {static_cast<int32_t>(fb::BuiltinOperator::UNPACK), "UNPACK", LowerUnpack},

@@ -3,7 +3,8 @@
 // each output is a strided box of the input, so the bytes are those of TFLM's kernels (a
 // byte copy), and every operator of tessera's graph keeps one output. Memory is never worse
 // than the operator's own: the input stays live until its last slice ran, and each output is
-// allocated when its slice runs rather than all at once. `tessera inspect` lists what was
+// allocated when its slice runs rather than all at once. SLICE with constant begin and size is
+// the STRIDED_SLICE [begin, begin + size) with unit strides. `tessera inspect` lists what was
 // lowered (Graph::lowered).
 #pragma once
 

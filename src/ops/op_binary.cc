@@ -1,4 +1,5 @@
-// ADD and MUL (TFLM add.cc / mul.cc), int8 with numpy broadcasting and a fused activation.
+// ADD and MUL (TFLM add.cc / mul.cc), int8 with numpy broadcasting and a fused activation; ADD
+// also int16 (TFLM's int16 path: the int8 arithmetic with left_shift 15, zero points 0).
 // Element-wise: any output window; a kernel step may run in place.
 #include <algorithm>
 #include <string>
@@ -31,15 +32,28 @@ class Add final : public ElementwiseUnit {
 
   void Validate(OpCheck& c) const override {
     c.Options<AddOptions>("AddOptions");
+    if (c.T(c.Out()).type == DType::kInt16) {
+      c.Arity(2, 2);
+      const int a = c.In(0, "input"), b = c.In(1, "input"), out = c.Out();
+      for (const auto& [t, role] : {std::pair{a, "input 0"}, std::pair{b, "input 1"}, std::pair{out, "output"}}) {
+        c.Type(t, role, {DType::kInt16});
+        c.PerTensor(t, role);
+      }
+      if (c.T(a).is_const && c.T(b).is_const) c.OpFail("both inputs are constant");
+      c.ExpectShape(c.Broadcast(c.T(a).shape, c.T(b).shape));
+      return;
+    }
     ValidateBinaryInt8(c);
   }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
     const std::string& label = p.label;
     const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, y, DType::kInt8, "output");
+    const bool s16 = y.type == DType::kInt16;
+    if (!s16) RequireType(label, y, DType::kInt8, "output");
     p.out_shape = Nhwc(label, y, "output");
-    PrepareBinaryOperands(g, o, p);
+    PrepareBinaryOperands(g, o, p, y.type);
+    p.in_elem_bytes = p.out_elem_bytes = s16 ? 2 : 1;
     const Tensor& a = g.tensors[o.inputs[0]];
     const Tensor& b = g.tensors[o.inputs[1]];
     const float sa = Scale(label, a, "input 0"), sb = Scale(label, b, "input 1");
@@ -48,7 +62,7 @@ class Add final : public ElementwiseUnit {
     q.input1_offset = -ZeroPoint(label, a, "input 0");
     q.input2_offset = -ZeroPoint(label, b, "input 1");
     q.output_offset = ZeroPoint(label, y, "output");
-    q.left_shift = 20;
+    q.left_shift = s16 ? 15 : 20;  // add_common.cc: 15 for int16 outputs
     const double twice_max = 2 * static_cast<double>(std::max(sa, sb));
     const double r1 = static_cast<double>(sa) / twice_max;
     const double r2 = static_cast<double>(sb) / twice_max;
@@ -66,16 +80,20 @@ class Add final : public ElementwiseUnit {
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*, uint8_t* workspace) const override {
     const ts_operand a = MakeOperand(p, p.operands[0], inputs), b = MakeOperand(p, p.operands[1], inputs);
-    if (workspace)
+    if (p.out_elem_bytes == 2)
+      ts_add_s16(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win));  // no tables, no workspace
+    else if (workspace)
       ts_add_s8_ws(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win), workspace);
     else
       ts_add_s8(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win));
   }
   int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
+    if (p.out_elem_bytes == 2) return 0;
     return static_cast<int64_t>(ts_add_s8_workspace_bytes(p.out_shape.c, KWin(win)));
   }
 
   std::string Emit(const EmitContext& e) const override {
+    if (e.p.out_elem_bytes == 2) return EmitBinary(e, "ts_add_s16", EmitAddParams(e, e.p.add));
     return EmitBinary(e, "ts_add_s8", EmitAddParams(e, e.p.add), "ts_add_s8_ws");
   }
 };

@@ -1,7 +1,11 @@
 // CONV_2D and DEPTHWISE_CONV_2D (TFLM conv.cc / depthwise_conv.cc): int8 with per-channel
-// filter quantization, any stride, dilation and SAME/VALID padding, a PAD folded in when
+// filter quantization (CONV_2D also 16x8: int16 activations, int8 filter, int64 or int32 bias), any stride, dilation and SAME/VALID padding, a PAD folded in when
 // CanFusePad allows. Spatial: any output window from the input rows and columns it reads.
+// A batch above 1 (between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND, Keras' dilated
+// convolutions): a whole-tensor step, the kernel run over each image in turn (windows and
+// overlapping buffers are batch-1 notions in tessera's plans).
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "analysis/window_rules.h"
@@ -57,9 +61,18 @@ class ConvLikeUnit : public OpUnit {
   void Validate(OpCheck& c) const override {
     c.Arity(2, 3);
     const int in = c.In(operand::kInput, "input"), f = c.In(operand::kFilter, "filter"), out = c.Out();
-    c.IoInt8(in, out);
+    const bool s16 = !depthwise_ && c.T(in).type == DType::kInt16;
+    if (s16) {  // 16x8: int16 activations (TFLM conv.cc's kTfLiteInt16 path)
+      c.Type(in, "input", {DType::kInt16});
+      c.PerTensor(in, "input");
+      c.Type(out, "output", {DType::kInt16});
+      c.PerTensor(out, "output");
+    } else {
+      c.IoInt8(in, out);
+    }
     c.Rank(in, "input", 4);
-    c.Batch1(in, "input");
+    if (c.T(in).shape[0] < 1 || c.T(in).shape[0] > (1 << 16))
+      c.OpFail(c.Role("input", in) + " has batch " + std::to_string(c.T(in).shape[0]) + ", expected 1 to 65536");
     c.Const(f, "filter");
     c.Type(f, "filter", {DType::kInt8});
     c.Rank(f, "filter", 4);
@@ -90,13 +103,24 @@ class ConvLikeUnit : public OpUnit {
     if (fs[1] < 1 || fs[2] < 1 || cout < 1) c.OpFail("filter " + c.TRef(f) + " has an empty shape " + ShapeStr(fs));
     c.Extent("dilated filter height", fs[1], geo.dh);
     c.Extent("dilated filter width", fs[2], geo.dw);
-    c.Bias(cout);
+    if (s16) {
+      const int b = c.Opt(operand::kBias);
+      if (b != kNoTensor) {
+        c.Const(b, "bias");
+        c.Type(b, "bias", {DType::kInt64, DType::kInt32});
+        if (c.T(b).num_elements() != cout)
+          c.OpFail(c.Role("bias", b) + " has " + std::to_string(c.T(b).num_elements()) + " elements, expected " +
+                   std::to_string(cout) + " (one per output channel)");
+      }
+    } else {
+      c.Bias(cout);
+    }
     const int32_t oh = c.SpatialOut(geo.padding, is[1], fs[1], geo.sh, geo.dh, "height");
     const int32_t ow = c.SpatialOut(geo.padding, is[2], fs[2], geo.sw, geo.dw, "width");
     c.ExpectShape({is[0], oh, ow, cout});
   }
 
-  bool Windowable(const Graph&, int) const override { return true; }
+  bool Windowable(const Graph& g, int op) const override { return Batch(g, op) == 1; }
 
   Window InputWindow(const WindowQuery& q) const override {
     if (q.operand != operand::kInput) return q.Full();
@@ -110,13 +134,16 @@ class ConvLikeUnit : public OpUnit {
   int64_t Macs(const Graph& g, int op, const Window& win) const override {
     const Tensor& f = InputOperand(g, op, operand::kFilter);
     if (f.shape.size() != 4) throw Error(OpLabel(g, op) + ": filter tensor '" + f.name + "' must have rank 4");
-    const int64_t pixels = static_cast<int64_t>(win.h()) * win.w();
+    const int64_t pixels = static_cast<int64_t>(win.h()) * win.w() * Batch(g, op);
     const int64_t kh = f.shape[1], kw = f.shape[2];
     if (!depthwise_) return pixels * f.shape[0] * kh * kw * f.shape[3];
     return pixels * f.shape[3] * kh * kw;
   }
 
   OverlapRule Overlap() const override { return depthwise_ ? OverlapRule::kInPlace : OverlapRule::kOverlap; }
+  OverlapRule OverlapOf(const Graph& g, int op) const override {
+    return Batch(g, op) == 1 ? Overlap() : OverlapRule::kNone;
+  }
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int fused_pad) const override {
     const std::string& label = p.label;
@@ -124,15 +151,21 @@ class ConvLikeUnit : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, operand::kInput, "input");
     const Tensor& w = OperandTensor(g, label, o, operand::kFilter, "filter");
     const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, x, DType::kInt8, "input");
+    const bool s16 = !depthwise && x.type == DType::kInt16;
+    const DType act_type = s16 ? DType::kInt16 : DType::kInt8;
+    RequireType(label, x, act_type, "input");
     RequireType(label, w, DType::kInt8, "filter");
-    RequireType(label, y, DType::kInt8, "output");
+    RequireType(label, y, act_type, "output");
     RequireConst(label, w, "filter");
     RequireRank(label, x, 4, 4, "input");
     RequireRank(label, w, 4, 4, "filter");
     RequireRank(label, y, 4, 4, "output");
-    const Shape4 xs = Nhwc(label, x, "input");
-    const Shape4 ys = Nhwc(label, y, "output");
+    const Shape4 xs = AsNHWC(x.shape);
+    const Shape4 ys = AsNHWC(y.shape);
+    if (xs.n < 1 || ys.n != xs.n)
+      Fail(label, "output '" + y.name + "' has batch " + std::to_string(ys.n) + ", the input '" + x.name + "' " +
+                      std::to_string(xs.n));
+    if (xs.n != 1 && fused_pad >= 0) Fail(label, "a PAD is folded only into a convolution of batch 1");
 
     const ConvGeometry geo = Geometry(o);
     const Padding padding = geo.padding;
@@ -201,9 +234,29 @@ class ConvLikeUnit : public OpUnit {
                  static_cast<double>(in_scale) * static_cast<double>(fs[i]) /
                      static_cast<double>(out_scale),
                  &p.multipliers[i], &p.shifts[i], "output channel " + std::to_string(i));
-    p.bias = BiasVector(label, g, o, operand::kBias, oc);
+    const bool bias64 = s16 && o.inputs.size() > operand::kBias && o.inputs[operand::kBias] != kNoTensor &&
+                        g.tensors[o.inputs[operand::kBias]].type == DType::kInt64;
+    if (bias64) {
+      const Tensor& b = OperandTensor(g, label, o, operand::kBias, "bias");
+      RequireConst(label, b, "bias");
+      if (b.num_elements() != oc)
+        Fail(label, "bias tensor '" + b.name + "' has " + std::to_string(b.num_elements()) + " elements, expected " +
+                        std::to_string(oc));
+      p.bias64.resize(static_cast<size_t>(oc));
+      std::memcpy(p.bias64.data(), b.data.data(), static_cast<size_t>(oc) * 8);
+    } else {
+      p.bias = BiasVector(label, g, o, operand::kBias, oc);
+    }
     p.filter = reinterpret_cast<const int8_t*>(w.data.data());
-    if (!depthwise) CanonicalizeConstantChannels(p);
+    if (!depthwise && !s16) CanonicalizeConstantChannels(p);
+    if (s16) {
+      // TFLM's 64-bit MultiplyByQuantizedMultiplier takes shifts in [-31, 7]
+      for (int32_t i = 0; i < oc; ++i)
+        if (bias64 && (p.shifts[i] < -31 || p.shifts[i] > 7))
+          Fail(label, "output channel " + std::to_string(i) + " has requantization shift " +
+                          std::to_string(p.shifts[i]) + ", outside the 16x8 range [-31, 7]");
+      p.in_elem_bytes = p.out_elem_bytes = 2;
+    }
 
     p.in_shape = xs;
     p.inputs = {o.inputs[0]};
@@ -219,7 +272,7 @@ class ConvLikeUnit : public OpUnit {
       p.in_shape = ps;
       p.inputs = {pad.inputs[0]};
     }
-    p.kind = Kind::kSpatial;
+    p.kind = xs.n == 1 ? Kind::kSpatial : Kind::kWhole;  // p.in_shape.n: the images, run in turn
     p.impl = depthwise ? Impl::kDepthwise : Impl::kConv;
   }
 
@@ -230,14 +283,27 @@ class ConvLikeUnit : public OpUnit {
     c.output_shift = p.shifts.data();
     const int32_t* bias = p.bias.empty() ? nullptr : p.bias.data();
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
-    if (!depthwise_)
-      ts_conv2d_s8_ws(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc, workspace);
-    else
-      ts_depthwise_conv2d_s8_ws(&c, CBuf(inputs[0]), p.filter, bias, Buf(out), KWin(win), sc, workspace);
+    ts_cbuf in = CBuf(inputs[0]);
+    ts_buf o = Buf(out);
+    const int32_t n = p.in_shape.n;  // above 1: whole tensors (Kind::kWhole), one image after another
+    const ptrdiff_t in_image = static_cast<ptrdiff_t>(c.in_h) * c.in_w * c.in_c * p.in_elem_bytes;
+    const ptrdiff_t out_image = static_cast<ptrdiff_t>(c.out_h) * c.out_w * c.out_c * p.out_elem_bytes;
+    for (int32_t b = 0; b < n; ++b, in.data += in_image, o.data += out_image) {
+      if (p.out_elem_bytes == 2)
+        ts_conv2d_s16(&c, in, p.filter, bias, p.bias64.empty() ? nullptr : p.bias64.data(), o, KWin(win), sc);
+      else if (!depthwise_)
+        ts_conv2d_s8_ws(&c, in, p.filter, bias, o, KWin(win), sc, workspace);
+      else
+        ts_depthwise_conv2d_s8_ws(&c, in, p.filter, bias, o, KWin(win), sc, workspace);
+    }
   }
 
-  int64_t ScratchBytes(const PreparedOp& p) const override { return p.conv.out_c; }
+  int64_t ScratchBytes(const PreparedOp& p) const override {
+    return static_cast<int64_t>(p.conv.out_c) * p.out_elem_bytes;
+  }
+  // 16x8 has no DSP path and no workspace; int8 the DSP path's buffers (each image in turn reuses them).
   int64_t WorkspaceBytes(const PreparedOp& p, Window) const override {
+    if (p.out_elem_bytes == 2) return 0;
     return static_cast<int64_t>(depthwise_ ? ts_depthwise_conv2d_s8_workspace_bytes(&p.conv)
                                            : ts_conv2d_s8_workspace_bytes(&p.conv));
   }
@@ -268,13 +334,39 @@ class ConvLikeUnit : public OpUnit {
                               .F("act_min", c.act_min).F("act_max", c.act_max)
                               .S("output_multiplier", mult).S("output_shift", shift)
                               .str());
-    const std::string fn = depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
-    const bool ws = e.has_workspace();
-    return "  " + fn + (ws ? "_ws" : "") + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + e.bias() +
-           ",\n      " + e.out() + ", " + e.win() + ", " + e.scratch() + (ws ? ", " + e.workspace() : "") + ");\n";
+    const bool s16 = p.out_elem_bytes == 2;
+    const bool ws = !s16 && e.has_workspace();
+    const std::string fn = std::string(s16 ? "ts_conv2d_s16" : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") +
+                           (ws ? "_ws" : "");
+    const std::string wsarg = ws ? ", " + e.workspace() : std::string();
+    // 16x8: the int64 biases (or none) follow the int32 ones.
+    const std::string bias =
+        e.bias() + (!s16 ? std::string()
+                         : ", " + (p.bias64.empty() ? std::string("NULL")
+                                                    : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size())));
+    if (p.in_shape.n == 1)
+      return "  " + fn + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + bias + ",\n      " +
+             e.out() + ", " + e.win() + ", " + e.scratch() + wsarg + ");\n";
+    // Batch above 1: each image in turn, over whole tensors.
+    const std::string in_image = std::to_string(int64_t{c.in_h} * c.in_w * c.in_c * p.in_elem_bytes);
+    const std::string out_image = std::to_string(int64_t{c.out_h} * c.out_w * c.out_c * p.out_elem_bytes);
+    return "  {\n    int32_t b;\n    for (b = 0; b < " + std::to_string(p.in_shape.n) + "; ++b)\n      " + fn + "(&" +
+           params + ", (ts_cbuf){" + e.in_ptr(0) + " + (ptrdiff_t)b * " + in_image + ", 0, 0, " +
+           std::to_string(c.in_h) + ", " + std::to_string(c.in_w) + "}, " + e.filter() + ", " + bias +
+           ",\n          (ts_buf){" + e.out_ptr() + " + (ptrdiff_t)b * " + out_image + ", 0, 0, " +
+           std::to_string(c.out_h) + ", " + std::to_string(c.out_w) + "}, " + e.win() + ", " + e.scratch() +
+           wsarg + ");\n  }\n";
   }
 
  private:
+  // The input's batch (1 when the graph does not say).
+  static int32_t Batch(const Graph& g, int op) {
+    if (op < 0 || op >= static_cast<int>(g.ops.size()) || g.ops[op].inputs.empty()) return 1;
+    const int t = g.ops[op].inputs[0];
+    if (t < 0 || t >= static_cast<int>(g.tensors.size()) || g.tensors[t].shape.size() != 4) return 1;
+    return g.tensors[t].shape[0];
+  }
+
   bool depthwise_;
 };
 

@@ -8,6 +8,7 @@
 #include "codegen/emit_ops.h"
 #include "ir/op_check.h"
 #include "ops/prepare_util.h"
+#include "ops/resize_util.h"
 #include "ops/unit.h"
 #include "tflite/options.h"
 
@@ -40,17 +41,7 @@ class ResizeNearestNeighbor final : public OpUnit {
   void Validate(OpCheck& c) const override {
     c.Arity(2, 2);
     c.Options<ResizeNearestNeighborOptions>("ResizeNearestNeighborOptions");
-    const int in = c.In(0, "input"), st = c.In(1, "size"), out = c.Out();
-    c.IoInt8(in, out);
-    c.Rank(in, "input", 4);
-    c.Batch1(in, "input");
-    c.Type(st, "size", {DType::kInt32});
-    const auto sz = c.Ints(st, "size");
-    if (sz.size() != 2) c.OpFail(c.Role("size", st) + " must hold 2 values (height, width)");
-    if (sz[0] < 1 || sz[1] < 1 || sz[0] > (1 << 20) || sz[1] > (1 << 20))
-      c.OpFail(c.Role("size", st) + " is " + std::to_string(sz[0]) + "x" + std::to_string(sz[1]));
-    const auto& is = c.T(in).shape;
-    c.ExpectShape({is[0], static_cast<int32_t>(sz[0]), static_cast<int32_t>(sz[1]), is[3]});
+    ValidateResize(c);
   }
 
   bool Windowable(const Graph&, int) const override { return true; }
@@ -77,26 +68,12 @@ class ResizeNearestNeighbor final : public OpUnit {
     const Tensor& x = OperandTensor(g, label, o, 0, "input");
     const Tensor& y = OutputTensor(g, label, o);
     if (x.type != y.type) Fail(label, "input and output types differ");
-    RequireRank(label, x, 4, 4, "input");
-    RequireRank(label, y, 4, 4, "output");
-    const Shape4 xs = Nhwc(label, x, "input"), ys = Nhwc(label, y, "output");
-    if (xs.c != ys.c) Fail(label, "input and output channel counts differ");
     if (x.type == DType::kInt8 && (Scale(label, x, "input") != Scale(label, y, "output") ||
                                    ZeroPoint(label, x, "input") != ZeroPoint(label, y, "output")))
       Fail(label, "input and output quantization differ (TFLM copies bytes)");
     const auto& opt = o.opts<ResizeNearestNeighborOptions>();
-    ts_resize_params& r = p.resize;
-    r.in_h = xs.h;
-    r.in_w = xs.w;
-    r.channels = xs.c;
-    r.out_h = ys.h;
-    r.out_w = ys.w;
-    r.align_corners = opt.align_corners ? 1 : 0;
-    r.half_pixel_centers = opt.half_pixel_centers ? 1 : 0;
-    r.elem_bytes = ElemBytes(x.type);
-    p.in_shape = xs;
-    p.inputs = {o.inputs[0]};
-    p.in_elem_bytes = p.out_elem_bytes = r.elem_bytes;
+    PrepareResize(g, o, p, opt.align_corners, opt.half_pixel_centers, ElemBytes(x.type));
+    p.in_elem_bytes = p.out_elem_bytes = p.resize.elem_bytes;
     p.kind = Kind::kSpatial;
     p.impl = Impl::kResize;
   }
@@ -122,16 +99,7 @@ class ResizeNearestNeighbor final : public OpUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
-    const ts_resize_params& c = e.p.resize;
-    const std::string params =
-        e.w.Params("ts_resize_params", Init()
-                                           .F("in_h", c.in_h).F("in_w", c.in_w).F("channels", c.channels)
-                                           .F("out_h", c.out_h).F("out_w", c.out_w)
-                                           .F("align_corners", c.align_corners)
-                                           .F("half_pixel_centers", c.half_pixel_centers)
-                                           .F("elem_bytes", c.elem_bytes)
-                                           .str());
-    return "  ts_resize_nearest(&" + params + ", " + e.in(0) + ", " + e.out() + ", " + e.win() + ", " +
+    return "  ts_resize_nearest(&" + EmitResizeParams(e) + ", " + e.in(0) + ", " + e.out() + ", " + e.win() + ", " +
            e.scratch() + ");\n";
   }
 };

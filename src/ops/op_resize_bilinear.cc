@@ -7,6 +7,7 @@
 #include "codegen/emit_ops.h"
 #include "ir/op_check.h"
 #include "ops/prepare_util.h"
+#include "ops/resize_util.h"
 #include "ops/unit.h"
 #include "tflite/options.h"
 
@@ -47,19 +48,9 @@ class ResizeBilinear final : public OpUnit {
   void Validate(OpCheck& c) const override {
     c.Arity(2, 2);
     const auto& o = c.Options<ResizeBilinearOptions>("ResizeBilinearOptions");
-    const int in = c.In(0, "input"), st = c.In(1, "size"), out = c.Out();
-    c.IoInt8(in, out);
-    c.Rank(in, "input", 4);
-    c.Batch1(in, "input");
-    c.Type(st, "size", {DType::kInt32});
-    const auto sz = c.Ints(st, "size");
-    if (sz.size() != 2) c.OpFail(c.Role("size", st) + " must hold 2 values (height, width)");
-    if (sz[0] < 1 || sz[1] < 1 || sz[0] > (1 << 20) || sz[1] > (1 << 20))
-      c.OpFail(c.Role("size", st) + " is " + std::to_string(sz[0]) + "x" + std::to_string(sz[1]));
+    ValidateResize(c);
     if (o.align_corners && o.half_pixel_centers)
       c.OpFail("align_corners and half_pixel_centers cannot both be set (TFLM rejects it)");
-    const auto& is = c.T(in).shape;
-    c.ExpectShape({is[0], static_cast<int32_t>(sz[0]), static_cast<int32_t>(sz[1]), is[3]});
   }
 
   bool Windowable(const Graph&, int) const override { return true; }
@@ -75,30 +66,15 @@ class ResizeBilinear final : public OpUnit {
 
   void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int) const override {
     const std::string& label = p.label;
-    const Tensor& x = OperandTensor(g, label, o, 0, "input");
-    const Tensor& y = OutputTensor(g, label, o);
-    RequireType(label, x, DType::kInt8, "input");
-    RequireType(label, y, DType::kInt8, "output");
-    RequireRank(label, x, 4, 4, "input");
-    RequireRank(label, y, 4, 4, "output");
-    const Shape4 xs = Nhwc(label, x, "input"), ys = Nhwc(label, y, "output");
-    if (xs.c != ys.c) Fail(label, "input and output channel counts differ");
+    RequireType(label, OperandTensor(g, label, o, 0, "input"), DType::kInt8, "input");
+    RequireType(label, OutputTensor(g, label, o), DType::kInt8, "output");
     const auto& opt = o.opts<ResizeBilinearOptions>();
-    ts_resize_params& r = p.resize;
-    r.in_h = xs.h;
-    r.in_w = xs.w;
-    r.channels = xs.c;
-    r.out_h = ys.h;
-    r.out_w = ys.w;
-    r.align_corners = opt.align_corners ? 1 : 0;
-    r.half_pixel_centers = opt.half_pixel_centers ? 1 : 0;
-    r.elem_bytes = 1;
+    PrepareResize(g, o, p, opt.align_corners, opt.half_pixel_centers, 1);
+    const ts_resize_params& r = p.resize;
     if (!ts_resize_bilinear_in_bounds(&r))
-      Fail(label, "resizing " + std::to_string(xs.h) + "x" + std::to_string(xs.w) + " to " + std::to_string(ys.h) +
-                      "x" + std::to_string(ys.w) +
+      Fail(label, "resizing " + std::to_string(r.in_h) + "x" + std::to_string(r.in_w) + " to " +
+                      std::to_string(r.out_h) + "x" + std::to_string(r.out_w) +
                       " makes TFLM's integer arithmetic read outside the input (or overflow): not supported");
-    p.in_shape = xs;
-    p.inputs = {o.inputs[0]};
     p.kind = Kind::kSpatial;
     p.impl = Impl::kUnit;
   }
@@ -122,16 +98,7 @@ class ResizeBilinear final : public OpUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
-    const ts_resize_params& c = e.p.resize;
-    const std::string params =
-        e.w.Params("ts_resize_params", Init()
-                                           .F("in_h", c.in_h).F("in_w", c.in_w).F("channels", c.channels)
-                                           .F("out_h", c.out_h).F("out_w", c.out_w)
-                                           .F("align_corners", c.align_corners)
-                                           .F("half_pixel_centers", c.half_pixel_centers)
-                                           .F("elem_bytes", c.elem_bytes)
-                                           .str());
-    return EmitCall("ts_resize_bilinear_s8", {"&" + params, e.in(0), e.out(), e.win(), e.scratch()});
+    return EmitCall("ts_resize_bilinear_s8", {"&" + EmitResizeParams(e), e.in(0), e.out(), e.win(), e.scratch()});
   }
 };
 

@@ -79,6 +79,7 @@ bool CanFusePad(const Graph& g, int pad_op, int op, std::string* why) {
     const Tensor& x = g.tensors.at(pad.inputs.at(0));
     if (x.type != DType::kInt8 || x.shape.size() != 4)
       return no(OpLabel(g, pad_op) + ": input is not a rank-4 int8 tensor");
+    if (x.shape[0] != 1) return no(OpLabel(g, pad_op) + ": input has batch " + std::to_string(x.shape[0]));
   } catch (const Error& e) {
     return no(e.what());
   }

@@ -99,6 +99,7 @@ struct PreparedOp {
 
   std::vector<int32_t> multipliers, shifts;  // per output channel (conv, depthwise, FC)
   std::vector<int32_t> bias;                 // empty: no bias
+  std::vector<int64_t> bias64;               // CONV_2D 16x8 with an int64 bias (then `bias` is empty)
   // CONV_2D: how many output channels PrepareOp gave the canonical constant requantization
   // (ConstantChannelBias: their filter weights are all zero, their parameters unusual).
   int32_t constant_channels = 0;

@@ -79,7 +79,14 @@ float Scale(const std::string& label, const Tensor& t, const char* role) {
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role) {
   if (t.quant.zero_point.empty()) return 0;
   const int64_t z = t.quant.zero_point[0];
-  const bool u8 = t.type == DType::kUInt8;
+  const bool u8 = t.type == DType::kUInt8, s16 = t.type == DType::kInt16;
+  if (s16) {
+    // int16 activations are symmetric (TFLite's 16x8 scheme; TFLM's int16 kernels assume it)
+    if (z != 0)
+      Fail(label, std::string(role) + " tensor '" + t.name + "' is int16 with zero point " + std::to_string(z) +
+                      "; int16 tensors need zero point 0");
+    return 0;
+  }
   if (z < (u8 ? 0 : -128) || z > (u8 ? 255 : 127))
     Fail(label, std::string(role) + " tensor '" + t.name + "' has zero point " +
                     std::to_string(z) + ", outside the " + (u8 ? "uint8" : "int8") + " range");
@@ -115,8 +122,8 @@ void ActivationRange(const std::string& label, Activation a, const Tensor& out, 
   const float scale = Scale(label, out, "output");
   const int32_t zp = ZeroPoint(label, out, "output");
   auto quantize = [&](float f) { return zp + static_cast<int32_t>(std::round(f / scale)); };
-  *lo = -128;
-  *hi = 127;
+  *lo = out.type == DType::kInt16 ? -32768 : -128;
+  *hi = out.type == DType::kInt16 ? 32767 : 127;
   switch (a) {
     case Activation::kNone: break;
     case Activation::kRelu: *lo = std::max(*lo, quantize(0.0f)); break;
@@ -286,13 +293,13 @@ ts_operand MakeOperand(const PreparedOp& p, const ops::Operand& op,
   return r;
 }
 
-void PrepareBinaryOperands(const Graph& g, const Operator& o, PreparedOp& p) {
+void PrepareBinaryOperands(const Graph& g, const Operator& o, PreparedOp& p, DType type) {
   const std::string& label = p.label;
   if (o.inputs.size() != 2) Fail(label, "expected two inputs");
   for (int i = 0; i < 2; ++i) {
     const char* role = i == 0 ? "input 0" : "input 1";
     const Tensor& t = OperandTensor(g, label, o, i, role);
-    RequireType(label, t, DType::kInt8, role);
+    RequireType(label, t, type, role);
     RequireRank(label, t, 0, 4, role);
     ops::Operand op;
     op.tensor = o.inputs[i];

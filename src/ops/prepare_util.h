@@ -21,12 +21,12 @@ const Tensor& OutputTensor(const Graph& g, const std::string& label, const Opera
 void RequireType(const std::string& label, const Tensor& t, DType want, const char* role);
 void RequireConst(const std::string& label, const Tensor& t, const char* role);
 void RequireRank(const std::string& label, const Tensor& t, size_t lo, size_t hi, const char* role);
-// The per-tensor scale; the zero point (in the uint8 range for a uint8 tensor, else int8).
+// The per-tensor scale; the zero point (in the uint8 range for a uint8 tensor, 0 for int16, else int8).
 float Scale(const std::string& label, const Tensor& t, const char* role);
 int32_t ZeroPoint(const std::string& label, const Tensor& t, const char* role);
 // An int32 or int64 constant as int64 values.
 std::vector<int64_t> ConstInts(const std::string& label, const Tensor& t, const char* role);
-// TFLM's CalculateActivationRangeQuantized for int8 outputs.
+// TFLM's CalculateActivationRangeQuantized for int8 and int16 outputs.
 void ActivationRange(const std::string& label, Activation a, const Tensor& out, int32_t* lo, int32_t* hi);
 // QuantizeMultiplier of `real`, failing for a negative, non-finite or too large one.
 void Multiplier(const std::string& label, double real, int32_t* m, int32_t* s, const std::string& what);
@@ -44,10 +44,10 @@ PadAmounts ReadPaddings(const Graph& g, int pad_op);
 Shape4 Nhwc(const std::string& label, const Tensor& t, const char* role);
 int ElemBytes(DType t);
 
-// The two operands of a binary element-wise operator (ADD, MUL, ...), int8, broadcast against
+// The two operands of a binary element-wise operator (ADD, MUL, ...) of `type`, broadcast against
 // the output's NHWC view (p.out_shape): p.operands (activations get views in p.inputs,
 // constants point into the Graph) and p.in_shape.
-void PrepareBinaryOperands(const Graph& g, const Operator& o, PreparedOp& p);
+void PrepareBinaryOperands(const Graph& g, const Operator& o, PreparedOp& p, DType type = DType::kInt8);
 // A unary element-wise operator: input 0 -> output of the same shape (rank <= 4); sets
 // p.inputs, p.in_shape, p.kind (element-wise) and the element sizes.
 void PrepareUnary(const Graph& g, const Operator& o, PreparedOp& p, const Tensor** x, const Tensor** y);

@@ -52,6 +52,12 @@ const OpUnit& DepthToSpaceUnit();
 const OpUnit& SpaceToDepthUnit();
 const OpUnit& SqueezeUnit();
 const OpUnit& ExpandDimsUnit();
+const OpUnit& SpaceToBatchNdUnit();
+const OpUnit& BatchToSpaceNdUnit();
+const OpUnit& TransposeConvUnit();
+const OpUnit& NegUnit();
+const OpUnit& MirrorPadUnit();
+const OpUnit& GatherUnit();
 
 namespace {
 
@@ -66,6 +72,7 @@ constexpr UnitFn kUnits[] = {
     MinimumUnit,     SquaredDifferenceUnit, LeakyReluUnit,    PreluUnit,         TanhUnit,
     AbsUnit,         RsqrtUnit,           EluUnit,            SumUnit,           ArgMaxUnit,
     ArgMinUnit,      DepthToSpaceUnit,    SpaceToDepthUnit,   SqueezeUnit,       ExpandDimsUnit,
+    SpaceToBatchNdUnit, BatchToSpaceNdUnit, TransposeConvUnit, NegUnit,      MirrorPadUnit,     GatherUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

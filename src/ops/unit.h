@@ -103,6 +103,8 @@ class OpUnit {
 
   // ---- memory (src/memory)
   virtual OverlapRule Overlap() const { return OverlapRule::kNone; }
+  // The rule for operator `op` of `g` (a convolution over a batch above 1 has none).
+  virtual OverlapRule OverlapOf(const Graph&, int) const { return Overlap(); }
   // A view (RESHAPE, SQUEEZE, EXPAND_DIMS): the output is the input's bytes under another
   // shape. The executor and the generated code copy the bytes (nothing when the output sits at
   // the input's offset); the planners may alias the two buffers (schedule/fuse.h).

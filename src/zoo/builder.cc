@@ -636,6 +636,39 @@ int GraphBuilder::LogSoftmax(const std::string& name, int x) {
   return y;
 }
 
+int GraphBuilder::Unary(const std::string& name, OpType type, int x, OpOptions options) {
+  if (type != OpType::kTanh) return SameQuantOp(name, type, {x}, T(x).shape, std::move(options));
+  const int y = AddActivation(name, T(x).shape, PerTensor(1.0f / 128.0f, 0));
+  stats_[y].mean.assign(stats_[x].mean.size(), 0.0);
+  stats_[y].var.assign(stats_[x].mean.size(), 0.25);
+  Operator op;
+  op.type = type;
+  op.inputs = {x};
+  op.outputs = {y};
+  op.options = std::move(options);
+  g_.ops.push_back(std::move(op));
+  return y;
+}
+
+int GraphBuilder::BinaryWithConstant(const std::string& name, OpType type, int x, OpOptions options) {
+  const int32_t c = T(x).shape.back();
+  std::vector<int8_t> v(static_cast<size_t>(c));
+  for (int8_t& b : v) b = static_cast<int8_t>(rng_.Int(-128, 127));
+  const int k = AddConst(name + "/constant", DType::kInt8, {c}, std::vector<uint8_t>(v.begin(), v.end()),
+                         T(x).quant);
+  return SameQuantOp(name, type, {x, k}, T(x).shape, std::move(options));
+}
+
+int GraphBuilder::SpaceDepth(const std::string& name, OpType type, int x, int block) {
+  const Shape4 s = AsNHWC(T(x).shape);
+  SpaceDepthOptions o;
+  o.block_size = block;
+  const std::vector<int32_t> out = type == OpType::kSpaceToDepth
+                                       ? std::vector<int32_t>{1, s.h / block, s.w / block, s.c * block * block}
+                                       : std::vector<int32_t>{1, s.h * block, s.w * block, s.c / (block * block)};
+  return SameQuantOp(name, type, {x}, out, o);
+}
+
 Graph GraphBuilder::Finish(std::vector<int> outputs) {
   g_.outputs = std::move(outputs);
   return g_;

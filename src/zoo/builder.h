@@ -87,6 +87,15 @@ class GraphBuilder {
   int Pack(const std::string& name, const std::vector<int>& xs, int axis);
   // LOG_SOFTMAX over the last axis (int8: output scale 16/256, zero point 127).
   int LogSoftmax(const std::string& name, int x);
+  // An element-wise unary operator (LEAKY_RELU, ELU, ABS: in the input's quantization; TANH:
+  // TFLM's fixed int8 output scale 1/128, zero point 0). `options`: the operator's.
+  int Unary(const std::string& name, OpType type, int x, OpOptions options = std::monostate{});
+  // SUB, MAXIMUM or MINIMUM of x and a per-channel constant in x's quantization (the output
+  // keeps it).
+  int BinaryWithConstant(const std::string& name, OpType type, int x, OpOptions options = std::monostate{});
+  // SPACE_TO_DEPTH (height and width divisible by the block) or DEPTH_TO_SPACE (channels
+  // divisible by its square).
+  int SpaceDepth(const std::string& name, OpType type, int x, int block);
 
   // Target standard deviation of the next layers' pre-activation values (default 2.0 before
   // ReLU6, 1.5 for linear outputs).

@@ -36,11 +36,12 @@ bool LoadDeviceModel(const std::string& model, uint32_t seed, Graph* g,
   }
   if (!HaveShared()) return false;
   *g = ReadTflite(SharedModel(model));
-  if (g->inputs.size() != 1) throw Error("expected one input");
   const std::string ref = ReferenceDir(model) + "/case0.input.bin";
-  if (std::filesystem::is_regular_file(ref))
-    inputs->push_back(ReadFileBytes(ref));
-  else  // a model without TFLM references (SSD): pseudo-random input bytes
+  if (std::filesystem::is_regular_file(ref)) {
+    std::vector<size_t> sizes;  // every input's bytes, in subgraph input order
+    for (int t : g->inputs) sizes.push_back(static_cast<size_t>(g->tensors[t].num_bytes()));
+    *inputs = SplitInputs(ref, sizes);
+  } else  // a model without TFLM references (SSD): pseudo-random input bytes
     RandomInputs(*g, seed, inputs);
   return true;
 }

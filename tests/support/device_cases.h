@@ -13,7 +13,7 @@ namespace tessera::test {
 std::string DeviceCaseStem(const std::string& model);
 // Reads the model and its fixed input (a shared model's TFLM reference input of case 0, or
 // pseudo-random bytes from `seed` when it has none); false when a shared model is asked for
-// and ../shared is absent. Throws tessera::Error for a shared model with more than one input.
+// and ../shared is absent. A reference input file holding every input's bytes is split among them.
 bool LoadDeviceModel(const std::string& model, uint32_t seed, Graph* g,
                      std::vector<std::vector<uint8_t>>* inputs);
 }  // namespace tessera::test

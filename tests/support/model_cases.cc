@@ -34,7 +34,9 @@ const ModelCase& LoadModelCase(const std::string& name, uint64_t seed) {
   if (name.rfind("shared:", 0) == 0) {
     const std::string stem = name.substr(7);
     m->g = ReadTflite(SharedModel(stem));
-    m->inputs.push_back(ReadFileBytes(ReferenceDir(stem) + "/case0.input.bin"));
+    std::vector<size_t> sizes;  // the reference file holds every input's bytes, in order
+    for (int t : m->g.inputs) sizes.push_back(static_cast<size_t>(m->g.tensors[t].num_bytes()));
+    m->inputs = SplitInputs(ReferenceDir(stem) + "/case0.input.bin", sizes);
   } else {
     m->g = BuildZooModel(name);
     for (size_t i = 0; i < m->g.inputs.size(); ++i)

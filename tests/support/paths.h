@@ -19,6 +19,9 @@ std::vector<std::string> SharedModelStems();
 // The model's name as the reader gives it (the file stem): "coverage/x" -> "x".
 std::string ModelName(const std::string& stem);
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
+// A reference input file (case<K>.input.bin) split into the inputs it holds, whose sizes are
+// `input_bytes` in subgraph input order; throws std::runtime_error unless the sizes add up.
+std::vector<std::vector<uint8_t>> SplitInputs(const std::string& path, const std::vector<size_t>& input_bytes);
 std::string CliPath();
 // An empty directory <system temp>/tessera_<tag>_<pid> (emptied first when it exists).
 std::string FreshTempDir(const std::string& tag);

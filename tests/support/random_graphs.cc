@@ -29,10 +29,12 @@ const char* ActName(Activation a) {
 const char* PadName(Padding p) { return p == Padding::kSame ? "SAME" : "VALID"; }
 
 // A body layer that keeps the activation 4-D: RESIZE_BILINEAR (twice as likely: it is the
-// windowable one), STRIDED_SLICE, TILE, or REDUCE_MAX / REDUCE_MIN with keep_dims.
+// windowable one), STRIDED_SLICE, TILE, REDUCE_MAX / REDUCE_MIN with keep_dims, an
+// element-wise unary operator, SUB / MAXIMUM / MINIMUM with a per-channel constant, or
+// SPACE_TO_DEPTH / DEPTH_TO_SPACE where the shape allows (windowable, like the element-wise ones).
 int ZooLayer(zoo::GraphBuilder& b, zoo::Rng& r, int x, const std::string& n, int max_c) {
   const Shape4 s = AsNHWC(b.shape(x));
-  switch (r.Int(0, 4)) {
+  switch (r.Int(0, 8)) {
     case 0:
     case 1: {
       const int mode = r.Int(0, 2);
@@ -55,6 +57,38 @@ int ZooLayer(zoo::GraphBuilder& b, zoo::Rng& r, int x, const std::string& n, int
       const int mh = s.h * 2 <= 40 ? r.Int(1, 2) : 1, mw = s.w * 2 <= 40 ? r.Int(1, 2) : 1;
       const int mc = s.c * 2 <= max_c ? r.Int(1, 2) : 1;
       return b.Tile(n + "_tile", x, {1, mh, mw, mc});
+    }
+    case 5: {
+      switch (r.Int(0, 3)) {
+        case 0: {
+          LeakyReluOptions o;
+          o.alpha = static_cast<float>(r.Uniform(0.05, 0.5));
+          return b.Unary(n + "_leaky_relu", OpType::kLeakyRelu, x, o);
+        }
+        case 1: return b.Unary(n + "_tanh", OpType::kTanh, x);
+        case 2: return b.Unary(n + "_elu", OpType::kElu, x);
+        default: return b.Unary(n + "_abs", OpType::kAbs, x);
+      }
+    }
+    case 6: {
+      switch (r.Int(0, 2)) {
+        case 0: {
+          SubOptions o;
+          o.activation = r.Int(0, 1) ? Activation::kRelu : Activation::kNone;
+          return b.BinaryWithConstant(n + "_sub", OpType::kSub, x, o);
+        }
+        case 1: return b.BinaryWithConstant(n + "_maximum", OpType::kMaximum, x);
+        default: return b.BinaryWithConstant(n + "_minimum", OpType::kMinimum, x);
+      }
+    }
+    case 7:
+    case 8: {
+      const bool to_space = s.c % 4 == 0 && s.h * 2 <= 40 && s.w * 2 <= 40;
+      const bool to_depth = s.h % 2 == 0 && s.w % 2 == 0 && s.c * 4 <= 2 * max_c;
+      if (to_space && (!to_depth || r.Int(0, 1)))
+        return b.SpaceDepth(n + "_depth_to_space", OpType::kDepthToSpace, x, 2);
+      if (to_depth) return b.SpaceDepth(n + "_space_to_depth", OpType::kSpaceToDepth, x, 2);
+      return b.Unary(n + "_leaky_relu", OpType::kLeakyRelu, x, LeakyReluOptions{0.25f});
     }
     default: {
       static const std::vector<std::vector<int32_t>> kAxes = {{1}, {2}, {-2}, {-3}, {1, 2}};
@@ -105,7 +139,7 @@ Graph RandomGraph(uint64_t seed, const RandomGraphOptions& o) {
   for (int i = 0; i < layers; ++i) {
     const Shape4 s = AsNHWC(b.shape(x));
     const std::string n = "l" + std::to_string(i);
-    const int kind = (o.allow_zoo_ops && r.Int(0, 11) == 0) ? 10 : r.Int(0, 9);
+    const int kind = (o.allow_zoo_ops && r.Int(0, 3) == 0) ? 10 : r.Int(0, 9);
     if (kind == 10) {
       x = ZooLayer(b, r, x, n, max_c);
     } else if (kind <= 2) {

@@ -10,7 +10,8 @@
 // second graph output taken from the middle of the stack. With modest probability
 // (allow_zoo_ops) a body layer is instead a model-zoo operator that keeps 4-D activations
 // (RESIZE_BILINEAR, windowable, so it may sit inside patch stages; STRIDED_SLICE; TILE; REDUCE_MAX
-// or REDUCE_MIN with keep_dims), the tail may reduce with REDUCE_MAX/MIN instead of pooling,
+// or REDUCE_MIN with keep_dims; LEAKY_RELU, TANH, ELU, ABS; SUB, MAXIMUM or MINIMUM with a
+// constant; SPACE_TO_DEPTH or DEPTH_TO_SPACE: the last three kinds windowable), the tail may reduce with REDUCE_MAX/MIN instead of pooling,
 // and the classifier may end in PACK (and TILE) and LOG_SOFTMAX instead of SOFTMAX. Weights and quantization come from
 // zoo::GraphBuilder (deterministic synthetic weights, per-channel filters) with a random input
 // scale and zero point, so every graph has different requantization parameters.
@@ -31,7 +32,7 @@ struct RandomGraphOptions {
   int max_channels = 12;
   bool allow_tail = true;              // classifier tail (pool/MEAN, RESHAPE, FC, SOFTMAX)
   bool allow_second_output = true;
-  bool allow_zoo_ops = true;           // RESIZE_BILINEAR, STRIDED_SLICE, TILE, REDUCE_*, PACK, LOG_SOFTMAX
+  bool allow_zoo_ops = true;           // RESIZE_BILINEAR, STRIDED_SLICE, TILE, REDUCE_*, PACK, LOG_SOFTMAX, element-wise, space/depth
 };
 
 Graph RandomGraph(uint64_t seed, const RandomGraphOptions& options = {});

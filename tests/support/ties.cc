@@ -127,7 +127,8 @@ Tie ConvTie(const Graph& g, const Operator& op, const std::vector<std::vector<ui
   const int pl = ConvPaddingBefore(pad, w, kw, sw, dw, ow);
   const int oc = static_cast<int>(idx % cout);
   const int ox = static_cast<int>((idx / cout) % ow);
-  const int oy = static_cast<int>(idx / cout / ow);
+  const int oy = static_cast<int>((idx / cout / ow) % oh);
+  const int64_t batch = static_cast<int64_t>(idx / cout / ow / oh);  // images of a batch above 1
   const int64_t zp_in = ZeroPoint(x);
   const std::vector<uint8_t>& xin = in[0];
   const std::vector<uint8_t>& wd = in[1];
@@ -140,7 +141,7 @@ Tie ConvTie(const Graph& g, const Operator& op, const std::vector<std::vector<ui
     for (int kx = 0; kx < kw; ++kx) {
       const int iy = oy * sh - pt + ky * dh, ix = ox * sw - pl + kx * dw;
       if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const int64_t pix = (static_cast<int64_t>(iy) * w + ix) * cin;
+      const int64_t pix = ((batch * h + iy) * w + ix) * cin;
       if (depthwise) {
         acc += (S8(xin, pix + oc / mult) - zp_in) *
                static_cast<int64_t>(S8(wd, (static_cast<int64_t>(ky) * kw + kx) * cout + oc));

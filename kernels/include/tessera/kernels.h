@@ -85,6 +85,36 @@ typedef struct {
   const int32_t* output_shift;      /* [out_c], > 0 is a left shift */
 } ts_conv_params;
 
+/* CONV_2D 16x8 (TFLM conv.cc's int16 path): int16 input and output buffers (2 bytes per
+ * element, ts_cbuf/ts_buf data at 2-byte alignment), int8 filter [out_c][kh][kw][filter_in_c],
+ * input_offset and output_offset ignored (int16 zero points are 0). With an int64 bias
+ * (`bias64`) the accumulator is int64 and requantized by ts_multiply_by_quantized_multiplier_64;
+ * with an int32 bias (`bias32`) or none it is int32 (wrapping) and requantized by
+ * ts_multiply_by_quantized_multiplier. At most one of bias32 / bias64 is non-NULL. Scratch:
+ * ts_conv2d_s16_scratch_bytes() (one output pixel). */
+void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                   const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+size_t ts_conv2d_s16_scratch_bytes(const ts_conv_params* p);
+/* TFLM's MultiplyByQuantizedMultiplier for an int64 input (common.h): the multiplier rounded
+ * to 16 bits (0x7FFF at most), x times it, rounded half up by 15 - shift bits. */
+int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
+
+/* TRANSPOSE_CONV (TFLM transpose_conv.cc, reference_integer_ops::TransposeConv), described by
+ * ts_conv_params: in_* the data input, out_* the output, filter [out_c][filter_h][filter_w][in_c],
+ * stride_*, pad_top / pad_left as TFLM computes them (ComputePaddingHeightWidth over the
+ * output's size), dilations unused. Output (oy, ox, oc) gathers input (iy, ix) through tap
+ * (oy + pad_top - iy * stride_h, ox + pad_left - ix * stride_w) when inside the filter: the sums
+ * TFLM scatters, then requantized as TFLM does. `in` must hold the whole input; any output
+ * window; no scratch.
+ * int8: (input + input_offset) * filter accumulated in int32 (wrapping), int32 bias or NULL,
+ *   ts_multiply_by_quantized_multiplier, + output_offset, clamp.
+ * 16x8: int16 input and output (2 bytes per element), int64 accumulator, int64 bias or NULL,
+ *   ts_multiply_by_quantized_multiplier_64, clamp (offsets ignored: zero points 0). */
+void ts_transpose_conv_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
+                          ts_buf out, ts_window win);
+void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                           ts_buf out, ts_window win);
+
 /* The requantization the operator layer gives a pruned CONV_2D channel (all filter weights
  * zero; src/ops/ops.h ConstantChannelBias): multiplier and shift, with an even bias b for
  * which the output is output_offset + b / 2. The DSP kernel recognizes these channels by them
@@ -200,6 +230,11 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
 size_t ts_add_s8_workspace_bytes(int32_t channels, ts_window win);
 void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                   ts_window win, void* workspace);
+/* ADD int16 (TFLM add.cc's int16 path: the same arithmetic with left_shift 15, act range in
+ * int16). Operands and output hold int16 elements: `data` points at int16 values (at 2-byte
+ * alignment) and the operand strides count elements. */
+void ts_add_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                int32_t channels, ts_window win);
 
 /* MUL int8. */
 typedef struct {
@@ -687,14 +722,21 @@ size_t ts_mirror_pad_scratch_bytes(const ts_mirror_pad_params* p);
 void ts_mirror_pad(const ts_mirror_pad_params* p, ts_cbuf in, ts_buf out, ts_window win,
                    int8_t* scratch);
 
-/* GATHER (TFLM gather.cc, batch_dims 0): params viewed as [outer][axis_size][inner_bytes];
- * out[o][k] = params[o][indices[k]] for k < num_indices. Indices int32 (index_bytes 4) or int64
- * (8; TFLM's GATHER takes int32 only), read with memcpy. Returns 0, or -1 at the first index
- * outside [0, axis_size), as TFLM's Eval fails there (rows before it written). Access order:
- * output rows in (o, k) order, each reading its index, then its input row (memmove), before
- * the next row. */
-int32_t ts_gather(const void* params, int32_t outer, int32_t axis_size, int32_t inner_bytes,
+/* GATHER (TFLM gather.cc): params viewed as [batches][outer][axis_size][inner_bytes], indices as
+ * [batches][num_indices] (batches: the product of the first batch_dims axes);
+ * out[b][o][k] = params[b][o][indices[b][k]] for k < num_indices. Indices int32 (index_bytes 4)
+ * or int64 (8; TFLM's GATHER takes int32 only, tessera folds int64 ones at load time), read with
+ * memcpy. Returns 0, or -1 at the first index outside [0, axis_size), as TFLM's Eval fails
+ * there (rows before it written). Access order: output rows in (b, o, k) order, each reading
+ * its index, then its input row (memmove), before the next row. */
+int32_t ts_gather(const void* params, int32_t batches, int32_t outer, int32_t axis_size, int32_t inner_bytes,
                   const void* indices, int32_t index_bytes, int32_t num_indices, void* out);
+
+/* NEG float32 (TFLM neg.cc, reference_ops::Negate; TFLM's NEG takes float32 only): out = -in,
+ * the IEEE sign bit flipped (what negating a float does, NaNs and zeros included), loads and
+ * stores with memcpy. Element-wise over a window; access order: elements of the window in
+ * row-major (y, x, c) order, each read then written. */
+void ts_neg_f32(ts_cbuf in /* float32 */, ts_buf out /* float32 */, int32_t channels, ts_window win);
 
 /* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND of rank 4 (rank 3 as width 1, block_w 1), TFLM
  * space_to_batch_nd.cc / batch_to_space_nd.cc (reference_ops SpaceToBatchND / BatchToSpaceND),

@@ -117,7 +117,8 @@ void PrintWorkspaces(const Plan& p) {
   for (const Buffer& b : p.buffers)
     if (!b.external) buffers_end = std::max(buffers_end, b.offset + b.bytes);
   if (n == 0) {
-    std::printf("workspaces       none (no kernel keeps a buffer on the stack in this plan)\n");
+    std::printf("workspaces       none (kernels keep their buffers on the stack: none needed, or they would grow "
+                "the arena by more than the stack they save; memory/workspace.h)\n");
     return;
   }
   const int64_t above = std::max<int64_t>(0, p.arena_bytes - buffers_end);
@@ -201,7 +202,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   if (r.graph_instructions > 0 && r.chosen.instructions >= 0)
     std::printf("instructions     %.0f estimated on the Cortex-M4 (layer-by-layer %.0f, %+.2f%%; analysis/latency.h)\n",
                 r.chosen.instructions, r.graph_instructions, 100.0 * (r.chosen.instructions / r.graph_instructions - 1.0));
-  std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces)\n", (long long)greedy_bytes);
+  std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces where they pay)\n", (long long)greedy_bytes);
   PrintAccounting(p.accounting.input_in_arena);
   PrintWorkspaces(p);
   std::printf("checker          ok (%lld bytes compared)\n", (long long)c.bytes_checked);
@@ -262,7 +263,7 @@ int RunPlanCommand(const PlanArgs& a) {
   std::printf("arena            %lld bytes\n", static_cast<long long>(p.arena_bytes));
   std::printf("lower bound      %lld bytes (this plan's buffers, overlapping pairs as their union; gap %lld)%s\n", static_cast<long long>(sum.lower_bound),
               static_cast<long long>(p.arena_bytes - sum.lower_bound), sum.proved_optimal ? ", placement optimal" : "");
-  std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces)\n", static_cast<long long>(sum.greedy_bytes));
+  std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces where they pay)\n", static_cast<long long>(sum.greedy_bytes));
   std::printf("saving           %lld bytes (%.1f%%)\n", static_cast<long long>(sum.greedy_bytes - p.arena_bytes), saving);
   std::printf("accounting       model input %s\n", p.accounting.input_in_arena ? "in the arena" : "streamed (not counted)");
   PrintWorkspaces(p);

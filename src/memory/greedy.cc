@@ -68,7 +68,7 @@ Plan PlanLayerByLayer(const Graph& g) {
   Plan p = ScheduleLayerByLayer(g);
   p.strategy = "greedy";
   PlaceGreedy(p);
-  PlaceWorkspaces(g, p);
+  ChooseWorkspaces(g, p);
   return p;
 }
 

@@ -205,7 +205,7 @@ LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions&
   Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds, o.ruin_rounds);
   SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
-  PlaceWorkspaces(g, plan);
+  ChooseWorkspaces(g, plan);
   s.arena_bytes = plan.arena_bytes;
   s.method = pl.method;
   if (plan.strategy.find("+lifetime") == std::string::npos) plan.strategy += "+lifetime";

@@ -71,4 +71,24 @@ int64_t PlaceWorkspaces(const Graph& g, Plan& plan) {
   return plan.arena_bytes - before;
 }
 
+bool WorkspacesPay(int64_t arena_with, int64_t arena_without, int64_t largest) {
+  return largest > 0 && arena_with - arena_without <= largest - kWorkspaceStackMargin;
+}
+
+WorkspaceChoice ChooseWorkspaces(const Graph& g, Plan& plan, WorkspacePolicy policy) {
+  WorkspaceChoice c;
+  c.arena_without = plan.arena_bytes;
+  PlaceWorkspaces(g, plan);
+  c.arena_with = plan.arena_bytes;
+  for (const Step& st : plan.steps) c.largest = std::max(c.largest, st.workspace.bytes);
+  c.kept = policy == WorkspacePolicy::kAlways ||
+           (policy == WorkspacePolicy::kAuto && WorkspacesPay(c.arena_with, c.arena_without, c.largest));
+  if (c.largest == 0) c.kept = false;
+  if (!c.kept) {
+    for (Step& st : plan.steps) st.workspace = Step::Workspace{};
+    plan.arena_bytes = c.arena_without;
+  }
+  return c;
+}
+
 }  // namespace tessera

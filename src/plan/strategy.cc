@@ -65,7 +65,7 @@ Plan GreedyPlan(const Graph& g, bool input_in_arena) {
   Plan p = Schedule(g, input_in_arena);
   p.strategy = "greedy";
   PlaceGreedy(p);
-  PlaceWorkspaces(g, p);
+  ChooseWorkspaces(g, p);
   return p;
 }
 
@@ -127,7 +127,7 @@ Plan MakePlan(const Graph& g, const PlanOptions& o, PlanSummary* summary) {
   }
   SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
-  PlaceWorkspaces(g, plan);
+  ChooseWorkspaces(g, plan);
   plan.strategy = sum.strategy;
   sum.arena_bytes = plan.arena_bytes;
   sum.placement_method = pl.method;

@@ -61,7 +61,7 @@ void ParsePatchStrategy(const std::string& spec, PatchPlanOptions* o) {
 Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   if (o.placement == PatchPlacement::kMcunetV2) {
     Plan plan = PlanMcunetV2(g, o.patch, o.input_in_arena);
-    PlaceWorkspaces(g, plan);
+    ChooseWorkspaces(g, plan);
     return plan;
   }
   Accounting acc;
@@ -70,7 +70,7 @@ Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   if (o.patch.fold_pads) FusePads(g, plan);
   if (o.placement == PatchPlacement::kGreedy) {
     PlaceGreedy(plan);
-    PlaceWorkspaces(g, plan);
+    ChooseWorkspaces(g, plan);
     plan.strategy = "patch+greedy";
     return plan;
   }
@@ -79,7 +79,7 @@ Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
   SeparateOpPairs(prob, pl, plan);
   ApplyPlacement(prob, pl, plan);
-  PlaceWorkspaces(g, plan);
+  ChooseWorkspaces(g, plan);
   plan.strategy = "patch+inplace";
   return plan;
 }

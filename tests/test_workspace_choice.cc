@@ -1,0 +1,120 @@
+// Kernel workspaces kept only where they pay (memory/workspace.h ChooseWorkspaces): the rule on
+// figures, and on two placed plans, one where the workspaces fit in free arena bytes (kept) and
+// one where they would sit above the peak step's buffers (dropped).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "checker/checker.h"
+#include "memory/greedy.h"
+#include "memory/workspace.h"
+#include "schedule/layer_by_layer.h"
+#include "support/paths.h"
+#include "tflite/reader.h"
+#include "zoo/zoo.h"
+
+namespace tessera {
+namespace {
+
+// The buffers' arena alone (TFLM's greedy placement) and the same plan with every workspace.
+struct Alternatives {
+  Plan without, with;
+  int64_t largest = 0;
+};
+
+Alternatives Both(const Graph& g) {
+  Alternatives a;
+  a.without = ScheduleLayerByLayer(g);
+  PlaceGreedy(a.without);
+  a.with = a.without;
+  PlaceWorkspaces(g, a.with);
+  for (const Step& st : a.with.steps) a.largest = std::max(a.largest, st.workspace.bytes);
+  return a;
+}
+
+int CountWorkspaces(const Plan& p) {
+  int n = 0;
+  for (const Step& st : p.steps) n += st.workspace.bytes > 0;
+  return n;
+}
+
+TEST(WorkspaceChoice, RuleOnFigures) {
+  // Free bytes: no growth, the whole stack buffer saved.
+  EXPECT_TRUE(WorkspacesPay(40000, 40000, 2304));
+  // Growth as large as the stack buffer (or larger): the stack path is no worse.
+  EXPECT_FALSE(WorkspacesPay(40000 + 2304, 40000, 2304));
+  EXPECT_FALSE(WorkspacesPay(40000 + 2560, 40000, 2304));
+  // The margin: growth up to the largest less kWorkspaceStackMargin pays, one byte more does not.
+  EXPECT_TRUE(WorkspacesPay(40000 + 2560 - kWorkspaceStackMargin, 40000, 2560));
+  EXPECT_FALSE(WorkspacesPay(40000 + 2560 - kWorkspaceStackMargin + 1, 40000, 2560));
+  // Nothing to keep.
+  EXPECT_FALSE(WorkspacesPay(40000, 40000, 0));
+}
+
+// resnet8: the greedy plan's peak step is a convolution whose buffers fill the arena, so its
+// im2col column would go above them (49,152 -> 51,456 bytes, as much as it takes off the
+// stack): dropped, TFLM's 49,152 bytes.
+TEST(WorkspaceChoice, DroppedWhereTheyGrowTheArena) {
+  const Graph g = BuildZooModel("resnet8-cifar10");
+  const Alternatives a = Both(g);
+  ASSERT_EQ(a.without.arena_bytes, 49152);
+  ASSERT_EQ(a.largest, 2304);
+  ASSERT_EQ(a.with.arena_bytes, 49152 + 2304);
+
+  Plan p = a.without;
+  const WorkspaceChoice c = ChooseWorkspaces(g, p);
+  EXPECT_FALSE(c.kept);
+  EXPECT_EQ(c.arena_without, 49152);
+  EXPECT_EQ(c.arena_with, 49152 + 2304);
+  EXPECT_EQ(c.largest, 2304);
+  EXPECT_EQ(p.arena_bytes, 49152);
+  EXPECT_EQ(CountWorkspaces(p), 0);
+  EXPECT_TRUE(CheckPlan(g, p).ok) << CheckPlan(g, p).message;
+  // Estimated totals (arena + the largest workspace left on the stack): no worse than either.
+  EXPECT_LE(p.arena_bytes + c.largest, a.with.arena_bytes);
+  EXPECT_EQ(PlanLayerByLayer(g).arena_bytes, 49152);
+
+  // Forced: the plan with every workspace, checked.
+  Plan forced = a.without;
+  const WorkspaceChoice f = ChooseWorkspaces(g, forced, WorkspacePolicy::kAlways);
+  EXPECT_TRUE(f.kept);
+  EXPECT_EQ(forced.arena_bytes, 49152 + 2304);
+  EXPECT_EQ(CountWorkspaces(forced), CountWorkspaces(a.with));
+  EXPECT_TRUE(CheckPlan(g, forced).ok) << CheckPlan(g, forced).message;
+}
+
+// vww_96_int8: the greedy plan's peak is not a kernel's step and every workspace fits in bytes
+// free at its step: kept, the arena still TFLM's 73,728 bytes.
+TEST(WorkspaceChoice, KeptWhereTheyFitInFreeBytes) {
+  TESSERA_REQUIRE_SHARED();
+  const Graph g = ReadTflite(test::SharedModel("vww_96_int8"));
+  const Alternatives a = Both(g);
+  ASSERT_EQ(a.without.arena_bytes, 73728);
+  ASSERT_GT(a.largest, 0);
+  ASSERT_EQ(a.with.arena_bytes, 73728);
+
+  Plan p = a.without;
+  const WorkspaceChoice c = ChooseWorkspaces(g, p);
+  EXPECT_TRUE(c.kept);
+  EXPECT_EQ(p.arena_bytes, 73728);
+  EXPECT_GT(CountWorkspaces(p), 0);
+  EXPECT_EQ(CountWorkspaces(p), CountWorkspaces(a.with));
+  EXPECT_TRUE(CheckPlan(g, p).ok) << CheckPlan(g, p).message;
+  // Estimated totals: arena alone (nothing left on the stack) vs the buffers' arena + largest.
+  EXPECT_LE(p.arena_bytes, a.without.arena_bytes + a.largest);
+  const Plan greedy = PlanLayerByLayer(g);
+  EXPECT_EQ(greedy.arena_bytes, 73728);
+  EXPECT_EQ(CountWorkspaces(greedy), CountWorkspaces(p));
+
+  // Forced off: no workspace, the same arena.
+  Plan none = a.without;
+  const WorkspaceChoice n = ChooseWorkspaces(g, none, WorkspacePolicy::kNever);
+  EXPECT_FALSE(n.kept);
+  EXPECT_EQ(none.arena_bytes, 73728);
+  EXPECT_EQ(CountWorkspaces(none), 0);
+  EXPECT_TRUE(CheckPlan(g, none).ok) << CheckPlan(g, none).message;
+}
+
+}  // namespace
+}  // namespace tessera

@@ -45,9 +45,8 @@ TEST(WorkspaceChoice, RuleOnFigures) {
   // Growth as large as the stack buffer (or larger): the stack path is no worse.
   EXPECT_FALSE(WorkspacesPay(40000 + 2304, 40000, 2304));
   EXPECT_FALSE(WorkspacesPay(40000 + 2560, 40000, 2304));
-  // The margin: growth up to the largest less kWorkspaceStackMargin pays, one byte more does not.
-  EXPECT_TRUE(WorkspacesPay(40000 + 2560 - kWorkspaceStackMargin, 40000, 2560));
-  EXPECT_FALSE(WorkspacesPay(40000 + 2560 - kWorkspaceStackMargin + 1, 40000, 2560));
+  // Growth one byte less than the largest workspace: kept (the estimate's rule).
+  EXPECT_TRUE(WorkspacesPay(40000 + 2559, 40000, 2560));
   // Nothing to keep.
   EXPECT_FALSE(WorkspacesPay(40000, 40000, 0));
 }

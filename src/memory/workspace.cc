@@ -72,7 +72,7 @@ int64_t PlaceWorkspaces(const Graph& g, Plan& plan) {
 }
 
 bool WorkspacesPay(int64_t arena_with, int64_t arena_without, int64_t largest) {
-  return largest > 0 && arena_with - arena_without <= largest - kWorkspaceStackMargin;
+  return largest > 0 && arena_with - arena_without < largest;
 }
 
 WorkspaceChoice ChooseWorkspaces(const Graph& g, Plan& plan, WorkspacePolicy policy) {

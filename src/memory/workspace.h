@@ -10,18 +10,19 @@
 //
 // Whether they pay. Without a workspace a step's kernel keeps the same bytes on the stack
 // (the *_ws entry points and those without take the same *_workspace_bytes), and the stack
-// is SRAM too. So for one placed plan:
+// is SRAM too; only the deepest frame counts. So for one placed plan:
 //   (a) with workspaces:    total = arena_a (PlaceWorkspaces' arena) + the stack left;
-//   (b) without any:        total = arena_b (the buffers' arena) + that stack + at most the
-//                           largest step's workspace bytes (only the deepest frame counts).
-// The stack saved by (a) is at most that largest workspace, and in practice less: the *_ws
-// frames are not empty and the deepest call path is not always the kernel's (bench_device
-// painted 24-296 B less saved than the largest workspace on the five DSP benchmark models).
-// ChooseWorkspaces keeps (a) only when its arena growth leaves a margin for that:
-//   arena_a - arena_b <= largest - kWorkspaceStackMargin,
-// else it drops every workspace (each Step::workspace empty, arena_b; kernels use the stack).
-// In practice workspaces stay where they fit in free bytes (greedy plans whose peak step is
-// not a convolution) and go where the peak step is a kernel's own (searched plans).
+//   (b) without any:        total = arena_b (the buffers' arena) + that stack + about the
+//                           largest step's workspace bytes.
+// A workspace goes at worst right above its step's buffers, so arena_a <= arena_b + largest
+// (up to word alignment); ChooseWorkspaces keeps (a) only when it is strictly less,
+//   arena_a - arena_b < largest,
+// and else (every byte of the largest workspace would be new arena) drops them all (each
+// Step::workspace empty, arena_b; the kernels use the stack). The estimate is the stack's
+// buffer alone: bench_device painted the stack that (a) saves as 64 B less to 208 B more than
+// the largest workspace on the five DSP benchmark models (docs/RESULTS.md; the stack entry
+// points' frames are not just the buffer), so a tie is within that either way (it goes to the
+// stack); a workspace in free bytes saves its whole buffer.
 // WorkspacePolicy forces either way.
 #pragma once
 
@@ -42,9 +43,6 @@ int64_t PlaceWorkspaces(const Graph& g, Plan& plan);
 // The workspace bytes step s's kernel needs (0 for copies and views).
 int64_t StepWorkspaceBytes(const Graph& g, const Plan& plan, int s);
 
-// What the stack saved by workspaces falls short of the largest one, at most (see above).
-constexpr int64_t kWorkspaceStackMargin = 512;
-
 enum class WorkspacePolicy { kAuto, kAlways, kNever };
 
 // One plan's choice: the arena with workspaces (a) and without (b), the largest step need.
@@ -53,8 +51,8 @@ struct WorkspaceChoice {
   bool kept = false;  // the plan has its workspaces (false: none needed, or dropped)
 };
 
-// The rule alone: workspaces pay when they grow the arena by at most the largest one less
-// the margin (largest 0: nothing to keep).
+// The rule alone: workspaces pay when they grow the arena by less than the largest one
+// (largest 0: nothing to keep).
 bool WorkspacesPay(int64_t arena_with, int64_t arena_without, int64_t largest);
 
 // Places the workspaces of a plan whose buffers are placed (plan.arena_bytes: theirs) and

@@ -8,6 +8,7 @@
 
 #include "fixedpoint.h"
 #include "tessera/kernels.h"
+#include "unaligned.h"
 
 static inline int32_t ts_add_s16_rescale(int32_t offset, int32_t v, int32_t left_shift, int32_t multiplier,
                                          int32_t shift) {
@@ -17,23 +18,21 @@ static inline int32_t ts_add_s16_rescale(int32_t offset, int32_t v, int32_t left
 }
 
 void ts_add_s16(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win) {
-  const int16_t* da = (const int16_t*)(const void*)a.data;
-  const int16_t* db = (const int16_t*)(const void*)b.data;
-  int16_t* dout = (int16_t*)(void*)out.data;
   int32_t y, x, c;
   for (y = win.y0; y < win.y1; ++y) {
     for (x = win.x0; x < win.x1; ++x) {
-      const int16_t* pa = da + (ptrdiff_t)(y - a.y0) * a.sy + (ptrdiff_t)(x - a.x0) * a.sx;
-      const int16_t* pb = db + (ptrdiff_t)(y - b.y0) * b.sy + (ptrdiff_t)(x - b.x0) * b.sx;
-      int16_t* dst = dout + ((ptrdiff_t)(y - out.y0) * out.w + (x - out.x0)) * channels;
-      for (c = 0; c < channels; ++c, pa += a.sc, pb += b.sc) {
-        const int32_t s1 = ts_add_s16_rescale(p->input1_offset, *pa, p->left_shift, p->input1_multiplier,
-                                              p->input1_shift);
-        const int32_t s2 = ts_add_s16_rescale(p->input2_offset, *pb, p->left_shift, p->input2_multiplier,
-                                              p->input2_shift);
+      /* element indices of the operands' first channel and of the output pixel */
+      ptrdiff_t ia = (ptrdiff_t)(y - a.y0) * a.sy + (ptrdiff_t)(x - a.x0) * a.sx;
+      ptrdiff_t ib = (ptrdiff_t)(y - b.y0) * b.sy + (ptrdiff_t)(x - b.x0) * b.sx;
+      const ptrdiff_t io = ((ptrdiff_t)(y - out.y0) * out.w + (x - out.x0)) * channels;
+      for (c = 0; c < channels; ++c, ia += a.sc, ib += b.sc) {
+        const int32_t s1 = ts_add_s16_rescale(p->input1_offset, ts_load_s16(a.data, ia), p->left_shift,
+                                              p->input1_multiplier, p->input1_shift);
+        const int32_t s2 = ts_add_s16_rescale(p->input2_offset, ts_load_s16(b.data, ib), p->left_shift,
+                                              p->input2_multiplier, p->input2_shift);
         const int32_t r =
             ts_multiply_by_quantized_multiplier(s1 + s2, p->output_multiplier, p->output_shift) + p->output_offset;
-        dst[c] = (int16_t)ts_clamp_i32(r, p->act_min, p->act_max);
+        ts_store_s16(out.data, io + c, (int16_t)ts_clamp_i32(r, p->act_min, p->act_max));
       }
     }
   }

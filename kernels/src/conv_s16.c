@@ -7,6 +7,7 @@
 
 #include "fixedpoint.h"
 #include "spatial_util.h"
+#include "unaligned.h"
 
 int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift) {
   /* TFLM's 64-bit MultiplyByQuantizedMultiplier: the multiplier rounded to 16 bits (at most
@@ -33,8 +34,8 @@ void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, co
     ts_valid_taps(iy_origin, p->dilation_h, fh, p->in_h, &ky0, &ky1);
     for (ox = win.x0; ox < win.x1; ++ox) {
       const int32_t ix_origin = ox * p->stride_w - p->pad_left;
-      int16_t* const pixel = (int16_t*)(void*)TS_PIXEL(out, oy, ox, out_c * 2);
-      int16_t* dst = scratch ? (int16_t*)(void*)scratch : pixel;
+      int8_t* const pixel = TS_PIXEL(out, oy, ox, out_c * 2);
+      int8_t* const dst = scratch ? scratch : pixel;
       int32_t kx0, kx1;
       ts_valid_taps(ix_origin, p->dilation_w, fw, p->in_w, &kx0, &kx1);
       for (oc = 0; oc < out_c; ++oc) {
@@ -47,12 +48,12 @@ void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, co
           const int32_t iy = iy_origin + ky * p->dilation_h;
           for (kx = kx0; kx < kx1; ++kx) {
             const int32_t ix = ix_origin + kx * p->dilation_w;
-            const int16_t* ip = (const int16_t*)(const void*)TS_PIXEL(in, iy, ix, in_c * 2) + group * fic;
+            const int8_t* ip = TS_PIXEL(in, iy, ix, in_c * 2) + 2 * group * fic;
             const int8_t* fp = fbase + (ky * fw + kx) * fic;
             if (bias64) {
-              for (ic = 0; ic < fic; ++ic) acc64 += (int32_t)fp[ic] * (int32_t)ip[ic];
+              for (ic = 0; ic < fic; ++ic) acc64 += (int32_t)fp[ic] * (int32_t)ts_load_s16(ip, ic);
             } else {
-              for (ic = 0; ic < fic; ++ic) acc32 += (uint32_t)((int32_t)fp[ic] * (int32_t)ip[ic]);
+              for (ic = 0; ic < fic; ++ic) acc32 += (uint32_t)((int32_t)fp[ic] * (int32_t)ts_load_s16(ip, ic));
             }
           }
         }
@@ -63,7 +64,7 @@ void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, co
           if (bias32) acc32 += (uint32_t)bias32[oc];
           r = ts_multiply_by_quantized_multiplier((int32_t)acc32, p->output_multiplier[oc], p->output_shift[oc]);
         }
-        dst[oc] = (int16_t)ts_clamp_i32(r, p->act_min, p->act_max);
+        ts_store_s16(dst, oc, (int16_t)ts_clamp_i32(r, p->act_min, p->act_max));
       }
       if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
     }

@@ -7,6 +7,7 @@
  * No scratch. The input buffer must hold the whole input. */
 #include "fixedpoint.h"
 #include "spatial_util.h"
+#include "unaligned.h"
 
 /* The input row/column of filter tap k for output coordinate o, or -1 when there is none. */
 static inline int32_t ts_tc_source(int32_t o, int32_t pad, int32_t k, int32_t stride, int32_t size) {
@@ -52,7 +53,7 @@ void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* fi
   int32_t oy, ox, oc, ky, kx, ic;
   for (oy = win.y0; oy < win.y1; ++oy)
     for (ox = win.x0; ox < win.x1; ++ox) {
-      int16_t* dst = (int16_t*)(void*)TS_PIXEL(out, oy, ox, out_c * 2);
+      int8_t* const dst = TS_PIXEL(out, oy, ox, out_c * 2);
       for (oc = 0; oc < out_c; ++oc) {
         int64_t acc = 0;
         int32_t r;
@@ -61,17 +62,17 @@ void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* fi
           if (iy < 0) continue;
           for (kx = 0; kx < fw; ++kx) {
             const int32_t ix = ts_tc_source(ox, p->pad_left, kx, p->stride_w, p->in_w);
-            const int16_t* ip;
+            const int8_t* ip;
             const int8_t* fp;
             if (ix < 0) continue;
-            ip = (const int16_t*)(const void*)TS_PIXEL(in, iy, ix, in_c * 2);
+            ip = TS_PIXEL(in, iy, ix, in_c * 2);
             fp = filter + ((int64_t)(oc * fh + ky) * fw + kx) * in_c;
-            for (ic = 0; ic < in_c; ++ic) acc += (int32_t)ip[ic] * (int32_t)fp[ic];
+            for (ic = 0; ic < in_c; ++ic) acc += (int32_t)ts_load_s16(ip, ic) * (int32_t)fp[ic];
           }
         }
         if (bias) acc += bias[oc];
         r = ts_multiply_by_quantized_multiplier_64(acc, p->output_multiplier[oc], p->output_shift[oc]);
-        dst[oc] = (int16_t)ts_clamp_i32(r, p->act_min, p->act_max);
+        ts_store_s16(dst, oc, (int16_t)ts_clamp_i32(r, p->act_min, p->act_max));
       }
     }
 }

@@ -12,6 +12,7 @@
 #include "codegen/emit_ops.h"
 #include "ir/op_check.h"
 #include "ops/prepare_util.h"
+#include "ops/conv_util.h"
 #include "ops/unit.h"
 #include "tflite/options.h"
 
@@ -319,21 +320,7 @@ class ConvLikeUnit : public OpUnit {
   std::string Emit(const EmitContext& e) const override {
     const PreparedOp& p = e.p;
     const ts_conv_params& c = p.conv;
-    const std::string mult = e.w.ConstI32("mult", p.multipliers.data(), p.multipliers.size());
-    const std::string shift = e.w.ConstI32("shift", p.shifts.data(), p.shifts.size());
-    const std::string params = e.w.Params(
-        "ts_conv_params", Init()
-                              .F("in_h", c.in_h).F("in_w", c.in_w).F("in_c", c.in_c)
-                              .F("out_h", c.out_h).F("out_w", c.out_w).F("out_c", c.out_c)
-                              .F("filter_h", c.filter_h).F("filter_w", c.filter_w)
-                              .F("filter_in_c", c.filter_in_c).F("depth_multiplier", c.depth_multiplier)
-                              .F("stride_h", c.stride_h).F("stride_w", c.stride_w)
-                              .F("dilation_h", c.dilation_h).F("dilation_w", c.dilation_w)
-                              .F("pad_top", c.pad_top).F("pad_left", c.pad_left)
-                              .F("input_offset", c.input_offset).F("output_offset", c.output_offset)
-                              .F("act_min", c.act_min).F("act_max", c.act_max)
-                              .S("output_multiplier", mult).S("output_shift", shift)
-                              .str());
+    const std::string params = EmitConvParams(e, c);
     const bool s16 = p.out_elem_bytes == 2;
     const bool ws = !s16 && e.has_workspace();
     const std::string fn = std::string(s16 ? "ts_conv2d_s16" : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") +
@@ -452,6 +439,24 @@ const OpUnit& Conv2DUnit() {
 const OpUnit& DepthwiseConv2DUnit() {
   static const DepthwiseConv2D u;
   return u;
+}
+
+std::string EmitConvParams(const EmitContext& e, const ts_conv_params& c) {
+  const PreparedOp& p = e.p;
+  const std::string mult = e.w.ConstI32("mult", p.multipliers.data(), p.multipliers.size());
+  const std::string shift = e.w.ConstI32("shift", p.shifts.data(), p.shifts.size());
+  return e.w.Params("ts_conv_params", Init()
+                                          .F("in_h", c.in_h).F("in_w", c.in_w).F("in_c", c.in_c)
+                                          .F("out_h", c.out_h).F("out_w", c.out_w).F("out_c", c.out_c)
+                                          .F("filter_h", c.filter_h).F("filter_w", c.filter_w)
+                                          .F("filter_in_c", c.filter_in_c).F("depth_multiplier", c.depth_multiplier)
+                                          .F("stride_h", c.stride_h).F("stride_w", c.stride_w)
+                                          .F("dilation_h", c.dilation_h).F("dilation_w", c.dilation_w)
+                                          .F("pad_top", c.pad_top).F("pad_left", c.pad_left)
+                                          .F("input_offset", c.input_offset).F("output_offset", c.output_offset)
+                                          .F("act_min", c.act_min).F("act_max", c.act_max)
+                                          .S("output_multiplier", mult).S("output_shift", shift)
+                                          .str());
 }
 
 }  // namespace tessera::ops

@@ -93,6 +93,17 @@ Layer MakeLayer(Rng& r, bool depthwise, int it) {
     l.mult.push_back(Uniform(r, (1 << 30) + 1, 2147483647));
     l.shift.push_back(Uniform(r, -10, -1));
   }
+  if (!depthwise && it % 3 == 1) {
+    // Pruned channels (all-zero filters with the operator layer's canonical parameters,
+    // kernels.h TS_CONSTANT_CHANNEL_*): the quad kernel's live runs in the workspace.
+    for (int32_t o = 0; o < p.out_c; ++o) {
+      if (Uniform(r, 0, 2) != 0) continue;
+      std::fill(l.filter.begin() + size_t(o) * taps * p.in_c, l.filter.begin() + size_t(o + 1) * taps * p.in_c, 0);
+      l.mult[o] = TS_CONSTANT_CHANNEL_MULTIPLIER;
+      l.shift[o] = TS_CONSTANT_CHANNEL_SHIFT;
+      l.bias[o] = 2 * Uniform(r, -60, 60);
+    }
+  }
   p.output_multiplier = l.mult.data();
   p.output_shift = l.shift.data();
   return l;
@@ -139,6 +150,38 @@ void CheckConvLike(bool depthwise) {
 
 TEST(KernelWorkspace, ConvInsideItsWorkspaceAndExact) { CheckConvLike(false); }
 TEST(KernelWorkspace, DepthwiseInsideItsWorkspaceAndExact) { CheckConvLike(true); }
+
+// A CONV_2D workspace is what the layer's own taps and channels use, not the whole 2,304-byte
+// column: figures from the layout (conv_dsp.c ts_conv_layout) worked out by hand.
+TEST(KernelWorkspace, ConvWorkspaceSizedToTheLayer) {
+  ts_conv_params p{};
+  p.dilation_h = p.dilation_w = p.stride_h = p.stride_w = p.depth_multiplier = 1;
+  // 1x1 over 12 channels, 16 outputs: k4 12; lanes 24 + table 64 + staged 16 + runs 9 words.
+  p.in_c = p.filter_in_c = 12;
+  p.filter_h = p.filter_w = 1;
+  p.out_c = 16;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * (24 + 64 + 16 + 9));
+  // Over 8 channels: the eight-tap kernel's table (8 words a channel, 128) exceeds the
+  // column's 16 + 64 + 16 + 9.
+  p.in_c = p.filter_in_c = 8;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * 128);
+  // With 64 outputs: 512 words against 16 + 256 + 64 + 33.
+  p.out_c = 64;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * 512);
+  // 10x4 over 1 channel (gathered), 64 outputs: k4 40; limit 544; lanes 80 + table 256 +
+  // gather rows 41 + staged 64 + runs 33 = 474; the gather area's 10 words above.
+  p.in_c = p.filter_in_c = 1;
+  p.filter_h = 10;
+  p.filter_w = 4;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * (474 + 10));
+  // 3x3 over 64 channels (k4 576): only the pair kernels' two lanes fit, the whole column.
+  p.in_c = p.filter_in_c = 64;
+  p.filter_h = p.filter_w = 3;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * 576);
+  // Taps past the column: the int8 path, no workspace.
+  p.in_c = p.filter_in_c = 65;
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 0u);
+}
 
 TEST(KernelWorkspace, GroupedConvolutionNeedsNone) {
   ts_conv_params p{};

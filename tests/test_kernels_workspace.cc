@@ -111,13 +111,13 @@ Layer MakeLayer(Rng& r, bool depthwise, int it) {
 
 void CheckConvLike(bool depthwise) {
   Rng r(depthwise ? 77 : 76);
-  int with_ws = 0;
+  int with_ws = 0, pixel_only = 0, overlapping = 0;
   for (int it = 0; it < 300; ++it) {
     const Layer l = MakeLayer(r, depthwise, it);
     SCOPED_TRACE(l.Describe());
     const ts_conv_params& p = l.p;
-    const size_t need = depthwise ? ts_depthwise_conv2d_s8_workspace_bytes(&p) : ts_conv2d_s8_workspace_bytes(&p);
-    with_ws += need > 0;
+    size_t need = depthwise ? 0 : ts_conv2d_s8_workspace_bytes(&p);
+    with_ws += depthwise || need > 0;
     const ts_cbuf in = {l.input.data(), 0, 0, p.in_h, p.in_w};
     // The whole output, and a window of it.
     ts_window wins[2] = {{0, p.out_h, 0, p.out_w}, {0, p.out_h, 0, p.out_w}};
@@ -126,6 +126,10 @@ void CheckConvLike(bool depthwise) {
     wins[1].x0 = Uniform(r, 0, p.out_w - 1);
     wins[1].x1 = Uniform(r, wins[1].x0 + 1, p.out_w);
     for (const ts_window& w : wins) {
+      if (depthwise) {
+        need = ts_depthwise_conv2d_s8_workspace_bytes(&p, l.bias.data(), w);
+        pixel_only += need > 0 && need < ts_depthwise_conv2d_s8_workspace_bytes(&p, l.bias.data(), {0, 1, 0, 64});
+      }
       const size_t n = size_t(p.out_h) * p.out_w * p.out_c;
       std::vector<int8_t> want(n, 0), got(n, 0), got_stack(n, 0);
       const ts_buf ow = {want.data(), 0, 0, p.out_h, p.out_w}, og = {got.data(), 0, 0, p.out_h, p.out_w},
@@ -143,9 +147,32 @@ void CheckConvLike(bool depthwise) {
       ASSERT_EQ(got, want);
       ASSERT_EQ(got_stack, want);
       ASSERT_TRUE(ws.GuardIntact()) << "wrote past its " << need << "-byte workspace";
+      // Depthwise with the output over the input (shifted down far enough for the contract's
+      // order: each output byte written after its input's last read): the staging buffer and
+      // the table after it, in the same workspace size, give the same bytes.
+      if (depthwise && p.depth_multiplier == 1 && p.stride_h == 1 && p.stride_w == 1 && p.out_h == p.in_h &&
+          p.out_w == p.in_w) {
+        const size_t shift = size_t(p.filter_h / 2 + 1) * (p.in_w + 1) * p.in_c;
+        std::vector<int8_t> arena(shift + l.input.size()), sc(p.out_c);
+        std::memcpy(arena.data() + shift, l.input.data(), l.input.size());
+        const ts_cbuf in2 = {arena.data() + shift, 0, 0, p.in_h, p.in_w};
+        const ts_buf o2 = {arena.data(), 0, 0, p.out_h, p.out_w};
+        Workspace ws2(r, need);
+        ts_depthwise_conv2d_s8_dsp_ws(&p, in2, l.filter.data(), l.bias.data(), o2, w, sc.data(), ws2.data());
+        ASSERT_TRUE(ws2.GuardIntact()) << "overlapping: wrote past its " << need << "-byte workspace";
+        if (w.y0 == 0 && w.x0 == 0 && w.y1 == p.out_h && w.x1 == p.out_w) {
+          ASSERT_TRUE(std::equal(want.begin(), want.end(), arena.begin())) << "overlapping output differs";
+          ++overlapping;
+        }
+      }
     }
   }
   EXPECT_GE(with_ws, 200);  // most layers take a DSP path with a workspace
+  // Depthwise windows on the pixel path either way: only its table (checked above as exact).
+  if (depthwise) {
+    EXPECT_GE(pixel_only, 20);
+    EXPECT_GE(overlapping, 20);
+  }
 }
 
 TEST(KernelWorkspace, ConvInsideItsWorkspaceAndExact) { CheckConvLike(false); }
@@ -193,7 +220,7 @@ TEST(KernelWorkspace, GroupedConvolutionNeedsNone) {
   p.depth_multiplier = 3;  // depthwise with a multiplier not 1 nor a multiple of 4: portable
   p.in_c = 4;
   p.out_c = 12;
-  EXPECT_EQ(ts_depthwise_conv2d_s8_workspace_bytes(&p), 0u);
+  EXPECT_EQ(ts_depthwise_conv2d_s8_workspace_bytes(&p, nullptr, {0, 1, 0, 1}), 0u);
 }
 
 // ADD, SUB and SQUARED_DIFFERENCE: the tables on windows of 1,024 elements or more.

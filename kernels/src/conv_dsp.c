@@ -2253,6 +2253,8 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   return 1;
 }
 
+size_t ts_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_CONV_DSP_COL_MAX * sizeof(uint32_t); }
+
 /* The words this layer's im2col path writes (ts_conv_layout), or the eight-tap kernel's
  * table when that may apply and is larger: its own need, not the whole column. */
 size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p) {

@@ -63,7 +63,7 @@ void ts_depthwise_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* f
 void ts_depthwise_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
                           ts_window win, int8_t* scratch, void* workspace) {
 #if TS_DSP_DISPATCH
-  if (workspace || ts_depthwise_conv2d_s8_workspace_bytes(p) == 0) { /* the stack's column otherwise */
+  if (workspace || ts_depthwise_conv2d_s8_workspace_bytes(p, bias, win) == 0) { /* the stack's column otherwise */
     ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, workspace);
     return;
   }

@@ -1362,30 +1362,78 @@ static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_param
 #define TS_DW_BUF_WORDS (TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4))
 #define TS_DW_WS_WORDS (TS_DW_BUF_WORDS + TS_DW_RUN)
 
+/* The workspace's layout for a call over a window (in words from its start; one function for
+ * the kernel and ts_depthwise_conv2d_s8_workspace_bytes), whether or not the output shares
+ * bytes with the input (known only at the call): with, one window row of staged outputs when
+ * it fits in TS_DW_OVL_BYTES (else the runs' nmax pixels, the table then taking the rest of
+ * the buffer, as the runs refill it per call), then the 3-tap table; without, the table from
+ * the start. The table holds TS_DW_TAB_OVL channels at a time where its chunks are an outer
+ * loop (each channel's constants are computed once per pass over the rows either way); the
+ * pixel path's table (four channels an entry) from the start when that path may be taken; the
+ * runs' TS_DW_RUN sums above the largest of these. Only the words a layer's channels and
+ * window use, not the whole TS_DW_WS_WORDS. */
+typedef struct {
+  int32_t group, nmax;      /* overlapping calls: window rows staged at a time, or pixels when 0 */
+  int32_t used;             /* overlapping calls: words of staged outputs (the table after them) */
+  int32_t tab_ovl, tab_own; /* table entries: overlapping calls, the others */
+  int32_t sums, words;      /* word offset of the sums; the whole layout */
+} ts_dw_layout;
+
+static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
+                            ts_dw_layout* l) {
+  const int32_t C = p->out_c, e = (int32_t)(sizeof(ts_dw_ch3) / 4), q = (int32_t)(sizeof(ts_dw_px4) / 4);
+  int32_t n, end, top;
+  l->group = (int64_t)C * win_w <= TS_DW_OVL_BYTES ? 1 : 0;
+  l->nmax = l->group || TS_DW_OVL_BYTES / C >= TS_DW_RUN ? TS_DW_RUN : TS_DW_OVL_BYTES / C;
+  l->used = ((l->group ? win_w : l->nmax) * C + 3) / 4;
+  n = (TS_DW_BUF_WORDS - l->used) / e; /* overlapping: the table after the staged outputs */
+  if (l->group && n > TS_DW_TAB_OVL) n = TS_DW_TAB_OVL;
+  l->tab_ovl = n;
+  top = l->used + (C < n ? C : n) * e;
+  l->tab_own = TS_DW_TAB_OVL; /* the table alone */
+  end = (C < TS_DW_TAB_OVL ? C : TS_DW_TAB_OVL) * e;
+  top = end > top ? end : top;
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) || ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    n = TS_DW_BUF_WORDS / q * 4; /* the pixel path's */
+    end = (C < n ? C : n) / 4 * q;
+    top = end > top ? end : top;
+  }
+  l->sums = top;
+  l->words = top + TS_DW_RUN;
+}
+
 static int ts_dw_dsp_applies(const ts_conv_params* p) {
   const int32_t dm = p->depth_multiplier;
   return p->in_c * dm == p->out_c && (dm == 1 || dm % 4 == 0);
 }
 
-size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p) {
-  return ts_dw_dsp_applies(p) ? (size_t)TS_DW_WS_WORDS * sizeof(int32_t) : 0;
+size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_DW_WS_WORDS * sizeof(int32_t); }
+
+/* What a call over `win` uses: when it takes the pixel path whether or not its output shares
+ * bytes with its input (ts_dw_px_pays both ways; which one holds is known only at the call),
+ * only the pixel path's table for its channels (a chunk of them at most); else the whole
+ * workspace (the overlap buffer, the runs' tables and sums). */
+size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win) {
+  const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
+  if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t ch = p->out_c < per ? p->out_c : per;
+    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
+  }
+  {
+    ts_dw_layout lay;
+    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+    return (size_t)lay.words * sizeof(int32_t);
+  }
 }
 
-/* Without a caller's workspace: on the stack, in a frame of its own that calls needing none
- * never enter. */
-static __attribute__((noinline)) void ts_depthwise_conv2d_s8_dsp_stack(const ts_conv_params* p, ts_cbuf in,
-                                                                       const int8_t* filter, const int32_t* bias,
-                                                                       ts_buf out, ts_window win, int8_t* scratch) {
-  int32_t ws[TS_DW_WS_WORDS];
-  ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, ws);
-}
-
+/* Without a caller's workspace: the same bytes on this function's frame (no dispatching frame
+ * between it and the entry point's caller). */
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
-  if (ts_depthwise_conv2d_s8_workspace_bytes(p))
-    ts_depthwise_conv2d_s8_dsp_stack(p, in, filter, bias, out, win, scratch);
-  else
-    ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, NULL);
+  int32_t ws[TS_DW_WS_WORDS];
+  ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, ws);
 }
 
 void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -1397,7 +1445,8 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
   const int multiplier = dm != 1;
   int32_t* const restrict obuf_words = (int32_t*)workspace; /* word-aligned */
   const int32_t ws_bytes = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t); /* the buffer and tables */
-  int32_t* const sums = obuf_words + TS_DW_BUF_WORDS;
+  ts_dw_layout lay;
+  int32_t* sums;
   int8_t* const obuf = (int8_t*)obuf_words;
   ts_dw_ch3* tab = (ts_dw_ch3*)(void*)obuf_words;
   int32_t tab_n = ws_bytes / (int32_t)sizeof(ts_dw_ch3);
@@ -1408,11 +1457,14 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     return;
   }
   if (win.y1 <= win.y0 || win_w <= 0) return;
+  ts_dw_layout_of(p, bias, win_w, win.y1 - win.y0, &lay);
+  sums = obuf_words + lay.sums;
+  tab_n = lay.tab_own;
   overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
   if (overlap) {
-    group = TS_DW_OVL_BYTES / C / win_w; /* whole window rows the buffer holds */
-    if (group == 0) nmax = TS_DW_OVL_BYTES / C < TS_DW_RUN ? TS_DW_OVL_BYTES / C : TS_DW_RUN;
+    group = lay.group; /* a whole window row at a time when the buffer holds one */
+    nmax = lay.nmax;
   }
   runs = nmax >= 2 && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
   wide = nmax >= 2 && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
@@ -1447,9 +1499,9 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     return;
   }
   if (overlap) { /* the table: the words of the buffer the staged outputs leave, and the rest */
-    const int32_t used = ((group > 0 ? group * win_w : nmax) * C + 3) / 4;
+    const int32_t used = lay.used;
     tab = (ts_dw_ch3*)(void*)(obuf_words + used);
-    tab_n = (ws_bytes / 4 - used) / (int32_t)(sizeof(ts_dw_ch3) / 4);
+    tab_n = lay.tab_ovl;
   }
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;

@@ -60,8 +60,9 @@ size_t ts_sub_s8_workspace_bytes(int32_t channels, ts_window win) {
   return ts_diff_elements(channels, win) >= TS_DIFF_TABLE_MIN_ELEMENTS ? 512 * sizeof(int32_t) : 0;
 }
 
-static void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
-                       ts_window win, int square, int32_t* restrict t1) {
+static inline __attribute__((always_inline)) void ts_diff_body(const ts_add_params* p, ts_operand a, ts_operand b,
+                                                               ts_buf out, int32_t channels, ts_window win,
+                                                               int square, int32_t* restrict t1) {
   const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
   if (ts_diff_elements(channels, win) >= TS_DIFF_TABLE_MIN_ELEMENTS) {
     int32_t* const restrict t2 = t1 + 256;
@@ -82,26 +83,27 @@ static void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_bu
   }
 }
 
+static __attribute__((noinline)) void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                                 int32_t channels, ts_window win, int square, int32_t* t1) {
+  ts_diff_body(p, a, b, out, channels, win, square, t1);
+}
+
+/* Without a caller's workspace: the tables on this function's stack frame (one frame below
+ * the entry point, as before workspaces). */
+static __attribute__((noinline)) void ts_diff_s8_stack(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                                       int32_t channels, ts_window win, int square) {
+  int32_t t[512];
+  ts_diff_body(p, a, b, out, channels, win, square, t);
+}
+
 void ts_sub_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                   ts_window win, void* workspace) {
   ts_diff_s8(p, a, b, out, channels, win, 0, (int32_t*)workspace);
 }
 
-/* Without a caller's workspace: the tables on the stack, in a frame of their own that windows
- * too small for them never enter. */
-static __attribute__((noinline)) void ts_diff_s8_stack(const ts_add_params* p, const ts_operand* a,
-                                                       const ts_operand* b, ts_buf out, int32_t channels,
-                                                       ts_window win, int square) {
-  int32_t t[512];
-  ts_diff_s8(p, *a, *b, out, channels, win, square, t);
-}
-
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win) {
-  if (ts_sub_s8_workspace_bytes(channels, win))
-    ts_diff_s8_stack(p, &a, &b, out, channels, win, 0);
-  else
-    ts_diff_s8(p, a, b, out, channels, win, 0, NULL);
+  ts_diff_s8_stack(p, a, b, out, channels, win, 0);
 }
 
 int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
@@ -138,10 +140,7 @@ void ts_squared_difference_s8_ws(const ts_add_params* p, ts_operand a, ts_operan
 
 void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                               int32_t channels, ts_window win) {
-  if (ts_sub_s8_workspace_bytes(channels, win))
-    ts_diff_s8_stack(p, &a, &b, out, channels, win, 1);
-  else
-    ts_diff_s8(p, a, b, out, channels, win, 1, NULL);
+  ts_diff_s8_stack(p, a, b, out, channels, win, 1);
 }
 
 void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win) {

@@ -121,8 +121,9 @@ size_t ts_add_s8_workspace_bytes(int32_t channels, ts_window win) {
   return ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS ? 512 * sizeof(int32_t) : 0;
 }
 
-void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
-                  ts_window win, void* workspace) {
+static inline __attribute__((always_inline)) void ts_add_body(const ts_add_params* p, ts_operand a, ts_operand b,
+                                                              ts_buf out, int32_t channels, ts_window win,
+                                                              void* workspace) {
   const int fast = ts_add_fast(p), full = p->act_min == -128 && p->act_max == 127;
   if (ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS) {
     /* t1[v + 128], t2[v + 128]: the rescaled inputs; doubled when `fast` (ts_rq_requant2 then
@@ -158,21 +159,19 @@ void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out
   }
 }
 
-/* Without a caller's workspace: the tables on the stack, in a frame of their own that windows
- * too small for them never enter. */
-static __attribute__((noinline)) void ts_add_s8_stack(const ts_add_params* p, const ts_operand* a,
-                                                      const ts_operand* b, ts_buf out, int32_t channels,
-                                                      ts_window win) {
-  int32_t t[512];
-  ts_add_s8_ws(p, *a, *b, out, channels, win, t);
+size_t ts_add_s8_stack_workspace_bytes(void) { return 512 * sizeof(int32_t); }
+
+void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace) {
+  ts_add_body(p, a, b, out, channels, win, workspace);
 }
 
+/* Without a caller's workspace: the tables on this function's own stack frame (one frame, as
+ * before workspaces: no wrapper's frame above it). */
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
-  if (ts_add_s8_workspace_bytes(channels, win))
-    ts_add_s8_stack(p, &a, &b, out, channels, win);
-  else
-    ts_add_s8_ws(p, a, b, out, channels, win, NULL);
+  int32_t t[512];
+  ts_add_body(p, a, b, out, channels, win, t);
 }
 
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,

@@ -67,8 +67,7 @@ void PlaceGreedy(Plan& plan) {
 Plan PlanLayerByLayer(const Graph& g) {
   Plan p = ScheduleLayerByLayer(g);
   p.strategy = "greedy";
-  PlaceGreedy(p);
-  ChooseWorkspaces(g, p);
+  PlaceGreedyWithWorkspaces(g, p);
   return p;
 }
 

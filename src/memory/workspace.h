@@ -8,27 +8,30 @@
 // keeps them only where they pay (below); the checker verifies the result (no live buffer
 // shares a workspace byte during its step).
 //
-// Whether they pay. Without a workspace a step's kernel keeps the same bytes on the stack
-// (the *_ws entry points and those without take the same *_workspace_bytes), and the stack
-// is SRAM too; only the deepest frame counts. So for one placed plan:
-//   (a) with workspaces:    total = arena_a (PlaceWorkspaces' arena) + the stack left;
+// Whether they pay. Without a workspace a step's kernel keeps its whole buffer on the stack
+// (the entry points without one: ts_*_stack_workspace_bytes, 2,048-2,560 bytes, whatever the
+// layer needs), and the stack is SRAM too; only the deepest frame counts. So for one plan:
+//   (a) with workspaces:    total = arena_a + the stack left;
 //   (b) without any:        total = arena_b (the buffers' arena) + that stack + about the
-//                           largest step's workspace bytes.
-// A workspace goes at worst right above its step's buffers, so arena_a <= arena_b + largest
-// (up to word alignment); ChooseWorkspaces keeps (a) only when it is strictly less,
-//   arena_a - arena_b < largest,
-// and else (every byte of the largest workspace would be new arena) drops them all (each
-// Step::workspace empty, arena_b; the kernels use the stack). The estimate is the stack's
-// buffer alone: bench_device painted the stack that (a) saves as 64 B less to 208 B more than
-// the largest workspace on the five DSP benchmark models (docs/RESULTS.md; the stack entry
-// points' frames are not just the buffer), so a tie is within that either way (it goes to the
-// stack); a workspace in free bytes saves its whole buffer.
+//                           largest stack buffer of a step that has a workspace, less the
+//                           frames around it (kWorkspaceFrameMargin).
+// The workspaces are kept only when the arena grows by strictly less than that estimate
+// (WorkspaceStackEstimate):
+//   arena_a - arena_b < estimate,
+// and else all dropped (each Step::workspace empty, arena_b; the kernels use the stack).
+// bench_device painted the stack saved by (a) as 32-304 bytes less than the largest stack
+// buffer on the five DSP benchmark models (docs/RESULTS.md), hence the margin: the rule keeps
+// workspaces only where the estimate says they pay with that margin.
 // WorkspacePolicy forces either way.
 #pragma once
 
 #include <cstdint>
 
+#include <functional>
+#include <vector>
+
 #include "ir/graph.h"
+#include "memory/placement.h"
 #include "plan/plan.h"
 
 namespace tessera {
@@ -42,21 +45,50 @@ int64_t PlaceWorkspaces(const Graph& g, Plan& plan);
 
 // The workspace bytes step s's kernel needs (0 for copies and views).
 int64_t StepWorkspaceBytes(const Graph& g, const Plan& plan, int s);
+// The same for every step (BuildPlacementProblem's `workspaces`).
+std::vector<int64_t> WorkspaceNeeds(const Graph& g, const Plan& plan);
 
 enum class WorkspacePolicy { kAuto, kAlways, kNever };
 
-// One plan's choice: the arena with workspaces (a) and without (b), the largest step need.
+// Bytes below the largest stack buffer that bench_device measured keeping the workspaces to
+// save on the stack at least (the frames around the buffer differ between the two paths).
+constexpr int64_t kWorkspaceFrameMargin = 320;
+
+// One plan's choice: the arena with workspaces (a) and without (b), the largest step need,
+// the stack it would save (WorkspaceStackEstimate).
 struct WorkspaceChoice {
-  int64_t arena_with = 0, arena_without = 0, largest = 0;
+  int64_t arena_with = 0, arena_without = 0, largest = 0, stack_estimate = 0;
   bool kept = false;  // the plan has its workspaces (false: none needed, or dropped)
 };
 
-// The rule alone: workspaces pay when they grow the arena by less than the largest one
-// (largest 0: nothing to keep).
-bool WorkspacesPay(int64_t arena_with, int64_t arena_without, int64_t largest);
+// The rule alone: workspaces pay when they grow the arena by less than the stack they save
+// (stack_estimate <= 0: nothing to keep).
+bool WorkspacesPay(int64_t arena_with, int64_t arena_without, int64_t stack_estimate);
+// The stack the plan's workspaces save: the largest stack buffer (ts_*_stack_workspace_bytes)
+// of a step with a nonzero need, less kWorkspaceFrameMargin; 0 without any need.
+int64_t WorkspaceStackEstimate(const Graph& g, const Plan& plan, const std::vector<int64_t>& needs);
 
 // Places the workspaces of a plan whose buffers are placed (plan.arena_bytes: theirs) and
 // keeps them or drops them all by the rule above (or the policy); sets plan.arena_bytes.
 WorkspaceChoice ChooseWorkspaces(const Graph& g, Plan& plan, WorkspacePolicy policy = WorkspacePolicy::kAuto);
+
+// Workspaces as items of the placement problem (the planners that build one): places the
+// buffers alone (build({}), the planner's `place`) and the buffers with every step's
+// workspace as an item alive during its step (build(WorkspaceNeeds)), so a workspace takes
+// bytes the buffers leave free at its step and the arena grows only when no placement the
+// search finds has room; also the buffers' placement with the workspaces placed after it
+// (PlaceWorkspaces), in case the search did worse with the items. The smaller of the two with
+// workspaces is kept by the rule above (WorkspacesPay against the buffers alone), else the
+// buffers alone without workspaces. Applies the choice to `plan` (ApplyPlacement); `problem`
+// and `placement` (optional) receive the applied problem and placement.
+// The same for TFLM's greedy placement (memory/greedy.h PlaceGreedy) of a scheduled plan:
+// each workspace one more buffer alive at its step, placed in TFLM's order with the others.
+WorkspaceChoice PlaceGreedyWithWorkspaces(const Graph& g, Plan& plan, WorkspacePolicy policy = WorkspacePolicy::kAuto);
+
+WorkspaceChoice PlaceWithWorkspaces(const Graph& g, Plan& plan,
+                                    const std::function<PlacementProblem(const std::vector<int64_t>&)>& build,
+                                    const std::function<Placement(const PlacementProblem&)>& place,
+                                    WorkspacePolicy policy = WorkspacePolicy::kAuto,
+                                    PlacementProblem* problem = nullptr, Placement* placement = nullptr);
 
 }  // namespace tessera

@@ -303,10 +303,14 @@ class ConvLikeUnit : public OpUnit {
     return static_cast<int64_t>(p.conv.out_c) * p.out_elem_bytes;
   }
   // 16x8 has no DSP path and no workspace; int8 the DSP path's buffers (each image in turn reuses them).
-  int64_t WorkspaceBytes(const PreparedOp& p, Window) const override {
+  int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
     if (p.out_elem_bytes == 2) return 0;
-    return static_cast<int64_t>(depthwise_ ? ts_depthwise_conv2d_s8_workspace_bytes(&p.conv)
-                                           : ts_conv2d_s8_workspace_bytes(&p.conv));
+    if (!depthwise_) return static_cast<int64_t>(ts_conv2d_s8_workspace_bytes(&p.conv));
+    ts_conv_params c = p.conv;  // as Run calls the kernel over `win`
+    c.output_multiplier = p.multipliers.data();
+    c.output_shift = p.shifts.data();
+    return static_cast<int64_t>(
+        ts_depthwise_conv2d_s8_workspace_bytes(&c, p.bias.empty() ? nullptr : p.bias.data(), KWin(win)));
   }
 
   Window RequiredInputWindow(const PreparedOp& p, int, Window win) const override {

@@ -69,17 +69,22 @@ Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
   Plan plan = SchedulePatches(g, o.patch, acc);
   if (o.patch.fold_pads) FusePads(g, plan);
   if (o.placement == PatchPlacement::kGreedy) {
-    PlaceGreedy(plan);
-    ChooseWorkspaces(g, plan);
+    PlaceGreedyWithWorkspaces(g, plan);
     plan.strategy = "patch+greedy";
     return plan;
   }
   const std::vector<OverlapPair> pairs = InPlacePairs(g, plan);
-  const PlacementProblem prob = BuildPlacementProblem(plan, {}, pairs, kGreedyAlignment);
-  Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
-  SeparateOpPairs(prob, pl, plan);
-  ApplyPlacement(prob, pl, plan);
-  ChooseWorkspaces(g, plan);
+  const Plan scheduled = plan;
+  PlaceWithWorkspaces(
+      g, plan,
+      [&](const std::vector<int64_t>& ws) {
+        return BuildPlacementProblem(scheduled, {}, pairs, kGreedyAlignment, {}, ws);
+      },
+      [&](const PlacementProblem& prob) {
+        Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
+        SeparateOpPairs(prob, pl, scheduled);
+        return pl;
+      });
   plan.strategy = "patch+inplace";
   return plan;
 }

@@ -140,10 +140,20 @@ void ts_depthwise_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* f
  * the DSP path's need on every target (plans do not depend on the target); the portable loops
  * ignore the workspace. The *_ws entry points give the same bytes as those without, which
  * keep these buffers on the stack. 0: the call needs no workspace (NULL is then fine). */
+/* CONV_2D's is what the layer's own taps and channels use in the DSP path's column (its
+ * gather area right above them), at most 2,304 bytes. */
 size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p);
+/* What the entry points without a workspace keep on the stack instead, whatever the layer
+ * (their whole buffers: CONV_2D's column, DEPTHWISE_CONV_2D's staging buffer, tables and sums;
+ * ADD / SUB / SQUARED_DIFFERENCE's tables): planners weigh arena bytes against these. */
+size_t ts_conv2d_s8_stack_workspace_bytes(void);
+size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void);
+size_t ts_add_s8_stack_workspace_bytes(void);
 void ts_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
                      ts_buf out, ts_window win, int8_t* scratch, void* workspace);
-size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p);
+/* DEPTHWISE_CONV_2D's depends on the call's window and biases (a call that takes the pixel
+ * path whatever its buffers share needs only that path's table for its channels). */
+size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win);
 void ts_depthwise_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch,
                                void* workspace);

@@ -167,7 +167,8 @@ void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out
 }
 
 /* Without a caller's workspace: the tables on this function's own stack frame (one frame, as
- * before workspaces: no wrapper's frame above it). */
+ * before workspaces: no wrapper's frame above it). Generated code calls ts_add_s8_ws with NULL
+ * for windows too small for the tables. */
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win) {
   int32_t t[512];

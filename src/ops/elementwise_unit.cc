@@ -61,7 +61,7 @@ std::string EmitAddParams(const EmitContext& e, const ts_add_params& c) {
 }
 
 std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params, const char* ws_fn) {
-  const bool ws = ws_fn && e.has_workspace();
+  const bool ws = ws_fn && e.use_workspace();
   std::string r = "  ";
   r += ws ? ws_fn : fn;
   r += "(";

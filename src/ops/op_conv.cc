@@ -326,7 +326,7 @@ class ConvLikeUnit : public OpUnit {
     const ts_conv_params& c = p.conv;
     const std::string params = EmitConvParams(e, c);
     const bool s16 = p.out_elem_bytes == 2;
-    const bool ws = !s16 && e.has_workspace();
+    const bool ws = !s16 && e.use_workspace();
     const std::string fn = std::string(s16 ? "ts_conv2d_s16" : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") +
                            (ws ? "_ws" : "");
     const std::string wsarg = ws ? ", " + e.workspace() : std::string();

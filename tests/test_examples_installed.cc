@@ -206,7 +206,8 @@ TEST_F(InstalledExamples, AddModelOptionsReachCodegen) {
   // keeps): that model alone is generated again.
   planned_run = test::RunCli("plan " + model + " -s greedy -q -o " + plan);
   ASSERT_EQ(planned_run.exit_code, 0) << planned_run.output;
-  ASSERT_TRUE(std::regex_search(ReadText(plan), m, std::regex("\"arena_bytes\": ([0-9]+)")));
+  const std::string greedy_text = ReadText(plan);
+  ASSERT_TRUE(std::regex_search(greedy_text, m, std::regex("\"arena_bytes\": ([0-9]+)")));
   const std::string greedy_arena = m[1];
   EXPECT_EQ(greedy_arena, "18176");
   fs::last_write_time(plan, fs::last_write_time(dir + "/planned_tessera/model.h") + std::chrono::seconds(5));

@@ -23,6 +23,9 @@
 //    state tensor (a buffer holding it in the arena), state slots over each other, misaligned,
 //    outside the state region or missing, all rejected; the executor gives the plan's bytes
 //    for the valid ones.
+// 5. Kernel workspaces (plan.h Step::workspace): a step's workspace moved onto a buffer live
+//    during that step (by construction an overlap) is rejected; moved outside the arena or off
+//    word alignment, or given to a copy step, too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -36,6 +39,7 @@
 #include "checker/checker.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
+#include "memory/workspace.h"
 #include "support/checker_graphs.h"
 #include "support/paths.h"
 #include "support/svdf_graph.h"
@@ -496,6 +500,87 @@ TEST(CheckerMutations, StateOverlapsAreRejected) {
   }
   std::printf("  %d state mutations rejected\n", rejected);
   EXPECT_GE(rejected, 20);
+}
+
+TEST(CheckerMutations, WorkspaceOverlappingALiveBufferIsRejected) {
+  int planned = 0, moved = 0, rejected = 0, bounds = 0;
+  for (const Model& m : MutationModels(/*include_large=*/false)) {
+    SCOPED_TRACE(m.name);
+    // Every workspace placed (PlanLayerByLayer keeps them only where they pay).
+    Plan base = PlanLayerByLayer(m.g);
+    PlaceWorkspaces(m.g, base);
+    ASSERT_TRUE(CheckPlan(m.g, base).ok) << CheckPlan(m.g, base).message;
+    for (size_t s = 0; s < base.steps.size(); ++s) {
+      const Step::Workspace ws = base.steps[s].workspace;
+      if (ws.bytes == 0) continue;
+      ++planned;
+      // Onto every buffer live at the step: the workspace's first byte on one of the buffer's
+      // bytes (its offset rounded down to a word, plus the words of its last byte).
+      for (size_t b = 0; b < base.buffers.size(); ++b) {
+        const Buffer& B = base.buffers[b];
+        if (B.external || B.bytes == 0 || static_cast<int>(s) < B.first || static_cast<int>(s) > B.last ||
+            !B.bands.empty())
+          continue;
+        for (int64_t at : {B.offset / 4 * 4, (B.offset + B.bytes - 1) / 4 * 4}) {
+          Plan p = base;
+          p.steps[s].workspace.offset = at;
+          p.arena_bytes = std::max(p.arena_bytes, at + ws.bytes);
+          const CheckResult r = CheckPlan(m.g, p);
+          ++moved;
+          EXPECT_FALSE(r.ok) << "step " << s << " workspace at " << at << " over live buffer " << b;
+          if (!r.ok) {
+            ++rejected;
+            EXPECT_EQ(r.failure, CheckFailure::kLiveness) << r.message;
+            EXPECT_NE(r.message.find("workspace"), std::string::npos) << r.message;
+          }
+        }
+      }
+      // Out of the arena, off word alignment, on a copy step.
+      Plan out = base;
+      out.steps[s].workspace.offset = out.arena_bytes - ws.bytes + 4;
+      Plan odd = base;
+      odd.steps[s].workspace.offset = ws.offset + 2;
+      odd.arena_bytes += 4;
+      for (const Plan* p : {&out, &odd}) {
+        const CheckResult r = CheckPlan(m.g, *p);
+        EXPECT_FALSE(r.ok);
+        if (!r.ok && r.failure == CheckFailure::kBounds) ++bounds;
+      }
+    }
+  }
+  std::printf("  %d planned workspaces, %d moved onto live buffers, %d rejected; %d misplaced rejected (bounds)\n",
+              planned, moved, rejected, bounds);
+  EXPECT_GE(planned, 5);
+  EXPECT_GE(moved, 20);
+  EXPECT_EQ(rejected, moved);
+  EXPECT_EQ(bounds, 2 * planned);
+}
+
+TEST(CheckerMutations, WorkspaceOnACopyStepIsRejected) {
+  const Graph g = test::ResidualNet();
+  Plan p = PlanLayerByLayer(g);
+  // A copy step of the whole output tensor into a fresh buffer at the end of the plan, its
+  // workspace above everything (free bytes): rejected for the kind of step alone.
+  const int in = p.output_buffers.at(0);
+  Buffer copy = p.buffers[in];
+  copy.name = "copy";
+  copy.offset = p.arena_bytes;
+  copy.first = copy.last = static_cast<int>(p.steps.size());
+  p.arena_bytes += copy.bytes;
+  for (int b : p.output_buffers) p.buffers[b].last = static_cast<int>(p.steps.size());
+  p.buffers.push_back(copy);
+  Step st;
+  st.kind = StepKind::kCopy;
+  st.window = copy.window;
+  st.inputs = {in};
+  st.outputs = {static_cast<int>(p.buffers.size()) - 1};
+  p.steps.push_back(st);
+  ASSERT_TRUE(CheckPlan(g, p).ok) << CheckPlan(g, p).message;
+  p.steps.back().workspace = {p.arena_bytes, 64};
+  p.arena_bytes += 64;
+  const CheckResult r = CheckPlan(g, p);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.failure, CheckFailure::kStructure) << r.message;
 }
 
 }  // namespace

@@ -420,6 +420,7 @@ TEST(Executor, ExternalInputBuffer) {
   Plan p = PlanLayerByLayer(g);
   p.buffers[p.input_buffers[0]].external = true;
   p.accounting.input_in_arena = false;
+  for (Step& st : p.steps) st.workspace = {};  // the kernels' buffers on the stack
   PlaceGreedy(p);
   EXPECT_EQ(p.arena_bytes, 112);  // the 108-byte output alone, rounded to 16
   Executor ex(g, p);

@@ -55,6 +55,7 @@ void ExpectSamePlan(const Plan& a, const Plan& b) {
     EXPECT_EQ(x.outputs, y.outputs);
     EXPECT_EQ(x.scratch, y.scratch);
     EXPECT_EQ(x.fused_pad, y.fused_pad);
+    EXPECT_EQ(x.workspace, y.workspace);
   }
 }
 
@@ -105,6 +106,18 @@ TEST(PlanJson, RoundTripEveryField) {
   EXPECT_THAT(text, HasSubstr("\n    {\"kind\":\"copy\""));
   EXPECT_EQ(text.back(), '\n');
   EXPECT_EQ(PlanJsonText(PlanFromJson(json::parse(text), &f.g), &f.g), text);
+}
+
+TEST(PlanJson, RoundTripWorkspace) {
+  Fixture f;
+  f.p.steps[1].workspace = {136, 2304};  // above every buffer
+  f.p.arena_bytes = 136 + 2304;
+  ASSERT_TRUE(CheckPlan(f.g, f.p).ok) << CheckPlan(f.g, f.p).message;
+  const json j = PlanToJson(f.p, &f.g);
+  EXPECT_EQ(j["steps"][1]["workspace"], json::array({136, 2304}));
+  EXPECT_FALSE(j["steps"][2].contains("workspace"));
+  ExpectSamePlan(PlanFromJson(j, &f.g), f.p);
+  ExpectSamePlan(PlanFromJson(json::parse(PlanJsonText(f.p, &f.g)), &f.g), f.p);
 }
 
 TEST(PlanJson, SharedModelsThroughFiles) {
@@ -160,6 +173,9 @@ TEST(PlanJson, ValidationNamesTheField) {
       {"step output type", [](json& j) { j["steps"][2]["outputs"] = {"y"}; }, "steps[2].outputs[0]: expected an integer, found string"},
       {"step scratch", [](json& j) { j["steps"][1]["scratch"] = 4; }, "steps[1].scratch: 4 is out of range [-1, 3]"},
       {"step fused", [](json& j) { j["steps"][1]["fused_pad"] = 5; }, "steps[1].fused_pad: 5 is out of range [-1, 1]"},
+      {"step workspace", [](json& j) { j["steps"][1]["workspace"] = {128, 16}; }, "steps[1].workspace: [128, 144) is outside the arena of 136 bytes"},
+      {"workspace form", [](json& j) { j["steps"][1]["workspace"] = {4}; }, "steps[1].workspace: expected [offset, bytes], found 1 numbers"},
+      {"workspace empty", [](json& j) { j["steps"][1]["workspace"] = {4, 0}; }, "steps[1].workspace[1]: 0 is out of range"},
       {"inputs count", [](json& j) { j["input_buffers"] = {0, 1}; }, "input_buffers: 2 buffers for the model's 1 inputs"},
       {"outputs range", [](json& j) { j["output_buffers"] = {-1}; }, "output_buffers[0]: buffer -1 out of range"},
       {"not an object", [](json& j) { j = json::array(); }, "plan: expected an object, found array"},

@@ -22,6 +22,9 @@
 #include "exec/executor.h"
 #include "memory/greedy.h"
 #include "memory/lifetime.h"
+#include "memory/placement.h"
+#include "memory/workspace.h"
+#include "schedule/layer_by_layer.h"
 #include "plan/strategy.h"
 #include "schedule/patch.h"
 #include "schedule/patch_plan.h"
@@ -151,6 +154,72 @@ TEST(PropertyPlans, EveryStrategyIsCheckedAndExact) {
   // and the executor then judged those placements too).
   if (!cases.replay && cases.seeds.size() >= 100) {
     EXPECT_GT(separated, 0);
+  }
+}
+
+// Kernel workspaces as placement items (memory/workspace.h PlaceWithWorkspaces, forced on):
+// over random graphs, with every step's workspace an item of the problem, the plan passes the
+// checker (no workspace byte under a buffer live at its step, inside the arena, word-aligned)
+// and runs exact; the arena is at least the lower bound of the problem with the workspaces
+// (which counts each at its step) and at most the buffers' arena with each workspace above
+// (PlaceWorkspaces); and moving any workspace onto a byte of a buffer live at its step is
+// rejected by the checker.
+TEST(PropertyPlans, WorkspaceItemsAreCheckedAndExact) {
+  const Cases cases = SeedsToRun("workspaces", 200);
+  int plans = 0, with_ws = 0, moved = 0;
+  for (uint64_t seed : cases.seeds) {
+    const Graph g = test::RandomGraph(seed);
+    SCOPED_TRACE(SeedText(seed) + "\n  graph: " + test::DescribeGraph(g));
+    const Reference ref = LayerByLayer(g, seed);
+    const Plan scheduled = ScheduleLayerByLayer(g);
+    for (bool search : {false, true}) {
+      Plan plan = scheduled;
+      PlacementProblem prob;
+      Placement pl;
+      const WorkspaceChoice c = PlaceWithWorkspaces(
+          g, plan,
+          [&](const std::vector<int64_t>& ws) { return BuildPlacementProblem(scheduled, {}, {}, 16, {}, ws); },
+          [&](const PlacementProblem& p) {
+            return search ? PlaceBestOrdering(p, 8) : PlaceFirstFit(p, OrderBySize(p));
+          },
+          WorkspacePolicy::kAlways, &prob, &pl);
+      ++plans;
+      const std::string what = search ? "workspaces, best ordering" : "workspaces, first fit";
+      if (!CheckAndRun(g, plan, ref.inputs, ref.outputs, what)) continue;
+      if (c.largest == 0) continue;
+      ++with_ws;
+      EXPECT_TRUE(c.kept);
+      Plan after = scheduled;
+      PlaceGreedy(after);
+      // (the bound of the problem at word alignment: PlaceWorkspaces, when its placement is the
+      // smaller, puts a workspace at the next word after a buffer's last byte)
+      EXPECT_GE(plan.arena_bytes, PlacementLowerBound(BuildPlacementProblem(scheduled, {}, {}, 4, {},
+                                                                            WorkspaceNeeds(g, scheduled))))
+          << what;
+      EXPECT_LE(plan.arena_bytes, c.arena_without + c.largest + 16) << what;
+      for (size_t s = 0; s < plan.steps.size(); ++s) {
+        const Step::Workspace ws = plan.steps[s].workspace;
+        if (ws.bytes == 0) continue;
+        for (const Buffer& b : plan.buffers) {
+          if (b.external || b.bytes == 0 || static_cast<int>(s) < b.first || static_cast<int>(s) > b.last) continue;
+          Plan bad = plan;
+          bad.steps[s].workspace.offset = (b.offset + b.bytes - 1) / 4 * 4;
+          bad.arena_bytes = std::max(bad.arena_bytes, bad.steps[s].workspace.offset + ws.bytes);
+          const CheckResult r = CheckPlan(g, bad);
+          ++moved;
+          EXPECT_FALSE(r.ok) << what << ": step " << s << " workspace moved onto a live buffer was accepted";
+          break;
+        }
+      }
+    }
+    if (::testing::Test::HasFailure() && !cases.replay) break;
+  }
+  std::printf("[ property ] %zu random graphs, %d plans with workspace items (%d with workspaces), %d moved "
+              "workspaces rejected\n",
+              cases.seeds.size(), plans, with_ws, moved);
+  if (!cases.replay && cases.seeds.size() >= 100) {
+    EXPECT_GT(with_ws, 100);
+    EXPECT_GT(moved, 100);
   }
 }
 

@@ -162,7 +162,9 @@ TEST(CliRun, ReferenceInputGivesTflmOutput) {
                               "/case2.input.bin --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(test::ReadFileBytes(out), test::ReadFileBytes(test::ReferenceDir(stem) + "/case2.output0.bin"));
-  EXPECT_NE(r.output.find("greedy arena 49152 bytes (TFLM non-persistent arena 49152 bytes, equal)"),
+  // TFLM's greedy placement of the buffers (49,152 bytes, as TFLM) with the kernel workspaces
+  // among them: 2,048 bytes more, kept for the 2,304-byte column they take off the stack.
+  EXPECT_NE(r.output.find("greedy arena 51200 bytes (TFLM non-persistent arena 49152 bytes)"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("top-5 classes"), std::string::npos) << r.output;

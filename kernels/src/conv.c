@@ -59,3 +59,18 @@ void ts_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   ts_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
 #endif
 }
+
+/* With the caller's workspace (kernels.h): the DSP path's buffers there, not on the stack. */
+void ts_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+                ts_window win, int8_t* scratch, void* workspace) {
+#if TS_DSP_DISPATCH
+  if (workspace || ts_conv2d_s8_workspace_bytes(p) == 0) { /* the stack's column otherwise */
+    ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, workspace);
+    return;
+  }
+  ts_conv2d_s8_dsp(p, in, filter, bias, out, win, scratch);
+#else
+  (void)workspace;
+  ts_conv2d_s8_portable(p, in, filter, bias, out, win, scratch);
+#endif
+}

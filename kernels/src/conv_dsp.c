@@ -629,6 +629,48 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
   return 1;
 }
 
+/* The column's layout in words from its start, one function for ts_conv_col_run and
+ * ts_conv2d_s8_workspace_bytes (the caller's workspace is exactly `words` words). Every choice
+ * of ts_conv_col_run is made against `limit` (TS_CONV_DSP_COL_MAX, less the gather area's
+ * TS_CONV_DSP_GATHER_WORDS when in_c is not a multiple of 4), so a layer runs the same kernels
+ * whatever its workspace; but the gather area (k4 bytes) sits right above the highest word
+ * those choices can use (the quad kernel's four lanes, table, gather rows, staged outputs and
+ * live runs, or the pair kernels' two lanes), not at the column's end, so a layer needs only
+ * the words its own taps and channels take. */
+typedef struct {
+  int32_t limit;  /* the words ts_conv_col_run's choices may use */
+  int32_t gather; /* word offset of the gather area (in_c not a multiple of 4) */
+  int32_t words;  /* the whole layout */
+} ts_conv_col_layout;
+
+/* Room for the live runs (a word each) given free_words >= 2 words: no more than
+ * TS_CONV_DSP_LIVE_RUNS, nor than out_c channels can form plus one (runs of live channels
+ * alternate with pruned ones, so at most (out_c + 1) / 2; one more and ts_conv_live_runs
+ * never cuts its last run short). */
+static int32_t ts_conv_max_runs(int64_t free_words, int32_t out_c) {
+  int64_t n = free_words < TS_CONV_DSP_LIVE_RUNS ? free_words : TS_CONV_DSP_LIVE_RUNS;
+  if (n > (int64_t)(out_c + 1) / 2 + 1) n = (int64_t)(out_c + 1) / 2 + 1;
+  return (int32_t)n;
+}
+
+static void ts_conv_layout(const ts_conv_params* p, ts_conv_col_layout* l) {
+  const int32_t k4 = (p->filter_h * p->filter_w * p->in_c + 3) & ~3, out_c = p->out_c;
+  const int gathered = (p->in_c & 3) != 0;
+  int32_t top = k4; /* the pair kernels' two lanes */
+  l->limit = TS_CONV_DSP_COL_MAX - (gathered ? TS_CONV_DSP_GATHER_WORDS : 0);
+  if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_run places its parts) */
+    int32_t used = 2 * k4, free_words;
+    if (2 * k4 + 4 * out_c <= l->limit) used += 4 * out_c;      /* table */
+    if (gathered && used + k4 + 1 <= l->limit) used += k4 + 1;  /* gather rows */
+    if (used + out_c <= l->limit) used += out_c;                /* staged outputs */
+    free_words = l->limit - used;                               /* live runs */
+    if (free_words >= 2) used += ts_conv_max_runs(free_words, out_c);
+    top = used;
+  }
+  l->gather = top;
+  l->words = top + (gathered ? k4 / 4 : 0);
+}
+
 /* The requantization mode of the im2col path (see ts_conv_out). Doubled sums (modes 5, 6)
  * need every multiplier above 2^30, every shift in [-24, -1], an input offset in
  * [-127, 128] and an output offset in [-128, 127], and |acc| < 2^30 (from |bias| and
@@ -1895,16 +1937,19 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
 }
 
 __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
-  uint32_t col[TS_CONV_DSP_COL_MAX];
+                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
+                            uint32_t* restrict col) {
   ts_conv_runs rs;
   int pruned;
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
-  /* in_c not a multiple of 4: a pixel's taps are gathered as bytes in the column's last
-   * TS_CONV_DSP_GATHER_MAX bytes, above `limit` (ts_conv_col_fits keeps the two lanes' k4
-   * words below it; the quad kernel needs 2 * k4) */
-  const int32_t limit = TS_CONV_DSP_COL_MAX - ((p->in_c & 3) ? TS_CONV_DSP_GATHER_WORDS : 0);
-  int8_t* const gather = (int8_t*)(col + limit);
+  /* in_c not a multiple of 4: a pixel's taps are gathered as bytes at lay.gather, above
+   * every word the choices below (made against `limit`) can use (ts_conv_layout) */
+  ts_conv_col_layout lay;
+  int32_t limit;
+  int8_t* gather;
+  ts_conv_layout(p, &lay);
+  limit = lay.limit;
+  gather = (int8_t*)(col + lay.gather);
   const uint32_t off2 = ts_dsp_dup16(p->input_offset);
   ts_conv_out o;
   ts_conv_geom g;
@@ -1978,8 +2023,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
     /* pruned channels: the live runs after those, up to TS_CONV_DSP_LIVE_RUNS (a word each) */
     if (pruned && free_words >= 2) {
       int16_t* const runs = (int16_t*)(col + limit - free_words);
-      b.nruns = ts_conv_live_runs(p, filter, bias, k, runs,
-                                  free_words < TS_CONV_DSP_LIVE_RUNS ? (int32_t)free_words : TS_CONV_DSP_LIVE_RUNS);
+      b.nruns = ts_conv_live_runs(p, filter, bias, k, runs, ts_conv_max_runs(free_words, out_c));
       if (b.nruns >= 0) b.runs = runs;
     }
     if (b.runs) { /* the quad kernel through ts_conv_col4_runs */
@@ -2192,8 +2236,8 @@ __attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, 
  * (the table where the column would be), not under ts_conv_col_run's. Returns 0 when it does
  * not apply. */
 __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix) {
-  uint32_t tbl[TS_CONV_DSP_COL_MAX];
+                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
+                                                     uint32_t* restrict tbl) {
   ts_conv_out o;
   int pruned;
   if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
@@ -2209,10 +2253,26 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   return 1;
 }
 
-/* Separate functions for the two paths keep their stack frames apart (the column's on one
- * path, the int8 path's staging on the other). */
-void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+size_t ts_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_CONV_DSP_COL_MAX * sizeof(uint32_t); }
+
+/* The words this layer's im2col path writes (ts_conv_layout), or the eight-tap kernel's
+ * table when that may apply and is larger: its own need, not the whole column. */
+size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p) {
+  ts_conv_col_layout lay;
+  int32_t words;
+  if (p->filter_in_c != p->in_c || !ts_conv_col_fits(p)) return 0;
+  ts_conv_layout(p, &lay);
+  words = lay.words;
+  if (p->in_c == 8 && p->filter_h == 1 && p->filter_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+      (int64_t)TS_CONV_K8_WORDS * p->out_c <= TS_CONV_DSP_COL_MAX && TS_CONV_K8_WORDS * p->out_c > words)
+    words = TS_CONV_K8_WORDS * p->out_c;
+  return (size_t)words * sizeof(uint32_t);
+}
+
+/* Separate functions for the two paths keep their stack frames apart (the column in the
+ * workspace on one path, the int8 path's staging on the other). */
+void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
+                         ts_buf out, ts_window win, int8_t* scratch, void* workspace) {
   const int32_t ww = win.x1 - win.x0;
   const int64_t npix = (int64_t)(win.y1 - win.y0) * (ww > 0 ? ww : 0);
   if (p->filter_in_c != p->in_c) { /* grouped convolution */
@@ -2222,6 +2282,23 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
   if (npix <= 0) return;
   if (!ts_conv_col_fits(p))
     ts_conv_int8_run(p, in, filter, bias, out, win, scratch, npix);
-  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix))
-    ts_conv_col_run(p, in, filter, bias, out, win, npix);
+  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix, (uint32_t*)workspace))
+    ts_conv_col_run(p, in, filter, bias, out, win, npix, (uint32_t*)workspace);
+}
+
+/* Without a caller's workspace: the column on the stack, in a frame of its own that calls
+ * needing none never enter. */
+static __attribute__((noinline)) void ts_conv2d_s8_dsp_stack(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                                             const int32_t* bias, ts_buf out, ts_window win,
+                                                             int8_t* scratch) {
+  uint32_t col[TS_CONV_DSP_COL_MAX];
+  ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, col);
+}
+
+void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                      const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  if (ts_conv2d_s8_workspace_bytes(p))
+    ts_conv2d_s8_dsp_stack(p, in, filter, bias, out, win, scratch);
+  else
+    ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, NULL);
 }

@@ -550,12 +550,11 @@ static inline __attribute__((always_inline)) void ts_dw_store3(const int32_t* sp
 static inline __attribute__((always_inline)) void ts_dw_run3_body(
     const ts_conv_params* p, const int8_t* x0, int32_t x_row, const ts_dw_ch3* t, int32_t c0, int32_t c1,
     int32_t rows, int8_t* d0, int32_t n, int lead, int trail, int32_t nrows, int32_t x_step, int32_t d_step,
-    const int three) {
+    const int three, int32_t* restrict sums) {
   const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, off = p->input_offset;
   const int32_t r1 = rows > 1 ? x_row : 0;
   const int full_range = p->act_min == -128 && p->act_max == 127;
   const uint32_t vpad = (uint32_t)(-off); /* |off| <= 128: a halfword */
-  int32_t sums[TS_DW_RUN];
   int32_t c, o, ic = c0 / dm, m = c0 % dm, r;
   /* tap row 2 of the column at x, with three rows of taps (`three`, rows == 3), addressed
    * through r1 (ts_dw_ldrsb2: one register fewer in the column loops); without `three` (rows
@@ -678,25 +677,25 @@ static inline __attribute__((always_inline)) void ts_dw_run3_body(
  * offset) and for fewer (border rows). */
 __attribute__((noinline)) static void ts_dw_run3_one(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                      const ts_dw_ch3* t, int32_t c0, int32_t c1, int32_t rows,
-                                                     int8_t* d0, int32_t n, int lead, int trail) {
-  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, 1, 0, 0, 0);
+                                                     int8_t* d0, int32_t n, int lead, int trail, int32_t* sums) {
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, 1, 0, 0, 0, sums);
 }
 __attribute__((noinline)) static void ts_dw_run3_one3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                       const ts_dw_ch3* t, int32_t c0, int32_t c1, int8_t* d0,
-                                                      int32_t n, int lead, int trail) {
-  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, 1, 0, 0, 1);
+                                                      int32_t n, int lead, int trail, int32_t* sums) {
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, 1, 0, 0, 1, sums);
 }
 __attribute__((noinline)) static void ts_dw_run3_rows(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                       const ts_dw_ch3* t, int32_t c0, int32_t c1, int32_t rows,
                                                       int8_t* d0, int32_t n, int lead, int trail, int32_t nrows,
-                                                      int32_t x_step, int32_t d_step) {
-  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, nrows, x_step, d_step, 0);
+                                                      int32_t x_step, int32_t d_step, int32_t* sums) {
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, rows, d0, n, lead, trail, nrows, x_step, d_step, 0, sums);
 }
 __attribute__((noinline)) static void ts_dw_run3_rows3(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                        const ts_dw_ch3* t, int32_t c0, int32_t c1, int8_t* d0,
                                                        int32_t n, int lead, int trail, int32_t nrows,
-                                                       int32_t x_step, int32_t d_step) {
-  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, nrows, x_step, d_step, 1);
+                                                       int32_t x_step, int32_t d_step, int32_t* sums) {
+  ts_dw_run3_body(p, x0, x_row, t, c0, c1, 3, d0, n, lead, trail, nrows, x_step, d_step, 1, sums);
 }
 
 /* Rows of taps of a wide filter (fw = 5 or 7, dilation 1, stride s = 1 or 2) for a run of
@@ -751,12 +750,11 @@ static inline __attribute__((always_inline)) void ts_dw_wide_row(const int8_t* x
 __attribute__((noinline)) static void ts_dw_run_wide(const ts_conv_params* p, const int8_t* x0, int32_t x_row,
                                                      const int8_t* w_base, int32_t rows, const int32_t* bias,
                                                      int8_t* d0, int32_t n, int32_t nrows, int32_t x_step,
-                                                     int32_t d_step) {
+                                                     int32_t d_step, int32_t* restrict sums) {
   const int32_t C = p->out_c, dm = p->depth_multiplier, col = p->in_c, fw = p->filter_w, w_row = fw * C;
   const int32_t off = p->input_offset, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full_range = lo == -128 && hi == 127;
   const int s1 = p->stride_w == 1;
-  int32_t sums[TS_DW_RUN];
   int32_t c, o, r, q, ic = 0, m = 0;
   for (c = 0; c < C; ++c) {
     const int32_t b = bias ? bias[c] : 0, sh = p->output_shift[c];
@@ -1257,24 +1255,24 @@ __attribute__((noinline)) static void ts_dw_run_call(const ts_conv_params* p, ts
                                                                  const ts_dw_ch3* t, int32_t c0, int32_t c1,
                                                                  int wide, int32_t x_lo, int32_t x_hi, int32_t iy,
                                                                  int32_t ox, int32_t n, int32_t k, int32_t rows,
-                                                                 int8_t* d0, int32_t d_step) {
+                                                                 int8_t* d0, int32_t d_step, int32_t* sums) {
   const int32_t in_c = p->in_c, sw = p->stride_w;
   const int32_t x_row = in.w * in_c * p->dilation_h, x_step = p->stride_h * in.w * in_c;
   const int lead = ox < x_lo, trail = ox + n > x_hi;
   if (wide)
     ts_dw_run_wide(p, TS_PIXEL(in, iy, ox * sw - p->pad_left, in_c), x_row, w_rows, rows, bias, d0, n, k, x_step,
-                   d_step);
+                   d_step, sums);
   else if (k == 1 && rows == 3)
-    ts_dw_run3_one3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, d0, n, lead, trail);
+    ts_dw_run3_one3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, d0, n, lead, trail, sums);
   else if (k == 1)
     ts_dw_run3_one(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, rows, d0, n, lead,
-                   trail);
+                   trail, sums);
   else if (rows == 3)
     ts_dw_run3_rows3(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, d0, n, lead, trail,
-                     k, x_step, d_step);
+                     k, x_step, d_step, sums);
   else
     ts_dw_run3_rows(p, TS_PIXEL(in, iy, ox * sw - p->pad_left + lead, in_c), x_row, t, c0, c1, rows, d0, n, lead,
-                    trail, k, x_step, d_step);
+                    trail, k, x_step, d_step, sums);
 }
 
 /* The channel runs over output columns [seg_lo, seg_hi) of rows [oy, oy + nrows) (same rows
@@ -1293,7 +1291,8 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
                                                              const int32_t* bias, ts_buf out, int wide, int32_t x_lo,
                                                              int32_t x_hi, int32_t seg_lo, int32_t seg_hi, int32_t oy,
                                                              int32_t nrows, int32_t ky0, int32_t rows, int32_t nmax,
-                                                             int8_t* obuf, ts_dw_ch3* tab, int32_t tab_n) {
+                                                             int8_t* obuf, ts_dw_ch3* tab, int32_t tab_n,
+                                                             int32_t* sums) {
   const int32_t C = p->out_c, d_step = out.w * C;
   const int8_t* w_rows = filter + (int64_t)ky0 * p->filter_w * C;
   const int32_t width = seg_hi - seg_lo;
@@ -1316,16 +1315,17 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
         const int32_t n = ts_dw_clamp_run((seg_hi - ox + left - 1) / left);
         if (!obuf) {
           ts_dw_run_call(p, in, w_rows, bias, tab, c0, c1, wide, x_lo, x_hi, iy, ox, n, k, rows,
-                         TS_PIXEL(out, y, ox, C), d_step);
+                         TS_PIXEL(out, y, ox, C), d_step, sums);
         } else if (once) {
-          ts_dw_run_call(p, in, w_rows, bias, tab, 0, C, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
+          ts_dw_run_call(p, in, w_rows, bias, tab, 0, C, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step, sums);
           ts_dw_copy_out(TS_PIXEL(out, y, ox, C), obuf, n * C);
         } else {
           int32_t q0, q1;
           for (q0 = 0; q0 < C; q0 = q1) {
             q1 = C - q0 < chunk ? C : q0 + chunk;
             ts_dw_tab3(p, w_rows, rows, bias, q0, q1, tab);
-            ts_dw_run_call(p, in, w_rows, bias, tab, q0, q1, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step);
+            ts_dw_run_call(p, in, w_rows, bias, tab, q0, q1, wide, x_lo, x_hi, iy, ox, n, k, rows, obuf, d_step,
+                           sums);
           }
           ts_dw_copy_out(TS_PIXEL(out, y, ox, C), obuf, n * C);
         }
@@ -1342,7 +1342,7 @@ static inline __attribute__((always_inline)) void ts_dw_runs(const ts_conv_param
 static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
                        ts_window win, int8_t* scratch, int pairs, int runs, int wide, int32_t x_lo, int32_t x_hi,
                        int32_t seg_lo, int32_t seg_hi, int32_t oy, int32_t nrows, int32_t ky0, int32_t rows,
-                       ts_dw_ch3* tab, int32_t tab_n) {
+                       ts_dw_ch3* tab, int32_t tab_n, int32_t* sums) {
   int32_t r;
   if (!runs || rows == 0 || !ts_dw_runs_pay(wide, seg_hi - seg_lo, nrows, TS_DW_RUN)) {
     for (r = 0; r < nrows; ++r)
@@ -1354,20 +1354,102 @@ static inline __attribute__((always_inline)) void ts_dw_rows(const ts_conv_param
     ts_dw_row(p, in, filter, bias, out, scratch, 0, pairs, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
   }
   ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows, ky0, rows, TS_DW_RUN, 0, tab,
-             tab_n);
+             tab_n, sums);
 }
 
+/* The workspace: the overlap buffer, then TS_DW_TAB_OVL table entries (without overlap, all
+ * table), then the channel runs' TS_DW_RUN sums (words). */
+#define TS_DW_BUF_WORDS (TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4))
+#define TS_DW_WS_WORDS (TS_DW_BUF_WORDS + TS_DW_RUN)
+
+/* The workspace's layout for a call over a window (in words from its start; one function for
+ * the kernel and ts_depthwise_conv2d_s8_workspace_bytes), whether or not the output shares
+ * bytes with the input (known only at the call): with, one window row of staged outputs when
+ * it fits in TS_DW_OVL_BYTES (else the runs' nmax pixels, the table then taking the rest of
+ * the buffer, as the runs refill it per call), then the 3-tap table; without, the table from
+ * the start. The table holds TS_DW_TAB_OVL channels at a time where its chunks are an outer
+ * loop (each channel's constants are computed once per pass over the rows either way); the
+ * pixel path's table (four channels an entry) from the start when that path may be taken; the
+ * runs' TS_DW_RUN sums above the largest of these. Only the words a layer's channels and
+ * window use, not the whole TS_DW_WS_WORDS. */
+typedef struct {
+  int32_t group, nmax;      /* overlapping calls: window rows staged at a time, or pixels when 0 */
+  int32_t used;             /* overlapping calls: words of staged outputs (the table after them) */
+  int32_t tab_ovl, tab_own; /* table entries: overlapping calls, the others */
+  int32_t sums, words;      /* word offset of the sums; the whole layout */
+} ts_dw_layout;
+
+static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
+                            ts_dw_layout* l) {
+  const int32_t C = p->out_c, e = (int32_t)(sizeof(ts_dw_ch3) / 4), q = (int32_t)(sizeof(ts_dw_px4) / 4);
+  int32_t n, end, top;
+  l->group = (int64_t)C * win_w <= TS_DW_OVL_BYTES ? 1 : 0;
+  l->nmax = l->group || TS_DW_OVL_BYTES / C >= TS_DW_RUN ? TS_DW_RUN : TS_DW_OVL_BYTES / C;
+  l->used = ((l->group ? win_w : l->nmax) * C + 3) / 4;
+  n = (TS_DW_BUF_WORDS - l->used) / e; /* overlapping: the table after the staged outputs */
+  if (l->group && n > TS_DW_TAB_OVL) n = TS_DW_TAB_OVL;
+  l->tab_ovl = n;
+  top = l->used + (C < n ? C : n) * e;
+  l->tab_own = TS_DW_TAB_OVL; /* the table alone */
+  end = (C < TS_DW_TAB_OVL ? C : TS_DW_TAB_OVL) * e;
+  top = end > top ? end : top;
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) || ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    n = TS_DW_BUF_WORDS / q * 4; /* the pixel path's */
+    end = (C < n ? C : n) / 4 * q;
+    top = end > top ? end : top;
+  }
+  l->sums = top;
+  l->words = top + TS_DW_RUN;
+}
+
+static int ts_dw_dsp_applies(const ts_conv_params* p) {
+  const int32_t dm = p->depth_multiplier;
+  return p->in_c * dm == p->out_c && (dm == 1 || dm % 4 == 0);
+}
+
+size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_DW_WS_WORDS * sizeof(int32_t); }
+
+/* What a call over `win` uses: when it takes the pixel path whether or not its output shares
+ * bytes with its input (ts_dw_px_pays both ways; which one holds is known only at the call),
+ * only the pixel path's table for its channels (a chunk of them at most); else the whole
+ * workspace (the overlap buffer, the runs' tables and sums). */
+size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win) {
+  const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
+  if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t ch = p->out_c < per ? p->out_c : per;
+    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
+  }
+  {
+    ts_dw_layout lay;
+    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+    return (size_t)lay.words * sizeof(int32_t);
+  }
+}
+
+/* Without a caller's workspace: the same bytes on this function's frame (no dispatching frame
+ * between it and the entry point's caller). */
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
+  int32_t ws[TS_DW_WS_WORDS];
+  ts_depthwise_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, ws);
+}
+
+void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                   const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch,
+                                   void* workspace) {
   const int32_t in_c = p->in_c, C = p->out_c, dm = p->depth_multiplier;
   const int32_t fw = p->filter_w, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t win_w = win.x1 - win.x0;
   const int multiplier = dm != 1;
-  /* the overlap buffer, then TS_DW_TAB_OVL table entries; without overlap, all table */
-  int32_t obuf_words[TS_DW_OVL_BYTES / 4 + TS_DW_TAB_OVL * (int32_t)(sizeof(ts_dw_ch3) / 4)]; /* word-aligned */
+  int32_t* const restrict obuf_words = (int32_t*)workspace; /* word-aligned */
+  const int32_t ws_bytes = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t); /* the buffer and tables */
+  ts_dw_layout lay;
+  int32_t* sums;
   int8_t* const obuf = (int8_t*)obuf_words;
   ts_dw_ch3* tab = (ts_dw_ch3*)(void*)obuf_words;
-  int32_t tab_n = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_ch3);
+  int32_t tab_n = ws_bytes / (int32_t)sizeof(ts_dw_ch3);
   int overlap, pairs = !multiplier, runs, wide;
   int32_t oy, x_lo, x_hi, seg_lo, seg_hi, group = 0, nmax = TS_DW_RUN;
   if (in_c * dm != C || (multiplier && dm % 4 != 0)) {
@@ -1375,11 +1457,14 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     return;
   }
   if (win.y1 <= win.y0 || win_w <= 0) return;
+  ts_dw_layout_of(p, bias, win_w, win.y1 - win.y0, &lay);
+  sums = obuf_words + lay.sums;
+  tab_n = lay.tab_own;
   overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
                            (size_t)in.h * (size_t)in.w * (size_t)in_c);
   if (overlap) {
-    group = TS_DW_OVL_BYTES / C / win_w; /* whole window rows the buffer holds */
-    if (group == 0) nmax = TS_DW_OVL_BYTES / C < TS_DW_RUN ? TS_DW_OVL_BYTES / C : TS_DW_RUN;
+    group = lay.group; /* a whole window row at a time when the buffer holds one */
+    nmax = lay.nmax;
   }
   runs = nmax >= 2 && fw == 3 && dw == 1 && (sw == 1 || sw == 2) && p->filter_h <= 3;
   wide = nmax >= 2 && (fw == 5 || fw == 7) && dw == 1 && (sw == 1 || sw == 2);
@@ -1403,7 +1488,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
   }
   if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;
-    const int32_t per = (int32_t)sizeof(obuf_words) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t per = ws_bytes / (int32_t)sizeof(ts_dw_px4) * 4;
     int32_t c0, c1;
     for (c0 = 0; c0 < C; c0 = c1) {
       c1 = C - c0 < per ? C : c0 + per;
@@ -1414,9 +1499,9 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     return;
   }
   if (overlap) { /* the table: the words of the buffer the staged outputs leave, and the rest */
-    const int32_t used = ((group > 0 ? group * win_w : nmax) * C + 3) / 4;
+    const int32_t used = lay.used;
     tab = (ts_dw_ch3*)(void*)(obuf_words + used);
-    tab_n = ((int32_t)(sizeof(obuf_words) / 4) - used) / (int32_t)(sizeof(ts_dw_ch3) / 4);
+    tab_n = lay.tab_ovl;
   }
   for (oy = win.y0; oy < win.y1;) {
     int32_t ky0, ky1, rows, nrows = 1, r;
@@ -1430,7 +1515,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
     }
     if (!overlap) {
       ts_dw_rows(p, in, filter, bias, out, win, scratch, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy, nrows,
-                 ky0, rows, tab, tab_n);
+                 ky0, rows, tab, tab_n, sums);
     } else if (group > 0) {
       /* groups of whole window rows computed into obuf (which shares no byte with the input),
        * then copied to the output: all reads of a group precede all its writes */
@@ -1439,7 +1524,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
         const ts_buf ob = {obuf, oy + r, win.x0, g, win_w};
         int32_t q;
         ts_dw_rows(p, in, filter, bias, ob, win, 0, pairs, runs, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, g, ky0,
-                   rows, tab, tab_n);
+                   rows, tab, tab_n, sums);
         if (win_w == out.w) /* whole rows: one move */
           ts_dw_copy_out(TS_PIXEL(out, oy + r, win.x0, C), obuf, g * win_w * C);
         else
@@ -1457,7 +1542,7 @@ void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_
         }
         ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, win.x0, seg_lo);
         ts_dw_runs(p, in, filter, bias, out, wide, x_lo, x_hi, seg_lo, seg_hi, oy + r, 1, ky0, rows, nmax, obuf, tab,
-                   tab_n);
+                   tab_n, sums);
         ts_dw_row(p, in, filter, bias, out, scratch, 1, 0, x_lo, x_hi, oy + r, ky0, rows, seg_hi, win.x1);
       }
     }

@@ -52,7 +52,7 @@ int ts_sub_s16_prepare(float input1_scale, float input2_scale, float output_scal
 }
 
 /* Windows of at least this many elements rescale their inputs through two 256-entry tables, as
- * ADD does (elementwise.c): a rescaled input depends only on its byte. 2 KiB of stack, 512
+ * ADD does (elementwise.c): a rescaled input depends only on its byte. 2 KiB of workspace, 512
  * rescalings to fill them; the operands are read in the same order either way. */
 #define TS_DIFF_TABLE_MIN_ELEMENTS 1024
 
@@ -64,14 +64,20 @@ static inline int8_t ts_diff_output(const ts_add_params* p, int32_t d, int squar
   return (int8_t)ts_clamp_i32(r, p->act_min, p->act_max);
 }
 
-static void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
-                       ts_window win, int square) {
+static int64_t ts_diff_elements(int32_t channels, ts_window win) {
+  return (win.y1 > win.y0 && win.x1 > win.x0) ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels : 0;
+}
+
+size_t ts_sub_s8_workspace_bytes(int32_t channels, ts_window win) {
+  return ts_diff_elements(channels, win) >= TS_DIFF_TABLE_MIN_ELEMENTS ? 512 * sizeof(int32_t) : 0;
+}
+
+static inline __attribute__((always_inline)) void ts_diff_body(const ts_add_params* p, ts_operand a, ts_operand b,
+                                                               ts_buf out, int32_t channels, ts_window win,
+                                                               int square, int32_t* restrict t1) {
   const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
-  const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
-                               ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
-                               : 0;
-  if (elements >= TS_DIFF_TABLE_MIN_ELEMENTS) {
-    int32_t t1[256], t2[256];
+  if (ts_diff_elements(channels, win) >= TS_DIFF_TABLE_MIN_ELEMENTS) {
+    int32_t* const restrict t2 = t1 + 256;
     const int32_t* u1 = t1 + 128;
     const int32_t* u2 = t2 + 128;
     int32_t v;
@@ -89,9 +95,27 @@ static void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_bu
   }
 }
 
+static __attribute__((noinline)) void ts_diff_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                                 int32_t channels, ts_window win, int square, int32_t* t1) {
+  ts_diff_body(p, a, b, out, channels, win, square, t1);
+}
+
+/* Without a caller's workspace: the tables on this function's stack frame (one frame below
+ * the entry point, as before workspaces). */
+static __attribute__((noinline)) void ts_diff_s8_stack(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                                       int32_t channels, ts_window win, int square) {
+  int32_t t[512];
+  ts_diff_body(p, a, b, out, channels, win, square, t);
+}
+
+void ts_sub_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace) {
+  ts_diff_s8(p, a, b, out, channels, win, 0, (int32_t*)workspace);
+}
+
 void ts_sub_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
                ts_window win) {
-  ts_diff_s8(p, a, b, out, channels, win, 0);
+  ts_diff_s8_stack(p, a, b, out, channels, win, 0);
 }
 
 int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_point,
@@ -121,9 +145,14 @@ int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_poi
   return 0;
 }
 
+void ts_squared_difference_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                 int32_t channels, ts_window win, void* workspace) {
+  ts_diff_s8(p, a, b, out, channels, win, 1, (int32_t*)workspace);
+}
+
 void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                               int32_t channels, ts_window win) {
-  ts_diff_s8(p, a, b, out, channels, win, 1);
+  ts_diff_s8_stack(p, a, b, out, channels, win, 1);
 }
 
 void ts_maximum_s8(ts_operand a, ts_operand b, ts_buf out, int32_t channels, ts_window win) {

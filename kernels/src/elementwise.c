@@ -40,8 +40,8 @@ static const int8_t* ts_operand_row(const ts_operand* op, int32_t y, int32_t x0)
 }
 
 /* ADD windows of at least this many elements rescale their inputs through two 256-entry tables
- * (each input's rescaled value depends only on its byte): 2 KiB of stack, 512 rescalings to
- * fill them. */
+ * (each input's rescaled value depends only on its byte): 2 KiB of workspace, 512 rescalings
+ * to fill them. */
 #define TS_ADD_TABLE_MIN_ELEMENTS 1024
 
 /* Every rescaling of an ADD through ts_rq_requant2 (requant_util.h): its conditions hold when
@@ -64,8 +64,8 @@ static int ts_add_fast(const ts_add_params* p) {
 #define TS_ADD_CLAMP(v, full, lo, hi) ((void)(full), ts_clamp_i32((v), (lo), (hi)))
 #endif
 
-/* How ts_add_loop rescales an element pair: through the tables t1 / t2 (indexed by the signed
- * input byte) or not, with ts_rq_requant2 (`fast`, tables doubled) or the general
+/* How ts_add_loop rescales an element pair: through the tables (t1[v] for the first input,
+ * t1[256 + v] for the second, v the signed input byte: one base register for both) or not, with ts_rq_requant2 (`fast`, tables doubled) or the general
  * ts_mbqm_inline. */
 enum { TS_ADD_GENERAL, TS_ADD_FAST, TS_ADD_TABLE, TS_ADD_TABLE_FAST };
 
@@ -74,7 +74,7 @@ enum { TS_ADD_GENERAL, TS_ADD_FAST, TS_ADD_TABLE, TS_ADD_TABLE_FAST };
  * where this is inlined, so each call site gets its own loop without tests inside. */
 static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_params* p, const ts_operand* a,
                                                             const ts_operand* b, ts_buf out, int32_t channels,
-                                                            ts_window win, const int32_t* t1, const int32_t* t2,
+                                                            ts_window win, const int32_t* t1,
                                                             int mode, int full) {
   const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift, ls1 = ls + 1;
   const int32_t m1 = p->input1_multiplier, m2 = p->input2_multiplier, mo = p->output_multiplier;
@@ -96,9 +96,9 @@ static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_param
       for (c = 0; c < channels; ++c, pa += ac, pb += bc) {
         int32_t r;
         if (mode == TS_ADD_TABLE_FAST) {
-          r = ts_rq_requant2(t1[*pa] + t2[*pb], mo, po, eo) + out_offset;
+          r = ts_rq_requant2(t1[*pa] + t1[*pb + 256], mo, po, eo) + out_offset;
         } else if (mode == TS_ADD_TABLE) {
-          r = ts_mbqm_inline(t1[*pa] + t2[*pb], mo, sho) + out_offset;
+          r = ts_mbqm_inline(t1[*pa] + t1[*pb + 256], mo, sho) + out_offset;
         } else if (mode == TS_ADD_FAST) {
           const int32_t s1 = ts_rq_requant2((off1 + *pa) * (1 << ls1), m1, p1, e1);
           const int32_t s2 = ts_rq_requant2((off2 + *pb) * (1 << ls1), m2, p2, e2);
@@ -114,18 +114,25 @@ static inline __attribute__((always_inline)) void ts_add_loop(const ts_add_param
   }
 }
 
-void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
-               int32_t channels, ts_window win) {
-  const int64_t elements = (win.y1 > win.y0 && win.x1 > win.x0)
-                               ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels
-                               : 0;
+static int64_t ts_add_elements(int32_t channels, ts_window win) {
+  return (win.y1 > win.y0 && win.x1 > win.x0) ? (int64_t)(win.y1 - win.y0) * (win.x1 - win.x0) * channels : 0;
+}
+
+size_t ts_add_s8_workspace_bytes(int32_t channels, ts_window win) {
+  return ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS ? 512 * sizeof(int32_t) : 0;
+}
+
+static inline __attribute__((always_inline)) void ts_add_body(const ts_add_params* p, ts_operand a, ts_operand b,
+                                                              ts_buf out, int32_t channels, ts_window win,
+                                                              void* workspace) {
   const int fast = ts_add_fast(p), full = p->act_min == -128 && p->act_max == 127;
-  if (elements >= TS_ADD_TABLE_MIN_ELEMENTS) {
+  if (ts_add_elements(channels, win) >= TS_ADD_TABLE_MIN_ELEMENTS) {
     /* t1[v + 128], t2[v + 128]: the rescaled inputs; doubled when `fast` (ts_rq_requant2 then
      * takes their sum as it is: |2 * sum| < 2^30) */
     const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
     const int sh1 = p->input1_shift, sh2 = p->input2_shift;
-    int32_t t1[256], t2[256];
+    int32_t* const restrict t1 = (int32_t*)workspace;
+    int32_t* const restrict t2 = t1 + 256;
     int32_t v;
     for (v = -128; v < 128; ++v) {
       if (fast) {
@@ -139,18 +146,34 @@ void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
       }
     }
     if (!fast)
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE, 0);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE, 0);
     else if (full)
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 1);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE_FAST, 1);
     else
-      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, t2 + 128, TS_ADD_TABLE_FAST, 0);
+      ts_add_loop(p, &a, &b, out, channels, win, t1 + 128, TS_ADD_TABLE_FAST, 0);
   } else if (!fast) {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_GENERAL, 0);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_GENERAL, 0);
   } else if (full) {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 1);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_FAST, 1);
   } else {
-    ts_add_loop(p, &a, &b, out, channels, win, NULL, NULL, TS_ADD_FAST, 0);
+    ts_add_loop(p, &a, &b, out, channels, win, NULL, TS_ADD_FAST, 0);
   }
+}
+
+size_t ts_add_s8_stack_workspace_bytes(void) { return 512 * sizeof(int32_t); }
+
+void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace) {
+  ts_add_body(p, a, b, out, channels, win, workspace);
+}
+
+/* Without a caller's workspace: the tables on this function's own stack frame (one frame, as
+ * before workspaces: no wrapper's frame above it). Generated code calls ts_add_s8_ws with NULL
+ * for windows too small for the tables. */
+void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+               int32_t channels, ts_window win) {
+  int32_t t[512];
+  ts_add_body(p, a, b, out, channels, win, t);
 }
 
 void ts_mul_s8(const ts_mul_params* p, ts_operand a, ts_operand b, ts_buf out,

@@ -582,6 +582,7 @@ class Replay {
              fmt::format("scratch {} holds {}, not scratch", BName(scratch), TName(p_.buffers[scratch].tensor)));
     }
     if (st.window.empty()) Fail(CheckFailure::kStructure, "the step's window is empty");
+    CheckWorkspace(st, s);
     if (st.kind == StepKind::kCopy) {
       ReplayCopy(st, s);
     } else {
@@ -591,6 +592,34 @@ class Replay {
     if (scratch != -1) {
       unit_ = UnitKind::kStepEnd;
       Verify(Seg{scratch, 0, p_.buffers[scratch].bytes, ScratchTag(0)}, false);
+    }
+  }
+
+  // The step's kernel workspace (plan.h Step::workspace): arena bytes the kernel may read and
+  // write in any order during the step, so no buffer may own any of them during the step
+  // (whether or not its bytes are read again: a kernel's workspace is private).
+  void CheckWorkspace(const Step& st, int s) const {
+    const Step::Workspace& ws = st.workspace;
+    if (ws.bytes == 0 && ws.offset == 0) return;
+    if (ws.bytes <= 0 || ws.offset < 0)
+      Fail(CheckFailure::kBounds, fmt::format("the workspace has offset {} and {} bytes", ws.offset, ws.bytes));
+    if (st.kind == StepKind::kCopy) Fail(CheckFailure::kStructure, "a copy step has a kernel workspace");
+    const int64_t w0 = ws.offset, w1 = ws.offset + ws.bytes;
+    if (w0 % 4 != 0 || ws.bytes > p_.arena_bytes || w0 > p_.arena_bytes - ws.bytes)
+      Fail(CheckFailure::kBounds, fmt::format("the workspace occupies arena bytes [{}, {}), which is not word-aligned "
+                                              "inside the arena of {} bytes", w0, w1, p_.arena_bytes));
+    for (int b = 0; b < static_cast<int>(p_.buffers.size()); ++b) {
+      const Buffer& buf = p_.buffers[b];
+      if (buf.external || s < buf.first || s > buf.last) continue;
+      for (const BufferBand& piece : BufferPieces(buf)) {
+        if (s < piece.first || s > piece.last) continue;
+        const int64_t a0 = std::max(w0, buf.offset + piece.begin), a1 = std::min(w1, buf.offset + piece.end);
+        if (a0 < a1)
+          Fail(CheckFailure::kLiveness,
+               fmt::format("the workspace [{}, {}) shares arena bytes [{}, {}) with {} (bytes [{}, {}) of it live "
+                           "during steps [{}, {}])", w0, w1, a0, a1, BName(b), piece.begin, piece.end, piece.first,
+                           piece.last));
+      }
     }
   }
 

@@ -37,7 +37,10 @@
 // output_buffers at the end (live until the last step). Buffer bands (plan.h): well formed
 // (BandsError, a structure failure naming the buffer); every byte read or written inside its
 // band's interval (liveness); a graph input's bands starting with it and a graph output's
-// ending with it.
+// ending with it. A step's kernel workspace (plan.h Step::workspace): word-aligned inside the
+// arena (bounds), only on operator steps (structure), and sharing no byte with any buffer
+// live during the step, band by band (liveness): the kernel uses it in any order. Whether it
+// is large enough for the kernel is the executor's check (it knows the kernels' needs).
 //
 // Cost: tag comparisons over contiguous byte runs, no per-MAC work: a few tens of
 // milliseconds for MobileNetV2-224 layer by layer in a Release build. The arena model takes

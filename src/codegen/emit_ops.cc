@@ -41,6 +41,13 @@ int32_t EmitContext::channels() const { return p.out_shape.c; }
 
 // The filter: PrepareOp points into the Graph's constant data of the operator's filter
 // operand; emit that tensor.
+std::string EmitContext::workspace() const {
+  if (!has_workspace()) return "NULL";
+  return "(" + w.Sym("arena") + " + " + std::to_string(st.workspace.offset) + ")";
+}
+
+bool EmitContext::use_workspace() const { return has_workspace() || ops::WorkspaceBytes(p, st.window) == 0; }
+
 std::string EmitContext::filter() const {
   const Graph& g = w.graph();
   const Operator& op = g.ops[p.op];

@@ -109,6 +109,14 @@ struct EmitContext {
   std::string scratch() const { return st.scratch >= 0 ? w.BufferPtr(st.scratch) : std::string("NULL"); }
   // int8_t* to state operand i (p.state[i]) in the state region.
   std::string state_ptr(int i) const { return w.StatePtr(p.state.at(i)); }
+  // The step's kernel workspace (Step::workspace) in the arena, when it has one ("NULL" else).
+  bool has_workspace() const { return st.workspace.bytes > 0; }
+  std::string workspace() const;
+  // Whether to call the kernel's *_ws entry point: with the step's workspace, or with NULL when
+  // the kernel needs none over this step's window (ops::WorkspaceBytes 0: the entry point
+  // without one would enter its stack buffer's frame for nothing, as ADD's does). The entry
+  // point without a workspace only where the plan left a needed one to the stack.
+  bool use_workspace() const;
   int32_t channels() const;  // the output's channels
   // The operator's filter (a constant tensor emitted once) and bias ("NULL" when none).
   std::string filter() const;

@@ -61,6 +61,7 @@ struct Executor::StepViews {
   std::vector<ops::MutView> outputs;
   std::vector<ops::MutView> state;
   uint8_t* scratch = nullptr;
+  uint8_t* workspace = nullptr;
 };
 
 Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
@@ -153,7 +154,17 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
   int64_t max_copy = 0;
   for (int s = 0; s < ns; ++s) {
     const Step& st = plan_.steps[s];
+    // The kernel workspace: word-aligned arena bytes (the checker proves no live buffer shares
+    // them); only operator steps with a kernel that has one take it.
+    const Step::Workspace& ws = st.workspace;
+    if (ws.bytes < 0 || ws.offset < 0 || ws.bytes > kMaxRegionBytes || ws.offset > kMaxRegionBytes)
+      throw Error("plan: " + StepStr(g_, plan_, s) + ": workspace has a negative or oversized size or offset");
+    if (ws.bytes > 0 && (ws.offset % 4 != 0 || ws.offset + ws.bytes > plan_.arena_bytes))
+      throw Error("plan: " + StepStr(g_, plan_, s) + ": workspace [" + std::to_string(ws.offset) + ", " +
+                  std::to_string(ws.offset + ws.bytes) + ") is not word-aligned inside the arena of " +
+                  std::to_string(plan_.arena_bytes) + " bytes");
     if (st.kind == StepKind::kCopy) {
+      if (ws.bytes > 0) throw Error("plan: " + StepStr(g_, plan_, s) + ": a copy step takes no workspace");
       if (st.inputs.size() != 1 || st.outputs.size() != 1)
         throw Error("plan: " + StepStr(g_, plan_, s) + " must have one source and one destination buffer");
       check_buf(st.inputs[0], s, "source");
@@ -207,7 +218,8 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     }
     if (ops::Unit(op.type).View()) {  // run by the executor itself: a byte copy
       const std::string what = OpTypeName(op.type);
-      if (st.fused_pad >= 0 || st.scratch >= 0) throw Error(where + ": a " + what + " step takes no fused PAD or scratch");
+      if (st.fused_pad >= 0 || st.scratch >= 0 || ws.bytes > 0)
+        throw Error(where + ": a " + what + " step takes no fused PAD, scratch or workspace");
       if (op.inputs.empty() || !g_.is_activation(op.inputs[0]) ||
           g_.tensors[op.inputs[0]].num_bytes() != g_.tensors[op.outputs[0]].num_bytes())
         throw Error(where + ": " + what + " input and output sizes differ");
@@ -249,6 +261,12 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     if (st.scratch >= 0 && plan_.buffers[st.scratch].bytes < prepared_[found]->scratch_bytes)
       throw Error(where + " needs " + std::to_string(prepared_[found]->scratch_bytes) +
                   " bytes of scratch, the plan gives " + std::to_string(plan_.buffers[st.scratch].bytes));
+    // A workspace is optional too (without one the kernel uses its stack); when given it must
+    // hold what the kernel needs over this window.
+    const int64_t ws_need = ops::WorkspaceBytes(p, st.window);
+    if (ws.bytes > 0 && ws.bytes < ws_need)
+      throw Error(where + " needs " + std::to_string(ws_need) + " bytes of workspace, the plan gives " +
+                  std::to_string(ws.bytes));
   }
 
   arena_.assign(static_cast<size_t>(plan_.arena_bytes + 2 * kGuardBytes), 0);
@@ -279,6 +297,8 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     if (st.scratch >= 0 && prepared_[step_prepared_[s]]->scratch_bytes > 0) v.scratch = Data(st.scratch);
     for (int t : prepared_[step_prepared_[s]]->op.state)
       v.state.push_back(ops::MutView{state_.data() + kGuardBytes + FindStateSlot(plan_, t)->offset, FullWindow(g_, t)});
+    if (st.workspace.bytes > 0 && ops::WorkspaceBytes(prepared_[step_prepared_[s]]->op, st.window) > 0)
+      v.workspace = arena_.data() + kGuardBytes + st.workspace.offset;
   }
 }
 
@@ -406,7 +426,7 @@ void Executor::RunStep(int s) {
     return;
   }
   const StepViews& v = views_[s];
-  ops::RunOp(prepared_[step_prepared_[s]]->op, v.inputs, v.outputs, st.window, v.scratch, v.state);
+  ops::RunOp(prepared_[step_prepared_[s]]->op, v.inputs, v.outputs, st.window, v.scratch, v.workspace, v.state);
 }
 
 void Executor::Invoke() {

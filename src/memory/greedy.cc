@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "schedule/layer_by_layer.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 namespace {
@@ -66,7 +67,7 @@ void PlaceGreedy(Plan& plan) {
 Plan PlanLayerByLayer(const Graph& g) {
   Plan p = ScheduleLayerByLayer(g);
   p.strategy = "greedy";
-  PlaceGreedy(p);
+  PlaceGreedyWithWorkspaces(g, p);
   return p;
 }
 

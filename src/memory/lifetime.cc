@@ -8,6 +8,7 @@
 
 #include "memory/overlap.h"
 #include "schedule/fuse.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 
@@ -196,14 +197,30 @@ Placement PlaceCriticalMoves(const PlacementProblem& p, int restarts, int rounds
 }
 
 LifetimeSummary PlaceLifetime(const Graph& g, Plan& plan, const LifetimeOptions& o) {
-  const PlacementProblem prob = LifetimeProblem(g, plan, o);
   LifetimeSummary s;
+  const Plan scheduled = plan;
+  std::vector<std::pair<int, int>> aliases;
+  if (o.views)
+    for (const ViewAlias& a : FindViewAliases(g, scheduled)) aliases.emplace_back(a.input_buffer, a.output_buffer);
+  const std::vector<OverlapPair> pairs = LifetimePairs(g, scheduled, o);
+  const std::vector<CopyAlias> copies = LifetimeCopyAliases(g, scheduled);
+  PlacementProblem prob;
+  Placement pl;
+  PlaceWithWorkspaces(
+      g, plan,
+      [&](const std::vector<int64_t>& ws) {
+        return BuildPlacementProblem(scheduled, aliases, pairs, o.alignment, copies,
+                                     o.alignment % 4 == 0 ? ws : std::vector<int64_t>{});
+      },
+      [&](const PlacementProblem& p) {
+        Placement r = PlaceLifetimeProblem(p, o.restarts, o.rounds, o.ruin_rounds);
+        SeparateOpPairs(p, r, scheduled);
+        return r;
+      },
+      WorkspacePolicy::kAuto, &prob, &pl);
   s.lower_bound = PlacementLowerBound(prob);
   s.items = static_cast<int>(prob.items.size());
   for (const OverlapPair& p : prob.pairs) (plan.steps[p.step].kind == StepKind::kCopy ? s.copy_pairs : s.overlap_pairs)++;
-  Placement pl = PlaceLifetimeProblem(prob, o.restarts, o.rounds, o.ruin_rounds);
-  SeparateOpPairs(prob, pl, plan);
-  ApplyPlacement(prob, pl, plan);
   s.arena_bytes = plan.arena_bytes;
   s.method = pl.method;
   if (plan.strategy.find("+lifetime") == std::string::npos) plan.strategy += "+lifetime";

@@ -66,8 +66,15 @@ std::vector<BufferBand> Pieces(const Buffer& b, int64_t aligned_size) {
 PlacementProblem BuildPlacementProblem(const Plan& plan,
                                        const std::vector<std::pair<int, int>>& aliases,
                                        const std::vector<OverlapPair>& pairs, int64_t alignment,
-                                       const std::vector<CopyAlias>& copies) {
+                                       const std::vector<CopyAlias>& copies,
+                                       const std::vector<int64_t>& workspaces) {
   if (alignment < 1) throw Error("placement alignment must be at least 1, got " + std::to_string(alignment));
+  if (!workspaces.empty() && workspaces.size() != plan.steps.size())
+    throw Error("placement: " + std::to_string(workspaces.size()) + " workspace sizes for " +
+                std::to_string(plan.steps.size()) + " steps");
+  if (!workspaces.empty() && alignment % 4 != 0)
+    throw Error("placement: kernel workspaces need an alignment that is a multiple of 4, got " +
+                std::to_string(alignment));
   const int nb = static_cast<int>(plan.buffers.size());
   PlacementProblem p;
   p.alignment = alignment;
@@ -237,6 +244,48 @@ PlacementProblem BuildPlacementProblem(const Plan& plan,
       }
       p.edges[A].push_back(PlacementEdge{B, lo, hi});
       p.edges[B].push_back(PlacementEdge{A, -hi, -lo});
+    }
+  }
+
+  // Workspace items: W at step s may not share a byte with any buffer byte owned at s (a
+  // banded buffer's pieces live at s only). Forbidden: offset(W) - offset(B) in
+  // (begin - size(W), end) for each such [begin, end) of B, rounded outward; their hull.
+  for (int s = 0; s < static_cast<int>(workspaces.size()); ++s) {
+    if (workspaces[s] < 0)
+      throw Error("placement: step " + std::to_string(s) + " has a negative workspace size");
+    if (workspaces[s] == 0) continue;
+    const int W = static_cast<int>(p.items.size());
+    PlacementItem w;
+    w.first = w.last = w.workspace_step = s;
+    w.workspace_bytes = workspaces[s];
+    w.size = AlignUp(workspaces[s], alignment);
+    p.items.push_back(w);
+    p.edges.emplace_back();
+    for (int B = 0; B < W; ++B) {
+      const PlacementItem& it = p.items[B];
+      if (it.workspace_step >= 0 || s < it.first || s > it.last) continue;
+      bool any = false;
+      int64_t lo = 0, hi = 0;
+      for (int b : it.buffers) {
+        const Buffer& bb = plan.buffers[b];
+        if (s < bb.first || s > bb.last || bsize[b] == 0) continue;
+        std::vector<BufferBand> live;
+        if (bb.bands.empty()) {
+          live.push_back(BufferBand{0, bsize[b], bb.first, bb.last});
+        } else {
+          for (const BufferBand& pc : Pieces(bb, bsize[b]))
+            if (pc.first <= s && s <= pc.last && pc.end > pc.begin) live.push_back(pc);
+        }
+        for (const BufferBand& pc : live) {
+          const int64_t l = AlignDown(pc.begin - w.size, alignment), h = -AlignDown(-pc.end, alignment);
+          lo = any ? std::min(lo, l) : l;
+          hi = any ? std::max(hi, h) : h;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      p.edges[W].push_back(PlacementEdge{B, lo, hi});
+      p.edges[B].push_back(PlacementEdge{W, -hi, -lo});
     }
   }
   return p;
@@ -661,6 +710,18 @@ void ApplyPlacement(const PlacementProblem& p, const Placement& pl, Plan& plan) 
       external.push_back(b);
   }
   plan.arena_bytes = pl.size;
+  bool workspaces = false;
+  for (const PlacementItem& it : p.items) workspaces = workspaces || it.workspace_step >= 0;
+  if (workspaces) {
+    for (Step& st : plan.steps) st.workspace = Step::Workspace{};
+    for (int i = 0; i < static_cast<int>(p.items.size()); ++i) {
+      const PlacementItem& it = p.items[i];
+      if (it.workspace_step < 0) continue;
+      if (it.workspace_step >= static_cast<int>(plan.steps.size()))
+        throw Error("internal placement error: problem is for another plan");
+      plan.steps[it.workspace_step].workspace = Step::Workspace{pl.offsets[i], it.workspace_bytes};
+    }
+  }
   // External buffers (a streamed input): plain first fit by size in their own region.
   std::stable_sort(external.begin(), external.end(),
                    [&](int a, int b) { return plan.buffers[a].bytes > plan.buffers[b].bytes; });

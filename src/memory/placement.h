@@ -56,6 +56,10 @@ struct PlacementItem {
   // A single buffer with bands (Buffer::bands): its pieces, the last one ending at `size`.
   // Empty otherwise: the item owns `size` bytes for all of [first, last].
   std::vector<BufferBand> pieces;
+  // A step's kernel workspace (plan/plan.h Step::workspace) rather than buffers: no members,
+  // alive at that step only (first == last == workspace_step); -1 for buffers.
+  int workspace_step = -1;
+  int64_t workspace_bytes = 0;  // its bytes before alignment
 };
 
 // Forbidden: offset(this item) - offset(other) in the open interval (lo, hi). Two items may
@@ -80,10 +84,17 @@ struct PlacementProblem {
 // whose buffers do not meet only at `step`, or are no improvement, are dropped. Throws Error
 // for a buffer with a negative size or an invalid interval, or an alignment < 1.
 // `copies`: copy aliases; kept when both buffers are alone in their items and rel is aligned.
+// `workspaces`: empty, or per step the bytes of its kernel workspace (memory/workspace.h
+// WorkspaceNeeds; 0: none): each nonzero one is an item after the buffers' (in step order),
+// alive during its step only and kept apart from every byte a buffer owns then, so it counts
+// in the lower bounds and the placers put it where the arena has room at its step. Throws
+// Error when workspaces are given with an alignment that is not a multiple of 4 (the kernels
+// read them by words) or a size that is not one per step.
 PlacementProblem BuildPlacementProblem(const Plan& plan,
                                        const std::vector<std::pair<int, int>>& aliases,
                                        const std::vector<OverlapPair>& pairs, int64_t alignment,
-                                       const std::vector<CopyAlias>& copies = {});
+                                       const std::vector<CopyAlias>& copies = {},
+                                       const std::vector<int64_t>& workspaces = {});
 
 struct Placement {
   std::vector<int64_t> offsets;  // per item
@@ -138,7 +149,8 @@ std::vector<int64_t> PlacementStepLowerBounds(const PlacementProblem& p);
 int NumConflictingItems(const PlacementProblem& p);
 
 // Writes the offsets into the plan's arena buffers and sets arena_bytes; external buffers are
-// placed first-fit in their own region. Checks every constraint of the problem first and
+// placed first-fit in their own region. A problem with workspace items also sets every step's
+// workspace (none for steps without an item). Checks every constraint of the problem first and
 // throws Error if the placement violates one (a bug, never expected).
 void ApplyPlacement(const PlacementProblem& p, const Placement& placement, Plan& plan);
 

@@ -112,9 +112,10 @@ std::string EmitAddParams(const EmitContext& e, const ts_add_params& c) {
                                          .str());
 }
 
-std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params) {
+std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params, const char* ws_fn) {
+  const bool ws = ws_fn && e.use_workspace();
   std::string r = "  ";
-  r += fn;
+  r += ws ? ws_fn : fn;
   r += "(";
   if (!params.empty()) {
     r += "&";
@@ -130,6 +131,7 @@ std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& 
   r += std::to_string(e.channels());
   r += ", ";
   r += e.win();
+  if (ws) r += ", " + e.workspace();
   r += ");\n";
   return r;
 }

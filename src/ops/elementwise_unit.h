@@ -54,6 +54,7 @@ std::string EmitAddParams(const EmitContext& e, const ts_add_params& c);
 
 // C statement of a binary element-wise kernel call `fn(&params, operand 0, operand 1, out,
 // channels, win)`; `params`: the parameter struct's symbol, "" when the kernel takes none.
-std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params);
+// `ws_fn`: the kernel's entry point taking a workspace, called when the step has one.
+std::string EmitBinary(const EmitContext& e, const char* fn, const std::string& params, const char* ws_fn = nullptr);
 
 }  // namespace tessera::ops

@@ -55,7 +55,7 @@ class Relu final : public ActivationUnit {
     p.impl = Impl::kRequantize;
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_requantize_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override { return EmitRequantize(e); }
@@ -72,7 +72,7 @@ class Relu6 final : public ActivationUnit {
     p.impl = Impl::kClamp;
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_clamp_s8(p.clamp_lo, p.clamp_hi, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {
@@ -116,7 +116,7 @@ class Logistic final : public ActivationUnit {
     p.impl = Impl::kLogistic;
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     (p.out_elem_bytes == 2 ? ts_logistic_s16 : ts_logistic_s8)(&p.logistic, CBuf(inputs[0]), Buf(out),
                                                                p.out_shape.c, KWin(win));
   }
@@ -162,7 +162,7 @@ class HardSwish final : public ActivationUnit {
     p.impl = Impl::kHardSwish;
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_hard_swish_s8(&p.hard_swish, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {

@@ -113,7 +113,7 @@ class ArgMinMax final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const ArgParams& q = UnitParams<ArgParams>(p);
     ts_arg_min_max_s8(reinterpret_cast<const int8_t*>(inputs[0].data), q.outer, q.axis_size, q.inner, is_max_ ? 1 : 0,
                       q.out_bytes, out.data);

@@ -68,14 +68,23 @@ class Add final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
-    (p.out_elem_bytes == 2 ? ts_add_s16 : ts_add_s8)(&p.add, MakeOperand(p, p.operands[0], inputs),
-                                                     MakeOperand(p, p.operands[1], inputs), Buf(out), p.out_shape.c,
-                                                     KWin(win));
+           uint8_t*, uint8_t* workspace) const override {
+    const ts_operand a = MakeOperand(p, p.operands[0], inputs), b = MakeOperand(p, p.operands[1], inputs);
+    if (p.out_elem_bytes == 2)
+      ts_add_s16(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win));  // no tables, no workspace
+    else if (workspace)
+      ts_add_s8_ws(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win), workspace);
+    else
+      ts_add_s8(&p.add, a, b, Buf(out), p.out_shape.c, KWin(win));
+  }
+  int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
+    if (p.out_elem_bytes == 2) return 0;
+    return static_cast<int64_t>(ts_add_s8_workspace_bytes(p.out_shape.c, KWin(win)));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return EmitBinary(e, e.p.out_elem_bytes == 2 ? "ts_add_s16" : "ts_add_s8", EmitAddParams(e, e.p.add));
+    if (e.p.out_elem_bytes == 2) return EmitBinary(e, "ts_add_s16", EmitAddParams(e, e.p.add));
+    return EmitBinary(e, "ts_add_s8", EmitAddParams(e, e.p.add), "ts_add_s8_ws");
   }
 };
 
@@ -123,7 +132,7 @@ class Mul final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     (p.out_elem_bytes == 2 ? ts_mul_s16 : ts_mul_s8)(&p.mul, MakeOperand(p, p.operands[0], inputs), MakeOperand(p, p.operands[1], inputs), Buf(out),
               p.out_shape.c, KWin(win));
   }

@@ -77,13 +77,22 @@ class Sub final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
-    (p.out_elem_bytes == 2 ? ts_sub_s16 : ts_sub_s8)(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out),
-                                                     p.out_shape.c, KWin(win));
+           uint8_t*, uint8_t* workspace) const override {
+    if (p.out_elem_bytes == 2)
+      ts_sub_s16(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win));
+    else if (workspace)
+      ts_sub_s8_ws(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win), workspace);
+    else
+      ts_sub_s8(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win));
+  }
+  int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
+    if (p.out_elem_bytes == 2) return 0;  // int16 SUB rescales without tables
+    return static_cast<int64_t>(ts_sub_s8_workspace_bytes(p.out_shape.c, KWin(win)));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return EmitBinary(e, e.p.out_elem_bytes == 2 ? "ts_sub_s16" : "ts_sub_s8", EmitAddParams(e, e.p.add));
+    if (e.p.out_elem_bytes == 2) return EmitBinary(e, "ts_sub_s16", EmitAddParams(e, e.p.add));
+    return EmitBinary(e, "ts_sub_s8", EmitAddParams(e, e.p.add), "ts_sub_s8_ws");
   }
 };
 
@@ -116,12 +125,19 @@ class SquaredDifference final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
-    ts_squared_difference_s8(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win));
+           uint8_t*, uint8_t* workspace) const override {
+    if (workspace)
+      ts_squared_difference_s8_ws(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c,
+                                  KWin(win), workspace);
+    else
+      ts_squared_difference_s8(&p.add, Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c, KWin(win));
+  }
+  int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
+    return static_cast<int64_t>(ts_sub_s8_workspace_bytes(p.out_shape.c, KWin(win)));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return EmitBinary(e, "ts_squared_difference_s8", EmitAddParams(e, e.p.add));
+    return EmitBinary(e, "ts_squared_difference_s8", EmitAddParams(e, e.p.add), "ts_squared_difference_s8_ws");
   }
 };
 
@@ -161,7 +177,7 @@ class MaxMin final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     (is_max_ ? ts_maximum_s8 : ts_minimum_s8)(Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c,
                                               KWin(win));
   }
@@ -196,7 +212,7 @@ class Prelu final : public ElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_prelu_s8(&UnitParams<ts_prelu_params>(p), Operand0(p, inputs), Operand1(p, inputs), Buf(out), p.out_shape.c,
                 KWin(win));
   }

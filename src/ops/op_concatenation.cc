@@ -156,7 +156,7 @@ class Concatenation final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     RunConcat(p, inputs, out);
   }
   std::string Emit(const EmitContext& e) const override { return EmitConcat(e); }
@@ -265,7 +265,7 @@ class Pack final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     RunConcat(p, inputs, out);
   }
   std::string Emit(const EmitContext& e) const override { return EmitConcat(e); }

@@ -287,7 +287,7 @@ class ConvLikeUnit : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t* workspace) const override {
     ts_conv_params c = p.conv;
     c.output_multiplier = p.multipliers.data();
     c.output_shift = p.shifts.data();
@@ -304,14 +304,24 @@ class ConvLikeUnit : public OpUnit {
       else if (p.out_elem_bytes == 2)
         ts_conv2d_s16(&c, in, p.filter, bias, p.bias64.empty() ? nullptr : p.bias64.data(), o, KWin(win), sc);
       else if (!depthwise_)
-        ts_conv2d_s8(&c, in, p.filter, bias, o, KWin(win), sc);
+        ts_conv2d_s8_ws(&c, in, p.filter, bias, o, KWin(win), sc, workspace);
       else
-        ts_depthwise_conv2d_s8(&c, in, p.filter, bias, o, KWin(win), sc);
+        ts_depthwise_conv2d_s8_ws(&c, in, p.filter, bias, o, KWin(win), sc, workspace);
     }
   }
 
   int64_t ScratchBytes(const PreparedOp& p) const override {
     return static_cast<int64_t>(p.conv.out_c) * p.out_elem_bytes;
+  }
+  // 16x8 has no DSP path and no workspace; int8 the DSP path's buffers (each image in turn reuses them).
+  int64_t WorkspaceBytes(const PreparedOp& p, Window win) const override {
+    if (p.out_elem_bytes == 2) return 0;
+    if (!depthwise_) return static_cast<int64_t>(ts_conv2d_s8_workspace_bytes(&p.conv));
+    ts_conv_params c = p.conv;  // as Run calls the kernel over `win`
+    c.output_multiplier = p.multipliers.data();
+    c.output_shift = p.shifts.data();
+    return static_cast<int64_t>(
+        ts_depthwise_conv2d_s8_workspace_bytes(&c, p.bias.empty() ? nullptr : p.bias.data(), KWin(win)));
   }
 
   Window RequiredInputWindow(const PreparedOp& p, int, Window win) const override {
@@ -327,16 +337,19 @@ class ConvLikeUnit : public OpUnit {
     const ts_conv_params& c = p.conv;
     const std::string params = EmitConvParams(e, c);
     const bool s16 = p.out_elem_bytes == 2;
-    const char* fn = s16 ? (depthwise_ ? "ts_depthwise_conv2d_s16" : "ts_conv2d_s16")
-                         : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8";
+    const bool ws = !s16 && e.use_workspace();
+    const std::string fn = std::string(s16 ? (depthwise_ ? "ts_depthwise_conv2d_s16" : "ts_conv2d_s16")
+                                           : depthwise_ ? "ts_depthwise_conv2d_s8" : "ts_conv2d_s8") +
+                           (ws ? "_ws" : "");
+    const std::string wsarg = ws ? ", " + e.workspace() : std::string();
     // 16x8: the int64 biases (or none); CONV_2D's follow its int32 ones, DEPTHWISE_CONV_2D has
     // only them.
     const std::string bias64 =
         p.bias64.empty() ? std::string("NULL") : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size());
     const std::string bias = !s16 ? e.bias() : depthwise_ ? bias64 : e.bias() + ", " + bias64;
     if (p.in_shape.n == 1)
-      return "  " + std::string(fn) + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + bias + ",\n      " +
-             e.out() + ", " + e.win() + ", " + e.scratch() + ");\n";
+      return "  " + fn + "(&" + params + ", " + e.in(0) + ", " + e.filter() + ", " + bias + ",\n      " +
+             e.out() + ", " + e.win() + ", " + e.scratch() + wsarg + ");\n";
     // Batch above 1: each image in turn, over whole tensors.
     const std::string in_image = std::to_string(int64_t{c.in_h} * c.in_w * c.in_c * p.in_elem_bytes);
     const std::string out_image = std::to_string(int64_t{c.out_h} * c.out_w * c.out_c * p.out_elem_bytes);
@@ -345,7 +358,7 @@ class ConvLikeUnit : public OpUnit {
            std::to_string(c.in_h) + ", " + std::to_string(c.in_w) + "}, " + e.filter() + ", " + bias +
            ",\n          (ts_buf){" + e.out_ptr() + " + (ptrdiff_t)b * " + out_image + ", 0, 0, " +
            std::to_string(c.out_h) + ", " + std::to_string(c.out_w) + "}, " + e.win() + ", " + e.scratch() +
-           ");\n  }\n";
+           wsarg + ");\n  }\n";
   }
 
  private:

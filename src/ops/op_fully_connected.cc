@@ -183,7 +183,7 @@ class FullyConnected final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     ts_fc_params f = p.fc;
     f.output_multiplier = p.multipliers.data();
     f.output_shift = p.shifts.data();

@@ -235,7 +235,7 @@ class Gather final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const GatherParams& q = UnitParams<GatherParams>(p);
     const uint8_t* x = q.params_view >= 0 ? inputs[q.params_view].data : q.params_const;
     const uint8_t* ix = q.indices_view >= 0 ? inputs[q.indices_view].data : q.indices_const;

@@ -74,7 +74,7 @@ class LogSoftmax final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     if (!p.unit_params) {  // float32
       ts_log_softmax_f32(inputs[0].data, out.data, p.softmax_rows, p.softmax_depth);
       return;

@@ -256,12 +256,13 @@ class UnidirectionalSequenceLstm final : public OpUnit {
     p.unit_params = params;
   }
 
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*) const override {
+  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
+           uint8_t*) const override {
     Fail(p.label, "runs only with its state (RunOp's state views)");
   }
 
   void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,
-                const std::vector<MutView>& state) const override {
+                uint8_t*, const std::vector<MutView>& state) const override {
     const LstmParams& q = UnitParams<LstmParams>(p);
     if (state.size() != 2) Fail(p.label, "needs its output state and cell state (two state views)");
     ts_lstm_params k = q.k;

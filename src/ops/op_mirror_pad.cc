@@ -125,7 +125,7 @@ class MirrorPad final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_mirror_pad(&UnitParams<ts_mirror_pad_params>(p), CBuf(inputs[0]), Buf(out), KWin(win), nullptr);
   }
 

@@ -44,7 +44,7 @@ class Neg final : public UnaryElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_neg_f32(CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
 

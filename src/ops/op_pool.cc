@@ -125,7 +125,7 @@ class PoolUnit final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     int8_t* sc = reinterpret_cast<int8_t*>(scratch);
     if (p.out_elem_bytes == 2)
       (average_ ? ts_avg_pool2d_s16 : ts_max_pool2d_s16)(&p.pool, CBuf(inputs[0]), Buf(out), KWin(win), sc);

@@ -114,7 +114,7 @@ class Quantize final : public UnaryElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     if (p.impl == Impl::kQuantizeF32)
       ts_quantize_f32_s8(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else if (p.impl == Impl::kRequantize)
@@ -186,7 +186,7 @@ class Dequantize final : public UnaryElementwiseUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     if (p.impl == Impl::kUnit)
       ts_dequantize_u8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else

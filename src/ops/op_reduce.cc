@@ -127,7 +127,7 @@ class Mean final : public ReducerUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     ts_mean_s8(&p.mean, reinterpret_cast<const int8_t*>(inputs[0].data), reinterpret_cast<int8_t*>(out.data),
                reinterpret_cast<int8_t*>(scratch));
   }
@@ -166,7 +166,7 @@ class Sum final : public ReducerUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     ts_sum_s8(&UnitParams<ts_mean_params>(p), reinterpret_cast<const int8_t*>(inputs[0].data),
               reinterpret_cast<int8_t*>(out.data), reinterpret_cast<int8_t*>(scratch));
   }
@@ -212,7 +212,7 @@ class ReduceMinMax final : public ReducerUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     const ts_reduce_params& m = UnitParams<ts_reduce_params>(p);
     const auto* in = reinterpret_cast<const int8_t*>(inputs[0].data);
     auto* o = reinterpret_cast<int8_t*>(out.data);

@@ -40,7 +40,7 @@ class ViewUnit : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_copy_bytes(inputs[0].data, out.data, static_cast<size_t>(p.copy_bytes));
   }
 

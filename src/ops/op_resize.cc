@@ -79,7 +79,7 @@ class ResizeNearestNeighbor final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     ts_resize_nearest(&p.resize, CBuf(inputs[0]), Buf(out), KWin(win), reinterpret_cast<int8_t*>(scratch));
   }
 

@@ -59,7 +59,7 @@ class Shape final : public OpUnit {
   void Prepare(const Graph&, const Operator&, PreparedOp& p, int) const override {
     Fail(p.label, "SHAPE is folded at load time and never runs");
   }
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*) const override {
+  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*, uint8_t*) const override {
     Fail(p.label, "SHAPE is folded at load time and never runs");
   }
   std::string Emit(const EmitContext& e) const override {

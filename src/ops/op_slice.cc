@@ -152,7 +152,7 @@ class StridedSlice final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_slice(&UnitParams<ts_slice_params>(p), inputs[0].data, out.data);
   }
 

@@ -84,7 +84,7 @@ class Softmax final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t* scratch) const override {
+           uint8_t* scratch, uint8_t*) const override {
     if (p.out_elem_bytes == 2) {
       ts_softmax_s8_s16(&p.softmax, reinterpret_cast<const int8_t*>(inputs[0].data),
                         reinterpret_cast<int8_t*>(out.data), p.softmax_rows, p.softmax_depth);

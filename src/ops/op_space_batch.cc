@@ -159,7 +159,7 @@ class SpaceBatch final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const ts_batch_space_params& k = UnitParams<ts_batch_space_params>(p);
     if (s2b_)
       ts_space_to_batch_nd(&k, inputs[0].data, out.data);

@@ -106,7 +106,7 @@ class SpaceDepth final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const ts_space_depth_params& k = UnitParams<ts_space_depth_params>(p);
     if (d2s_)
       ts_depth_to_space(&k, CBuf(inputs[0]), Buf(out), KWin(win));

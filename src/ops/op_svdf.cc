@@ -205,12 +205,13 @@ class Svdf final : public OpUnit {
     p.impl = Impl::kUnit;
   }
 
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*) const override {
+  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
+           uint8_t*) const override {
     Fail(p.label, "runs only with its state (RunOp's state views)");
   }
 
   void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,
-                const std::vector<MutView>& state) const override {
+                uint8_t*, const std::vector<MutView>& state) const override {
     const SvdfParams& q = UnitParams<SvdfParams>(p);
     if (state.size() != 1) Fail(p.label, "needs one state view");
     if (q.is_float) {

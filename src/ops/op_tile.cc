@@ -90,7 +90,7 @@ class Tile final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const TileParams& t = UnitParams<TileParams>(p);
     ts_tile(&t.k, t.const_data ? static_cast<const void*>(t.const_data) : inputs[0].data, out.data);
   }

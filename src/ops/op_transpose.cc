@@ -108,7 +108,7 @@ class Transpose final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     if (p.kind == Kind::kSpatial)
       ts_transpose_window(&p.transpose, CBuf(inputs[0]), Buf(out), KWin(win));
     else

@@ -198,7 +198,7 @@ class TransposeConv final : public OpUnit {
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const TransposeConvParams& t = UnitParams<TransposeConvParams>(p);
     ts_conv_params c = t.conv;
     c.output_multiplier = p.multipliers.data();

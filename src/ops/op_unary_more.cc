@@ -81,7 +81,7 @@ class LeakyRelu final : public UnaryInt8Unit {
       Fail(p.label, "alpha " + std::to_string(alpha) + " and the scales give multipliers TFLM cannot represent");
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_leaky_relu_s8(&UnitParams<ts_leaky_relu_params>(p), CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {
@@ -118,7 +118,7 @@ class Tanh final : public UnaryInt8Unit {
       Fail(p.label, "input scale out of the supported range");
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     (p.out_elem_bytes == 2 ? ts_tanh_s16 : ts_tanh_s8)(&UnitParams<ts_logistic_params>(p), CBuf(inputs[0]),
                                                        Buf(out), p.out_shape.c, KWin(win));
   }
@@ -141,7 +141,7 @@ class Abs final : public UnaryInt8Unit {
       Fail(p.label, "the scales give a multiplier TFLM cannot represent");
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_abs_s8(&UnitParams<ts_abs_params>(p), CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {
@@ -166,7 +166,7 @@ class Rsqrt final : public UnaryInt8Unit {
       Fail(p.label, "the scales give a multiplier TFLM cannot represent");
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     const int32_t negative =
         ts_rsqrt_s8(&UnitParams<ts_rsqrt_params>(p), CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     if (negative != 0)
@@ -204,7 +204,7 @@ class Elu final : public UnaryInt8Unit {
     ts_elu_s8_table(q.sx, q.zx, q.sy, q.zy, UnitParams<EluTable>(p).data());
   }
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
-           uint8_t*) const override {
+           uint8_t*, uint8_t*) const override {
     ts_lut_s8(UnitParams<EluTable>(p).data(), CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
   std::string Emit(const EmitContext& e) const override {

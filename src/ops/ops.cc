@@ -121,6 +121,9 @@ PreparedOp PrepareOp(const Graph& g, int op_index, int fused_pad_op) {
 }
 
 int64_t ScratchBytes(const PreparedOp& p) { return Unit(p.type).ScratchBytes(p); }
+int64_t WorkspaceBytes(const PreparedOp& p, Window win) {
+  return win.empty() ? 0 : Unit(p.type).WorkspaceBytes(p, win);
+}
 
 Window OutputWindow(const PreparedOp& p) { return FullOf(p.out_shape); }
 
@@ -131,7 +134,7 @@ Window RequiredInputWindow(const PreparedOp& p, int input, Window win) {
 }
 
 void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
-           const std::vector<MutView>& outputs, Window win, uint8_t* scratch,
+           const std::vector<MutView>& outputs, Window win, uint8_t* scratch, uint8_t* workspace,
            const std::vector<MutView>& state) {
   if (state.size() != p.state.size())
     Fail(p.label, "got " + std::to_string(state.size()) + " state buffers, expected " +
@@ -159,7 +162,7 @@ void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
         Fail(p.label, "input buffer " + std::to_string(i) + " must hold the whole tensor");
     if (outputs[0].window != full) Fail(p.label, "the output buffer must hold the whole tensor");
   }
-  Unit(p.type).RunState(p, inputs, outputs[0], win, scratch, state);
+  Unit(p.type).RunState(p, inputs, outputs[0], win, scratch, workspace, state);
 }
 
 }  // namespace tessera::ops

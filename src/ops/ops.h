@@ -145,15 +145,25 @@ bool CanFusePad(const Graph& g, int pad_op, int op, std::string* why = nullptr);
 // `win`. Spatial operators need inputs[0] to contain RequiredInputWindow(p, win); element-
 // wise ones need every input to contain `win` (along non-broadcast axes); kWhole ones need
 // whole tensors and win == the whole output. `scratch`: nullptr or ScratchBytes(p) bytes.
+// `workspace`: nullptr (the kernels keep their buffers on the stack) or WorkspaceBytes(p, win)
+// bytes, word-aligned.
 // A view that does not satisfy this throws Error (the kernels are never called with it).
 // `state`: one view per entry of p.state (the whole state tensor), read and updated.
 void RunOp(const PreparedOp& p, const std::vector<ConstView>& inputs,
            const std::vector<MutView>& outputs, Window win, uint8_t* scratch,
-           const std::vector<MutView>& state = {});
+           uint8_t* workspace = nullptr, const std::vector<MutView>& state = {});
 
 // Bytes of the optional scratch (one output unit: a pixel for spatial operators, a row for
 // FULLY_CONNECTED/SOFTMAX, the output for MEAN); 0 when the operator has no scratch path.
 int64_t ScratchBytes(const PreparedOp& p);
+
+// Bytes of the kernel's workspace for output window `win`: the buffers its Cortex-M DSP path
+// would keep on the stack (CONV_2D's im2col column, DEPTHWISE_CONV_2D's staging buffer, the
+// rescaling tables of ADD/SUB/SQUARED_DIFFERENCE on large windows), which the plan gives it
+// in arena bytes free during the step (plan.h Step::workspace; memory/workspace.h). Required
+// for nothing but stack: a kernel without one keeps them on the stack. Target-independent
+// (the DSP path's need; the portable loops ignore the workspace). 0: none.
+int64_t WorkspaceBytes(const PreparedOp& p, Window win);
 
 // The window of input `input` (index into p.inputs) that output window `win` reads,
 // clipped to the input tensor (possibly empty when `win` reads only padding).

@@ -32,10 +32,11 @@ Window OpUnit::InputWindow(const WindowQuery& q) const { return q.Full(); }
 int64_t OpUnit::Macs(const Graph&, int, const Window&) const { return 0; }
 
 int64_t OpUnit::ScratchBytes(const PreparedOp&) const { return 0; }
+int64_t OpUnit::WorkspaceBytes(const PreparedOp&, Window) const { return 0; }
 
 void OpUnit::RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out,
-                      Window win, uint8_t* scratch, const std::vector<MutView>&) const {
-  Run(p, inputs, out, win, scratch);
+                      Window win, uint8_t* scratch, uint8_t* workspace, const std::vector<MutView>&) const {
+  Run(p, inputs, out, win, scratch, workspace);
 }
 
 Window OpUnit::RequiredInputWindow(const PreparedOp& p, int input, Window win) const {

@@ -10,7 +10,7 @@
 //                                                                      Windowable / InputWindow / Macs
 //   src/memory   how its output may share bytes with its input        Overlap
 //   src/ops      TFLM's Prepare, the kernel call over one window      Prepare / Run / ScratchBytes /
-//                                                                      RequiredInputWindow
+//                                                                      WorkspaceBytes / RequiredInputWindow
 //   src/codegen  the C statement that calls the kernel                Emit
 //
 // The checker keeps its own, independent model of each operator's access order
@@ -117,16 +117,19 @@ class OpUnit {
   // ---- operator layer (src/ops/ops.h): TFLM's Prepare into `p` (whose op, type, label,
   // output, out_shape and out_elem_bytes are set), and the kernel call over one window.
   virtual void Prepare(const Graph& g, const Operator& o, PreparedOp& p, int fused_pad) const = 0;
+  // `workspace`: nullptr or WorkspaceBytes(p, win) bytes (see ops::WorkspaceBytes).
   virtual void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out,
-                   Window win, uint8_t* scratch) const = 0;
+                   Window win, uint8_t* scratch, uint8_t* workspace) const = 0;
   // A unit with state operands runs through RunState: `state` holds one view per state
   // operand (in operand order, whole tensors), read and updated in place. The default calls
   // Run.
   virtual void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs,
-                        const MutView& out, Window win, uint8_t* scratch,
+                        const MutView& out, Window win, uint8_t* scratch, uint8_t* workspace,
                         const std::vector<MutView>& state) const;
   // Bytes of the optional scratch (see ops::ScratchBytes); 0: no scratch path.
   virtual int64_t ScratchBytes(const PreparedOp& p) const;
+  // Bytes of the kernel's workspace over window `win` (see ops::WorkspaceBytes); 0: none.
+  virtual int64_t WorkspaceBytes(const PreparedOp& p, Window win) const;
   // ops::RequiredInputWindow for a prepared operator; the default follows p.kind (element-
   // wise: the same window, broadcast axes aside; whole: every input whole).
   virtual Window RequiredInputWindow(const PreparedOp& p, int input, Window win) const;

@@ -91,6 +91,13 @@ struct Step {
   // A PAD operator folded into this convolution/pool: its padding is added to the step's
   // own, and inputs[0] holds the PAD's input tensor. -1 when none.
   int fused_pad = -1;
+  // The kernel's workspace (ops::WorkspaceBytes: buffers its DSP path would otherwise keep on
+  // the stack) at arena offset `offset`, `bytes` bytes, owned from the start to the end of
+  // this step; bytes 0: none (the kernel then uses its stack). Placed by memory/workspace.h.
+  struct Workspace {
+    int64_t offset = 0, bytes = 0;
+    bool operator==(const Workspace&) const = default;
+  } workspace;
 };
 
 // Where one state tensor (Tensor::is_variable) lives: bytes [offset, offset + bytes) of the

@@ -54,6 +54,7 @@ J StepJson(const Step& s, const Graph* g) {
   j["outputs"] = s.outputs;
   if (s.scratch != -1) j["scratch"] = s.scratch;
   if (s.fused_pad != -1) j["fused_pad"] = s.fused_pad;
+  if (s.workspace.bytes != 0) j["workspace"] = J::array({s.workspace.offset, s.workspace.bytes});
   return j;
 }
 
@@ -291,6 +292,16 @@ Plan PlanFromJson(const json& j, const Graph* g) {
     if (js.contains("scratch")) s.scratch = static_cast<int>(Int(js["scratch"], Sub(f, "scratch"), -1, nb - 1));
     if (js.contains("fused_pad"))
       s.fused_pad = static_cast<int>(Int(js["fused_pad"], Sub(f, "fused_pad"), -1, nops - 1));
+    if (js.contains("workspace")) {
+      const std::string fw = Sub(f, "workspace");
+      const json& e = Arr(js["workspace"], fw);
+      if (e.size() != 2) Bad(fw, fmt::format("expected [offset, bytes], found {} numbers", e.size()));
+      s.workspace.offset = Int(e[0], Idx(fw, 0), 0, kMaxJsonBytes);
+      s.workspace.bytes = Int(e[1], Idx(fw, 1), 1, kMaxJsonBytes);
+      if (s.workspace.offset + s.workspace.bytes > p.arena_bytes)
+        Bad(fw, fmt::format("[{}, {}) is outside the arena of {} bytes", s.workspace.offset,
+                            s.workspace.offset + s.workspace.bytes, p.arena_bytes));
+    }
     p.steps.push_back(std::move(s));
   }
 

@@ -16,7 +16,8 @@
 //     ],
 //     "steps": [
 //       {"kind": "op", "op": 0, "type": "CONV_2D", "window": [0, 48, 0, 48],
-//        "inputs": [0], "outputs": [1]},                  // "scratch": b, "fused_pad": k
+//        "inputs": [0], "outputs": [1]},                  // "scratch": b, "fused_pad": k,
+//                                                         // "workspace": [offset, bytes]
 //       {"kind": "copy", "window": [0, 5, 0, 96], "inputs": [0], "outputs": [7]}, ...
 //     ]
 //   }

@@ -9,6 +9,7 @@
 #include "memory/placement.h"
 #include "schedule/fuse.h"
 #include "schedule/layer_by_layer.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 
@@ -63,7 +64,7 @@ Plan Schedule(const Graph& g, bool input_in_arena) {
 Plan GreedyPlan(const Graph& g, bool input_in_arena) {
   Plan p = Schedule(g, input_in_arena);
   p.strategy = "greedy";
-  PlaceGreedy(p);
+  PlaceGreedyWithWorkspaces(g, p);
   return p;
 }
 
@@ -108,27 +109,36 @@ Plan MakePlan(const Graph& g, const PlanOptions& o, PlanSummary* summary) {
       }
     }
   }
-  const PlacementProblem prob = BuildPlacementProblem(plan, aliases, pairs, o.alignment);
+  const Plan scheduled = plan;
+  PlacementProblem prob;
+  Placement pl;
+  PlaceWithWorkspaces(
+      g, plan,
+      [&](const std::vector<int64_t>& ws) {
+        return BuildPlacementProblem(scheduled, aliases, pairs, o.alignment, {},
+                                     o.alignment % 4 == 0 ? ws : std::vector<int64_t>{});
+      },
+      [&](const PlacementProblem& p) {
+        Placement r;
+        if (o.search) {
+          r = PlaceBestOrdering(p, o.restarts);
+          if (!r.proved_optimal && NumConflictingItems(p) <= o.exact_max_items) r = PlaceExact(p, r, o.node_limit);
+        } else {
+          r = PlaceFirstFit(p, OrderBySize(p));
+          r.method = "first-fit by size";
+          r.proved_optimal = r.size <= PlacementLowerBound(p);
+        }
+        SeparateOpPairs(p, r, scheduled);
+        return r;
+      },
+      WorkspacePolicy::kAuto, &prob, &pl);
   sum.overlap_pairs = static_cast<int>(prob.pairs.size());
   sum.placement_items = static_cast<int>(prob.items.size());
   sum.lower_bound = PlacementLowerBound(prob);
-
-  Placement pl;
-  if (o.search) {
-    pl = PlaceBestOrdering(prob, o.restarts);
-    if (!pl.proved_optimal && NumConflictingItems(prob) <= o.exact_max_items)
-      pl = PlaceExact(prob, pl, o.node_limit);
-  } else {
-    pl = PlaceFirstFit(prob, OrderBySize(prob));
-    pl.method = "first-fit by size";
-    pl.proved_optimal = pl.size <= sum.lower_bound;
-  }
-  SeparateOpPairs(prob, pl, plan);
-  ApplyPlacement(prob, pl, plan);
   plan.strategy = sum.strategy;
   sum.arena_bytes = plan.arena_bytes;
   sum.placement_method = pl.method;
-  sum.proved_optimal = pl.proved_optimal;
+  sum.proved_optimal = pl.proved_optimal && plan.arena_bytes == pl.size;  // (not when placed after it)
   sum.search_nodes = pl.nodes;
 
   if (o.search && greedy.arena_bytes < plan.arena_bytes) {

@@ -9,6 +9,7 @@
 #include "memory/overlap.h"
 #include "memory/placement.h"
 #include "schedule/fuse.h"
+#include "memory/workspace.h"
 
 namespace tessera {
 
@@ -58,21 +59,32 @@ void ParsePatchStrategy(const std::string& spec, PatchPlanOptions* o) {
 }
 
 Plan PlanPatches(const Graph& g, const PatchPlanOptions& o) {
-  if (o.placement == PatchPlacement::kMcunetV2) return PlanMcunetV2(g, o.patch, o.input_in_arena);
+  if (o.placement == PatchPlacement::kMcunetV2) {
+    Plan plan = PlanMcunetV2(g, o.patch, o.input_in_arena);
+    ChooseWorkspaces(g, plan);
+    return plan;
+  }
   Accounting acc;
   acc.input_in_arena = o.input_in_arena;
   Plan plan = SchedulePatches(g, o.patch, acc);
   if (o.patch.fold_pads) FusePads(g, plan);
   if (o.placement == PatchPlacement::kGreedy) {
-    PlaceGreedy(plan);
+    PlaceGreedyWithWorkspaces(g, plan);
     plan.strategy = "patch+greedy";
     return plan;
   }
   const std::vector<OverlapPair> pairs = InPlacePairs(g, plan);
-  const PlacementProblem prob = BuildPlacementProblem(plan, {}, pairs, kGreedyAlignment);
-  Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
-  SeparateOpPairs(prob, pl, plan);
-  ApplyPlacement(prob, pl, plan);
+  const Plan scheduled = plan;
+  PlaceWithWorkspaces(
+      g, plan,
+      [&](const std::vector<int64_t>& ws) {
+        return BuildPlacementProblem(scheduled, {}, pairs, kGreedyAlignment, {}, ws);
+      },
+      [&](const PlacementProblem& prob) {
+        Placement pl = PlaceFirstFit(prob, OrderBySize(prob));
+        SeparateOpPairs(prob, pl, scheduled);
+        return pl;
+      });
   plan.strategy = "patch+inplace";
   return plan;
 }

@@ -140,6 +140,31 @@ size_t ts_depthwise_conv2d_s8_scratch_bytes(const ts_conv_params* p);
 void ts_depthwise_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                             const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
 
+/* Kernel workspace: the buffers the DSP paths would otherwise keep on the stack (CONV_2D's
+ * im2col column, DEPTHWISE_CONV_2D's staging buffer and tables), given by the caller as
+ * *_workspace_bytes(p) bytes, word-aligned, that nothing else uses during the call (the plan
+ * places them in arena bytes free at the step: plan/plan.h Step::workspace). The bytes are
+ * the DSP path's need on every target (plans do not depend on the target); the portable loops
+ * ignore the workspace. The *_ws entry points give the same bytes as those without, which
+ * keep these buffers on the stack. 0: the call needs no workspace (NULL is then fine). */
+/* CONV_2D's is what the layer's own taps and channels use in the DSP path's column (its
+ * gather area right above them), at most 2,304 bytes. */
+size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p);
+/* What the entry points without a workspace keep on the stack instead, whatever the layer
+ * (their whole buffers: CONV_2D's column, DEPTHWISE_CONV_2D's staging buffer, tables and sums;
+ * ADD / SUB / SQUARED_DIFFERENCE's tables): planners weigh arena bytes against these. */
+size_t ts_conv2d_s8_stack_workspace_bytes(void);
+size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void);
+size_t ts_add_s8_stack_workspace_bytes(void);
+void ts_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
+                     ts_buf out, ts_window win, int8_t* scratch, void* workspace);
+/* DEPTHWISE_CONV_2D's depends on the call's window and biases (a call that takes the pixel
+ * path whatever its buffers share needs only that path's table for its channels). */
+size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win);
+void ts_depthwise_conv2d_s8_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                               const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch,
+                               void* workspace);
+
 /* AVERAGE_POOL_2D and MAX_POOL_2D (input and output share scale and zero point, as TFLM
  * requires). The average divides by the number of in-bounds elements, rounding half away
  * from zero. */
@@ -221,6 +246,13 @@ typedef struct {
 } ts_add_params;
 void ts_add_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                int32_t channels, ts_window win);
+/* Kernel workspace (see "Workspaces" at the top of this file): windows of at least 1,024
+ * elements rescale the inputs through two 256-entry int32 tables, built in `workspace`
+ * (ts_add_s8_workspace_bytes(channels, win) bytes, 2,048 or 0; word-aligned). ts_add_s8 keeps
+ * them on the stack. Same bytes, same access order. */
+size_t ts_add_s8_workspace_bytes(int32_t channels, ts_window win);
+void ts_add_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace);
 /* ADD int16 (TFLM add.cc's int16 path: the same arithmetic with left_shift 15, act range in
  * int16). Operands and output hold int16 elements: `data` points at int16 values (any byte
  * alignment) and the operand strides count elements. */
@@ -670,6 +702,13 @@ int ts_squared_difference_s8_prepare(float input1_scale, int32_t input1_zero_poi
                                      ts_add_params* p);
 void ts_squared_difference_s8(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
                               int32_t channels, ts_window win);
+/* SUB and SQUARED_DIFFERENCE with their tables in a caller's workspace, as ts_add_s8_ws
+ * (ts_sub_s8_workspace_bytes for both). */
+size_t ts_sub_s8_workspace_bytes(int32_t channels, ts_window win);
+void ts_sub_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out, int32_t channels,
+                  ts_window win, void* workspace);
+void ts_squared_difference_s8_ws(const ts_add_params* p, ts_operand a, ts_operand b, ts_buf out,
+                                 int32_t channels, ts_window win, void* workspace);
 
 /* MAXIMUM / MINIMUM int8 (TFLM maximum_minimum.cc): the larger / smaller raw byte (TFLM does not
  * rescale; the operator layer requires equal quantization). No parameters, no Prepare. */
@@ -861,7 +900,8 @@ void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* 
  * ts_fully_connected_s8_dsp keeps the portable order whenever the output buffer shares a byte
  * with the input buffer. ts_conv2d_s8_dsp uses about 3.0 KB of stack (its im2col column,
  * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
- * and TS_DW_RUN in depthwise_conv_dsp.c), ts_fully_connected_s8_dsp about 250 bytes (its loop
+ * and TS_DW_RUN in depthwise_conv_dsp.c); their *_dsp_ws variants take the column and the
+ * staging buffer, tables and sums (2,304 and 2,560 bytes) from the caller's workspace instead, ts_fully_connected_s8_dsp about 250 bytes (its loop
  * state and the assembly loop's saved registers). Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
@@ -869,6 +909,11 @@ void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                       const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
 void ts_conv2d_s8_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                            const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
+                         ts_buf out, ts_window win, int8_t* scratch, void* workspace);
+void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                   const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch,
+                                   void* workspace);
 void ts_depthwise_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                 const int32_t* bias, ts_buf out, ts_window win, int8_t* scratch);
 void ts_depthwise_conv2d_s8_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,

@@ -132,7 +132,7 @@ void StateTable(const std::vector<std::pair<std::string, Graph>>& models) {
   if (n == 0) std::printf("(none read)\n");
   std::printf("state = tessera's state region (variable tensors; own buffer, kept across invokes). TFLM's persistent\n"
               "part holds its state and its interpreter's bookkeeping; its non-persistent part includes SVDF's int32\n"
-              "scratch, which tessera's kernel does without.\n\n");
+              "scratch and the LSTM's four gate buffers, which tessera's kernels do without.\n\n");
 }
 
 void ModelTable() {
@@ -287,62 +287,9 @@ void ModelLayerTable() {
 }  // namespace
 }  // namespace tessera
 
-namespace tessera {
-namespace {
-
-void StateTable() {
-  std::printf("== Models with state: arena + state region (every plan checked) ==\n");
-  std::printf("%-32s %10s %10s %8s %12s %12s %12s %10s\n", "model", "greedy", "best", "state", "best+state",
-              "TFLM nonpers", "TFLM persist", "TFLM used");
-  const std::string dir = std::string(TESSERA_SHARED_DIR) + "/models";
-  std::map<std::string, std::vector<int64_t>> tflm;  // used, non-persistent, persistent
-  {
-    std::ifstream f(std::string(TESSERA_SHARED_DIR) + "/reference/coverage/tflm_arena.tsv");
-    std::string line;
-    std::getline(f, line);
-    while (std::getline(f, line)) {
-      std::istringstream ss(line);
-      std::string model, v;
-      std::vector<int64_t> vals;
-      std::getline(ss, model, '\t');
-      while (std::getline(ss, v, '\t')) vals.push_back(std::stoll(v));
-      if (vals.size() >= 3) tflm["coverage/" + model] = vals;
-    }
-  }
-  for (const auto& s : Stems(dir + "/coverage")) {
-    Graph g;
-    try {
-      g = ReadTflite(dir + "/coverage/" + s + ".tflite");
-    } catch (const Error&) {
-      continue;  // listed as "not read yet" above
-    }
-    if (g.state_tensors().empty()) continue;
-    const std::string name = "coverage/" + s;
-    int64_t arena[2] = {0, 0}, state = 0;
-    bool ok = true;
-    for (int i = 0; i < 2; ++i) {
-      const Plan p = MakePlan(g, PlanOptions::FromStrategy(i == 0 ? "greedy" : "best"));
-      ok = ok && CheckPlan(g, p).ok;
-      arena[i] = p.arena_bytes;
-      state = p.state_bytes;
-    }
-    auto it = tflm.find(name);
-    auto fig = [&](size_t k) { return it == tflm.end() ? std::string("-") : std::to_string(it->second[k]); };
-    std::printf("%-32.32s %10lld %10lld %8lld %12lld %12s %12s %10s%s\n", name.c_str(),
-                static_cast<long long>(arena[0]), static_cast<long long>(arena[1]), static_cast<long long>(state),
-                static_cast<long long>(arena[1] + state), fig(1).c_str(), fig(2).c_str(), fig(0).c_str(),
-                ok ? "" : "  REJECTED");
-  }
-  std::printf("\n");
-}
-
-}  // namespace
-}  // namespace tessera
-
 int main() {
   try {
     tessera::ModelTable();
-    tessera::StateTable();
     tessera::LayerTable();
     tessera::ModelLayerTable();
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "memory/greedy.h"
 #include "plan/strategy.h"
 #include "support/cli.h"
+#include "support/plan_sweep.h"
 #include "support/paths.h"
 #include "support/tflite_build.h"
 #include "support/tflite_c.h"
@@ -37,6 +39,7 @@ using test::FbTensor;
 struct Spec {
   bool int16 = false;
   int n = 4;                 // elements of the state [1, n]
+  std::vector<int32_t> shape;  // non-empty: the state's (and every activation's) shape, n its size
   int resources = 1;         // accumulators, each over the same input
   bool read_after = false;   // resource 0 read again after its ASSIGN: t = READ + x
   bool init = true;          // CALL_ONCE with an init subgraph assigning constants
@@ -49,7 +52,7 @@ FbTensor Act(const Spec& s, const std::string& name, float scale, int32_t zp) {
   FbTensor t;
   t.name = name;
   t.type = s.int16 ? test::kFbInt16 : test::kFbInt8;
-  t.shape = {1, s.n};
+  t.shape = s.shape.empty() ? std::vector<int32_t>{1, s.n} : s.shape;
   t.scale = {scale};
   t.zero_point = {s.int16 ? 0 : zp};
   return t;
@@ -256,6 +259,35 @@ TEST(ResourceVariables, EqualTfliteOverInvokesEveryStrategy) {
   }
   std::printf("resource variables vs TFLite 2.9: %d models, %d plans, %d invokes compared\n", models, plans,
               invokes_compared);
+}
+
+// A spatial accumulator ([1, 8, 6, 4]): its ADDs run over windows in patch-based and streamed
+// plans between the READ/ASSIGN steps, which run whole, in the model's order. Every plan (each
+// strategy, split point, grid and halo mode) passes the checker (two invokes of state) and
+// gives the layer-by-layer bytes; the layer-by-layer plan equals TFLite over three invokes.
+TEST(ResourceVariables, SpatialAccumulatorEveryPlan) {
+  Spec s;
+  s.shape = {1, 8, 6, 4};
+  s.n = 8 * 6 * 4;
+  s.read_after = true;
+  s.seed = 4242;
+  const std::vector<uint8_t> bytes = Accumulator(s);
+  const Graph g = Read(bytes);
+  std::mt19937_64 rng(3);
+  const std::vector<std::vector<uint8_t>> inputs{RandomBytes(rng, static_cast<size_t>(s.n))};
+  int plans = 0;
+  std::map<OpType, int> partial;
+  test::CheckEveryPlan(g, inputs, {OpType::kAdd}, &plans, &partial);
+  EXPECT_GT(partial[OpType::kAdd], 0) << "some plan runs the ADDs over windows";
+  std::printf("spatial accumulator: %d plans, %d ADD steps over partial windows\n", plans, partial[OpType::kAdd]);
+  if (!test::TfliteAvailable()) return;
+  test::TfliteInterpreter tfl(bytes);
+  for (int invokes = 1; invokes <= 3; ++invokes) {
+    tfl.SetInput(0, inputs[0]);
+    tfl.Invoke();
+    const auto mine = RunPlan(g, MakePlan(g, PlanOptions::FromStrategy("best")), inputs, invokes);
+    for (size_t k = 0; k < mine.size(); ++k) EXPECT_EQ(mine[k], tfl.Output(static_cast<int>(k))) << invokes;
+  }
 }
 
 // Without CALL_ONCE, TFLM's resource buffer starts as the int8 zero point of the value first

@@ -106,7 +106,7 @@ enum class OpType : uint8_t {
   kGather,
   kSvdf,
   kUnidirectionalSequenceLstm,
-  // Resource variables (tflite/resources.h): READ_VARIABLE copies a resource's state into an
+  // Resource variables (tflite/reader.cc ResolveResources): READ_VARIABLE copies a resource's state into an
   // activation; ASSIGN_VARIABLE copies its value into the state (its output is a one-byte
   // token, see op_resource.cc).
   kReadVariable,

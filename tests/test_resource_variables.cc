@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -261,6 +262,68 @@ TEST(ResourceVariables, EqualTfliteOverInvokesEveryStrategy) {
               invokes_compared);
 }
 
+// A float32 resource: a delay line. READ -> y (the previous invoke's value, a graph output),
+// DEQUANTIZE(x) -> f, ASSIGN(f); the init subgraph assigns float constants. TFLite 2.9 and
+// tessera over four invokes with different inputs, every strategy.
+std::vector<uint8_t> DelayLine(int n, std::vector<uint8_t>* init_bytes) {
+  FbSubgraph m;
+  FbTensor x{"x", test::kFbInt8, {1, n}, {0.25f}, {-3}, {}};
+  const int xi = m.Tensor(x);
+  const int h = m.Tensor(Handle("delay_handle"));
+  const int y = m.Tensor(FbTensor{"previous", test::kFbFloat32, {1, n}, {}, {}, {}});
+  const int f = m.Tensor(FbTensor{"current", test::kFbFloat32, {1, n}, {}, {}, {}});
+  m.inputs = {xi};
+  m.outputs = {y};
+  FbOp c;
+  c.code = test::kFbCallOnce;
+  c.init_subgraph = 1;
+  m.ops = {c, VarHandle(h, "delay"), Op(test::kFbReadVariable, {h}, {y}), Op(test::kFbDequantize, {xi}, {f}),
+           Op(test::kFbAssignVariable, {h, f}, {})};
+  FbSubgraph init;
+  const int h1 = init.Tensor(Handle("delay_handle"));
+  FbTensor k{"delay_init", test::kFbFloat32, {1, n}, {}, {}, {}};
+  std::vector<float> init_values(n);
+  for (int i = 0; i < n; ++i) init_values[i] = 0.5f * static_cast<float>(i) - 1.25f;
+  k.data.resize(n * 4);
+  std::memcpy(k.data.data(), init_values.data(), k.data.size());
+  const int ki = init.Tensor(k);
+  init.ops = {VarHandle(h1, "delay"), Op(test::kFbAssignVariable, {h1, ki}, {})};
+  *init_bytes = k.data;
+  return test::BuildTflite({m, init});
+}
+
+TEST(ResourceVariables, Float32DelayLineEqualsTflite) {
+  TESSERA_REQUIRE_TFLITE();
+  const int n = 7;
+  std::vector<uint8_t> init_bytes;
+  const std::vector<uint8_t> bytes = DelayLine(n, &init_bytes);
+  const Graph g = Read(bytes);
+  ASSERT_EQ(g.state_tensors().size(), 1u);
+  EXPECT_EQ(g.tensors[g.state_tensors()[0]].type, DType::kFloat32);
+  std::mt19937_64 rng(8);
+  std::vector<std::vector<uint8_t>> xs;
+  for (int i = 0; i < 4; ++i) xs.push_back(RandomBytes(rng, n));
+  std::vector<std::vector<uint8_t>> ref;
+  test::TfliteInterpreter tfl(bytes);
+  for (const auto& xv : xs) {
+    tfl.SetInput(0, xv);
+    tfl.Invoke();
+    ref.push_back(tfl.Output(0));
+  }
+  EXPECT_EQ(ref[0], init_bytes) << "TFLite's first invoke reads the init subgraph's constants";
+  for (const std::string& name : StrategyNames()) {
+    SCOPED_TRACE(name);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(name));
+    ASSERT_TRUE(CheckPlan(g, plan).ok) << CheckPlan(g, plan).message;
+    Executor ex(g, plan);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      ex.SetInput(0, xs[i]);
+      ex.Invoke();
+      EXPECT_EQ(ex.Output(0), ref[i]) << "invoke " << i + 1;
+    }
+  }
+}
+
 // A spatial accumulator ([1, 8, 6, 4]): its ADDs run over windows in patch-based and streamed
 // plans between the READ/ASSIGN steps, which run whole, in the model's order. Every plan (each
 // strategy, split point, grid and halo mode) passes the checker (two invokes of state) and
@@ -411,6 +474,25 @@ TEST(ResourceVariables, DeviceThreeInvokesEqualHost) {
                   int16 ? "int16" : "int8", strategy, static_cast<long long>(plan.arena_bytes),
                   static_cast<long long>(plan.state_bytes));
     }
+  }
+  {
+    // The float32 delay line: the device's last output is the input's dequantized value.
+    std::vector<uint8_t> init_bytes;
+    const Graph g = Read(DelayLine(9, &init_bytes));
+    std::mt19937_64 rng(10);
+    const std::vector<std::vector<uint8_t>> inputs{RandomBytes(rng, 9)};
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+    DeviceOptions o;
+    o.invokes = 3;
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/delay", o);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    EXPECT_TRUE(r.outputs == RunPlan(g, plan, inputs, 3)) << "float32 delay line: device differs from the host";
+    o.invokes = 1;
+    const DeviceResult r1 = RunOnDevice(g, plan, inputs, dir + "/delay1", o);
+    ASSERT_EQ(r1.run.exit_code, 0) << r1.run.output;
+    ASSERT_EQ(r1.outputs.size(), 1u);
+    EXPECT_EQ(r1.outputs[0], init_bytes) << "the first invoke reads the init subgraph's float constants";
   }
   std::filesystem::remove_all(dir);
 }

@@ -45,7 +45,7 @@ std::vector<uint8_t> BuildTflite(const std::vector<FbSubgraph>& subgraphs);
 
 // BuiltinOperator codes used by the tests.
 constexpr int32_t kFbAdd = 0, kFbCallOnce = 129, kFbVarHandle = 142, kFbReadVariable = 143,
-                  kFbAssignVariable = 144, kFbMul = 18;
+                  kFbAssignVariable = 144, kFbMul = 18, kFbDequantize = 6;
 // TensorType codes.
 constexpr int kFbFloat32 = 0, kFbInt32 = 2, kFbInt16 = 7, kFbInt8 = 9, kFbResource = 13;
 

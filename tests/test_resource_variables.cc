@@ -13,12 +13,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "checker/checker.h"
+#include "codegen/codegen.h"
 #include "codegen/device.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
@@ -494,6 +496,84 @@ TEST(ResourceVariables, DeviceThreeInvokesEqualHost) {
     ASSERT_EQ(r1.outputs.size(), 1u);
     EXPECT_EQ(r1.outputs[0], init_bytes) << "the first invoke reads the init subgraph's float constants";
   }
+  std::filesystem::remove_all(dir);
+}
+
+// The generated C on the host: three invokes with the same input, model_reset(), one invoke.
+// The outputs equal TFLite's after three invokes, then a fresh TFLite interpreter's first
+// invoke: the reset restores the init subgraph's values (the state of an interpreter whose
+// CALL_ONCE has run), and the header gives the state's size.
+TEST(ResourceVariables, GeneratedCResetRestoresTheInitValue) {
+  Spec s;
+  s.resources = 2;
+  s.read_after = true;
+  s.n = 6;
+  const std::vector<uint8_t> bytes = Accumulator(s);
+  const Graph g = Read(bytes);
+  const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+  std::mt19937_64 rng(21);
+  const std::vector<uint8_t> x = RandomBytes(rng, static_cast<size_t>(s.n));
+  std::vector<uint8_t> want;  // output 0 after 3 invokes, then after 1
+  if (test::TfliteAvailable()) {
+    test::TfliteInterpreter tfl(bytes);
+    for (int k = 0; k < 3; ++k) {
+      tfl.SetInput(0, x);
+      tfl.Invoke();
+    }
+    want = tfl.Output(0);
+    test::TfliteInterpreter fresh(bytes);
+    fresh.SetInput(0, x);
+    fresh.Invoke();
+    const auto once = fresh.Output(0);
+    want.insert(want.end(), once.begin(), once.end());
+  } else {
+    want = RunPlan(g, plan, {x}, 3)[0];
+    const auto once = RunPlan(g, plan, {x}, 1)[0];
+    want.insert(want.end(), once.begin(), once.end());
+  }
+  const std::string dir = test::FreshTempDir("resvars_codegen");
+  const auto files = GenerateC(g, plan, dir + "/gen");
+  std::ifstream hf(dir + "/gen/model.h");
+  const std::string header((std::istreambuf_iterator<char>(hf)), std::istreambuf_iterator<char>());
+  EXPECT_NE(header.find("#define MODEL_STATE_BYTES " + std::to_string(plan.state_bytes)), std::string::npos);
+  {
+    std::ofstream m(dir + "/main.c");
+    m << R"(#include <stdio.h>
+#include "model.h"
+int main(int argc, char** argv) {
+  static unsigned char in[MODEL_INPUT0_BYTES];
+  FILE* f;
+  int k;
+  if (argc != 3 || !(f = fopen(argv[1], "rb")) || fread(in, 1, sizeof in, f) != sizeof in) return 2;
+  fclose(f);
+  if (!(f = fopen(argv[2], "wb"))) return 2;
+  for (k = 0; k < 3; ++k) {
+    model_set_input(0, in);
+    if (model_invoke() != 0) return 4;
+  }
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  model_reset();
+  model_set_input(0, in);
+  if (model_invoke() != 0) return 4;
+  fwrite(model_output(0), 1, model_output_bytes(0), f);
+  fclose(f);
+  return 0;
+}
+)";
+  }
+  std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -I " + ShellQuote(dir + "/gen") + " -o " +
+                    ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/main.c");
+  for (auto& src : GeneratedSources(files)) cmd.append(" ").append(ShellQuote(src));
+  const ShellResult cr = RunShell(cmd + " -lm");
+  ASSERT_EQ(cr.exit_code, 0) << cr.output;
+  {
+    std::ofstream in(dir + "/input.bin", std::ios::binary);
+    in.write(reinterpret_cast<const char*>(x.data()), static_cast<std::streamsize>(x.size()));
+  }
+  const ShellResult rr = RunShell(ShellQuote(dir + "/model_host") + " " + ShellQuote(dir + "/input.bin") + " " +
+                                  ShellQuote(dir + "/output.bin"));
+  ASSERT_EQ(rr.exit_code, 0) << rr.output;
+  EXPECT_TRUE(test::ReadFileBytes(dir + "/output.bin") == want);
   std::filesystem::remove_all(dir);
 }
 

@@ -31,6 +31,7 @@
 #include "support/tflite_build.h"
 #include "support/tflite_c.h"
 #include "tflite/reader.h"
+#include "tflite/writer.h"
 
 namespace tessera {
 namespace {
@@ -204,6 +205,13 @@ TEST(ResourceVariables, ReadAsStateTensorsWithTheInitValue) {
   bool folded = false;
   for (const std::string& l : g.lowered) folded |= l.find("CALL_ONCE (op 0) -> init subgraph 1") != std::string::npos;
   EXPECT_TRUE(folded);
+  // tessera does not write resource variables back to .tflite: a clear error.
+  try {
+    WriteTfliteBytes(g);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not write resource variables back"), std::string::npos) << e.what();
+  }
 }
 
 // TFLite 2.9 and tessera over four invokes with different inputs (TFLite's interpreter runs

@@ -358,7 +358,11 @@ void FoldInitSubgraph(const Reader& r0, Resources& res, int index, const std::st
 // every VAR_HANDLE output of subgraph 0; `calls`: (file operator, init subgraph, position in
 // g.ops when met) of every CALL_ONCE.
 void ResolveResources(const Reader& r, Graph& g, Resources& res,
-                      const std::vector<std::tuple<int, int, size_t>>& calls) {
+                      const std::vector<std::tuple<int, int, size_t>>& calls, const std::vector<int>& file_op) {
+  // "READ_VARIABLE (op 3)": the file's operator index, as the reader's other messages.
+  const auto opref = [&](size_t i) {
+    return std::string(OpTypeName(g.ops[i].type)) + " (op " + std::to_string(file_op.at(i)) + ")";
+  };
   const auto* subgraphs = r.model->subgraphs();
   const int nsub = static_cast<int>(subgraphs->size());
   std::vector<bool> init_sub(nsub, false);
@@ -372,7 +376,7 @@ void ResolveResources(const Reader& r, Graph& g, Resources& res,
     const bool rd = op.type == OpType::kReadVariable, as = op.type == OpType::kAssignVariable;
     if (!rd && !as) continue;
     first_resource_op = std::min(first_resource_op, i);
-    const std::string ref = std::string(OpTypeName(op.type)) + " (operator " + std::to_string(i) + ")";
+    const std::string ref = opref(i);
     const size_t want_in = rd ? 1 : 2;
     if (op.inputs.size() != want_in)
       r.Fail(ref + ": expects " + std::to_string(want_in) + " inputs, has " + std::to_string(op.inputs.size()));
@@ -394,9 +398,8 @@ void ResolveResources(const Reader& r, Graph& g, Resources& res,
   for (const auto& [file_op, index, position] : calls) {
     const std::string callref = "CALL_ONCE (op " + std::to_string(file_op) + ")";
     if (position > first_resource_op)
-      r.Fail(callref + " comes after " + OpTypeName(g.ops[first_resource_op].type) + " (operator " +
-             std::to_string(first_resource_op) +
-             "): tessera folds CALL_ONCE into the initial state, which needs it before every resource operator");
+      r.Fail(callref + " comes after " + opref(first_resource_op) +
+             ": tessera folds CALL_ONCE into the initial state, which needs it before every resource operator");
     if (index > 0 && index < nsub) init_sub[index] = true;
     FoldInitSubgraph(r, res, index, callref);
     g.lowered.push_back(callref + " -> init subgraph " + std::to_string(index) + " folded into the initial state");
@@ -450,7 +453,7 @@ void ResolveResources(const Reader& r, Graph& g, Resources& res,
     }
     for (size_t k = 0; k < op.inputs.size(); ++k)
       if (handle_res(op.inputs[k]) >= 0)
-        r.Fail(std::string(OpTypeName(op.type)) + " (operator " + std::to_string(i) + "): input " +
+        r.Fail(opref(i) + ": input " +
                std::to_string(k) + " (" + r.TensorRef(op.inputs[k]) +
                ") is a resource handle, which only READ_VARIABLE and ASSIGN_VARIABLE take");
   }
@@ -545,6 +548,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
   Resources res;
   res.of_tensor.assign(r.num_tensors, -1);
   std::vector<std::tuple<int, int, size_t>> calls;  // CALL_ONCE: file op, init subgraph, position
+  std::vector<int> file_op;                          // g.ops index -> the file's operator index
   bool any_resource = subgraphs->size() > 1;
   for (int i = 0; i < nops; ++i) {
     const fb::Operator* fop = fops->Get(static_cast<flatbuffers::uoffset_t>(i));
@@ -578,6 +582,7 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
       const size_t before = g.ops.size();
       try {
         l->lower(in, g, &g.ops);
+        file_op.resize(g.ops.size(), i);
       } catch (const Error& e) {
         r.Fail(e.what());
       }
@@ -592,9 +597,10 @@ Graph ReadModel(const uint8_t* data, size_t size, const std::string& label,
     op.outputs = ReadIndexList(r, fop->outputs(), opref + ": output", false);
     op.options = ops::Unit(types[i]).ReadOptions(tflite::OptionsIn(fop, r.label + ": " + opref));
     g.ops.push_back(std::move(op));
+    file_op.push_back(i);
   }
 
-  if (any_resource) ResolveResources(r, g, res, calls);
+  if (any_resource) ResolveResources(r, g, res, calls, file_op);
 
   try {
     FoldConstants(g);

@@ -577,6 +577,12 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = same ? 0 : static_cast<double>(p.copy_bytes);
       break;
     }
+    case OpType::kReadVariable:    // not fitted: RESHAPE's (ts_copy_bytes of the resource's bytes)
+    case OpType::kAssignVariable:  // likewise (state <- value)
+      r.cls = LatencyClass::kReshape;
+      r.x[0] = 1;
+      r.x[1] = static_cast<double>(g.tensors[g.ops[st.op].inputs[0]].num_bytes());
+      break;
     case OpType::kConcatenation:
     case OpType::kTranspose:
     case OpType::kResizeNearestNeighbor:

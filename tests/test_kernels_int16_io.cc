@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ops/prepare_util.h"
+#include "support/naive_softmax_s16.h"
 #include "tessera/kernels.h"
 
 namespace {
@@ -243,66 +244,13 @@ TEST(KernelsInt16Io, RequantizeS8ToS16MatchesTflm) {
 
 // ---- SOFTMAX int16 -> int16
 
-// common.h gen_lut<float, int16_t, int16_t>, written from its definition.
+// common.h gen_lut<float, int16_t, int16_t> (TFLM's float tables) and SoftmaxInt16: support/naive_softmax_s16.h.
 std::vector<int16_t> NaiveGenLut(float (*f)(float), float in_min, float in_max, float out_min, float out_max) {
-  std::vector<int16_t> lut(513);
-  const float step = (in_max - in_min) / 512;
-  const float half_step = step / 2;
-  const float inv = static_cast<float>(32767 - (-32768) + 1) / (out_max - out_min);
-  for (int i = 0; i < 512; i++) {
-    const float val = f(in_min + i * step);
-    const float val_midpoint = f(in_min + i * step + half_step);
-    const float val_next = f(in_min + (i + 1) * step);
-    const float sample_val = std::round(val * inv);
-    const float midpoint_interp_val = std::round((val_next * inv + std::round(val * inv)) / 2);
-    const float midpoint_val = std::round(val_midpoint * inv);
-    const float midpoint_err = midpoint_interp_val - midpoint_val;
-    const float bias = std::round(midpoint_err / 2);
-    lut[i] = static_cast<int16_t>(std::min<float>(std::max<float>(sample_val - bias, -32768.0f), 32767.0f));
-  }
-  lut[512] = static_cast<int16_t>(std::min<float>(std::max<float>(std::round(f(in_max) * inv), -32768.0f), 32767.0f));
-  return lut;
+  return tessera::naive::GenLutS16<float>(f, in_min, in_max, out_min, out_max);
 }
 float ExpF(float v) { return std::exp(v); }
 float RecipF(float v) { return 1.0f / (1.0f + v); }
-
-int16_t NaiveLookup(int16_t value, const std::vector<int16_t>& lut) {
-  const int index = 256 + (value >> 7);
-  const int offset = value & 0x7f;
-  const int base = lut[index];
-  const int slope = static_cast<int16_t>(lut[index + 1] - lut[index]);
-  return static_cast<int16_t>(base + ((slope * offset + 64) >> 7));
-}
-
-// reference_ops::SoftmaxInt16 over rows x depth.
-std::vector<int16_t> NaiveSoftmaxS16(const std::vector<int16_t>& in, int rows, int depth, int32_t mult, int shift,
-                                     const std::vector<int16_t>& exp_lut, const std::vector<int16_t>& recip_lut) {
-  std::vector<int16_t> out(in.size());
-  for (int i = 0; i < rows; ++i) {
-    int mx = -32768;
-    for (int c = 0; c < depth; ++c) mx = std::max<int>(mx, in[i * depth + c]);
-    std::vector<int16_t> e(depth);
-    int64_t sum = 0;
-    for (int c = 0; c < depth; ++c) {
-      const int32_t scaled = Mbqm(in[i * depth + c] - mx, mult, shift);
-      const int32_t sym = std::min(std::max(scaled + 32767, -32768), 32767);
-      e[c] = NaiveLookup(static_cast<int16_t>(sym), exp_lut);
-      sum += e[c];
-    }
-    int headroom_plus_one = 0;
-    while (headroom_plus_one < 32 && !((static_cast<uint32_t>(sum) << headroom_plus_one) & 0x80000000u))
-      ++headroom_plus_one;
-    const int32_t shifted_sum = static_cast<int32_t>(((sum << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
-    const int32_t sym_sum = std::min(std::max(shifted_sum - 98304, -32768), 32767);
-    const int16_t recip = NaiveLookup(static_cast<int16_t>(sym_sum), recip_lut);
-    const int right_shift = 31 - headroom_plus_one;
-    for (int c = 0; c < depth; ++c) {
-      const int64_t v = (static_cast<int64_t>(e[c]) * recip + (int64_t{1} << (right_shift - 1))) >> right_shift;
-      out[i * depth + c] = static_cast<int16_t>(std::min<int64_t>(std::max<int64_t>(v, 0), 32767));
-    }
-  }
-  return out;
-}
+using tessera::naive::SoftmaxS16;
 
 TEST(KernelsInt16Io, SoftmaxTablesAreTflmGenLut) {
   std::vector<int16_t> exp_lut, recip_lut;
@@ -355,7 +303,7 @@ TEST(KernelsInt16Io, SoftmaxS16MatchesTflmOnRandomRows) {
     ts_softmax_s16(&p, src.data() + 1, out.data() + 3, rows, depth);
     std::vector<int16_t> got(in.size());
     std::memcpy(got.data(), out.data() + 3, in.size() * 2);
-    const std::vector<int16_t> want = NaiveSoftmaxS16(in, rows, depth, mult, shift, exp_lut, recip_lut);
+    const std::vector<int16_t> want = SoftmaxS16(in, rows, depth, mult, shift, exp_lut, recip_lut);
     ASSERT_EQ(got, want) << "case " << k << " rows " << rows << " depth " << depth;
     checked += static_cast<int64_t>(in.size());
     // And the values are a softmax: near the real one at scale 1/32768 (the exp table cuts
@@ -394,7 +342,7 @@ TEST(KernelsInt16Io, SoftmaxS16InPlace) {
   ts_softmax_s16_params p{mult, shift, exp_lut.data(), recip_lut.data()};
   std::vector<int16_t> buf = in;
   ts_softmax_s16(&p, reinterpret_cast<const int8_t*>(buf.data()), reinterpret_cast<int8_t*>(buf.data()), 3, 17);
-  EXPECT_EQ(buf, NaiveSoftmaxS16(in, 3, 17, mult, shift, exp_lut, recip_lut));
+  EXPECT_EQ(buf, SoftmaxS16(in, 3, 17, mult, shift, exp_lut, recip_lut));
 }
 
 }  // namespace

@@ -64,6 +64,12 @@ constexpr TableRow kTable[] = {
     {LatencyClass::kActivation, 160, 80, 0, 0, 0, 0, 0, 6},
     {LatencyClass::kReshape, 73.2, 0.1728, 0, 0, 0, 0, 0, 24},
     {LatencyClass::kWholeCopy, 1.013e+04, 7.032, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kConv16x8, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess
+    {LatencyClass::kFullyConnected16x8, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess
+    {LatencyClass::kTransposeConv, 0, 12, 51.25, 0, 0, 0, 0, 0},  // guess
+    {LatencyClass::kElementwise16, 0, 50, 0, 0, 0, 0, 0, 0},  // guess
+    {LatencyClass::kSvdf, 122, 1.833, 69.45, 0, 0, 0, 0, 0},  // guess
+    {LatencyClass::kLstm, 122, 1.833, 69.45, 0, 0, 0, 0, 0},  // guess
     {LatencyClass::kCopy, 62.46, 0.11, 26.24, 0, 0, 0, 0, 5440},
     // clang-format on
 };
@@ -484,9 +490,18 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
   r.x[0] = 1;
   const Window& w = st.window;
   const double elems = ElementsOf(p, w);
-  switch (g.ops[st.op].type) {
+  const Operator& op = g.ops[st.op];
+  const bool in16 = !op.inputs.empty() && op.inputs[0] >= 0 && g.tensors[op.inputs[0]].type == DType::kInt16;
+  const bool out16 = !op.outputs.empty() && g.tensors[op.outputs[0]].type == DType::kInt16;
+  switch (op.type) {
     case OpType::kConv2D:
     case OpType::kDepthwiseConv2D:
+      if (in16) {  // ts_conv2d_s16 / ts_depthwise_conv2d_s16
+        r.cls = LatencyClass::kConv16x8;
+        r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
+        r.x[2] = elems;
+        break;
+      }
       if (g.ops[st.op].type == OpType::kConv2D)
         ConvFeatures(p, plan, st, &r);
       else
@@ -495,7 +510,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       for (double& v : r.x) v *= p.in_shape.n;
       break;
     case OpType::kFullyConnected:
-      r.cls = LatencyClass::kFullyConnected;
+      r.cls = in16 ? LatencyClass::kFullyConnected16x8 : LatencyClass::kFullyConnected;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
       r.x[2] = static_cast<double>(p.fc.batches) * p.fc.out_depth;
       break;
@@ -504,7 +519,11 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
     case OpType::kSquaredDifference:
       // Windows of 1024+ elements (TS_ADD_TABLE_MIN_ELEMENTS) rescale through two 256-entry
       // tables built per call; smaller ones requantize every element.
-      // int16 ADD (ts_add_s16) never uses tables: every element requantized.
+      if (out16) {  // ts_add_s16 / ts_sub_s16: every element requantized
+        r.cls = LatencyClass::kElementwise16;
+        r.x[1] = elems;
+        break;
+      }
       r.cls = LatencyClass::kAdd;
       {
         const bool tables = elems >= 1024 && p.out_elem_bytes == 1;
@@ -515,7 +534,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       break;
     case OpType::kMul:
     case OpType::kPrelu:  // not fitted: one requantization per element, as MUL
-      r.cls = LatencyClass::kMul;
+      r.cls = out16 && op.type == OpType::kMul ? LatencyClass::kElementwise16
+                                                                          : LatencyClass::kMul;
       r.x[1] = elems;
       break;
     case OpType::kAveragePool2D:
@@ -543,7 +563,8 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[2] = p.softmax_rows;
       break;
     case OpType::kQuantize:
-      if (p.impl == ops::Impl::kQuantizeF32) {
+      // float32 -> int8 or int16 (the int16 one: the same division and rounding per element)
+      if (g.tensors[g.ops[st.op].inputs[0]].type == DType::kFloat32) {
         r.cls = LatencyClass::kQuantizeF32;
         r.x[1] = elems;
         r.x[2] = w.h();
@@ -602,12 +623,14 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       r.x[1] = static_cast<double>(p.softmax_rows) * p.softmax_depth;
       r.x[2] = p.softmax_rows;
       break;
-    case OpType::kSvdf:  // not fitted: as a fully connected layer of the same multiply-accumulates
-    case OpType::kTransposeConv:  // not fitted: likewise
-    case OpType::kUnidirectionalSequenceLstm:  // not fitted: likewise (its 8 FCs per time step)
-      r.cls = LatencyClass::kFullyConnected;
+    case OpType::kSvdf:
+    case OpType::kTransposeConv:
+    case OpType::kUnidirectionalSequenceLstm:
+      r.cls = g.ops[st.op].type == OpType::kSvdf            ? LatencyClass::kSvdf
+              : g.ops[st.op].type == OpType::kTransposeConv ? LatencyClass::kTransposeConv
+                                                            : LatencyClass::kLstm;
       r.x[1] = static_cast<double>(WindowMacs(g, st.op, w));
-      r.x[2] = static_cast<double>(p.out_shape.h) * p.out_shape.w * p.out_shape.c;
+      r.x[2] = static_cast<double>(p.out_shape.n) * p.out_shape.h * p.out_shape.w * p.out_shape.c;
       break;
     case OpType::kSum:  // not fitted: MEAN's features
       r.cls = LatencyClass::kMean;
@@ -701,6 +724,12 @@ const char* EnumName(LatencyClass c) {
     case LatencyClass::kActivation: return "Activation";
     case LatencyClass::kReshape: return "Reshape";
     case LatencyClass::kWholeCopy: return "WholeCopy";
+    case LatencyClass::kConv16x8: return "Conv16x8";
+    case LatencyClass::kFullyConnected16x8: return "FullyConnected16x8";
+    case LatencyClass::kTransposeConv: return "TransposeConv";
+    case LatencyClass::kElementwise16: return "Elementwise16";
+    case LatencyClass::kSvdf: return "Svdf";
+    case LatencyClass::kLstm: return "Lstm";
     case LatencyClass::kCopy: return "Copy";
   }
   return "?";
@@ -768,6 +797,15 @@ LatencyModel FitLatencyModel(const std::vector<LatencySample>& samples, const La
     std::array<bool, kLatencyFeatures> use{};
     for (const LatencySample* r : rows)
       for (int i = 0; i < kLatencyFeatures; ++i) use[i] = use[i] || r->step.x[i] != 0;
+    // No more features than samples (a class only one or two models exercise): the per-call
+    // term goes first, then the last features, so one sample fits its first feature alone.
+    for (;;) {
+      int n = 0, last = -1;
+      for (int i = 0; i < kLatencyFeatures; ++i)
+        if (use[i]) ++n, last = i;
+      if (n <= static_cast<int>(rows.size()) || n <= 1) break;
+      use[use[0] ? 0 : last] = false;
+    }
     std::array<double, kLatencyFeatures> coef{};
     for (;;) {
       if (!SolveWeighted(rows, use, &coef)) {
@@ -833,6 +871,12 @@ const char* LatencyClassName(LatencyClass c) {
     case LatencyClass::kActivation: return "activation";
     case LatencyClass::kReshape: return "reshape";
     case LatencyClass::kWholeCopy: return "whole_copy";
+    case LatencyClass::kConv16x8: return "conv_16x8";
+    case LatencyClass::kFullyConnected16x8: return "fully_connected_16x8";
+    case LatencyClass::kTransposeConv: return "transpose_conv";
+    case LatencyClass::kElementwise16: return "elementwise_16";
+    case LatencyClass::kSvdf: return "svdf";
+    case LatencyClass::kLstm: return "lstm";
     case LatencyClass::kCopy: return "copy";
   }
   return "?";
@@ -850,7 +894,13 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
     case LatencyClass::kConvEightTap: return {"out elements", "pixels", "rows", "table channels", "", ""};
     case LatencyClass::kDwPortable:
     case LatencyClass::kConvDirect:
+    case LatencyClass::kConv16x8:
+    case LatencyClass::kFullyConnected16x8:
+    case LatencyClass::kTransposeConv:
+    case LatencyClass::kSvdf:
+    case LatencyClass::kLstm:
     case LatencyClass::kFullyConnected: return {"MACs", "out elements", "", "", "", ""};
+    case LatencyClass::kElementwise16: return {"elements", "", "", "", "", ""};
     // depthwise MACs: over the taps computed (DepthwiseFeatures)
     case LatencyClass::kDwRun3:
     case LatencyClass::kDwRun3Stride2:

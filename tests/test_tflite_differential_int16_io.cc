@@ -232,16 +232,33 @@ TEST(TfliteDifferentialInt16Io, SoftmaxInt16) {
   // TFLM's tables (float) and TensorFlow Lite 2.9's (double).
   const std::vector<int16_t> exp_f = naive::ExpLut<float>(), recip_f = naive::RecipLut<float>();
   const std::vector<int16_t> exp_d = naive::ExpLut<double>(), recip_d = naive::RecipLut<double>();
-  int64_t elements = 0, differ = 0, table_entries_differ = 0;
+  int64_t elements = 0, differ = 0, table_entries_differ = 0, cases_differ = 0;
   for (int i = 0; i < 513; ++i) table_entries_differ += (exp_f[i] != exp_d[i]) + (recip_f[i] != recip_d[i]);
-  for (int c = 0; c < 120; ++c) {
+  for (int c = 0; c < 122; ++c) {
     SoftmaxOptions o;
     o.beta = static_cast<float>(U(0.3, 2.0));
-    const std::vector<int32_t> shape = {I(1, 3), I(1, 40)};
-    const float in_scale = static_cast<float>(std::pow(10.0, U(-5, -2.5)));
+    std::vector<int32_t> shape = {I(1, 3), I(1, 40)};
+    float in_scale = static_cast<float>(std::pow(10.0, U(-5, -2.5)));
+    // The last two cases: 3000 rows of two elements whose difference sweeps the sums of exps
+    // over [1.2, 1.7] (in_scale 1e-4, beta 1), where the 1/(1+x) tables of TFLM (float) and
+    // TensorFlow Lite 2.9 (double) differ in an entry.
+    const bool sweep = c >= 120;
+    if (sweep) {
+      o.beta = 1.0f;
+      in_scale = 1e-4f;
+      shape = {3000, 2};
+    }
     // TFLite 2.9 takes int16 SOFTMAX with zero points 0 only.
     const Graph g = Single(OpType::kSoftmax, o, DType::kInt16, in_scale, 0, DType::kInt16, 1.0f / 32768, 0, shape);
-    const auto in = RandomBytes(r, static_cast<size_t>(shape[0]) * shape[1] * 2);
+    auto in = RandomBytes(r, static_cast<size_t>(shape[0]) * shape[1] * 2);
+    if (sweep) {
+      for (int row = 0; row < 3000; ++row) {
+        const int16_t hi = static_cast<int16_t>(I(-5000, 5000));
+        const int16_t lo = static_cast<int16_t>(hi - (4000 + row * 3 + (c - 120)));
+        std::memcpy(&in[4 * row], c == 120 ? &hi : &lo, 2);
+        std::memcpy(&in[4 * row + 2], c == 120 ? &lo : &hi, 2);
+      }
+    }
     const auto want = test::RunTflite(WriteTfliteBytes(g), {in});
     const auto got = RunPlan(g, PlanLayerByLayer(g), {in});
     ASSERT_EQ(got.size(), 1u);
@@ -263,12 +280,14 @@ TEST(TfliteDifferentialInt16Io, SoftmaxInt16) {
     ASSERT_EQ(b, naive::SoftmaxS16(x, shape[0], shape[1], m_tfl, s_tfl, exp_d, recip_d))
         << "case " << c << ": TFLite's output is not its own arithmetic either";
     for (size_t e = 0; e < x.size(); ++e) differ += a[e] != b[e];
+    ++cases_differ;
   }
   std::printf("  SOFTMAX int16: %lld elements, %lld differ from TFLite 2.9 (its double tables: %lld of 1026 "
               "entries differ from TFLM's float ones)\n",
               static_cast<long long>(elements), static_cast<long long>(differ),
               static_cast<long long>(table_entries_differ));
   EXPECT_LT(differ * 10, elements);
+  EXPECT_GT(cases_differ, 0) << "the sweep never reached the table entries where TFLM and TFLite differ";
 }
 
 }  // namespace

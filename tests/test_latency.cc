@@ -320,5 +320,29 @@ TEST(LatencyDevice, PersonDetectLayerByLayerWithinTolerance) {
   EXPECT_NEAR(est / meas, 1.0, 0.10) << "refit the table: bench_latency --fit (src/analysis/latency.cc)";
 }
 
+// The recurrent and 16x8 classes (fitted on these models, src/analysis/latency.cc): the
+// keyword model (SVDF) and a 16x8 convolution layer by layer within the same tolerance.
+TEST(LatencyDevice, RecurrentAnd16x8ModelsWithinTolerance) {
+  TESSERA_REQUIRE_SHARED();
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (const char* m : {"coverage/tflm_keyword_scrambled_8bit", "coverage/seanet_int16_conv8"}) {
+    SCOPED_TRACE(m);
+    const Graph g = ReadTflite(test::SharedDir() + "/models/" + m + ".tflite");
+    const std::vector<std::vector<uint8_t>> inputs = {test::ReadFileBytes(test::ReferenceDir(m) + "/case0.input.bin")};
+    const Plan plan = PlanLayerByLayer(g);
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / ("tessera_latency16_" + std::to_string(::getpid()))).string();
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs, RunPlan(g, plan, inputs));
+    const double est = EstimateInstructions(g, plan).instructions;
+    const double meas = static_cast<double>(r.instructions);
+    std::printf("%s layer by layer: measured %.0f, estimated %.0f (%+.2f%%)\n", m, meas, est, 100 * (est / meas - 1));
+    EXPECT_NEAR(est / meas, 1.0, 0.10) << "refit the recurrent and 16x8 rows (src/analysis/latency.cc)";
+  }
+}
+
 }  // namespace
 }  // namespace tessera

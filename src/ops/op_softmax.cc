@@ -79,7 +79,7 @@ class Softmax final : public OpUnit {
     const std::string& label = p.label;
     const Tensor& x = OperandTensor(g, label, o, 0, "input");
     const Tensor& y = OutputTensor(g, label, o);
-    if (x.type == DType::kInt16) return PrepareInt16(g, o, p, x, y);
+    if (x.type == DType::kInt16) return PrepareInt16(o, p, x, y);
     RequireType(label, x, DType::kInt8, "input");
     if (y.type != DType::kInt16) RequireType(label, y, DType::kInt8, "output");
     RequireRank(label, x, 1, TS_MAX_DIMS, "input");
@@ -115,9 +115,8 @@ class Softmax final : public OpUnit {
   }
 
   // TFLM's SoftmaxPrepare / CalculateSoftmaxParams for int16 input and output.
-  static void PrepareInt16(const Graph& g, const Operator& o, PreparedOp& p, const Tensor& x, const Tensor& y) {
+  static void PrepareInt16(const Operator& o, PreparedOp& p, const Tensor& x, const Tensor& y) {
     const std::string& label = p.label;
-    (void)g;
     RequireType(label, y, DType::kInt16, "output");
     RequireRank(label, x, 1, TS_MAX_DIMS, "input");
     if (x.shape != y.shape) Fail(label, "input and output shapes differ");

@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
         for (int t : g->inputs) {
           const size_t n = static_cast<size_t>(g->tensors[t].num_bytes());
           if (at + n > all.size()) throw std::runtime_error("case0.input.bin is shorter than the model's inputs");
-          inputs.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
+          const auto first = all.begin() + static_cast<std::ptrdiff_t>(at);
+          inputs.emplace_back(first, first + static_cast<std::ptrdiff_t>(n));
           at += n;
         }
       }

@@ -32,6 +32,7 @@
 #include "schedule/patch_plan.h"
 #include "schedule/stream.h"
 #include "search/search.h"
+#include "support/plan_sweep.h"
 #include "support/random_graphs.h"
 #include "zoo/builder.h"
 
@@ -561,6 +562,37 @@ TEST(PropertyPlansInt16, GeneratorIsDeterministicAndInt16) {
       EXPECT_EQ(t.quant.zero_point.at(0), 0) << t.name;
     }
   }
+}
+
+// A few random 16x8 graphs' generated C (host compiler) gives the executor's bytes: every
+// 16x8 kernel call and constant (int64 biases, SOFTMAX's tables) as codegen emits it.
+TEST(PropertyPlansInt16, GeneratedCMatchesExecutor) {
+  test::RandomGraphOptions go;
+  go.min_hw = 5;
+  go.max_hw = 12;
+  go.max_channels = 6;
+  int with_softmax = 0;
+  for (int i = 0; i < 4; ++i) {
+    // seeds whose graphs end in SOFTMAX where the first ones do not
+    uint64_t seed = test::CaseSeed(0x16c0de, i);
+    for (int k = 0; k < 50; ++k) {
+      const Graph t = test::RandomGraphInt16(seed, go);
+      if (i >= 2 || std::any_of(t.ops.begin(), t.ops.end(), [](const Operator& o) { return o.type == OpType::kSoftmax; }))
+        break;
+      seed = test::CaseSeed(seed, k);
+    }
+    const Graph g = test::RandomGraphInt16(seed, go);
+    SCOPED_TRACE(SeedText(seed) + "\n  int16 graph: " + test::DescribeGraph(g));
+    with_softmax += std::any_of(g.ops.begin(), g.ops.end(), [](const Operator& o) { return o.type == OpType::kSoftmax; });
+    const auto inputs = test::RandomInputs(g, seed);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(i % 2 ? "best" : "greedy"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got, want;
+    for (const auto& o : RunPlan(g, plan, inputs)) want.insert(want.end(), o.begin(), o.end());
+    ASSERT_EQ(test::RunGeneratedOnHost(g, plan, inputs[0], &got, "random16_" + std::to_string(i)), 0);
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_GE(with_softmax, 2);
 }
 
 }  // namespace

@@ -382,6 +382,10 @@ std::string ModelWriter::ConstI64(const std::string& name, const int64_t* v, siz
   return ConstBytes(name, "int64_t", v, n, 8);
 }
 
+std::string ModelWriter::ConstI16(const std::string& name, const int16_t* v, size_t n) {
+  return ConstBytes(name, "int16_t", v, n, 2);
+}
+
 std::string ModelWriter::ConstI8(const std::string& name, const int8_t* v, size_t n) {
   return ConstBytes(name, "int8_t", v, n, 1);
 }

@@ -293,6 +293,12 @@ void ts_requantize_s8(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_
 void ts_requantize_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t out_bytes,
                        int32_t channels, ts_window win);
 
+/* QUANTIZE int8 -> int16 (TFLM quantize_common.cc, reference_ops::Requantize): output =
+ * clamp(out_zp + MBQM(in - in_zp, multiplier, shift), act_min, act_max) stored as int16 (at any
+ * byte offset; act_min/act_max: -32768/32767). Element-wise over a window, each element read
+ * then written. */
+void ts_requantize_s8_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
 /* Clamp to [lo, hi] without rescaling (TFLM's int8 RELU6). */
 void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
                  ts_window win);
@@ -319,6 +325,18 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in /* float32 
 /* DEQUANTIZE int8 -> float32: (float)(scale * (q - zero_point)) in double. */
 void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf out /* float32 */,
                           int32_t channels, ts_window win);
+
+/* QUANTIZE float32 -> int16 (TFLM's reference AffineQuantize): TfLiteRound(x / (float)scale)
+ * + zero_point, the division and the rounding (half away from zero) in single precision,
+ * clamped to [-32768, 32767] (a value beyond the int32 range saturates; NaN gives the zero
+ * point). Element-wise over a window; int16 elements at any byte offset. */
+void ts_quantize_f32_s16(double scale, int32_t zero_point, ts_cbuf in /* float32 */, ts_buf out /* int16 */,
+                         int32_t channels, ts_window win);
+/* DEQUANTIZE int16 -> float32: (float)(scale * (q - zero_point)), the product exact in double
+ * and rounded once to float (the same float as TFLM's single-precision product of the float
+ * scale and the exactly representable difference). Element-wise over a window. */
+void ts_dequantize_s16_f32(double scale, int32_t zero_point, ts_cbuf in /* int16 */, ts_buf out /* float32 */,
+                           int32_t channels, ts_window win);
 
 /* Copies window `win` between two buffers of the same tensor (pixels row-major, each
  * pixel's pixel_bytes bytes in ascending order; element order for overlapping buffers). */
@@ -372,6 +390,20 @@ void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, in
  * any byte offset. Unit: one row, read whole, then written; no scratch. */
 void ts_softmax_s8_s16(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
                        int32_t depth);
+
+/* SOFTMAX int16 -> int16 (TFLM softmax.cc -> reference_ops::SoftmaxInt16; output scale 1/32768,
+ * zero point 0): exp of the difference to the row maximum from a 513-entry table over [-10, 0]
+ * (input_multiplier / input_left_shift: QuantizeMultiplier(input_scale * beta / (10 / 65535))),
+ * summed, the reciprocal from a 513-entry 1/(1+x) table over [0, 1]. Both tables are TFLM's
+ * gen_lut (computed by the operator layer on the host, never here). `in` / `out` hold int16
+ * elements at any byte offset. Unit: one row: reads it whole, keeps the exps in its output row
+ * and rescales them there; no scratch. */
+typedef struct {
+  int32_t input_multiplier, input_left_shift;
+  const int16_t* exp_lut;                 /* 513 entries */
+  const int16_t* one_over_one_plus_x_lut; /* 513 entries */
+} ts_softmax_s16_params;
+void ts_softmax_s16(const ts_softmax_s16_params* p, const int8_t* in, int8_t* out, int32_t rows, int32_t depth);
 
 /* MEAN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM's integer
  * mean): when input and output share scale and zero point (requantize == 0) the mean is

@@ -327,6 +327,9 @@ int main(int argc, char** argv) {
       std::printf("%-22s error: %s\n", m.c_str(), e.what());
     }
   }
-  std::filesystem::remove_all(work);
+  if (const char* keep = std::getenv("TESSERA_BENCH_KEEP"); keep && *keep)
+    std::printf("kept %s (TESSERA_BENCH_KEEP)\n", work.c_str());
+  else
+    std::filesystem::remove_all(work);
   return 0;
 }

@@ -1307,14 +1307,222 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
   ts_conv_col4_impl(col, k, filter, 0, out_c, o, tbl, d, st, 1, clamp);
 }
 
+/* Two output channels x four pixels (device, table path, k a multiple of 8 among
+ * TS_C42_KS): the column's four lanes as in the quad kernel, each half group read as two
+ * LDRDs (two lanes each) and used for both channels, so each column word feeds two SMLADs
+ * instead of one. The two channels' filter words are one LDR apart by k bytes (k an immediate
+ * of the instantiation, which is why k is a parameter of the code: no register is left for
+ * it) and are loaded, extended (SXTB16) and used per half group (loaded again for the odd
+ * half: the raw words find no register either). Eight accumulators, two column words, two
+ * filter words and the two pointers take all fourteen registers; the context (column start,
+ * stride, table, output, clamp bounds, column end, table end) lives in 32 bytes below the
+ * stack pointer for the block. Modelled Cortex-M4 cycles (firmware/cycles/m4_model.h) per
+ * group of four taps, 32 MACs: two LDRs pipelined (3), two SXTB16, two LDRDs (6), eight
+ * SMLADs, per half: 38, against 2 x 22-25 for the one-channel loop; the groups are unrolled
+ * by four (k a multiple of 16) or two, the loop test (column end from the context) 5 cycles.
+ * Per pair: the sums start from the table's 2 * bias, 4 instructions a requantization
+ * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
+ * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
+ * additions is not needed: exact mod 2^32), so the bytes are the same. */
+typedef struct {
+  const uint32_t* col;  /* 0 */
+  int32_t st;           /* 4: out_c */
+  const uint32_t* tbl;  /* 8: the pair's table entries (advanced per pair) */
+  int8_t* d;            /* 12: the pair's first output (advanced by 2 per pair) */
+  uint32_t lo4, hi4;    /* 16, 20 */
+  const uint32_t* cend; /* 24: the column's end, col + 2 * k */
+  const uint32_t* tend; /* 28: the table's end for the pairs */
+} ts_c42_ctx;
+
+#define TS_C42_HALF(K, ROR, POST)                    \
+  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
+  "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
+#define TS_C42_ENTER                                 \
+  "sub sp, sp, #32\n\t"                              \
+  "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
+  "strd %[c0], %[c1], [sp, #0]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #8]\n\t"                \
+  "strd %[c0], %[c1], [sp, #8]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
+  "strd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
+  "strd %[c0], %[c1], [sp, #24]\n\t"
+#define TS_C42_START                                 \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldr %[a0], [%[x]]\n\t"                            \
+  "ldr %[b0], [%[x], #16]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"                           \
+  "mov %[a1], %[a0]\n\t"                             \
+  "mov %[a2], %[a0]\n\t"                             \
+  "mov %[a3], %[a0]\n\t"                             \
+  "mov %[b1], %[b0]\n\t"                             \
+  "mov %[b2], %[b0]\n\t"                             \
+  "mov %[b3], %[b0]\n\t"                             \
+  "1:\n\t"
+#define TS_C42_LOOP_END(K)                           \
+  "ldr %[e0], [sp, #24]\n\t"                         \
+  "cmp %[x], %[e0]\n\t"                              \
+  "bne 1b\n\t"                                       \
+  "add %[w], %[w], #" #K "\n\t"
+#define TS_C42_RQ1(v)                                \
+  "add %[c0], %[e0], %[" v "], asr #31\n\t"          \
+  "smmlar %[" v "], %[" v "], %[c1], %[c0]\n\t"      \
+  "asr %[" v "], %[" v "], %[e1]\n\t"                \
+  "ssat %[" v "], #8, %[" v "]\n\t"
+#define TS_C42_REQUANT                               \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldrd %[c1], %[e0], [%[x], #4]\n\t"                \
+  "ldr %[e1], [%[x], #12]\n\t"                       \
+  TS_C42_RQ1("a0") TS_C42_RQ1("a1") TS_C42_RQ1("a2") TS_C42_RQ1("a3") \
+  "ldrd %[c1], %[e0], [%[x], #20]\n\t"               \
+  "ldr %[e1], [%[x], #28]\n\t"                       \
+  TS_C42_RQ1("b0") TS_C42_RQ1("b1") TS_C42_RQ1("b2") TS_C42_RQ1("b3") \
+  "add %[x], %[x], #32\n\t"                          \
+  "str %[x], [sp, #8]\n\t"                           \
+  "ldr %[c0], [sp, #12]\n\t"                         \
+  "ldr %[c1], [sp, #4]\n\t"                          \
+  "add %[e0], %[c0], #2\n\t"                         \
+  "str %[e0], [sp, #12]\n\t"
+#define TS_C42_STORE                                 \
+  "strb %[a0], [%[c0]]\n\t"                          \
+  "strb %[b0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a1], [%[c0]]\n\t"                          \
+  "strb %[b1], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a2], [%[c0]]\n\t"                          \
+  "strb %[b2], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a3], [%[c0]]\n\t"                          \
+  "strb %[b3], [%[c0], #1]\n\t"
+/* clamp: (a0, b0, a1, b1) packed in a0 and (a2, b2, a3, b3) in a2, each clamped to
+ * [lo4, hi4] (bytes), stored by bytes */
+#define TS_C42_CLAMP_STORE                           \
+  "bfi %[a0], %[b0], #8, #8\n\t"                     \
+  "bfi %[a0], %[a1], #16, #8\n\t"                    \
+  "bfi %[a0], %[b1], #24, #8\n\t"                    \
+  "bfi %[a2], %[b2], #8, #8\n\t"                     \
+  "bfi %[a2], %[a3], #16, #8\n\t"                    \
+  "bfi %[a2], %[b3], #24, #8\n\t"                    \
+  "ldrd %[b0], %[b1], [sp, #16]\n\t"                 \
+  "ssub8 %[e0], %[a0], %[b0]\n\t"                    \
+  "sel %[a0], %[a0], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a0]\n\t"                    \
+  "sel %[a0], %[a0], %[b1]\n\t"                      \
+  "ssub8 %[e0], %[a2], %[b0]\n\t"                    \
+  "sel %[a2], %[a2], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a2]\n\t"                    \
+  "sel %[a2], %[a2], %[b1]\n\t"                      \
+  "strb %[a0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a0], #8\n\t"                         \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "lsr %[e0], %[a0], #16\n\t"                        \
+  "strb %[e0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a0], #24\n\t"                        \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a2], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a2], #8\n\t"                         \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "lsr %[e0], %[a2], #16\n\t"                        \
+  "strb %[e0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a2], #24\n\t"                        \
+  "strb %[e0], [%[c0], #1]\n\t"
+#define TS_C42_NEXT                                  \
+  "ldr %[e1], [sp, #28]\n\t"                         \
+  "cmp %[x], %[e1]\n\t"                              \
+  "bne 0b\n\t"                                       \
+  "ldr %[x], [sp, #12]\n\t"                          \
+  "add sp, sp, #32"
+#define TS_C42_OPERANDS                                                                           \
+  : [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),       \
+    [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [c0] "=&r"(c0), [c1] "=&r"(c1), \
+    [e0] "=&r"(e0), [e1] "=&r"(e1)                                                                \
+  :                                                                                               \
+  : "cc", "memory"
+#define TS_C42_BODY4(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+#define TS_C42_BODY2(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+/* One instantiation per k: every pair of the context; returns the filter pointer after them,
+ * *d the output pointer after them. */
+#define TS_C42_FN(K, BODY)                                                                        \
+  static __attribute__((noinline)) const int8_t* ts_conv_c42_##K(const ts_c42_ctx* cx, const int8_t* w, \
+                                                                int clamp, int8_t** d) {          \
+    uint32_t x = (uint32_t)cx;                                                                    \
+    uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, e0, e1;                                      \
+    if (clamp)                                                                                    \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY(K) TS_C42_LOOP_END(K) TS_C42_REQUANT        \
+                           TS_C42_CLAMP_STORE TS_C42_NEXT TS_C42_OPERANDS);                       \
+    else                                                                                          \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY(K) TS_C42_LOOP_END(K) TS_C42_REQUANT        \
+                           TS_C42_STORE TS_C42_NEXT TS_C42_OPERANDS);                             \
+    *d = (int8_t*)x;                                                                              \
+    return w;                                                                                     \
+  }
+TS_C42_FN(16, TS_C42_BODY4)
+TS_C42_FN(32, TS_C42_BODY4)
+TS_C42_FN(40, TS_C42_BODY2)
+TS_C42_FN(64, TS_C42_BODY4)
+TS_C42_FN(128, TS_C42_BODY4)
+TS_C42_FN(144, TS_C42_BODY4)
+
+/* The pairs of the first n channels when k has an instantiation; returns the channels done. */
+static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,
+                                                                 int32_t n, const ts_conv_out* o, const uint32_t* tbl,
+                                                                 int8_t** d, int32_t st, int clamp) {
+  ts_c42_ctx cx;
+  const int32_t np = n / 2;
+  if (np == 0 || (k != 16 && k != 32 && k != 40 && k != 64 && k != 128 && k != 144)) return 0;
+  cx.col = col;
+  cx.st = st;
+  cx.tbl = tbl;
+  cx.d = *d;
+  cx.lo4 = o->lo4;
+  cx.hi4 = o->hi4;
+  cx.cend = col + 2 * k;
+  cx.tend = tbl + 8 * np;
+  switch (k) {
+    case 16: *w = ts_conv_c42_16(&cx, *w, clamp, d); break;
+    case 32: *w = ts_conv_c42_32(&cx, *w, clamp, d); break;
+    case 40: *w = ts_conv_c42_40(&cx, *w, clamp, d); break;
+    case 64: *w = ts_conv_c42_64(&cx, *w, clamp, d); break;
+    case 128: *w = ts_conv_c42_128(&cx, *w, clamp, d); break;
+    default: *w = ts_conv_c42_144(&cx, *w, clamp, d); break;
+  }
+  return 2 * np;
+}
+
 /* `st` must be out_c (ctx->st). */
 static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
     const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
   const ts_conv_col4_ctx* const ctx = o->actx;
-  const int32_t n = ctx->n, k4 = (k + 3) & ~3;
+  const int32_t k4 = (k + 3) & ~3;
   const uint32_t* const cend = ctx->cend;
   const int8_t* w = filter;
+  int32_t n = ctx->n;
+  {
+    const int32_t done = ts_conv_c42(col, k, &w, n, o, tbl, &d, st, clamp);
+    if (done) {
+      if (out_c > done) ts_conv_col4_rest(col, k, w, out_c - done, o, tbl + 4 * done, d, st, clamp);
+      return;
+    }
+  }
   if (n > 0) {
     const uint32_t* x;
     int32_t s0, s1, s2, s3;

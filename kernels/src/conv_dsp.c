@@ -1324,6 +1324,7 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
  * additions is not needed: exact mod 2^32), so the bytes are the same. */
+#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4) */
 typedef struct {
   const uint32_t* col;  /* 0 */
   int32_t st;           /* 4: out_c */
@@ -1480,6 +1481,11 @@ TS_C42_FN(40, TS_C42_BODY2)
 TS_C42_FN(64, TS_C42_BODY4)
 TS_C42_FN(128, TS_C42_BODY4)
 TS_C42_FN(144, TS_C42_BODY4)
+TS_C42_FN(288, TS_C42_BODY4)
+
+static inline int ts_c42_has(int32_t k) {
+  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
+}
 
 /* The pairs of the first n channels when k has an instantiation; returns the channels done. */
 static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,
@@ -1487,7 +1493,7 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
                                                                  int8_t** d, int32_t st, int clamp) {
   ts_c42_ctx cx;
   const int32_t np = n / 2;
-  if (np == 0 || (k != 16 && k != 32 && k != 40 && k != 64 && k != 128 && k != 144)) return 0;
+  if (np == 0 || !ts_c42_has(k)) return 0;
   cx.col = col;
   cx.st = st;
   cx.tbl = tbl;
@@ -1502,7 +1508,8 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
     case 40: *w = ts_conv_c42_40(&cx, *w, clamp, d); break;
     case 64: *w = ts_conv_c42_64(&cx, *w, clamp, d); break;
     case 128: *w = ts_conv_c42_128(&cx, *w, clamp, d); break;
-    default: *w = ts_conv_c42_144(&cx, *w, clamp, d); break;
+    case 144: *w = ts_conv_c42_144(&cx, *w, clamp, d); break;
+    default: *w = ts_conv_c42_288(&cx, *w, clamp, d); break;
   }
   return 2 * np;
 }
@@ -1561,6 +1568,32 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
 __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
                                                    const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                    const uint32_t* tbl, int8_t* d, int32_t st) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  /* k with a two-channel instantiation: its table built TS_C42_CHUNK channels at a time on
+   * the stack (the column has no room for the whole table here) */
+  if (out_c >= 2 && ts_c42_has(k)) {
+    uint32_t t[4 * TS_C42_CHUNK];
+    ts_conv_out oc = *o;
+    const int8_t* w = filter;
+    const int clamp = o->mode == 5;
+    int32_t c = 0;
+    (void)tbl;
+    while (out_c - c >= 2) {
+      const int32_t m = (out_c - c > TS_C42_CHUNK ? TS_C42_CHUNK : out_c - c) & ~1;
+      oc.mult = o->mult + c;
+      oc.shift = o->shift + c;
+      ts_conv_quad_table(t, bias ? bias + c : 0, &oc, m);
+      ts_conv_c42(col, k, &w, m, &oc, t, &d, st, clamp);
+      c += m;
+    }
+    if (c < out_c) {
+      oc.mult = o->mult + c;
+      oc.shift = o->shift + c;
+      ts_conv_col4_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, 0, d, st, 0, clamp);
+    }
+    return;
+  }
+#endif
   if (o->mode == 5)
     ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 1);
   else

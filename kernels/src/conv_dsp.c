@@ -1324,7 +1324,8 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
  * additions is not needed: exact mod 2^32), so the bytes are the same. */
-#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4) */
+#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4_pairs) */
+#define TS_C42_MIN 2   /* fewer channels in a call (a run between pruned ones): the one-channel kernels */
 typedef struct {
   const uint32_t* col;  /* 0 */
   int32_t st;           /* 4: out_c */
@@ -1493,7 +1494,7 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
                                                                  int8_t** d, int32_t st, int clamp) {
   ts_c42_ctx cx;
   const int32_t np = n / 2;
-  if (np == 0 || !ts_c42_has(k)) return 0;
+  if (n < TS_C42_MIN || !ts_c42_has(k)) return 0;
   cx.col = col;
   cx.st = st;
   cx.tbl = tbl;
@@ -1563,42 +1564,60 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
 }
 #endif
 
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* ts_conv_col4 (no table in the column) when k has a two-channel instantiation: the table
+ * built TS_C42_CHUNK channels at a time on the stack, in a frame of its own (an odd last
+ * channel through ts_conv_col4_rest with its entry). */
+__attribute__((noinline)) static void ts_conv_col4_pairs_run(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
+  uint32_t t[4 * TS_C42_CHUNK];
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const int clamp = o->mode == 5;
+  const int8_t* w = filter;
+  int32_t c = 0;
+  (void)tbl;
+  while (c < out_c) {
+    const int32_t m = out_c - c > TS_C42_CHUNK ? TS_C42_CHUNK : out_c - c;
+    int32_t j;
+    for (j = 0; j < m; ++j) {
+      const int32_t r = -o->shift[c + j];
+      t[4 * j] = bias ? (uint32_t)bias[c + j] << 1 : 0u;
+      t[4 * j + 1] = (uint32_t)o->mult[c + j];
+      t[4 * j + 2] = oo21 << (r - 1);
+      t[4 * j + 3] = (uint32_t)r;
+    }
+    j = ts_conv_c42(col, k, &w, m, o, t, &d, st, clamp);
+    if (j < m) ts_conv_col4_rest(col, k, w, m - j, o, t + 4 * j, d, st, clamp);
+    c += m;
+  }
+}
+#endif
+
 /* The instantiations: without the table (larger layers), with the
  * table without and with the clamp. */
 __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
                                                    const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                    const uint32_t* tbl, int8_t* d, int32_t st) {
-#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  /* k with a two-channel instantiation: its table built TS_C42_CHUNK channels at a time on
-   * the stack (the column has no room for the whole table here) */
-  if (out_c >= 2 && ts_c42_has(k)) {
-    uint32_t t[4 * TS_C42_CHUNK];
-    ts_conv_out oc = *o;
-    const int8_t* w = filter;
-    const int clamp = o->mode == 5;
-    int32_t c = 0;
-    (void)tbl;
-    while (out_c - c >= 2) {
-      const int32_t m = (out_c - c > TS_C42_CHUNK ? TS_C42_CHUNK : out_c - c) & ~1;
-      oc.mult = o->mult + c;
-      oc.shift = o->shift + c;
-      ts_conv_quad_table(t, bias ? bias + c : 0, &oc, m);
-      ts_conv_c42(col, k, &w, m, &oc, t, &d, st, clamp);
-      c += m;
-    }
-    if (c < out_c) {
-      oc.mult = o->mult + c;
-      oc.shift = o->shift + c;
-      ts_conv_col4_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, 0, d, st, 0, clamp);
-    }
-    return;
-  }
-#endif
   if (o->mode == 5)
     ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 1);
   else
     ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 0);
 }
+
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* The quad kernel without the column's table when k has a two-channel instantiation: runs of
+ * fewer than TS_C42_MIN channels (between pruned ones) keep the one-channel kernel, whose
+ * set-up is smaller; a frame of its own keeps the table off the other path. */
+__attribute__((noinline)) static void ts_conv_col4_pairs(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
+  if (out_c < TS_C42_MIN)
+    ts_conv_col4(col, k, filter, bias, out_c, o, tbl, d, st);
+  else
+    ts_conv_col4_pairs_run(col, k, filter, bias, out_c, o, tbl, d, st);
+}
+#endif
 
 __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_t k, const int8_t* filter,
                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
@@ -2248,6 +2267,9 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
 #endif
     } else {
       b.kern4 = ts_conv_col4;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+      if (ts_c42_has(k)) b.kern4 = ts_conv_col4_pairs;
+#endif
     }
     {
       /* the quads' gather rows (in_c not a multiple of 4 only): after the lanes (and the

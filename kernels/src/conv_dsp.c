@@ -21,7 +21,12 @@
  *    {2 * bias, multiplier, nudge, shift} are computed once per call into the column's unused
  *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
  *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
- *    its context in 32 bytes below the stack pointer). Blocks are four pixels of the window in raster order:
+ *    its context in 32 bytes below the stack pointer). On the device, with k among the
+ *    instantiations of ts_conv_c42_K (16, 32, 40, 64, 128, 144, 288 taps), the channels go
+ *    two at a time instead (four pixels x two channels, each column word feeding two SMLADs:
+ *    38 modelled Cortex-M4 cycles per group against 2 x 22-25), from the table, or without
+ *    room for it from one built TS_C42_CHUNK channels at a time on the stack
+ *    (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
  *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
  *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
  *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in

@@ -104,6 +104,8 @@
 #define TS_CONV_DSP_LIVE_RUNS 64 /* quad kernel: runs of live channels between pruned ones, at most */
 #endif
 
+#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4_pairs) */
+
 /* ---- im2col path ---- */
 
 /* Column layout: per group of four taps, 2 * lanes words; lane l (pixel l of the block) holds
@@ -509,11 +511,204 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
   if (c < out_c) ts_conv_col_last(col, k, w0, bias, o, c, d0, d1);
 }
 
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* Four output channels x the column's two lanes (device, modes 5 and 6, k = 576: the 3x3
+ * convolutions over 64 channels, whose four lanes do not fit the column): per half group one
+ * LDRD of the two lanes' words, used for the four channels, whose filter words are k bytes
+ * apart (immediate offsets, as ts_conv_c42_K) and loaded two at a time (pipelined), extended
+ * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 42
+ * modelled Cortex-M4 cycles, against 2 x 25 or so for the 2x2 kernel's C loop. The table
+ * ({2 * bias, multiplier, nudge, shift} per channel) comes from ts_conv_p4_run, the context
+ * (column, outputs, table, clamp bounds, column end, table end) sits in 32 bytes below the
+ * stack pointer. Same sums as ts_conv_col_pair_d_impl, so the same bytes. */
+#define TS_P4_CHUNK 4 /* channels per stack table (ts_conv_p4_run) */
+typedef struct {
+  const uint32_t* col;  /* 0 */
+  int8_t* d0;           /* 4: the first pixel's output for the current four channels */
+  const uint32_t* tbl;  /* 8 */
+  int8_t* d1;           /* 12: the second pixel's */
+  uint32_t lo4, hi4;    /* 16, 20 */
+  const uint32_t* cend; /* 24: col + k */
+  const uint32_t* tend; /* 28 */
+} ts_p4_ctx;
+
+#define TS_P4_PAIR(KA, KB, ROR, POST, A, B)          \
+  "ldr %[e1], [%[w], #" KB "]\n\t"                   \
+  "ldr %[e0], [%[w]" KA "]" POST "\n\t"              \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "smlad %[" A "0], %[c0], %[e0], %[" A "0]\n\t"     \
+  "smlad %[" A "1], %[c1], %[e0], %[" A "1]\n\t"     \
+  "smlad %[" B "0], %[c0], %[e1], %[" B "0]\n\t"     \
+  "smlad %[" B "1], %[c1], %[e1], %[" B "1]\n\t"
+#define TS_P4_GROUP                                              \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
+  TS_P4_PAIR("", "576", "", "", "a", "b")                        \
+  TS_P4_PAIR(", #1152", "1728", "", "", "g", "h")                \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
+  TS_P4_PAIR(", #1152", "1728", ", ror #8", "", "g", "h")        \
+  TS_P4_PAIR("", "576", ", ror #8", ", #4", "a", "b")
+#define TS_P4_RQ1(v)                                 \
+  "add %[c0], %[e0], %[" v "], asr #31\n\t"          \
+  "smmlar %[" v "], %[" v "], %[c1], %[c0]\n\t"      \
+  "asr %[" v "], %[" v "], %[e1]\n\t"                \
+  "ssat %[" v "], #8, %[" v "]\n\t"
+#define TS_P4_RQ(off, A)                             \
+  "ldrd %[c1], %[e0], [%[x], #" off "]\n\t"          \
+  "ldr %[e1], [%[x], #" off "+8]\n\t"                \
+  TS_P4_RQ1(A "0") TS_P4_RQ1(A "1")
+/* a pixel's four bytes (packed in v) to the output pointer at [sp, #off], advanced by 4 */
+#define TS_P4_STORE4(v, off)                         \
+  "ldr %[c0], [sp, #" off "]\n\t"                    \
+  "strb %[" v "], [%[c0]]\n\t"                       \
+  "lsr %[e0], %[" v "], #8\n\t"                      \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "lsr %[e0], %[" v "], #16\n\t"                     \
+  "strb %[e0], [%[c0], #2]\n\t"                      \
+  "lsr %[e0], %[" v "], #24\n\t"                     \
+  "strb %[e0], [%[c0], #3]\n\t"                      \
+  "add %[c0], %[c0], #4\n\t"                         \
+  "str %[c0], [sp, #" off "]\n\t"
+#define TS_P4_PACK                                   \
+  "bfi %[a0], %[b0], #8, #8\n\t"                     \
+  "bfi %[a0], %[g0], #16, #8\n\t"                    \
+  "bfi %[a0], %[h0], #24, #8\n\t"                    \
+  "bfi %[a1], %[b1], #8, #8\n\t"                     \
+  "bfi %[a1], %[g1], #16, #8\n\t"                    \
+  "bfi %[a1], %[h1], #24, #8\n\t"
+#define TS_P4_CLAMP                                  \
+  "ldrd %[b0], %[b1], [sp, #16]\n\t"                 \
+  "ssub8 %[e0], %[a0], %[b0]\n\t"                    \
+  "sel %[a0], %[a0], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a0]\n\t"                    \
+  "sel %[a0], %[a0], %[b1]\n\t"                      \
+  "ssub8 %[e0], %[a1], %[b0]\n\t"                    \
+  "sel %[a1], %[a1], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a1]\n\t"                    \
+  "sel %[a1], %[a1], %[b1]\n\t"
+#define TS_P4_HEAD                                   \
+  "sub sp, sp, #32\n\t"                              \
+  "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
+  "strd %[c0], %[c1], [sp, #0]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #8]\n\t"                \
+  "strd %[c0], %[c1], [sp, #8]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
+  "strd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
+  "strd %[c0], %[c1], [sp, #24]\n\t"                 \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldr %[a0], [%[x]]\n\t"                            \
+  "ldr %[b0], [%[x], #16]\n\t"                       \
+  "ldr %[g0], [%[x], #32]\n\t"                       \
+  "ldr %[h0], [%[x], #48]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"                           \
+  "mov %[a1], %[a0]\n\t"                             \
+  "mov %[b1], %[b0]\n\t"                             \
+  "mov %[g1], %[g0]\n\t"                             \
+  "mov %[h1], %[h0]\n\t"                             \
+  "1:\n\t"                                           \
+  TS_P4_GROUP TS_P4_GROUP TS_P4_GROUP TS_P4_GROUP    \
+  "ldr %[e0], [sp, #24]\n\t"                         \
+  "cmp %[x], %[e0]\n\t"                              \
+  "bne 1b\n\t"                                       \
+  "add %[w], %[w], #1728\n\t"                        \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  TS_P4_RQ("4", "a") TS_P4_RQ("20", "b") TS_P4_RQ("36", "g") TS_P4_RQ("52", "h") \
+  "add %[x], %[x], #64\n\t"                          \
+  "str %[x], [sp, #8]\n\t"                           \
+  TS_P4_PACK
+#define TS_P4_TAIL                                   \
+  TS_P4_STORE4("a0", "4") TS_P4_STORE4("a1", "12")   \
+  "ldr %[e1], [sp, #28]\n\t"                         \
+  "cmp %[x], %[e1]\n\t"                              \
+  "bne 0b\n\t"                                       \
+  "add sp, sp, #32"
+#define TS_P4_OPERANDS                                                                            \
+  : [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1),       \
+    [g0] "=&r"(g0), [g1] "=&r"(g1), [h0] "=&r"(h0), [h1] "=&r"(h1), [c0] "=&r"(c0), [c1] "=&r"(c1), \
+    [e0] "=&r"(e0), [e1] "=&r"(e1)                                                                \
+  :                                                                                               \
+  : "cc", "memory"
+
+/* Every four channels of the context; returns the filter pointer after them. */
+static __attribute__((noinline)) const int8_t* ts_conv_p4_576(const ts_p4_ctx* cx, const int8_t* w, int clamp) {
+  uint32_t x = (uint32_t)cx;
+  uint32_t a0, a1, b0, b1, g0, g1, h0, h1, c0, c1, e0, e1;
+  if (clamp)
+    __asm__ volatile(TS_P4_HEAD TS_P4_CLAMP TS_P4_TAIL TS_P4_OPERANDS);
+  else
+    __asm__ volatile(TS_P4_HEAD TS_P4_TAIL TS_P4_OPERANDS);
+  return w;
+}
+
+/* The 2x2 kernel in a frame of its own (ts_conv_col_pair_d dispatches). */
+__attribute__((noinline)) static void ts_conv_col_pair_d_c(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                           const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                           int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+}
+
+/* Channels [c, out_c) of ts_conv_p4_run (at most three) through the 2x2 kernel. */
+__attribute__((noinline)) static void ts_conv_p4_rest(const uint32_t* col, int32_t k, const int8_t* w,
+                                                      const int32_t* bias, int32_t c, int32_t out_c,
+                                                      const ts_conv_out* o, int8_t* d0, int8_t* d1) {
+  ts_conv_out oc = *o;
+  oc.mult = o->mult + c;
+  oc.shift = o->shift + c;
+  ts_conv_col_pair_d_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, d0 + c, d1 + c, o->mode == 5);
+}
+
+/* ts_conv_col_pair_d for k = 576 and at least four channels: the table TS_P4_CHUNK channels
+ * at a time on the stack, four channels per pass; the last 1-3 channels through the 2x2
+ * kernel. */
+__attribute__((noinline)) static void ts_conv_p4_run(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                     const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                     int8_t* d0, int8_t* d1) {
+  uint32_t t[4 * TS_P4_CHUNK];
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const int clamp = o->mode == 5;
+  const int8_t* w = filter;
+  ts_p4_ctx cx;
+  int32_t c = 0;
+  cx.col = col;
+  cx.lo4 = o->lo4;
+  cx.hi4 = o->hi4;
+  cx.cend = col + k;
+  while (out_c - c >= 4) {
+    const int32_t m = (out_c - c > TS_P4_CHUNK ? TS_P4_CHUNK : out_c - c) & ~3;
+    int32_t j;
+    for (j = 0; j < m; ++j) {
+      const int32_t r = -o->shift[c + j];
+      t[4 * j] = bias ? (uint32_t)bias[c + j] << 1 : 0u;
+      t[4 * j + 1] = (uint32_t)o->mult[c + j];
+      t[4 * j + 2] = oo21 << (r - 1);
+      t[4 * j + 3] = (uint32_t)r;
+    }
+    cx.d0 = d0 + c;
+    cx.d1 = d1 + c;
+    cx.tbl = t;
+    cx.tend = t + 4 * m;
+    w = ts_conv_p4_576(&cx, w, clamp);
+    c += m;
+  }
+  if (c < out_c) ts_conv_p4_rest(col, k, w, bias, c, out_c, o, d0, d1);
+}
+#endif
+
 /* Modes 5 and 6 in one instantiation (the pair kernel only takes the rest of rows there). */
 __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, int32_t k, const int8_t* filter,
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          int8_t* d0, int8_t* d1) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  if (k == 576 && out_c >= 4) {
+    ts_conv_p4_run(col, k, filter, bias, out_c, o, d0, d1);
+    return;
+  }
+  ts_conv_col_pair_d_c(col, k, filter, bias, out_c, o, d0, d1);
+#else
   ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+#endif
 }
 
 /* One pixel (the column's lane 0) and every output channel: the odd last pixel of a window,
@@ -1329,7 +1524,6 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
  * additions is not needed: exact mod 2^32), so the bytes are the same. */
-#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4_pairs) */
 #define TS_C42_MIN 2   /* fewer channels in a call (a run between pruned ones): the one-channel kernels */
 typedef struct {
   const uint32_t* col;  /* 0 */

@@ -657,6 +657,12 @@ typedef struct {
 
 void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
              int8_t* cell_state);
+/* Its DSP path (the gates' FCs by SMLAD: int8 two gates' rows per pass over the input, 16x8 by
+ * dsp_dot16.h; same bytes) and the portable loops; ts_lstm dispatches as ts_fully_connected_s8. */
+void ts_lstm_dsp(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                 int8_t* cell_state);
+void ts_lstm_portable(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                      int8_t* cell_state);
 /* TFLM's int16 Logistic and Tanh (reference_integer_ops, input_multiplier 0 means the power of
  * two case 3 << input_left_shift), one value; exposed for tests. */
 int16_t ts_logistic_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);

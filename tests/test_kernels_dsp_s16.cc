@@ -11,7 +11,10 @@
 //  - DEPTHWISE_CONV_2D: random shapes, odd channel counts, odd row lengths, depth multipliers
 //    1 and 2 (the latter portable), extreme values;
 //  - FULLY_CONNECTED: depths 1..1,300 (several chunks), 1..13 outputs (groups of four and the
-//    rest), filter offsets (portable), extreme values, scratch, output over its input.
+//    rest), filter offsets (portable), extreme values, scratch, output over its input;
+//  - SVDF (kernels/src/svdf.c) on the host over three invokes (on the device through the
+//    coverage model's firmware tests, test_firmware_models.cc; LSTM's DSP path is checked in
+//    test_kernels_lstm.cc and the same way on the device).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -231,6 +234,55 @@ TEST(DspConvS16, OddAddressesMatchPortable) {
     }
     ASSERT_EQ(a, b) << "case " << it;
   }
+}
+
+// SVDF's DSP path (kernels/src/svdf.c ts_svdf_s8_dsp: feature dot products two filters at a
+// time, int16 time dot products by SMLAD) against its portable loops over three invokes on
+// persistent state: int8 and int16 state, state zero points (int8), odd memory sizes and
+// filter counts, with and without bias, extreme inputs.
+TEST(DspSvdf, RandomShapesMatchPortableOverInvokes) {
+  Rng r(1621);
+  int pairs = 0;
+  for (int it = 0; it < 600; ++it) {
+    ts_svdf_params p{};
+    p.batch = Uniform(r, 1, 3);
+    p.input_size = Uniform(r, 1, 100);
+    p.num_units = Uniform(r, 1, 12);
+    p.rank = Uniform(r, 1, 3);
+    p.num_filters = p.num_units * p.rank;
+    p.memory_size = Uniform(r, 1, 12);
+    p.state_bytes = Uniform(r, 1, 2);
+    p.input_zero_point = Uniform(r, -128, 127);
+    p.state_zero_point = p.state_bytes == 2 ? (it % 9 == 0 ? Uniform(r, -50, 50) : 0) : Uniform(r, -128, 127);
+    p.output_zero_point = Uniform(r, -128, 127);
+    p.multiplier1 = Uniform(r, 1 << 30, 2147483647);
+    p.shift1 = Uniform(r, -14, -2);
+    p.multiplier2 = Uniform(r, 1 << 30, 2147483647);
+    p.shift2 = Uniform(r, -22, -8);
+    const bool extreme = it % 25 == 0;
+    const size_t nst = static_cast<size_t>(p.batch * p.num_filters * p.memory_size * p.state_bytes);
+    std::vector<int8_t> wf(static_cast<size_t>(p.num_filters * p.input_size));
+    std::vector<int8_t> wt(static_cast<size_t>(p.num_filters * p.memory_size * p.state_bytes));
+    std::vector<int8_t> sa(nst), sb;
+    std::vector<int32_t> bias(static_cast<size_t>(p.num_units));
+    for (auto& v : wf) v = extreme ? int8_t(-128) : static_cast<int8_t>(Uniform(r, -128, 127));
+    for (auto& v : wt) v = extreme ? int8_t(-128) : static_cast<int8_t>(Uniform(r, -128, 127));
+    for (auto& v : sa) v = static_cast<int8_t>(Uniform(r, -128, 127));
+    for (auto& v : bias) v = Uniform(r, -100000, 100000);
+    sb = sa;
+    pairs += p.state_bytes == 2 && p.state_zero_point == 0 && p.memory_size >= 2;
+    for (int inv = 0; inv < 3; ++inv) {
+      std::vector<int8_t> in(static_cast<size_t>(p.batch * p.input_size));
+      for (auto& v : in) v = extreme ? int8_t(127) : static_cast<int8_t>(Uniform(r, -128, 127));
+      std::vector<int8_t> oa(static_cast<size_t>(p.batch * p.num_units), 1), ob(oa.size(), 2);
+      const int32_t* b = it % 4 == 1 ? nullptr : bias.data();
+      ts_svdf_s8_portable(&p, in.data(), wf.data(), wt.data(), b, sa.data(), oa.data());
+      ts_svdf_s8_dsp(&p, in.data(), wf.data(), wt.data(), b, sb.data(), ob.data());
+      ASSERT_EQ(oa, ob) << "case " << it << " invoke " << inv;
+      ASSERT_EQ(sa, sb) << "case " << it << " invoke " << inv << " state";
+    }
+  }
+  EXPECT_GT(pairs, 200);
 }
 
 // The same on the device: the public kernels (the DSP paths there) against the portable ones.

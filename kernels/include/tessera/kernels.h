@@ -979,6 +979,13 @@ typedef struct {
 } ts_svdf_params;
 void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
                 const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+/* Its DSP path (feature dot products two filters per pass over the input, int16 time dot
+ * products by SMLAD on int16 pairs; same bytes) and the portable loops; ts_svdf_s8 dispatches as
+ * ts_fully_connected_s8. */
+void ts_svdf_s8_dsp(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                    const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+void ts_svdf_s8_portable(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                         const void* weights_time, const int32_t* bias, void* state, int8_t* out);
 
 /* SVDF float32 (TFLM EvalFloatSvdfReference): the same shapes in float32, `activation` a
  * fused activation clamp [act_min, act_max]. No scratch (as above). */

@@ -242,7 +242,7 @@ TEST(DspConvS16, OddAddressesMatchPortable) {
 // filter counts, with and without bias, extreme inputs.
 TEST(DspSvdf, RandomShapesMatchPortableOverInvokes) {
   Rng r(1621);
-  int pairs = 0;
+  int pairs = 0, quads = 0;
   for (int it = 0; it < 600; ++it) {
     ts_svdf_params p{};
     p.batch = Uniform(r, 1, 3);
@@ -271,6 +271,7 @@ TEST(DspSvdf, RandomShapesMatchPortableOverInvokes) {
     for (auto& v : bias) v = Uniform(r, -100000, 100000);
     sb = sa;
     pairs += p.state_bytes == 2 && p.state_zero_point == 0 && p.memory_size >= 2;
+    quads += p.state_bytes == 1 && p.memory_size >= 4;
     for (int inv = 0; inv < 3; ++inv) {
       std::vector<int8_t> in(static_cast<size_t>(p.batch * p.input_size));
       for (auto& v : in) v = extreme ? int8_t(127) : static_cast<int8_t>(Uniform(r, -128, 127));
@@ -282,7 +283,8 @@ TEST(DspSvdf, RandomShapesMatchPortableOverInvokes) {
       ASSERT_EQ(sa, sb) << "case " << it << " invoke " << inv << " state";
     }
   }
-  EXPECT_GT(pairs, 200);
+  EXPECT_GT(pairs, 200);  // int16 time dot products by SMLAD on pairs
+  EXPECT_GT(quads, 150);  // int8 ones four at a time
 }
 
 // The same on the device: the public kernels (the DSP paths there) against the portable ones.

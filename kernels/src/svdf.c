@@ -79,14 +79,17 @@ static int32_t ts_svdf_feature(const ts_svdf_params* p, int32_t dot) {
  * (ts_dsp_dot_1x2: the input widened once, its offset added by SXTAB16, SMLAD), each state row
  * shifted by one memmove, and with int16 state and weights_time and a state zero point 0 (the
  * 16-bit SVDF's), the time dot products by SMLAD straight on the int16 pairs (two products per
- * instruction); int32 sums as the portable loop's (mod 2^32). Other time dot products as the
- * portable loop. No stack buffers. */
+ * instruction); with int8 state and weights_time, four at a time (SXTAB16 subtracts the state's
+ * zero point: |state - zero point| <= 255 fits a halfword lane); int32 sums as the portable
+ * loop's (mod 2^32). Other time dot products (int16 state with a zero point) as the portable
+ * loop. No stack buffers. */
 void ts_svdf_s8_dsp(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
                     const void* weights_time, const int32_t* bias, void* state, int8_t* out) {
   const int32_t mem = p->memory_size, eb = p->state_bytes, nf = p->num_filters, n_in = p->input_size;
   const int32_t off = -p->input_zero_point;
   const uint32_t off2 = ts_dsp_dup16(off);
   const int pairs = eb == 2 && p->state_zero_point == 0;
+  const uint32_t zoff2 = ts_dsp_dup16(-p->state_zero_point); /* int8 state: - zero point per lane */
   int32_t b, u, r, j, k;
   for (b = 0; b < p->batch; ++b) {
     const int8_t* x = in + (ptrdiff_t)b * n_in;
@@ -114,8 +117,15 @@ void ts_svdf_s8_dsp(const ts_svdf_params* p, const int8_t* in, const int8_t* wei
         const int8_t* wt = (const int8_t*)weights_time + (ptrdiff_t)f * mem * eb;
         int32_t dot = 0;
         j = 0;
-        if (pairs)
+        if (pairs) {
           for (; j + 2 <= mem; j += 2) dot = ts_dsp_smlad(ts_dsp_load4(wt + 2 * j), ts_dsp_load4(row + 2 * j), dot);
+        } else if (eb == 1) {
+          for (; j + 4 <= mem; j += 4) {
+            const uint32_t sv = ts_dsp_load4(row + j), wv = ts_dsp_load4(wt + j);
+            dot = ts_dsp_smlad(ts_dsp_sxtab16(zoff2, sv), ts_dsp_sxtb16(wv), dot);
+            dot = ts_dsp_smlad(ts_dsp_sxtab16_ror8(zoff2, sv), ts_dsp_sxtb16_ror8(wv), dot);
+          }
+        }
         for (; j < mem; ++j)
           dot += ts_svdf_state_at(p, wt, j) * (ts_svdf_state_at(p, row, j) - p->state_zero_point);
         acc += dot;

@@ -53,7 +53,8 @@ static int16_t gate_sum(const ts_lstm_params* p, int g, const int8_t* x, const i
  * ts_dsp16_dot1_64 (exact int64 sums) when the weights' offset is 0. */
 static int16_t fc_s8_done(int32_t acc, const int32_t* bias, int32_t row, int32_t multiplier, int32_t shift) {
   if (bias) acc += bias[row];
-  return sat16(ts_multiply_by_quantized_multiplier(acc, multiplier, shift));
+  /* ts_multiply_by_quantized_multiplier inlined (arm_dsp.h: the same results) */
+  return sat16(ts_dsp_requantize(acc, multiplier, shift));
 }
 
 static void fc_s8_pair(const int8_t* x, int32_t x_offset, int32_t depth, int32_t j, const ts_lstm_gate* q0,

@@ -115,6 +115,75 @@ static void gate_sums(const ts_lstm_params* p, const int8_t* x, const int8_t* h,
   }
 }
 
+/* 8x8->16 on the DSP path, state elements four at a time: rows j..j+3 of a gate's weights
+ * (consecutive, `depth` bytes apart) against one input vector, each input word widened once
+ * (SXTAB16 adds the input offset) for the four rows; a weights' offset 0 lets SXTB16 widen the
+ * weights, else SXTAB16 adds it. int32 sums as the portable loop's (mod 2^32). */
+static inline __attribute__((always_inline)) void dot4_s8_rows(const int8_t* x, const int8_t* w, int32_t depth,
+                                                               int32_t off, int32_t woff, const int has_woff,
+                                                               int32_t* s) {
+  const uint32_t off2 = ts_dsp_dup16(off), woff2 = ts_dsp_dup16(woff);
+  const int8_t* w1 = w + depth;
+  const int8_t* w2 = w1 + depth;
+  const int8_t* w3 = w2 + depth;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, n;
+  for (n = depth; n >= 4; n -= 4) {
+    const uint32_t xv = ts_dsp_load4(x);
+    const uint32_t xe = ts_dsp_sxtab16(off2, xv), xo = ts_dsp_sxtab16_ror8(off2, xv);
+    uint32_t q = ts_dsp_load4(w);
+    a0 = ts_dsp_smlad(xe, has_woff ? ts_dsp_sxtab16(woff2, q) : ts_dsp_sxtb16(q), a0);
+    a0 = ts_dsp_smlad(xo, has_woff ? ts_dsp_sxtab16_ror8(woff2, q) : ts_dsp_sxtb16_ror8(q), a0);
+    q = ts_dsp_load4(w1);
+    a1 = ts_dsp_smlad(xe, has_woff ? ts_dsp_sxtab16(woff2, q) : ts_dsp_sxtb16(q), a1);
+    a1 = ts_dsp_smlad(xo, has_woff ? ts_dsp_sxtab16_ror8(woff2, q) : ts_dsp_sxtb16_ror8(q), a1);
+    q = ts_dsp_load4(w2);
+    a2 = ts_dsp_smlad(xe, has_woff ? ts_dsp_sxtab16(woff2, q) : ts_dsp_sxtb16(q), a2);
+    a2 = ts_dsp_smlad(xo, has_woff ? ts_dsp_sxtab16_ror8(woff2, q) : ts_dsp_sxtb16_ror8(q), a2);
+    q = ts_dsp_load4(w3);
+    a3 = ts_dsp_smlad(xe, has_woff ? ts_dsp_sxtab16(woff2, q) : ts_dsp_sxtb16(q), a3);
+    a3 = ts_dsp_smlad(xo, has_woff ? ts_dsp_sxtab16_ror8(woff2, q) : ts_dsp_sxtb16_ror8(q), a3);
+    x += 4;
+    w += 4;
+    w1 += 4;
+    w2 += 4;
+    w3 += 4;
+  }
+  for (; n > 0; --n) {
+    const int32_t xv = (int32_t)*x++ + off;
+    a0 += xv * ((int32_t)*w++ + woff);
+    a1 += xv * ((int32_t)*w1++ + woff);
+    a2 += xv * ((int32_t)*w2++ + woff);
+    a3 += xv * ((int32_t)*w3++ + woff);
+  }
+  s[0] = a0;
+  s[1] = a1;
+  s[2] = a2;
+  s[3] = a3;
+}
+
+__attribute__((noinline)) static void dot4_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t off,
+                                              int32_t woff, int32_t* s) {
+  if (woff)
+    dot4_s8_rows(x, w, depth, off, woff, 1, s);
+  else
+    dot4_s8_rows(x, w, depth, off, 0, 0, s);
+}
+
+/* The sums of the four gates of state elements j..j+3 (sums[g][k]: gate g, element j + k). */
+static void gate_sums4(const ts_lstm_params* p, const int8_t* x, const int8_t* h, int32_t j, int16_t sums[4][4]) {
+  int g, k;
+  for (g = 0; g < 4; ++g) {
+    const ts_lstm_gate* q = &p->gate[g];
+    int32_t a[4], b[4];
+    dot4_s8(x, q->input_weights + (ptrdiff_t)j * p->n_input, p->n_input, p->input_offset, q->input_filter_offset, a);
+    dot4_s8(h, q->recurrent_weights + (ptrdiff_t)j * p->n_state, p->n_state, p->hidden_offset,
+            q->recurrent_filter_offset, b);
+    for (k = 0; k < 4; ++k)
+      sums[g][k] = sat16((int32_t)fc_s8_done(a[k], q->bias32, j + k, q->input_multiplier, q->input_shift) +
+                         (int32_t)fc_s8_done(b[k], NULL, j + k, q->recurrent_multiplier, q->recurrent_shift));
+  }
+}
+
 /* MulElementwise: int16 x int16, requantized, + offset, clamped. */
 static int32_t mul_q(int16_t a, int16_t b, int32_t multiplier, int32_t shift, int32_t offset, int32_t lo,
                      int32_t hi) {
@@ -134,11 +203,18 @@ static void lstm_step(const ts_lstm_params* p, const int8_t* x, int8_t* h, int8_
     const int8_t* hr = h + (ptrdiff_t)r * n_s * eb;
     int8_t* cr = c + (ptrdiff_t)r * n_s * 2;
     int8_t* orow = out + (ptrdiff_t)r * n_s * eb;
+    int16_t block[4][4]; /* DSP, 8x8->16: the gates' sums of four elements */
     for (j = 0; j < n_s; ++j) {
       int16_t sums[4], f, i, g, cv, o, t, fc, ig;
       int32_t hv;
       /* every gate's sum reads only the input and the old hidden state: all four first */
-      gate_sums(p, xr, hr, j, dsp, sums);
+      if (dsp && !p->s16 && (j & ~3) + 4 <= n_s) {
+        int k;
+        if ((j & 3) == 0) gate_sums4(p, xr, hr, j, block);
+        for (k = 0; k < 4; ++k) sums[k] = block[k][j & 3];
+      } else {
+        gate_sums(p, xr, hr, j, dsp, sums);
+      }
       f = ts_logistic_s16_value(sums[TS_LSTM_FORGET], 0, 0);
       i = ts_logistic_s16_value(sums[TS_LSTM_INPUT], 0, 0);
       /* the cell gate's tanh: scale power -12, so shift 0 and multiplier 3 */

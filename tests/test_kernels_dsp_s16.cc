@@ -1,4 +1,5 @@
-// The 16x8 DSP paths (kernels/src/conv_s16_dsp.c, fully_connected_s16_dsp.c, dsp_dot16.h:
+// The 16x8 DSP paths (kernels/src/conv_s16_dsp.c: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV;
+// fully_connected_s16_dsp.c; dsp_dot16.h:
 // SMLAD over regrouped int16 pairs and SXTB16-widened int8 weights, int32 sums flushed into int64
 // every 508 products) against the portable loops (conv_s16.c, fully_connected_s16.c: TFLM's
 // reference arithmetic, checked against TFLM's definition in test_kernels_int16.cc), byte for
@@ -150,6 +151,58 @@ TEST(DspDepthwiseConvS16, RandomShapesMatchPortable) {
   }
 }
 
+// TRANSPOSE_CONV 16x8: random shapes, strides, paddings, windows, channel counts 1..80 (several
+// int32 chunks per output with the larger filters), with and without bias, extreme values.
+TEST(DspTransposeConvS16, RandomShapesMatchPortable) {
+  Rng r(1622);
+  for (int it = 0; it < 600; ++it) {
+    ts_conv_params p{};
+    const bool extreme = it % 20 == 0;
+    p.in_h = Uniform(r, 1, 5);
+    p.in_w = Uniform(r, 1, 5);
+    p.in_c = it % 5 == 0 ? Uniform(r, 40, 80) : Uniform(r, 1, 12);
+    p.filter_in_c = p.in_c;
+    p.out_c = Uniform(r, 1, 9);
+    p.filter_h = Uniform(r, 1, 4);
+    p.filter_w = Uniform(r, 1, 4);
+    p.stride_h = Uniform(r, 1, 3);
+    p.stride_w = Uniform(r, 1, 3);
+    p.dilation_h = p.dilation_w = 1;
+    p.depth_multiplier = 1;
+    p.out_h = (p.in_h - 1) * p.stride_h + p.filter_h - Uniform(r, 0, 1);
+    p.out_w = (p.in_w - 1) * p.stride_w + p.filter_w - Uniform(r, 0, 1);
+    p.pad_top = Uniform(r, 0, (p.filter_h - 1) / 2);
+    p.pad_left = Uniform(r, 0, (p.filter_w - 1) / 2);
+    p.act_min = Uniform(r, 0, 1) ? -32768 : Uniform(r, -32768, 0);
+    p.act_max = Uniform(r, 0, 1) ? 32767 : Uniform(r, 0, 32767);
+    std::vector<int32_t> mult, shift;
+    std::vector<int64_t> bias;
+    for (int32_t i = 0; i < p.out_c; ++i) {
+      mult.push_back(Uniform(r, 1 << 30, 2147483647));
+      shift.push_back(Uniform(r, -30, -12));
+      bias.push_back(static_cast<int64_t>(Uniform(r, -(1 << 30), 1 << 30)) * Uniform(r, 1, 64));
+    }
+    p.output_multiplier = mult.data();
+    p.output_shift = shift.data();
+    std::vector<int16_t> in(static_cast<size_t>(p.in_h * p.in_w * p.in_c));
+    for (auto& v : in) v = extreme ? int16_t(-32768) : static_cast<int16_t>(Uniform(r, -32768, 32767));
+    std::vector<int8_t> f(static_cast<size_t>(p.out_c * p.filter_h * p.filter_w * p.in_c));
+    for (auto& v : f) v = extreme ? int8_t(-128) : static_cast<int8_t>(Uniform(r, -128, 127));
+    const size_t n = static_cast<size_t>(p.out_h * p.out_w * p.out_c);
+    std::vector<int16_t> a(n, 0x5555), b(n, 0x5555);
+    const ts_cbuf cin{reinterpret_cast<const int8_t*>(in.data()), 0, 0, p.in_h, p.in_w};
+    const ts_buf oa{reinterpret_cast<int8_t*>(a.data()), 0, 0, p.out_h, p.out_w};
+    const ts_buf ob{reinterpret_cast<int8_t*>(b.data()), 0, 0, p.out_h, p.out_w};
+    const int32_t ys = Uniform(r, 0, p.out_h);
+    const int64_t* bp = it % 3 == 1 ? nullptr : bias.data();
+    for (const ts_window win : {ts_window{0, ys, 0, p.out_w}, ts_window{ys, p.out_h, 0, p.out_w}}) {
+      ts_transpose_conv_s16_portable(&p, cin, f.data(), bp, oa, win);
+      ts_transpose_conv_s16_dsp(&p, cin, f.data(), bp, ob, win);
+    }
+    ASSERT_EQ(a, b) << "case " << it << ": " << p.in_h << "x" << p.in_w << "x" << p.in_c << " -> " << p.out_c;
+  }
+}
+
 struct FcCase {
   ts_fc_params p{};
   int32_t mult = 0, shift = 0;
@@ -297,7 +350,7 @@ static int16_t in[4096], oa[2048], ob[2048], sa[128], sb[128];
 static int8_t filt[16384];
 static int32_t mult[128], shift[128], b32[128];
 static int64_t b64[128];
-static uint32_t conv_cases, deep_cases, dw_cases, fc_cases;
+static uint32_t conv_cases, deep_cases, dw_cases, fc_cases, tc_cases;
 
 static int conv_case(int it, int depthwise) {
   ts_conv_params p;
@@ -366,6 +419,55 @@ static int conv_case(int it, int depthwise) {
   return bad;
 }
 
+static int tc_case(int it) {
+  ts_conv_params p;
+  const int extreme = it % 20 == 0;
+  int32_t i, nin, nout, nf, ys;
+  int bad = 0, k;
+  memset(&p, 0, sizeof p);
+  p.in_h = uni(1, 5); p.in_w = uni(1, 5);
+  p.in_c = it % 5 == 0 ? uni(40, 80) : uni(1, 12);
+  p.filter_in_c = p.in_c;
+  p.out_c = uni(1, 9);
+  p.filter_h = uni(1, 4); p.filter_w = uni(1, 4);
+  p.stride_h = uni(1, 3); p.stride_w = uni(1, 3);
+  p.dilation_h = p.dilation_w = 1; p.depth_multiplier = 1;
+  p.out_h = (p.in_h - 1) * p.stride_h + p.filter_h - uni(0, 1);
+  p.out_w = (p.in_w - 1) * p.stride_w + p.filter_w - uni(0, 1);
+  p.pad_top = uni(0, (p.filter_h - 1) / 2); p.pad_left = uni(0, (p.filter_w - 1) / 2);
+  p.act_min = uni(0, 1) ? -32768 : uni(-32768, 0);
+  p.act_max = uni(0, 1) ? 32767 : uni(0, 32767);
+  nin = p.in_h * p.in_w * p.in_c;
+  nout = p.out_h * p.out_w * p.out_c;
+  nf = p.out_c * p.filter_h * p.filter_w * p.in_c;
+  if (nin > 4096 || nout > 2048 || nf > 16384) return 0;
+  for (i = 0; i < p.out_c; ++i) {
+    mult[i] = uni(1 << 30, 2147483647);
+    shift[i] = uni(-30, -12);
+    b64[i] = (int64_t)uni(-(1 << 30), 1 << 30) * uni(1, 64);
+  }
+  p.output_multiplier = mult; p.output_shift = shift;
+  for (i = 0; i < nin; ++i) in[i] = extreme ? (int16_t)-32768 : (int16_t)uni(-32768, 32767);
+  for (i = 0; i < nf; ++i) filt[i] = extreme ? (int8_t)-128 : (int8_t)uni(-128, 127);
+  ys = uni(0, p.out_h);
+  for (k = 0; k < 2; ++k) {
+    ts_cbuf cin; ts_buf bo, bb; ts_window w0, w1;
+    cin.data = (const int8_t*)in; cin.y0 = 0; cin.x0 = 0; cin.h = p.in_h; cin.w = p.in_w;
+    bo.data = (int8_t*)oa; bo.y0 = 0; bo.x0 = 0; bo.h = p.out_h; bo.w = p.out_w;
+    bb = bo; bb.data = (int8_t*)ob;
+    w0.y0 = 0; w0.y1 = ys; w0.x0 = 0; w0.x1 = p.out_w;
+    w1.y0 = ys; w1.y1 = p.out_h; w1.x0 = 0; w1.x1 = p.out_w;
+    memset(oa, 0x55, sizeof oa); memset(ob, 0x55, sizeof ob);
+    ts_transpose_conv_s16_portable(&p, cin, filt, k ? 0 : b64, bo, w0);
+    ts_transpose_conv_s16_portable(&p, cin, filt, k ? 0 : b64, bo, w1);
+    ts_transpose_conv_s16(&p, cin, filt, k ? 0 : b64, bb, w0);
+    ts_transpose_conv_s16(&p, cin, filt, k ? 0 : b64, bb, w1);
+    bad |= memcmp(oa, ob, (size_t)nout * 2) != 0;
+  }
+  ++tc_cases;
+  return bad;
+}
+
 static int fc_case(int it) {
   ts_fc_params p;
   const int extreme = it % 25 == 0;
@@ -402,10 +504,12 @@ int main(void) {
   for (i = 0; i < 400; ++i) bad += (uint32_t)conv_case(i, 0);
   for (i = 0; i < 400; ++i) bad += (uint32_t)conv_case(i, 1);
   for (i = 0; i < 200; ++i) bad += (uint32_t)fc_case(i);
+  for (i = 0; i < 200; ++i) bad += (uint32_t)tc_case(i);
   ts_fw_put_kv("conv_cases", conv_cases);
   ts_fw_put_kv("deep_cases", deep_cases);
   ts_fw_put_kv("dw_cases", dw_cases);
   ts_fw_put_kv("fc_cases", fc_cases);
+  ts_fw_put_kv("tc_cases", tc_cases);
   ts_fw_put_kv("mismatches", bad);
   ts_fw_put_kv("done", 1);
   return 0;
@@ -418,7 +522,7 @@ TEST(DspS16, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
   for (const test::KernelProgramRun& r :
        test::RunKernelProgramOn("dsp_s16", test::DeviceRandomPrelude(1616) + kDeviceProgram,
                                 {"conv_s16.c", "conv_s16_dsp.c", "fully_connected_s16.c", "fully_connected_s16_dsp.c",
-                                 "quant.c"},
+                                 "transpose_conv.c", "quant.c"},
                                 {Board::kAn386, Board::kAn500}, {"-O2", "-Os"})) {
     SCOPED_TRACE(r.label);
     FirmwareRun run = r.run;
@@ -427,6 +531,7 @@ TEST(DspS16, NativeKernelsMatchPortableOnTheEmulatedCortexM4AndM7) {
     EXPECT_GT(std::stoi(run.values["deep_cases"]), 10) << run.output;
     EXPECT_GT(std::stoi(run.values["dw_cases"]), 300) << run.output;
     EXPECT_GT(std::stoi(run.values["fc_cases"]), 100) << run.output;
+    EXPECT_GT(std::stoi(run.values["tc_cases"]), 100) << run.output;
   }
 }
 

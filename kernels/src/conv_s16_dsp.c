@@ -162,14 +162,15 @@ static void ts_conv16_rows(ts_conv16_rows_state* st) {
 }
 #endif
 
-/* Requantizes and stores channels [oc, oc + rows) of one pixel from their sums. */
-static void ts_conv16_store(const ts_conv_params* p, const int32_t* bias32, const int64_t* bias64, int8_t* dst,
-                            int32_t oc, int32_t rows, const int64_t* a, const int32_t* s) {
+/* Requantizes and stores channels [oc, oc + rows) of one pixel from their sums: `wide`, the
+ * int64 accumulation and the 64-bit requantization, else the int32 ones. */
+static void ts_conv16_store(const ts_conv_params* p, int wide, const int32_t* bias32, const int64_t* bias64,
+                            int8_t* dst, int32_t oc, int32_t rows, const int64_t* a, const int32_t* s) {
   int32_t r;
   for (r = 0; r < rows; ++r) {
     int32_t v;
-    if (bias64) {
-      const int64_t acc = a[r] + s[r] + bias64[oc + r];
+    if (wide) {
+      const int64_t acc = a[r] + s[r] + (bias64 ? bias64[oc + r] : 0);
       v = ts_multiply_by_quantized_multiplier_64(acc, p->output_multiplier[oc + r], p->output_shift[oc + r]);
     } else {
       const uint32_t acc = (uint32_t)s[r] + (bias32 ? (uint32_t)bias32[oc + r] : 0u);
@@ -210,7 +211,7 @@ void ts_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter
         /* no tap inside the input: the sums are 0 */
         const int64_t z64[4] = {0, 0, 0, 0};
         const int32_t z32[4] = {0, 0, 0, 0};
-        for (oc = 0; oc < out_c; oc += 4) ts_conv16_store(p, bias32, bias64, dst, oc, out_c - oc < 4 ? out_c - oc : 4, z64, z32);
+        for (oc = 0; oc < out_c; oc += 4) ts_conv16_store(p, bias64 != NULL, bias32, bias64, dst, oc, out_c - oc < 4 ? out_c - oc : 4, z64, z32);
         if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
         continue;
       }
@@ -275,7 +276,7 @@ void ts_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter
             f += fw * in_c;
           }
         }
-        ts_conv16_store(p, bias32, bias64, dst, oc, rows, a, s);
+        ts_conv16_store(p, bias64 != NULL, bias32, bias64, dst, oc, rows, a, s);
       }
       if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
     }
@@ -370,4 +371,39 @@ void ts_depthwise_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8
       if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
     }
   }
+}
+
+/* TRANSPOSE_CONV 16x8, DSP-structured path (same contract and bytes as
+ * ts_transpose_conv_s16_portable in transpose_conv.c: each output element gathers the products
+ * TFLM scatters). Per output pixel, four output channels at a time: every filter tap that
+ * reaches an input pixel is one dot product over the input channels (ts_dsp16_dot4), the int32
+ * sums flushed into int64 every TS_DSP16_CHUNK products (exact, dsp_dot16.h). Pixels in the
+ * portable order, no stack buffers. */
+void ts_transpose_conv_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                               ts_buf out, ts_window win) {
+  const int32_t in_c = p->in_c, out_c = p->out_c, fh = p->filter_h, fw = p->filter_w;
+  const int32_t filter_oc_stride = fh * fw * in_c;
+  int32_t oy, ox, oc, ky, kx;
+  for (oy = win.y0; oy < win.y1; ++oy)
+    for (ox = win.x0; ox < win.x1; ++ox) {
+      int8_t* const dst = TS_PIXEL(out, oy, ox, out_c * 2);
+      for (oc = 0; oc < out_c; oc += 4) {
+        ts_conv16_acc c;
+        memset(&c, 0, sizeof c);
+        c.wide = 1;
+        c.rows = out_c - oc < 4 ? out_c - oc : 4;
+        c.stride = filter_oc_stride;
+        for (ky = 0; ky < fh; ++ky) {
+          const int32_t iy = ts_tc_source(oy, p->pad_top, ky, p->stride_h, p->in_h);
+          if (iy < 0) continue;
+          for (kx = 0; kx < fw; ++kx) {
+            const int32_t ix = ts_tc_source(ox, p->pad_left, kx, p->stride_w, p->in_w);
+            if (ix < 0) continue;
+            ts_conv16_segment(&c, TS_PIXEL(in, iy, ix, in_c * 2),
+                              filter + (ptrdiff_t)oc * filter_oc_stride + (ky * fw + kx) * in_c, in_c);
+          }
+        }
+        ts_conv16_store(p, 1, NULL, bias, dst, oc, c.rows, c.a, c.s);
+      }
+    }
 }

@@ -937,7 +937,7 @@ void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, 
                                int8_t* scratch);
 
 /* 16x8 and recurrent kernels: the public ts_conv2d_s16, ts_depthwise_conv2d_s16,
- * ts_fully_connected_s16, ts_svdf_s8 and ts_lstm dispatch the same way to DSP-structured
+ * ts_transpose_conv_s16, ts_fully_connected_s16, ts_svdf_s8 and ts_lstm dispatch the same way to DSP-structured
  * variants (conv_s16_dsp.c, fully_connected_s16_dsp.c, svdf.c, lstm.c: SMLAD over int16
  * pairs, SXTB16 for int8 weights; dsp_dot16.h) with the same bytes and the same access order,
  * and no stack buffers. */
@@ -949,6 +949,10 @@ void ts_depthwise_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8
                                  const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
 void ts_depthwise_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                       const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_transpose_conv_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                               ts_buf out, ts_window win);
+void ts_transpose_conv_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                                    ts_buf out, ts_window win);
 void ts_fully_connected_s16_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
                                 int8_t* out, int8_t* scratch);
 void ts_fully_connected_s16_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,

@@ -22,9 +22,10 @@
  * first byte and the offsets above are multiplied by 4 (the kernels read and write floats
  * with memcpy, so float buffers need no particular alignment).
  *
- * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED have DSP-structured
- * variants (kernels/src/<name>_dsp.c, SMLAD/SXTB16 micro-kernels) that give the same bytes; see the
- * end of this file.
+ * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (int8 and 16x8),
+ * TRANSPOSE_CONV 16x8, AVERAGE_POOL_2D, SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM have DSP-structured
+ * variants (kernels/src/<name>_dsp.c, svdf.c, lstm.c: SMLAD/SXTB16 micro-kernels) that give the
+ * same bytes; see the end of this file.
  */
 #ifndef TESSERA_KERNELS_H_
 #define TESSERA_KERNELS_H_

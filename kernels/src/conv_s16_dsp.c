@@ -171,7 +171,7 @@ static void ts_conv16_store(const ts_conv_params* p, int wide, const int32_t* bi
     int32_t v;
     if (wide) {
       const int64_t acc = a[r] + s[r] + (bias64 ? bias64[oc + r] : 0);
-      v = ts_multiply_by_quantized_multiplier_64(acc, p->output_multiplier[oc + r], p->output_shift[oc + r]);
+      v = ts_dsp16_mbqm64(acc, p->output_multiplier[oc + r], p->output_shift[oc + r]);
     } else {
       const uint32_t acc = (uint32_t)s[r] + (bias32 ? (uint32_t)bias32[oc + r] : 0u);
       v = ts_multiply_by_quantized_multiplier((int32_t)acc, p->output_multiplier[oc + r], p->output_shift[oc + r]);

@@ -153,6 +153,14 @@ static inline int32_t ts_dsp16_dot1(const int8_t* x, const int8_t* w, int32_t n,
   return acc;
 }
 
+/* ts_multiply_by_quantized_multiplier_64 (conv_s16.c) inlined: the same expression. */
+static inline int32_t ts_dsp16_mbqm64(int64_t x, int32_t multiplier, int shift) {
+  const int32_t reduced = multiplier < 0x7FFF0000 ? (int32_t)(((int64_t)multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int total_shift = 15 - shift;
+  const int64_t r = x * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
+  return (int32_t)(r >> total_shift);
+}
+
 /* The int64 sum over i < n of x[i] * w[i], chunk by chunk (exact, see the top). */
 static inline int64_t ts_dsp16_dot1_64(const int8_t* x, const int8_t* w, int32_t n) {
   int64_t acc = 0;

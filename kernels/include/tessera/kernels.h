@@ -22,9 +22,10 @@
  * first byte and the offsets above are multiplied by 4 (the kernels read and write floats
  * with memcpy, so float buffers need no particular alignment).
  *
- * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED have DSP-structured
- * variants (kernels/src/<name>_dsp.c, SMLAD/SXTB16 micro-kernels) that give the same bytes; see the
- * end of this file.
+ * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (int8 and 16x8),
+ * TRANSPOSE_CONV 16x8, AVERAGE_POOL_2D, SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM have DSP-structured
+ * variants (kernels/src/<name>_dsp.c, svdf.c, lstm.c: SMLAD/SXTB16 micro-kernels) that give the
+ * same bytes; see the end of this file.
  */
 #ifndef TESSERA_KERNELS_H_
 #define TESSERA_KERNELS_H_
@@ -689,6 +690,12 @@ typedef struct {
 
 void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
              int8_t* cell_state);
+/* Its DSP path (the gates' FCs by SMLAD: int8 two gates' rows per pass over the input, 16x8 by
+ * dsp_dot16.h; same bytes) and the portable loops; ts_lstm dispatches as ts_fully_connected_s8. */
+void ts_lstm_dsp(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                 int8_t* cell_state);
+void ts_lstm_portable(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                      int8_t* cell_state);
 /* TFLM's int16 Logistic and Tanh (reference_integer_ops, input_multiplier 0 means the power of
  * two case 3 << input_left_shift), one value; exposed for tests. */
 int16_t ts_logistic_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
@@ -962,6 +969,28 @@ void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_wi
 void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                                int8_t* scratch);
 
+/* 16x8 and recurrent kernels: the public ts_conv2d_s16, ts_depthwise_conv2d_s16,
+ * ts_transpose_conv_s16, ts_fully_connected_s16, ts_svdf_s8 and ts_lstm dispatch the same way to DSP-structured
+ * variants (conv_s16_dsp.c, fully_connected_s16_dsp.c, svdf.c, lstm.c: SMLAD over int16
+ * pairs, SXTB16 for int8 weights; dsp_dot16.h) with the same bytes and the same access order,
+ * and no stack buffers. */
+void ts_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                       const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+void ts_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                            const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                 const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                      const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_transpose_conv_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                               ts_buf out, ts_window win);
+void ts_transpose_conv_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                                    ts_buf out, ts_window win);
+void ts_fully_connected_s16_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
+                                int8_t* out, int8_t* scratch);
+void ts_fully_connected_s16_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                                     const int64_t* bias, int8_t* out, int8_t* scratch);
+
 /* ======================================================================================
  * SVDF (TFLM svdf.cc, integer path): int8 input [batch, input_size], int8 weights_feature
  * [num_filters, input_size], weights_time [num_filters, memory_size] and the activation state
@@ -987,6 +1016,13 @@ typedef struct {
 } ts_svdf_params;
 void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
                 const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+/* Its DSP path (feature dot products two filters per pass over the input, int16 time dot
+ * products by SMLAD on int16 pairs; same bytes) and the portable loops; ts_svdf_s8 dispatches as
+ * ts_fully_connected_s8. */
+void ts_svdf_s8_dsp(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                    const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+void ts_svdf_s8_portable(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                         const void* weights_time, const int32_t* bias, void* state, int8_t* out);
 
 /* SVDF float32 (TFLM EvalFloatSvdfReference): the same shapes in float32, `activation` a
  * fused activation clamp [act_min, act_max]. No scratch (as above). */

@@ -186,15 +186,16 @@ TEST(KernelsElementwise, UnaryKernels) {
     const int8_t lo = static_cast<int8_t>(rng.Int(-128, 0)), hi = static_cast<int8_t>(rng.Int(0, 127));
     for (size_t i = 0; i < in.size(); ++i) expect[i] = std::clamp(in[i], lo, hi);
     CheckWindow(d, w, expect, [&](ts_buf o) { ts_clamp_s8(lo, hi, cin, o, d.c, w); }, "clamp");
-    // dequantize then quantize with the same parameters is the identity
-    const double scale = rng.Real(0.001, 0.5);
+    // dequantize (TFLM's Dequantize: the float scale times the difference, in float) then
+    // quantize with the same parameters is the identity
+    const double scale = static_cast<float>(rng.Real(0.001, 0.5));
     const int32_t zp = rng.Int(-128, 127);
     std::vector<int8_t> f(in.size() * 4);
     ts_dequantize_s8_f32(scale, zp, cin, ts_buf{f.data(), 0, 0, d.h, d.w}, d.c, ts_window{0, d.h, 0, d.w});
     for (size_t i = 0; i < in.size(); ++i) {
       float v;
       std::memcpy(&v, f.data() + i * 4, 4);
-      ASSERT_EQ(v, static_cast<float>(scale * (in[i] - zp)));
+      ASSERT_EQ(v, static_cast<float>(scale) * static_cast<float>(in[i] - zp));
     }
     CheckWindow(d, w, in,
                 [&](ts_buf o) { ts_quantize_f32_s8(scale, zp, ts_cbuf{f.data(), 0, 0, d.h, d.w}, o, d.c, w); },

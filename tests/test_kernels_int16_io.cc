@@ -81,8 +81,9 @@ int16_t NaiveQuantizeS16(float v, double scale, int32_t zp) {
   // Beyond the int32 range TFLM's cast is undefined; tessera saturates (documented).
   if (rounded >= 2147483648.0f) return 32767;
   if (rounded < -2147483648.0f) return -32768;
-  const int32_t unclamped = static_cast<int32_t>(std::max<int64_t>(static_cast<int64_t>(rounded) + zp, INT32_MIN));
-  return static_cast<int16_t>(std::min(std::max(unclamped, -32768), 32767));
+  // (So is the int32 addition of the zero point when it overflows; tessera saturates it too.)
+  const int64_t unclamped = static_cast<int64_t>(rounded) + zp;
+  return static_cast<int16_t>(std::clamp<int64_t>(unclamped, -32768, 32767));
 }
 
 std::vector<int16_t> RunQuantize(const std::vector<float>& in, double scale, int32_t zp) {
@@ -165,6 +166,24 @@ TEST(KernelsInt16Io, QuantizeF32ToS16Extremes) {
   EXPECT_EQ(RunQuantize({100.0f, -100.0f}, 0.5, 32700), (std::vector<int16_t>{32767, 32500}));
   // NaN gives the zero point (TFLM's cast is undefined there).
   EXPECT_EQ(RunQuantize({std::nanf("")}, 0.25, -7)[0], -7);
+  // Quotients around +-32768 (where the kernel's single-precision shortcut ends) and beyond,
+  // with zero points that bring them back into range.
+  std::vector<float> q;
+  for (float x = 32760.0f; x <= 32776.0f; x += 0.25f)
+    for (float y : {x, std::nextafter(x, 0.0f), std::nextafter(x, 1e9f)}) {
+      q.push_back(y);
+      q.push_back(-y);
+    }
+  for (float x : {65535.5f, 65536.5f, 1e5f, 2147483520.0f, 2147483648.0f, 4e9f}) {
+    q.push_back(x);
+    q.push_back(-x);
+  }
+  for (double scale : {1.0, 0.5, 3.0})
+    for (int32_t zp : {-32768, -1, 0, 1, 32767}) {
+      const std::vector<int16_t> g = RunQuantize(q, scale, zp);
+      for (size_t i = 0; i < q.size(); ++i)
+        ASSERT_EQ(g[i], NaiveQuantizeS16(q[i], scale, zp)) << q[i] << " scale " << scale << " zp " << zp;
+    }
 }
 
 // ---- DEQUANTIZE int16 -> float32

@@ -137,7 +137,7 @@ Tensor QuantizedTensor(DType type, float scale, int64_t zero_point) {
 }
 
 TEST(Npy, Float32InputsAreQuantizedLikeTflm) {
-  // Hand-computed: round(v / scale) half away from zero, + zero point, clamped.
+  // Hand-computed: round(v / scale) (float division) half away from zero, + zero point, clamped.
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> v = {0.25f, -0.25f, 0.75f, 1000.0f, -inf, 1.0f, -1.0f, 0.24f};
   const auto s8 = QuantizeFloats(QuantizedTensor(DType::kInt8, 0.5f, 3), v, "f.npy");
@@ -146,6 +146,14 @@ TEST(Npy, Float32InputsAreQuantizedLikeTflm) {
   EXPECT_EQ(u8, (std::vector<uint8_t>{11, 9, 12, 255, 0, 12, 8, 10}));
   const auto s16 = QuantizeFloats(QuantizedTensor(DType::kInt16, 0.5f, 0), {3.0f, -40000.0f}, "f.npy");
   EXPECT_EQ(s16, (std::vector<uint8_t>{6, 0, 0x00, 0x80}));
+  // TFLM divides in float: -0.45545429f / 0.00503264414f is the float -90.5, a tie rounded away
+  // from zero to -91, while the real (and double) quotient -90.4999... rounds to -90.
+  ASSERT_EQ(std::round(static_cast<double>(-0.45545429f) / static_cast<double>(0.00503264414f)), -90.0);
+  ASSERT_EQ(-0.45545429f / 0.00503264414f, -90.5f);
+  EXPECT_EQ(QuantizeFloats(QuantizedTensor(DType::kInt8, 0.00503264414f, 0), {-0.45545429f}, "f.npy"),
+            (std::vector<uint8_t>{static_cast<uint8_t>(-91)}));
+  EXPECT_EQ(QuantizeFloats(QuantizedTensor(DType::kInt16, 0.00503264414f, 0), {-0.45545429f}, "f.npy"),
+            (std::vector<uint8_t>{static_cast<uint8_t>(-91), 0xff}));
   try {
     QuantizeFloats(QuantizedTensor(DType::kInt8, 0.5f, 0), {1.0f, std::nanf("")}, "f.npy");
     ADD_FAILURE() << "NaN accepted";

@@ -1,5 +1,6 @@
-/* QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32 (TFLM reference AffineQuantize and
- * Dequantize), element-wise over a window. Floats are read/written with memcpy. */
+/* QUANTIZE float32 -> int8 / int16 and DEQUANTIZE int8 / int16 -> float32 (TFLM reference
+ * AffineQuantize and Dequantize), element-wise over a window. Floats are read/written with
+ * memcpy. */
 #include <math.h>
 #include <string.h>
 
@@ -9,23 +10,6 @@
 
 #include "fixedpoint.h"
 #include "spatial_util.h"
-
-/* TFLM's value: round(v / scale) in double (half away from zero), cast to int32, plus the
- * zero point, clamped. Saturating before the cast keeps it defined for any v. */
-static int8_t ts_quantize_exact(float v, double scale, int32_t zero_point) {
-  double r = round((double)v / scale);
-  if (r > 2147483647.0 - 256.0) r = 2147483647.0 - 256.0;
-  if (r < -2147483648.0 + 256.0) r = -2147483648.0 + 256.0;
-  if (r != r) r = 0.0; /* NaN */
-  return (int8_t)ts_clamp_i32((int32_t)r + zero_point, -128, 127);
-}
-
-/* ts_quantize_exact of the float with these bits. */
-static int8_t ts_quantize_bits(uint32_t bits, double scale, int32_t zero_point) {
-  float v;
-  memcpy(&v, &bits, 4);
-  return ts_quantize_exact(v, scale, zero_point);
-}
 
 /* trunc(q * 2^16) as an int32, saturated (q * 2^16 >= 2^31 gives INT32_MAX, <= -2^31 gives
  * INT32_MIN, NaN gives 0): one VCVT.S32.F32 with 16 fraction bits on a single-precision FPU
@@ -44,49 +28,43 @@ static inline int32_t ts_q16_trunc(float q) {
 #endif
 }
 
-/* The same value from a single-precision quotient (hardware division on a Cortex-M4F, where
- * the double division and round() are software routines) whenever that is certain; needs a
- * zero point in [-128, 127]. When scale is a float (TFLite scales are), q = v / scale in single
- * precision is the real quotient Q correctly rounded.
- *  - |q| < 256: |q - Q| <= 2^-17 (half of q's ulp), and X = trunc(q * 2^16) (ts_q16_trunc)
- *    has |q| - 2^-16 < |X| / 2^16 <= |q|, so U = (|X| + 2^15) / 2^16 lies in
- *    (|Q| + 1/2 - 3 * 2^-17, |Q| + 1/2 + 2^-17]. The rounding of |Q| half away from zero is
- *    floor(|Q| + 1/2); it equals floor(U) = (|X| + 2^15) >> 16 unless U lies within those
- *    margins of an integer, i.e. unless f = (|X| + 2^15) & 0xffff is 0 or above 65534
- *    (units of 2^-16): certain for 2 <= f <= 65533 (one unit to spare). The sign is X's (X is
- *    0 only when the result is 0).
- *  - |q| >= 256 (saturated X included): q * 2^16 is an integer, so floor(U) >= 256, and
- *    |Q| >= 256 - 2^-17 rounds to at least 256 too: with the zero point in [-128, 127] both
- *    clamp to the same end of [-128, 127] (whatever f is).
- *  - NaN: X = 0, the result 0, as ts_quantize_exact gives.
- * Returns 1 and sets *out when certain. */
-static inline int ts_quantize_fast(uint32_t bits, float scale_f, int32_t zero_point, int8_t* out) {
-  float v;
-  int32_t x, sign, t;
-  uint32_t u;
-  memcpy(&v, &bits, 4);
-  x = ts_q16_trunc(v / scale_f);
-  sign = x >> 31;                                        /* -1 for negative X, else 0 */
-  u = ((uint32_t)x ^ (uint32_t)sign) - (uint32_t)sign;   /* |X| (2^31 for INT32_MIN) */
-  u += 32768u;
-  if ((u & 0xffffu) - 2u > 65531u) return 0;             /* f outside [2, 65533] */
-  t = (int32_t)(u >> 16);                                /* at most 32768 */
-  t = (t ^ sign) - sign;
-#if defined(__ARM_FEATURE_SAT)
-  *out = (int8_t)__ssat(t + zero_point, 8); /* SSAT: the same clamp to [-128, 127] */
-#else
-  *out = (int8_t)ts_clamp_i32(t + zero_point, -128, 127);
-#endif
-  return 1;
+/* TFLM's AffineQuantize (reference/quantize.h) of one float before the zero point, shared by
+ * the int8 and int16 kernels: TfLiteRound(v / static_cast<float>(scale)). v and the scale are
+ * floats, so the quotient q is the single-precision (correctly rounded) quotient, and it is
+ * rounded half away from zero in single precision; TFLM then casts it to int32. Here the
+ * result is saturated to [-2^31 + 2^16, 2^31 - 2^16] (TFLM's cast is undefined beyond the
+ * int32 range) so that adding a zero point of an int8 or int16 tensor stays defined, and NaN
+ * gives 0 (what a VCVT gives on a Cortex-M).
+ *  - |q| < 32768 (every value that does not clamp to an int8 end, most int16 values) without
+ *    roundf, exactly: X = trunc(q * 2^16) (ts_q16_trunc, one VCVT on a Cortex-M4F) has
+ *    |X| <= |q| * 2^16 < |X| + 1, so with the integer N = |X| + 2^15,
+ *    floor(|q| + 1/2) = floor((N + d) / 2^16) for some d in [0, 1), which is N >> 16. The
+ *    sign is X's (X is 0 only when the rounded value is 0). NaN gives X = 0.
+ *  - |q| >= 32768 (X saturated; q = -32768 included): roundf and a saturating conversion. */
+static inline int32_t ts_quantize_round(float v, float scale_f) {
+  const float q = v / scale_f;
+  const int32_t x = ts_q16_trunc(q);
+  float r;
+  if (x != 2147483647 && x != -2147483647 - 1) {
+    const int32_t sign = x >> 31;                                              /* -1 or 0 */
+    const uint32_t u = (((uint32_t)x ^ (uint32_t)sign) - (uint32_t)sign) + 32768u; /* N */
+    const int32_t t = (int32_t)(u >> 16);
+    return (t ^ sign) - sign;
+  }
+  r = roundf(q);
+  if (r >= 2147483520.0f) return 2147483647 - 65536; /* largest float below 2^31 */
+  if (r <= -2147483648.0f) return -2147483647 - 1 + 65536;
+  {
+    const int32_t i = (int32_t)r;
+    if (i > 2147483647 - 65536) return 2147483647 - 65536;
+    if (i < -2147483647 - 1 + 65536) return -2147483647 - 1 + 65536;
+    return i;
+  }
 }
 
 void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out,
                         int32_t channels, ts_window win) {
-  const float scale_f = (float)scale;
-  /* A float scale, normal and not huge: the single-precision quotient of a float by it is
-   * the correctly rounded real quotient (no overflow or underflow where it matters). */
-  const int fast = (double)scale_f == scale && scale_f >= 1e-30f && scale_f <= 1e30f && zero_point >= -128 &&
-                   zero_point <= 127;
+  const float scale_f = (float)scale; /* TFLM: static_cast<float>(scale) */
   int32_t y, i;
   if (win.x1 <= win.x0) return;
   /* A row of the window is contiguous in both buffers: elements in row-major order. */
@@ -94,18 +72,16 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in, ts_buf out
     const int8_t* src = TS_PIXEL(in, y, win.x0, (int64_t)channels * 4);
     int8_t* dst = TS_PIXEL(out, y, win.x0, channels);
     const int32_t n = (win.x1 - win.x0) * channels;
-    if (fast) {
-      for (i = 0; i < n; ++i) {
-        uint32_t bits;
-        memcpy(&bits, src + (size_t)i * 4, 4);
-        if (!ts_quantize_fast(bits, scale_f, zero_point, &dst[i])) dst[i] = ts_quantize_bits(bits, scale, zero_point);
-      }
-    } else {
-      for (i = 0; i < n; ++i) {
-        uint32_t bits;
-        memcpy(&bits, src + (size_t)i * 4, 4);
-        dst[i] = ts_quantize_bits(bits, scale, zero_point);
-      }
+    for (i = 0; i < n; ++i) {
+      float v;
+      int32_t r;
+      memcpy(&v, src + (size_t)i * 4, 4);
+      r = ts_quantize_round(v, scale_f) + zero_point;
+#if defined(__ARM_FEATURE_SAT)
+      dst[i] = (int8_t)__ssat(r, 8); /* SSAT: the clamp to [-128, 127] */
+#else
+      dst[i] = (int8_t)ts_clamp_i32(r, -128, 127);
+#endif
     }
   }
 }
@@ -125,28 +101,6 @@ void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf o
   }
 }
 
-/* TFLM's AffineQuantize to int16: TfLiteRound(v / (float)scale) with the quotient and the
- * rounding in single precision (v is a float and the scale is cast to float, so the division
- * is a float division; round half away from zero), cast to int32, plus the zero point,
- * clamped. The cast saturates here (TFLM's is undefined beyond the int32 range) and NaN gives
- * the zero point. */
-static int16_t ts_quantize_s16_one(float v, float scale_f, int32_t zero_point) {
-  const float q = roundf(v / scale_f);
-  int32_t r;
-  if (q != q) {
-    r = 0;
-  } else if (q >= 2147483520.0f) { /* largest float below 2^31 */
-    r = 2147483647 - 65536;
-  } else if (q <= -2147483648.0f) {
-    r = -2147483647 - 1 + 65536;
-  } else {
-    r = (int32_t)q;
-    if (r > 2147483647 - 65536) r = 2147483647 - 65536;
-    if (r < -2147483647 - 1 + 65536) r = -2147483647 - 1 + 65536;
-  }
-  return (int16_t)ts_clamp_i32(r + zero_point, -32768, 32767);
-}
-
 void ts_quantize_f32_s16(double scale, int32_t zero_point, ts_cbuf in, ts_buf out, int32_t channels,
                          ts_window win) {
   const float scale_f = (float)scale;
@@ -160,7 +114,7 @@ void ts_quantize_f32_s16(double scale, int32_t zero_point, ts_cbuf in, ts_buf ou
       float v;
       int16_t q;
       memcpy(&v, src + (size_t)i * 4, 4);
-      q = ts_quantize_s16_one(v, scale_f, zero_point);
+      q = (int16_t)ts_clamp_i32(ts_quantize_round(v, scale_f) + zero_point, -32768, 32767);
       memcpy(dst + (size_t)i * 2, &q, 2);
     }
   }

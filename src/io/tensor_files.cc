@@ -136,15 +136,19 @@ std::vector<float> DequantizeBytes(const Tensor& t, const std::vector<uint8_t>& 
     if (t.type == DType::kInt8) q = Load<int8_t>(&bytes[i]);
     else if (t.type == DType::kUInt8) q = bytes[i];
     else q = Load<int16_t>(&bytes[2 * i]);
+    // The exact product (a float scale times an integer below 2^17 fits a double) rounded once:
+    // the same float as TFLM's Dequantize, a single-precision product of the two.
     r[i] = static_cast<float>(scale * static_cast<double>(q - zp));
   }
   return r;
 }
 
 std::vector<uint8_t> QuantizeFloats(const Tensor& t, const std::vector<float>& values, const std::string& file) {
-  // TFLM's AffineQuantize (reference/quantize.h): round(value / scale) in double, half away
-  // from zero, plus the zero point, clamped to the type's range (as kernels/src/quantize.c).
-  const double scale = t.quant.scale.at(0);
+  // TFLM's AffineQuantize (reference/quantize.h): TfLiteRound(value / static_cast<float>(scale)),
+  // the quotient of two floats and its rounding (half away from zero) in single precision,
+  // plus the zero point, clamped to the type's range (as kernels/src/quantize.c; uint8, which
+  // TFLM's float QUANTIZE does not produce, the same way).
+  const float scale = static_cast<float>(t.quant.scale.at(0));
   const int64_t zp = t.quant.zero_point.at(0);
   const int64_t lo = t.type == DType::kInt8 ? -128 : t.type == DType::kUInt8 ? 0 : -32768;
   const int64_t hi = t.type == DType::kInt8 ? 127 : t.type == DType::kUInt8 ? 255 : 32767;
@@ -154,7 +158,8 @@ std::vector<uint8_t> QuantizeFloats(const Tensor& t, const std::vector<float>& v
     if (std::isnan(values[i]))
       throw Error("'" + file + "': element " + std::to_string(i) + " is NaN (cannot quantize it for '" + t.name + "')");
     // Clamped in double before the conversion to an integer (infinite or huge values).
-    const double rounded = std::round(static_cast<double>(values[i]) / scale);
+    const float quotient = values[i] / scale;  // float / float
+    const double rounded = static_cast<double>(std::round(quotient));  // std::round(float): in float
     const int64_t q = static_cast<int64_t>(std::clamp(rounded + static_cast<double>(zp), static_cast<double>(lo),
                                                       static_cast<double>(hi)));
     if (size == 1) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -285,6 +286,26 @@ Tie TableApproximation(const Graph& g, const Operator& op,
   return tflite_rounded && tessera_close ? Tie::kApproximation : Tie::kNone;
 }
 
+// QUANTIZE float32 -> int8: TFLM's AffineQuantize divides the float by the float scale in
+// single precision and rounds that quotient (TfLiteRound<float>); TensorFlow Lite 2.9's kernel
+// divides by the scale widened to double. Accepted when tessera's byte is exactly the float
+// formula's and TFLite's exactly the double formula's (both written here from the two
+// definitions) and the two formulas differ for this value.
+Tie FloatQuantizeApproximation(const Tensor& y, const std::vector<uint8_t>& in, size_t index, int tessera_value,
+                               int tflite_value) {
+  if (in.size() < (index + 1) * 4) return Tie::kNone;
+  float v;
+  std::memcpy(&v, &in[index * 4], 4);
+  if (std::isnan(v)) return Tie::kNone;
+  const float s = static_cast<float>(Scale(y));
+  const int64_t zp = ZeroPoint(y);
+  auto clamp8 = [&](double r) { return static_cast<int>(std::clamp(r + static_cast<double>(zp), -128.0, 127.0)); };
+  const int by_float = clamp8(static_cast<double>(std::round(v / s)));
+  const int by_double = clamp8(std::round(static_cast<double>(v) / static_cast<double>(s)));
+  if (by_float == by_double || tessera_value != by_float || tflite_value != by_double) return Tie::kNone;
+  return Tie::kApproximation;
+}
+
 }  // namespace
 
 Tie ProveTie(const Graph& g, int op_index, const std::vector<std::vector<uint8_t>>& operands,
@@ -312,6 +333,8 @@ Tie ProveTie(const Graph& g, int op_index, const std::vector<std::vector<uint8_t
     case OpType::kLogistic:
       return TableApproximation(g, op, operands, index, tessera_value, tflite_value);
     case OpType::kQuantize:
+      if (x.type == DType::kFloat32) return FloatQuantizeApproximation(y, operands[0], index, tessera_value, tflite_value);
+      [[fallthrough]];
     case OpType::kRelu:
       // Requantization of (x - zero point) by input scale / output scale.
       if (x.type != DType::kInt8) return Tie::kNone;

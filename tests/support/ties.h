@@ -16,7 +16,10 @@
 //    always folds 1/count into a truncated multiplier): both bytes within one step of the
 //    exact real mean;
 //  - SOFTMAX and LOGISTIC (float tables vs gemmlowp fixed point): TFLite's byte is the
-//    correctly rounded real value and tessera's is within one step of it.
+//    correctly rounded real value and tessera's is within one step of it;
+//  - QUANTIZE float32 -> int8 (TFLM divides by the float scale and rounds in single precision,
+//    TFLite 2.9 divides in double): tessera's byte is exactly the float formula's and TFLite's
+//    exactly the double formula's, and the two differ.
 // Every other operator (or a difference the rule does not explain) gets Tie::kNone.
 #pragma once
 

@@ -320,10 +320,15 @@ typedef struct {
 void ts_hard_swish_s8(const ts_hard_swish_params* p, ts_cbuf in, ts_buf out,
                       int32_t channels, ts_window win);
 
-/* QUANTIZE float32 -> int8: round(x / scale) + zero_point (division in double). */
+/* QUANTIZE float32 -> int8 (TFLM's reference AffineQuantize): TfLiteRound(x / (float)scale)
+ * + zero_point, the division and the rounding (half away from zero) in single precision,
+ * clamped to [-128, 127] (NaN gives the zero point); the same arithmetic as
+ * ts_quantize_f32_s16. Zero point in [-128, 127]. Element-wise over a window. */
 void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in /* float32 */, ts_buf out,
                         int32_t channels, ts_window win);
-/* DEQUANTIZE int8 -> float32: (float)(scale * (q - zero_point)) in double. */
+/* DEQUANTIZE int8 -> float32: (float)(scale * (q - zero_point)), the product exact in double
+ * and rounded once to float (the same float as TFLM's single-precision product of the float
+ * scale and the exactly representable difference, as ts_dequantize_s16_f32). */
 void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf out /* float32 */,
                           int32_t channels, ts_window win);
 
@@ -475,8 +480,8 @@ void ts_requantize_u8_s8(const ts_requant_params* p, ts_cbuf in /* uint8 */, ts_
                          int32_t channels, ts_window win);
 void ts_requantize_s8_u8(const ts_requant_params* p, ts_cbuf in, ts_buf out /* uint8 */,
                          int32_t channels, ts_window win);
-/* DEQUANTIZE uint8 -> float32: reference_ops::Dequantize's (float)(scale * (q - zero_point)) in
- * double, as ts_dequantize_s8_f32. Note: TFLM's dequantize_common.cc Prepare accepts only int8
+/* DEQUANTIZE uint8 -> float32: reference_ops::Dequantize's (float)(scale * (q - zero_point)),
+ * computed as ts_dequantize_s8_f32 does (exact double product rounded once to float). Note: TFLM's dequantize_common.cc Prepare accepts only int8
  * and int16 inputs (a uint8 DEQUANTIZE fails there); TensorFlow Lite's reference accepts uint8
  * with this formula. Same access order. */
 void ts_dequantize_u8_f32(double scale, int32_t zero_point, ts_cbuf in /* uint8 */,

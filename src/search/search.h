@@ -142,6 +142,18 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
 // SearchPlans with SearchCost::kInstructions (search_instructions.cc).
 SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& o);
 
+// The search under memory regions (plan.h MemoryRegion, memory/regions.h): the budget is
+// "fits the regions". The layer-by-layer plan (BuildStreamPlan of the empty configuration)
+// distributed over the regions when it fits; otherwise the search runs without an SRAM budget
+// (within max_overhead when given) and its Pareto frontier is tried in MAC order, each point's
+// plan distributed over the regions (points whose lower bound exceeds the regions' total are
+// skipped: memory/regions.h's bounds); the first that fits is chosen (fewest MACs on the
+// frontier; a heuristic: schedules off the single-arena frontier are not tried). The result's
+// plan has the regions; `placement` (optional) gets the distribution's figures.
+struct RegionPlacement;
+SearchResult SearchPlansInRegions(const Graph& g, const SearchOptions& o, const std::vector<MemoryRegion>& regions,
+                                  RegionPlacement* placement = nullptr);
+
 // Builds and places the plan of one configuration (empty config: layer-by-layer).
 Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,
                      const LifetimeOptions& lo = {}, LifetimeSummary* summary = nullptr);

@@ -333,7 +333,8 @@ Plan PlanFromJson(const json& j, const Graph* g) {
       const std::string fw = Sub(f, "workspace");
       const json& e = Arr(js["workspace"], fw);
       if (e.size() != 2 && e.size() != 3)
-        Bad(fw, fmt::format("expected [offset, bytes] or [offset, bytes, region], found {} numbers", e.size()));
+        Bad(fw, fmt::format("expected [offset, bytes], found {} numbers ([offset, bytes, region] with memory regions)",
+                            e.size()));
       s.workspace.offset = Int(e[0], Idx(fw, 0), 0, kMaxJsonBytes);
       s.workspace.bytes = Int(e[1], Idx(fw, 1), 1, kMaxJsonBytes);
       if (e.size() == 3)

@@ -22,7 +22,9 @@
 #include "plan/strategy.h"
 #include "search/search.h"
 #include "schedule/patch.h"
+#include "support/paths.h"
 #include "support/random_graphs.h"
+#include "tflite/reader.h"
 #include "zoo/builder.h"
 #include "zoo/zoo.h"
 
@@ -220,6 +222,35 @@ TEST(Regions, DistributionFailsWithAReason) {
   if (!rp.fits) EXPECT_NE(rp.why, "");
   EXPECT_NE(ErrorOf([&] { PlaceInRegions(c.g, p, {{"A", 0, true}}); }), "");
   EXPECT_NE(ErrorOf([&] { PlaceInRegions(c.g, p, {}); }), "");
+}
+
+// The example: person_detect, whose smallest single-arena plan found by the search
+// exceeds the largest region (12 KiB), fits DTCM 12 KiB + SRAM1 8 KiB + SRAM2 8 KiB: the
+// search chooses a schedule, every region holds its arena, the checker accepts the plan and
+// the host executor computes the single-region layer-by-layer bytes.
+TEST(Regions, PersonDetectSearchFitsThreeSmallRegions) {
+  TESSERA_REQUIRE_SHARED();
+  const Graph g = ReadTflite(test::SharedModel("person_detect"));
+  const std::vector<MemoryRegion> regions = {
+      {"DTCM", 12 * 1024, true}, {"SRAM1", 8 * 1024, false}, {"SRAM2", 8 * 1024, false}};
+  SearchOptions so;
+  const SearchResult single = SearchPlans(g, so);  // no budget: the smallest single arena
+  ASSERT_TRUE(single.feasible);
+  EXPECT_GT(single.plan.arena_bytes, 12 * 1024) << "the example needs a plan larger than every region";
+  RegionPlacement rp;
+  const SearchResult r = SearchPlansInRegions(g, so, regions, &rp);
+  ASSERT_TRUE(r.feasible) << r.explanation;
+  EXPECT_TRUE(rp.fits);
+  for (size_t k = 0; k < regions.size(); ++k) EXPECT_LE(r.plan.region_bytes[k], regions[k].bytes);
+  const CheckResult cr = CheckPlan(g, r.plan);
+  ASSERT_TRUE(cr.ok) << cr.message;
+  const std::vector<std::vector<uint8_t>> inputs = {
+      test::ReadFileBytes(test::ReferenceDir("person_detect") + "/case0.input.bin")};
+  EXPECT_EQ(RunPlan(g, r.plan, inputs), RunPlan(g, PlanLayerByLayer(g), inputs));
+  std::printf("[ regions ] person_detect: %s, %lld MACs, regions %lld/%lld/%lld bytes\n",
+              StreamSpecString(r.chosen.config).c_str(), static_cast<long long>(r.chosen.macs),
+              static_cast<long long>(r.plan.region_bytes[0]), static_cast<long long>(r.plan.region_bytes[1]),
+              static_cast<long long>(r.plan.region_bytes[2]));
 }
 
 // Random graphs x random schedules x random region lists: every plan the distribution

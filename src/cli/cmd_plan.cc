@@ -124,6 +124,11 @@ void PrintWorkspaces(const Plan& p) {
                 "the arena by more than the stack they save; memory/workspace.h)\n");
     return;
   }
+  if (!p.regions.empty()) {
+    std::printf("workspaces       %d steps, the largest %lld bytes (kernel buffers in the memory regions, not on the stack)\n",
+                n, (long long)largest);
+    return;
+  }
   const int64_t above = std::max<int64_t>(0, p.arena_bytes - buffers_end);
   std::printf("workspaces       %d steps, the largest %lld bytes (kernel buffers in the arena, not on the stack); %s\n",
               n, (long long)largest,
@@ -159,7 +164,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   SearchResult r;
   std::string label;
   if (!a.memory.empty()) {
-    if (!a.sram.empty() || !a.stream.empty()) throw Error("--memory cannot be combined with --sram or --stream");
+    if (!a.sram.empty()) throw Error("--memory cannot be combined with --sram");
     SearchOptions o;
     o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
     o.input_in_arena = !a.stream_input;
@@ -170,7 +175,22 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     o.progress = [](const std::string& s) { std::fprintf(stderr, "tessera: search %s\n", s.c_str()); };
     const std::vector<MemoryRegion> regions = ParseMemoryRegions(a.memory, "--memory");
     RegionPlacement rp;
-    r = SearchPlansInRegions(g, o, regions, &rp);
+    if (!a.stream.empty()) {
+      // One streamed schedule, distributed over the regions (no search).
+      const StreamConfig c = ParseStreamSpec(a.stream);
+      Plan sp = BuildStreamPlan(g, c, !a.stream_input, lo);
+      rp = PlaceInRegions(g, sp, regions, lo);
+      r.graph_macs = GraphMacs(g);
+      if (rp.fits) {
+        r.feasible = true;
+        r.chosen = SearchPoint{c, PlanMacs(g, sp), sp.arena_bytes, rp.lower_bound};
+        r.plan = std::move(sp);
+      } else {
+        r.explanation = "stream " + StreamSpecString(c) + ": " + rp.why;
+      }
+    } else {
+      r = SearchPlansInRegions(g, o, regions, &rp);
+    }
     if (r.frontier.size() > 1 || !r.feasible) std::fputs(FrontierTable(r).c_str(), stdout);
     if (!r.feasible) {
       std::printf("impossible       %s\n", r.explanation.c_str());

@@ -148,8 +148,13 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& o);
 // (within max_overhead when given) and its Pareto frontier is tried in MAC order, each point's
 // plan distributed over the regions (points whose lower bound exceeds the regions' total are
 // skipped: memory/regions.h's bounds); the first that fits is chosen (fewest MACs on the
-// frontier; a heuristic: schedules off the single-arena frontier are not tried). The result's
-// plan has the regions; `placement` (optional) gets the distribution's figures.
+// frontier). When none does, schedules off the frontier: the layer-by-layer plan and every
+// frontier point with one more stage after its last one (any later split point, grids 2x1,
+// 3x1, 4x1, 6x1, 2x2, 3x3, each halo mode; lower bound within the regions' total), in MAC order
+// (ties: smallest lower bound), the first 48 distributed; the first
+// that fits is chosen (a stage that does not lower the single-arena peak may still split the
+// tail's buffers into pieces the regions hold). A heuristic: other schedules are not tried.
+// The result's plan has the regions; `placement` (optional) gets the distribution's figures.
 struct RegionPlacement;
 SearchResult SearchPlansInRegions(const Graph& g, const SearchOptions& o, const std::vector<MemoryRegion>& regions,
                                   RegionPlacement* placement = nullptr);

@@ -178,8 +178,29 @@ std::vector<int64_t> BufferAccessBytes(const Graph& g, const Plan& plan) {
       if (area > 0) frac = std::min(1.0, static_cast<double>(int64_t{st.window.h()} * st.window.w()) / area);
       acc[b] += WindowBytes(g, o.tensor, st.window);
     }
-    for (int b : st.inputs)
-      if (ok(b)) acc[b] += std::max<int64_t>(1, static_cast<int64_t>(frac * plan.buffers[b].bytes));
+    // A window kernel reads each input element once per output pixel whose receptive field
+    // holds it: about taps / stride^2 times (3x3 stride 1: 9); other kernels once.
+    double reuse = 1.0;
+    if (st.op >= 0 && st.op < static_cast<int>(g.ops.size())) {
+      const Operator& op = g.ops[st.op];
+      int64_t taps = 1, stride = 1;
+      if (op.type == OpType::kConv2D || op.type == OpType::kDepthwiseConv2D) {
+        const int f = op.inputs.size() > 1 ? op.inputs[1] : kNoTensor;
+        if (f >= 0 && f < static_cast<int>(g.tensors.size()) && g.tensors[f].shape.size() == 4)
+          taps = int64_t{g.tensors[f].shape[1]} * g.tensors[f].shape[2];
+        if (const auto* c = std::get_if<Conv2DOptions>(&op.options)) stride = int64_t{c->stride_h} * c->stride_w;
+        if (const auto* d = std::get_if<DepthwiseConv2DOptions>(&op.options)) stride = int64_t{d->stride_h} * d->stride_w;
+      } else if (const auto* p = std::get_if<Pool2DOptions>(&op.options)) {
+        taps = int64_t{p->filter_h} * p->filter_w;
+        stride = int64_t{p->stride_h} * p->stride_w;
+      }
+      reuse = std::max(1.0, static_cast<double>(taps) / static_cast<double>(std::max<int64_t>(1, stride)));
+    }
+    for (size_t k = 0; k < st.inputs.size(); ++k) {
+      const int b = st.inputs[k];
+      if (ok(b))
+        acc[b] += std::max<int64_t>(1, static_cast<int64_t>((k == 0 ? reuse : 1.0) * frac * plan.buffers[b].bytes));
+    }
     if (ok(st.scratch)) acc[st.scratch] += 2 * plan.buffers[st.scratch].bytes;
   }
   return acc;

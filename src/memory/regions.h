@@ -17,8 +17,10 @@
 //
 // Access bytes of a buffer: what the steps read and write of it, estimated per step: the
 // output window's bytes written; of each input buffer, its bytes times the fraction of the
-// output tensor the step computes (a patch reads its share); a copy reads and writes its
-// window; a scratch buffer and a workspace are written and read once whole.
+// output tensor the step computes (a patch reads its share), times, for the first input of a
+// convolution or pool, its taps over its stride squared (an input element is read once per
+// output pixel whose receptive field holds it: 9 for a 3x3 kernel at stride 1); a copy reads
+// and writes its window; a scratch buffer and a workspace are written and read once whole.
 //
 // Lower bounds (necessary conditions, checked first, they say why nothing fits): the
 // regions' capacities together must hold the single-arena lower bound of the plan's problem

@@ -1,5 +1,6 @@
 // Plan IR: the schedule (ordered steps, each running one operator over one output window)
-// and the layout (each buffer's offset, size and live interval) of one model in one arena.
+// and the layout (each buffer's offset, size and live interval) of one model in one arena, or
+// in several memory regions (MemoryRegion: one arena each).
 // Every producer of plans (layer-by-layer, patch-based, searched) emits this; every consumer
 // (checker, host executor, code generator, reports) reads only this plus the Graph.
 #pragma once

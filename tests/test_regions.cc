@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/checker.h"
+#include "codegen/codegen.h"
 #include "support/cli.h"
 #include "exec/executor.h"
 #include "memory/greedy.h"
@@ -206,6 +207,42 @@ TEST(Regions, CheckerRejectsABufferMovedOverALiveBufferOfAnotherRegion) {
       // with Y: buffers in different regions never meet (the unmutated plan is accepted).
     }
   EXPECT_GT(mutated, 0) << "no buffer pair to mutate";
+}
+
+// The generated C: one static arena per region in its own section, the header's sizes; no
+// single arena. The plan without regions keeps the one arena in .bss.tessera_arena.model.
+TEST(Regions, CodegenEmitsOneArenaPerRegion) {
+  const TwoRegionCase c = FindTwoRegionCase();
+  ASSERT_FALSE(c.plan.regions.empty());
+  const std::string dir = test::FreshTempDir("regions_codegen");
+  CodegenOptions co;
+  co.copy_kernels = false;
+  GenerateC(c.g, c.plan, dir, co);
+  auto read = [](const std::string& path) {
+    const std::vector<uint8_t> b = test::ReadFileBytes(path);
+    return std::string(b.begin(), b.end());
+  };
+  const std::string src = read(dir + "/model.c"), hdr = read(dir + "/model.h");
+  for (int r = 0; r < 2; ++r) {
+    const std::string name = c.plan.regions[r].name;
+    EXPECT_NE(src.find("static int8_t model_arena_" + name + "[" + std::to_string(std::max<int64_t>(1, c.plan.region_bytes[r])) +
+                       "] __attribute__((aligned(16), section(\".bss.tessera_arena." + name + "\")))"),
+              std::string::npos)
+        << src.substr(0, 2000);
+    EXPECT_NE(hdr.find("#define MODEL_ARENA_" + name + "_BYTES " + std::to_string(c.plan.region_bytes[r])),
+              std::string::npos)
+        << hdr;
+  }
+  EXPECT_EQ(src.find("model_arena["), std::string::npos);
+  EXPECT_NE(src.find("model_arena_FAST + "), std::string::npos);
+  EXPECT_NE(src.find("model_arena_SLOW + "), std::string::npos);
+  const std::string dir1 = test::FreshTempDir("regions_codegen_one");
+  GenerateC(c.g, c.single, dir1, co);
+  const std::string one = read(dir1 + "/model.c");
+  EXPECT_NE(one.find("model_arena[" + std::to_string(std::max<int64_t>(1, c.single.arena_bytes)) +
+                     "] __attribute__((aligned(16), section(\".bss.tessera_arena.model\")))"),
+            std::string::npos);
+  EXPECT_EQ(one.find("model_arena_"), std::string::npos);
 }
 
 TEST(Regions, DistributionFailsWithAReason) {

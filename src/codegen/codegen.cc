@@ -133,7 +133,7 @@ void EmitCopyStep(ModelWriter& w, int s, std::ostringstream& body) {
   }
   if (rows * row_bytes > INT32_MAX || src_stride > INT32_MAX || dst_stride > INT32_MAX)
     throw Error("codegen: copy step " + std::to_string(s) + " moves more than 2^31 bytes");
-  if (src.external == dst.external && (src.external || src.region == dst.region) && src_at == dst_at &&
+  if (SameMemory(src, dst) && src_at == dst_at &&
       (rows == 1 || src_stride == dst_stride)) {
     body << ": same bytes, nothing to do */\n";
     return;
@@ -169,7 +169,7 @@ void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
   if (ops::Unit(op.type).View()) {
     const Buffer& in = plan.buffers[st.inputs[0]];
     const Buffer& out = plan.buffers[st.outputs[0]];
-    if (in.external == out.external && in.offset == out.offset) {
+    if (SameMemory(in, out) && in.offset == out.offset) {
       body << "  /* in place: nothing to do */\n";
       return;
     }

@@ -439,7 +439,7 @@ void Executor::RunStep(int s) {
     auto dst_at = [&](int32_t y) {
       return dp + (static_cast<int64_t>(y - dst.window.y0) * dst.window.w() + (w.x0 - dst.window.x0)) * px;
     };
-    const bool same_region = src.external == dst.external;
+    const bool same_region = SameMemory(src, dst);
     const bool overlap = same_region && src.offset < dst.offset + dst.bytes && dst.offset < src.offset + src.bytes;
     if (!overlap) {
       for (int32_t y = w.y0; y < w.y1; ++y) std::memcpy(dst_at(y), src_at(y), static_cast<size_t>(row));

@@ -161,6 +161,11 @@ struct Plan {
 // plan with regions); {0} for a plan without regions. One more element: the end.
 constexpr int64_t kRegionBaseAlignment = 16;
 std::vector<int64_t> RegionBases(const Plan& plan);
+// Whether two buffers' offsets count in the same memory: both external, or both in the arena
+// of one region (then equal offsets are equal addresses).
+inline bool SameMemory(const Buffer& a, const Buffer& b) {
+  return a.external == b.external && (a.external || a.region == b.region);
+}
 // Number of regions: max(1, plan.regions.size()).
 int NumRegions(const Plan& plan);
 // Region r's arena bytes (plan.arena_bytes without regions).

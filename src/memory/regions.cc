@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <cstdlib>
 #include <numeric>
 
 #include "memory/placement.h"
@@ -48,14 +46,13 @@ std::vector<int64_t> ItemAccess(const PlacementProblem& p, const std::vector<int
   return a;
 }
 
-// The lowest aligned offset for item i among `placed` items (their offsets in `off`) that
-// violates no constraint with them.
-int64_t FirstFitOffset(const PlacementProblem& p, int i, const std::vector<int>& placed, const std::vector<int64_t>& off,
+// The lowest aligned offset for item i that violates no constraint with the items already in
+// `region` (region_of; their offsets in `off`).
+int64_t FirstFitOffset(const PlacementProblem& p, int i, const std::vector<int64_t>& off,
                        const std::vector<int>& region_of, int region) {
   std::vector<std::pair<int64_t, int64_t>> iv;  // forbidden open intervals of offset(i)
   for (const PlacementEdge& e : p.edges[i])
     if (region_of[e.other] == region) iv.emplace_back(off[e.other] + e.lo, off[e.other] + e.hi);
-  (void)placed;
   std::vector<int64_t> cand{0};
   for (const auto& [lo, hi] : iv) cand.push_back(AlignUp(std::max<int64_t>(0, hi), p.alignment));
   std::sort(cand.begin(), cand.end());
@@ -104,7 +101,7 @@ Attempt Distribute(const PlacementProblem& p, const Plan& plan, const std::vecto
   for (int i : order) {
     bool done = false;
     for (int r : region_order) {
-      const int64_t o = FirstFitOffset(p, i, in[r], a.off, a.region_of, r);
+      const int64_t o = FirstFitOffset(p, i, a.off, a.region_of, r);
       if (o + ItemBytes(p, plan, i) <= regions[r].bytes) {
         a.region_of[i] = r;
         a.off[i] = o;
@@ -113,12 +110,7 @@ Attempt Distribute(const PlacementProblem& p, const Plan& plan, const std::vecto
         break;
       }
     }
-    if (!done) {
-      if (std::getenv("TESSERA_REGIONS_DEBUG"))
-        std::fprintf(stderr, "regions: item %d (%lld bytes, steps %d-%d, %zu buffers) fits no region\n", i,
-                     (long long)ItemBytes(p, plan, i), p.items[i].first, p.items[i].last, p.items[i].buffers.size());
-      return a;
-    }
+    if (!done) return a;
   }
   // Each region placed again by the lifetime placer when that lowers its peak.
   a.peaks.assign(nr, 0);

@@ -22,6 +22,8 @@
 // m4_model.h; MODELLED cycles, not measured) and each figure gains modelled cycles at 0 and W
 // (--wait-states, default 5) flash wait states. The filters here are RAM buffers, so W falls on
 // instruction fetches after taken branches only (a model's firmware reads them from flash).
+// TESSERA_BENCH_KEEP=1 in the environment keeps the work folder (layers.c, layers.elf per
+// model) for firmware/profile.sh.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -327,6 +329,9 @@ int main(int argc, char** argv) {
       std::printf("%-22s error: %s\n", m.c_str(), e.what());
     }
   }
-  std::filesystem::remove_all(work);
+  if (const char* keep = std::getenv("TESSERA_BENCH_KEEP"); keep && *keep)
+    std::printf("kept %s (TESSERA_BENCH_KEEP)\n", work.c_str());
+  else
+    std::filesystem::remove_all(work);
   return 0;
 }

@@ -380,7 +380,7 @@ int main(int argc, char** argv) {
 
   std::printf("Emulated %s (QEMU mps2-%s, -icount shift=0), arm-none-eabi-gcc %s\n", BoardCpu(board),
               BoardName(board), opt.c_str());
-  std::printf("portable: kernels built with -DTS_NO_DSP; DSP: CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED DSP paths\n");
+  std::printf("portable: kernels built with -DTS_NO_DSP; DSP: the DSP paths (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED int8 and 16x8, AVERAGE_POOL_2D, SVDF, LSTM)\n");
   std::printf("instructions: one inference (model_invoke), SysTick count x 40 (25 MHz, 1 ns/instruction)\n");
   std::printf("flash = .text + .rodata + .data image; RAM = .data + .bss + arena + stack (8192 reserved)\n");
   std::printf("SRAM = .data + .bss + arena + stack used (painted; kernel workspaces are in the arena): what the "
@@ -408,7 +408,17 @@ int main(int argc, char** argv) {
     std::vector<std::vector<uint8_t>> inputs;
     try {
       g = ReadTflite(shared + "/models/" + m + ".tflite");
-      inputs.push_back(ReadBytes(shared + "/reference/" + m + "/case0.input.bin"));
+      // case0.input.bin holds every input's bytes, in subgraph input order (e.g. TRANSPOSE_CONV's
+      // output shape, then its data)
+      const std::vector<uint8_t> all = ReadBytes(shared + "/reference/" + m + "/case0.input.bin");
+      size_t at = 0;
+      for (int t : g.inputs) {
+        const size_t n = static_cast<size_t>(g.tensors[t].num_bytes());
+        if (at + n > all.size()) throw Error("case0.input.bin holds fewer bytes than the model's inputs");
+        inputs.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
+        at += n;
+      }
+      if (at != all.size()) throw Error("case0.input.bin holds more bytes than the model's inputs");
     } catch (const std::exception& e) {
       std::printf("%-22s error: %s\n", m.c_str(), e.what());
       ++failures;

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -176,7 +177,18 @@ int main(int argc, char** argv) {
     std::vector<std::vector<uint8_t>> inputs;
     try {
       *g = ReadTflite(shared + "/models/" + m + ".tflite");
-      if (device) inputs.push_back(ReadBytes(shared + "/reference/" + m + "/case0.input.bin"));
+      if (device) {
+        // The reference input file holds every model input's bytes one after the other.
+        const std::vector<uint8_t> all = ReadBytes(shared + "/reference/" + m + "/case0.input.bin");
+        size_t at = 0;
+        for (int t : g->inputs) {
+          const size_t n = static_cast<size_t>(g->tensors[t].num_bytes());
+          if (at + n > all.size()) throw std::runtime_error("case0.input.bin is shorter than the model's inputs");
+          const auto first = all.begin() + static_cast<std::ptrdiff_t>(at);
+          inputs.emplace_back(first, first + static_cast<std::ptrdiff_t>(n));
+          at += n;
+        }
+      }
     } catch (const std::exception& e) {
       std::printf("%-22s error: %s\n", m.c_str(), e.what());
       ++failures;

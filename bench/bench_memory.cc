@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "checker/checker.h"
+#include "codegen/kernel_stack.h"
 #include "memory/overlap.h"
 #include "memory/regions.h"
 #include "ops/ops.h"
@@ -172,27 +173,33 @@ void RegionTable(const std::vector<std::pair<std::string, Graph>>& models) {
               "(reads + writes per step, memory/regions.h) until they carry X%% of all; share = of the arena.\n\n");
 }
 
-void ModelTable() {
-  std::printf("== Arena bytes per model (model input in the arena; every plan checked) ==\n");
-  std::printf("%-32s %10s %10s %10s %10s %11s %10s %8s %10s\n", "model", "greedy", "+fusion", "+in-place", "+overlap",
-              "+placement", "lower bnd", "saving", "TFLM");
+// The shared models, the coverage models tessera reads (the others' errors in `unread`) and
+// a few zoo models.
+std::vector<std::pair<std::string, Graph>> TableModels(std::vector<std::string>* unread) {
   std::vector<std::pair<std::string, Graph>> models;
   const std::string dir = std::string(TESSERA_SHARED_DIR) + "/models";
   const std::vector<std::string> stems = Stems(dir);
   if (stems.empty()) std::printf("(shared models absent: %s)\n", dir.c_str());
   for (const auto& s : stems) models.emplace_back(s, ReadTflite(dir + "/" + s + ".tflite"));
-  // The coverage models (operators and types beyond the set above): those tessera reads.
-  std::vector<std::string> unread;
   for (const auto& s : Stems(dir + "/coverage")) {
     try {
       models.emplace_back("coverage/" + s, ReadTflite(dir + "/coverage/" + s + ".tflite"));
     } catch (const Error& e) {
-      unread.push_back(s + ": " + e.what());
+      if (unread) unread->push_back(s + ": " + e.what());
     }
   }
   for (const char* z : {"mobilenetv2-w1.0-r224", "mobilenetv2-w0.35-r144", "mcunet-style-r160", "proxyless-style-r144",
                         "nonsquare-pad-r128x160"})
     models.emplace_back(std::string("zoo:") + z, BuildZooModel(z));
+  return models;
+}
+
+void ModelTable() {
+  std::printf("== Arena bytes per model (model input in the arena; every plan checked) ==\n");
+  std::printf("%-32s %10s %10s %10s %10s %11s %10s %8s %10s\n", "model", "greedy", "+fusion", "+in-place", "+overlap",
+              "+placement", "lower bnd", "saving", "TFLM");
+  std::vector<std::string> unread;
+  const std::vector<std::pair<std::string, Graph>> models = TableModels(&unread);
   const auto tflm = TflmFigures();
   for (const auto& [name, g] : models) {
     std::printf("%-32.32s", name.c_str());
@@ -322,12 +329,40 @@ void ModelLayerTable() {
   std::printf("\n");
 }
 
+// SRAM = arena + state + the kernels' stack (codegen/kernel_stack.h: the deepest call chain
+// of the kernels the plan's generated code calls, Cortex-M4 build), greedy and best plans.
+void SramTable() {
+  std::printf("== SRAM per model: arena + state + kernel stack (static bound, Cortex-M4 build; every plan checked) ==\n");
+  std::printf("%-38s %9s %7s %7s %9s   %9s %7s %9s   %s\n", "model", "greedy", "stack", "state", "SRAM", "best",
+              "stack", "SRAM", "deepest kernel (best)");
+  for (const auto& [name, g] : TableModels(nullptr)) {
+    std::printf("%-38.38s", name.c_str());
+    for (const char* strategy : {"greedy", "best"}) {
+      const Plan p = MakePlan(g, PlanOptions::FromStrategy(strategy));
+      const KernelStack ks = PlanKernelStack(g, p);
+      if (!CheckPlan(g, p).ok || !ks.unknown.empty()) {
+        std::printf(" %9s", !ks.unknown.empty() ? ("no bound: " + ks.unknown[0]).c_str() : "REJECTED");
+        continue;
+      }
+      std::printf(" %9lld %7lld", static_cast<long long>(p.arena_bytes), static_cast<long long>(ks.bytes));
+      if (std::string(strategy) == "greedy") std::printf(" %7lld", static_cast<long long>(p.state_bytes));
+      std::printf(" %9lld%s", static_cast<long long>(p.arena_bytes + p.state_bytes + ks.bytes),
+                  std::string(strategy) == "greedy" ? "  " : "");
+      if (std::string(strategy) == "best") std::printf("   %s", ks.deepest.c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("stack = the largest worst case among the kernels model_invoke() calls (firmware/stack_usage.sh); the\n"
+              "caller's frames (model_invoke, main) come on top: test_firmware_stack compares with painted stacks.\n\n");
+}
+
 }  // namespace
 }  // namespace tessera
 
 int main() {
   try {
     tessera::ModelTable();
+    tessera::SramTable();
     tessera::LayerTable();
     tessera::ModelLayerTable();
   } catch (const std::exception& e) {

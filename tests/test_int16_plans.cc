@@ -6,8 +6,12 @@
 // layer-by-layer bytes, with the element-wise and convolution steps over partial windows; its
 // generated C (a patch plan and the greedy plan) computes the executor's bytes on the host and
 // on the emulated Cortex-M4.
-// The operators' arithmetic is proven by test_kernels_int16.cc and
-// test_tflite_differential_int16.cc.
+// A second graph crosses the int16 boundary: float32 -> QUANTIZE int16 / QUANTIZE int8 ->
+// QUANTIZE int8 -> int16 -> CONV_2D 16x8 -> SOFTMAX int16 -> ADD -> DEQUANTIZE int16: the same
+// sweep, generated C on the host and on the emulated Cortex-M4, and the command line (plan,
+// check, run) on it written as a .tflite.
+// The operators' arithmetic is proven by test_kernels_int16.cc, test_kernels_int16_io.cc and
+// test_tflite_differential_int16*.cc.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,6 +28,8 @@
 #include "memory/greedy.h"
 #include "plan/strategy.h"
 #include "schedule/patch_plan.h"
+#include "tflite/writer.h"
+#include "support/cli.h"
 #include "support/paths.h"
 #include "support/plan_sweep.h"
 #include "support/random_case.h"
@@ -301,6 +307,169 @@ TEST(Int16Plans, EmulatedCortexM4EqualsHost) {
     std::printf("int16 chain plan '%s' on the emulated Cortex-M4: arena %lld bytes, %llu instructions\n",
                 plan.strategy.c_str(), static_cast<long long>(plan.arena_bytes),
                 static_cast<unsigned long long>(r.instructions));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// x (1 x h x w x 3, float32) -> QUANTIZE int16 (zero point 0) -> CONV_2D 3x3 SAME (4 channels,
+// 16x8) -> SOFTMAX int16 over the channels; x -> QUANTIZE int8 -> QUANTIZE int8 -> int16 (another
+// scale, zero point 0) -> CONV_2D 1x1 (4 channels); ADD of the two -> DEQUANTIZE -> y (float32).
+// Outputs: y and the SOFTMAX output.
+Graph Int16Boundary(int h, int w, uint64_t seed) {
+  Rand r(seed);
+  Graph g;
+  g.name = "int16_boundary";
+  const std::vector<int32_t> s3 = {1, h, w, 3}, s4 = {1, h, w, 4};
+  const int x = AddTensor(g, "x", DType::kFloat32, s3, Quantization{});
+  const int q16 = AddTensor(g, "x16", DType::kInt16, s3, Q(0.0002f, 0));
+  AddOp(g, OpType::kQuantize, {x}, q16);
+  const int q8 = AddTensor(g, "x8", DType::kInt8, s3, Q(0.03f, 5));
+  AddOp(g, OpType::kQuantize, {x}, q8);
+  const int q8to16 = AddTensor(g, "x8to16", DType::kInt16, s3, Q(0.0004f, 0));
+  AddOp(g, OpType::kQuantize, {q8}, q8to16);
+  Conv2DOptions co;
+  co.padding = Padding::kSame;
+  const int cw = AddTensor(g, "conv_w", DType::kInt8, {4, 3, 3, 3}, PerChannel(r, 4, 0), Int8Bytes(r, 4 * 27));
+  const int cb = AddTensor(g, "conv_b", DType::kInt64, {4}, Q(4e-7f, 0), Int64Bytes(r, 4, 200000));
+  const int c1 = AddTensor(g, "conv", DType::kInt16, s4, Q(0.0005f, 0));
+  AddOp(g, OpType::kConv2D, {q16, cw, cb}, c1, co);
+  SoftmaxOptions so;
+  so.beta = 1.0f;
+  const int sm = AddTensor(g, "softmax", DType::kInt16, s4, Q(1.0f / 32768, 0));
+  AddOp(g, OpType::kSoftmax, {c1}, sm, so);
+  Conv2DOptions c2o;
+  c2o.padding = Padding::kValid;
+  const int pw = AddTensor(g, "pw_w", DType::kInt8, {4, 1, 1, 3}, PerChannel(r, 4, 0), Int8Bytes(r, 4 * 3));
+  const int c2 = AddTensor(g, "pw", DType::kInt16, s4, Q(0.0001f, 0));
+  AddOp(g, OpType::kConv2D, {q8to16, pw}, c2, c2o);
+  const int a1 = AddTensor(g, "add", DType::kInt16, s4, Q(0.0002f, 0));
+  AddOp(g, OpType::kAdd, {sm, c2}, a1, AddOptions{});
+  const int y = AddTensor(g, "y", DType::kFloat32, s4, Quantization{});
+  AddOp(g, OpType::kDequantize, {a1}, y);
+  g.inputs = {x};
+  g.outputs = {y, sm};
+  g.Validate();
+  return g;
+}
+
+std::vector<uint8_t> FloatInput(const Graph& g, uint64_t seed) {
+  Rand r(seed);
+  const int64_t n = g.tensors[g.inputs[0]].num_elements();
+  std::vector<uint8_t> b(static_cast<size_t>(n) * 4);
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = static_cast<float>(r.U(-3.5, 3.5));
+    std::memcpy(&b[static_cast<size_t>(i) * 4], &v, 4);
+  }
+  return b;
+}
+
+const std::set<OpType> kBoundaryCounted = {OpType::kQuantize, OpType::kConv2D, OpType::kAdd, OpType::kDequantize};
+
+TEST(Int16Plans, BoundaryGraphEveryPlanIsCheckedAndGivesLayerByLayerBytes) {
+  int plans = 0;
+  std::map<OpType, int> partial;
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Graph g = Int16Boundary(5 + static_cast<int>(seed), 4 + static_cast<int>(seed), seed);
+    const std::vector<std::vector<uint8_t>> inputs = {FloatInput(g, seed * 13)};
+    const auto want = RunPlan(g, PlanLayerByLayer(g), inputs);
+    ASSERT_EQ(want.size(), 2u);
+    // Not trivial: every softmax row sums to about one (1/32768 steps) and spreads over values;
+    // the float output is ADD's int16 values times its scale.
+    std::set<int16_t> distinct;
+    for (size_t i = 0; i < want[1].size(); i += 8) {
+      int sum = 0;
+      for (int c = 0; c < 4; ++c) {
+        int16_t v;
+        std::memcpy(&v, &want[1][i + 2 * c], 2);
+        sum += v;
+        distinct.insert(v);
+      }
+      EXPECT_NEAR(sum, 32768, 8) << "a softmax row does not sum to one";
+    }
+    EXPECT_GE(distinct.size(), want[1].size() / 2 / 4);
+    std::set<float> ys;
+    for (size_t i = 0; i < want[0].size(); i += 4) {
+      float v;
+      std::memcpy(&v, &want[0][i], 4);
+      const double steps = v / 0.0002;
+      EXPECT_NEAR(steps, std::round(steps), 1e-3) << "DEQUANTIZE output off ADD's grid";
+      ys.insert(v);
+    }
+    EXPECT_GE(ys.size(), want[0].size() / 4 / 4);
+    test::CheckEveryPlan(g, inputs, kBoundaryCounted, &plans, &partial);
+  }
+  std::printf("plans %d; steps over partial windows:", plans);
+  for (OpType t : kBoundaryCounted) std::printf(" %s %d", OpTypeName(t), partial[t]);
+  std::printf("\n");
+  for (OpType t : kBoundaryCounted) EXPECT_GT(partial[t], 0) << OpTypeName(t) << " never ran over a partial window";
+}
+
+TEST(Int16Plans, BoundaryGraphGeneratedCMatchesExecutor) {
+  const Graph g = Int16Boundary(7, 6, 4);
+  const std::vector<std::vector<uint8_t>> inputs = {FloatInput(g, 7)};
+  for (const char* strategy : {"greedy", "best"}) {
+    SCOPED_TRACE(strategy);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(strategy));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got, want;
+    for (const auto& o : RunPlan(g, plan, inputs)) want.insert(want.end(), o.begin(), o.end());
+    ASSERT_EQ(test::RunGeneratedOnHost(g, plan, inputs[0], &got, std::string("int16_boundary_") + strategy), 0);
+    EXPECT_EQ(got, want);
+  }
+}
+
+TEST(Int16Plans, BoundaryGraphEmulatedCortexM4EqualsHost) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  const Graph g = Int16Boundary(7, 6, 5);
+  const std::vector<std::vector<uint8_t>> inputs = {FloatInput(g, 8)};
+  const std::string dir = test::FreshTempDir("int16_boundary_device");
+  const Plan plan = MakePlan(g, PlanOptions::FromStrategy("best"));
+  ASSERT_TRUE(CheckPlan(g, plan).ok);
+  const auto expected = RunPlan(g, plan, inputs);
+  const DeviceResult r = RunOnDevice(g, plan, inputs, dir + "/best");
+  ASSERT_TRUE(r.build.ok) << r.build.log;
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+  EXPECT_TRUE(r.outputs == expected) << "device output differs from the host executor";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Int16Plans, BoundaryGraphThroughTheCommandLine) {
+  const Graph g = Int16Boundary(6, 5, 6);
+  const std::vector<uint8_t> input = FloatInput(g, 9);
+  const std::string dir = test::FreshTempDir("int16_boundary_cli");
+  const std::string model = dir + "/m.tflite", in = dir + "/x.raw", plan = dir + "/plan.json";
+  {
+    const std::vector<uint8_t> bytes = WriteTfliteBytes(g);
+    FILE* f = std::fopen(model.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    f = std::fopen(in.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(input.data(), 1, input.size(), f);
+    std::fclose(f);
+  }
+  const auto want = RunPlan(g, PlanLayerByLayer(g), {input});
+  auto read = [](const std::string& path) {
+    std::vector<uint8_t> b;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return b;
+    int c;
+    while ((c = std::fgetc(f)) != EOF) b.push_back(static_cast<uint8_t>(c));
+    std::fclose(f);
+    return b;
+  };
+  const test::CliResult p = test::RunCli("plan " + model + " --strategy best -q -o " + plan);
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  const test::CliResult c = test::RunCli("check " + model + " " + plan);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  for (const std::string& extra : {std::string(""), " --plan " + plan}) {
+    SCOPED_TRACE(extra);
+    const test::CliResult r =
+        test::RunCli("run " + model + extra + " --input " + in + " --output " + dir + "/y.raw --output " + dir + "/s.raw");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(read(dir + "/y.raw"), want[0]);
+    EXPECT_EQ(read(dir + "/s.raw"), want[1]);
   }
   std::filesystem::remove_all(dir);
 }

@@ -5,7 +5,8 @@
 // clip), the hidden update (Tanh of the cell state, MulElementwise) and the copy to the
 // output; int16 Logistic and Tanh re-derived from reference_integer_ops (interpolation in the
 // sigmoid table). Random shapes (batch-major and time-major), quantization parameters and
-// several invokes on persistent states.
+// several invokes on persistent states; the DSP path (ts_lstm_dsp, kernels/src/lstm.c) gives the
+// same bytes on every case.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -279,6 +280,7 @@ TEST(KernelLstm, RandomCasesMatchNaiveOverSeveralInvokes) {
         nc[i] = static_cast<int16_t>(r.I(-32768, 32767));
         std::memcpy(cell.data() + 2 * i, &nc[i], 2);
       }
+    std::vector<int8_t> hidden_dsp = hidden, cell_dsp = cell;
     const int invokes = static_cast<int>(r.I(1, 3));
     for (int inv = 0; inv < invokes; ++inv) {
       std::vector<int8_t> in(static_cast<size_t>(B * T * ni * eb)), out(static_cast<size_t>(B * T * ns * eb), 0x55);
@@ -287,7 +289,13 @@ TEST(KernelLstm, RandomCasesMatchNaiveOverSeveralInvokes) {
         xin[i] = static_cast<int32_t>(s16 ? r.I(-32768, 32767) : r.I(-128, 127));
         Put(in, s16, i, xin[i]);
       }
+      // the DSP path (SMLAD over the emulated intrinsics here) on its own copies of the states
+      std::vector<int8_t> out_dsp(out.size(), 0x55);
+      ts_lstm_dsp(&p, in.data(), out_dsp.data(), hidden_dsp.data(), cell_dsp.data());
       ts_lstm(&p, in.data(), out.data(), hidden.data(), cell.data());
+      ASSERT_EQ(out_dsp, out) << "case " << iter << " invoke " << inv << ": DSP path";
+      ASSERT_EQ(hidden_dsp, hidden) << "case " << iter << " invoke " << inv << ": DSP path";
+      ASSERT_EQ(cell_dsp, cell) << "case " << iter << " invoke " << inv << ": DSP path";
       // naive
       std::vector<int32_t> nout(static_cast<size_t>(B * T * ns));
       if (p.time_major) {
@@ -352,6 +360,9 @@ TEST(KernelLstm, MisalignedInt16Buffers) {
   ts_lstm(&p, a.data() + 1, b.data() + 1, h.data() + 1, c.data() + 1);
   ts_lstm(&p, a2.data(), b2.data(), h2.data(), c2.data());
   EXPECT_EQ(std::vector<int8_t>(b.begin() + 1, b.end()), b2);
+  std::vector<int8_t> b3(nout + 1), h3(nst + 1, 0), c3(nst + 1, 0);
+  ts_lstm_dsp(&p, a.data() + 1, b3.data() + 1, h3.data() + 1, c3.data() + 1);
+  EXPECT_EQ(std::vector<int8_t>(b3.begin() + 1, b3.end()), b2);
   EXPECT_EQ(std::vector<int8_t>(c.begin() + 1, c.end()), c2);
 }
 

@@ -169,6 +169,30 @@ TEST(Latency, FitRecoversKnownCoefficients) {
   EXPECT_NE(t.find("LatencyClass::kCopy,"), std::string::npos);
 }
 
+// A class with fewer samples than features keeps as many features as it has samples: the
+// per-call term goes first, then the last features (one sample: its first feature alone).
+TEST(Latency, FitUsesNoMoreFeaturesThanSamples) {
+  LatencySample one;
+  one.step.cls = LatencyClass::kLstm;
+  one.step.x = {1, 1000, 50, 0, 0, 0, 0};
+  one.measured = 4000;
+  LatencyModel m = FitLatencyModel({one}, DefaultLatencyModel());
+  const auto& c = m.coef[static_cast<int>(LatencyClass::kLstm)];
+  EXPECT_EQ(c[0], 0);
+  EXPECT_NEAR(c[1], 4.0, 1e-6);
+  EXPECT_EQ(c[2], 0);
+  EXPECT_EQ(m.samples[static_cast<int>(LatencyClass::kLstm)], 1);
+  LatencySample two = one;
+  two.step.x = {1, 3000, 20, 0, 0, 0, 0};
+  two.measured = 3000 * 3.0 + 20 * 10.0;
+  one.measured = 1000 * 3.0 + 50 * 10.0;
+  m = FitLatencyModel({one, two}, DefaultLatencyModel());
+  const auto& d = m.coef[static_cast<int>(LatencyClass::kLstm)];
+  EXPECT_EQ(d[0], 0);
+  EXPECT_NEAR(d[1], 3.0, 1e-6);
+  EXPECT_NEAR(d[2], 10.0, 1e-6);
+}
+
 TEST(Latency, BadPlanThrows) {
   const Graph g = BuildZooModel(kZoo);
   Plan p = PlanLayerByLayer(g);
@@ -235,6 +259,46 @@ TEST(Latency, SearchBudgetedInInstructions) {
 // fitted on, this model and plan are estimated within 0.3% (bench_latency --fit, every one of
 // the 30 fitted plans within 2.3%); the rest allows for the kernels getting faster or slower
 // before the table is refitted (this test then says so).
+// The recurrent and 16x8 steps have classes of their own (fitted on the coverage models that
+// have them: src/analysis/latency.cc): SVDF, LSTM, 16x8 convolutions, int16 ADD, TRANSPOSE_CONV;
+// the int8 steps of the same models keep theirs.
+TEST(Latency, RecurrentAnd16x8StepsHaveTheirClasses) {
+  TESSERA_REQUIRE_SHARED();
+  struct Want {
+    const char* model;
+    OpType type;
+    LatencyClass cls;
+  };
+  const std::vector<Want> wants = {
+      {"tflm_keyword_scrambled_8bit", OpType::kSvdf, LatencyClass::kSvdf},
+      {"tflm_keyword_scrambled_8bit", OpType::kFullyConnected, LatencyClass::kFullyConnected},
+      {"tflm_mnist_lstm_int8", OpType::kUnidirectionalSequenceLstm, LatencyClass::kLstm},
+      {"seanet_int16_conv0", OpType::kConv2D, LatencyClass::kConv16x8},
+      {"seanet_int16_add0", OpType::kAdd, LatencyClass::kElementwise16},
+      {"seanet_int16_transpose_conv0", OpType::kTransposeConv, LatencyClass::kTransposeConv},
+  };
+  for (const Want& w : wants) {
+    SCOPED_TRACE(w.model);
+    const Graph g = ReadTflite(test::SharedDir() + "/models/coverage/" + w.model + ".tflite");
+    const Plan p = PlanLayerByLayer(g);
+    const LatencyEstimate e = EstimateInstructions(g, p);
+    int seen = 0;
+    for (size_t s = 0; s < p.steps.size(); ++s) {
+      if (p.steps[s].kind != StepKind::kOp || g.ops[p.steps[s].op].type != w.type) continue;
+      ++seen;
+      EXPECT_EQ(e.steps[s].cls, w.cls) << OpTypeName(w.type) << " step " << s << " is "
+                                       << LatencyClassName(e.steps[s].cls);
+      EXPECT_GT(e.steps[s].instructions, 0);
+      EXPECT_EQ(e.steps[s].x[1], static_cast<double>(WindowMacs(g, p.steps[s].op, p.steps[s].window)) *
+                                     (w.cls == LatencyClass::kElementwise16 ? 0 : 1) +
+                                     (w.cls == LatencyClass::kElementwise16
+                                          ? static_cast<double>(g.tensors[g.ops[p.steps[s].op].outputs[0]].num_elements())
+                                          : 0));
+    }
+    EXPECT_GT(seen, 0) << "no " << OpTypeName(w.type) << " step";
+  }
+}
+
 TEST(LatencyDevice, PersonDetectLayerByLayerWithinTolerance) {
   TESSERA_REQUIRE_SHARED();
   if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
@@ -254,6 +318,30 @@ TEST(LatencyDevice, PersonDetectLayerByLayerWithinTolerance) {
   std::printf("person_detect layer by layer: measured %.0f, estimated %.0f (%+.2f%%)\n", meas, est,
               100 * (est / meas - 1));
   EXPECT_NEAR(est / meas, 1.0, 0.10) << "refit the table: bench_latency --fit (src/analysis/latency.cc)";
+}
+
+// The recurrent and 16x8 classes (fitted on these models, src/analysis/latency.cc): the
+// keyword model (SVDF) and a 16x8 convolution layer by layer within the same tolerance.
+TEST(LatencyDevice, RecurrentAnd16x8ModelsWithinTolerance) {
+  TESSERA_REQUIRE_SHARED();
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (const char* m : {"coverage/tflm_keyword_scrambled_8bit", "coverage/seanet_int16_conv8"}) {
+    SCOPED_TRACE(m);
+    const Graph g = ReadTflite(test::SharedDir() + "/models/" + m + ".tflite");
+    const std::vector<std::vector<uint8_t>> inputs = {test::ReadFileBytes(test::ReferenceDir(m) + "/case0.input.bin")};
+    const Plan plan = PlanLayerByLayer(g);
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / ("tessera_latency16_" + std::to_string(::getpid()))).string();
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    ASSERT_EQ(r.outputs, RunPlan(g, plan, inputs));
+    const double est = EstimateInstructions(g, plan).instructions;
+    const double meas = static_cast<double>(r.instructions);
+    std::printf("%s layer by layer: measured %.0f, estimated %.0f (%+.2f%%)\n", m, meas, est, 100 * (est / meas - 1));
+    EXPECT_NEAR(est / meas, 1.0, 0.10) << "refit the recurrent and 16x8 rows (src/analysis/latency.cc)";
+  }
 }
 
 }  // namespace

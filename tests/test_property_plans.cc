@@ -15,6 +15,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,7 @@
 #include "schedule/patch_plan.h"
 #include "schedule/stream.h"
 #include "search/search.h"
+#include "support/plan_sweep.h"
 #include "support/random_graphs.h"
 #include "zoo/builder.h"
 
@@ -431,6 +434,165 @@ TEST(PropertyPlans, GraphOutputReadByTheLastStepIsNotOverwritten) {
       CheckAndRun(g, PlanPatches(g, o), ref.inputs, ref.outputs, "patch placement " + std::to_string(p));
     }
   }
+}
+
+}  // namespace
+}  // namespace tessera
+
+namespace tessera {
+namespace {
+
+// The same properties over random 16x8 networks (test::RandomGraphInt16, its own seeds): every
+// strategy's plan (input in the arena and streamed), patch plans at random split points and
+// streamed plans pass the checker and give the layer-by-layer bytes.
+TEST(PropertyPlansInt16, EveryStrategyPatchAndStreamIsCheckedAndExact) {
+  const Cases cases = SeedsToRun("int16", 150);
+  int strategy_plans = 0, patch_plans = 0, stream_plans = 0, saturated = 0, outputs = 0, varied = 0;
+  int ops[kNumOpTypes] = {};
+  test::RandomGraphOptions go;
+  go.min_hw = 5;
+  go.max_hw = 16;
+  go.max_channels = 8;
+  for (uint64_t seed : cases.seeds) {
+    const Graph g = test::RandomGraphInt16(seed, go);
+    SCOPED_TRACE(SeedText(seed) + "\n  int16 graph: " + test::DescribeGraph(g));
+    for (const Operator& op : g.ops) ++ops[static_cast<int>(op.type)];
+    const Reference ref = LayerByLayer(g, seed);
+    // Not degenerate: the outputs are mostly inside the int16 range.
+    for (const auto& o : ref.outputs) {
+      std::set<int16_t> distinct;
+      for (size_t i = 0; i + 1 < o.size(); i += 2) {
+        int16_t v;
+        std::memcpy(&v, &o[i], 2);
+        saturated += v == 32767 || v == -32768;
+        distinct.insert(v);
+        ++outputs;
+      }
+      varied += distinct.size() * 2 >= o.size() / 2 / 4;  // a quarter of the elements distinct or more
+    }
+    for (const std::string& name : StrategyNames()) {
+      for (bool in_arena : {true, false}) {
+        PlanOptions o = PlanOptions::FromStrategy(name);
+        o.input_in_arena = in_arena;
+        Plan plan;
+        try {
+          plan = MakePlan(g, o);
+        } catch (const Error& e) {
+          ADD_FAILURE() << name << ": MakePlan threw on a valid int16 graph: " << e.what();
+          continue;
+        }
+        ++strategy_plans;
+        CheckAndRun(g, plan, ref.inputs, ref.outputs, "strategy " + name + (in_arena ? "" : " (input streamed)"));
+      }
+    }
+    const std::vector<SplitPoint> splits = ValidSplits(g);
+    zoo::Rng r(seed ^ 0x16a7c4ull);
+    for (int k = 0; k < 2 && !splits.empty(); ++k) {
+      const SplitPoint& sp = splits[r.Int(0, static_cast<int>(splits.size()) - 1)];
+      PatchPlanOptions o;
+      o.patch.split_op = sp.last_op;
+      o.patch.rows = r.Int(1, std::min<int32_t>(sp.min_cut_h, 4));
+      o.patch.cols = r.Int(1, std::min<int32_t>(sp.min_cut_w, 4));
+      o.patch.fold_pads = r.Int(0, 1) == 1;
+      o.placement = static_cast<PatchPlacement>(r.Int(0, 2));
+      o.input_in_arena = r.Int(0, 3) != 0;
+      const std::string what = "patch split after op " + std::to_string(sp.last_op) + " grid " +
+                               std::to_string(o.patch.rows) + "x" + std::to_string(o.patch.cols);
+      Plan plan;
+      try {
+        plan = PlanPatches(g, o);
+      } catch (const Error& e) {
+        ADD_FAILURE() << what << ": PlanPatches threw for a split ValidSplits offered: " << e.what();
+        continue;
+      }
+      ++patch_plans;
+      CheckAndRun(g, plan, ref.inputs, ref.outputs, what);
+      StreamConfig c;
+      StageSpec st;
+      st.last_op = sp.last_op;
+      st.rows = r.Int(1, std::min<int32_t>(sp.min_cut_h, 4));
+      st.cols = r.Int(1, std::min<int32_t>(sp.min_cut_w, 3));
+      st.halo = static_cast<HaloMode>(r.Int(0, 2));
+      c.stages.push_back(st);
+      LifetimeOptions lo;
+      lo.overlap = r.Int(0, 1) == 1;
+      try {
+        plan = BuildStreamPlan(g, c, r.Int(0, 3) != 0, lo, nullptr);
+      } catch (const Error& e) {
+        ADD_FAILURE() << "stream " << StreamSpecString(c) << " refused: " << e.what();
+        continue;
+      }
+      ++stream_plans;
+      CheckAndRun(g, plan, ref.inputs, ref.outputs, "stream " + StreamSpecString(c));
+    }
+    if (::testing::Test::HasFailure() && !cases.replay) break;
+  }
+  std::printf("[ property ] %zu random int16 graphs: %d strategy, %d patch and %d stream plans checked and run; "
+              "%d of %d output elements at the int16 limits\n",
+              cases.seeds.size(), strategy_plans, patch_plans, stream_plans, saturated, outputs);
+  std::printf("[ property ] operators:");
+  for (OpType t : {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kFullyConnected, OpType::kAdd, OpType::kSub,
+                   OpType::kMul, OpType::kAveragePool2D, OpType::kMaxPool2D, OpType::kPad, OpType::kConcatenation,
+                   OpType::kReshape, OpType::kLogistic, OpType::kTanh, OpType::kSoftmax})
+    std::printf(" %s %d", OpTypeName(t), ops[static_cast<int>(t)]);
+  std::printf("\n");
+  if (!cases.replay && cases.seeds.size() >= 50) {
+    for (OpType t : {OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kFullyConnected, OpType::kAdd, OpType::kSub,
+                     OpType::kMul, OpType::kAveragePool2D, OpType::kMaxPool2D, OpType::kPad, OpType::kConcatenation,
+                     OpType::kReshape, OpType::kLogistic, OpType::kTanh, OpType::kSoftmax})
+      EXPECT_GT(ops[static_cast<int>(t)], 2) << OpTypeName(t) << " too rare in the int16 graphs";
+    EXPECT_GT(patch_plans, 30);
+    EXPECT_GT(stream_plans, 30);
+    EXPECT_LT(saturated * 4, outputs) << "the int16 graphs' outputs are mostly saturated";
+    EXPECT_GT(varied * 10, static_cast<int>(cases.seeds.size()) * 7) << "too many int16 graphs with near-constant outputs";
+  }
+}
+
+// The int16 generator is deterministic and its graphs are 16x8 throughout.
+TEST(PropertyPlansInt16, GeneratorIsDeterministicAndInt16) {
+  for (int i = 0; i < 100; ++i) {
+    const uint64_t seed = test::CaseSeed(16, i);
+    const Graph a = test::RandomGraphInt16(seed), b = test::RandomGraphInt16(seed);
+    ASSERT_EQ(test::DescribeGraph(a), test::DescribeGraph(b));
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (size_t t = 0; t < a.tensors.size(); ++t) ASSERT_EQ(a.tensors[t].data, b.tensors[t].data);
+    for (const Tensor& t : a.tensors) {
+      if (t.is_const) continue;
+      EXPECT_EQ(t.type, DType::kInt16) << t.name;
+      EXPECT_EQ(t.quant.zero_point.at(0), 0) << t.name;
+    }
+  }
+}
+
+// A few random 16x8 graphs' generated C (host compiler) gives the executor's bytes: every
+// 16x8 kernel call and constant (int64 biases, SOFTMAX's tables) as codegen emits it.
+TEST(PropertyPlansInt16, GeneratedCMatchesExecutor) {
+  test::RandomGraphOptions go;
+  go.min_hw = 5;
+  go.max_hw = 12;
+  go.max_channels = 6;
+  int with_softmax = 0;
+  for (int i = 0; i < 4; ++i) {
+    // seeds whose graphs end in SOFTMAX where the first ones do not
+    uint64_t seed = test::CaseSeed(0x16c0de, i);
+    for (int k = 0; k < 50; ++k) {
+      const Graph t = test::RandomGraphInt16(seed, go);
+      if (i >= 2 || std::any_of(t.ops.begin(), t.ops.end(), [](const Operator& o) { return o.type == OpType::kSoftmax; }))
+        break;
+      seed = test::CaseSeed(seed, k);
+    }
+    const Graph g = test::RandomGraphInt16(seed, go);
+    SCOPED_TRACE(SeedText(seed) + "\n  int16 graph: " + test::DescribeGraph(g));
+    with_softmax += std::any_of(g.ops.begin(), g.ops.end(), [](const Operator& o) { return o.type == OpType::kSoftmax; });
+    const auto inputs = test::RandomInputs(g, seed);
+    const Plan plan = MakePlan(g, PlanOptions::FromStrategy(i % 2 ? "best" : "greedy"));
+    ASSERT_TRUE(CheckPlan(g, plan).ok);
+    std::vector<uint8_t> got, want;
+    for (const auto& o : RunPlan(g, plan, inputs)) want.insert(want.end(), o.begin(), o.end());
+    ASSERT_EQ(test::RunGeneratedOnHost(g, plan, inputs[0], &got, "random16_" + std::to_string(i)), 0);
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_GE(with_softmax, 2);
 }
 
 }  // namespace

@@ -847,20 +847,65 @@ TEST(Int16Unsupported, ClearErrors) {
     g.outputs = {y};
     expect_error(g, {"FULLY_CONNECTED", "'w'", "per channel", "16x8"});
   }
-  {  // SOFTMAX int16 is not supported yet: the clear int8 error
-    for (OpType type : {OpType::kSoftmax}) {
+  {  // SOFTMAX int16 -> int16 needs output scale 1/32768 (within TFLM's 0.1%) and zero point 0;
+     // an int16 input takes an int16 output only (TFLM's Prepare)
+    struct Bad {
+      DType out_type;
+      float out_scale;
+      int64_t out_zp;
+      std::vector<std::string> parts;
+    };
+    const std::vector<Bad> bads = {
+        {DType::kInt16, 1.0f / 16384, 0, {"SOFTMAX", "'y'", "1/32768", "zero point 0"}},
+        {DType::kInt16, 1.0f / 32768 * 1.002f, 0, {"SOFTMAX", "'y'", "1/32768"}},
+        {DType::kInt16, 1.0f / 32768, 5, {"SOFTMAX", "'y'", "zero point 0"}},
+        {DType::kInt8, 1.0f / 256, -128, {"SOFTMAX", "'y'", "int8", "expected int16"}},
+    };
+    for (const Bad& bad : bads) {
       Graph g;
       const int x = AddTensor(g, "x", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
-      const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(1.0f / 32768));
+      Quantization yq = Q(bad.out_scale);
+      yq.zero_point = {bad.out_zp};
+      const int y = AddTensor(g, "y", bad.out_type, {1, 2, 2, 3}, yq);
       Operator op;
-      op.type = type;
+      op.type = OpType::kSoftmax;
       op.inputs = {x};
       op.outputs = {y};
-      if (type == OpType::kSoftmax) op.options = SoftmaxOptions{};
+      op.options = SoftmaxOptions{1.0f};
       g.ops.push_back(op);
       g.inputs = {x};
       g.outputs = {y};
-      expect_error(g, {OpTypeName(type), "'x'", "int16", "expected int8"});
+      expect_error(g, bad.parts);
+    }
+    // Within the tolerance it runs.
+    Graph g;
+    const int x = AddTensor(g, "x", DType::kInt16, {1, 2, 2, 3}, Q(0.001f));
+    const int y = AddTensor(g, "y", DType::kInt16, {1, 2, 2, 3}, Q(1.0f / 32768 * 1.0005f));
+    Operator op;
+    op.type = OpType::kSoftmax;
+    op.inputs = {x};
+    op.outputs = {y};
+    op.options = SoftmaxOptions{1.0f};
+    g.ops.push_back(op);
+    g.inputs = {x};
+    g.outputs = {y};
+    g.Validate();
+    EXPECT_NO_THROW(RunPlan(g, PlanLayerByLayer(g), {std::vector<uint8_t>(24, 0)}));
+  }
+  {  // QUANTIZE float32 -> int16 and int8 -> int16 run; float32 -> int32 and int8 -> int32 do not
+    for (DType in_t : {DType::kFloat32, DType::kInt8}) {
+      Graph g;
+      const int x = in_t == DType::kFloat32 ? AddTensor(g, "x", in_t, {1, 4}, Quantization{})
+                                            : AddTensor(g, "x", in_t, {1, 4}, Q(0.01f));
+      const int y = AddTensor(g, "y", DType::kInt32, {1, 4}, Q(0.001f));
+      Operator op;
+      op.type = OpType::kQuantize;
+      op.inputs = {x};
+      op.outputs = {y};
+      g.ops.push_back(op);
+      g.inputs = {x};
+      g.outputs = {y};
+      expect_error(g, {"QUANTIZE", "int32", "from int16 only"});
     }
   }
   {  // LOGISTIC and TANH int16 need output scale 2^-15 and zero points 0 (TFLM's Prepare)

@@ -21,7 +21,12 @@
  *    {2 * bias, multiplier, nudge, shift} are computed once per call into the column's unused
  *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
  *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
- *    its context in 32 bytes below the stack pointer). Blocks are four pixels of the window in raster order:
+ *    its context in 32 bytes below the stack pointer). On the device, with k among the
+ *    instantiations of ts_conv_c42_K (16, 32, 40, 64, 128, 144, 288 taps), the channels go
+ *    two at a time instead (four pixels x two channels, each column word feeding two SMLADs:
+ *    38 modelled Cortex-M4 cycles per group against 2 x 22-25), from the table, or without
+ *    room for it from one built TS_C42_CHUNK channels at a time on the stack
+ *    (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
  *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
  *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
  *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in
@@ -98,6 +103,8 @@
 #ifndef TS_CONV_DSP_LIVE_RUNS
 #define TS_CONV_DSP_LIVE_RUNS 64 /* quad kernel: runs of live channels between pruned ones, at most */
 #endif
+
+#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4_pairs) */
 
 /* ---- im2col path ---- */
 
@@ -504,11 +511,204 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
   if (c < out_c) ts_conv_col_last(col, k, w0, bias, o, c, d0, d1);
 }
 
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* Four output channels x the column's two lanes (device, modes 5 and 6, k = 576: the 3x3
+ * convolutions over 64 channels, whose four lanes do not fit the column): per half group one
+ * LDRD of the two lanes' words, used for the four channels, whose filter words are k bytes
+ * apart (immediate offsets, as ts_conv_c42_K) and loaded two at a time (pipelined), extended
+ * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 42
+ * modelled Cortex-M4 cycles, against 2 x 25 or so for the 2x2 kernel's C loop. The table
+ * ({2 * bias, multiplier, nudge, shift} per channel) comes from ts_conv_p4_run, the context
+ * (column, outputs, table, clamp bounds, column end, table end) sits in 32 bytes below the
+ * stack pointer. Same sums as ts_conv_col_pair_d_impl, so the same bytes. */
+#define TS_P4_CHUNK 4 /* channels per stack table (ts_conv_p4_run) */
+typedef struct {
+  const uint32_t* col;  /* 0 */
+  int8_t* d0;           /* 4: the first pixel's output for the current four channels */
+  const uint32_t* tbl;  /* 8 */
+  int8_t* d1;           /* 12: the second pixel's */
+  uint32_t lo4, hi4;    /* 16, 20 */
+  const uint32_t* cend; /* 24: col + k */
+  const uint32_t* tend; /* 28 */
+} ts_p4_ctx;
+
+#define TS_P4_PAIR(KA, KB, ROR, POST, A, B)          \
+  "ldr %[e1], [%[w], #" KB "]\n\t"                   \
+  "ldr %[e0], [%[w]" KA "]" POST "\n\t"              \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "smlad %[" A "0], %[c0], %[e0], %[" A "0]\n\t"     \
+  "smlad %[" A "1], %[c1], %[e0], %[" A "1]\n\t"     \
+  "smlad %[" B "0], %[c0], %[e1], %[" B "0]\n\t"     \
+  "smlad %[" B "1], %[c1], %[e1], %[" B "1]\n\t"
+#define TS_P4_GROUP                                              \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
+  TS_P4_PAIR("", "576", "", "", "a", "b")                        \
+  TS_P4_PAIR(", #1152", "1728", "", "", "g", "h")                \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
+  TS_P4_PAIR(", #1152", "1728", ", ror #8", "", "g", "h")        \
+  TS_P4_PAIR("", "576", ", ror #8", ", #4", "a", "b")
+#define TS_P4_RQ1(v)                                 \
+  "add %[c0], %[e0], %[" v "], asr #31\n\t"          \
+  "smmlar %[" v "], %[" v "], %[c1], %[c0]\n\t"      \
+  "asr %[" v "], %[" v "], %[e1]\n\t"                \
+  "ssat %[" v "], #8, %[" v "]\n\t"
+#define TS_P4_RQ(off, A)                             \
+  "ldrd %[c1], %[e0], [%[x], #" off "]\n\t"          \
+  "ldr %[e1], [%[x], #" off "+8]\n\t"                \
+  TS_P4_RQ1(A "0") TS_P4_RQ1(A "1")
+/* a pixel's four bytes (packed in v) to the output pointer at [sp, #off], advanced by 4 */
+#define TS_P4_STORE4(v, off)                         \
+  "ldr %[c0], [sp, #" off "]\n\t"                    \
+  "strb %[" v "], [%[c0]]\n\t"                       \
+  "lsr %[e0], %[" v "], #8\n\t"                      \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "lsr %[e0], %[" v "], #16\n\t"                     \
+  "strb %[e0], [%[c0], #2]\n\t"                      \
+  "lsr %[e0], %[" v "], #24\n\t"                     \
+  "strb %[e0], [%[c0], #3]\n\t"                      \
+  "add %[c0], %[c0], #4\n\t"                         \
+  "str %[c0], [sp, #" off "]\n\t"
+#define TS_P4_PACK                                   \
+  "bfi %[a0], %[b0], #8, #8\n\t"                     \
+  "bfi %[a0], %[g0], #16, #8\n\t"                    \
+  "bfi %[a0], %[h0], #24, #8\n\t"                    \
+  "bfi %[a1], %[b1], #8, #8\n\t"                     \
+  "bfi %[a1], %[g1], #16, #8\n\t"                    \
+  "bfi %[a1], %[h1], #24, #8\n\t"
+#define TS_P4_CLAMP                                  \
+  "ldrd %[b0], %[b1], [sp, #16]\n\t"                 \
+  "ssub8 %[e0], %[a0], %[b0]\n\t"                    \
+  "sel %[a0], %[a0], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a0]\n\t"                    \
+  "sel %[a0], %[a0], %[b1]\n\t"                      \
+  "ssub8 %[e0], %[a1], %[b0]\n\t"                    \
+  "sel %[a1], %[a1], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a1]\n\t"                    \
+  "sel %[a1], %[a1], %[b1]\n\t"
+#define TS_P4_HEAD                                   \
+  "sub sp, sp, #32\n\t"                              \
+  "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
+  "strd %[c0], %[c1], [sp, #0]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #8]\n\t"                \
+  "strd %[c0], %[c1], [sp, #8]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
+  "strd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
+  "strd %[c0], %[c1], [sp, #24]\n\t"                 \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldr %[a0], [%[x]]\n\t"                            \
+  "ldr %[b0], [%[x], #16]\n\t"                       \
+  "ldr %[g0], [%[x], #32]\n\t"                       \
+  "ldr %[h0], [%[x], #48]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"                           \
+  "mov %[a1], %[a0]\n\t"                             \
+  "mov %[b1], %[b0]\n\t"                             \
+  "mov %[g1], %[g0]\n\t"                             \
+  "mov %[h1], %[h0]\n\t"                             \
+  "1:\n\t"                                           \
+  TS_P4_GROUP TS_P4_GROUP TS_P4_GROUP TS_P4_GROUP    \
+  "ldr %[e0], [sp, #24]\n\t"                         \
+  "cmp %[x], %[e0]\n\t"                              \
+  "bne 1b\n\t"                                       \
+  "add %[w], %[w], #1728\n\t"                        \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  TS_P4_RQ("4", "a") TS_P4_RQ("20", "b") TS_P4_RQ("36", "g") TS_P4_RQ("52", "h") \
+  "add %[x], %[x], #64\n\t"                          \
+  "str %[x], [sp, #8]\n\t"                           \
+  TS_P4_PACK
+#define TS_P4_TAIL                                   \
+  TS_P4_STORE4("a0", "4") TS_P4_STORE4("a1", "12")   \
+  "ldr %[e1], [sp, #28]\n\t"                         \
+  "cmp %[x], %[e1]\n\t"                              \
+  "bne 0b\n\t"                                       \
+  "add sp, sp, #32"
+#define TS_P4_OPERANDS                                                                            \
+  : [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1),       \
+    [g0] "=&r"(g0), [g1] "=&r"(g1), [h0] "=&r"(h0), [h1] "=&r"(h1), [c0] "=&r"(c0), [c1] "=&r"(c1), \
+    [e0] "=&r"(e0), [e1] "=&r"(e1)                                                                \
+  :                                                                                               \
+  : "cc", "memory"
+
+/* Every four channels of the context; returns the filter pointer after them. */
+static __attribute__((noinline)) const int8_t* ts_conv_p4_576(const ts_p4_ctx* cx, const int8_t* w, int clamp) {
+  uint32_t x = (uint32_t)cx;
+  uint32_t a0, a1, b0, b1, g0, g1, h0, h1, c0, c1, e0, e1;
+  if (clamp)
+    __asm__ volatile(TS_P4_HEAD TS_P4_CLAMP TS_P4_TAIL TS_P4_OPERANDS);
+  else
+    __asm__ volatile(TS_P4_HEAD TS_P4_TAIL TS_P4_OPERANDS);
+  return w;
+}
+
+/* The 2x2 kernel in a frame of its own (ts_conv_col_pair_d dispatches). */
+__attribute__((noinline)) static void ts_conv_col_pair_d_c(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                           const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                           int8_t* d0, int8_t* d1) {
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+}
+
+/* Channels [c, out_c) of ts_conv_p4_run (at most three) through the 2x2 kernel. */
+__attribute__((noinline)) static void ts_conv_p4_rest(const uint32_t* col, int32_t k, const int8_t* w,
+                                                      const int32_t* bias, int32_t c, int32_t out_c,
+                                                      const ts_conv_out* o, int8_t* d0, int8_t* d1) {
+  ts_conv_out oc = *o;
+  oc.mult = o->mult + c;
+  oc.shift = o->shift + c;
+  ts_conv_col_pair_d_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, d0 + c, d1 + c, o->mode == 5);
+}
+
+/* ts_conv_col_pair_d for k = 576 and at least four channels: the table TS_P4_CHUNK channels
+ * at a time on the stack, four channels per pass; the last 1-3 channels through the 2x2
+ * kernel. */
+__attribute__((noinline)) static void ts_conv_p4_run(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                     const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                     int8_t* d0, int8_t* d1) {
+  uint32_t t[4 * TS_P4_CHUNK];
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const int clamp = o->mode == 5;
+  const int8_t* w = filter;
+  ts_p4_ctx cx;
+  int32_t c = 0;
+  cx.col = col;
+  cx.lo4 = o->lo4;
+  cx.hi4 = o->hi4;
+  cx.cend = col + k;
+  while (out_c - c >= 4) {
+    const int32_t m = (out_c - c > TS_P4_CHUNK ? TS_P4_CHUNK : out_c - c) & ~3;
+    int32_t j;
+    for (j = 0; j < m; ++j) {
+      const int32_t r = -o->shift[c + j];
+      t[4 * j] = bias ? (uint32_t)bias[c + j] << 1 : 0u;
+      t[4 * j + 1] = (uint32_t)o->mult[c + j];
+      t[4 * j + 2] = oo21 << (r - 1);
+      t[4 * j + 3] = (uint32_t)r;
+    }
+    cx.d0 = d0 + c;
+    cx.d1 = d1 + c;
+    cx.tbl = t;
+    cx.tend = t + 4 * m;
+    w = ts_conv_p4_576(&cx, w, clamp);
+    c += m;
+  }
+  if (c < out_c) ts_conv_p4_rest(col, k, w, bias, c, out_c, o, d0, d1);
+}
+#endif
+
 /* Modes 5 and 6 in one instantiation (the pair kernel only takes the rest of rows there). */
 __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, int32_t k, const int8_t* filter,
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          int8_t* d0, int8_t* d1) {
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  if (k == 576 && out_c >= 4) {
+    ts_conv_p4_run(col, k, filter, bias, out_c, o, d0, d1);
+    return;
+  }
+  ts_conv_col_pair_d_c(col, k, filter, bias, out_c, o, d0, d1);
+#else
   ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+#endif
 }
 
 /* One pixel (the column's lane 0) and every output channel: the odd last pixel of a window,
@@ -1307,14 +1507,229 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
   ts_conv_col4_impl(col, k, filter, 0, out_c, o, tbl, d, st, 1, clamp);
 }
 
+/* Two output channels x four pixels (device, table path, k a multiple of 8 among
+ * TS_C42_KS): the column's four lanes as in the quad kernel, each half group read as two
+ * LDRDs (two lanes each) and used for both channels, so each column word feeds two SMLADs
+ * instead of one. The two channels' filter words are one LDR apart by k bytes (k an immediate
+ * of the instantiation, which is why k is a parameter of the code: no register is left for
+ * it) and are loaded, extended (SXTB16) and used per half group (loaded again for the odd
+ * half: the raw words find no register either). Eight accumulators, two column words, two
+ * filter words and the two pointers take all fourteen registers; the context (column start,
+ * stride, table, output, clamp bounds, column end, table end) lives in 32 bytes below the
+ * stack pointer for the block. Modelled Cortex-M4 cycles (firmware/cycles/m4_model.h) per
+ * group of four taps, 32 MACs: two LDRs pipelined (3), two SXTB16, two LDRDs (6), eight
+ * SMLADs, per half: 38, against 2 x 22-25 for the one-channel loop; the groups are unrolled
+ * by four (k a multiple of 16) or two, the loop test (column end from the context) 5 cycles.
+ * Per pair: the sums start from the table's 2 * bias, 4 instructions a requantization
+ * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
+ * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
+ * additions is not needed: exact mod 2^32), so the bytes are the same. */
+#define TS_C42_MIN 2   /* fewer channels in a call (a run between pruned ones): the one-channel kernels */
+typedef struct {
+  const uint32_t* col;  /* 0 */
+  int32_t st;           /* 4: out_c */
+  const uint32_t* tbl;  /* 8: the pair's table entries (advanced per pair) */
+  int8_t* d;            /* 12: the pair's first output (advanced by 2 per pair) */
+  uint32_t lo4, hi4;    /* 16, 20 */
+  const uint32_t* cend; /* 24: the column's end, col + 2 * k */
+  const uint32_t* tend; /* 28: the table's end for the pairs */
+} ts_c42_ctx;
+
+#define TS_C42_HALF(K, ROR, POST)                    \
+  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
+  "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
+  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
+#define TS_C42_ENTER                                 \
+  "sub sp, sp, #32\n\t"                              \
+  "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
+  "strd %[c0], %[c1], [sp, #0]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #8]\n\t"                \
+  "strd %[c0], %[c1], [sp, #8]\n\t"                  \
+  "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
+  "strd %[c0], %[c1], [sp, #16]\n\t"                 \
+  "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
+  "strd %[c0], %[c1], [sp, #24]\n\t"
+#define TS_C42_START                                 \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldr %[a0], [%[x]]\n\t"                            \
+  "ldr %[b0], [%[x], #16]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"                           \
+  "mov %[a1], %[a0]\n\t"                             \
+  "mov %[a2], %[a0]\n\t"                             \
+  "mov %[a3], %[a0]\n\t"                             \
+  "mov %[b1], %[b0]\n\t"                             \
+  "mov %[b2], %[b0]\n\t"                             \
+  "mov %[b3], %[b0]\n\t"                             \
+  "1:\n\t"
+#define TS_C42_LOOP_END(K)                           \
+  "ldr %[e0], [sp, #24]\n\t"                         \
+  "cmp %[x], %[e0]\n\t"                              \
+  "bne 1b\n\t"                                       \
+  "add %[w], %[w], #" #K "\n\t"
+#define TS_C42_RQ1(v)                                \
+  "add %[c0], %[e0], %[" v "], asr #31\n\t"          \
+  "smmlar %[" v "], %[" v "], %[c1], %[c0]\n\t"      \
+  "asr %[" v "], %[" v "], %[e1]\n\t"                \
+  "ssat %[" v "], #8, %[" v "]\n\t"
+#define TS_C42_REQUANT                               \
+  "ldr %[x], [sp, #8]\n\t"                           \
+  "ldrd %[c1], %[e0], [%[x], #4]\n\t"                \
+  "ldr %[e1], [%[x], #12]\n\t"                       \
+  TS_C42_RQ1("a0") TS_C42_RQ1("a1") TS_C42_RQ1("a2") TS_C42_RQ1("a3") \
+  "ldrd %[c1], %[e0], [%[x], #20]\n\t"               \
+  "ldr %[e1], [%[x], #28]\n\t"                       \
+  TS_C42_RQ1("b0") TS_C42_RQ1("b1") TS_C42_RQ1("b2") TS_C42_RQ1("b3") \
+  "add %[x], %[x], #32\n\t"                          \
+  "str %[x], [sp, #8]\n\t"                           \
+  "ldr %[c0], [sp, #12]\n\t"                         \
+  "ldr %[c1], [sp, #4]\n\t"                          \
+  "add %[e0], %[c0], #2\n\t"                         \
+  "str %[e0], [sp, #12]\n\t"
+#define TS_C42_STORE                                 \
+  "strb %[a0], [%[c0]]\n\t"                          \
+  "strb %[b0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a1], [%[c0]]\n\t"                          \
+  "strb %[b1], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a2], [%[c0]]\n\t"                          \
+  "strb %[b2], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a3], [%[c0]]\n\t"                          \
+  "strb %[b3], [%[c0], #1]\n\t"
+/* clamp: (a0, b0, a1, b1) packed in a0 and (a2, b2, a3, b3) in a2, each clamped to
+ * [lo4, hi4] (bytes), stored by bytes */
+#define TS_C42_CLAMP_STORE                           \
+  "bfi %[a0], %[b0], #8, #8\n\t"                     \
+  "bfi %[a0], %[a1], #16, #8\n\t"                    \
+  "bfi %[a0], %[b1], #24, #8\n\t"                    \
+  "bfi %[a2], %[b2], #8, #8\n\t"                     \
+  "bfi %[a2], %[a3], #16, #8\n\t"                    \
+  "bfi %[a2], %[b3], #24, #8\n\t"                    \
+  "ldrd %[b0], %[b1], [sp, #16]\n\t"                 \
+  "ssub8 %[e0], %[a0], %[b0]\n\t"                    \
+  "sel %[a0], %[a0], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a0]\n\t"                    \
+  "sel %[a0], %[a0], %[b1]\n\t"                      \
+  "ssub8 %[e0], %[a2], %[b0]\n\t"                    \
+  "sel %[a2], %[a2], %[b0]\n\t"                      \
+  "ssub8 %[e0], %[b1], %[a2]\n\t"                    \
+  "sel %[a2], %[a2], %[b1]\n\t"                      \
+  "strb %[a0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a0], #8\n\t"                         \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "lsr %[e0], %[a0], #16\n\t"                        \
+  "strb %[e0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a0], #24\n\t"                        \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "strb %[a2], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a2], #8\n\t"                         \
+  "strb %[e0], [%[c0], #1]\n\t"                      \
+  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "lsr %[e0], %[a2], #16\n\t"                        \
+  "strb %[e0], [%[c0]]\n\t"                          \
+  "lsr %[e0], %[a2], #24\n\t"                        \
+  "strb %[e0], [%[c0], #1]\n\t"
+#define TS_C42_NEXT                                  \
+  "ldr %[e1], [sp, #28]\n\t"                         \
+  "cmp %[x], %[e1]\n\t"                              \
+  "bne 0b\n\t"                                       \
+  "ldr %[x], [sp, #12]\n\t"                          \
+  "add sp, sp, #32"
+#define TS_C42_OPERANDS                                                                           \
+  : [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),       \
+    [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [c0] "=&r"(c0), [c1] "=&r"(c1), \
+    [e0] "=&r"(e0), [e1] "=&r"(e1)                                                                \
+  :                                                                                               \
+  : "cc", "memory"
+#define TS_C42_BODY4(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+#define TS_C42_BODY2(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+/* One instantiation per k: every pair of the context; returns the filter pointer after them,
+ * *d the output pointer after them. */
+#define TS_C42_FN(K, BODY)                                                                        \
+  static __attribute__((noinline)) const int8_t* ts_conv_c42_##K(const ts_c42_ctx* cx, const int8_t* w, \
+                                                                int clamp, int8_t** d) {          \
+    uint32_t x = (uint32_t)cx;                                                                    \
+    uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, e0, e1;                                      \
+    if (clamp)                                                                                    \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY(K) TS_C42_LOOP_END(K) TS_C42_REQUANT        \
+                           TS_C42_CLAMP_STORE TS_C42_NEXT TS_C42_OPERANDS);                       \
+    else                                                                                          \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY(K) TS_C42_LOOP_END(K) TS_C42_REQUANT        \
+                           TS_C42_STORE TS_C42_NEXT TS_C42_OPERANDS);                             \
+    *d = (int8_t*)x;                                                                              \
+    return w;                                                                                     \
+  }
+TS_C42_FN(16, TS_C42_BODY4)
+TS_C42_FN(32, TS_C42_BODY4)
+TS_C42_FN(40, TS_C42_BODY2)
+TS_C42_FN(64, TS_C42_BODY4)
+TS_C42_FN(128, TS_C42_BODY4)
+TS_C42_FN(144, TS_C42_BODY4)
+TS_C42_FN(288, TS_C42_BODY4)
+
+static inline int ts_c42_has(int32_t k) {
+  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
+}
+
+/* The pairs of the first n channels when k has an instantiation; returns the channels done. */
+static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,
+                                                                 int32_t n, const ts_conv_out* o, const uint32_t* tbl,
+                                                                 int8_t** d, int32_t st, int clamp) {
+  ts_c42_ctx cx;
+  const int32_t np = n / 2;
+  if (n < TS_C42_MIN || !ts_c42_has(k)) return 0;
+  cx.col = col;
+  cx.st = st;
+  cx.tbl = tbl;
+  cx.d = *d;
+  cx.lo4 = o->lo4;
+  cx.hi4 = o->hi4;
+  cx.cend = col + 2 * k;
+  cx.tend = tbl + 8 * np;
+  switch (k) {
+    case 16: *w = ts_conv_c42_16(&cx, *w, clamp, d); break;
+    case 32: *w = ts_conv_c42_32(&cx, *w, clamp, d); break;
+    case 40: *w = ts_conv_c42_40(&cx, *w, clamp, d); break;
+    case 64: *w = ts_conv_c42_64(&cx, *w, clamp, d); break;
+    case 128: *w = ts_conv_c42_128(&cx, *w, clamp, d); break;
+    case 144: *w = ts_conv_c42_144(&cx, *w, clamp, d); break;
+    default: *w = ts_conv_c42_288(&cx, *w, clamp, d); break;
+  }
+  return 2 * np;
+}
+
 /* `st` must be out_c (ctx->st). */
 static inline __attribute__((always_inline)) void ts_conv_col4_asm(
     const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
     const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
   const ts_conv_col4_ctx* const ctx = o->actx;
-  const int32_t n = ctx->n, k4 = (k + 3) & ~3;
+  const int32_t k4 = (k + 3) & ~3;
   const uint32_t* const cend = ctx->cend;
   const int8_t* w = filter;
+  int32_t n = ctx->n;
+  {
+    const int32_t done = ts_conv_c42(col, k, &w, n, o, tbl, &d, st, clamp);
+    if (done) {
+      if (out_c > done) ts_conv_col4_rest(col, k, w, out_c - done, o, tbl + 4 * done, d, st, clamp);
+      return;
+    }
+  }
   if (n > 0) {
     const uint32_t* x;
     int32_t s0, s1, s2, s3;
@@ -1348,6 +1763,36 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
 }
 #endif
 
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* ts_conv_col4 (no table in the column) when k has a two-channel instantiation: the table
+ * built TS_C42_CHUNK channels at a time on the stack, in a frame of its own (an odd last
+ * channel through ts_conv_col4_rest with its entry). */
+__attribute__((noinline)) static void ts_conv_col4_pairs_run(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
+  uint32_t t[4 * TS_C42_CHUNK];
+  const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
+  const int clamp = o->mode == 5;
+  const int8_t* w = filter;
+  int32_t c = 0;
+  (void)tbl;
+  while (c < out_c) {
+    const int32_t m = out_c - c > TS_C42_CHUNK ? TS_C42_CHUNK : out_c - c;
+    int32_t j;
+    for (j = 0; j < m; ++j) {
+      const int32_t r = -o->shift[c + j];
+      t[4 * j] = bias ? (uint32_t)bias[c + j] << 1 : 0u;
+      t[4 * j + 1] = (uint32_t)o->mult[c + j];
+      t[4 * j + 2] = oo21 << (r - 1);
+      t[4 * j + 3] = (uint32_t)r;
+    }
+    j = ts_conv_c42(col, k, &w, m, o, t, &d, st, clamp);
+    if (j < m) ts_conv_col4_rest(col, k, w, m - j, o, t + 4 * j, d, st, clamp);
+    c += m;
+  }
+}
+#endif
+
 /* The instantiations: without the table (larger layers), with the
  * table without and with the clamp. */
 __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t k, const int8_t* filter,
@@ -1358,6 +1803,20 @@ __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t 
   else
     ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 0, 0);
 }
+
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+/* The quad kernel without the column's table when k has a two-channel instantiation: runs of
+ * fewer than TS_C42_MIN channels (between pruned ones) keep the one-channel kernel, whose
+ * set-up is smaller; a frame of its own keeps the table off the other path. */
+__attribute__((noinline)) static void ts_conv_col4_pairs(const uint32_t* col, int32_t k, const int8_t* filter,
+                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
+                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
+  if (out_c < TS_C42_MIN)
+    ts_conv_col4(col, k, filter, bias, out_c, o, tbl, d, st);
+  else
+    ts_conv_col4_pairs_run(col, k, filter, bias, out_c, o, tbl, d, st);
+}
+#endif
 
 __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_t k, const int8_t* filter,
                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
@@ -2007,6 +2466,9 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
 #endif
     } else {
       b.kern4 = ts_conv_col4;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+      if (ts_c42_has(k)) b.kern4 = ts_conv_col4_pairs;
+#endif
     }
     {
       /* the quads' gather rows (in_c not a multiple of 4 only): after the lanes (and the

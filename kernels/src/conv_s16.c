@@ -5,6 +5,7 @@
  * an int32 bias or none (the 32-bit one, as int8 CONV_2D). */
 #include <string.h>
 
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
 #include "unaligned.h"
@@ -20,8 +21,8 @@ int32_t ts_multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, in
 
 size_t ts_conv2d_s16_scratch_bytes(const ts_conv_params* p) { return (size_t)p->out_c * 2; }
 
-void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
-                   const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch) {
+void ts_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                            const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch) {
   const int32_t in_c = p->in_c, out_c = p->out_c, fic = p->filter_in_c;
   const int32_t fh = p->filter_h, fw = p->filter_w;
   const int32_t groups = fic > 0 ? in_c / fic : 1;
@@ -71,13 +72,24 @@ void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, co
   }
 }
 
+/* The public kernel: the DSP path (conv_s16_dsp.c) on Cortex-M with the DSP extension (unless
+ * TS_NO_DSP), the portable loops elsewhere. */
+void ts_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                   const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch) {
+#if TS_DSP_DISPATCH
+  ts_conv2d_s16_dsp(p, in, filter, bias32, bias64, out, win, scratch);
+#else
+  ts_conv2d_s16_portable(p, in, filter, bias32, bias64, out, win, scratch);
+#endif
+}
+
 /* DEPTHWISE_CONV_2D 16x8 (TFLM depthwise_conv.cc, int16 input: reference_integer_ops::
  * DepthwiseConvPerChannel for int16 activations): always an int64 accumulator and the 64-bit
  * requantization, an int64 bias or none. */
 size_t ts_depthwise_conv2d_s16_scratch_bytes(const ts_conv_params* p) { return (size_t)p->out_c * 2; }
 
-void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
-                             ts_buf out, ts_window win, int8_t* scratch) {
+void ts_depthwise_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                      const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch) {
   const int32_t in_c = p->in_c, out_c = p->out_c, dm = p->depth_multiplier;
   const int32_t fw = p->filter_w;
   int32_t oy, ox;
@@ -112,4 +124,13 @@ void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* 
       if (scratch) memcpy(pixel, scratch, (size_t)out_c * 2);
     }
   }
+}
+
+void ts_depthwise_conv2d_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                             ts_buf out, ts_window win, int8_t* scratch) {
+#if TS_DSP_DISPATCH
+  ts_depthwise_conv2d_s16_dsp(p, in, filter, bias, out, win, scratch);
+#else
+  ts_depthwise_conv2d_s16_portable(p, in, filter, bias, out, win, scratch);
+#endif
 }

@@ -239,6 +239,23 @@ void ts_requantize_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32
   }
 }
 
+void ts_requantize_s8_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win) {
+  int32_t y, x, c;
+  for (y = win.y0; y < win.y1; ++y) {
+    for (x = win.x0; x < win.x1; ++x) {
+      const int8_t* src = TS_PIXEL(in, y, x, channels);
+      int8_t* dst = TS_PIXEL(out, y, x, (int64_t)channels * 2);
+      for (c = 0; c < channels; ++c) {
+        const int32_t v = ts_clamp_i32(
+            p->output_zero_point + ts_multiply_by_quantized_multiplier(src[c] - p->input_zero_point, p->multiplier,
+                                                                       p->shift),
+            p->act_min, p->act_max);
+        ts_store_s16(dst, c, (int16_t)v);
+      }
+    }
+  }
+}
+
 void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
                  ts_window win) {
   int32_t y, x, c;

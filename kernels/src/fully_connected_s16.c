@@ -4,13 +4,14 @@
  * MultiplyByQuantizedMultiplier, clamp. No input or output offsets (zero points 0). */
 #include <string.h>
 
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "unaligned.h"
 
 size_t ts_fully_connected_s16_scratch_bytes(const ts_fc_params* p) { return (size_t)p->out_depth * 2; }
 
-void ts_fully_connected_s16(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
-                            int8_t* out, int8_t* scratch) {
+void ts_fully_connected_s16_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                                     const int64_t* bias, int8_t* out, int8_t* scratch) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
   int32_t b, o, d;
   for (b = 0; b < p->batches; ++b) {
@@ -28,4 +29,15 @@ void ts_fully_connected_s16(const ts_fc_params* p, const int8_t* in, const int8_
     }
     if (scratch) memcpy(out_row, scratch, (size_t)out_depth * 2);
   }
+}
+
+/* The public kernel: the DSP path (fully_connected_s16_dsp.c) on Cortex-M with the DSP extension
+ * (unless TS_NO_DSP), the portable loop elsewhere. */
+void ts_fully_connected_s16(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
+                            int8_t* out, int8_t* scratch) {
+#if TS_DSP_DISPATCH
+  ts_fully_connected_s16_dsp(p, in, filter, bias, out, scratch);
+#else
+  ts_fully_connected_s16_portable(p, in, filter, bias, out, scratch);
+#endif
 }

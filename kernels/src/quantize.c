@@ -124,3 +124,62 @@ void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf o
     }
   }
 }
+
+/* TFLM's AffineQuantize to int16: TfLiteRound(v / (float)scale) with the quotient and the
+ * rounding in single precision (v is a float and the scale is cast to float, so the division
+ * is a float division; round half away from zero), cast to int32, plus the zero point,
+ * clamped. The cast saturates here (TFLM's is undefined beyond the int32 range) and NaN gives
+ * the zero point. */
+static int16_t ts_quantize_s16_one(float v, float scale_f, int32_t zero_point) {
+  const float q = roundf(v / scale_f);
+  int32_t r;
+  if (q != q) {
+    r = 0;
+  } else if (q >= 2147483520.0f) { /* largest float below 2^31 */
+    r = 2147483647 - 65536;
+  } else if (q <= -2147483648.0f) {
+    r = -2147483647 - 1 + 65536;
+  } else {
+    r = (int32_t)q;
+    if (r > 2147483647 - 65536) r = 2147483647 - 65536;
+    if (r < -2147483647 - 1 + 65536) r = -2147483647 - 1 + 65536;
+  }
+  return (int16_t)ts_clamp_i32(r + zero_point, -32768, 32767);
+}
+
+void ts_quantize_f32_s16(double scale, int32_t zero_point, ts_cbuf in, ts_buf out, int32_t channels,
+                         ts_window win) {
+  const float scale_f = (float)scale;
+  int32_t y, i;
+  if (win.x1 <= win.x0) return;
+  for (y = win.y0; y < win.y1; ++y) {
+    const int8_t* src = TS_PIXEL(in, y, win.x0, (int64_t)channels * 4);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, (int64_t)channels * 2);
+    const int32_t n = (win.x1 - win.x0) * channels;
+    for (i = 0; i < n; ++i) {
+      float v;
+      int16_t q;
+      memcpy(&v, src + (size_t)i * 4, 4);
+      q = ts_quantize_s16_one(v, scale_f, zero_point);
+      memcpy(dst + (size_t)i * 2, &q, 2);
+    }
+  }
+}
+
+void ts_dequantize_s16_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf out, int32_t channels,
+                           ts_window win) {
+  int32_t y, i;
+  if (win.x1 <= win.x0) return;
+  for (y = win.y0; y < win.y1; ++y) {
+    const int8_t* src = TS_PIXEL(in, y, win.x0, (int64_t)channels * 2);
+    int8_t* dst = TS_PIXEL(out, y, win.x0, (int64_t)channels * 4);
+    const int32_t n = (win.x1 - win.x0) * channels;
+    for (i = 0; i < n; ++i) {
+      int16_t q;
+      float f;
+      memcpy(&q, src + (size_t)i * 2, 2);
+      f = (float)(scale * (double)((int32_t)q - zero_point));
+      memcpy(dst + (size_t)i * 4, &f, 4);
+    }
+  }
+}

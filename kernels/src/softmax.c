@@ -86,3 +86,57 @@ void ts_softmax_s8_s16(const ts_softmax_params* p, const int8_t* in, int8_t* out
     }
   }
 }
+
+/* TFLM's int16 -> int16 table lookup with interpolation: the top 9 bits of `value` index the
+ * 513-entry table, the low 7 interpolate between an entry and the next (rounded). */
+static int16_t lut_lookup_s16(int16_t value, const int16_t* lut) {
+  const int32_t index = 256 + (value >> 7);
+  const int32_t offset = value & 0x7f;
+  const int32_t base = lut[index];
+  const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
+  const int32_t delta = (slope * offset + 64) >> 7;
+  return (int16_t)(base + delta);
+}
+
+/* exp(in - max) in Q0.15 from the table: the difference scaled so that [-65535, 0] maps onto
+ * the table's [-10, 0], recentred to [-32768, 32767] and saturated. */
+static int16_t exp_s16(const ts_softmax_s16_params* p, int32_t diff) {
+  const int32_t scaled = ts_multiply_by_quantized_multiplier(diff, p->input_multiplier, p->input_left_shift);
+  const int32_t sym = ts_clamp_i32(scaled + 32767, -32768, 32767);
+  return lut_lookup_s16((int16_t)sym, p->exp_lut);
+}
+
+void ts_softmax_s16(const ts_softmax_s16_params* p, const int8_t* in, int8_t* out, int32_t rows, int32_t depth) {
+  int32_t r, c;
+  for (r = 0; r < rows; ++r) {
+    const int8_t* src = in + (int64_t)r * depth * 2;
+    int8_t* dst = out + (int64_t)r * depth * 2;
+    int32_t max_in_row = -32768, sum_of_exps = 0, shifted_sum, right_shift;
+    int headroom_plus_one;
+    int16_t reciprocal;
+    int64_t round;
+    for (c = 0; c < depth; ++c) {
+      const int32_t v = ts_load_s16(src, c);
+      if (v > max_in_row) max_in_row = v;
+    }
+    /* The exps, kept in the output row (as TFLM does) and summed in Q16.15. */
+    for (c = 0; c < depth; ++c) {
+      const int16_t e = exp_s16(p, ts_load_s16(src, c) - max_in_row);
+      ts_store_s16(dst, c, e);
+      sum_of_exps = (int32_t)((uint32_t)sum_of_exps + (uint32_t)(int32_t)e);
+    }
+    /* 1 / sum from the 1/(1+x) table: the sum normalised to [2^30, 2^31), taken to 17 bits
+     * (rounded), minus one and recentred to [-32768, 32767]. */
+    headroom_plus_one = ts_count_leading_zeros_u32((uint32_t)sum_of_exps);
+    if (headroom_plus_one < 1) headroom_plus_one = 1; /* a sum past 2^31 (depth > 65538) */
+    shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
+    reciprocal = lut_lookup_s16((int16_t)ts_clamp_i32(shifted_sum - ((1 << 15) + (1 << 16)), -32768, 32767),
+                                p->one_over_one_plus_x_lut);
+    right_shift = 31 - headroom_plus_one;
+    round = (int64_t)1 << (right_shift - 1);
+    for (c = 0; c < depth; ++c) {
+      const int32_t v = (int32_t)(((int64_t)ts_load_s16(dst, c) * reciprocal + round) >> right_shift);
+      ts_store_s16(dst, c, (int16_t)ts_clamp_i32(v, 0, 32767));
+    }
+  }
+}

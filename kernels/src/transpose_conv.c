@@ -5,16 +5,10 @@
  * (oy, ox, oc) sums, over the filter taps (ky, kx) with oy + pad_top - ky = iy * stride_h and
  * ox + pad_left - kx = ix * stride_w inside the input, input(iy, ix, ic) * filter(oc, ky, kx, ic).
  * No scratch. The input buffer must hold the whole input. */
+#include "arm_dsp.h"
 #include "fixedpoint.h"
 #include "spatial_util.h"
 #include "unaligned.h"
-
-/* The input row/column of filter tap k for output coordinate o, or -1 when there is none. */
-static inline int32_t ts_tc_source(int32_t o, int32_t pad, int32_t k, int32_t stride, int32_t size) {
-  const int32_t t = o + pad - k;
-  if (t < 0 || t % stride != 0) return -1;
-  return t / stride < size ? t / stride : -1;
-}
 
 void ts_transpose_conv_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias,
                           ts_buf out, ts_window win) {
@@ -47,8 +41,8 @@ void ts_transpose_conv_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* fil
     }
 }
 
-void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
-                           ts_buf out, ts_window win) {
+void ts_transpose_conv_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                                    ts_buf out, ts_window win) {
   const int32_t in_c = p->in_c, out_c = p->out_c, fh = p->filter_h, fw = p->filter_w;
   int32_t oy, ox, oc, ky, kx, ic;
   for (oy = win.y0; oy < win.y1; ++oy)
@@ -75,4 +69,15 @@ void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* fi
         ts_store_s16(dst, oc, (int16_t)ts_clamp_i32(r, p->act_min, p->act_max));
       }
     }
+}
+
+/* The public kernel: the DSP path (conv_s16_dsp.c) on Cortex-M with the DSP extension (unless
+ * TS_NO_DSP), the portable loops elsewhere. */
+void ts_transpose_conv_s16(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                           ts_buf out, ts_window win) {
+#if TS_DSP_DISPATCH
+  ts_transpose_conv_s16_dsp(p, in, filter, bias, out, win);
+#else
+  ts_transpose_conv_s16_portable(p, in, filter, bias, out, win);
+#endif
 }

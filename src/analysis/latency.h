@@ -58,6 +58,12 @@ enum class LatencyClass : uint8_t {
   kActivation,   // RELU6 (clamp), LOGISTIC, HARD_SWISH, DEQUANTIZE
   kReshape,      // RESHAPE (a byte copy; nothing when in place)
   kWholeCopy,    // CONCATENATION, TRANSPOSE, RESIZE_NEAREST_NEIGHBOR: bytes moved
+  kConv16x8,     // CONV_2D and DEPTHWISE_CONV_2D with int16 activations (portable int64 loops)
+  kFullyConnected16x8,  // FULLY_CONNECTED with int16 activations
+  kTransposeConv,       // TRANSPOSE_CONV (int8 and 16x8: scatter into accumulators, requantize)
+  kElementwise16,       // ADD, SUB, MUL with int16 activations (every element requantized)
+  kSvdf,                // SVDF (input FC into the state, time FC over it, the state shift)
+  kLstm,                // UNIDIRECTIONAL_SEQUENCE_LSTM (8 gate FCs per time step, gates, cell)
   kCopy,         // copy steps (halos, assembled windows)
 };
 constexpr int kNumLatencyClasses = static_cast<int>(LatencyClass::kCopy) + 1;

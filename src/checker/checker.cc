@@ -114,6 +114,7 @@ class Replay {
       CheckOutputs();
       // State persists: the next invoke's state reads must find this invoke's last writes.
       invoke_ = 1;
+      std::fill(state_next_.begin(), state_next_.end(), 0);
       for (int s = 0; s < static_cast<int>(p_.steps.size()); ++s) {
         step_ = s;
         if (p_.steps[s].kind == StepKind::kOp) ReplayState(p_.steps[s]);
@@ -702,6 +703,15 @@ class Replay {
     state_tag_.assign(static_cast<size_t>(p_.state_bytes), 0);
     state_writer_.assign(static_cast<size_t>(p_.state_bytes), kWriterNone);
     state_version_.assign(nt, 0);
+    // The operators that access each state tensor, in the model's order (READ_VARIABLE and
+    // ASSIGN_VARIABLE of one resource must run in that order).
+    state_ops_.assign(nt, {});
+    state_next_.assign(nt, 0);
+    for (int i = 0; i < static_cast<int>(g_.ops.size()); ++i)
+      for (int t : g_.ops[i].inputs)
+        if (t >= 0 && t < nt && g_.tensors[t].is_variable &&
+            (state_ops_[t].empty() || state_ops_[t].back() != i))
+          state_ops_[t].push_back(i);
     for (const StateSlot& sl : p_.state)
       std::fill(state_tag_.begin() + sl.offset, state_tag_.begin() + sl.offset + sl.bytes, StateTag(sl.tensor, 0));
   }
@@ -714,6 +724,14 @@ class Replay {
     for (int t : op.inputs) {
       if (t < 0 || t >= static_cast<int>(g_.tensors.size()) || !g_.tensors[t].is_variable) continue;
       const StateSlot& sl = p_.state[slot_of_[t]];
+      // In the model's order: the step's operator is the next one that accesses t.
+      const auto& order = state_ops_[t];
+      size_t& next = state_next_[t];
+      if (next < order.size() && order[next] != st.op)
+        Fail(CheckFailure::kValue,
+             fmt::format("{}{} accesses state {} out of the model's order: the next access of it is {}",
+                         invoke_ ? "in the next invoke, " : "", OpName(st.op), TName(t), OpName(order[next])));
+      if (next < order.size()) ++next;
       const Tag want = StateTag(t, state_version_[t]);
       for (int64_t k = 0; k < sl.bytes; ++k) {
         const Tag got = state_tag_[sl.offset + k];
@@ -1443,6 +1461,19 @@ class Replay {
         RunUnit(ex, writes_, reread);
         return;
       }
+      case OpType::kReadVariable:
+      case OpType::kAssignVariable: {
+        // One unit: reads every activation operand whole (ASSIGN_VARIABLE's value; its state
+        // operand is modelled by ReplayState), writes the output whole (READ_VARIABLE's copy,
+        // ASSIGN_VARIABLE's token).
+        require_whole();
+        const auto ex = extras_from(0);
+        unit_ = UnitKind::kWhole;
+        writes_.clear();
+        writes_.push_back(WholeSeg(out_buf, out_t));
+        RunUnit(ex, writes_, reread);
+        return;
+      }
       case OpType::kTransposeConv: {
         // One unit over the whole output reading every activation operand whole (the data
         // input, and an activation output-shape operand the kernel does not read: modelled as
@@ -1553,6 +1584,8 @@ class Replay {
   std::vector<Tag> state_tag_;
   std::vector<int32_t> state_writer_;
   std::vector<int64_t> state_version_;
+  std::vector<std::vector<int>> state_ops_;  // state tensor -> operators accessing it, in order
+  std::vector<size_t> state_next_;          // index into state_ops_ of the next expected access
   std::map<int, int> last_state_writer_;
   int invoke_ = 0;
 };

@@ -15,6 +15,7 @@
 
 #include "analysis/macs.h"
 #include "checker/checker.h"
+#include "codegen/kernel_stack.h"
 #include "cli/command.h"
 #include "cli/options.h"
 #include "memory/regions.h"
@@ -155,6 +156,22 @@ void PrintRegions(const Graph& g, const Plan& p) {
   }
 }
 
+// The stack the plan's kernels need (codegen/kernel_stack.h) and the SRAM it all adds up to.
+void PrintSram(const Graph& g, const Plan& p) {
+  const KernelStack ks = PlanKernelStack(g, p);
+  if (!ks.unknown.empty()) {
+    std::string names;
+    for (const std::string& u : ks.unknown) names += (names.empty() ? "" : ", ") + u;
+    std::printf("kernel stack     unknown (no bound for %s: firmware/stack_usage.sh --inc)\n", names.c_str());
+    return;
+  }
+  std::printf("kernel stack     %lld bytes at most (deepest: %s; Cortex-M4 build, GCC's call graph: firmware/stack_usage.sh)\n",
+              static_cast<long long>(ks.bytes), ks.deepest.c_str());
+  std::printf("SRAM             %lld bytes = arena %lld + state %lld + kernel stack %lld (model_invoke's caller's stack and data on top)\n",
+              static_cast<long long>(p.arena_bytes + p.state_bytes + ks.bytes), static_cast<long long>(p.arena_bytes),
+              static_cast<long long>(p.state_bytes), static_cast<long long>(ks.bytes));
+}
+
 // tessera plan MODEL --sram BYTES / --max-overhead PCT / --halo MODE / --stream SPEC.
 int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   if (a.max_overhead > 1000) throw Error("--max-overhead must be at most 1000 (percent)");
@@ -274,6 +291,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces where they pay)\n", (long long)greedy_bytes);
   PrintAccounting(p.accounting.input_in_arena);
   PrintWorkspaces(p);
+  PrintSram(g, p);
   std::printf("checker          ok (%lld bytes compared)\n", (long long)c.bytes_checked);
   if (!a.out.empty()) {
     WritePlanJson(p, a.out, &g);
@@ -340,6 +358,7 @@ int RunPlanCommand(const PlanArgs& a) {
   std::printf("saving           %lld bytes (%.1f%%)\n", static_cast<long long>(sum.greedy_bytes - p.arena_bytes), saving);
   std::printf("accounting       model input %s\n", p.accounting.input_in_arena ? "in the arena" : "streamed (not counted)");
   PrintWorkspaces(p);
+  PrintSram(g, p);
   if (!a.patch.empty()) {
     // The same patch plan under the other accounting (MCUNetV2's figures leave the input out),
     // and the MACs it spends against layer by layer.

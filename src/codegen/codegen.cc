@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <vector>
 
 #include "codegen/data_dir.h"
 #include "codegen/emit_ops.h"
+#include "codegen/kernel_stack.h"
 #include "ops/unit.h"
 #include "exec/executor.h"
 
@@ -385,6 +388,10 @@ std::string ModelWriter::ConstI64(const std::string& name, const int64_t* v, siz
   return ConstBytes(name, "int64_t", v, n, 8);
 }
 
+std::string ModelWriter::ConstI16(const std::string& name, const int16_t* v, size_t n) {
+  return ConstBytes(name, "int16_t", v, n, 2);
+}
+
 std::string ModelWriter::ConstI8(const std::string& name, const int8_t* v, size_t n) {
   return ConstBytes(name, "int8_t", v, n, 1);
 }
@@ -501,6 +508,14 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     for (size_t r = 0; r < plan.regions.size(); ++r)
       h << "#define " << up << "_ARENA_" << Upper(plan.regions[r].name) << "_BYTES " << plan.region_bytes[r] << "\n";
     h << "#define " << up << "_NUM_REGIONS " << plan.regions.size() << "\n";
+  }
+  {
+    const KernelStack ks = PlanKernelStack(g, plan);
+    if (ks.unknown.empty())
+      h << "/* Worst-case stack of the kernels " << prefix << "_invoke() calls (deepest: " << ks.deepest
+        << "), as firmware/stack_usage.sh\n * bounds it for the Cortex-M4 build (-O2); "
+        << prefix << "_invoke()'s own frame and its callers' come on top. */\n"
+        << "#define " << up << "_KERNEL_STACK_BYTES " << ks.bytes << "\n";
   }
   if (external_bytes) h << "#define " << up << "_EXTERNAL_BYTES " << external_bytes << "\n";
   h << "#define " << up << "_STATE_BYTES " << plan.state_bytes << "\n";
@@ -695,6 +710,19 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     }
   }
   return written;
+}
+
+std::vector<std::string> KernelCalls(const Graph& g, const Plan& plan) {
+  { Executor validate(g, plan); }
+  ModelWriter w(g, plan, "model");
+  std::ostringstream body;
+  for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) EmitStep(w, s, body);
+  static const std::regex kCall(R"(\b(ts_[A-Za-z0-9_]+)\s*\()");
+  std::set<std::string> names;
+  const std::string text = body.str();
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kCall); it != std::sregex_iterator(); ++it)
+    names.insert((*it)[1].str());
+  return {names.begin(), names.end()};
 }
 
 std::vector<std::string> GeneratedSources(const std::vector<std::string>& files) {

@@ -56,6 +56,9 @@ struct CodegenOptions {
 std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::string& out_dir,
                                    const CodegenOptions& options = {});
 
+// The kernel functions (ts_*) the generated model_invoke() calls for this plan, sorted.
+std::vector<std::string> KernelCalls(const Graph& g, const Plan& plan);
+
 // The C sources among GenerateC's files (what a firmware build must compile).
 std::vector<std::string> GeneratedSources(const std::vector<std::string>& files);
 

@@ -41,6 +41,8 @@ class ModelWriter {
   std::string ConstI32(const std::string& name, const int32_t* v, size_t n);
   // A const int64_t array (deduplicated by content); returns its symbol.
   std::string ConstI64(const std::string& name, const int64_t* v, size_t n);
+  // A const int16_t array (deduplicated by content); returns its symbol.
+  std::string ConstI16(const std::string& name, const int16_t* v, size_t n);
   // A const int8_t array (deduplicated by content); returns its symbol.
   std::string ConstI8(const std::string& name, const int8_t* v, size_t n);
   // A const struct `ctype` with the given C initializer (deduplicated); returns its symbol.

@@ -106,8 +106,13 @@ enum class OpType : uint8_t {
   kGather,
   kSvdf,
   kUnidirectionalSequenceLstm,
+  // Resource variables (tflite/reader.cc ResolveResources): READ_VARIABLE copies a resource's state into an
+  // activation; ASSIGN_VARIABLE copies its value into the state (its output is a one-byte
+  // token, see op_resource.cc).
+  kReadVariable,
+  kAssignVariable,
 };
-constexpr int kNumOpTypes = static_cast<int>(OpType::kUnidirectionalSequenceLstm) + 1;
+constexpr int kNumOpTypes = static_cast<int>(OpType::kAssignVariable) + 1;
 
 // TFLite builtin-operator name ("CONV_2D", ...).
 const char* OpTypeName(OpType t);

@@ -1,7 +1,7 @@
-// QUANTIZE (float32 -> int8, int8 -> int8, uint8 -> int8, int8 -> uint8, int16 -> int8 / int16 /
-// int32: TFLM's Requantize) and DEQUANTIZE
-// (int8 or uint8 -> float32), TFLM quantize.cc / dequantize.cc (a uint8 DEQUANTIZE, which TFLM's
-// Prepare refuses, follows TensorFlow Lite's reference formula). Element-wise over any window.
+// QUANTIZE (float32 -> int8 / int16, int8 -> int8 / int16, uint8 -> int8, int8 -> uint8, int16 ->
+// int8 / int16 / int32: TFLM's AffineQuantize and Requantize) and DEQUANTIZE (int8, int16 or
+// uint8 -> float32), TFLM quantize.cc / dequantize.cc (a uint8 DEQUANTIZE, which TFLM's Prepare
+// refuses, follows TensorFlow Lite's reference formula). Element-wise over any window.
 #include <cstdint>
 #include <string>
 
@@ -18,7 +18,7 @@ using tflite::fb::BuiltinOptions;
 
 // The uint8 and int16-input paths' kernel (Impl::kUnit); the float and int8 -> int8 paths keep
 // Impl::kQuantizeF32 / kRequantize / kDequantize.
-enum class Uint8Kernel : uint8_t { kU8ToS8, kS8ToU8, kDequantizeU8, kFromS16 };
+enum class Uint8Kernel : uint8_t { kU8ToS8, kS8ToU8, kDequantizeU8, kFromS16, kS8ToS16, kF32ToS16, kDequantizeS16 };
 
 const char* Uint8KernelName(Uint8Kernel k) {
   switch (k) {
@@ -26,6 +26,9 @@ const char* Uint8KernelName(Uint8Kernel k) {
     case Uint8Kernel::kS8ToU8: return "ts_requantize_s8_u8";
     case Uint8Kernel::kDequantizeU8: return "ts_dequantize_u8_f32";
     case Uint8Kernel::kFromS16: return "ts_requantize_s16";
+    case Uint8Kernel::kS8ToS16: return "ts_requantize_s8_s16";
+    case Uint8Kernel::kF32ToS16: return "ts_quantize_f32_s16";
+    case Uint8Kernel::kDequantizeS16: return "ts_dequantize_s16_f32";
   }
   return "?";
 }
@@ -76,6 +79,28 @@ class Quantize final : public UnaryElementwiseUnit {
       p.impl = Impl::kUnit;
       return;
     }
+    if (y->type == DType::kInt16 && x->type == DType::kFloat32) {
+      // float32 -> int16: AffineQuantize (float division and rounding) with the output's zero
+      // point in the int16 range (TFLM checks no more).
+      p.quant_scale = static_cast<double>(Scale(label, *y, "output"));
+      p.quant_zero_point = ZeroPointInRange(label, *y, "output");
+      UnitParams<Uint8Kernel>(p) = Uint8Kernel::kF32ToS16;
+      p.impl = Impl::kUnit;
+      return;
+    }
+    if (y->type == DType::kInt16 && x->type == DType::kInt8) {
+      // int8 -> int16: Requantize with QuantizeMultiplier(input scale / output scale).
+      ts_requant_params& r = p.requant;
+      r.input_zero_point = ZeroPoint(label, *x, "input");
+      r.output_zero_point = ZeroPointInRange(label, *y, "output");
+      Multiplier(label, static_cast<double>(Scale(label, *x, "input")) / static_cast<double>(Scale(label, *y, "output")),
+                 &r.multiplier, &r.shift, "requantization");
+      r.act_min = -32768;
+      r.act_max = 32767;
+      UnitParams<Uint8Kernel>(p) = Uint8Kernel::kS8ToS16;
+      p.impl = Impl::kUnit;
+      return;
+    }
     if (y->type == DType::kUInt8 || x->type == DType::kUInt8) {
       // uint8 <-> int8: TFLM's Requantize with QuantizeMultiplier(input scale / output scale).
       const bool to_u8 = y->type == DType::kUInt8;
@@ -121,6 +146,10 @@ class Quantize final : public UnaryElementwiseUnit {
       ts_requantize_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kFromS16)
       ts_requantize_s16(&p.requant, CBuf(inputs[0]), Buf(out), p.out_elem_bytes, p.out_shape.c, KWin(win));
+    else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kS8ToS16)
+      ts_requantize_s8_s16(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kF32ToS16)
+      ts_quantize_f32_s16(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else if (UnitParams<Uint8Kernel>(p) == Uint8Kernel::kU8ToS8)
       ts_requantize_u8_s8(&p.requant, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else
@@ -140,6 +169,9 @@ class Quantize final : public UnaryElementwiseUnit {
       return EmitCall("ts_requantize_s16", {"&" + params, e.in(0), e.out(), std::to_string(e.p.out_elem_bytes),
                                             std::to_string(e.channels()), e.win()});
     }
+    if (e.p.impl == Impl::kUnit && UnitParams<Uint8Kernel>(e.p) == Uint8Kernel::kF32ToS16)
+      return "  ts_quantize_f32_s16(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
+             ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
     if (e.p.impl == Impl::kUnit) return EmitRequantize(e, Uint8KernelName(UnitParams<Uint8Kernel>(e.p)));
     if (e.p.impl != Impl::kQuantizeF32) return EmitRequantize(e);
     return "  ts_quantize_f32_s8(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
@@ -174,27 +206,30 @@ class Dequantize final : public UnaryElementwiseUnit {
     const std::string& label = p.label;
     const Tensor *x, *y;
     PrepareUnary(g, o, p, &x, &y);
-    if (x->type != DType::kUInt8) RequireType(label, *x, DType::kInt8, "input");
+    if (x->type != DType::kUInt8 && x->type != DType::kInt16) RequireType(label, *x, DType::kInt8, "input");
     RequireType(label, *y, DType::kFloat32, "output");
     p.quant_scale = static_cast<double>(Scale(label, *x, "input"));
-    p.quant_zero_point = ZeroPoint(label, *x, "input");
+    // int16: any zero point in range (TFLM's Dequantize subtracts it; its Prepare checks none).
+    p.quant_zero_point = x->type == DType::kInt16 ? ZeroPointInRange(label, *x, "input") : ZeroPoint(label, *x, "input");
     p.impl = Impl::kDequantize;
-    if (x->type == DType::kUInt8) {
-      UnitParams<Uint8Kernel>(p) = Uint8Kernel::kDequantizeU8;
+    if (x->type == DType::kUInt8 || x->type == DType::kInt16) {
+      UnitParams<Uint8Kernel>(p) = x->type == DType::kUInt8 ? Uint8Kernel::kDequantizeU8 : Uint8Kernel::kDequantizeS16;
       p.impl = Impl::kUnit;
     }
   }
 
   void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
            uint8_t*, uint8_t*) const override {
-    if (p.impl == Impl::kUnit)
+    if (p.impl == Impl::kUnit && UnitParams<Uint8Kernel>(p) == Uint8Kernel::kDequantizeS16)
+      ts_dequantize_s16_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
+    else if (p.impl == Impl::kUnit)
       ts_dequantize_u8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
     else
       ts_dequantize_s8_f32(p.quant_scale, p.quant_zero_point, CBuf(inputs[0]), Buf(out), p.out_shape.c, KWin(win));
   }
 
   std::string Emit(const EmitContext& e) const override {
-    const char* fn = e.p.impl == Impl::kUnit ? "ts_dequantize_u8_f32" : "ts_dequantize_s8_f32";
+    const char* fn = e.p.impl == Impl::kUnit ? Uint8KernelName(UnitParams<Uint8Kernel>(e.p)) : "ts_dequantize_s8_f32";
     return "  " + std::string(fn) + "(" + DoubleLiteral(e.p.quant_scale) + ", " + std::to_string(e.p.quant_zero_point) +
            ", " + e.in(0) + ", " + e.out() + ", " + std::to_string(e.channels()) + ", " + e.win() + ");\n";
   }

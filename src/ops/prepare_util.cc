@@ -352,3 +352,38 @@ void PrepareUnary(const Graph& g, const Operator& o, PreparedOp& p, const Tensor
 }
 
 }  // namespace tessera::ops
+
+namespace tessera::ops {
+
+// Float arithmetic throughout, as TFLM's template with FloatT = float (built without FMA
+// contraction: the host target has none, and TFLM's reference build had none either).
+void GenLutInt16(float (*func)(float), float input_min, float input_max, float output_min, float output_max,
+                 int16_t* lut) {
+  const int nb_steps = 512;
+  const float step = (input_max - input_min) / static_cast<float>(nb_steps);
+  const float half_step = step / 2.0f;
+  const float output_scaling_inv = 65536.0f / (output_max - output_min);
+  auto clamp16 = [](float v) { return static_cast<int16_t>(std::min(std::max(v, -32768.0f), 32767.0f)); };
+  for (int i = 0; i < nb_steps; ++i) {
+    const float at = input_min + static_cast<float>(i) * step;
+    const float val = func(at);
+    const float val_midpoint = func(at + half_step);
+    const float val_next = func(input_min + static_cast<float>(i + 1) * step);
+    const float sample_val = std::round(val * output_scaling_inv);
+    const float midpoint_interp_val = std::round((val_next * output_scaling_inv + sample_val) / 2.0f);
+    const float midpoint_val = std::round(val_midpoint * output_scaling_inv);
+    const float midpoint_err = midpoint_interp_val - midpoint_val;
+    const float bias = std::round(midpoint_err / 2.0f);
+    lut[i] = clamp16(sample_val - bias);
+  }
+  lut[nb_steps] = clamp16(std::round(func(input_max) * output_scaling_inv));
+}
+
+void SoftmaxInt16Tables(std::vector<int16_t>* exp_lut, std::vector<int16_t>* one_over_one_plus_x_lut) {
+  exp_lut->assign(513, 0);
+  one_over_one_plus_x_lut->assign(513, 0);
+  GenLutInt16([](float v) { return std::exp(v); }, -10.0f, 0.0f, -1.0f, 1.0f, exp_lut->data());
+  GenLutInt16([](float v) { return 1.0f / (1.0f + v); }, 0.0f, 1.0f, -1.0f, 1.0f, one_over_one_plus_x_lut->data());
+}
+
+}  // namespace tessera::ops

@@ -39,6 +39,15 @@ std::vector<int32_t> BiasVector(const std::string& label, const Graph& g, const 
 // Per-channel (or per-tensor) filter scales, with zero points that must be 0.
 std::vector<float> FilterScales(const std::string& label, const Tensor& w, int32_t channels);
 
+// TFLM's gen_lut<float, int16_t, int16_t> (common.h): a 513-entry int16 table of func over
+// [input_min, input_max] (512 steps plus the end point) for outputs in [output_min, output_max],
+// each entry the rounded sample corrected by half the rounded midpoint error, all in float.
+void GenLutInt16(float (*func)(float), float input_min, float input_max, float output_min, float output_max,
+                 int16_t* lut);
+// The two tables of TFLM's int16 SOFTMAX (softmax_common.cc's Prepare): exp over [-10, 0] and
+// 1 / (1 + x) over [0, 1], both with outputs in [-1, 1]. The same for every operator.
+void SoftmaxInt16Tables(std::vector<int16_t>* exp_lut, std::vector<int16_t>* one_over_one_plus_x_lut);
+
 struct PadAmounts {
   int32_t top = 0, bottom = 0, left = 0, right = 0, c_before = 0, c_after = 0;
 };

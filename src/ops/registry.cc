@@ -60,6 +60,8 @@ const OpUnit& MirrorPadUnit();
 const OpUnit& GatherUnit();
 const OpUnit& SvdfUnit();
 const OpUnit& UnidirectionalSequenceLstmUnit();
+const OpUnit& ReadVariableUnit();
+const OpUnit& AssignVariableUnit();
 
 namespace {
 
@@ -77,6 +79,7 @@ constexpr UnitFn kUnits[] = {
     SpaceToBatchNdUnit, BatchToSpaceNdUnit, TransposeConvUnit, NegUnit,      MirrorPadUnit,     GatherUnit,
     SvdfUnit,
     UnidirectionalSequenceLstmUnit,
+    ReadVariableUnit, AssignVariableUnit,
 };
 
 // Indexed by OpType; every entry's type() is its index (checked once).

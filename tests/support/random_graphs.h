@@ -37,6 +37,17 @@ struct RandomGraphOptions {
 
 Graph RandomGraph(uint64_t seed, const RandomGraphOptions& options = {});
 
+// A random valid 16x8 network (int16 activations with zero point 0, int8 per-channel or
+// per-tensor weights, int64 biases), drawn by its own generator so RandomGraph's draws do not
+// change: CONV_2D, DEPTHWISE_CONV_2D (depth multiplier 1 or 2), AVERAGE/MAX_POOL_2D, PAD,
+// CONCATENATION (channels, with a pooled copy of the same quantization), LOGISTIC, TANH, MUL by
+// a per-channel int16 constant, residual ADD / SUB, and sometimes a tail (pool, RESHAPE,
+// FULLY_CONNECTED with an int64 bias or none, SOFTMAX int16). Scales follow a rough standard
+// deviation of each activation so values spread over the int16 range. `options`:
+// min/max_layers, min/max_hw, max_channels, allow_tail, allow_second_output (allow_zoo_ops is
+// ignored). The input is int16 (uniform bytes from RandomInputs). Passes Graph::Validate().
+Graph RandomGraphInt16(uint64_t seed, const RandomGraphOptions& options = {});
+
 // One line describing a graph's layers, e.g. "in 1x13x9x3 | conv k5 s2 SAME 7 | ...".
 std::string DescribeGraph(const Graph& g);
 

@@ -22,9 +22,10 @@
  * first byte and the offsets above are multiplied by 4 (the kernels read and write floats
  * with memcpy, so float buffers need no particular alignment).
  *
- * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED have DSP-structured
- * variants (kernels/src/<name>_dsp.c, SMLAD/SXTB16 micro-kernels) that give the same bytes; see the
- * end of this file.
+ * Cortex-M DSP paths: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (int8 and 16x8),
+ * TRANSPOSE_CONV 16x8, AVERAGE_POOL_2D, SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM have DSP-structured
+ * variants (kernels/src/<name>_dsp.c, svdf.c, lstm.c: SMLAD/SXTB16 micro-kernels) that give the
+ * same bytes; see the end of this file.
  */
 #ifndef TESSERA_KERNELS_H_
 #define TESSERA_KERNELS_H_
@@ -293,6 +294,12 @@ void ts_requantize_s8(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_
 void ts_requantize_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t out_bytes,
                        int32_t channels, ts_window win);
 
+/* QUANTIZE int8 -> int16 (TFLM quantize_common.cc, reference_ops::Requantize): output =
+ * clamp(out_zp + MBQM(in - in_zp, multiplier, shift), act_min, act_max) stored as int16 (at any
+ * byte offset; act_min/act_max: -32768/32767). Element-wise over a window, each element read
+ * then written. */
+void ts_requantize_s8_s16(const ts_requant_params* p, ts_cbuf in, ts_buf out, int32_t channels, ts_window win);
+
 /* Clamp to [lo, hi] without rescaling (TFLM's int8 RELU6). */
 void ts_clamp_s8(int8_t lo, int8_t hi, ts_cbuf in, ts_buf out, int32_t channels,
                  ts_window win);
@@ -319,6 +326,18 @@ void ts_quantize_f32_s8(double scale, int32_t zero_point, ts_cbuf in /* float32 
 /* DEQUANTIZE int8 -> float32: (float)(scale * (q - zero_point)) in double. */
 void ts_dequantize_s8_f32(double scale, int32_t zero_point, ts_cbuf in, ts_buf out /* float32 */,
                           int32_t channels, ts_window win);
+
+/* QUANTIZE float32 -> int16 (TFLM's reference AffineQuantize): TfLiteRound(x / (float)scale)
+ * + zero_point, the division and the rounding (half away from zero) in single precision,
+ * clamped to [-32768, 32767] (a value beyond the int32 range saturates; NaN gives the zero
+ * point). Element-wise over a window; int16 elements at any byte offset. */
+void ts_quantize_f32_s16(double scale, int32_t zero_point, ts_cbuf in /* float32 */, ts_buf out /* int16 */,
+                         int32_t channels, ts_window win);
+/* DEQUANTIZE int16 -> float32: (float)(scale * (q - zero_point)), the product exact in double
+ * and rounded once to float (the same float as TFLM's single-precision product of the float
+ * scale and the exactly representable difference). Element-wise over a window. */
+void ts_dequantize_s16_f32(double scale, int32_t zero_point, ts_cbuf in /* int16 */, ts_buf out /* float32 */,
+                           int32_t channels, ts_window win);
 
 /* Copies window `win` between two buffers of the same tensor (pixels row-major, each
  * pixel's pixel_bytes bytes in ascending order; element order for overlapping buffers). */
@@ -372,6 +391,20 @@ void ts_softmax_s8(const ts_softmax_params* p, const int8_t* in, int8_t* out, in
  * any byte offset. Unit: one row, read whole, then written; no scratch. */
 void ts_softmax_s8_s16(const ts_softmax_params* p, const int8_t* in, int8_t* out, int32_t rows,
                        int32_t depth);
+
+/* SOFTMAX int16 -> int16 (TFLM softmax.cc -> reference_ops::SoftmaxInt16; output scale 1/32768,
+ * zero point 0): exp of the difference to the row maximum from a 513-entry table over [-10, 0]
+ * (input_multiplier / input_left_shift: QuantizeMultiplier(input_scale * beta / (10 / 65535))),
+ * summed, the reciprocal from a 513-entry 1/(1+x) table over [0, 1]. Both tables are TFLM's
+ * gen_lut (computed by the operator layer on the host, never here). `in` / `out` hold int16
+ * elements at any byte offset. Unit: one row: reads it whole, keeps the exps in its output row
+ * and rescales them there; no scratch. */
+typedef struct {
+  int32_t input_multiplier, input_left_shift;
+  const int16_t* exp_lut;                 /* 513 entries */
+  const int16_t* one_over_one_plus_x_lut; /* 513 entries */
+} ts_softmax_s16_params;
+void ts_softmax_s16(const ts_softmax_s16_params* p, const int8_t* in, int8_t* out, int32_t rows, int32_t depth);
 
 /* MEAN int8 over any set of axes of a tensor of rank <= TS_MAX_DIMS (TFLM's integer
  * mean): when input and output share scale and zero point (requantize == 0) the mean is
@@ -657,6 +690,12 @@ typedef struct {
 
 void ts_lstm(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
              int8_t* cell_state);
+/* Its DSP path (the gates' FCs by SMLAD: int8 two gates' rows per pass over the input, 16x8 by
+ * dsp_dot16.h; same bytes) and the portable loops; ts_lstm dispatches as ts_fully_connected_s8. */
+void ts_lstm_dsp(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                 int8_t* cell_state);
+void ts_lstm_portable(const ts_lstm_params* p, const int8_t* input, int8_t* output, int8_t* hidden_state,
+                      int8_t* cell_state);
 /* TFLM's int16 Logistic and Tanh (reference_integer_ops, input_multiplier 0 means the power of
  * two case 3 << input_left_shift), one value; exposed for tests. */
 int16_t ts_logistic_s16_value(int16_t x, int32_t input_multiplier, int32_t input_left_shift);
@@ -930,6 +969,28 @@ void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_wi
 void ts_avg_pool2d_s8_portable(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,
                                int8_t* scratch);
 
+/* 16x8 and recurrent kernels: the public ts_conv2d_s16, ts_depthwise_conv2d_s16,
+ * ts_transpose_conv_s16, ts_fully_connected_s16, ts_svdf_s8 and ts_lstm dispatch the same way to DSP-structured
+ * variants (conv_s16_dsp.c, fully_connected_s16_dsp.c, svdf.c, lstm.c: SMLAD over int16
+ * pairs, SXTB16 for int8 weights; dsp_dot16.h) with the same bytes and the same access order,
+ * and no stack buffers. */
+void ts_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                       const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+void ts_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias32,
+                            const int64_t* bias64, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                 const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_depthwise_conv2d_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                      const int64_t* bias, ts_buf out, ts_window win, int8_t* scratch);
+void ts_transpose_conv_s16_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                               ts_buf out, ts_window win);
+void ts_transpose_conv_s16_portable(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int64_t* bias,
+                                    ts_buf out, ts_window win);
+void ts_fully_connected_s16_dsp(const ts_fc_params* p, const int8_t* in, const int8_t* filter, const int64_t* bias,
+                                int8_t* out, int8_t* scratch);
+void ts_fully_connected_s16_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
+                                     const int64_t* bias, int8_t* out, int8_t* scratch);
+
 /* ======================================================================================
  * SVDF (TFLM svdf.cc, integer path): int8 input [batch, input_size], int8 weights_feature
  * [num_filters, input_size], weights_time [num_filters, memory_size] and the activation state
@@ -955,6 +1016,13 @@ typedef struct {
 } ts_svdf_params;
 void ts_svdf_s8(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
                 const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+/* Its DSP path (feature dot products two filters per pass over the input, int16 time dot
+ * products by SMLAD on int16 pairs; same bytes) and the portable loops; ts_svdf_s8 dispatches as
+ * ts_fully_connected_s8. */
+void ts_svdf_s8_dsp(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                    const void* weights_time, const int32_t* bias, void* state, int8_t* out);
+void ts_svdf_s8_portable(const ts_svdf_params* p, const int8_t* in, const int8_t* weights_feature,
+                         const void* weights_time, const int32_t* bias, void* state, int8_t* out);
 
 /* SVDF float32 (TFLM EvalFloatSvdfReference): the same shapes in float32, `activation` a
  * fused activation clamp [act_min, act_max]. No scratch (as above). */

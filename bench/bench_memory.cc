@@ -11,6 +11,12 @@
 //  4. the models with state (TFLite variable tensors): tessera's greedy and best arenas, its
 //     state region, arena + state, beside TFLM's figures (tflm_arena.tsv: used = non-persistent
 //     + persistent; TFLM's persistent part holds its interpreter bookkeeping and the state).
+//  5. memory regions (memory/regions.h): per shared model, its layer-by-layer arena (lifetime
+//     placement, search/search.h BuildStreamPlan) beside the smallest fast region that holds the
+//     hot buffers (the most accessed bytes per byte, until half / 90% of the estimated access
+//     bytes), and that plan distributed over a fast region of the 90% size plus a slow region
+//     of the whole arena: whether it fits, the share of accesses that landed in the fast region,
+//     checked.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -24,10 +30,12 @@
 #include "checker/checker.h"
 #include "codegen/kernel_stack.h"
 #include "memory/overlap.h"
+#include "memory/regions.h"
 #include "ops/ops.h"
 #include "plan/strategy.h"
 #include "schedule/fuse.h"
 #include "schedule/layer_by_layer.h"
+#include "search/search.h"
 #include "tflite/reader.h"
 #include "zoo/builder.h"
 #include "zoo/zoo.h"
@@ -136,6 +144,35 @@ void StateTable(const std::vector<std::pair<std::string, Graph>>& models) {
               "scratch and the LSTM's four gate buffers, which tessera's kernels do without.\n\n");
 }
 
+// Memory regions: how small a fast region holds the hot buffers of each shared model.
+void RegionTable(const std::vector<std::pair<std::string, Graph>>& models) {
+  std::printf("== Memory regions: the smallest fast region holding the hot buffers (layer by layer) ==\n");
+  std::printf("%-30s %9s %12s %6s %12s %6s   %s\n", "model", "arena", "fast (50%)", "share", "fast (90%)", "share",
+              "fast(90%) + slow(arena): fast accesses, checker");
+  for (const auto& [name, g] : models) {
+    if (name.rfind("coverage/", 0) == 0 || name.rfind("zoo:", 0) == 0) continue;
+    const Plan p = BuildStreamPlan(g, StreamConfig{}, true);
+    int64_t hot50 = 0, hot90 = 0, total = 0;
+    const int64_t f50 = SmallestFastRegion(g, p, 0.5, {}, &hot50, &total);
+    const int64_t f90 = SmallestFastRegion(g, p, 0.9, {}, &hot90, &total);
+    Plan two = p;
+    const RegionPlacement rp =
+        PlaceInRegions(g, two, {{"FAST", std::max<int64_t>(f90, 1), true}, {"SLOW", p.arena_bytes, false}});
+    std::printf("%-30.30s %9lld %12lld %5.1f%% %12lld %5.1f%%   ", name.c_str(), static_cast<long long>(p.arena_bytes),
+                static_cast<long long>(f50), 100.0 * f50 / std::max<int64_t>(1, p.arena_bytes),
+                static_cast<long long>(f90), 100.0 * f90 / std::max<int64_t>(1, p.arena_bytes));
+    if (rp.fits)
+      std::printf("%5.1f%% of accesses (FAST %lld + SLOW %lld bytes), %s\n",
+                  100.0 * rp.fast_access_bytes / std::max<int64_t>(1, rp.access_bytes),
+                  static_cast<long long>(rp.peaks[0]), static_cast<long long>(rp.peaks[1]),
+                  CheckPlan(g, two).ok ? "ok" : "REJECTED");
+    else
+      std::printf("does not fit: %s\n", rp.why.c_str());
+  }
+  std::printf("fast (X%%) = the smallest region holding the buffers with the most estimated access bytes per byte\n"
+              "(reads + writes per step, memory/regions.h) until they carry X%% of all; share = of the arena.\n\n");
+}
+
 // The shared models, the coverage models tessera reads (the others' errors in `unread`) and
 // a few zoo models.
 std::vector<std::pair<std::string, Graph>> TableModels(std::vector<std::string>* unread) {
@@ -188,6 +225,7 @@ void ModelTable() {
   for (const std::string& u : unread) std::printf("not read yet: %.160s\n", u.c_str());
   std::printf("\n");
   StateTable(models);
+  RegionTable(models);
 }
 
 struct LayerCase {

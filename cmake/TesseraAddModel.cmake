@@ -109,7 +109,7 @@ function(tessera_add_qemu_firmware)
   set(fw "${TESSERA_FIRMWARE_DIR}")
   target_sources(${A_TARGET} PRIVATE "${fw}/startup.c" "${fw}/harness.c")
   target_include_directories(${A_TARGET} PRIVATE "${fw}")
-  target_link_options(${A_TARGET} PRIVATE -nostartfiles "-T${fw}/link.ld"
+  target_link_options(${A_TARGET} PRIVATE -nostartfiles "-L${fw}" "-T${fw}/link.ld"
                       "-Wl,--defsym=TESSERA_STACK_BYTES=${A_STACK}")
   if(A_RAM)
     target_link_options(${A_TARGET} PRIVATE "-Wl,--defsym=TESSERA_RAM_BYTES=${A_RAM}")

@@ -9,6 +9,9 @@
 #   --ram    SRAM budget in bytes. `auto` (default) links once to measure what the image
 #            needs (stack + .data + model_arena + .bss) and then links with exactly that.
 #   --stack  main stack bytes (default 8192)
+#   --region NAME:ORIGIN:LENGTH  (repeatable) a memory bank for the arena of memory region
+#            NAME (generated code: section .bss.tessera_arena.NAME); its arena must fit in
+#            LENGTH bytes at ORIGIN or the link fails
 #
 # Prints `ram_needed=N ram_budget=M` on success. A budget smaller than the image needs
 # fails to link with "tessera: model_arena does not fit ..." and exit status 1.
@@ -18,9 +21,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 CC=${ARM_CC:-arm-none-eabi-gcc}
 NM=${ARM_NM:-arm-none-eabi-nm}
 board=""; out=""; ram=auto; stack=8192; opt=-O2
-cflags=""; srcs=""
+cflags=""; srcs=""; regions=""
 
-usage() { echo "usage: $0 --board an386|an500 -o OUT.elf [--ram BYTES|auto] [--stack BYTES] [-I DIR] [-D DEF] [--opt FLAG] SOURCE.c..." >&2; exit 2; }
+usage() { echo "usage: $0 --board an386|an500 -o OUT.elf [--ram BYTES|auto] [--stack BYTES] [--region NAME:ORIGIN:LENGTH]... [-I DIR] [-D DEF] [--opt FLAG] SOURCE.c..." >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
     -o) out=$2; shift 2 ;;
     --ram) ram=$2; shift 2 ;;
     --stack) stack=$2; shift 2 ;;
+    --region) regions="$regions $2"; shift 2 ;;
     --opt) opt=$2; shift 2 ;;
     -I) cflags="$cflags -I$2"; shift 2 ;;
     -D) cflags="$cflags -D$2"; shift 2 ;;
@@ -50,6 +54,22 @@ case "$ram" in auto|[0-9]*) ;; *) echo "$0: --ram must be a byte count or auto" 
 objdir="$out.obj"
 rm -rf "$objdir" && mkdir -p "$objdir"
 trap 'rm -rf "$objdir"' EXIT
+# The memory regions' banks and sections (firmware/link.ld includes both files).
+: > "$objdir/tessera_regions_memory.ld"
+: > "$objdir/tessera_regions_sections.ld"
+if [ -n "$regions" ]; then
+  echo "MEMORY {" >> "$objdir/tessera_regions_memory.ld"
+  for r in $regions; do
+    name=${r%%:*}; rest=${r#*:}; origin=${rest%%:*}; length=${rest#*:}
+    case "$name:$origin:$length" in
+      *[!A-Za-z0-9_:x]*|:*|*::*) echo "$0: --region must be NAME:ORIGIN:LENGTH (got '$r')" >&2; exit 2 ;;
+    esac
+    echo "  TS_REGION_$name (rw) : ORIGIN = $origin, LENGTH = $length" >> "$objdir/tessera_regions_memory.ld"
+    echo "  .tessera_region_$name (NOLOAD) : ALIGN(16) { KEEP(*(.bss.tessera_arena.$name)) } > TS_REGION_$name" \
+      >> "$objdir/tessera_regions_sections.ld"
+  done
+  echo "}" >> "$objdir/tessera_regions_memory.ld"
+fi
 common="$cpu $opt -std=c99 -Wall -Wextra -ffunction-sections -fdata-sections -I$here $cflags"
 objs=""
 i=0
@@ -61,7 +81,7 @@ for s in "$here/startup.c" "$here/harness.c" $srcs; do
 done
 
 link() {  # $1: extra linker flags
-  $CC $cpu -nostartfiles --specs=nano.specs -Wl,--gc-sections -T "$here/link.ld" \
+  $CC $cpu -nostartfiles --specs=nano.specs -Wl,--gc-sections -L"$objdir" -L"$here" -T "$here/link.ld" \
     -Wl,--defsym=TESSERA_STACK_BYTES=$stack $1 $objs -lm -o "$out"
 }
 

@@ -97,7 +97,7 @@ LatencyModel BuildDefault() {
 }
 
 bool Overlaps(const Buffer& a, const Buffer& b) {
-  return a.external == b.external && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
+  return SameMemory(a, b) && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
 }
 
 // Whether a step's output buffer shares a byte with one of its input buffers.
@@ -603,7 +603,7 @@ StepLatency OpFeatures(const Graph& g, const Plan& plan, const Step& st, const o
       if (!st.inputs.empty() && !st.outputs.empty()) {
         const Buffer& a = plan.buffers[st.inputs[0]];
         const Buffer& b = plan.buffers[st.outputs[0]];
-        same = a.external == b.external && a.offset == b.offset;
+        same = SameMemory(a, b) && a.offset == b.offset;
       }
       r.x[0] = same ? 0 : 1;  // in place: the generated code does nothing
       r.x[1] = same ? 0 : static_cast<double>(p.copy_bytes);
@@ -681,7 +681,7 @@ StepLatency CopyFeatures(const Graph& g, const Plan& plan, const Step& st) {
   r.x[0] = 1;
   const Buffer& src = plan.buffers[st.inputs[0]];
   const Buffer& dst = plan.buffers[st.outputs[0]];
-  if (src.external == dst.external && src.offset == dst.offset && src.window == dst.window) {
+  if (SameMemory(src, dst) && src.offset == dst.offset && src.window == dst.window) {
     r.x[0] = 0;  // the same bytes: the generated code does nothing
     return r;
   }

@@ -1592,7 +1592,84 @@ class Replay {
 
 }  // namespace
 
-CheckResult CheckPlan(const Graph& g, const Plan& plan) { return Replay(g, plan).Run(); }
+namespace {
+
+// Memory regions (plan.h MemoryRegion). The region list and every buffer's and workspace's
+// region and bounds are checked here; then the regions are laid end to end in one address
+// space (each start rounded up to 16 bytes, so the word alignment of workspaces carries over)
+// and the flat plan is replayed like any single-arena plan: two buffers in different regions
+// sit at different addresses and never conflict, two in one region obey every rule.
+// Returns an empty string, or the failure; `flat` gets the plan in the one address space.
+std::pair<CheckFailure, std::string> CheckRegions(const Plan& p, Plan& flat) {
+  const auto structure = [](std::string m) { return std::make_pair(CheckFailure::kStructure, std::move(m)); };
+  const auto bounds = [](std::string m) { return std::make_pair(CheckFailure::kBounds, std::move(m)); };
+  const int nr = static_cast<int>(p.regions.size());
+  const auto region_ok = [&](int r) { return nr == 0 ? r == 0 : r >= 0 && r < nr; };
+  for (size_t i = 0; i < p.buffers.size(); ++i)
+    if (!p.buffers[i].external && !region_ok(p.buffers[i].region))
+      return structure(fmt::format("buffer {} ('{}') is in region {}, but the plan has {} region(s)", i, p.buffers[i].name,
+                         p.buffers[i].region, std::max(nr, 1)));
+  for (size_t s = 0; s < p.steps.size(); ++s)
+    if (p.steps[s].workspace.bytes != 0 && !region_ok(p.steps[s].workspace.region))
+      return structure(fmt::format("step {}'s workspace is in region {}, but the plan has {} region(s)", s,
+                         p.steps[s].workspace.region, std::max(nr, 1)));
+  if (nr == 0) return {CheckFailure::kNone, ""};
+  if (static_cast<int>(p.region_bytes.size()) != nr)
+    return structure(fmt::format("{} regions but {} region sizes", nr, p.region_bytes.size()));
+  std::vector<int64_t> base(static_cast<size_t>(nr) + 1, 0);
+  for (int r = 0; r < nr; ++r) {
+    const MemoryRegion& m = p.regions[r];
+    if (m.name.empty()) return structure(fmt::format("region {} has no name", r));
+    for (int q = 0; q < r; ++q)
+      if (p.regions[q].name == m.name) return structure(fmt::format("regions {} and {} are both named '{}'", q, r, m.name));
+    if (p.region_bytes[r] < 0 || p.region_bytes[r] > m.bytes)
+      return bounds(fmt::format("region '{}' uses {} bytes but holds {}", m.name, p.region_bytes[r], m.bytes));
+    if (p.region_bytes[r] > kMaxCheckedArenaBytes)
+      return bounds(fmt::format("region '{}' of {} bytes exceeds the checker's limit", m.name, p.region_bytes[r]));
+    base[r + 1] = (base[r] + p.region_bytes[r] + 15) / 16 * 16;
+  }
+  int64_t total = 0;
+  for (int r = 0; r < nr; ++r) total += p.region_bytes[r];
+  if (total != p.arena_bytes)
+    return structure(fmt::format("the regions use {} bytes in all, but arena_bytes is {}", total, p.arena_bytes));
+  flat = p;
+  flat.regions.clear();
+  flat.region_bytes.clear();
+  flat.arena_bytes = nr > 0 ? base[nr - 1] + p.region_bytes[nr - 1] : 0;
+  for (size_t i = 0; i < p.buffers.size(); ++i) {
+    const Buffer& b = p.buffers[i];
+    if (b.external) continue;
+    if (b.offset < 0 || b.bytes < 0 || b.offset > p.region_bytes[b.region] - b.bytes)
+      return bounds(fmt::format("buffer {} ('{}') occupies bytes [{}, {}) of region '{}', beyond its {} bytes", i, b.name,
+                         b.offset, b.offset + b.bytes, p.regions[b.region].name, p.region_bytes[b.region]));
+    flat.buffers[i].offset = base[b.region] + b.offset;
+    flat.buffers[i].region = 0;
+  }
+  for (size_t s = 0; s < p.steps.size(); ++s) {
+    const Step::Workspace& w = p.steps[s].workspace;
+    if (w.bytes == 0) continue;
+    if (w.offset < 0 || w.bytes < 0 || w.offset > p.region_bytes[w.region] - w.bytes)
+      return bounds(fmt::format("step {}'s workspace occupies bytes [{}, {}) of region '{}', beyond its {} bytes", s,
+                         w.offset, w.offset + w.bytes, p.regions[w.region].name, p.region_bytes[w.region]));
+    flat.steps[s].workspace.offset = base[w.region] + w.offset;
+    flat.steps[s].workspace.region = 0;
+  }
+  return {CheckFailure::kNone, ""};
+}
+
+}  // namespace
+
+CheckResult CheckPlan(const Graph& g, const Plan& plan) {
+  Plan flat;
+  const auto [kind, why] = CheckRegions(plan, flat);
+  if (kind != CheckFailure::kNone) {
+    CheckResult r;
+    r.failure = kind;
+    r.message = "memory regions: " + why;
+    return r;
+  }
+  return Replay(g, plan.regions.empty() ? plan : flat).Run();
+}
 
 void CheckPlanOrThrow(const Graph& g, const Plan& plan) {
   CheckResult r = CheckPlan(g, plan);

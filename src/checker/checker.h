@@ -42,6 +42,13 @@
 // live during the step, band by band (liveness): the kernel uses it in any order. Whether it
 // is large enough for the kernel is the executor's check (it knows the kernels' needs).
 //
+// Memory regions (plan.h MemoryRegion): the region list is checked (names present and
+// distinct, one size per region, each within its capacity, summing to arena_bytes), then each
+// buffer's and workspace's region index (structure) and its bytes within that region's arena
+// (bounds); the regions are then laid end to end in one address space and the flat plan is
+// replayed as above, so buffers of different regions never conflict and every rule holds
+// within each region. Without regions every region index must be 0.
+//
 // Cost: tag comparisons over contiguous byte runs, no per-MAC work: a few tens of
 // milliseconds for MobileNetV2-224 layer by layer in a Release build. The arena model takes
 // 12 bytes per arena byte; arenas above kMaxCheckedArenaBytes are refused.

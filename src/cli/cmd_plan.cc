@@ -18,6 +18,7 @@
 #include "codegen/kernel_stack.h"
 #include "cli/command.h"
 #include "cli/options.h"
+#include "memory/regions.h"
 #include "plan/plan_json.h"
 #include "plan/strategy.h"
 #include "report/report.h"
@@ -36,6 +37,7 @@ struct PlanArgs {
   // Automatic search (search/search.h): --sram, --max-overhead, --halo, --frontier-svg;
   // --stream SPEC builds one streamed schedule (schedule/stream.h) without searching.
   std::string sram, halo, frontier_svg, stream;
+  std::string memory;  // --memory NAME:SIZE[:fast],...: search under memory regions (memory/regions.h)
   std::string cost = "macs";  // --cost: what --max-overhead bounds (search/search.h SearchCost)
   double max_overhead = -1;
   int max_grid = 8;
@@ -123,11 +125,35 @@ void PrintWorkspaces(const Plan& p) {
                 "the arena by more than the stack they save; memory/workspace.h)\n");
     return;
   }
+  if (!p.regions.empty()) {
+    std::printf("workspaces       %d steps, the largest %lld bytes (kernel buffers in the memory regions, not on the stack)\n",
+                n, (long long)largest);
+    return;
+  }
   const int64_t above = std::max<int64_t>(0, p.arena_bytes - buffers_end);
   std::printf("workspaces       %d steps, the largest %lld bytes (kernel buffers in the arena, not on the stack); %s\n",
               n, (long long)largest,
               above == 0 ? "all in bytes free at their step"
                          : ("the arena extends " + std::to_string(above) + " bytes above its buffers for them").c_str());
+}
+
+// Each memory region's peak against its size, and where the accessed bytes went.
+void PrintRegions(const Graph& g, const Plan& p) {
+  if (p.regions.empty()) return;
+  const std::vector<int64_t> acc = BufferAccessBytes(g, p);
+  std::vector<int64_t> per(p.regions.size(), 0);
+  int64_t total = 0;
+  for (size_t b = 0; b < p.buffers.size(); ++b)
+    if (!p.buffers[b].external) {
+      per[p.buffers[b].region] += acc[b];
+      total += acc[b];
+    }
+  for (size_t r = 0; r < p.regions.size(); ++r) {
+    const MemoryRegion& m = p.regions[r];
+    std::printf("region %-9s %lld of %lld bytes (%.1f of %.1f KiB, %s), %.1f%% of the accessed bytes\n", m.name.c_str(),
+                (long long)p.region_bytes[r], (long long)m.bytes, p.region_bytes[r] / 1024.0, m.bytes / 1024.0,
+                m.fast ? "fast" : "slow", total ? 100.0 * per[r] / total : 0.0);
+  }
 }
 
 // The stack the plan's kernels need (codegen/kernel_stack.h) and the SRAM it all adds up to.
@@ -154,7 +180,44 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   Plan p;
   SearchResult r;
   std::string label;
-  if (!a.stream.empty()) {
+  if (!a.memory.empty()) {
+    if (!a.sram.empty()) throw Error("--memory cannot be combined with --sram");
+    SearchOptions o;
+    o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
+    o.input_in_arena = !a.stream_input;
+    o.modes = HaloModes(a.halo);
+    o.max_grid = a.max_grid;
+    o.beam_width = a.beam;
+    o.placement = lo;
+    o.progress = [](const std::string& s) { std::fprintf(stderr, "tessera: search %s\n", s.c_str()); };
+    const std::vector<MemoryRegion> regions = ParseMemoryRegions(a.memory, "--memory");
+    RegionPlacement rp;
+    if (!a.stream.empty()) {
+      // One streamed schedule, distributed over the regions (no search).
+      const StreamConfig c = ParseStreamSpec(a.stream);
+      Plan sp = BuildStreamPlan(g, c, !a.stream_input, lo);
+      rp = PlaceInRegions(g, sp, regions, lo);
+      r.graph_macs = GraphMacs(g);
+      if (rp.fits) {
+        r.feasible = true;
+        r.chosen = SearchPoint{c, PlanMacs(g, sp), sp.arena_bytes, rp.lower_bound};
+        r.plan = std::move(sp);
+      } else {
+        r.explanation = "stream " + StreamSpecString(c) + ": " + rp.why;
+      }
+    } else {
+      r = SearchPlansInRegions(g, o, regions, &rp);
+    }
+    if (r.frontier.size() > 1 || !r.feasible) std::fputs(FrontierTable(r).c_str(), stdout);
+    if (!r.feasible) {
+      std::printf("impossible       %s\n", r.explanation.c_str());
+      PrintAccounting(o.input_in_arena);
+      return 1;
+    }
+    p = r.plan;
+    label = (r.chosen.config.stages.empty() ? std::string("layer by layer") : "search: " + StreamSpecString(r.chosen.config)) +
+            ", " + std::to_string(regions.size()) + " memory regions (items " + rp.order + ")";
+  } else if (!a.stream.empty()) {
     const StreamConfig c = ParseStreamSpec(a.stream);
     LifetimeSummary ls;
     p = BuildStreamPlan(g, c, !a.stream_input, lo, &ls);
@@ -212,7 +275,9 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   const int64_t macs = PlanMacs(g, p);
   std::printf("model            %s (%zu operators, %zu steps)\n", g.name.c_str(), g.ops.size(), p.steps.size());
   std::printf("schedule         %s\n", label.c_str());
-  std::printf("arena            %lld bytes (%.1f KiB)\n", (long long)p.arena_bytes, p.arena_bytes / 1024.0);
+  std::printf("arena            %lld bytes (%.1f KiB)%s\n", (long long)p.arena_bytes, p.arena_bytes / 1024.0,
+              p.regions.empty() ? "" : ", all regions together");
+  PrintRegions(g, p);
   if (p.state_bytes > 0)
     std::printf("state            %lld bytes (own region, kept across invokes); arena + state %lld bytes\n",
                 (long long)p.state_bytes, (long long)(p.arena_bytes + p.state_bytes));
@@ -263,8 +328,9 @@ int RunPlanCommand(const PlanArgs& a) {
   const Graph g = LoadModel(a.model);
   if (a.cost != "macs" && a.sram.empty() && a.max_overhead < 0)
     throw Error("--cost applies to the search: give --sram and/or --max-overhead");
-  if (!a.sram.empty() || a.max_overhead >= 0 || !a.halo.empty() || !a.frontier_svg.empty() || !a.stream.empty()) {
-    if (!a.patch.empty()) throw Error("--patch cannot be combined with --sram/--max-overhead/--halo/--stream");
+  if (!a.sram.empty() || a.max_overhead >= 0 || !a.halo.empty() || !a.frontier_svg.empty() || !a.stream.empty() ||
+      !a.memory.empty()) {
+    if (!a.patch.empty()) throw Error("--patch cannot be combined with --sram/--max-overhead/--halo/--stream/--memory");
     return RunSearchCommand(a, g);
   }
   PlanOptions o = a.patch.empty() ? PlanOptions::FromStrategy(a.strategy) : PlanOptions{};
@@ -351,6 +417,10 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                                  "--strategy then is mcunetv2, greedy, inplace or best");
                   sub.add_option("--sram", a->sram,
                                  "search patch schedules for the fewest MACs within this arena (e.g. 131072, 128KiB, 60KB)");
+                  sub.add_option("--memory", a->memory,
+                                 "memory regions NAME:SIZE[:fast],... (e.g. DTCM:64KiB:fast,SRAM1:240KiB,SRAM2:16KiB): "
+                                 "every buffer in one region, the most accessed bytes in the fast ones; searches patch "
+                                 "schedules when the layer-by-layer plan does not fit");
                   sub.add_option("--max-overhead", a->max_overhead,
                                  "search: overhead bound in percent over layer-by-layer, in MACs or (--cost instructions) "
                                  "estimated instructions (alone: smallest arena within it)");

@@ -136,7 +136,8 @@ void EmitCopyStep(ModelWriter& w, int s, std::ostringstream& body) {
   }
   if (rows * row_bytes > INT32_MAX || src_stride > INT32_MAX || dst_stride > INT32_MAX)
     throw Error("codegen: copy step " + std::to_string(s) + " moves more than 2^31 bytes");
-  if (src.external == dst.external && src_at == dst_at && (rows == 1 || src_stride == dst_stride)) {
+  if (SameMemory(src, dst) && src_at == dst_at &&
+      (rows == 1 || src_stride == dst_stride)) {
     body << ": same bytes, nothing to do */\n";
     return;
   }
@@ -146,7 +147,7 @@ void EmitCopyStep(ModelWriter& w, int s, std::ostringstream& body) {
     body << ": " << rows << " rows of " << row_bytes << " bytes */\n";
   auto ptr = [&](const Buffer& b, int64_t at) {
     std::ostringstream o;
-    o << "(" << w.Sym(b.external ? "external" : "arena") << " + " << at << ")";
+    o << "(" << (b.external ? w.Sym("external") : w.ArenaSym(b.region)) << " + " << at << ")";
     return o.str();
   };
   body << "  ts_copy_rows(" << ptr(src, src_at) << ", " << ptr(dst, dst_at) << ", " << rows << ", " << row_bytes
@@ -171,7 +172,7 @@ void EmitStep(ModelWriter& w, int s, std::ostringstream& body) {
   if (ops::Unit(op.type).View()) {
     const Buffer& in = plan.buffers[st.inputs[0]];
     const Buffer& out = plan.buffers[st.outputs[0]];
-    if (in.external == out.external && in.offset == out.offset) {
+    if (SameMemory(in, out) && in.offset == out.offset) {
       body << "  /* in place: nothing to do */\n";
       return;
     }
@@ -291,9 +292,14 @@ std::string ProfileReport(const std::string& prefix, size_t steps, size_t types)
 
 std::string ModelWriter::Sym(const std::string& what) const { return prefix_ + "_" + what; }
 
+std::string ModelWriter::ArenaSym(int region) const {
+  if (plan_.regions.empty()) return Sym("arena");
+  return Sym("arena_" + plan_.regions.at(static_cast<size_t>(region)).name);
+}
+
 std::string ModelWriter::BufferPtr(int b) const {
   const Buffer& buf = plan_.buffers[b];
-  const std::string base = buf.external ? Sym("external") : Sym("arena");
+  const std::string base = buf.external ? Sym("external") : ArenaSym(buf.region);
   return "(" + base + " + " + std::to_string(buf.offset) + ")";
 }
 
@@ -407,6 +413,17 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
                                    const CodegenOptions& options) {
   const std::string& prefix = options.prefix;
   if (!IsCIdentifier(prefix)) throw Error("codegen: prefix '" + prefix + "' is not a C identifier");
+  for (size_t r = 0; r < plan.regions.size(); ++r) {
+    if (!IsCIdentifier(plan.regions[r].name))
+      throw Error("codegen: memory region '" + plan.regions[r].name + "' is not a C identifier");
+    for (size_t q = 0; q < r; ++q)
+      if (Upper(plan.regions[q].name) == Upper(plan.regions[r].name))
+        throw Error("codegen: memory regions '" + plan.regions[q].name + "' and '" + plan.regions[r].name +
+                    "' give the same macro names");
+  }
+  if (!plan.regions.empty() && plan.region_bytes.size() != plan.regions.size())
+    throw Error("codegen: the plan has " + std::to_string(plan.regions.size()) + " memory regions but " +
+                std::to_string(plan.region_bytes.size()) + " region sizes");
   if (plan.arena_bytes < 0 || plan.arena_bytes > kMaxArenaBytes)
     throw Error("codegen: plan arena_bytes " + std::to_string(plan.arena_bytes) + " is outside [0, " +
                 std::to_string(kMaxArenaBytes) + "]");
@@ -418,10 +435,12 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
                   std::to_string(buf.offset) + " and size " + std::to_string(buf.bytes));
     if (buf.external) {
       external_bytes = std::max(external_bytes, buf.offset + buf.bytes);
-    } else if (buf.offset + buf.bytes > plan.arena_bytes) {
+    } else if (buf.region < 0 || buf.region >= NumRegions(plan) ||
+               buf.offset + buf.bytes > RegionArenaBytes(plan, buf.region)) {
       throw Error("codegen: plan buffer " + std::to_string(b) + " ('" + buf.name + "') [" +
                   std::to_string(buf.offset) + ", " + std::to_string(buf.offset + buf.bytes) +
-                  ") does not fit the plan's arena of " + std::to_string(plan.arena_bytes) + " bytes");
+                  ") in region " + std::to_string(buf.region) + " does not fit the plan's arena of " +
+                  std::to_string(RegionArenaBytes(plan, buf.region)) + " bytes");
     }
   }
   if (plan.state_bytes < 0 || plan.state_bytes > kMaxArenaBytes)
@@ -465,7 +484,8 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "_set_input),\n"
     << " * call " << prefix << "_invoke(), read " << prefix << "_output(i). Inputs must be written\n"
     << " * again before every invoke: the plan reuses their bytes once they are consumed.\n"
-    << " * RAM: one static arena of " << up << "_ARENA_BYTES bytes"
+    << (plan.regions.empty() ? " * RAM: one static arena of " + up + "_ARENA_BYTES bytes"
+                             : " * RAM: one static arena per memory region (" + up + "_ARENA_BYTES in all; below)")
     << (external_bytes ? " plus " + up + "_EXTERNAL_BYTES for streamed inputs" : std::string())
     << (plan.state_bytes ? " plus " + up + "_STATE_BYTES of state (kept from one invoke to the next;\n * " +
                                prefix + "_reset() restores its initial value)"
@@ -475,6 +495,20 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "#ifndef " << up << "_H_\n#define " << up << "_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h << "#define " << up << "_ARENA_BYTES " << plan.arena_bytes << "\n";
+  if (!plan.regions.empty()) {
+    // One arena per memory region, each in its own section for the linker script to place.
+    h << "\n/* Memory regions (tessera --memory): the arena of region R is <prefix>_arena_R in section\n"
+      << " * .bss.tessera_arena.R (16-byte aligned); place each section in its bank with the linker\n"
+      << " * script, e.g.  .dtcm (NOLOAD) : { *(.bss.tessera_arena.DTCM) } > DTCM\n";
+    for (size_t r = 0; r < plan.regions.size(); ++r)
+      h << " *   " << plan.regions[r].name << ": section .bss.tessera_arena." << plan.regions[r].name << ", "
+        << plan.region_bytes[r] << " of " << plan.regions[r].bytes << " bytes"
+        << (plan.regions[r].fast ? " (fast)" : "") << "\n";
+    h << " */\n";
+    for (size_t r = 0; r < plan.regions.size(); ++r)
+      h << "#define " << up << "_ARENA_" << Upper(plan.regions[r].name) << "_BYTES " << plan.region_bytes[r] << "\n";
+    h << "#define " << up << "_NUM_REGIONS " << plan.regions.size() << "\n";
+  }
   {
     const KernelStack ks = PlanKernelStack(g, plan);
     if (ks.unknown.empty())
@@ -546,10 +580,19 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "; " << plan.steps.size() << " steps. */\n"
     << "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
     << "#include \"" << prefix << ".h\"\n#include \"tessera/kernels.h\"\n\n";
-  c << "/* All activations and scratch. In section .bss.tessera_arena." << prefix
-    << " so that a linker script\n * can place it (firmware/link.ld checks it against the SRAM budget). */\n"
-    << "static int8_t " << prefix << "_arena[" << std::max<int64_t>(plan.arena_bytes, 1)
-    << "] __attribute__((aligned(16), section(\".bss.tessera_arena." << prefix << "\")));\n";
+  if (plan.regions.empty()) {
+    c << "/* All activations and scratch. In section .bss.tessera_arena." << prefix
+      << " so that a linker script\n * can place it (firmware/link.ld checks it against the SRAM budget). */\n"
+      << "static int8_t " << prefix << "_arena[" << std::max<int64_t>(plan.arena_bytes, 1)
+      << "] __attribute__((aligned(16), section(\".bss.tessera_arena." << prefix << "\")));\n";
+  } else {
+    c << "/* The activations, scratch and workspaces, one arena per memory region, each in section\n"
+      << " * .bss.tessera_arena.<region> so that the linker script places it in its bank. */\n";
+    for (size_t r = 0; r < plan.regions.size(); ++r)
+      c << "static int8_t " << prefix << "_arena_" << plan.regions[r].name << "["
+        << std::max<int64_t>(plan.region_bytes[r], 1) << "] __attribute__((aligned(16), section(\".bss.tessera_arena."
+        << plan.regions[r].name << "\")));\n";
+  }
   if (external_bytes)
     c << "/* Streamed inputs, outside the arena (the plan's accounting leaves them out). */\n"
       << "static int8_t " << prefix << "_external[" << external_bytes

@@ -84,6 +84,7 @@ FirmwareBuildResult BuildFirmware(const FirmwareBuild& b, const std::string& elf
                     std::to_string(b.stack_bytes) + " --opt " + ShellQuote(b.opt);
   cmd += " --ram ";
   cmd += b.ram_bytes < 0 ? std::string("auto") : std::to_string(b.ram_bytes);
+  for (auto& r : b.regions) { cmd += " --region "; cmd += ShellQuote(r); }
   for (auto& d : b.include_dirs) { cmd += " -I "; cmd += ShellQuote(d); }
   for (auto& d : b.defines) { cmd += " -D "; cmd += ShellQuote(d); }
   for (auto& s : b.sources) { cmd += " "; cmd += ShellQuote(s); }
@@ -101,6 +102,19 @@ FirmwareBuildResult BuildFirmware(const FirmwareBuild& b, const std::string& elf
     if (rest.rfind("ram_budget=", 0) == 0) r.ram_budget = std::stoll(rest.substr(11));
   }
   return r;
+}
+
+std::vector<std::string> DeviceRegionBanks(const Plan& plan, int64_t shrink) {
+  std::vector<std::string> banks;
+  for (size_t r = 0; r < plan.regions.size(); ++r) {
+    const int64_t used = std::max<int64_t>(1, RegionArenaBytes(plan, static_cast<int>(r)));
+    if (used > (int64_t{1} << 20))
+      throw Error("device: memory region '" + plan.regions[r].name + "' uses more than 1 MiB (the emulated banks)");
+    char origin[32];
+    std::snprintf(origin, sizeof origin, "0x%08x", 0x20100000u + static_cast<unsigned>(r) * 0x100000u);
+    banks.push_back(plan.regions[r].name + ":" + origin + ":" + std::to_string(used - shrink));
+  }
+  return banks;
 }
 
 FirmwareRun RunFirmware(Board board, const std::string& elf_path, int timeout_seconds) {
@@ -129,7 +143,7 @@ ElfSizes MeasureElf(const std::string& elf_path) {
     else if (name == ".rodata") s.rodata += size;
     else if (name == ".data") s.data += size;
     else if (name == ".bss") s.bss += size;
-    else if (name == ".arena") s.arena += size;
+    else if (name == ".arena" || name.rfind(".tessera_region_", 0) == 0) s.arena += size;  // (memory regions too)
     else if (name == ".stack") s.stack += size;
   }
   return s;
@@ -287,6 +301,7 @@ DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
   b.stack_bytes = options.stack_bytes;
   b.opt = options.opt;
   b.defines = options.defines;
+  b.regions = DeviceRegionBanks(plan);
   r.elf = work_dir + "/firmware_" + BoardName(options.board) + ".elf";
   r.build = BuildFirmware(b, r.elf);
   if (!r.build.ok) return r;

@@ -44,6 +44,9 @@ struct FirmwareBuild {
   int64_t ram_bytes = -1;                 // SRAM budget; -1: exactly what the image needs
   int64_t stack_bytes = 8192;
   std::string opt = "-O2";
+  // Memory banks for the arenas of a plan's memory regions (build.sh --region): each
+  // NAME:ORIGIN:LENGTH, e.g. "DTCM:0x20100000:12288"; the link fails when an arena is larger.
+  std::vector<std::string> regions;
 };
 struct FirmwareBuildResult {
   bool ok = false;
@@ -100,6 +103,13 @@ struct CycleModelRun {
 // The plugin the build made (build/firmware/libts_m4_cycles.so), or $TESSERA_CYCLES_PLUGIN.
 std::string CyclePluginPath();
 CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 900);
+
+// Banks for a plan's memory regions on the emulated boards (FirmwareBuild::regions): region r
+// at 0x20100000 + r MiB inside the boards' SSRAM2/3 (below them: the stack, .data and .bss),
+// LENGTH its arena (Plan::region_bytes, at least 1: the generated array's size) less `shrink`
+// bytes (shrink 1: that region's link must fail). Empty without regions; RunOnDevice passes
+// them with shrink 0.
+std::vector<std::string> DeviceRegionBanks(const Plan& plan, int64_t shrink = 0);
 
 // Writes a firmware main.c for a generated model (CodegenOptions::prefix `prefix`) that
 // copies the fixed `inputs` (raw bytes of each graph input, embedded as const arrays) into

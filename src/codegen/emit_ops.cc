@@ -43,7 +43,7 @@ int32_t EmitContext::channels() const { return p.out_shape.c; }
 // operand; emit that tensor.
 std::string EmitContext::workspace() const {
   if (!has_workspace()) return "NULL";
-  return "(" + w.Sym("arena") + " + " + std::to_string(st.workspace.offset) + ")";
+  return "(" + w.ArenaSym(st.workspace.region) + " + " + std::to_string(st.workspace.offset) + ")";
 }
 
 bool EmitContext::use_workspace() const { return has_workspace() || ops::WorkspaceBytes(p, st.window) == 0; }

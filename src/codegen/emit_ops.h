@@ -27,6 +27,8 @@ class ModelWriter {
   std::string Sym(const std::string& what) const;
   // C expression: int8_t* to buffer b's first byte (arena or external region).
   std::string BufferPtr(int b) const;
+  // The arena array of memory region r: <prefix>_arena, or <prefix>_arena_<name> with regions.
+  std::string ArenaSym(int region) const;
   // C expression: int8_t* to state tensor t's first byte (its slot in the state region).
   std::string StatePtr(int tensor) const;
   // C compound literal (ts_cbuf / ts_buf) for buffer b.

@@ -72,6 +72,20 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     throw Error("plan: arena_bytes " + std::to_string(plan_.arena_bytes) + " is negative or larger than " +
                 std::to_string(kMaxRegionBytes));
 
+  // Memory regions: one arena each (plan.h MemoryRegion); none: the one arena.
+  const int nr = NumRegions(plan_);
+  if (!plan_.regions.empty()) {
+    if (plan_.region_bytes.size() != plan_.regions.size())
+      throw Error("plan: " + std::to_string(plan_.regions.size()) + " memory regions but " +
+                  std::to_string(plan_.region_bytes.size()) + " region sizes");
+    for (int r = 0; r < nr; ++r)
+      if (plan_.region_bytes[r] < 0 || plan_.region_bytes[r] > kMaxRegionBytes ||
+          plan_.region_bytes[r] > plan_.regions[r].bytes)
+        throw Error("plan: region '" + plan_.regions[r].name + "' uses " + std::to_string(plan_.region_bytes[r]) +
+                    " bytes: negative, more than it holds (" + std::to_string(plan_.regions[r].bytes) +
+                    ") or larger than " + std::to_string(kMaxRegionBytes));
+  }
+
   // Buffers: inside their region, windows inside their tensors, sizes large enough.
   for (int b = 0; b < nb; ++b) {
     const Buffer& buf = plan_.buffers[b];
@@ -92,10 +106,14 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     }
     if (buf.external) {
       external_bytes_ = std::max(external_bytes_, buf.offset + buf.bytes);
-    } else if (buf.offset + buf.bytes > plan_.arena_bytes) {
+    } else if (buf.region < 0 || buf.region >= nr) {
+      throw Error("plan: " + BufStr(plan_, b) + " is in region " + std::to_string(buf.region) + ", but the plan has " +
+                  std::to_string(nr));
+    } else if (buf.offset + buf.bytes > RegionArenaBytes(plan_, buf.region)) {
       throw Error("plan: " + BufStr(plan_, b) + " [" + std::to_string(buf.offset) + ", " +
                   std::to_string(buf.offset + buf.bytes) + ") lies outside the arena of " +
-                  std::to_string(plan_.arena_bytes) + " bytes");
+                  std::to_string(RegionArenaBytes(plan_, buf.region)) + " bytes (" + RegionName(plan_, buf.region) +
+                  ")");
     }
   }
   if (external_bytes_ > kMaxRegionBytes)
@@ -159,10 +177,13 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     const Step::Workspace& ws = st.workspace;
     if (ws.bytes < 0 || ws.offset < 0 || ws.bytes > kMaxRegionBytes || ws.offset > kMaxRegionBytes)
       throw Error("plan: " + StepStr(g_, plan_, s) + ": workspace has a negative or oversized size or offset");
-    if (ws.bytes > 0 && (ws.offset % 4 != 0 || ws.offset + ws.bytes > plan_.arena_bytes))
+    if (ws.bytes > 0 && (ws.region < 0 || ws.region >= nr))
+      throw Error("plan: " + StepStr(g_, plan_, s) + ": workspace in region " + std::to_string(ws.region) +
+                  ", but the plan has " + std::to_string(nr));
+    if (ws.bytes > 0 && (ws.offset % 4 != 0 || ws.offset + ws.bytes > RegionArenaBytes(plan_, ws.region)))
       throw Error("plan: " + StepStr(g_, plan_, s) + ": workspace [" + std::to_string(ws.offset) + ", " +
                   std::to_string(ws.offset + ws.bytes) + ") is not word-aligned inside the arena of " +
-                  std::to_string(plan_.arena_bytes) + " bytes");
+                  std::to_string(RegionArenaBytes(plan_, ws.region)) + " bytes (" + RegionName(plan_, ws.region) + ")");
     if (st.kind == StepKind::kCopy) {
       if (ws.bytes > 0) throw Error("plan: " + StepStr(g_, plan_, s) + ": a copy step takes no workspace");
       if (st.inputs.size() != 1 || st.outputs.size() != 1)
@@ -269,11 +290,17 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
                   std::to_string(ws.bytes));
   }
 
-  arena_.assign(static_cast<size_t>(plan_.arena_bytes + 2 * kGuardBytes), 0);
+  arenas_.resize(static_cast<size_t>(nr));
+  for (int r = 0; r < nr; ++r) {
+    std::vector<uint8_t>& a = arenas_[r];
+    a.assign(static_cast<size_t>(RegionArenaBytes(plan_, r) + 2 * kGuardBytes), 0);
+    if (kGuardBytes > 0) {
+      std::fill(a.begin(), a.begin() + kGuardBytes, kGuardByte);
+      std::fill(a.end() - kGuardBytes, a.end(), kGuardByte);
+    }
+  }
   external_.assign(static_cast<size_t>(external_bytes_ + 2 * kGuardBytes), 0);
   if (kGuardBytes > 0) {
-    std::fill(arena_.begin(), arena_.begin() + kGuardBytes, kGuardByte);
-    std::fill(arena_.end() - kGuardBytes, arena_.end(), kGuardByte);
     std::fill(external_.begin(), external_.begin() + kGuardBytes, kGuardByte);
     std::fill(external_.end() - kGuardBytes, external_.end(), kGuardByte);
   }
@@ -298,7 +325,7 @@ Executor::Executor(const Graph& g, const Plan& plan) : g_(g), plan_(plan) {
     for (int t : prepared_[step_prepared_[s]]->op.state)
       v.state.push_back(ops::MutView{state_.data() + kGuardBytes + FindStateSlot(plan_, t)->offset, FullWindow(g_, t)});
     if (st.workspace.bytes > 0 && ops::WorkspaceBytes(prepared_[step_prepared_[s]]->op, st.window) > 0)
-      v.workspace = arena_.data() + kGuardBytes + st.workspace.offset;
+      v.workspace = arenas_[st.workspace.region].data() + kGuardBytes + st.workspace.offset;
   }
 }
 
@@ -320,7 +347,7 @@ Executor::~Executor() = default;
 
 uint8_t* Executor::Data(int b) {
   const Buffer& buf = plan_.buffers[b];
-  return (buf.external ? external_.data() : arena_.data()) + kGuardBytes + buf.offset;
+  return (buf.external ? external_.data() : arenas_[buf.region].data()) + kGuardBytes + buf.offset;
 }
 
 const uint8_t* Executor::BufferData(int b) const {
@@ -385,7 +412,11 @@ void Executor::CheckGuards(int s) const {
       if (v[k] != kGuardByte || v[v.size() - 1 - k] != kGuardByte) return false;
     return true;
   };
-  if (!ok(arena_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the arena (guard bytes changed)");
+  for (int r = 0; r < static_cast<int>(arenas_.size()); ++r)
+    if (!ok(arenas_[r]))
+      throw Error(StepStr(g_, plan_, s) + " wrote outside the arena" +
+                  (plan_.regions.empty() ? std::string() : " of region '" + RegionName(plan_, r) + "'") +
+                  " (guard bytes changed)");
   if (!ok(external_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the external region (guard bytes changed)");
   if (!ok(state_)) throw Error(StepStr(g_, plan_, s) + " wrote outside the state region (guard bytes changed)");
 }
@@ -408,7 +439,7 @@ void Executor::RunStep(int s) {
     auto dst_at = [&](int32_t y) {
       return dp + (static_cast<int64_t>(y - dst.window.y0) * dst.window.w() + (w.x0 - dst.window.x0)) * px;
     };
-    const bool same_region = src.external == dst.external;
+    const bool same_region = SameMemory(src, dst);
     const bool overlap = same_region && src.offset < dst.offset + dst.bytes && dst.offset < src.offset + src.bytes;
     if (!overlap) {
       for (int32_t y = w.y0; y < w.y1; ++y) std::memcpy(dst_at(y), src_at(y), static_cast<size_t>(row));

@@ -1,5 +1,6 @@
-// Host executor: runs any valid Plan of a Graph in ONE arena of plan.arena_bytes (plus a
-// separate region for buffers marked external), through the operator layer (src/ops) and
+// Host executor: runs any valid Plan of a Graph in ONE arena of plan.arena_bytes (or, for a
+// plan with memory regions, one host buffer per region of region_bytes[r]) plus a
+// separate region for buffers marked external, through the operator layer (src/ops) and
 // the C kernels. It does not assume the plan is layer-by-layer: buffers hold windows of
 // tensors, steps compute windows, a step's output buffer may hold a larger window than the
 // step computes, and copy steps move windows between buffers.
@@ -79,7 +80,7 @@ class Executor {
 
   const Graph& g_;
   Plan plan_;
-  std::vector<uint8_t> arena_;     // guard + arena + guard
+  std::vector<std::vector<uint8_t>> arenas_;  // per memory region: guard + arena + guard
   std::vector<uint8_t> external_;  // guard + external region + guard
   std::vector<uint8_t> state_;     // guard + state region + guard
   int64_t external_bytes_ = 0;

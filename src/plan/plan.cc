@@ -44,6 +44,31 @@ void AssignState(const Graph& g, Plan& plan) {
   plan.state_bytes = off;
 }
 
+std::vector<int64_t> RegionBases(const Plan& plan) {
+  if (plan.regions.empty()) return {0, plan.arena_bytes};
+  std::vector<int64_t> bases{0};
+  for (size_t r = 0; r < plan.regions.size(); ++r) {
+    const int64_t used = r < plan.region_bytes.size() ? plan.region_bytes[r] : 0;
+    const int64_t end = bases.back() + used;
+    bases.push_back(r + 1 == plan.regions.size() ? end
+                                                  : (end + kRegionBaseAlignment - 1) / kRegionBaseAlignment *
+                                                        kRegionBaseAlignment);
+  }
+  return bases;
+}
+
+int NumRegions(const Plan& plan) { return plan.regions.empty() ? 1 : static_cast<int>(plan.regions.size()); }
+
+int64_t RegionArenaBytes(const Plan& plan, int r) {
+  if (plan.regions.empty()) return plan.arena_bytes;
+  return r >= 0 && r < static_cast<int>(plan.region_bytes.size()) ? plan.region_bytes[r] : 0;
+}
+
+std::string RegionName(const Plan& plan, int r) {
+  if (plan.regions.empty()) return "arena";
+  return r >= 0 && r < static_cast<int>(plan.regions.size()) ? plan.regions[r].name : "?";
+}
+
 const StateSlot* FindStateSlot(const Plan& plan, int tensor) {
   for (const StateSlot& s : plan.state)
     if (s.tensor == tensor) return &s;

@@ -1,5 +1,6 @@
 // Plan IR: the schedule (ordered steps, each running one operator over one output window)
-// and the layout (each buffer's offset, size and live interval) of one model in one arena.
+// and the layout (each buffer's offset, size and live interval) of one model in one arena, or
+// in several memory regions (MemoryRegion: one arena each).
 // Every producer of plans (layer-by-layer, patch-based, searched) emits this; every consumer
 // (checker, host executor, code generator, reports) reads only this plus the Graph.
 #pragma once
@@ -58,6 +59,9 @@ struct Buffer {
   // Optional: bands with shorter lives (sorted by `begin`, disjoint, inside [0, bytes), each
   // interval inside [first, last]). Bytes outside every band live for [first, last].
   std::vector<BufferBand> bands;
+  // The memory region (Plan::regions) holding the buffer, bands included; `offset` is into
+  // that region's arena. Always 0 in a plan with one region.
+  int region = 0;
 };
 
 // Tensor t's name, or "t<index>" when it has none (buffer names).
@@ -96,6 +100,7 @@ struct Step {
   // this step; bytes 0: none (the kernel then uses its stack). Placed by memory/workspace.h.
   struct Workspace {
     int64_t offset = 0, bytes = 0;
+    int region = 0;  // Plan::regions index (offset is into that region's arena)
     bool operator==(const Workspace&) const = default;
   } workspace;
 };
@@ -112,6 +117,18 @@ struct StateSlot {
   bool operator==(const StateSlot&) const = default;
 };
 constexpr int64_t kStateAlignment = 8;
+
+// One bank of memory the arena may occupy (tessera plan --memory NAME:SIZE[:fast],...): a
+// plan with regions gives each its own arena (Plan::region_bytes), every buffer and kernel
+// workspace lives in exactly one (Buffer::region, Step::Workspace::region), and buffers in
+// different regions never share a byte. `fast` regions (tightly coupled, zero wait states)
+// get the most accessed bytes.
+struct MemoryRegion {
+  std::string name;   // a C identifier (codegen names `<prefix>_arena_<name>` after it)
+  int64_t bytes = 0;  // capacity
+  bool fast = false;
+  bool operator==(const MemoryRegion&) const = default;
+};
 
 // How the peak is accounted.
 struct Accounting {
@@ -131,7 +148,30 @@ struct Plan {
   // region's size. Empty for a model without state. Total SRAM = arena_bytes + state_bytes.
   std::vector<StateSlot> state;
   int64_t state_bytes = 0;
+  // Memory regions. Empty (every plan a single-arena planner makes): one arena of arena_bytes,
+  // as always. Otherwise region r's arena is region_bytes[r] bytes (<= regions[r].bytes, the
+  // capacity), buffers and workspaces name their region, and arena_bytes is the sum of
+  // region_bytes (the total the plan occupies).
+  std::vector<MemoryRegion> regions;
+  std::vector<int64_t> region_bytes;
 };
+
+// Where each region's arena starts when the regions are laid end to end in one address space,
+// each start rounded up to kRegionBaseAlignment (the checker's and the single-buffer views of a
+// plan with regions); {0} for a plan without regions. One more element: the end.
+constexpr int64_t kRegionBaseAlignment = 16;
+std::vector<int64_t> RegionBases(const Plan& plan);
+// Whether two buffers' offsets count in the same memory: both external, or both in the arena
+// of one region (then equal offsets are equal addresses).
+inline bool SameMemory(const Buffer& a, const Buffer& b) {
+  return a.external == b.external && (a.external || a.region == b.region);
+}
+// Number of regions: max(1, plan.regions.size()).
+int NumRegions(const Plan& plan);
+// Region r's arena bytes (plan.arena_bytes without regions).
+int64_t RegionArenaBytes(const Plan& plan, int r);
+// Region r's name ("arena" without regions).
+std::string RegionName(const Plan& plan, int r);
 
 // Lays out every state tensor of `g` in plan.state (tensor-index order, kStateAlignment)
 // and sets plan.state_bytes. Every scheduler calls it; memory planners leave it alone.

@@ -33,6 +33,7 @@ J BufferJson(const Buffer& b) {
   j["offset"] = b.offset;
   j["live"] = J::array({b.first, b.last});
   if (b.external) j["external"] = true;
+  if (b.region != 0) j["region"] = b.region;
   if (!b.bands.empty()) {
     // Per-byte-range lifetimes: [begin, end, first, last] per band (absent: none).
     J bands = J::array();
@@ -54,7 +55,9 @@ J StepJson(const Step& s, const Graph* g) {
   j["outputs"] = s.outputs;
   if (s.scratch != -1) j["scratch"] = s.scratch;
   if (s.fused_pad != -1) j["fused_pad"] = s.fused_pad;
-  if (s.workspace.bytes != 0) j["workspace"] = J::array({s.workspace.offset, s.workspace.bytes});
+  if (s.workspace.bytes != 0)
+    j["workspace"] = s.workspace.region != 0 ? J::array({s.workspace.offset, s.workspace.bytes, s.workspace.region})
+                                             : J::array({s.workspace.offset, s.workspace.bytes});
   return j;
 }
 
@@ -162,6 +165,14 @@ J PlanToJsonT(const Plan& plan, const Graph* g) {
     for (const StateSlot& s : plan.state) st.push_back(J::array({s.tensor, s.offset, s.bytes}));
     j["state"] = std::move(st);
   }
+  if (!plan.regions.empty()) {
+    // The memory regions: [name, capacity, fast, arena bytes used] each (absent: one arena).
+    J rs = J::array();
+    for (size_t r = 0; r < plan.regions.size(); ++r)
+      rs.push_back(J::array({plan.regions[r].name, plan.regions[r].bytes, plan.regions[r].fast,
+                             r < plan.region_bytes.size() ? plan.region_bytes[r] : 0}));
+    j["regions"] = std::move(rs);
+  }
   J bufs = J::array();
   for (const Buffer& b : plan.buffers) bufs.push_back(BufferJson<J>(b));
   j["buffers"] = std::move(bufs);
@@ -204,6 +215,30 @@ Plan PlanFromJson(const json& j, const Graph* g) {
     }
   }
 
+  if (j.contains("regions")) {
+    const json& rs = Arr(j["regions"], "regions");
+    if (rs.empty()) Bad("regions", "expected at least one region (absent: one arena)");
+    int64_t total = 0;
+    for (size_t r = 0; r < rs.size(); ++r) {
+      const std::string f = Idx("regions", r);
+      const json& e = Arr(rs[r], f);
+      if (e.size() != 4) Bad(f, fmt::format("expected [name, bytes, fast, used], found {} elements", e.size()));
+      MemoryRegion m;
+      m.name = Str(e[0], Idx(f, 0));
+      m.bytes = Int(e[1], Idx(f, 1), 1, kMaxJsonBytes);
+      if (!e[2].is_boolean()) Bad(Idx(f, 2), "expected true or false, found " + TypeName(e[2]));
+      m.fast = e[2].get<bool>();
+      const int64_t used = Int(e[3], Idx(f, 3), 0, m.bytes);
+      for (const MemoryRegion& o : p.regions)
+        if (o.name == m.name) Bad(Idx(f, 0), fmt::format("region name '{}' appears twice", m.name));
+      p.regions.push_back(m);
+      p.region_bytes.push_back(used);
+      total += used;
+    }
+    if (total != p.arena_bytes)
+      Bad("regions", fmt::format("the regions use {} bytes in all, but arena_bytes is {}", total, p.arena_bytes));
+  }
+  const int64_t num_regions = std::max<int64_t>(1, static_cast<int64_t>(p.regions.size()));
   const json& bufs = Arr(Field(j, "", "buffers"), "buffers");
   const json& steps = Arr(Field(j, "", "steps"), "steps");
   const int nb = static_cast<int>(std::min<size_t>(bufs.size(), std::numeric_limits<int>::max()));
@@ -230,6 +265,8 @@ Plan PlanFromJson(const json& j, const Graph* g) {
       if (!jb["external"].is_boolean()) Bad(Sub(f, "external"), "expected true or false, found " + TypeName(jb["external"]));
       b.external = jb["external"].get<bool>();
     }
+    if (jb.contains("region"))
+      b.region = static_cast<int>(Int(jb["region"], Sub(f, "region"), 0, std::max<int64_t>(0, num_regions - 1)));
     if (jb.contains("bands")) {
       const std::string fb = Sub(f, "bands");
       const json& jbands = Arr(jb["bands"], fb);
@@ -295,9 +332,13 @@ Plan PlanFromJson(const json& j, const Graph* g) {
     if (js.contains("workspace")) {
       const std::string fw = Sub(f, "workspace");
       const json& e = Arr(js["workspace"], fw);
-      if (e.size() != 2) Bad(fw, fmt::format("expected [offset, bytes], found {} numbers", e.size()));
+      if (e.size() != 2 && e.size() != 3)
+        Bad(fw, fmt::format("expected [offset, bytes], found {} numbers ([offset, bytes, region] with memory regions)",
+                            e.size()));
       s.workspace.offset = Int(e[0], Idx(fw, 0), 0, kMaxJsonBytes);
       s.workspace.bytes = Int(e[1], Idx(fw, 1), 1, kMaxJsonBytes);
+      if (e.size() == 3)
+        s.workspace.region = static_cast<int>(Int(e[2], Idx(fw, 2), 0, std::max<int64_t>(0, num_regions - 1)));
       if (s.workspace.offset + s.workspace.bytes > p.arena_bytes)
         Bad(fw, fmt::format("[{}, {}) is outside the arena of {} bytes", s.workspace.offset,
                             s.workspace.offset + s.workspace.bytes, p.arena_bytes));
@@ -339,7 +380,7 @@ std::string PlanJsonText(const Plan& plan, const Graph* g) {
   std::ostringstream o;
   o << "{\n";
   const char* head[] = {"format", "version", "model", "strategy", "arena_bytes", "accounting", "input_buffers",
-                        "output_buffers", "state_bytes", "state"};
+                        "output_buffers", "state_bytes", "state", "regions"};
   for (const char* k : head)
     if (j.contains(k)) o << "  " << d(OJ(k)) << ": " << d(j[k]) << ",\n";
   for (const char* k : {"buffers", "steps"}) {

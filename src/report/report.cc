@@ -122,7 +122,13 @@ std::string StepTable(const Graph& g, const Plan& plan) {
                      s.step == r.peak_step ? "  <- peak" : "");
   }
   const double over = r.layer_macs > 0 ? 100.0 * (static_cast<double>(r.macs) / static_cast<double>(r.layer_macs) - 1.0) : 0.0;
-  o += fmt::format("arena        {:>14} B  ({})\n", Thousands(r.arena_bytes), FormatKiB(r.arena_bytes));
+  o += fmt::format("arena        {:>14} B  ({}){}\n", Thousands(r.arena_bytes), FormatKiB(r.arena_bytes),
+                   plan.regions.empty() ? "" : ", all memory regions together");
+  for (size_t k = 0; k < plan.regions.size(); ++k)
+    o += fmt::format("  region {:<10} {:>8} B of {:>8} B ({} of {}{})\n", plan.regions[k].name,
+                     Thousands(RegionArenaBytes(plan, static_cast<int>(k))), Thousands(plan.regions[k].bytes),
+                     FormatKiB(RegionArenaBytes(plan, static_cast<int>(k))), FormatKiB(plan.regions[k].bytes),
+                     plan.regions[k].fast ? ", fast" : "");
   if (r.state_bytes > 0) {
     o += fmt::format("state        {:>14} B  ({}; own region, kept across invokes)\n", Thousands(r.state_bytes),
                      FormatKiB(r.state_bytes));
@@ -149,6 +155,15 @@ nlohmann::json PlanReportJson(const Graph& g, const Plan& plan) {
   j["lower_bound_bytes"] = r.lower_bound_bytes;
   j["peak_step"] = r.peak_step;
   j["accounting"] = {{"input_in_arena", r.input_in_arena}, {"external_bytes", r.external_bytes}};
+  if (!plan.regions.empty()) {
+    json regions = json::array();
+    for (size_t k = 0; k < plan.regions.size(); ++k)
+      regions.push_back({{"name", plan.regions[k].name},
+                         {"bytes", plan.regions[k].bytes},
+                         {"used_bytes", RegionArenaBytes(plan, static_cast<int>(k))},
+                         {"fast", plan.regions[k].fast}});
+    j["regions"] = std::move(regions);
+  }
   j["macs"] = r.macs;
   j["layer_by_layer_macs"] = r.layer_macs;
   json steps = json::array();
@@ -175,6 +190,7 @@ nlohmann::json PlanReportJson(const Graph& g, const Plan& plan) {
     e["tensor"] = b.tensor == kNoTensor ? json(nullptr) : json(b.tensor);
     e["window"] = {b.window.y0, b.window.y1, b.window.x0, b.window.x1};
     e["offset"] = b.offset;
+    if (!plan.regions.empty()) e["region"] = RegionName(plan, b.region);
     e["bytes"] = b.bytes;
     e["live"] = {b.first, b.last};
     e["external"] = b.external;

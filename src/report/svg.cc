@@ -133,7 +133,9 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
   const double px0 = ml, px1 = W - mr, py0 = mt, py1 = H - mb;
   const int ns = std::max<int>(1, static_cast<int>(r.steps.size()));
   const double sx = (px1 - px0) / ns;
-  double ymax = static_cast<double>(std::max<int64_t>(1, r.arena_bytes));
+  // Memory regions (plan.h): drawn one above the other, each from its own start.
+  const std::vector<int64_t> region_base = RegionBases(plan);
+  double ymax = static_cast<double>(std::max<int64_t>({1, r.arena_bytes, region_base.back()}));
   if (opt.live_curve) ymax = std::max(ymax, static_cast<double>(r.lower_bound_bytes));
   ymax *= 1.05;
   const double sy = (py1 - py0) / ymax;
@@ -279,7 +281,8 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
     for (size_t k = 0; k < pieces.size(); ++k) {
       const BufferBand& pc = pieces[k];
       const double px = X(pc.first), pw = std::max(0.8, (pc.last + 1 - pc.first) * sx);
-      const double py = Y(static_cast<double>(b.offset + pc.end));
+      const int rg = b.region >= 0 && b.region + 1 < static_cast<int>(region_base.size()) ? b.region : 0;
+      const double py = Y(static_cast<double>(region_base[rg] + b.offset + pc.end));
       const double ph = std::max(0.8, (pc.end - pc.begin) * sy);
       std::string ptip = tip;
       if (pieces.size() > 1)
@@ -325,7 +328,18 @@ std::string PlanSvg(const Graph& g, const Plan& plan, const SvgOptions& opt) {
                      "stroke-width=\"1.2\" stroke-opacity=\"0.7\" pointer-events=\"none\"/>\n",
                      Num(X(r.peak_step)), Num(Y(static_cast<double>(r.lower_bound_bytes))), Num(std::max(1.0, sx)),
                      Num(r.lower_bound_bytes * sy));
-  const double ay = Y(static_cast<double>(r.arena_bytes));
+  for (size_t k = 0; k < plan.regions.size(); ++k) {
+    // Each region's start, labelled with its use and capacity.
+    const double ry = Y(static_cast<double>(region_base[k]));
+    o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#1a237e\" stroke-width=\"1\" "
+                     "stroke-dasharray=\"4 3\"/>\n",
+                     Num(px0), Num(ry), Num(px1), Num(ry));
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#1a237e\">region {}: {} of {}{}</text>\n",
+                     Num(px0 + 3), Num(ry - 3), Esc(plan.regions[k].name),
+                     FormatKiB(RegionArenaBytes(plan, static_cast<int>(k))), FormatKiB(plan.regions[k].bytes),
+                     plan.regions[k].fast ? " (fast)" : "");
+  }
+  const double ay = Y(static_cast<double>(plan.regions.empty() ? r.arena_bytes : region_base.back()));
   o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#b71c1c\" stroke-width=\"1.6\"/>\n",
                    Num(px0), Num(ay), Num(px1), Num(ay));
   o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#b71c1c\" text-anchor=\"end\">arena {}</text>\n",

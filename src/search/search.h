@@ -142,6 +142,23 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
 // SearchPlans with SearchCost::kInstructions (search_instructions.cc).
 SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& o);
 
+// The search under memory regions (plan.h MemoryRegion, memory/regions.h): the budget is
+// "fits the regions". The layer-by-layer plan (BuildStreamPlan of the empty configuration)
+// distributed over the regions when it fits; otherwise the search runs without an SRAM budget
+// (within max_overhead when given) and its Pareto frontier is tried in MAC order, each point's
+// plan distributed over the regions (points whose lower bound exceeds the regions' total are
+// skipped: memory/regions.h's bounds); the first that fits is chosen (fewest MACs on the
+// frontier). When none does, schedules off the frontier: the layer-by-layer plan and every
+// frontier point with one more stage after its last one (any later split point, grids 2x1,
+// 3x1, 4x1, 6x1, 2x2, 3x3, each halo mode; lower bound within the regions' total), in MAC order
+// (ties: smallest lower bound), the first 48 distributed; the first
+// that fits is chosen (a stage that does not lower the single-arena peak may still split the
+// tail's buffers into pieces the regions hold). A heuristic: other schedules are not tried.
+// The result's plan has the regions; `placement` (optional) gets the distribution's figures.
+struct RegionPlacement;
+SearchResult SearchPlansInRegions(const Graph& g, const SearchOptions& o, const std::vector<MemoryRegion>& regions,
+                                  RegionPlacement* placement = nullptr);
+
 // Builds and places the plan of one configuration (empty config: layer-by-layer).
 Plan BuildStreamPlan(const Graph& g, const StreamConfig& c, bool input_in_arena,
                      const LifetimeOptions& lo = {}, LifetimeSummary* summary = nullptr);

@@ -62,7 +62,10 @@
  *    a requantization shared by the two pixels (modes 5-6: ts_dsp_rq_doubled; 3-4:
  *    SMULL/QADD/ASR/SSAT, ts_dsp_rq_shifted; else the general one), the four output bytes
  *    saturated and clamped together (SSAT, SSUB8/SEL).
- * Stack: 4 * TS_CONV_DSP_COL_MAX bytes of column (2304 with the default 576 taps; the
+ * Column buffer (the caller's workspace, ts_conv2d_s8_workspace_bytes, sized per layer; the
+ * stack's only without one): 4 * TS_CONV_DSP_COL_MAX bytes at most for the kernels' choices
+ * (2304 with the default 576 taps), plus the chunked table (TS_C42_CHUNK or TS_P4_CHUNK channels
+ * of 4 words) of the two- and four-channel kernels when the whole table has no room (the
  * eight-tap kernel's table takes the same in its own function, ts_conv_k8_call, beside
  * ts_conv_col_run rather than under it; the assembly channel loops take 24 or 32 bytes below
  * the stack pointer, in frames far from the deepest). Past the
@@ -104,7 +107,15 @@
 #define TS_CONV_DSP_LIVE_RUNS 64 /* quad kernel: runs of live channels between pruned ones, at most */
 #endif
 
-#define TS_C42_CHUNK 8 /* channels per stack table when the column has none (ts_conv_col4_pairs) */
+#define TS_C42_CHUNK 8 /* channels per chunked table when the column's limit has no room for the whole (ts_conv_col4_pairs) */
+#define TS_P4_CHUNK 4  /* channels per chunked table (ts_conv_p4_run) */
+#define TS_C42_MIN 2   /* fewer channels in a call (a run between pruned ones): the one-channel kernels */
+
+/* The k that have a two-channel x four-pixel instantiation (ts_conv_c42_K, device builds; the
+ * workspace is sized the same on every build). */
+static inline int ts_c42_has(int32_t k) {
+  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
+}
 
 /* ---- im2col path ---- */
 
@@ -244,6 +255,8 @@ typedef struct {
   int mode;
   const struct ts_conv_col4_ctx_s* actx; /* the quad kernel's assembly loop (device builds) */
   const struct ts_conv_runs_s* runs;     /* pruned channels (ts_conv_col4_runs), or NULL */
+  uint32_t* ctab; /* the chunked per-channel table's words in the column buffer (ts_conv_layout's
+                     ctab: ts_conv_col4_pairs_run, ts_conv_p4_run), or NULL */
 } ts_conv_out;
 
 /* A call's requantization constants from p (mode, actx and runs are the caller's). */
@@ -521,7 +534,6 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
  * ({2 * bias, multiplier, nudge, shift} per channel) comes from ts_conv_p4_run, the context
  * (column, outputs, table, clamp bounds, column end, table end) sits in 32 bytes below the
  * stack pointer. Same sums as ts_conv_col_pair_d_impl, so the same bytes. */
-#define TS_P4_CHUNK 4 /* channels per stack table (ts_conv_p4_run) */
 typedef struct {
   const uint32_t* col;  /* 0 */
   int8_t* d0;           /* 4: the first pixel's output for the current four channels */
@@ -660,12 +672,13 @@ __attribute__((noinline)) static void ts_conv_p4_rest(const uint32_t* col, int32
 }
 
 /* ts_conv_col_pair_d for k = 576 and at least four channels: the table TS_P4_CHUNK channels
- * at a time on the stack, four channels per pass; the last 1-3 channels through the 2x2
- * kernel. */
-__attribute__((noinline)) static void ts_conv_p4_run(const uint32_t* col, int32_t k, const int8_t* filter,
+ * at a time in the column buffer above the two lanes (o->ctab, ts_conv_layout), four channels
+ * per pass; returns the channels done (the last 1-3 go through ts_conv_p4_rest, called by
+ * ts_conv_col_pair_d beside this frame rather than under it). */
+__attribute__((noinline)) static int32_t ts_conv_p4_run(const uint32_t* col, int32_t k, const int8_t* filter,
                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                      int8_t* d0, int8_t* d1) {
-  uint32_t t[4 * TS_P4_CHUNK];
+  uint32_t* const t = o->ctab;
   const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
   const int clamp = o->mode == 5;
   const int8_t* w = filter;
@@ -692,7 +705,7 @@ __attribute__((noinline)) static void ts_conv_p4_run(const uint32_t* col, int32_
     w = ts_conv_p4_576(&cx, w, clamp);
     c += m;
   }
-  if (c < out_c) ts_conv_p4_rest(col, k, w, bias, c, out_c, o, d0, d1);
+  return c;
 }
 #endif
 
@@ -701,8 +714,9 @@ __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, in
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          int8_t* d0, int8_t* d1) {
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  if (k == 576 && out_c >= 4) {
-    ts_conv_p4_run(col, k, filter, bias, out_c, o, d0, d1);
+  if (k == 576 && out_c >= 4 && o->ctab) {
+    const int32_t c = ts_conv_p4_run(col, k, filter, bias, out_c, o, d0, d1);
+    if (c < out_c) ts_conv_p4_rest(col, k, filter + (int64_t)c * k, bias, c, out_c, o, d0, d1);
     return;
   }
   ts_conv_col_pair_d_c(col, k, filter, bias, out_c, o, d0, d1);
@@ -840,6 +854,8 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
 typedef struct {
   int32_t limit;  /* the words ts_conv_col_run's choices may use */
   int32_t gather; /* word offset of the gather area (in_c not a multiple of 4) */
+  int32_t ctab;   /* word offset of the chunked table (TS_C42_CHUNK or TS_P4_CHUNK channels of
+                     4 words) when the layer's kernels may need one, else -1 */
   int32_t words;  /* the whole layout */
 } ts_conv_col_layout;
 
@@ -854,13 +870,18 @@ static int32_t ts_conv_max_runs(int64_t free_words, int32_t out_c) {
 }
 
 static void ts_conv_layout(const ts_conv_params* p, ts_conv_col_layout* l) {
-  const int32_t k4 = (p->filter_h * p->filter_w * p->in_c + 3) & ~3, out_c = p->out_c;
+  const int32_t k = p->filter_h * p->filter_w * p->in_c, k4 = (k + 3) & ~3, out_c = p->out_c;
   const int gathered = (p->in_c & 3) != 0;
   int32_t top = k4; /* the pair kernels' two lanes */
+  int32_t ctab = 0; /* the chunked table's words */
   l->limit = TS_CONV_DSP_COL_MAX - (gathered ? TS_CONV_DSP_GATHER_WORDS : 0);
+  if (2 * k4 > l->limit && k == 576 && out_c >= 4) ctab = 4 * TS_P4_CHUNK; /* ts_conv_p4_run */
   if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_run places its parts) */
     int32_t used = 2 * k4, free_words;
-    if (2 * k4 + 4 * out_c <= l->limit) used += 4 * out_c;      /* table */
+    if (2 * k4 + 4 * out_c <= l->limit)
+      used += 4 * out_c; /* table */
+    else if (ts_c42_has(k) && out_c >= TS_C42_MIN) /* ts_conv_col4_pairs_run */
+      ctab = 4 * (out_c < TS_C42_CHUNK ? out_c : TS_C42_CHUNK);
     if (gathered && used + k4 + 1 <= l->limit) used += k4 + 1;  /* gather rows */
     if (used + out_c <= l->limit) used += out_c;                /* staged outputs */
     free_words = l->limit - used;                               /* live runs */
@@ -869,6 +890,8 @@ static void ts_conv_layout(const ts_conv_params* p, ts_conv_col_layout* l) {
   }
   l->gather = top;
   l->words = top + (gathered ? k4 / 4 : 0);
+  l->ctab = ctab ? l->words : -1; /* above every other part: the limit's choices stay the same */
+  l->words += ctab;
 }
 
 /* The requantization mode of the im2col path (see ts_conv_out). Doubled sums (modes 5, 6)
@@ -1524,7 +1547,6 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
  * additions is not needed: exact mod 2^32), so the bytes are the same. */
-#define TS_C42_MIN 2   /* fewer channels in a call (a run between pruned ones): the one-channel kernels */
 typedef struct {
   const uint32_t* col;  /* 0 */
   int32_t st;           /* 4: out_c */
@@ -1683,10 +1705,6 @@ TS_C42_FN(128, TS_C42_BODY4)
 TS_C42_FN(144, TS_C42_BODY4)
 TS_C42_FN(288, TS_C42_BODY4)
 
-static inline int ts_c42_has(int32_t k) {
-  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
-}
-
 /* The pairs of the first n channels when k has an instantiation; returns the channels done. */
 static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,
                                                                  int32_t n, const ts_conv_out* o, const uint32_t* tbl,
@@ -1765,12 +1783,13 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
 
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
 /* ts_conv_col4 (no table in the column) when k has a two-channel instantiation: the table
- * built TS_C42_CHUNK channels at a time on the stack, in a frame of its own (an odd last
- * channel through ts_conv_col4_rest with its entry). */
-__attribute__((noinline)) static void ts_conv_col4_pairs_run(const uint32_t* col, int32_t k, const int8_t* filter,
+ * built TS_C42_CHUNK channels at a time in the column buffer above the limit's words
+ * (o->ctab, ts_conv_layout), in a frame of its own (an odd last channel through
+ * ts_conv_col4_rest with its entry). */
+__attribute__((noinline)) static int32_t ts_conv_col4_pairs_run(const uint32_t* col, int32_t k, const int8_t* filter,
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          const uint32_t* tbl, int8_t* d, int32_t st) {
-  uint32_t t[4 * TS_C42_CHUNK];
+  uint32_t* const t = o->ctab;
   const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
   const int clamp = o->mode == 5;
   const int8_t* w = filter;
@@ -1787,9 +1806,10 @@ __attribute__((noinline)) static void ts_conv_col4_pairs_run(const uint32_t* col
       t[4 * j + 3] = (uint32_t)r;
     }
     j = ts_conv_c42(col, k, &w, m, o, t, &d, st, clamp);
-    if (j < m) ts_conv_col4_rest(col, k, w, m - j, o, t + 4 * j, d, st, clamp);
+    if (j < m) return c + j; /* an odd last channel: its table entry stays at t + 4 * j */
     c += m;
   }
+  return c;
 }
 #endif
 
@@ -1811,10 +1831,16 @@ __attribute__((noinline)) static void ts_conv_col4(const uint32_t* col, int32_t 
 __attribute__((noinline)) static void ts_conv_col4_pairs(const uint32_t* col, int32_t k, const int8_t* filter,
                                                          const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                          const uint32_t* tbl, int8_t* d, int32_t st) {
-  if (out_c < TS_C42_MIN)
+  if (out_c < TS_C42_MIN || !o->ctab) {
     ts_conv_col4(col, k, filter, bias, out_c, o, tbl, d, st);
-  else
-    ts_conv_col4_pairs_run(col, k, filter, bias, out_c, o, tbl, d, st);
+  } else {
+    /* the odd last channel beside ts_conv_col4_pairs_run's frame, not under it: its table
+     * entry is the last chunk's (chunks start at multiples of TS_C42_CHUNK) */
+    const int32_t c = ts_conv_col4_pairs_run(col, k, filter, bias, out_c, o, tbl, d, st);
+    if (c < out_c)
+      ts_conv_col4_rest(col, k, filter + (int64_t)c * k, out_c - c, o, o->ctab + 4 * (c % TS_C42_CHUNK), d + c, st,
+                        o->mode == 5);
+  }
 }
 #endif
 
@@ -2438,6 +2464,7 @@ __attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, t
   }
   o.actx = 0;
   o.runs = 0;
+  o.ctab = lay.ctab >= 0 ? col + lay.ctab : 0;
   g.dbl = o.mode >= 5;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
   quad = g.dbl && 2 * g.k4 <= limit;
@@ -2710,12 +2737,15 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   ts_conv_out_consts(&o, p);
   o.actx = 0;
   o.runs = 0;
+  o.ctab = 0;
   ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);
   ts_conv_k8_run(p, &in, &out, &win, ts_dsp_dup16(p->input_offset), &o, tbl);
   return 1;
 }
 
-size_t ts_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_CONV_DSP_COL_MAX * sizeof(uint32_t); }
+size_t ts_conv2d_s8_stack_workspace_bytes(void) {
+  return (size_t)(TS_CONV_DSP_COL_MAX + 4 * TS_C42_CHUNK) * sizeof(uint32_t);
+}
 
 /* The words this layer's im2col path writes (ts_conv_layout), or the eight-tap kernel's
  * table when that may apply and is larger: its own need, not the whole column. */
@@ -2753,7 +2783,7 @@ void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filt
 static __attribute__((noinline)) void ts_conv2d_s8_dsp_stack(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
                                                              const int32_t* bias, ts_buf out, ts_window win,
                                                              int8_t* scratch) {
-  uint32_t col[TS_CONV_DSP_COL_MAX];
+  uint32_t col[TS_CONV_DSP_COL_MAX + 4 * TS_C42_CHUNK]; /* ts_conv_layout's words at most */
   ts_conv2d_s8_dsp_ws(p, in, filter, bias, out, win, scratch, col);
 }
 

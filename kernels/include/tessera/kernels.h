@@ -149,7 +149,8 @@ void ts_depthwise_conv2d_s8(const ts_conv_params* p, ts_cbuf in, const int8_t* f
  * ignore the workspace. The *_ws entry points give the same bytes as those without, which
  * keep these buffers on the stack. 0: the call needs no workspace (NULL is then fine). */
 /* CONV_2D's is what the layer's own taps and channels use in the DSP path's column (its
- * gather area right above them), at most 2,304 bytes. */
+ * gather area right above them, then the two- and four-channel kernels' chunked table of 8 or 4
+ * channels when the column has no room for the whole), at most 2,432 bytes. */
 size_t ts_conv2d_s8_workspace_bytes(const ts_conv_params* p);
 /* What the entry points without a workspace keep on the stack instead, whatever the layer
  * (their whole buffers: CONV_2D's column, DEPTHWISE_CONV_2D's staging buffer, tables and sums;
@@ -945,7 +946,7 @@ void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* 
  * with the input buffer. ts_conv2d_s8_dsp uses about 3.0 KB of stack (its im2col column,
  * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
  * and TS_DW_RUN in depthwise_conv_dsp.c); their *_dsp_ws variants take the column and the
- * staging buffer, tables and sums (2,304 and 2,560 bytes) from the caller's workspace instead, ts_fully_connected_s8_dsp about 250 bytes (its loop
+ * staging buffer, tables and sums (2,432 and 2,560 bytes at most) from the caller's workspace instead, ts_fully_connected_s8_dsp about 250 bytes (its loop
  * state and the assembly loop's saved registers). Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */

@@ -39,6 +39,7 @@
 #include <cstring>
 #include <filesystem>
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -161,6 +162,82 @@ void PrintCycleTypes(const std::string& model, const Graph& g, const std::vector
   std::printf("\n");
 }
 
+// Per operator, every plan against the first (layer by layer): what the plan's MACs would
+// cost at the first plan's cost per MAC of that operator ("at base rate"), and the rest
+// ("excess": per-call costs, slower paths such as overlapping buffers), in the unit `cost`
+// gives per step (instructions, or modelled cycles).
+void PrintExcess(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, const char* unit,
+                 const std::function<double(const Profile&, size_t)>& cost) {
+  const Profile& base = profiles[0];
+  std::vector<double> base_instr(g.ops.size(), 0);
+  std::vector<int64_t> base_macs(g.ops.size(), 0);
+  for (size_t s = 0; s < base.plan.steps.size(); ++s) {
+    const Step& st = base.plan.steps[s];
+    if (st.kind != StepKind::kOp) continue;
+    base_instr[st.op] += cost(base, s);
+    base_macs[st.op] += WindowMacs(g, st.op, st.window);
+  }
+  for (size_t k = 1; k < profiles.size(); ++k) {
+    const Profile& p = profiles[k];
+    std::vector<double> instr_op(g.ops.size(), 0);
+    std::vector<int64_t> macs_op(g.ops.size(), 0);
+    std::vector<int> calls(g.ops.size(), 0), overlapping(g.ops.size(), 0);
+    double copies = 0;
+    int64_t copy_bytes = 0;
+    for (size_t s = 0; s < p.plan.steps.size(); ++s) {
+      const Step& st = p.plan.steps[s];
+      if (st.kind != StepKind::kOp) {
+        copies += cost(p, s);
+        const Buffer& src = p.plan.buffers[st.inputs[0]];
+        const Buffer& dst = p.plan.buffers[st.outputs[0]];
+        const Shape4 sh = AsNHWC(g.tensors[src.tensor].shape);
+        if (!(src.external == dst.external && src.offset == dst.offset && src.window == dst.window))
+          copy_bytes += static_cast<int64_t>(st.window.h()) * st.window.w() * sh.c * sh.n *
+                        DTypeSize(g.tensors[src.tensor].type);
+        continue;
+      }
+      instr_op[st.op] += cost(p, s);
+      macs_op[st.op] += WindowMacs(g, st.op, st.window);
+      calls[st.op] += 1;
+      overlapping[st.op] += StepOverlaps(p.plan, st);
+    }
+    std::printf("\n%s, %s against %s, per operator (%s and MACs in thousands)\n", model.c_str(),
+                p.strategy.c_str(), base.strategy.c_str(), unit);
+    std::printf("%4s %-18s %5s %4s | %9s %8s %7s | %9s %8s %7s | %9s %9s\n", "op", "type", "calls", "ovl", "base",
+                "MACs", "per MAC", "plan", "MACs", "per MAC", "at base", "excess");
+    double sum_at_base = 0, sum_excess = 0, sum_base = 0, sum_plan = 0;
+    for (size_t op = 0; op < g.ops.size(); ++op) {
+      if (!calls[op] && !base_instr[op]) continue;
+      const double rate = base_macs[op] ? base_instr[op] / base_macs[op] : 0.0;
+      // Operators without MACs: the base count scaled by the number of calls does not apply;
+      // take the base count as is.
+      const double at_base = base_macs[op] ? rate * macs_op[op] : base_instr[op];
+      const double excess = instr_op[op] - at_base;
+      sum_at_base += at_base;
+      sum_excess += excess;
+      sum_base += base_instr[op];
+      sum_plan += instr_op[op];
+      std::printf("%4zu %-18.18s %5d %4d | %9.1f %8.1f %7.2f | %9.1f %8.1f %7.2f | %9.1f %9.1f\n", op,
+                  OpTypeName(g.ops[op].type), calls[op], overlapping[op], base_instr[op] / 1e3, base_macs[op] / 1e3,
+                  rate, instr_op[op] / 1e3, macs_op[op] / 1e3,
+                  macs_op[op] ? instr_op[op] / macs_op[op] : 0.0, at_base / 1e3, excess / 1e3);
+    }
+    std::printf("%-34s | %9.1f %8s %7s | %9.1f %8s %7s | %9.1f %9.1f\n", "operators", sum_base / 1e3, "", "",
+                sum_plan / 1e3, "", "", sum_at_base / 1e3, sum_excess / 1e3);
+    std::printf("%-34s | %9s %8s %7s | %9.1f  (%lld bytes moved, %.2f %s per byte)\n", "copy steps", "",
+                "", "", copies / 1e3, static_cast<long long>(copy_bytes),
+                copy_bytes ? copies / copy_bytes : 0.0, unit);
+    // (b), what patch execution adds beyond its extra MACs' own cost: the excess in operator
+    // steps plus the copies, against the base.
+    std::printf("plan - base = %.3fM %s (%+.1f%%): (a) %.3fM (%+.1f%%) from the extra MACs at the base's "
+                "per-operator rate, (b) %.3fM (%+.1f%%) beyond them: %.3fM excess in operator steps, %.3fM in copies\n",
+                (sum_plan + copies - sum_base) / 1e6, unit, 100.0 * (sum_plan + copies - sum_base) / sum_base,
+                (sum_at_base - sum_base) / 1e6, 100.0 * (sum_at_base - sum_base) / sum_base,
+                (sum_excess + copies) / 1e6, 100.0 * (sum_excess + copies) / sum_base, sum_excess / 1e6,
+                copies / 1e6);
+  }
+}
+
 void PrintProfiles(const std::string& model, const Graph& g, const std::vector<Profile>& profiles, int top) {
   if (profiles.empty()) return;
   // Types in order of first appearance over all plans.
@@ -209,74 +286,7 @@ void PrintProfiles(const std::string& model, const Graph& g, const std::vector<P
     row(n, total[k], m);
   }
   std::printf("\n");
-  // Per operator, every plan against the first (layer by layer): what the plan's MACs would
-  // cost at the first plan's instructions per MAC of that operator ("at base rate"), and the
-  // rest ("excess": per-call costs, slower paths such as overlapping buffers).
-  const Profile& base = profiles[0];
-  std::vector<uint64_t> base_instr(g.ops.size(), 0);
-  std::vector<int64_t> base_macs(g.ops.size(), 0);
-  for (size_t s = 0; s < base.plan.steps.size(); ++s) {
-    const Step& st = base.plan.steps[s];
-    if (st.kind != StepKind::kOp) continue;
-    base_instr[st.op] += base.steps[s];
-    base_macs[st.op] += WindowMacs(g, st.op, st.window);
-  }
-  for (size_t k = 1; k < profiles.size(); ++k) {
-    const Profile& p = profiles[k];
-    std::vector<uint64_t> instr_op(g.ops.size(), 0);
-    std::vector<int64_t> macs_op(g.ops.size(), 0);
-    std::vector<int> calls(g.ops.size(), 0), overlapping(g.ops.size(), 0);
-    uint64_t copies = 0;
-    int64_t copy_bytes = 0;
-    for (size_t s = 0; s < p.plan.steps.size(); ++s) {
-      const Step& st = p.plan.steps[s];
-      if (st.kind != StepKind::kOp) {
-        copies += p.steps[s];
-        const Buffer& src = p.plan.buffers[st.inputs[0]];
-        const Buffer& dst = p.plan.buffers[st.outputs[0]];
-        const Shape4 sh = AsNHWC(g.tensors[src.tensor].shape);
-        if (!(src.external == dst.external && src.offset == dst.offset && src.window == dst.window))
-          copy_bytes += static_cast<int64_t>(st.window.h()) * st.window.w() * sh.c * sh.n *
-                        DTypeSize(g.tensors[src.tensor].type);
-        continue;
-      }
-      instr_op[st.op] += p.steps[s];
-      macs_op[st.op] += WindowMacs(g, st.op, st.window);
-      calls[st.op] += 1;
-      overlapping[st.op] += StepOverlaps(p.plan, st);
-    }
-    std::printf("\n%s, %s against %s, per operator (instructions and MACs in thousands)\n", model.c_str(),
-                p.strategy.c_str(), base.strategy.c_str());
-    std::printf("%4s %-18s %5s %4s | %9s %8s %7s | %9s %8s %7s | %9s %9s\n", "op", "type", "calls", "ovl", "base",
-                "MACs", "i/MAC", "plan", "MACs", "i/MAC", "at base", "excess");
-    double sum_at_base = 0, sum_excess = 0, sum_base = 0, sum_plan = 0;
-    for (size_t op = 0; op < g.ops.size(); ++op) {
-      if (!calls[op] && !base_instr[op]) continue;
-      const double rate = base_macs[op] ? static_cast<double>(base_instr[op]) / base_macs[op] : 0.0;
-      // Operators without MACs: the base count scaled by the number of calls does not apply;
-      // take the base count as is.
-      const double at_base = base_macs[op] ? rate * macs_op[op] : static_cast<double>(base_instr[op]);
-      const double excess = static_cast<double>(instr_op[op]) - at_base;
-      sum_at_base += at_base;
-      sum_excess += excess;
-      sum_base += base_instr[op];
-      sum_plan += instr_op[op];
-      std::printf("%4zu %-18.18s %5d %4d | %9.1f %8.1f %7.2f | %9.1f %8.1f %7.2f | %9.1f %9.1f\n", op,
-                  OpTypeName(g.ops[op].type), calls[op], overlapping[op], base_instr[op] / 1e3, base_macs[op] / 1e3,
-                  rate, instr_op[op] / 1e3, macs_op[op] / 1e3,
-                  macs_op[op] ? static_cast<double>(instr_op[op]) / macs_op[op] : 0.0, at_base / 1e3, excess / 1e3);
-    }
-    std::printf("%-34s | %9.1f %8s %7s | %9.1f %8s %7s | %9.1f %9.1f\n", "operators", sum_base / 1e3, "", "",
-                sum_plan / 1e3, "", "", sum_at_base / 1e3, sum_excess / 1e3);
-    std::printf("%-34s | %9s %8s %7s | %9.1f  (%lld bytes moved, %.2f instructions per byte)\n", "copy steps", "",
-                "", "", copies / 1e3, static_cast<long long>(copy_bytes),
-                copy_bytes ? static_cast<double>(copies) / copy_bytes : 0.0);
-    std::printf("plan - base = %.3fM instructions (%+.1f%%): %.3fM (%+.1f%%) from the extra MACs at the base's "
-                "per-operator rate, %.3fM excess in operator steps, %.3fM in copies\n",
-                (sum_plan + copies - sum_base) / 1e6, 100.0 * (sum_plan + copies - sum_base) / sum_base,
-                (sum_at_base - sum_base) / 1e6, 100.0 * (sum_at_base - sum_base) / sum_base, sum_excess / 1e6,
-                copies / 1e6);
-  }
+  PrintExcess(model, g, profiles, "instructions", [](const Profile& p, size_t s) { return static_cast<double>(p.steps[s]); });
   for (size_t k = 0; k < profiles.size(); ++k) {
     const Profile& p = profiles[k];
     std::vector<int> order(p.steps.size());
@@ -518,7 +528,14 @@ int main(int argc, char** argv) {
       }
     }
     if (profile) PrintProfiles(m, g, profiles, top);
-    if (profile && cycles) PrintCycleTypes(m, g, profiles, wait_states);
+    if (profile && cycles) {
+      PrintCycleTypes(m, g, profiles, wait_states);
+      bool all = true;
+      for (const Profile& p : profiles) all = all && p.cycles.size() >= p.plan.steps.size();
+      if (all && profiles.size() > 1)
+        PrintExcess(m, g, profiles, "modelled cycles W=0",
+                    [](const Profile& p, size_t s) { return static_cast<double>(p.cycles[s].cycles); });
+    }
   }
   std::filesystem::remove_all(work);
   return failures ? 1 : 0;

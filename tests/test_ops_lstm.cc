@@ -50,7 +50,7 @@ Graph LstmGraph(const LstmSpec& s, std::vector<int>* operands = nullptr) {
   for (int k = 5; k <= 8; ++k) in[k] = b.Weights("wr" + std::to_string(k), {s.n_state, s.n_state}, -1, 0.01f);
   for (int k = 12; k <= 15; ++k) {
     std::vector<int64_t> v(static_cast<size_t>(s.n_state), 7);
-    in[k] = b.Ints("b" + std::to_string(k), v, {s.n_state}, s.s16 ? DType::kInt64 : DType::kInt32);
+    in[k] = b.Ints(std::string("b") + std::to_string(k), v, {s.n_state}, s.s16 ? DType::kInt64 : DType::kInt32);
   }
   const int h = b.Act("h", {s.batch, s.n_state}, s.s16 ? 1.0f / 32768 : 1.0f / 128, 0, act);
   const int c = b.Act("c", {s.batch, s.n_state}, 1.0f / 4096, 0, DType::kInt16);

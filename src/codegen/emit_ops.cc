@@ -39,15 +39,16 @@ std::string DoubleLiteral(double v) {
 
 int32_t EmitContext::channels() const { return p.out_shape.c; }
 
-// The filter: PrepareOp points into the Graph's constant data of the operator's filter
-// operand; emit that tensor.
 std::string EmitContext::workspace() const {
   if (!has_workspace()) return "NULL";
-  return "(" + w.ArenaSym(st.workspace.region) + " + " + std::to_string(st.workspace.offset) + ")";
+  // std::string first: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
+  return std::string("(") + w.ArenaSym(st.workspace.region) + " + " + std::to_string(st.workspace.offset) + ")";
 }
 
 bool EmitContext::use_workspace() const { return has_workspace() || ops::WorkspaceBytes(p, st.window) == 0; }
 
+// The filter: PrepareOp points into the Graph's constant data of the operator's filter
+// operand; emit that tensor.
 std::string EmitContext::filter() const {
   const Graph& g = w.graph();
   const Operator& op = g.ops[p.op];

@@ -98,7 +98,7 @@ class ResizeBilinear final : public OpUnit {
   }
 
   std::string Emit(const EmitContext& e) const override {
-    return EmitCall("ts_resize_bilinear_s8", {"&" + EmitResizeParams(e), e.in(0), e.out(), e.win(), e.scratch()});
+    return EmitCall("ts_resize_bilinear_s8", {std::string("&") + EmitResizeParams(e), e.in(0), e.out(), e.win(), e.scratch()});
   }
 };
 

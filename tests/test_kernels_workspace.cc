@@ -201,10 +201,11 @@ TEST(KernelWorkspace, ConvWorkspaceSizedToTheLayer) {
   p.filter_h = 10;
   p.filter_w = 4;
   EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * (474 + 10));
-  // 3x3 over 64 channels (k4 576): only the pair kernels' two lanes fit, the whole column.
+  // 3x3 over 64 channels (k4 576): only the pair kernels' two lanes fit, the whole column,
+  // plus the four-channel kernel's chunked requantization table (4 channels x 4 words).
   p.in_c = p.filter_in_c = 64;
   p.filter_h = p.filter_w = 3;
-  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * 576);
+  EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 4u * (576 + 4 * 4));
   // Taps past the column: the int8 path, no workspace.
   p.in_c = p.filter_in_c = 65;
   EXPECT_EQ(ts_conv2d_s8_workspace_bytes(&p), 0u);

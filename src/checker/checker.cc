@@ -1462,22 +1462,12 @@ class Replay {
         return;
       }
       case OpType::kReadVariable:
-      case OpType::kAssignVariable: {
-        // One unit: reads every activation operand whole (ASSIGN_VARIABLE's value; its state
-        // operand is modelled by ReplayState), writes the output whole (READ_VARIABLE's copy,
-        // ASSIGN_VARIABLE's token).
-        require_whole();
-        const auto ex = extras_from(0);
-        unit_ = UnitKind::kWhole;
-        writes_.clear();
-        writes_.push_back(WholeSeg(out_buf, out_t));
-        RunUnit(ex, writes_, reread);
-        return;
-      }
+      case OpType::kAssignVariable:
       case OpType::kTransposeConv: {
-        // One unit over the whole output reading every activation operand whole (the data
-        // input, and an activation output-shape operand the kernel does not read: modelled as
-        // read, which is stricter).
+        // One unit over the whole output reading every activation operand whole: ASSIGN_VARIABLE's
+        // value (its state operand is modelled by ReplayState; READ_VARIABLE writes the copy,
+        // ASSIGN_VARIABLE its token); TRANSPOSE_CONV's data input and an activation output-shape
+        // operand the kernel does not read (modelled as read, which is stricter).
         require_whole();
         const auto ex = extras_from(0);
         unit_ = UnitKind::kWhole;

@@ -21,9 +21,14 @@
 
 #include "ops/prepare_util.h"
 #include "support/naive_softmax_s16.h"
+#include "support/naive_kernels.h"
 #include "tessera/kernels.h"
 
 namespace {
+
+namespace naive = tessera::naive;
+// TFLM's 32-bit requantization: tests/support/naive_kernels.h.
+constexpr auto Mbqm = naive::MbqmWrap;
 
 struct Rng {
   std::mt19937_64 r;
@@ -32,24 +37,6 @@ struct Rng {
   double U(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(r); }
 };
 
-// gemmlowp's SaturatingRoundingDoublingHighMul / RoundingDivideByPOT and TFLM's 32-bit
-// MultiplyByQuantizedMultiplier, from their definitions in int64 arithmetic.
-int32_t Srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
-  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
-}
-int32_t Rdbpot(int32_t x, int e) {
-  const int64_t mask = (int64_t{1} << e) - 1;
-  const int64_t rem = static_cast<int64_t>(x) & mask;
-  const int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return static_cast<int32_t>((static_cast<int64_t>(x) >> e) + (rem > threshold ? 1 : 0));
-}
-int32_t Mbqm(int32_t x, int32_t m, int shift) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  return Rdbpot(Srdhm(static_cast<int32_t>(static_cast<uint32_t>(x) << left), m), right);
-}
 
 // A tensor of h x w pixels of c elements of `es` bytes, held whole at byte offset `off` of a
 // buffer; a window of it.

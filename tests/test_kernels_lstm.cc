@@ -17,9 +17,15 @@
 #include <vector>
 
 #include "support/tflm_sigmoid_table.h"
+#include "support/naive_kernels.h"
 #include "tessera/kernels.h"
 
 namespace {
+
+namespace naive = tessera::naive;
+// TFLM's requantization: tests/support/naive_kernels.h.
+constexpr auto Mbqm = naive::MbqmWrap;
+using naive::Mbqm64;
 
 struct Rng {
   std::mt19937_64 r;
@@ -29,29 +35,6 @@ struct Rng {
 
 const auto& kTable = tessera::test::kTflmSigmoidTable;
 
-// gemmlowp SaturatingRoundingDoublingHighMul, RoundingDivideByPOT; TFLM's
-// MultiplyByQuantizedMultiplier (32-bit: double rounding; 64-bit: multiplier reduced to 16 bits).
-int32_t Srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
-  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
-}
-int32_t Rdbpot(int32_t x, int e) {
-  const int64_t mask = (int64_t{1} << e) - 1;
-  const int64_t rem = static_cast<int64_t>(x) & mask;
-  const int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return static_cast<int32_t>((static_cast<int64_t>(x) >> e) + (rem > threshold ? 1 : 0));
-}
-int32_t Mbqm(int32_t x, int32_t m, int shift) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  return Rdbpot(Srdhm(static_cast<int32_t>(static_cast<uint32_t>(x) << left), m), right);
-}
-int32_t Mbqm64(int64_t x, int32_t m, int shift) {
-  const int64_t reduced = m < 0x7FFF0000 ? (static_cast<int64_t>(m) + (1 << 15)) >> 16 : 0x7FFF;
-  const int total = 15 - shift;
-  return static_cast<int32_t>((x * reduced + (int64_t{1} << (total - 1))) >> total);
-}
 int32_t Clamp(int64_t v, int64_t lo, int64_t hi) { return static_cast<int32_t>(std::min(hi, std::max(lo, v))); }
 
 // reference_integer_ops::Logistic / Tanh for int16, in int64 arithmetic.

@@ -33,6 +33,17 @@ int32_t Mbqm(int64_t x, int32_t multiplier, int shift) {
   return RoundingDivideByPot(Srdhm(static_cast<int32_t>(v), multiplier), right);
 }
 
+int32_t MbqmWrap(int32_t x, int32_t multiplier, int shift) {
+  const int left = std::max(shift, 0), right = std::max(-shift, 0);
+  return RoundingDivideByPot(Srdhm(static_cast<int32_t>(static_cast<uint32_t>(x) << left), multiplier), right);
+}
+
+int32_t Mbqm64(int64_t x, int32_t multiplier, int shift) {
+  const int64_t reduced = multiplier < 0x7FFF0000 ? (int64_t(multiplier) + (1 << 15)) >> 16 : 0x7FFF;
+  const int total = 15 - shift;
+  return static_cast<int32_t>((x * reduced + (int64_t(1) << (total - 1))) >> total);
+}
+
 namespace {
 int8_t Clamp8(int64_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(std::min<int64_t>(std::max<int64_t>(v, lo), hi));

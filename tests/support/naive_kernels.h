@@ -13,6 +13,12 @@ namespace tessera::naive {
 int32_t Srdhm(int32_t a, int32_t b);
 int32_t RoundingDivideByPot(int64_t x, int exponent);
 int32_t Mbqm(int64_t x, int32_t multiplier, int shift);
+// TFLM's 32-bit MultiplyByQuantizedMultiplier as the kernels compute it: the left shift wraps in
+// 32 bits (Mbqm above refuses such operands instead).
+int32_t MbqmWrap(int32_t x, int32_t multiplier, int shift);
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, ...): the multiplier reduced to 16 bits (at most
+// 0x7FFF), then one rounding shift by 15 - shift.
+int32_t Mbqm64(int64_t x, int32_t multiplier, int shift);
 
 struct Dims {
   int h = 1, w = 1, c = 1;

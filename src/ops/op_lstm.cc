@@ -45,10 +45,10 @@ int RoundedLog2(float x) {
   return static_cast<int>(std::round(l));
 }
 
-class UnidirectionalSequenceLstm final : public OpUnit {
+class UnidirectionalSequenceLstm final : public StatefulUnit {
  public:
   UnidirectionalSequenceLstm()
-      : OpUnit(OpType::kUnidirectionalSequenceLstm, "UNIDIRECTIONAL_SEQUENCE_LSTM",
+      : StatefulUnit(OpType::kUnidirectionalSequenceLstm, "UNIDIRECTIONAL_SEQUENCE_LSTM",
                static_cast<int32_t>(tflite::fb::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM)) {}
 
   OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
@@ -254,11 +254,6 @@ class UnidirectionalSequenceLstm final : public OpUnit {
     p.kind = Kind::kWhole;
     p.impl = Impl::kUnit;
     p.unit_params = params;
-  }
-
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
-           uint8_t*) const override {
-    Fail(p.label, "runs only with its state (RunOp's state views)");
   }
 
   void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,

@@ -41,9 +41,9 @@ void CheckSameBytes(OpCheck& c, int st, int t, const char* role) {
              ": they must have one type and size");
 }
 
-class ResourceUnit : public OpUnit {
+class ResourceUnit : public StatefulUnit {
  public:
-  using OpUnit::OpUnit;
+  using StatefulUnit::StatefulUnit;
   bool StateOperand(int operand) const override { return operand == 0; }
   void WriteOptions(tflite::OptionsOut&, const Operator&) const override {
     throw Error(std::string(name()) +
@@ -80,10 +80,6 @@ class ReadVariable final : public ResourceUnit {
     p.impl = Impl::kUnit;
   }
 
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
-           uint8_t*) const override {
-    Fail(p.label, "runs only with its state (RunOp's state views)");
-  }
   void RunState(const PreparedOp& p, const std::vector<ConstView>&, const MutView& out, Window, uint8_t*,
                 uint8_t*, const std::vector<MutView>& state) const override {
     if (state.size() != 1) Fail(p.label, "needs one state view");
@@ -137,10 +133,6 @@ class AssignVariable final : public ResourceUnit {
     p.impl = Impl::kUnit;
   }
 
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
-           uint8_t*) const override {
-    Fail(p.label, "runs only with its state (RunOp's state views)");
-  }
   void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,
                 uint8_t*, const std::vector<MutView>& state) const override {
     const ResourceParams& q = UnitParams<ResourceParams>(p);

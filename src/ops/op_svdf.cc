@@ -35,9 +35,9 @@ struct SvdfParams {
   const uint8_t* b = nullptr;
 };
 
-class Svdf final : public OpUnit {
+class Svdf final : public StatefulUnit {
  public:
-  Svdf() : OpUnit(OpType::kSvdf, "SVDF", static_cast<int32_t>(tflite::fb::BuiltinOperator::SVDF)) {}
+  Svdf() : StatefulUnit(OpType::kSvdf, "SVDF", static_cast<int32_t>(tflite::fb::BuiltinOperator::SVDF)) {}
 
   OpOptions ReadOptions(const tflite::OptionsIn& in) const override {
     SvdfOptions o;
@@ -203,11 +203,6 @@ class Svdf final : public OpUnit {
     p.in_elem_bytes = ElemBytes(x.type);
     p.kind = Kind::kWhole;
     p.impl = Impl::kUnit;
-  }
-
-  void Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
-           uint8_t*) const override {
-    Fail(p.label, "runs only with its state (RunOp's state views)");
   }
 
   void RunState(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window, uint8_t*,

@@ -39,6 +39,11 @@ void OpUnit::RunState(const PreparedOp& p, const std::vector<ConstView>& inputs,
   Run(p, inputs, out, win, scratch, workspace);
 }
 
+void StatefulUnit::Run(const PreparedOp& p, const std::vector<ConstView>&, const MutView&, Window, uint8_t*,
+                       uint8_t*) const {
+  Fail(p.label, "runs only with its state (RunOp's state views)");
+}
+
 Window OpUnit::RequiredInputWindow(const PreparedOp& p, int input, Window win) const {
   if (p.kind == Kind::kElementwise) {
     Shape4 s = p.in_shape;

@@ -143,6 +143,15 @@ class OpUnit {
   int32_t builtin_;
 };
 
+// A unit that runs only through RunState (SVDF, LSTM, READ_VARIABLE, ASSIGN_VARIABLE): Run
+// without the state views is an error.
+class StatefulUnit : public OpUnit {
+ public:
+  using OpUnit::OpUnit;
+  void Run(const PreparedOp& p, const std::vector<ConstView>& inputs, const MutView& out, Window win,
+           uint8_t* scratch, uint8_t* workspace) const final;
+};
+
 // The unit of every operator type tessera supports (registry.cc).
 const OpUnit& Unit(OpType type);
 // The unit whose TFLite builtin code is `builtin`, or nullptr.

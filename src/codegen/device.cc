@@ -117,6 +117,19 @@ std::vector<std::string> DeviceRegionBanks(const Plan& plan, int64_t shrink) {
   return banks;
 }
 
+std::vector<std::string> CycleWaitRanges(const Plan& plan, int slow_wait) {
+  if (slow_wait < 0) throw Error("device: wait states must not be negative, not " + std::to_string(slow_wait));
+  std::vector<std::string> ranges;
+  for (size_t r = 0; r < plan.regions.size(); ++r) {
+    if (plan.regions[r].fast || slow_wait == 0) continue;
+    char text[64];
+    std::snprintf(text, sizeof text, "0x%08x:0x100000:%d", 0x20100000u + static_cast<unsigned>(r) * 0x100000u,
+                  slow_wait);
+    ranges.push_back(text);
+  }
+  return ranges;
+}
+
 FirmwareRun RunFirmware(Board board, const std::string& elf_path, int timeout_seconds) {
   ShellResult sr = RunShell("sh " + ShellQuote(FirmwareDir() + "/run.sh") + " " +
                             BoardName(board) + " " + ShellQuote(elf_path) + " " +
@@ -154,13 +167,17 @@ std::string CyclePluginPath() {
   return TESSERA_M4_CYCLES_PLUGIN;
 }
 
-CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds) {
+CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds,
+                            const std::vector<std::string>& ram_waits) {
   CycleModelRun r;
   const std::string raw = elf_path + ".cycles";
   std::filesystem::remove(raw);
+  std::string ranges;
+  for (const std::string& w : ram_waits) ranges += (ranges.empty() ? "" : ",") + w;
   ShellResult sr = RunShell("sh " + ShellQuote(FirmwareDir() + "/profile.sh") + " --cycles --timeout " +
                             std::to_string(timeout_seconds) + " --plugin " + ShellQuote(CyclePluginPath()) +
-                            " --raw " + ShellQuote(raw) + " " + ShellQuote(elf_path));
+                            (ranges.empty() ? "" : " --ram-wait " + ShellQuote(ranges)) + " --raw " +
+                            ShellQuote(raw) + " " + ShellQuote(elf_path));
   r.run.exit_code = sr.exit_code;
   r.run.output = sr.output;
   r.run.values = KeyValues(sr.output);
@@ -174,10 +191,12 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds) {
   auto counts = [](std::istringstream& ls) {
     CycleCounts c;
     ls >> c.instructions >> c.cycles >> c.wait_units;
+    if (!(ls >> c.range_waits)) c.range_waits = 0;
     return c;
   };
   auto diff = [](const CycleCounts& a, const CycleCounts& b) {
-    return CycleCounts{b.instructions - a.instructions, b.cycles - a.cycles, b.wait_units - a.wait_units};
+    return CycleCounts{b.instructions - a.instructions, b.cycles - a.cycles, b.wait_units - a.wait_units,
+                       b.range_waits - a.range_waits};
   };
   while (std::getline(in, line)) {
     std::istringstream ls(line);
@@ -318,7 +337,7 @@ DeviceResult RunOnDevice(const Graph& g, const Plan& plan,
     r.stack_used = std::stoll(it->second);
   if (options.cycles && r.run.exit_code == 0) {
     if (options.board != Board::kAn386) throw Error("the cycle model is a Cortex-M4's: board an386 only");
-    r.cycle_model = RunCycleModel(r.elf, options.timeout_seconds * 3);
+    r.cycle_model = RunCycleModel(r.elf, options.timeout_seconds * 3, options.ram_waits);
     if (!r.cycle_model.ok) throw Error("cycle model: " + r.cycle_model.error);
     if (options.profile) {
       if (r.cycle_model.intervals.size() < plan.steps.size())

@@ -130,7 +130,7 @@ std::string RegionBytesText(const Plan& p) {
   std::string t;
   for (size_t r = 0; r < p.regions.size(); ++r) {
     if (!t.empty()) t += " + ";
-    t += p.regions[r].name + (p.regions[r].fast ? "(fast) " : " ") + std::to_string(p.region_bytes[r]);
+    t += p.regions[r].name + (p.regions[r].fast ? "* " : " ") + std::to_string(p.region_bytes[r]);
   }
   return t;
 }
@@ -143,12 +143,12 @@ int RegionCycles(const std::vector<std::string>& models, const std::vector<int>&
   std::printf("regions' arenas at 0x20100000 + r MiB; slow regions get W_slow data wait states per word accessed "
               "(rule WR; the W_slow values are assumptions, not a part's figures); fast regions, stack, .data and "
               ".bss 0; flash W = 0 (flash units = its events, for cycles at flash W: + W x units)\n");
-  std::printf("one arena = the schedule's buffers in a single slow region; regions = the fast region first. "
+  std::printf("one arena = the schedule's buffers in a single slow region (a single-arena plan's own placement); regions: * = fast. "
               "vs one = cycles / the one-arena plan's at the same W_slow - 1\n\n");
-  std::printf("%-16s %-30s %-46s %7s %9s %8s", "model", "schedule", "placement (bytes)", "fast acc", "all fast",
+  std::printf("%-16s %-30s %-50s %7s %9s %8s", "model", "schedule", "placement (bytes)", "fast acc", "all fast",
               "flash u");
   for (int w : slow_waits) std::printf(" | %9s %8s %7s", ("W_slow=" + std::to_string(w)).c_str(), "WR cyc", "vs one");
-  std::printf(" | %7s\n%s\n", "fast wd", std::string(142 + 29 * slow_waits.size(), '-').c_str());
+  std::printf(" | %7s\n%s\n", "fast wd", std::string(146 + 29 * slow_waits.size(), '-').c_str());
   for (const std::string& m : models) {
     try {
       const Graph g = ReadTflite(shared + "/models/" + m + ".tflite");
@@ -162,8 +162,15 @@ int RegionCycles(const std::vector<std::string>& models, const std::vector<int>&
         double fast_share = 0;
       };
       std::vector<Case> cases;
+      // A single-arena plan keeps its own placement as the one region SRAM; a plan with
+      // regions is placed again in one (PlaceInRegions with a single region).
       auto one_arena = [&](const Plan& p) {
         Plan one = p;
+        if (p.regions.empty()) {
+          one.regions = {{"SRAM", p.arena_bytes, false}};
+          one.region_bytes = {p.arena_bytes};
+          return one;
+        }
         const RegionPlacement rp = PlaceInRegions(g, one, {{"SRAM", int64_t{1} << 20, false}});
         if (!rp.fits) throw Error("one arena: " + rp.why);
         return one;
@@ -188,7 +195,7 @@ int RegionCycles(const std::vector<std::string>& models, const std::vector<int>&
         const SearchResult sr = SearchPlansInRegions(g, SearchOptions{}, three, &rp);
         if (!sr.feasible) throw Error("--memory DTCM:12KiB:fast,SRAM1:8KiB,SRAM2:8KiB: " + sr.explanation);
         Case c;
-        c.schedule = "search for DTCM12K+SRAM1 8K+SRAM2 8K";
+        c.schedule = "--memory DTCM:12KiB:fast,...";
         c.plans[0] = one_arena(sr.plan);
         c.plans[1] = sr.plan;
         c.fast_share = static_cast<double>(rp.fast_access_bytes) / std::max<int64_t>(1, rp.access_bytes);
@@ -219,7 +226,7 @@ int RegionCycles(const std::vector<std::string>& models, const std::vector<int>&
           };
           const CycleCounts fast = model({});
           double fast_words = 0;
-          std::printf("%-16.16s %-30.30s %-46.46s", ci == 0 && k == 0 ? m.c_str() : "",
+          std::printf("%-16.16s %-30.30s %-50.50s", ci == 0 && k == 0 ? m.c_str() : "",
                       k == 0 ? cases[ci].schedule.c_str() : "",
                       ((k == 0 ? "one arena: " : "regions: ") + RegionBytesText(plan)).c_str());
           if (k == 0) std::printf(" %7s", "0%");

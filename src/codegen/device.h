@@ -130,8 +130,11 @@ std::vector<std::string> CycleWaitRanges(const Plan& plan, int slow_wait);
 // <prefix>_profile_report's table (lines "profile ...").
 // `invokes` > 1: the inputs are copied in and <prefix>_invoke() run that many times in a row
 // (state carries over); the instructions and outputs printed are the last invoke's.
+// `init`: the model has <prefix>_init() (pinned weights, CodegenOptions: a plan with
+// Plan::pinned_weights), called before the inputs are copied and the counter starts.
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
-                     const std::string& prefix = "model", bool profile = false, int invokes = 1);
+                     const std::string& prefix = "model", bool profile = false, int invokes = 1,
+                     bool init = false);
 
 // Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
 // image needs (or `ram_bytes`), run it once on `inputs` under QEMU.

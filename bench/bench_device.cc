@@ -34,7 +34,8 @@
 // cycles too (from the profiled build's clock intervals). The model's run takes about as long as
 // the build (the six shared models, greedy, --dsp-only --cycles: about 1 minute in all).
 //
-//   bench_device --regions [--slow-wait W,...] [--models a,b,...] [--opt -O2]
+//   bench_device --regions [--slow-wait W,...] [--fast-room BYTES] [--wait-states W] [--models a,b,...]
+//                [--opt -O2]
 //
 // --regions (an386; instead of the table above): MODELLED Cortex-M4 cycles of one inference
 // (DSP build) with and without memory regions (tessera --memory, memory/regions.h), the
@@ -53,6 +54,10 @@
 // for person_detect also the configuration DTCM 12 KiB fast + SRAM1 8 KiB + SRAM2
 // 8 KiB (SearchPlansInRegions, which searches: its single arena is the same schedule's).
 // Every plan is checked and its device outputs compared with the host's layer-by-layer bytes.
+// A second table: layer by layer over a fast region with --fast-room bytes (default 32 KiB)
+// beyond the arena plus a slow one, without and with the most read filters copied into the
+// fast region (PinHotWeights, tessera codegen --fast-weights): flash events and modelled
+// cycles at 0 and --wait-states W (default 5) flash wait states.
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -258,6 +263,69 @@ int RegionCycles(const std::vector<std::string>& models, const std::vector<int>&
               "(memory/regions.h) in the fast region; fast wd = the share of the arena's data words (accesses, per bus "
               "transfer) that the region plan serves from the fast region, measured: 1 - its WR cycles / the one "
               "arena's, at the first W_slow.\n");
+  return failures;
+}
+
+// --regions, second table: hot weights copied into the fast region (memory/regions.h
+// PinHotWeights, tessera codegen --fast-weights) at W flash wait states.
+int FastWeightCycles(const std::vector<std::string>& models, int64_t room, int flash_w, const std::string& opt,
+                     const std::string& shared, const std::string& work) {
+  int failures = 0;
+  std::printf("\n== Fast weights: the most read filters copied into the fast region (codegen --fast-weights) ==\n");
+  std::printf("layer by layer over FAST (fast; its arena + %lld bytes of room) + SLOW (its arena); MODELLED cycles of "
+              "one inference (millions), flash at W = %d wait states on each flash data read and fetch after a "
+              "taken branch (the m4_model.h W parameter; the copies are made by model_init() before the inference)\n",
+              static_cast<long long>(room), flash_w);
+  std::printf("%-16s %-30s %9s %9s | %9s %9s %9s | %9s %9s %9s %7s\n", "model", "pinned filters (bytes)", "est reads",
+              "RAM", "flash u", "cyc W=0", ("cyc W=" + std::to_string(flash_w)).c_str(), "flash u", "cyc W=0",
+              ("cyc W=" + std::to_string(flash_w)).c_str(), "change");
+  std::printf("%-16s %-30s %9s %9s | %29s | %37s\n", "", "", "", "", "without fast weights", "with fast weights");
+  std::printf("%s\n", std::string(150, '-').c_str());
+  for (const std::string& m : models) {
+    try {
+      const Graph g = ReadTflite(shared + "/models/" + m + ".tflite");
+      const std::vector<std::vector<uint8_t>> inputs = ReadCaseInputs(g, shared, m);
+      const Plan lbl = BuildStreamPlan(g, StreamConfig{}, true);
+      const auto expected = RunPlan(g, lbl, inputs);
+      Plan base = lbl;
+      const RegionPlacement rp =
+          PlaceInRegions(g, base, {{"FAST", lbl.arena_bytes + room, true}, {"SLOW", lbl.arena_bytes, false}});
+      if (!rp.fits) throw Error("fast + slow: " + rp.why);
+      Plan pinned = base;
+      const PinnedWeightsResult pr = PinHotWeights(g, pinned, "FAST");
+      CycleCounts c[2];
+      int64_t ram[2] = {0, 0};
+      for (int k = 0; k < 2; ++k) {
+        const Plan& plan = k ? pinned : base;
+        const CheckResult chk = CheckPlan(g, plan);
+        if (!chk.ok) throw Error("the checker rejects the plan: " + chk.message);
+        DeviceOptions o;
+        o.opt = opt;
+        o.cycles = true;
+        const DeviceResult r = RunOnDevice(g, plan, inputs, work + "/" + m + "_fw" + std::to_string(k), o);
+        if (!r.build.ok) throw Error("build failed:\n" + r.build.log);
+        if (r.run.exit_code != 0) throw Error("run failed:\n" + r.run.output);
+        if (r.outputs != expected) throw Error("device outputs differ from the host's");
+        c[k] = r.cycle_model.inference;
+        ram[k] = plan.arena_bytes;
+      }
+      int64_t pinned_bytes = 0;
+      for (const PinnedWeight& w : pinned.pinned_weights) pinned_bytes += w.bytes;
+      const std::string what = std::to_string(pinned.pinned_weights.size()) + " (" + std::to_string(pinned_bytes) + ")";
+      std::printf("%-16.16s %-30s %8.1f%% %9lld | %9.3f %9.3f %9.3f | %9.3f %9.3f %9.3f %6.1f%%\n", m.c_str(),
+                  what.c_str(), 100.0 * pr.read_bytes / std::max<int64_t>(1, pr.all_read_bytes),
+                  static_cast<long long>(ram[1] - ram[0]), c[0].wait_units / 1e6, c[0].cycles / 1e6,
+                  c[0].CyclesAt(flash_w) / 1e6, c[1].wait_units / 1e6, c[1].cycles / 1e6, c[1].CyclesAt(flash_w) / 1e6,
+                  100.0 * (static_cast<double>(c[1].CyclesAt(flash_w)) / c[0].CyclesAt(flash_w) - 1.0));
+      std::fflush(stdout);
+    } catch (const std::exception& e) {
+      std::printf("%-16s error: %s\n", m.c_str(), e.what());
+      ++failures;
+    }
+  }
+  std::printf("est reads = the pinned filters' share of the estimated filter reads (output pixels x filter bytes); "
+              "RAM = the bytes the copies add to the arenas; change = cycles at W with / without - 1. Outputs equal "
+              "the host's layer-by-layer bytes; plans checked.\n");
   return failures;
 }
 
@@ -498,6 +566,7 @@ int main(int argc, char** argv) {
   std::string opt = "-O2";
   bool dsp_only = false, profile = false, cycles = false, regions = false;
   std::vector<int> slow_waits = {1, 2};
+  int64_t fast_room = 32 * 1024;  // --regions: the fast region's room for weights
   bool models_given = false;
   int top = 10, wait_states = 5, invokes = 1;
   for (int i = 1; i < argc; ++i) {
@@ -524,6 +593,14 @@ int main(int argc, char** argv) {
       models_given = true;
     } else if (a == "--regions") {
       regions = true;
+    } else if (a == "--fast-room") {
+      const std::string v = next();
+      fast_room = std::atoll(v.c_str());
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || fast_room < 16 ||
+          fast_room > (1 << 19)) {
+        std::fprintf(stderr, "bench_device: --fast-room wants bytes from 16 to 524288, got '%s'\n", v.c_str());
+        return 2;
+      }
     } else if (a == "--slow-wait") {
       slow_waits.clear();
       for (const std::string& w : bench::SplitList(next())) slow_waits.push_back(bench::ParseWaitStates("bench_device", w));
@@ -558,7 +635,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
                    "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W] "
-                   "[--invokes N]\n       bench_device --regions [--slow-wait W,...] [--models a,b] [--opt FLAG]\n");
+                   "[--invokes N]\n       bench_device --regions [--slow-wait W,...] [--fast-room BYTES] [--wait-states W] [--models a,b] "
+                   "[--opt FLAG]\n");
       return 2;
     }
   }
@@ -581,7 +659,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (!models_given) models = {"person_detect", "kws_dscnn_int8", "vww_96_int8"};
-    const int failures = RegionCycles(models, slow_waits, opt, shared, work);
+    int failures = RegionCycles(models, slow_waits, opt, shared, work);
+    failures += FastWeightCycles(models, fast_room, wait_states, opt, shared, work);
     std::filesystem::remove_all(work);
     return failures ? 1 : 0;
   }

@@ -69,7 +69,8 @@
 //      that answers in the core's cycle (the zero-wait fast region) beside banks behind a bus
 //      matrix; the i.MX RT FlexRAM's TCM_CTRL register, for instance, selects between TCM
 //      reads "expected to be finished in 1-cycle" and a "read wait mode" of 2 cycles
-//      (TCM_RWAIT_EN), one wait state. Which W_r a given part's SRAM banks have is left to the
+//      (TCM_RWAIT_EN; the field's description in the imxrt-ral register crate, docs at
+//      rtic.rs/2/api/imxrt_ral/flexram/TCM_CTRL), one wait state. Which W_r a given part's SRAM banks have is left to the
 //      user: the figures of bench/ that use WR state the W_r they assume.
 //
 // Not modelled (stated so that figures are read as what they are): IT folding (R1), the

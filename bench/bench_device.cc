@@ -33,6 +33,31 @@
 // wait states and cycles per instruction; with --profile, the per-type table gains modelled
 // cycles too (from the profiled build's clock intervals). The model's run takes about as long as
 // the build (the six shared models, greedy, --dsp-only --cycles: about 1 minute in all).
+//
+//   bench_device --regions [--slow-wait W,...] [--fast-room BYTES] [--wait-states W] [--models a,b,...]
+//                [--opt -O2]
+//
+// --regions (an386; instead of the table above): MODELLED Cortex-M4 cycles of one inference
+// (DSP build) with and without memory regions (tessera --memory, memory/regions.h), the
+// regions' arenas on the emulated board's RAM (DeviceRegionBanks: region r at 0x20100000 +
+// r MiB) and the cycle model's data wait ranges (m4_model.h rule WR) making the regions that
+// are not fast slow. Per model, schedule and placement: the schedule's buffers in one arena
+// (a single region, placed by the lifetime placer) and in a fast region plus slow ones; for
+// each, cycles with every region at 0 wait states ("all fast") and with the slow regions at
+// each --slow-wait W (default 1,2; an assumption, not a part's figure: the fast region stands
+// for tightly coupled RAM, the slow ones for SRAM banks behind a bus matrix). The stack, .data
+// and .bss stay at 0 wait states (in a real part's tightly coupled RAM too); weights are in
+// flash, whose wait states (W of m4_model.h) are left at 0 and their events counted (flash
+// units). Schedules: layer by layer (search/search.h BuildStreamPlan) placed over a fast
+// region of the size that holds the hot buffers carrying 90% of the estimated access bytes
+// (SmallestFastRegion) plus a slow region of the whole arena (bench_memory's last table), and
+// for person_detect also the configuration DTCM 12 KiB fast + SRAM1 8 KiB + SRAM2
+// 8 KiB (SearchPlansInRegions, which searches: its single arena is the same schedule's).
+// Every plan is checked and its device outputs compared with the host's layer-by-layer bytes.
+// A second table: layer by layer over a fast region with --fast-room bytes (default 32 KiB)
+// beyond the arena plus a slow one, without and with the most read filters copied into the
+// fast region (PinHotWeights, tessera codegen --fast-weights): flash events and modelled
+// cycles at 0 and --wait-states W (default 5) flash wait states.
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -53,7 +78,10 @@
 #include "exec/executor.h"
 #include "analysis/macs.h"
 #include "ir/graph.h"
+#include "checker/checker.h"
+#include "memory/regions.h"
 #include "schedule/stream.h"
+#include "search/search.h"
 #include "tflite/reader.h"
 
 namespace {
@@ -100,6 +128,221 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.insert(r.end(), buf, buf + n);
   std::fclose(f);
   return r;
+}
+
+// The reference input case 0 of model `m`: case0.input.bin holds every input's bytes, in
+// subgraph input order (e.g. TRANSPOSE_CONV's output shape, then its data).
+std::vector<std::vector<uint8_t>> ReadCaseInputs(const Graph& g, const std::string& shared, const std::string& m) {
+  std::vector<std::vector<uint8_t>> inputs;
+  const std::vector<uint8_t> all = ReadBytes(shared + "/reference/" + m + "/case0.input.bin");
+  size_t at = 0;
+  for (int t : g.inputs) {
+    const size_t n = static_cast<size_t>(g.tensors[t].num_bytes());
+    if (at + n > all.size()) throw Error("case0.input.bin holds fewer bytes than the model's inputs");
+    inputs.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  if (at != all.size()) throw Error("case0.input.bin holds more bytes than the model's inputs");
+  return inputs;
+}
+
+// --regions: modelled cycles with and without memory regions (see the header comment).
+std::string RegionBytesText(const Plan& p) {
+  std::string t;
+  for (size_t r = 0; r < p.regions.size(); ++r) {
+    if (!t.empty()) t += " + ";
+    t += p.regions[r].name + (p.regions[r].fast ? "* " : " ") + std::to_string(p.region_bytes[r]);
+  }
+  return t;
+}
+
+int RegionCycles(const std::vector<std::string>& models, const std::vector<int>& slow_waits, const std::string& opt,
+                 const std::string& shared, const std::string& work) {
+  int failures = 0;
+  std::printf("MODELLED Cortex-M4 cycles of one inference (millions; firmware/cycles/m4_model.h: TRM rules, not "
+              "measured), emulated mps2-an386, DSP kernels, arm-none-eabi-gcc %s\n", opt.c_str());
+  std::printf("regions' arenas at 0x20100000 + r MiB; slow regions get W_slow data wait states per word accessed "
+              "(rule WR; the W_slow values are assumptions, not a part's figures); fast regions, stack, .data and "
+              ".bss 0; flash W = 0 (flash units = its events, for cycles at flash W: + W x units)\n");
+  std::printf("one arena = the schedule's buffers in a single slow region (a single-arena plan's own placement); regions: * = fast. "
+              "vs one = cycles / the one-arena plan's at the same W_slow - 1\n\n");
+  std::printf("%-16s %-30s %-50s %7s %9s %8s", "model", "schedule", "placement (bytes)", "fast acc", "all fast",
+              "flash u");
+  for (int w : slow_waits) std::printf(" | %9s %8s %7s", ("W_slow=" + std::to_string(w)).c_str(), "WR cyc", "vs one");
+  std::printf(" | %7s\n%s\n", "fast wd", std::string(146 + 29 * slow_waits.size(), '-').c_str());
+  for (const std::string& m : models) {
+    try {
+      const Graph g = ReadTflite(shared + "/models/" + m + ".tflite");
+      const std::vector<std::vector<uint8_t>> inputs = ReadCaseInputs(g, shared, m);
+      const Plan lbl = BuildStreamPlan(g, StreamConfig{}, true);
+      const auto expected = RunPlan(g, lbl, inputs);
+      // (schedule label, one-arena plan, region plan, fast access share)
+      struct Case {
+        std::string schedule;
+        Plan plans[2];
+        double fast_share = 0;
+      };
+      std::vector<Case> cases;
+      // A single-arena plan keeps its own placement as the one region SRAM; a plan with
+      // regions is placed again in one (PlaceInRegions with a single region).
+      auto one_arena = [&](const Plan& p) {
+        Plan one = p;
+        if (p.regions.empty()) {
+          one.regions = {{"SRAM", p.arena_bytes, false}};
+          one.region_bytes = {p.arena_bytes};
+          return one;
+        }
+        const RegionPlacement rp = PlaceInRegions(g, one, {{"SRAM", int64_t{1} << 20, false}});
+        if (!rp.fits) throw Error("one arena: " + rp.why);
+        return one;
+      };
+      {
+        int64_t hot = 0, total = 0;
+        const int64_t f90 = std::max<int64_t>(1, SmallestFastRegion(g, lbl, 0.9, {}, &hot, &total));
+        Case c;
+        c.schedule = "layer by layer";
+        c.plans[0] = one_arena(lbl);
+        c.plans[1] = lbl;
+        const RegionPlacement rp =
+            PlaceInRegions(g, c.plans[1], {{"FAST", f90, true}, {"SLOW", lbl.arena_bytes, false}});
+        if (!rp.fits) throw Error("fast + slow: " + rp.why);
+        c.fast_share = static_cast<double>(rp.fast_access_bytes) / std::max<int64_t>(1, rp.access_bytes);
+        cases.push_back(c);
+      }
+      if (m == "person_detect") {
+        const std::vector<MemoryRegion> three = {
+            {"DTCM", 12 * 1024, true}, {"SRAM1", 8 * 1024, false}, {"SRAM2", 8 * 1024, false}};
+        RegionPlacement rp;
+        const SearchResult sr = SearchPlansInRegions(g, SearchOptions{}, three, &rp);
+        if (!sr.feasible) throw Error("--memory DTCM:12KiB:fast,SRAM1:8KiB,SRAM2:8KiB: " + sr.explanation);
+        Case c;
+        c.schedule = "--memory DTCM:12KiB:fast,...";
+        c.plans[0] = one_arena(sr.plan);
+        c.plans[1] = sr.plan;
+        c.fast_share = static_cast<double>(rp.fast_access_bytes) / std::max<int64_t>(1, rp.access_bytes);
+        cases.push_back(c);
+      }
+      for (size_t ci = 0; ci < cases.size(); ++ci) {
+        std::vector<uint64_t> one_cycles(slow_waits.size(), 0);
+        uint64_t one_words = 0;  // arena words accessed (WR cycles at the first W_slow / W_slow)
+        for (int k = 0; k < 2; ++k) {
+          const Plan& plan = cases[ci].plans[k];
+          const CheckResult chk = CheckPlan(g, plan);
+          if (!chk.ok) throw Error("the checker rejects the " + std::string(k ? "region" : "one-arena") + " plan");
+          if (RunPlan(g, plan, inputs) != expected) throw Error("host outputs differ from layer by layer's");
+          DeviceOptions o;
+          o.opt = opt;
+          const DeviceResult r =
+              RunOnDevice(g, plan, inputs, work + "/" + m + "_" + std::to_string(ci) + "_" + std::to_string(k), o);
+          if (!r.build.ok) throw Error("build failed:\n" + r.build.log);
+          if (r.run.exit_code != 0) throw Error("run failed:\n" + r.run.output);
+          if (r.outputs != expected) throw Error("device outputs differ from the host's");
+          auto model = [&](const std::vector<std::string>& ranges) {
+            const CycleModelRun c = RunCycleModel(r.elf, 1800, ranges);
+            if (!c.ok) throw Error("cycle model: " + c.error);
+            if (c.run.values.count("output0") && r.run.values.count("output0") &&
+                c.run.values.at("output0") != r.run.values.at("output0"))
+              throw Error("the cycle model's run printed other outputs");
+            return c.inference;
+          };
+          const CycleCounts fast = model({});
+          double fast_words = 0;
+          std::printf("%-16.16s %-30.30s %-50.50s", ci == 0 && k == 0 ? m.c_str() : "",
+                      k == 0 ? cases[ci].schedule.c_str() : "",
+                      ((k == 0 ? "one arena: " : "regions: ") + RegionBytesText(plan)).c_str());
+          if (k == 0) std::printf(" %7s", "0%");
+          else std::printf(" %6.1f%%", 100.0 * cases[ci].fast_share);
+          std::printf(" %9.3f %8.3f", fast.cycles / 1e6, fast.wait_units / 1e6);
+          for (size_t wi = 0; wi < slow_waits.size(); ++wi) {
+            const CycleCounts c = model(CycleWaitRanges(plan, slow_waits[wi]));
+            if (k == 0) one_cycles[wi] = c.cycles;
+            if (wi == 0 && k == 0) one_words = c.range_waits / std::max(1, slow_waits[0]);
+            if (wi == 0 && k == 1) fast_words = one_words ? 1.0 - static_cast<double>(c.range_waits) /
+                                                               std::max(1, slow_waits[0]) / one_words
+                                                         : 0.0;
+            std::printf(" | %9.3f %8.3f", c.cycles / 1e6, c.range_waits / 1e6);
+            if (k == 0) std::printf(" %7s", "-");
+            else std::printf(" %6.1f%%", 100.0 * (static_cast<double>(c.cycles) / one_cycles[wi] - 1.0));
+          }
+          if (k == 1 && slow_waits[0] > 0) std::printf(" | %6.1f%%", 100.0 * fast_words);
+          std::printf("\n");
+          std::fflush(stdout);
+        }
+      }
+    } catch (const std::exception& e) {
+      std::printf("%-16s error: %s\n", m.c_str(), e.what());
+      ++failures;
+    }
+  }
+  std::printf("\nall fast = every region at 0 wait states (the plan's cycles without the regions' wait states); "
+              "WR cyc = the cycles the slow regions' wait states added; fast acc = the estimated access bytes "
+              "(memory/regions.h) in the fast region; fast wd = the share of the arena's data words (accesses, per bus "
+              "transfer) that the region plan serves from the fast region, measured: 1 - its WR cycles / the one "
+              "arena's, at the first W_slow.\n");
+  return failures;
+}
+
+// --regions, second table: hot weights copied into the fast region (memory/regions.h
+// PinHotWeights, tessera codegen --fast-weights) at W flash wait states.
+int FastWeightCycles(const std::vector<std::string>& models, int64_t room, int flash_w, const std::string& opt,
+                     const std::string& shared, const std::string& work) {
+  int failures = 0;
+  std::printf("\n== Fast weights: the most read filters copied into the fast region (codegen --fast-weights) ==\n");
+  std::printf("layer by layer over FAST (fast; its arena + %lld bytes of room) + SLOW (its arena); MODELLED cycles of "
+              "one inference (millions), flash at W = %d wait states on each flash data read and fetch after a "
+              "taken branch (the m4_model.h W parameter; the copies are made by model_init() before the inference)\n",
+              static_cast<long long>(room), flash_w);
+  std::printf("%-16s %-30s %9s %9s | %9s %9s %9s | %9s %9s %9s %7s\n", "model", "pinned filters (bytes)", "est reads",
+              "RAM", "flash u", "cyc W=0", ("cyc W=" + std::to_string(flash_w)).c_str(), "flash u", "cyc W=0",
+              ("cyc W=" + std::to_string(flash_w)).c_str(), "change");
+  std::printf("%-16s %-30s %9s %9s | %29s | %37s\n", "", "", "", "", "without fast weights", "with fast weights");
+  std::printf("%s\n", std::string(150, '-').c_str());
+  for (const std::string& m : models) {
+    try {
+      const Graph g = ReadTflite(shared + "/models/" + m + ".tflite");
+      const std::vector<std::vector<uint8_t>> inputs = ReadCaseInputs(g, shared, m);
+      const Plan lbl = BuildStreamPlan(g, StreamConfig{}, true);
+      const auto expected = RunPlan(g, lbl, inputs);
+      Plan base = lbl;
+      const RegionPlacement rp =
+          PlaceInRegions(g, base, {{"FAST", lbl.arena_bytes + room, true}, {"SLOW", lbl.arena_bytes, false}});
+      if (!rp.fits) throw Error("fast + slow: " + rp.why);
+      Plan pinned = base;
+      const PinnedWeightsResult pr = PinHotWeights(g, pinned, "FAST");
+      CycleCounts c[2];
+      int64_t ram[2] = {0, 0};
+      for (int k = 0; k < 2; ++k) {
+        const Plan& plan = k ? pinned : base;
+        const CheckResult chk = CheckPlan(g, plan);
+        if (!chk.ok) throw Error("the checker rejects the plan: " + chk.message);
+        DeviceOptions o;
+        o.opt = opt;
+        o.cycles = true;
+        const DeviceResult r = RunOnDevice(g, plan, inputs, work + "/" + m + "_fw" + std::to_string(k), o);
+        if (!r.build.ok) throw Error("build failed:\n" + r.build.log);
+        if (r.run.exit_code != 0) throw Error("run failed:\n" + r.run.output);
+        if (r.outputs != expected) throw Error("device outputs differ from the host's");
+        c[k] = r.cycle_model.inference;
+        ram[k] = plan.arena_bytes;
+      }
+      int64_t pinned_bytes = 0;
+      for (const PinnedWeight& w : pinned.pinned_weights) pinned_bytes += w.bytes;
+      const std::string what = std::to_string(pinned.pinned_weights.size()) + " (" + std::to_string(pinned_bytes) + ")";
+      std::printf("%-16.16s %-30s %8.1f%% %9lld | %9.3f %9.3f %9.3f | %9.3f %9.3f %9.3f %6.1f%%\n", m.c_str(),
+                  what.c_str(), 100.0 * pr.read_bytes / std::max<int64_t>(1, pr.all_read_bytes),
+                  static_cast<long long>(ram[1] - ram[0]), c[0].wait_units / 1e6, c[0].cycles / 1e6,
+                  c[0].CyclesAt(flash_w) / 1e6, c[1].wait_units / 1e6, c[1].cycles / 1e6, c[1].CyclesAt(flash_w) / 1e6,
+                  100.0 * (static_cast<double>(c[1].CyclesAt(flash_w)) / c[0].CyclesAt(flash_w) - 1.0));
+      std::fflush(stdout);
+    } catch (const std::exception& e) {
+      std::printf("%-16s error: %s\n", m.c_str(), e.what());
+      ++failures;
+    }
+  }
+  std::printf("est reads = the pinned filters' share of the estimated filter reads (output pixels x filter bytes); "
+              "RAM = the bytes the copies add to the arenas; change = cycles at W with / without - 1. Outputs equal "
+              "the host's layer-by-layer bytes; plans checked.\n");
+  return failures;
 }
 
 // A plan's per-step instruction counts, for the per-type tables.
@@ -337,7 +580,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"person_detect", "vww_96_int8", "resnet8_cifar10_int8", "kws_dscnn_int8",
                                      "mcunet_vww1_80"};
   std::string opt = "-O2";
-  bool dsp_only = false, profile = false, cycles = false;
+  bool dsp_only = false, profile = false, cycles = false, regions = false;
+  std::vector<int> slow_waits = {1, 2};
+  int64_t fast_room = 32 * 1024;  // --regions: the fast region's room for weights
+  bool models_given = false;
   int top = 10, wait_states = 5, invokes = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -360,6 +606,24 @@ int main(int argc, char** argv) {
       strategies = bench::SplitStrategies(next());
     } else if (a == "--models") {
       models = bench::SplitList(next());
+      models_given = true;
+    } else if (a == "--regions") {
+      regions = true;
+    } else if (a == "--fast-room") {
+      const std::string v = next();
+      fast_room = std::atoll(v.c_str());
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || fast_room < 16 ||
+          fast_room > (1 << 19)) {
+        std::fprintf(stderr, "bench_device: --fast-room wants bytes from 16 to 524288, got '%s'\n", v.c_str());
+        return 2;
+      }
+    } else if (a == "--slow-wait") {
+      slow_waits.clear();
+      for (const std::string& w : bench::SplitList(next())) slow_waits.push_back(bench::ParseWaitStates("bench_device", w));
+      if (slow_waits.empty()) {
+        std::fprintf(stderr, "bench_device: --slow-wait wants a list of wait states\n");
+        return 2;
+      }
     } else if (a == "--opt") {
       opt = next();
     } else if (a == "--dsp-only") {
@@ -387,7 +651,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: bench_device [--board an386|an500] [--strategies greedy,patch,cache,stream:SPEC,STRATEGY] "
                    "[--models a,b] [--opt FLAG] [--dsp-only] [--profile] [--top N] [--cycles] [--wait-states W] "
-                   "[--invokes N]\n");
+                   "[--invokes N]\n       bench_device --regions [--slow-wait W,...] [--fast-room BYTES] [--wait-states W] [--models a,b] "
+                   "[--opt FLAG]\n");
       return 2;
     }
   }
@@ -404,6 +669,17 @@ int main(int argc, char** argv) {
                             ("tessera_bench_device_" + std::to_string(::getpid())))
                                .string();
 
+  if (regions) {
+    if (board != Board::kAn386) {
+      std::fprintf(stderr, "bench_device: --regions uses the Cortex-M4 cycle model: --board an386 only\n");
+      return 2;
+    }
+    if (!models_given) models = {"person_detect", "kws_dscnn_int8", "vww_96_int8"};
+    int failures = RegionCycles(models, slow_waits, opt, shared, work);
+    failures += FastWeightCycles(models, fast_room, wait_states, opt, shared, work);
+    std::filesystem::remove_all(work);
+    return failures ? 1 : 0;
+  }
   std::printf("Emulated %s (QEMU mps2-%s, -icount shift=0), arm-none-eabi-gcc %s\n", BoardCpu(board),
               BoardName(board), opt.c_str());
   std::printf("portable: kernels built with -DTS_NO_DSP; DSP: the DSP paths (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED int8 and 16x8, AVERAGE_POOL_2D, SVDF, LSTM)\n");
@@ -436,17 +712,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<uint8_t>> inputs;
     try {
       g = ReadTflite(shared + "/models/" + m + ".tflite");
-      // case0.input.bin holds every input's bytes, in subgraph input order (e.g. TRANSPOSE_CONV's
-      // output shape, then its data)
-      const std::vector<uint8_t> all = ReadBytes(shared + "/reference/" + m + "/case0.input.bin");
-      size_t at = 0;
-      for (int t : g.inputs) {
-        const size_t n = static_cast<size_t>(g.tensors[t].num_bytes());
-        if (at + n > all.size()) throw Error("case0.input.bin holds fewer bytes than the model's inputs");
-        inputs.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
-        at += n;
-      }
-      if (at != all.size()) throw Error("case0.input.bin holds more bytes than the model's inputs");
+      inputs = ReadCaseInputs(g, shared, m);
     } catch (const std::exception& e) {
       std::printf("%-22s error: %s\n", m.c_str(), e.what());
       ++failures;

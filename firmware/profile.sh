@@ -6,7 +6,8 @@
 # (arm-none-eabi-nm) or to the disassembly of one function (arm-none-eabi-objdump).
 #
 #   firmware/profile.sh [--board an386|an500] [--top N] [--function NAME] [--timeout S] FIRMWARE.elf
-#   firmware/profile.sh --cycles [--wait-states W] [--plugin SO] [--raw FILE] [--top N] FIRMWARE.elf
+#   firmware/profile.sh --cycles [--wait-states W] [--ram-wait ORIGIN:LENGTH:W,...] [--plugin SO]
+#                       [--raw FILE] [--top N] FIRMWARE.elf
 #
 #   default          instructions per function, most first (top N, default 25), then the total
 #   --function NAME  NAME's disassembly, each instruction prefixed by how often it ran
@@ -18,6 +19,10 @@
 #                    the TCG plugin libts_m4_cycles.so (firmware/cycles/, built by CMake) instead of
 #                    the execution log; the rules and their sources: firmware/cycles/m4_model.h.
 #   --wait-states W  the flash variant's wait states (default 5; the W=0 column is always shown)
+#   --ram-wait LIST  address ranges with their own data wait states (rule WR of m4_model.h),
+#                    comma separated ORIGIN:LENGTH:W (decimal or 0x hex), e.g.
+#                    0x20100000:0x100000:2: every data access there costs W more cycles; both
+#                    cycle columns include them (they do not scale with --wait-states)
 #   --plugin SO      the plugin (default: $TESSERA_CYCLES_PLUGIN, else build/firmware/ of this tree)
 #   --raw FILE       also keep the plugin's report (lines total/stat/mark/func) in FILE
 #                    (--cycles is faster than the execution log: person_detect's 10M
@@ -32,11 +37,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 NM=${ARM_NM:-arm-none-eabi-nm}
 OBJDUMP=${ARM_OBJDUMP:-arm-none-eabi-objdump}
 board=an386; top=25; func=""; timeout_s=300; elf=""
-cycles=0; wait_states=5; plugin=${TESSERA_CYCLES_PLUGIN:-}; raw=""
+cycles=0; wait_states=5; plugin=${TESSERA_CYCLES_PLUGIN:-}; raw=""; ram_wait=""
 
 usage() {
   echo "usage: $0 [--board an386|an500] [--top N] [--function NAME] [--timeout S] FIRMWARE.elf" >&2
-  echo "       $0 --cycles [--wait-states W] [--plugin SO] [--raw FILE] [--top N] [--timeout S] FIRMWARE.elf" >&2
+  echo "       $0 --cycles [--wait-states W] [--ram-wait ORIGIN:LENGTH:W,...] [--plugin SO] [--raw FILE] [--top N] [--timeout S] FIRMWARE.elf" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
     --timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
     --cycles) cycles=1; shift ;;
     --wait-states) [ $# -ge 2 ] || usage; wait_states=$2; shift 2 ;;
+    --ram-wait) [ $# -ge 2 ] || usage; ram_wait=$2; shift 2 ;;
     --plugin) [ $# -ge 2 ] || usage; plugin=$2; shift 2 ;;
     --raw) [ $# -ge 2 ] || usage; raw=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -80,10 +86,16 @@ if [ "$cycles" -eq 1 ]; then
   [ -n "$plugin" ] && [ -f "$plugin" ] || {
     echo "$0: no cycle-model plugin (build it: cmake --build build --target ts_m4_cycles; or pass --plugin)" >&2; exit 2; }
   case "$plugin$elf$tmp" in *,*) echo "$0: paths must not contain commas (QEMU's -plugin syntax)" >&2; exit 2 ;; esac
+  ranges=""
+  if [ -n "$ram_wait" ]; then
+    case "$ram_wait" in *[!0-9A-Fa-fx:,]*|,*|*,|*,,*)
+      echo "$0: --ram-wait wants ORIGIN:LENGTH:W[,...] (got '$ram_wait')" >&2; exit 2 ;; esac
+    ranges=",ram_wait=$(echo "$ram_wait" | sed 's/,/,ram_wait=/g')"
+  fi
   status=0
   timeout "$timeout_s" ${QEMU:-qemu-system-arm} -M "$machine" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -icount shift=0 \
-    -plugin "file=$plugin,elf=$elf,out=$tmp/report,objdump=$OBJDUMP" -kernel "$elf" 1>&2 || status=$?
+    -plugin "file=$plugin,elf=$elf,out=$tmp/report,objdump=$OBJDUMP$ranges" -kernel "$elf" 1>&2 || status=$?
   [ "$status" -eq 0 ] || echo "$0: the firmware exited with status $status" >&2
   [ -s "$tmp/report" ] || { echo "$0: the cycle-model plugin wrote no report" >&2; exit 1; }
   [ -z "$raw" ] || cp "$tmp/report" "$raw"
@@ -93,9 +105,11 @@ if [ "$cycles" -eq 1 ]; then
     $1 == "total" { ti = $2; tc = $3; tu = $4 }
     $1 == "func" { n++; fi[n] = $3; fl[n] = $0 }
     $1 == "stat" { st[$2] = $3 }
+    $1 == "range" { nr++; rg = rg (nr > 1 ? ", " : "") $2 ":" $3 " +" $4 }
     $1 == "mark" { m++; mn[m] = $2; mi[m] = $3; mc[m] = $4; mu[m] = $5 }
     END {
       printf "MODELLED Cortex-M4 cycles (rules: firmware/cycles/m4_model.h, Cortex-M4 TRM; not measured); W = %d flash wait states\n", W
+      if (nr) printf "data wait ranges (WR, in both cycle columns): %s; they added %d cycles over %d accesses\n", rg, st["range_waits"], st["range_accesses"]
       printf "%12s  %12s  %12s  %5s  %5s  %s\n", "instructions", "cycles W=0", "cycles W=" W, "CPI0", "CPIW", "function"
       # functions by modelled cycles at W=0, most first
       for (k = 1; k <= n; k++) { split(fl[k], f, " "); key[k] = f[4]; nm[k] = f[2]; fi[k] = f[3]; fu[k] = f[5] }

@@ -167,8 +167,63 @@ __attribute__((naked)) void t_it_skipped(void) {
       "bx lr\n");
 }
 
+/* WR: loops on RAM that the second run declares data wait ranges: A = 0x20200000:0x100 at 3
+   wait states, B = 0x20300000:0x100 at 1 (r0 = the range's first address). t_load_slow and
+   t_multiple_slow are t_load and t_multiple again. */
+__attribute__((naked)) void t_load_slow(void) {
+  __asm volatile(
+      "movs r2, #" LOOP_N "\n"
+      "1: ldr r3, [r0]\n"
+      "adds r3, #1\n"
+      "subs r2, #1\n"
+      "bne 1b\n"
+      "bx lr\n");
+}
+
+__attribute__((naked)) void t_multiple_slow(void) {
+  __asm volatile(
+      "add r1, r0, #32\n"
+      "movs r2, #" LOOP_N "\n"
+      "1: ldmia r0!, {r3, r4, r5}\n"
+      "stmia r1!, {r3, r4}\n"
+      "push {r3, r4}\n"
+      "pop {r3, r4}\n"
+      "subs r0, #12\n"
+      "subs r1, #8\n"
+      "subs r2, #1\n"
+      "bne 1b\n"
+      "bx lr\n");
+}
+
+/* LDRD and STRD: two words each. Word aligned with a 16-bit MOVS first: the 32-bit loop head
+   is at 2 mod 4 (R8's alignment term on every taken BNE, as in t_unaligned_target). */
+__attribute__((naked, aligned(4))) void t_double_slow(void) {
+  __asm volatile(
+      "movs r2, #" LOOP_N "\n"
+      "1: ldrd r3, r4, [r0]\n"
+      "strd r3, r4, [r0, #8]\n"
+      "subs r2, #1\n"
+      "bne 1b\n"
+      "bx lr\n");
+}
+
+/* The range's edges: the word below its origin, its last word, the word after its end. The
+   loop head (LDR.W, negative offset) is 32-bit at 2 mod 4, as in t_double_slow. */
+__attribute__((naked, aligned(4))) void t_range_edges(void) {
+  __asm volatile(
+      "movs r2, #" LOOP_N "\n"
+      "1: ldr r3, [r0, #-4]\n"
+      "ldr r4, [r0, #252]\n"
+      "ldr r5, [r0, #256]\n"
+      "subs r2, #1\n"
+      "bne 1b\n"
+      "bx lr\n");
+}
+
 /* Calls each function with r0 = a buffer; every return lands on a 16-bit NOP. */
 #define CALL(fn, buf) "movw r0, #:lower16:" #buf "\n movt r0, #:upper16:" #buf "\n bl " #fn "\n nop\n"
+/* ... with r0 = HI << 16 (a fixed RAM address). */
+#define CALL_AT(fn, hi) "movw r0, #0\n movt r0, #" hi "\n bl " #fn "\n nop\n"
 __attribute__((naked)) void drive(void) {
   __asm volatile(
       "push {r4, r5, r6, r7, lr}\n"
@@ -182,6 +237,10 @@ __attribute__((naked)) void drive(void) {
       CALL(t_unaligned_target, ram_buf)
       CALL(t_multiply, ram_buf)
       CALL(t_it_skipped, ram_buf)
+      CALL_AT(t_load_slow, "0x2020")
+      CALL_AT(t_multiple_slow, "0x2020")
+      CALL_AT(t_double_slow, "0x2030")
+      CALL_AT(t_range_edges, "0x2020")
       "pop {r4, r5, r6, r7, pc}\n");
 }
 
@@ -225,13 +284,18 @@ class FirmwareCycles : public ::testing::Test {
     b.sources = {src};
     const std::string elf = dir_ + "/loops.elf";
     build_ = new FirmwareBuildResult(BuildFirmware(b, elf));
-    if (build_->ok) run_ = new CycleModelRun(RunCycleModel(elf, 120));
+    if (build_->ok) {
+      run_ = new CycleModelRun(RunCycleModel(elf, 120));
+      ranged_ = new CycleModelRun(RunCycleModel(elf, 120, {"0x20200000:0x100:3", "0x20300000:256:1"}));
+    }
   }
   static void TearDownTestSuite() {
     delete build_;
     delete run_;
+    delete ranged_;
     build_ = nullptr;
     run_ = nullptr;
+    ranged_ = nullptr;
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   void SetUp() override {
@@ -243,23 +307,35 @@ class FirmwareCycles : public ::testing::Test {
     ASSERT_TRUE(run_->ok) << run_->error;
     ASSERT_EQ(run_->run.exit_code, 0) << run_->run.output;
     ASSERT_EQ(run_->run.values["done"], "1") << run_->run.output;
+    ASSERT_NE(ranged_, nullptr);
+    ASSERT_TRUE(ranged_->ok) << ranged_->error;
+    ASSERT_EQ(ranged_->run.exit_code, 0) << ranged_->run.output;
   }
-  void Check(const Expected& e) {
-    auto it = run_->functions.find(e.function);
-    ASSERT_NE(it, run_->functions.end()) << e.function << " did not run";
-    EXPECT_EQ(it->second.instructions, e.instructions) << e.function;
-    EXPECT_EQ(it->second.cycles, e.cycles) << e.function;
-    EXPECT_EQ(it->second.wait_units, e.wait_units) << e.function;
-    // Cycles at W wait states are cycles + W * units.
-    EXPECT_EQ(it->second.CyclesAt(5), e.cycles + 5 * e.wait_units) << e.function;
+  // `range_waits`: the cycles of WR in the run with wait ranges (part of its cycles); the run
+  // without ranges must give e's figures exactly.
+  void Check(const Expected& e, uint64_t range_waits = 0) {
+    for (const CycleModelRun* r : {run_, ranged_}) {
+      const bool ranged = r == ranged_;
+      auto it = r->functions.find(e.function);
+      ASSERT_NE(it, r->functions.end()) << e.function << " did not run";
+      const uint64_t extra = ranged ? range_waits : 0;
+      EXPECT_EQ(it->second.instructions, e.instructions) << e.function;
+      EXPECT_EQ(it->second.cycles, e.cycles + extra) << e.function << (ranged ? " (wait ranges)" : "");
+      EXPECT_EQ(it->second.wait_units, e.wait_units) << e.function;
+      EXPECT_EQ(it->second.range_waits, extra) << e.function << (ranged ? " (wait ranges)" : "");
+      // Cycles at W wait states are cycles + W * units.
+      EXPECT_EQ(it->second.CyclesAt(5), e.cycles + extra + 5 * e.wait_units) << e.function;
+    }
   }
   static std::string dir_;
   static FirmwareBuildResult* build_;
   static CycleModelRun* run_;
+  static CycleModelRun* ranged_;  // the same ELF with data wait ranges A and B (see kProgram)
 };
 std::string FirmwareCycles::dir_;
 FirmwareBuildResult* FirmwareCycles::build_ = nullptr;
 CycleModelRun* FirmwareCycles::run_ = nullptr;
+CycleModelRun* FirmwareCycles::ranged_ = nullptr;
 
 TEST_F(FirmwareCycles, PlainAlu) {
   // movs 1; N x (adds 1, eors 1, subs 1) (R1); branches; return.
@@ -319,6 +395,69 @@ TEST_F(FirmwareCycles, FlashLoadsAndBranchFetchesCountWaitStates) {
   // The same loop as SingleLoadTakesTwoCycles reading flash: the same cycles at W = 0, and
   // one more W event per load (W).
   Check({"t_load_flash", 1 + 4 * kN + 1, 1 + kN * (2 + 1 + 1) + kLoopBranches + kReturn, kBranchFetches + kN});
+}
+
+// WR: the same loops on RAM declared a data wait range cost exactly W_r more per word moved
+// there; the run without ranges costs them like any RAM.
+TEST_F(FirmwareCycles, LoadsFromASlowRangeCostItsWaitStatesEach) {
+  // As SingleLoadTakesTwoCycles; range A (3 wait states): one word a loop.
+  Check({"t_load_slow", 1 + 4 * kN + 1, 1 + kN * (2 + 1 + 1) + kLoopBranches + kReturn, kBranchFetches}, 3 * kN);
+}
+
+TEST_F(FirmwareCycles, LoadStoreMultipleInASlowRangeCostWaitStatesPerWord) {
+  // As LoadStoreMultipleTakeOnePlusN; LDM's 3 and STM's 2 words lie in range A (3 each), PUSH
+  // and POP use the stack (outside every range).
+  Check({"t_multiple_slow", 2 + 8 * kN + 1, 2 + kN * (4 + 3 + 3 + 3 + 1 + 1 + 1) + kLoopBranches + kReturn,
+         kBranchFetches},
+        3 * 5 * kN);
+}
+
+TEST_F(FirmwareCycles, DoubleWordTransfersInASlowRangeCountTwoWords) {
+  // ldrd 3, strd 3 (R7), subs 1; the taken bne 1 + (1 + 1) (R8, unaligned 32-bit target);
+  // range B (1 wait state): 2 + 2 words a loop.
+  Check({"t_double_slow", 1 + 4 * kN + 1, 1 + kN * (3 + 3 + 1) + kLoopBranches + (kN - 1) + kReturn, kBranchFetches},
+        4 * kN);
+}
+
+TEST_F(FirmwareCycles, OnlyAccessesInsideTheRangeWait) {
+  // ldr 2, ldr 1, ldr 1 (R4), subs 1; the taken bne 3 (as in t_double_slow); of [r0-4],
+  // [r0+252], [r0+256] only the middle word lies in range A (origin r0, 256 bytes).
+  Check({"t_range_edges", 1 + 5 * kN + 1, 1 + kN * (2 + 1 + 1 + 1) + kLoopBranches + (kN - 1) + kReturn,
+         kBranchFetches},
+        3 * kN);
+  // Every range access of the whole run is one of the tests' loops above.
+  EXPECT_EQ(ranged_->stats["range_accesses"], 5u * kN + 4u * kN + 2u * kN);
+  EXPECT_EQ(ranged_->stats["range_waits"], 3u * (1 + 5 + 1) * kN + 4u * kN);
+  EXPECT_EQ(ranged_->total.range_waits, ranged_->stats["range_waits"]);
+  EXPECT_EQ(ranged_->total.cycles, run_->total.cycles + ranged_->total.range_waits);
+  EXPECT_EQ(ranged_->total.instructions, run_->total.instructions);
+  EXPECT_EQ(run_->total.range_waits, 0u);
+}
+
+TEST(FirmwareCyclesRanges, BadWaitRangesAreRefused) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  if (!std::filesystem::exists(CyclePluginPath())) GTEST_SKIP() << "no cycle-model plugin at " << CyclePluginPath();
+  const std::string dir = test::FreshTempDir("fw_cycles_bad");
+  const std::string src = dir + "/main.c";
+  FILE* f = std::fopen(src.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("#include \"harness.h\"\nint main(void) { ts_fw_puts(\"done=1\\n\"); return 0; }\n", f);
+  std::fclose(f);
+  FirmwareBuild b;
+  b.sources = {src};
+  const std::string elf = dir + "/bad.elf";
+  const FirmwareBuildResult built = BuildFirmware(b, elf);
+  ASSERT_TRUE(built.ok) << built.log;
+  const CycleModelRun overlap = RunCycleModel(elf, 60, {"0x20100000:0x100:1", "0x201000f0:0x100:2"});
+  EXPECT_FALSE(overlap.ok);
+  EXPECT_NE(overlap.error.find("overlap"), std::string::npos) << overlap.error;
+  const CycleModelRun flash = RunCycleModel(elf, 60, {"0x1000:0x100:1"});
+  EXPECT_FALSE(flash.ok);
+  EXPECT_NE(flash.error.find("flash"), std::string::npos) << flash.error;
+  const CycleModelRun malformed = RunCycleModel(elf, 60, {"0x20100000:0x100"});
+  EXPECT_FALSE(malformed.ok);
+  EXPECT_NE(malformed.error.find("ORIGIN:LENGTH:W"), std::string::npos) << malformed.error;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(FirmwareCycles, InferenceSpanAndTotalsAreConsistent) {

@@ -185,5 +185,40 @@ TEST(M4Model, WaitStateEvents) {
   EXPECT_EQ(c.cycles, 1u);
 }
 
+// WR: ranges parse, are checked, and each access's W is added to the cycles and reported apart.
+TEST(M4Model, DataWaitRanges) {
+  const WaitRange a = ParseWaitRange("0x20100000:0x100000:2");
+  EXPECT_EQ(a.origin, 0x20100000u);
+  EXPECT_EQ(a.length, 0x100000u);
+  EXPECT_EQ(a.wait, 2u);
+  const WaitRange b = ParseWaitRange("538968064:4096:0");  // 0x20200000, decimal
+  EXPECT_EQ(b.origin, 0x20200000u);
+  EXPECT_EQ(b.length, 4096u);
+  EXPECT_EQ(b.wait, 0u);
+  for (const char* bad : {"", "0x20100000:0x100", "0x20100000:0x100:1:2", "0x2010000g:1:1", "0x20100000:0:1",
+                          "0x20100000:16:1001", "-1:16:1", "0x:16:1"})
+    EXPECT_THROW(ParseWaitRange(bad), std::runtime_error) << bad;
+  const std::vector<WaitRange> ok = {a, b};
+  EXPECT_NO_THROW(CheckWaitRanges(ok));  // adjacent, not overlapping
+  EXPECT_THROW(CheckWaitRanges({a, ParseWaitRange("0x201ffffc:8:1")}), std::runtime_error);  // overlap
+  EXPECT_THROW(CheckWaitRanges({ParseWaitRange("0x3ffffc:8:1")}), std::runtime_error);       // starts in flash
+  EXPECT_THROW(CheckWaitRanges({ParseWaitRange("0xfffffff0:0x20:1")}), std::runtime_error);  // beyond 4 GiB
+  EXPECT_EQ(RangeWait(ok, 0x200fffff), 0u);
+  EXPECT_EQ(RangeWait(ok, 0x20100000), 2u);
+  EXPECT_EQ(RangeWait(ok, 0x201fffff), 2u);
+  EXPECT_EQ(RangeWait(ok, 0x20200000), 0u);  // b's W is 0
+  EXPECT_EQ(RangeWait(ok, 0x20201000), 0u);
+  // An LDM of 3 words in a 2-wait range: 1 + 3 (R7) + 3 * 2.
+  Exec e;
+  e.accesses = 3;
+  e.range_waits = 6;
+  const Insn ldm = D("500", "c838", "ldmia", "r0!, {r3, r4, r5}");
+  e.next_pc = ldm.pc + ldm.size;
+  const Cost c = CostOf(ldm, e);
+  EXPECT_EQ(c.cycles, 4u + 6u);
+  EXPECT_EQ(c.range_waits, 6u);
+  EXPECT_EQ(c.wait_units, 0u);
+}
+
 }  // namespace
 }  // namespace ts_cycles

@@ -3,25 +3,31 @@
 // and their sources in the Cortex-M4 TRM) and writes per-function and per-mark totals.
 //
 //   qemu-system-arm ... -plugin file=libts_m4_cycles.so,elf=FW.elf,out=REPORT[,mark=SYM]...
-//                        [,objdump=arm-none-eabi-objdump]
+//                        [,objdump=arm-none-eabi-objdump][,ram_wait=ORIGIN:LENGTH:W]...
+//
+// ram_wait (repeatable): an address range whose data accesses each cost W more cycles (rule WR
+// of m4_model.h; e.g. ram_wait=0x20100000:0x100000:2).
 //
 // The ELF is decoded once with objdump (each address gets its instruction, size and class).
 // At run time a callback per executed instruction finalizes the previous instruction's cost,
 // which needs where control went next (taken branches, R8) and the instruction before it
 // (load pipelining R4, address stall R6); a callback per memory access counts its accesses
-// and reads from the flash range (R10, W). Every execution of a `mark` symbol's first
+// and reads from the flash range (R10, W) and the wait ranges' cycles (WR). Every execution of a `mark` symbol's first
 // instruction records the running totals (marks default to the harness's clock functions
 // ts_fw_counter_start and ts_fw_counter_instructions, which bracket one inference and, with
 // tessera codegen --profile, every plan step, and ts_fw_puts, which tells the reads after the
 // inference's from those that follow output).
 //
-// REPORT lines (counts are decimal; cycles at zero wait states; `units` are W's events, so
-// cycles at W wait states = cycles + W * units):
-//   total <instructions> <cycles> <units>
+// REPORT lines (counts are decimal; cycles at zero flash wait states, the wait ranges' cycles
+// included; `units` are W's events, so cycles at W flash wait states = cycles + W * units;
+// `range` is the part of cycles the wait ranges added, WR):
+//   total <instructions> <cycles> <units> <range>
 //   stat <name> <count>            taken, pipelined, agu_stalls, flash_reads, flash_fetches,
-//                                  divides, it_skipped, exceptions, duplicates, unknown
-//   mark <symbol> <instructions> <cycles> <units>     running totals, in execution order
-//   func <name> <instructions> <cycles> <units>       functions that ran, by objdump label
+//                                  divides, it_skipped, exceptions, duplicates, unknown,
+//                                  range_accesses, range_waits
+//   range <origin> <length> <W>    each wait range (hexadecimal origin and length)
+//   mark <symbol> <instructions> <cycles> <units> <range>   running totals, in execution order
+//   func <name> <instructions> <cycles> <units> <range>     functions that ran, by objdump label
 // One executed instruction that QEMU reports twice (an I/O instruction retranslated under
 // -icount runs its callback again from the same address) is counted once ("duplicates").
 #include <cinttypes>
@@ -48,7 +54,7 @@ namespace {
 using namespace ts_cycles;
 
 struct Totals {
-  uint64_t insns = 0, cycles = 0, units = 0;
+  uint64_t insns = 0, cycles = 0, units = 0, range = 0;
 };
 
 struct State {
@@ -65,14 +71,15 @@ struct State {
   int32_t cur = -1;
   const Insn* prev = nullptr;
   bool prev_loaded = false;
-  uint32_t accesses = 0, flash_reads = 0;
+  uint32_t accesses = 0, flash_reads = 0, range_waits = 0;
+  std::vector<WaitRange> wait_ranges;  // WR
 };
 // Never destroyed: QEMU runs the plugin's exit callback after the library's static
 // destructors may have run.
 State& g = *new State;
 
 uint64_t stat_taken, stat_pipelined, stat_agu, stat_flash_reads, stat_flash_fetches, stat_div, stat_skipped,
-    stat_exceptions, stat_dup, stat_unknown;
+    stat_exceptions, stat_dup, stat_unknown, stat_range_accesses, stat_range_waits;
 
 void Finalize(uint64_t next_pc, const Insn* next) {
   const Insn& in = g.insns[g.cur];
@@ -81,6 +88,7 @@ void Finalize(uint64_t next_pc, const Insn* next) {
   e.prev_loaded = g.prev_loaded;
   e.accesses = g.accesses;
   e.flash_reads = g.flash_reads;
+  e.range_waits = g.range_waits;
   e.next_pc = next_pc;
   e.next = next;
   const Cost c = CostOf(in, e);
@@ -88,9 +96,12 @@ void Finalize(uint64_t next_pc, const Insn* next) {
   t.insns += 1;
   t.cycles += c.cycles;
   t.units += c.wait_units;
+  t.range += c.range_waits;
   g.total.insns += 1;
   g.total.cycles += c.cycles;
   g.total.units += c.wait_units;
+  g.total.range += c.range_waits;
+  stat_range_waits += c.range_waits;
   stat_taken += c.taken;
   stat_pipelined += c.pipelined;
   stat_agu += c.agu_stall;
@@ -117,6 +128,7 @@ void OnExec(unsigned int, void* ud) {
   g.cur = idx;
   g.accesses = 0;
   g.flash_reads = 0;
+  g.range_waits = 0;
   if (!g.marks.empty()) {
     auto it = g.marks.find(in.pc);
     if (idx != 0 && it != g.marks.end()) g.mark_log.push_back({it->second, g.total});
@@ -125,7 +137,18 @@ void OnExec(unsigned int, void* ud) {
 
 void OnMem(unsigned int, qemu_plugin_meminfo_t info, uint64_t vaddr, void*) {
   ++g.accesses;
-  if (!qemu_plugin_mem_is_store(info) && vaddr < kFlashEnd) ++g.flash_reads;
+  // Bus transfers: one per word (an access wider than a word, should QEMU make one of an
+  // LDRD, counts a transfer per word).
+  const unsigned shift = qemu_plugin_mem_size_shift(info);
+  const uint32_t transfers = shift > 2 ? 1u << (shift - 2) : 1u;
+  if (!qemu_plugin_mem_is_store(info) && vaddr < kFlashEnd) g.flash_reads += transfers;
+  if (!g.wait_ranges.empty()) {
+    const uint32_t w = RangeWait(g.wait_ranges, vaddr);
+    if (w) {
+      g.range_waits += w * transfers;
+      stat_range_accesses += transfers;
+    }
+  }
 }
 
 void OnTranslate(qemu_plugin_id_t, struct qemu_plugin_tb* tb) {
@@ -148,15 +171,19 @@ void Write(const char* path) {
     return;
   }
   std::fprintf(f, "# ts_m4_cycles: MODELLED Cortex-M4 cycles (firmware/cycles/m4_model.h), not measured\n");
-  std::fprintf(f, "total %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", g.total.insns, g.total.cycles, g.total.units);
+  std::fprintf(f, "total %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", g.total.insns, g.total.cycles,
+               g.total.units, g.total.range);
   const std::pair<const char*, uint64_t> stats[] = {
       {"taken", stat_taken},         {"pipelined", stat_pipelined}, {"agu_stalls", stat_agu},
       {"flash_reads", stat_flash_reads}, {"flash_fetches", stat_flash_fetches}, {"divides", stat_div},
       {"it_skipped", stat_skipped}, {"exceptions", stat_exceptions}, {"duplicates", stat_dup},
-      {"unknown", stat_unknown}};
+      {"unknown", stat_unknown}, {"range_accesses", stat_range_accesses}, {"range_waits", stat_range_waits}};
   for (const auto& [name, v] : stats) std::fprintf(f, "stat %s %" PRIu64 "\n", name, v);
+  for (const WaitRange& r : g.wait_ranges)
+    std::fprintf(f, "range 0x%" PRIx64 " 0x%" PRIx64 " %u\n", r.origin, r.length, r.wait);
   for (const auto& [name, t] : g.mark_log)
-    std::fprintf(f, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", name.c_str(), t.insns, t.cycles, t.units);
+    std::fprintf(f, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", name.c_str(), t.insns, t.cycles,
+                 t.units, t.range);
   std::map<std::string, Totals> funcs;
   for (size_t i = 0; i < g.insns.size(); ++i) {
     const Totals& t = g.per_insn[i];
@@ -165,9 +192,11 @@ void Write(const char* path) {
     ft.insns += t.insns;
     ft.cycles += t.cycles;
     ft.units += t.units;
+    ft.range += t.range;
   }
   for (const auto& [name, t] : funcs)
-    std::fprintf(f, "func %s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", name.c_str(), t.insns, t.cycles, t.units);
+    std::fprintf(f, "func %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", name.c_str(), t.insns, t.cycles,
+                 t.units, t.range);
   std::fclose(f);
 }
 
@@ -232,10 +261,24 @@ int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t*, int argc, char*
     else if (k == "out") g.out = v;
     else if (k == "objdump") objdump = v;
     else if (k == "mark") mark_syms.push_back(v);
-    else {
-      std::fprintf(stderr, "ts_m4_cycles: unknown argument '%s' (elf=, out=, mark=, objdump=)\n", a.c_str());
+    else if (k == "ram_wait") {
+      try {
+        g.wait_ranges.push_back(ParseWaitRange(v));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ts_m4_cycles: %s\n", e.what());
+        return 1;
+      }
+    } else {
+      std::fprintf(stderr, "ts_m4_cycles: unknown argument '%s' (elf=, out=, mark=, objdump=, ram_wait=)\n",
+                   a.c_str());
       return 1;
     }
+  }
+  try {
+    CheckWaitRanges(g.wait_ranges);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ts_m4_cycles: %s\n", e.what());
+    return 1;
   }
   if (elf.empty() || g.out.empty()) {
     std::fprintf(stderr, "ts_m4_cycles: elf=FIRMWARE.elf and out=REPORT are required\n");

@@ -1,8 +1,9 @@
-// Cortex-M4 cycle model: objdump decoding and the cost rules R1-R10 and W of m4_model.h.
+// Cortex-M4 cycle model: objdump decoding and the cost rules R1-R10, W and WR of m4_model.h.
 #include "m4_model.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -397,7 +398,65 @@ Cost CostOf(const Insn& cur, const Exec& e) {
   c.unexpected_flow = c.taken && !branch;
   // W: data reads from flash, and the fetch after a change of flow into flash.
   c.wait_units = e.flash_reads + (c.taken && e.next_pc < kFlashEnd ? 1u : 0u);
+  // WR: data accesses to ranges with their own wait states.
+  c.range_waits = e.range_waits;
+  c.cycles += e.range_waits;
   return c;
+}
+
+namespace {
+uint64_t ParseNumber(const std::string& s, const std::string& whole) {
+  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  const std::string digits = hex ? s.substr(2) : s;
+  if (digits.empty() || digits.size() > 16 ||
+      digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos)
+    throw std::runtime_error("cycle model: wait range '" + whole + "': '" + s +
+                             "' is not a number (decimal or 0x hexadecimal); the form is ORIGIN:LENGTH:W");
+  return std::stoull(digits, nullptr, hex ? 16 : 10);
+}
+}  // namespace
+
+WaitRange ParseWaitRange(const std::string& text) {
+  const size_t a = text.find(':');
+  const size_t b = a == std::string::npos ? a : text.find(':', a + 1);
+  if (a == std::string::npos || b == std::string::npos || text.find(':', b + 1) != std::string::npos)
+    throw std::runtime_error("cycle model: wait range '" + text + "' is not ORIGIN:LENGTH:W");
+  WaitRange r;
+  r.origin = ParseNumber(text.substr(0, a), text);
+  r.length = ParseNumber(text.substr(a + 1, b - a - 1), text);
+  const uint64_t w = ParseNumber(text.substr(b + 1), text);
+  if (r.length == 0) throw std::runtime_error("cycle model: wait range '" + text + "' has length 0");
+  if (w > 1000) throw std::runtime_error("cycle model: wait range '" + text + "': W above 1000");
+  r.wait = static_cast<uint32_t>(w);
+  return r;
+}
+
+void CheckWaitRanges(const std::vector<WaitRange>& ranges) {
+  auto show = [](const WaitRange& r) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "0x%llx:0x%llx:%u", static_cast<unsigned long long>(r.origin),
+                  static_cast<unsigned long long>(r.length), r.wait);
+    return std::string(buf);
+  };
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const WaitRange& r = ranges[i];
+    if (r.origin < kFlashEnd)
+      throw std::runtime_error("cycle model: wait range " + show(r) +
+                               " starts in flash (below 0x400000), whose reads W already charges");
+    if (r.length == 0 || r.origin + r.length > (uint64_t{1} << 32))
+      throw std::runtime_error("cycle model: wait range " + show(r) + " is empty or ends beyond 4 GiB");
+    for (size_t j = 0; j < i; ++j) {
+      const WaitRange& q = ranges[j];
+      if (r.origin < q.origin + q.length && q.origin < r.origin + r.length)
+        throw std::runtime_error("cycle model: wait ranges " + show(q) + " and " + show(r) + " overlap");
+    }
+  }
+}
+
+uint32_t RangeWait(const std::vector<WaitRange>& ranges, uint64_t addr) {
+  for (const WaitRange& r : ranges)
+    if (addr >= r.origin && addr - r.origin < r.length) return r.wait;
+  return 0;
 }
 
 }  // namespace ts_cycles

@@ -56,6 +56,22 @@
 //      change of flow (taken branch, load to PC) to a target in flash. Sequential fetches are
 //      assumed hidden by a prefetch buffer. The model accumulates the number of such events
 //      ("wait units"), so cycles at W = cycles at 0 + W * wait units.
+//  WR  Data wait states per address range (not in the TRM either: a property of the memory
+//      system, a parameter of the model like W). A list of ranges ORIGIN:LENGTH:W_r (plugin
+//      argument ram_wait=, firmware/profile.sh --ram-wait), outside flash and not overlapping:
+//      every data access (read or write, per bus transfer: LDM/STM/PUSH/POP and LDRD/STRD one
+//      per word, as QEMU reports them) whose address lies in range r adds W_r cycles. Addresses
+//      in no range cost as the rules above (0 wait states). Instruction fetches are not
+//      affected (code is in flash, W). Stores are charged like loads (no write buffer is
+//      modelled: an upper bound where a real write buffer would hide them). These cycles are
+//      part of `cycles` (unlike W's, they are not a multiple of one parameter) and counted
+//      apart as range_waits. What such ranges stand for on real parts: tightly coupled RAM
+//      that answers in the core's cycle (the zero-wait fast region) beside banks behind a bus
+//      matrix; the i.MX RT FlexRAM's TCM_CTRL register, for instance, selects between TCM
+//      reads "expected to be finished in 1-cycle" and a "read wait mode" of 2 cycles
+//      (TCM_RWAIT_EN; the field's description in the imxrt-ral register crate, docs at
+//      rtic.rs/2/api/imxrt_ral/flexram/TCM_CTRL), one wait state. Which W_r a given part's SRAM banks have is left to the
+//      user: the figures of bench/ that use WR state the W_r they assume.
 //
 // Not modelled (stated so that figures are read as what they are): IT folding (R1), the
 // operand-dependent division time (R2), unaligned accesses (TRM 3.3.2: +1/+2), "LDR Rx,[PC,
@@ -66,6 +82,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ts_cycles {
 
@@ -73,6 +90,21 @@ namespace ts_cycles {
 constexpr int kDivideCycles = 12;
 // The flash region (firmware/link.ld FLASH: ORIGIN 0, LENGTH 4M).
 constexpr uint64_t kFlashEnd = 0x00400000;
+
+// WR: one address range with its own data wait states.
+struct WaitRange {
+  uint64_t origin = 0;
+  uint64_t length = 0;
+  uint32_t wait = 0;
+};
+// Parses "ORIGIN:LENGTH:W" (each decimal or 0x-prefixed hexadecimal; LENGTH > 0, W <= 1000).
+// Throws std::runtime_error naming the text when malformed.
+WaitRange ParseWaitRange(const std::string& text);
+// Throws std::runtime_error when a range reaches into flash (below kFlashEnd), beyond 4 GiB,
+// or overlaps another.
+void CheckWaitRanges(const std::vector<WaitRange>& ranges);
+// W_r of the range holding `addr`, 0 when none does.
+uint32_t RangeWait(const std::vector<WaitRange>& ranges, uint64_t addr);
 
 enum class Kind : uint8_t {
   kAlu,          // 1 cycle, data processing (writes `writes`), R1
@@ -120,13 +152,15 @@ struct Exec {
   bool prev_loaded = false;     // prev was a single load that made its memory access
   uint32_t accesses = 0;        // memory accesses cur made (0: condition failed, R10)
   uint32_t flash_reads = 0;     // of which reads from flash
+  uint32_t range_waits = 0;     // WR: the sum of W_r over its accesses in wait ranges
   uint64_t next_pc = 0;         // where execution went next
   const Insn* next = nullptr;   // the instruction at next_pc when known (for R8's alignment term)
 };
 
 struct Cost {
-  uint32_t cycles = 0;      // at zero wait states
+  uint32_t cycles = 0;      // at zero flash wait states; includes range_waits (WR)
   uint32_t wait_units = 0;  // multiply by W
+  uint32_t range_waits = 0; // cycles of them from WR's address ranges
   bool taken = false;       // control went elsewhere than pc + size
   bool pipelined = false;   // R4 applied
   bool agu_stall = false;   // R6 applied

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -1647,11 +1648,64 @@ std::pair<CheckFailure, std::string> CheckRegions(const Plan& p, Plan& flat) {
   return {CheckFailure::kNone, ""};
 }
 
+// Pinned weights (plan.h PinnedWeight), after CheckRegions accepted the regions: each is a
+// constant tensor of the graph, whole, in a region's arena at an aligned offset, and its bytes
+// are occupied for good: no other pinned weight, buffer or workspace of that region overlaps
+// them at any step (a buffer's lifetime does not matter: the weight is always there).
+std::pair<CheckFailure, std::string> CheckPinnedWeights(const Graph& g, const Plan& p) {
+  const auto structure = [](std::string m) { return std::make_pair(CheckFailure::kStructure, std::move(m)); };
+  const auto bounds = [](std::string m) { return std::make_pair(CheckFailure::kBounds, std::move(m)); };
+  const int nr = static_cast<int>(p.regions.size());
+  const auto overlap = [](int64_t a0, int64_t a1, int64_t b0, int64_t b1) { return a0 < b1 && b0 < a1; };
+  for (size_t i = 0; i < p.pinned_weights.size(); ++i) {
+    const PinnedWeight& w = p.pinned_weights[i];
+    if (nr == 0) return structure(fmt::format("pinned weight {} in a plan without memory regions", i));
+    if (w.region < 0 || w.region >= nr)
+      return structure(fmt::format("pinned weight {} is in region {}, but the plan has {} region(s)", i, w.region, nr));
+    if (w.tensor < 0 || w.tensor >= static_cast<int>(g.tensors.size()) || !g.tensors[w.tensor].is_const)
+      return structure(fmt::format("pinned weight {} names tensor {}, which is not a constant tensor of the graph", i,
+                                   w.tensor));
+    const Tensor& t = g.tensors[w.tensor];
+    if (w.bytes != static_cast<int64_t>(t.data.size()))
+      return structure(fmt::format("pinned weight {} ('{}') holds {} bytes, but the tensor has {}", i, t.name, w.bytes,
+                                   t.data.size()));
+    const std::string& rn = p.regions[w.region].name;
+    if (w.offset < 0 || w.offset % kPinnedAlignment != 0 || w.offset > p.region_bytes[w.region] - w.bytes)
+      return bounds(fmt::format("pinned weight {} ('{}') occupies bytes [{}, {}) of region '{}' ({} bytes; offsets "
+                                "are multiples of {})",
+                                i, t.name, w.offset, w.offset + w.bytes, rn, p.region_bytes[w.region], kPinnedAlignment));
+    for (size_t k = 0; k < i; ++k) {
+      const PinnedWeight& o = p.pinned_weights[k];
+      if (o.tensor == w.tensor) return structure(fmt::format("tensor '{}' is pinned twice", t.name));
+      if (o.region == w.region && overlap(w.offset, w.offset + w.bytes, o.offset, o.offset + o.bytes))
+        return bounds(fmt::format("pinned weights {} and {} overlap in region '{}'", k, i, rn));
+    }
+    for (size_t b = 0; b < p.buffers.size(); ++b) {
+      const Buffer& buf = p.buffers[b];
+      if (buf.external || buf.region != w.region || buf.bytes == 0) continue;
+      if (overlap(w.offset, w.offset + w.bytes, buf.offset, buf.offset + buf.bytes))
+        return bounds(fmt::format("buffer {} ('{}', bytes [{}, {}) of region '{}') overlaps pinned weight {} ('{}', bytes "
+                                  "[{}, {})), which occupies them at every step",
+                                  b, buf.name, buf.offset, buf.offset + buf.bytes, rn, i, t.name, w.offset,
+                                  w.offset + w.bytes));
+    }
+    for (size_t s = 0; s < p.steps.size(); ++s) {
+      const Step::Workspace& ws = p.steps[s].workspace;
+      if (ws.bytes == 0 || ws.region != w.region) continue;
+      if (overlap(w.offset, w.offset + w.bytes, ws.offset, ws.offset + ws.bytes))
+        return bounds(fmt::format("step {}'s workspace (bytes [{}, {}) of region '{}') overlaps pinned weight {} ('{}')", s,
+                                  ws.offset, ws.offset + ws.bytes, rn, i, t.name));
+    }
+  }
+  return {CheckFailure::kNone, ""};
+}
+
 }  // namespace
 
 CheckResult CheckPlan(const Graph& g, const Plan& plan) {
   Plan flat;
-  const auto [kind, why] = CheckRegions(plan, flat);
+  auto [kind, why] = CheckRegions(plan, flat);
+  if (kind == CheckFailure::kNone) std::tie(kind, why) = CheckPinnedWeights(g, plan);
   if (kind != CheckFailure::kNone) {
     CheckResult r;
     r.failure = kind;

@@ -365,6 +365,16 @@ std::string ModelWriter::ConstBytes(const std::string& name, const std::string& 
 }
 
 std::string ModelWriter::ConstTensor(int t) {
+  for (const PinnedWeight& pw : plan_.pinned_weights)
+    if (pw.tensor == t) {
+      ConstTensorData(t);
+      return std::string("((const ") + CType(g_.tensors[t].type) + "*)(" + ArenaSym(pw.region) + " + " +
+             std::to_string(pw.offset) + "))";
+    }
+  return ConstTensorData(t);
+}
+
+std::string ModelWriter::ConstTensorData(int t) {
   const Tensor& tensor = g_.tensors[t];
   if (!tensor.is_const) throw Error("codegen: tensor '" + tensor.name + "' is not a constant");
   if (auto it = tensor_syms_.find(t); it != tensor_syms_.end()) return it->second;
@@ -424,6 +434,15 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
   if (!plan.regions.empty() && plan.region_bytes.size() != plan.regions.size())
     throw Error("codegen: the plan has " + std::to_string(plan.regions.size()) + " memory regions but " +
                 std::to_string(plan.region_bytes.size()) + " region sizes");
+  for (const PinnedWeight& pw : plan.pinned_weights) {
+    if (plan.regions.empty() || pw.region < 0 || pw.region >= static_cast<int>(plan.regions.size()) ||
+        pw.tensor < 0 || pw.tensor >= static_cast<int>(g.tensors.size()) || !g.tensors[pw.tensor].is_const ||
+        pw.bytes != static_cast<int64_t>(g.tensors[pw.tensor].data.size()) || pw.offset < 0 ||
+        pw.offset % kPinnedAlignment != 0 || pw.offset + pw.bytes > plan.region_bytes[pw.region])
+      throw Error("codegen: pinned weight (tensor " + std::to_string(pw.tensor) + ", region " +
+                  std::to_string(pw.region) + ", offset " + std::to_string(pw.offset) + ", " +
+                  std::to_string(pw.bytes) + " bytes) is not a whole constant tensor inside its region's arena");
+  }
   if (plan.arena_bytes < 0 || plan.arena_bytes > kMaxArenaBytes)
     throw Error("codegen: plan arena_bytes " + std::to_string(plan.arena_bytes) + " is outside [0, " +
                 std::to_string(kMaxArenaBytes) + "]");
@@ -508,6 +527,16 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     for (size_t r = 0; r < plan.regions.size(); ++r)
       h << "#define " << up << "_ARENA_" << Upper(plan.regions[r].name) << "_BYTES " << plan.region_bytes[r] << "\n";
     h << "#define " << up << "_NUM_REGIONS " << plan.regions.size() << "\n";
+    if (!plan.pinned_weights.empty()) {
+      int64_t pinned = 0;
+      for (const PinnedWeight& pw : plan.pinned_weights) pinned += pw.bytes;
+      h << "/* Fast weights (tessera codegen --fast-weights): " << plan.pinned_weights.size() << " filter(s), "
+        << pinned << " bytes, are copied from flash into region\n * "
+        << plan.regions[plan.pinned_weights[0].region].name
+        << "'s arena (counted in its size above) by " << prefix << "_init(), which the first "
+        << prefix << "_invoke() calls\n * when the program has not. */\n"
+        << "#define " << up << "_PINNED_WEIGHT_BYTES " << pinned << "\n";
+    }
   }
   {
     const KernelStack ks = PlanKernelStack(g, plan);
@@ -552,7 +581,12 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     << "/* Runs the model once. Returns 0. State (" << up << "_STATE_BYTES) carries over to the next invoke. */\n"
     << "int " << prefix << "_invoke(void);\n"
     << "/* Restores the state to its initial value (as at start-up); nothing without state. */\n"
-    << "void " << prefix << "_reset(void);\n\n";
+    << "void " << prefix << "_reset(void);\n"
+    << (plan.pinned_weights.empty()
+            ? std::string()
+            : "/* Copies the fast weights into their region (once; " + prefix + "_invoke() calls it if needed). */\n"
+              "void " + prefix + "_init(void);\n")
+    << "\n";
   if (options.profile)
     h << "/* ---- profiling (tessera codegen --profile) ----\n"
       << " * " << prefix << "_invoke() reads " << up << "_PROFILE_CLOCK() before the first step and after every\n"
@@ -588,9 +622,11 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
   } else {
     c << "/* The activations, scratch and workspaces, one arena per memory region, each in section\n"
       << " * .bss.tessera_arena.<region> so that the linker script places it in its bank. */\n";
+    // (A region the plan leaves empty keeps its array, marked unused for -Werror builds.)
     for (size_t r = 0; r < plan.regions.size(); ++r)
       c << "static int8_t " << prefix << "_arena_" << plan.regions[r].name << "["
-        << std::max<int64_t>(plan.region_bytes[r], 1) << "] __attribute__((aligned(16), section(\".bss.tessera_arena."
+        << std::max<int64_t>(plan.region_bytes[r], 1) << "] __attribute__((aligned(16), "
+        << (plan.region_bytes[r] == 0 ? "unused, " : "") << "section(\".bss.tessera_arena."
         << plan.regions[r].name << "\")));\n";
   }
   if (external_bytes)
@@ -619,6 +655,15 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
       c << "\n}";
     }
     c << ";\n";
+  }
+  // Fast weights: <prefix>_init() copies each pinned filter from its const array into its region.
+  std::ostringstream init;
+  if (!plan.pinned_weights.empty()) {
+    init << "static int " << prefix << "_initialized;\n\nvoid " << prefix << "_init(void) {\n";
+    for (const PinnedWeight& pw : plan.pinned_weights)
+      init << "  memcpy(" << w.ArenaSym(pw.region) << " + " << pw.offset << ", " << w.ConstTensorData(pw.tensor) << ", "
+           << pw.bytes << ");\n";
+    init << "  " << prefix << "_initialized = 1;\n}\n\n";
   }
   c << "\n/* ---- constants: weights, biases, per-channel multipliers and shifts ---- */\n"
     << w.consts() << "\n/* ---- kernel parameters ---- */\n" << w.params() << "\n";
@@ -666,7 +711,11 @@ std::vector<std::string> GenerateC(const Graph& g, const Plan& plan, const std::
     c << "    case " << i << ": return " << g.tensors[g.outputs[i]].num_bytes() << ";\n";
   c << "    default: return 0;\n  }\n}\n\n";
   if (options.profile) c << ProfileSupport(prefix, step_labels, step_windows, step_types, type_names);
-  c << "int " << prefix << "_invoke(void) {\n" << body.str() << "  return 0;\n}\n\n";
+  c << init.str();
+  c << "int " << prefix << "_invoke(void) {\n"
+    << (plan.pinned_weights.empty() ? std::string()
+                                    : "  if (!" + prefix + "_initialized) " + prefix + "_init();\n")
+    << body.str() << "  return 0;\n}\n\n";
   c << "void " << prefix << "_reset(void) {\n";
   if (plan.state_bytes && state_zero)
     c << "  memset(" << prefix << "_state, 0, sizeof " << prefix << "_state);\n";

@@ -76,10 +76,13 @@ ElfSizes MeasureElf(const std::string& elf_path);
 // QEMU with the cycle-model plugin (firmware/cycles/m4_model.h: the Cortex-M4 TRM's timing
 // rules applied to every executed instruction, its predecessor, successor and memory accesses).
 // Cycles at W flash wait states = cycles + W * wait_units. Not a measurement.
+// With data wait ranges (RunCycleModel's ram_waits, m4_model.h rule WR), `cycles` includes the
+// cycles their accesses added, `range_waits` of them.
 struct CycleCounts {
   uint64_t instructions = 0;
-  uint64_t cycles = 0;      // at zero wait states
+  uint64_t cycles = 0;      // at zero flash wait states (wait ranges' cycles included)
   uint64_t wait_units = 0;  // flash data reads + fetches after a taken branch into flash
+  uint64_t range_waits = 0; // cycles added by the data wait ranges (WR), part of `cycles`
   uint64_t CyclesAt(int wait_states) const { return cycles + static_cast<uint64_t>(wait_states) * wait_units; }
 };
 struct CycleModelRun {
@@ -102,7 +105,9 @@ struct CycleModelRun {
 };
 // The plugin the build made (build/firmware/libts_m4_cycles.so), or $TESSERA_CYCLES_PLUGIN.
 std::string CyclePluginPath();
-CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 900);
+// `ram_waits`: data wait ranges, each "ORIGIN:LENGTH:W" (firmware/profile.sh --ram-wait).
+CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 900,
+                            const std::vector<std::string>& ram_waits = {});
 
 // Banks for a plan's memory regions on the emulated boards (FirmwareBuild::regions): region r
 // at 0x20100000 + r MiB inside the boards' SSRAM2/3 (below them: the stack, .data and .bss),
@@ -110,6 +115,11 @@ CycleModelRun RunCycleModel(const std::string& elf_path, int timeout_seconds = 9
 // bytes (shrink 1: that region's link must fail). Empty without regions; RunOnDevice passes
 // them with shrink 0.
 std::vector<std::string> DeviceRegionBanks(const Plan& plan, int64_t shrink = 0);
+
+// Data wait ranges (RunCycleModel's ram_waits) for a plan's memory regions on the emulated
+// board: each region's whole 1 MiB bank (DeviceRegionBanks' addresses) at `slow_wait` wait
+// states unless the region is fast (MemoryRegion::fast: 0, no range). Empty without regions.
+std::vector<std::string> CycleWaitRanges(const Plan& plan, int slow_wait);
 
 // Writes a firmware main.c for a generated model (CodegenOptions::prefix `prefix`) that
 // copies the fixed `inputs` (raw bytes of each graph input, embedded as const arrays) into
@@ -120,8 +130,11 @@ std::vector<std::string> DeviceRegionBanks(const Plan& plan, int64_t shrink = 0)
 // <prefix>_profile_report's table (lines "profile ...").
 // `invokes` > 1: the inputs are copied in and <prefix>_invoke() run that many times in a row
 // (state carries over); the instructions and outputs printed are the last invoke's.
+// `init`: the model has <prefix>_init() (pinned weights, CodegenOptions: a plan with
+// Plan::pinned_weights), called before the inputs are copied and the counter starts.
 void WriteDeviceMain(const std::string& path, const std::vector<std::vector<uint8_t>>& inputs,
-                     const std::string& prefix = "model", bool profile = false, int invokes = 1);
+                     const std::string& prefix = "model", bool profile = false, int invokes = 1,
+                     bool init = false);
 
 // Generate C for (g, plan), build it for `board` with an SRAM budget of exactly what the
 // image needs (or `ram_bytes`), run it once on `inputs` under QEMU.
@@ -140,6 +153,9 @@ struct DeviceOptions {
   // Run the image once more under the cycle model (RunCycleModel; an386 only) and fill
   // DeviceResult::cycle_model (with `profile`, also step_cycles).
   bool cycles = false;
+  // With `cycles`: data wait ranges for the cycle model (RunCycleModel's ram_waits), e.g.
+  // CycleWaitRanges below for a plan's memory regions.
+  std::vector<std::string> ram_waits;
   // Invokes in a row on the same inputs (state carried over); outputs and instructions are
   // the last invoke's.
   int invokes = 1;

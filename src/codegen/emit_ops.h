@@ -35,8 +35,12 @@ class ModelWriter {
   std::string Buf(int b, bool is_const) const;
   static std::string Win(const Window& w);
 
-  // A const array with the constant tensor t's data (emitted once); returns its symbol.
+  // A const array with the constant tensor t's data (emitted once); returns its symbol, or for
+  // a tensor the plan pins in a memory region (Plan::pinned_weights) a C expression pointing
+  // at its copy there (<prefix>_init() copies it from the const array).
   std::string ConstTensor(int t);
+  // The const array of tensor t (emitted once), pinned or not.
+  std::string ConstTensorData(int t);
   // A const int32_t array (deduplicated by content); returns its symbol.
   std::string ConstI32(const std::string& name, const int32_t* v, size_t n);
   // A const int64_t array (deduplicated by content); returns its symbol.

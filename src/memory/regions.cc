@@ -218,6 +218,7 @@ RegionPlacement PlaceInRegions(const Graph& g, Plan& plan, const std::vector<Mem
   Plan scheduled = plan;
   scheduled.regions.clear();
   scheduled.region_bytes.clear();
+  scheduled.pinned_weights.clear();  // a new placement: weights are pinned afterwards (PinHotWeights)
   for (Buffer& b : scheduled.buffers) b.region = 0;
   const PlacementProblem p = RegionProblem(g, scheduled, lo);
   const int n = static_cast<int>(p.items.size()), nr = static_cast<int>(regions.size());
@@ -346,6 +347,79 @@ int64_t SmallestFastRegion(const Graph& g, const Plan& plan, double fraction, co
   int64_t peak = 0;
   for (size_t k = 0; k < hot.size(); ++k) peak = std::max(peak, pl.offsets[k] + ItemBytes(p, scheduled, hot[k]));
   return peak;
+}
+
+PinnedWeightsResult PinHotWeights(const Graph& g, Plan& plan, const std::string& region, int64_t max_bytes) {
+  int r = -1;
+  for (size_t k = 0; k < plan.regions.size(); ++k)
+    if (plan.regions[k].name == region) r = static_cast<int>(k);
+  if (r < 0) {
+    std::string names;
+    for (const MemoryRegion& m : plan.regions) names += (names.empty() ? "" : ", ") + m.name;
+    throw Error("fast weights: the plan has no memory region '" + region + "'" +
+                (names.empty() ? std::string(" (it has no regions: plan with --memory)") : " (its regions: " + names + ")"));
+  }
+  if (static_cast<int>(plan.region_bytes.size()) != static_cast<int>(plan.regions.size()))
+    throw Error("fast weights: the plan's region sizes do not match its regions");
+  // Reads per byte of each filter tensor.
+  std::vector<int64_t> reads(g.tensors.size(), 0);
+  for (const Step& st : plan.steps) {
+    if (st.kind == StepKind::kCopy || st.op < 0) continue;
+    const Operator& op = g.ops[st.op];
+    if (op.type != OpType::kConv2D && op.type != OpType::kDepthwiseConv2D && op.type != OpType::kFullyConnected) continue;
+    if (op.inputs.size() < 2 || op.inputs[1] == kNoTensor) continue;
+    const Tensor& t = g.tensors[op.inputs[1]];
+    if (!t.is_const || t.data.empty()) continue;
+    reads[op.inputs[1]] += std::max<int64_t>(1, int64_t{st.window.h()} * st.window.w());
+  }
+  std::vector<int> cand;
+  PinnedWeightsResult res;
+  for (size_t t = 0; t < reads.size(); ++t) {
+    if (!reads[t]) continue;
+    res.all_read_bytes += reads[t] * static_cast<int64_t>(g.tensors[t].data.size());
+    bool pinned = false;
+    for (const PinnedWeight& w : plan.pinned_weights) pinned = pinned || w.tensor == static_cast<int>(t);
+    if (!pinned) cand.push_back(static_cast<int>(t));
+  }
+  std::stable_sort(cand.begin(), cand.end(), [&](int a, int b) {
+    if (reads[a] != reads[b]) return reads[a] > reads[b];
+    return g.tensors[a].data.size() < g.tensors[b].data.size();
+  });
+  const int64_t used = AlignUp(plan.region_bytes[r], kPinnedAlignment);
+  res.room = std::max<int64_t>(0, plan.regions[r].bytes - used);
+  const std::string& name = plan.regions[r].name;
+  if (max_bytes > res.room)
+    throw Error("fast weights: region '" + name + "' holds " + std::to_string(plan.regions[r].bytes) +
+                " bytes and the plan's arena there uses " + std::to_string(plan.region_bytes[r]) + ", leaving " +
+                std::to_string(res.room) + " bytes: " + std::to_string(max_bytes) + " bytes of weights do not fit");
+  const int64_t budget = max_bytes < 0 ? res.room : max_bytes;
+  int64_t end = used;
+  std::vector<PinnedWeight> added;
+  for (int t : cand) {
+    const int64_t bytes = static_cast<int64_t>(g.tensors[t].data.size());
+    const int64_t at = AlignUp(end, kPinnedAlignment);
+    if (at + bytes - used > budget) continue;
+    added.push_back({t, r, at, bytes});
+    end = at + bytes;
+    res.read_bytes += reads[t] * bytes;
+  }
+  if (added.empty()) {
+    int64_t smallest = -1;
+    for (int t : cand)
+      if (smallest < 0 || static_cast<int64_t>(g.tensors[t].data.size()) < smallest)
+        smallest = static_cast<int64_t>(g.tensors[t].data.size());
+    throw Error("fast weights: no filter fits region '" + name + "': " + std::to_string(budget) +
+                " bytes available beyond its arena of " + std::to_string(plan.region_bytes[r]) + " (capacity " +
+                std::to_string(plan.regions[r].bytes) + ")" +
+                (smallest < 0 ? std::string(", and the plan has no filters to copy")
+                              : ", the smallest filter needs " + std::to_string(smallest)));
+  }
+  for (const PinnedWeight& w : added) plan.pinned_weights.push_back(w);
+  res.bytes = end - plan.region_bytes[r];
+  plan.arena_bytes += end - plan.region_bytes[r];
+  plan.region_bytes[r] = end;
+  plan.strategy += "+fast-weights";
+  return res;
 }
 
 }  // namespace tessera

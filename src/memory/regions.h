@@ -73,4 +73,21 @@ RegionPlacement PlaceInRegions(const Graph& g, Plan& plan, const std::vector<Mem
 int64_t SmallestFastRegion(const Graph& g, const Plan& plan, double fraction, const LifetimeOptions& lo = {},
                            int64_t* hot_access = nullptr, int64_t* total_access = nullptr);
 
+// Hot weights into a fast region (tessera codegen --fast-weights REGION[:BYTES]): the filters of
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED steps, most read per byte first (each output
+// pixel a step computes reads its filter once: reads per byte = the output pixels of every step
+// of the operator), are copied into region `region`'s arena after its peak, each at a
+// kPinnedAlignment offset, while they fit in the region's capacity and within `max_bytes` more
+// bytes (< 0: the whole room); a filter that does not fit is skipped and smaller ones are
+// tried. Records them in plan.pinned_weights and grows plan.region_bytes and arena_bytes.
+// Throws Error naming the region when the plan has no such region, when `max_bytes` exceeds
+// the room the region has beyond its arena, or when no filter fits.
+struct PinnedWeightsResult {
+  int64_t room = 0;          // region capacity - its arena peak (aligned)
+  int64_t bytes = 0;         // pinned, alignment included
+  int64_t read_bytes = 0;    // estimated filter bytes read per invoke from the pinned copies
+  int64_t all_read_bytes = 0;  // ... from every filter
+};
+PinnedWeightsResult PinHotWeights(const Graph& g, Plan& plan, const std::string& region, int64_t max_bytes = -1);
+
 }  // namespace tessera

@@ -130,6 +130,21 @@ struct MemoryRegion {
   bool operator==(const MemoryRegion&) const = default;
 };
 
+// A constant tensor (weights) copied into a memory region's arena once, before the first
+// invoke (tessera codegen --fast-weights; memory/regions.h PinHotWeights): the kernels read it
+// there instead of from flash. Bytes [offset, offset + bytes) of region `region`'s arena are
+// occupied for good, at every step: no buffer or workspace of that region may touch them (the
+// checker verifies it), and Plan::region_bytes counts them. Offsets are multiples of
+// kPinnedAlignment.
+struct PinnedWeight {
+  int tensor = kNoTensor;
+  int region = 0;
+  int64_t offset = 0;
+  int64_t bytes = 0;
+  bool operator==(const PinnedWeight&) const = default;
+};
+constexpr int64_t kPinnedAlignment = 16;
+
 // How the peak is accounted.
 struct Accounting {
   bool input_in_arena = true;  // false: the model input is streamed, not in the arena
@@ -154,6 +169,8 @@ struct Plan {
   // region_bytes (the total the plan occupies).
   std::vector<MemoryRegion> regions;
   std::vector<int64_t> region_bytes;
+  // Constant tensors copied into a region's arena (only in a plan with regions).
+  std::vector<PinnedWeight> pinned_weights;
 };
 
 // Where each region's arena starts when the regions are laid end to end in one address space,

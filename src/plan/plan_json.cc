@@ -173,6 +173,12 @@ J PlanToJsonT(const Plan& plan, const Graph* g) {
                              r < plan.region_bytes.size() ? plan.region_bytes[r] : 0}));
     j["regions"] = std::move(rs);
   }
+  if (!plan.pinned_weights.empty()) {
+    // Constant tensors copied into a region: [tensor, region, offset, bytes] each.
+    J pw = J::array();
+    for (const PinnedWeight& w : plan.pinned_weights) pw.push_back(J::array({w.tensor, w.region, w.offset, w.bytes}));
+    j["pinned_weights"] = std::move(pw);
+  }
   J bufs = J::array();
   for (const Buffer& b : plan.buffers) bufs.push_back(BufferJson<J>(b));
   j["buffers"] = std::move(bufs);
@@ -239,6 +245,22 @@ Plan PlanFromJson(const json& j, const Graph* g) {
       Bad("regions", fmt::format("the regions use {} bytes in all, but arena_bytes is {}", total, p.arena_bytes));
   }
   const int64_t num_regions = std::max<int64_t>(1, static_cast<int64_t>(p.regions.size()));
+  if (j.contains("pinned_weights")) {
+    const json& pw = Arr(j["pinned_weights"], "pinned_weights");
+    if (p.regions.empty()) Bad("pinned_weights", "pinned weights need memory regions (\"regions\")");
+    const int64_t nten = g ? static_cast<int64_t>(g->tensors.size()) : std::numeric_limits<int32_t>::max();
+    for (size_t i = 0; i < pw.size(); ++i) {
+      const std::string f = Idx("pinned_weights", i);
+      const json& e = Arr(pw[i], f);
+      if (e.size() != 4) Bad(f, fmt::format("expected [tensor, region, offset, bytes], found {} elements", e.size()));
+      PinnedWeight w;
+      w.tensor = static_cast<int>(Int(e[0], Idx(f, 0), 0, nten - 1));
+      w.region = static_cast<int>(Int(e[1], Idx(f, 1), 0, num_regions - 1));
+      w.offset = Int(e[2], Idx(f, 2), 0, kMaxJsonBytes);
+      w.bytes = Int(e[3], Idx(f, 3), 1, kMaxJsonBytes);
+      p.pinned_weights.push_back(w);
+    }
+  }
   const json& bufs = Arr(Field(j, "", "buffers"), "buffers");
   const json& steps = Arr(Field(j, "", "steps"), "steps");
   const int nb = static_cast<int>(std::min<size_t>(bufs.size(), std::numeric_limits<int>::max()));

@@ -376,6 +376,20 @@ typedef struct {
 size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p);
 void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                            const int32_t* bias, int8_t* out, int8_t* scratch);
+/* FULLY_CONNECTED int8 over a packed filter (fully_connected_dsp.c): the same bytes as
+ * ts_fully_connected_s8 with the filter and bias the packing took. ts_fc_pack_s8 writes
+ * ts_fc_packed_words(p) words from the filter ([out_depth][in_depth]), the bias (or NULL) and
+ * p's input_offset (the other fields are not read) and returns 1, or returns 0 when the
+ * filter cannot be packed (a filter offset, or weights whose sums could leave the packed
+ * accumulators' range: then call ts_fully_connected_s8). The packing is target-independent
+ * (done once, e.g. at code generation); ts_fully_connected_s8_packed runs on every target
+ * (the DSP instructions emulated in C without the DSP extension). scratch: NULL or out_depth
+ * bytes, as ts_fully_connected_s8; with an output sharing bytes with the input and no scratch
+ * it keeps the portable order. */
+size_t ts_fc_packed_words(const ts_fc_params* p);
+int ts_fc_pack_s8(const ts_fc_params* p, const int8_t* filter, const int32_t* bias, int32_t* packed);
+void ts_fully_connected_s8_packed(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                  int8_t* out, int8_t* scratch);
 /* FULLY_CONNECTED 16x8 (TFLM's int16 path): int16 input and output (2 bytes per element, any
  * byte alignment), int8 filter, per-tensor requantization only (output_multiplier[0] /
  * output_shift[0]; TFLM takes per-channel filters for int8 inputs only), an int64 accumulator,

@@ -237,12 +237,13 @@ const char* kDeviceProgram = R"(
 #define MAXF (640 * 130)
 static int8_t in[MAXIN], filt[MAXF], ra[2048], rb[2048], arena[4096], sa[700], sb[700];
 static int32_t mult[700], shift[700], bias[700];
-static uint32_t cases, four_rows, inplace_cases, overlap_cases;
+static int32_t pk[21200];
+static uint32_t cases, four_rows, inplace_cases, overlap_cases, packed_cases, packed_overlap;
 
 static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
   ts_fc_params p;
   int32_t o, i, v, n_in, n_out;
-  int bad = 0;
+  int bad = 0, packed;
   memset(&p, 0, sizeof p);
   p.batches = uni(1, 3);
   p.in_depth = depth;
@@ -256,7 +257,9 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
   for (o = 0; o < out_depth; ++o) {
     mult[o] = uni(1 << 30, 2147483647);
     shift[o] = extreme ? uni(-31, -20) : uni(-14, 2);
-    bias[o] = it % 11 == 5 ? (uni(0, 1) ? 1 : -1) * uni((1 << 30) - 40000, 2147483600) : uni(-100000, 100000);
+    bias[o] = it % 11 == 5 && ((it / 11) % 2 == 0 || o % 2 == 0)  /* (it / 11) % 2: on even rows only */
+                  ? (uni(0, 1) ? 1 : -1) * uni((1 << 30) - 40000, 2147483600)
+                  : uni(-100000, 100000);
   }
   p.output_multiplier = mult;
   p.output_shift = shift;
@@ -283,6 +286,24 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
       ++inplace_cases;
     }
   }
+  /* the packed filter (the symmetric int8 filter: -128 made -127) */
+  for (i = 0; i < depth * out_depth; ++i) filt[i] = filt[i] == -128 ? -127 : filt[i];
+  packed = ts_fc_packed_words(&p) <= sizeof pk / sizeof pk[0] && ts_fc_pack_s8(&p, filt, bias, pk);
+  if (packed) {
+    for (v = 0; v < 2; ++v) {
+      memset(ra, 1, (size_t)n_out);
+      memset(rb, 2, (size_t)n_out);
+      ts_fully_connected_s8_portable(&p, in, filt, bias, ra, 0);
+      ts_fully_connected_s8_packed(&p, in, pk, rb, v ? sb : 0);
+      bad |= memcmp(ra, rb, (size_t)n_out) != 0;
+    }
+    if (out_depth <= depth) {
+      memcpy(arena, in, (size_t)n_in);
+      ts_fully_connected_s8_packed(&p, arena, pk, arena, sb);
+      bad |= memcmp(ra, arena, (size_t)n_out) != 0;
+    }
+    ++packed_cases;
+  }
   if (n_in + n_out + 8 <= (int32_t)sizeof arena) {  /* overlap without scratch: portable order */
     const int32_t gap = uni(-n_out + 1, n_in - 1), lead = gap < 0 ? -gap : 0;
     const int32_t span = lead + (n_in > gap + n_out ? n_in : gap + n_out);
@@ -294,6 +315,13 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
       ts_fully_connected_s8(&p, arena + lead, filt, bias, arena + lead + gap, 0);
       bad |= memcmp(ra, arena, (size_t)span) != 0;
       ++overlap_cases;
+      if (packed) {
+        memset(arena, 0, (size_t)span);
+        memcpy(arena + lead, in, (size_t)n_in);
+        ts_fully_connected_s8_packed(&p, arena + lead, pk, arena + lead + gap, 0);
+        bad |= memcmp(ra, arena, (size_t)span) != 0;
+        ++packed_overlap;
+      }
     }
   }
   ++cases;
@@ -316,6 +344,8 @@ int main(void) {
   ts_fw_put_kv("four_rows", four_rows);
   ts_fw_put_kv("inplace_cases", inplace_cases);
   ts_fw_put_kv("overlap_cases", overlap_cases);
+  ts_fw_put_kv("packed_cases", packed_cases);
+  ts_fw_put_kv("packed_overlap", packed_overlap);
   ts_fw_put_kv("mismatches", bad);
   ts_fw_put_kv("done", 1);
   return 0;
@@ -337,6 +367,8 @@ TEST(DspFullyConnected, NativeKernelMatchesPortableOnTheEmulatedCortexM4AndM7) {
     EXPECT_GT(std::stoi(run.values["four_rows"]), 300) << run.output;
     EXPECT_GT(std::stoi(run.values["inplace_cases"]), 600) << run.output;
     EXPECT_GT(std::stoi(run.values["overlap_cases"]), 300) << run.output;
+    EXPECT_GT(std::stoi(run.values["packed_cases"]), 300) << run.output;
+    EXPECT_GT(std::stoi(run.values["packed_overlap"]), 150) << run.output;
   }
 }
 

@@ -1,8 +1,21 @@
-/* FULLY_CONNECTED int8, DSP-structured path (TFLM reference_integer_ops::FullyConnected,
+/* FULLY_CONNECTED int8, DSP-structured paths (TFLM reference_integer_ops::FullyConnected,
  * tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h, same bytes as
  * ts_fully_connected_s8_portable in fully_connected.c).
  *
- * Cycles go to streaming the filter: every filter byte is used once per batch row, so the
+ * Two entry points:
+ *  - ts_fully_connected_s8_packed (the second half of this file), what the operator unit
+ *    runs and code generation emits whenever the filter packs (ts_fc_pack_s8: no filter
+ *    offset, sums within the packed accumulators' range, i.e. TFLite's symmetric int8
+ *    weights of any realistic layer): two output rows share each SMLAD lane (256 * hi + lo
+ *    weights), so four MACs take one pipelined LDR, one SXTB16 and two SMLAD, the bias and
+ *    input offset folded into per-row start values at packing time; 20 modelled cycles per
+ *    block of 4 inputs x 4 rows (1.25 per MAC; ad01: 0.367M cycles at W=0, 1.39 per MAC
+ *    with requantization and per-call work). No workspace: the input is widened in the loop
+ *    (two SXTB16 per four inputs, shared by the four rows).
+ *  - ts_fully_connected_s8_dsp (below), over the plain filter: filters that do not pack, and
+ *    the recurrent kernels' calls.
+ *
+ * ts_fully_connected_s8_dsp. Cycles go to streaming the filter: every filter byte is used once per batch row, so the
  * kernel is bound by loading each filter word and its two SXTB16 (even and odd bytes) and two
  * SMLAD (four MACs). Four output rows are computed at a time: each input word is loaded and
  * widened (SXTAB16, input offset added) once and used by the four rows, whose filter words

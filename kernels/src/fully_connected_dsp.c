@@ -491,8 +491,8 @@ typedef struct {
   const int8_t* xend;  /*  4: x + 4 * blocks (blocks = depth / 4) */
   const int8_t* xrem;  /*  8: x + 4 * (blocks % 8): the single blocks done first */
   const int32_t* w;    /* 12: the first group's start values */
-  int8_t* dst;         /* 16: the first group's outputs */
-  int32_t groups;      /* 20: groups of four outputs (>= 1) */
+  int8_t* dst;         /* 16: the current group's outputs */
+  int8_t* dst_end;     /* 20: dst + 4 * groups (groups >= 1) */
   int32_t mult, right; /* 24, 28: multiplier, -shift */
   int32_t m;           /* 32: (2 * output_offset + 1) << (right - 1) */
   uint32_t lo4, hi4;   /* 36, 40: the activation range in four byte lanes */
@@ -513,7 +513,7 @@ static void ts_fcp_block(uint32_t xv, const int32_t* w, int32_t* a) {
 }
 
 #if TS_DSP_NATIVE
-typedef char ts_fcp_args_layout[(offsetof(ts_fcp_args, groups) == 20 && offsetof(ts_fcp_args, hi4) == 40) ? 1 : -1];
+typedef char ts_fcp_args_layout[(offsetof(ts_fcp_args, dst_end) == 20 && offsetof(ts_fcp_args, hi4) == 40) ? 1 : -1];
 
 /* acc[0..3] (A0, B0, A1, B1) += one group's blocks of filter words from w over x. */
 void ts_fcp_dot4_asm(const int8_t* x, const int32_t* w, int32_t blocks, int32_t* acc);
@@ -551,7 +551,8 @@ void ts_fcp_groups_asm(ts_fcp_args* a);
   "bne 2b\n"                                                                                \
   "3:\n\t"                                                                                  \
   "cmp r0, r12\n\t"                                                                         \
-  "beq 5f\n"                                                                                \
+  "beq 5f\n\t"                                                                              \
+  ".p2align 2\n"                                                                            \
   "4:\n\t" TS_FCP_BLOCK TS_FCP_BLOCK TS_FCP_BLOCK TS_FCP_BLOCK TS_FCP_BLOCK TS_FCP_BLOCK    \
       TS_FCP_BLOCK TS_FCP_BLOCK                                                             \
   "cmp r0, r12\n\t"                                                                         \
@@ -578,28 +579,30 @@ __asm__(TS_FCP_FUNC("ts_fcp_dot4_asm")
     "pop {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n"
     "\t.size ts_fcp_dot4_asm, .-ts_fcp_dot4_asm\n"
     "\t.popsection\n");
-/* Per group: A0, B0, A1, B1 from the start values (LDM), the loop, the doubled sums
- * (2 lo = B << 1, 2 hi = (A - B) >> 7: exact), per output ADD (m + sign), SMMLAR, ASR, SSAT
- * (ts_dsp_rq_doubled), BFI x3, SSUB8/SEL x2 for the range, one STR. [sp]: the arguments. */
+/* Per group: A0, B0, A1, B1 from the start values (LDM; r1 runs on through the groups), the
+ * loop, the doubled sums (2 lo = B << 1, 2 hi = (A - B) >> 7: exact), one LDM of dst, dst_end
+ * and the requantization constants, per output ADD (m + sign), SMMLAR, ASR, SSAT
+ * (ts_dsp_rq_doubled), BFI x3, SSUB8/SEL x2 for the range, one STR. r12 holds the arguments
+ * at the top of each group; [sp] keeps them through the loop. */
 #define TS_FCP_RQ(r)                    \
-  "add r2, r10, " r ", asr #31\n\t"     \
-  "smmlar " r ", " r ", r8, r2\n\t"     \
+  "add r3, r10, " r ", asr #31\n\t"     \
+  "smmlar " r ", " r ", r8, r3\n\t"     \
   "asr " r ", " r ", r9\n\t"            \
   "ssat " r ", #8, " r "\n\t"
 __asm__(TS_FCP_FUNC("ts_fcp_groups_asm")
     "push {r0, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
-    "ldr r1, [r0, #12]\n"
+    "ldr r1, [r0, #12]\n\t"
+    "mov r12, r0\n"
     "1:\n\t"
     "ldm r1!, {r4, r5, r6, r7}\n\t"
-    "ldr r12, [sp]\n\t"
     "ldm r12, {r0, r12, lr}\n\t"
     TS_FCP_LOOP
     "ldr r12, [sp]\n\t"
     "sub r4, r4, r5\n\t"
-    "add r0, r12, #24\n\t"
+    "add r0, r12, #16\n\t"
     "asr r4, r4, #7\n\t"
     "lsl r5, r5, #1\n\t"
-    "ldm r0, {r8, r9, r10, r11, lr}\n\t"
+    "ldm r0, {r0, r2, r8, r9, r10, r11, lr}\n\t"
     "sub r6, r6, r7\n\t"
     "asr r6, r6, #7\n\t"
     "lsl r7, r7, #1\n\t"
@@ -607,14 +610,13 @@ __asm__(TS_FCP_FUNC("ts_fcp_groups_asm")
     "bfi r5, r4, #8, #8\n\t"
     "bfi r5, r7, #16, #8\n\t"
     "bfi r5, r6, #24, #8\n\t"
-    "ssub8 r2, r5, r11\n\t"
+    "ssub8 r3, r5, r11\n\t"
     "sel r5, r5, r11\n\t"
-    "ssub8 r2, lr, r5\n\t"
+    "ssub8 r3, lr, r5\n\t"
     "sel r5, r5, lr\n\t"
-    "ldrd r0, r2, [r12, #16]\n\t"
     "str r5, [r0], #4\n\t"
-    "subs r2, r2, #1\n\t"
-    "strd r0, r2, [r12, #16]\n\t"
+    "str r0, [r12, #16]\n\t"
+    "cmp r0, r2\n\t"
     "bne 1b\n\t"
     "pop {r0, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n"
     "\t.size ts_fcp_groups_asm, .-ts_fcp_groups_asm\n"
@@ -633,7 +635,7 @@ static void ts_fcp_dot4(const int8_t* x, const int32_t* w, int32_t blocks, int32
 static void ts_fcp_groups(ts_fcp_args* s) {
   const int32_t blocks = (int32_t)((s->xend - s->x) >> 2);
   const int32_t* w = s->w;
-  for (; s->groups > 0; --s->groups) {
+  do {
     int32_t a[4], v[4], r;
     uint32_t packed;
     for (r = 0; r < 4; ++r) a[r] = w[r];
@@ -647,7 +649,7 @@ static void ts_fcp_groups(ts_fcp_args* s) {
     packed = ts_dsp_clamp8x4(ts_dsp_pack8x4(v[0], v[1], v[2], v[3]), s->lo4, s->hi4);
     memcpy(s->dst, &packed, 4);
     s->dst += 4;
-  }
+  } while (s->dst != s->dst_end);
 }
 #endif
 
@@ -705,7 +707,7 @@ void ts_fully_connected_s8_packed(const ts_fc_params* p, const int8_t* in, const
       args.xrem = row + 4 * (blocks & 7);
       args.w = packed + 1;
       args.dst = dst;
-      args.groups = out_depth >> 2;
+      args.dst_end = dst + 4 * (out_depth >> 2);
       args.mult = p->output_multiplier[0];
       args.right = right;
       args.m = (int32_t)((uint32_t)(2 * p->output_offset + 1) << (right - 1));

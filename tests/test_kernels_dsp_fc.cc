@@ -115,12 +115,15 @@ void ExpectSame(const FcCase& c, const std::string& what) {
     }
     ++g_packed_cases;
     std::vector<int8_t> pk(out_bytes, 3), spk(p.out_depth);
-    ts_fully_connected_s8_packed(&p, c.in.data(), packed.data(), pk.data(), scratch ? spk.data() : nullptr);
+    ts_fully_connected_s8_packed_dsp(&p, c.in.data(), packed.data(), pk.data(), scratch ? spk.data() : nullptr);
     ASSERT_EQ(ref, pk) << what << " packed variant " << v << ": depth " << p.in_depth << " -> " << p.out_depth
                        << " x" << p.batches;
+    std::vector<int8_t> pp(out_bytes, 4);
+    ts_fully_connected_s8_packed_portable(&p, c.in.data(), packed.data(), pp.data(), scratch ? spk.data() : nullptr);
+    ASSERT_EQ(ref, pp) << what << " packed portable variant " << v;
     if (p.out_depth <= p.in_depth) {
       std::vector<int8_t> arena = c.in, sc(p.out_depth);
-      ts_fully_connected_s8_packed(&p, arena.data(), packed.data(), arena.data(), sc.data());
+      ts_fully_connected_s8_packed_dsp(&p, arena.data(), packed.data(), arena.data(), sc.data());
       ASSERT_EQ(std::vector<int8_t>(arena.begin(), arena.begin() + out_bytes), ref) << what << " packed in place";
     }
   }
@@ -168,8 +171,10 @@ TEST(DspFullyConnected, PackedFilterAtItsRangeLimits) {
     const size_t out_bytes = size_t(p.batches) * p.out_depth;
     std::vector<int8_t> a(out_bytes), b(out_bytes);
     ts_fully_connected_s8_portable(&p, c.in.data(), c.filter.data(), nullptr, a.data(), nullptr);
-    ts_fully_connected_s8_packed(&p, c.in.data(), packed.data(), b.data(), nullptr);
+    ts_fully_connected_s8_packed_dsp(&p, c.in.data(), packed.data(), b.data(), nullptr);
     ASSERT_EQ(a, b) << "case " << it;
+    ts_fully_connected_s8_packed_portable(&p, c.in.data(), packed.data(), b.data(), nullptr);
+    ASSERT_EQ(a, b) << "portable, case " << it;
   }
   // a hi weight of -128 over a negative lo weight does not pack; over a non-negative one it does
   FcCase c = RandomFc(r, 0, 8, 2, false);
@@ -220,8 +225,11 @@ TEST(DspFullyConnected, OverlapWithoutScratchKeepsPortableOrder) {
     if (ts_fc_pack_s8(&p, c.filter.data(), c.bias.data(), packed.data())) {
       std::vector<int8_t> pk(a.size(), 0);
       std::copy(c.in.begin(), c.in.end(), pk.begin() + lead);
-      ts_fully_connected_s8_packed(&p, pk.data() + lead, packed.data(), pk.data() + lead + gap, nullptr);
+      std::vector<int8_t> pp = pk;
+      ts_fully_connected_s8_packed_dsp(&p, pk.data() + lead, packed.data(), pk.data() + lead + gap, nullptr);
       ASSERT_EQ(a, pk) << "packed case " << it << " gap " << gap;
+      ts_fully_connected_s8_packed_portable(&p, pp.data() + lead, packed.data(), pp.data() + lead + gap, nullptr);
+      ASSERT_EQ(a, pp) << "packed portable case " << it << " gap " << gap;
     }
   }
 }
@@ -295,6 +303,9 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
       memset(rb, 2, (size_t)n_out);
       ts_fully_connected_s8_portable(&p, in, filt, bias, ra, 0);
       ts_fully_connected_s8_packed(&p, in, pk, rb, v ? sb : 0);
+      bad |= memcmp(ra, rb, (size_t)n_out) != 0;
+      memset(rb, 2, (size_t)n_out);
+      ts_fully_connected_s8_packed_portable(&p, in, pk, rb, v ? sb : 0);
       bad |= memcmp(ra, rb, (size_t)n_out) != 0;
     }
     if (out_depth <= depth) {

@@ -3,7 +3,8 @@
  * ts_fully_connected_s8_portable in fully_connected.c).
  *
  * Two entry points:
- *  - ts_fully_connected_s8_packed (the second half of this file), what the operator unit
+ *  - ts_fully_connected_s8_packed_dsp (the second half of this file; the public
+ *    ts_fully_connected_s8_packed calls it on DSP targets), what the operator unit
  *    runs and code generation emits whenever the filter packs (ts_fc_pack_s8: no filter
  *    offset, sums within the packed accumulators' range, i.e. TFLite's symmetric int8
  *    weights of any realistic layer): two output rows share each SMLAD lane (256 * hi + lo
@@ -671,8 +672,8 @@ __attribute__((noinline)) static void ts_fcp_group(const ts_fc_params* p, const 
   if (tail) ts_fcp_block(ts_dsp_load_tail(row + 4 * blocks, tail), gp + 4 + 4 * blocks, a);
 }
 
-void ts_fully_connected_s8_packed(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
-                                  int8_t* out, int8_t* scratch) {
+void ts_fully_connected_s8_packed_dsp(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                      int8_t* out, int8_t* scratch) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
   const int32_t groups = (out_depth + 3) >> 2, blocks = depth >> 2;
   const int32_t gw = 4 + 4 * ((depth + 3) >> 2);

@@ -982,6 +982,14 @@ void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const in
                                const int32_t* bias, int8_t* out, int8_t* scratch);
 void ts_fully_connected_s8_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                                     const int32_t* bias, int8_t* out, int8_t* scratch);
+/* The packed filter's two paths (ts_fully_connected_s8_packed dispatches as above): the DSP
+ * variant (two rows per SMLAD lane pair, four rows per pass; with an output sharing bytes
+ * with the input and no scratch, each output after a whole read of its row) and the portable
+ * loops' order over the decoded weights. */
+void ts_fully_connected_s8_packed_dsp(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                      int8_t* out, int8_t* scratch);
+void ts_fully_connected_s8_packed_portable(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                           int8_t* out, int8_t* scratch);
 /* AVERAGE_POOL_2D: the public ts_avg_pool2d_s8 dispatches the same way; the DSP variant sums
  * four channels per 32-bit load (SXTAB16) for windows of at most 256 taps. */
 void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,

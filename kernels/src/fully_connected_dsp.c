@@ -672,56 +672,75 @@ __attribute__((noinline)) static void ts_fcp_group(const ts_fc_params* p, const 
   if (tail) ts_fcp_block(ts_dsp_load_tail(row + 4 * blocks, tail), gp + 4 + 4 * blocks, a);
 }
 
+/* Outputs [4 * g, out_depth) of one batch row, a group at a time, through ts_dsp_output. */
+__attribute__((noinline)) static void ts_fcp_rows(const ts_fc_params* p, const int8_t* row,
+                                                  const int32_t* packed, int32_t g, int8_t* dst) {
+  const int32_t out_depth = p->out_depth, groups = (out_depth + 3) >> 2;
+  const int64_t gw = 4 + 4 * (int64_t)((p->in_depth + 3) >> 2);
+  int32_t r, a[4], s[4];
+  for (; g < groups; ++g) {
+    ts_fcp_group(p, row, packed + 1 + g * gw, a);
+    ts_fcp_sums(a, s);
+    for (r = 0; r < 4 && 4 * g + r < out_depth; ++r) dst[4 * g + r] = ts_fc_out(p, 4 * g + r, s[r]);
+  }
+}
+
+/* The portable order (an output sharing bytes with the input, no scratch): each output after
+ * a whole read of its row. */
+__attribute__((noinline)) static void ts_fcp_in_order(const ts_fc_params* p, const int8_t* in,
+                                                      const int32_t* packed, int8_t* out) {
+  const int32_t depth = p->in_depth, out_depth = p->out_depth;
+  const int64_t gw = 4 + 4 * (int64_t)((depth + 3) >> 2);
+  int32_t b, o, a[4], s[4];
+  for (b = 0; b < p->batches; ++b) {
+    const int8_t* row = in + (int64_t)b * depth;
+    for (o = 0; o < out_depth; ++o) {
+      ts_fcp_group(p, row, packed + 1 + (o >> 2) * gw, a);
+      ts_fcp_sums(a, s);
+      out[(int64_t)b * out_depth + o] = ts_fc_out(p, o, s[o & 3]);
+    }
+  }
+}
+
+/* Outputs [0, out_depth & ~3) of one batch row through the fused loop (the doubled
+ * requantization applies: see ts_fully_connected_s8_packed_dsp). */
+__attribute__((noinline)) static void ts_fcp_row_dbl(const ts_fc_params* p, const int8_t* row,
+                                                     const int32_t* packed, int8_t* dst) {
+  const int32_t blocks = p->in_depth >> 2, right = -p->output_shift[0];
+  ts_fcp_args args;
+  args.x = row;
+  args.xend = row + 4 * blocks;
+  args.xrem = row + 4 * (blocks & 7);
+  args.w = packed + 1;
+  args.dst = dst;
+  args.dst_end = dst + 4 * (p->out_depth >> 2);
+  args.mult = p->output_multiplier[0];
+  args.right = right;
+  args.m = (int32_t)((uint32_t)(2 * p->output_offset + 1) << (right - 1));
+  args.lo4 = ts_dsp_dup8(p->act_min);
+  args.hi4 = ts_dsp_dup8(p->act_max);
+  ts_fcp_groups(&args);
+}
+
 void ts_fully_connected_s8_packed_dsp(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
                                       int8_t* out, int8_t* scratch) {
   const int32_t depth = p->in_depth, out_depth = p->out_depth;
-  const int32_t groups = (out_depth + 3) >> 2, blocks = depth >> 2;
-  const int32_t gw = 4 + 4 * ((depth + 3) >> 2);
   const int32_t right = -p->output_shift[0];
-  const int dbl = (packed[0] & 1) && !p->per_channel && (depth & 3) == 0 && blocks >= 1 &&
+  const int dbl = (packed[0] & 1) && !p->per_channel && (depth & 3) == 0 && depth >= 4 &&
                   out_depth >= 4 && p->output_multiplier[0] > (1 << 30) && right >= 1 &&
                   right <= 23 && p->output_offset >= -128 && p->output_offset <= 127 &&
                   p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max;
-  int32_t b, g, r, a[4], s[4];
+  int32_t b;
   if (!scratch && ts_dsp_overlap(in, (size_t)p->batches * (size_t)depth, out,
                                  (size_t)p->batches * (size_t)out_depth)) {
-    /* the portable order: each output after a whole read of its row */
-    for (b = 0; b < p->batches; ++b) {
-      const int8_t* row = in + (int64_t)b * depth;
-      int32_t o;
-      for (o = 0; o < out_depth; ++o) {
-        ts_fcp_group(p, row, packed + 1 + (int64_t)(o >> 2) * gw, a);
-        ts_fcp_sums(a, s);
-        out[(int64_t)b * out_depth + o] = ts_fc_out(p, o, s[o & 3]);
-      }
-    }
+    ts_fcp_in_order(p, in, packed, out);
     return;
   }
   for (b = 0; b < p->batches; ++b) {
     const int8_t* row = in + (int64_t)b * depth;
     int8_t* dst = scratch ? scratch : out + (int64_t)b * out_depth;
-    g = 0;
-    if (dbl) {
-      ts_fcp_args args;
-      args.x = row;
-      args.xend = row + 4 * blocks;
-      args.xrem = row + 4 * (blocks & 7);
-      args.w = packed + 1;
-      args.dst = dst;
-      args.dst_end = dst + 4 * (out_depth >> 2);
-      args.mult = p->output_multiplier[0];
-      args.right = right;
-      args.m = (int32_t)((uint32_t)(2 * p->output_offset + 1) << (right - 1));
-      args.lo4 = ts_dsp_dup8(p->act_min);
-      args.hi4 = ts_dsp_dup8(p->act_max);
-      ts_fcp_groups(&args);
-      g = out_depth >> 2;
-    }
-    for (; g < groups; ++g) {
-      ts_fcp_group(p, row, packed + 1 + (int64_t)g * gw, a);
-      ts_fcp_sums(a, s);
-      for (r = 0; r < 4 && 4 * g + r < out_depth; ++r) dst[4 * g + r] = ts_fc_out(p, 4 * g + r, s[r]);
-    }
+    if (dbl) ts_fcp_row_dbl(p, row, packed, dst);
+    if (!dbl || (out_depth & 3)) ts_fcp_rows(p, row, packed, dbl ? out_depth >> 2 : 0, dst);
     if (scratch) memcpy(out + (int64_t)b * out_depth, scratch, (size_t)out_depth);
   }
 }

@@ -961,7 +961,7 @@ void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* 
  * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
  * and TS_DW_RUN in depthwise_conv_dsp.c); their *_dsp_ws variants take the column and the
  * staging buffer, tables and sums (2,432 and 2,560 bytes at most) from the caller's workspace instead, ts_fully_connected_s8_dsp about 250 bytes (its loop
- * state and the assembly loop's saved registers). Unaligned 32-bit loads of int8 data (allowed on
+ * state and the assembly loop's saved registers), ts_fully_connected_s8_packed_dsp about 230. Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,8 +60,10 @@ FcCase RandomFc(Rng& r, int it, int32_t depth, int32_t out_depth, bool extreme) 
     c.shift.push_back(extreme ? Uniform(r, -31, -20) : Uniform(r, -14, 2));
     // it % 11 == 5: biases near +-2^30 and beyond (sums past the doubled requantization's
     // |sum| < 2^30, which then falls back per group of four outputs).
-    c.bias.push_back(it % 11 == 5 ? (Uniform(r, 0, 1) ? 1 : -1) * Uniform(r, (1 << 30) - 40000, 2147483600)
-                                  : Uniform(r, -100000, 100000));
+    // (it / 11) % 2: on the even rows only (the packed filter's lo rows; its hi rows then pack).
+    const bool big = it % 11 == 5 && ((it / 11) % 2 == 0 || o % 2 == 0);
+    c.bias.push_back(big ? (Uniform(r, 0, 1) ? 1 : -1) * Uniform(r, (1 << 30) - 40000, 2147483600)
+                         : Uniform(r, -100000, 100000));
   }
   p.output_multiplier = c.mult.data();
   p.output_shift = c.shift.data();
@@ -72,6 +75,8 @@ FcCase RandomFc(Rng& r, int it, int32_t depth, int32_t out_depth, bool extreme) 
   }
   return c;
 }
+
+int g_packed_cases = 0;
 
 // DSP path == portable loops, with and without bias and scratch, and in place over the input
 // with scratch (when the rows shrink or keep their size).
@@ -91,11 +96,42 @@ void ExpectSame(const FcCase& c, const std::string& what) {
       ts_fully_connected_s8_dsp(&p, arena.data(), c.filter.data(), bias, arena.data(), sc.data());
       ASSERT_EQ(std::vector<int8_t>(arena.begin(), arena.begin() + out_bytes), a) << what << " in place";
     }
+    // The packed filter (when it packs) gives the same bytes. Variants 0 and 2 take the
+    // filter with -128 made -127 (TFLite's symmetric int8 weights: then it packs whenever the
+    // sums' bound allows, always for depth <= 256 and biases of at most 100000).
+    std::vector<int8_t> f = c.filter;
+    if (v % 2 == 0)
+      for (auto& w : f) w = w == -128 ? -127 : w;
+    std::vector<int8_t> ref = a;
+    if (v % 2 == 0)
+      ts_fully_connected_s8_portable(&p, c.in.data(), f.data(), bias, ref.data(), nullptr);
+    std::vector<int32_t> packed(ts_fc_packed_words(&p), 0x5a5a5a5a);
+    if (!ts_fc_pack_s8(&p, f.data(), bias, packed.data())) {
+      bool small = true;
+      for (int32_t o = 0; bias && o < p.out_depth; ++o) small = small && std::abs(bias[o]) <= 100000;
+      ASSERT_FALSE(p.filter_offset == 0 && v % 2 == 0 && small && p.in_depth <= 256)
+          << what << ": a symmetric filter of depth <= 256 packs";
+      continue;
+    }
+    ++g_packed_cases;
+    std::vector<int8_t> pk(out_bytes, 3), spk(p.out_depth);
+    ts_fully_connected_s8_packed_dsp(&p, c.in.data(), packed.data(), pk.data(), scratch ? spk.data() : nullptr);
+    ASSERT_EQ(ref, pk) << what << " packed variant " << v << ": depth " << p.in_depth << " -> " << p.out_depth
+                       << " x" << p.batches;
+    std::vector<int8_t> pp(out_bytes, 4);
+    ts_fully_connected_s8_packed_portable(&p, c.in.data(), packed.data(), pp.data(), scratch ? spk.data() : nullptr);
+    ASSERT_EQ(ref, pp) << what << " packed portable variant " << v;
+    if (p.out_depth <= p.in_depth) {
+      std::vector<int8_t> arena = c.in, sc(p.out_depth);
+      ts_fully_connected_s8_packed_dsp(&p, arena.data(), packed.data(), arena.data(), sc.data());
+      ASSERT_EQ(std::vector<int8_t>(arena.begin(), arena.begin() + out_bytes), ref) << what << " packed in place";
+    }
   }
 }
 
 TEST(DspFullyConnected, RandomShapesMatchPortable) {
   Rng r(17);
+  g_packed_cases = 0;
   int four_rows = 0;
   for (int it = 0; it < 3000; ++it) {
     const int32_t depth = it % 3 == 0 ? 4 * Uniform(r, 1, 80) : Uniform(r, 1, 300);
@@ -106,6 +142,54 @@ TEST(DspFullyConnected, RandomShapesMatchPortable) {
     four_rows += depth >= 4 && out_depth >= 4 && c.p.filter_offset == 0;
   }
   EXPECT_GT(four_rows, 1500);
+  EXPECT_GT(g_packed_cases, 5000);  // of 12000 variants: a quarter have a filter offset, half -128s
+}
+
+// The packed filter's limits: a hi row's sum must stay in [-2^23, 2^23) (checked from
+// |start| + 128 * sum |w|) and its weight -128 cannot sit over a negative lo weight. Filters
+// at the limit pack and give the portable bytes for the extreme inputs; past it they do not
+// pack. Zero points -128 and 127 on input and output.
+TEST(DspFullyConnected, PackedFilterAtItsRangeLimits) {
+  Rng r(21);
+  for (int it = 0; it < 40; ++it) {
+    // 128 * 127 * 516 = 8,387,... < 2^23 = 8,388,608: depth 516 of +-127 is the largest that packs.
+    const bool over = it % 2 == 1;
+    const int32_t depth = over ? 517 : 516;
+    FcCase c = RandomFc(r, 2 * it, depth, Uniform(r, 4, 13), false);
+    ts_fc_params& p = c.p;
+    p.filter_offset = 0;
+    p.input_offset = 0;  // the start value 0 (no bias below)
+    p.output_offset = it % 4 < 2 ? -128 : 127;
+    for (size_t i = 0; i < c.filter.size(); ++i) {
+      const int32_t row = int32_t(i) / depth;
+      c.filter[i] = row % 2 ? (it % 3 ? 127 : -127) : (it % 5 ? -128 : 127);
+    }
+    for (auto& v : c.in) v = it % 3 == 0 ? -128 : 127;
+    std::vector<int32_t> packed(ts_fc_packed_words(&p));
+    ASSERT_EQ(ts_fc_pack_s8(&p, c.filter.data(), nullptr, packed.data()), over ? 0 : 1) << "case " << it;
+    if (over) continue;
+    const size_t out_bytes = size_t(p.batches) * p.out_depth;
+    std::vector<int8_t> a(out_bytes), b(out_bytes);
+    ts_fully_connected_s8_portable(&p, c.in.data(), c.filter.data(), nullptr, a.data(), nullptr);
+    ts_fully_connected_s8_packed_dsp(&p, c.in.data(), packed.data(), b.data(), nullptr);
+    ASSERT_EQ(a, b) << "case " << it;
+    ts_fully_connected_s8_packed_portable(&p, c.in.data(), packed.data(), b.data(), nullptr);
+    ASSERT_EQ(a, b) << "portable, case " << it;
+  }
+  // a hi weight of -128 over a negative lo weight does not pack; over a non-negative one it does
+  FcCase c = RandomFc(r, 0, 8, 2, false);
+  c.p.filter_offset = 0;
+  for (auto& w : c.filter) w = 5;
+  c.filter[8 + 3] = -128;
+  std::vector<int32_t> packed(ts_fc_packed_words(&c.p));
+  EXPECT_EQ(ts_fc_pack_s8(&c.p, c.filter.data(), nullptr, packed.data()), 1);
+  c.filter[3] = -1;
+  EXPECT_EQ(ts_fc_pack_s8(&c.p, c.filter.data(), nullptr, packed.data()), 0);
+  c.filter[3] = 0;
+  EXPECT_EQ(ts_fc_pack_s8(&c.p, c.filter.data(), nullptr, packed.data()), 1);
+  // a filter offset does not pack
+  c.p.filter_offset = 1;
+  EXPECT_EQ(ts_fc_pack_s8(&c.p, c.filter.data(), nullptr, packed.data()), 0);
 }
 
 TEST(DspFullyConnected, AutoencoderShapesMatchPortable) {
@@ -137,6 +221,16 @@ TEST(DspFullyConnected, OverlapWithoutScratchKeepsPortableOrder) {
     ts_fully_connected_s8_portable(&p, a.data() + lead, c.filter.data(), c.bias.data(), a.data() + lead + gap, nullptr);
     ts_fully_connected_s8_dsp(&p, b.data() + lead, c.filter.data(), c.bias.data(), b.data() + lead + gap, nullptr);
     ASSERT_EQ(a, b) << "case " << it << " gap " << gap;
+    std::vector<int32_t> packed(ts_fc_packed_words(&p));
+    if (ts_fc_pack_s8(&p, c.filter.data(), c.bias.data(), packed.data())) {
+      std::vector<int8_t> pk(a.size(), 0);
+      std::copy(c.in.begin(), c.in.end(), pk.begin() + lead);
+      std::vector<int8_t> pp = pk;
+      ts_fully_connected_s8_packed_dsp(&p, pk.data() + lead, packed.data(), pk.data() + lead + gap, nullptr);
+      ASSERT_EQ(a, pk) << "packed case " << it << " gap " << gap;
+      ts_fully_connected_s8_packed_portable(&p, pp.data() + lead, packed.data(), pp.data() + lead + gap, nullptr);
+      ASSERT_EQ(a, pp) << "packed portable case " << it << " gap " << gap;
+    }
   }
 }
 
@@ -151,12 +245,13 @@ const char* kDeviceProgram = R"(
 #define MAXF (640 * 130)
 static int8_t in[MAXIN], filt[MAXF], ra[2048], rb[2048], arena[4096], sa[700], sb[700];
 static int32_t mult[700], shift[700], bias[700];
-static uint32_t cases, four_rows, inplace_cases, overlap_cases;
+static int32_t pk[21200];
+static uint32_t cases, four_rows, inplace_cases, overlap_cases, packed_cases, packed_overlap;
 
 static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
   ts_fc_params p;
   int32_t o, i, v, n_in, n_out;
-  int bad = 0;
+  int bad = 0, packed;
   memset(&p, 0, sizeof p);
   p.batches = uni(1, 3);
   p.in_depth = depth;
@@ -170,7 +265,9 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
   for (o = 0; o < out_depth; ++o) {
     mult[o] = uni(1 << 30, 2147483647);
     shift[o] = extreme ? uni(-31, -20) : uni(-14, 2);
-    bias[o] = it % 11 == 5 ? (uni(0, 1) ? 1 : -1) * uni((1 << 30) - 40000, 2147483600) : uni(-100000, 100000);
+    bias[o] = it % 11 == 5 && ((it / 11) % 2 == 0 || o % 2 == 0)  /* (it / 11) % 2: on even rows only */
+                  ? (uni(0, 1) ? 1 : -1) * uni((1 << 30) - 40000, 2147483600)
+                  : uni(-100000, 100000);
   }
   p.output_multiplier = mult;
   p.output_shift = shift;
@@ -197,6 +294,27 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
       ++inplace_cases;
     }
   }
+  /* the packed filter (the symmetric int8 filter: -128 made -127) */
+  for (i = 0; i < depth * out_depth; ++i) filt[i] = filt[i] == -128 ? -127 : filt[i];
+  packed = ts_fc_packed_words(&p) <= sizeof pk / sizeof pk[0] && ts_fc_pack_s8(&p, filt, bias, pk);
+  if (packed) {
+    for (v = 0; v < 2; ++v) {
+      memset(ra, 1, (size_t)n_out);
+      memset(rb, 2, (size_t)n_out);
+      ts_fully_connected_s8_portable(&p, in, filt, bias, ra, 0);
+      ts_fully_connected_s8_packed(&p, in, pk, rb, v ? sb : 0);
+      bad |= memcmp(ra, rb, (size_t)n_out) != 0;
+      memset(rb, 2, (size_t)n_out);
+      ts_fully_connected_s8_packed_portable(&p, in, pk, rb, v ? sb : 0);
+      bad |= memcmp(ra, rb, (size_t)n_out) != 0;
+    }
+    if (out_depth <= depth) {
+      memcpy(arena, in, (size_t)n_in);
+      ts_fully_connected_s8_packed(&p, arena, pk, arena, sb);
+      bad |= memcmp(ra, arena, (size_t)n_out) != 0;
+    }
+    ++packed_cases;
+  }
   if (n_in + n_out + 8 <= (int32_t)sizeof arena) {  /* overlap without scratch: portable order */
     const int32_t gap = uni(-n_out + 1, n_in - 1), lead = gap < 0 ? -gap : 0;
     const int32_t span = lead + (n_in > gap + n_out ? n_in : gap + n_out);
@@ -208,6 +326,13 @@ static int fc_case(int it, int32_t depth, int32_t out_depth, int extreme) {
       ts_fully_connected_s8(&p, arena + lead, filt, bias, arena + lead + gap, 0);
       bad |= memcmp(ra, arena, (size_t)span) != 0;
       ++overlap_cases;
+      if (packed) {
+        memset(arena, 0, (size_t)span);
+        memcpy(arena + lead, in, (size_t)n_in);
+        ts_fully_connected_s8_packed(&p, arena + lead, pk, arena + lead + gap, 0);
+        bad |= memcmp(ra, arena, (size_t)span) != 0;
+        ++packed_overlap;
+      }
     }
   }
   ++cases;
@@ -230,6 +355,8 @@ int main(void) {
   ts_fw_put_kv("four_rows", four_rows);
   ts_fw_put_kv("inplace_cases", inplace_cases);
   ts_fw_put_kv("overlap_cases", overlap_cases);
+  ts_fw_put_kv("packed_cases", packed_cases);
+  ts_fw_put_kv("packed_overlap", packed_overlap);
   ts_fw_put_kv("mismatches", bad);
   ts_fw_put_kv("done", 1);
   return 0;
@@ -251,6 +378,8 @@ TEST(DspFullyConnected, NativeKernelMatchesPortableOnTheEmulatedCortexM4AndM7) {
     EXPECT_GT(std::stoi(run.values["four_rows"]), 300) << run.output;
     EXPECT_GT(std::stoi(run.values["inplace_cases"]), 600) << run.output;
     EXPECT_GT(std::stoi(run.values["overlap_cases"]), 300) << run.output;
+    EXPECT_GT(std::stoi(run.values["packed_cases"]), 300) << run.output;
+    EXPECT_GT(std::stoi(run.values["packed_overlap"]), 150) << run.output;
   }
 }
 

@@ -16,6 +16,12 @@ namespace {
 
 using tflite::fb::BuiltinOptions;
 
+// The int8 filter packed for ts_fully_connected_s8_packed (the bias and input offset folded
+// in), when it packs; empty: the plain kernel with the tensor's filter and bias.
+struct FcPacked {
+  std::vector<int32_t> packed;
+};
+
 class FullyConnected final : public OpUnit {
  public:
   FullyConnected()
@@ -176,6 +182,11 @@ class FullyConnected final : public OpUnit {
       p.bias = BiasVector(label, g, o, operand::kBias, out_depth);
     }
     p.filter = reinterpret_cast<const int8_t*>(w.data.data());
+    if (!s16) {  // the packed filter (ts_fc_pack_s8 declines a filter offset or too large sums)
+      std::vector<int32_t> packed(ts_fc_packed_words(&f));
+      if (ts_fc_pack_s8(&f, p.filter, p.bias.empty() ? nullptr : p.bias.data(), packed.data()))
+        UnitParams<FcPacked>(p).packed = std::move(packed);
+    }
     p.inputs = {o.inputs[0]};
     p.in_shape = AsNHWC(x.shape);
     p.kind = Kind::kWhole;
@@ -191,6 +202,9 @@ class FullyConnected final : public OpUnit {
       ts_fully_connected_s16(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
                              p.bias64.empty() ? nullptr : p.bias64.data(), reinterpret_cast<int8_t*>(out.data),
                              reinterpret_cast<int8_t*>(scratch));
+    else if (const std::vector<int32_t>* packed = Packed(p))
+      ts_fully_connected_s8_packed(&f, reinterpret_cast<const int8_t*>(inputs[0].data), packed->data(),
+                                   reinterpret_cast<int8_t*>(out.data), reinterpret_cast<int8_t*>(scratch));
     else
       ts_fully_connected_s8(&f, reinterpret_cast<const int8_t*>(inputs[0].data), p.filter,
                             p.bias.empty() ? nullptr : p.bias.data(), reinterpret_cast<int8_t*>(out.data),
@@ -219,8 +233,19 @@ class FullyConnected final : public OpUnit {
       return "  ts_fully_connected_s16(&" + params + ", " + e.in_ptr(0) + ", " + e.filter() + ", " +
              (p.bias64.empty() ? std::string("NULL") : e.w.ConstI64("bias", p.bias64.data(), p.bias64.size())) +
              ", " + e.out_ptr() + ", " + e.scratch() + ");\n";
+    if (const std::vector<int32_t>* packed = Packed(p))
+      return "  ts_fully_connected_s8_packed(&" + params + ", " + e.in_ptr(0) + ", " +
+             e.w.ConstI32("fc_packed", packed->data(), packed->size()) + ", " + e.out_ptr() + ", " + e.scratch() +
+             ");\n";
     return "  ts_fully_connected_s8(&" + params + ", " + e.in_ptr(0) + ", " + e.filter() + ", " + e.bias() + ", " +
            e.out_ptr() + ", " + e.scratch() + ");\n";
+  }
+
+ private:
+  static const std::vector<int32_t>* Packed(const PreparedOp& p) {
+    if (!p.unit_params || p.out_elem_bytes != 1) return nullptr;
+    const auto& v = UnitParams<FcPacked>(p).packed;
+    return v.empty() ? nullptr : &v;
   }
 };
 

@@ -376,6 +376,20 @@ typedef struct {
 size_t ts_fully_connected_s8_scratch_bytes(const ts_fc_params* p);
 void ts_fully_connected_s8(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                            const int32_t* bias, int8_t* out, int8_t* scratch);
+/* FULLY_CONNECTED int8 over a packed filter (fully_connected_dsp.c): the same bytes as
+ * ts_fully_connected_s8 with the filter and bias the packing took. ts_fc_pack_s8 writes
+ * ts_fc_packed_words(p) words from the filter ([out_depth][in_depth]), the bias (or NULL) and
+ * p's input_offset (the other fields are not read) and returns 1, or returns 0 when the
+ * filter cannot be packed (a filter offset, or weights whose sums could leave the packed
+ * accumulators' range: then call ts_fully_connected_s8). The packing is target-independent
+ * (done once, e.g. at code generation); ts_fully_connected_s8_packed runs on every target
+ * (the DSP instructions emulated in C without the DSP extension). scratch: NULL or out_depth
+ * bytes, as ts_fully_connected_s8; with an output sharing bytes with the input and no scratch
+ * it keeps the portable order. */
+size_t ts_fc_packed_words(const ts_fc_params* p);
+int ts_fc_pack_s8(const ts_fc_params* p, const int8_t* filter, const int32_t* bias, int32_t* packed);
+void ts_fully_connected_s8_packed(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                  int8_t* out, int8_t* scratch);
 /* FULLY_CONNECTED 16x8 (TFLM's int16 path): int16 input and output (2 bytes per element, any
  * byte alignment), int8 filter, per-tensor requantization only (output_multiplier[0] /
  * output_shift[0]; TFLM takes per-channel filters for int8 inputs only), an int64 accumulator,
@@ -947,7 +961,7 @@ void ts_batch_to_space_nd(const ts_batch_space_params* p, const void* in, void* 
  * TS_CONV_DSP_COL_MAX in conv_dsp.c), ts_depthwise_conv2d_s8_dsp about 3.0 KB (TS_DW_OVL_BYTES
  * and TS_DW_RUN in depthwise_conv_dsp.c); their *_dsp_ws variants take the column and the
  * staging buffer, tables and sums (2,432 and 2,560 bytes at most) from the caller's workspace instead, ts_fully_connected_s8_dsp about 250 bytes (its loop
- * state and the assembly loop's saved registers). Unaligned 32-bit loads of int8 data (allowed on
+ * state and the assembly loop's saved registers), ts_fully_connected_s8_packed_dsp about 230. Unaligned 32-bit loads of int8 data (allowed on
  * ARMv7E-M unless CCR.UNALIGN_TRP is set).
  * ====================================================================================== */
 void ts_conv2d_s8_dsp(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
@@ -968,6 +982,14 @@ void ts_fully_connected_s8_dsp(const ts_fc_params* p, const int8_t* in, const in
                                const int32_t* bias, int8_t* out, int8_t* scratch);
 void ts_fully_connected_s8_portable(const ts_fc_params* p, const int8_t* in, const int8_t* filter,
                                     const int32_t* bias, int8_t* out, int8_t* scratch);
+/* The packed filter's two paths (ts_fully_connected_s8_packed dispatches as above): the DSP
+ * variant (two rows per SMLAD lane pair, four rows per pass; with an output sharing bytes
+ * with the input and no scratch, each output after a whole read of its row) and the portable
+ * loops' order over the decoded weights. */
+void ts_fully_connected_s8_packed_dsp(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                      int8_t* out, int8_t* scratch);
+void ts_fully_connected_s8_packed_portable(const ts_fc_params* p, const int8_t* in, const int32_t* packed,
+                                           int8_t* out, int8_t* scratch);
 /* AVERAGE_POOL_2D: the public ts_avg_pool2d_s8 dispatches the same way; the DSP variant sums
  * four channels per 32-bit load (SXTAB16) for windows of at most 256 taps. */
 void ts_avg_pool2d_s8_dsp(const ts_pool_params* p, ts_cbuf in, ts_buf out, ts_window win,

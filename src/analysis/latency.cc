@@ -86,9 +86,98 @@ constexpr TableRow kTable[] = {
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
 
-LatencyModel BuildDefault() {
+// ---------------------------------------------------------------------------------------
+// THE CYCLE TABLES (DefaultCycleModel, DefaultWaitUnitModel): MODELLED Cortex-M4 cycles of a
+// step at zero flash wait states, and its wait units (cycles at W wait states = cycles + W *
+// units), with the classes and features of the instruction table above. Fitted like it, by
+// least squares on the per-step modelled cycles and wait units of profiled runs under the
+// cycle model (firmware/cycles/m4_model.h, DeviceResult::step_cycles: the clock intervals of
+// the profiled build, one clock read included per step). Rows with samples 0 are kept from the
+// previous table (first written: the instruction row x 1.5). The block between the BEGIN and
+// END lines is written by
+//   build-<you>/bench/bench_latency --fit --cycles --write src/analysis/latency.cc
+// (the default models and strategies; --classes LIST rewrites only those rows, appending to
+// the source string). Do not edit it by hand.
+// BEGIN CYCLE TABLES
+constexpr const char* kCycleTableSource = "placeholder: the instruction table x 1.5 (not fitted)";
+constexpr TableRow kCycleTable[] = {
+    // clang-format off
+    {LatencyClass::kConvIm2col, 329, 1.569, 58.23, 9.117, 0, 0.9204, 0, 0},
+    {LatencyClass::kConvIm2colGather, 6076, 0.7913, 31.65, 50.64, 0, 2.373, 0, 0},
+    {LatencyClass::kConvQuad, 3734, 1.283, 11.39, 3.962, 13.44, 2.988, 1.764, 0},
+    {LatencyClass::kConvQuadGather, 3292, 1.561, 11.73, 11.5, 0, 5.29, 2.632, 0},
+    {LatencyClass::kConvEightTap, 528.9, 18, 23.98, 87.36, 85.45, 0, 0, 0},
+    {LatencyClass::kConvDirect, 2874, 2.1, 35.94, 0, 13.26, 0, 0, 0},
+    {LatencyClass::kDwRun3, 3070, 4.142, 187.4, 15.98, 104, 1.56, 10.44, 0},
+    {LatencyClass::kDwRun3Stride2, 765.2, 5.124, 218.4, 13.21, 116.5, 0.7429, 11.86, 0},
+    {LatencyClass::kDwWide, 2.304e+04, 4.503, 2764, 10.54, 0, 0, 3.408, 0},
+    {LatencyClass::kDwPair, 0, 0, 186.9, 5.786, 0, 0, 0, 0},
+    {LatencyClass::kDwPortable, 0, 18, 76.88, 0, 0, 0, 0, 0},
+    {LatencyClass::kFullyConnected, 183, 2.749, 104.2, 0, 0, 0, 0, 0},
+    {LatencyClass::kAdd, 589.8, 27.64, 1.039e+04, 59.55, 0, 0, 0, 0},
+    {LatencyClass::kMul, 0, 75, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kAvgPool, 4290, 2.141, 4290, 0, 0, 0, 0, 0},
+    {LatencyClass::kMaxPool, 0, 11.66, 2.166e+04, 0, 0, 0, 0, 0},
+    {LatencyClass::kPad, 1.642e+04, 0, 310, 0, 0, 0, 0, 0},
+    {LatencyClass::kMean, 0, 42.7, 128.1, 0, 0, 0, 0, 0},
+    {LatencyClass::kSoftmax, 822.8, 262.2, 822.8, 0, 0, 0, 0, 0},
+    {LatencyClass::kQuantizeF32, 336, 33.13, 28.61, 0, 0, 0, 0, 0},
+    {LatencyClass::kRequantize, 0, 45, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kActivation, 240, 120, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kReshape, 109.8, 0.2592, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kWholeCopy, 1.52e+04, 10.55, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConv16x8, 310.8, 2.193, 259.5, 0, 0, 0, 0, 0},
+    {LatencyClass::kFullyConnected16x8, 310.8, 2.193, 259.5, 0, 0, 0, 0, 0},
+    {LatencyClass::kTransposeConv, 0, 4.511, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kElementwise16, 269.2, 198.3, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kSvdf, 1.104e+04, 2.832, 195.9, 0, 0, 0, 0, 0},
+    {LatencyClass::kLstm, 0, 9.711, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kCopy, 93.69, 0.165, 39.36, 0, 0, 0, 0, 0},
+    // clang-format on
+};
+constexpr TableRow kWaitUnitTable[] = {
+    // clang-format off
+    {LatencyClass::kConvIm2col, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvIm2colGather, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvQuad, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvQuadGather, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvEightTap, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvDirect, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kDwRun3, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kDwRun3Stride2, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kDwWide, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kDwPair, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kDwPortable, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kFullyConnected, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kAdd, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kMul, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kAvgPool, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kMaxPool, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kPad, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kMean, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kSoftmax, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kQuantizeF32, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kRequantize, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kActivation, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kReshape, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kWholeCopy, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConv16x8, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kFullyConnected16x8, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kTransposeConv, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kElementwise16, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kSvdf, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kLstm, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kCopy, 0, 0, 0, 0, 0, 0, 0, 0},
+    // clang-format on
+};
+// END CYCLE TABLES
+static_assert(sizeof(kCycleTable) / sizeof(kCycleTable[0]) == kNumLatencyClasses, "one row per class");
+static_assert(sizeof(kWaitUnitTable) / sizeof(kWaitUnitTable[0]) == kNumLatencyClasses, "one row per class");
+
+LatencyModel BuildModel(const TableRow* table) {
   LatencyModel m;
-  for (const TableRow& r : kTable) {
+  for (int k = 0; k < kNumLatencyClasses; ++k) {
+    const TableRow& r = table[k];
     const int i = static_cast<int>(r.cls);
     m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6};
     m.samples[i] = r.samples;
@@ -942,11 +1031,23 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
 }
 
 const LatencyModel& DefaultLatencyModel() {
-  static const LatencyModel m = BuildDefault();
+  static const LatencyModel m = BuildModel(kTable);
   return m;
 }
 
 const char* LatencyModelSource() { return kTableSource; }
+
+const LatencyModel& DefaultCycleModel() {
+  static const LatencyModel m = BuildModel(kCycleTable);
+  return m;
+}
+
+const LatencyModel& DefaultWaitUnitModel() {
+  static const LatencyModel m = BuildModel(kWaitUnitTable);
+  return m;
+}
+
+const char* CycleModelSource() { return kCycleTableSource; }
 
 StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s) {
   CheckStep(g, plan, s);
@@ -956,26 +1057,54 @@ StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s) {
   return OpFeatures(g, plan, st, p);
 }
 
-LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model) {
-  const LatencyModel& m = model ? *model : DefaultLatencyModel();
+namespace {
+
+// Class and features of every step (StepLatencyFeatures), preparing each operator once.
+LatencyEstimate AllFeatures(const Graph& g, const Plan& plan) {
   LatencyEstimate e;
   e.steps.reserve(plan.steps.size());
   std::map<std::pair<int, int>, ops::PreparedOp> prepared;  // (op, fused PAD)
   for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
     CheckStep(g, plan, s);
     const Step& st = plan.steps[s];
-    StepLatency r;
     if (st.kind == StepKind::kCopy) {
-      r = CopyFeatures(g, plan, st);
+      e.steps.push_back(CopyFeatures(g, plan, st));
     } else {
       const auto key = std::make_pair(st.op, st.fused_pad);
       auto it = prepared.find(key);
       if (it == prepared.end()) it = prepared.emplace(key, ops::PrepareOp(g, st.op, st.fused_pad)).first;
-      r = OpFeatures(g, plan, st, it->second);
+      e.steps.push_back(OpFeatures(g, plan, st, it->second));
     }
+  }
+  return e;
+}
+
+}  // namespace
+
+LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model) {
+  const LatencyModel& m = model ? *model : DefaultLatencyModel();
+  LatencyEstimate e = AllFeatures(g, plan);
+  for (StepLatency& r : e.steps) {
     r.instructions = Dot(m.coef[static_cast<int>(r.cls)], r.x);
     e.instructions += r.instructions;
-    e.steps.push_back(r);
+  }
+  return e;
+}
+
+LatencyEstimate EstimateCycles(const Graph& g, const Plan& plan, int wait_states, const LatencyModel* cycles,
+                               const LatencyModel* wait_units) {
+  if (wait_states < 0 || wait_states > 100)
+    throw Error("cycle estimate: wait states must be in [0, 100], got " + std::to_string(wait_states));
+  const LatencyModel& c = cycles ? *cycles : DefaultCycleModel();
+  const LatencyModel& u = wait_units ? *wait_units : DefaultWaitUnitModel();
+  LatencyEstimate e = AllFeatures(g, plan);
+  e.wait_states = wait_states;
+  for (StepLatency& r : e.steps) {
+    const int k = static_cast<int>(r.cls);
+    r.wait_units = Dot(u.coef[k], r.x);
+    r.cycles = Dot(c.coef[k], r.x) + wait_states * r.wait_units;
+    e.cycles += r.cycles;
+    e.wait_units += r.wait_units;
   }
   return e;
 }

@@ -92,82 +92,87 @@ static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row
 // units), with the classes and features of the instruction table above. Fitted like it, by
 // least squares on the per-step modelled cycles and wait units of profiled runs under the
 // cycle model (firmware/cycles/m4_model.h, DeviceResult::step_cycles: the clock intervals of
-// the profiled build, one clock read included per step). Rows with samples 0 are kept from the
-// previous table (first written: the instruction row x 1.5). The block between the BEGIN and
-// END lines is written by
+// the profiled build, one clock read included per step). Rows with samples 0 are guesses: the
+// instruction table's row times the fit's modelled cycles (wait units) per instruction over
+// all its steps (their comment says by how much). The block between the BEGIN and END lines is
+// written by
 //   build-<you>/bench/bench_latency --fit --cycles --write src/analysis/latency.cc
-// (the default models and strategies; --classes LIST rewrites only those rows, appending to
-// the source string). Do not edit it by hand.
+// (the default models and strategies: person_detect, vww_96_int8, resnet8_cifar10_int8,
+// kws_dscnn_int8, mcunet_vww1_80, six plans each as for the instruction table; about 25
+// minutes on a loaded 2-core machine, 9 CPU minutes). --classes LIST rewrites only those rows,
+// appending to the source string, e.g. the recurrent and 16x8 rows from the coverage models
+// (the models and strategies of the instruction table's rows above). Do not edit it by hand.
 // BEGIN CYCLE TABLES
-constexpr const char* kCycleTableSource = "placeholder: the instruction table x 1.5 (not fitted)";
+constexpr const char* kCycleTableSource =
+    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 417d423; 9096 steps of 30 plans)";
 constexpr TableRow kCycleTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 329, 1.569, 58.23, 9.117, 0, 0.9204, 0, 0},
-    {LatencyClass::kConvIm2colGather, 6076, 0.7913, 31.65, 50.64, 0, 2.373, 0, 0},
-    {LatencyClass::kConvQuad, 3734, 1.283, 11.39, 3.962, 13.44, 2.988, 1.764, 0},
-    {LatencyClass::kConvQuadGather, 3292, 1.561, 11.73, 11.5, 0, 5.29, 2.632, 0},
-    {LatencyClass::kConvEightTap, 528.9, 18, 23.98, 87.36, 85.45, 0, 0, 0},
-    {LatencyClass::kConvDirect, 2874, 2.1, 35.94, 0, 13.26, 0, 0, 0},
-    {LatencyClass::kDwRun3, 3070, 4.142, 187.4, 15.98, 104, 1.56, 10.44, 0},
-    {LatencyClass::kDwRun3Stride2, 765.2, 5.124, 218.4, 13.21, 116.5, 0.7429, 11.86, 0},
-    {LatencyClass::kDwWide, 2.304e+04, 4.503, 2764, 10.54, 0, 0, 3.408, 0},
-    {LatencyClass::kDwPair, 0, 0, 186.9, 5.786, 0, 0, 0, 0},
-    {LatencyClass::kDwPortable, 0, 18, 76.88, 0, 0, 0, 0, 0},
-    {LatencyClass::kFullyConnected, 183, 2.749, 104.2, 0, 0, 0, 0, 0},
-    {LatencyClass::kAdd, 589.8, 27.64, 1.039e+04, 59.55, 0, 0, 0, 0},
-    {LatencyClass::kMul, 0, 75, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kAvgPool, 4290, 2.141, 4290, 0, 0, 0, 0, 0},
-    {LatencyClass::kMaxPool, 0, 11.66, 2.166e+04, 0, 0, 0, 0, 0},
-    {LatencyClass::kPad, 1.642e+04, 0, 310, 0, 0, 0, 0, 0},
-    {LatencyClass::kMean, 0, 42.7, 128.1, 0, 0, 0, 0, 0},
-    {LatencyClass::kSoftmax, 822.8, 262.2, 822.8, 0, 0, 0, 0, 0},
-    {LatencyClass::kQuantizeF32, 336, 33.13, 28.61, 0, 0, 0, 0, 0},
-    {LatencyClass::kRequantize, 0, 45, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kActivation, 240, 120, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kReshape, 109.8, 0.2592, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kWholeCopy, 1.52e+04, 10.55, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConv16x8, 310.8, 2.193, 259.5, 0, 0, 0, 0, 0},
-    {LatencyClass::kFullyConnected16x8, 310.8, 2.193, 259.5, 0, 0, 0, 0, 0},
-    {LatencyClass::kTransposeConv, 0, 4.511, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kElementwise16, 269.2, 198.3, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kSvdf, 1.104e+04, 2.832, 195.9, 0, 0, 0, 0, 0},
-    {LatencyClass::kLstm, 0, 9.711, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kCopy, 93.69, 0.165, 39.36, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvIm2col, 2135, 1.395, 45.55, 0, 0, 1.396, 0, 51},
+    {LatencyClass::kConvIm2colGather, 5284, 0.6881, 27.52, 44.04, 0, 2.064, 0, 35},
+    {LatencyClass::kConvQuad, 3738, 1.175, 12.75, 4.322, 16.14, 3.886, 1.512, 1350},
+    {LatencyClass::kConvQuadGather, 3202, 1.092, 27.77, 11.05, 0, 3.892, 1.865, 313},
+    {LatencyClass::kConvEightTap, 665.8, 21, 20, 71.83, 73.96, 0, 0, 249},
+    {LatencyClass::kConvDirect, 2678, 1.957, 33.49, 0, 12.35, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kDwRun3, 3608, 3.288, 229.5, 13.74, 96.17, 12.17, 9.11, 183},
+    {LatencyClass::kDwRun3Stride2, 1564, 4.49, 178, 12.04, 108.4, 9.332, 10.27, 213},
+    {LatencyClass::kDwWide, 2.395e+04, 3.827, 2737, 8.695, 0, 0, 2.935, 36},
+    {LatencyClass::kDwPair, 0, 0, 188.3, 5.458, 0, 0, 0, 757},
+    {LatencyClass::kDwPortable, 0, 16.77, 71.64, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kFullyConnected, 874.1, 1.481, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 654.8, 24.89, 8188, 49.97, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 69.89, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kAvgPool, 5241, 1.402, 5241, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 10.87, 2.018e+04, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kPad, 202.2, 0.6207, 284.3, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 44.92, 134.8, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 746, 228, 746, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 253.7, 37, 35.95, 0, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 41.93, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kActivation, 240.6, 120.3, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 131.2, 0.6977, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.372e+04, 9.526, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kConv16x8, 289.6, 2.044, 241.8, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kFullyConnected16x8, 289.6, 2.044, 241.8, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 4.203, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kElementwise16, 250.9, 184.8, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kSvdf, 1.029e+04, 2.639, 182.6, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kLstm, 0, 9.049, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kCopy, 119.3, 0.613, 31.74, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 constexpr TableRow kWaitUnitTable[] = {
     // clang-format off
-    {LatencyClass::kConvIm2col, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConvIm2colGather, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConvQuad, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConvQuadGather, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConvEightTap, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConvDirect, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kDwRun3, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kDwRun3Stride2, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kDwWide, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kDwPair, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kDwPortable, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kFullyConnected, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kAdd, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kMul, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kAvgPool, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kMaxPool, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kPad, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kMean, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kSoftmax, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kQuantizeF32, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kRequantize, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kActivation, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kReshape, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kWholeCopy, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kConv16x8, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kFullyConnected16x8, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kTransposeConv, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kElementwise16, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kSvdf, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kLstm, 0, 0, 0, 0, 0, 0, 0, 0},
-    {LatencyClass::kCopy, 0, 0, 0, 0, 0, 0, 0, 0},
+    {LatencyClass::kConvIm2col, 0, 0.1259, 0, 8.933, 0, 0, 0, 51},
+    {LatencyClass::kConvIm2colGather, 629.9, 0.08202, 3.281, 5.249, 0, 0.2461, 0, 35},
+    {LatencyClass::kConvQuad, 487.8, 0.1314, 0, 0.1351, 1.035, 0.1789, 0.1983, 1350},
+    {LatencyClass::kConvQuadGather, 335.3, 0.1438, 0, 0.5301, 0, 0.8123, 0.3926, 313},
+    {LatencyClass::kConvEightTap, 69.94, 0.4999, 0.0001841, 3.952, 11, 0, 0, 249},
+    {LatencyClass::kConvDirect, 204.5, 0.1495, 2.558, 0, 0.9435, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kDwRun3, 397, 0.1443, 21.48, 1.865, 5.091, 0.6891, 1.028, 183},
+    {LatencyClass::kDwRun3Stride2, 235.7, 0.1711, 6.6, 1.661, 5.251, 0.5878, 1.093, 213},
+    {LatencyClass::kDwWide, 7916, 0, 243.6, 0.7682, 0, 0, 0, 36},
+    {LatencyClass::kDwPair, 102.3, 0, 23.16, 0.08075, 0, 0, 0, 757},
+    {LatencyClass::kDwPortable, 0, 1.281, 5.471, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kFullyConnected, 171.4, 0.1546, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 53.33, 1, 769.5, 0.9986, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 5.338, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kAvgPool, 327.5, 0.1792, 327.5, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 0.8302, 1542, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kPad, 2303, 0.01332, 8.904, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 4.603, 13.81, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 117.3, 36.53, 117.3, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 26.83, 1, 2.935, 0, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 3.203, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kActivation, 20.5, 10.25, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 10.97, 0.03143, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1224, 0.85, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kConv16x8, 22.12, 0.1561, 18.47, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kFullyConnected16x8, 22.12, 0.1561, 18.47, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 0.321, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kElementwise16, 19.16, 14.11, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kSvdf, 785.5, 0.2016, 13.94, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kLstm, 0, 0.6912, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kCopy, 11.22, 0.02827, 0.4401, 0, 0, 0, 0, 5440},
     // clang-format on
 };
 // END CYCLE TABLES

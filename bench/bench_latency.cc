@@ -201,8 +201,9 @@ std::string TableText(const LatencyModel& m, const std::vector<bool>& guessed, c
 
 // Replaces `file`'s lines from "// BEGIN CYCLE TABLES" to "// END CYCLE TABLES" with the
 // tables and their source string.
-void WriteCycleTables(const std::string& file, const std::string& source, const std::string& cycles,
-                      const std::string& units) {
+// Rows of classes not in `rewrite` keep their line of the file's block as it is (comment included).
+void WriteCycleTables(const std::string& file, const std::string& source, std::string cycles, std::string units,
+                      const std::vector<bool>& rewrite) {
   std::ifstream in(file);
   if (!in) throw Error("--write: cannot read " + file);
   std::stringstream all;
@@ -213,6 +214,29 @@ void WriteCycleTables(const std::string& file, const std::string& source, const 
   const size_t b = a == std::string::npos ? a : text.find(end, a);
   if (a == std::string::npos || b == std::string::npos)
     throw Error("--write: " + file + " has no '// BEGIN CYCLE TABLES' ... '// END CYCLE TABLES' block");
+  const std::string old = text.substr(a, b - a);
+  const size_t old_units = old.find("kWaitUnitTable");
+  // `rows` with the lines of the kept classes taken from old[from, to)
+  auto keep = [&](const std::string& rows, size_t from, size_t to) {
+    std::stringstream in(rows);
+    std::string out, line;
+    for (int k = 0; std::getline(in, line); ++k) {
+      if (k < static_cast<int>(rewrite.size()) && !rewrite[k]) {
+        const std::string key = line.substr(0, line.find(',') + 1);  // "    {LatencyClass::kName,"
+        const size_t at = old.find("\n" + key, from);
+        if (at != std::string::npos && at < to) {
+          const size_t e = old.find('\n', at + 1);
+          line = old.substr(at + 1, e - at - 1);
+        }
+      }
+      out += line + "\n";
+    }
+    return out;
+  };
+  if (old_units != std::string::npos) {
+    cycles = keep(cycles, 0, old_units);
+    units = keep(units, old_units, old.size());
+  }
   std::string block = begin;
   block += "constexpr const char* kCycleTableSource =\n    \"" + CEscape(source) + "\";\n";
   block += "constexpr TableRow kCycleTable[] = {\n    // clang-format off\n" + cycles + "    // clang-format on\n};\n";
@@ -626,7 +650,7 @@ int main(int argc, char** argv) {
                            std::to_string(steps) + " steps of " + std::to_string(runs.size()) + " plans)";
       if (!only_classes.empty()) source = std::string(CycleModelSource()) + "; then " + source;
       try {
-        WriteCycleTables(write_path, source, cycle_text, unit_text);
+        WriteCycleTables(write_path, source, cycle_text, unit_text, refit_class);
         std::printf("\nwrote the cycle tables into %s (source: %s); rebuild to use them\n", write_path.c_str(),
                     source.c_str());
       } catch (const std::exception& e) {

@@ -104,7 +104,7 @@ static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row
 // (the models and strategies of the instruction table's rows above). Do not edit it by hand.
 // BEGIN CYCLE TABLES
 constexpr const char* kCycleTableSource =
-    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 417d423; 9096 steps of 30 plans)";
+    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 417d423; 9096 steps of 30 plans); then bench_latency --fit --cycles --classes conv_16x8,fully_connected_16x8,transpose_conv,elementwise_16,svdf,lstm --models coverage/tflm_keyword_scrambled_8bit,coverage/tflm_mnist_lstm_int8,coverage/seanet_int16_conv0,coverage/seanet_int16_conv8,coverage/seanet_int16_add0,coverage/seanet_int16_transpose_conv0 --strategies greedy,stream:0:2x4:recompute,stream:0:1x8:recompute,stream:0:2x16:cache,stream:0:1x5:recompute,stream:0:1x3:recompute, 2026-12-07 (kernels at commit 1e31d75; 103 steps of 16 plans)";
 constexpr TableRow kCycleTable[] = {
     // clang-format off
     {LatencyClass::kConvIm2col, 2135, 1.395, 45.55, 0, 0, 1.396, 0, 51},
@@ -131,12 +131,12 @@ constexpr TableRow kCycleTable[] = {
     {LatencyClass::kActivation, 240.6, 120.3, 0, 0, 0, 0, 0, 6},
     {LatencyClass::kReshape, 131.2, 0.6977, 0, 0, 0, 0, 0, 24},
     {LatencyClass::kWholeCopy, 1.372e+04, 9.526, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kConv16x8, 289.6, 2.044, 241.8, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
-    {LatencyClass::kFullyConnected16x8, 289.6, 2.044, 241.8, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
-    {LatencyClass::kTransposeConv, 0, 4.203, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
-    {LatencyClass::kElementwise16, 250.9, 184.8, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
-    {LatencyClass::kSvdf, 1.029e+04, 2.639, 182.6, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
-    {LatencyClass::kLstm, 0, 9.049, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kConv16x8, 380.3, 1.709, 248.4, 0, 0, 0, 0, 74},
+    {LatencyClass::kFullyConnected16x8, 268.7, 1.896, 224.4, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.297 (modelled cycles per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 4.018, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kElementwise16, 337.9, 183.6, 0, 0, 0, 0, 0, 9},
+    {LatencyClass::kSvdf, 1.117e+04, 2.151, 172.3, 0, 0, 0, 0, 7},
+    {LatencyClass::kLstm, 0, 8.156, 0, 0, 0, 0, 0, 1},
     {LatencyClass::kCopy, 119.3, 0.613, 31.74, 0, 0, 0, 0, 5440},
     // clang-format on
 };
@@ -166,12 +166,12 @@ constexpr TableRow kWaitUnitTable[] = {
     {LatencyClass::kActivation, 20.5, 10.25, 0, 0, 0, 0, 0, 6},
     {LatencyClass::kReshape, 10.97, 0.03143, 0, 0, 0, 0, 0, 24},
     {LatencyClass::kWholeCopy, 1224, 0.85, 0, 0, 0, 0, 0, 6},
-    {LatencyClass::kConv16x8, 22.12, 0.1561, 18.47, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
-    {LatencyClass::kFullyConnected16x8, 22.12, 0.1561, 18.47, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
-    {LatencyClass::kTransposeConv, 0, 0.321, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
-    {LatencyClass::kElementwise16, 19.16, 14.11, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
-    {LatencyClass::kSvdf, 785.5, 0.2016, 13.94, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
-    {LatencyClass::kLstm, 0, 0.6912, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kConv16x8, 36.22, 0.272, 31.53, 0, 0, 0, 0, 74},
+    {LatencyClass::kFullyConnected16x8, 37.27, 0.263, 31.12, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1799 (wait units per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 0.5323, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kElementwise16, 31.38, 30.32, 0, 0, 0, 0, 0, 9},
+    {LatencyClass::kSvdf, 1916, 0.3827, 11.46, 0, 0, 0, 0, 7},
+    {LatencyClass::kLstm, 0, 0.8301, 0, 0, 0, 0, 0, 1},
     {LatencyClass::kCopy, 11.22, 0.02827, 0.4401, 0, 0, 0, 0, 5440},
     // clang-format on
 };

@@ -26,15 +26,22 @@
 //   --write FILE (src/analysis/latency.cc) replaces the file's block between "// BEGIN CYCLE
 //   TABLES" and "// END CYCLE TABLES" with them and a source string naming this command, the
 //   date and the kernels' commit. --classes a,b (LatencyClassName's names) refits and writes
-//   only those rows (the others as compiled in; the source string gains this fit), e.g. the
-//   recurrent and 16x8 rows from the coverage models as for the instruction table. The
-//   compiled-in cycle tables were made with
+//   only those rows (their lines of the file's block are kept verbatim; the source string gains
+//   this fit), e.g. the recurrent and 16x8 rows from the coverage models as for the instruction
+//   table. --write refuses when a device run failed (a strategy without a plan for a model is
+//   skipped). The compiled-in cycle tables were made with
 //     bench_latency --fit --cycles --write src/analysis/latency.cc
-//   (the default models and strategies).
+//   (the default models and strategies; about 25 minutes on a loaded 2-core machine, 9 CPU
+//   minutes), then the recurrent and 16x8 rows with the coverage models' command in
+//   latency.cc's comment on the instruction table and
+//     --cycles --classes conv_16x8,fully_connected_16x8,transpose_conv,elementwise_16,svdf,lstm
+//   (about 16 minutes, 3 CPU minutes); the source string names both.
 // --tsv FILE: writes every profiled step (model, plan, step, class, features, measured,
-//   estimated) and every plan's measured total as tab-separated lines.
-// --measured FILE: reads the "step" and "total" lines of such a file instead of running the
-//   device (the plans are rebuilt; they are deterministic), e.g. to try a refit quickly.
+//   estimated) and every plan's measured total as tab-separated lines; with --cycles also the
+//   modelled totals ("ctotal") and steps ("cstep": instructions, cycles, wait units, estimate).
+// --measured FILE: reads the "step", "total", "cstep" and "ctotal" lines of such a file instead
+//   of running the device (the plans are rebuilt; they are deterministic), e.g. to try a refit
+//   quickly, or to --write the tables of a run that had --tsv.
 // Strategies as in bench_device (bench/bench_plans.h), comma-separated, or ';'-separated when
 // a stream:SPEC has several stages (e.g. "greedy;stream:7:12x1:mixed,11:2x1:mixed").
 #include <algorithm>
@@ -157,19 +164,22 @@ std::string CEscape(const std::string& s) {
   return r;
 }
 
-// The kernels' commit for the cycle tables' source string: `git rev-parse --short HEAD` of the
-// repository holding `file`, marked when kernels/ has uncommitted changes.
+// The kernels' commit for the cycle tables' source string: the last commit that changed
+// kernels/ (`git log -1 -- kernels` in the repository holding `file`), marked when kernels/
+// has uncommitted changes.
 std::string KernelsCommit(const std::string& file) {
-  const std::string dir = std::filesystem::absolute(file).parent_path().string();
-  ShellResult top = RunShell("git -C " + ShellQuote(dir) + " rev-parse --show-toplevel 2>/dev/null");
-  ShellResult head = RunShell("git -C " + ShellQuote(dir) + " rev-parse --short HEAD 2>/dev/null");
   auto trim = [](std::string s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
     return s;
   };
-  if (top.exit_code != 0 || head.exit_code != 0) return "unknown commit";
-  std::string c = trim(head.output);
-  ShellResult dirty = RunShell("git -C " + ShellQuote(trim(top.output)) + " status --porcelain -- kernels 2>/dev/null");
+  const std::string dir = std::filesystem::absolute(file).parent_path().string();
+  const ShellResult top = RunShell("git -C " + ShellQuote(dir) + " rev-parse --show-toplevel 2>/dev/null");
+  if (top.exit_code != 0) return "unknown";
+  const std::string root = ShellQuote(trim(top.output));
+  const ShellResult last = RunShell("git -C " + root + " log -1 --format=%h -- kernels 2>/dev/null");
+  std::string c = trim(last.output);
+  if (last.exit_code != 0 || c.empty()) return "unknown";
+  const ShellResult dirty = RunShell("git -C " + root + " status --porcelain -- kernels 2>/dev/null");
   if (!trim(dirty.output).empty()) c += " with uncommitted kernel changes";
   return c;
 }
@@ -495,12 +505,18 @@ int main(int argc, char** argv) {
     }
   }
   LatencyModel refit, refit_units;
+  bool kept_fitted = false;  // rows fitted before that this fit has no step of
   std::vector<LatencyEstimate> est2;
   if (fit && !samples.empty()) {
     refit = FitLatencyModel(samples, fallback);
     if (cycles) refit_units = FitLatencyModel(unit_samples, fallback_units);
     for (int c = 0; c < kNumLatencyClasses; ++c) {
       if (refit.samples[c]) guessed[c] = false;
+      // A class this fit has no step of keeps its fitted row (and line) as compiled in.
+      if (refit_class[c] && !refit.samples[c] && !guessed[c] && base.samples[c]) {
+        refit_class[c] = false;
+        kept_fitted = true;
+      }
       if (refit_class[c]) continue;
       guessed[c] = false;
       refit.coef[c] = base.coef[c];
@@ -649,6 +665,8 @@ int main(int argc, char** argv) {
       std::string source = command + ", " + Today() + " (kernels at commit " + KernelsCommit(write_path) + "; " +
                            std::to_string(steps) + " steps of " + std::to_string(runs.size()) + " plans)";
       if (!only_classes.empty()) source = std::string(CycleModelSource()) + "; then " + source;
+      else if (kept_fitted)
+        source += "; the rows of classes without a step here kept from: " + std::string(CycleModelSource());
       try {
         WriteCycleTables(write_path, source, cycle_text, unit_text, refit_class);
         std::printf("\nwrote the cycle tables into %s (source: %s); rebuild to use them\n", write_path.c_str(),

@@ -104,7 +104,7 @@ static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row
 // (the models and strategies of the instruction table's rows above). Do not edit it by hand.
 // BEGIN CYCLE TABLES
 constexpr const char* kCycleTableSource =
-    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 417d423; 9096 steps of 30 plans); then bench_latency --fit --cycles --classes conv_16x8,fully_connected_16x8,transpose_conv,elementwise_16,svdf,lstm --models coverage/tflm_keyword_scrambled_8bit,coverage/tflm_mnist_lstm_int8,coverage/seanet_int16_conv0,coverage/seanet_int16_conv8,coverage/seanet_int16_add0,coverage/seanet_int16_transpose_conv0 --strategies greedy,stream:0:2x4:recompute,stream:0:1x8:recompute,stream:0:2x16:cache,stream:0:1x5:recompute,stream:0:1x3:recompute, 2026-12-07 (kernels at commit 1e31d75; 103 steps of 16 plans)";
+    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 9f50199; 9096 steps of 30 plans); then bench_latency --fit --cycles --classes conv_16x8,fully_connected_16x8,transpose_conv,elementwise_16,svdf,lstm --models coverage/tflm_keyword_scrambled_8bit,coverage/tflm_mnist_lstm_int8,coverage/seanet_int16_conv0,coverage/seanet_int16_conv8,coverage/seanet_int16_add0,coverage/seanet_int16_transpose_conv0 --strategies greedy,stream:0:2x4:recompute,stream:0:1x8:recompute,stream:0:2x16:cache,stream:0:1x5:recompute,stream:0:1x3:recompute, 2026-12-07 (kernels at commit 9f50199; 103 steps of 16 plans)";
 constexpr TableRow kCycleTable[] = {
     // clang-format off
     {LatencyClass::kConvIm2col, 2135, 1.395, 45.55, 0, 0, 1.396, 0, 51},

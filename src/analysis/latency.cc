@@ -86,9 +86,103 @@ constexpr TableRow kTable[] = {
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumLatencyClasses, "one row per class");
 
-LatencyModel BuildDefault() {
+// ---------------------------------------------------------------------------------------
+// THE CYCLE TABLES (DefaultCycleModel, DefaultWaitUnitModel): MODELLED Cortex-M4 cycles of a
+// step at zero flash wait states, and its wait units (cycles at W wait states = cycles + W *
+// units), with the classes and features of the instruction table above. Fitted like it, by
+// least squares on the per-step modelled cycles and wait units of profiled runs under the
+// cycle model (firmware/cycles/m4_model.h, DeviceResult::step_cycles: the clock intervals of
+// the profiled build, one clock read included per step). Rows with samples 0 are guesses: the
+// instruction table's row times the fit's modelled cycles (wait units) per instruction over
+// all its steps (their comment says by how much). The block between the BEGIN and END lines is
+// written by
+//   build-<you>/bench/bench_latency --fit --cycles --write src/analysis/latency.cc
+// (the default models and strategies: person_detect, vww_96_int8, resnet8_cifar10_int8,
+// kws_dscnn_int8, mcunet_vww1_80, six plans each as for the instruction table; about 25
+// minutes on a loaded 2-core machine, 9 CPU minutes). --classes LIST rewrites only those rows,
+// appending to the source string, e.g. the recurrent and 16x8 rows from the coverage models
+// (the models and strategies of the instruction table's rows above). Do not edit it by hand.
+// BEGIN CYCLE TABLES
+constexpr const char* kCycleTableSource =
+    "bench_latency --fit --cycles, 2026-12-07 (kernels at commit 9f50199; 9096 steps of 30 plans); then bench_latency --fit --cycles --classes conv_16x8,fully_connected_16x8,transpose_conv,elementwise_16,svdf,lstm --models coverage/tflm_keyword_scrambled_8bit,coverage/tflm_mnist_lstm_int8,coverage/seanet_int16_conv0,coverage/seanet_int16_conv8,coverage/seanet_int16_add0,coverage/seanet_int16_transpose_conv0 --strategies greedy,stream:0:2x4:recompute,stream:0:1x8:recompute,stream:0:2x16:cache,stream:0:1x5:recompute,stream:0:1x3:recompute, 2026-12-07 (kernels at commit 9f50199; 103 steps of 16 plans)";
+constexpr TableRow kCycleTable[] = {
+    // clang-format off
+    {LatencyClass::kConvIm2col, 2135, 1.395, 45.55, 0, 0, 1.396, 0, 51},
+    {LatencyClass::kConvIm2colGather, 5284, 0.6881, 27.52, 44.04, 0, 2.064, 0, 35},
+    {LatencyClass::kConvQuad, 3738, 1.175, 12.75, 4.322, 16.14, 3.886, 1.512, 1350},
+    {LatencyClass::kConvQuadGather, 3202, 1.092, 27.77, 11.05, 0, 3.892, 1.865, 313},
+    {LatencyClass::kConvEightTap, 665.8, 21, 20, 71.83, 73.96, 0, 0, 249},
+    {LatencyClass::kConvDirect, 2678, 1.957, 33.49, 0, 12.35, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kDwRun3, 3608, 3.288, 229.5, 13.74, 96.17, 12.17, 9.11, 183},
+    {LatencyClass::kDwRun3Stride2, 1564, 4.49, 178, 12.04, 108.4, 9.332, 10.27, 213},
+    {LatencyClass::kDwWide, 2.395e+04, 3.827, 2737, 8.695, 0, 0, 2.935, 36},
+    {LatencyClass::kDwPair, 0, 0, 188.3, 5.458, 0, 0, 0, 757},
+    {LatencyClass::kDwPortable, 0, 16.77, 71.64, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kFullyConnected, 874.1, 1.481, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 654.8, 24.89, 8188, 49.97, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 69.89, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kAvgPool, 5241, 1.402, 5241, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 10.87, 2.018e+04, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kPad, 202.2, 0.6207, 284.3, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 44.92, 134.8, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 746, 228, 746, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 253.7, 37, 35.95, 0, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 41.93, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.398 (modelled cycles per instruction over the fit)
+    {LatencyClass::kActivation, 240.6, 120.3, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 131.2, 0.6977, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1.372e+04, 9.526, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kConv16x8, 380.3, 1.709, 248.4, 0, 0, 0, 0, 74},
+    {LatencyClass::kFullyConnected16x8, 268.7, 1.896, 224.4, 0, 0, 0, 0, 0},  // no sample: the instruction row x 1.297 (modelled cycles per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 4.018, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kElementwise16, 337.9, 183.6, 0, 0, 0, 0, 0, 9},
+    {LatencyClass::kSvdf, 1.117e+04, 2.151, 172.3, 0, 0, 0, 0, 7},
+    {LatencyClass::kLstm, 0, 8.156, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kCopy, 119.3, 0.613, 31.74, 0, 0, 0, 0, 5440},
+    // clang-format on
+};
+constexpr TableRow kWaitUnitTable[] = {
+    // clang-format off
+    {LatencyClass::kConvIm2col, 0, 0.1259, 0, 8.933, 0, 0, 0, 51},
+    {LatencyClass::kConvIm2colGather, 629.9, 0.08202, 3.281, 5.249, 0, 0.2461, 0, 35},
+    {LatencyClass::kConvQuad, 487.8, 0.1314, 0, 0.1351, 1.035, 0.1789, 0.1983, 1350},
+    {LatencyClass::kConvQuadGather, 335.3, 0.1438, 0, 0.5301, 0, 0.8123, 0.3926, 313},
+    {LatencyClass::kConvEightTap, 69.94, 0.4999, 0.0001841, 3.952, 11, 0, 0, 249},
+    {LatencyClass::kConvDirect, 204.5, 0.1495, 2.558, 0, 0.9435, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kDwRun3, 397, 0.1443, 21.48, 1.865, 5.091, 0.6891, 1.028, 183},
+    {LatencyClass::kDwRun3Stride2, 235.7, 0.1711, 6.6, 1.661, 5.251, 0.5878, 1.093, 213},
+    {LatencyClass::kDwWide, 7916, 0, 243.6, 0.7682, 0, 0, 0, 36},
+    {LatencyClass::kDwPair, 102.3, 0, 23.16, 0.08075, 0, 0, 0, 757},
+    {LatencyClass::kDwPortable, 0, 1.281, 5.471, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kFullyConnected, 171.4, 0.1546, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kAdd, 53.33, 1, 769.5, 0.9986, 0, 0, 0, 248},
+    {LatencyClass::kMul, 0, 5.338, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kAvgPool, 327.5, 0.1792, 327.5, 0, 0, 0, 0, 24},
+    {LatencyClass::kMaxPool, 0, 0.8302, 1542, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kPad, 2303, 0.01332, 8.904, 0, 0, 0, 0, 4},
+    {LatencyClass::kMean, 0, 4.603, 13.81, 0, 0, 0, 0, 12},
+    {LatencyClass::kSoftmax, 117.3, 36.53, 117.3, 0, 0, 0, 0, 24},
+    {LatencyClass::kQuantizeF32, 26.83, 1, 2.935, 0, 0, 0, 0, 97},
+    {LatencyClass::kRequantize, 0, 3.203, 0, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1068 (wait units per instruction over the fit)
+    {LatencyClass::kActivation, 20.5, 10.25, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kReshape, 10.97, 0.03143, 0, 0, 0, 0, 0, 24},
+    {LatencyClass::kWholeCopy, 1224, 0.85, 0, 0, 0, 0, 0, 6},
+    {LatencyClass::kConv16x8, 36.22, 0.272, 31.53, 0, 0, 0, 0, 74},
+    {LatencyClass::kFullyConnected16x8, 37.27, 0.263, 31.12, 0, 0, 0, 0, 0},  // no sample: the instruction row x 0.1799 (wait units per instruction over the fit)
+    {LatencyClass::kTransposeConv, 0, 0.5323, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kElementwise16, 31.38, 30.32, 0, 0, 0, 0, 0, 9},
+    {LatencyClass::kSvdf, 1916, 0.3827, 11.46, 0, 0, 0, 0, 7},
+    {LatencyClass::kLstm, 0, 0.8301, 0, 0, 0, 0, 0, 1},
+    {LatencyClass::kCopy, 11.22, 0.02827, 0.4401, 0, 0, 0, 0, 5440},
+    // clang-format on
+};
+// END CYCLE TABLES
+static_assert(sizeof(kCycleTable) / sizeof(kCycleTable[0]) == kNumLatencyClasses, "one row per class");
+static_assert(sizeof(kWaitUnitTable) / sizeof(kWaitUnitTable[0]) == kNumLatencyClasses, "one row per class");
+
+LatencyModel BuildModel(const TableRow* table) {
   LatencyModel m;
-  for (const TableRow& r : kTable) {
+  for (int k = 0; k < kNumLatencyClasses; ++k) {
+    const TableRow& r = table[k];
     const int i = static_cast<int>(r.cls);
     m.coef[i] = {r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6};
     m.samples[i] = r.samples;
@@ -942,11 +1036,23 @@ std::array<const char*, kLatencyFeatures - 1> LatencyClassFeatureNames(LatencyCl
 }
 
 const LatencyModel& DefaultLatencyModel() {
-  static const LatencyModel m = BuildDefault();
+  static const LatencyModel m = BuildModel(kTable);
   return m;
 }
 
 const char* LatencyModelSource() { return kTableSource; }
+
+const LatencyModel& DefaultCycleModel() {
+  static const LatencyModel m = BuildModel(kCycleTable);
+  return m;
+}
+
+const LatencyModel& DefaultWaitUnitModel() {
+  static const LatencyModel m = BuildModel(kWaitUnitTable);
+  return m;
+}
+
+const char* CycleModelSource() { return kCycleTableSource; }
 
 StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s) {
   CheckStep(g, plan, s);
@@ -956,26 +1062,54 @@ StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s) {
   return OpFeatures(g, plan, st, p);
 }
 
-LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model) {
-  const LatencyModel& m = model ? *model : DefaultLatencyModel();
+namespace {
+
+// Class and features of every step (StepLatencyFeatures), preparing each operator once.
+LatencyEstimate AllFeatures(const Graph& g, const Plan& plan) {
   LatencyEstimate e;
   e.steps.reserve(plan.steps.size());
   std::map<std::pair<int, int>, ops::PreparedOp> prepared;  // (op, fused PAD)
   for (int s = 0; s < static_cast<int>(plan.steps.size()); ++s) {
     CheckStep(g, plan, s);
     const Step& st = plan.steps[s];
-    StepLatency r;
     if (st.kind == StepKind::kCopy) {
-      r = CopyFeatures(g, plan, st);
+      e.steps.push_back(CopyFeatures(g, plan, st));
     } else {
       const auto key = std::make_pair(st.op, st.fused_pad);
       auto it = prepared.find(key);
       if (it == prepared.end()) it = prepared.emplace(key, ops::PrepareOp(g, st.op, st.fused_pad)).first;
-      r = OpFeatures(g, plan, st, it->second);
+      e.steps.push_back(OpFeatures(g, plan, st, it->second));
     }
+  }
+  return e;
+}
+
+}  // namespace
+
+LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model) {
+  const LatencyModel& m = model ? *model : DefaultLatencyModel();
+  LatencyEstimate e = AllFeatures(g, plan);
+  for (StepLatency& r : e.steps) {
     r.instructions = Dot(m.coef[static_cast<int>(r.cls)], r.x);
     e.instructions += r.instructions;
-    e.steps.push_back(r);
+  }
+  return e;
+}
+
+LatencyEstimate EstimateCycles(const Graph& g, const Plan& plan, int wait_states, const LatencyModel* cycles,
+                               const LatencyModel* wait_units) {
+  if (wait_states < 0 || wait_states > 100)
+    throw Error("cycle estimate: wait states must be in [0, 100], got " + std::to_string(wait_states));
+  const LatencyModel& c = cycles ? *cycles : DefaultCycleModel();
+  const LatencyModel& u = wait_units ? *wait_units : DefaultWaitUnitModel();
+  LatencyEstimate e = AllFeatures(g, plan);
+  e.wait_states = wait_states;
+  for (StepLatency& r : e.steps) {
+    const int k = static_cast<int>(r.cls);
+    r.wait_units = Dot(u.coef[k], r.x);
+    r.cycles = Dot(c.coef[k], r.x) + wait_states * r.wait_units;
+    e.cycles += r.cycles;
+    e.wait_units += r.wait_units;
   }
   return e;
 }

@@ -17,6 +17,14 @@
 //   build-<you>/bench/bench_latency --fit
 // prints a new table to paste in (and the estimated against measured totals).
 //
+// A second pair of tables estimates MODELLED Cortex-M4 cycles (firmware/cycles/m4_model.h: the
+// TRM's timing rules over the emulated trace; not a measurement) with the same classes and
+// features: DefaultCycleModel() the cycles at zero flash wait states, DefaultWaitUnitModel() the
+// wait units (flash data reads and fetches after taken branches into flash), so cycles at W wait
+// states = cycles + W * units (EstimateCycles). Fitted the same way on the per-step modelled
+// cycles of profiled runs (DeviceResult::step_cycles); refit, rewriting latency.cc's cycle block:
+//   build-<you>/bench/bench_latency --fit --cycles --write src/analysis/latency.cc
+//
 // The estimate reads the plan's placement (buffer offsets) to decide which depthwise steps
 // run with overlapping buffers; an unplaced plan (all offsets 0) reads as overlapping
 // everywhere, so estimate placed plans.
@@ -83,13 +91,20 @@ struct LatencyModel {
 const LatencyModel& DefaultLatencyModel();
 // The command and date the table came from, for reports.
 const char* LatencyModelSource();
+// The cycle tables of latency.cc: modelled cycles at zero wait states, and wait units.
+const LatencyModel& DefaultCycleModel();
+const LatencyModel& DefaultWaitUnitModel();
+// The command, date and commit the cycle tables came from.
+const char* CycleModelSource();
 
 struct StepLatency {
   LatencyClass cls = LatencyClass::kCopy;
   // x[0] = 1 (the call), 0 for steps the generated code skips (an in-place RESHAPE, a copy
   // between the same bytes)
   std::array<double, kLatencyFeatures> x{};
-  double instructions = 0;                    // under the model used
+  double instructions = 0;                    // under the model used (EstimateInstructions)
+  double cycles = 0;      // EstimateCycles: modelled cycles at its wait states (cycles0 + W * wait_units)
+  double wait_units = 0;  // EstimateCycles
 };
 
 // Class and features of step `s` of a placed plan. Throws Error (naming the step and the
@@ -97,14 +112,23 @@ struct StepLatency {
 StepLatency StepLatencyFeatures(const Graph& g, const Plan& plan, int s);
 
 struct LatencyEstimate {
-  double instructions = 0;          // sum over steps
+  double instructions = 0;          // sum over steps (EstimateInstructions)
+  double cycles = 0;                // sum over steps (EstimateCycles), at wait_states
+  double wait_units = 0;            // sum over steps (EstimateCycles)
+  int wait_states = 0;
   std::vector<StepLatency> steps;   // index = step
 };
 // Estimated Cortex-M4 DSP-path instructions of one inference of a placed plan, per step.
-// Deterministic; `model` null: DefaultLatencyModel().
+// Deterministic; `model` null: DefaultLatencyModel(). Leaves the cycle fields 0.
 LatencyEstimate EstimateInstructions(const Graph& g, const Plan& plan, const LatencyModel* model = nullptr);
+// Estimated MODELLED Cortex-M4 cycles of one inference at `wait_states` flash wait states
+// (0..100), per step: cycles = cycles0 + W * wait_units. Deterministic; `cycles` / `wait_units`
+// null: DefaultCycleModel() / DefaultWaitUnitModel(). Leaves the instruction fields 0.
+LatencyEstimate EstimateCycles(const Graph& g, const Plan& plan, int wait_states = 0,
+                               const LatencyModel* cycles = nullptr, const LatencyModel* wait_units = nullptr);
 
-// One measured step for the fit: its class and features, and the instructions counted.
+// One measured step for the fit: its class and features, and the instructions counted (or
+// the modelled cycles, or wait units, for the cycle tables).
 struct LatencySample {
   StepLatency step;
   double measured = 0;

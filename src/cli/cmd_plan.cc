@@ -40,6 +40,7 @@ struct PlanArgs {
   std::string memory;  // --memory NAME:SIZE[:fast],...: search under memory regions (memory/regions.h)
   std::string cost = "macs";  // --cost: what --max-overhead bounds (search/search.h SearchCost)
   double max_overhead = -1;
+  int wait_states = 0;  // --wait-states: flash wait states of --cost cycles' estimates
   int max_grid = 8;
   int beam = 2;
   bool stream_input = false, quiet = false;
@@ -232,6 +233,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     o.sram_budget = a.sram.empty() ? -1 : ParseByteCount(a.sram, "--sram");
     o.max_overhead = a.max_overhead < 0 ? -1 : a.max_overhead / 100.0;
     o.cost = ParseSearchCost(a.cost);
+    o.wait_states = a.wait_states;
     o.input_in_arena = !a.stream_input;
     o.modes = HaloModes(a.halo);
     o.max_grid = a.max_grid;
@@ -288,6 +290,10 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
   if (r.graph_instructions > 0 && r.chosen.instructions >= 0)
     std::printf("instructions     %.0f estimated on the Cortex-M4 (layer-by-layer %.0f, %+.2f%%; analysis/latency.h)\n",
                 r.chosen.instructions, r.graph_instructions, 100.0 * (r.chosen.instructions / r.graph_instructions - 1.0));
+  if (r.graph_cycles > 0 && r.chosen.cycles >= 0)
+    std::printf("cycles           %.0f estimated MODELLED Cortex-M4 cycles at W=%d (layer-by-layer %.0f, %+.2f%%; "
+                "analysis/latency.h, firmware/cycles/m4_model.h)\n",
+                r.chosen.cycles, r.wait_states, r.graph_cycles, 100.0 * (r.chosen.cycles / r.graph_cycles - 1.0));
   std::printf("greedy baseline  %lld bytes (TFLM greedy, layer by layer, with kernel workspaces where they pay)\n", (long long)greedy_bytes);
   PrintAccounting(p.accounting.input_in_arena);
   PrintWorkspaces(p);
@@ -314,6 +320,7 @@ int RunSearchCommand(const PlanArgs& a, const Graph& g) {
     for (const SearchPoint& pt : r.frontier) {
       fr.push_back({{"arena_bytes", pt.arena_bytes}, {"macs", pt.macs}, {"schedule", StreamSpecString(pt.config)}});
       if (pt.instructions >= 0) fr.back()["estimated_instructions"] = pt.instructions;
+      if (pt.cycles >= 0) fr.back()["estimated_cycles"] = pt.cycles;
     }
     j["search"] = {{"schedule", StreamSpecString(r.chosen.config)}, {"macs", macs}, {"graph_macs", r.graph_macs},
                    {"frontier", fr}, {"input_in_arena", p.accounting.input_in_arena}};
@@ -328,6 +335,9 @@ int RunPlanCommand(const PlanArgs& a) {
   const Graph g = LoadModel(a.model);
   if (a.cost != "macs" && a.sram.empty() && a.max_overhead < 0)
     throw Error("--cost applies to the search: give --sram and/or --max-overhead");
+  if (a.wait_states != 0 && a.cost != "cycles") throw Error("--wait-states applies to --cost cycles");
+  if (a.wait_states < 0 || a.wait_states > 100)
+    throw Error("--wait-states must be in [0, 100], got " + std::to_string(a.wait_states));
   if (!a.sram.empty() || a.max_overhead >= 0 || !a.halo.empty() || !a.frontier_svg.empty() || !a.stream.empty() ||
       !a.memory.empty()) {
     if (!a.patch.empty()) throw Error("--patch cannot be combined with --sram/--max-overhead/--halo/--stream/--memory");
@@ -422,13 +432,19 @@ TESSERA_COMMAND(kPlanCommand, "plan", "plan a model's memory (fusion, in-place, 
                                  "every buffer in one region, the most accessed bytes in the fast ones; searches patch "
                                  "schedules when the layer-by-layer plan does not fit");
                   sub.add_option("--max-overhead", a->max_overhead,
-                                 "search: overhead bound in percent over layer-by-layer, in MACs or (--cost instructions) "
-                                 "estimated instructions (alone: smallest arena within it)");
+                                 "search: overhead bound in percent over layer-by-layer, in MACs or (--cost instructions, "
+                                 "cycles) estimated instructions or cycles (alone: smallest arena within it)");
                   sub.add_option("--cost", a->cost,
-                                 "search: what --max-overhead bounds and --sram's search minimises: macs, or "
-                                 "instructions (estimated Cortex-M4 DSP instructions, analysis/latency.h; the MAC "
-                                 "frontier up to twice the overhead is placed and estimated)")
+                                 "search: what --max-overhead bounds and --sram's search minimises: macs, "
+                                 "instructions (estimated Cortex-M4 DSP instructions, analysis/latency.h), or cycles "
+                                 "(estimated MODELLED Cortex-M4 cycles, fitted to firmware/cycles/m4_model.h; "
+                                 "--wait-states); with either estimate the MAC frontier up to twice the overhead is "
+                                 "placed and estimated")
                       ->default_val("macs");
+                  sub.add_option("--wait-states", a->wait_states,
+                                 "search with --cost cycles: flash wait states of the cycle estimate (cycles at 0 "
+                                 "plus W per estimated wait unit)")
+                      ->default_val(0);
                   sub.add_option("--halo", a->halo, "search: halo handling: recompute, mixed (cache rows), cache, or all");
                   sub.add_option("--frontier-svg", a->frontier_svg, "search: write the SRAM/MAC Pareto frontier as SVG");
                   sub.add_option("--max-grid", a->max_grid, "search: largest patch rows/columns per stage")->default_val(8);

@@ -577,7 +577,7 @@ static SearchResult SearchOnce(const Graph& g, const SearchOptions& opts) {
 }
 
 SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
-  if (opts.cost == SearchCost::kInstructions) return SearchPlansByInstructions(g, opts);
+  if (opts.cost != SearchCost::kMacs) return SearchPlansByEstimate(g, opts);
   SearchResult r = SearchOnce(g, opts);
   // The sweep in MAC order reaches 1.00x schedules with fewer stages than a search restricted
   // to 1.00x explores, so that search runs too: with a budget when the chosen plan pays extra
@@ -612,10 +612,11 @@ SearchResult SearchPlans(const Graph& g, const SearchOptions& opts) {
 std::string FrontierTable(const SearchResult& r) {
   std::string s;
   char line[512];
-  // With estimated instructions (SearchCost::kInstructions): two more columns.
-  const bool instr = r.graph_instructions > 0;
-  std::snprintf(line, sizeof line, "%3s %12s %10s %14s %9s%s  %s\n", "", "SRAM bytes", "KiB", "MACs", "overhead",
-                instr ? "   est. instr  overhead" : "", "schedule (SPLIT:ROWSxCOLS:HALO per stage)");
+  // With estimated instructions or cycles (SearchCost::kInstructions, kCycles): two more columns.
+  const bool instr = r.graph_instructions > 0, cyc = r.graph_cycles > 0;
+  std::snprintf(line, sizeof line, "%3s %12s %10s %14s %9s%s%s  %s\n", "", "SRAM bytes", "KiB", "MACs", "overhead",
+                instr ? "   est. instr  overhead" : "", cyc ? "  est. cycles  overhead" : "",
+                "schedule (SPLIT:ROWSxCOLS:HALO per stage)");
   s += line;
   for (const SearchPoint& p : r.frontier) {
     const bool chosen = r.feasible && p.config == r.chosen.config;
@@ -623,6 +624,8 @@ std::string FrontierTable(const SearchResult& r) {
     if (instr && p.instructions >= 0)
       std::snprintf(extra, sizeof extra, " %12.0f %8.2f%%", p.instructions,
                     100 * (p.instructions / r.graph_instructions - 1.0));
+    else if (cyc && p.cycles >= 0)
+      std::snprintf(extra, sizeof extra, " %12.0f %8.2f%%", p.cycles, 100 * (p.cycles / r.graph_cycles - 1.0));
     std::snprintf(line, sizeof line, "%3s %12lld %10.1f %14lld %8.2f%%%s  %s\n", chosen ? "*" : "",
                   static_cast<long long>(p.arena_bytes), p.arena_bytes / 1024.0, static_cast<long long>(p.macs),
                   100 * p.overhead(r.graph_macs), extra, StreamSpecString(p.config).c_str());

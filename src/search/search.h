@@ -58,8 +58,10 @@ enum class SearchCost : uint8_t {
   kInstructions,  // estimated Cortex-M4 DSP-path instructions (analysis/latency.h) over the
                   // estimate of the search's own layer-by-layer point (BuildStreamPlan of the
                   // empty configuration: lifetime placement, in-place steps included)
+  kCycles,        // the same with estimated MODELLED Cortex-M4 cycles (analysis/latency.h
+                  // EstimateCycles at SearchOptions::wait_states)
 };
-const char* SearchCostName(SearchCost c);  // "macs", "instructions"
+const char* SearchCostName(SearchCost c);  // "macs", "instructions", "cycles"
 SearchCost ParseSearchCost(const std::string& s);  // throws Error naming the accepted values
 
 struct SearchOptions {
@@ -72,8 +74,11 @@ struct SearchOptions {
   // (EstimateInstructions), and the choice is made on those: with an SRAM budget the fewest
   // estimated instructions within it (and within max_overhead), otherwise the smallest arena
   // within max_overhead. A heuristic: other plans off the MAC frontier are not considered.
+  // kCycles: the same with the estimated modelled cycles (EstimateCycles) in place of the
+  // instructions, at `wait_states` flash wait states.
   SearchCost cost = SearchCost::kMacs;
-  double instructions_mac_factor = 2.0;
+  double instructions_mac_factor = 2.0;  // kInstructions and kCycles
+  int wait_states = 0;                   // kCycles: 0..100
   bool input_in_arena = true;
   std::vector<HaloMode> modes = AllHaloModes();
   int max_grid = 8;
@@ -99,6 +104,7 @@ struct SearchPoint {
   int64_t arena_bytes = 0;
   int64_t lower_bound = 0;  // of this plan's placement problem
   double instructions = -1; // estimated (SearchCost::kInstructions); -1: not estimated
+  double cycles = -1;       // estimated modelled cycles (SearchCost::kCycles); -1: not estimated
   double overhead(int64_t graph_macs) const {
     return graph_macs ? static_cast<double>(macs) / graph_macs - 1.0 : 0.0;
   }
@@ -123,6 +129,8 @@ struct SearchStats {
 struct SearchResult {
   int64_t graph_macs = 0;
   double graph_instructions = -1;  // the layer-by-layer plan's estimate (SearchCost::kInstructions)
+  double graph_cycles = -1;        // the layer-by-layer plan's estimate (SearchCost::kCycles)
+  int wait_states = 0;             // of the cycle estimates
   std::vector<SearchPoint> frontier;  // MACs ascending, arena strictly descending
   bool feasible = false;
   SearchPoint chosen;                 // valid when feasible
@@ -139,8 +147,8 @@ struct SearchResult {
 // for bad options (negative grid, unknown model structure).
 SearchResult SearchPlans(const Graph& g, const SearchOptions& o);
 
-// SearchPlans with SearchCost::kInstructions (search_instructions.cc).
-SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& o);
+// SearchPlans with SearchCost::kInstructions or kCycles (search_instructions.cc).
+SearchResult SearchPlansByEstimate(const Graph& g, const SearchOptions& o);
 
 // The search under memory regions (plan.h MemoryRegion, memory/regions.h): the budget is
 // "fits the regions". The layer-by-layer plan (BuildStreamPlan of the empty configuration)

@@ -1,6 +1,7 @@
-// The search budgeted in estimated Cortex-M4 instructions (SearchCost::kInstructions): the
-// MAC search's Pareto frontier, each point placed and estimated (analysis/latency.h), the
-// choice made on the estimates. See SearchOptions::cost in search.h.
+// The search budgeted in estimated Cortex-M4 instructions or modelled cycles
+// (SearchCost::kInstructions, kCycles): the MAC search's Pareto frontier, each point placed and
+// estimated (analysis/latency.h), the choice made on the estimates. See SearchOptions::cost in
+// search.h.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,18 +19,30 @@
 namespace tessera {
 
 const char* SearchCostName(SearchCost c) {
-  return c == SearchCost::kInstructions ? "instructions" : "macs";
+  switch (c) {
+    case SearchCost::kMacs: return "macs";
+    case SearchCost::kInstructions: return "instructions";
+    case SearchCost::kCycles: return "cycles";
+  }
+  return "?";
 }
 
 SearchCost ParseSearchCost(const std::string& s) {
   if (s == "macs") return SearchCost::kMacs;
   if (s == "instructions") return SearchCost::kInstructions;
-  throw Error("search cost must be 'macs' or 'instructions', got '" + s + "'");
+  if (s == "cycles") return SearchCost::kCycles;
+  throw Error("search cost must be 'macs', 'instructions' or 'cycles', got '" + s + "'");
 }
 
-SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts) {
+SearchResult SearchPlansByEstimate(const Graph& g, const SearchOptions& opts) {
   if (!(opts.instructions_mac_factor >= 1) || opts.instructions_mac_factor > 100)
     throw Error("search: instructions_mac_factor must be in [1, 100]");
+  if (opts.wait_states < 0 || opts.wait_states > 100)
+    throw Error("search: wait_states must be in [0, 100], got " + std::to_string(opts.wait_states));
+  const bool cycles = opts.cost == SearchCost::kCycles;
+  const char* what = cycles ? "cycles" : "instructions";
+  // The estimate the choice is made on.
+  auto value = [cycles](const SearchPoint& p) { return cycles ? p.cycles : p.instructions; };
   const auto t0 = std::chrono::steady_clock::now();
   SearchOptions mo = opts;
   mo.cost = SearchCost::kMacs;
@@ -60,12 +73,16 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
     q.p.macs = PlanMacs(g, q.plan);
     q.p.arena_bytes = q.plan.arena_bytes;
     q.p.lower_bound = ls.lower_bound;
-    q.p.instructions = EstimateInstructions(g, q.plan).instructions;
+    if (cycles) q.p.cycles = EstimateCycles(g, q.plan, opts.wait_states).cycles;
+    else q.p.instructions = EstimateInstructions(g, q.plan).instructions;
     ++r.stats.placed;
     pts.push_back(std::move(q));
   };
   add(StreamConfig{{}, opts.fold_pads});
-  r.graph_instructions = pts[0].p.instructions;
+  const double graph = value(pts[0].p);
+  if (cycles) r.graph_cycles = graph;
+  else r.graph_instructions = graph;
+  r.wait_states = cycles ? opts.wait_states : 0;
   for (const SearchPoint& p : macs.frontier) add(p.config);
   // The frontier of the unbudgeted search keeps one point per MAC count, so two more searches
   // add what it can drop: the smallest arena at 1.00x MACs, and under an SRAM budget the MAC
@@ -86,15 +103,15 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
     b.sram_budget = opts.sram_budget;
     add_choice(b);
   }
-  progress("instructions: " + std::to_string(pts.size()) + " frontier plans placed and estimated");
+  progress(std::string(what) + ": " + std::to_string(pts.size()) + " frontier plans placed and estimated");
 
-  const double cap = opts.max_overhead >= 0 ? r.graph_instructions * (1.0 + opts.max_overhead) * (1 + 1e-12)
+  const double cap = opts.max_overhead >= 0 ? graph * (1.0 + opts.max_overhead) * (1 + 1e-12)
                                             : std::numeric_limits<double>::infinity();
-  // The frontier in (estimated instructions, arena): instructions ascending, arena descending.
+  // The frontier in (estimate, arena): estimate ascending, arena descending.
   std::vector<const Point*> order;
   for (const Point& q : pts) order.push_back(&q);
-  std::sort(order.begin(), order.end(), [](const Point* a, const Point* b) {
-    if (a->p.instructions != b->p.instructions) return a->p.instructions < b->p.instructions;
+  std::sort(order.begin(), order.end(), [&](const Point* a, const Point* b) {
+    if (value(a->p) != value(b->p)) return value(a->p) < value(b->p);
     return a->p.arena_bytes < b->p.arena_bytes;
   });
   for (const Point* q : order)
@@ -102,10 +119,10 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
 
   const Point* best = nullptr;
   for (const Point* q : order) {
-    if (q->p.instructions > cap) continue;
+    if (value(q->p) > cap) continue;
     if (opts.sram_budget >= 0) {
       if (q->p.arena_bytes > opts.sram_budget) continue;
-      if (!best) best = q;  // instructions ascending: the first that fits
+      if (!best) best = q;  // estimate ascending: the first that fits
     } else if (!best || q->p.arena_bytes < best->p.arena_bytes) {
       best = q;
     }
@@ -119,16 +136,17 @@ SearchResult SearchPlansByInstructions(const Graph& g, const SearchOptions& opts
     char t[256];
     int64_t smallest = -1;
     for (const Point& q : pts)
-      if (q.p.instructions <= cap && (smallest < 0 || q.p.arena_bytes < smallest)) smallest = q.p.arena_bytes;
+      if (value(q.p) <= cap && (smallest < 0 || q.p.arena_bytes < smallest)) smallest = q.p.arena_bytes;
     char bound[64] = "";
     if (opts.max_overhead >= 0)
-      std::snprintf(bound, sizeof bound, " and +%.1f%% estimated instructions", 100 * opts.max_overhead);
+      std::snprintf(bound, sizeof bound, " and +%.1f%% estimated %s", 100 * opts.max_overhead, what);
     if (smallest >= 0)
       std::snprintf(t, sizeof t, "no schedule found within %lld bytes%s (the smallest%s: %lld bytes)",
                     static_cast<long long>(opts.sram_budget), bound,
-                    opts.max_overhead >= 0 ? " within the instruction bound" : "", static_cast<long long>(smallest));
+                    opts.max_overhead >= 0 ? (cycles ? " within the cycle bound" : " within the instruction bound") : "",
+                    static_cast<long long>(smallest));
     else
-      std::snprintf(t, sizeof t, "no schedule found within +%.1f%% estimated instructions", 100 * opts.max_overhead);
+      std::snprintf(t, sizeof t, "no schedule found within +%.1f%% estimated %s", 100 * opts.max_overhead, what);
     r.explanation = t;
   }
   r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

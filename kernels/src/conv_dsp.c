@@ -483,16 +483,16 @@ __attribute__((noinline)) static void ts_conv_col_pair_g(const uint32_t* col, in
  * range is [-128, 127]. */
 static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
     const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
-    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int clamp) {
+    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int clamp, int32_t c0) {
   const int32_t tail = k & 3;
   const uint32_t* const cend = col + 4 * (k >> 2);
   const int32_t* mult = o->mult;
   const int32_t* shift = o->shift;
   const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
   const uint32_t lo4 = o->lo4, hi4 = o->hi4;
-  const int8_t* w0 = filter;
+  const int8_t* w0 = filter; /* channel c0's filter */
   int32_t c;
-  for (c = 0; c + 1 < out_c; c += 2) {
+  for (c = c0; c + 1 < out_c; c += 2) {
     const int8_t* w1 = w0 + k;
     const uint32_t* x = col;
     int32_t s00, s01, s10, s11;
@@ -658,17 +658,14 @@ static __attribute__((noinline)) const int8_t* ts_conv_p4_576(const ts_p4_ctx* c
 __attribute__((noinline)) static void ts_conv_col_pair_d_c(const uint32_t* col, int32_t k, const int8_t* filter,
                                                            const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                            int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5, 0);
 }
 
 /* Channels [c, out_c) of ts_conv_p4_run (at most three) through the 2x2 kernel. */
 __attribute__((noinline)) static void ts_conv_p4_rest(const uint32_t* col, int32_t k, const int8_t* w,
                                                       const int32_t* bias, int32_t c, int32_t out_c,
                                                       const ts_conv_out* o, int8_t* d0, int8_t* d1) {
-  ts_conv_out oc = *o;
-  oc.mult = o->mult + c;
-  oc.shift = o->shift + c;
-  ts_conv_col_pair_d_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, d0 + c, d1 + c, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, w, bias, out_c, o, d0, d1, o->mode == 5, c);
 }
 
 /* ts_conv_col_pair_d for k = 576 and at least four channels: the table TS_P4_CHUNK channels
@@ -721,7 +718,7 @@ __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, in
   }
   ts_conv_col_pair_d_c(col, k, filter, bias, out_c, o, d0, d1);
 #else
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5, 0);
 #endif
 }
 
@@ -1732,20 +1729,27 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
   return 2 * np;
 }
 
-/* `st` must be out_c (ctx->st). */
-static inline __attribute__((always_inline)) void ts_conv_col4_asm(
-    const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
-    const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
+/* `st` must be out_c (ctx->st). The channels the two-channel or the assembly loop take;
+ * returns how many, with *wp, *tp and *dp at the rest's filter, table entry and outputs (the
+ * rest goes through ts_conv_col4_rest, which the caller calls beside this frame). */
+static inline __attribute__((always_inline)) int32_t ts_conv_col4_asm(
+    const uint32_t* col, int32_t k, const int8_t** wp, int32_t out_c, const ts_conv_out* o,
+    const uint32_t** tp, int8_t** dp, int32_t st, const int clamp) {
   const ts_conv_col4_ctx* const ctx = o->actx;
   const int32_t k4 = (k + 3) & ~3;
   const uint32_t* const cend = ctx->cend;
-  const int8_t* w = filter;
+  const int8_t* w = *wp;
+  const uint32_t* tbl = *tp;
+  int8_t* d = *dp;
   int32_t n = ctx->n;
+  (void)out_c;
   {
     const int32_t done = ts_conv_c42(col, k, &w, n, o, tbl, &d, st, clamp);
     if (done) {
-      if (out_c > done) ts_conv_col4_rest(col, k, w, out_c - done, o, tbl + 4 * done, d, st, clamp);
-      return;
+      *wp = w;
+      *tp = tbl + 4 * done;
+      *dp = d;
+      return done;
     }
   }
   if (n > 0) {
@@ -1777,7 +1781,24 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
       __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
     if (k != 16) d = (int8_t*)t;
   }
-  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, clamp);
+  *wp = w;
+  *tp = tbl;
+  *dp = d;
+  return n > 0 ? n : 0;
+}
+
+/* The table kernels' assembly part, without and with the clamp (a leaf frame: the rest's
+ * ts_conv_col4_rest is called beside it, by ts_conv_col4_t / _tc). */
+__attribute__((noinline)) static int32_t ts_conv_col4_asm_n(const uint32_t* col, int32_t k, const int8_t** wp,
+                                                            int32_t out_c, const ts_conv_out* o, const uint32_t** tp,
+                                                            int8_t** dp, int32_t st) {
+  return ts_conv_col4_asm(col, k, wp, out_c, o, tp, dp, st, 0);
+}
+
+__attribute__((noinline)) static int32_t ts_conv_col4_asm_c(const uint32_t* col, int32_t k, const int8_t** wp,
+                                                            int32_t out_c, const ts_conv_out* o, const uint32_t** tp,
+                                                            int8_t** dp, int32_t st) {
+  return ts_conv_col4_asm(col, k, wp, out_c, o, tp, dp, st, 1);
 }
 #endif
 
@@ -1848,8 +1869,11 @@ __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_
                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                      const uint32_t* tbl, int8_t* d, int32_t st) {
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  const int8_t* w = filter;
+  int32_t n;
   (void)bias;
-  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 0);
+  n = ts_conv_col4_asm_n(col, k, &w, out_c, o, &tbl, &d, st);
+  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, 0);
 #else
   ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 0);
 #endif
@@ -1859,8 +1883,11 @@ __attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32
                                                       const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                       const uint32_t* tbl, int8_t* d, int32_t st) {
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  const int8_t* w = filter;
+  int32_t n;
   (void)bias;
-  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 1);
+  n = ts_conv_col4_asm_c(col, k, &w, out_c, o, &tbl, &d, st);
+  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, 1);
 #else
   ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 1);
 #endif
@@ -2047,8 +2074,8 @@ typedef void (*ts_conv_kern4)(const uint32_t* col, int32_t k, const int8_t* filt
                               int32_t out_c, const ts_conv_out* o, const uint32_t* tbl, int8_t* d, int32_t st);
 typedef struct {
   const ts_conv_params* p;
-  ts_cbuf in;
-  ts_buf out;
+  const ts_cbuf* in;
+  const ts_buf* out;
   const int8_t* filter;
   const int32_t* bias;
   const ts_conv_geom* g;
@@ -2154,9 +2181,26 @@ typedef struct ts_conv_runs_s {
   ts_conv_kern4 kern4; /* the quad kernel of the live runs */
 } ts_conv_runs;
 
+/* Pruned channels [c, c1) of four pixels (outputs at d, d + st, d + 2 st, d + 3 st):
+ * oo + b / 2 (b even, the sum within the activation range). A leaf of its own keeps
+ * ts_conv_col4_runs' registers free. */
+__attribute__((noinline)) static void ts_conv_pruned4(const int32_t* bias, int32_t oo, int32_t c, int32_t c1,
+                                                      int8_t* d, int32_t st) {
+  for (; c < c1; ++c) {
+    const int32_t v = bias ? oo + (bias[c] >> 1) : oo;
+    int8_t* const dc = d + c;
+    dc[0] = (int8_t)v;
+    dc[st] = (int8_t)v;
+    dc[2 * st] = (int8_t)v;
+    dc[3 * st] = (int8_t)v;
+  }
+}
+
 /* A quad kernel (b->kern4 when a call has pruned channels): each run of live channels through
  * the call's quad kernel, the pruned channels' constants stored (outputs at d, d + st,
- * d + 2 st, d + 3 st). */
+ * d + 2 st, d + 3 st). The run's channel slice is set in the call's own ts_conv_out and
+ * assembly context (ts_conv_col_run's, never const objects) and restored after the last run:
+ * no copies of them in this frame, which lies on the kernel's deepest stack path. */
 __attribute__((noinline)) static void ts_conv_col4_runs(const uint32_t* col, int32_t k, const int8_t* filter,
                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
@@ -2164,55 +2208,45 @@ __attribute__((noinline)) static void ts_conv_col4_runs(const uint32_t* col, int
   const int16_t* run = rs->runs;
   const int16_t* const run_end = run + 2 * rs->n;
   const int32_t oo = o->out_offset;
+  ts_conv_out* const ro = (ts_conv_out*)o;
+  const int32_t* const mult = o->mult;
+  const int32_t* const shift = o->shift;
   int32_t c = 0;
-  ts_conv_out ro = *o;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  ts_conv_col4_ctx x;
+  ts_conv_col4_ctx* const x = (ts_conv_col4_ctx*)o->actx;
+  const uint32_t* const tend = x ? x->tend : 0;
+  const int32_t xn = x ? x->n : 0;
   const int32_t k4 = (k + 3) & ~3;
-  if (ro.actx) {
-    x = *ro.actx;
-    ro.actx = &x;
-  }
 #endif
-  ro.runs = 0;
   for (;;) {
     const int32_t c0 = run != run_end ? run[0] : out_c;
-    if (bias) { /* pruned: oo + b / 2 (b even, the sum within the activation range) */
-      for (; c < c0; ++c) {
-        const int32_t v = oo + (bias[c] >> 1);
-        int8_t* const dc = d + c;
-        dc[0] = (int8_t)v;
-        dc[st] = (int8_t)v;
-        dc[2 * st] = (int8_t)v;
-        dc[3 * st] = (int8_t)v;
-      }
-    } else {
-      for (; c < c0; ++c) {
-        int8_t* const dc = d + c;
-        dc[0] = (int8_t)oo;
-        dc[st] = (int8_t)oo;
-        dc[2 * st] = (int8_t)oo;
-        dc[3 * st] = (int8_t)oo;
-      }
-    }
+    if (c < c0) ts_conv_pruned4(bias, oo, c, c0, d, st);
     if (run == run_end) break;
     {
       const int32_t c1 = run[1];
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      if (ro.actx) { /* the assembly loop's channels and table end for this run */
+      if (x) { /* the assembly loop's channels and table end for this run */
         const int32_t n = c1 - c0;
-        x.n = k > 4 && n * k >= k4 ? (n * k - k4) / k + 1 : 0;
-        x.tend = tbl + 4 * (c0 + x.n);
+        x->n = k > 4 && n * k >= k4 ? (n * k - k4) / k + 1 : 0;
+        x->tend = tbl + 4 * (c0 + x->n);
       }
 #endif
-      ro.mult = o->mult + c0;
-      ro.shift = o->shift + c0;
-      rs->kern4(col, k, filter + (int64_t)c0 * k, bias ? bias + c0 : 0, c1 - c0, &ro, tbl ? tbl + 4 * c0 : 0, d + c0,
+      ro->mult = mult + c0;
+      ro->shift = shift + c0;
+      rs->kern4(col, k, filter + (int64_t)c0 * k, bias ? bias + c0 : 0, c1 - c0, o, tbl ? tbl + 4 * c0 : 0, d + c0,
                 st);
       c = c1;
       run += 2;
     }
   }
+  ro->mult = mult;
+  ro->shift = shift;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  if (x) {
+    x->n = xn;
+    x->tend = tend;
+  }
+#endif
 }
 
 /* The pair kernel of the mode over the column's two lanes. */
@@ -2230,9 +2264,13 @@ static void ts_conv_two_kern(const uint32_t* col, int32_t k, const int8_t* filte
     ts_conv_col_pair_g(col, k, filter, bias, out_c, o, d0, d1);
 }
 
-/* The pair kernel (one pixel when d1 is NULL) with pruned channels, as ts_conv_kern4_runs. */
+/* The pair kernel (one pixel when d1 is NULL) with pruned channels, as ts_conv_col4_runs (the
+ * run's channel slice set in the call's own ts_conv_out, restored after each run). */
 __attribute__((noinline)) static void ts_conv_two_runs(const ts_conv_blk* b, int8_t* d0, int8_t* d1) {
   const int32_t out_c = b->p->out_c, k = b->g->k;
+  ts_conv_out* const o = (ts_conv_out*)b->o;
+  const int32_t* const mult = o->mult;
+  const int32_t* const shift = o->shift;
   int32_t r, c = 0;
   for (r = 0; r <= b->nruns; ++r) {
     const int32_t c0 = r < b->nruns ? b->runs[2 * r] : out_c;
@@ -2246,14 +2284,14 @@ __attribute__((noinline)) static void ts_conv_two_runs(const ts_conv_blk* b, int
       const int32_t c1 = b->runs[2 * r + 1];
       const int8_t* const f = b->filter + (int64_t)c0 * k;
       const int32_t* const bs = b->bias ? b->bias + c0 : 0;
-      ts_conv_out o = *b->o;
-      o.mult += c0;
-      o.shift += c0;
-      o.runs = 0;
+      o->mult = mult + c0;
+      o->shift = shift + c0;
       if (d1)
-        ts_conv_two_kern(b->col, k, f, bs, c1 - c0, &o, d0 + c0, d1 + c0);
+        ts_conv_two_kern(b->col, k, f, bs, c1 - c0, o, d0 + c0, d1 + c0);
       else
-        ts_conv_col_one(b->col, k, f, bs, c1 - c0, &o, d0 + c0);
+        ts_conv_col_one(b->col, k, f, bs, c1 - c0, o, d0 + c0);
+      o->mult = mult;
+      o->shift = shift;
       c = c1;
     }
   }
@@ -2272,17 +2310,17 @@ __attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int3
   xs[0] = x0;
   ys[1] = y1;
   xs[1] = x1;
-  d0 = TS_PIXEL(b->out, y0, x0, out_c);
+  d0 = TS_PIXEL(*b->out, y0, x0, out_c);
   if (y0 == y1 && x0 == x1) {
-    ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 1);
+    ts_conv_col_duo(p, *b->in, b->g, ys, xs, b->col, b->gather, 1);
     if (b->runs)
       ts_conv_two_runs(b, d0, 0);
     else
       ts_conv_col_one(b->col, k, b->filter, b->bias, out_c, o, d0);
     return;
   }
-  ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 2);
-  d1 = TS_PIXEL(b->out, y1, x1, out_c);
+  ts_conv_col_duo(p, *b->in, b->g, ys, xs, b->col, b->gather, 2);
+  d1 = TS_PIXEL(*b->out, y1, x1, out_c);
   if (b->runs)
     ts_conv_two_runs(b, d0, d1);
   else
@@ -2300,9 +2338,9 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
   const int row_fast = g->fast && (uint32_t)iy < (uint32_t)g->ylim &&
                        ((in_c & 3) == 0 || b->qgather);
   int32_t ix = x * p->stride_w - p->pad_left;
-  int8_t* d = TS_PIXEL(b->out, y, x, out_c);
-  const int8_t* s = TS_PIXEL(b->in, iy, ix, in_c);
-  const int8_t* const in_end = b->in.data + (size_t)b->in.h * (size_t)b->in.w * (size_t)in_c;
+  int8_t* d = TS_PIXEL(*b->out, y, x, out_c);
+  const int8_t* s = TS_PIXEL(*b->in, iy, ix, in_c);
+  const int8_t* const in_end = b->in->data + (size_t)b->in->h * (size_t)b->in->w * (size_t)in_c;
   for (; count > 0; count -= 4, x += 4, ix += 4 * p->stride_w, d += 4 * out_c, s += 4 * is) {
     if (flat || (row_fast && (uint32_t)ix < (uint32_t)g->xlim && (uint32_t)(ix + 3 * p->stride_w) < (uint32_t)g->xlim)) {
       if ((in_c & 3) == 0)
@@ -2310,7 +2348,7 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
       else
         ts_conv_col_quad_gather(p, g, s, is, b->col, b->qgather, in_end);
     } else {
-      ts_conv_col_quad(p, b->in, g, y, x, b->col, b->gather);
+      ts_conv_col_quad(p, *b->in, g, y, x, b->col, b->gather);
     }
     b->kern4(b->col, k, b->filter, b->bias, out_c, b->o, b->tbl, d, out_c);
   }
@@ -2323,17 +2361,19 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
 __attribute__((noinline)) static void ts_conv_quad_cross(const ts_conv_blk* b, ts_window win, int32_t y,
                                                          int32_t x) {
   const ts_conv_params* p = b->p;
-  const int32_t out_c = p->out_c;
-  int32_t ys[4], xs[4];
+  const int32_t out_c = p->out_c, y0 = y, x0 = x;
   int l;
   for (l = 0; l < 4; ++l) {
-    ys[l] = y;
-    xs[l] = x;
-    ts_conv_col_pixel(p, b->in, b->g, y, x, b->col + l, b->gather, 4, 1);
+    ts_conv_col_pixel(p, *b->in, b->g, y, x, b->col + l, b->gather, 4, 1);
     ts_conv_next(win, &y, &x);
   }
   b->kern4(b->col, b->g->k, b->filter, b->bias, out_c, b->o, b->tbl, b->stage, out_c);
-  for (l = 0; l < 4; ++l) ts_gather_copy(TS_PIXEL(b->out, ys[l], xs[l], out_c), b->stage + l * out_c, out_c);
+  y = y0; /* the four pixels again, in the same order */
+  x = x0;
+  for (l = 0; l < 4; ++l) {
+    ts_gather_copy(TS_PIXEL(*b->out, y, x, out_c), b->stage + l * out_c, out_c);
+    ts_conv_next(win, &y, &x);
+  }
 }
 
 /* The window through the quad kernel, blocks of four pixels in raster order (a row's last
@@ -2346,8 +2386,8 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
   const int32_t ww = win.x1 - win.x0;
   int32_t y, x, rest;
   if (p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
-      p->pad_left == 0 && (p->in_c & 3) == 0 && ww == b->out.w && ww == b->in.w && win.x0 == b->out.x0 &&
-      win.x0 == b->in.x0 && npix <= 0x7fffffff - 3) {
+      p->pad_left == 0 && (p->in_c & 3) == 0 && ww == b->out->w && ww == b->in->w && win.x0 == b->out->x0 &&
+      win.x0 == b->in->x0 && npix <= 0x7fffffff - 3) {
     const int32_t quads = (int32_t)(npix >> 2) * 4;
     ts_conv_quad_run(b, win.y0, win.x0, quads, 1);
     y = win.y0 + quads / ww;
@@ -2421,120 +2461,137 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
   if (rest) ts_conv_col_two(b, win.y1 - 1, win.x1 - 1, win.y1 - 1, win.x1 - 1);
 }
 
-__attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
-                            uint32_t* restrict col) {
+/* A call of the im2col path: its blocks' context and what that points to, in the frame of
+ * ts_conv_col_run (set by ts_conv_col_setup, whose frame is gone before the first block). */
+typedef struct {
+  ts_conv_blk b;
+  ts_conv_geom g;
+  ts_conv_out o;
   ts_conv_runs rs;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  ts_conv_col4_ctx actx;
+#endif
+} ts_conv_call;
+
+/* The call's set-up: geometry, mode, the column's parts (table, gather rows, staged outputs,
+ * live runs). Returns 1 for the quad kernel's path, 0 for the pair kernels'. */
+__attribute__((noinline)) static int ts_conv_col_setup(const ts_conv_params* p, const ts_cbuf* in,
+                                                       const int8_t* filter, const int32_t* bias, const ts_buf* out,
+                                                       int64_t npix, uint32_t* restrict col, ts_conv_call* cc) {
+  ts_conv_blk* const b = &cc->b;
+  ts_conv_geom* const g = &cc->g;
+  ts_conv_out* const o = &cc->o;
   int pruned;
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
   /* in_c not a multiple of 4: a pixel's taps are gathered as bytes at lay.gather, above
    * every word the choices below (made against `limit`) can use (ts_conv_layout) */
   ts_conv_col_layout lay;
   int32_t limit;
-  int8_t* gather;
   ts_conv_layout(p, &lay);
   limit = lay.limit;
-  gather = (int8_t*)(col + lay.gather);
-  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
-  ts_conv_out o;
-  ts_conv_geom g;
-  int32_t oy = win.y0, ox = win.x0;
-  int64_t n;
-  int quad;
-  ts_conv_blk b;
-#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  ts_conv_col4_ctx actx;
-#endif
-  g.run = p->filter_w * p->in_c;
-  g.step = in.w * p->in_c * p->dilation_h;
-  g.k = k;
-  g.k4 = (k + 3) & ~3;
-  g.ylim = p->in_h - (p->filter_h - 1) * p->dilation_h;
-  g.xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
-  g.fast = p->dilation_w == 1 && g.ylim > 0 && g.xlim > 0;
-  g.off2 = off2;
-  ts_conv_out_consts(&o, p);
-  o.mode = ts_conv_mode(p, bias, g.k4, &pruned);
-  if (npix == 1 && o.mode >= 5) { /* one pixel: the doubled column would not pay */
+  g->run = p->filter_w * p->in_c;
+  g->step = in->w * p->in_c * p->dilation_h;
+  g->k = k;
+  g->k4 = (k + 3) & ~3;
+  g->ylim = p->in_h - (p->filter_h - 1) * p->dilation_h;
+  g->xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
+  g->fast = p->dilation_w == 1 && g->ylim > 0 && g->xlim > 0;
+  g->off2 = ts_dsp_dup16(p->input_offset);
+  ts_conv_out_consts(o, p);
+  o->mode = ts_conv_mode(p, bias, g->k4, &pruned);
+  if (npix == 1 && o->mode >= 5) { /* one pixel: the doubled column would not pay */
     int32_t c;
-    o.mode = 4;
+    o->mode = 4;
     for (c = 0; c < out_c; ++c)
-      if (p->output_shift[c] < -23) o.mode = 2; /* mode 5's shifts are in [-24, -1] */
-    if (o.mode == 4 && (p->act_min != -128 || p->act_max != 127)) o.mode = 3;
+      if (p->output_shift[c] < -23) o->mode = 2; /* mode 5's shifts are in [-24, -1] */
+    if (o->mode == 4 && (p->act_min != -128 || p->act_max != 127)) o->mode = 3;
   }
-  o.actx = 0;
-  o.runs = 0;
-  o.ctab = lay.ctab >= 0 ? col + lay.ctab : 0;
-  g.dbl = o.mode >= 5;
+  o->actx = 0;
+  o->runs = 0;
+  o->ctab = lay.ctab >= 0 ? col + lay.ctab : 0;
+  g->dbl = o->mode >= 5;
+  b->p = p;
+  b->in = in;
+  b->out = out;
+  b->filter = filter;
+  b->bias = bias;
+  b->g = g;
+  b->o = o;
+  b->col = col;
+  b->gather = (int8_t*)(col + lay.gather);
+  b->tbl = 0;
+  b->runs = 0;
+  b->nruns = 0;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
-  quad = g.dbl && 2 * g.k4 <= limit;
-  b.p = p;
-  b.in = in;
-  b.out = out;
-  b.filter = filter;
-  b.bias = bias;
-  b.g = &g;
-  b.o = &o;
-  b.col = col;
-  b.gather = gather;
-  b.tbl = 0;
-  b.runs = 0;
-  b.nruns = 0;
-  if (quad && npix >= 4) {
+  if (!(g->dbl && 2 * g->k4 <= limit && npix >= 4)) return 0;
+  {
     int64_t free_words;
     /* the per-channel constants after the four lanes, when they fit */
-    if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {
-      b.tbl = col + 2 * g.k4;
-      ts_conv_quad_table(col + 2 * g.k4, bias, &o, out_c);
-      b.kern4 = o.mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
+    if ((int64_t)2 * g->k4 + 4 * (int64_t)out_c <= limit) {
+      b->tbl = col + 2 * g->k4;
+      ts_conv_quad_table(col + 2 * g->k4, bias, o, out_c);
+      b->kern4 = o->mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      ts_conv_col4_ctx_init(&actx, col, k, out_c, &o, b.tbl);
-      o.actx = &actx;
+      ts_conv_col4_ctx_init(&cc->actx, col, k, out_c, o, b->tbl);
+      o->actx = &cc->actx;
 #endif
     } else {
-      b.kern4 = ts_conv_col4;
+      b->kern4 = ts_conv_col4;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      if (ts_c42_has(k)) b.kern4 = ts_conv_col4_pairs;
+      if (ts_c42_has(k)) b->kern4 = ts_conv_col4_pairs;
 #endif
     }
     {
       /* the quads' gather rows (in_c not a multiple of 4 only): after the lanes (and the
        * table) */
-      const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
-      b.qgather = 0;
-      b.stage = 0;
-      if ((p->in_c & 3) && used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
+      const int64_t used = 2 * (int64_t)g->k4 + (b->tbl ? 4 * (int64_t)out_c : 0);
+      b->qgather = 0;
+      b->stage = 0;
+      if ((p->in_c & 3) && used + g->k4 + 1 <= limit) b->qgather = (int8_t*)(col + used);
       /* the staged outputs of quads across rows: after those, when they fit */
-      if (used + (b.qgather ? g.k4 + 1 : 0) + out_c <= limit)
-        b.stage = (int8_t*)(col + used + (b.qgather ? g.k4 + 1 : 0));
-      free_words = limit - used - (b.qgather ? g.k4 + 1 : 0) - (b.stage ? out_c : 0);
+      if (used + (b->qgather ? g->k4 + 1 : 0) + out_c <= limit)
+        b->stage = (int8_t*)(col + used + (b->qgather ? g->k4 + 1 : 0));
+      free_words = limit - used - (b->qgather ? g->k4 + 1 : 0) - (b->stage ? out_c : 0);
     }
     /* pruned channels: the live runs after those, up to TS_CONV_DSP_LIVE_RUNS (a word each) */
     if (pruned && free_words >= 2) {
       int16_t* const runs = (int16_t*)(col + limit - free_words);
-      b.nruns = ts_conv_live_runs(p, filter, bias, k, runs, ts_conv_max_runs(free_words, out_c));
-      if (b.nruns >= 0) b.runs = runs;
+      b->nruns = ts_conv_live_runs(p, filter, bias, k, runs, ts_conv_max_runs(free_words, out_c));
+      if (b->nruns >= 0) b->runs = runs;
     }
-    if (b.runs) { /* the quad kernel through ts_conv_col4_runs */
-      rs.p = p;
-      rs.runs = b.runs;
-      rs.n = b.nruns;
-      rs.kern4 = b.kern4;
-      o.runs = &rs;
-      b.kern4 = ts_conv_col4_runs;
+    if (b->runs) { /* the quad kernel through ts_conv_col4_runs */
+      cc->rs.p = p;
+      cc->rs.runs = b->runs;
+      cc->rs.n = b->nruns;
+      cc->rs.kern4 = b->kern4;
+      o->runs = &cc->rs;
+      b->kern4 = ts_conv_col4_runs;
     }
-    ts_conv_quads(&b, win, npix);
+  }
+  return 1;
+}
+
+/* The window through the im2col path: the set-up's frame returns before the blocks run. */
+__attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, const ts_cbuf* in, const int8_t* filter,
+                                                      const int32_t* bias, const ts_buf* out, const ts_window* win_,
+                                                      int64_t npix, uint32_t* restrict col) {
+  ts_conv_call cc;
+  const ts_window win = *win_;
+  int32_t oy = win.y0, ox = win.x0;
+  int64_t n;
+  if (ts_conv_col_setup(p, in, filter, bias, out, npix, col, &cc)) {
+    ts_conv_quads(&cc.b, win, npix);
     return;
   }
   for (n = 0; n + 1 < npix; n += 2) {
     int32_t ny = oy, nx = ox;
     ts_conv_next(win, &ny, &nx);
-    ts_conv_col_two(&b, oy, ox, ny, nx);
+    ts_conv_col_two(&cc.b, oy, ox, ny, nx);
     oy = ny;
     ox = nx;
     ts_conv_next(win, &oy, &ox);
   }
-  if (n < npix) ts_conv_col_two(&b, oy, ox, oy, ox);
+  if (n < npix) ts_conv_col_two(&cc.b, oy, ox, oy, ox);
 }
 
 /* ---- int8 path (filters too large for the column) ---- */
@@ -2655,9 +2712,12 @@ __attribute__((noinline)) static void ts_conv_dsp_single(const ts_conv_params* p
 }
 
 /* The int8 path over the window's npix pixels. */
-__attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                       const int32_t* bias, ts_buf out, ts_window win,
+__attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, const ts_cbuf* in_, const int8_t* filter,
+                                                       const int32_t* bias, const ts_buf* out_, const ts_window* win_,
                                                        int8_t* scratch, int64_t npix) {
+  const ts_cbuf in = *in_;
+  const ts_buf out = *out_;
+  const ts_window win = *win_;
   const int32_t in_c = p->in_c, out_c = p->out_c, fh = p->filter_h, fw = p->filter_w;
   int8_t pair_out[2 * TS_CONV_DSP_PAIR_OUT_MAX];
   int overlap;
@@ -2724,9 +2784,9 @@ __attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, 
  * the column, doubled sums: modes 5 and 6, at least 4 pixels): its own function and frame
  * (the table where the column would be), not under ts_conv_col_run's. Returns 0 when it does
  * not apply. */
-__attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
-                                                     uint32_t* restrict tbl) {
+__attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, const ts_cbuf* in, const int8_t* filter,
+                                                     const int32_t* bias, const ts_buf* out, const ts_window* win,
+                                                     int64_t npix, uint32_t* restrict tbl) {
   ts_conv_out o;
   int pruned;
   if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
@@ -2739,7 +2799,7 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   o.runs = 0;
   o.ctab = 0;
   ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);
-  ts_conv_k8_run(p, &in, &out, &win, ts_dsp_dup16(p->input_offset), &o, tbl);
+  ts_conv_k8_run(p, in, out, win, ts_dsp_dup16(p->input_offset), &o, tbl);
   return 1;
 }
 
@@ -2773,9 +2833,9 @@ void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filt
   }
   if (npix <= 0) return;
   if (!ts_conv_col_fits(p))
-    ts_conv_int8_run(p, in, filter, bias, out, win, scratch, npix);
-  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix, (uint32_t*)workspace))
-    ts_conv_col_run(p, in, filter, bias, out, win, npix, (uint32_t*)workspace);
+    ts_conv_int8_run(p, &in, filter, bias, &out, &win, scratch, npix);
+  else if (!ts_conv_k8_call(p, &in, filter, bias, &out, &win, npix, (uint32_t*)workspace))
+    ts_conv_col_run(p, &in, filter, bias, &out, &win, npix, (uint32_t*)workspace);
 }
 
 /* Without a caller's workspace: the column on the stack, in a frame of its own that calls

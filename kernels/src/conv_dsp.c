@@ -114,7 +114,7 @@
 /* The k that have a two-channel x four-pixel instantiation (ts_conv_c42_K, device builds; the
  * workspace is sized the same on every build). */
 static inline int ts_c42_has(int32_t k) {
-  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
+  return k == 16 || k == 27 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
 }
 
 /* ---- im2col path ---- */
@@ -1554,22 +1554,49 @@ typedef struct {
   const uint32_t* tend; /* 28: the table's end for the pairs */
 } ts_c42_ctx;
 
+/* A half group: the four single loads chain (TRM 3.3.2: 2 + 1 + 1 + 1 = 5 cycles, against
+ * 3 + 3 for two LDRs and an LDRD), the second pair of column words too (3, as an LDRD). */
 #define TS_C42_HALF(K, ROR, POST)                    \
   "ldr %[e1], [%[w], #" #K "]\n\t"                   \
   "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
   "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
   "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
   "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
   "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
   "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
   "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
   "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
   "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
   "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
   "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
 #define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
+/* The last group of k = 4g + 3 taps (27: 3x3 filters over 3 channels): the second channel's
+ * word is read one byte lower and shifted right by 8 (its three taps, a zero above), so no
+ * byte past its filter is read; the first channel's fourth byte is the second channel's first,
+ * against the column's zero tap. */
+#define TS_C42_HALF3(K, ROR, POST)                   \
+  "ldr %[e1], [%[w], #" #K " - 1]\n\t"               \
+  "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "lsr %[e1], %[e1], #8\n\t"                         \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP3(K) TS_C42_HALF3(K, "", "") TS_C42_HALF3(K, ", ror #8", ", #4")
 #define TS_C42_ENTER                                 \
   "sub sp, sp, #32\n\t"                              \
   "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
@@ -1694,6 +1721,24 @@ typedef struct {
     *d = (int8_t*)x;                                                                              \
     return w;                                                                                     \
   }
+/* Without a loop (every group unrolled, `BODY`), the filter pointer then advanced to the next
+ * pair (ADV: 2k less the 4 bytes per group the groups advanced it by). */
+#define TS_C42_FN_FLAT(K, BODY, ADV)                                                              \
+  static __attribute__((noinline)) const int8_t* ts_conv_c42_##K(const ts_c42_ctx* cx, const int8_t* w, \
+                                                                int clamp, int8_t** d) {          \
+    uint32_t x = (uint32_t)cx;                                                                    \
+    uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, e0, e1;                                      \
+    if (clamp)                                                                                    \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY "add %[w], %[w], #" #ADV "\n\t"             \
+                           TS_C42_REQUANT TS_C42_CLAMP_STORE TS_C42_NEXT TS_C42_OPERANDS);        \
+    else                                                                                          \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY "add %[w], %[w], #" #ADV "\n\t"             \
+                           TS_C42_REQUANT TS_C42_STORE TS_C42_NEXT TS_C42_OPERANDS);              \
+    *d = (int8_t*)x;                                                                              \
+    return w;                                                                                     \
+  }
+TS_C42_FN_FLAT(27, TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27)
+                   TS_C42_GROUP(27) TS_C42_GROUP3(27), 26)
 TS_C42_FN(16, TS_C42_BODY4)
 TS_C42_FN(32, TS_C42_BODY4)
 TS_C42_FN(40, TS_C42_BODY2)
@@ -1715,9 +1760,10 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
   cx.d = *d;
   cx.lo4 = o->lo4;
   cx.hi4 = o->hi4;
-  cx.cend = col + 2 * k;
+  cx.cend = col + 2 * ((k + 3) & ~3);
   cx.tend = tbl + 8 * np;
   switch (k) {
+    case 27: *w = ts_conv_c42_27(&cx, *w, clamp, d); break;
     case 16: *w = ts_conv_c42_16(&cx, *w, clamp, d); break;
     case 32: *w = ts_conv_c42_32(&cx, *w, clamp, d); break;
     case 40: *w = ts_conv_c42_40(&cx, *w, clamp, d); break;
@@ -1742,9 +1788,9 @@ static inline __attribute__((always_inline)) int32_t ts_conv_col4_asm(
   const uint32_t* tbl = *tp;
   int8_t* d = *dp;
   int32_t n = ctx->n;
-  (void)out_c;
   {
-    const int32_t done = ts_conv_c42(col, k, &w, n, o, tbl, &d, st, clamp);
+    /* every channel: the two-channel loops read no byte past the last filter (k = 27 too) */
+    const int32_t done = ts_conv_c42(col, k, &w, out_c, o, tbl, &d, st, clamp);
     if (done) {
       *wp = w;
       *tp = tbl + 4 * done;

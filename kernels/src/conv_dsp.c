@@ -1596,6 +1596,27 @@ typedef struct {
   "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
   "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
 #define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
+/* The first half group of a loop-less instantiation: the sums start from the two channels'
+ * 2 * bias in a3 and b3 (TS_C42_START_FLAT), read by each channel's first four SMLADs (a3 and
+ * b3 last), instead of six MOVs. */
+#define TS_C42_HALF_FIRST(K)                         \
+  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
+  "ldr %[e0], [%[w]]\n\t"                            \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "sxtb16 %[e0], %[e0]\n\t"                          \
+  "sxtb16 %[e1], %[e1]\n\t"                          \
+  "smlad %[a0], %[c0], %[e0], %[a3]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b3]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b3]\n\t"             \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "smlad %[a2], %[c0], %[e0], %[a3]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b3]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP_FIRST(K) TS_C42_HALF_FIRST(K) TS_C42_HALF(K, ", ror #8", ", #4")
 /* The last group of k = 4g + 3 taps (27: 3x3 filters over 3 channels): the second channel's
  * word is read one byte lower and shifted right by 8 (its three taps, a zero above), so no
  * byte past its filter is read; the first channel's fourth byte is the second channel's first,
@@ -1642,6 +1663,12 @@ typedef struct {
   "mov %[b2], %[b0]\n\t"                             \
   "mov %[b3], %[b0]\n\t"                             \
   "1:\n\t"
+#define TS_C42_START_FLAT                            \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                            \
+  "ldr %[a3], [%[x]]\n\t"                            \
+  "ldr %[b3], [%[x], #16]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"
 #define TS_C42_LOOP_END(K)                           \
   "ldr %[e0], [sp, #24]\n\t"                         \
   "cmp %[x], %[e0]\n\t"                              \
@@ -1743,28 +1770,29 @@ typedef struct {
     *d = (int8_t*)x;                                                                              \
     return w;                                                                                     \
   }
-/* Without a loop (every group unrolled, `BODY`), the filter pointer then advanced to the next
- * pair (ADV: 2k less the 4 bytes per group the groups advanced it by). */
+/* Without a loop (every group unrolled, `BODY`, its first group TS_C42_GROUP_FIRST), the
+ * filter pointer then advanced to the next pair (ADV: 2k less the 4 bytes per group the
+ * groups advanced it by). */
 #define TS_C42_FN_FLAT(K, BODY, ADV)                                                              \
   static __attribute__((noinline)) const int8_t* ts_conv_c42_##K(const ts_c42_ctx* cx, const int8_t* w, \
                                                                 int clamp, int8_t** d) {          \
     uint32_t x = (uint32_t)cx;                                                                    \
     uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, e0, e1;                                      \
     if (clamp)                                                                                    \
-      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY "add %[w], %[w], #" #ADV "\n\t"             \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START_FLAT BODY "add %[w], %[w], #" #ADV "\n\t"        \
                            TS_C42_REQUANT TS_C42_CLAMP_STORE TS_C42_NEXT TS_C42_OPERANDS);        \
     else                                                                                          \
-      __asm__ volatile(TS_C42_ENTER TS_C42_START BODY "add %[w], %[w], #" #ADV "\n\t"             \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START_FLAT BODY "add %[w], %[w], #" #ADV "\n\t"        \
                            TS_C42_REQUANT TS_C42_STORE TS_C42_NEXT TS_C42_OPERANDS);              \
     *d = (int8_t*)x;                                                                              \
     return w;                                                                                     \
   }
-TS_C42_FN_FLAT(27, TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27)
+TS_C42_FN_FLAT(27, TS_C42_GROUP_FIRST(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27)
                    TS_C42_GROUP(27) TS_C42_GROUP3(27), 26)
-TS_C42_FN(16, TS_C42_BODY4)
+TS_C42_FN_FLAT(16, TS_C42_GROUP_FIRST(16) TS_C42_GROUP(16) TS_C42_GROUP(16) TS_C42_GROUP(16), 16)
 TS_C42_FN(32, TS_C42_BODY4)
-TS_C42_FN(40, TS_C42_BODY2)
-TS_C42_FN(64, TS_C42_BODY4)
+TS_C42_FN_FLAT(40, TS_C42_GROUP_FIRST(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40), 40)
+TS_C42_FN_FLAT(64, TS_C42_GROUP_FIRST(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64), 64)
 TS_C42_FN(128, TS_C42_BODY4)
 TS_C42_FN(144, TS_C42_BODY4)
 TS_C42_FN(288, TS_C42_BODY4)

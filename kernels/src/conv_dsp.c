@@ -1754,6 +1754,8 @@ typedef struct {
   : "cc", "memory"
 #define TS_C42_BODY4(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
 #define TS_C42_BODY2(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+#define TS_C42_BODY6(K) TS_C42_BODY4(K) TS_C42_BODY2(K)
+#define TS_C42_BODY8(K) TS_C42_BODY4(K) TS_C42_BODY4(K)
 /* One instantiation per k: every pair of the context; returns the filter pointer after them,
  * *d the output pointer after them. */
 #define TS_C42_FN(K, BODY)                                                                        \
@@ -1794,8 +1796,8 @@ TS_C42_FN(32, TS_C42_BODY4)
 TS_C42_FN_FLAT(40, TS_C42_GROUP_FIRST(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40), 40)
 TS_C42_FN_FLAT(64, TS_C42_GROUP_FIRST(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64), 64)
 TS_C42_FN(128, TS_C42_BODY4)
-TS_C42_FN(144, TS_C42_BODY4)
-TS_C42_FN(288, TS_C42_BODY4)
+TS_C42_FN(144, TS_C42_BODY6)
+TS_C42_FN(288, TS_C42_BODY8)
 
 /* The pairs of the first n channels when k has an instantiation; returns the channels done. */
 static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,

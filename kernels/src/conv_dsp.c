@@ -22,11 +22,14 @@
  *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
  *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
  *    its context in 32 bytes below the stack pointer). On the device, with k among the
- *    instantiations of ts_conv_c42_K (16, 32, 40, 64, 128, 144, 288 taps), the channels go
- *    two at a time instead (four pixels x two channels, each column word feeding two SMLADs:
- *    38 modelled Cortex-M4 cycles per group against 2 x 22-25), from the table, or without
- *    room for it from one built TS_C42_CHUNK channels at a time on the stack
- *    (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
+ *    instantiations of ts_conv_c42_K (16, 27, 32, 40, 64, 128, 144, 288 taps), the channels
+ *    go two at a time instead (four pixels x two channels, each column word feeding two
+ *    SMLADs: 36 modelled Cortex-M4 cycles per group, the half group's two filter and two
+ *    column words one chain of single loads, against 2 x 22-25; k = 16, 27, 40 and 64 without
+ *    a loop, the sums started from the biases by the first SMLADs; k = 27, 3x3 filters over
+ *    3 channels, reads its last group so that no byte past the filters is read), from the
+ *    table, or without room for it from one built TS_C42_CHUNK channels at a time in the
+ *    workspace (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
  *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
  *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
  *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in
@@ -73,11 +76,14 @@
  * the quad kernel's per-channel table, gather rows (in_c not a multiple of 4) and staged outputs
  * when they fit (so 3x3 filters over 16 channels, k4 = 144 with 32 outputs, keep quads across rows),
  * and in its last
- * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
- * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
- * ts_conv2d_s8_dsp 104, ts_conv_col_run 2680, ts_conv_col_two 144, ts_conv_col_build 152;
- * with pruned channels ts_conv_col4_runs' 192 between ts_conv_col_run and the quad kernel). A smaller
- * TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
+ * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4.
+ * With the caller's workspace the kernel's stack is bounded at 992 B on the Cortex-M4
+ * (firmware/stack_usage.sh: ts_conv2d_s8_ws 88 + ts_conv2d_s8_dsp_ws 80 + ts_conv_col_run 344,
+ * the call's contexts in one ts_conv_call set by ts_conv_col_setup, whose frame is gone before
+ * the blocks run, then the pair path's ts_conv_col_two 144 and the kernels; the pruned runs'
+ * ts_conv_col4_runs 104 sets each run's channels in the call's own contexts rather than
+ * copies). Without one, ts_conv2d_s8_dsp_stack holds the column on the stack. A smaller
+ * TS_CONV_DSP_COL_MAX trades workspace for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
  * on the int8 input when both pixels see the whole filter, written straight to the output
@@ -529,8 +535,9 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
  * convolutions over 64 channels, whose four lanes do not fit the column): per half group one
  * LDRD of the two lanes' words, used for the four channels, whose filter words are k bytes
  * apart (immediate offsets, as ts_conv_c42_K) and loaded two at a time (pipelined), extended
- * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 42
- * modelled Cortex-M4 cycles, against 2 x 25 or so for the 2x2 kernel's C loop. The table
+ * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 40
+ * modelled Cortex-M4 cycles (the two column words in the first filter pair's chain of single
+ * loads), against 2 x 25 or so for the 2x2 kernel's C loop. The table
  * ({2 * bias, multiplier, nudge, shift} per channel) comes from ts_conv_p4_run, the context
  * (column, outputs, table, clamp bounds, column end, table end) sits in 32 bytes below the
  * stack pointer. Same sums as ts_conv_col_pair_d_impl, so the same bytes. */
@@ -1559,9 +1566,11 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * filter words and the two pointers take all fourteen registers; the context (column start,
  * stride, table, output, clamp bounds, column end, table end) lives in 32 bytes below the
  * stack pointer for the block. Modelled Cortex-M4 cycles (firmware/cycles/m4_model.h) per
- * group of four taps, 32 MACs: two LDRs pipelined (3), two SXTB16, two LDRDs (6), eight
- * SMLADs, per half: 38, against 2 x 22-25 for the one-channel loop; the groups are unrolled
- * by four (k a multiple of 16) or two, the loop test (column end from the context) 5 cycles.
+ * group of four taps, 32 MACs, per half: two filter and two column words in one chain of
+ * single loads (2 + 1 + 1 + 1), two SXTB16, four SMLADs, two more column words (3), four
+ * SMLADs: 36, against 2 x 22-25 for the one-channel loop; the groups are unrolled by eight
+ * (k = 288), six (144) or four (32, 128), the loop test (column end from the context) 5
+ * cycles; k = 16, 27, 40 and 64 have no loop (TS_C42_FN_FLAT).
  * Per pair: the sums start from the table's 2 * bias, 4 instructions a requantization
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32

@@ -1011,7 +1011,7 @@ static inline __attribute__((always_inline)) void ts_conv_col_pixel(
   if (g->fast && (uint32_t)iy < (uint32_t)g->ylim && (uint32_t)ix < (uint32_t)g->xlim) {
     const int8_t* row = TS_PIXEL(in, iy, ix, p->in_c);
     int32_t ky;
-    if ((p->in_c & 3) == 0) {
+    if ((g->run & 3) == 0) { /* whole groups per filter row (in_c a multiple of 4, or e.g. 4 x 1) */
       for (ky = 0; ky < p->filter_h; ++ky, row += g->step)
         col = ts_col_expand(col, row, g->run >> 2, g->off2, dbl, lanes);
     } else {
@@ -1159,6 +1159,39 @@ __attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_para
     }
   }
   ts_col_quad_expand(col, gather, k4, k4 >> 2, 1, 0, g->off2);
+}
+
+/* 3x3 filters over 3 channels (k = 27, k4 = 28; the stems of vww_96 and resnet8), padding-free
+ * pixels: each pixel's seven words of taps straight from its three input rows of nine bytes,
+ * without the gather buffer: row 0's bytes 0-3 and 4-7, row 0's byte 8 with row 1's 0-2 (LDRB,
+ * LDR, ORR shifted), row 1's 3-6, row 1's 7-8 with row 2's 0-1 (a halfword load), row 2's 2-5,
+ * and row 2's 6-8 with the padding byte -input_offset above (its column value 0); every load
+ * lies within the row's nine bytes. Then expanded (+ offset, doubled) into the pixel's lane. */
+__attribute__((noinline)) static void ts_conv_col_quad_333(const ts_conv_geom* g, const int8_t* s, int32_t is,
+                                                           uint32_t* col, uint32_t padw) {
+  const int32_t step = g->step;
+  const uint32_t off2 = g->off2;
+  int l;
+  for (l = 0; l < 4; ++l, s += is, ++col) {
+    const int8_t* const r1 = s + step;
+    const int8_t* const r2 = r1 + step;
+    uint16_t h;
+    memcpy(&h, r1 + 7, 2);
+#define TS_COL333_WORD(j, v)                                                        \
+  do {                                                                              \
+    const uint32_t x_ = (v), e_ = ts_dsp_sxtab16(off2, x_), o_ = ts_dsp_sxtab16_ror8(off2, x_); \
+    col[8 * (j)] = ts_dsp_sadd16(e_, e_);                                           \
+    col[8 * (j) + 4] = ts_dsp_sadd16(o_, o_);                                       \
+  } while (0)
+    TS_COL333_WORD(0, ts_dsp_load4(s));
+    TS_COL333_WORD(1, ts_dsp_load4(s + 4));
+    TS_COL333_WORD(2, (uint32_t)(uint8_t)s[8] | (ts_dsp_load4(r1) << 8));
+    TS_COL333_WORD(3, ts_dsp_load4(r1 + 3));
+    TS_COL333_WORD(4, (uint32_t)h | (ts_dsp_load4(r2) << 16));
+    TS_COL333_WORD(5, ts_dsp_load4(r2 + 2));
+    TS_COL333_WORD(6, (ts_dsp_load4(r2 + 5) >> 8) | padw);
+#undef TS_COL333_WORD
+  }
 }
 
 /* The four lanes of pixels (y, x) to (y, x + 3), doubled. */
@@ -2448,15 +2481,17 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
   const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
   const int32_t iy = y * p->stride_h - p->pad_top, is = p->stride_w * in_c;
   const int row_fast = g->fast && (uint32_t)iy < (uint32_t)g->ylim &&
-                       ((in_c & 3) == 0 || b->qgather);
+                       ((g->run & 3) == 0 || b->qgather);
   int32_t ix = x * p->stride_w - p->pad_left;
   int8_t* d = TS_PIXEL(*b->out, y, x, out_c);
   const int8_t* s = TS_PIXEL(*b->in, iy, ix, in_c);
   const int8_t* const in_end = b->in->data + (size_t)b->in->h * (size_t)b->in->w * (size_t)in_c;
   for (; count > 0; count -= 4, x += 4, ix += 4 * p->stride_w, d += 4 * out_c, s += 4 * is) {
     if (flat || (row_fast && (uint32_t)ix < (uint32_t)g->xlim && (uint32_t)(ix + 3 * p->stride_w) < (uint32_t)g->xlim)) {
-      if ((in_c & 3) == 0)
+      if ((g->run & 3) == 0) /* whole groups per filter row */
         ts_conv_col_quad_fast(p, g, s, is, b->col);
+      else if (in_c == 3 && p->filter_h == 3 && p->filter_w == 3)
+        ts_conv_col_quad_333(g, s, is, b->col, (uint32_t)(uint8_t)(-p->input_offset) << 24);
       else
         ts_conv_col_quad_gather(p, g, s, is, b->col, b->qgather, in_end);
     } else {

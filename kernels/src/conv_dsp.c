@@ -39,8 +39,10 @@
  *    pixels take the pair kernel (an odd last one with the next row's first). Padding-free
  *    blocks of one row build their column group by group (ts_conv_col_quad_fast, on the
  *    device 26 instructions per group of the four lanes, their eight words stored by four
- *    STRDs; with in_c not a multiple of 4, after gathering each pixel's taps by words,
- *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
+ *    STRDs; also when in_c is not a multiple of 4 but filter_w * in_c is; 3x3 filters over 3
+ *    channels from the three 9-byte rows, ts_conv_col_quad_333; other in_c not a multiple of
+ *    4 after gathering each pixel's taps by words, ts_conv_col_quad_gather), others pixel by
+ *    pixel. With one pixel the column is not
  *    doubled.
  *  - eight taps (a 1x1 filter over 8 channels without padding, modes 5 and 6, at least 4
  *    pixels, and 8 * out_c words fit the column: the pointwise layers after an 8-channel

@@ -861,16 +861,16 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
   return 1;
 }
 
-/* The column's layout in words from its start, one function for ts_conv_col_run and
+/* The column's layout in words from its start, one function for ts_conv_col_setup and
  * ts_conv2d_s8_workspace_bytes (the caller's workspace is exactly `words` words). Every choice
- * of ts_conv_col_run is made against `limit` (TS_CONV_DSP_COL_MAX, less the gather area's
+ * of ts_conv_col_setup is made against `limit` (TS_CONV_DSP_COL_MAX, less the gather area's
  * TS_CONV_DSP_GATHER_WORDS when in_c is not a multiple of 4), so a layer runs the same kernels
  * whatever its workspace; but the gather area (k4 bytes) sits right above the highest word
  * those choices can use (the quad kernel's four lanes, table, gather rows, staged outputs and
  * live runs, or the pair kernels' two lanes), not at the column's end, so a layer needs only
  * the words its own taps and channels take. */
 typedef struct {
-  int32_t limit;  /* the words ts_conv_col_run's choices may use */
+  int32_t limit;  /* the words ts_conv_col_setup's choices may use */
   int32_t gather; /* word offset of the gather area (in_c not a multiple of 4) */
   int32_t ctab;   /* word offset of the chunked table (TS_C42_CHUNK or TS_P4_CHUNK channels of
                      4 words) when the layer's kernels may need one, else -1 */
@@ -894,7 +894,7 @@ static void ts_conv_layout(const ts_conv_params* p, ts_conv_col_layout* l) {
   int32_t ctab = 0; /* the chunked table's words */
   l->limit = TS_CONV_DSP_COL_MAX - (gathered ? TS_CONV_DSP_GATHER_WORDS : 0);
   if (2 * k4 > l->limit && k == 576 && out_c >= 4) ctab = 4 * TS_P4_CHUNK; /* ts_conv_p4_run */
-  if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_run places its parts) */
+  if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_setup places its parts) */
     int32_t used = 2 * k4, free_words;
     if (2 * k4 + 4 * out_c <= l->limit)
       used += 4 * out_c; /* table */

@@ -25,8 +25,8 @@
  *    instantiations of ts_conv_c42_K (16, 27, 32, 40, 64, 128, 144, 288 taps), the channels
  *    go two at a time instead (four pixels x two channels, each column word feeding two
  *    SMLADs: 36 modelled Cortex-M4 cycles per group, the half group's two filter and two
- *    column words one chain of single loads, against 2 x 22-25; k = 16, 27, 40 and 64 without
- *    a loop, the sums started from the biases by the first SMLADs; k = 27, 3x3 filters over
+ *    column words one chain of single loads, against 2 x 22-25; k = 16, 27, 32, 40 and 64
+ *    without a loop, the sums started from the biases by the first SMLADs; k = 27, 3x3 filters over
  *    3 channels, reads its last group so that no byte past the filters is read), from the
  *    table, or without room for it from one built TS_C42_CHUNK channels at a time in the
  *    workspace (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
@@ -1605,8 +1605,8 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * group of four taps, 32 MACs, per half: two filter and two column words in one chain of
  * single loads (2 + 1 + 1 + 1), two SXTB16, four SMLADs, two more column words (3), four
  * SMLADs: 36, against 2 x 22-25 for the one-channel loop; the groups are unrolled by eight
- * (k = 288), six (144) or four (32, 128), the loop test (column end from the context) 5
- * cycles; k = 16, 27, 40 and 64 have no loop (TS_C42_FN_FLAT).
+ * (k = 288), six (144) or four (128), the loop test (column end from the context) 5 cycles;
+ * k = 16, 27, 32, 40 and 64 have no loop (TS_C42_FN_FLAT).
  * Per pair: the sums start from the table's 2 * bias, 4 instructions a requantization
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
@@ -1841,7 +1841,7 @@ typedef struct {
 TS_C42_FN_FLAT(27, TS_C42_GROUP_FIRST(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27)
                    TS_C42_GROUP(27) TS_C42_GROUP3(27), 26)
 TS_C42_FN_FLAT(16, TS_C42_GROUP_FIRST(16) TS_C42_GROUP(16) TS_C42_GROUP(16) TS_C42_GROUP(16), 16)
-TS_C42_FN(32, TS_C42_BODY4)
+TS_C42_FN_FLAT(32, TS_C42_GROUP_FIRST(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32), 32)
 TS_C42_FN_FLAT(40, TS_C42_GROUP_FIRST(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40), 40)
 TS_C42_FN_FLAT(64, TS_C42_GROUP_FIRST(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64), 64)
 TS_C42_FN(128, TS_C42_BODY4)

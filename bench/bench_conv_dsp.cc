@@ -11,8 +11,10 @@
 // patch plans use.
 //
 //   bench_conv_dsp [--models a,b,...] [--define NAME[=VALUE]]... [--opt -O2] [--layers]
-//                  [--kernels DIR] [--grid N] [--cycles] [--wait-states W]
+//                  [--kernels DIR] [--grid N] [--cycles] [--wait-states W] [--ops N,M,...]
 //
+// --ops: only these operators (indices in the model) run, e.g. one layer under
+// firmware/profile.sh --cycles with TESSERA_BENCH_KEEP=1.
 // --grid N: each CONV_2D runs as N x N calls, one per window of an even split of its output
 // (the 2x2 patch plans' windows, halos aside), instead of one call over the whole output.
 // --kernels: a copy of the kernels/ folder to measure instead of this tree's (experiments).
@@ -175,6 +177,7 @@ int main(int argc, char** argv) {
   std::string opt = "-O2";
   bool per_layer = false, cycles = false;
   int grid = 1, wait_states = 5;
+  std::vector<int> only_ops;
   std::string kernels = FirmwareDir() + "/../kernels";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -191,6 +194,9 @@ int main(int argc, char** argv) {
     else if (a == "--layers") per_layer = true;
     else if (a == "--kernels") kernels = next();
     else if (a == "--cycles") cycles = true;
+    else if (a == "--ops") {
+      for (const std::string& o : bench::SplitList(next())) only_ops.push_back(std::atoi(o.c_str()));
+    }
     else if (a == "--wait-states") wait_states = bench::ParseWaitStates("bench_conv_dsp", next());
     else if (a == "--grid") {
       grid = std::atoi(next().c_str());
@@ -201,7 +207,7 @@ int main(int argc, char** argv) {
     }
     else {
       std::fprintf(stderr, "usage: bench_conv_dsp [--models a,b] [--define NAME[=VALUE]]... [--opt FLAG] [--layers] "
-                   "[--kernels DIR] [--grid N] [--cycles] [--wait-states W]\n");
+                   "[--kernels DIR] [--grid N] [--cycles] [--wait-states W] [--ops N,M]\n");
       return 2;
     }
   }
@@ -232,6 +238,7 @@ int main(int argc, char** argv) {
       for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) {
         const OpType t = g.ops[o].type;
         if (t != OpType::kConv2D && t != OpType::kFullyConnected) continue;
+        if (!only_ops.empty() && std::find(only_ops.begin(), only_ops.end(), o) == only_ops.end()) continue;
         Layer l;
         l.op = o;
         l.fc = t == OpType::kFullyConnected;

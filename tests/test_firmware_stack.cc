@@ -61,8 +61,8 @@ TEST(KernelStackTable, EqualsWhatTheKernelsCompileTo) {
     if (rows[i][0].size() > 3 && rows[i][0].compare(rows[i][0].size() - 3, 3, "_ws") == 0)
       largest_ws = std::max(largest_ws, e->bytes);
   }
-  // The kernels' stack goal (buffers in the plan's workspaces, not on the stack).
-  EXPECT_LE(largest_ws, 1280);
+  // The kernels' stack goal (issue 17: at most 1 KiB; buffers in the plan's workspaces, not on the stack).
+  EXPECT_LE(largest_ws, 1024);
   std::printf("kernel entry points %zu, the deepest *_ws chain %lld bytes\n", rows.size(), (long long)largest_ws);
 }
 

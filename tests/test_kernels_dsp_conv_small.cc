@@ -651,7 +651,9 @@ static uint32_t layer_bytes;
 static int layer_case(int li, int quant) {
   static const int32_t g[][5] = {{8, 16, 1, 1, 12}, {16, 32, 1, 1, 10}, {16, 8, 1, 1, 10}, {8, 48, 1, 1, 10},
                                  {16, 48, 1, 1, 9}, {3, 16, 3, 2, 21}, {1, 8, 3, 2, 17}, {32, 32, 1, 1, 6},
-                                 {4, 7, 3, 1, 9}};
+                                 {4, 7, 3, 1, 9}, {3, 8, 3, 2, 15}, {3, 5, 3, 1, 9},
+                                 {64, 12, 1, 1, 6}, {40, 10, 1, 1, 6}, {16, 6, 3, 1, 8}, {32, 4, 3, 1, 6},
+                                 {1, 6, 4, 2, 17}};
   ts_conv_params p;
   int32_t o, w, y, x, n;
   int bad = 0;
@@ -703,7 +705,7 @@ static int layer_case(int li, int quant) {
 int main(void) {
   uint32_t bad = 0, layers_bad = 0;
   int i, q;
-  for (i = 0; i < 9; ++i)
+  for (i = 0; i < 16; ++i)
     for (q = 0; q < 2; ++q) layers_bad += (uint32_t)layer_case(i, q);
   ts_fw_put_kv("layer_mismatches", layers_bad);
   ts_fw_put_kv("layer_bytes", layer_bytes);

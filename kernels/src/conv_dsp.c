@@ -22,11 +22,14 @@
  *    end when they fit (2 * k4 + 4 * out_c words), and the channel loop is then one assembly
  *    block on the device (ts_conv_col4_asm, 30 instructions per channel besides the MAC loop,
  *    its context in 32 bytes below the stack pointer). On the device, with k among the
- *    instantiations of ts_conv_c42_K (16, 32, 40, 64, 128, 144, 288 taps), the channels go
- *    two at a time instead (four pixels x two channels, each column word feeding two SMLADs:
- *    38 modelled Cortex-M4 cycles per group against 2 x 22-25), from the table, or without
- *    room for it from one built TS_C42_CHUNK channels at a time on the stack
- *    (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
+ *    instantiations of ts_conv_c42_K (16, 27, 32, 40, 64, 128, 144, 288 taps), the channels
+ *    go two at a time instead (four pixels x two channels, each column word feeding two
+ *    SMLADs: 36 modelled Cortex-M4 cycles per group, the half group's two filter and two
+ *    column words one chain of single loads, against 2 x 22-25; k = 16, 27, 32, 40 and 64
+ *    without a loop, the sums started from the biases by the first SMLADs; k = 27, 3x3 filters over
+ *    3 channels, reads its last group so that no byte past the filters is read), from the
+ *    table, or without room for it from one built TS_C42_CHUNK channels at a time in the
+ *    workspace (ts_conv_col4_pairs). Blocks are four pixels of the window in raster order:
  *    four of one row (or of the whole window when a 1x1 stride-1 filter reads whole rows of
  *    both buffers, which then follow each other), and a row's last 1-3 pixels with the next
  *    rows' first ones (ts_conv_quad_cross: the four outputs, not evenly spaced, are staged in
@@ -36,8 +39,10 @@
  *    pixels take the pair kernel (an odd last one with the next row's first). Padding-free
  *    blocks of one row build their column group by group (ts_conv_col_quad_fast, on the
  *    device 26 instructions per group of the four lanes, their eight words stored by four
- *    STRDs; with in_c not a multiple of 4, after gathering each pixel's taps by words,
- *    ts_conv_col_quad_gather), others pixel by pixel. With one pixel the column is not
+ *    STRDs; also when in_c is not a multiple of 4 but filter_w * in_c is; 3x3 filters over 3
+ *    channels from the three 9-byte rows, ts_conv_col_quad_333; other in_c not a multiple of
+ *    4 after gathering each pixel's taps by words, ts_conv_col_quad_gather), others pixel by
+ *    pixel. With one pixel the column is not
  *    doubled.
  *  - eight taps (a 1x1 filter over 8 channels without padding, modes 5 and 6, at least 4
  *    pixels, and 8 * out_c words fit the column: the pointwise layers after an 8-channel
@@ -73,11 +78,14 @@
  * the quad kernel's per-channel table, gather rows (in_c not a multiple of 4) and staged outputs
  * when they fit (so 3x3 filters over 16 channels, k4 = 144 with 32 outputs, keep quads across rows),
  * and in its last
- * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4:
- * about 3.0 KB on the deepest call path (arm-none-eabi-gcc -O2 -fstack-usage, Cortex-M4:
- * ts_conv2d_s8_dsp 104, ts_conv_col_run 2680, ts_conv_col_two 144, ts_conv_col_build 152;
- * with pruned channels ts_conv_col4_runs' 192 between ts_conv_col_run and the quad kernel). A smaller
- * TS_CONV_DSP_COL_MAX trades stack for speed on layers with more taps.
+ * TS_CONV_DSP_GATHER_MAX bytes a pixel's gathered taps when in_c is not a multiple of 4.
+ * With the caller's workspace the kernel's stack is bounded at 992 B on the Cortex-M4
+ * (firmware/stack_usage.sh: ts_conv2d_s8_ws 88 + ts_conv2d_s8_dsp_ws 80 + ts_conv_col_run 344,
+ * the call's contexts in one ts_conv_call set by ts_conv_col_setup, whose frame is gone before
+ * the blocks run, then the pair path's ts_conv_col_two 144 and the kernels; the pruned runs'
+ * ts_conv_col4_runs 104 sets each run's channels in the call's own contexts rather than
+ * copies). Without one, ts_conv2d_s8_dsp_stack holds the column on the stack. A smaller
+ * TS_CONV_DSP_COL_MAX trades workspace for speed on layers with more taps.
  *
  * Otherwise (larger filters): two output pixels x two output channels per micro-kernel step
  * on the int8 input when both pixels see the whole filter, written straight to the output
@@ -114,7 +122,7 @@
 /* The k that have a two-channel x four-pixel instantiation (ts_conv_c42_K, device builds; the
  * workspace is sized the same on every build). */
 static inline int ts_c42_has(int32_t k) {
-  return k == 16 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
+  return k == 16 || k == 27 || k == 32 || k == 40 || k == 64 || k == 128 || k == 144 || k == 288;
 }
 
 /* ---- im2col path ---- */
@@ -483,16 +491,16 @@ __attribute__((noinline)) static void ts_conv_col_pair_g(const uint32_t* col, in
  * range is [-128, 127]. */
 static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
     const uint32_t* col, int32_t k, const int8_t* filter, const int32_t* bias, int32_t out_c,
-    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int clamp) {
+    const ts_conv_out* o, int8_t* d0, int8_t* d1, const int clamp, int32_t c0) {
   const int32_t tail = k & 3;
   const uint32_t* const cend = col + 4 * (k >> 2);
   const int32_t* mult = o->mult;
   const int32_t* shift = o->shift;
   const uint32_t oo21 = (uint32_t)(2 * o->out_offset + 1);
   const uint32_t lo4 = o->lo4, hi4 = o->hi4;
-  const int8_t* w0 = filter;
+  const int8_t* w0 = filter; /* channel c0's filter */
   int32_t c;
-  for (c = 0; c + 1 < out_c; c += 2) {
+  for (c = c0; c + 1 < out_c; c += 2) {
     const int8_t* w1 = w0 + k;
     const uint32_t* x = col;
     int32_t s00, s01, s10, s11;
@@ -529,8 +537,9 @@ static inline __attribute__((always_inline)) void ts_conv_col_pair_d_impl(
  * convolutions over 64 channels, whose four lanes do not fit the column): per half group one
  * LDRD of the two lanes' words, used for the four channels, whose filter words are k bytes
  * apart (immediate offsets, as ts_conv_c42_K) and loaded two at a time (pipelined), extended
- * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 42
- * modelled Cortex-M4 cycles, against 2 x 25 or so for the 2x2 kernel's C loop. The table
+ * and used per half group. Per group of four taps x two pixels x four channels (32 MACs): 40
+ * modelled Cortex-M4 cycles (the two column words in the first filter pair's chain of single
+ * loads), against 2 x 25 or so for the 2x2 kernel's C loop. The table
  * ({2 * bias, multiplier, nudge, shift} per channel) comes from ts_conv_p4_run, the context
  * (column, outputs, table, clamp bounds, column end, table end) sits in 32 bytes below the
  * stack pointer. Same sums as ts_conv_col_pair_d_impl, so the same bytes. */
@@ -553,12 +562,23 @@ typedef struct {
   "smlad %[" A "1], %[c1], %[e0], %[" A "1]\n\t"     \
   "smlad %[" B "0], %[c0], %[e1], %[" B "0]\n\t"     \
   "smlad %[" B "1], %[c1], %[e1], %[" B "1]\n\t"
+/* The same, the two column words loaded first in one chain of four single loads (TRM 3.3.2:
+ * 5 cycles, against 3 for an LDRD and 3 for the two filter LDRs): 40 cycles a group. */
+#define TS_P4_PAIR_COL(KA, KB, ROR, POST, A, B)      \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "ldr %[e1], [%[w], #" KB "]\n\t"                   \
+  "ldr %[e0], [%[w]" KA "]" POST "\n\t"              \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "smlad %[" A "0], %[c0], %[e0], %[" A "0]\n\t"     \
+  "smlad %[" A "1], %[c1], %[e0], %[" A "1]\n\t"     \
+  "smlad %[" B "0], %[c0], %[e1], %[" B "0]\n\t"     \
+  "smlad %[" B "1], %[c1], %[e1], %[" B "1]\n\t"
 #define TS_P4_GROUP                                              \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
-  TS_P4_PAIR("", "576", "", "", "a", "b")                        \
+  TS_P4_PAIR_COL("", "576", "", "", "a", "b")                    \
   TS_P4_PAIR(", #1152", "1728", "", "", "g", "h")                \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                            \
-  TS_P4_PAIR(", #1152", "1728", ", ror #8", "", "g", "h")        \
+  TS_P4_PAIR_COL(", #1152", "1728", ", ror #8", "", "g", "h")    \
   TS_P4_PAIR("", "576", ", ror #8", ", #4", "a", "b")
 #define TS_P4_RQ1(v)                                 \
   "add %[c0], %[e0], %[" v "], asr #31\n\t"          \
@@ -566,7 +586,8 @@ typedef struct {
   "asr %[" v "], %[" v "], %[e1]\n\t"                \
   "ssat %[" v "], #8, %[" v "]\n\t"
 #define TS_P4_RQ(off, A)                             \
-  "ldrd %[c1], %[e0], [%[x], #" off "]\n\t"          \
+  "ldr %[c1], [%[x], #" off "]\n\t"                 \
+  "ldr %[e0], [%[x], #" off "+4]\n\t"                \
   "ldr %[e1], [%[x], #" off "+8]\n\t"                \
   TS_P4_RQ1(A "0") TS_P4_RQ1(A "1")
 /* a pixel's four bytes (packed in v) to the output pointer at [sp, #off], advanced by 4 */
@@ -658,17 +679,14 @@ static __attribute__((noinline)) const int8_t* ts_conv_p4_576(const ts_p4_ctx* c
 __attribute__((noinline)) static void ts_conv_col_pair_d_c(const uint32_t* col, int32_t k, const int8_t* filter,
                                                            const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                            int8_t* d0, int8_t* d1) {
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5, 0);
 }
 
 /* Channels [c, out_c) of ts_conv_p4_run (at most three) through the 2x2 kernel. */
 __attribute__((noinline)) static void ts_conv_p4_rest(const uint32_t* col, int32_t k, const int8_t* w,
                                                       const int32_t* bias, int32_t c, int32_t out_c,
                                                       const ts_conv_out* o, int8_t* d0, int8_t* d1) {
-  ts_conv_out oc = *o;
-  oc.mult = o->mult + c;
-  oc.shift = o->shift + c;
-  ts_conv_col_pair_d_impl(col, k, w, bias ? bias + c : 0, out_c - c, &oc, d0 + c, d1 + c, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, w, bias, out_c, o, d0, d1, o->mode == 5, c);
 }
 
 /* ts_conv_col_pair_d for k = 576 and at least four channels: the table TS_P4_CHUNK channels
@@ -721,7 +739,7 @@ __attribute__((noinline)) static void ts_conv_col_pair_d(const uint32_t* col, in
   }
   ts_conv_col_pair_d_c(col, k, filter, bias, out_c, o, d0, d1);
 #else
-  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5);
+  ts_conv_col_pair_d_impl(col, k, filter, bias, out_c, o, d0, d1, o->mode == 5, 0);
 #endif
 }
 
@@ -843,16 +861,16 @@ static int ts_conv_col_fits(const ts_conv_params* p) {
   return 1;
 }
 
-/* The column's layout in words from its start, one function for ts_conv_col_run and
+/* The column's layout in words from its start, one function for ts_conv_col_setup and
  * ts_conv2d_s8_workspace_bytes (the caller's workspace is exactly `words` words). Every choice
- * of ts_conv_col_run is made against `limit` (TS_CONV_DSP_COL_MAX, less the gather area's
+ * of ts_conv_col_setup is made against `limit` (TS_CONV_DSP_COL_MAX, less the gather area's
  * TS_CONV_DSP_GATHER_WORDS when in_c is not a multiple of 4), so a layer runs the same kernels
  * whatever its workspace; but the gather area (k4 bytes) sits right above the highest word
  * those choices can use (the quad kernel's four lanes, table, gather rows, staged outputs and
  * live runs, or the pair kernels' two lanes), not at the column's end, so a layer needs only
  * the words its own taps and channels take. */
 typedef struct {
-  int32_t limit;  /* the words ts_conv_col_run's choices may use */
+  int32_t limit;  /* the words ts_conv_col_setup's choices may use */
   int32_t gather; /* word offset of the gather area (in_c not a multiple of 4) */
   int32_t ctab;   /* word offset of the chunked table (TS_C42_CHUNK or TS_P4_CHUNK channels of
                      4 words) when the layer's kernels may need one, else -1 */
@@ -876,7 +894,7 @@ static void ts_conv_layout(const ts_conv_params* p, ts_conv_col_layout* l) {
   int32_t ctab = 0; /* the chunked table's words */
   l->limit = TS_CONV_DSP_COL_MAX - (gathered ? TS_CONV_DSP_GATHER_WORDS : 0);
   if (2 * k4 > l->limit && k == 576 && out_c >= 4) ctab = 4 * TS_P4_CHUNK; /* ts_conv_p4_run */
-  if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_run places its parts) */
+  if (2 * k4 <= l->limit) { /* the quad kernel (as ts_conv_col_setup places its parts) */
     int32_t used = 2 * k4, free_words;
     if (2 * k4 + 4 * out_c <= l->limit)
       used += 4 * out_c; /* table */
@@ -995,7 +1013,7 @@ static inline __attribute__((always_inline)) void ts_conv_col_pixel(
   if (g->fast && (uint32_t)iy < (uint32_t)g->ylim && (uint32_t)ix < (uint32_t)g->xlim) {
     const int8_t* row = TS_PIXEL(in, iy, ix, p->in_c);
     int32_t ky;
-    if ((p->in_c & 3) == 0) {
+    if ((g->run & 3) == 0) { /* whole groups per filter row (in_c a multiple of 4, or e.g. 4 x 1) */
       for (ky = 0; ky < p->filter_h; ++ky, row += g->step)
         col = ts_col_expand(col, row, g->run >> 2, g->off2, dbl, lanes);
     } else {
@@ -1113,7 +1131,18 @@ __attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_para
     const int8_t* r = s;
     int8_t* t = gather + l * k4;
     int32_t ky;
-    if (over) {
+    if (over && words == 3) { /* 3x3 filters over 3 channels: three words a row, loads together */
+      uint32_t v;
+      for (ky = 0; ky < p->filter_h; ++ky, r += step, t += run) {
+        uint32_t v0 = ts_dsp_load4(r), v1 = ts_dsp_load4(r + 4), v2 = ts_dsp_load4(r + 8);
+        __asm__("" : "+r"(v0), "+r"(v1), "+r"(v2));
+        memcpy(t, &v0, 4);
+        memcpy(t + 4, &v1, 4);
+        memcpy(t + 8, &v2, 4);
+      }
+      v = ts_dsp_dup8(pad);
+      memcpy(t, &v, 4);
+    } else if (over) {
       uint32_t v;
       for (ky = 0; ky < p->filter_h; ++ky, r += step, t += run) {
         const int8_t* rr = r;
@@ -1132,6 +1161,39 @@ __attribute__((noinline)) static void ts_conv_col_quad_gather(const ts_conv_para
     }
   }
   ts_col_quad_expand(col, gather, k4, k4 >> 2, 1, 0, g->off2);
+}
+
+/* 3x3 filters over 3 channels (k = 27, k4 = 28; the stems of vww_96 and resnet8), padding-free
+ * pixels: each pixel's seven words of taps straight from its three input rows of nine bytes,
+ * without the gather buffer: row 0's bytes 0-3 and 4-7, row 0's byte 8 with row 1's 0-2 (LDRB,
+ * LDR, ORR shifted), row 1's 3-6, row 1's 7-8 with row 2's 0-1 (a halfword load), row 2's 2-5,
+ * and row 2's 6-8 with the padding byte -input_offset above (its column value 0); every load
+ * lies within the row's nine bytes. Then expanded (+ offset, doubled) into the pixel's lane. */
+__attribute__((noinline)) static void ts_conv_col_quad_333(const ts_conv_geom* g, const int8_t* s, int32_t is,
+                                                           uint32_t* col, uint32_t padw) {
+  const int32_t step = g->step;
+  const uint32_t off2 = g->off2;
+  int l;
+  for (l = 0; l < 4; ++l, s += is, ++col) {
+    const int8_t* const r1 = s + step;
+    const int8_t* const r2 = r1 + step;
+    uint16_t h;
+    memcpy(&h, r1 + 7, 2);
+#define TS_COL333_WORD(j, v)                                                        \
+  do {                                                                              \
+    const uint32_t x_ = (v), e_ = ts_dsp_sxtab16(off2, x_), o_ = ts_dsp_sxtab16_ror8(off2, x_); \
+    col[8 * (j)] = ts_dsp_sadd16(e_, e_);                                           \
+    col[8 * (j) + 4] = ts_dsp_sadd16(o_, o_);                                       \
+  } while (0)
+    TS_COL333_WORD(0, ts_dsp_load4(s));
+    TS_COL333_WORD(1, ts_dsp_load4(s + 4));
+    TS_COL333_WORD(2, (uint32_t)(uint8_t)s[8] | (ts_dsp_load4(r1) << 8));
+    TS_COL333_WORD(3, ts_dsp_load4(r1 + 3));
+    TS_COL333_WORD(4, (uint32_t)h | (ts_dsp_load4(r2) << 16));
+    TS_COL333_WORD(5, ts_dsp_load4(r2 + 2));
+    TS_COL333_WORD(6, (ts_dsp_load4(r2 + 5) >> 8) | padw);
+#undef TS_COL333_WORD
+  }
 }
 
 /* The four lanes of pixels (y, x) to (y, x + 3), doubled. */
@@ -1540,9 +1602,11 @@ __attribute__((noinline)) static void ts_conv_col4_rest(const uint32_t* col, int
  * filter words and the two pointers take all fourteen registers; the context (column start,
  * stride, table, output, clamp bounds, column end, table end) lives in 32 bytes below the
  * stack pointer for the block. Modelled Cortex-M4 cycles (firmware/cycles/m4_model.h) per
- * group of four taps, 32 MACs: two LDRs pipelined (3), two SXTB16, two LDRDs (6), eight
- * SMLADs, per half: 38, against 2 x 22-25 for the one-channel loop; the groups are unrolled
- * by four (k a multiple of 16) or two, the loop test (column end from the context) 5 cycles.
+ * group of four taps, 32 MACs, per half: two filter and two column words in one chain of
+ * single loads (2 + 1 + 1 + 1), two SXTB16, four SMLADs, two more column words (3), four
+ * SMLADs: 36, against 2 x 22-25 for the one-channel loop; the groups are unrolled by eight
+ * (k = 288), six (144) or four (128), the loop test (column end from the context) 5 cycles;
+ * k = 16, 27, 32, 40 and 64 have no loop (TS_C42_FN_FLAT).
  * Per pair: the sums start from the table's 2 * bias, 4 instructions a requantization
  * (ts_dsp_rq_doubled), then the eight bytes (clamped four at a time with SSUB8 / SEL when
  * `clamp`). The sums are those of ts_conv_col4_impl (same products, same order of the int32
@@ -1557,22 +1621,70 @@ typedef struct {
   const uint32_t* tend; /* 28: the table's end for the pairs */
 } ts_c42_ctx;
 
+/* A half group: the four single loads chain (TRM 3.3.2: 2 + 1 + 1 + 1 = 5 cycles, against
+ * 3 + 3 for two LDRs and an LDRD), the second pair of column words too (3, as an LDRD). */
 #define TS_C42_HALF(K, ROR, POST)                    \
   "ldr %[e1], [%[w], #" #K "]\n\t"                   \
   "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
   "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
   "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
   "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
   "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
   "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
   "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
-  "ldrd %[c0], %[c1], [%[x]], #8\n\t"                \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
   "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
   "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
   "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
   "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
 #define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
+/* The first half group of a loop-less instantiation: the sums start from the two channels'
+ * 2 * bias in a3 and b3 (TS_C42_START_FLAT), read by each channel's first four SMLADs (a3 and
+ * b3 last), instead of six MOVs. */
+#define TS_C42_HALF_FIRST(K)                         \
+  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
+  "ldr %[e0], [%[w]]\n\t"                            \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "sxtb16 %[e0], %[e0]\n\t"                          \
+  "sxtb16 %[e1], %[e1]\n\t"                          \
+  "smlad %[a0], %[c0], %[e0], %[a3]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b3]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b3]\n\t"             \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "smlad %[a2], %[c0], %[e0], %[a3]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b3]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP_FIRST(K) TS_C42_HALF_FIRST(K) TS_C42_HALF(K, ", ror #8", ", #4")
+/* The last group of k = 4g + 3 taps (27: 3x3 filters over 3 channels): the second channel's
+ * word is read one byte lower and shifted right by 8 (its three taps, a zero above), so no
+ * byte past its filter is read; the first channel's fourth byte is the second channel's first,
+ * against the column's zero tap. */
+#define TS_C42_HALF3(K, ROR, POST)                   \
+  "ldr %[e1], [%[w], #" #K " - 1]\n\t"               \
+  "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "lsr %[e1], %[e1], #8\n\t"                         \
+  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
+  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
+  "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
+  "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
+  "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
+  "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
+  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
+  "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
+  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+#define TS_C42_GROUP3(K) TS_C42_HALF3(K, "", "") TS_C42_HALF3(K, ", ror #8", ", #4")
 #define TS_C42_ENTER                                 \
   "sub sp, sp, #32\n\t"                              \
   "ldrd %[c0], %[c1], [%[x], #0]\n\t"                \
@@ -1596,6 +1708,12 @@ typedef struct {
   "mov %[b2], %[b0]\n\t"                             \
   "mov %[b3], %[b0]\n\t"                             \
   "1:\n\t"
+#define TS_C42_START_FLAT                            \
+  "0:\n\t"                                           \
+  "ldr %[x], [sp, #8]\n\t"                            \
+  "ldr %[a3], [%[x]]\n\t"                            \
+  "ldr %[b3], [%[x], #16]\n\t"                       \
+  "ldr %[x], [sp, #0]\n\t"
 #define TS_C42_LOOP_END(K)                           \
   "ldr %[e0], [sp, #24]\n\t"                         \
   "cmp %[x], %[e0]\n\t"                              \
@@ -1606,12 +1724,16 @@ typedef struct {
   "smmlar %[" v "], %[" v "], %[c1], %[c0]\n\t"      \
   "asr %[" v "], %[" v "], %[e1]\n\t"                \
   "ssat %[" v "], #8, %[" v "]\n\t"
+/* (each channel's multiplier, nudge and shift: three single loads in a chain, 2 + 1 + 1
+ * cycles, against 3 + 2 for an LDRD and an LDR) */
 #define TS_C42_REQUANT                               \
   "ldr %[x], [sp, #8]\n\t"                           \
-  "ldrd %[c1], %[e0], [%[x], #4]\n\t"                \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[e0], [%[x], #8]\n\t"                        \
   "ldr %[e1], [%[x], #12]\n\t"                       \
   TS_C42_RQ1("a0") TS_C42_RQ1("a1") TS_C42_RQ1("a2") TS_C42_RQ1("a3") \
-  "ldrd %[c1], %[e0], [%[x], #20]\n\t"               \
+  "ldr %[c1], [%[x], #20]\n\t"                       \
+  "ldr %[e0], [%[x], #24]\n\t"                       \
   "ldr %[e1], [%[x], #28]\n\t"                       \
   TS_C42_RQ1("b0") TS_C42_RQ1("b1") TS_C42_RQ1("b2") TS_C42_RQ1("b3") \
   "add %[x], %[x], #32\n\t"                          \
@@ -1681,6 +1803,8 @@ typedef struct {
   : "cc", "memory"
 #define TS_C42_BODY4(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
 #define TS_C42_BODY2(K) TS_C42_GROUP(K) TS_C42_GROUP(K)
+#define TS_C42_BODY6(K) TS_C42_BODY4(K) TS_C42_BODY2(K)
+#define TS_C42_BODY8(K) TS_C42_BODY4(K) TS_C42_BODY4(K)
 /* One instantiation per k: every pair of the context; returns the filter pointer after them,
  * *d the output pointer after them. */
 #define TS_C42_FN(K, BODY)                                                                        \
@@ -1697,13 +1821,32 @@ typedef struct {
     *d = (int8_t*)x;                                                                              \
     return w;                                                                                     \
   }
-TS_C42_FN(16, TS_C42_BODY4)
-TS_C42_FN(32, TS_C42_BODY4)
-TS_C42_FN(40, TS_C42_BODY2)
-TS_C42_FN(64, TS_C42_BODY4)
+/* Without a loop (every group unrolled, `BODY`, its first group TS_C42_GROUP_FIRST), the
+ * filter pointer then advanced to the next pair (ADV: 2k less the 4 bytes per group the
+ * groups advanced it by). */
+#define TS_C42_FN_FLAT(K, BODY, ADV)                                                              \
+  static __attribute__((noinline)) const int8_t* ts_conv_c42_##K(const ts_c42_ctx* cx, const int8_t* w, \
+                                                                int clamp, int8_t** d) {          \
+    uint32_t x = (uint32_t)cx;                                                                    \
+    uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, e0, e1;                                      \
+    if (clamp)                                                                                    \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START_FLAT BODY "add %[w], %[w], #" #ADV "\n\t"        \
+                           TS_C42_REQUANT TS_C42_CLAMP_STORE TS_C42_NEXT TS_C42_OPERANDS);        \
+    else                                                                                          \
+      __asm__ volatile(TS_C42_ENTER TS_C42_START_FLAT BODY "add %[w], %[w], #" #ADV "\n\t"        \
+                           TS_C42_REQUANT TS_C42_STORE TS_C42_NEXT TS_C42_OPERANDS);              \
+    *d = (int8_t*)x;                                                                              \
+    return w;                                                                                     \
+  }
+TS_C42_FN_FLAT(27, TS_C42_GROUP_FIRST(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27) TS_C42_GROUP(27)
+                   TS_C42_GROUP(27) TS_C42_GROUP3(27), 26)
+TS_C42_FN_FLAT(16, TS_C42_GROUP_FIRST(16) TS_C42_GROUP(16) TS_C42_GROUP(16) TS_C42_GROUP(16), 16)
+TS_C42_FN_FLAT(32, TS_C42_GROUP_FIRST(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32) TS_C42_GROUP(32), 32)
+TS_C42_FN_FLAT(40, TS_C42_GROUP_FIRST(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40) TS_C42_GROUP(40), 40)
+TS_C42_FN_FLAT(64, TS_C42_GROUP_FIRST(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64) TS_C42_GROUP(64), 64)
 TS_C42_FN(128, TS_C42_BODY4)
-TS_C42_FN(144, TS_C42_BODY4)
-TS_C42_FN(288, TS_C42_BODY4)
+TS_C42_FN(144, TS_C42_BODY6)
+TS_C42_FN(288, TS_C42_BODY8)
 
 /* The pairs of the first n channels when k has an instantiation; returns the channels done. */
 static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t* col, int32_t k, const int8_t** w,
@@ -1718,9 +1861,10 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
   cx.d = *d;
   cx.lo4 = o->lo4;
   cx.hi4 = o->hi4;
-  cx.cend = col + 2 * k;
+  cx.cend = col + 2 * ((k + 3) & ~3);
   cx.tend = tbl + 8 * np;
   switch (k) {
+    case 27: *w = ts_conv_c42_27(&cx, *w, clamp, d); break;
     case 16: *w = ts_conv_c42_16(&cx, *w, clamp, d); break;
     case 32: *w = ts_conv_c42_32(&cx, *w, clamp, d); break;
     case 40: *w = ts_conv_c42_40(&cx, *w, clamp, d); break;
@@ -1732,20 +1876,27 @@ static inline __attribute__((always_inline)) int32_t ts_conv_c42(const uint32_t*
   return 2 * np;
 }
 
-/* `st` must be out_c (ctx->st). */
-static inline __attribute__((always_inline)) void ts_conv_col4_asm(
-    const uint32_t* col, int32_t k, const int8_t* filter, int32_t out_c, const ts_conv_out* o,
-    const uint32_t* tbl, int8_t* d, int32_t st, const int clamp) {
+/* `st` must be out_c (ctx->st). The channels the two-channel or the assembly loop take;
+ * returns how many, with *wp, *tp and *dp at the rest's filter, table entry and outputs (the
+ * rest goes through ts_conv_col4_rest, which the caller calls beside this frame). */
+static inline __attribute__((always_inline)) int32_t ts_conv_col4_asm(
+    const uint32_t* col, int32_t k, const int8_t** wp, int32_t out_c, const ts_conv_out* o,
+    const uint32_t** tp, int8_t** dp, int32_t st, const int clamp) {
   const ts_conv_col4_ctx* const ctx = o->actx;
   const int32_t k4 = (k + 3) & ~3;
   const uint32_t* const cend = ctx->cend;
-  const int8_t* w = filter;
+  const int8_t* w = *wp;
+  const uint32_t* tbl = *tp;
+  int8_t* d = *dp;
   int32_t n = ctx->n;
   {
-    const int32_t done = ts_conv_c42(col, k, &w, n, o, tbl, &d, st, clamp);
+    /* every channel: the two-channel loops read no byte past the last filter (k = 27 too) */
+    const int32_t done = ts_conv_c42(col, k, &w, out_c, o, tbl, &d, st, clamp);
     if (done) {
-      if (out_c > done) ts_conv_col4_rest(col, k, w, out_c - done, o, tbl + 4 * done, d, st, clamp);
-      return;
+      *wp = w;
+      *tp = tbl + 4 * done;
+      *dp = d;
+      return done;
     }
   }
   if (n > 0) {
@@ -1777,7 +1928,24 @@ static inline __attribute__((always_inline)) void ts_conv_col4_asm(
       __asm__ volatile(TS_Q4_ENTER TS_Q4_HEAD TS_Q4_REQUANT TS_Q4_STORE TS_Q4_NEXT TS_Q4_OPERANDS);
     if (k != 16) d = (int8_t*)t;
   }
-  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, clamp);
+  *wp = w;
+  *tp = tbl;
+  *dp = d;
+  return n > 0 ? n : 0;
+}
+
+/* The table kernels' assembly part, without and with the clamp (a leaf frame: the rest's
+ * ts_conv_col4_rest is called beside it, by ts_conv_col4_t / _tc). */
+__attribute__((noinline)) static int32_t ts_conv_col4_asm_n(const uint32_t* col, int32_t k, const int8_t** wp,
+                                                            int32_t out_c, const ts_conv_out* o, const uint32_t** tp,
+                                                            int8_t** dp, int32_t st) {
+  return ts_conv_col4_asm(col, k, wp, out_c, o, tp, dp, st, 0);
+}
+
+__attribute__((noinline)) static int32_t ts_conv_col4_asm_c(const uint32_t* col, int32_t k, const int8_t** wp,
+                                                            int32_t out_c, const ts_conv_out* o, const uint32_t** tp,
+                                                            int8_t** dp, int32_t st) {
+  return ts_conv_col4_asm(col, k, wp, out_c, o, tp, dp, st, 1);
 }
 #endif
 
@@ -1848,8 +2016,11 @@ __attribute__((noinline)) static void ts_conv_col4_t(const uint32_t* col, int32_
                                                      const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                      const uint32_t* tbl, int8_t* d, int32_t st) {
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  const int8_t* w = filter;
+  int32_t n;
   (void)bias;
-  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 0);
+  n = ts_conv_col4_asm_n(col, k, &w, out_c, o, &tbl, &d, st);
+  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, 0);
 #else
   ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 0);
 #endif
@@ -1859,8 +2030,11 @@ __attribute__((noinline)) static void ts_conv_col4_tc(const uint32_t* col, int32
                                                       const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                       const uint32_t* tbl, int8_t* d, int32_t st) {
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  const int8_t* w = filter;
+  int32_t n;
   (void)bias;
-  ts_conv_col4_asm(col, k, filter, out_c, o, tbl, d, st, 1);
+  n = ts_conv_col4_asm_c(col, k, &w, out_c, o, &tbl, &d, st);
+  if (n < out_c) ts_conv_col4_rest(col, k, w, out_c - n, o, tbl, d, st, 1);
 #else
   ts_conv_col4_impl(col, k, filter, bias, out_c, o, tbl, d, st, 1, 1);
 #endif
@@ -2047,8 +2221,8 @@ typedef void (*ts_conv_kern4)(const uint32_t* col, int32_t k, const int8_t* filt
                               int32_t out_c, const ts_conv_out* o, const uint32_t* tbl, int8_t* d, int32_t st);
 typedef struct {
   const ts_conv_params* p;
-  ts_cbuf in;
-  ts_buf out;
+  const ts_cbuf* in;
+  const ts_buf* out;
   const int8_t* filter;
   const int32_t* bias;
   const ts_conv_geom* g;
@@ -2154,9 +2328,26 @@ typedef struct ts_conv_runs_s {
   ts_conv_kern4 kern4; /* the quad kernel of the live runs */
 } ts_conv_runs;
 
+/* Pruned channels [c, c1) of four pixels (outputs at d, d + st, d + 2 st, d + 3 st):
+ * oo + b / 2 (b even, the sum within the activation range). A leaf of its own keeps
+ * ts_conv_col4_runs' registers free. */
+__attribute__((noinline)) static void ts_conv_pruned4(const int32_t* bias, int32_t oo, int32_t c, int32_t c1,
+                                                      int8_t* d, int32_t st) {
+  for (; c < c1; ++c) {
+    const int32_t v = bias ? oo + (bias[c] >> 1) : oo;
+    int8_t* const dc = d + c;
+    dc[0] = (int8_t)v;
+    dc[st] = (int8_t)v;
+    dc[2 * st] = (int8_t)v;
+    dc[3 * st] = (int8_t)v;
+  }
+}
+
 /* A quad kernel (b->kern4 when a call has pruned channels): each run of live channels through
  * the call's quad kernel, the pruned channels' constants stored (outputs at d, d + st,
- * d + 2 st, d + 3 st). */
+ * d + 2 st, d + 3 st). The run's channel slice is set in the call's own ts_conv_out and
+ * assembly context (ts_conv_col_run's, never const objects) and restored after the last run:
+ * no copies of them in this frame, which lies on the kernel's deepest stack path. */
 __attribute__((noinline)) static void ts_conv_col4_runs(const uint32_t* col, int32_t k, const int8_t* filter,
                                                         const int32_t* bias, int32_t out_c, const ts_conv_out* o,
                                                         const uint32_t* tbl, int8_t* d, int32_t st) {
@@ -2164,55 +2355,45 @@ __attribute__((noinline)) static void ts_conv_col4_runs(const uint32_t* col, int
   const int16_t* run = rs->runs;
   const int16_t* const run_end = run + 2 * rs->n;
   const int32_t oo = o->out_offset;
+  ts_conv_out* const ro = (ts_conv_out*)o;
+  const int32_t* const mult = o->mult;
+  const int32_t* const shift = o->shift;
   int32_t c = 0;
-  ts_conv_out ro = *o;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  ts_conv_col4_ctx x;
+  ts_conv_col4_ctx* const x = (ts_conv_col4_ctx*)o->actx;
+  const uint32_t* const tend = x ? x->tend : 0;
+  const int32_t xn = x ? x->n : 0;
   const int32_t k4 = (k + 3) & ~3;
-  if (ro.actx) {
-    x = *ro.actx;
-    ro.actx = &x;
-  }
 #endif
-  ro.runs = 0;
   for (;;) {
     const int32_t c0 = run != run_end ? run[0] : out_c;
-    if (bias) { /* pruned: oo + b / 2 (b even, the sum within the activation range) */
-      for (; c < c0; ++c) {
-        const int32_t v = oo + (bias[c] >> 1);
-        int8_t* const dc = d + c;
-        dc[0] = (int8_t)v;
-        dc[st] = (int8_t)v;
-        dc[2 * st] = (int8_t)v;
-        dc[3 * st] = (int8_t)v;
-      }
-    } else {
-      for (; c < c0; ++c) {
-        int8_t* const dc = d + c;
-        dc[0] = (int8_t)oo;
-        dc[st] = (int8_t)oo;
-        dc[2 * st] = (int8_t)oo;
-        dc[3 * st] = (int8_t)oo;
-      }
-    }
+    if (c < c0) ts_conv_pruned4(bias, oo, c, c0, d, st);
     if (run == run_end) break;
     {
       const int32_t c1 = run[1];
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      if (ro.actx) { /* the assembly loop's channels and table end for this run */
+      if (x) { /* the assembly loop's channels and table end for this run */
         const int32_t n = c1 - c0;
-        x.n = k > 4 && n * k >= k4 ? (n * k - k4) / k + 1 : 0;
-        x.tend = tbl + 4 * (c0 + x.n);
+        x->n = k > 4 && n * k >= k4 ? (n * k - k4) / k + 1 : 0;
+        x->tend = tbl + 4 * (c0 + x->n);
       }
 #endif
-      ro.mult = o->mult + c0;
-      ro.shift = o->shift + c0;
-      rs->kern4(col, k, filter + (int64_t)c0 * k, bias ? bias + c0 : 0, c1 - c0, &ro, tbl ? tbl + 4 * c0 : 0, d + c0,
+      ro->mult = mult + c0;
+      ro->shift = shift + c0;
+      rs->kern4(col, k, filter + (int64_t)c0 * k, bias ? bias + c0 : 0, c1 - c0, o, tbl ? tbl + 4 * c0 : 0, d + c0,
                 st);
       c = c1;
       run += 2;
     }
   }
+  ro->mult = mult;
+  ro->shift = shift;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  if (x) {
+    x->n = xn;
+    x->tend = tend;
+  }
+#endif
 }
 
 /* The pair kernel of the mode over the column's two lanes. */
@@ -2230,9 +2411,13 @@ static void ts_conv_two_kern(const uint32_t* col, int32_t k, const int8_t* filte
     ts_conv_col_pair_g(col, k, filter, bias, out_c, o, d0, d1);
 }
 
-/* The pair kernel (one pixel when d1 is NULL) with pruned channels, as ts_conv_kern4_runs. */
+/* The pair kernel (one pixel when d1 is NULL) with pruned channels, as ts_conv_col4_runs (the
+ * run's channel slice set in the call's own ts_conv_out, restored after each run). */
 __attribute__((noinline)) static void ts_conv_two_runs(const ts_conv_blk* b, int8_t* d0, int8_t* d1) {
   const int32_t out_c = b->p->out_c, k = b->g->k;
+  ts_conv_out* const o = (ts_conv_out*)b->o;
+  const int32_t* const mult = o->mult;
+  const int32_t* const shift = o->shift;
   int32_t r, c = 0;
   for (r = 0; r <= b->nruns; ++r) {
     const int32_t c0 = r < b->nruns ? b->runs[2 * r] : out_c;
@@ -2246,14 +2431,14 @@ __attribute__((noinline)) static void ts_conv_two_runs(const ts_conv_blk* b, int
       const int32_t c1 = b->runs[2 * r + 1];
       const int8_t* const f = b->filter + (int64_t)c0 * k;
       const int32_t* const bs = b->bias ? b->bias + c0 : 0;
-      ts_conv_out o = *b->o;
-      o.mult += c0;
-      o.shift += c0;
-      o.runs = 0;
+      o->mult = mult + c0;
+      o->shift = shift + c0;
       if (d1)
-        ts_conv_two_kern(b->col, k, f, bs, c1 - c0, &o, d0 + c0, d1 + c0);
+        ts_conv_two_kern(b->col, k, f, bs, c1 - c0, o, d0 + c0, d1 + c0);
       else
-        ts_conv_col_one(b->col, k, f, bs, c1 - c0, &o, d0 + c0);
+        ts_conv_col_one(b->col, k, f, bs, c1 - c0, o, d0 + c0);
+      o->mult = mult;
+      o->shift = shift;
       c = c1;
     }
   }
@@ -2272,17 +2457,17 @@ __attribute__((noinline)) static void ts_conv_col_two(const ts_conv_blk* b, int3
   xs[0] = x0;
   ys[1] = y1;
   xs[1] = x1;
-  d0 = TS_PIXEL(b->out, y0, x0, out_c);
+  d0 = TS_PIXEL(*b->out, y0, x0, out_c);
   if (y0 == y1 && x0 == x1) {
-    ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 1);
+    ts_conv_col_duo(p, *b->in, b->g, ys, xs, b->col, b->gather, 1);
     if (b->runs)
       ts_conv_two_runs(b, d0, 0);
     else
       ts_conv_col_one(b->col, k, b->filter, b->bias, out_c, o, d0);
     return;
   }
-  ts_conv_col_duo(p, b->in, b->g, ys, xs, b->col, b->gather, 2);
-  d1 = TS_PIXEL(b->out, y1, x1, out_c);
+  ts_conv_col_duo(p, *b->in, b->g, ys, xs, b->col, b->gather, 2);
+  d1 = TS_PIXEL(*b->out, y1, x1, out_c);
   if (b->runs)
     ts_conv_two_runs(b, d0, d1);
   else
@@ -2298,19 +2483,21 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
   const int32_t out_c = p->out_c, k = g->k, in_c = p->in_c;
   const int32_t iy = y * p->stride_h - p->pad_top, is = p->stride_w * in_c;
   const int row_fast = g->fast && (uint32_t)iy < (uint32_t)g->ylim &&
-                       ((in_c & 3) == 0 || b->qgather);
+                       ((g->run & 3) == 0 || b->qgather);
   int32_t ix = x * p->stride_w - p->pad_left;
-  int8_t* d = TS_PIXEL(b->out, y, x, out_c);
-  const int8_t* s = TS_PIXEL(b->in, iy, ix, in_c);
-  const int8_t* const in_end = b->in.data + (size_t)b->in.h * (size_t)b->in.w * (size_t)in_c;
+  int8_t* d = TS_PIXEL(*b->out, y, x, out_c);
+  const int8_t* s = TS_PIXEL(*b->in, iy, ix, in_c);
+  const int8_t* const in_end = b->in->data + (size_t)b->in->h * (size_t)b->in->w * (size_t)in_c;
   for (; count > 0; count -= 4, x += 4, ix += 4 * p->stride_w, d += 4 * out_c, s += 4 * is) {
     if (flat || (row_fast && (uint32_t)ix < (uint32_t)g->xlim && (uint32_t)(ix + 3 * p->stride_w) < (uint32_t)g->xlim)) {
-      if ((in_c & 3) == 0)
+      if ((g->run & 3) == 0) /* whole groups per filter row */
         ts_conv_col_quad_fast(p, g, s, is, b->col);
+      else if (in_c == 3 && p->filter_h == 3 && p->filter_w == 3)
+        ts_conv_col_quad_333(g, s, is, b->col, (uint32_t)(uint8_t)(-p->input_offset) << 24);
       else
         ts_conv_col_quad_gather(p, g, s, is, b->col, b->qgather, in_end);
     } else {
-      ts_conv_col_quad(p, b->in, g, y, x, b->col, b->gather);
+      ts_conv_col_quad(p, *b->in, g, y, x, b->col, b->gather);
     }
     b->kern4(b->col, k, b->filter, b->bias, out_c, b->o, b->tbl, d, out_c);
   }
@@ -2323,17 +2510,19 @@ static inline __attribute__((always_inline)) void ts_conv_quad_run(const ts_conv
 __attribute__((noinline)) static void ts_conv_quad_cross(const ts_conv_blk* b, ts_window win, int32_t y,
                                                          int32_t x) {
   const ts_conv_params* p = b->p;
-  const int32_t out_c = p->out_c;
-  int32_t ys[4], xs[4];
+  const int32_t out_c = p->out_c, y0 = y, x0 = x;
   int l;
   for (l = 0; l < 4; ++l) {
-    ys[l] = y;
-    xs[l] = x;
-    ts_conv_col_pixel(p, b->in, b->g, y, x, b->col + l, b->gather, 4, 1);
+    ts_conv_col_pixel(p, *b->in, b->g, y, x, b->col + l, b->gather, 4, 1);
     ts_conv_next(win, &y, &x);
   }
   b->kern4(b->col, b->g->k, b->filter, b->bias, out_c, b->o, b->tbl, b->stage, out_c);
-  for (l = 0; l < 4; ++l) ts_gather_copy(TS_PIXEL(b->out, ys[l], xs[l], out_c), b->stage + l * out_c, out_c);
+  y = y0; /* the four pixels again, in the same order */
+  x = x0;
+  for (l = 0; l < 4; ++l) {
+    ts_gather_copy(TS_PIXEL(*b->out, y, x, out_c), b->stage + l * out_c, out_c);
+    ts_conv_next(win, &y, &x);
+  }
 }
 
 /* The window through the quad kernel, blocks of four pixels in raster order (a row's last
@@ -2346,8 +2535,8 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
   const int32_t ww = win.x1 - win.x0;
   int32_t y, x, rest;
   if (p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
-      p->pad_left == 0 && (p->in_c & 3) == 0 && ww == b->out.w && ww == b->in.w && win.x0 == b->out.x0 &&
-      win.x0 == b->in.x0 && npix <= 0x7fffffff - 3) {
+      p->pad_left == 0 && (p->in_c & 3) == 0 && ww == b->out->w && ww == b->in->w && win.x0 == b->out->x0 &&
+      win.x0 == b->in->x0 && npix <= 0x7fffffff - 3) {
     const int32_t quads = (int32_t)(npix >> 2) * 4;
     ts_conv_quad_run(b, win.y0, win.x0, quads, 1);
     y = win.y0 + quads / ww;
@@ -2421,120 +2610,137 @@ static inline __attribute__((always_inline)) void ts_conv_quads(const ts_conv_bl
   if (rest) ts_conv_col_two(b, win.y1 - 1, win.x1 - 1, win.y1 - 1, win.x1 - 1);
 }
 
-__attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                            const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
-                            uint32_t* restrict col) {
+/* A call of the im2col path: its blocks' context and what that points to, in the frame of
+ * ts_conv_col_run (set by ts_conv_col_setup, whose frame is gone before the first block). */
+typedef struct {
+  ts_conv_blk b;
+  ts_conv_geom g;
+  ts_conv_out o;
   ts_conv_runs rs;
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+  ts_conv_col4_ctx actx;
+#endif
+} ts_conv_call;
+
+/* The call's set-up: geometry, mode, the column's parts (table, gather rows, staged outputs,
+ * live runs). Returns 1 for the quad kernel's path, 0 for the pair kernels'. */
+__attribute__((noinline)) static int ts_conv_col_setup(const ts_conv_params* p, const ts_cbuf* in,
+                                                       const int8_t* filter, const int32_t* bias, const ts_buf* out,
+                                                       int64_t npix, uint32_t* restrict col, ts_conv_call* cc) {
+  ts_conv_blk* const b = &cc->b;
+  ts_conv_geom* const g = &cc->g;
+  ts_conv_out* const o = &cc->o;
   int pruned;
   const int32_t out_c = p->out_c, k = p->filter_h * p->filter_w * p->in_c;
   /* in_c not a multiple of 4: a pixel's taps are gathered as bytes at lay.gather, above
    * every word the choices below (made against `limit`) can use (ts_conv_layout) */
   ts_conv_col_layout lay;
   int32_t limit;
-  int8_t* gather;
   ts_conv_layout(p, &lay);
   limit = lay.limit;
-  gather = (int8_t*)(col + lay.gather);
-  const uint32_t off2 = ts_dsp_dup16(p->input_offset);
-  ts_conv_out o;
-  ts_conv_geom g;
-  int32_t oy = win.y0, ox = win.x0;
-  int64_t n;
-  int quad;
-  ts_conv_blk b;
-#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-  ts_conv_col4_ctx actx;
-#endif
-  g.run = p->filter_w * p->in_c;
-  g.step = in.w * p->in_c * p->dilation_h;
-  g.k = k;
-  g.k4 = (k + 3) & ~3;
-  g.ylim = p->in_h - (p->filter_h - 1) * p->dilation_h;
-  g.xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
-  g.fast = p->dilation_w == 1 && g.ylim > 0 && g.xlim > 0;
-  g.off2 = off2;
-  ts_conv_out_consts(&o, p);
-  o.mode = ts_conv_mode(p, bias, g.k4, &pruned);
-  if (npix == 1 && o.mode >= 5) { /* one pixel: the doubled column would not pay */
+  g->run = p->filter_w * p->in_c;
+  g->step = in->w * p->in_c * p->dilation_h;
+  g->k = k;
+  g->k4 = (k + 3) & ~3;
+  g->ylim = p->in_h - (p->filter_h - 1) * p->dilation_h;
+  g->xlim = p->in_w - (p->filter_w - 1) * p->dilation_w;
+  g->fast = p->dilation_w == 1 && g->ylim > 0 && g->xlim > 0;
+  g->off2 = ts_dsp_dup16(p->input_offset);
+  ts_conv_out_consts(o, p);
+  o->mode = ts_conv_mode(p, bias, g->k4, &pruned);
+  if (npix == 1 && o->mode >= 5) { /* one pixel: the doubled column would not pay */
     int32_t c;
-    o.mode = 4;
+    o->mode = 4;
     for (c = 0; c < out_c; ++c)
-      if (p->output_shift[c] < -23) o.mode = 2; /* mode 5's shifts are in [-24, -1] */
-    if (o.mode == 4 && (p->act_min != -128 || p->act_max != 127)) o.mode = 3;
+      if (p->output_shift[c] < -23) o->mode = 2; /* mode 5's shifts are in [-24, -1] */
+    if (o->mode == 4 && (p->act_min != -128 || p->act_max != 127)) o->mode = 3;
   }
-  o.actx = 0;
-  o.runs = 0;
-  o.ctab = lay.ctab >= 0 ? col + lay.ctab : 0;
-  g.dbl = o.mode >= 5;
+  o->actx = 0;
+  o->runs = 0;
+  o->ctab = lay.ctab >= 0 ? col + lay.ctab : 0;
+  g->dbl = o->mode >= 5;
+  b->p = p;
+  b->in = in;
+  b->out = out;
+  b->filter = filter;
+  b->bias = bias;
+  b->g = g;
+  b->o = o;
+  b->col = col;
+  b->gather = (int8_t*)(col + lay.gather);
+  b->tbl = 0;
+  b->runs = 0;
+  b->nruns = 0;
   /* four lanes of 2 * k4 / 4 words per group fit the column */
-  quad = g.dbl && 2 * g.k4 <= limit;
-  b.p = p;
-  b.in = in;
-  b.out = out;
-  b.filter = filter;
-  b.bias = bias;
-  b.g = &g;
-  b.o = &o;
-  b.col = col;
-  b.gather = gather;
-  b.tbl = 0;
-  b.runs = 0;
-  b.nruns = 0;
-  if (quad && npix >= 4) {
+  if (!(g->dbl && 2 * g->k4 <= limit && npix >= 4)) return 0;
+  {
     int64_t free_words;
     /* the per-channel constants after the four lanes, when they fit */
-    if ((int64_t)2 * g.k4 + 4 * (int64_t)out_c <= limit) {
-      b.tbl = col + 2 * g.k4;
-      ts_conv_quad_table(col + 2 * g.k4, bias, &o, out_c);
-      b.kern4 = o.mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
+    if ((int64_t)2 * g->k4 + 4 * (int64_t)out_c <= limit) {
+      b->tbl = col + 2 * g->k4;
+      ts_conv_quad_table(col + 2 * g->k4, bias, o, out_c);
+      b->kern4 = o->mode == 6 ? ts_conv_col4_t : ts_conv_col4_tc;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      ts_conv_col4_ctx_init(&actx, col, k, out_c, &o, b.tbl);
-      o.actx = &actx;
+      ts_conv_col4_ctx_init(&cc->actx, col, k, out_c, o, b->tbl);
+      o->actx = &cc->actx;
 #endif
     } else {
-      b.kern4 = ts_conv_col4;
+      b->kern4 = ts_conv_col4;
 #if TS_DSP_NATIVE && defined(__OPTIMIZE__)
-      if (ts_c42_has(k)) b.kern4 = ts_conv_col4_pairs;
+      if (ts_c42_has(k)) b->kern4 = ts_conv_col4_pairs;
 #endif
     }
     {
       /* the quads' gather rows (in_c not a multiple of 4 only): after the lanes (and the
        * table) */
-      const int64_t used = 2 * (int64_t)g.k4 + (b.tbl ? 4 * (int64_t)out_c : 0);
-      b.qgather = 0;
-      b.stage = 0;
-      if ((p->in_c & 3) && used + g.k4 + 1 <= limit) b.qgather = (int8_t*)(col + used);
+      const int64_t used = 2 * (int64_t)g->k4 + (b->tbl ? 4 * (int64_t)out_c : 0);
+      b->qgather = 0;
+      b->stage = 0;
+      if ((p->in_c & 3) && used + g->k4 + 1 <= limit) b->qgather = (int8_t*)(col + used);
       /* the staged outputs of quads across rows: after those, when they fit */
-      if (used + (b.qgather ? g.k4 + 1 : 0) + out_c <= limit)
-        b.stage = (int8_t*)(col + used + (b.qgather ? g.k4 + 1 : 0));
-      free_words = limit - used - (b.qgather ? g.k4 + 1 : 0) - (b.stage ? out_c : 0);
+      if (used + (b->qgather ? g->k4 + 1 : 0) + out_c <= limit)
+        b->stage = (int8_t*)(col + used + (b->qgather ? g->k4 + 1 : 0));
+      free_words = limit - used - (b->qgather ? g->k4 + 1 : 0) - (b->stage ? out_c : 0);
     }
     /* pruned channels: the live runs after those, up to TS_CONV_DSP_LIVE_RUNS (a word each) */
     if (pruned && free_words >= 2) {
       int16_t* const runs = (int16_t*)(col + limit - free_words);
-      b.nruns = ts_conv_live_runs(p, filter, bias, k, runs, ts_conv_max_runs(free_words, out_c));
-      if (b.nruns >= 0) b.runs = runs;
+      b->nruns = ts_conv_live_runs(p, filter, bias, k, runs, ts_conv_max_runs(free_words, out_c));
+      if (b->nruns >= 0) b->runs = runs;
     }
-    if (b.runs) { /* the quad kernel through ts_conv_col4_runs */
-      rs.p = p;
-      rs.runs = b.runs;
-      rs.n = b.nruns;
-      rs.kern4 = b.kern4;
-      o.runs = &rs;
-      b.kern4 = ts_conv_col4_runs;
+    if (b->runs) { /* the quad kernel through ts_conv_col4_runs */
+      cc->rs.p = p;
+      cc->rs.runs = b->runs;
+      cc->rs.n = b->nruns;
+      cc->rs.kern4 = b->kern4;
+      o->runs = &cc->rs;
+      b->kern4 = ts_conv_col4_runs;
     }
-    ts_conv_quads(&b, win, npix);
+  }
+  return 1;
+}
+
+/* The window through the im2col path: the set-up's frame returns before the blocks run. */
+__attribute__((noinline)) static void ts_conv_col_run(const ts_conv_params* p, const ts_cbuf* in, const int8_t* filter,
+                                                      const int32_t* bias, const ts_buf* out, const ts_window* win_,
+                                                      int64_t npix, uint32_t* restrict col) {
+  ts_conv_call cc;
+  const ts_window win = *win_;
+  int32_t oy = win.y0, ox = win.x0;
+  int64_t n;
+  if (ts_conv_col_setup(p, in, filter, bias, out, npix, col, &cc)) {
+    ts_conv_quads(&cc.b, win, npix);
     return;
   }
   for (n = 0; n + 1 < npix; n += 2) {
     int32_t ny = oy, nx = ox;
     ts_conv_next(win, &ny, &nx);
-    ts_conv_col_two(&b, oy, ox, ny, nx);
+    ts_conv_col_two(&cc.b, oy, ox, ny, nx);
     oy = ny;
     ox = nx;
     ts_conv_next(win, &oy, &ox);
   }
-  if (n < npix) ts_conv_col_two(&b, oy, ox, oy, ox);
+  if (n < npix) ts_conv_col_two(&cc.b, oy, ox, oy, ox);
 }
 
 /* ---- int8 path (filters too large for the column) ---- */
@@ -2655,9 +2861,12 @@ __attribute__((noinline)) static void ts_conv_dsp_single(const ts_conv_params* p
 }
 
 /* The int8 path over the window's npix pixels. */
-__attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                       const int32_t* bias, ts_buf out, ts_window win,
+__attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, const ts_cbuf* in_, const int8_t* filter,
+                                                       const int32_t* bias, const ts_buf* out_, const ts_window* win_,
                                                        int8_t* scratch, int64_t npix) {
+  const ts_cbuf in = *in_;
+  const ts_buf out = *out_;
+  const ts_window win = *win_;
   const int32_t in_c = p->in_c, out_c = p->out_c, fh = p->filter_h, fw = p->filter_w;
   int8_t pair_out[2 * TS_CONV_DSP_PAIR_OUT_MAX];
   int overlap;
@@ -2724,9 +2933,9 @@ __attribute__((noinline)) static void ts_conv_int8_run(const ts_conv_params* p, 
  * the column, doubled sums: modes 5 and 6, at least 4 pixels): its own function and frame
  * (the table where the column would be), not under ts_conv_col_run's. Returns 0 when it does
  * not apply. */
-__attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
-                                                     const int32_t* bias, ts_buf out, ts_window win, int64_t npix,
-                                                     uint32_t* restrict tbl) {
+__attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, const ts_cbuf* in, const int8_t* filter,
+                                                     const int32_t* bias, const ts_buf* out, const ts_window* win,
+                                                     int64_t npix, uint32_t* restrict tbl) {
   ts_conv_out o;
   int pruned;
   if (p->in_c != 8 || p->filter_h != 1 || p->filter_w != 1 || p->pad_top != 0 || p->pad_left != 0 || npix < 4 ||
@@ -2739,7 +2948,7 @@ __attribute__((noinline)) static int ts_conv_k8_call(const ts_conv_params* p, ts
   o.runs = 0;
   o.ctab = 0;
   ts_conv_k8_table(tbl, filter, bias, &o, p->out_c);
-  ts_conv_k8_run(p, &in, &out, &win, ts_dsp_dup16(p->input_offset), &o, tbl);
+  ts_conv_k8_run(p, in, out, win, ts_dsp_dup16(p->input_offset), &o, tbl);
   return 1;
 }
 
@@ -2773,9 +2982,9 @@ void ts_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const int8_t* filt
   }
   if (npix <= 0) return;
   if (!ts_conv_col_fits(p))
-    ts_conv_int8_run(p, in, filter, bias, out, win, scratch, npix);
-  else if (!ts_conv_k8_call(p, in, filter, bias, out, win, npix, (uint32_t*)workspace))
-    ts_conv_col_run(p, in, filter, bias, out, win, npix, (uint32_t*)workspace);
+    ts_conv_int8_run(p, &in, filter, bias, &out, &win, scratch, npix);
+  else if (!ts_conv_k8_call(p, &in, filter, bias, &out, &win, npix, (uint32_t*)workspace))
+    ts_conv_col_run(p, &in, filter, bias, &out, &win, npix, (uint32_t*)workspace);
 }
 
 /* Without a caller's workspace: the column on the stack, in a frame of its own that calls

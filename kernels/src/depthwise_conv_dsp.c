@@ -1402,6 +1402,387 @@ static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_
   l->words = top + TS_DW_RUN;
 }
 
+/* The channel-plane path (ts_dw_pl_*): 3x3 filters, dilation 1, depth multiplier 1, strides
+ * 1 or 2, the activation range [-128, 127], every channel's requantization folding
+ * (ts_dw_folds), the output sharing no byte with the input (see the top of this file). */
+#ifndef TS_DW_PL_MIN
+#define TS_DW_PL_MIN 12 /* fewest output pixels of a call */
+#endif
+/* Lines of the band: a whole window's input lines when they are at most this many, else a
+ * ring of half as many, each line written twice. */
+#define TS_DW_PL_SLOTS 8
+
+/* How a window is laid out in the band: the minor axis (along which the kernel steps, the
+ * longer side of the window) and the major one (lines); nq blocks of TS_DW_PL_SLOTS words. */
+typedef struct {
+  int transposed;       /* minor axis = rows (the window is taller than wide) */
+  int32_t n, lines;     /* outputs along the minor axis; output lines */
+  int32_t s_minor, s_major, pad_minor, pad_major, win_minor0, win_major0;
+  int32_t in_minor, in_major; /* the input's extent along each axis */
+  int32_t nq;           /* blocks (pairs of band columns) */
+  int32_t need;         /* input lines the window reads along the major axis */
+  int whole;            /* every line in its own slot (need <= TS_DW_PL_SLOTS), else the ring */
+} ts_dw_pl_geo;
+
+static void ts_dw_pl_geo_of(const ts_conv_params* p, ts_window win, ts_dw_pl_geo* g) {
+  const int32_t ww = win.x1 - win.x0, wh = win.y1 - win.y0;
+  g->transposed = wh > ww;
+  if (!g->transposed) {
+    g->n = ww; g->lines = wh; g->s_minor = p->stride_w; g->s_major = p->stride_h;
+    g->pad_minor = p->pad_left; g->pad_major = p->pad_top; g->win_minor0 = win.x0; g->win_major0 = win.y0;
+    g->in_minor = p->in_w; g->in_major = p->in_h;
+  } else {
+    g->n = wh; g->lines = ww; g->s_minor = p->stride_h; g->s_major = p->stride_w;
+    g->pad_minor = p->pad_top; g->pad_major = p->pad_left; g->win_minor0 = win.y0; g->win_major0 = win.x0;
+    g->in_minor = p->in_h; g->in_major = p->in_w;
+  }
+  /* band columns (n - 1) * s + 3, one more for the last step's second word, in pairs */
+  g->nq = ((g->n - 1) * g->s_minor + 3 + 2) / 2;
+  g->need = (g->lines - 1) * g->s_major + 3;
+  g->whole = g->need <= TS_DW_PL_SLOTS;
+}
+
+static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window win) {
+  const int32_t oo = p->output_offset;
+  ts_dw_pl_geo g;
+  int32_t c;
+  if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
+      p->depth_multiplier != 1 || (p->stride_w != 1 && p->stride_w != 2) || (p->stride_h != 1 && p->stride_h != 2) ||
+      p->act_min != -128 || p->act_max != 127 || oo <= -256 || oo >= 256 ||
+      (win.x1 - win.x0) * (win.y1 - win.y0) < TS_DW_PL_MIN)
+    return 0;
+  ts_dw_pl_geo_of(p, win, &g);
+  if (g.nq * TS_DW_PL_SLOTS > TS_DW_WS_WORDS) return 0;
+  for (c = 0; c < p->out_c; ++c)
+    if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
+  return 1;
+}
+
+/* One channel's constants for ts_dw_pl_lines (the assembly reads them at these offsets). */
+typedef struct {
+  uint32_t w[6];    /* 0: (w[r][0], w[r][1]) for tap lines r = 0..2, then (w[r][1], w[r][2]), doubled */
+  int32_t m, rc;    /* 24, 28: the folded requantization (ts_dw_tab3) */
+  int32_t k, e1;    /* 32, 36: 2 * bias; 1 - shift */
+  int32_t cm;       /* 40: output bytes between neighbours along the minor axis */
+  int32_t run;      /* 44: band bytes of a line's steps (32 a step) */
+  int32_t odd;      /* 48: stride 1 with n odd: one output after the pairs */
+  int32_t pline;    /* 52: band bytes between output lines */
+  int32_t dline;    /* 56: output bytes between output lines */
+  int32_t s2;       /* 60: stride 2 along the minor axis */
+} ts_dw_pl_ctx;
+
+/* nlines output lines of one channel from the band (p: the slot of tap line 0 in block 0;
+ * tap lines 1 and 2 in the next slots; block q + 1 TS_DW_PL_SLOTS words on), the first line's
+ * output at d. Stride 1 along the minor axis: two adjacent outputs per step; with A = (b[x],
+ * b[x + 1]) and B = (b[x + 2], b[x + 3]) of a tap line (w0, w1, w2): out[x] += SMLAD(A, (w0,
+ * w1)) + B.lo * w2 (SMLABT), out[x + 1] += A.hi * w0 (SMLATB) + SMLAD(B, (w1, w2)); stride 2:
+ * one output per step, SMLAD(A, (w0, w1)) + B.lo * w2. The sums start at k = 2 * bias (the
+ * band holds x + offset, the weights are doubled) and are requantized in the folded form
+ * (ts_dw_folded with k = 0), SSAT as the clamp. */
+__attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* d, const ts_dw_pl_ctx* x,
+                                                     int32_t nlines) {
+#if TS_DSP_NATIVE
+  /* the assembly's variables, addressed from sp: k, e1, cm, the line's end, lines left, the
+   * line's band and output pointers, the context */
+  int32_t v[8];
+  v[0] = x->k;
+  v[1] = x->e1;
+  v[2] = x->cm;
+  v[3] = 0;
+  v[4] = nlines;
+  v[5] = (int32_t)(uintptr_t)p;
+  v[6] = (int32_t)(uintptr_t)d;
+  v[7] = (int32_t)(uintptr_t)x;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr r12, %[v7]\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, [r12, #44]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "add r10, r0, r10\n\t"
+      "str r10, %[v3]\n\t"
+      "ldr r10, [r12, #60]\n\t"
+      "ldm r12, {r2, r3, r4, r5, r6, r7, r8, r9}\n\t"
+      "cmp r10, #0\n\t"
+      "bne 6f\n\t"
+      "ldr r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "beq 3f\n\t"
+      /* stride 1: two outputs a step */
+      "2:\n\t"
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #32]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlatb r11, r12, r2, r10\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "smlad r11, lr, r5, r11\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #36]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlatb r11, r12, r3, r11\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "smlad r11, lr, r6, r11\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #40]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlatb r11, r12, r4, r11\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smlad r11, lr, r7, r11\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "smmulr r11, r11, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "add lr, r9, r11, asr #31\n\t"
+      "add lr, lr, r11, lsl #1\n\t"
+      "ldr r10, %[v1]\n\t"
+      "ldr r11, %[v2]\n\t"
+      "asr r12, r12, r10\n\t"
+      "asr lr, lr, r10\n\t"
+      "ssat r12, #8, r12\n\t"
+      "ssat lr, #8, lr\n\t"
+      "strb r12, [r1]\n\t"
+      "strb lr, [r1, r11]\n\t"
+      "add r1, r1, r11, lsl #1\n\t"
+      "add r0, r0, #32\n\t"
+      "ldr r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "bne 2b\n\t"
+      "3:\n\t"
+      "ldr r12, %[v7]\n\t"
+      "ldr r10, [r12, #48]\n\t"
+      "cmp r10, #0\n\t"
+      "beq 4f\n\t"
+      /* the last output of an odd line */
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #32]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #36]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #40]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "ldr r11, %[v1]\n\t"
+      "asr r12, r12, r11\n\t"
+      "ssat r12, #8, r12\n\t"
+      "strb r12, [r1]\n\t"
+      "b 4f\n\t"
+      /* stride 2: one output a step */
+      "6:\n\t"
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #32]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #36]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #40]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "ldr r11, %[v1]\n\t"
+      "ldr lr, %[v2]\n\t"
+      "asr r12, r12, r11\n\t"
+      "ssat r12, #8, r12\n\t"
+      "strb r12, [r1]\n\t"
+      "add r1, r1, lr\n\t"
+      "add r0, r0, #32\n\t"
+      "ldr r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "bne 6b\n\t"
+      /* the next line */
+      "4:\n\t"
+      "ldr r12, %[v7]\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, [r12, #52]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "ldr r11, [r12, #56]\n\t"
+      "add r0, r0, r10\n\t"
+      "add r1, r1, r11\n\t"
+      "str r0, %[v5]\n\t"
+      "str r1, %[v6]\n\t"
+      "ldr r10, %[v4]\n\t"
+      "subs r10, r10, #1\n\t"
+      "str r10, %[v4]\n\t"
+      "bne 1b\n\t"
+      : [v0] "+m"(v[0]), [v1] "+m"(v[1]), [v2] "+m"(v[2]), [v3] "+m"(v[3]), [v4] "+m"(v[4]), [v5] "+m"(v[5]),
+        [v6] "+m"(v[6]), [v7] "+m"(v[7])
+      :
+      : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+#else
+  int32_t l;
+  for (l = 0; l < nlines; ++l, p += x->pline / 4, d += x->dline) {
+    const uint32_t* b = p;
+    int8_t* q = d;
+    const uint32_t* const end = p + x->run / 4;
+#define TS_DW_PL_OUT(a) \
+  ((int8_t)ts_dsp_ssat8(ts_dw_folded((a), 0, x->m, x->rc, x->e1)))
+    if (!x->s2) {
+      for (; b != end; b += TS_DW_PL_SLOTS, q += 2 * x->cm) {
+        int32_t a = x->k, e = x->k, r;
+        for (r = 0; r < 3; ++r) {
+          const uint32_t A = b[r], B = b[TS_DW_PL_SLOTS + r];
+          e = ts_dsp_smlatb(A, x->w[r], e);
+          a = ts_dsp_smlad(A, x->w[r], a);
+          a = ts_dsp_smlabt(B, x->w[3 + r], a);
+          e = ts_dsp_smlad(B, x->w[3 + r], e);
+        }
+        q[0] = TS_DW_PL_OUT(a);
+        q[x->cm] = TS_DW_PL_OUT(e);
+      }
+      if (x->odd) {
+        int32_t a = x->k, r;
+        for (r = 0; r < 3; ++r) {
+          a = ts_dsp_smlad(b[r], x->w[r], a);
+          a = ts_dsp_smlabt(b[TS_DW_PL_SLOTS + r], x->w[3 + r], a);
+        }
+        q[0] = TS_DW_PL_OUT(a);
+      }
+    } else {
+      for (; b != end; b += TS_DW_PL_SLOTS, q += x->cm) {
+        int32_t a = x->k, r;
+        for (r = 0; r < 3; ++r) {
+          a = ts_dsp_smlad(b[r], x->w[r], a);
+          a = ts_dsp_smlabt(b[TS_DW_PL_SLOTS + r], x->w[3 + r], a);
+        }
+        q[0] = TS_DW_PL_OUT(a);
+      }
+    }
+#undef TS_DW_PL_OUT
+  }
+#endif
+}
+
+/* Input lines [l0, l1) (window-local, along the major axis; lines l * sl bytes after x, x the
+ * input of band column j0 of line 0) of one channel into the band: band columns [j0, j1) from
+ * the input (st bytes between columns), the input offset added, two columns a word. Line l in
+ * slot l, or with `dup` (the ring) in slots l mod 4 and l mod 4 + 4; lines outside the input
+ * (coordinate mj0 + l outside [0, in_major)) are zeroed in the ring and skipped otherwise (the
+ * band was zeroed once per call). Words of columns outside [j0, j1) are left as they are (0). */
+__attribute__((noinline)) static void ts_dw_pl_fill(uint32_t* band, const int8_t* x, int32_t st, int32_t sl,
+                                                    int32_t l0, int32_t l1, int32_t mj0, int32_t in_major,
+                                                    int32_t nq, int32_t j0, int32_t j1, int32_t off, int dup) {
+  const uint32_t off2 = ts_dsp_dup16(off);
+  const int32_t h = TS_DW_PL_SLOTS / 2, st2 = 2 * st;
+  const int32_t lead = j0 & 1, pairs = (j1 - j0 - lead) / 2, tail = (j1 - j0 - lead) & 1;
+  int32_t l;
+  if (j0 >= j1) return;
+  for (l = l0; l < l1; ++l) {
+    uint32_t* bw = band + (dup ? (l & 3) : l);
+    const int8_t* xp = x + (int64_t)l * sl;
+    uint32_t* end;
+    uint32_t v;
+    if (mj0 + l < 0 || mj0 + l >= in_major) {
+      int32_t q;
+      if (dup)
+        for (q = 0; q < nq; ++q) bw[q * TS_DW_PL_SLOTS] = bw[q * TS_DW_PL_SLOTS + h] = 0;
+      continue;
+    }
+    bw += TS_DW_PL_SLOTS * (j0 >> 1);
+    if (lead) { /* column j0 - 1 lies outside the input */
+      v = (uint32_t)(xp[0] + off) << 16;
+      bw[0] = v;
+      if (dup) bw[h] = v;
+      bw += TS_DW_PL_SLOTS;
+      xp += st;
+    }
+    end = bw + pairs * TS_DW_PL_SLOTS;
+    if (dup) {
+      for (; bw != end; bw += TS_DW_PL_SLOTS, xp += st2) {
+        v = ts_dsp_sxtab16(off2, (uint32_t)(uint8_t)xp[0] | ((uint32_t)(uint8_t)xp[st] << 16));
+        bw[0] = v;
+        bw[h] = v;
+      }
+    } else {
+      for (; bw != end; bw += TS_DW_PL_SLOTS, xp += st2)
+        bw[0] = ts_dsp_sxtab16(off2, (uint32_t)(uint8_t)xp[0] | ((uint32_t)(uint8_t)xp[st] << 16));
+    }
+    if (tail) {
+      v = (uint32_t)(xp[0] + off) & 0xffffu;
+      bw[0] = v;
+      if (dup) bw[h] = v;
+    }
+  }
+}
+
+/* The window through the channel-plane path (ts_dw_pl_pays holds), the band in `band`
+ * (nq * TS_DW_PL_SLOTS words). One output channel at a time: its constants (ts_dw_pl_ctx),
+ * then the input lines into the band and the output lines from it (ts_dw_pl_lines): every
+ * line at once when the window reads at most TS_DW_PL_SLOTS lines, else a ring of
+ * TS_DW_PL_SLOTS / 2 lines (line l in slots l mod 4 and l mod 4 + 4, so the three tap lines
+ * of an output line are adjacent slots), refilled one or two output lines at a time. */
+static void ts_dw_pl(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
+                     ts_window win, uint32_t* band) {
+  const int32_t C = p->out_c, off = p->input_offset, oo = p->output_offset;
+  ts_dw_pl_geo g;
+  ts_dw_pl_ctx x;
+  int32_t j0, j1, mn0, mj0, q, c, st, sl, dm, dl;
+  ts_dw_pl_geo_of(p, win, &g);
+  mn0 = g.win_minor0 * g.s_minor - g.pad_minor; /* input coordinate of band column 0 */
+  mj0 = g.win_major0 * g.s_major - g.pad_major; /* of window line 0 */
+  j0 = mn0 < 0 ? -mn0 : 0;
+  j1 = g.in_minor - mn0;
+  if (j1 > (g.n - 1) * g.s_minor + 3) j1 = (g.n - 1) * g.s_minor + 3;
+  if (j1 < j0) j1 = j0;
+  /* bytes between input columns (minor) and lines (major), output neighbours and lines */
+  st = g.transposed ? in.w * C : C;
+  sl = g.transposed ? C : in.w * C;
+  dm = g.transposed ? out.w * C : C;
+  dl = g.transposed ? C : out.w * C;
+  for (q = 0; q < g.nq * TS_DW_PL_SLOTS; ++q) band[q] = 0;
+  x.cm = dm;
+  x.s2 = g.s_minor == 2;
+  x.run = (x.s2 ? g.n : g.n / 2) * TS_DW_PL_SLOTS * 4;
+  x.odd = !x.s2 && (g.n & 1);
+  x.dline = dl;
+  for (c = 0; c < C; ++c) {
+    const int8_t* w = filter + c;
+    const int32_t sh = p->output_shift[c];
+    const int8_t* const xc = g.transposed ? TS_PIXEL(in, mn0 + j0, mj0, C) + c : TS_PIXEL(in, mj0, mn0 + j0, C) + c;
+    int8_t* const d0 = TS_PIXEL(out, win.y0, win.x0, C) + c;
+    int32_t r, y, got;
+    for (r = 0; r < 3; ++r) { /* tap line r: filter row r, or column r when transposed */
+      const int32_t t0 = g.transposed ? r : 3 * r, ts = g.transposed ? 3 : 1;
+      const int32_t w0 = 2 * w[t0 * C], w1 = 2 * w[(t0 + ts) * C], w2 = 2 * w[(t0 + 2 * ts) * C];
+      x.w[r] = ts_dsp_pack16(w0, w1);
+      x.w[3 + r] = ts_dsp_pack16(w1, w2);
+    }
+    x.m = p->output_multiplier[c];
+    x.e1 = 1 - sh;
+    x.rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)oo << (1 - sh)));
+    x.k = (int32_t)((uint32_t)(bias ? bias[c] : 0) * 2u);
+    if (g.whole) {
+      ts_dw_pl_fill(band, xc, st, sl, 0, g.need, mj0, g.in_major, g.nq, j0, j1, off, 0);
+      x.pline = 4 * g.s_major;
+      ts_dw_pl_lines(band, d0, &x, g.lines);
+      continue;
+    }
+    x.pline = 4;
+    for (y = 0, got = 0; y < g.lines;) {
+      const int32_t nl = g.s_major == 1 && y + 1 < g.lines ? 2 : 1;
+      const int32_t first = y * g.s_major, upto = (y + nl - 1) * g.s_major + 3;
+      if (got < first) got = first;
+      ts_dw_pl_fill(band, xc, st, sl, got, upto, mj0, g.in_major, g.nq, j0, j1, off, 1);
+      got = upto;
+      ts_dw_pl_lines(band + (first & 3), d0 + (int64_t)y * dl, &x, nl);
+      y += nl;
+    }
+  }
+}
+
 static int ts_dw_dsp_applies(const ts_conv_params* p) {
   const int32_t dm = p->depth_multiplier;
   return p->in_c * dm == p->out_c && (dm == 1 || dm % 4 == 0);
@@ -1416,15 +1797,24 @@ size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_DW
 size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win) {
   const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
   if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
-  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
-    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
-    const int32_t ch = p->out_c < per ? p->out_c : per;
-    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
-  }
   {
-    ts_dw_layout lay;
-    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
-    return (size_t)lay.words * sizeof(int32_t);
+    /* the channel-plane path's band when the buffers turn out not to overlap */
+    ts_dw_pl_geo g;
+    size_t pl = 0, other;
+    if (ts_dw_pl_pays(p, bias, win)) {
+      ts_dw_pl_geo_of(p, win, &g);
+      pl = (size_t)g.nq * TS_DW_PL_SLOTS * sizeof(int32_t);
+    }
+    if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+      const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
+      const int32_t ch = p->out_c < per ? p->out_c : per;
+      other = (size_t)(ch / 4) * sizeof(ts_dw_px4);
+    } else {
+      ts_dw_layout lay;
+      ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+      other = (size_t)lay.words * sizeof(int32_t);
+    }
+    return pl > other ? pl : other;
   }
 }
 
@@ -1485,6 +1875,10 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     const int32_t width = seg_hi - seg_lo;
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
+  }
+  if (!overlap && ts_dw_pl_pays(p, bias, win)) {
+    ts_dw_pl(p, in, filter, bias, out, win, (uint32_t*)obuf_words);
+    return;
   }
   if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;

@@ -1405,8 +1405,18 @@ static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_
 /* The channel-plane path (ts_dw_pl_*): 3x3 filters, dilation 1, depth multiplier 1, strides
  * 1 or 2, the activation range [-128, 127], every channel's requantization folding
  * (ts_dw_folds), the output sharing no byte with the input (see the top of this file). */
-#ifndef TS_DW_PL_MIN
-#define TS_DW_PL_MIN 12 /* fewest output pixels of a call */
+/* When the path is taken: the longer side of the window (the minor axis) at least
+ * TS_DW_PL_MIN_N outputs, strides 1, or also 2 with TS_DW_PL_S2 (measured with bench/bench_dw_dsp
+ * --cycles, modelled Cortex-M4 cycles per MAC, this path against the others: kws_dscnn_int8's
+ * 25x5x64 3.51 against 4.98; vww_96_int8's 48x48x8 3.32 / 3.84, 24x24x32 3.67 / 4.01, 12x12x64
+ * 4.48 / 4.93, but 6x6x128 5.19 / 5.10, and at stride 2 48x48x16 5.87 / 5.29, 24x24x32 7.05 /
+ * 5.15, 12x12x64 9.67 / 5.24: a stride-2 output needs four input bytes gathered, and its lines
+ * are refilled and computed one call at a time). */
+#ifndef TS_DW_PL_MIN_N
+#define TS_DW_PL_MIN_N 8
+#endif
+#ifndef TS_DW_PL_S2
+#define TS_DW_PL_S2 0
 #endif
 /* Lines of the band: a whole window's input lines when they are at most this many, else a
  * ring of half as many, each line written twice. */
@@ -1448,13 +1458,13 @@ static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window
   const int32_t oo = p->output_offset;
   ts_dw_pl_geo g;
   int32_t c;
+  const int32_t smax = TS_DW_PL_S2 ? 2 : 1;
   if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
-      p->depth_multiplier != 1 || (p->stride_w != 1 && p->stride_w != 2) || (p->stride_h != 1 && p->stride_h != 2) ||
-      p->act_min != -128 || p->act_max != 127 || oo <= -256 || oo >= 256 ||
-      (win.x1 - win.x0) * (win.y1 - win.y0) < TS_DW_PL_MIN)
+      p->depth_multiplier != 1 || p->stride_w < 1 || p->stride_w > smax || p->stride_h < 1 || p->stride_h > smax ||
+      p->act_min != -128 || p->act_max != 127 || oo <= -256 || oo >= 256 || win.x1 <= win.x0 || win.y1 <= win.y0)
     return 0;
   ts_dw_pl_geo_of(p, win, &g);
-  if (g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
+  if (g.n < TS_DW_PL_MIN_N || g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
   for (c = 0; c < p->out_c; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
   return 1;
@@ -1486,7 +1496,7 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
 #if TS_DSP_NATIVE
   /* the assembly's variables, addressed from sp: k, e1, cm, the line's end, lines left, the
    * line's band and output pointers, the context */
-  int32_t v[8];
+  int32_t v[12];
   v[0] = x->k;
   v[1] = x->e1;
   v[2] = x->cm;
@@ -1495,22 +1505,26 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
   v[5] = (int32_t)(uintptr_t)p;
   v[6] = (int32_t)(uintptr_t)d;
   v[7] = (int32_t)(uintptr_t)x;
+  v[8] = x->run;
+  v[9] = x->pline;
+  v[10] = x->dline;
+  v[11] = x->odd;
   __asm__ volatile(
-      "1:\n\t"
       "ldr r12, %[v7]\n\t"
+      "ldr r11, [r12, #60]\n\t"
+      "ldm r12, {r2, r3, r4, r5, r6, r7, r8, r9}\n\t"
+      "cmp r11, #0\n\t"
+      "bne 20f\n\t"
+      /* stride 1: two outputs a step (A at block q, B at block q + 1) */
+      "10:\n\t"
       "ldr r0, %[v5]\n\t"
-      "ldr r10, [r12, #44]\n\t"
+      "ldr r10, %[v8]\n\t"
       "ldr r1, %[v6]\n\t"
       "add r10, r0, r10\n\t"
       "str r10, %[v3]\n\t"
-      "ldr r11, [r12, #60]\n\t"
-      "ldm r12, {r2, r3, r4, r5, r6, r7, r8, r9}\n\t"
       "cmp r0, r10\n\t"
-      "beq 3f\n\t"
-      "cmp r11, #0\n\t"
-      "bne 6f\n\t"
-      /* stride 1: two outputs a step (A at block q, B at block q + 1) */
-      "2:\n\t"
+      "beq 13f\n\t"
+      "11:\n\t"
       "ldr r12, [r0]\n\t"
       "ldr lr, [r0, #64]\n\t"
       "ldr r10, %[v0]\n\t"
@@ -1548,10 +1562,57 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
       "add r1, r1, r11, lsl #1\n\t"
       "ldr r10, %[v3]\n\t"
       "cmp r0, r10\n\t"
-      "bne 2b\n\t"
-      "b 3f\n\t"
+      "bne 11b\n\t"
+      "13:\n\t"
+      "ldr r10, %[v11]\n\t"
+      "cmp r10, #0\n\t"
+      "beq 14f\n\t"
+      /* the last output of an odd line */
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "ldr r11, %[v1]\n\t"
+      "asr r12, r12, r11\n\t"
+      "ssat r12, #8, r12\n\t"
+      "strb r12, [r1]\n\t"
+      "14:\n\t"
+      /* the next line */
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v9]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "ldr r11, %[v10]\n\t"
+      "add r0, r0, r10\n\t"
+      "add r1, r1, r11\n\t"
+      "str r0, %[v5]\n\t"
+      "str r1, %[v6]\n\t"
+      "ldr r10, %[v4]\n\t"
+      "subs r10, r10, #1\n\t"
+      "str r10, %[v4]\n\t"
+      "bne 10b\n\t"
+      "b 99f\n\t"
       /* stride 2: two outputs a step (A, B, C at blocks q, q + 1, q + 2) */
-      "6:\n\t"
+      "20:\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v8]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "add r10, r0, r10\n\t"
+      "str r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "beq 23f\n\t"
+      "21:\n\t"
       "ldr r12, [r0]\n\t"
       "ldr lr, [r0, #64]\n\t"
       "ldr r10, %[v0]\n\t"
@@ -1592,12 +1653,11 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
       "add r1, r1, r11, lsl #1\n\t"
       "ldr r10, %[v3]\n\t"
       "cmp r0, r10\n\t"
-      "bne 6b\n\t"
-      "3:\n\t"
-      "ldr r12, %[v7]\n\t"
-      "ldr r10, [r12, #48]\n\t"
+      "bne 21b\n\t"
+      "23:\n\t"
+      "ldr r10, %[v11]\n\t"
       "cmp r10, #0\n\t"
-      "beq 4f\n\t"
+      "beq 24f\n\t"
       /* the last output of an odd line */
       "ldr r12, [r0]\n\t"
       "ldr lr, [r0, #64]\n\t"
@@ -1619,13 +1679,12 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
       "asr r12, r12, r11\n\t"
       "ssat r12, #8, r12\n\t"
       "strb r12, [r1]\n\t"
+      "24:\n\t"
       /* the next line */
-      "4:\n\t"
-      "ldr r12, %[v7]\n\t"
       "ldr r0, %[v5]\n\t"
-      "ldr r10, [r12, #52]\n\t"
+      "ldr r10, %[v9]\n\t"
       "ldr r1, %[v6]\n\t"
-      "ldr r11, [r12, #56]\n\t"
+      "ldr r11, %[v10]\n\t"
       "add r0, r0, r10\n\t"
       "add r1, r1, r11\n\t"
       "str r0, %[v5]\n\t"
@@ -1633,9 +1692,10 @@ __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* 
       "ldr r10, %[v4]\n\t"
       "subs r10, r10, #1\n\t"
       "str r10, %[v4]\n\t"
-      "bne 1b\n\t"
+      "bne 20b\n\t"
+      "99:\n\t"
       : [v0] "+m"(v[0]), [v1] "+m"(v[1]), [v2] "+m"(v[2]), [v3] "+m"(v[3]), [v4] "+m"(v[4]), [v5] "+m"(v[5]),
-        [v6] "+m"(v[6]), [v7] "+m"(v[7])
+        [v6] "+m"(v[6]), [v7] "+m"(v[7]), [v8] "+m"(v[8]), [v9] "+m"(v[9]), [v10] "+m"(v[10]), [v11] "+m"(v[11])
       :
       : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
 #else

@@ -1854,8 +1854,8 @@ static void ts_dw_pl_ctx_of(const ts_conv_params* p, const int8_t* filter, const
  * at most TS_DW_PL_SLOTS lines, else a ring of TS_DW_PL_SLOTS / 2 lines (line l in slots
  * l mod 4 and l mod 4 + 4, so the three tap lines of an output line are adjacent slots),
  * refilled one or two output lines at a time. */
-static void ts_dw_pl(const ts_conv_params* p, ts_cbuf in, const int8_t* filter, const int32_t* bias, ts_buf out,
-                     ts_window win, uint32_t* band) {
+__attribute__((noinline)) static void ts_dw_pl(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                               const int32_t* bias, ts_buf out, ts_window win, uint32_t* band) {
   const int32_t C = p->out_c, off = p->input_offset;
   ts_dw_pl_geo g;
   ts_dw_pl_ctx x[2];

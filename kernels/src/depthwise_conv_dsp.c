@@ -1413,7 +1413,10 @@ static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_
  * 5.15, 12x12x64 9.67 / 5.24: a stride-2 output needs four input bytes gathered, and its lines
  * are refilled and computed one call at a time). */
 #ifndef TS_DW_PL_MIN_N
-#define TS_DW_PL_MIN_N 8
+#define TS_DW_PL_MIN_N 6
+#endif
+#ifndef TS_DW_PL_MIN
+#define TS_DW_PL_MIN 24 /* and at least this many outputs */
 #endif
 #ifndef TS_DW_PL_S2
 #define TS_DW_PL_S2 0
@@ -1464,7 +1467,7 @@ static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window
       p->act_min != -128 || p->act_max != 127 || oo <= -256 || oo >= 256 || win.x1 <= win.x0 || win.y1 <= win.y0)
     return 0;
   ts_dw_pl_geo_of(p, win, &g);
-  if (g.n < TS_DW_PL_MIN_N || g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
+  if (g.n < TS_DW_PL_MIN_N || g.n * g.lines < TS_DW_PL_MIN || g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
   for (c = 0; c < p->out_c; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
   return 1;

@@ -3,6 +3,33 @@
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
  * or ts_rq_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
+ * 3x3 filters at stride 1 whose output shares no byte with the input (dilation 1, depth
+ * multiplier 1, the activation range [-128, 127], every channel's requantization folding as
+ * below, at least TS_DW_PL_MIN_N outputs along the window's longer side and TS_DW_PL_MIN in
+ * all; see ts_dw_pl_pays): the channel-plane path (ts_dw_pl), two channels at a time. Their
+ * input lines (rows, or columns when the window is taller than wide, so that the kernel steps
+ * along the longer side) are gathered into a band of int16 in the workspace, the input offset
+ * added and padding 0 (ts_dw_pl_fill: one halfword load per input pixel brings both channels,
+ * SXTAB16 / SXTAB16 (ROR 8) split two pixels into the channels' words; about 2.7 modelled
+ * cycles an input byte): pairs of columns a word, the lines of both channels interleaved in
+ * blocks of 16 words, every line of the window in its own slot when it reads at most 8, else a
+ * ring of 4 lines each written twice (slots l mod 4 and l mod 4 + 4) so that the three tap
+ * lines of an output line are always adjacent slots reached by immediate offsets. Then one
+ * channel at a time (ts_dw_pl_lines, one block of Cortex-M4 assembly): the six weight pairs
+ * (w0, w1), (w1, w2) of the tap lines in registers, two output lines and two adjacent outputs
+ * a step (with A = (b[x], b[x + 1]), B = (b[x + 2], b[x + 3]) of a tap line, out[x] +=
+ * SMLAD(A, (w0, w1)) + B.lo * w2 and out[x + 1] += A.hi * w0 + SMLAD(B, (w1, w2)): eight band
+ * loads and 24 multiply-accumulates for 36 MACs), the sums starting at 2 * bias (doubled
+ * weights) and requantized in the same loop in ts_dw_tab3's folded form (SMMULR, ADD ASR #31,
+ * ADD LSL #1, ASR, SSAT, STRB): about 82 modelled cycles for 4 outputs (2.3 a MAC), one line
+ * at a time when an odd one is left (45 cycles for 2 outputs). Whole layers (bench_dw_dsp
+ * --cycles, modelled cycles per MAC at W=0, this path against the others): kws_dscnn_int8's
+ * 25x5x64 3.27 (4.98), vww_96_int8's 48x48x8 3.03 (3.84), 24x24x32 3.38 (4.01), 12x12x64 4.16
+ * (4.93), 6x6x128 4.74 (5.10). Stride 2 is written (two outputs a step, A, B, C of three
+ * blocks) but off unless TS_DW_PL_S2 (5.3-9.7 against 5.2-5.3: each output needs four input
+ * bytes gathered). The band: 64 bytes a pair of band columns (kws 896 B, vww's 48x48x8 1,664
+ * B, within TS_DW_WS_WORDS), counted in ts_depthwise_conv2d_s8_workspace_bytes.
+ *
  * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
  * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, at most
  * TS_DW_PX_MAX_CH channels, every channel's requantization folding as below; see

@@ -1484,6 +1484,27 @@ static void ts_dw_pl_geo_of(const ts_conv_params* p, ts_window win, ts_dw_pl_geo
   g->whole = g->need <= TS_DW_PL_SLOTS;
 }
 
+/* The workspace the other paths take for a call over a window win_w x win_h (which of them
+ * runs depends on whether the buffers overlap, known only at the call): the pixel path's table
+ * when it is taken either way, else the layout of ts_dw_layout_of. */
+static size_t ts_dw_other_bytes(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h) {
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t ch = p->out_c < per ? p->out_c : per;
+    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
+  } else {
+    ts_dw_layout lay;
+    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+    return (size_t)lay.words * sizeof(int32_t);
+  }
+}
+
+/* Whether a call takes the channel-plane path when its buffers do not overlap: the conditions
+ * at the top of this file, and a band no larger than the workspace the other paths need
+ * anyway (the call's workspace is the larger of the two, so the band adds no byte to it:
+ * vww_96_int8's whole 48x48x8 layer would need 1,664 bytes against the runs' 1,024, 608 more
+ * bytes in the arenas of its overlapping placements (bench_memory); that layer stays on the
+ * runs). */
 static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window win) {
   const int32_t oo = p->output_offset;
   ts_dw_pl_geo g;
@@ -1497,7 +1518,8 @@ static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window
   if (g.n < TS_DW_PL_MIN_N || g.n * g.lines < TS_DW_PL_MIN || g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
   for (c = 0; c < p->out_c; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
-  return 1;
+  return (size_t)g.nq * TS_DW_PL_BLK * sizeof(int32_t) <= ts_dw_other_bytes(p, bias, g.transposed ? g.lines : g.n,
+                                                                              g.transposed ? g.n : g.lines);
 }
 
 /* One channel's constants for ts_dw_pl_lines (the assembly reads them at these offsets). */
@@ -2098,25 +2120,8 @@ size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_DW
 size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win) {
   const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
   if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
-  {
-    /* the channel-plane path's band when the buffers turn out not to overlap */
-    ts_dw_pl_geo g;
-    size_t pl = 0, other;
-    if (ts_dw_pl_pays(p, bias, win)) {
-      ts_dw_pl_geo_of(p, win, &g);
-      pl = (size_t)g.nq * TS_DW_PL_BLK * sizeof(int32_t);
-    }
-    if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
-      const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
-      const int32_t ch = p->out_c < per ? p->out_c : per;
-      other = (size_t)(ch / 4) * sizeof(ts_dw_px4);
-    } else {
-      ts_dw_layout lay;
-      ts_dw_layout_of(p, bias, win_w, win_h, &lay);
-      other = (size_t)lay.words * sizeof(int32_t);
-    }
-    return pl > other ? pl : other;
-  }
+  /* the channel-plane path's band, when taken, fits these bytes (ts_dw_pl_pays) */
+  return ts_dw_other_bytes(p, bias, win_w, win_h);
 }
 
 /* Without a caller's workspace: the same bytes on this function's frame (no dispatching frame

@@ -1505,7 +1505,8 @@ static size_t ts_dw_other_bytes(const ts_conv_params* p, const int32_t* bias, in
  * vww_96_int8's whole 48x48x8 layer would need 1,664 bytes against the runs' 1,024, 608 more
  * bytes in the arenas of its overlapping placements (bench_memory); that layer stays on the
  * runs). */
-static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias, ts_window win) {
+__attribute__((noinline)) static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias,
+                                                   ts_window win) {
   const int32_t oo = p->output_offset;
   ts_dw_pl_geo g;
   int32_t c;

@@ -6,7 +6,8 @@
  * 3x3 filters at stride 1 whose output shares no byte with the input (dilation 1, depth
  * multiplier 1, the activation range [-128, 127], every channel's requantization folding as
  * below, at least TS_DW_PL_MIN_N outputs along the window's longer side and TS_DW_PL_MIN in
- * all; see ts_dw_pl_pays): the channel-plane path (ts_dw_pl), two channels at a time. Their
+ * all, its band within the workspace the other paths take; see ts_dw_pl_pays): the
+ * channel-plane path (ts_dw_pl), two channels at a time. Their
  * input lines (rows, or columns when the window is taller than wide, so that the kernel steps
  * along the longer side) are gathered into a band of int16 in the workspace, the input offset
  * added and padding 0 (ts_dw_pl_fill: one halfword load per input pixel brings both channels,
@@ -27,8 +28,9 @@
  * 25x5x64 3.27 (4.98), vww_96_int8's 48x48x8 3.03 (3.84), 24x24x32 3.38 (4.01), 12x12x64 4.16
  * (4.93), 6x6x128 4.74 (5.10). Stride 2 is written (two outputs a step, A, B, C of three
  * blocks) but off unless TS_DW_PL_S2 (5.3-9.7 against 5.2-5.3: each output needs four input
- * bytes gathered). The band: 64 bytes a pair of band columns (kws 896 B, vww's 48x48x8 1,664
- * B, within TS_DW_WS_WORDS), counted in ts_depthwise_conv2d_s8_workspace_bytes.
+ * bytes gathered). The band: 64 bytes a pair of band columns (kws 896 B), taken only where it
+ * fits the workspace the other paths need anyway (ts_dw_pl_pays), so that no workspace grows
+ * (vww's whole 48x48x8 layer, whose band would be 1,664 B against 1,024, stays on the runs).
  *
  * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
  * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, at most

@@ -299,4 +299,72 @@ TEST(DspDepthwise, ModelLayerShapes) {
   EXPECT_EQ(n, 36);
 }
 
+// The channel-plane path's shapes (3x3, dilation 1, depth multiplier 1, stride 1, the range
+// [-128, 127], shifts that fold, separate buffers, the window's longer side 8 outputs or
+// more): windows wider than tall and taller than wide (the band along rows or columns),
+// reading at most 8 input lines (every line in the band) and more (the ring), padding 0 to 2
+// on either side, odd and even channel counts (channels in pairs, the last one alone), windows
+// anywhere in the output over input buffers holding a little more than they need, input and
+// output offsets at their extremes, weights at -128 and biases near the folding bound.
+TEST(DspDepthwise, ChannelPlaneShapesMatchPortable) {
+  Rng r(35);
+  int tall = 0, wide = 0, ring = 0, odd = 0;
+  for (int it = 0; it < 3000; ++it) {
+    Case c;
+    ts_conv_params& p = c.p;
+    p.filter_h = p.filter_w = 3;
+    p.stride_h = p.stride_w = 1;
+    p.dilation_h = p.dilation_w = 1;
+    p.depth_multiplier = 1;
+    p.in_h = Uniform(r, 1, 30);
+    p.in_w = Uniform(r, 1, 30);
+    p.in_c = p.out_c = it % 4 == 0 ? Uniform(r, 1, 9) : 2 * Uniform(r, 1, 12) + (it % 3 == 0);
+    p.pad_top = Uniform(r, 0, 2);
+    p.pad_left = Uniform(r, 0, 2);
+    const int32_t pad_bottom = Uniform(r, 0, 2), pad_right = Uniform(r, 0, 2);
+    p.out_h = p.in_h + p.pad_top + pad_bottom - 2;
+    p.out_w = p.in_w + p.pad_left + pad_right - 2;
+    if (p.out_h < 1 || p.out_w < 1) continue;
+    p.input_offset = it % 7 == 0 ? (it % 2 ? 128 : -127) : Uniform(r, -127, 128);
+    p.output_offset = it % 11 == 0 ? (it % 2 ? 127 : -128) : Uniform(r, -128, 127);
+    p.act_min = -128;
+    p.act_max = 127;
+    c.filter = RandomBytes(r, size_t(9) * p.out_c);
+    if (it % 13 == 6)
+      for (auto& w : c.filter) w = -128;
+    for (int32_t o = 0; o < p.out_c; ++o) {
+      c.bias.push_back(it % 17 == 3 ? ((1 << 29) - (1 << 19) - 1) * (o % 2 ? 1 : -1) : Uniform(r, -40000, 40000));
+      c.mult.push_back(Uniform(r, 1 << 30, 2147483647));
+      c.shift.push_back(it % 19 == 5 ? -21 : Uniform(r, -12, 0));
+    }
+    p.output_multiplier = c.mult.data();
+    p.output_shift = c.shift.data();
+    const ts_window win = RandomWindow(r, p.out_h, p.out_w, it % 3 == 0);
+    const int32_t ww = win.x1 - win.x0, wh = win.y1 - win.y0, n = std::max(ww, wh), lines = std::min(ww, wh);
+    if (n < 8) continue;
+    ts_window iw = InputWindow(p, win);
+    iw.y0 = std::max(0, iw.y0 - Uniform(r, 0, 1));
+    iw.x0 = std::max(0, iw.x0 - Uniform(r, 0, 1));
+    iw.y1 = std::min(p.in_h, iw.y1 + Uniform(r, 0, 1));
+    iw.x1 = std::min(p.in_w, iw.x1 + Uniform(r, 0, 1));
+    const std::vector<int8_t> input = RandomBytes(r, size_t(iw.y1 - iw.y0) * (iw.x1 - iw.x0) * p.in_c);
+    const ts_cbuf in{input.data(), iw.y0, iw.x0, iw.y1 - iw.y0, iw.x1 - iw.x0};
+    const std::vector<int8_t> canvas = RandomBytes(r, size_t(p.out_h) * p.out_w * p.out_c);
+    std::vector<int8_t> a = canvas, b = canvas;
+    ts_depthwise_conv2d_s8_portable(&p, in, c.filter.data(), c.bias.data(), ts_buf{a.data(), 0, 0, p.out_h, p.out_w},
+                                    win, nullptr);
+    ts_depthwise_conv2d_s8_dsp(&p, in, c.filter.data(), c.bias.data(), ts_buf{b.data(), 0, 0, p.out_h, p.out_w}, win,
+                               nullptr);
+    ASSERT_EQ(a, b) << "case " << it << ": " << Describe(p, win);
+    tall += wh > ww;
+    wide += wh <= ww;
+    ring += lines + 2 > 8;
+    odd += p.out_c % 2;
+  }
+  EXPECT_GT(tall, 200) << tall;
+  EXPECT_GT(wide, 200) << wide;
+  EXPECT_GT(ring, 200) << ring;
+  EXPECT_GT(odd, 100) << odd;
+}
+
 }  // namespace

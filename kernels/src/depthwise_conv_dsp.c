@@ -3,6 +3,35 @@
  * changes (mod 2^32 the sums are the same), and the requantization is exact (ts_dsp_output,
  * or ts_rq_requant2 or its folded form (ts_dw_tab3) where their conditions hold).
  *
+ * 3x3 filters at stride 1 whose output shares no byte with the input (dilation 1, depth
+ * multiplier 1, the activation range [-128, 127], every channel's requantization folding as
+ * below, at least TS_DW_PL_MIN_N outputs along the window's longer side and TS_DW_PL_MIN in
+ * all, its band within the workspace the other paths take; see ts_dw_pl_pays): the
+ * channel-plane path (ts_dw_pl), two channels at a time. Their
+ * input lines (rows, or columns when the window is taller than wide, so that the kernel steps
+ * along the longer side) are gathered into a band of int16 in the workspace, the input offset
+ * added and padding 0 (ts_dw_pl_fill: one halfword load per input pixel brings both channels,
+ * SXTAB16 / SXTAB16 (ROR 8) split two pixels into the channels' words; about 2.7 modelled
+ * cycles an input byte): pairs of columns a word, the lines of both channels interleaved in
+ * blocks of 16 words, every line of the window in its own slot when it reads at most 8, else a
+ * ring of 4 lines each written twice (slots l mod 4 and l mod 4 + 4) so that the three tap
+ * lines of an output line are always adjacent slots reached by immediate offsets. Then one
+ * channel at a time (ts_dw_pl_lines, one block of Cortex-M4 assembly): the six weight pairs
+ * (w0, w1), (w1, w2) of the tap lines in registers, two output lines and two adjacent outputs
+ * a step (with A = (b[x], b[x + 1]), B = (b[x + 2], b[x + 3]) of a tap line, out[x] +=
+ * SMLAD(A, (w0, w1)) + B.lo * w2 and out[x + 1] += A.hi * w0 + SMLAD(B, (w1, w2)): eight band
+ * loads and 24 multiply-accumulates for 36 MACs), the sums starting at 2 * bias (doubled
+ * weights) and requantized in the same loop in ts_dw_tab3's folded form (SMMULR, ADD ASR #31,
+ * ADD LSL #1, ASR, SSAT, STRB): about 82 modelled cycles for 4 outputs (2.3 a MAC), one line
+ * at a time when an odd one is left (45 cycles for 2 outputs). Whole layers (bench_dw_dsp
+ * --cycles, modelled cycles per MAC at W=0, this path against the others): kws_dscnn_int8's
+ * 25x5x64 3.27 (4.98), vww_96_int8's 48x48x8 3.03 (3.84), 24x24x32 3.38 (4.01), 12x12x64 4.16
+ * (4.93), 6x6x128 4.74 (5.10). Stride 2 is written (two outputs a step, A, B, C of three
+ * blocks) but off unless TS_DW_PL_S2 (5.3-9.7 against 5.2-5.3: each output needs four input
+ * bytes gathered). The band: 64 bytes a pair of band columns (kws 896 B), taken only where it
+ * fits the workspace the other paths need anyway (ts_dw_pl_pays), so that no workspace grows
+ * (vww's whole 48x48x8 layer, whose band would be 1,664 B against 1,024, stays on the runs).
+ *
  * Narrow windows of 3x3 filters (dilation 1, depth multiplier 1, channels a multiple of 4, at
  * most TS_DW_PX_W1 columns at stride 1 or TS_DW_PX_W2 at other strides, at most
  * TS_DW_PX_MAX_CH channels, every channel's requantization folding as below; see
@@ -1402,6 +1431,684 @@ static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_
   l->words = top + TS_DW_RUN;
 }
 
+/* The channel-plane path (ts_dw_pl_*): 3x3 filters, dilation 1, depth multiplier 1, strides
+ * 1 or 2, the activation range [-128, 127], every channel's requantization folding
+ * (ts_dw_folds), the output sharing no byte with the input (see the top of this file). */
+/* When the path is taken: the longer side of the window (the minor axis) at least
+ * TS_DW_PL_MIN_N outputs, strides 1, or also 2 with TS_DW_PL_S2 (measured with bench/bench_dw_dsp
+ * --cycles, modelled Cortex-M4 cycles per MAC, this path against the others: kws_dscnn_int8's
+ * 25x5x64 3.51 against 4.98; vww_96_int8's 48x48x8 3.32 / 3.84, 24x24x32 3.67 / 4.01, 12x12x64
+ * 4.48 / 4.93, but 6x6x128 5.19 / 5.10, and at stride 2 48x48x16 5.87 / 5.29, 24x24x32 7.05 /
+ * 5.15, 12x12x64 9.67 / 5.24: a stride-2 output needs four input bytes gathered, and its lines
+ * are refilled and computed one call at a time). */
+#ifndef TS_DW_PL_MIN_N
+#define TS_DW_PL_MIN_N 6
+#endif
+#ifndef TS_DW_PL_MIN
+#define TS_DW_PL_MIN 24 /* and at least this many outputs */
+#endif
+#ifndef TS_DW_PL_S2
+#define TS_DW_PL_S2 0
+#endif
+/* Lines of the band: a whole window's input lines when they are at most this many, else a
+ * ring of half as many, each line written twice. */
+#define TS_DW_PL_SLOTS 8
+/* Words of a block: two channels' slots (the second channel's from word TS_DW_PL_SLOTS). */
+#define TS_DW_PL_BLK (2 * TS_DW_PL_SLOTS)
+
+/* How a window is laid out in the band: the minor axis (along which the kernel steps, the
+ * longer side of the window) and the major one (lines); nq blocks of TS_DW_PL_SLOTS words. */
+typedef struct {
+  int transposed;       /* minor axis = rows (the window is taller than wide) */
+  int32_t n, lines;     /* outputs along the minor axis; output lines */
+  int32_t s_minor, s_major, pad_minor, pad_major, win_minor0, win_major0;
+  int32_t in_minor, in_major; /* the input's extent along each axis */
+  int32_t nq;           /* blocks (pairs of band columns) */
+  int32_t need;         /* input lines the window reads along the major axis */
+  int whole;            /* every line in its own slot (need <= TS_DW_PL_SLOTS), else the ring */
+} ts_dw_pl_geo;
+
+static void ts_dw_pl_geo_of(const ts_conv_params* p, ts_window win, ts_dw_pl_geo* g) {
+  const int32_t ww = win.x1 - win.x0, wh = win.y1 - win.y0;
+  g->transposed = wh > ww;
+  if (!g->transposed) {
+    g->n = ww; g->lines = wh; g->s_minor = p->stride_w; g->s_major = p->stride_h;
+    g->pad_minor = p->pad_left; g->pad_major = p->pad_top; g->win_minor0 = win.x0; g->win_major0 = win.y0;
+    g->in_minor = p->in_w; g->in_major = p->in_h;
+  } else {
+    g->n = wh; g->lines = ww; g->s_minor = p->stride_h; g->s_major = p->stride_w;
+    g->pad_minor = p->pad_top; g->pad_major = p->pad_left; g->win_minor0 = win.y0; g->win_major0 = win.x0;
+    g->in_minor = p->in_h; g->in_major = p->in_w;
+  }
+  /* band columns (n - 1) * s + 3, one more for the last step's second word, in pairs */
+  g->nq = ((g->n - 1) * g->s_minor + 3 + 2) / 2;
+  g->need = (g->lines - 1) * g->s_major + 3;
+  g->whole = g->need <= TS_DW_PL_SLOTS;
+}
+
+/* The workspace the other paths take for a call over a window win_w x win_h (which of them
+ * runs depends on whether the buffers overlap, known only at the call): the pixel path's table
+ * when it is taken either way, else the layout of ts_dw_layout_of. */
+static size_t ts_dw_other_bytes(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h) {
+  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
+    const int32_t ch = p->out_c < per ? p->out_c : per;
+    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
+  } else {
+    ts_dw_layout lay;
+    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+    return (size_t)lay.words * sizeof(int32_t);
+  }
+}
+
+/* Whether a call takes the channel-plane path when its buffers do not overlap: the conditions
+ * at the top of this file, and a band no larger than the workspace the other paths need
+ * anyway (the call's workspace is the larger of the two, so the band adds no byte to it:
+ * vww_96_int8's whole 48x48x8 layer would need 1,664 bytes against the runs' 1,024, 608 more
+ * bytes in the arenas of its overlapping placements (bench_memory); that layer stays on the
+ * runs). */
+__attribute__((noinline)) static int ts_dw_pl_pays(const ts_conv_params* p, const int32_t* bias,
+                                                   ts_window win) {
+  const int32_t oo = p->output_offset;
+  ts_dw_pl_geo g;
+  int32_t c;
+  const int32_t smax = TS_DW_PL_S2 ? 2 : 1;
+  if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
+      p->depth_multiplier != 1 || p->stride_w < 1 || p->stride_w > smax || p->stride_h < 1 || p->stride_h > smax ||
+      p->act_min != -128 || p->act_max != 127 || oo <= -256 || oo >= 256 || win.x1 <= win.x0 || win.y1 <= win.y0)
+    return 0;
+  ts_dw_pl_geo_of(p, win, &g);
+  if (g.n < TS_DW_PL_MIN_N || g.n * g.lines < TS_DW_PL_MIN || g.nq * TS_DW_PL_BLK > TS_DW_WS_WORDS) return 0;
+  for (c = 0; c < p->out_c; ++c)
+    if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
+  return (size_t)g.nq * TS_DW_PL_BLK * sizeof(int32_t) <= ts_dw_other_bytes(p, bias, g.transposed ? g.lines : g.n,
+                                                                              g.transposed ? g.n : g.lines);
+}
+
+/* One channel's constants for ts_dw_pl_lines (the assembly reads them at these offsets). */
+typedef struct {
+  uint32_t w[6];    /* 0: (w[r][0], w[r][1]) for tap lines r = 0..2, then (w[r][1], w[r][2]), doubled */
+  int32_t m, rc;    /* 24, 28: the folded requantization (ts_dw_tab3) */
+  int32_t k, e1;    /* 32, 36: 2 * bias; 1 - shift */
+  int32_t cm;       /* 40: output bytes between neighbours along the minor axis */
+  int32_t run;      /* 44: band bytes of a line's steps (32 a step) */
+  int32_t odd;      /* 48: stride 1 with n odd: one output after the pairs */
+  int32_t pline;    /* 52: band bytes between output lines */
+  int32_t dline;    /* 56: output bytes between output lines */
+  int32_t s2;       /* 60: stride 2 along the minor axis */
+} ts_dw_pl_ctx;
+
+/* nlines output lines of one channel from the band (p: the slot of tap line 0 in block 0;
+ * tap lines 1 and 2 in the next slots; block q + 1 TS_DW_PL_BLK words on), the first line's
+ * output at d. Stride 1 along the minor axis: two adjacent outputs per step; with A = (b[x],
+ * b[x + 1]) and B = (b[x + 2], b[x + 3]) of a tap line (w0, w1, w2): out[x] += SMLAD(A, (w0,
+ * w1)) + B.lo * w2 (SMLABT), out[x + 1] += A.hi * w0 (SMLATB) + SMLAD(B, (w1, w2)); stride 2:
+ * one output per step, SMLAD(A, (w0, w1)) + B.lo * w2. The sums start at k = 2 * bias (the
+ * band holds x + offset, the weights are doubled) and are requantized in the folded form
+ * (ts_dw_folded with k = 0), SSAT as the clamp. */
+__attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* d, const ts_dw_pl_ctx* x,
+                                                     int32_t nlines) {
+#if TS_DSP_NATIVE
+  /* the assembly's variables, addressed from sp: k, e1, cm, the line's end, lines left, the
+   * line's band and output pointers, the context */
+  int32_t v[14];
+  v[0] = x->k;
+  v[1] = x->e1;
+  v[2] = x->cm;
+  v[3] = 0;
+  v[4] = nlines;
+  v[5] = (int32_t)(uintptr_t)p;
+  v[6] = (int32_t)(uintptr_t)d;
+  v[7] = (int32_t)(uintptr_t)x;
+  v[8] = x->run;
+  v[9] = x->pline;
+  v[10] = x->dline;
+  v[11] = x->odd;
+  v[12] = x->m;
+  v[13] = x->rc;
+  __asm__ volatile(
+      "ldr r12, %[v7]\n\t"
+      "ldr r11, [r12, #60]\n\t"
+      "ldm r12, {r2, r3, r4, r5, r6, r7, r8, r9}\n\t"
+      "cmp r11, #0\n\t"
+      "bne 20f\n\t"
+      "ldr r11, [r12, #52]\n\t"
+      "cmp r11, #4\n\t"
+      "bne 10f\n\t"
+      /* stride 1 along both axes, band lines 4 bytes apart: two lines at a time while two are left */
+      "40:\n\t"
+      "ldr r10, %[v4]\n\t"
+      "cmp r10, #2\n\t"
+      "blt 45f\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v8]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "add r10, r0, r10\n\t"
+      "str r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "beq 43f\n\t"
+      "41:\n\t"
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlatb r9, r12, r2, r10\n\t"
+      "smlad r8, r12, r2, r10\n\t"
+      "smlabt r8, lr, r5, r8\n\t"
+      "smlad r9, lr, r5, r9\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r8, r12, r3, r8\n\t"
+      "smlatb r9, r12, r3, r9\n\t"
+      "smlabt r8, lr, r6, r8\n\t"
+      "smlad r9, lr, r6, r9\n\t"
+      "smlatb r11, r12, r2, r10\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "smlad r11, lr, r5, r11\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r8, r12, r4, r8\n\t"
+      "smlatb r9, r12, r4, r9\n\t"
+      "smlabt r8, lr, r7, r8\n\t"
+      "smlad r9, lr, r7, r9\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlatb r11, r12, r3, r11\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "smlad r11, lr, r6, r11\n\t"
+      "ldr r12, [r0, #12]\n\t"
+      "ldr lr, [r0, #76]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlatb r11, r12, r4, r11\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smlad r11, lr, r7, r11\n\t"
+      "add r0, r0, #64\n\t"
+      "ldr r12, %[v12]\n\t"
+      "ldr lr, %[v13]\n\t"
+      "smmulr r8, r8, r12\n\t"
+      "smmulr r9, r9, r12\n\t"
+      "smmulr r10, r10, r12\n\t"
+      "smmulr r11, r11, r12\n\t"
+      "add r12, lr, r8, asr #31\n\t"
+      "add r8, r12, r8, lsl #1\n\t"
+      "add r12, lr, r9, asr #31\n\t"
+      "add r9, r12, r9, lsl #1\n\t"
+      "add r12, lr, r10, asr #31\n\t"
+      "add r10, r12, r10, lsl #1\n\t"
+      "add r12, lr, r11, asr #31\n\t"
+      "add r11, r12, r11, lsl #1\n\t"
+      "ldr r12, %[v1]\n\t"
+      "ldr lr, %[v2]\n\t"
+      "asr r8, r8, r12\n\t"
+      "asr r9, r9, r12\n\t"
+      "asr r10, r10, r12\n\t"
+      "asr r11, r11, r12\n\t"
+      "ssat r8, #8, r8\n\t"
+      "ssat r9, #8, r9\n\t"
+      "ssat r10, #8, r10\n\t"
+      "ssat r11, #8, r11\n\t"
+      "ldr r12, %[v10]\n\t"
+      "add r12, r1, r12\n\t"
+      "strb r8, [r1]\n\t"
+      "strb r9, [r1, lr]\n\t"
+      "strb r10, [r12]\n\t"
+      "strb r11, [r12, lr]\n\t"
+      "add r1, r1, lr, lsl #1\n\t"
+      "ldr r12, %[v3]\n\t"
+      "cmp r0, r12\n\t"
+      "bne 41b\n\t"
+      "43:\n\t"
+      "ldr r10, %[v11]\n\t"
+      "cmp r10, #0\n\t"
+      "beq 44f\n\t"
+      /* the last outputs of odd lines */
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r8, r12, r2, r10\n\t"
+      "smlabt r8, lr, r5, r8\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r8, r12, r3, r8\n\t"
+      "smlabt r8, lr, r6, r8\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r8, r12, r4, r8\n\t"
+      "smlabt r8, lr, r7, r8\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #12]\n\t"
+      "ldr lr, [r0, #76]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "ldr r12, %[v12]\n\t"
+      "ldr lr, %[v13]\n\t"
+      "smmulr r8, r8, r12\n\t"
+      "smmulr r10, r10, r12\n\t"
+      "add r11, lr, r8, asr #31\n\t"
+      "add r8, r11, r8, lsl #1\n\t"
+      "add r11, lr, r10, asr #31\n\t"
+      "add r10, r11, r10, lsl #1\n\t"
+      "ldr r12, %[v1]\n\t"
+      "ldr lr, %[v10]\n\t"
+      "asr r8, r8, r12\n\t"
+      "asr r10, r10, r12\n\t"
+      "ssat r8, #8, r8\n\t"
+      "ssat r10, #8, r10\n\t"
+      "strb r8, [r1]\n\t"
+      "strb r10, [r1, lr]\n\t"
+      "44:\n\t"
+      /* the next two lines */
+      "ldr r0, %[v5]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "ldr r10, %[v10]\n\t"
+      "ldr r11, %[v4]\n\t"
+      "add r0, r0, #8\n\t"
+      "add r1, r1, r10, lsl #1\n\t"
+      "sub r11, r11, #2\n\t"
+      "str r0, %[v5]\n\t"
+      "str r1, %[v6]\n\t"
+      "str r11, %[v4]\n\t"
+      "b 40b\n\t"
+      "45:\n\t"
+      "cmp r10, #0\n\t"
+      "beq 99f\n\t"
+      "ldr r8, %[v12]\n\t"
+      "ldr r9, %[v13]\n\t"
+      /* stride 1: two outputs a step (A at block q, B at block q + 1) */
+      "10:\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v8]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "add r10, r0, r10\n\t"
+      "str r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "beq 13f\n\t"
+      "11:\n\t"
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlatb r11, r12, r2, r10\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "smlad r11, lr, r5, r11\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlatb r11, r12, r3, r11\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "smlad r11, lr, r6, r11\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlatb r11, r12, r4, r11\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smlad r11, lr, r7, r11\n\t"
+      "add r0, r0, #64\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "smmulr r11, r11, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "add lr, r9, r11, asr #31\n\t"
+      "add lr, lr, r11, lsl #1\n\t"
+      "ldr r10, %[v1]\n\t"
+      "ldr r11, %[v2]\n\t"
+      "asr r12, r12, r10\n\t"
+      "asr lr, lr, r10\n\t"
+      "ssat r12, #8, r12\n\t"
+      "ssat lr, #8, lr\n\t"
+      "strb r12, [r1]\n\t"
+      "strb lr, [r1, r11]\n\t"
+      "add r1, r1, r11, lsl #1\n\t"
+      "ldr r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "bne 11b\n\t"
+      "13:\n\t"
+      "ldr r10, %[v11]\n\t"
+      "cmp r10, #0\n\t"
+      "beq 14f\n\t"
+      /* the last output of an odd line */
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "ldr r11, %[v1]\n\t"
+      "asr r12, r12, r11\n\t"
+      "ssat r12, #8, r12\n\t"
+      "strb r12, [r1]\n\t"
+      "14:\n\t"
+      /* the next line */
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v9]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "ldr r11, %[v10]\n\t"
+      "add r0, r0, r10\n\t"
+      "add r1, r1, r11\n\t"
+      "str r0, %[v5]\n\t"
+      "str r1, %[v6]\n\t"
+      "ldr r10, %[v4]\n\t"
+      "subs r10, r10, #1\n\t"
+      "str r10, %[v4]\n\t"
+      "bne 10b\n\t"
+      "b 99f\n\t"
+      /* stride 2: two outputs a step (A, B, C at blocks q, q + 1, q + 2) */
+      "20:\n\t"
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v8]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "add r10, r0, r10\n\t"
+      "str r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "beq 23f\n\t"
+      "21:\n\t"
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r11, lr, r2, r10\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #128]\n\t"
+      "smlabt r11, r12, r5, r11\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlad r11, lr, r3, r11\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #132]\n\t"
+      "smlabt r11, r12, r6, r11\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlad r11, lr, r4, r11\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "ldr r12, [r0, #136]\n\t"
+      "smlabt r11, r12, r7, r11\n\t"
+      "add r0, r0, #128\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "smmulr r11, r11, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "add lr, r9, r11, asr #31\n\t"
+      "add lr, lr, r11, lsl #1\n\t"
+      "ldr r10, %[v1]\n\t"
+      "ldr r11, %[v2]\n\t"
+      "asr r12, r12, r10\n\t"
+      "asr lr, lr, r10\n\t"
+      "ssat r12, #8, r12\n\t"
+      "ssat lr, #8, lr\n\t"
+      "strb r12, [r1]\n\t"
+      "strb lr, [r1, r11]\n\t"
+      "add r1, r1, r11, lsl #1\n\t"
+      "ldr r10, %[v3]\n\t"
+      "cmp r0, r10\n\t"
+      "bne 21b\n\t"
+      "23:\n\t"
+      "ldr r10, %[v11]\n\t"
+      "cmp r10, #0\n\t"
+      "beq 24f\n\t"
+      /* the last output of an odd line */
+      "ldr r12, [r0]\n\t"
+      "ldr lr, [r0, #64]\n\t"
+      "ldr r10, %[v0]\n\t"
+      "smlad r10, r12, r2, r10\n\t"
+      "smlabt r10, lr, r5, r10\n\t"
+      "ldr r12, [r0, #4]\n\t"
+      "ldr lr, [r0, #68]\n\t"
+      "smlad r10, r12, r3, r10\n\t"
+      "smlabt r10, lr, r6, r10\n\t"
+      "ldr r12, [r0, #8]\n\t"
+      "ldr lr, [r0, #72]\n\t"
+      "smlad r10, r12, r4, r10\n\t"
+      "smlabt r10, lr, r7, r10\n\t"
+      "smmulr r10, r10, r8\n\t"
+      "add r12, r9, r10, asr #31\n\t"
+      "add r12, r12, r10, lsl #1\n\t"
+      "ldr r11, %[v1]\n\t"
+      "asr r12, r12, r11\n\t"
+      "ssat r12, #8, r12\n\t"
+      "strb r12, [r1]\n\t"
+      "24:\n\t"
+      /* the next line */
+      "ldr r0, %[v5]\n\t"
+      "ldr r10, %[v9]\n\t"
+      "ldr r1, %[v6]\n\t"
+      "ldr r11, %[v10]\n\t"
+      "add r0, r0, r10\n\t"
+      "add r1, r1, r11\n\t"
+      "str r0, %[v5]\n\t"
+      "str r1, %[v6]\n\t"
+      "ldr r10, %[v4]\n\t"
+      "subs r10, r10, #1\n\t"
+      "str r10, %[v4]\n\t"
+      "bne 20b\n\t"
+      "99:\n\t"
+      : [v0] "+m"(v[0]), [v1] "+m"(v[1]), [v2] "+m"(v[2]), [v3] "+m"(v[3]), [v4] "+m"(v[4]), [v5] "+m"(v[5]),
+        [v6] "+m"(v[6]), [v7] "+m"(v[7]), [v8] "+m"(v[8]), [v9] "+m"(v[9]), [v10] "+m"(v[10]), [v11] "+m"(v[11]),
+        [v12] "+m"(v[12]), [v13] "+m"(v[13])
+      :
+      : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+#else
+  const int32_t B = TS_DW_PL_BLK;
+  int32_t l;
+  for (l = 0; l < nlines; ++l, p += x->pline / 4, d += x->dline) {
+    const uint32_t* b = p;
+    int8_t* q = d;
+    const uint32_t* const end = p + x->run / 4;
+#define TS_DW_PL_OUT(a) ((int8_t)ts_dsp_ssat8(ts_dw_folded((a), 0, x->m, x->rc, x->e1)))
+    for (; b != end; q += 2 * x->cm) {
+      int32_t a = x->k, e = x->k, r;
+      for (r = 0; r < 3; ++r) {
+        const uint32_t A0 = b[r], B0 = b[B + r];
+        if (!x->s2) {
+          e = ts_dsp_smlatb(A0, x->w[r], e);
+          a = ts_dsp_smlad(A0, x->w[r], a);
+          a = ts_dsp_smlabt(B0, x->w[3 + r], a);
+          e = ts_dsp_smlad(B0, x->w[3 + r], e);
+        } else {
+          e = ts_dsp_smlad(B0, x->w[r], e);
+          a = ts_dsp_smlad(A0, x->w[r], a);
+          a = ts_dsp_smlabt(B0, x->w[3 + r], a);
+          e = ts_dsp_smlabt(b[2 * B + r], x->w[3 + r], e);
+        }
+      }
+      q[0] = TS_DW_PL_OUT(a);
+      q[x->cm] = TS_DW_PL_OUT(e);
+      b += x->s2 ? 2 * B : B;
+    }
+    if (x->odd) {
+      int32_t a = x->k, r;
+      for (r = 0; r < 3; ++r) {
+        a = ts_dsp_smlad(b[r], x->w[r], a);
+        a = ts_dsp_smlabt(b[B + r], x->w[3 + r], a);
+      }
+      q[0] = TS_DW_PL_OUT(a);
+    }
+#undef TS_DW_PL_OUT
+  }
+#endif
+}
+
+/* A halfword of two adjacent input bytes (channels c, c + 1), whatever its alignment. */
+static inline uint32_t ts_dw_pl_ld2(const int8_t* x) {
+  uint16_t v;
+  memcpy(&v, x, 2);
+  return v;
+}
+
+/* Input lines [l0, l1) (window-local, along the major axis; line l at x + l * sl, x the input
+ * of band column j0 of line 0) of channel c (`two`: of channels c and c + 1, x[1] the second)
+ * into the band: band columns [j0, j1) from the input (st bytes between columns), the input
+ * offset added, two columns a word, channel c + 1 TS_DW_PL_SLOTS words after channel c. Line l
+ * in slot l, or with `dup` (the ring) in slots l mod 4 and l mod 4 + 4; lines outside the input
+ * (coordinate mj0 + l outside [0, in_major)) are zeroed in the ring and skipped otherwise (the
+ * band was zeroed once per call). The words of columns outside [j0, j1) are left as they are
+ * (0). Two channels: one halfword load per input pixel, SXTAB16 and SXTAB16 (ROR 8) split the
+ * two pixels' pairs into the channels' words (2.75 cycles an input byte against 5.5 for one
+ * channel's byte loads). */
+__attribute__((noinline)) static void ts_dw_pl_fill(uint32_t* band, const int8_t* x, int32_t st, int32_t sl,
+                                                    int32_t l0, int32_t l1, int32_t mj0, int32_t in_major,
+                                                    int32_t nq, int32_t j0, int32_t j1, int32_t off, int dup,
+                                                    int two) {
+  const uint32_t off2 = ts_dsp_dup16(off);
+  const int32_t h = TS_DW_PL_SLOTS / 2, S = TS_DW_PL_SLOTS, Q = TS_DW_PL_BLK, st2 = 2 * st;
+  const int32_t lead = j0 & 1, pairs = (j1 - j0 - lead) / 2, tail = (j1 - j0 - lead) & 1;
+  int32_t l;
+  if (j0 >= j1) return;
+  for (l = l0; l < l1; ++l) {
+    uint32_t* bw = band + (dup ? (l & 3) : l);
+    const int8_t* xp = x + (int64_t)l * sl;
+    uint32_t* end;
+    uint32_t v, u;
+    if (mj0 + l < 0 || mj0 + l >= in_major) {
+      int32_t q;
+      if (dup)
+        for (q = 0; q < nq; ++q) bw[q * Q] = bw[q * Q + h] = bw[q * Q + S] = bw[q * Q + S + h] = 0;
+      continue;
+    }
+    bw += Q * (j0 >> 1);
+    if (lead) { /* column j0 - 1 lies outside the input */
+      v = (uint32_t)(xp[0] + off) << 16;
+      u = (uint32_t)(xp[1] + off) << 16;
+      bw[0] = v;
+      if (two) bw[S] = u;
+      if (dup) {
+        bw[h] = v;
+        if (two) bw[S + h] = u;
+      }
+      bw += Q;
+      xp += st;
+    }
+    end = bw + pairs * Q;
+    if (two && dup) {
+      for (; bw != end; bw += Q, xp += st2) {
+        const uint32_t t = ts_dw_pl_ld2(xp) | (ts_dw_pl_ld2(xp + st) << 16);
+        v = ts_dsp_sxtab16(off2, t);
+        u = ts_dsp_sxtab16_ror8(off2, t);
+        bw[0] = v;
+        bw[h] = v;
+        bw[S] = u;
+        bw[S + h] = u;
+      }
+    } else if (two) {
+      for (; bw != end; bw += Q, xp += st2) {
+        const uint32_t t = ts_dw_pl_ld2(xp) | (ts_dw_pl_ld2(xp + st) << 16);
+        bw[0] = ts_dsp_sxtab16(off2, t);
+        bw[S] = ts_dsp_sxtab16_ror8(off2, t);
+      }
+    } else if (dup) {
+      for (; bw != end; bw += Q, xp += st2) {
+        v = ts_dsp_sxtab16(off2, (uint32_t)(uint8_t)xp[0] | ((uint32_t)(uint8_t)xp[st] << 16));
+        bw[0] = v;
+        bw[h] = v;
+      }
+    } else {
+      for (; bw != end; bw += Q, xp += st2)
+        bw[0] = ts_dsp_sxtab16(off2, (uint32_t)(uint8_t)xp[0] | ((uint32_t)(uint8_t)xp[st] << 16));
+    }
+    if (tail) {
+      v = (uint32_t)(xp[0] + off) & 0xffffu;
+      bw[0] = v;
+      if (dup) bw[h] = v;
+      if (two) {
+        u = (uint32_t)(xp[1] + off) & 0xffffu;
+        bw[S] = u;
+        if (dup) bw[S + h] = u;
+      }
+    }
+  }
+}
+
+/* Channel c's constants into x (tap line r: filter row r, or column r when transposed). */
+static void ts_dw_pl_ctx_of(const ts_conv_params* p, const int8_t* filter, const int32_t* bias, int32_t c,
+                            int transposed, ts_dw_pl_ctx* x) {
+  const int32_t C = p->out_c, sh = p->output_shift[c];
+  const int8_t* w = filter + c;
+  int32_t r;
+  for (r = 0; r < 3; ++r) {
+    const int32_t t0 = transposed ? r : 3 * r, ts = transposed ? 3 : 1;
+    const int32_t w0 = 2 * w[t0 * C], w1 = 2 * w[(t0 + ts) * C], w2 = 2 * w[(t0 + 2 * ts) * C];
+    x->w[r] = ts_dsp_pack16(w0, w1);
+    x->w[3 + r] = ts_dsp_pack16(w1, w2);
+  }
+  x->m = p->output_multiplier[c];
+  x->e1 = 1 - sh;
+  x->rc = (int32_t)(((uint32_t)1 << -sh) + ((uint32_t)p->output_offset << (1 - sh)));
+  x->k = (int32_t)((uint32_t)(bias ? bias[c] : 0) * 2u);
+}
+
+/* The window through the channel-plane path (ts_dw_pl_pays holds), the band in `band`
+ * (nq * TS_DW_PL_BLK words). Two output channels at a time (the last alone when the count is
+ * odd): their constants (ts_dw_pl_ctx), their input lines into the band (ts_dw_pl_fill), each
+ * channel's output lines from it (ts_dw_pl_lines): every line at once when the window reads
+ * at most TS_DW_PL_SLOTS lines, else a ring of TS_DW_PL_SLOTS / 2 lines (line l in slots
+ * l mod 4 and l mod 4 + 4, so the three tap lines of an output line are adjacent slots),
+ * refilled one or two output lines at a time. */
+__attribute__((noinline)) static void ts_dw_pl(const ts_conv_params* p, ts_cbuf in, const int8_t* filter,
+                                               const int32_t* bias, ts_buf out, ts_window win, uint32_t* band) {
+  const int32_t C = p->out_c, off = p->input_offset;
+  ts_dw_pl_geo g;
+  ts_dw_pl_ctx x[2];
+  int32_t j0, j1, mn0, mj0, q, c, st, sl, dl, i;
+  ts_dw_pl_geo_of(p, win, &g);
+  mn0 = g.win_minor0 * g.s_minor - g.pad_minor; /* input coordinate of band column 0 */
+  mj0 = g.win_major0 * g.s_major - g.pad_major; /* of window line 0 */
+  j0 = mn0 < 0 ? -mn0 : 0;
+  j1 = g.in_minor - mn0;
+  if (j1 > (g.n - 1) * g.s_minor + 3) j1 = (g.n - 1) * g.s_minor + 3;
+  if (j1 < j0) j1 = j0;
+  /* bytes between input columns (minor) and lines (major), output lines */
+  st = g.transposed ? in.w * C : C;
+  sl = g.transposed ? C : in.w * C;
+  dl = g.transposed ? C : out.w * C;
+  for (q = 0; q < g.nq * TS_DW_PL_BLK; ++q) band[q] = 0;
+  for (i = 0; i < 2; ++i) {
+    x[i].cm = g.transposed ? out.w * C : C;
+    x[i].s2 = g.s_minor == 2;
+    x[i].run = g.n / 2 * TS_DW_PL_BLK * 4 * (x[i].s2 ? 2 : 1);
+    x[i].odd = g.n & 1;
+    x[i].dline = dl;
+  }
+  for (c = 0; c < C; c += 2) {
+    const int two = c + 1 < C;
+    const int8_t* const xc = g.transposed ? TS_PIXEL(in, mn0 + j0, mj0, C) + c : TS_PIXEL(in, mj0, mn0 + j0, C) + c;
+    int8_t* const d0 = TS_PIXEL(out, win.y0, win.x0, C) + c;
+    int32_t y, got;
+    ts_dw_pl_ctx_of(p, filter, bias, c, g.transposed, &x[0]);
+    if (two) ts_dw_pl_ctx_of(p, filter, bias, c + 1, g.transposed, &x[1]);
+    if (g.whole) {
+      ts_dw_pl_fill(band, xc, st, sl, 0, g.need, mj0, g.in_major, g.nq, j0, j1, off, 0, two);
+      x[0].pline = x[1].pline = 4 * g.s_major;
+      ts_dw_pl_lines(band, d0, &x[0], g.lines);
+      if (two) ts_dw_pl_lines(band + TS_DW_PL_SLOTS, d0 + 1, &x[1], g.lines);
+      continue;
+    }
+    x[0].pline = x[1].pline = 4;
+    for (y = 0, got = 0; y < g.lines;) {
+      const int32_t nl = g.s_major == 1 && y + 1 < g.lines ? 2 : 1;
+      const int32_t first = y * g.s_major, upto = (y + nl - 1) * g.s_major + 3;
+      if (got < first) got = first;
+      ts_dw_pl_fill(band, xc, st, sl, got, upto, mj0, g.in_major, g.nq, j0, j1, off, 1, two);
+      got = upto;
+      ts_dw_pl_lines(band + (first & 3), d0 + (int64_t)y * dl, &x[0], nl);
+      if (two) ts_dw_pl_lines(band + TS_DW_PL_SLOTS + (first & 3), d0 + 1 + (int64_t)y * dl, &x[1], nl);
+      y += nl;
+    }
+  }
+}
+
 static int ts_dw_dsp_applies(const ts_conv_params* p) {
   const int32_t dm = p->depth_multiplier;
   return p->in_c * dm == p->out_c && (dm == 1 || dm % 4 == 0);
@@ -1416,16 +2123,8 @@ size_t ts_depthwise_conv2d_s8_stack_workspace_bytes(void) { return (size_t)TS_DW
 size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int32_t* bias, ts_window win) {
   const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
   if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
-  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
-    const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
-    const int32_t ch = p->out_c < per ? p->out_c : per;
-    return (size_t)(ch / 4) * sizeof(ts_dw_px4);
-  }
-  {
-    ts_dw_layout lay;
-    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
-    return (size_t)lay.words * sizeof(int32_t);
-  }
+  /* the channel-plane path's band, when taken, fits these bytes (ts_dw_pl_pays) */
+  return ts_dw_other_bytes(p, bias, win_w, win_h);
 }
 
 /* Without a caller's workspace: the same bytes on this function's frame (no dispatching frame
@@ -1485,6 +2184,10 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     const int32_t width = seg_hi - seg_lo;
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
+  }
+  if (!overlap && ts_dw_pl_pays(p, bias, win)) {
+    ts_dw_pl(p, in, filter, bias, out, win, (uint32_t*)obuf_words);
+    return;
   }
   if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;

@@ -134,5 +134,29 @@ TEST(DspDeviceBuild, NoDspBuildIsPortableAndEqual) {
   fs::remove_all(dir);
 }
 
+// A debug build (-O0) of the user's firmware: GCC then keeps r7 as the frame pointer and cannot
+// allocate the register-hungry assembly blocks, which arm_dsp.h's TS_DSP_ASM leaves out there
+// (their C forms run instead). Every kernel source is compiled into the image; the outputs are
+// the same bytes: an int8 model (convolution, the depthwise channel-plane path, FULLY_CONNECTED)
+// and a 16x8 convolution (dsp_dot16.h).
+TEST(DspDeviceBuild, DebugBuildAtO0CompilesAndIsEqual) {
+  if (!HaveFirmwareTools()) GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm absent";
+  for (const char* m : {"kws_dscnn_int8", "coverage/seanet_int16_conv0"}) {
+    SCOPED_TRACE(m);
+    Graph g;
+    std::vector<std::vector<uint8_t>> inputs;
+    if (!Load(m, &g, &inputs)) GTEST_SKIP() << "../shared is absent";
+    const Plan plan = PlanLayerByLayer(g);
+    const std::string dir = TempDir("o0");
+    DeviceOptions o;
+    o.opt = "-O0";
+    const DeviceResult r = RunOnDevice(g, plan, inputs, dir, o);
+    ASSERT_TRUE(r.build.ok) << r.build.log;
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    EXPECT_TRUE(r.outputs == RunPlan(g, plan, inputs));
+    fs::remove_all(dir);
+  }
+}
+
 }  // namespace
 }  // namespace tessera

@@ -34,6 +34,17 @@
 #define TS_DSP_NATIVE 0
 #endif
 
+/* Inline assembly blocks that need every core register but SP and PC (or operands GCC can
+ * only allocate when optimizing): built when optimizing only. Without optimization (-O0) GCC
+ * keeps r7 as the frame pointer and spills every operand, so such blocks do not compile; the
+ * same functions then take their C forms (same bytes, slower), and a debug build of the user's
+ * firmware still compiles. */
+#if TS_DSP_NATIVE && defined(__OPTIMIZE__)
+#define TS_DSP_ASM 1
+#else
+#define TS_DSP_ASM 0
+#endif
+
 /* Unaligned little-endian 32-bit load of four int8 (LDR allows unaligned on ARMv7E-M). */
 static inline uint32_t ts_dsp_load4(const int8_t* p) {
   uint32_t v;

@@ -943,7 +943,7 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
  * assembly (LDR, LDRD of the two weight pairs, SXTAB16 twice, four multiply-accumulates a
  * tap: 8 instructions, no register beyond the block's 12), which GCC otherwise spreads over
  * single loads and spills. */
-#if TS_DSP_NATIVE
+#if TS_DSP_ASM
 #define TS_DW_PX_TAP(xaddr, woff)                   \
   "ldr %[xv], " xaddr "\n\t"                       \
   "ldrd %[we], %[wo], [%[w], #" woff "]\n\t"       \
@@ -1020,7 +1020,7 @@ __attribute__((noinline)) static void ts_dw_px_tab(const ts_conv_params* p, cons
   } while (0)
 #endif
 
-#if TS_DSP_NATIVE
+#if TS_DSP_ASM
 /* The four output bytes of a group with the range [-128, 127] (ts_dw_px_out with `full`):
  * per byte LDRD of the multiplier and rc, LDR of e1, SMMULR, ADD (ASR #31), ADD (LSL #1),
  * ASR, SSAT, STRB. Offsets: mr at 88 + 8j, e1 at 120 + 4j (ts_dw_px4). Volatile: its only
@@ -1098,7 +1098,7 @@ static inline __attribute__((always_inline)) void ts_dw_px_body(const int8_t* x0
         if (rows > 2) TS_DW_PX_ROWN(x + 2 * x_row, w0 + 12);
 #undef TS_DW_PX_ROWN
       }
-#if TS_DSP_NATIVE
+#if TS_DSP_ASM
       if (full) {
         TS_DW_PX_STORE4(tg, d, a0, a1, a2, a3);
         continue;
@@ -1548,7 +1548,7 @@ typedef struct {
  * (ts_dw_folded with k = 0), SSAT as the clamp. */
 __attribute__((noinline)) static void ts_dw_pl_lines(const uint32_t* p, int8_t* d, const ts_dw_pl_ctx* x,
                                                      int32_t nlines) {
-#if TS_DSP_NATIVE
+#if TS_DSP_ASM
   /* the assembly's variables, addressed from sp: k, e1, cm, the line's end, lines left, the
    * line's band and output pointers, the context */
   int32_t v[14];

@@ -59,7 +59,7 @@ static inline void ts_dsp16_dot4(const int8_t* x, const int8_t* w, int32_t strid
   const int8_t* w0 = w;
   int32_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3];
   int32_t i = n >> 2;
-#if TS_DSP_NATIVE
+#if TS_DSP_ASM
   if (i > 0) {
     const int8_t* w2 = w0 + 2 * stride;
     uint32_t xe, xo, t, q;

@@ -1694,10 +1694,12 @@ typedef struct {
   "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
   "strd %[c0], %[c1], [sp, #16]\n\t"                 \
   "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
-  "strd %[c0], %[c1], [sp, #24]\n\t"
+  "strd %[c0], %[c1], [sp, #24]\n\t"                 \
+  "ldr %[x], [%[x], #8]\n\t"
+/* (x holds the pair's table entries, at byte 8 of the context, at 0: set by TS_C42_ENTER, and kept
+ * by TS_C42_REQUANT, which also stores it, when TS_C42_NEXT loops back) */
 #define TS_C42_START                                 \
   "0:\n\t"                                           \
-  "ldr %[x], [sp, #8]\n\t"                           \
   "ldr %[a0], [%[x]]\n\t"                            \
   "ldr %[b0], [%[x], #16]\n\t"                       \
   "ldr %[x], [sp, #0]\n\t"                           \
@@ -1710,7 +1712,6 @@ typedef struct {
   "1:\n\t"
 #define TS_C42_START_FLAT                            \
   "0:\n\t"                                           \
-  "ldr %[x], [sp, #8]\n\t"                            \
   "ldr %[a3], [%[x]]\n\t"                            \
   "ldr %[b3], [%[x], #16]\n\t"                       \
   "ldr %[x], [sp, #0]\n\t"

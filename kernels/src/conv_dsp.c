@@ -220,6 +220,37 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
       }
       col = ts_col_zero(col, (fw - kx1) * tg, lanes);
     }
+  } else if (fw * in_c == 4 && dw == 1) {
+    /* one group per filter row (kws_dscnn_int8's 10x4 stem over 1 channel): the row's word
+     * built in a register, padding bytes the input zero point (0 once the offset is added),
+     * rows of padding only as zero words */
+    const uint32_t padw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
+    const int32_t s0 = kx0 * in_c, n = (kx1 - kx0) * in_c;
+    for (ky = 0; ky < fh; ++ky) {
+      const int8_t* row;
+      uint32_t wd = padw, e, o;
+      int32_t i;
+      if (ky < ky0 || ky >= ky1 || n <= 0) {
+        col[0] = 0;
+        col[lanes] = 0;
+        col += 2 * lanes;
+        continue;
+      }
+      row = TS_PIXEL(in, iy + ky * dh, ix + kx0, in_c);
+      for (i = 0; i < n; ++i) {
+        const uint32_t sh = 8u * (uint32_t)(s0 + i);
+        wd = (wd & ~(0xFFu << sh)) | ((uint32_t)(uint8_t)row[i] << sh);
+      }
+      e = ts_dsp_sxtab16(off2, wd);
+      o = ts_dsp_sxtab16_ror8(off2, wd);
+      if (dbl) {
+        e = ts_dsp_sadd16(e, e);
+        o = ts_dsp_sadd16(o, o);
+      }
+      col[0] = e;
+      col[lanes] = o;
+      col += 2 * lanes;
+    }
   } else { /* gather the taps as bytes (padding = the input zero point), then expand */
     const int8_t pad = (int8_t)(-p->input_offset);
     const int32_t k = fh * fw * in_c, k4 = (k + 3) & ~3;

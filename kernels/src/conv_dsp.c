@@ -226,21 +226,18 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
      * rows of padding only as zero words */
     const uint32_t padw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
     const int32_t s0 = kx0 * in_c, n = (kx1 - kx0) * in_c;
-    for (ky = 0; ky < fh; ++ky) {
-      const int8_t* row;
-      uint32_t wd = padw, e, o;
+    /* the padding bytes of a row's word kept from padw (n valid bytes from byte s0) */
+    const uint32_t keep = n >= 4 ? 0u : ~((((uint32_t)1 << (8 * n)) - 1u) << (8 * s0));
+    const int32_t step = dh * in.w * in_c;
+    const int8_t* row;
+    if (n <= 0) ky0 = ky1 = fh; /* every row padding */
+    for (ky = 0; ky < ky0; ++ky, col += 2 * lanes) col[0] = col[lanes] = 0;
+    row = ky0 < ky1 ? TS_PIXEL(in, iy + ky0 * dh, ix + kx0, in_c) : 0;
+    for (; ky < ky1; ++ky, row += step, col += 2 * lanes) {
+      uint32_t v = 0, wd, e, o;
       int32_t i;
-      if (ky < ky0 || ky >= ky1 || n <= 0) {
-        col[0] = 0;
-        col[lanes] = 0;
-        col += 2 * lanes;
-        continue;
-      }
-      row = TS_PIXEL(in, iy + ky * dh, ix + kx0, in_c);
-      for (i = 0; i < n; ++i) {
-        const uint32_t sh = 8u * (uint32_t)(s0 + i);
-        wd = (wd & ~(0xFFu << sh)) | ((uint32_t)(uint8_t)row[i] << sh);
-      }
+      for (i = n - 1; i >= 0; --i) v = (v << 8) | (uint8_t)row[i];
+      wd = (padw & keep) | (v << (8 * s0));
       e = ts_dsp_sxtab16(off2, wd);
       o = ts_dsp_sxtab16_ror8(off2, wd);
       if (dbl) {
@@ -249,8 +246,8 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
       }
       col[0] = e;
       col[lanes] = o;
-      col += 2 * lanes;
     }
+    for (; ky < fh; ++ky, col += 2 * lanes) col[0] = col[lanes] = 0;
   } else { /* gather the taps as bytes (padding = the input zero point), then expand */
     const int8_t pad = (int8_t)(-p->input_offset);
     const int32_t k = fh * fw * in_c, k4 = (k + 3) & ~3;

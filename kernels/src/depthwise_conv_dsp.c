@@ -2055,11 +2055,12 @@ __attribute__((noinline)) static void ts_dw_pl_fill(uint32_t* band, const int8_t
 static void ts_dw_pl_ctx_of(const ts_conv_params* p, const int8_t* filter, const int32_t* bias, int32_t c,
                             int transposed, ts_dw_pl_ctx* x) {
   const int32_t C = p->out_c, sh = p->output_shift[c];
+  /* bytes between tap lines, and between the taps of a line */
+  const int32_t la = transposed ? C : 3 * C, tb = transposed ? 3 * C : C;
   const int8_t* w = filter + c;
   int32_t r;
-  for (r = 0; r < 3; ++r) {
-    const int32_t t0 = transposed ? r : 3 * r, ts = transposed ? 3 : 1;
-    const int32_t w0 = 2 * w[t0 * C], w1 = 2 * w[(t0 + ts) * C], w2 = 2 * w[(t0 + 2 * ts) * C];
+  for (r = 0; r < 3; ++r, w += la) {
+    const int32_t w0 = 2 * w[0], w1 = 2 * w[tb], w2 = 2 * w[2 * tb];
     x->w[r] = ts_dsp_pack16(w0, w1);
     x->w[3 + r] = ts_dsp_pack16(w1, w2);
   }

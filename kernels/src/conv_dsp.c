@@ -1771,16 +1771,18 @@ typedef struct {
   "ldr %[c1], [sp, #4]\n\t"                          \
   "add %[e0], %[c0], #2\n\t"                         \
   "str %[e0], [sp, #12]\n\t"
+/* (each pixel's address computed two stores before its first: no store directly follows the
+ * instruction that writes its address register, TRM 3.3.2's stall; e0 and e1 are free here) */
 #define TS_C42_STORE                                 \
+  "add %[e0], %[c0], %[c1]\n\t"                      \
   "strb %[a0], [%[c0]]\n\t"                          \
   "strb %[b0], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
-  "strb %[a1], [%[c0]]\n\t"                          \
-  "strb %[b1], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
-  "strb %[a2], [%[c0]]\n\t"                          \
-  "strb %[b2], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "add %[e1], %[e0], %[c1]\n\t"                      \
+  "strb %[a1], [%[e0]]\n\t"                          \
+  "strb %[b1], [%[e0], #1]\n\t"                      \
+  "add %[c0], %[e1], %[c1]\n\t"                      \
+  "strb %[a2], [%[e1]]\n\t"                          \
+  "strb %[b2], [%[e1], #1]\n\t"                      \
   "strb %[a3], [%[c0]]\n\t"                          \
   "strb %[b3], [%[c0], #1]\n\t"
 /* clamp: (a0, b0, a1, b1) packed in a0 and (a2, b2, a3, b3) in a2, each clamped to

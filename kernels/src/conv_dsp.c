@@ -220,6 +220,34 @@ static void ts_conv_col_build(const ts_conv_params* p, ts_cbuf in, int32_t oy, i
       }
       col = ts_col_zero(col, (fw - kx1) * tg, lanes);
     }
+  } else if (fw * in_c == 4 && dw == 1) {
+    /* one group per filter row (kws_dscnn_int8's 10x4 stem over 1 channel): the row's word
+     * built in a register, padding bytes the input zero point (0 once the offset is added),
+     * rows of padding only as zero words */
+    const uint32_t padw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
+    const int32_t s0 = kx0 * in_c, n = (kx1 - kx0) * in_c;
+    /* the padding bytes of a row's word kept from padw (n valid bytes from byte s0) */
+    const uint32_t keep = n >= 4 ? 0u : ~((((uint32_t)1 << (8 * n)) - 1u) << (8 * s0));
+    const int32_t step = dh * in.w * in_c;
+    const int8_t* row;
+    if (n <= 0) ky0 = ky1 = fh; /* every row padding */
+    for (ky = 0; ky < ky0; ++ky, col += 2 * lanes) col[0] = col[lanes] = 0;
+    row = ky0 < ky1 ? TS_PIXEL(in, iy + ky0 * dh, ix + kx0, in_c) : 0;
+    for (; ky < ky1; ++ky, row += step, col += 2 * lanes) {
+      uint32_t v = 0, wd, e, o;
+      int32_t i;
+      for (i = n - 1; i >= 0; --i) v = (v << 8) | (uint8_t)row[i];
+      wd = (padw & keep) | (v << (8 * s0));
+      e = ts_dsp_sxtab16(off2, wd);
+      o = ts_dsp_sxtab16_ror8(off2, wd);
+      if (dbl) {
+        e = ts_dsp_sadd16(e, e);
+        o = ts_dsp_sadd16(o, o);
+      }
+      col[0] = e;
+      col[lanes] = o;
+    }
+    for (; ky < fh; ++ky, col += 2 * lanes) col[0] = col[lanes] = 0;
   } else { /* gather the taps as bytes (padding = the input zero point), then expand */
     const int8_t pad = (int8_t)(-p->input_offset);
     const int32_t k = fh * fw * in_c, k4 = (k + 3) & ~3;
@@ -1694,10 +1722,12 @@ typedef struct {
   "ldrd %[c0], %[c1], [%[x], #16]\n\t"               \
   "strd %[c0], %[c1], [sp, #16]\n\t"                 \
   "ldrd %[c0], %[c1], [%[x], #24]\n\t"               \
-  "strd %[c0], %[c1], [sp, #24]\n\t"
+  "strd %[c0], %[c1], [sp, #24]\n\t"                 \
+  "ldr %[x], [%[x], #8]\n\t"
+/* (x holds the pair's table entries, at byte 8 of the context, at 0: set by TS_C42_ENTER, and kept
+ * by TS_C42_REQUANT, which also stores it, when TS_C42_NEXT loops back) */
 #define TS_C42_START                                 \
   "0:\n\t"                                           \
-  "ldr %[x], [sp, #8]\n\t"                           \
   "ldr %[a0], [%[x]]\n\t"                            \
   "ldr %[b0], [%[x], #16]\n\t"                       \
   "ldr %[x], [sp, #0]\n\t"                           \
@@ -1710,7 +1740,6 @@ typedef struct {
   "1:\n\t"
 #define TS_C42_START_FLAT                            \
   "0:\n\t"                                           \
-  "ldr %[x], [sp, #8]\n\t"                            \
   "ldr %[a3], [%[x]]\n\t"                            \
   "ldr %[b3], [%[x], #16]\n\t"                       \
   "ldr %[x], [sp, #0]\n\t"
@@ -1742,16 +1771,18 @@ typedef struct {
   "ldr %[c1], [sp, #4]\n\t"                          \
   "add %[e0], %[c0], #2\n\t"                         \
   "str %[e0], [sp, #12]\n\t"
+/* (each pixel's address computed two stores before its first: no store directly follows the
+ * instruction that writes its address register, TRM 3.3.2's stall; e0 and e1 are free here) */
 #define TS_C42_STORE                                 \
+  "add %[e0], %[c0], %[c1]\n\t"                      \
   "strb %[a0], [%[c0]]\n\t"                          \
   "strb %[b0], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
-  "strb %[a1], [%[c0]]\n\t"                          \
-  "strb %[b1], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
-  "strb %[a2], [%[c0]]\n\t"                          \
-  "strb %[b2], [%[c0], #1]\n\t"                      \
-  "add %[c0], %[c0], %[c1]\n\t"                      \
+  "add %[e1], %[e0], %[c1]\n\t"                      \
+  "strb %[a1], [%[e0]]\n\t"                          \
+  "strb %[b1], [%[e0], #1]\n\t"                      \
+  "add %[c0], %[e1], %[c1]\n\t"                      \
+  "strb %[a2], [%[e1]]\n\t"                          \
+  "strb %[b2], [%[e1], #1]\n\t"                      \
   "strb %[a3], [%[c0]]\n\t"                          \
   "strb %[b3], [%[c0], #1]\n\t"
 /* clamp: (a0, b0, a1, b1) packed in a0 and (a2, b2, a3, b3) in a2, each clamped to

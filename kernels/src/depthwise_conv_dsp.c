@@ -1226,9 +1226,9 @@ static void ts_dw_px_row(const ts_conv_params* p, ts_cbuf in, ts_buf out, const 
 #endif
 /* Channels the pixel path's table holds in the stack buffer (ts_dw_px4: 136 bytes a group). */
 #define TS_DW_PX_CH ((TS_DW_OVL_BYTES + TS_DW_TAB_OVL * 32) / 136 * 4)
-static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h, int overlap) {
+/* The pixel path's conditions but the channels' folding (ts_dw_px_pays). */
+static int ts_dw_px_fits(const ts_conv_params* p, int32_t win_w, int32_t win_h, int overlap) {
   const int32_t C = p->out_c, oo = p->output_offset;
-  int32_t c;
   if (p->filter_w != 3 || p->filter_h != 3 || p->dilation_w != 1 || p->dilation_h != 1 ||
       p->depth_multiplier != 1 || C % 4 != 0 || oo <= -256 || oo >= 256)
     return 0;
@@ -1238,9 +1238,20 @@ static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t w
              C > TS_DW_PX_MAX_CH) {
     return 0;
   }
-  for (c = 0; c < C; ++c)
+  return 1;
+}
+
+/* Whether every channel's requantization folds (ts_dw_folds). */
+static int ts_dw_all_fold(const ts_conv_params* p, const int32_t* bias) {
+  const int32_t oo = p->output_offset;
+  int32_t c;
+  for (c = 0; c < p->out_c; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
   return 1;
+}
+
+static int ts_dw_px_pays(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h, int overlap) {
+  return ts_dw_px_fits(p, win_w, win_h, overlap) && ts_dw_all_fold(p, bias);
 }
 
 static inline int32_t ts_dw_clamp_run(int32_t n) { return n < 1 ? 1 : (n > TS_DW_RUN ? TS_DW_RUN : n); }
@@ -1408,8 +1419,9 @@ typedef struct {
   int32_t sums, words;      /* word offset of the sums; the whole layout */
 } ts_dw_layout;
 
-static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
-                            ts_dw_layout* l) {
+/* (folds: ts_dw_all_fold's answer when known, else -1) */
+static void ts_dw_layout_of_k(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
+                              int folds, ts_dw_layout* l) {
   const int32_t C = p->out_c, e = (int32_t)(sizeof(ts_dw_ch3) / 4), q = (int32_t)(sizeof(ts_dw_px4) / 4);
   int32_t n, end, top;
   l->group = (int64_t)C * win_w <= TS_DW_OVL_BYTES ? 1 : 0;
@@ -1422,13 +1434,19 @@ static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_
   l->tab_own = TS_DW_TAB_OVL; /* the table alone */
   end = (C < TS_DW_TAB_OVL ? C : TS_DW_TAB_OVL) * e;
   top = end > top ? end : top;
-  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) || ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+  if ((ts_dw_px_fits(p, win_w, win_h, 0) || ts_dw_px_fits(p, win_w, win_h, 1)) &&
+      (folds >= 0 ? folds : ts_dw_all_fold(p, bias))) {
     n = TS_DW_BUF_WORDS / q * 4; /* the pixel path's */
     end = (C < n ? C : n) / 4 * q;
     top = end > top ? end : top;
   }
   l->sums = top;
   l->words = top + TS_DW_RUN;
+}
+
+static void ts_dw_layout_of(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
+                            ts_dw_layout* l) {
+  ts_dw_layout_of_k(p, bias, win_w, win_h, -1, l);
 }
 
 /* The channel-plane path (ts_dw_pl_*): 3x3 filters, dilation 1, depth multiplier 1, strides
@@ -1489,14 +1507,16 @@ static void ts_dw_pl_geo_of(const ts_conv_params* p, ts_window win, ts_dw_pl_geo
 /* The workspace the other paths take for a call over a window win_w x win_h (which of them
  * runs depends on whether the buffers overlap, known only at the call): the pixel path's table
  * when it is taken either way, else the layout of ts_dw_layout_of. */
-static size_t ts_dw_other_bytes(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h) {
-  if (ts_dw_px_pays(p, bias, win_w, win_h, 0) && ts_dw_px_pays(p, bias, win_w, win_h, 1)) {
+static size_t ts_dw_other_bytes(const ts_conv_params* p, const int32_t* bias, int32_t win_w, int32_t win_h,
+                                int folds) {
+  if (folds < 0) folds = ts_dw_all_fold(p, bias);
+  if (ts_dw_px_fits(p, win_w, win_h, 0) && ts_dw_px_fits(p, win_w, win_h, 1) && folds) {
     const int32_t per = TS_DW_BUF_WORDS * (int32_t)sizeof(int32_t) / (int32_t)sizeof(ts_dw_px4) * 4;
     const int32_t ch = p->out_c < per ? p->out_c : per;
     return (size_t)(ch / 4) * sizeof(ts_dw_px4);
   } else {
     ts_dw_layout lay;
-    ts_dw_layout_of(p, bias, win_w, win_h, &lay);
+    ts_dw_layout_of_k(p, bias, win_w, win_h, folds, &lay);
     return (size_t)lay.words * sizeof(int32_t);
   }
 }
@@ -1522,7 +1542,7 @@ __attribute__((noinline)) static int ts_dw_pl_pays(const ts_conv_params* p, cons
   for (c = 0; c < p->out_c; ++c)
     if (!ts_dw_folds(bias ? bias[c] : 0, p->output_shift[c], oo)) return 0;
   return (size_t)g.nq * TS_DW_PL_BLK * sizeof(int32_t) <= ts_dw_other_bytes(p, bias, g.transposed ? g.lines : g.n,
-                                                                              g.transposed ? g.n : g.lines);
+                                                                              g.transposed ? g.n : g.lines, 1);
 }
 
 /* One channel's constants for ts_dw_pl_lines (the assembly reads them at these offsets). */
@@ -2035,11 +2055,12 @@ __attribute__((noinline)) static void ts_dw_pl_fill(uint32_t* band, const int8_t
 static void ts_dw_pl_ctx_of(const ts_conv_params* p, const int8_t* filter, const int32_t* bias, int32_t c,
                             int transposed, ts_dw_pl_ctx* x) {
   const int32_t C = p->out_c, sh = p->output_shift[c];
+  /* bytes between tap lines, and between the taps of a line */
+  const int32_t la = transposed ? C : 3 * C, tb = transposed ? 3 * C : C;
   const int8_t* w = filter + c;
   int32_t r;
-  for (r = 0; r < 3; ++r) {
-    const int32_t t0 = transposed ? r : 3 * r, ts = transposed ? 3 : 1;
-    const int32_t w0 = 2 * w[t0 * C], w1 = 2 * w[(t0 + ts) * C], w2 = 2 * w[(t0 + 2 * ts) * C];
+  for (r = 0; r < 3; ++r, w += la) {
+    const int32_t w0 = 2 * w[0], w1 = 2 * w[tb], w2 = 2 * w[2 * tb];
     x->w[r] = ts_dsp_pack16(w0, w1);
     x->w[3 + r] = ts_dsp_pack16(w1, w2);
   }
@@ -2124,7 +2145,7 @@ size_t ts_depthwise_conv2d_s8_workspace_bytes(const ts_conv_params* p, const int
   const int32_t win_w = win.x1 - win.x0, win_h = win.y1 - win.y0;
   if (!ts_dw_dsp_applies(p) || win_w <= 0 || win_h <= 0) return 0;
   /* the channel-plane path's band, when taken, fits these bytes (ts_dw_pl_pays) */
-  return ts_dw_other_bytes(p, bias, win_w, win_h);
+  return ts_dw_other_bytes(p, bias, win_w, win_h, -1);
 }
 
 /* Without a caller's workspace: the same bytes on this function's frame (no dispatching frame
@@ -2156,11 +2177,15 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     return;
   }
   if (win.y1 <= win.y0 || win_w <= 0) return;
+  overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
+                           (size_t)in.h * (size_t)in.w * (size_t)in_c);
+  if (!overlap && ts_dw_pl_pays(p, bias, win)) { /* before the other paths' layout: none of it is used */
+    ts_dw_pl(p, in, filter, bias, out, win, (uint32_t*)obuf_words);
+    return;
+  }
   ts_dw_layout_of(p, bias, win_w, win.y1 - win.y0, &lay);
   sums = obuf_words + lay.sums;
   tab_n = lay.tab_own;
-  overlap = ts_dsp_overlap(out.data, (size_t)out.h * (size_t)out.w * (size_t)C, in.data,
-                           (size_t)in.h * (size_t)in.w * (size_t)in_c);
   if (overlap) {
     group = lay.group; /* a whole window row at a time when the buffer holds one */
     nmax = lay.nmax;
@@ -2184,10 +2209,6 @@ void ts_depthwise_conv2d_s8_dsp_ws(const ts_conv_params* p, ts_cbuf in, const in
     const int32_t width = seg_hi - seg_lo;
     const int32_t per = width < TS_DW_RUN ? TS_DW_RUN / width : 1;
     if (group > per) group -= group % per;
-  }
-  if (!overlap && ts_dw_pl_pays(p, bias, win)) {
-    ts_dw_pl(p, in, filter, bias, out, win, (uint32_t*)obuf_words);
-    return;
   }
   if (ts_dw_px_pays(p, bias, win_w, win.y1 - win.y0, overlap)) { /* the pixel path, chunks of channels outermost */
     ts_dw_px4* const pt = (ts_dw_px4*)(void*)obuf_words;

@@ -86,7 +86,19 @@ static int32_t ts_pool_average4(const ts_pool_params* p, const int8_t* taps, ptr
     int32_t ky, kx;
     for (ky = 0; ky < rows; ++ky, row += row_step) {
       const int8_t* t = row;
-      for (kx = 0; kx < cols; ++kx, t += ch) {
+      for (kx = 0; kx + 2 <= cols; kx += 2, t += 2 * ch) { /* two taps per pass */
+        const uint32_t v0 = ts_dsp_load4(t), v1 = ts_dsp_load4(t + 4);
+        const uint32_t w0 = ts_dsp_load4(t + ch), w1 = ts_dsp_load4(t + ch + 4);
+        even0 = ts_dsp_sxtab16(even0, v0);
+        odd0 = ts_dsp_sxtab16_ror8(odd0, v0);
+        even1 = ts_dsp_sxtab16(even1, v1);
+        odd1 = ts_dsp_sxtab16_ror8(odd1, v1);
+        even0 = ts_dsp_sxtab16(even0, w0);
+        odd0 = ts_dsp_sxtab16_ror8(odd0, w0);
+        even1 = ts_dsp_sxtab16(even1, w1);
+        odd1 = ts_dsp_sxtab16_ror8(odd1, w1);
+      }
+      if (kx < cols) {
         const uint32_t v0 = ts_dsp_load4(t), v1 = ts_dsp_load4(t + 4);
         even0 = ts_dsp_sxtab16(even0, v0);
         odd0 = ts_dsp_sxtab16_ror8(odd0, v0);

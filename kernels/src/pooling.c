@@ -59,13 +59,56 @@ static const int8_t* ts_pool_taps(const ts_pool_params* p, ts_cbuf in, int32_t o
   return (*rows && *cols) ? TS_PIXEL(in, iy_origin + ky0, ix_origin + kx0, p->channels) : in.data;
 }
 
-/* Averages of channels [0, c) of one output pixel four at a time (the DSP variant), for
- * windows of 1 to 256 taps; returns c, the channels done (a multiple of 4, 0 otherwise). */
+/* The rounded, clamped averages of channels (c, c + 1, c + 2, c + 3) from their halfword sums
+ * (`even`: c and c + 2, `odd`: c + 1 and c + 3) over n taps. */
+static inline void ts_pool_store4(int8_t* dst, uint32_t even, uint32_t odd, int32_t n, int32_t lo, int32_t hi) {
+  dst[0] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 0), n), lo, hi);
+  dst[1] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 0), n), lo, hi);
+  dst[2] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 1), n), lo, hi);
+  dst[3] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 1), n), lo, hi);
+}
+
+/* Averages of channels [0, c) of one output pixel eight, then four at a time (the DSP variant),
+ * for windows of 1 to 256 taps; returns c, the channels done (a multiple of 4, 0 otherwise).
+ * When the tap rows follow one another in memory (full-width windows) the taps are one run. */
 static int32_t ts_pool_average4(const ts_pool_params* p, const int8_t* taps, ptrdiff_t row_step, int32_t rows,
                                 int32_t cols, int8_t* dst) {
   const int32_t ch = p->channels, lo = p->act_min, hi = p->act_max, n = rows * cols;
   int32_t c = 0;
   if (n <= 0 || n > 256) return 0;
+  if (row_step == (ptrdiff_t)cols * ch) {
+    cols = n;
+    rows = 1;
+  }
+  for (; c + 8 <= ch; c += 8) {
+    uint32_t even0 = 0, odd0 = 0, even1 = 0, odd1 = 0; /* as below, channels c.. and c + 4.. */
+    const int8_t* row = taps + c;
+    int32_t ky, kx;
+    for (ky = 0; ky < rows; ++ky, row += row_step) {
+      const int8_t* t = row;
+      for (kx = 0; kx + 2 <= cols; kx += 2, t += 2 * ch) { /* two taps per pass */
+        const uint32_t v0 = ts_dsp_load4(t), v1 = ts_dsp_load4(t + 4);
+        const uint32_t w0 = ts_dsp_load4(t + ch), w1 = ts_dsp_load4(t + ch + 4);
+        even0 = ts_dsp_sxtab16(even0, v0);
+        odd0 = ts_dsp_sxtab16_ror8(odd0, v0);
+        even1 = ts_dsp_sxtab16(even1, v1);
+        odd1 = ts_dsp_sxtab16_ror8(odd1, v1);
+        even0 = ts_dsp_sxtab16(even0, w0);
+        odd0 = ts_dsp_sxtab16_ror8(odd0, w0);
+        even1 = ts_dsp_sxtab16(even1, w1);
+        odd1 = ts_dsp_sxtab16_ror8(odd1, w1);
+      }
+      if (kx < cols) {
+        const uint32_t v0 = ts_dsp_load4(t), v1 = ts_dsp_load4(t + 4);
+        even0 = ts_dsp_sxtab16(even0, v0);
+        odd0 = ts_dsp_sxtab16_ror8(odd0, v0);
+        even1 = ts_dsp_sxtab16(even1, v1);
+        odd1 = ts_dsp_sxtab16_ror8(odd1, v1);
+      }
+    }
+    ts_pool_store4(dst + c, even0, odd0, n, lo, hi);
+    ts_pool_store4(dst + c + 4, even1, odd1, n, lo, hi);
+  }
   for (; c + 4 <= ch; c += 4) {
     uint32_t even = 0, odd = 0; /* halfword sums of channels (c, c + 2) and (c + 1, c + 3) */
     const int8_t* row = taps + c;
@@ -78,10 +121,7 @@ static int32_t ts_pool_average4(const ts_pool_params* p, const int8_t* taps, ptr
         odd = ts_dsp_sxtab16_ror8(odd, v);
       }
     }
-    dst[c] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 0), n), lo, hi);
-    dst[c + 1] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 0), n), lo, hi);
-    dst[c + 2] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(even, 1), n), lo, hi);
-    dst[c + 3] = (int8_t)ts_clamp_i32(ts_pool_average(ts_dsp_lane16(odd, 1), n), lo, hi);
+    ts_pool_store4(dst + c, even, odd, n, lo, hi);
   }
   return c;
 }

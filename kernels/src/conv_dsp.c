@@ -1649,13 +1649,10 @@ typedef struct {
   const uint32_t* tend; /* 28: the table's end for the pairs */
 } ts_c42_ctx;
 
-/* A half group: the four single loads chain (TRM 3.3.2: 2 + 1 + 1 + 1 = 5 cycles, against
- * 3 + 3 for two LDRs and an LDRD), the second pair of column words too (3, as an LDRD). */
-#define TS_C42_HALF(K, ROR, POST)                    \
-  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
-  "ldr %[e0], [%[w]]" POST "\n\t"                    \
-  "ldr %[c1], [%[x], #4]\n\t"                        \
-  "ldr %[c0], [%[x]], #8\n\t"                        \
+/* A half group's multiply-accumulates once its filter words e0, e1 and the first pair of column
+ * words are loaded: both filter words widened (ROR: their odd bytes), the second pair of column
+ * words loaded between the two sets of four SMLADs. */
+#define TS_C42_MACS(ROR)                             \
   "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
   "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
   "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
@@ -1668,6 +1665,15 @@ typedef struct {
   "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
   "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
   "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+
+/* A half group: the four single loads chain (TRM 3.3.2: 2 + 1 + 1 + 1 = 5 cycles, against
+ * 3 + 3 for two LDRs and an LDRD), the second pair of column words too (3, as an LDRD). */
+#define TS_C42_HALF(K, ROR, POST)                    \
+  "ldr %[e1], [%[w], #" #K "]\n\t"                   \
+  "ldr %[e0], [%[w]]" POST "\n\t"                    \
+  "ldr %[c1], [%[x], #4]\n\t"                        \
+  "ldr %[c0], [%[x]], #8\n\t"                        \
+  TS_C42_MACS(ROR)
 #define TS_C42_GROUP(K) TS_C42_HALF(K, "", "") TS_C42_HALF(K, ", ror #8", ", #4")
 /* The first half group of a loop-less instantiation: the sums start from the two channels'
  * 2 * bias in a3 and b3 (TS_C42_START_FLAT), read by each channel's first four SMLADs (a3 and
@@ -1700,18 +1706,7 @@ typedef struct {
   "ldr %[c1], [%[x], #4]\n\t"                        \
   "ldr %[c0], [%[x]], #8\n\t"                        \
   "lsr %[e1], %[e1], #8\n\t"                         \
-  "sxtb16 %[e0], %[e0]" ROR "\n\t"                   \
-  "sxtb16 %[e1], %[e1]" ROR "\n\t"                   \
-  "smlad %[a0], %[c0], %[e0], %[a0]\n\t"             \
-  "smlad %[a1], %[c1], %[e0], %[a1]\n\t"             \
-  "smlad %[b0], %[c0], %[e1], %[b0]\n\t"             \
-  "smlad %[b1], %[c1], %[e1], %[b1]\n\t"             \
-  "ldr %[c1], [%[x], #4]\n\t"                        \
-  "ldr %[c0], [%[x]], #8\n\t"                        \
-  "smlad %[a2], %[c0], %[e0], %[a2]\n\t"             \
-  "smlad %[a3], %[c1], %[e0], %[a3]\n\t"             \
-  "smlad %[b2], %[c0], %[e1], %[b2]\n\t"             \
-  "smlad %[b3], %[c1], %[e1], %[b3]\n\t"
+  TS_C42_MACS(ROR)
 #define TS_C42_GROUP3(K) TS_C42_HALF3(K, "", "") TS_C42_HALF3(K, ", ror #8", ", #4")
 #define TS_C42_ENTER                                 \
   "sub sp, sp, #32\n\t"                              \
